@@ -1,0 +1,257 @@
+"""The `club` command: run the club and drive its rules from a terminal.
+
+Every subcommand opens the store (applying migrations), does one thing, and prints one
+answer in the club's default language. A refused request prints one line and exits 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from bot.db import apply_migrations, close_db, open_db
+from bot.settings import Settings, get_settings
+from handlers.format import day, number
+from handlers.i18n import N_, t
+from handlers.texts import error_text, reason_text, tier_name
+from loyalty import earning, ledger, members, rewards
+from loyalty.errors import LoyaltyError
+from models import Member, Reward, RewardKind, Tier
+
+Command = Callable[[argparse.Namespace, Settings], Awaitable[str]]
+_commands: dict[str, Command] = {}
+
+
+def command(name: str) -> Callable[[Command], Command]:
+    def register(func: Command) -> Command:
+        _commands[name] = func
+        return func
+
+    return register
+
+
+async def _describe_member(member: Member, locale: str, settings: Settings) -> str:
+    card = await members.active_card(member.id)
+    tier = await Tier.get_or_none(id=member.tier_id)
+    lines = [
+        t(N_("Member: {name}"), locale, name=f"{member.first_name} {member.last_name}".strip() or "-"),
+        t(N_("Phone: {phone}"), locale, phone=member.phone),
+        t(N_("Card: {card}"), locale, card=card.number),
+        t(N_("Balance: {points} points"), locale, points=number(member.balance, locale)),
+        t(N_("Tier: {tier}"), locale, tier=tier_name(tier.code, tier.name, locale) if tier else "-"),
+    ]
+    for entry in await ledger.history(member.id, limit=5):
+        lines.append(
+            f"  #{entry.id} {day(entry.created_at, locale, settings.tz)} "
+            f"{number(entry.amount, locale) if entry.amount < 0 else '+' + number(entry.amount, locale)} "
+            f"{reason_text(entry.reason, entry.note, locale)}"
+        )
+    return "\n".join(lines)
+
+
+@command("migrate")
+async def _migrate(args: argparse.Namespace, settings: Settings) -> str:
+    await apply_migrations(settings.database_url)
+    return t(N_("The database is up to date."), settings.default_locale)
+
+
+@command("status")
+async def _status(args: argparse.Namespace, settings: Settings) -> str:
+    locale = settings.default_locale
+    total = await Member.filter(deleted_at=None).count()
+    offered = await Reward.filter(active=True).count()
+    lines = [
+        t(N_("The club is ready."), locale),
+        t(N_("Members: {count}"), locale, count=number(total, locale)),
+        t(N_("Rewards on offer: {count}"), locale, count=number(offered, locale)),
+    ]
+    if settings.bot_token is None:
+        lines.append(t(N_("No BOT_TOKEN is set: the Telegram bot is not connected yet."), locale))
+    return "\n".join(lines)
+
+
+@command("member add")
+async def _member_add(args: argparse.Namespace, settings: Settings) -> str:
+    locale = settings.default_locale
+    result = await members.register_member(
+        args.phone,
+        first_name=args.first_name or "",
+        last_name=args.last_name or "",
+        telegram_id=args.telegram_id,
+        locale=args.locale or locale,
+    )
+    head = (
+        t(N_("Welcome! {points} points for joining."), locale, points=number(result.bonus, locale))
+        if result.created
+        else t(N_("This phone already belongs to a member."), locale)
+    )
+    return head + "\n" + await _describe_member(result.member, locale, settings)
+
+
+@command("member show")
+async def _member_show(args: argparse.Namespace, settings: Settings) -> str:
+    member = await members.find_member(args.member)
+    return await _describe_member(member, settings.default_locale, settings)
+
+
+@command("earn")
+async def _earn(args: argparse.Namespace, settings: Settings) -> str:
+    locale = settings.default_locale
+    member = await members.find_member(args.member)
+    result = await earning.award_purchase(
+        member.id, args.amount, receipt=args.receipt, branch_id=args.branch, group_id=args.group
+    )
+    values = {
+        "points": number(result.points, locale),
+        "balance": number(result.balance, locale),
+        "tier": tier_name(result.tier.code, result.tier.name, locale),
+    }
+    if result.replayed:
+        return t(N_("This receipt was recorded before: {points} points; balance {balance}; tier {tier}."), locale, **values)
+    return t(N_("{points} points earned; balance {balance}; tier {tier}."), locale, **values)
+
+
+@command("refund")
+async def _refund(args: argparse.Namespace, settings: Settings) -> str:
+    locale = settings.default_locale
+    result = await earning.refund_purchase(args.receipt, args.amount, branch_id=args.branch)
+    return t(
+        N_("{points} points taken back; balance {balance}."),
+        locale,
+        points=number(result.points_reversed, locale),
+        balance=number(result.balance, locale),
+    )
+
+
+@command("redeem")
+async def _redeem(args: argparse.Namespace, settings: Settings) -> str:
+    locale = settings.default_locale
+    member = await members.find_member(args.member)
+    result = await rewards.redeem_reward(member.id, args.reward)
+    return t(
+        N_("Voucher {code} for {reward}, valid until {until}; balance {balance}."),
+        locale,
+        code=result.voucher.code,
+        reward=result.voucher.reward.name,
+        until=day(result.voucher.expires_at, locale, settings.tz),
+        balance=number(result.balance, locale),
+    )
+
+
+@command("voucher use")
+async def _voucher_use(args: argparse.Namespace, settings: Settings) -> str:
+    voucher = await rewards.use_voucher(args.code)
+    return t(N_("Voucher accepted: give {reward}."), settings.default_locale, reward=voucher.reward.name)
+
+
+@command("reward add")
+async def _reward_add(args: argparse.Namespace, settings: Settings) -> str:
+    if args.cost <= 0 or (args.stock is not None and args.stock < 0):
+        raise LoyaltyError(earning.ErrorCode.INVALID_AMOUNT, amount=args.cost)
+    reward = await Reward.create(
+        name=args.name.strip()[:100], cost=args.cost, stock=args.stock, kind=RewardKind(args.kind), value=args.value
+    )
+    return t(N_("Reward {id} added: {name} for {cost} points."), settings.default_locale,
+             id=reward.id, name=reward.name, cost=number(reward.cost, settings.default_locale))
+
+
+@command("reward list")
+async def _reward_list(args: argparse.Namespace, settings: Settings) -> str:
+    locale = settings.default_locale
+    items = await rewards.catalog()
+    if not items:
+        return t(N_("No rewards on offer yet."), locale)
+    return "\n".join(
+        t(N_("{id}. {name}: {cost} points"), locale, id=r.id, name=r.name, cost=number(r.cost, locale))
+        for r in items
+    )
+
+
+def _positive_int(text: str) -> int:
+    from loyalty.text import to_ascii_digits
+
+    try:
+        return int(to_ascii_digits(text).replace(",", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(text) from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="club", description="A customer club on Telegram and SMS.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("migrate", help="apply database migrations")
+    sub.add_parser("status", help="show the club's status")
+
+    member = sub.add_parser("member", help="members").add_subparsers(dest="action", required=True)
+    add = member.add_parser("add", help="add a member")
+    add.add_argument("phone")
+    add.add_argument("--first-name")
+    add.add_argument("--last-name")
+    add.add_argument("--telegram-id", type=int)
+    add.add_argument("--locale", choices=["fa", "en"])
+    show = member.add_parser("show", help="show a member by phone or card number")
+    show.add_argument("member")
+
+    earn = sub.add_parser("earn", help="record a purchase")
+    earn.add_argument("member", help="phone or card number")
+    earn.add_argument("amount", type=_positive_int)
+    earn.add_argument("--receipt")
+    earn.add_argument("--branch", type=int)
+    earn.add_argument("--group", type=int)
+
+    refund = sub.add_parser("refund", help="refund a purchase in full or in part")
+    refund.add_argument("receipt")
+    refund.add_argument("amount", type=_positive_int, nargs="?")
+    refund.add_argument("--branch", type=int)
+
+    redeem = sub.add_parser("redeem", help="redeem a reward for a member")
+    redeem.add_argument("member")
+    redeem.add_argument("reward", type=int)
+
+    voucher = sub.add_parser("voucher", help="vouchers").add_subparsers(dest="action", required=True)
+    use = voucher.add_parser("use", help="mark a voucher used")
+    use.add_argument("code")
+
+    reward = sub.add_parser("reward", help="the reward catalogue").add_subparsers(dest="action", required=True)
+    radd = reward.add_parser("add", help="add a reward")
+    radd.add_argument("name")
+    radd.add_argument("cost", type=_positive_int)
+    radd.add_argument("--stock", type=int)
+    radd.add_argument("--kind", choices=[k.value for k in RewardKind], default=RewardKind.PRODUCT.value)
+    radd.add_argument("--value", type=int, default=0)
+    reward.add_parser("list", help="list rewards on offer")
+    return parser
+
+
+async def _run(args: argparse.Namespace, settings: Settings) -> int:
+    name = args.command + (f" {args.action}" if getattr(args, "action", None) else "")
+    handler = _commands[name]
+    if name == "migrate":
+        print(await handler(args, settings))
+        return 0
+    await open_db(settings.database_url)
+    try:
+        print(await handler(args, settings))
+        return 0
+    except LoyaltyError as error:
+        print(error_text(error, settings.default_locale), file=sys.stderr)
+        return 1
+    finally:
+        await close_db()
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    args = build_parser().parse_args(argv)
+    return asyncio.run(_run(args, get_settings()))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+
+
+__all__ = ["Any", "build_parser", "main"]

@@ -1,0 +1,69 @@
+"""The one settings object, read from the environment and `.env`.
+
+Club rules (earning rate, tiers, bonuses) are not here: they live in the database so the
+owner can change them from the bot.
+"""
+
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from typing_extensions import Annotated
+
+DEFAULT_DATABASE_URL = "sqlite://data/club.sqlite3?busy_timeout=10000"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    bot_token: SecretStr | None = None
+    owner_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
+    database_url: str = DEFAULT_DATABASE_URL
+    redis_url: str | None = None
+    telegram_api_base: str | None = None
+    webhook_url: str | None = None
+    web_host: str = "127.0.0.1"
+    web_port: int = 8080
+    kavenegar_api_key: SecretStr | None = None
+    kavenegar_sender: str | None = None
+    kavenegar_api_base: str | None = None
+    sms_webhook_secret: SecretStr | None = None
+    timezone: str = "Asia/Tehran"
+    default_locale: str = "fa"
+
+    @field_validator("owner_ids", mode="before")
+    @classmethod
+    def _split_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [int(part) for part in value.replace(" ", "").split(",") if part]
+        if isinstance(value, int):
+            return [value]
+        return value
+
+    @field_validator("bot_token", "kavenegar_api_key", "sms_webhook_secret", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: object) -> object:
+        return None if value == "" else value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        ZoneInfo(value)  # raises for an unknown zone, at start-up rather than at 10:00
+        return value
+
+    @field_validator("default_locale")
+    @classmethod
+    def _supported_locale(cls, value: str) -> str:
+        if value not in ("fa", "en"):
+            raise ValueError("DEFAULT_LOCALE must be fa or en")
+        return value
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

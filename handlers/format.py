@@ -1,0 +1,43 @@
+"""Numbers and dates as each reader expects them: Persian digits and Jalali dates in Persian."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+import jdatetime
+from babel.numbers import format_decimal
+
+_PERSIAN_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
+
+
+def persian_digits(text: str) -> str:
+    return text.translate(_PERSIAN_DIGITS)
+
+
+def number(value: int, locale: str) -> str:
+    """1234567 → "۱٬۲۳۴٬۵۶۷" in Persian, "1,234,567" in English."""
+    if locale == "fa":
+        return persian_digits(format_decimal(value, locale="fa"))
+    return format_decimal(value, locale="en")
+
+
+def signed(value: int, locale: str) -> str:
+    text = number(abs(value), locale)
+    return f"+{text}" if value > 0 else (f"-{text}" if value < 0 else text)
+
+
+def day(value: date | datetime, locale: str, tz: ZoneInfo | None = None) -> str:
+    """A date as people write it: ۱۴۰۳/۰۵/۱۲ in Persian, 2024-08-02 in English."""
+    if isinstance(value, datetime):
+        value = value.astimezone(tz).date() if tz else value.date()
+    if locale == "fa":
+        jalali = jdatetime.date.fromgregorian(date=value)
+        return persian_digits(f"{jalali.year:04d}/{jalali.month:02d}/{jalali.day:02d}")
+    return value.isoformat()
+
+
+def moment(value: datetime, locale: str, tz: ZoneInfo) -> str:
+    local = value.astimezone(tz)
+    clock = f"{local.hour:02d}:{local.minute:02d}"
+    return f"{day(local.date(), locale)} {persian_digits(clock) if locale == 'fa' else clock}"

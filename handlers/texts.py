@@ -1,0 +1,94 @@
+"""Sentences every channel shares: what a domain error means, why points changed."""
+
+from __future__ import annotations
+
+from loyalty.errors import ErrorCode, LoyaltyError
+from handlers.format import number
+from handlers.i18n import N_, t
+
+ERRORS: dict[ErrorCode, str] = {
+    ErrorCode.INVALID_PHONE: N_("That is not a valid mobile number."),
+    ErrorCode.INVALID_AMOUNT: N_("The amount must be a positive whole number."),
+    ErrorCode.INVALID_CARD: N_("That card number is not valid: please check the digits."),
+    ErrorCode.INVALID_NAME: N_("Please send a name of 1 to {max} letters."),
+    ErrorCode.INVALID_DATE: N_("That date does not exist or is not a valid birthday."),
+    ErrorCode.MEMBER_NOT_FOUND: N_("No member with that phone or card number."),
+    ErrorCode.MEMBER_DELETED: N_("This membership was closed at the member's request."),
+    ErrorCode.TELEGRAM_LINKED_ELSEWHERE: N_("This Telegram account already belongs to another member."),
+    ErrorCode.BRANCH_NOT_FOUND: N_("No such branch."),
+    ErrorCode.GROUP_NOT_FOUND: N_("No such product group."),
+    ErrorCode.BELOW_MINIMUM: N_("Purchases below {minimum} earn no points."),
+    ErrorCode.PURCHASE_NOT_FOUND: N_("No purchase with receipt {receipt} at this branch."),
+    ErrorCode.REFUND_TOO_LARGE: N_("Only {left} of this purchase is left to refund."),
+    ErrorCode.ALREADY_REFUNDED: N_("This purchase has already been refunded in full."),
+    ErrorCode.ENTRY_NOT_FOUND: N_("No transaction with that number."),
+    ErrorCode.ALREADY_REVERSED: N_("That transaction has already been undone."),
+    ErrorCode.NOT_REVERSIBLE: N_("That transaction cannot be undone this way: refund the purchase or cancel the voucher."),
+    ErrorCode.REWARD_NOT_FOUND: N_("No such reward."),
+    ErrorCode.REWARD_INACTIVE: N_("This reward is no longer offered."),
+    ErrorCode.REWARD_NOT_STARTED: N_("This reward is not available yet."),
+    ErrorCode.REWARD_ENDED: N_("This reward has ended."),
+    ErrorCode.REWARD_OUT_OF_STOCK: N_("This reward is out of stock."),
+    ErrorCode.REWARD_WRONG_BRANCH: N_("This voucher is for another branch."),
+    ErrorCode.TIER_TOO_LOW: N_("This reward needs a higher tier."),
+    ErrorCode.NOT_ENOUGH_POINTS: N_("Not enough points: you have {balance}, this needs {needed}."),
+    ErrorCode.NEGATIVE_BALANCE: N_("Your balance is below zero, so rewards are paused until it is positive again."),
+    ErrorCode.VOUCHER_NOT_FOUND: N_("No voucher with that code."),
+    ErrorCode.VOUCHER_USED: N_("This voucher has already been used."),
+    ErrorCode.VOUCHER_EXPIRED: N_("This voucher has expired."),
+    ErrorCode.VOUCHER_CANCELLED: N_("This voucher was cancelled."),
+    ErrorCode.SELF_REFERRAL: N_("You cannot invite yourself."),
+    ErrorCode.ALREADY_REFERRED: N_("You were already invited by someone else."),
+    ErrorCode.REFERRAL_NOT_FOUND: N_("That invitation link is not valid."),
+    ErrorCode.FEEDBACK_RATING: N_("Please rate from 1 to 5."),
+    ErrorCode.TEXT_TOO_LONG: N_("That text is too long: at most {max} characters."),
+    ErrorCode.EMPTY_TEXT: N_("Please write some text."),
+}
+
+REASONS: dict[str, str] = {
+    "signup": N_("for joining"),
+    "purchase": N_("purchase"),
+    "refund": N_("purchase refunded"),
+    "redeem": N_("reward redeemed"),
+    "adjust": N_("correction"),
+    "reverse": N_("transaction undone"),
+    "expired": N_("points expired"),
+    "birthday": N_("birthday gift"),
+    "feedback": N_("thanks for your feedback"),
+    "referral_joined": N_("for joining through a friend"),
+    "referral_invited": N_("for inviting a friend"),
+    "voucher_cancelled": N_("voucher cancelled"),
+    "voucher_expired": N_("unused voucher expired"),
+}
+
+TIERS: dict[str, str] = {
+    "bronze": N_("Bronze"),
+    "silver": N_("Silver"),
+    "gold": N_("Gold"),
+}
+
+
+def error_text(error: LoyaltyError, locale: str) -> str:
+    values = {
+        key: number(value, locale) if isinstance(value, int) and not isinstance(value, bool) else value
+        for key, value in error.values.items()
+    }
+    template = ERRORS.get(error.code)
+    if template is None:
+        return t(N_("That did not work."), locale)
+    try:
+        return t(template, locale, **values)
+    except (KeyError, IndexError):
+        return t(template, locale)
+
+
+def reason_text(reason: str, note: str, locale: str) -> str:
+    """Why points changed, as the member reads it; staff's own words follow a correction."""
+    label = t(REASONS[reason], locale) if reason in REASONS else reason
+    return f"{label}: {note}" if note else label
+
+
+def tier_name(code: str, custom: str | None, locale: str) -> str:
+    if custom:
+        return custom
+    return t(TIERS[code], locale) if code in TIERS else code

@@ -1,0 +1,47 @@
+"""Numbers and codes people read aloud: card numbers, voucher codes, referral codes."""
+
+import secrets
+
+from stdnum import luhn
+
+from loyalty.errors import ErrorCode, LoyaltyError
+from loyalty.text import to_ascii_digits
+
+CARD_BODY_DIGITS = 7  # plus one Luhn check digit: 8 digits, easy to say at a till
+# Letters and digits that cannot be mistaken for each other when read aloud or typed.
+VOUCHER_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+VOUCHER_LENGTH = 8
+REFERRAL_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
+
+
+def new_card_number() -> str:
+    first = str(1 + secrets.randbelow(9))
+    rest = "".join(str(secrets.randbelow(10)) for _ in range(CARD_BODY_DIGITS - 1))
+    body = first + rest
+    return body + luhn.calc_check_digit(body)
+
+
+def clean_card_number(raw: str) -> str:
+    """A card number as typed; a typo in one digit fails the check digit."""
+    digits = to_ascii_digits(raw).replace(" ", "").replace("-", "")
+    if not digits.isdigit() or len(digits) != CARD_BODY_DIGITS + 1 or not luhn.is_valid(digits):
+        raise LoyaltyError(ErrorCode.INVALID_CARD, card=raw)
+    return digits
+
+
+def looks_like_card(raw: str) -> bool:
+    digits = to_ascii_digits(raw).replace(" ", "").replace("-", "")
+    return digits.isdigit() and len(digits) == CARD_BODY_DIGITS + 1
+
+
+def new_voucher_code() -> str:
+    return "".join(secrets.choice(VOUCHER_ALPHABET) for _ in range(VOUCHER_LENGTH))
+
+
+def clean_voucher_code(raw: str) -> str:
+    """Voucher codes are matched without regard to case, spaces or dashes."""
+    return to_ascii_digits(raw).upper().replace(" ", "").replace("-", "")
+
+
+def new_referral_code() -> str:
+    return "".join(secrets.choice(REFERRAL_ALPHABET) for _ in range(8))

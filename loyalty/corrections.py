@@ -1,0 +1,109 @@
+"""Manual corrections and undoing a transaction: always new rows, never edits."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from loyalty import ledger, notify
+from loyalty.clock import utcnow
+from loyalty.errors import ErrorCode, LoyaltyError
+from loyalty.members import credit_expiry, get_member
+from models import EntryKind, LedgerEntry
+
+MAX_ADJUSTMENT = 1_000_000
+MAX_NOTE = 200
+
+
+async def adjust(
+    member_id: int,
+    points: int,
+    note: str,
+    *,
+    staff_id: int | None = None,
+    branch_id: int | None = None,
+    key: str | None = None,
+    now: datetime | None = None,
+) -> LedgerEntry:
+    """Add or remove points by hand, with the reason the member will read."""
+    now = now or utcnow()
+    if not isinstance(points, int) or points == 0 or abs(points) > MAX_ADJUSTMENT:
+        raise LoyaltyError(ErrorCode.INVALID_AMOUNT, amount=points)
+    note = " ".join((note or "").split())
+    if not note:
+        raise LoyaltyError(ErrorCode.EMPTY_TEXT)
+    if len(note) > MAX_NOTE:
+        raise LoyaltyError(ErrorCode.TEXT_TOO_LONG, max=MAX_NOTE)
+    await get_member(member_id)
+    key = f"adjust:{key or uuid.uuid4().hex}"
+
+    async def record() -> LedgerEntry:
+        entry = await ledger.post(
+            member_id,
+            EntryKind.ADJUST,
+            points,
+            "adjust",
+            key,
+            now=now,
+            note=note,
+            staff_id=staff_id,
+            branch_id=branch_id,
+            expires_at=await credit_expiry(now) if points > 0 else None,
+        )
+        await notify.enqueue(
+            member_id,
+            "points_adjusted",
+            f"adjusted:{entry.id}",
+            now=now,
+            params={"points": points, "note": note, "balance": await ledger.balance_of(member_id)},
+        )
+        return entry
+
+    result, _ = await ledger.once(record, lambda: LedgerEntry.get_or_none(idempotency_key=key))
+    return result
+
+
+# Rows whose effect has its own way back: a purchase is refunded, a voucher cancelled.
+_NOT_UNDOABLE = {EntryKind.REVERSE, EntryKind.REFUND, EntryKind.REDEEM}
+
+
+async def undo(
+    entry_id: int,
+    *,
+    staff_id: int | None = None,
+    now: datetime | None = None,
+) -> LedgerEntry:
+    """A reversing row for one transaction; a second undo of the same row is refused."""
+    now = now or utcnow()
+    original = await LedgerEntry.get_or_none(id=entry_id)
+    if original is None:
+        raise LoyaltyError(ErrorCode.ENTRY_NOT_FOUND, entry=entry_id)
+    if original.kind in _NOT_UNDOABLE or original.purchase_id is not None:
+        raise LoyaltyError(ErrorCode.NOT_REVERSIBLE, entry=entry_id, kind=original.kind.value)
+    if await LedgerEntry.exists(reverses_id=entry_id, kind=EntryKind.REVERSE):
+        raise LoyaltyError(ErrorCode.ALREADY_REVERSED, entry=entry_id)
+    key = f"reverse:{entry_id}"
+
+    async def record() -> LedgerEntry:
+        return await ledger.post(
+            original.member_id,
+            EntryKind.REVERSE,
+            -original.amount,
+            "reverse",
+            key,
+            now=now,
+            staff_id=staff_id,
+            reverses_id=original.id,
+            # Undoing a credit cancels that credit's own lot, so it carries its expiry.
+            expires_at=original.expires_at if original.amount > 0 else await credit_expiry(now),
+        )
+
+    try:
+        async with in_transaction():
+            return await record()
+    except IntegrityError as exc:
+        # A concurrent undo of the same row won the unique key.
+        raise LoyaltyError(ErrorCode.ALREADY_REVERSED, entry=entry_id) from exc

@@ -1,0 +1,295 @@
+"""Points for purchases, and taking them back for refunds."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import ROUND_FLOOR, Decimal
+
+from tortoise.expressions import F
+
+from loyalty import ledger, notify, tiers
+from loyalty.clock import utcnow
+from loyalty.errors import ErrorCode, LoyaltyError
+from loyalty.members import credit_expiry, get_member
+from loyalty.rules import default_branch, get_rules
+from models import (
+    Branch,
+    ClubRules,
+    EntryKind,
+    LedgerEntry,
+    Member,
+    ProductGroup,
+    Purchase,
+    Tier,
+)
+
+MAX_AMOUNT = 10**13  # far above any real receipt; stops a typo of extra zeros
+
+
+@dataclass(frozen=True)
+class EarningRule:
+    currency_unit: int
+    rate: Decimal
+    min_purchase: int
+
+
+@dataclass(frozen=True)
+class PurchaseResult:
+    purchase: Purchase
+    points: int
+    balance: int
+    tier: Tier
+    replayed: bool  # True: this receipt was recorded before; nothing changed now
+
+
+@dataclass(frozen=True)
+class RefundResult:
+    purchase: Purchase
+    points_reversed: int
+    balance: int
+
+
+def earning_rule(rules: ClubRules, branch: Branch | None, member: Member | None) -> EarningRule:
+    """The club's rule, overridden by the branch, and the rate by a company's own rate."""
+    unit = (branch.currency_unit if branch and branch.currency_unit else None) or rules.currency_unit
+    rate = branch.earn_rate if branch and branch.earn_rate is not None else rules.earn_rate
+    minimum = branch.min_purchase if branch and branch.min_purchase is not None else rules.min_purchase
+    if member is not None and member.company_earn_rate is not None:
+        rate = member.company_earn_rate
+    return EarningRule(unit, Decimal(rate), minimum)
+
+
+def points_for(
+    amount: int,
+    rule: EarningRule,
+    group_multiplier: Decimal = Decimal(1),
+    tier_multiplier: Decimal = Decimal(1),
+) -> int:
+    """amount / unit × rate × group multiplier × tier multiplier, rounded down."""
+    if amount < rule.min_purchase:
+        return 0
+    exact = Decimal(amount) / Decimal(rule.currency_unit) * rule.rate
+    exact = exact * Decimal(group_multiplier) * Decimal(tier_multiplier)
+    return int(exact.to_integral_value(rounding=ROUND_FLOOR))
+
+
+def _check_amount(amount: int) -> None:
+    if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0 or amount > MAX_AMOUNT:
+        raise LoyaltyError(ErrorCode.INVALID_AMOUNT, amount=amount)
+
+
+async def award_purchase(
+    member_id: int,
+    amount: int,
+    *,
+    receipt: str | None = None,
+    branch_id: int | None = None,
+    group_id: int | None = None,
+    staff_id: int | None = None,
+    now: datetime | None = None,
+) -> PurchaseResult:
+    """Record a purchase and its points. The same (branch, receipt) twice awards once."""
+    now = now or utcnow()
+    _check_amount(amount)
+    member = await get_member(member_id)
+    branch = await _branch(branch_id)
+    group = await _group(group_id)
+    receipt = (receipt or "").strip()[:64] or f"auto-{uuid.uuid4().hex}"
+    rule = earning_rule(await get_rules(), branch, member)
+    if amount < rule.min_purchase:
+        raise LoyaltyError(ErrorCode.BELOW_MINIMUM, amount=amount, minimum=rule.min_purchase)
+
+    async def replay() -> PurchaseResult | None:
+        earlier = await Purchase.get_or_none(branch_id=branch.id, receipt=receipt)
+        if earlier is None:
+            return None
+        fresh = await Member.get(id=earlier.member_id).prefetch_related("tier")
+        return PurchaseResult(earlier, earlier.points, fresh.balance, fresh.tier, True)
+
+    async def record() -> PurchaseResult:
+        tier = await Tier.get_or_none(id=member.tier_id) if member.tier_id else None
+        points = points_for(
+            amount,
+            rule,
+            group.multiplier if group else Decimal(1),
+            tier.multiplier if tier else Decimal(1),
+        )
+        purchase = await Purchase.create(
+            branch=branch,
+            receipt=receipt,
+            member_id=member_id,
+            amount=amount,
+            product_group=group,
+            points=points,
+            staff_id=staff_id,
+            created_at=now,
+        )
+        first_purchase = not await Purchase.filter(member_id=member_id, id__lt=purchase.id).exists()
+        await Member.filter(id=member_id).update(last_purchase_at=now)
+        if points > 0:
+            await ledger.post(
+                member_id,
+                EntryKind.EARN,
+                points,
+                "purchase",
+                f"purchase:{purchase.id}",
+                now=now,
+                staff_id=staff_id,
+                branch_id=branch.id,
+                purchase_id=purchase.id,
+                expires_at=await credit_expiry(now),
+            )
+        await tiers.review(member_id, now, allow_downgrade=False)
+        if first_purchase:
+            await _pay_referral(member_id, now)
+        fresh = await Member.get(id=member_id).prefetch_related("tier")
+        await notify.enqueue(
+            member_id,
+            "points_earned",
+            f"earned:{purchase.id}",
+            now=now,
+            params={"points": points, "balance": fresh.balance, "amount": amount},
+        )
+        return PurchaseResult(purchase, points, fresh.balance, fresh.tier, False)
+
+    result, _ = await ledger.once(record, replay)
+    return result
+
+
+async def _pay_referral(member_id: int, now: datetime) -> None:
+    """Both sides of an invitation are rewarded after the new member's first purchase."""
+    member = await Member.get(id=member_id)
+    if member.referred_by_id is None or member.referred_by_id == member_id:
+        return
+    rules = await get_rules()
+    expires_at = await credit_expiry(now)
+    if rules.referral_bonus_referred > 0:
+        await ledger.post(
+            member_id,
+            EntryKind.BONUS,
+            rules.referral_bonus_referred,
+            "referral_joined",
+            f"referral:referred:{member_id}",
+            now=now,
+            expires_at=expires_at,
+        )
+    if rules.referral_bonus_referrer > 0:
+        await ledger.post(
+            member.referred_by_id,
+            EntryKind.BONUS,
+            rules.referral_bonus_referrer,
+            "referral_invited",
+            f"referral:referrer:{member_id}",
+            now=now,
+            expires_at=expires_at,
+        )
+        await notify.enqueue(
+            member.referred_by_id,
+            "referral_rewarded",
+            f"referral:notify:{member_id}",
+            now=now,
+            params={"points": rules.referral_bonus_referrer},
+        )
+
+
+async def refund_purchase(
+    receipt: str,
+    amount: int | None = None,
+    *,
+    branch_id: int | None = None,
+    staff_id: int | None = None,
+    key: str | None = None,
+    now: datetime | None = None,
+) -> RefundResult:
+    """Take back the points of a refunded purchase, in proportion to the amount refunded.
+
+    The points reversed so far are always floor(points × refunded / amount), computed on the
+    running total, so several partial refunds never take back more than a full one. The
+    balance may go negative; redeeming is then blocked until it is positive again.
+    """
+    now = now or utcnow()
+    branch = await _branch(branch_id)
+    purchase = await Purchase.get_or_none(branch_id=branch.id, receipt=(receipt or "").strip())
+    if purchase is None:
+        raise LoyaltyError(ErrorCode.PURCHASE_NOT_FOUND, receipt=receipt)
+    left = purchase.amount - purchase.refunded_amount
+    if left <= 0:
+        raise LoyaltyError(ErrorCode.ALREADY_REFUNDED, receipt=receipt)
+    amount = left if amount is None else amount
+    _check_amount(amount)
+    if amount > left:
+        raise LoyaltyError(ErrorCode.REFUND_TOO_LARGE, amount=amount, left=left)
+    key = key or f"refund:{purchase.id}:{purchase.refunded_amount}:{amount}"
+
+    async def replay() -> RefundResult | None:
+        entry = await LedgerEntry.get_or_none(idempotency_key=key)
+        if entry is None:
+            return None
+        fresh = await Purchase.get(id=purchase.id)
+        return RefundResult(fresh, -entry.amount, await ledger.balance_of(purchase.member_id))
+
+    async def record() -> RefundResult:
+        # The conditional update makes two concurrent refunds of the last amount refund once.
+        updated = await Purchase.filter(
+            id=purchase.id, refunded_amount=purchase.refunded_amount
+        ).update(refunded_amount=F("refunded_amount") + amount)
+        if updated == 0:
+            raise LoyaltyError(ErrorCode.ALREADY_REFUNDED, receipt=receipt)
+        refunded = purchase.refunded_amount + amount
+        target = purchase.points * refunded // purchase.amount
+        points = target - purchase.refunded_points
+        await Purchase.filter(id=purchase.id).update(refunded_points=target)
+        credit = await _purchase_credit(purchase.id)
+        await ledger.post(
+            purchase.member_id,
+            EntryKind.REFUND,
+            -points,
+            "refund",
+            key,
+            now=now,
+            staff_id=staff_id,
+            branch_id=branch.id,
+            purchase_id=purchase.id,
+            reverses_id=credit.id if credit else None,
+            expires_at=credit.expires_at if credit else None,
+        )
+        fresh = await Purchase.get(id=purchase.id)
+        return RefundResult(fresh, points, await ledger.balance_of(purchase.member_id))
+
+    result, _ = await ledger.once(record, replay)
+    return result
+
+
+async def _purchase_credit(purchase_id: int) -> LedgerEntry | None:
+    return await LedgerEntry.get_or_none(purchase_id=purchase_id, kind=EntryKind.EARN)
+
+
+async def _branch(branch_id: int | None) -> Branch:
+    if branch_id is None:
+        return await default_branch()
+    branch = await Branch.get_or_none(id=branch_id, active=True)
+    if branch is None:
+        raise LoyaltyError(ErrorCode.BRANCH_NOT_FOUND, branch=branch_id)
+    return branch
+
+
+async def _group(group_id: int | None) -> ProductGroup | None:
+    if group_id is None:
+        return None
+    group = await ProductGroup.get_or_none(id=group_id, active=True)
+    if group is None:
+        raise LoyaltyError(ErrorCode.GROUP_NOT_FOUND, group=group_id)
+    return group
+
+
+__all__ = [
+    "EarningRule",
+    "PurchaseResult",
+    "RefundResult",
+    "award_purchase",
+    "earning_rule",
+    "points_for",
+    "refund_purchase",
+]

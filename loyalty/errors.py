@@ -1,0 +1,57 @@
+"""Domain errors: a code the channels translate, and the values the sentence needs."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+
+class ErrorCode(StrEnum):
+    INVALID_PHONE = "invalid_phone"
+    INVALID_AMOUNT = "invalid_amount"
+    INVALID_CARD = "invalid_card"
+    INVALID_NAME = "invalid_name"
+    INVALID_DATE = "invalid_date"
+    MEMBER_NOT_FOUND = "member_not_found"
+    MEMBER_DELETED = "member_deleted"
+    TELEGRAM_LINKED_ELSEWHERE = "telegram_linked_elsewhere"
+    BRANCH_NOT_FOUND = "branch_not_found"
+    GROUP_NOT_FOUND = "group_not_found"
+    BELOW_MINIMUM = "below_minimum"
+    PURCHASE_NOT_FOUND = "purchase_not_found"
+    REFUND_TOO_LARGE = "refund_too_large"
+    ALREADY_REFUNDED = "already_refunded"
+    ENTRY_NOT_FOUND = "entry_not_found"
+    ALREADY_REVERSED = "already_reversed"
+    NOT_REVERSIBLE = "not_reversible"
+    REWARD_NOT_FOUND = "reward_not_found"
+    REWARD_INACTIVE = "reward_inactive"
+    REWARD_NOT_STARTED = "reward_not_started"
+    REWARD_ENDED = "reward_ended"
+    REWARD_OUT_OF_STOCK = "reward_out_of_stock"
+    REWARD_WRONG_BRANCH = "reward_wrong_branch"
+    TIER_TOO_LOW = "tier_too_low"
+    NOT_ENOUGH_POINTS = "not_enough_points"
+    NEGATIVE_BALANCE = "negative_balance"
+    VOUCHER_NOT_FOUND = "voucher_not_found"
+    VOUCHER_USED = "voucher_used"
+    VOUCHER_EXPIRED = "voucher_expired"
+    VOUCHER_CANCELLED = "voucher_cancelled"
+    SELF_REFERRAL = "self_referral"
+    ALREADY_REFERRED = "already_referred"
+    REFERRAL_NOT_FOUND = "referral_not_found"
+    FEEDBACK_RATING = "feedback_rating"
+    TEXT_TOO_LONG = "text_too_long"
+    EMPTY_TEXT = "empty_text"
+
+
+class LoyaltyError(Exception):
+    """A request the rules refuse. Nothing was changed when this is raised."""
+
+    def __init__(self, code: ErrorCode, /, **values: Any) -> None:
+        super().__init__(code.value)
+        self.code = code
+        self.values = values
+
+    def __repr__(self) -> str:
+        return f"LoyaltyError({self.code.value!r}, {self.values!r})"

@@ -1,0 +1,98 @@
+"""Points expire oldest first; spending also takes the oldest points first.
+
+Nothing in the ledger records which credit a debit consumed. Instead the credits are
+ordered by expiry and every debit is charged against them in that order, so the
+points still alive in each credit can be recomputed from the rows at any time, and
+running the expiry twice expires nothing the second time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from tortoise.transactions import in_transaction
+
+from loyalty import ledger
+from loyalty.clock import utcnow
+from models import EntryKind, LedgerEntry, Member
+
+@dataclass(frozen=True)
+class Lot:
+    """Points credited together that expire together."""
+
+    expires_at: datetime | None
+    points: int
+
+
+def live_lots(entries: list[LedgerEntry]) -> list[Lot]:
+    """The points still unspent in each credit, soonest to expire first.
+
+    A credit's own reversal (a refund of a purchase) carries the credit's expiry and is
+    netted against that credit; every other debit consumes the soonest-expiring points.
+    """
+    lots: dict[datetime | None, int] = {}
+    spent = 0
+    for entry in entries:
+        if entry.amount > 0 or entry.expires_at is not None:
+            lots[entry.expires_at] = lots.get(entry.expires_at, 0) + entry.amount
+        else:
+            spent -= entry.amount
+    alive: list[Lot] = []
+    # Soonest expiry first; points that never expire are spent last.
+    for expires_at in sorted(lots, key=lambda at: (at is None, at)):
+        points = lots[expires_at]
+        used = min(max(points, 0), spent)
+        spent -= used
+        if points - used > 0:
+            alive.append(Lot(expires_at, points - used))
+    return alive
+
+
+def due(lots: list[Lot], at: datetime) -> int:
+    return sum(lot.points for lot in lots if lot.expires_at is not None and lot.expires_at <= at)
+
+
+async def lots_of(member_id: int) -> list[Lot]:
+    entries = await LedgerEntry.filter(member_id=member_id).order_by("id")
+    return live_lots(entries)
+
+
+async def expiring_within(member_id: int, now: datetime, until: datetime) -> list[Lot]:
+    """Lots that will expire after `now` and by `until`, for "N points expire on ...". """
+    return [
+        lot
+        for lot in await lots_of(member_id)
+        if lot.expires_at is not None and now < lot.expires_at <= until
+    ]
+
+
+async def expire_points(member_id: int, *, now: datetime | None = None) -> int:
+    """Post one `expire` row for everything past its expiry; returns the points expired."""
+    now = now or utcnow()
+    async with in_transaction():
+        # Locking the member serialises expiry with spending on PostgreSQL.
+        await Member.select_for_update().filter(id=member_id).first()
+        lots = await lots_of(member_id)
+        points = min(due(lots, now), max(await ledger.balance_of(member_id), 0))
+        if points <= 0:
+            return 0
+        last = max(lot.expires_at for lot in lots if lot.expires_at and lot.expires_at <= now)
+        await ledger.post(
+            member_id,
+            EntryKind.EXPIRE,
+            -points,
+            "expired",
+            f"expire:{member_id}:{last.isoformat()}",
+            now=now,
+        )
+    return points
+
+
+async def members_with_due_points(now: datetime) -> list[int]:
+    """Members holding a credit whose expiry has passed (candidates, not all will expire)."""
+    return await (
+        LedgerEntry.filter(expires_at__lte=now, amount__gt=0)
+        .distinct()
+        .values_list("member_id", flat=True)
+    )

@@ -1,0 +1,120 @@
+"""The points ledger: the only code that changes a member's balance.
+
+Every change is one appended row with an idempotency key that is unique in the table;
+the balance cached on the member changes in the same transaction. Repeating an
+operation with the same key returns the first result and changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import TypeVar
+
+from tortoise.exceptions import IntegrityError
+from tortoise.expressions import F
+from tortoise.functions import Sum
+from tortoise.transactions import in_transaction
+
+from loyalty.errors import ErrorCode, LoyaltyError
+from models import EntryKind, LedgerEntry, Member
+
+T = TypeVar("T")
+
+
+async def once(
+    action: Callable[[], Awaitable[T]], replay: Callable[[], Awaitable[T | None]]
+) -> tuple[T, bool]:
+    """Run `action` in one transaction unless `replay` finds its earlier result.
+
+    Returns the result and whether it was a replay. Two callers racing with the same key
+    both get the one result: the loser's insert breaks a unique index, its transaction
+    rolls back, and it reads the winner's result.
+    """
+    earlier = await replay()
+    if earlier is not None:
+        return earlier, True
+    try:
+        async with in_transaction():
+            return await action(), False
+    except IntegrityError:
+        earlier = await replay()
+        if earlier is None:
+            raise
+        return earlier, True
+
+
+async def post(
+    member_id: int,
+    kind: EntryKind,
+    amount: int,
+    reason: str,
+    key: str,
+    *,
+    now: datetime,
+    note: str = "",
+    staff_id: int | None = None,
+    branch_id: int | None = None,
+    purchase_id: int | None = None,
+    voucher_id: int | None = None,
+    reverses_id: int | None = None,
+    expires_at: datetime | None = None,
+    require_funds: bool = False,
+) -> LedgerEntry:
+    """Append one row and move the cached balance with it. Call inside a transaction.
+
+    With `require_funds`, a debit that would take the balance below zero is refused; the
+    check and the debit are one conditional UPDATE, so concurrent debits cannot overdraw.
+    """
+    entry = await LedgerEntry.create(
+        member_id=member_id,
+        kind=kind,
+        amount=amount,
+        reason=reason,
+        note=note[:200],
+        staff_id=staff_id,
+        branch_id=branch_id,
+        purchase_id=purchase_id,
+        voucher_id=voucher_id,
+        reverses_id=reverses_id,
+        expires_at=expires_at,
+        idempotency_key=key,
+        created_at=now,
+    )
+    query = Member.filter(id=member_id)
+    if require_funds and amount < 0:
+        query = query.filter(balance__gte=-amount)
+    if await query.update(balance=F("balance") + amount) == 0:
+        balance = await Member.filter(id=member_id).values_list("balance", flat=True)
+        if not balance:
+            raise LoyaltyError(ErrorCode.MEMBER_NOT_FOUND)
+        if balance[0] < 0:
+            raise LoyaltyError(ErrorCode.NEGATIVE_BALANCE, balance=balance[0])
+        raise LoyaltyError(ErrorCode.NOT_ENOUGH_POINTS, balance=balance[0], needed=-amount)
+    return entry
+
+
+async def balance_of(member_id: int) -> int:
+    value = await Member.filter(id=member_id).values_list("balance", flat=True)
+    if not value:
+        raise LoyaltyError(ErrorCode.MEMBER_NOT_FOUND)
+    return value[0]
+
+
+async def ledger_sum(member_id: int) -> int:
+    """The balance recomputed from the rows; equal to the cached balance at all times."""
+    rows = await LedgerEntry.filter(member_id=member_id).annotate(total=Sum("amount")).values("total")
+    return int(rows[0]["total"] or 0) if rows else 0
+
+
+async def history(member_id: int, *, offset: int = 0, limit: int = 10) -> list[LedgerEntry]:
+    return (
+        await LedgerEntry.filter(member_id=member_id)
+        .order_by("-created_at", "-id")
+        .offset(offset)
+        .limit(limit)
+    )
+
+
+async def count_entries(member_id: int) -> int:
+    return await LedgerEntry.filter(member_id=member_id).count()

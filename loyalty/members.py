@@ -1,0 +1,295 @@
+"""Joining the club, finding a member, cards, profiles and leaving."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from loyalty import ledger
+from loyalty.clock import utcnow
+from loyalty.codes import clean_card_number, looks_like_card, new_card_number, new_referral_code
+from loyalty.errors import ErrorCode, LoyaltyError
+from loyalty.phones import normalize_phone
+from loyalty.rules import get_rules
+from loyalty.text import clean_name
+from models import Card, Channel, CustomerType, EntryKind, Gender, Member, Tier
+
+SUPPORTED_LOCALES = ("fa", "en")
+
+
+@dataclass(frozen=True)
+class Registration:
+    member: Member
+    created: bool  # False: the phone belonged to a member already, who is now linked
+    bonus: int  # points given for joining now (0 when linking an existing member)
+
+
+async def register_member(
+    phone: str,
+    *,
+    first_name: str = "",
+    last_name: str = "",
+    telegram_id: int | None = None,
+    locale: str = "fa",
+    branch_id: int | None = None,
+    referral_code: str | None = None,
+    channel: Channel = Channel.TELEGRAM,
+    now: datetime | None = None,
+) -> Registration:
+    """Join with a verified phone number, or link a Telegram account to the member who has it."""
+    now = now or utcnow()
+    e164 = normalize_phone(phone)
+    first = clean_name(first_name) if first_name.strip() else ""
+    last = clean_name(last_name) if last_name.strip() else ""
+    locale = locale if locale in SUPPORTED_LOCALES else "fa"
+    existing = await Member.get_or_none(phone=e164)
+    if existing is not None:
+        return Registration(await _link(existing, telegram_id, first, last), False, 0)
+    if telegram_id is not None and await Member.exists(telegram_id=telegram_id):
+        raise LoyaltyError(ErrorCode.TELEGRAM_LINKED_ELSEWHERE)
+    referrer = await _find_referrer(referral_code)
+    try:
+        member, bonus = await _create(
+            e164, first, last, telegram_id, locale, branch_id, referrer, channel, now
+        )
+    except IntegrityError:
+        # Another request joined the same phone a moment earlier: link to that member.
+        existing = await Member.get_or_none(phone=e164)
+        if existing is None:
+            raise
+        return Registration(await _link(existing, telegram_id, first, last), False, 0)
+    return Registration(member, True, bonus)
+
+
+async def _create(
+    phone: str,
+    first: str,
+    last: str,
+    telegram_id: int | None,
+    locale: str,
+    branch_id: int | None,
+    referrer: Member | None,
+    channel: Channel,
+    now: datetime,
+) -> tuple[Member, int]:
+    rules = await get_rules()
+    lowest_tier = await Tier.all().order_by("threshold").first()
+    async with in_transaction():
+        member = await Member.create(
+            phone=phone,
+            first_name=first,
+            last_name=last,
+            telegram_id=telegram_id,
+            locale=locale,
+            preferred_channel=channel,
+            reachable_telegram=telegram_id is not None,
+            branch_id=branch_id,
+            tier=lowest_tier,
+            referral_code=await _unused_referral_code(),
+            referred_by=referrer,
+            joined_at=now,
+        )
+        await Card.create(number=await _unused_card_number(), member=member, issued_at=now)
+        if rules.signup_bonus > 0:
+            await ledger.post(
+                member.id,
+                EntryKind.BONUS,
+                rules.signup_bonus,
+                "signup",
+                f"signup:{member.id}",
+                now=now,
+                branch_id=branch_id,
+                expires_at=await credit_expiry(now),
+            )
+    await member.refresh_from_db()
+    return member, rules.signup_bonus
+
+
+async def _link(member: Member, telegram_id: int | None, first: str, last: str) -> Member:
+    if member.deleted_at is not None:
+        raise LoyaltyError(ErrorCode.MEMBER_DELETED)
+    if telegram_id is None or member.telegram_id == telegram_id:
+        return member
+    other = await Member.get_or_none(telegram_id=telegram_id)
+    if other is not None and other.id != member.id:
+        raise LoyaltyError(ErrorCode.TELEGRAM_LINKED_ELSEWHERE)
+    # Telegram proved the phone belongs to this account, so it takes over the membership,
+    # even from an older Telegram account that had the same number.
+    member.telegram_id = telegram_id
+    member.reachable_telegram = True
+    member.first_name = member.first_name or first
+    member.last_name = member.last_name or last
+    await member.save(update_fields=["telegram_id", "reachable_telegram", "first_name", "last_name"])
+    return member
+
+
+async def _find_referrer(code: str | None) -> Member | None:
+    if not code:
+        return None
+    referrer = await Member.get_or_none(referral_code=code.strip().lower(), deleted_at=None)
+    if referrer is None:
+        # A stale or mistyped invitation must not stop anyone from joining.
+        return None
+    return referrer
+
+
+async def _unused_card_number() -> str:
+    while True:
+        number = new_card_number()
+        if not await Card.exists(number=number):
+            return number
+
+
+async def _unused_referral_code() -> str:
+    while True:
+        code = new_referral_code()
+        if not await Member.exists(referral_code=code):
+            return code
+
+
+async def credit_expiry(now: datetime) -> datetime | None:
+    """When points credited now will expire, or None if the club's points never expire."""
+    days = (await get_rules()).expiry_days
+    return now + timedelta(days=days) if days > 0 else None
+
+
+async def find_member(reference: str) -> Member:
+    """A member by phone number (any format, any digits) or by an active card number."""
+    reference = (reference or "").strip()
+    if looks_like_card(reference):
+        card = await Card.get_or_none(number=clean_card_number(reference), active=True)
+        if card is None:
+            raise LoyaltyError(ErrorCode.MEMBER_NOT_FOUND, reference=reference)
+        return await card.member
+    member = await Member.get_or_none(phone=normalize_phone(reference))
+    if member is None or member.deleted_at is not None:
+        raise LoyaltyError(ErrorCode.MEMBER_NOT_FOUND, reference=reference)
+    return member
+
+
+async def get_member(member_id: int) -> Member:
+    member = await Member.get_or_none(id=member_id)
+    if member is None or member.deleted_at is not None:
+        raise LoyaltyError(ErrorCode.MEMBER_NOT_FOUND, reference=str(member_id))
+    return member
+
+
+async def member_by_telegram(telegram_id: int) -> Member | None:
+    return await Member.get_or_none(telegram_id=telegram_id, deleted_at=None)
+
+
+async def member_by_phone(phone: str) -> Member | None:
+    return await Member.get_or_none(phone=normalize_phone(phone), deleted_at=None)
+
+
+async def active_card(member_id: int) -> Card:
+    card = await Card.get_or_none(member_id=member_id, active=True)
+    if card is None:
+        raise LoyaltyError(ErrorCode.MEMBER_NOT_FOUND, reference=str(member_id))
+    return card
+
+
+async def replace_card(member_id: int, *, now: datetime | None = None) -> Card:
+    """A new card number; the old one stops working and stays in history."""
+    now = now or utcnow()
+    async with in_transaction():
+        await Card.filter(member_id=member_id, active=True).update(active=False, replaced_at=now)
+        return await Card.create(number=await _unused_card_number(), member_id=member_id, issued_at=now)
+
+
+async def update_profile(
+    member_id: int,
+    *,
+    first_name: str | None = None,
+    last_name: str | None = None,
+    gender: Gender | None = None,
+    birth_date: date | None = None,
+    customer_type: CustomerType | None = None,
+    company_name: str | None = None,
+    locale: str | None = None,
+    consent_telegram: bool | None = None,
+    consent_sms: bool | None = None,
+    interest_ids: list[int] | None = None,
+    now: datetime | None = None,
+) -> Member:
+    member = await get_member(member_id)
+    if first_name is not None:
+        member.first_name = clean_name(first_name)
+    if last_name is not None:
+        member.last_name = clean_name(last_name) if last_name.strip() else ""
+    if gender is not None:
+        member.gender = gender
+    if birth_date is not None:
+        if birth_date > (now or utcnow()).date() or birth_date.year < 1900:
+            raise LoyaltyError(ErrorCode.INVALID_DATE)
+        member.birth_date = birth_date
+    if customer_type is not None:
+        member.customer_type = customer_type
+    if company_name is not None:
+        member.company_name = clean_name(company_name) if company_name.strip() else ""
+    if locale is not None and locale in SUPPORTED_LOCALES:
+        member.locale = locale
+    if consent_telegram is not None:
+        member.consent_telegram = consent_telegram
+    if consent_sms is not None:
+        member.consent_sms = consent_sms
+    await member.save()
+    if interest_ids is not None:
+        from models import ProductGroup
+
+        await member.interests.clear()
+        groups = await ProductGroup.filter(id__in=interest_ids, active=True)
+        if groups:
+            await member.interests.add(*groups)
+    return member
+
+
+async def delete_member_data(member_id: int, *, now: datetime | None = None) -> None:
+    """Forget who the member is. Ledger rows stay, tied to an anonymous record."""
+    now = now or utcnow()
+    async with in_transaction():
+        member = await get_member(member_id)
+        member.phone = None
+        member.telegram_id = None
+        member.first_name = ""
+        member.last_name = ""
+        member.company_name = ""
+        member.birth_date = None
+        member.gender = Gender.UNSPECIFIED
+        member.consent_telegram = False
+        member.consent_sms = False
+        member.reachable_telegram = False
+        member.reachable_sms = False
+        member.deleted_at = now
+        await member.save()
+        await member.interests.clear()
+        await Card.filter(member_id=member_id, active=True).update(active=False, replaced_at=now)
+
+
+async def set_reachable(member_id: int, channel: Channel, reachable: bool) -> None:
+    field = "reachable_telegram" if channel is Channel.TELEGRAM else "reachable_sms"
+    await Member.filter(id=member_id).update(**{field: reachable})
+
+
+async def referral_count(member_id: int) -> int:
+    return await Member.filter(referred_by_id=member_id).count()
+
+
+__all__ = [
+    "Registration",
+    "active_card",
+    "credit_expiry",
+    "delete_member_data",
+    "find_member",
+    "get_member",
+    "member_by_phone",
+    "member_by_telegram",
+    "referral_count",
+    "register_member",
+    "replace_card",
+    "set_reachable",
+    "update_profile",
+]

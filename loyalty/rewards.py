@@ -1,0 +1,233 @@
+"""The reward catalogue, redeeming points for vouchers, and using vouchers at the till."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from tortoise.exceptions import IntegrityError
+from tortoise.expressions import F, Q
+from tortoise.transactions import in_transaction
+
+from loyalty import ledger, notify
+from loyalty.clock import utcnow
+from loyalty.codes import clean_voucher_code, new_voucher_code
+from loyalty.errors import ErrorCode, LoyaltyError
+from loyalty.members import credit_expiry, get_member
+from loyalty.rules import get_rules
+from models import EntryKind, LedgerEntry, Member, Reward, Tier, Voucher, VoucherStatus
+
+
+@dataclass(frozen=True)
+class Redemption:
+    voucher: Voucher
+    balance: int
+    replayed: bool
+
+
+def _check_reward(reward: Reward, member: Member, tier: Tier | None, min_tier: Tier | None, now: datetime) -> None:
+    """Everything about the reward and the member except the balance, which is checked atomically."""
+    if not reward.active:
+        raise LoyaltyError(ErrorCode.REWARD_INACTIVE, reward=reward.id)
+    if reward.valid_from and now < reward.valid_from:
+        raise LoyaltyError(ErrorCode.REWARD_NOT_STARTED, reward=reward.id, starts=reward.valid_from)
+    if reward.valid_until and now > reward.valid_until:
+        raise LoyaltyError(ErrorCode.REWARD_ENDED, reward=reward.id, ended=reward.valid_until)
+    if reward.stock is not None and reward.stock <= 0:
+        raise LoyaltyError(ErrorCode.REWARD_OUT_OF_STOCK, reward=reward.id)
+    if min_tier is not None and (tier is None or tier.threshold < min_tier.threshold):
+        raise LoyaltyError(ErrorCode.TIER_TOO_LOW, reward=reward.id, tier=min_tier.code)
+    if member.balance < 0:
+        raise LoyaltyError(ErrorCode.NEGATIVE_BALANCE, balance=member.balance)
+
+
+async def catalog(member_id: int | None = None, *, now: datetime | None = None, branch_id: int | None = None) -> list[Reward]:
+    """Rewards on offer now, cheapest first."""
+    now = now or utcnow()
+    query = Reward.filter(active=True).filter(
+        Q(valid_from__isnull=True) | Q(valid_from__lte=now),
+        Q(valid_until__isnull=True) | Q(valid_until__gte=now),
+        Q(stock__isnull=True) | Q(stock__gt=0),
+    )
+    if branch_id is not None:
+        query = query.filter(Q(branch_id__isnull=True) | Q(branch_id=branch_id))
+    return await query.order_by("cost", "id").prefetch_related("min_tier")
+
+
+async def affordable(member_id: int, *, now: datetime | None = None) -> list[Reward]:
+    member = await get_member(member_id)
+    tier = await Tier.get_or_none(id=member.tier_id) if member.tier_id else None
+    result = []
+    for reward in await catalog(now=now):
+        if reward.cost > member.balance:
+            continue
+        if reward.min_tier and (tier is None or tier.threshold < reward.min_tier.threshold):
+            continue
+        result.append(reward)
+    return result
+
+
+async def redeem_reward(
+    member_id: int,
+    reward_id: int,
+    *,
+    key: str | None = None,
+    now: datetime | None = None,
+) -> Redemption:
+    """Debit the reward's cost and issue a voucher, once per key, never overdrawing."""
+    now = now or utcnow()
+    key = f"redeem:{key or uuid.uuid4().hex}"
+    member = await get_member(member_id)
+    reward = await Reward.get_or_none(id=reward_id)
+    if reward is None:
+        raise LoyaltyError(ErrorCode.REWARD_NOT_FOUND, reward=reward_id)
+    tier = await Tier.get_or_none(id=member.tier_id) if member.tier_id else None
+    min_tier = await Tier.get_or_none(id=reward.min_tier_id) if reward.min_tier_id else None
+    _check_reward(reward, member, tier, min_tier, now)
+    valid_days = (await get_rules()).voucher_valid_days
+    if reward.valid_until:
+        voucher_end = min(now + timedelta(days=valid_days), reward.valid_until)
+    else:
+        voucher_end = now + timedelta(days=valid_days)
+
+    async def replay() -> Redemption | None:
+        entry = await LedgerEntry.get_or_none(idempotency_key=key)
+        if entry is None or entry.voucher_id is None:
+            return None
+        voucher = await Voucher.get(id=entry.voucher_id).prefetch_related("reward")
+        return Redemption(voucher, await ledger.balance_of(member_id), True)
+
+    async def record() -> Redemption:
+        if reward.stock is not None:
+            taken = await Reward.filter(id=reward.id, stock__gt=0).update(stock=F("stock") - 1)
+            if taken == 0:
+                raise LoyaltyError(ErrorCode.REWARD_OUT_OF_STOCK, reward=reward.id)
+        voucher = await Voucher.create(
+            code=await _unused_voucher_code(),
+            member_id=member_id,
+            reward=reward,
+            cost=reward.cost,
+            issued_at=now,
+            expires_at=voucher_end,
+        )
+        await ledger.post(
+            member_id,
+            EntryKind.REDEEM,
+            -reward.cost,
+            "redeem",
+            key,
+            now=now,
+            voucher_id=voucher.id,
+            require_funds=True,
+        )
+        await voucher.fetch_related("reward")
+        return Redemption(voucher, await ledger.balance_of(member_id), False)
+
+    result, _ = await ledger.once(record, replay)
+    return result
+
+
+async def _unused_voucher_code() -> str:
+    while True:
+        code = new_voucher_code()
+        if not await Voucher.exists(code=code):
+            return code
+
+
+async def find_voucher(code: str) -> Voucher:
+    voucher = await Voucher.get_or_none(code=clean_voucher_code(code)).prefetch_related("reward", "member")
+    if voucher is None:
+        raise LoyaltyError(ErrorCode.VOUCHER_NOT_FOUND, code=code)
+    return voucher
+
+
+async def use_voucher(
+    code: str,
+    *,
+    staff_id: int | None = None,
+    branch_id: int | None = None,
+    now: datetime | None = None,
+) -> Voucher:
+    """Mark a voucher used at the till; a second use is refused."""
+    now = now or utcnow()
+    voucher = await find_voucher(code)
+    _check_usable(voucher, now)
+    if voucher.reward.branch_id is not None and branch_id is not None and voucher.reward.branch_id != branch_id:
+        raise LoyaltyError(ErrorCode.REWARD_WRONG_BRANCH, code=voucher.code)
+    async with in_transaction():
+        updated = await Voucher.filter(id=voucher.id, status=VoucherStatus.ISSUED).update(
+            status=VoucherStatus.USED, used_at=now, used_by_id=staff_id, used_branch_id=branch_id
+        )
+        if updated == 0:
+            raise LoyaltyError(ErrorCode.VOUCHER_USED, code=voucher.code)
+        await notify.enqueue(
+            voucher.member_id,
+            "voucher_used",
+            f"voucher_used:{voucher.id}",
+            now=now,
+            params={"code": voucher.code, "reward": voucher.reward.name},
+        )
+    await voucher.refresh_from_db()
+    return voucher
+
+
+def _check_usable(voucher: Voucher, now: datetime) -> None:
+    if voucher.status is VoucherStatus.USED:
+        raise LoyaltyError(ErrorCode.VOUCHER_USED, code=voucher.code, used_at=voucher.used_at)
+    if voucher.status is VoucherStatus.CANCELLED:
+        raise LoyaltyError(ErrorCode.VOUCHER_CANCELLED, code=voucher.code)
+    if voucher.status is VoucherStatus.EXPIRED or voucher.expires_at < now:
+        raise LoyaltyError(ErrorCode.VOUCHER_EXPIRED, code=voucher.code, expired_at=voucher.expires_at)
+
+
+async def cancel_voucher(
+    code: str,
+    *,
+    status: VoucherStatus = VoucherStatus.CANCELLED,
+    staff_id: int | None = None,
+    now: datetime | None = None,
+) -> Voucher:
+    """Withdraw an unused voucher and give its points back (a reversing row), once."""
+    now = now or utcnow()
+    voucher = await find_voucher(code)
+    if voucher.status is not VoucherStatus.ISSUED:
+        _check_usable(voucher, now)
+    async with in_transaction():
+        updated = await Voucher.filter(id=voucher.id, status=VoucherStatus.ISSUED).update(status=status)
+        if updated == 0:
+            raise LoyaltyError(ErrorCode.VOUCHER_USED, code=voucher.code)
+        debit = await LedgerEntry.get(voucher_id=voucher.id, kind=EntryKind.REDEEM)
+        await ledger.post(
+            voucher.member_id,
+            EntryKind.REVERSE,
+            voucher.cost,
+            "voucher_expired" if status is VoucherStatus.EXPIRED else "voucher_cancelled",
+            f"reverse:{debit.id}",
+            now=now,
+            staff_id=staff_id,
+            voucher_id=voucher.id,
+            reverses_id=debit.id,
+            expires_at=await credit_expiry(now),
+        )
+        if voucher.reward.stock is not None:
+            await Reward.filter(id=voucher.reward_id).update(stock=F("stock") + 1)
+    await voucher.refresh_from_db()
+    return voucher
+
+
+async def expire_vouchers(*, now: datetime | None = None) -> int:
+    """Unused vouchers past their date are closed and their points returned."""
+    now = now or utcnow()
+    count = 0
+    for voucher in await Voucher.filter(status=VoucherStatus.ISSUED, expires_at__lt=now):
+        try:
+            await cancel_voucher(voucher.code, status=VoucherStatus.EXPIRED, now=now)
+        except (LoyaltyError, IntegrityError):
+            continue  # used or cancelled meanwhile
+        count += 1
+    return count
+
+
+async def member_vouchers(member_id: int) -> list[Voucher]:
+    return await Voucher.filter(member_id=member_id).order_by("-issued_at").prefetch_related("reward")

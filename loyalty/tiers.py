@@ -1,0 +1,87 @@
+"""Tiers: qualified by purchase points earned in the tier window.
+
+Upgrades happen as soon as a purchase qualifies; downgrades only at the periodic review,
+so a refund or a quiet month does not take a member's status away mid-season.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from tortoise.functions import Sum
+
+from loyalty import notify
+from loyalty.rules import get_rules
+from models import EntryKind, LedgerEntry, Member, Tier, TierChange
+
+# Points from purchases, net of refunds, count towards a tier; bonuses do not.
+QUALIFYING_KINDS = (EntryKind.EARN, EntryKind.REFUND)
+
+
+@dataclass(frozen=True)
+class TierProgress:
+    tier: Tier
+    qualifying_points: int
+    next_tier: Tier | None
+    points_to_next: int
+
+
+async def qualifying_points(member_id: int, now: datetime) -> int:
+    window = (await get_rules()).tier_window_days
+    rows = (
+        await LedgerEntry.filter(
+            member_id=member_id,
+            kind__in=QUALIFYING_KINDS,
+            created_at__gt=now - timedelta(days=window),
+        )
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
+    return int(rows[0]["total"] or 0) if rows else 0
+
+
+def tier_for(points: int, tiers: list[Tier]) -> Tier:
+    """The highest tier whose threshold the points reach (tiers sorted by threshold)."""
+    best = tiers[0]
+    for tier in tiers:
+        if points >= tier.threshold:
+            best = tier
+    return best
+
+
+async def progress(member: Member, now: datetime) -> TierProgress:
+    tiers = await Tier.all().order_by("threshold")
+    points = await qualifying_points(member.id, now)
+    current = next((t for t in tiers if t.id == member.tier_id), None) or tier_for(points, tiers)
+    higher = [t for t in tiers if t.threshold > current.threshold]
+    next_tier = higher[0] if higher else None
+    to_next = max(0, next_tier.threshold - points) if next_tier else 0
+    return TierProgress(current, points, next_tier, to_next)
+
+
+async def review(member_id: int, now: datetime, *, allow_downgrade: bool) -> TierChange | None:
+    """Move the member to the tier their points qualify for; call inside a transaction."""
+    member = await Member.get(id=member_id)
+    tiers = await Tier.all().order_by("threshold")
+    if not tiers:
+        return None
+    target = tier_for(await qualifying_points(member_id, now), tiers)
+    current = next((t for t in tiers if t.id == member.tier_id), None)
+    if current is not None and target.id == current.id:
+        return None
+    if current is not None and target.threshold < current.threshold and not allow_downgrade:
+        return None
+    await Member.filter(id=member_id).update(tier_id=target.id)
+    change = await TierChange.create(
+        member_id=member_id, from_tier=current, to_tier=target, created_at=now
+    )
+    upgrade = current is None or target.threshold > current.threshold
+    await notify.enqueue(
+        member_id,
+        "tier_up" if upgrade else "tier_down",
+        f"tier:{change.id}",
+        now=now,
+        params={"tier": target.code, "tier_name": target.name or ""},
+    )
+    return change

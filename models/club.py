@@ -1,0 +1,73 @@
+"""The club itself: its rules, branches, product groups and tiers."""
+
+from decimal import Decimal
+
+from tortoise import fields
+from tortoise.models import Model
+
+
+class ClubRules(Model):
+    """The rules of the club, editable by the owner: a single row with id 1, made at start-up."""
+
+    id = fields.IntField(primary_key=True)
+    name = fields.CharField(max_length=100, default="Club")
+    points_name = fields.CharField(max_length=50, default="")
+    # Points = floor(amount / currency_unit * earn_rate * multipliers); amounts are in the
+    # currency the shop rings up (usually toman).
+    currency_unit = fields.BigIntField(default=10_000)
+    earn_rate = fields.DecimalField(max_digits=10, decimal_places=4, default=Decimal("1"))
+    min_purchase = fields.BigIntField(default=0)
+    signup_bonus = fields.IntField(default=20)
+    birthday_bonus = fields.IntField(default=0)
+    birthday_reward_id = fields.IntField(null=True)
+    referral_bonus_referrer = fields.IntField(default=50)
+    referral_bonus_referred = fields.IntField(default=20)
+    feedback_bonus = fields.IntField(default=5)
+    expiry_days = fields.IntField(default=365)  # 0: points never expire
+    voucher_valid_days = fields.IntField(default=30)
+    tier_window_days = fields.IntField(default=365)
+    cashier_daily_cap = fields.IntField(default=1_000)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "club_rules"
+
+
+class Branch(Model):
+    id = fields.IntField(primary_key=True)
+    name = fields.CharField(max_length=100, unique=True)
+    # Per-branch overrides of the club's earning rule; null means "use the club's".
+    earn_rate = fields.DecimalField(max_digits=10, decimal_places=4, null=True)
+    currency_unit = fields.BigIntField(null=True)
+    min_purchase = fields.BigIntField(null=True)
+    active = fields.BooleanField(default=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "branch"
+
+
+class ProductGroup(Model):
+    id = fields.IntField(primary_key=True)
+    name = fields.CharField(max_length=100, unique=True)
+    multiplier = fields.DecimalField(max_digits=6, decimal_places=2, default=Decimal("1"))
+    active = fields.BooleanField(default=True)
+
+    class Meta:
+        table = "product_group"
+
+
+class Tier(Model):
+    """A level members reach by points earned in the tier window."""
+
+    id = fields.IntField(primary_key=True)
+    code = fields.CharField(max_length=30, unique=True)
+    # The owner may rename a tier; without a name the translated default for `code` is shown.
+    name = fields.CharField(max_length=50, null=True)
+    threshold = fields.IntField(default=0)
+    multiplier = fields.DecimalField(max_digits=6, decimal_places=2, default=Decimal("1"))
+    discount_percent = fields.IntField(default=0)
+
+    class Meta:
+        table = "tier"
+        ordering = ["threshold"]

@@ -1,0 +1,66 @@
+"""Enumerations stored in the database.
+
+The values are part of the schema: renaming one needs a migration, so they are short,
+lower-case English words that never reach a member's screen untranslated.
+"""
+
+from enum import StrEnum
+
+
+class Gender(StrEnum):
+    MALE = "male"
+    FEMALE = "female"
+    UNSPECIFIED = "unspecified"
+
+
+class CustomerType(StrEnum):
+    INDIVIDUAL = "individual"
+    COMPANY = "company"
+
+
+class Channel(StrEnum):
+    TELEGRAM = "telegram"
+    SMS = "sms"
+
+
+class StaffRole(StrEnum):
+    OWNER = "owner"
+    MANAGER = "manager"
+    CASHIER = "cashier"
+
+
+class EntryKind(StrEnum):
+    """What caused a ledger row. The sign of the amount is stored separately."""
+
+    EARN = "earn"
+    BONUS = "bonus"
+    REDEEM = "redeem"
+    ADJUST = "adjust"
+    REVERSE = "reverse"
+    EXPIRE = "expire"
+    REFUND = "refund"
+
+
+class RewardKind(StrEnum):
+    PRODUCT = "product"
+    FIXED_DISCOUNT = "fixed_discount"
+    PERCENT_DISCOUNT = "percent_discount"
+
+
+class VoucherStatus(StrEnum):
+    ISSUED = "issued"
+    USED = "used"
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"
+
+
+class OutboxStatus(StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+
+
+class InboxKind(StrEnum):
+    FEEDBACK = "feedback"
+    MESSAGE = "message"

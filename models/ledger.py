@@ -1,0 +1,50 @@
+"""The points ledger and the purchases that feed it."""
+
+from tortoise import fields
+from tortoise.models import Model
+
+from models.enums import EntryKind
+
+
+class Purchase(Model):
+    """A purchase at a branch, identified by its receipt number there."""
+
+    id = fields.IntField(primary_key=True)
+    branch = fields.ForeignKeyField("models.Branch", related_name="purchases")
+    receipt = fields.CharField(max_length=64)
+    member = fields.ForeignKeyField("models.Member", related_name="purchases")
+    amount = fields.BigIntField()
+    product_group = fields.ForeignKeyField("models.ProductGroup", related_name=False, null=True)
+    points = fields.BigIntField()
+    refunded_amount = fields.BigIntField(default=0)
+    refunded_points = fields.BigIntField(default=0)
+    staff = fields.ForeignKeyField("models.Staff", related_name=False, null=True)
+    created_at = fields.DatetimeField(db_index=True)
+
+    class Meta:
+        table = "purchase"
+        unique_together = (("branch", "receipt"),)
+
+
+class LedgerEntry(Model):
+    """One change of the points of a member. Rows are only ever added, never edited."""
+
+    id = fields.BigIntField(primary_key=True)
+    member = fields.ForeignKeyField("models.Member", related_name="ledger")
+    kind = fields.CharEnumField(EntryKind)
+    amount = fields.BigIntField()
+    # A code the channels translate ("signup", "purchase", ...), plus staff's own words.
+    reason = fields.CharField(max_length=40)
+    note = fields.CharField(max_length=200, default="")
+    staff = fields.ForeignKeyField("models.Staff", related_name=False, null=True)
+    branch = fields.ForeignKeyField("models.Branch", related_name=False, null=True)
+    purchase = fields.ForeignKeyField("models.Purchase", related_name="entries", null=True)
+    voucher = fields.ForeignKeyField("models.Voucher", related_name="entries", null=True)
+    reverses = fields.ForeignKeyField("models.LedgerEntry", related_name="reversed_by", null=True)
+    # Credits expire; a reversal of a credit carries the credit's expiry so it cancels it.
+    expires_at = fields.DatetimeField(null=True, db_index=True)
+    idempotency_key = fields.CharField(max_length=120, unique=True)
+    created_at = fields.DatetimeField(db_index=True)
+
+    class Meta:
+        table = "ledger_entry"

@@ -1,0 +1,44 @@
+"""The reward catalogue and the vouchers members redeem."""
+
+from tortoise import fields
+from tortoise.models import Model
+
+from models.enums import RewardKind, VoucherStatus
+
+
+class Reward(Model):
+    id = fields.IntField(primary_key=True)
+    name = fields.CharField(max_length=100)
+    description = fields.CharField(max_length=500, default="")
+    kind = fields.CharEnumField(RewardKind, default=RewardKind.PRODUCT)
+    value = fields.BigIntField(default=0)  # toman for a fixed discount, percent for a percentage
+    product_group = fields.ForeignKeyField("models.ProductGroup", related_name=False, null=True)
+    cost = fields.IntField()
+    stock = fields.IntField(null=True)  # null: unlimited
+    min_tier = fields.ForeignKeyField("models.Tier", related_name=False, null=True)
+    branch = fields.ForeignKeyField("models.Branch", related_name="rewards", null=True)
+    valid_from = fields.DatetimeField(null=True)
+    valid_until = fields.DatetimeField(null=True)
+    active = fields.BooleanField(default=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "reward"
+        ordering = ["cost", "id"]
+
+
+class Voucher(Model):
+    id = fields.IntField(primary_key=True)
+    code = fields.CharField(max_length=16, unique=True)
+    member = fields.ForeignKeyField("models.Member", related_name="vouchers")
+    reward = fields.ForeignKeyField("models.Reward", related_name="vouchers")
+    cost = fields.IntField()
+    status = fields.CharEnumField(VoucherStatus, default=VoucherStatus.ISSUED)
+    issued_at = fields.DatetimeField()
+    expires_at = fields.DatetimeField(db_index=True)
+    used_at = fields.DatetimeField(null=True)
+    used_by = fields.ForeignKeyField("models.Staff", related_name=False, null=True)
+    used_branch = fields.ForeignKeyField("models.Branch", related_name=False, null=True)
+
+    class Meta:
+        table = "voucher"

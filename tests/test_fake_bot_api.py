@@ -343,6 +343,7 @@ async def test_dispatcher_polling_answers_start_and_buttons(api: FakeBotAPI) -> 
 
     @router.message(CommandStart())
     async def start(message: Message) -> None:
+        await message.answer("Hello!")
         await message.answer(f"Welcome, <b>{message.from_user.first_name}</b>", reply_markup=inline("join"))
 
     @router.callback_query(F.data == "join")
@@ -357,7 +358,8 @@ async def test_dispatcher_polling_answers_start_and_buttons(api: FakeBotAPI) -> 
     polling = asyncio.create_task(dispatcher.start_polling(bot, handle_signals=False, polling_timeout=1))
     try:
         api.push_message(USER, "/start", first_name="Sara")
-        welcome = await api.wait_for_message(USER, timeout=3)
+        assert (await api.wait_for_message(USER, timeout=3))["text"] == "Hello!"
+        welcome = await api.wait_for_message(USER, timeout=3)  # the next one
         assert welcome["text"] == "Welcome, Sara"
         query_id = api.push_callback(USER, welcome["message_id"], "join")
         edited = await api.wait_for_message(USER, lambda m: m["text"].startswith("You joined"), timeout=3)

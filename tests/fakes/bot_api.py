@@ -313,22 +313,26 @@ class FakeBotAPI:
         return sent[-1] if sent else None
 
     async def wait_for_message(self, chat_id: int, predicate: Callable[[dict], bool] | None = None,
-                               timeout: float = 5.0, *, since: int | None = None) -> dict[str, Any]:
-        """The first bot message sent or edited in the chat since the last push to it.
+                               timeout: float = 5.0) -> dict[str, Any]:
+        """The next bot message sent or edited in the chat, as it was then.
 
-        Messages sent before this call count too, so there is no race with a fast bot.
-        `since` overrides the start: an index into the chat's send/edit events.
+        It looks from the last push to that chat (or from the last message this returned),
+        so a reply the bot sent before this call is found: no race with a fast bot.
+        Messages skipped by `predicate` are passed over. Raises TimeoutError.
         """
-        start = self._marks.get(chat_id, 0) if since is None else since
+        start = self._marks.get(chat_id, 0)
 
-        def find() -> dict | None:
-            return next((m for m in self._events[chat_id][start:]
-                         if predicate is None or predicate(m)), None)
+        def find() -> int | None:
+            events = self._events[chat_id]
+            return next((i for i in range(start, len(events))
+                         if predicate is None or predicate(events[i])), None)
 
         if not await self._new_message.wait_for(lambda: find() is not None, timeout):
             seen = [m.get("text") or m.get("caption") for m in self._events[chat_id][start:]]
             raise TimeoutError(f"no matching message in chat {chat_id} within {timeout}s; seen: {seen}")
-        return dict(find())
+        index = find()
+        self._marks[chat_id] = index + 1  # the next call waits for a later message
+        return dict(self._events[chat_id][index])
 
     def file_bytes(self, file_id: str) -> bytes:
         return self._files[file_id].data

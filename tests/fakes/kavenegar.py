@@ -1,0 +1,334 @@
+"""A fake Kavenegar REST server (aiohttp) on 127.0.0.1, so no test ever calls the real one.
+
+It answers like Kavenegar: the `{"return": ..., "entries": ...}` envelope, the HTTP
+status equal to `return.status`, the same validation codes, `localid` deduplication.
+Tests can inject faults (error codes, a hanging request, a garbled body), watch what
+was delivered and how often each method was called, and queue inbound messages.
+
+    async with FakeKavenegar() as fake:
+        gateway = SmsGateway(fake.api_key, "10008663", fake.base_url)
+
+Standalone: python -m tests.fakes.kavenegar --port 8765
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import json
+import re
+import time
+from collections import Counter, deque
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import web
+
+OK_MESSAGE = "تایید شد"
+MESSAGES = {
+    400: "پارامترها ناقص هستند",
+    403: "کد شناسائی API-Key معتبر نمی‌باشد",
+    409: "سرور قادر به پاسخگوئی نیست بعدا تلاش کنید",
+    411: "دریافت کننده نامعتبر است",
+    413: "طول پیام بیش از حد مجاز است",
+    414: "حجم درخواست بیش از حد مجاز است",
+    418: "اعتبار حساب شما کافی نیست",
+    419: "طول آرایه‌ها برابر نیست",
+    451: "فراخوانی بیش از حد در بازه زمانی مشخص",
+}
+INJECTABLE = frozenset({409, 411, 418, 451})
+MAX_MESSAGE = 900
+MAX_RECORDS = 200
+MAX_RECEIVE = 100
+STATUS_QUEUED = 1
+IRANIAN_MOBILE = re.compile(r"(?:0|98)9\d{9}")
+
+
+class KavenegarFault(Exception):
+    """Ends a request with a Kavenegar return code."""
+
+    def __init__(self, code: int) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+@dataclass
+class _Fault:
+    kind: str  # "fail", "hang", "malformed"
+    code: int = 0
+    method: str | None = None
+    after_processing: bool = False
+
+
+class FakeKavenegar:
+    """The fake server. `delivered` lists (receptor, message, localid) of every SMS sent;
+    `calls` counts requests per "scope/method" (e.g. "sms/send"), faulty ones included."""
+
+    def __init__(
+        self,
+        api_key: str = "FAKE-API-KEY",
+        *,
+        credit: int = 1_000_000,
+        price: int = 1,
+        host: str = "127.0.0.1",
+        port: int = 0,
+    ) -> None:
+        self._api_key = api_key
+        self.credit = credit
+        self.price = price  # credit one delivered SMS costs
+        self._host, self._port = host, port
+        self.delivered: list[tuple[str, str, str | None]] = []
+        self.calls: Counter[str] = Counter()
+        self.requests: list[tuple[str, dict[str, str]]] = []
+        self._faults: deque[_Fault] = deque()
+        self._by_localid: dict[str, dict[str, Any]] = {}
+        self._inbox: deque[dict[str, Any]] = deque()
+        self._ids = itertools.count(100_000_001)
+        self._stopping = asyncio.Event()
+        self._runner: web.AppRunner | None = None
+
+    # --- lifecycle --------------------------------------------------------------
+
+    @property
+    def api_key(self) -> str:
+        return self._api_key
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{self._host}:{self._port}"
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_route("*", "/v1/{apikey}/{scope}/{method}.json", self._handle)
+        # No access log: it would print the key in every request path, and the tests
+        # check that no log record in the process carries the key.
+        self._runner = web.AppRunner(app, shutdown_timeout=1.0, access_log=None)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, self._host, self._port).start()
+        # Port 0 asks the OS for a free one; read back which it gave.
+        self._port = self._runner.addresses[0][1]
+
+    async def stop(self) -> None:
+        self._stopping.set()  # lets hanging handlers finish so shutdown is quick
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def __aenter__(self) -> FakeKavenegar:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.stop()
+
+    # --- fault injection and inbound --------------------------------------------
+
+    def fail_next(self, code: int, count: int = 1, method: str | None = None) -> None:
+        """Answer the next `count` calls (of `method`, e.g. "sms/send", if given) with `code`."""
+        if code not in INJECTABLE:
+            raise ValueError(f"can inject only {sorted(INJECTABLE)}")
+        self._faults.extend(_Fault("fail", code, method) for _ in range(count))
+
+    def hang_next(self, count: int = 1, *, after_processing: bool = False) -> None:
+        """Never answer the next `count` calls (until the server stops).
+
+        With `after_processing` the request is carried out first (the SMS is sent) and
+        only the answer is lost, as when a network drops the response.
+        """
+        self._faults.extend(_Fault("hang", after_processing=after_processing) for _ in range(count))
+
+    def malformed_next(self, count: int = 1) -> None:
+        """Answer the next `count` calls with HTTP 200 and a body that is not JSON."""
+        self._faults.extend(_Fault("malformed") for _ in range(count))
+
+    def push_inbound(self, sender: str, message: str, receptor: str = "10008663") -> int:
+        """Queue a message for sms/receive; `receptor` is the line number it arrived on."""
+        message_id = next(self._ids)
+        self._inbox.append(
+            {
+                "messageid": message_id,
+                "message": message,
+                "sender": sender,
+                "receptor": receptor,
+                "date": int(time.time()),
+            }
+        )
+        return message_id
+
+    # --- request handling -------------------------------------------------------
+
+    async def _handle(self, request: web.Request) -> web.StreamResponse:
+        name = f"{request.match_info['scope']}/{request.match_info['method']}"
+        self.calls[name] += 1
+        params = {**request.query, **(await request.post())}
+        self.requests.append((name, {k: str(v) for k, v in params.items()}))
+        if request.match_info["apikey"] != self._api_key:
+            return _answer(403)
+        fault = self._take_fault(name)
+        if fault is not None and fault.kind == "hang" and not fault.after_processing:
+            return await self._hang()
+        if fault is not None and fault.kind == "malformed":
+            return web.Response(status=200, text="<html>502 Bad Gateway</html>")
+        if fault is not None and fault.kind == "fail":
+            return _answer(fault.code)
+        try:
+            entries = self._dispatch(name, {k: str(v) for k, v in params.items()})
+        except KavenegarFault as exc:
+            return _answer(exc.code)
+        if fault is not None:  # hang after processing: the work is done, the answer lost
+            return await self._hang()
+        return _answer(200, entries)
+
+    def _take_fault(self, name: str) -> _Fault | None:
+        for fault in self._faults:
+            if fault.method is None or fault.method == name:
+                self._faults.remove(fault)
+                return fault
+        return None
+
+    async def _hang(self) -> web.Response:
+        await self._stopping.wait()
+        return _answer(409)
+
+    def _dispatch(self, name: str, params: dict[str, str]) -> Any:
+        handlers = {
+            "sms/send": self._send,
+            "sms/sendarray": self._sendarray,
+            "sms/receive": self._receive,
+            "verify/lookup": self._lookup,
+            "account/info": self._account_info,
+        }
+        if name not in handlers:
+            raise KavenegarFault(404)
+        return handlers[name](params)
+
+    def _send(self, params: dict[str, str]) -> list[dict[str, Any]]:
+        receptors = _required(params, "receptor").split(",")
+        message = _required(params, "message")
+        if len(receptors) > MAX_RECORDS:
+            raise KavenegarFault(414)
+        localid = params.get("localid")
+        localids = localid.split(",") if localid else [None] * len(receptors)
+        if len(localids) != len(receptors):
+            raise KavenegarFault(419)
+        return self._deliver_all(
+            [(r, message, localid) for r, localid in zip(receptors, localids)], params.get("sender")
+        )
+
+    def _sendarray(self, params: dict[str, str]) -> list[dict[str, Any]]:
+        receptors = _json_list(params, "receptor")
+        senders = _json_list(params, "sender")
+        messages = _json_list(params, "message")
+        localids = _json_list(params, "localmessageids") if "localmessageids" in params else None
+        if len(receptors) > MAX_RECORDS:
+            raise KavenegarFault(414)
+        if localids is None:
+            localids = [None] * len(receptors)
+        if not len(receptors) == len(senders) == len(messages) == len(localids):
+            raise KavenegarFault(419)
+        items = [
+            (str(r), str(m), None if i is None else str(i))
+            for r, m, i in zip(receptors, messages, localids)
+        ]
+        return self._deliver_all(items, str(senders[0]) if senders else None)
+
+    def _lookup(self, params: dict[str, str]) -> list[dict[str, Any]]:
+        receptor = _required(params, "receptor")
+        template = _required(params, "template")
+        tokens = [params[k] for k in ("token", "token2", "token3") if params.get(k)]
+        if not tokens:
+            raise KavenegarFault(400)
+        return self._deliver_all([(receptor, f"[{template}] {' '.join(tokens)}", None)], None)
+
+    def _receive(self, params: dict[str, str]) -> list[dict[str, Any]]:
+        line = _required(params, "linenumber")
+        if _required(params, "isread") != "0":
+            return []  # the fake keeps no read messages
+        taken = [m for m in self._inbox if m["receptor"] == line][:MAX_RECEIVE]
+        for message in taken:
+            self._inbox.remove(message)
+        return taken
+
+    def _account_info(self, params: dict[str, str]) -> dict[str, Any]:
+        return {"remaincredit": self.credit, "expiredate": 1893456000, "type": "Master"}
+
+    def _deliver_all(
+        self, items: list[tuple[str, str, str | None]], sender: str | None
+    ) -> list[dict[str, Any]]:
+        """Validate the whole call first: Kavenegar sends all of it or none of it."""
+        for receptor, message, _ in items:
+            if not message or len(message) > MAX_MESSAGE:
+                raise KavenegarFault(413)
+            if not IRANIAN_MOBILE.fullmatch(receptor):
+                raise KavenegarFault(411)
+        fresh = [item for item in items if item[2] is None or item[2] not in self._by_localid]
+        if self.credit < self.price * len(fresh):
+            raise KavenegarFault(418)
+        return [self._deliver(item, sender or "10008663") for item in items]
+
+    def _deliver(self, item: tuple[str, str, str | None], sender: str) -> dict[str, Any]:
+        receptor, message, localid = item
+        if localid is not None and localid in self._by_localid:
+            return self._by_localid[localid]  # a repeat: answer as before, send nothing
+        entry = {
+            "messageid": next(self._ids),
+            "message": message,
+            "status": STATUS_QUEUED,
+            "statustext": "در صف ارسال",
+            "sender": sender,
+            "receptor": receptor,
+            "date": int(time.time()),
+            "cost": self.price,
+        }
+        self.credit -= self.price
+        self.delivered.append((receptor, message, localid))
+        if localid is not None:
+            self._by_localid[localid] = entry
+        return entry
+
+
+def _answer(code: int, entries: Any = None) -> web.Response:
+    message = OK_MESSAGE if code == 200 else MESSAGES.get(code, "خطا")
+    body = {"return": {"status": code, "message": message}, "entries": entries}
+    return web.json_response(body, status=code, dumps=lambda o: json.dumps(o, ensure_ascii=False))
+
+
+def _required(params: dict[str, str], name: str) -> str:
+    value = params.get(name)
+    if value is None or value == "":
+        if name == "message" and value == "":
+            raise KavenegarFault(413)
+        raise KavenegarFault(400)
+    return value
+
+
+def _json_list(params: dict[str, str], name: str) -> list[Any]:
+    try:
+        value = json.loads(_required(params, name))
+    except ValueError:
+        raise KavenegarFault(400) from None
+    if not isinstance(value, list):
+        raise KavenegarFault(400)
+    return value
+
+
+async def _serve(port: int, api_key: str) -> None:
+    async with FakeKavenegar(api_key, port=port) as fake:
+        print(f"fake Kavenegar at {fake.base_url}, API key {fake.api_key}", flush=True)
+        await asyncio.Event().wait()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Run the fake Kavenegar server.")
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--api-key", default="FAKE-API-KEY")
+    args = parser.parse_args()
+    try:
+        asyncio.run(_serve(args.port, args.api_key))
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,79 @@
+"""The `club` command as an owner uses it: real process, real SQLite file."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture
+def club(tmp_path: Path):
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite://{tmp_path}/club.sqlite3",
+        "DEFAULT_LOCALE": "en",
+        "BOT_TOKEN": "",
+    }
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "bot.cli", *args],
+            env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120,
+        )
+
+    return run
+
+
+def test_member_life_from_the_terminal(club) -> None:
+    assert club("migrate").returncode == 0
+    added = club("member", "add", "۰۹۱۲۱۲۳۴۵۶۷", "--first-name", "Ali")
+    assert added.returncode == 0, added.stderr
+    assert "Welcome! 20 points for joining." in added.stdout
+    earned = club("earn", "09121234567", "250000", "--receipt", "R1")
+    assert earned.stdout.strip() == "25 points earned; balance 45; tier Bronze."
+    again = club("earn", "+989121234567", "250000", "--receipt", "R1")
+    assert "recorded before" in again.stdout and "balance 45" in again.stdout
+    assert club("reward", "add", "Coffee", "30").returncode == 0
+    redeemed = club("redeem", "09121234567", "1")
+    assert "for Coffee" in redeemed.stdout and "balance 15" in redeemed.stdout
+    code = redeemed.stdout.split()[1]
+    assert club("voucher", "use", code).stdout.strip() == "Voucher accepted: give Coffee."
+    used_twice = club("voucher", "use", code)
+    assert used_twice.returncode == 1
+    assert used_twice.stderr.strip() == "This voucher has already been used."
+    shown = club("member", "show", "09121234567")
+    assert "Balance: 15 points" in shown.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("earn", "09129999999", "1000"), "No member with that phone or card number."),
+        (("earn", "0912", "1000"), "That is not a valid mobile number."),
+        (("member", "add", "12345"), "That is not a valid mobile number."),
+        (("voucher", "use", "NOPE2345"), "No voucher with that code."),
+    ],
+)
+def test_bad_input_is_one_line_and_non_zero(club, args: tuple[str, ...], message: str) -> None:
+    result = club(*args)
+    assert result.returncode == 1
+    assert result.stderr.strip() == message
+    assert "Traceback" not in result.stderr
+
+
+def test_negative_amount_is_refused_before_the_database(club) -> None:
+    result = club("earn", "09121234567", "-5")
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+
+
+def test_status_in_persian(club, tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "status"],
+        env={**os.environ, "DATABASE_URL": f"sqlite://{tmp_path}/c.sqlite3", "DEFAULT_LOCALE": "fa", "BOT_TOKEN": ""},
+        cwd=tmp_path, capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 0
+    assert "۰" in result.stdout

@@ -1,0 +1,96 @@
+"""Points expire oldest first; tiers rise at once and fall only at the review."""
+
+from datetime import timedelta
+
+from tortoise.transactions import in_transaction
+
+from loyalty import earning, expiry, ledger, rewards, tiers
+from models import EntryKind, LedgerEntry, Member, OutboxMessage, TierChange
+from tests.conftest import NOW
+from tests.helpers import member, reward, set_rules
+
+DAY = timedelta(days=1)
+
+
+async def test_fifo_expiry_takes_the_oldest_points_first(any_db: str) -> None:
+    await set_rules(expiry_days=365, signup_bonus=0)
+    m = await member(NOW)
+    await earning.award_purchase(m.id, 1_000_000, receipt="old", now=NOW)  # 100, expires NOW+365
+    await earning.award_purchase(m.id, 500_000, receipt="new", now=NOW + 100 * DAY)  # 50
+    prize = await reward(30)
+    await rewards.redeem_reward(m.id, prize.id, now=NOW + 200 * DAY)  # spends 30 of the oldest
+
+    assert await expiry.expire_points(m.id, now=NOW + 364 * DAY) == 0
+    expired = await expiry.expire_points(m.id, now=NOW + 366 * DAY)
+    assert expired == 70  # 100 old points, 30 of them already spent
+    assert (await Member.get(id=m.id)).balance == 50
+    assert await expiry.expire_points(m.id, now=NOW + 366 * DAY) == 0  # twice: nothing more
+    assert await expiry.expire_points(m.id, now=NOW + 466 * DAY) == 50
+    rows = await LedgerEntry.filter(member_id=m.id, kind=EntryKind.EXPIRE).order_by("id")
+    assert [r.amount for r in rows] == [-70, -50]
+    assert await ledger.ledger_sum(m.id) == 0
+
+
+async def test_points_expiring_soon(any_db: str) -> None:
+    await set_rules(expiry_days=365, signup_bonus=0)
+    m = await member(NOW)
+    await earning.award_purchase(m.id, 400_000, receipt="a", now=NOW)
+    await earning.award_purchase(m.id, 200_000, receipt="b", now=NOW + 60 * DAY)
+    soon = await expiry.expiring_within(m.id, NOW + 340 * DAY, NOW + 370 * DAY)
+    assert [(lot.points, lot.expires_at) for lot in soon] == [(40, NOW + 365 * DAY)]
+
+
+async def test_refunded_points_do_not_expire_again(any_db: str) -> None:
+    await set_rules(expiry_days=30, signup_bonus=0)
+    m = await member(NOW)
+    await earning.award_purchase(m.id, 500_000, receipt="a", now=NOW)
+    await earning.refund_purchase("a", 200_000, now=NOW + DAY)  # 20 of the 50 come back
+    assert await expiry.expire_points(m.id, now=NOW + 31 * DAY) == 30
+    assert (await Member.get(id=m.id)).balance == 0
+
+
+async def test_no_expiry_when_period_is_zero(any_db: str) -> None:
+    await set_rules(expiry_days=0)
+    m = await member(NOW)
+    await earning.award_purchase(m.id, 500_000, receipt="a", now=NOW)
+    assert await expiry.expire_points(m.id, now=NOW + 5000 * DAY) == 0
+    assert (await Member.get(id=m.id)).balance == 70
+
+
+async def test_tier_upgrade_at_once_and_downgrade_only_at_review(any_db: str) -> None:
+    await set_rules(signup_bonus=0)
+    m = await member(NOW)
+    result = await earning.award_purchase(m.id, 5_000_000, receipt="big", now=NOW)  # 500 points
+    assert result.tier.code == "silver"
+    upgrade = await TierChange.get(member_id=m.id).prefetch_related("from_tier", "to_tier")
+    assert (upgrade.from_tier.code, upgrade.to_tier.code) == ("bronze", "silver")
+    assert await OutboxMessage.filter(member_id=m.id, template="tier_up").count() == 1
+
+    await earning.refund_purchase("big", 1_000_000, now=NOW + DAY)  # qualifying points 400
+    assert (await (await Member.get(id=m.id)).tier).code == "silver"  # no downgrade yet
+
+    async with in_transaction():
+        change = await tiers.review(m.id, NOW + 2 * DAY, allow_downgrade=True)
+    assert change is not None
+    assert (await (await Member.get(id=m.id)).tier).code == "bronze"
+    assert await OutboxMessage.filter(member_id=m.id, template="tier_down").count() == 1
+
+
+async def test_tier_window_forgets_old_purchases(any_db: str) -> None:
+    await set_rules(signup_bonus=0)
+    m = await member(NOW)
+    await earning.award_purchase(m.id, 5_000_000, receipt="big", now=NOW)
+    progress = await tiers.progress(await Member.get(id=m.id), NOW + 366 * DAY)
+    assert progress.qualifying_points == 0
+    async with in_transaction():
+        await tiers.review(m.id, NOW + 366 * DAY, allow_downgrade=True)
+    assert (await (await Member.get(id=m.id)).tier).code == "bronze"
+
+
+async def test_progress_to_next_tier(any_db: str) -> None:
+    await set_rules(signup_bonus=0)
+    m = await member(NOW)
+    await earning.award_purchase(m.id, 1_200_000, receipt="a", now=NOW)
+    progress = await tiers.progress(await Member.get(id=m.id), NOW)
+    assert (progress.tier.code, progress.qualifying_points) == ("bronze", 120)
+    assert (progress.next_tier.code, progress.points_to_next) == ("silver", 380)

@@ -1,0 +1,129 @@
+"""Joining, phones, cards, linking Telegram, referrals, leaving."""
+
+import pytest
+
+from loyalty import earning, ledger, members
+from loyalty.codes import clean_card_number, new_card_number
+from loyalty.errors import ErrorCode, LoyaltyError
+from loyalty.phones import is_mobile, normalize_phone
+from models import Card, EntryKind, LedgerEntry, Member, OutboxMessage
+from tests.conftest import NOW
+from tests.helpers import member, set_rules
+
+
+@pytest.mark.parametrize(
+    "raw",
+    ["09121234567", "9121234567", "+989121234567", "00989121234567", "۰۹۱۲۱۲۳۴۵۶۷", "٠٩١٢١٢٣٤٥٦٧", "0912 123 4567"],
+)
+def test_every_iranian_form_becomes_e164(raw: str) -> None:
+    assert normalize_phone(raw) == "+989121234567"
+
+
+@pytest.mark.parametrize("raw", ["", "12345", "0912", "hello", "+98912123456789"])
+def test_malformed_phone_is_a_domain_error(raw: str) -> None:
+    with pytest.raises(LoyaltyError) as caught:
+        normalize_phone(raw)
+    assert caught.value.code is ErrorCode.INVALID_PHONE
+
+
+def test_landline_and_short_codes_are_not_mobile() -> None:
+    assert is_mobile("09121234567")
+    assert not is_mobile("02188776655")
+    assert not is_mobile("10008663")
+
+
+def test_card_number_check_digit_catches_one_wrong_digit() -> None:
+    number = new_card_number()
+    assert len(number) == 8 and clean_card_number(number) == number
+    wrong = number[:3] + str((int(number[3]) + 1) % 10) + number[4:]
+    with pytest.raises(LoyaltyError) as caught:
+        clean_card_number(wrong)
+    assert caught.value.code is ErrorCode.INVALID_CARD
+
+
+async def test_joining_gives_card_tier_and_signup_bonus(db: str) -> None:
+    result = await members.register_member("09121234567", first_name=" Sara ", now=NOW)
+    m = result.member
+    assert result.created and result.bonus == 20
+    assert (m.phone, m.first_name, m.balance) == ("+989121234567", "Sara", 20)
+    entry = await LedgerEntry.get(member_id=m.id)
+    assert (entry.kind, entry.amount, entry.reason) == (EntryKind.BONUS, 20, "signup")
+    assert (await m.tier).code == "bronze"
+    card = await members.active_card(m.id)
+    assert (await members.find_member(card.number)).id == m.id
+    assert (await members.find_member("۰۹۱۲۱۲۳۴۵۶۷")).id == m.id
+
+
+async def test_same_phone_again_links_telegram_and_keeps_points(db: str) -> None:
+    by_sms = await members.register_member("09121234567", now=NOW)
+    linked = await members.register_member("+989121234567", telegram_id=555, first_name="Reza", now=NOW)
+    assert not linked.created and linked.bonus == 0
+    assert linked.member.id == by_sms.member.id
+    fresh = await Member.get(id=by_sms.member.id)
+    assert (fresh.telegram_id, fresh.balance, fresh.first_name) == (555, 20, "Reza")
+    assert await Member.all().count() == 1
+
+
+async def test_telegram_account_of_another_member_is_refused(db: str) -> None:
+    await members.register_member("09121234567", telegram_id=555, now=NOW)
+    with pytest.raises(LoyaltyError) as caught:
+        await members.register_member("09351234567", telegram_id=555, now=NOW)
+    assert caught.value.code is ErrorCode.TELEGRAM_LINKED_ELSEWHERE
+    assert await Member.all().count() == 1
+
+
+async def test_name_of_500_characters_is_refused(db: str) -> None:
+    with pytest.raises(LoyaltyError) as caught:
+        await members.register_member("09121234567", first_name="x" * 500, now=NOW)
+    assert caught.value.code is ErrorCode.INVALID_NAME
+    assert await Member.all().count() == 0
+
+
+async def test_unknown_member(db: str) -> None:
+    with pytest.raises(LoyaltyError) as caught:
+        await members.find_member("09129999999")
+    assert caught.value.code is ErrorCode.MEMBER_NOT_FOUND
+
+
+async def test_replacement_card_retires_the_old_number(db: str) -> None:
+    m = await member(NOW)
+    old = await members.active_card(m.id)
+    new = await members.replace_card(m.id, now=NOW)
+    assert new.number != old.number
+    with pytest.raises(LoyaltyError):
+        await members.find_member(old.number)
+    assert (await members.find_member(new.number)).id == m.id
+    history = await Card.filter(member_id=m.id).order_by("id")
+    assert [(c.number, c.active) for c in history] == [(old.number, False), (new.number, True)]
+
+
+async def test_referral_pays_both_after_first_purchase_only(db: str) -> None:
+    await set_rules(referral_bonus_referrer=50, referral_bonus_referred=30)
+    friend = await member(NOW)
+    newcomer = (await members.register_member("09350000001", referral_code=friend.referral_code, now=NOW)).member
+    assert (await Member.get(id=friend.id)).balance == 20  # nothing before a purchase
+    await earning.award_purchase(newcomer.id, 100_000, receipt="1", now=NOW)
+    await earning.award_purchase(newcomer.id, 100_000, receipt="2", now=NOW)
+    assert (await Member.get(id=friend.id)).balance == 20 + 50
+    assert (await Member.get(id=newcomer.id)).balance == 20 + 30 + 10 + 10
+    assert await members.referral_count(friend.id) == 1
+    assert await OutboxMessage.filter(member_id=friend.id, template="referral_rewarded").count() == 1
+
+
+async def test_own_or_unknown_referral_code_gives_nothing(db: str) -> None:
+    m = (await members.register_member("09350000001", referral_code="nosuchcode", now=NOW)).member
+    assert m.referred_by_id is None
+    again = await members.register_member("09350000001", referral_code=m.referral_code, now=NOW)
+    assert (await Member.get(id=again.member.id)).referred_by_id is None
+
+
+async def test_delete_my_data_keeps_anonymous_ledger(db: str) -> None:
+    m = await member(NOW, first_name="Nima")
+    await earning.award_purchase(m.id, 100_000, receipt="1", now=NOW)
+    await members.delete_member_data(m.id, now=NOW)
+    gone = await Member.get(id=m.id)
+    assert (gone.phone, gone.telegram_id, gone.first_name, gone.birth_date) == (None, None, "", None)
+    assert await LedgerEntry.filter(member_id=m.id).count() == 2
+    assert await ledger.ledger_sum(m.id) == gone.balance
+    with pytest.raises(LoyaltyError):
+        await members.get_member(m.id)

@@ -11,7 +11,7 @@ import asyncio
 import logging
 import sys
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import NoReturn
 
 from bot.db import apply_migrations, close_db, open_db
 from bot.settings import Settings, get_settings
@@ -19,7 +19,7 @@ from handlers.format import day, number
 from handlers.i18n import N_, t
 from handlers.texts import error_text, reason_text, tier_name
 from loyalty import earning, ledger, members, rewards
-from loyalty.errors import LoyaltyError
+from loyalty.errors import ErrorCode, LoyaltyError
 from models import Member, Reward, RewardKind, Tier
 
 Command = Callable[[argparse.Namespace, Settings], Awaitable[str]]
@@ -101,6 +101,7 @@ async def _member_show(args: argparse.Namespace, settings: Settings) -> str:
 @command("earn")
 async def _earn(args: argparse.Namespace, settings: Settings) -> str:
     locale = settings.default_locale
+    earning.check_amount(args.amount)
     member = await members.find_member(args.member)
     result = await earning.award_purchase(
         member.id, args.amount, receipt=args.receipt, branch_id=args.branch, group_id=args.group
@@ -151,7 +152,7 @@ async def _voucher_use(args: argparse.Namespace, settings: Settings) -> str:
 @command("reward add")
 async def _reward_add(args: argparse.Namespace, settings: Settings) -> str:
     if args.cost <= 0 or (args.stock is not None and args.stock < 0):
-        raise LoyaltyError(earning.ErrorCode.INVALID_AMOUNT, amount=args.cost)
+        raise LoyaltyError(ErrorCode.INVALID_AMOUNT, amount=args.cost)
     reward = await Reward.create(
         name=args.name.strip()[:100], cost=args.cost, stock=args.stock, kind=RewardKind(args.kind), value=args.value
     )
@@ -180,8 +181,14 @@ def _positive_int(text: str) -> int:
         raise argparse.ArgumentTypeError(text) from None
 
 
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        # One line, like every other refusal of the command; `club -h` has the usage.
+        self.exit(2, f"{self.prog}: {message}\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="club", description="A customer club on Telegram and SMS.")
+    parser = _Parser(prog="club", description="A customer club on Telegram and SMS.")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("migrate", help="apply database migrations")
     sub.add_parser("status", help="show the club's status")
@@ -253,5 +260,3 @@ def main(argv: list[str] | None = None) -> int:
 if __name__ == "__main__":
     sys.exit(main())
 
-
-__all__ = ["Any", "build_parser", "main"]

@@ -75,7 +75,7 @@ def points_for(
     return int(exact.to_integral_value(rounding=ROUND_FLOOR))
 
 
-def _check_amount(amount: int) -> None:
+def check_amount(amount: int) -> None:
     if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0 or amount > MAX_AMOUNT:
         raise LoyaltyError(ErrorCode.INVALID_AMOUNT, amount=amount)
 
@@ -92,7 +92,7 @@ async def award_purchase(
 ) -> PurchaseResult:
     """Record a purchase and its points. The same (branch, receipt) twice awards once."""
     now = now or utcnow()
-    _check_amount(amount)
+    check_amount(amount)
     member = await get_member(member_id)
     branch = await _branch(branch_id)
     group = await _group(group_id)
@@ -218,7 +218,7 @@ async def refund_purchase(
     if left <= 0:
         raise LoyaltyError(ErrorCode.ALREADY_REFUNDED, receipt=receipt)
     amount = left if amount is None else amount
-    _check_amount(amount)
+    check_amount(amount)
     if amount > left:
         raise LoyaltyError(ErrorCode.REFUND_TOO_LARGE, amount=amount, left=left)
     key = key or f"refund:{purchase.id}:{purchase.refunded_amount}:{amount}"
@@ -289,6 +289,7 @@ __all__ = [
     "PurchaseResult",
     "RefundResult",
     "award_purchase",
+    "check_amount",
     "earning_rule",
     "points_for",
     "refund_purchase",

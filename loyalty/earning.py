@@ -97,7 +97,8 @@ async def award_purchase(
     branch = await _branch(branch_id)
     group = await _group(group_id)
     receipt = (receipt or "").strip()[:64] or f"auto-{uuid.uuid4().hex}"
-    rule = earning_rule(await get_rules(), branch, member)
+    rules = await get_rules()
+    rule = earning_rule(rules, branch, member)
     if amount < rule.min_purchase:
         raise LoyaltyError(ErrorCode.BELOW_MINIMUM, amount=amount, minimum=rule.min_purchase)
 
@@ -139,11 +140,11 @@ async def award_purchase(
                 staff_id=staff_id,
                 branch_id=branch.id,
                 purchase_id=purchase.id,
-                expires_at=await credit_expiry(now),
+                expires_at=await credit_expiry(now, rules),
             )
-        await tiers.review(member_id, now, allow_downgrade=False)
+        await tiers.review(member_id, now, allow_downgrade=False, window_days=rules.tier_window_days)
         if first_purchase:
-            await _pay_referral(member_id, now)
+            await _pay_referral(member_id, rules, now)
         fresh = await Member.get(id=member_id).prefetch_related("tier")
         await notify.enqueue(
             member_id,
@@ -158,13 +159,12 @@ async def award_purchase(
     return result
 
 
-async def _pay_referral(member_id: int, now: datetime) -> None:
+async def _pay_referral(member_id: int, rules: ClubRules, now: datetime) -> None:
     """Both sides of an invitation are rewarded after the new member's first purchase."""
     member = await Member.get(id=member_id)
     if member.referred_by_id is None or member.referred_by_id == member_id:
         return
-    rules = await get_rules()
-    expires_at = await credit_expiry(now)
+    expires_at = await credit_expiry(now, rules)
     if rules.referral_bonus_referred > 0:
         await ledger.post(
             member_id,

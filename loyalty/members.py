@@ -15,7 +15,7 @@ from loyalty.errors import ErrorCode, LoyaltyError
 from loyalty.phones import normalize_phone
 from loyalty.rules import get_rules
 from loyalty.text import clean_name
-from models import Card, Channel, CustomerType, EntryKind, Gender, Member, Tier
+from models import Card, Channel, ClubRules, CustomerType, EntryKind, Gender, Member, Tier
 
 SUPPORTED_LOCALES = ("fa", "en")
 
@@ -102,7 +102,7 @@ async def _create(
                 f"signup:{member.id}",
                 now=now,
                 branch_id=branch_id,
-                expires_at=await credit_expiry(now),
+                expires_at=await credit_expiry(now, rules),
             )
     await member.refresh_from_db()
     return member, rules.signup_bonus
@@ -150,9 +150,9 @@ async def _unused_referral_code() -> str:
             return code
 
 
-async def credit_expiry(now: datetime) -> datetime | None:
+async def credit_expiry(now: datetime, rules: ClubRules | None = None) -> datetime | None:
     """When points credited now will expire, or None if the club's points never expire."""
-    days = (await get_rules()).expiry_days
+    days = (rules or await get_rules()).expiry_days
     return now + timedelta(days=days) if days > 0 else None
 
 

@@ -27,8 +27,8 @@ class TierProgress:
     points_to_next: int
 
 
-async def qualifying_points(member_id: int, now: datetime) -> int:
-    window = (await get_rules()).tier_window_days
+async def qualifying_points(member_id: int, now: datetime, window_days: int | None = None) -> int:
+    window = window_days if window_days is not None else (await get_rules()).tier_window_days
     rows = (
         await LedgerEntry.filter(
             member_id=member_id,
@@ -60,14 +60,22 @@ async def progress(member: Member, now: datetime) -> TierProgress:
     return TierProgress(current, points, next_tier, to_next)
 
 
-async def review(member_id: int, now: datetime, *, allow_downgrade: bool) -> TierChange | None:
+async def review(
+    member_id: int,
+    now: datetime,
+    *,
+    allow_downgrade: bool,
+    window_days: int | None = None,
+) -> TierChange | None:
     """Move the member to the tier their points qualify for; call inside a transaction."""
     member = await Member.get(id=member_id)
     tiers = await Tier.all().order_by("threshold")
     if not tiers:
         return None
-    target = tier_for(await qualifying_points(member_id, now), tiers)
     current = next((t for t in tiers if t.id == member.tier_id), None)
+    if not allow_downgrade and current is not None and current.id == tiers[-1].id:
+        return None  # already at the top: nothing a purchase can change
+    target = tier_for(await qualifying_points(member_id, now, window_days), tiers)
     if current is not None and target.id == current.id:
         return None
     if current is not None and target.threshold < current.threshold and not allow_downgrade:

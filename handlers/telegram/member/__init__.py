@@ -1,0 +1,27 @@
+"""The member's side of the Telegram bot: sign-up, the menu and everything under it."""
+
+from __future__ import annotations
+
+from aiogram import Router
+
+from handlers.telegram.member import (
+    card,
+    delete,
+    feedback,
+    history,
+    invite,
+    menu,
+    messages,
+    points,
+    profile,
+    rewards,
+    signup,
+    vouchers,
+)
+
+DIALOGS = (signup, menu, card, points, history, rewards, vouchers, invite, feedback, messages, profile, delete)
+
+
+def routers() -> list[Router]:
+    """Commands first (so /start always works), then the dialogs, then the catch-all."""
+    return [menu.router, *(module.dialog for module in DIALOGS), menu.fallback]

@@ -33,6 +33,7 @@ from aiogram.types import (
 )
 
 from bot.settings import Settings
+from handlers.i18n import N_, t
 
 BOT_USER = User(id=1, is_bot=True, first_name="Club", username="club_sandbox_bot")
 _TAGS = re.compile(r"<[^>]+>")
@@ -170,7 +171,8 @@ class Sandbox:
 async def chat(settings: Settings, user_id: int) -> None:
     """The terminal loop of `club chat`; the database is already open."""
     sandbox = Sandbox(settings, user_id)
-    print("Sandbox chat: type a message, or a number to press a button. Ctrl-D ends.", file=sys.stderr)
+    print(t(N_("Sandbox chat: type a message, or a number to press a button. Ctrl-D ends."),
+            settings.default_locale), file=sys.stderr)
     await sandbox.type("/start")
     while True:
         try:

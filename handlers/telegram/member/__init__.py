@@ -24,4 +24,4 @@ DIALOGS = (signup, menu, card, points, history, rewards, vouchers, invite, feedb
 
 def routers() -> list[Router]:
     """Commands first (so /start always works), then the dialogs, then the catch-all."""
-    return [menu.router, *(module.dialog for module in DIALOGS), menu.fallback]
+    return [menu.commands_router(), *(module.dialog() for module in DIALOGS), menu.fallback_router()]

@@ -11,7 +11,7 @@ from aiogram_dialog import Dialog, DialogManager, ShowMode, Window
 from aiogram_dialog.widgets.kbd import Button, Cancel
 
 from handlers.i18n import N_, t
-from handlers.telegram.member.common import Tr, current_member, locale_of
+from handlers.telegram.member.common import buttons_only, Tr, current_member, locale_of
 from handlers.telegram.member.states import CardSG
 from loyalty import members
 
@@ -41,12 +41,15 @@ async def on_show_qr(callback: CallbackQuery, button: Button, manager: DialogMan
     manager.show_mode = ShowMode.SEND
 
 
-dialog = Dialog(
-    Window(
-        Tr(N_("Your card number: <code>{card}</code>")),
-        Button(Tr(N_("Show QR code")), id="qr", on_click=on_show_qr),
-        Cancel(Tr(N_("Back"))),
-        getter=card_getter,
-        state=CardSG.card,
-    ),
-)
+def dialog() -> Dialog:
+    """A fresh dialog: a router can belong to one dispatcher only."""
+    return Dialog(
+        Window(
+            Tr(N_("Your card number: <code>{card}</code>")),
+            Button(Tr(N_("Show QR code")), id="qr", on_click=on_show_qr),
+            Cancel(Tr(N_("Back"))),
+            buttons_only(),
+            getter=card_getter,
+            state=CardSG.card,
+        ),
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 from typing import Any
 
+from aiogram.enums import ContentType
 from aiogram.types import Message
 from aiogram_dialog import DialogManager
 from aiogram_dialog.widgets.text import Text
@@ -54,3 +55,12 @@ async def answer_error(message: Message, error: LoyaltyError, manager: DialogMan
 async def on_not_text(message: Message, widget: MessageInput, manager: DialogManager) -> None:
     """A photo, sticker or contact where the dialog waits for typed text."""
     await message.answer(t(N_("Please answer with a text message."), locale_of(manager)))
+
+
+async def on_not_button(message: Message, widget: MessageInput, manager: DialogManager) -> None:
+    """Typed text, a photo or a sticker where the dialog waits for a button."""
+    await message.answer(t(N_("Please choose from the buttons."), locale_of(manager)))
+
+
+def buttons_only() -> MessageInput:
+    return MessageInput(on_not_button, content_types=ContentType.ANY)

@@ -13,7 +13,7 @@ from aiogram_dialog.widgets.text import Const
 
 from handlers.format import number
 from handlers.i18n import N_, t
-from handlers.telegram.member.common import on_not_text, Tr, answer_error, current_member, locale_of
+from handlers.telegram.member.common import buttons_only, on_not_text, Tr, answer_error, current_member, locale_of
 from handlers.telegram.member.states import FeedbackSG
 from loyalty import inbox
 from loyalty.errors import LoyaltyError
@@ -50,28 +50,31 @@ def _star(value: int) -> Button:
     return Button(Const(f"{'⭐' * value}"), id=f"r{value}", on_click=on_rating)
 
 
-dialog = Dialog(
-    Window(
-        Tr(N_("How was your last visit? Rate it from 1 to 5 stars.")),
-        Row(*(_star(v) for v in (1, 2, 3))),
-        Row(*(_star(v) for v in (4, 5))),
-        Cancel(Tr(N_("Back"))),
-        MessageInput(on_not_text, content_types=ContentType.ANY),
-        state=FeedbackSG.rating,
-    ),
-    Window(
-        Tr(N_("Thank you! Now tell us in a few words what we should keep or change.")),
-        Back(Tr(N_("Back"))),
-        MessageInput(on_text, content_types=ContentType.TEXT),
-        MessageInput(on_not_text, content_types=ContentType.ANY),
-        state=FeedbackSG.text,
-    ),
-    Window(
-        Tr(N_("Thank you for your feedback!")),
-        Tr(N_("You received {bonus} points for it."), when="has_bonus"),
-        Cancel(Tr(N_("Back to the menu"))),
-        getter=thanks_getter,
-        state=FeedbackSG.thanks,
-    ),
-)
+def dialog() -> Dialog:
+    """A fresh dialog: a router can belong to one dispatcher only."""
+    return Dialog(
+        Window(
+            Tr(N_("How was your last visit? Rate it from 1 to 5 stars.")),
+            Row(*(_star(v) for v in (1, 2, 3))),
+            Row(*(_star(v) for v in (4, 5))),
+            Cancel(Tr(N_("Back"))),
+            buttons_only(),
+            state=FeedbackSG.rating,
+        ),
+        Window(
+            Tr(N_("Thank you! Now tell us in a few words what we should keep or change.")),
+            Back(Tr(N_("Back"))),
+            MessageInput(on_text, content_types=ContentType.TEXT),
+            MessageInput(on_not_text, content_types=ContentType.ANY),
+            state=FeedbackSG.text,
+        ),
+        Window(
+            Tr(N_("Thank you for your feedback!")),
+            Tr(N_("You received {bonus} points for it."), when="has_bonus"),
+            Cancel(Tr(N_("Back to the menu"))),
+            buttons_only(),
+            getter=thanks_getter,
+            state=FeedbackSG.thanks,
+        ),
+    )
 

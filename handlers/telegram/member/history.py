@@ -11,7 +11,7 @@ from aiogram_dialog.widgets.text import Format
 
 from handlers.format import day, number, signed
 from handlers.i18n import N_, t
-from handlers.telegram.member.common import PAGE_SIZE, Tr, current_member, esc, locale_of
+from handlers.telegram.member.common import buttons_only, PAGE_SIZE, Tr, current_member, esc, locale_of
 from handlers.telegram.member.states import HistorySG
 from handlers.texts import reason_text
 from loyalty import ledger
@@ -47,14 +47,17 @@ async def on_next(callback: CallbackQuery, button: Button, manager: DialogManage
     manager.dialog_data["page"] = manager.dialog_data.get("page", 0) + 1
 
 
-dialog = Dialog(
-    Window(
-        Tr(N_("Your history (page {page} of {pages}):")),
-        Format("{rows}"),
-        Row(Button(Tr(N_("◀ Newer")), id="prev", on_click=on_prev, when="has_prev"),
-            Button(Tr(N_("Older ▶")), id="next", on_click=on_next, when="has_next")),
-        Cancel(Tr(N_("Back"))),
-        getter=history_getter,
-        state=HistorySG.page,
-    ),
-)
+def dialog() -> Dialog:
+    """A fresh dialog: a router can belong to one dispatcher only."""
+    return Dialog(
+        Window(
+            Tr(N_("Your history (page {page} of {pages}):")),
+            Format("{rows}"),
+            Row(Button(Tr(N_("◀ Newer")), id="prev", on_click=on_prev, when="has_prev"),
+                Button(Tr(N_("Older ▶")), id="next", on_click=on_next, when="has_next")),
+            Cancel(Tr(N_("Back"))),
+            buttons_only(),
+            getter=history_getter,
+            state=HistorySG.page,
+        ),
+    )

@@ -7,10 +7,11 @@ from typing import Any
 from aiogram import Bot
 from aiogram_dialog import Dialog, DialogManager, Window
 from aiogram_dialog.widgets.kbd import Cancel
+from aiogram_dialog.widgets.link_preview import LinkPreview
 
 from handlers.format import number
 from handlers.i18n import N_
-from handlers.telegram.member.common import Tr, current_member, locale_of
+from handlers.telegram.member.common import buttons_only, Tr, current_member, locale_of
 from handlers.telegram.member.states import InviteSG
 from loyalty import members
 
@@ -26,12 +27,15 @@ async def invite_getter(dialog_manager: DialogManager, bot: Bot, **kwargs: Any) 
     }
 
 
-dialog = Dialog(
-    Window(
-        Tr(N_("Send this link to your friends. When a friend joins and makes a first purchase, you both get points:\n{link}\n\nFriends who joined through you: {count}")),
-        Cancel(Tr(N_("Back"))),
-        getter=invite_getter,
-        state=InviteSG.invite,
-        disable_web_page_preview=True,
-    ),
-)
+def dialog() -> Dialog:
+    """A fresh dialog: a router can belong to one dispatcher only."""
+    return Dialog(
+        Window(
+            Tr(N_("Send this link to your friends. When a friend joins and makes a first purchase, you both get points:\n{link}\n\nFriends who joined through you: {count}")),
+            Cancel(Tr(N_("Back"))),
+            LinkPreview(is_disabled=True),
+            buttons_only(),
+            getter=invite_getter,
+            state=InviteSG.invite,
+        ),
+    )

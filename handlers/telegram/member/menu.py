@@ -15,13 +15,10 @@ from aiogram_dialog.widgets.kbd import Row, Start
 from handlers.format import number
 from handlers.i18n import N_, t
 from handlers.telegram.member import states
-from handlers.telegram.member.common import Tr, current_member, esc, locale_of
+from handlers.telegram.member.common import buttons_only, Tr, current_member, esc, locale_of
 from loyalty import members
 from models import Channel
 
-router = Router(name="member-commands")
-# Included after the dialogs, so only messages no dialog took arrive here.
-fallback = Router(name="member-fallback")
 
 
 async def open_home(manager: DialogManager, *, payload: str | None = None,
@@ -36,12 +33,10 @@ async def open_home(manager: DialogManager, *, payload: str | None = None,
         await manager.start(states.MenuSG.main, mode=StartMode.RESET_STACK, show_mode=show_mode)
 
 
-@router.message(CommandStart())
 async def on_start(message: Message, command: CommandObject, dialog_manager: DialogManager) -> None:
     await open_home(dialog_manager, payload=command.args)
 
 
-@router.my_chat_member(F.chat.type == "private")
 async def on_my_chat_member(update: ChatMemberUpdated) -> None:
     member = await members.member_by_telegram(update.from_user.id)
     if member is None:
@@ -53,10 +48,23 @@ async def on_my_chat_member(update: ChatMemberUpdated) -> None:
         await members.set_reachable(member.id, Channel.TELEGRAM, True)
 
 
-@fallback.message()
 async def on_stray_message(message: Message, dialog_manager: DialogManager) -> None:
     """A message outside any dialog (after a restart, or before /start) gets the menu back."""
     await open_home(dialog_manager)
+
+
+def commands_router() -> Router:
+    router = Router(name="member-commands")
+    router.message.register(on_start, CommandStart())
+    router.my_chat_member.register(on_my_chat_member, F.chat.type == "private")
+    return router
+
+
+def fallback_router() -> Router:
+    """Included after the dialogs, so only messages no dialog took arrive here."""
+    router = Router(name="member-fallback")
+    router.message.register(on_stray_message)
+    return router
 
 
 async def menu_getter(dialog_manager: DialogManager, **kwargs: Any) -> dict[str, Any]:
@@ -68,25 +76,23 @@ async def menu_getter(dialog_manager: DialogManager, **kwargs: Any) -> dict[str,
     }
 
 
-async def on_menu_text(message: Message, widget: MessageInput, manager: DialogManager) -> None:
-    await message.answer(t(N_("Please choose from the menu buttons."), locale_of(manager)))
-
-
-dialog = Dialog(
-    Window(
-        Tr(N_("Hello {name}! You have {balance} points.\nWhat would you like to do?")),
-        Row(Start(Tr(N_("My card")), id="card", state=states.CardSG.card),
-            Start(Tr(N_("My points")), id="points", state=states.PointsSG.points)),
-        Row(Start(Tr(N_("Rewards")), id="rewards", state=states.RewardsSG.catalog),
-            Start(Tr(N_("My vouchers")), id="vouchers", state=states.VouchersSG.vouchers)),
-        Row(Start(Tr(N_("History")), id="history", state=states.HistorySG.page),
-            Start(Tr(N_("Invite friends")), id="invite", state=states.InviteSG.invite)),
-        Row(Start(Tr(N_("Feedback")), id="feedback", state=states.FeedbackSG.rating),
-            Start(Tr(N_("Write to us")), id="messages", state=states.MessagesSG.write)),
-        Row(Start(Tr(N_("Profile")), id="profile", state=states.ProfileSG.profile),
-            Start(Tr(N_("Delete my data")), id="delete", state=states.DeleteSG.confirm)),
-        MessageInput(on_menu_text, content_types=ContentType.ANY),
-        getter=menu_getter,
-        state=states.MenuSG.main,
-    ),
-)
+def dialog() -> Dialog:
+    """A fresh dialog: a router can belong to one dispatcher only."""
+    return Dialog(
+        Window(
+            Tr(N_("Hello {name}! You have {balance} points.\nWhat would you like to do?")),
+            Row(Start(Tr(N_("My card")), id="card", state=states.CardSG.card),
+                Start(Tr(N_("My points")), id="points", state=states.PointsSG.points)),
+            Row(Start(Tr(N_("Rewards")), id="rewards", state=states.RewardsSG.catalog),
+                Start(Tr(N_("My vouchers")), id="vouchers", state=states.VouchersSG.vouchers)),
+            Row(Start(Tr(N_("History")), id="history", state=states.HistorySG.page),
+                Start(Tr(N_("Invite friends")), id="invite", state=states.InviteSG.invite)),
+            Row(Start(Tr(N_("Feedback")), id="feedback", state=states.FeedbackSG.rating),
+                Start(Tr(N_("Write to us")), id="messages", state=states.MessagesSG.write)),
+            Row(Start(Tr(N_("Profile")), id="profile", state=states.ProfileSG.profile),
+                Start(Tr(N_("Delete my data")), id="delete", state=states.DeleteSG.confirm)),
+            buttons_only(),
+            getter=menu_getter,
+            state=states.MenuSG.main,
+        ),
+    )

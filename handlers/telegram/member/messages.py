@@ -9,7 +9,7 @@ from aiogram_dialog.widgets.input import MessageInput
 from aiogram_dialog.widgets.kbd import Cancel
 
 from handlers.i18n import N_, t
-from handlers.telegram.member.common import on_not_text, Tr, answer_error, current_member, locale_of
+from handlers.telegram.member.common import buttons_only, on_not_text, Tr, answer_error, current_member, locale_of
 from handlers.telegram.member.states import MessagesSG
 from loyalty import inbox
 from loyalty.errors import LoyaltyError
@@ -28,17 +28,20 @@ async def on_text(message: Message, widget: MessageInput, manager: DialogManager
     await manager.next()
 
 
-dialog = Dialog(
-    Window(
-        Tr(N_("Write your message to the club. Our staff will answer here.")),
-        Cancel(Tr(N_("Back"))),
-        MessageInput(on_text, content_types=ContentType.TEXT),
-        MessageInput(on_not_text, content_types=ContentType.ANY),
-        state=MessagesSG.write,
-    ),
-    Window(
-        Tr(N_("Your message was sent. We will answer you here soon.")),
-        Cancel(Tr(N_("Back to the menu"))),
-        state=MessagesSG.sent,
-    ),
-)
+def dialog() -> Dialog:
+    """A fresh dialog: a router can belong to one dispatcher only."""
+    return Dialog(
+        Window(
+            Tr(N_("Write your message to the club. Our staff will answer here.")),
+            Cancel(Tr(N_("Back"))),
+            MessageInput(on_text, content_types=ContentType.TEXT),
+            MessageInput(on_not_text, content_types=ContentType.ANY),
+            state=MessagesSG.write,
+        ),
+        Window(
+            Tr(N_("Your message was sent. We will answer you here soon.")),
+            Cancel(Tr(N_("Back to the menu"))),
+            buttons_only(),
+            state=MessagesSG.sent,
+        ),
+    )

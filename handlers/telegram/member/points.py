@@ -11,7 +11,7 @@ from aiogram_dialog.widgets.text import Format
 
 from handlers.format import day, number
 from handlers.i18n import N_, t
-from handlers.telegram.member.common import Tr, current_member, locale_of
+from handlers.telegram.member.common import buttons_only, Tr, current_member, locale_of
 from handlers.texts import tier_name
 from loyalty import expiry, tiers
 from loyalty.clock import utcnow
@@ -48,12 +48,15 @@ async def points_getter(dialog_manager: DialogManager, **kwargs: Any) -> dict[st
     }
 
 
-dialog = Dialog(
-    Window(
-        Tr(N_("Your balance: {balance} points\nYour tier: {tier}\n{next}")),
-        Format("{expiring}", when="expiring"),
-        Cancel(Tr(N_("Back"))),
-        getter=points_getter,
-        state=PointsSG.points,
-    ),
-)
+def dialog() -> Dialog:
+    """A fresh dialog: a router can belong to one dispatcher only."""
+    return Dialog(
+        Window(
+            Tr(N_("Your balance: {balance} points\nYour tier: {tier}\n{next}")),
+            Format("{expiring}", when="expiring"),
+            Cancel(Tr(N_("Back"))),
+            buttons_only(),
+            getter=points_getter,
+            state=PointsSG.points,
+        ),
+    )

@@ -12,7 +12,7 @@ from aiogram_dialog.widgets.text import Format
 
 from handlers.format import day, number
 from handlers.i18n import N_, t
-from handlers.telegram.member.common import PAGE_SIZE, Tr, current_member, esc, locale_of
+from handlers.telegram.member.common import buttons_only, PAGE_SIZE, Tr, current_member, esc, locale_of
 from handlers.telegram.member.states import RewardsSG
 from handlers.texts import error_text
 from loyalty import rewards
@@ -95,31 +95,36 @@ async def on_next(callback: CallbackQuery, button: Button, manager: DialogManage
     manager.dialog_data["page"] = manager.dialog_data.get("page", 0) + 1
 
 
-dialog = Dialog(
-    Window(
-        Tr(N_("Rewards (page {page} of {pages}). You have {balance} points; ✅ marks what you can take now.")),
-        Tr(N_("No rewards on offer yet."), when="empty"),
-        Column(Select(Format("{item[label]}"), id="reward", item_id_getter=lambda r: r["id"],
-                      items="rewards", on_click=on_reward)),
-        Row(Button(Tr(N_("◀ Previous")), id="prev", on_click=on_prev, when="has_prev"),
-            Button(Tr(N_("Next ▶")), id="next", on_click=on_next, when="has_next")),
-        Cancel(Tr(N_("Back"))),
-        getter=catalog_getter,
-        state=RewardsSG.catalog,
-    ),
-    Window(
-        Tr(N_("Take {name} for {cost} points? You have {balance} points.")),
-        Format("{description}", when="description"),
-        Row(Button(Tr(N_("Yes, redeem")), id="yes", on_click=on_redeem),
-            Back(Tr(N_("No")))),
-        getter=confirm_getter,
-        state=RewardsSG.confirm,
-    ),
-    Window(
-        Tr(N_("Your voucher for {reward}: <code>{code}</code>\nShow it at the till before {until}. Your balance is now {balance} points.")),
-        SwitchTo(Tr(N_("More rewards")), id="more", state=RewardsSG.catalog),
-        Cancel(Tr(N_("Back to the menu"))),
-        getter=voucher_getter,
-        state=RewardsSG.voucher,
-    ),
-)
+def dialog() -> Dialog:
+    """A fresh dialog: a router can belong to one dispatcher only."""
+    return Dialog(
+        Window(
+            Tr(N_("Rewards (page {page} of {pages}). You have {balance} points; ✅ marks what you can take now.")),
+            Tr(N_("No rewards on offer yet."), when="empty"),
+            Column(Select(Format("{item[label]}"), id="reward", item_id_getter=lambda r: r["id"],
+                          items="rewards", on_click=on_reward)),
+            Row(Button(Tr(N_("◀ Previous")), id="prev", on_click=on_prev, when="has_prev"),
+                Button(Tr(N_("Next ▶")), id="next", on_click=on_next, when="has_next")),
+            Cancel(Tr(N_("Back"))),
+            buttons_only(),
+            getter=catalog_getter,
+            state=RewardsSG.catalog,
+        ),
+        Window(
+            Tr(N_("Take {name} for {cost} points? You have {balance} points.")),
+            Format("{description}", when="description"),
+            Row(Button(Tr(N_("Yes, redeem")), id="yes", on_click=on_redeem),
+                Back(Tr(N_("No")))),
+            buttons_only(),
+            getter=confirm_getter,
+            state=RewardsSG.confirm,
+        ),
+        Window(
+            Tr(N_("Your voucher for {reward}: <code>{code}</code>\nShow it at the till before {until}. Your balance is now {balance} points.")),
+            SwitchTo(Tr(N_("More rewards")), id="more", state=RewardsSG.catalog),
+            Cancel(Tr(N_("Back to the menu"))),
+            buttons_only(),
+            getter=voucher_getter,
+            state=RewardsSG.voucher,
+        ),
+    )

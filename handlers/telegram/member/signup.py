@@ -15,7 +15,7 @@ from aiogram_dialog.widgets.text import Const, Format
 
 from handlers.format import number
 from handlers.i18n import N_, t
-from handlers.telegram.member.common import on_not_text, Tr, answer_error, esc, locale_of
+from handlers.telegram.member.common import buttons_only, on_not_text, Tr, answer_error, esc, locale_of
 from handlers.telegram.member.states import MenuSG, SignupSG
 from loyalty import members
 from loyalty.clock import utcnow
@@ -167,70 +167,69 @@ async def welcome_getter(dialog_manager: DialogManager, **kwargs: Any) -> dict[s
     }
 
 
-def _text_only() -> MessageInput:
-    return MessageInput(on_not_text)
-
-
-dialog = Dialog(
-    Window(
-        Both(N_("Welcome to our customer club! Choose your language.")),
-        Row(Button(Const("فارسی"), id="fa", on_click=on_language),
-            Button(Const("English"), id="en", on_click=on_language)),
-        MessageInput(on_not_text, content_types=ContentType.ANY),
-        state=SignupSG.language,
-    ),
-    Window(
-        Tr(N_("To join, share your phone number with the button below. Only your own number is accepted.")),
-        RequestContact(Tr(N_("Share my phone number"))),
-        MessageInput(on_contact, content_types=ContentType.CONTACT),
-        MessageInput(on_not_contact, content_types=ContentType.ANY),
-        markup_factory=ReplyKeyboardFactory(resize_keyboard=True, one_time_keyboard=True),
-        state=SignupSG.phone,
-    ),
-    Window(
-        Tr(N_("Thank you! What is your first name?")),
-        MessageInput(on_name, content_types=ContentType.TEXT),
-        MessageInput(on_not_text, content_types=ContentType.ANY),
-        state=SignupSG.name,
-    ),
-    Window(
-        Tr(N_("When is your birthday? We have a gift for you on that day. Type it like {example}, or skip.")),
-        Button(Tr(N_("Skip")), id="skip", on_click=on_skip),
-        MessageInput(on_birthday, content_types=ContentType.TEXT),
-        MessageInput(on_not_text, content_types=ContentType.ANY),
-        getter=birthday_getter,
-        state=SignupSG.birthday,
-    ),
-    Window(
-        Tr(N_("Are you a woman or a man? (optional)")),
-        Row(Button(Tr(N_("Woman")), id=Gender.FEMALE.value, on_click=on_gender),
-            Button(Tr(N_("Man")), id=Gender.MALE.value, on_click=on_gender)),
-        Button(Tr(N_("Skip")), id="skip", on_click=on_skip),
-        MessageInput(on_not_text, content_types=ContentType.ANY),
-        state=SignupSG.gender,
-    ),
-    Window(
-        Tr(N_("Do you buy for yourself or for a company?")),
-        Row(Button(Tr(N_("For myself")), id=CustomerType.INDIVIDUAL.value, on_click=on_customer_type),
-            Button(Tr(N_("For a company")), id=CustomerType.COMPANY.value, on_click=on_customer_type)),
-        MessageInput(on_not_text, content_types=ContentType.ANY),
-        state=SignupSG.customer_type,
-    ),
-    Window(
-        Tr(N_("What are you interested in? Choose any, then press Done.")),
-        Column(Multiselect(Format("✅ {item[0]}"), Format("{item[0]}"), id="interests",
-                           item_id_getter=lambda item: item[1], items="groups")),
-        Button(Tr(N_("Done")), id="done", on_click=on_interests_done),
-        MessageInput(on_not_text, content_types=ContentType.ANY),
-        getter=interests_getter,
-        state=SignupSG.interests,
-    ),
-    Window(
-        Tr(N_("Welcome to the club, {name}! You received {bonus} points for joining."), when="has_bonus"),
-        Tr(N_("Welcome to the club, {name}!"), when=lambda d, w, m: d["created"] and not d["has_bonus"]),
-        Tr(N_("Welcome back, {name}! Your membership is now linked to this Telegram account and keeps its {balance} points."), when="linked"),
-        Button(Tr(N_("Open the menu")), id="menu", on_click=on_menu),
-        state=SignupSG.welcome,
-        getter=welcome_getter,
-    ),
-)
+def dialog() -> Dialog:
+    """A fresh dialog: a router can belong to one dispatcher only."""
+    return Dialog(
+        Window(
+            Both(N_("Welcome to our customer club! Choose your language.")),
+            Row(Button(Const("فارسی"), id="fa", on_click=on_language),
+                Button(Const("English"), id="en", on_click=on_language)),
+            buttons_only(),
+            state=SignupSG.language,
+        ),
+        Window(
+            Tr(N_("To join, share your phone number with the button below. Only your own number is accepted.")),
+            RequestContact(Tr(N_("Share my phone number"))),
+            MessageInput(on_contact, content_types=ContentType.CONTACT),
+            MessageInput(on_not_contact, content_types=ContentType.ANY),
+            markup_factory=ReplyKeyboardFactory(resize_keyboard=True, one_time_keyboard=True),
+            state=SignupSG.phone,
+        ),
+        Window(
+            Tr(N_("Thank you! What is your first name?")),
+            MessageInput(on_name, content_types=ContentType.TEXT),
+            MessageInput(on_not_text, content_types=ContentType.ANY),
+            state=SignupSG.name,
+        ),
+        Window(
+            Tr(N_("When is your birthday? We have a gift for you on that day. Type it like {example}, or skip.")),
+            Button(Tr(N_("Skip")), id="skip", on_click=on_skip),
+            MessageInput(on_birthday, content_types=ContentType.TEXT),
+            MessageInput(on_not_text, content_types=ContentType.ANY),
+            getter=birthday_getter,
+            state=SignupSG.birthday,
+        ),
+        Window(
+            Tr(N_("Are you a woman or a man? (optional)")),
+            Row(Button(Tr(N_("Woman")), id=Gender.FEMALE.value, on_click=on_gender),
+                Button(Tr(N_("Man")), id=Gender.MALE.value, on_click=on_gender)),
+            Button(Tr(N_("Skip")), id="skip", on_click=on_skip),
+            buttons_only(),
+            state=SignupSG.gender,
+        ),
+        Window(
+            Tr(N_("Do you buy for yourself or for a company?")),
+            Row(Button(Tr(N_("For myself")), id=CustomerType.INDIVIDUAL.value, on_click=on_customer_type),
+                Button(Tr(N_("For a company")), id=CustomerType.COMPANY.value, on_click=on_customer_type)),
+            buttons_only(),
+            state=SignupSG.customer_type,
+        ),
+        Window(
+            Tr(N_("What are you interested in? Choose any, then press Done.")),
+            Column(Multiselect(Format("✅ {item[0]}"), Format("{item[0]}"), id="interests",
+                               item_id_getter=lambda item: item[1], items="groups")),
+            Button(Tr(N_("Done")), id="done", on_click=on_interests_done),
+            buttons_only(),
+            getter=interests_getter,
+            state=SignupSG.interests,
+        ),
+        Window(
+            Tr(N_("Welcome to the club, {name}! You received {bonus} points for joining."), when="has_bonus"),
+            Tr(N_("Welcome to the club, {name}!"), when=lambda d, w, m: d["created"] and not d["has_bonus"]),
+            Tr(N_("Welcome back, {name}! Your membership is now linked to this Telegram account and keeps its {balance} points."), when="linked"),
+            Button(Tr(N_("Open the menu")), id="menu", on_click=on_menu),
+            buttons_only(),
+            state=SignupSG.welcome,
+            getter=welcome_getter,
+        ),
+    )

@@ -10,7 +10,7 @@ from aiogram_dialog.widgets.text import Format
 
 from handlers.format import day
 from handlers.i18n import N_, t
-from handlers.telegram.member.common import Tr, current_member, esc, locale_of
+from handlers.telegram.member.common import buttons_only, Tr, current_member, esc, locale_of
 from handlers.telegram.member.states import VouchersSG
 from loyalty import rewards
 from models import VoucherStatus
@@ -37,13 +37,16 @@ async def vouchers_getter(dialog_manager: DialogManager, **kwargs: Any) -> dict[
     return {"rows": "\n".join(rows), "empty": not rows}
 
 
-dialog = Dialog(
-    Window(
-        Tr(N_("Your vouchers:")),
-        Format("{rows}", when="rows"),
-        Tr(N_("You have no vouchers yet. Choose one under Rewards."), when="empty"),
-        Cancel(Tr(N_("Back"))),
-        getter=vouchers_getter,
-        state=VouchersSG.vouchers,
-    ),
-)
+def dialog() -> Dialog:
+    """A fresh dialog: a router can belong to one dispatcher only."""
+    return Dialog(
+        Window(
+            Tr(N_("Your vouchers:")),
+            Format("{rows}", when="rows"),
+            Tr(N_("You have no vouchers yet. Choose one under Rewards."), when="empty"),
+            Cancel(Tr(N_("Back"))),
+            buttons_only(),
+            getter=vouchers_getter,
+            state=VouchersSG.vouchers,
+        ),
+    )

@@ -11,7 +11,7 @@ from aiogram_dialog import Dialog, DialogManager, ShowMode, Window
 from aiogram_dialog.widgets.kbd import Button, Cancel
 
 from handlers.i18n import N_, t
-from handlers.telegram.member.common import buttons_only, Tr, current_member, locale_of
+from handlers.telegram.member.common import Tr, buttons_only, current_member, locale_of
 from handlers.telegram.member.states import CardSG
 from loyalty import members
 

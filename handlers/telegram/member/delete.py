@@ -9,7 +9,7 @@ from aiogram_dialog.widgets.input import MessageInput
 from aiogram_dialog.widgets.kbd import Button, Cancel, Row
 
 from handlers.i18n import N_
-from handlers.telegram.member.common import buttons_only, Tr, current_member
+from handlers.telegram.member.common import Tr, buttons_only, current_member
 from handlers.telegram.member.menu import open_home
 from handlers.telegram.member.states import DeleteSG
 from loyalty import members

@@ -12,8 +12,8 @@ from aiogram_dialog.widgets.kbd import Back, Button, Cancel, Row
 from aiogram_dialog.widgets.text import Const
 
 from handlers.format import number
-from handlers.i18n import N_, t
-from handlers.telegram.member.common import buttons_only, on_not_text, Tr, answer_error, current_member, locale_of
+from handlers.i18n import N_
+from handlers.telegram.member.common import Tr, answer_error, buttons_only, current_member, locale_of, on_not_text
 from handlers.telegram.member.states import FeedbackSG
 from loyalty import inbox
 from loyalty.errors import LoyaltyError

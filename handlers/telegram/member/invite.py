@@ -11,7 +11,7 @@ from aiogram_dialog.widgets.link_preview import LinkPreview
 
 from handlers.format import number
 from handlers.i18n import N_
-from handlers.telegram.member.common import buttons_only, Tr, current_member, locale_of
+from handlers.telegram.member.common import Tr, buttons_only, current_member, locale_of
 from handlers.telegram.member.states import InviteSG
 from loyalty import members
 

@@ -5,17 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from aiogram import F, Router
-from aiogram.enums import ContentType
 from aiogram.filters import CommandObject, CommandStart
 from aiogram.types import ChatMemberUpdated, Message
 from aiogram_dialog import Dialog, DialogManager, ShowMode, StartMode, Window
-from aiogram_dialog.widgets.input import MessageInput
 from aiogram_dialog.widgets.kbd import Row, Start
 
 from handlers.format import number
-from handlers.i18n import N_, t
+from handlers.i18n import N_
 from handlers.telegram.member import states
-from handlers.telegram.member.common import buttons_only, Tr, current_member, esc, locale_of
+from handlers.telegram.member.common import Tr, buttons_only, current_member, esc, locale_of
 from loyalty import members
 from models import Channel
 

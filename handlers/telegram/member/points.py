@@ -11,7 +11,7 @@ from aiogram_dialog.widgets.text import Format
 
 from handlers.format import day, number
 from handlers.i18n import N_, t
-from handlers.telegram.member.common import buttons_only, Tr, current_member, locale_of
+from handlers.telegram.member.common import Tr, buttons_only, current_member, locale_of
 from handlers.texts import tier_name
 from loyalty import expiry, tiers
 from loyalty.clock import utcnow

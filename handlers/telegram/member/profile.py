@@ -13,7 +13,7 @@ from aiogram_dialog.widgets.text import Const
 
 from handlers.format import day
 from handlers.i18n import N_, t
-from handlers.telegram.member.common import buttons_only, Tr, answer_error, current_member, esc, locale_of, on_not_text
+from handlers.telegram.member.common import Tr, answer_error, buttons_only, current_member, esc, locale_of, on_not_text
 from handlers.telegram.member.signup import BIRTHDAY_EXAMPLE
 from handlers.telegram.member.states import ProfileSG
 from loyalty import members

@@ -12,7 +12,7 @@ from aiogram_dialog.widgets.text import Format
 
 from handlers.format import day, number
 from handlers.i18n import N_, t
-from handlers.telegram.member.common import buttons_only, PAGE_SIZE, Tr, current_member, esc, locale_of
+from handlers.telegram.member.common import PAGE_SIZE, Tr, buttons_only, current_member, esc, locale_of
 from handlers.telegram.member.states import RewardsSG
 from handlers.texts import error_text
 from loyalty import rewards

@@ -15,7 +15,7 @@ from aiogram_dialog.widgets.text import Const, Format
 
 from handlers.format import number
 from handlers.i18n import N_, t
-from handlers.telegram.member.common import buttons_only, on_not_text, Tr, answer_error, esc, locale_of
+from handlers.telegram.member.common import Tr, answer_error, buttons_only, esc, locale_of, on_not_text
 from handlers.telegram.member.states import MenuSG, SignupSG
 from loyalty import members
 from loyalty.clock import utcnow

@@ -10,7 +10,7 @@ from aiogram_dialog.widgets.text import Format
 
 from handlers.format import day
 from handlers.i18n import N_, t
-from handlers.telegram.member.common import buttons_only, Tr, current_member, esc, locale_of
+from handlers.telegram.member.common import Tr, buttons_only, current_member, esc, locale_of
 from handlers.telegram.member.states import VouchersSG
 from loyalty import rewards
 from models import VoucherStatus

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 import re
 from datetime import date
 
@@ -31,3 +32,15 @@ def parse_birthday(text: str, locale: str, *, today: date | None = None) -> date
     if born.year < 1900 or (today is not None and born > today):
         raise LoyaltyError(ErrorCode.INVALID_DATE)
     return born
+
+
+def calendar_year(today: date, locale: str) -> int:
+    """This year in the reader's calendar: Jalali for Persian, Gregorian otherwise."""
+    return jdatetime.date.fromgregorian(date=today).year if locale == "fa" else today.year
+
+
+def days_in_month(year: int, month: int, locale: str) -> int:
+    """How many days the month has in the reader's calendar (Esfand has 30 in a leap year)."""
+    if locale == "fa":
+        return 30 if month == 12 and jdatetime.date(year, 1, 1).isleap() else jdatetime.j_days_in_month[month - 1]
+    return calendar.monthrange(year, month)[1]

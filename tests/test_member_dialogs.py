@@ -64,6 +64,14 @@ class Chat_:
     async def photo(self) -> None:
         await self.feed(photo=[PhotoSize(file_id="p", file_unique_id="p", width=1, height=1)])
 
+    async def pick_year(self, year: str, earlier: str) -> None:
+        for _ in range(10):
+            if year in self.buttons():
+                await self.click(year)
+                return
+            await self.click(earlier)
+        raise AssertionError(f"no year {year} in the calendar")
+
     def answers(self) -> list[str]:
         """What the handlers said themselves, outside the dialog windows."""
         return [call.text for call in self.session.sent("SendMessage")]
@@ -159,7 +167,13 @@ async def test_signup_in_persian_with_a_jalali_birthday_and_referral(chat: Chat_
     assert "۱۳۷۰/۰۵/۱۲" in chat.text
     await chat.send("۱۴۰۴/۱۲/۳۰")  # 1404 is not a leap year: Esfand has 29 days
     assert chat.answers()[-1] == "این تاریخ وجود ندارد یا تاریخ تولد معتبری نیست."
-    await chat.send("۱۳۷۰/۰۵/۱۲")
+    await chat.click("انتخاب از تقویم")
+    await chat.pick_year("۱۳۷۰", "◀ قبلی‌ها")
+    assert chat.buttons()[:3] == ["فروردین", "اردیبهشت", "خرداد"]
+    await chat.click("مرداد")
+    assert chat.buttons()[-2:] == ["۳۱", "بازگشت"]
+    await chat.click("۱۲")
+    assert chat.text.startswith("خانم هستید یا آقا؟")
     await chat.click("رد شدن")
     await chat.click("برای خودم")
     assert chat.text == "سارا، به باشگاه خوش آمدید! ۲۰ امتیاز برای عضویت گرفتید."
@@ -292,15 +306,22 @@ async def test_profile(chat: Chat_) -> None:
     assert chat.answers()[-1] == "That date does not exist or is not a valid birthday."
     await chat.send("1990-03-20")
     assert "Birthday: 1990-03-20" in chat.text
+    await chat.click("Change birthday")
+    await chat.click("Pick from a calendar")
+    await chat.pick_year("1992", "◀ Earlier")
+    await chat.click("February")
+    assert chat.buttons()[-2:] == ["29", "Back"]  # 1992 was a leap year
+    await chat.click("29")
+    assert "Birthday: 1992-02-29" in chat.text
     await chat.click("Stop news and offers")
     assert chat.text.endswith("News and offers: no")
     await chat.click("Change language")
     await chat.click("فارسی")
     assert chat.text.startswith("نمایه شما")
-    assert "۱۳۶۸/۱۲/۲۹" in chat.text
+    assert "۱۳۷۰/۱۲/۱۰" in chat.text
     member = await Member.get(id=member.id)
     assert (member.first_name, member.birth_date, member.locale, member.consent_telegram) == (
-        "<Sara Jan>", date(1990, 3, 20), "fa", False)
+        "<Sara Jan>", date(1992, 2, 29), "fa", False)
 
 
 async def test_delete_my_data(chat: Chat_) -> None:

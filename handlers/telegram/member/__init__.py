@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiogram import Router
 
 from handlers.telegram.member import (
+    birthday_picker,
     card,
     delete,
     feedback,
@@ -19,7 +20,7 @@ from handlers.telegram.member import (
     vouchers,
 )
 
-DIALOGS = (signup, menu, card, points, history, rewards, vouchers, invite, feedback, messages, profile, delete)
+DIALOGS = (signup, birthday_picker, menu, card, points, history, rewards, vouchers, invite, feedback, messages, profile, delete)
 
 
 def routers() -> list[Router]:

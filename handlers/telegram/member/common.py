@@ -22,8 +22,12 @@ PAGE_SIZE = 5
 
 
 def locale_of(manager: DialogManager) -> str:
-    """The language chosen in this dialog (sign-up), else the member's stored one."""
-    chosen = manager.current_context().dialog_data.get("locale") if manager.has_context() else None
+    """The language chosen in this dialog (sign-up) or passed to it, else the member's stored one."""
+    chosen = None
+    if manager.has_context():
+        context = manager.current_context()
+        passed = context.start_data if isinstance(context.start_data, dict) else {}
+        chosen = context.dialog_data.get("locale") or passed.get("locale")
     return chosen or manager.middleware_data.get("locale") or "fa"
 
 

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from aiogram.enums import ContentType
 from aiogram.types import CallbackQuery, Message
-from aiogram_dialog import Dialog, DialogManager, Window
+from aiogram_dialog import Data, Dialog, DialogManager, Window
 from aiogram_dialog.widgets.input import MessageInput
 from aiogram_dialog.widgets.kbd import Button, Cancel, Row, SwitchTo
 from aiogram_dialog.widgets.text import Const
 
 from handlers.format import day
 from handlers.i18n import N_, t
+from handlers.telegram.member.birthday_picker import picked, start_picker
 from handlers.telegram.member.common import Tr, answer_error, buttons_only, current_member, esc, locale_of, on_not_text
 from handlers.telegram.member.signup import BIRTHDAY_EXAMPLE
 from handlers.telegram.member.states import ProfileSG
@@ -67,6 +69,16 @@ async def on_birthday(message: Message, widget: MessageInput, manager: DialogMan
         await manager.switch_to(ProfileSG.profile)
 
 
+async def on_calendar(callback: CallbackQuery, button: Button, manager: DialogManager) -> None:
+    await start_picker(manager)
+
+
+async def on_birthday_picked(start_data: Data, result: Data, manager: DialogManager) -> None:
+    born = picked(result)
+    if born is not None and await _update(manager, None, birth_date=date.fromisoformat(born)):
+        await manager.switch_to(ProfileSG.profile)
+
+
 async def on_language(callback: CallbackQuery, button: Button, manager: DialogManager) -> None:
     if await _update(manager, None, locale=button.widget_id):
         manager.middleware_data["locale"] = button.widget_id  # this very answer already in it
@@ -101,6 +113,7 @@ def dialog() -> Dialog:
         ),
         Window(
             Tr(N_("Send your birthday like {example}.")),
+            Button(Tr(N_("Pick from a calendar")), id="calendar", on_click=on_calendar),
             SwitchTo(Tr(N_("Back")), id="back", state=ProfileSG.profile),
             MessageInput(on_birthday, content_types=ContentType.TEXT),
             MessageInput(on_not_text, content_types=ContentType.ANY),
@@ -115,4 +128,5 @@ def dialog() -> Dialog:
             buttons_only(),
             state=ProfileSG.language,
         ),
+        on_process_result=on_birthday_picked,
     )

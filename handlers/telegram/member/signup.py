@@ -7,7 +7,7 @@ from typing import Any
 
 from aiogram.enums import ContentType
 from aiogram.types import CallbackQuery, Message
-from aiogram_dialog import Dialog, DialogManager, StartMode, Window
+from aiogram_dialog import Data, Dialog, DialogManager, StartMode, Window
 from aiogram_dialog.widgets.input import MessageInput
 from aiogram_dialog.widgets.kbd import Button, Column, Multiselect, RequestContact, Row
 from aiogram_dialog.widgets.markup.reply_keyboard import ReplyKeyboardFactory
@@ -15,6 +15,7 @@ from aiogram_dialog.widgets.text import Const, Format
 
 from handlers.format import number
 from handlers.i18n import N_, t
+from handlers.telegram.member.birthday_picker import picked, start_picker
 from handlers.telegram.member.common import Tr, answer_error, buttons_only, esc, locale_of, on_not_text
 from handlers.telegram.member.states import MenuSG, SignupSG
 from loyalty import members
@@ -78,6 +79,17 @@ async def on_birthday(message: Message, widget: MessageInput, manager: DialogMan
         return
     manager.dialog_data["birth_date"] = born.isoformat()
     await manager.next()
+
+
+async def on_calendar(callback: CallbackQuery, button: Button, manager: DialogManager) -> None:
+    await start_picker(manager)
+
+
+async def on_birthday_picked(start_data: Data, result: Data, manager: DialogManager) -> None:
+    born = picked(result)
+    if born is not None and manager.current_context().state == SignupSG.birthday:
+        manager.dialog_data["birth_date"] = born
+        await manager.next()
 
 
 async def on_gender(callback: CallbackQuery, button: Button, manager: DialogManager) -> None:
@@ -193,6 +205,7 @@ def dialog() -> Dialog:
         ),
         Window(
             Tr(N_("When is your birthday? We have a gift for you on that day. Type it like {example}, or skip.")),
+            Button(Tr(N_("Pick from a calendar")), id="calendar", on_click=on_calendar),
             Button(Tr(N_("Skip")), id="skip", on_click=on_skip),
             MessageInput(on_birthday, content_types=ContentType.TEXT),
             MessageInput(on_not_text, content_types=ContentType.ANY),
@@ -232,4 +245,5 @@ def dialog() -> Dialog:
             state=SignupSG.welcome,
             getter=welcome_getter,
         ),
+        on_process_result=on_birthday_picked,
     )

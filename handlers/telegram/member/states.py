@@ -65,3 +65,9 @@ class ProfileSG(StatesGroup):
 class DeleteSG(StatesGroup):
     confirm = State()
     done = State()
+
+
+class BirthdaySG(StatesGroup):
+    year = State()
+    month = State()
+    day = State()

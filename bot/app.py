@@ -83,9 +83,12 @@ def build_dispatcher(
     message_manager: MessageManagerProtocol | None = None,
     throttle: ThrottleMiddleware | None = None,
 ) -> Dispatcher:
-    dp = Dispatcher(storage=storage or build_storage(settings), settings=settings, tz=settings.tz)
+    storage = storage or build_storage(settings)
+    dp = Dispatcher(storage=storage, settings=settings, tz=settings.tz)
     dp.include_routers(*all_routers())
-    dp["bg_manager_factory"] = setup_dialogs(dp, message_manager=message_manager)
+    # With Redis several workers may share the chats: lock each chat across them.
+    isolation = storage.create_isolation() if hasattr(storage, "create_isolation") else None
+    dp["bg_manager_factory"] = setup_dialogs(dp, message_manager=message_manager, events_isolation=isolation)
     # After setup_dialogs, so updates the dialogs push in the background carry a locale too.
     dp.update.outer_middleware(LocaleMiddleware(settings.default_locale))
     throttle = throttle or ThrottleMiddleware()

@@ -87,3 +87,13 @@ def test_build_bot_points_at_another_server() -> None:
     bot = build_bot(settings)
     assert bot.session.api.api_url("1:abc", "getMe") == "http://127.0.0.1:9/bot1:abc/getMe"
     assert bot.default.parse_mode == "HTML"
+
+
+def test_redis_storage_when_redis_url_is_set() -> None:
+    from aiogram.fsm.storage.redis import RedisStorage
+
+    from bot.app import build_storage
+
+    storage = build_storage(Settings(_env_file=None, redis_url="redis://127.0.0.1:6379/0"))
+    assert isinstance(storage, RedisStorage) and storage.key_builder.with_destiny is True
+    assert isinstance(build_storage(Settings(_env_file=None)), TortoiseStorage)

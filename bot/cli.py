@@ -231,10 +231,43 @@ def build_parser() -> argparse.ArgumentParser:
     radd.add_argument("--kind", choices=[k.value for k in RewardKind], default=RewardKind.PRODUCT.value)
     radd.add_argument("--value", type=int, default=0)
     reward.add_parser("list", help="list rewards on offer")
+
+    sub.add_parser("run", help="run the Telegram bot (the sandbox chat when no BOT_TOKEN is set)")
+    chat = sub.add_parser("chat", help="try the bot in this terminal, without Telegram")
+    chat.add_argument("--user", type=int, default=SANDBOX_USER, help="the Telegram user id to act as")
     return parser
 
 
+SANDBOX_USER = 100001
+
+
+async def _chat(settings: Settings, user_id: int) -> int:
+    from bot.sandbox import chat
+
+    await open_db(settings.database_url)
+    try:
+        await chat(settings, user_id)
+    finally:
+        await close_db()
+    return 0
+
+
+async def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    """`club run` and `club chat`: long-running, unlike the one-answer commands."""
+    if args.command == "chat":
+        return await _chat(settings, args.user)
+    if settings.bot_token is None:
+        print(t(N_("No BOT_TOKEN is set: starting the sandbox chat in this terminal instead."), settings.default_locale))
+        return await _chat(settings, SANDBOX_USER)
+    from bot.app import run
+
+    await run(settings)
+    return 0
+
+
 async def _run(args: argparse.Namespace, settings: Settings) -> int:
+    if args.command in ("run", "chat"):
+        return await _serve(args, settings)
     name = args.command + (f" {args.action}" if getattr(args, "action", None) else "")
     handler = _commands[name]
     if name == "migrate":
@@ -254,7 +287,10 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     args = build_parser().parse_args(argv)
-    return asyncio.run(_run(args, get_settings()))
+    try:
+        return asyncio.run(_run(args, get_settings()))
+    except KeyboardInterrupt:
+        return 0
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ from models.enums import (
     StaffRole,
     VoucherStatus,
 )
+from models.fsm import FsmRecord
 from models.ledger import LedgerEntry, Purchase
 from models.members import Card, Member, TierChange
 from models.messaging import InboxItem, OutboxMessage
@@ -26,6 +27,7 @@ __all__ = [
     "ClubRules",
     "CustomerType",
     "EntryKind",
+    "FsmRecord",
     "Gender",
     "InboxItem",
     "InboxKind",

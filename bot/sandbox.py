@@ -1,0 +1,183 @@
+"""`club chat`: the real dispatcher and dialogs in a terminal, without Telegram or a network.
+
+A local session stands in for the Bot API: every call the bot makes is answered here and
+shown to the operator, inline buttons numbered. Typing a number presses a button of the
+latest message; anything else is sent as a text message. The session is also what the
+dialog tests use to see messages the handlers send themselves (photos, refusals).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import itertools
+import re
+import sys
+from collections.abc import AsyncGenerator, Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from aiogram import Bot
+from aiogram.client.session.base import BaseSession
+from aiogram.methods import TelegramMethod
+from aiogram.methods.base import TelegramType
+from aiogram.types import (
+    CallbackQuery,
+    Chat,
+    Contact,
+    InlineKeyboardMarkup,
+    Message,
+    ReplyKeyboardMarkup,
+    Update,
+    User,
+)
+
+from bot.settings import Settings
+from handlers.i18n import N_, t
+
+BOT_USER = User(id=1, is_bot=True, first_name="Club", username="club_sandbox_bot")
+_TAGS = re.compile(r"<[^>]+>")
+
+
+class LocalSession(BaseSession):
+    """Answers Bot API calls in-process and keeps every message the bot sent or edited."""
+
+    def __init__(self, on_message: Callable[[Message, bool], None] | None = None) -> None:
+        super().__init__()
+        self.on_message = on_message
+        self.on_alert: Callable[[str], None] | None = None
+        self.calls: list[TelegramMethod[Any]] = []
+        self.messages: dict[tuple[int, int], Message] = {}
+        self._ids = itertools.count(1_000_000)
+
+    async def make_request(self, bot: Bot, method: TelegramMethod[TelegramType], timeout: int | None = None) -> Any:
+        self.calls.append(method)
+        name = type(method).__name__
+        if name == "GetMe":
+            return BOT_USER
+        if name.startswith("Send") and name != "SendChatAction":
+            return self._store(method, next(self._ids), edited=False)
+        if name.startswith("Edit"):
+            return self._store(method, method.message_id, edited=True)
+        if name == "AnswerCallbackQuery" and method.text and self.on_alert is not None:
+            self.on_alert(method.text)
+        if name == "DeleteMessage":
+            self.messages.pop((int(method.chat_id), method.message_id), None)
+        return True
+
+    def _store(self, method: Any, message_id: int, *, edited: bool) -> Message:
+        chat_id = int(method.chat_id)
+        old = self.messages.get((chat_id, message_id))
+        text = getattr(method, "text", None)
+        caption = getattr(method, "caption", None)
+        if old is not None and text is None and caption is None:
+            text, caption = old.text, old.caption
+        markup = getattr(method, "reply_markup", None)
+        message = Message(
+            message_id=message_id,
+            date=datetime.now(UTC),
+            chat=Chat(id=chat_id, type="private"),
+            from_user=BOT_USER,
+            text=text if caption is None else None,
+            caption=caption,
+            reply_markup=markup if isinstance(markup, InlineKeyboardMarkup) else None,
+        )
+        self.messages[(chat_id, message_id)] = message
+        if isinstance(markup, ReplyKeyboardMarkup):
+            self.reply_keyboard = markup
+        if self.on_message is not None:
+            self.on_message(message, edited)
+        return message
+
+    def sent(self, name: str = "SendMessage") -> list[Any]:
+        return [call for call in self.calls if type(call).__name__ == name]
+
+    async def stream_content(self, url: str, headers: dict[str, Any] | None = None, timeout: int = 30,
+                             chunk_size: int = 65536, raise_for_status: bool = True) -> AsyncGenerator[bytes, None]:
+        yield b""
+
+    async def close(self) -> None:
+        """Nothing to close: no connections."""
+
+
+def plain(text: str | None) -> str:
+    return html.unescape(_TAGS.sub("", text or ""))
+
+
+class Sandbox:
+    """One member (or staff member) typing to the bot in a terminal."""
+
+    def __init__(self, settings: Settings, user_id: int, *, write: Callable[[str], None] = print) -> None:
+        from bot.app import build_bot, build_dispatcher
+
+        self.write = write
+        self.session = LocalSession(self._show)
+        self.session.on_alert = lambda text: self.write("! " + text)
+        self.bot = build_bot(settings, session=self.session)
+        self.dp = build_dispatcher(settings)
+        self.user = User(id=user_id, is_bot=False, first_name="Sandbox", language_code=settings.default_locale)
+        self.chat = Chat(id=user_id, type="private")
+        self.buttons: list[tuple[str, Any]] = []
+        self.last: Message | None = None
+        self.session.reply_keyboard = None
+        self._updates = itertools.count(1)
+        self._messages = itertools.count(1)
+
+    def _show(self, message: Message, edited: bool) -> None:
+        head = "~ " if edited else "> "
+        self.write(head + plain(message.text or message.caption or "[photo]").replace("\n", "\n  "))
+        self.buttons = []
+        if message.reply_markup:
+            self.last = message
+            for row in message.reply_markup.inline_keyboard:
+                for button in row:
+                    self.buttons.append((button.text, button))
+        elif self.session.reply_keyboard is not None and not edited:
+            for row in self.session.reply_keyboard.keyboard:
+                for button in row:
+                    self.buttons.append((button.text, button))
+        for number, (label, _) in enumerate(self.buttons, 1):
+            self.write(f"  [{number}] {label}")
+
+    def _message(self, **content: Any) -> Message:
+        return Message(message_id=next(self._messages), date=datetime.now(UTC), chat=self.chat,
+                       from_user=self.user, **content)
+
+    async def type(self, line: str) -> None:
+        """What the operator typed: a button number, or a message."""
+        line = line.strip()
+        if line.isdigit() and 1 <= int(line) <= len(self.buttons):
+            await self._press(self.buttons[int(line) - 1][1])
+        else:
+            await self._feed(message=self._message(text=line))
+
+    async def _press(self, button: Any) -> None:
+        if getattr(button, "request_contact", None):
+            self.session.reply_keyboard = None
+            phone = f"+98912{self.user.id % 10_000_000:07d}"
+            contact = Contact(phone_number=phone, first_name=self.user.first_name, user_id=self.user.id)
+            await self._feed(message=self._message(contact=contact))
+        elif getattr(button, "callback_data", None) and self.last is not None:
+            query = CallbackQuery(id=str(next(self._updates)), from_user=self.user, chat_instance="sandbox",
+                                  message=self.last, data=button.callback_data)
+            await self._feed(callback_query=query)
+        else:
+            await self._feed(message=self._message(text=button.text))
+
+    async def _feed(self, **content: Any) -> None:
+        await self.dp.feed_update(self.bot, Update(update_id=next(self._updates), **content))
+
+
+async def chat(settings: Settings, user_id: int) -> None:
+    """The terminal loop of `club chat`; the database is already open."""
+    sandbox = Sandbox(settings, user_id)
+    print(t(N_("Sandbox chat: type a message, or a number to press a button. Ctrl-D ends."),
+            settings.default_locale), file=sys.stderr)
+    await sandbox.type("/start")
+    while True:
+        try:
+            line = await asyncio.to_thread(input, "you: ")
+        except EOFError:
+            break
+        if line.strip():
+            await sandbox.type(line)

@@ -1,0 +1,55 @@
+"""The membership card: its number and a QR code the cashier can scan."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import segno
+from aiogram.types import BufferedInputFile, CallbackQuery
+from aiogram_dialog import Dialog, DialogManager, ShowMode, Window
+from aiogram_dialog.widgets.kbd import Button, Cancel
+
+from handlers.i18n import N_, t
+from handlers.telegram.member.common import Tr, buttons_only, current_member, locale_of
+from handlers.telegram.member.states import CardSG
+from loyalty import members
+
+
+def qr_png(text: str) -> bytes:
+    buffer = io.BytesIO()
+    segno.make(text, error="m").save(buffer, kind="png", scale=8, border=2)
+    return buffer.getvalue()
+
+
+async def card_getter(dialog_manager: DialogManager, **kwargs: Any) -> dict[str, Any]:
+    member = await current_member(dialog_manager)
+    card = await members.active_card(member.id) if member else None
+    return {"card": card.number if card else "-"}
+
+
+async def on_show_qr(callback: CallbackQuery, button: Button, manager: DialogManager) -> None:
+    member = await current_member(manager)
+    if member is None or callback.message is None:
+        return
+    card = await members.active_card(member.id)
+    caption = t(N_("Card {card}: show this code at the till."), locale_of(manager), card=card.number)
+    await callback.message.answer_photo(
+        BufferedInputFile(qr_png(card.number), filename=f"card-{card.number}.png"), caption=caption
+    )
+    # The card menu again under the picture, so the buttons stay at the bottom of the chat.
+    manager.show_mode = ShowMode.SEND
+
+
+def dialog() -> Dialog:
+    """A fresh dialog: a router can belong to one dispatcher only."""
+    return Dialog(
+        Window(
+            Tr(N_("Your card number: <code>{card}</code>")),
+            Button(Tr(N_("Show QR code")), id="qr", on_click=on_show_qr),
+            Cancel(Tr(N_("Back"))),
+            buttons_only(),
+            getter=card_getter,
+            state=CardSG.card,
+        ),
+    )

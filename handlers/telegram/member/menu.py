@@ -1,0 +1,96 @@
+"""/start, the main menu, and following who blocked or unblocked the bot."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiogram import F, Router
+from aiogram.filters import CommandObject, CommandStart
+from aiogram.types import ChatMemberUpdated, Message
+from aiogram_dialog import Dialog, DialogManager, ShowMode, StartMode, Window
+from aiogram_dialog.widgets.kbd import Row, Start
+
+from handlers.format import number
+from handlers.i18n import N_
+from handlers.telegram.member import states
+from handlers.telegram.member.common import Tr, buttons_only, current_member, esc, locale_of
+from loyalty import members
+from models import Channel
+
+
+
+async def open_home(manager: DialogManager, *, payload: str | None = None,
+                    show_mode: ShowMode = ShowMode.SEND) -> None:
+    """The main menu for a member, sign-up for anyone else; every stale path ends here."""
+    member = await current_member(manager)
+    if member is None:
+        ref = payload[4:] if payload and payload.startswith("ref_") else None
+        await manager.start(states.SignupSG.language, data={"ref": ref}, mode=StartMode.RESET_STACK,
+                            show_mode=show_mode)
+    else:
+        await manager.start(states.MenuSG.main, mode=StartMode.RESET_STACK, show_mode=show_mode)
+
+
+async def on_start(message: Message, command: CommandObject, dialog_manager: DialogManager) -> None:
+    await open_home(dialog_manager, payload=command.args)
+
+
+async def on_my_chat_member(update: ChatMemberUpdated) -> None:
+    member = await members.member_by_telegram(update.from_user.id)
+    if member is None:
+        return
+    status = update.new_chat_member.status
+    if status == "kicked":
+        await members.set_reachable(member.id, Channel.TELEGRAM, False)
+    elif status == "member":
+        await members.set_reachable(member.id, Channel.TELEGRAM, True)
+
+
+async def on_stray_message(message: Message, dialog_manager: DialogManager) -> None:
+    """A message outside any dialog (after a restart, or before /start) gets the menu back."""
+    await open_home(dialog_manager)
+
+
+def commands_router() -> Router:
+    router = Router(name="member-commands")
+    router.message.register(on_start, CommandStart())
+    router.my_chat_member.register(on_my_chat_member, F.chat.type == "private")
+    return router
+
+
+def fallback_router() -> Router:
+    """Included after the dialogs, so only messages no dialog took arrive here."""
+    router = Router(name="member-fallback")
+    router.message.register(on_stray_message)
+    return router
+
+
+async def menu_getter(dialog_manager: DialogManager, **kwargs: Any) -> dict[str, Any]:
+    member = await current_member(dialog_manager)
+    locale = locale_of(dialog_manager)
+    return {
+        "name": esc(member.first_name if member else ""),
+        "balance": number(member.balance if member else 0, locale),
+    }
+
+
+def dialog() -> Dialog:
+    """A fresh dialog: a router can belong to one dispatcher only."""
+    return Dialog(
+        Window(
+            Tr(N_("Hello {name}! You have {balance} points.\nWhat would you like to do?")),
+            Row(Start(Tr(N_("My card")), id="card", state=states.CardSG.card),
+                Start(Tr(N_("My points")), id="points", state=states.PointsSG.points)),
+            Row(Start(Tr(N_("Rewards")), id="rewards", state=states.RewardsSG.catalog),
+                Start(Tr(N_("My vouchers")), id="vouchers", state=states.VouchersSG.vouchers)),
+            Row(Start(Tr(N_("History")), id="history", state=states.HistorySG.page),
+                Start(Tr(N_("Invite friends")), id="invite", state=states.InviteSG.invite)),
+            Row(Start(Tr(N_("Feedback")), id="feedback", state=states.FeedbackSG.rating),
+                Start(Tr(N_("Write to us")), id="messages", state=states.MessagesSG.write)),
+            Row(Start(Tr(N_("Profile")), id="profile", state=states.ProfileSG.profile),
+                Start(Tr(N_("Delete my data")), id="delete", state=states.DeleteSG.confirm)),
+            buttons_only(),
+            getter=menu_getter,
+            state=states.MenuSG.main,
+        ),
+    )

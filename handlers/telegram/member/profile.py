@@ -1,0 +1,132 @@
+"""The member's profile: name, birthday, language and campaign consent."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from aiogram.enums import ContentType
+from aiogram.types import CallbackQuery, Message
+from aiogram_dialog import Data, Dialog, DialogManager, Window
+from aiogram_dialog.widgets.input import MessageInput
+from aiogram_dialog.widgets.kbd import Button, Cancel, Row, SwitchTo
+from aiogram_dialog.widgets.text import Const
+
+from handlers.format import day
+from handlers.i18n import N_, t
+from handlers.telegram.member.birthday_picker import picked, start_picker
+from handlers.telegram.member.common import Tr, answer_error, buttons_only, current_member, esc, locale_of, on_not_text
+from handlers.telegram.member.signup import BIRTHDAY_EXAMPLE
+from handlers.telegram.member.states import ProfileSG
+from loyalty import members
+from loyalty.clock import utcnow
+from loyalty.dates import parse_birthday
+from loyalty.errors import LoyaltyError
+
+LANGUAGES = {"fa": "فارسی", "en": "English"}
+
+
+async def profile_getter(dialog_manager: DialogManager, **kwargs: Any) -> dict[str, Any]:
+    locale = locale_of(dialog_manager)
+    member = await current_member(dialog_manager)
+    consent = member is not None and member.consent_telegram
+    return {
+        "name": esc(member.first_name if member else ""),
+        "birthday": day(member.birth_date, locale) if member and member.birth_date else "-",
+        "language": LANGUAGES.get(locale, locale),
+        "consent": t(N_("yes") if consent else N_("no"), locale),
+        "consenting": consent,
+        "not_consenting": not consent,
+        "example": BIRTHDAY_EXAMPLE.get(locale, BIRTHDAY_EXAMPLE["en"]),
+    }
+
+
+async def _update(manager: DialogManager, message: Message | None, **changes: Any) -> bool:
+    member = await current_member(manager)
+    if member is None:
+        return False
+    try:
+        await members.update_profile(member.id, **changes)
+    except LoyaltyError as error:
+        if message is not None:
+            await answer_error(message, error, manager)
+        return False
+    return True
+
+
+async def on_name(message: Message, widget: MessageInput, manager: DialogManager) -> None:
+    if await _update(manager, message, first_name=message.text or ""):
+        await manager.switch_to(ProfileSG.profile)
+
+
+async def on_birthday(message: Message, widget: MessageInput, manager: DialogManager) -> None:
+    try:
+        born = parse_birthday(message.text or "", locale_of(manager), today=utcnow().date())
+    except LoyaltyError as error:
+        await answer_error(message, error, manager)
+        return
+    if await _update(manager, message, birth_date=born):
+        await manager.switch_to(ProfileSG.profile)
+
+
+async def on_calendar(callback: CallbackQuery, button: Button, manager: DialogManager) -> None:
+    await start_picker(manager)
+
+
+async def on_birthday_picked(start_data: Data, result: Data, manager: DialogManager) -> None:
+    born = picked(result)
+    if born is not None and await _update(manager, None, birth_date=date.fromisoformat(born)):
+        await manager.switch_to(ProfileSG.profile)
+
+
+async def on_language(callback: CallbackQuery, button: Button, manager: DialogManager) -> None:
+    if await _update(manager, None, locale=button.widget_id):
+        manager.middleware_data["locale"] = button.widget_id  # this very answer already in it
+        await manager.switch_to(ProfileSG.profile)
+
+
+async def on_consent(callback: CallbackQuery, button: Button, manager: DialogManager) -> None:
+    await _update(manager, None, consent_telegram=button.widget_id == "consent_on")
+
+
+def dialog() -> Dialog:
+    """A fresh dialog: a router can belong to one dispatcher only."""
+    return Dialog(
+        Window(
+            Tr(N_("Your profile\nName: {name}\nBirthday: {birthday}\nLanguage: {language}\nNews and offers: {consent}")),
+            Row(SwitchTo(Tr(N_("Change name")), id="name", state=ProfileSG.name),
+                SwitchTo(Tr(N_("Change birthday")), id="birthday", state=ProfileSG.birthday)),
+            SwitchTo(Tr(N_("Change language")), id="language", state=ProfileSG.language),
+            Button(Tr(N_("Stop news and offers")), id="consent_off", on_click=on_consent, when="consenting"),
+            Button(Tr(N_("Send me news and offers")), id="consent_on", on_click=on_consent, when="not_consenting"),
+            Cancel(Tr(N_("Back"))),
+            buttons_only(),
+            getter=profile_getter,
+            state=ProfileSG.profile,
+        ),
+        Window(
+            Tr(N_("Send your new first name.")),
+            SwitchTo(Tr(N_("Back")), id="back", state=ProfileSG.profile),
+            MessageInput(on_name, content_types=ContentType.TEXT),
+            MessageInput(on_not_text, content_types=ContentType.ANY),
+            state=ProfileSG.name,
+        ),
+        Window(
+            Tr(N_("Send your birthday like {example}.")),
+            Button(Tr(N_("Pick from a calendar")), id="calendar", on_click=on_calendar),
+            SwitchTo(Tr(N_("Back")), id="back", state=ProfileSG.profile),
+            MessageInput(on_birthday, content_types=ContentType.TEXT),
+            MessageInput(on_not_text, content_types=ContentType.ANY),
+            getter=profile_getter,
+            state=ProfileSG.birthday,
+        ),
+        Window(
+            Tr(N_("Choose your language.")),
+            Row(Button(Const(LANGUAGES["fa"]), id="fa", on_click=on_language),
+                Button(Const(LANGUAGES["en"]), id="en", on_click=on_language)),
+            SwitchTo(Tr(N_("Back")), id="back", state=ProfileSG.profile),
+            buttons_only(),
+            state=ProfileSG.language,
+        ),
+        on_process_result=on_birthday_picked,
+    )

@@ -1,0 +1,130 @@
+"""The reward catalogue a page at a time; redeeming with a confirmation, then the voucher code."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiogram.types import CallbackQuery
+from aiogram_dialog import Dialog, DialogManager, Window
+from aiogram_dialog.widgets.kbd import Back, Button, Cancel, Column, Row, Select, SwitchTo
+
+from aiogram_dialog.widgets.text import Format
+
+from handlers.format import day, number
+from handlers.i18n import N_, t
+from handlers.telegram.member.common import PAGE_SIZE, Tr, buttons_only, current_member, esc, locale_of
+from handlers.telegram.member.states import RewardsSG
+from handlers.texts import error_text
+from loyalty import rewards
+from loyalty.errors import LoyaltyError
+from models import Reward
+
+
+async def catalog_getter(dialog_manager: DialogManager, **kwargs: Any) -> dict[str, Any]:
+    locale = locale_of(dialog_manager)
+    member = await current_member(dialog_manager)
+    offered = await rewards.catalog()
+    can_have = {r.id for r in await rewards.affordable(member.id)} if member else set()
+    pages = max(1, -(-len(offered) // PAGE_SIZE))
+    page = min(dialog_manager.dialog_data.get("page", 0), pages - 1)
+    shown = offered[page * PAGE_SIZE:(page + 1) * PAGE_SIZE]
+    items = [
+        {"id": r.id, "label": ("✅ " if r.id in can_have else "") + t(
+            N_("{name}: {cost} points"), locale, name=r.name, cost=number(r.cost, locale))}
+        for r in shown
+    ]
+    return {
+        "rewards": items,
+        "empty": not offered,
+        "balance": number(member.balance if member else 0, locale),
+        "has_prev": page > 0,
+        "has_next": page < pages - 1,
+        "page": number(page + 1, locale),
+        "pages": number(pages, locale),
+    }
+
+
+async def on_reward(callback: CallbackQuery, widget: Select, manager: DialogManager, item_id: str) -> None:
+    manager.dialog_data["reward_id"] = int(item_id)
+    await manager.switch_to(RewardsSG.confirm)
+
+
+async def confirm_getter(dialog_manager: DialogManager, **kwargs: Any) -> dict[str, Any]:
+    locale = locale_of(dialog_manager)
+    reward = await Reward.get_or_none(id=dialog_manager.dialog_data.get("reward_id"))
+    member = await current_member(dialog_manager)
+    return {
+        "name": esc(reward.name if reward else "-"),
+        "description": esc(reward.description if reward else ""),
+        "cost": number(reward.cost if reward else 0, locale),
+        "balance": number(member.balance if member else 0, locale),
+    }
+
+
+async def on_redeem(callback: CallbackQuery, button: Button, manager: DialogManager) -> None:
+    member = await current_member(manager)
+    locale = locale_of(manager)
+    if member is None:
+        return
+    try:
+        # The callback's id as the key: Telegram redelivering the same press redeems once.
+        result = await rewards.redeem_reward(member.id, manager.dialog_data["reward_id"], key=f"tg:{callback.id}")
+    except LoyaltyError as error:
+        await callback.answer(error_text(error, locale), show_alert=True)
+        await manager.switch_to(RewardsSG.catalog)
+        return
+    manager.dialog_data["voucher"] = {
+        "code": result.voucher.code,
+        "reward": result.voucher.reward.name,
+        "until": day(result.voucher.expires_at, locale, manager.middleware_data.get("tz")),
+        "balance": number(result.balance, locale),
+    }
+    await manager.switch_to(RewardsSG.voucher)
+
+
+async def voucher_getter(dialog_manager: DialogManager, **kwargs: Any) -> dict[str, Any]:
+    voucher = dialog_manager.dialog_data.get("voucher", {})
+    return {key: esc(value) for key, value in voucher.items()}
+
+
+async def on_prev(callback: CallbackQuery, button: Button, manager: DialogManager) -> None:
+    manager.dialog_data["page"] = max(0, manager.dialog_data.get("page", 0) - 1)
+
+
+async def on_next(callback: CallbackQuery, button: Button, manager: DialogManager) -> None:
+    manager.dialog_data["page"] = manager.dialog_data.get("page", 0) + 1
+
+
+def dialog() -> Dialog:
+    """A fresh dialog: a router can belong to one dispatcher only."""
+    return Dialog(
+        Window(
+            Tr(N_("Rewards (page {page} of {pages}). You have {balance} points; ✅ marks what you can take now.")),
+            Tr(N_("No rewards on offer yet."), when="empty"),
+            Column(Select(Format("{item[label]}"), id="reward", item_id_getter=lambda r: r["id"],
+                          items="rewards", on_click=on_reward)),
+            Row(Button(Tr(N_("◀ Previous")), id="prev", on_click=on_prev, when="has_prev"),
+                Button(Tr(N_("Next ▶")), id="next", on_click=on_next, when="has_next")),
+            Cancel(Tr(N_("Back"))),
+            buttons_only(),
+            getter=catalog_getter,
+            state=RewardsSG.catalog,
+        ),
+        Window(
+            Tr(N_("Take {name} for {cost} points? You have {balance} points.")),
+            Format("{description}", when="description"),
+            Row(Button(Tr(N_("Yes, redeem")), id="yes", on_click=on_redeem),
+                Back(Tr(N_("No")))),
+            buttons_only(),
+            getter=confirm_getter,
+            state=RewardsSG.confirm,
+        ),
+        Window(
+            Tr(N_("Your voucher for {reward}: <code>{code}</code>\nShow it at the till before {until}. Your balance is now {balance} points.")),
+            SwitchTo(Tr(N_("More rewards")), id="more", state=RewardsSG.catalog),
+            Cancel(Tr(N_("Back to the menu"))),
+            buttons_only(),
+            getter=voucher_getter,
+            state=RewardsSG.voucher,
+        ),
+    )

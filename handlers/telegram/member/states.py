@@ -1,0 +1,73 @@
+"""Every state of the member dialogs, one group per dialog."""
+
+from aiogram.fsm.state import State, StatesGroup
+
+
+class SignupSG(StatesGroup):
+    language = State()
+    phone = State()
+    name = State()
+    birthday = State()
+    gender = State()
+    customer_type = State()
+    interests = State()
+    welcome = State()
+
+
+class MenuSG(StatesGroup):
+    main = State()
+
+
+class CardSG(StatesGroup):
+    card = State()
+
+
+class PointsSG(StatesGroup):
+    points = State()
+
+
+class HistorySG(StatesGroup):
+    page = State()
+
+
+class RewardsSG(StatesGroup):
+    catalog = State()
+    confirm = State()
+    voucher = State()
+
+
+class VouchersSG(StatesGroup):
+    vouchers = State()
+
+
+class InviteSG(StatesGroup):
+    invite = State()
+
+
+class FeedbackSG(StatesGroup):
+    rating = State()
+    text = State()
+    thanks = State()
+
+
+class MessagesSG(StatesGroup):
+    write = State()
+    sent = State()
+
+
+class ProfileSG(StatesGroup):
+    profile = State()
+    name = State()
+    birthday = State()
+    language = State()
+
+
+class DeleteSG(StatesGroup):
+    confirm = State()
+    done = State()
+
+
+class BirthdaySG(StatesGroup):
+    year = State()
+    month = State()
+    day = State()

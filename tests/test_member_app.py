@@ -1,0 +1,99 @@
+"""Birthday parsing, the FSM storage in the database, and the web app."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date
+
+import pytest
+from aiogram.fsm.storage.base import StorageKey
+from aiohttp.test_utils import TestClient, TestServer
+
+from bot.app import WEBHOOK_PATH, build_bot, build_dispatcher, build_web_app
+from bot.fsm_storage import TortoiseStorage
+from bot.sandbox import LocalSession
+from bot.settings import Settings
+from loyalty.dates import parse_birthday
+from loyalty.errors import ErrorCode, LoyaltyError
+
+
+@pytest.mark.parametrize(("text", "locale", "expected"), [
+    ("1370/05/12", "fa", date(1991, 8, 3)),
+    ("۱۳۷۰/۰۵/۱۲", "fa", date(1991, 8, 3)),
+    ("١٣٧٠/٥/١٢", "fa", date(1991, 8, 3)),
+    ("1403/12/30", "fa", date(2025, 3, 20)),  # 1403 is a leap year
+    ("1368-12-29", "fa", date(1990, 3, 20)),
+    ("1991-08-03", "en", date(1991, 8, 3)),
+    (" 1991/8/3 ", "en", date(1991, 8, 3)),
+])
+def test_birthdays_as_people_type_them(text: str, locale: str, expected: date) -> None:
+    assert parse_birthday(text, locale, today=date(2026, 3, 1)) == expected
+
+
+@pytest.mark.parametrize(("text", "locale"), [
+    ("1404/12/30", "fa"), ("۱۴۰۴/۱۲/۳۰", "fa"), ("1370/13/01", "fa"), ("2025-02-29", "en"),
+    ("1405/01/01", "fa"), ("2030-01-01", "en"), ("1800-01-01", "en"), ("yesterday", "en"), ("", "fa"),
+])
+def test_impossible_birthdays_are_refused(text: str, locale: str) -> None:
+    with pytest.raises(LoyaltyError) as info:
+        parse_birthday(text, locale, today=date(2026, 3, 1))
+    assert info.value.code is ErrorCode.INVALID_DATE
+
+
+async def test_dialog_state_survives_a_new_storage(db: str) -> None:
+    key = StorageKey(bot_id=1, chat_id=5, user_id=5, destiny="aiogd:stack")
+    first = TortoiseStorage()
+    await first.set_state(key, "MenuSG:main")
+    await first.set_data(key, {"name": "سارا", "n": 1})
+    again = TortoiseStorage()  # as after a restart
+    assert await again.get_state(key) == "MenuSG:main"
+    assert await again.get_data(key) == {"name": "سارا", "n": 1}
+    await again.set_data(key, {})
+    assert await again.get_data(key) == {}
+    assert await again.get_data(StorageKey(bot_id=1, chat_id=6, user_id=6)) == {}
+
+
+async def test_web_app_has_health_and_webhook_routes(db: str) -> None:
+    settings = Settings(_env_file=None, bot_token="1:abc")
+    session = LocalSession()
+    bot = build_bot(settings, session=session)
+    dp = build_dispatcher(settings)
+    added = []
+
+    def extra(app) -> None:  # type: ignore[no-untyped-def]
+        added.append(app)
+
+    app = build_web_app(settings, dp, bot, extra_routes=extra)
+    assert added == [app]
+    async with TestClient(TestServer(app)) as client:
+        response = await client.get("/healthz")
+        assert response.status == 200 and await response.json() == {"ok": True}
+        start = {"update_id": 1, "message": {
+            "message_id": 1, "date": 0, "chat": {"id": 7, "type": "private"},
+            "from": {"id": 7, "is_bot": False, "first_name": "Sara"}, "text": "/start",
+            "entities": [{"type": "bot_command", "offset": 0, "length": 6}]}}
+        response = await client.post(WEBHOOK_PATH, json=start)
+        assert response.status == 200
+        # The webhook answers at once and handles the update in the background.
+        for _ in range(300):
+            if session.sent():
+                break
+            await asyncio.sleep(0.01)
+    assert "Choose your language" in session.sent()[-1].text
+
+
+def test_build_bot_points_at_another_server() -> None:
+    settings = Settings(_env_file=None, bot_token="1:abc", telegram_api_base="http://127.0.0.1:9")
+    bot = build_bot(settings)
+    assert bot.session.api.api_url("1:abc", "getMe") == "http://127.0.0.1:9/bot1:abc/getMe"
+    assert bot.default.parse_mode == "HTML"
+
+
+def test_redis_storage_when_redis_url_is_set() -> None:
+    from aiogram.fsm.storage.redis import RedisStorage
+
+    from bot.app import build_storage
+
+    storage = build_storage(Settings(_env_file=None, redis_url="redis://127.0.0.1:6379/0"))
+    assert isinstance(storage, RedisStorage) and storage.key_builder.with_destiny is True
+    assert isinstance(build_storage(Settings(_env_file=None)), TortoiseStorage)

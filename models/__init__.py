@@ -17,6 +17,7 @@ from models.members import Card, Member, TierChange
 from models.messaging import InboxItem, OutboxMessage
 from models.rewards import Reward, Voucher
 from models.staff import AuditEntry, Staff
+from models.staff_extras import PendingApproval, StaffInvite
 
 __all__ = [
     "AuditEntry",
@@ -33,11 +34,13 @@ __all__ = [
     "Member",
     "OutboxMessage",
     "OutboxStatus",
+    "PendingApproval",
     "ProductGroup",
     "Purchase",
     "Reward",
     "RewardKind",
     "Staff",
+    "StaffInvite",
     "StaffRole",
     "Tier",
     "TierChange",

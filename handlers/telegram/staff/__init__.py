@@ -1,0 +1,16 @@
+"""Staff commands in the members' bot: one router the dispatcher includes.
+
+Include it before the member chat's router, so that `/start staff_<token>` reaches the
+invitation handler here. The dispatcher must carry `settings` (`dp["settings"] = settings`).
+"""
+
+from aiogram import Router
+
+from handlers.telegram.staff import counter
+from handlers.telegram.staff.access import install
+
+router = Router(name="staff")
+install(router)
+router.include_router(counter.router)
+
+__all__ = ["router"]

@@ -43,7 +43,7 @@ class Harness:
 
 @asynccontextmanager
 async def harness(settings: Settings | None = None) -> AsyncIterator[Harness]:
-    settings = settings or Settings(owner_ids=[OWNER], default_locale="en", _env_file=None)
+    settings = settings or Settings(owner_ids=[OWNER], default_locale="en", timezone="Asia/Tehran", _env_file=None)
     async with FakeBotAPI() as api:
         bot = Bot(api.token, session=AiohttpSession(api=TelegramAPIServer.from_base(api.base_url)))
         dp = Dispatcher()

@@ -477,3 +477,31 @@ async def timeline(staff: Staff, limit: int = 20) -> list:
 
 def local_day_start(now: datetime, tz: ZoneInfo, days_back: int) -> datetime:
     return datetime.combine(now.astimezone(tz).date() - timedelta(days=days_back), time(0), tzinfo=tz)
+
+
+# ---- figures ------------------------------------------------------------------------------
+
+MAX_REPORT_DAYS = 3660
+
+
+async def report(staff: Staff, days: int, *, tz: ZoneInfo, now: datetime | None = None):  # type: ignore[no-untyped-def]
+    """Figures for the last `days` local days including today; a manager sees their branch."""
+    from loyalty import reports
+
+    now = now or utcnow()
+    branch_id = report_branch(staff)
+    if not 1 <= days <= MAX_REPORT_DAYS:
+        raise LoyaltyError(ErrorCode.INVALID_AMOUNT, amount=days)
+    figures = await reports.build(local_day_start(now, tz, days - 1), now, branch_id=branch_id)
+    await audit.record("report", staff_id=staff.id, now=now, days=days, branch=branch_id)
+    return figures
+
+
+async def export_rows(staff: Staff, *, now: datetime | None = None):  # type: ignore[no-untyped-def]
+    from loyalty import reports
+
+    now = now or utcnow()
+    branch_id = report_branch(staff)
+    rows = await reports.member_rows(branch_id)
+    await audit.record("export", staff_id=staff.id, now=now, branch=branch_id, rows=len(rows))
+    return rows

@@ -6,12 +6,13 @@ invitation handler here. The dispatcher must carry `settings` (`dp["settings"] =
 
 from aiogram import Router
 
-from handlers.telegram.staff import counter, inbox
+from handlers.telegram.staff import counter, figures, inbox
 from handlers.telegram.staff.access import install
 
 router = Router(name="staff")
 install(router)
 router.include_router(counter.router)
 router.include_router(inbox.router)
+router.include_router(figures.router)
 
 __all__ = ["router"]

@@ -50,6 +50,8 @@ class ErrorCode(StrEnum):
     ALREADY_ANSWERED = "already_answered"
     INBOX_NOT_FOUND = "inbox_not_found"
     INVALID_SETTING = "invalid_setting"
+    INVALID_VALUE = "invalid_value"
+    DUPLICATE_PHONE = "duplicate_phone"
 
 
 class LoyaltyError(Exception):

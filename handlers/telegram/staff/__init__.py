@@ -6,7 +6,7 @@ invitation handler here. The dispatcher must carry `settings` (`dp["settings"] =
 
 from aiogram import Router
 
-from handlers.telegram.staff import counter, figures, inbox
+from handlers.telegram.staff import counter, figures, importing, inbox
 from handlers.telegram.staff.access import install
 
 router = Router(name="staff")
@@ -14,5 +14,6 @@ install(router)
 router.include_router(counter.router)
 router.include_router(inbox.router)
 router.include_router(figures.router)
+router.include_router(importing.router)
 
 __all__ = ["router"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from handlers.i18n import N_, t
 from handlers.texts import error_text
 from loyalty.errors import ErrorCode, LoyaltyError
+from loyalty.importing import RowError
 
 STAFF_ERRORS: dict[ErrorCode, str] = {
     ErrorCode.NOT_ALLOWED: N_("Not allowed."),
@@ -14,6 +15,8 @@ STAFF_ERRORS: dict[ErrorCode, str] = {
     ErrorCode.ALREADY_ANSWERED: N_("This message was already answered."),
     ErrorCode.INBOX_NOT_FOUND: N_("No message with that number in the inbox."),
     ErrorCode.INVALID_SETTING: N_("That value is not valid for {key}."),
+    ErrorCode.INVALID_VALUE: N_("This value is not understood."),
+    ErrorCode.DUPLICATE_PHONE: N_("This phone number is on an earlier line too."),
     # A member reading "you have" fits the member chat; staff read about the member.
     ErrorCode.NOT_ENOUGH_POINTS: N_("Not enough points: the member has {balance}, this needs {needed}."),
 }
@@ -27,3 +30,9 @@ def staff_error_text(error: LoyaltyError, locale: str) -> str:
         return t(template, locale, **{k: str(v) for k, v in error.values.items()})
     except (KeyError, IndexError):
         return t(template, locale)
+
+
+def row_error_text(error: RowError, locale: str) -> str:
+    """One line of an import report: where the problem is and what it is."""
+    reason = staff_error_text(LoyaltyError(error.code, **error.values), locale)
+    return t(N_("Line {line}, column {column}: {reason}"), locale, line=error.line, column=error.column, reason=reason)

@@ -505,3 +505,72 @@ async def export_rows(staff: Staff, *, now: datetime | None = None):  # type: ig
     rows = await reports.member_rows(branch_id)
     await audit.record("export", staff_id=staff.id, now=now, branch=branch_id, rows=len(rows))
     return rows
+
+
+# ---- catalogue, branches, product groups --------------------------------------------------
+
+async def add_reward(staff: Staff, name: str, cost: int, *, now: datetime | None = None):  # type: ignore[no-untyped-def]
+    from loyalty.text import clean_name
+    from models import Reward
+
+    now = now or utcnow()
+    require(staff, *MANAGERS)
+    if cost <= 0 or cost > 10_000_000:
+        raise LoyaltyError(ErrorCode.INVALID_AMOUNT, amount=cost)
+    reward = await Reward.create(name=clean_name(name)[:100], cost=cost, branch_id=staff.branch_id)
+    await audit.record("reward_add", staff_id=staff.id, now=now, reward=reward.id, cost=cost)
+    return reward
+
+
+async def withdraw_reward(staff: Staff, reward_id: int, *, now: datetime | None = None):  # type: ignore[no-untyped-def]
+    from models import Reward
+
+    now = now or utcnow()
+    require(staff, *MANAGERS)
+    reward = await Reward.get_or_none(id=reward_id)
+    if reward is None:
+        raise LoyaltyError(ErrorCode.REWARD_NOT_FOUND, reward=reward_id)
+    _check_branch_scope(staff, reward.branch_id)
+    reward.active = False
+    await reward.save(update_fields=["active"])
+    await audit.record("reward_off", staff_id=staff.id, now=now, reward=reward.id)
+    return reward
+
+
+async def add_branch(staff: Staff, name: str, *, now: datetime | None = None) -> Branch:
+    from loyalty.text import clean_name
+
+    now = now or utcnow()
+    require(staff, StaffRole.OWNER)
+    branch, _ = await Branch.get_or_create(name=clean_name(name)[:100])
+    await audit.record("branch_add", staff_id=staff.id, now=now, branch=branch.id)
+    return branch
+
+
+async def set_branch_rate(staff: Staff, branch_id: int, rate: Decimal | None, *, now: datetime | None = None) -> Branch:
+    """A branch's own earning rate; None returns it to the club's rate."""
+    now = now or utcnow()
+    require(staff, StaffRole.OWNER)
+    branch = await Branch.get_or_none(id=branch_id)
+    if branch is None:
+        raise LoyaltyError(ErrorCode.BRANCH_NOT_FOUND, branch=branch_id)
+    if rate is not None and not Decimal(0) <= rate <= Decimal(1000):
+        raise LoyaltyError(ErrorCode.INVALID_SETTING, key="earn_rate")
+    branch.earn_rate = rate
+    await branch.save(update_fields=["earn_rate"])
+    await audit.record("branch_rate", staff_id=staff.id, now=now, branch=branch.id, rate=str(rate))
+    return branch
+
+
+async def set_group(staff: Staff, name: str, multiplier: Decimal, *, now: datetime | None = None):  # type: ignore[no-untyped-def]
+    """Add a product group, or change the multiplier of the one with that name."""
+    from loyalty.text import clean_name
+    from models import ProductGroup
+
+    now = now or utcnow()
+    require(staff, StaffRole.OWNER)
+    if not Decimal(0) <= multiplier <= Decimal(100):
+        raise LoyaltyError(ErrorCode.INVALID_SETTING, key="multiplier")
+    group, _ = await ProductGroup.update_or_create(name=clean_name(name)[:100], defaults={"multiplier": multiplier, "active": True})
+    await audit.record("group_set", staff_id=staff.id, now=now, group=group.id, multiplier=str(multiplier))
+    return group

@@ -6,11 +6,12 @@ invitation handler here. The dispatcher must carry `settings` (`dp["settings"] =
 
 from aiogram import Router
 
-from handlers.telegram.staff import counter, figures, importing, inbox
+from handlers.telegram.staff import counter, figures, importing, inbox, manage
 from handlers.telegram.staff.access import install
 
 router = Router(name="staff")
 install(router)
+router.include_router(manage.router)
 router.include_router(counter.router)
 router.include_router(inbox.router)
 router.include_router(figures.router)

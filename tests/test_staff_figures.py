@@ -9,6 +9,7 @@ from datetime import date, timedelta
 import pytest
 from openpyxl import load_workbook
 
+from handlers.format import number
 from loyalty import ledger
 from loyalty.earning import award_purchase
 from loyalty.rewards import cancel_voucher, redeem_reward
@@ -53,9 +54,9 @@ async def _data_set(main: Branch, north: Branch) -> None:
         await ledger.post(a.id, EntryKind.EXPIRE, -5, "expired", "test-expire", now=NOW)
 
 
-async def _report(h: Harness, user: int, text: str) -> tuple[list[str], list[bytes]]:
+async def _report(h: Harness, user: int, text: str, language: str = "en") -> tuple[list[str], list[bytes]]:
     before = len(h.api.sent_to(user))
-    replies = await h.send(user, text)
+    replies = await h.send(user, text, language=language)
     sent = h.api.sent_to(user)[before:]
     photos = [h.api.file_bytes(m["photo"][-1]["file_id"]) for m in sent if "photo" in m]
     return replies, photos
@@ -96,8 +97,11 @@ async def test_report_refused_and_bad_days(h: Harness) -> None:
 
 
 async def test_report_in_persian(h: Harness) -> None:
-    replies, _ = await _report(h, OWNER, "/report ۷")
-    assert replies[0].split("\n")[1] == "اعضا: ۳؛ تازه: ۲؛ در تلگرام در دسترس نیستند: ۱"
+    replies, _ = await _report(h, OWNER, "/report ۷", "fa")
+    lines = replies[0].split("\n")
+    assert lines[0] == "گزارش ۷ روز، از ۱۴۰۴/۱۲/۰۴ تا ۱۴۰۴/۱۲/۱۰"
+    assert lines[1] == "اعضا: ۳؛ تازه: ۲؛ در تلگرام در دسترس نیستند: ۱"
+    assert lines[7] == f"امتیاز داده‌شده: {number(2640, 'fa')}؛ خرج‌شده: ۳۰۰؛ منقضی‌شده: ۵"
 
 
 async def test_export_reopened_with_openpyxl(h: Harness) -> None:

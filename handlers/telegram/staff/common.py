@@ -24,3 +24,11 @@ async def say(message: Message, text: str) -> Message:
 
 def args_of(text: str | None) -> list[str]:
     return (text or "").split()
+
+
+def ident(value: int | None, locale: str) -> str:
+    """A number people read as a name (#12, request 7): no thousands separator."""
+    from handlers.format import persian_digits
+
+    text = str(value if value is not None else "-")
+    return persian_digits(text) if locale == "fa" else text

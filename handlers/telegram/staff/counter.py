@@ -13,7 +13,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 from bot.settings import Settings
 from handlers.format import day, number, signed
 from handlers.i18n import N_, t
-from handlers.telegram.staff.common import parse_int, say
+from handlers.telegram.staff.common import ident, parse_int, say
 from handlers.texts import reason_text, tier_name
 from loyalty import staff as staff_rules
 from loyalty.members import find_member, get_member
@@ -44,7 +44,7 @@ async def on_earn(message: Message, command: CommandObject, staff: Staff, locale
     outcome = await staff_rules.earn(staff, member.id, amount, parts[2] if len(parts) == 3 else None, tz=settings.tz, now=now)
     if outcome.pending is not None:
         await say(message, t(N_("Over the daily cap: this purchase waits for a manager's approval (request {id})."),
-                             locale, id=number(outcome.pending.id, locale)))
+                             locale, id=ident(outcome.pending.id, locale)))
         if outcome.new_request:
             await _ask_approvers(bot, outcome.pending, staff, settings)
         return
@@ -67,7 +67,7 @@ async def _ask_approvers(bot: Bot, held: PendingApproval, cashier: Staff, settin
     member = await get_member(held.payload["member"])
     locale = settings.default_locale
     text = t(N_("Approval needed (request {id}): {cashier} records a purchase of {amount} for {member}: {points} points."),
-             locale, id=number(held.id, locale), cashier=cashier.name or str(cashier.telegram_id),
+             locale, id=ident(held.id, locale), cashier=cashier.name or str(cashier.telegram_id),
              amount=number(held.payload["amount"], locale),
              member=f"{member.first_name} {member.last_name}".strip() or member.phone or "-",
              points=number(held.points, locale))
@@ -89,9 +89,9 @@ async def on_decide(query: CallbackQuery, staff: Staff, locale: str, now: dateti
     held, result = await staff_rules.decide(staff, int(raw_id), verdict == "approve", now=now)
     if result is not None:
         text = t(N_("Request {id} approved: {points} points earned. Balance: {balance}."), locale,
-                 id=number(held.id, locale), points=number(result.points, locale), balance=number(result.balance, locale))
+                 id=ident(held.id, locale), points=number(result.points, locale), balance=number(result.balance, locale))
     else:
-        text = t(N_("Request {id} rejected."), locale, id=number(held.id, locale))
+        text = t(N_("Request {id} rejected."), locale, id=ident(held.id, locale))
     await query.answer()
     if query.message is not None:
         await bot.edit_message_text(text, chat_id=query.message.chat.id, message_id=query.message.message_id, parse_mode=None)
@@ -124,7 +124,7 @@ async def on_adjust(message: Message, command: CommandObject, staff: Staff, loca
     entry = await staff_rules.adjust(staff, member.id, parse_int(parts[1], signed=True), parts[2], now=now)
     balance = (await get_member(member.id)).balance
     await say(message, t(N_("Correction #{id}: {points} points. Balance: {balance}."), locale,
-                         id=entry.id, points=signed(entry.amount, locale), balance=number(balance, locale)))
+                         id=ident(entry.id, locale), points=signed(entry.amount, locale), balance=number(balance, locale)))
 
 
 @router.message(Command("undo"))
@@ -137,7 +137,7 @@ async def on_undo(message: Message, command: CommandObject, staff: Staff, locale
     entry = await staff_rules.undo(staff, parse_int(parts[0].lstrip("#")), now=now)
     balance = (await get_member(entry.member_id)).balance
     await say(message, t(N_("Transaction #{original} undone by #{id}: {points} points. Balance: {balance}."), locale,
-                         original=entry.reverses_id, id=entry.id, points=signed(entry.amount, locale),
+                         original=entry.reverses_id, id=ident(entry.id, locale), points=signed(entry.amount, locale),
                          balance=number(balance, locale)))
 
 
@@ -172,6 +172,6 @@ async def on_member(message: Message, command: CommandObject, staff: Staff, loca
     if info.history:
         lines.append(t(N_("Last transactions:"), locale))
     for entry in info.history:
-        lines.append(f"#{entry.id} {day(entry.created_at, locale, settings.tz)} "
+        lines.append(f"#{ident(entry.id, locale)} {day(entry.created_at, locale, settings.tz)} "
                      f"{signed(entry.amount, locale)} {reason_text(entry.reason, entry.note, locale)}")
     await say(message, "\n".join(lines))

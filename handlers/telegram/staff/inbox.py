@@ -12,7 +12,7 @@ from aiogram.types import Message
 from bot.settings import Settings
 from handlers.format import moment, number
 from handlers.i18n import N_, t
-from handlers.telegram.staff.common import parse_int, say
+from handlers.telegram.staff.common import ident, parse_int, say
 from loyalty import staff as staff_rules
 from loyalty.text import to_ascii_digits
 from models import InboxItem, InboxKind, Staff
@@ -25,7 +25,7 @@ ITEM_MARK = re.compile(r"^#(\d+)")
 def _item_text(item: InboxItem, locale: str, settings: Settings) -> str:
     member = item.member
     who = f"{member.first_name} {member.last_name}".strip() or member.phone or "-"
-    head = f"#{item.id} · {moment(item.created_at, locale, settings.tz)} · {who}"
+    head = f"#{ident(item.id, locale)} · {moment(item.created_at, locale, settings.tz)} · {who}"
     if item.kind is InboxKind.FEEDBACK and item.rating is not None:
         head += " · " + t(N_("rating {rating} of 5"), locale, rating=number(item.rating, locale))
     return f"{head}\n{item.text}"
@@ -73,4 +73,4 @@ async def on_reply(message: Message, staff: Staff, locale: str, now: datetime) -
 
 async def _answer(message: Message, staff: Staff, item_id: int, text: str, locale: str, now: datetime) -> None:
     item = await staff_rules.answer(staff, item_id, text, now=now)
-    await say(message, t(N_("Answer to #{id} sent to the member."), locale, id=item.id))
+    await say(message, t(N_("Answer to #{id} sent to the member."), locale, id=ident(item.id, locale)))

@@ -15,7 +15,7 @@ from aiogram.types import Message
 
 from handlers.format import number
 from handlers.i18n import N_, t
-from handlers.telegram.staff.common import parse_int, say
+from handlers.telegram.staff.common import ident, parse_int, say
 from loyalty import staff as staff_rules
 from loyalty.errors import ErrorCode, LoyaltyError
 from loyalty.rewards import catalog
@@ -81,14 +81,14 @@ async def on_staff(message: Message, command: CommandObject, staff: Staff, local
                              role=t(ROLES[invite.role.value], locale), link=link))
     elif action == "role" and len(parts) in (3, 4):
         target = await staff_rules.change_role(staff, parse_int(parts[1]), _role(parts[2]), _branch_arg(parts, 3), now=now)
-        await say(message, t(N_("Staff #{id} is now {role}."), locale, id=target.id, role=t(ROLES[target.role.value], locale)))
+        await say(message, t(N_("Staff #{id} is now {role}."), locale, id=ident(target.id, locale), role=t(ROLES[target.role.value], locale)))
     elif action == "revoke" and len(parts) == 2:
         target = await staff_rules.revoke(staff, parse_int(parts[1]), now=now)
-        await say(message, t(N_("Staff #{id} no longer has access."), locale, id=target.id))
+        await say(message, t(N_("Staff #{id} no longer has access."), locale, id=ident(target.id, locale)))
     elif action == "list" and len(parts) <= 1:
         members = await staff_rules.staff_list(staff)
         branches = {b.id: b.name for b in await Branch.all()}
-        lines = [f"#{s.id} {s.name or s.telegram_id}: {t(ROLES[s.role.value], locale)}, "
+        lines = [f"#{ident(s.id, locale)} {s.name or s.telegram_id}: {t(ROLES[s.role.value], locale)}, "
                  f"{branches.get(s.branch_id, t(N_('all branches'), locale)) if s.branch_id else t(N_('all branches'), locale)}"
                  for s in members]
         await say(message, "\n".join(lines))
@@ -103,13 +103,13 @@ async def on_rewards(message: Message, command: CommandObject, staff: Staff, loc
     if parts[:1] == ["add"] and len(parts) == 3:
         reward = await staff_rules.add_reward(staff, parts[2], parse_int(parts[1]), now=now)
         await say(message, t(N_("Reward #{id} added: {name} for {cost} points."), locale,
-                             id=reward.id, name=reward.name, cost=number(reward.cost, locale)))
+                             id=ident(reward.id, locale), name=reward.name, cost=number(reward.cost, locale)))
     elif parts[:1] == ["off"] and len(parts) == 2:
         reward = await staff_rules.withdraw_reward(staff, parse_int(parts[1]), now=now)
-        await say(message, t(N_("Reward #{id} is no longer offered."), locale, id=reward.id))
+        await say(message, t(N_("Reward #{id} is no longer offered."), locale, id=ident(reward.id, locale)))
     elif not parts:
         rewards = await catalog(now=now, branch_id=staff.branch_id)
-        lines = [t(N_("#{id} {name}: {cost} points"), locale, id=r.id, name=r.name, cost=number(r.cost, locale))
+        lines = [t(N_("#{id} {name}: {cost} points"), locale, id=ident(r.id, locale), name=r.name, cost=number(r.cost, locale))
                  for r in rewards]
         await say(message, "\n".join(lines) or t(N_("No rewards on offer yet."), locale))
     else:
@@ -122,7 +122,7 @@ async def on_branches(message: Message, command: CommandObject, staff: Staff, lo
     parts = (command.args or "").split(maxsplit=2)
     if parts[:1] == ["add"] and len(parts) >= 2:
         branch = await staff_rules.add_branch(staff, " ".join(parts[1:]), now=now)
-        await say(message, t(N_("Branch #{id}: {name}."), locale, id=branch.id, name=branch.name))
+        await say(message, t(N_("Branch #{id}: {name}."), locale, id=ident(branch.id, locale), name=branch.name))
     elif parts[:1] == ["rate"] and len(parts) == 3:
         rate = None if parts[2].lower() == "club" else _decimal(parts[2], "earn_rate")
         branch = await staff_rules.set_branch_rate(staff, parse_int(parts[1]), rate, now=now)
@@ -135,8 +135,8 @@ async def on_branches(message: Message, command: CommandObject, staff: Staff, lo
 
 def _branch_line(branch: Branch, locale: str) -> str:
     if branch.earn_rate is None:
-        return t(N_("#{id} {name}: the club's earning rate"), locale, id=branch.id, name=branch.name)
-    return t(N_("#{id} {name}: earning rate {rate}"), locale, id=branch.id, name=branch.name, rate=f"{branch.earn_rate.normalize():f}")
+        return t(N_("#{id} {name}: the club's earning rate"), locale, id=ident(branch.id, locale), name=branch.name)
+    return t(N_("#{id} {name}: earning rate {rate}"), locale, id=ident(branch.id, locale), name=branch.name, rate=f"{branch.earn_rate.normalize():f}")
 
 
 @router.message(Command("groups"))
@@ -149,7 +149,7 @@ async def on_groups(message: Message, command: CommandObject, staff: Staff, loca
         await say(message, t(N_("Usage: /groups [set <multiplier> <name>]"), locale))
         return
     groups = await ProductGroup.filter(active=True).order_by("id")
-    lines = [t(N_("#{id} {name}: points ×{multiplier}"), locale, id=g.id, name=g.name,
+    lines = [t(N_("#{id} {name}: points ×{multiplier}"), locale, id=ident(g.id, locale), name=g.name,
                multiplier=f"{g.multiplier.normalize():f}") for g in groups]
     await say(message, "\n".join(lines) or t(N_("No product groups yet."), locale))
 

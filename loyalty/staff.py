@@ -12,18 +12,21 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
 from tortoise.functions import Sum
 
-from loyalty import audit, corrections, earning, notify, rewards
+from loyalty import audit, corrections, earning, notify, reports, rewards
 from loyalty.clock import utcnow
 from loyalty.errors import ErrorCode, LoyaltyError
 from loyalty.inbox import open_items
-from loyalty.members import get_member
+from loyalty.ledger import history
+from loyalty.members import active_card, get_member
 from loyalty.rules import default_branch, get_rules
+from loyalty.text import clean_name, to_ascii_digits
 from models import (
+    AuditEntry,
     Branch,
     Channel,
     EntryKind,
@@ -31,6 +34,9 @@ from models import (
     LedgerEntry,
     Member,
     PendingApproval,
+    ProductGroup,
+    Purchase,
+    Reward,
     Staff,
     StaffInvite,
     StaffRole,
@@ -270,8 +276,6 @@ async def earn(
 
 
 async def _recorded(branch_id: int, receipt: str | None) -> bool:
-    from models import Purchase
-
     return receipt is not None and await Purchase.exists(branch_id=branch_id, receipt=receipt)
 
 
@@ -372,9 +376,6 @@ class Profile:
 
 
 async def profile(staff: Staff, member: Member, *, now: datetime | None = None) -> Profile:
-    from loyalty.ledger import history
-    from loyalty.members import active_card
-
     require(staff)
     private = is_manager(staff)
     card = await active_card(member.id)
@@ -399,7 +400,7 @@ async def answer(staff: Staff, item_id: int, text: str, *, now: datetime | None 
     """Answer a member: by Telegram if they can be reached there, otherwise by SMS."""
     now = now or utcnow()
     require(staff)
-    text = " ".join((text or "").split()) if "\n" not in (text or "") else (text or "").strip()
+    text = (text or "").strip()
     if not text:
         raise LoyaltyError(ErrorCode.EMPTY_TEXT)
     if len(text) > 2000:
@@ -445,10 +446,6 @@ SETTINGS: dict[str, type] = {
 
 
 async def set_rule(staff: Staff, key: str, raw: str, *, now: datetime | None = None) -> object:
-    from decimal import InvalidOperation
-
-    from loyalty.text import to_ascii_digits
-
     now = now or utcnow()
     require(staff, StaffRole.OWNER)
     kind = SETTINGS.get(key)
@@ -459,7 +456,7 @@ async def set_rule(staff: Staff, key: str, raw: str, *, now: datetime | None = N
         value: object = raw[:100] if kind is str else kind(to_ascii_digits(raw).replace(",", ""))
     except (ValueError, InvalidOperation):
         raise LoyaltyError(ErrorCode.INVALID_SETTING, key=key) from None
-    if kind is not str and value < 0 or (kind is str and not value) or (key == "currency_unit" and value == 0):  # type: ignore[operator]
+    if not _sensible(key, value):
         raise LoyaltyError(ErrorCode.INVALID_SETTING, key=key)
     rules = await get_rules()
     setattr(rules, key, value)
@@ -468,9 +465,15 @@ async def set_rule(staff: Staff, key: str, raw: str, *, now: datetime | None = N
     return value
 
 
-async def timeline(staff: Staff, limit: int = 20) -> list:
-    from models import AuditEntry
+def _sensible(key: str, value: object) -> bool:
+    """Names are not empty, numbers not negative; points are counted per a non-zero unit."""
+    if isinstance(value, str):
+        return bool(value)
+    assert isinstance(value, (int, Decimal))
+    return value >= 0 and not (key == "currency_unit" and value == 0)
 
+
+async def timeline(staff: Staff, limit: int = 20) -> list[AuditEntry]:
     require(staff, StaffRole.OWNER)
     return await AuditEntry.all().order_by("-created_at", "-id").limit(limit).prefetch_related("staff")
 
@@ -484,10 +487,8 @@ def local_day_start(now: datetime, tz: ZoneInfo, days_back: int) -> datetime:
 MAX_REPORT_DAYS = 3660
 
 
-async def report(staff: Staff, days: int, *, tz: ZoneInfo, now: datetime | None = None):  # type: ignore[no-untyped-def]
+async def report(staff: Staff, days: int, *, tz: ZoneInfo, now: datetime | None = None) -> reports.Report:
     """Figures for the last `days` local days including today; a manager sees their branch."""
-    from loyalty import reports
-
     now = now or utcnow()
     branch_id = report_branch(staff)
     if not 1 <= days <= MAX_REPORT_DAYS:
@@ -497,9 +498,7 @@ async def report(staff: Staff, days: int, *, tz: ZoneInfo, now: datetime | None 
     return figures
 
 
-async def export_rows(staff: Staff, *, now: datetime | None = None):  # type: ignore[no-untyped-def]
-    from loyalty import reports
-
+async def export_rows(staff: Staff, *, now: datetime | None = None) -> list[reports.MemberRow]:
     now = now or utcnow()
     branch_id = report_branch(staff)
     rows = await reports.member_rows(branch_id)
@@ -509,10 +508,7 @@ async def export_rows(staff: Staff, *, now: datetime | None = None):  # type: ig
 
 # ---- catalogue, branches, product groups --------------------------------------------------
 
-async def add_reward(staff: Staff, name: str, cost: int, *, now: datetime | None = None):  # type: ignore[no-untyped-def]
-    from loyalty.text import clean_name
-    from models import Reward
-
+async def add_reward(staff: Staff, name: str, cost: int, *, now: datetime | None = None) -> Reward:
     now = now or utcnow()
     require(staff, *MANAGERS)
     if cost <= 0 or cost > 10_000_000:
@@ -522,9 +518,7 @@ async def add_reward(staff: Staff, name: str, cost: int, *, now: datetime | None
     return reward
 
 
-async def withdraw_reward(staff: Staff, reward_id: int, *, now: datetime | None = None):  # type: ignore[no-untyped-def]
-    from models import Reward
-
+async def withdraw_reward(staff: Staff, reward_id: int, *, now: datetime | None = None) -> Reward:
     now = now or utcnow()
     require(staff, *MANAGERS)
     reward = await Reward.get_or_none(id=reward_id)
@@ -538,8 +532,6 @@ async def withdraw_reward(staff: Staff, reward_id: int, *, now: datetime | None 
 
 
 async def add_branch(staff: Staff, name: str, *, now: datetime | None = None) -> Branch:
-    from loyalty.text import clean_name
-
     now = now or utcnow()
     require(staff, StaffRole.OWNER)
     branch, _ = await Branch.get_or_create(name=clean_name(name)[:100])
@@ -562,11 +554,8 @@ async def set_branch_rate(staff: Staff, branch_id: int, rate: Decimal | None, *,
     return branch
 
 
-async def set_group(staff: Staff, name: str, multiplier: Decimal, *, now: datetime | None = None):  # type: ignore[no-untyped-def]
+async def set_group(staff: Staff, name: str, multiplier: Decimal, *, now: datetime | None = None) -> ProductGroup:
     """Add a product group, or change the multiplier of the one with that name."""
-    from loyalty.text import clean_name
-    from models import ProductGroup
-
     now = now or utcnow()
     require(staff, StaffRole.OWNER)
     if not Decimal(0) <= multiplier <= Decimal(100):

@@ -75,6 +75,7 @@ async def test_rewards_branches_groups_settings(h: Harness) -> None:
     assert await h.send(OWNER, "/branches add North") == ["Branch #2: North."]
     assert await h.send(OWNER, "/branches rate 2 1.5") == ["#2 North: earning rate 1.5"]
     assert (await Branch.get(id=2)).earn_rate == Decimal("1.5")
+    assert await h.send(MANAGER, "/groups set 2 Coffee beans") == ["Not allowed."]
     assert await h.send(OWNER, "/groups set 2 Coffee beans") == ["#1 Coffee beans: points ×2"]
     assert (await ProductGroup.get(id=1)).multiplier == Decimal(2)
     assert await h.send(MANAGER, "/settings earn_rate 2") == ["Not allowed."]
@@ -83,3 +84,15 @@ async def test_rewards_branches_groups_settings(h: Harness) -> None:
     assert (await ClubRules.get(id=1)).cashier_daily_cap == 500
     assert await h.send(OWNER, "/settings earn_rate lots") == ["That value is not valid for earn_rate."]
     assert await h.send(OWNER, "/settings colour red") == ["That value is not valid for colour."]
+
+
+def test_staff_rules_stay_channel_free() -> None:
+    import ast
+    from pathlib import Path
+
+    forbidden = ("aiogram", "kavenegar", "handlers", "jobs", "bot", "matplotlib", "openpyxl")
+    for name in ("staff.py", "reports.py", "importing.py"):
+        tree = ast.parse(Path("loyalty", name).read_text(encoding="utf-8"))
+        imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+        imported |= {node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+        assert not [m for m in imported if m.split(".")[0] in forbidden], name

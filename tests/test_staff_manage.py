@@ -86,7 +86,7 @@ async def test_rewards_branches_groups_settings(h: Harness) -> None:
     assert await h.send(OWNER, "/settings colour red") == ["That value is not valid for colour."]
 
 
-def test_staff_rules_stay_channel_free() -> None:
+async def test_staff_rules_stay_channel_free() -> None:
     import ast
     from pathlib import Path
 

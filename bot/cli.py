@@ -172,6 +172,39 @@ async def _reward_list(args: argparse.Namespace, settings: Settings) -> str:
     )
 
 
+class ProgressBar:
+    """A one-line progress bar on stderr, redrawn at most once per percent."""
+
+    def __init__(self, total: int, width: int = 30) -> None:
+        self.total, self.width, self.shown = total, width, -1
+
+    def __call__(self, done: int) -> None:
+        percent = done * 100 // self.total if self.total else 100
+        if percent == self.shown:
+            return
+        self.shown = percent
+        filled = self.width * percent // 100
+        end = "\n" if done >= self.total else ""
+        print(f"\r[{'#' * filled}{'.' * (self.width - filled)}] {done}/{self.total}", end=end, file=sys.stderr, flush=True)
+
+
+@command("import")
+async def _import(args: argparse.Namespace, settings: Settings) -> str:
+    from pathlib import Path
+
+    from handlers.telegram.staff.importing import summary_text
+    from loyalty import importing
+    from loyalty.clock import utcnow
+
+    locale = settings.default_locale
+    text = Path(args.file).read_text(encoding="utf-8-sig")
+    now = utcnow()
+    tiers = await Tier.all().values_list("code", flat=True)
+    records, errors = importing.parse_csv(text, tiers, today=now.astimezone(settings.tz).date())
+    summary = await importing.import_records(records, actor="cli", now=now, progress=ProgressBar(len(records)))
+    return summary_text(summary, errors, locale)
+
+
 def _positive_int(text: str) -> int:
     from loyalty.text import to_ascii_digits
 
@@ -235,6 +268,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("run", help="run the Telegram bot (the sandbox chat when no BOT_TOKEN is set)")
     chat = sub.add_parser("chat", help="try the bot in this terminal, without Telegram")
     chat.add_argument("--user", type=int, default=SANDBOX_USER, help="the Telegram user id to act as")
+    imports = sub.add_parser("import", help="import members from a CSV file")
+    imports.add_argument("file", help="CSV with phone, first_name, last_name, birthday, gender, balance, tier")
     return parser
 
 

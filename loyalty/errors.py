@@ -43,6 +43,15 @@ class ErrorCode(StrEnum):
     FEEDBACK_RATING = "feedback_rating"
     TEXT_TOO_LONG = "text_too_long"
     EMPTY_TEXT = "empty_text"
+    NOT_ALLOWED = "not_allowed"
+    INVITE_NOT_FOUND = "invite_not_found"
+    STAFF_NOT_FOUND = "staff_not_found"
+    APPROVAL_NOT_FOUND = "approval_not_found"
+    ALREADY_ANSWERED = "already_answered"
+    INBOX_NOT_FOUND = "inbox_not_found"
+    INVALID_SETTING = "invalid_setting"
+    INVALID_VALUE = "invalid_value"
+    DUPLICATE_PHONE = "duplicate_phone"
 
 
 class LoyaltyError(Exception):

@@ -18,6 +18,7 @@ from models.members import Card, Member, TierChange
 from models.messaging import InboxItem, OutboxMessage
 from models.rewards import Reward, Voucher
 from models.staff import AuditEntry, Staff
+from models.staff_extras import PendingApproval, StaffInvite
 
 __all__ = [
     "AuditEntry",
@@ -35,11 +36,13 @@ __all__ = [
     "Member",
     "OutboxMessage",
     "OutboxStatus",
+    "PendingApproval",
     "ProductGroup",
     "Purchase",
     "Reward",
     "RewardKind",
     "Staff",
+    "StaffInvite",
     "StaffRole",
     "Tier",
     "TierChange",

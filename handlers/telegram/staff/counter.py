@@ -1,0 +1,177 @@
+"""At the counter: purchases, refunds, corrections, vouchers and member look-ups."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from aiogram import Bot, F, Router
+from aiogram.exceptions import TelegramAPIError
+from aiogram.filters import Command, CommandObject
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+
+from bot.settings import Settings
+from handlers.format import day, number, signed
+from handlers.i18n import N_, t
+from handlers.telegram.staff.common import ident, parse_int, say
+from handlers.texts import reason_text, tier_name
+from loyalty import staff as staff_rules
+from loyalty.members import find_member, get_member
+from models import PendingApproval, Staff, Tier
+
+router = Router(name="staff.counter")
+log = logging.getLogger("club.staff")
+
+GENDERS = {
+    "male": N_("Gender: male"),
+    "female": N_("Gender: female"),
+    "unspecified": N_("Gender: not given"),
+}
+
+
+def _tier(tier: Tier | None, locale: str) -> str:
+    return tier_name(tier.code, tier.name, locale) if tier else "-"
+
+
+@router.message(Command("earn"))
+async def on_earn(message: Message, command: CommandObject, staff: Staff, locale: str, now: datetime, settings: Settings, bot: Bot) -> None:
+    parts = (command.args or "").split()
+    if len(parts) not in (2, 3):
+        await say(message, t(N_("Usage: /earn <member> <amount> [receipt]"), locale))
+        return
+    member = await find_member(parts[0])
+    amount = parse_int(parts[1])
+    outcome = await staff_rules.earn(staff, member.id, amount, parts[2] if len(parts) == 3 else None, tz=settings.tz, now=now)
+    if outcome.pending is not None:
+        await say(message, t(N_("Over the daily cap: this purchase waits for a manager's approval (request {id})."),
+                             locale, id=ident(outcome.pending.id, locale)))
+        if outcome.new_request:
+            await _ask_approvers(bot, outcome.pending, staff, settings)
+        return
+    result = outcome.result
+    assert result is not None
+    values = {"points": number(result.points, locale), "balance": number(result.balance, locale),
+              "tier": _tier(result.tier, locale)}
+    if result.replayed:
+        text = t(N_("This receipt was already recorded: {points} points were earned then. Balance: {balance}. Tier: {tier}."),
+                 locale, **values)
+    else:
+        text = t(N_("Purchase recorded: {points} points earned. Balance: {balance}. Tier: {tier}."), locale, **values)
+    if result.tier is not None and result.tier.discount_percent > 0:
+        text += "\n" + t(N_("Tier perk: {percent}% off this purchase."), locale,
+                         percent=number(result.tier.discount_percent, locale))
+    await say(message, text)
+
+
+async def _ask_approvers(bot: Bot, held: PendingApproval, cashier: Staff, settings: Settings) -> None:
+    member = await get_member(held.payload["member"])
+    locale = settings.default_locale
+    text = t(N_("Approval needed (request {id}): {cashier} records a purchase of {amount} for {member}: {points} points."),
+             locale, id=ident(held.id, locale), cashier=cashier.name or str(cashier.telegram_id),
+             amount=number(held.payload["amount"], locale),
+             member=f"{member.first_name} {member.last_name}".strip() or member.phone or "-",
+             points=number(held.points, locale))
+    keyboard = InlineKeyboardMarkup(inline_keyboard=[[
+        InlineKeyboardButton(text=t(N_("Approve"), locale), callback_data=f"staff:approve:{held.id}"),
+        InlineKeyboardButton(text=t(N_("Reject"), locale), callback_data=f"staff:reject:{held.id}"),
+    ]])
+    for chat_id in await staff_rules.approvers(held.branch_id, settings.owner_ids):
+        try:
+            await bot.send_message(chat_id, text, reply_markup=keyboard, parse_mode=None)
+        except TelegramAPIError as error:
+            # An approver who never opened the bot cannot be written to; the others can decide.
+            log.warning("approval %s not delivered to %s: %s", held.id, chat_id, type(error).__name__)
+
+
+@router.callback_query(F.data.startswith("staff:approve:") | F.data.startswith("staff:reject:"))
+async def on_decide(query: CallbackQuery, staff: Staff, locale: str, now: datetime, bot: Bot) -> None:
+    _, verdict, raw_id = (query.data or "").split(":")
+    held, result = await staff_rules.decide(staff, int(raw_id), verdict == "approve", now=now)
+    if result is not None:
+        text = t(N_("Request {id} approved: {points} points earned. Balance: {balance}."), locale,
+                 id=ident(held.id, locale), points=number(result.points, locale), balance=number(result.balance, locale))
+    else:
+        text = t(N_("Request {id} rejected."), locale, id=ident(held.id, locale))
+    await query.answer()
+    if query.message is not None:
+        await bot.edit_message_text(text, chat_id=query.message.chat.id, message_id=query.message.message_id, parse_mode=None)
+    try:
+        await bot.send_message(held.staff.telegram_id, text, parse_mode=None)
+    except TelegramAPIError:
+        log.warning("decision on %s not delivered to the cashier", held.id)
+
+
+@router.message(Command("refund"))
+async def on_refund(message: Message, command: CommandObject, staff: Staff, locale: str, now: datetime) -> None:
+    parts = (command.args or "").split()
+    if len(parts) not in (1, 2):
+        await say(message, t(N_("Usage: /refund <receipt> [amount]"), locale))
+        return
+    amount = parse_int(parts[1]) if len(parts) == 2 else None
+    result = await staff_rules.refund(staff, parts[0], amount, now=now)
+    await say(message, t(N_("Refund recorded: {points} points taken back. Balance: {balance}."), locale,
+                         points=number(result.points_reversed, locale), balance=number(result.balance, locale)))
+
+
+@router.message(Command("adjust"))
+async def on_adjust(message: Message, command: CommandObject, staff: Staff, locale: str, now: datetime) -> None:
+    parts = (command.args or "").split(maxsplit=2)
+    if len(parts) != 3 or parts[1][:1] not in "+-":
+        await say(message, t(N_("Usage: /adjust <member> <+N|-N> <reason>"), locale))
+        return
+    staff_rules.require(staff, *staff_rules.MANAGERS)
+    member = await find_member(parts[0])
+    entry = await staff_rules.adjust(staff, member.id, parse_int(parts[1], signed=True), parts[2], now=now)
+    balance = (await get_member(member.id)).balance
+    await say(message, t(N_("Correction #{id}: {points} points. Balance: {balance}."), locale,
+                         id=ident(entry.id, locale), points=signed(entry.amount, locale), balance=number(balance, locale)))
+
+
+@router.message(Command("undo"))
+async def on_undo(message: Message, command: CommandObject, staff: Staff, locale: str, now: datetime) -> None:
+    parts = (command.args or "").split()
+    if len(parts) != 1:
+        await say(message, t(N_("Usage: /undo <transaction id>"), locale))
+        return
+    staff_rules.require(staff, *staff_rules.MANAGERS)
+    entry = await staff_rules.undo(staff, parse_int(parts[0].lstrip("#")), now=now)
+    balance = (await get_member(entry.member_id)).balance
+    await say(message, t(N_("Transaction #{original} undone by #{id}: {points} points. Balance: {balance}."), locale,
+                         original=entry.reverses_id, id=ident(entry.id, locale), points=signed(entry.amount, locale),
+                         balance=number(balance, locale)))
+
+
+@router.message(Command("redeem"))
+async def on_redeem(message: Message, command: CommandObject, staff: Staff, locale: str, now: datetime) -> None:
+    code = (command.args or "").strip()
+    if not code:
+        await say(message, t(N_("Usage: /redeem <voucher code>"), locale))
+        return
+    voucher = await staff_rules.use_voucher(staff, code, now=now)
+    await say(message, t(N_("Voucher {code} accepted: give {reward}."), locale, code=voucher.code, reward=voucher.reward.name))
+
+
+@router.message(Command("member"))
+async def on_member(message: Message, command: CommandObject, staff: Staff, locale: str, now: datetime, settings: Settings) -> None:
+    reference = (command.args or "").strip()
+    if not reference:
+        await say(message, t(N_("Usage: /member <phone or card>"), locale))
+        return
+    info = await staff_rules.profile(staff, await find_member(reference), now=now)
+    member = info.member
+    lines = [
+        f"{member.first_name} {member.last_name}".strip() or "-",
+        t(N_("Card: {card}"), locale, card=info.card),
+        t(N_("Tier: {tier}"), locale, tier=_tier(info.tier, locale)),
+        t(N_("Balance: {points} points"), locale, points=number(member.balance, locale)),
+    ]
+    if info.gender is not None:
+        if member.birth_date is not None:
+            lines.append(t(N_("Birthday: {date}"), locale, date=day(member.birth_date, locale)))
+        lines.append(t(GENDERS[info.gender], locale))
+    if info.history:
+        lines.append(t(N_("Last transactions:"), locale))
+    for entry in info.history:
+        lines.append(f"#{ident(entry.id, locale)} {day(entry.created_at, locale, settings.tz)} "
+                     f"{signed(entry.amount, locale)} {reason_text(entry.reason, entry.note, locale)}")
+    await say(message, "\n".join(lines))

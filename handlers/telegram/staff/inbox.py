@@ -1,0 +1,76 @@
+"""The inbox: open feedback and messages, answered by replying to them."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from aiogram import Router
+from aiogram.filters import Command, CommandObject
+from aiogram.types import Message
+
+from bot.settings import Settings
+from handlers.format import moment, number
+from handlers.i18n import N_, t
+from handlers.telegram.staff.common import ident, parse_int, say
+from loyalty import staff as staff_rules
+from loyalty.text import to_ascii_digits
+from models import InboxItem, InboxKind, Staff
+
+router = Router(name="staff.inbox")
+# Each inbox message starts with its number, so a reply to it says which item it answers.
+ITEM_MARK = re.compile(r"^#(\d+)")
+
+
+def _item_text(item: InboxItem, locale: str, settings: Settings) -> str:
+    member = item.member
+    who = f"{member.first_name} {member.last_name}".strip() or member.phone or "-"
+    head = f"#{ident(item.id, locale)} · {moment(item.created_at, locale, settings.tz)} · {who}"
+    if item.kind is InboxKind.FEEDBACK and item.rating is not None:
+        head += " · " + t(N_("rating {rating} of 5"), locale, rating=number(item.rating, locale))
+    return f"{head}\n{item.text}"
+
+
+@router.message(Command("inbox"))
+async def on_inbox(message: Message, staff: Staff, locale: str, settings: Settings) -> None:
+    items = await staff_rules.inbox(staff)
+    if not items:
+        await say(message, t(N_("The inbox is empty."), locale))
+        return
+    await say(message, t(N_("Open messages: {count}. Reply to one to answer the member."), locale,
+                         count=number(len(items), locale)))
+    for item in items:
+        await say(message, _item_text(item, locale, settings))
+
+
+@router.message(Command("reply"))
+async def on_reply_command(message: Message, command: CommandObject, staff: Staff, locale: str, now: datetime) -> None:
+    parts = (command.args or "").split(maxsplit=1)
+    if len(parts) != 2:
+        await say(message, t(N_("Usage: /reply <message number> <text>"), locale))
+        return
+    await _answer(message, staff, parse_int(parts[0].lstrip("#")), parts[1], locale, now)
+
+
+async def _staff_reply_to_item(message: Message, settings: Settings) -> bool:
+    """A staff member's reply to an inbox message; members' replies go to the member chat."""
+    original = message.reply_to_message
+    shaped = bool(
+        original is not None and original.from_user is not None and original.from_user.is_bot
+        and original.text and ITEM_MARK.match(to_ascii_digits(original.text)) and message.text
+        and not message.text.startswith("/") and message.from_user is not None
+    )
+    return shaped and await staff_rules.identify(message.from_user.id, settings.owner_ids) is not None  # type: ignore[union-attr]
+
+
+@router.message(_staff_reply_to_item)
+async def on_reply(message: Message, staff: Staff, locale: str, now: datetime) -> None:
+    assert message.reply_to_message is not None and message.reply_to_message.text is not None
+    match = ITEM_MARK.match(to_ascii_digits(message.reply_to_message.text))
+    assert match is not None
+    await _answer(message, staff, int(match.group(1)), message.text or "", locale, now)
+
+
+async def _answer(message: Message, staff: Staff, item_id: int, text: str, locale: str, now: datetime) -> None:
+    item = await staff_rules.answer(staff, item_id, text, now=now)
+    await say(message, t(N_("Answer to #{id} sent to the member."), locale, id=ident(item.id, locale)))

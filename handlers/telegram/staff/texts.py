@@ -1,0 +1,38 @@
+"""Sentences only staff read, and the staff answer to a refused request."""
+
+from __future__ import annotations
+
+from handlers.i18n import N_, t
+from handlers.texts import error_text
+from loyalty.errors import ErrorCode, LoyaltyError
+from loyalty.importing import RowError
+
+STAFF_ERRORS: dict[ErrorCode, str] = {
+    ErrorCode.NOT_ALLOWED: N_("Not allowed."),
+    ErrorCode.INVITE_NOT_FOUND: N_("This invitation link is not valid or was already used."),
+    ErrorCode.STAFF_NOT_FOUND: N_("No staff member with that number."),
+    ErrorCode.APPROVAL_NOT_FOUND: N_("This request was already decided or does not exist."),
+    ErrorCode.ALREADY_ANSWERED: N_("This message was already answered."),
+    ErrorCode.INBOX_NOT_FOUND: N_("No message with that number in the inbox."),
+    ErrorCode.INVALID_SETTING: N_("That value is not valid for {key}."),
+    ErrorCode.INVALID_VALUE: N_("This value is not understood."),
+    ErrorCode.DUPLICATE_PHONE: N_("This phone number is on an earlier line too."),
+    # A member reading "you have" fits the member chat; staff read about the member.
+    ErrorCode.NOT_ENOUGH_POINTS: N_("Not enough points: the member has {balance}, this needs {needed}."),
+}
+
+
+def staff_error_text(error: LoyaltyError, locale: str) -> str:
+    template = STAFF_ERRORS.get(error.code)
+    if template is None:
+        return error_text(error, locale)
+    try:
+        return t(template, locale, **{k: str(v) for k, v in error.values.items()})
+    except (KeyError, IndexError):
+        return t(template, locale)
+
+
+def row_error_text(error: RowError, locale: str) -> str:
+    """One line of an import report: where the problem is and what it is."""
+    reason = staff_error_text(LoyaltyError(error.code, **error.values), locale)
+    return t(N_("Line {line}, column {column}: {reason}"), locale, line=error.line, column=error.column, reason=reason)

@@ -1,0 +1,195 @@
+"""Moving an existing club in: members from a CSV file, validated row by row.
+
+Columns (a header row names them; order is free): phone, first_name, last_name, birthday
+(Jalali like 1370/05/12 or Gregorian like 1991-08-03), gender, balance (the opening
+balance), tier (a tier code). Only phone is required. A row with an error is reported
+with its line number and nothing of it is written; the others are imported once: a
+phone already in the club is left alone, and the opening balance is a ledger row with
+the key `import:<phone>`, so running the same file twice changes nothing.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+import jdatetime
+from tortoise.transactions import in_transaction
+
+from loyalty import audit, ledger
+from loyalty.clock import utcnow
+from loyalty.errors import ErrorCode, LoyaltyError
+from loyalty.members import _unused_card_number, _unused_referral_code, credit_expiry
+from loyalty.phones import normalize_phone
+from loyalty.text import clean_name, to_ascii_digits
+from models import Card, EntryKind, Gender, Member, Tier
+
+COLUMNS = ("phone", "first_name", "last_name", "birthday", "gender", "balance", "tier")
+MAX_OPENING_BALANCE = 10_000_000
+GENDERS = {
+    "m": Gender.MALE, "male": Gender.MALE, "man": Gender.MALE, "مرد": Gender.MALE, "آقا": Gender.MALE,
+    "f": Gender.FEMALE, "female": Gender.FEMALE, "woman": Gender.FEMALE, "زن": Gender.FEMALE, "خانم": Gender.FEMALE,
+    "": Gender.UNSPECIFIED,
+}
+_DATE = re.compile(r"^(\d{4})[/\-.](\d{1,2})[/\-.](\d{1,2})$")
+
+
+@dataclass(frozen=True)
+class ImportRecord:
+    line: int
+    phone: str  # E.164
+    first_name: str
+    last_name: str
+    birth_date: date | None
+    gender: Gender
+    balance: int
+    tier_code: str | None
+
+
+@dataclass(frozen=True)
+class RowError:
+    line: int
+    column: str
+    code: ErrorCode
+    value: str
+    values: dict[str, object] = field(default_factory=dict)  # what the sentence needs
+
+
+@dataclass(frozen=True)
+class ImportSummary:
+    created: int
+    skipped: int  # phones already in the club: untouched
+
+
+def parse_birthday(raw: str, today: date) -> date | None:
+    """A birthday as written in Iran: Jalali when the year is before 1700, else Gregorian."""
+    text = to_ascii_digits(raw).strip()
+    if not text:
+        return None
+    match = _DATE.match(text)
+    if match is None:
+        raise LoyaltyError(ErrorCode.INVALID_DATE)
+    year, month, day = (int(part) for part in match.groups())
+    try:
+        value = jdatetime.date(year, month, day).togregorian() if year < 1700 else date(year, month, day)
+    except ValueError:
+        raise LoyaltyError(ErrorCode.INVALID_DATE) from None
+    if value > today or value.year < 1900:
+        raise LoyaltyError(ErrorCode.INVALID_DATE)
+    return value
+
+
+def parse_csv(text: str, tier_codes: Iterable[str], *, today: date) -> tuple[list[ImportRecord], list[RowError]]:
+    """Valid records and the errors of the others, by line number (the header is line 1)."""
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    header = [(name or "").strip().lower() for name in reader.fieldnames or []]
+    if "phone" not in header:
+        return [], [RowError(1, "phone", ErrorCode.INVALID_PHONE, "")]
+    reader.fieldnames = header
+    tiers = {code.lower() for code in tier_codes}
+    records: list[ImportRecord] = []
+    errors: list[RowError] = []
+    seen: set[str] = set()
+    for row in reader:
+        line = reader.line_num
+        record, row_errors = _parse_row(line, {k: (v or "").strip() for k, v in row.items() if k}, tiers, today)
+        if record is not None and record.phone in seen:
+            row_errors = [RowError(line, "phone", ErrorCode.DUPLICATE_PHONE, row.get("phone") or "")]
+        if row_errors:
+            errors.extend(row_errors)
+        elif record is not None:
+            seen.add(record.phone)
+            records.append(record)
+    return records, errors
+
+
+def _parse_row(line: int, row: dict[str, str], tiers: set[str], today: date) -> tuple[ImportRecord | None, list[RowError]]:
+    errors: list[RowError] = []
+
+    def cell(column: str, parse: Callable[[str], object]) -> object:
+        try:
+            return parse(row.get(column, ""))
+        except LoyaltyError as error:
+            errors.append(RowError(line, column, error.code, row.get(column, ""), error.values))
+            return None
+
+    phone = cell("phone", normalize_phone)
+    first = cell("first_name", lambda v: clean_name(v) if v else "")
+    last = cell("last_name", lambda v: clean_name(v) if v else "")
+    birth = cell("birthday", lambda v: parse_birthday(v, today))
+    gender = cell("gender", _gender)
+    balance = cell("balance", _balance)
+    tier = cell("tier", lambda v: _tier(v, tiers))
+    if errors:
+        return None, errors
+    return ImportRecord(line, str(phone), str(first), str(last), birth, gender, int(balance), tier), []  # type: ignore[arg-type]
+
+
+def _gender(raw: str) -> Gender:
+    value = GENDERS.get(raw.strip().lower())
+    if value is None:
+        raise LoyaltyError(ErrorCode.INVALID_VALUE)
+    return value
+
+
+def _balance(raw: str) -> int:
+    text = to_ascii_digits(raw).replace(",", "").replace("٬", "").strip() or "0"
+    if not text.isdigit() or int(text) > MAX_OPENING_BALANCE:
+        raise LoyaltyError(ErrorCode.INVALID_AMOUNT, amount=raw)
+    return int(text)
+
+
+def _tier(raw: str, tiers: set[str]) -> str | None:
+    code = raw.strip().lower()
+    if not code:
+        return None
+    if code not in tiers:
+        raise LoyaltyError(ErrorCode.INVALID_VALUE)
+    return code
+
+
+async def import_records(
+    records: list[ImportRecord],
+    *,
+    actor: str = "import",
+    staff_id: int | None = None,
+    now: datetime | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> ImportSummary:
+    """Write the valid records, one transaction each; members already in the club are skipped."""
+    now = now or utcnow()
+    tiers = {t.code: t for t in await Tier.all().order_by("threshold")}
+    lowest = next(iter(tiers.values()), None)
+    expires_at = await credit_expiry(now)
+    created = skipped = 0
+    for done, record in enumerate(records, start=1):
+        if await _import_one(record, tiers.get(record.tier_code or "", lowest), expires_at, now):
+            created += 1
+        else:
+            skipped += 1
+        if progress is not None:
+            progress(done)
+    await audit.record("import", staff_id=staff_id, actor=actor, now=now, created=created, skipped=skipped)
+    return ImportSummary(created, skipped)
+
+
+async def _import_one(record: ImportRecord, tier: Tier | None, expires_at: datetime | None, now: datetime) -> bool:
+    if await Member.exists(phone=record.phone):
+        return False
+    async with in_transaction():
+        member = await Member.create(
+            phone=record.phone, first_name=record.first_name, last_name=record.last_name,
+            birth_date=record.birth_date, gender=record.gender, tier=tier, reachable_telegram=False,
+            referral_code=await _unused_referral_code(), joined_at=now,
+        )
+        await Card.create(number=await _unused_card_number(), member=member, issued_at=now)
+        if record.balance > 0:
+            await ledger.post(
+                member.id, EntryKind.ADJUST, record.balance, "import", f"import:{record.phone}",
+                now=now, expires_at=expires_at,
+            )
+    return True

@@ -1,0 +1,146 @@
+"""The club's figures for a period, for the whole club or one branch."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from tortoise.expressions import Subquery
+from tortoise.functions import Count, Sum
+
+from models import Branch, EntryKind, LedgerEntry, Member, Purchase, Tier, Voucher
+
+# Age groups as marketing people count them; "unknown" when no birthday was given.
+AGE_GROUPS = ((0, 17, "under_18"), (18, 24, "18_24"), (25, 34, "25_34"), (35, 44, "35_44"),
+              (45, 54, "45_54"), (55, 200, "55_plus"))
+ISSUED_KINDS = (EntryKind.EARN, EntryKind.BONUS, EntryKind.ADJUST)
+
+
+@dataclass
+class Report:
+    start: datetime
+    end: datetime
+    branch_id: int | None
+    members_total: int = 0
+    members_new: int = 0
+    members_churned: int = 0  # joined on Telegram and now unreachable there (blocked the bot)
+    by_tier: dict[str, int] = field(default_factory=dict)
+    by_gender: dict[str, int] = field(default_factory=dict)
+    by_age: dict[str, int] = field(default_factory=dict)
+    by_customer_type: dict[str, int] = field(default_factory=dict)
+    by_branch: dict[str, int] = field(default_factory=dict)
+    points_issued: int = 0
+    points_redeemed: int = 0
+    points_expired: int = 0
+    top_rewards: list[tuple[str, int]] = field(default_factory=list)
+    purchases_by_branch: dict[str, tuple[int, int]] = field(default_factory=dict)  # count, amount
+
+
+def age_group(birth: date | None, today: date) -> str:
+    if birth is None:
+        return "unknown"
+    age = today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
+    return next((name for low, high, name in AGE_GROUPS if low <= age <= high), "unknown")
+
+
+async def build(start: datetime, end: datetime, *, branch_id: int | None = None, top: int = 5) -> Report:
+    """Members as of `end` and what happened from `start` to `end`, both included."""
+    report = Report(start, end, branch_id)
+    members = Member.filter(deleted_at=None, joined_at__lte=end)
+    if branch_id is not None:
+        members = members.filter(branch_id=branch_id)
+    rows = await members.values("joined_at", "telegram_id", "reachable_telegram", "tier_id", "gender",
+                                "birth_date", "customer_type", "branch_id")
+    tiers = {t.id: t.code for t in await Tier.all()}
+    branches = {b.id: b.name for b in await Branch.all()}
+    today = end.date()
+    for row in rows:
+        report.members_total += 1
+        report.members_new += row["joined_at"] >= start
+        report.members_churned += row["telegram_id"] is not None and not row["reachable_telegram"]
+    report.by_tier = _count(tiers.get(r["tier_id"], "none") for r in rows)
+    report.by_gender = _count(str(r["gender"]) for r in rows)
+    report.by_age = _count(age_group(r["birth_date"], today) for r in rows)
+    report.by_customer_type = _count(str(r["customer_type"]) for r in rows)
+    report.by_branch = _count(branches.get(r["branch_id"], "-") for r in rows)
+    await _points(report)
+    await _rewards(report, top)
+    await _purchases(report, branches)
+    return report
+
+
+def _count(values: object) -> dict[str, int]:
+    return dict(sorted(Counter(values).items(), key=lambda kv: (-kv[1], kv[0])))  # type: ignore[arg-type]
+
+
+def _entries(report: Report):  # type: ignore[no-untyped-def]
+    query = LedgerEntry.filter(created_at__gte=report.start, created_at__lte=report.end)
+    if report.branch_id is not None:
+        # A subquery, not a join: Tortoise groups a joined SUM by every column of the row.
+        query = query.filter(member_id__in=Subquery(Member.filter(branch_id=report.branch_id).values("id")))
+    return query
+
+
+async def _total(query) -> int:  # type: ignore[no-untyped-def]
+    rows = await query.annotate(total=Sum("amount")).values("total")
+    return int(rows[0]["total"] or 0) if rows else 0
+
+
+async def _points(report: Report) -> None:
+    report.points_issued = await _total(_entries(report).filter(kind__in=ISSUED_KINDS, amount__gt=0))
+    # Redeemed net of vouchers cancelled or expired, which give the points back.
+    redeemed = -await _total(_entries(report).filter(kind=EntryKind.REDEEM))
+    returned = await _total(_entries(report).filter(kind=EntryKind.REVERSE, voucher_id__not_isnull=True))
+    report.points_redeemed = redeemed - returned
+    report.points_expired = -await _total(_entries(report).filter(kind=EntryKind.EXPIRE))
+
+
+async def _rewards(report: Report, top: int) -> None:
+    query = Voucher.filter(issued_at__gte=report.start, issued_at__lte=report.end)
+    if report.branch_id is not None:
+        query = query.filter(member_id__in=Subquery(Member.filter(branch_id=report.branch_id).values("id")))
+    rows = await query.annotate(n=Count("id")).group_by("reward__name").values("reward__name", "n")
+    ranked = sorted(((r["reward__name"], int(r["n"])) for r in rows), key=lambda kv: (-kv[1], kv[0]))
+    report.top_rewards = ranked[:top]
+
+
+async def _purchases(report: Report, branches: dict[int, str]) -> None:
+    query = Purchase.filter(created_at__gte=report.start, created_at__lte=report.end)
+    if report.branch_id is not None:
+        query = query.filter(branch_id=report.branch_id)
+    rows = await query.annotate(n=Count("id"), total=Sum("amount")).group_by("branch_id").values("branch_id", "n", "total")
+    report.purchases_by_branch = {
+        branches.get(r["branch_id"], "-"): (int(r["n"]), int(r["total"] or 0))
+        for r in sorted(rows, key=lambda r: r["branch_id"])
+    }
+
+
+@dataclass(frozen=True)
+class MemberRow:
+    id: int
+    phone: str
+    first_name: str
+    last_name: str
+    card: str
+    tier: str
+    balance: int
+    branch: str
+    joined_at: datetime
+
+
+async def member_rows(branch_id: int | None = None) -> list[MemberRow]:
+    """Members and balances, for an export."""
+    from models import Card
+
+    query = Member.filter(deleted_at=None)
+    if branch_id is not None:
+        query = query.filter(branch_id=branch_id)
+    tiers = {t.id: t.code for t in await Tier.all()}
+    branches = {b.id: b.name for b in await Branch.all()}
+    cards = dict(await Card.filter(active=True).values_list("member_id", "number"))
+    return [
+        MemberRow(m.id, m.phone or "", m.first_name, m.last_name, cards.get(m.id, ""), tiers.get(m.tier_id, ""),
+                  m.balance, branches.get(m.branch_id, ""), m.joined_at)
+        for m in await query.order_by("id")
+    ]

@@ -1,0 +1,565 @@
+"""Who runs the club and what each of them may do; every staff action leaves an audit row.
+
+Roles: the owner (the Telegram ids in OWNER_IDS, passed in by the caller), a manager of
+one branch or of all, a cashier of one branch. Counter actions (purchases, refunds,
+vouchers) go through here so that the role check, the cashier daily cap and the audit
+record are decided once, whatever door the request came through.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal, InvalidOperation
+from zoneinfo import ZoneInfo
+
+from tortoise.functions import Sum
+
+from loyalty import audit, corrections, earning, notify, reports, rewards
+from loyalty.clock import utcnow
+from loyalty.errors import ErrorCode, LoyaltyError
+from loyalty.inbox import open_items
+from loyalty.ledger import history
+from loyalty.members import active_card, get_member
+from loyalty.rules import default_branch, get_rules
+from loyalty.text import clean_name, to_ascii_digits
+from models import (
+    AuditEntry,
+    Branch,
+    Channel,
+    EntryKind,
+    InboxItem,
+    LedgerEntry,
+    Member,
+    PendingApproval,
+    ProductGroup,
+    Purchase,
+    Reward,
+    Staff,
+    StaffInvite,
+    StaffRole,
+    Tier,
+    Voucher,
+)
+
+INVITE_PREFIX = "staff_"
+MANAGERS = (StaffRole.OWNER, StaffRole.MANAGER)
+# Kinds of rows a cashier issues points with; the daily cap counts them.
+CAPPED_KINDS = (EntryKind.EARN, EntryKind.ADJUST)
+
+
+# ---- who is staff -------------------------------------------------------------------------
+
+async def identify(telegram_id: int, owner_ids: Iterable[int], *, name: str = "", now: datetime | None = None) -> Staff | None:
+    """The active staff member behind a Telegram account, or None for everyone else.
+
+    An owner gets a Staff row the first time, so that their actions carry a staff id too.
+    """
+    if telegram_id in set(owner_ids):
+        staff = await Staff.get_or_none(telegram_id=telegram_id)
+        if staff is None:
+            return await Staff.create(
+                telegram_id=telegram_id, name=name[:100], role=StaffRole.OWNER, created_at=now or utcnow()
+            )
+        if staff.role is not StaffRole.OWNER or not staff.active:
+            staff.role, staff.active, staff.branch_id = StaffRole.OWNER, True, None
+            await staff.save(update_fields=["role", "active", "branch_id"])
+        return staff
+    staff = await Staff.get_or_none(telegram_id=telegram_id, active=True)
+    if staff is not None and staff.role is StaffRole.OWNER:
+        return None  # removed from OWNER_IDS: no longer an owner
+    return staff
+
+
+def is_manager(staff: Staff) -> bool:
+    return staff.role in MANAGERS
+
+
+def require(staff: Staff | None, *roles: StaffRole) -> Staff:
+    if staff is None or not staff.active or (roles and staff.role not in roles):
+        raise LoyaltyError(ErrorCode.NOT_ALLOWED)
+    return staff
+
+
+def sees_all_branches(staff: Staff) -> bool:
+    return staff.role is StaffRole.OWNER or (staff.role is StaffRole.MANAGER and staff.branch_id is None)
+
+
+def report_branch(staff: Staff) -> int | None:
+    """The branch a staff member's figures are limited to; None: the whole club."""
+    require(staff, *MANAGERS)
+    return None if sees_all_branches(staff) else staff.branch_id
+
+
+async def counter_branch(staff: Staff) -> int:
+    """Where this staff member rings purchases up: their own branch, else the first one."""
+    return staff.branch_id if staff.branch_id is not None else (await default_branch()).id
+
+
+def _check_branch_scope(staff: Staff, branch_id: int | None) -> None:
+    if not sees_all_branches(staff) and branch_id != staff.branch_id:
+        raise LoyaltyError(ErrorCode.NOT_ALLOWED)
+
+
+# ---- invites, roles -----------------------------------------------------------------------
+
+async def create_invite(
+    creator: Staff, role: StaffRole, branch_id: int | None, *, now: datetime | None = None
+) -> StaffInvite:
+    """A one-time invitation; the deep link payload is `staff_<token>`.
+
+    The owner invites anyone but another owner; a manager invites cashiers of a branch
+    they manage. Cashiers are always tied to one branch.
+    """
+    now = now or utcnow()
+    require(creator, *MANAGERS)
+    if role is StaffRole.OWNER or (role is StaffRole.MANAGER and creator.role is not StaffRole.OWNER):
+        raise LoyaltyError(ErrorCode.NOT_ALLOWED)
+    branch_id = await _valid_branch(role, branch_id, creator)
+    invite = await StaffInvite.create(
+        token=secrets.token_urlsafe(12), role=role, branch_id=branch_id, created_by=creator, created_at=now
+    )
+    await audit.record("staff_invite", staff_id=creator.id, now=now, role=role.value, branch=branch_id, invite=invite.id)
+    return invite
+
+
+async def _valid_branch(role: StaffRole, branch_id: int | None, creator: Staff) -> int | None:
+    if role is StaffRole.CASHIER and branch_id is None:
+        branch_id = creator.branch_id if creator.branch_id is not None else (await default_branch()).id
+    if branch_id is not None and not await Branch.exists(id=branch_id, active=True):
+        raise LoyaltyError(ErrorCode.BRANCH_NOT_FOUND, branch=branch_id)
+    _check_branch_scope(creator, branch_id)
+    return branch_id
+
+
+def invite_payload(invite: StaffInvite) -> str:
+    return f"{INVITE_PREFIX}{invite.token}"
+
+
+async def accept_invite(payload: str, telegram_id: int, *, name: str = "", now: datetime | None = None) -> Staff:
+    """Use an invitation once: the opener becomes staff with its role and branch."""
+    now = now or utcnow()
+    token = payload.removeprefix(INVITE_PREFIX)
+    invite = await StaffInvite.get_or_none(token=token, used_at=None)
+    if invite is None:
+        raise LoyaltyError(ErrorCode.INVITE_NOT_FOUND)
+    # The conditional update makes a link that two people open at once work for one.
+    if await StaffInvite.filter(id=invite.id, used_at=None).update(used_at=now) == 0:
+        raise LoyaltyError(ErrorCode.INVITE_NOT_FOUND)
+    staff = await Staff.get_or_none(telegram_id=telegram_id)
+    if staff is None:
+        staff = await Staff.create(
+            telegram_id=telegram_id, name=name[:100], role=invite.role, branch_id=invite.branch_id, created_at=now
+        )
+    else:
+        staff.role, staff.branch_id, staff.active = invite.role, invite.branch_id, True
+        staff.name = name[:100] or staff.name
+        await staff.save(update_fields=["role", "branch_id", "active", "name"])
+    await StaffInvite.filter(id=invite.id).update(used_by_id=staff.id)
+    await audit.record("staff_joined", staff_id=staff.id, now=now, role=invite.role.value, branch=invite.branch_id)
+    return staff
+
+
+async def _subordinate(actor: Staff, staff_id: int) -> Staff:
+    require(actor, *MANAGERS)
+    target = await Staff.get_or_none(id=staff_id)
+    if target is None:
+        raise LoyaltyError(ErrorCode.STAFF_NOT_FOUND, staff=staff_id)
+    if target.role is StaffRole.OWNER or target.id == actor.id:
+        raise LoyaltyError(ErrorCode.NOT_ALLOWED)
+    if actor.role is StaffRole.MANAGER:
+        if target.role is not StaffRole.CASHIER:
+            raise LoyaltyError(ErrorCode.NOT_ALLOWED)
+        _check_branch_scope(actor, target.branch_id)
+    return target
+
+
+async def change_role(
+    actor: Staff, staff_id: int, role: StaffRole, branch_id: int | None, *, now: datetime | None = None
+) -> Staff:
+    now = now or utcnow()
+    target = await _subordinate(actor, staff_id)
+    if role is StaffRole.OWNER or (role is StaffRole.MANAGER and actor.role is not StaffRole.OWNER):
+        raise LoyaltyError(ErrorCode.NOT_ALLOWED)
+    target.branch_id = await _valid_branch(role, branch_id, actor)
+    target.role, target.active = role, True
+    await target.save(update_fields=["role", "branch_id", "active"])
+    await audit.record("staff_role", staff_id=actor.id, now=now, target=target.id, role=role.value, branch=target.branch_id)
+    return target
+
+
+async def revoke(actor: Staff, staff_id: int, *, now: datetime | None = None) -> Staff:
+    now = now or utcnow()
+    target = await _subordinate(actor, staff_id)
+    target.active = False
+    await target.save(update_fields=["active"])
+    await audit.record("staff_revoke", staff_id=actor.id, now=now, target=target.id)
+    return target
+
+
+async def staff_list(actor: Staff) -> list[Staff]:
+    require(actor, *MANAGERS)
+    query = Staff.filter(active=True)
+    if not sees_all_branches(actor):
+        query = query.filter(branch_id=actor.branch_id)
+    return await query.order_by("id")
+
+
+async def approvers(branch_id: int | None, owner_ids: Iterable[int]) -> list[int]:
+    """Telegram ids of those who may approve an action at a branch: managers and owners."""
+    ids = list(dict.fromkeys(owner_ids))
+    for manager in await Staff.filter(active=True, role=StaffRole.MANAGER).order_by("id"):
+        if manager.branch_id is None or manager.branch_id == branch_id:
+            ids.append(manager.telegram_id)
+    return list(dict.fromkeys(ids))
+
+
+# ---- at the counter -----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class EarnOutcome:
+    result: earning.PurchaseResult | None
+    pending: PendingApproval | None  # set when the purchase waits for a manager
+    new_request: bool = False  # False: the same receipt was already waiting
+
+
+async def issued_today(staff_id: int, tz: ZoneInfo, now: datetime) -> int:
+    """Points a staff member issued since the start of the local day."""
+    local_day: date = now.astimezone(tz).date()
+    start = datetime.combine(local_day, time(0), tzinfo=tz)
+    rows = (
+        await LedgerEntry.filter(staff_id=staff_id, kind__in=CAPPED_KINDS, amount__gt=0, created_at__gte=start)
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
+    return int(rows[0]["total"] or 0) if rows else 0
+
+
+async def expected_points(member: Member, amount: int, branch_id: int) -> int:
+    rule = earning.earning_rule(await get_rules(), await Branch.get(id=branch_id), member)
+    tier = await Tier.get_or_none(id=member.tier_id) if member.tier_id else None
+    return earning.points_for(amount, rule, tier_multiplier=tier.multiplier if tier else Decimal(1))
+
+
+async def earn(
+    staff: Staff,
+    member_id: int,
+    amount: int,
+    receipt: str | None,
+    *,
+    tz: ZoneInfo,
+    now: datetime | None = None,
+) -> EarnOutcome:
+    """Record a purchase at the staff member's branch, or hold it over a cashier's cap."""
+    now = now or utcnow()
+    require(staff)
+    branch_id = await counter_branch(staff)
+    member = await get_member(member_id)
+    receipt = (receipt or "").strip()[:64] or None
+    if staff.role is StaffRole.CASHIER and not await _recorded(branch_id, receipt):
+        points = await expected_points(member, amount, branch_id)
+        cap = (await get_rules()).cashier_daily_cap
+        if points > 0 and await issued_today(staff.id, tz, now) + points > cap:
+            held, created = await _hold(staff, branch_id, member_id, amount, receipt, points, now)
+            return EarnOutcome(None, held, created)
+    result = await earning.award_purchase(
+        member_id, amount, receipt=receipt, branch_id=branch_id, staff_id=staff.id, now=now
+    )
+    if not result.replayed:
+        await audit.record(
+            "earn", staff_id=staff.id, now=now, member=member_id, amount=amount,
+            receipt=result.purchase.receipt, points=result.points, branch=branch_id,
+        )
+    return EarnOutcome(result, None)
+
+
+async def _recorded(branch_id: int, receipt: str | None) -> bool:
+    return receipt is not None and await Purchase.exists(branch_id=branch_id, receipt=receipt)
+
+
+async def _hold(
+    staff: Staff, branch_id: int, member_id: int, amount: int, receipt: str | None, points: int, now: datetime
+) -> tuple[PendingApproval, bool]:
+    payload = {"member": member_id, "amount": amount, "receipt": receipt}
+    if receipt is not None:
+        # JSON lookups differ between SQLite and PostgreSQL, so held receipts are compared here.
+        for earlier in await PendingApproval.filter(kind="earn", status="pending", branch_id=branch_id):
+            if earlier.payload.get("receipt") == receipt:
+                return earlier, False
+    held = await PendingApproval.create(
+        kind="earn", payload=payload, points=points, staff=staff, branch_id=branch_id, created_at=now
+    )
+    await audit.record("approval_requested", staff_id=staff.id, now=now, approval=held.id, points=points, **payload)
+    return held, True
+
+
+async def approval(approval_id: int) -> PendingApproval:
+    held = await PendingApproval.get_or_none(id=approval_id).prefetch_related("staff")
+    if held is None:
+        raise LoyaltyError(ErrorCode.APPROVAL_NOT_FOUND, approval=approval_id)
+    return held
+
+
+async def decide(
+    manager: Staff, approval_id: int, approve: bool, *, now: datetime | None = None
+) -> tuple[PendingApproval, earning.PurchaseResult | None]:
+    """A manager approves (the purchase is recorded in the cashier's name) or rejects."""
+    now = now or utcnow()
+    require(manager, *MANAGERS)
+    held = await approval(approval_id)
+    _check_branch_scope(manager, held.branch_id)
+    status = "approved" if approve else "rejected"
+    taken = await PendingApproval.filter(id=held.id, status="pending").update(
+        status=status, decided_by_id=manager.id, decided_at=now
+    )
+    if taken == 0:
+        raise LoyaltyError(ErrorCode.APPROVAL_NOT_FOUND, approval=approval_id)
+    result = None
+    if approve:
+        p = held.payload
+        result = await earning.award_purchase(
+            p["member"], p["amount"], receipt=p.get("receipt"), branch_id=held.branch_id,
+            staff_id=held.staff_id, now=now,
+        )
+    await audit.record(f"approval_{status}", staff_id=manager.id, now=now, approval=held.id)
+    await held.refresh_from_db()
+    return held, result
+
+
+async def refund(staff: Staff, receipt: str, amount: int | None, *, now: datetime | None = None) -> earning.RefundResult:
+    now = now or utcnow()
+    require(staff)
+    branch_id = await counter_branch(staff)
+    result = await earning.refund_purchase(receipt, amount, branch_id=branch_id, staff_id=staff.id, now=now)
+    await audit.record("refund", staff_id=staff.id, now=now, receipt=receipt, amount=amount, points=result.points_reversed)
+    return result
+
+
+async def adjust(staff: Staff, member_id: int, points: int, note: str, *, now: datetime | None = None) -> LedgerEntry:
+    now = now or utcnow()
+    require(staff, *MANAGERS)
+    entry = await corrections.adjust(
+        member_id, points, note, staff_id=staff.id, branch_id=staff.branch_id, now=now
+    )
+    await audit.record("adjust", staff_id=staff.id, now=now, member=member_id, points=points, note=note, entry=entry.id)
+    return entry
+
+
+async def undo(staff: Staff, entry_id: int, *, now: datetime | None = None) -> LedgerEntry:
+    now = now or utcnow()
+    require(staff, *MANAGERS)
+    entry = await corrections.undo(entry_id, staff_id=staff.id, now=now)
+    await audit.record("undo", staff_id=staff.id, now=now, entry=entry_id, reversal=entry.id)
+    return entry
+
+
+async def use_voucher(staff: Staff, code: str, *, now: datetime | None = None) -> Voucher:
+    now = now or utcnow()
+    require(staff)
+    voucher = await rewards.use_voucher(code, staff_id=staff.id, branch_id=await counter_branch(staff), now=now)
+    await audit.record("voucher_use", staff_id=staff.id, now=now, voucher=voucher.code, member=voucher.member_id)
+    return voucher
+
+
+# ---- member profile -----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Profile:
+    member: Member
+    card: str
+    tier: Tier | None
+    birth_date: date | None  # None for cashiers, who may not see it
+    gender: str | None
+    history: list[LedgerEntry]
+
+
+async def profile(staff: Staff, member: Member, *, now: datetime | None = None) -> Profile:
+    require(staff)
+    private = is_manager(staff)
+    card = await active_card(member.id)
+    tier = await Tier.get_or_none(id=member.tier_id) if member.tier_id else None
+    await audit.record("member_view", staff_id=staff.id, now=now or utcnow(), member=member.id)
+    return Profile(
+        member, card.number, tier,
+        member.birth_date if private else None,
+        member.gender.value if private else None,
+        await history(member.id, limit=5),
+    )
+
+
+# ---- inbox --------------------------------------------------------------------------------
+
+async def inbox(staff: Staff, limit: int = 10) -> list[InboxItem]:
+    require(staff)
+    return await open_items(limit)
+
+
+async def answer(staff: Staff, item_id: int, text: str, *, now: datetime | None = None) -> InboxItem:
+    """Answer a member: by Telegram if they can be reached there, otherwise by SMS."""
+    now = now or utcnow()
+    require(staff)
+    text = (text or "").strip()
+    if not text:
+        raise LoyaltyError(ErrorCode.EMPTY_TEXT)
+    if len(text) > 2000:
+        raise LoyaltyError(ErrorCode.TEXT_TOO_LONG, max=2000)
+    item = await InboxItem.get_or_none(id=item_id).prefetch_related("member")
+    if item is None:
+        raise LoyaltyError(ErrorCode.INBOX_NOT_FOUND, item=item_id)
+    taken = await InboxItem.filter(id=item_id, answered_at=None).update(
+        answered_at=now, answered_by_id=staff.id, answer=text
+    )
+    if taken == 0:
+        raise LoyaltyError(ErrorCode.ALREADY_ANSWERED, item=item_id)
+    member = item.member
+    telegram = member.telegram_id is not None and member.reachable_telegram
+    await notify.enqueue(
+        member.id, "staff_reply", f"inbox_reply:{item_id}", now=now, params={"text": text},
+        channel=Channel.TELEGRAM if telegram else Channel.SMS,
+    )
+    await audit.record("inbox_answer", staff_id=staff.id, now=now, item=item_id, member=member.id)
+    await item.refresh_from_db()
+    return item
+
+
+# ---- club settings ------------------------------------------------------------------------
+
+# What `/settings <key> <value>` may change, with the type of the value.
+SETTINGS: dict[str, type] = {
+    "name": str,
+    "points_name": str,
+    "earn_rate": Decimal,
+    "currency_unit": int,
+    "min_purchase": int,
+    "signup_bonus": int,
+    "birthday_bonus": int,
+    "referral_bonus_referrer": int,
+    "referral_bonus_referred": int,
+    "feedback_bonus": int,
+    "expiry_days": int,
+    "voucher_valid_days": int,
+    "tier_window_days": int,
+    "cashier_daily_cap": int,
+}
+
+
+async def set_rule(staff: Staff, key: str, raw: str, *, now: datetime | None = None) -> object:
+    now = now or utcnow()
+    require(staff, StaffRole.OWNER)
+    kind = SETTINGS.get(key)
+    if kind is None:
+        raise LoyaltyError(ErrorCode.INVALID_SETTING, key=key)
+    raw = raw.strip()
+    try:
+        value: object = raw[:100] if kind is str else kind(to_ascii_digits(raw).replace(",", ""))
+    except (ValueError, InvalidOperation):
+        raise LoyaltyError(ErrorCode.INVALID_SETTING, key=key) from None
+    if not _sensible(key, value):
+        raise LoyaltyError(ErrorCode.INVALID_SETTING, key=key)
+    rules = await get_rules()
+    setattr(rules, key, value)
+    await rules.save()
+    await audit.record("settings", staff_id=staff.id, now=now, key=key, value=str(value))
+    return value
+
+
+def _sensible(key: str, value: object) -> bool:
+    """Names are not empty, numbers not negative; points are counted per a non-zero unit."""
+    if isinstance(value, str):
+        return bool(value)
+    assert isinstance(value, (int, Decimal))
+    return value >= 0 and not (key == "currency_unit" and value == 0)
+
+
+async def timeline(staff: Staff, limit: int = 20) -> list[AuditEntry]:
+    require(staff, StaffRole.OWNER)
+    return await AuditEntry.all().order_by("-created_at", "-id").limit(limit).prefetch_related("staff")
+
+
+def local_day_start(now: datetime, tz: ZoneInfo, days_back: int) -> datetime:
+    return datetime.combine(now.astimezone(tz).date() - timedelta(days=days_back), time(0), tzinfo=tz)
+
+
+# ---- figures ------------------------------------------------------------------------------
+
+MAX_REPORT_DAYS = 3660
+
+
+async def report(staff: Staff, days: int, *, tz: ZoneInfo, now: datetime | None = None) -> reports.Report:
+    """Figures for the last `days` local days including today; a manager sees their branch."""
+    now = now or utcnow()
+    branch_id = report_branch(staff)
+    if not 1 <= days <= MAX_REPORT_DAYS:
+        raise LoyaltyError(ErrorCode.INVALID_AMOUNT, amount=days)
+    figures = await reports.build(local_day_start(now, tz, days - 1), now, branch_id=branch_id)
+    await audit.record("report", staff_id=staff.id, now=now, days=days, branch=branch_id)
+    return figures
+
+
+async def export_rows(staff: Staff, *, now: datetime | None = None) -> list[reports.MemberRow]:
+    now = now or utcnow()
+    branch_id = report_branch(staff)
+    rows = await reports.member_rows(branch_id)
+    await audit.record("export", staff_id=staff.id, now=now, branch=branch_id, rows=len(rows))
+    return rows
+
+
+# ---- catalogue, branches, product groups --------------------------------------------------
+
+async def add_reward(staff: Staff, name: str, cost: int, *, now: datetime | None = None) -> Reward:
+    now = now or utcnow()
+    require(staff, *MANAGERS)
+    if cost <= 0 or cost > 10_000_000:
+        raise LoyaltyError(ErrorCode.INVALID_AMOUNT, amount=cost)
+    reward = await Reward.create(name=clean_name(name)[:100], cost=cost, branch_id=staff.branch_id)
+    await audit.record("reward_add", staff_id=staff.id, now=now, reward=reward.id, cost=cost)
+    return reward
+
+
+async def withdraw_reward(staff: Staff, reward_id: int, *, now: datetime | None = None) -> Reward:
+    now = now or utcnow()
+    require(staff, *MANAGERS)
+    reward = await Reward.get_or_none(id=reward_id)
+    if reward is None:
+        raise LoyaltyError(ErrorCode.REWARD_NOT_FOUND, reward=reward_id)
+    _check_branch_scope(staff, reward.branch_id)
+    reward.active = False
+    await reward.save(update_fields=["active"])
+    await audit.record("reward_off", staff_id=staff.id, now=now, reward=reward.id)
+    return reward
+
+
+async def add_branch(staff: Staff, name: str, *, now: datetime | None = None) -> Branch:
+    now = now or utcnow()
+    require(staff, StaffRole.OWNER)
+    branch, _ = await Branch.get_or_create(name=clean_name(name)[:100])
+    await audit.record("branch_add", staff_id=staff.id, now=now, branch=branch.id)
+    return branch
+
+
+async def set_branch_rate(staff: Staff, branch_id: int, rate: Decimal | None, *, now: datetime | None = None) -> Branch:
+    """A branch's own earning rate; None returns it to the club's rate."""
+    now = now or utcnow()
+    require(staff, StaffRole.OWNER)
+    branch = await Branch.get_or_none(id=branch_id)
+    if branch is None:
+        raise LoyaltyError(ErrorCode.BRANCH_NOT_FOUND, branch=branch_id)
+    if rate is not None and not Decimal(0) <= rate <= Decimal(1000):
+        raise LoyaltyError(ErrorCode.INVALID_SETTING, key="earn_rate")
+    branch.earn_rate = rate
+    await branch.save(update_fields=["earn_rate"])
+    await audit.record("branch_rate", staff_id=staff.id, now=now, branch=branch.id, rate=str(rate))
+    return branch
+
+
+async def set_group(staff: Staff, name: str, multiplier: Decimal, *, now: datetime | None = None) -> ProductGroup:
+    """Add a product group, or change the multiplier of the one with that name."""
+    now = now or utcnow()
+    require(staff, StaffRole.OWNER)
+    if not Decimal(0) <= multiplier <= Decimal(100):
+        raise LoyaltyError(ErrorCode.INVALID_SETTING, key="multiplier")
+    group, _ = await ProductGroup.update_or_create(name=clean_name(name)[:100], defaults={"multiplier": multiplier, "active": True})
+    await audit.record("group_set", staff_id=staff.id, now=now, group=group.id, multiplier=str(multiplier))
+    return group

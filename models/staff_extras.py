@@ -1,0 +1,40 @@
+"""Staff invitations and actions waiting for a manager."""
+
+from tortoise import fields
+from tortoise.models import Model
+
+from models.enums import StaffRole
+
+
+class StaffInvite(Model):
+    """A one-time deep link that grants a role and a branch to whoever opens it first."""
+
+    id = fields.IntField(primary_key=True)
+    token = fields.CharField(max_length=40, unique=True)
+    role = fields.CharEnumField(StaffRole)
+    branch = fields.ForeignKeyField("models.Branch", related_name=False, null=True)
+    created_by = fields.ForeignKeyField("models.Staff", related_name=False, null=True)
+    created_at = fields.DatetimeField()
+    used_at = fields.DatetimeField(null=True)
+    used_by = fields.ForeignKeyField("models.Staff", related_name=False, null=True)
+
+    class Meta:
+        table = "staff_invite"
+
+
+class PendingApproval(Model):
+    """A cashier action above the daily cap, held until a manager decides."""
+
+    id = fields.IntField(primary_key=True)
+    kind = fields.CharField(max_length=20)
+    payload = fields.JSONField(default=dict)
+    points = fields.BigIntField(default=0)
+    staff = fields.ForeignKeyField("models.Staff", related_name=False)
+    branch = fields.ForeignKeyField("models.Branch", related_name=False, null=True)
+    status = fields.CharField(max_length=10, default="pending")
+    decided_by = fields.ForeignKeyField("models.Staff", related_name=False, null=True)
+    created_at = fields.DatetimeField()
+    decided_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "pending_approval"

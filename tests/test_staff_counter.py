@@ -1,0 +1,166 @@
+"""Staff commands at the counter, through a dispatcher and the fake Bot API."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+
+from models import AuditEntry, Branch, LedgerEntry, Member, OutboxMessage, PendingApproval, Purchase, Staff, StaffRole
+from tests.conftest import NOW
+from tests.helpers import member as make_member, reward, set_rules
+from tests.staff_harness import CASHIER, MANAGER, OWNER, STRANGER, Harness, harness
+
+pytestmark = pytest.mark.asyncio
+
+
+@pytest.fixture
+async def h(db: str) -> AsyncIterator[Harness]:
+    branch = await Branch.first()
+    await Staff.create(telegram_id=MANAGER, role=StaffRole.MANAGER, branch=branch, name="Mina", created_at=NOW)
+    await Staff.create(telegram_id=CASHIER, role=StaffRole.CASHIER, branch=branch, name="Kaveh", created_at=NOW)
+    async with harness() as harness_:
+        yield harness_
+        assert harness_.api.rejected == []
+
+
+async def test_earn_by_cashier_with_persian_digits_and_tier(h: Harness) -> None:
+    m = await make_member(NOW, phone="09121111111", first_name="Sara")
+    replies = await h.send(CASHIER, "/earn ۰۹۱۲۱۱۱۱۱۱۱ 250000 R1")
+    assert replies == ["Purchase recorded: 25 points earned. Balance: 45. Tier: Bronze."]
+    assert (await Member.get(id=m.id)).balance == 45
+    assert await OutboxMessage.filter(member_id=m.id, template="points_earned").count() == 1
+    assert await AuditEntry.filter(action="earn").count() == 1
+
+
+async def test_duplicate_receipt_awards_once(h: Harness) -> None:
+    m = await make_member(NOW, phone="09121111111")
+    await h.send(CASHIER, "/earn 09121111111 100000 R1")
+    replies = await h.send(CASHIER, "/earn 09121111111 100000 R1")
+    assert replies == ["This receipt was already recorded: 10 points were earned then. Balance: 30. Tier: Bronze."]
+    assert (await Member.get(id=m.id)).balance == 30
+    assert await Purchase.all().count() == 1
+
+
+async def test_tier_perk_is_shown(h: Harness) -> None:
+    await make_member(NOW, phone="09121111111")
+    replies = await h.send(MANAGER, "/earn 09121111111 6000000 R9")
+    assert replies == ["Purchase recorded: 600 points earned. Balance: 620. Tier: Silver.\nTier perk: 5% off this purchase."]
+
+
+async def test_stranger_is_refused_and_nothing_changes(h: Harness) -> None:
+    m = await make_member(NOW, phone="09121111111")
+    for command in ("/earn 09121111111 100000", "/refund R1", "/adjust 09121111111 +5 gift", "/undo 1",
+                    "/redeem ABCD", "/member 09121111111"):
+        assert await h.send(STRANGER, command) == ["Not allowed."]
+    assert (await Member.get(id=m.id)).balance == 20
+    assert await Purchase.all().count() == 0
+
+
+async def test_usage_and_bad_input(h: Harness) -> None:
+    await make_member(NOW, phone="09121111111")
+    assert await h.send(CASHIER, "/earn") == ["Usage: /earn <member> <amount> [receipt]"]
+    assert await h.send(CASHIER, "/earn 09121111111 lots") == ["The amount must be a positive whole number."]
+    assert await h.send(CASHIER, "/earn 0912999 100") == ["That is not a valid mobile number."]
+    assert await h.send(CASHIER, "/earn 09350000000 100") == ["No member with that phone or card number."]
+    # The tier's own name comes from the core catalogue.
+    (persian,) = await h.send(CASHIER, "/earn 09121111111 100", language="fa")
+    assert persian.startswith("خرید ثبت شد: ۰ امتیاز. موجودی: ۲۰. سطح: ")
+    assert await h.send(STRANGER, "/earn 09121111111 100", language="fa") == ["اجازه ندارید."]
+
+
+async def test_refund_in_part_and_in_full(h: Harness) -> None:
+    await make_member(NOW, phone="09121111111")
+    await h.send(CASHIER, "/earn 09121111111 1000000 R1")
+    assert await h.send(CASHIER, "/refund R1 400000") == ["Refund recorded: 40 points taken back. Balance: 80."]
+    assert await h.send(CASHIER, "/refund R1") == ["Refund recorded: 60 points taken back. Balance: 20."]
+    assert await h.send(CASHIER, "/refund R1") == ["This purchase has already been refunded in full."]
+    assert await h.send(CASHIER, "/refund") == ["Usage: /refund <receipt> [amount]"]
+
+
+async def test_adjust_and_undo_for_managers_only(h: Harness) -> None:
+    m = await make_member(NOW, phone="09121111111")
+    assert await h.send(CASHIER, "/adjust 09121111111 +50 gift") == ["Not allowed."]
+    replies = await h.send(MANAGER, "/adjust 09121111111 +50 apology for the wait")
+    entry = await LedgerEntry.get(kind="adjust")
+    assert replies == [f"Correction #{entry.id}: +50 points. Balance: 70."]
+    assert await h.send(CASHIER, f"/undo {entry.id}") == ["Not allowed."]
+    replies = await h.send(OWNER, f"/undo {entry.id}")
+    reversal = await LedgerEntry.get(kind="reverse")
+    assert replies == [f"Transaction #{entry.id} undone by #{reversal.id}: -50 points. Balance: 20."]
+    assert await h.send(OWNER, f"/undo {entry.id}") == ["That transaction has already been undone."]
+    assert await h.send(MANAGER, "/adjust 09121111111 50 gift") == ["Usage: /adjust <member> <+N|-N> <reason>"]
+    assert (await Member.get(id=m.id)).balance == 20
+    actions = await AuditEntry.all().order_by("id").values_list("action", flat=True)
+    assert [a for a in actions if a in ("adjust", "undo")] == ["adjust", "undo"]
+
+
+async def test_redeem_voucher(h: Harness) -> None:
+    from loyalty.rewards import redeem_reward
+
+    m = await make_member(NOW, phone="09121111111")
+    prize = await reward(10, name="Coffee")
+    redemption = await redeem_reward(m.id, prize.id, now=NOW)
+    code = redemption.voucher.code
+    assert await h.send(CASHIER, f"/redeem {code.lower()}") == [f"Voucher {code} accepted: give Coffee."]
+    assert await h.send(CASHIER, f"/redeem {code}") == ["This voucher has already been used."]
+    assert await h.send(STRANGER, f"/redeem {code}") == ["Not allowed."]
+
+
+async def test_member_profile_hides_private_fields_from_cashiers(h: Harness) -> None:
+    from datetime import date
+
+    m = await make_member(NOW, phone="09121111111", first_name="Sara", last_name="Karimi")
+    await Member.filter(id=m.id).update(birth_date=date(1990, 3, 20), gender="female")
+    card = (await m.cards.all())[0].number
+    signup = await LedgerEntry.get(member_id=m.id)
+    cashier_view = await h.send(CASHIER, f"/member {card}")
+    assert cashier_view == [
+        f"Sara Karimi\nCard: {card}\nTier: Bronze\nBalance: 20 points\nLast transactions:\n"
+        f"#{signup.id} 2026-03-01 +20 for joining"
+    ]
+    manager_view = await h.send(MANAGER, "/member 09121111111")
+    assert manager_view == [
+        f"Sara Karimi\nCard: {card}\nTier: Bronze\nBalance: 20 points\nBirthday: 1990-03-20\nGender: female\n"
+        f"Last transactions:\n#{signup.id} 2026-03-01 +20 for joining"
+    ]
+
+
+async def test_cashier_over_the_daily_cap_waits_for_approval(h: Harness) -> None:
+    await set_rules(cashier_daily_cap=100)
+    m = await make_member(NOW, phone="09121111111", first_name="Sara")
+    h.api.add_user(MANAGER)
+    h.api.add_user(OWNER)
+    assert await h.send(CASHIER, "/earn 09121111111 800000 R1") == ["Purchase recorded: 80 points earned. Balance: 100. Tier: Bronze."]
+    replies = await h.send(CASHIER, "/earn 09121111111 300000 R2")
+    held = await PendingApproval.get()
+    assert replies == [f"Over the daily cap: this purchase waits for a manager's approval (request {held.id})."]
+    assert (await Member.get(id=m.id)).balance == 100
+    ask = h.api.last_message(MANAGER)
+    assert ask["text"] == f"Approval needed (request {held.id}): Kaveh records a purchase of 300,000 for Sara: 30 points."
+    assert h.api.last_message(OWNER)["text"] == ask["text"]
+    # the same receipt again does not make a second request
+    await h.send(CASHIER, "/earn 09121111111 300000 R2")
+    assert await PendingApproval.all().count() == 1
+    await h.click(MANAGER, ask["message_id"], f"staff:approve:{held.id}")
+    decided = f"Request {held.id} approved: 30 points earned. Balance: 130."
+    assert h.api.last_message(MANAGER)["text"] == decided
+    assert h.api.last_message(CASHIER)["text"] == decided
+    assert (await Member.get(id=m.id)).balance == 130
+    assert (await PendingApproval.get()).status == "approved"
+    purchase = await Purchase.get(receipt="R2")
+    assert purchase.staff_id == (await Staff.get(telegram_id=CASHIER)).id
+
+
+async def test_rejected_request_changes_nothing(h: Harness) -> None:
+    await set_rules(cashier_daily_cap=10)
+    m = await make_member(NOW, phone="09121111111")
+    h.api.add_user(MANAGER)
+    h.api.add_user(OWNER)
+    await h.send(CASHIER, "/earn 09121111111 300000 R2")
+    held = await PendingApproval.get()
+    ask = h.api.last_message(MANAGER)
+    await h.click(MANAGER, ask["message_id"], f"staff:reject:{held.id}")
+    assert h.api.last_message(MANAGER)["text"] == f"Request {held.id} rejected."
+    assert (await Member.get(id=m.id)).balance == 20
+    assert await Purchase.all().count() == 0

@@ -18,7 +18,7 @@ def persian_digits(text: str) -> str:
 def number(value: int, locale: str) -> str:
     """1234567 → "۱٬۲۳۴٬۵۶۷" in Persian, "1,234,567" in English."""
     if locale == "fa":
-        return persian_digits(format_decimal(value, locale="fa"))
+        return persian_digits(format_decimal(value, locale="fa", numbering_system="default"))
     return format_decimal(value, locale="en")
 
 

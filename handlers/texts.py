@@ -59,6 +59,7 @@ REASONS: dict[str, str] = {
     "referral_invited": N_("for inviting a friend"),
     "voucher_cancelled": N_("voucher cancelled"),
     "voucher_expired": N_("unused voucher expired"),
+    "import": N_("opening balance"),
 }
 
 TIERS: dict[str, str] = {

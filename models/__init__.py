@@ -16,6 +16,7 @@ from models.ledger import LedgerEntry, Purchase
 from models.members import Card, Member, TierChange
 from models.messaging import InboxItem, OutboxMessage
 from models.rewards import Reward, Voucher
+from models.sms import InboundOutcome, InboundSms, SmsLog
 from models.staff import AuditEntry, Staff
 
 __all__ = [
@@ -29,6 +30,8 @@ __all__ = [
     "Gender",
     "InboxItem",
     "InboxKind",
+    "InboundOutcome",
+    "InboundSms",
     "LedgerEntry",
     "Member",
     "OutboxMessage",
@@ -37,6 +40,7 @@ __all__ = [
     "Purchase",
     "Reward",
     "RewardKind",
+    "SmsLog",
     "Staff",
     "StaffRole",
     "Tier",

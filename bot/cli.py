@@ -171,6 +171,16 @@ async def _reward_list(args: argparse.Namespace, settings: Settings) -> str:
     )
 
 
+@command("sms")
+async def _sms(args: argparse.Namespace, settings: Settings) -> str:
+    """One inbound SMS processed here as if it had arrived; the answer is printed, not sent."""
+    from bot.sms_door import sms_config
+    from handlers.sms.inbound import handle_inbound
+
+    reply = await handle_inbound(args.sender, " ".join(args.text), config=sms_config(settings))
+    return reply if reply is not None else t(N_("No answer is sent to this message."), settings.default_locale)
+
+
 def _positive_int(text: str) -> int:
     from loyalty.text import to_ascii_digits
 
@@ -224,6 +234,10 @@ def build_parser() -> argparse.ArgumentParser:
     radd.add_argument("--kind", choices=[k.value for k in RewardKind], default=RewardKind.PRODUCT.value)
     radd.add_argument("--value", type=int, default=0)
     reward.add_parser("list", help="list rewards on offer")
+
+    sms = sub.add_parser("sms", help="process one inbound SMS locally and print the answer")
+    sms.add_argument("sender", help="the sender's phone number")
+    sms.add_argument("text", nargs="+", help="the message (several words are joined)")
     return parser
 
 

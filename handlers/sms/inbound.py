@@ -97,9 +97,22 @@ async def answer_inbound(
 async def send_reply(gateway: ReplySender, row: InboundSms, reply: str) -> None:
     """Send the answer to `row`; a retry of the same row reuses its localid, never sends twice."""
     try:
-        await gateway.send(row.sender, reply, localid=str(REPLY_LOCALID_BASE + row.id))
+        result = await gateway.send(
+            receptor_for(row.sender), reply, localid=str(REPLY_LOCALID_BASE + row.id)
+        )
     except Exception:  # noqa: BLE001 - the gateway's errors carry no key; the answer is stored
         log.exception("could not send the SMS answer to inbound message %s", row.id)
+        return
+    if not getattr(result, "ok", True):
+        log.warning("Kavenegar refused the answer to inbound message %s (code %s)",
+                    row.id, getattr(result, "code", None))
+
+
+def receptor_for(e164: str) -> str:
+    """Kavenegar takes Iranian numbers as 09xxxxxxxxx and others with a 00 prefix."""
+    if e164.startswith("+98"):
+        return "0" + e164[3:]
+    return "00" + e164[1:] if e164.startswith("+") else e164
 
 
 def _message_id(raw: int | str | None) -> int | None:

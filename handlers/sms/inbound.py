@@ -13,6 +13,7 @@ gateway (not through the outbox).
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -35,6 +36,9 @@ log = logging.getLogger("club.sms.inbound")
 # can never collide with outbox row ids, which the outbox sender uses as localids.
 REPLY_LOCALID_BASE = 9_000_000_000_000
 MAX_TEXT = 2_000  # longer input is cut before it is stored or parsed
+# Control characters other than tabs and line breaks: PostgreSQL refuses NUL in text, and no
+# member types them.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 @dataclass(frozen=True)
@@ -166,7 +170,7 @@ async def _store(
     try:
         return await InboundSms.create(
             messageid=message_id, sender=phone, receptor=(receptor or "")[:32],
-            text=(text or "")[:MAX_TEXT], received_at=now,
+            text=_CONTROL.sub("", text or "")[:MAX_TEXT], received_at=now,
         )
     except IntegrityError:
         return None

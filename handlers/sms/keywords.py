@@ -42,6 +42,7 @@ NEW_NUMBER_LOCALE = "fa"  # the issue: a number the club does not know is answer
 MAX_PARTS = 2
 MAX_LISTED_REWARDS = 5
 MAX_REWARD_NAME = 20
+MAX_ID_DIGITS = 9
 
 
 class Kind(StrEnum):
@@ -196,7 +197,8 @@ def _digits(text: str, locale: str) -> str:
 
 
 def _short(name: str) -> str:
-    return name if len(name) <= MAX_REWARD_NAME else name[: MAX_REWARD_NAME - 1] + "…"
+    # ".." rather than "…", which is not GSM-7 and would make an English answer UCS-2.
+    return name if len(name) <= MAX_REWARD_NAME else name[: MAX_REWARD_NAME - 2] + ".."
 
 
 async def _join(command: Command, ctx: Context) -> str:
@@ -246,6 +248,8 @@ async def _redeem(command: Command, ctx: Context, member: Member, locale: str) -
     wanted = to_ascii_digits(command.arg).strip(_PUNCTUATION + " ")
     if not wanted.isdigit():
         return t(REDEEM_HOW, locale)
+    if len(wanted) > MAX_ID_DIGITS:  # no such id, and too large for the database
+        raise LoyaltyError(ErrorCode.REWARD_NOT_FOUND, reward=wanted)
     result = await rewards.redeem_reward(member.id, int(wanted), key=ctx.key, now=ctx.now)
     return t(
         REDEEMED, locale, code=result.voucher.code, reward=_short(result.voucher.reward.name),

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -56,9 +55,6 @@ DEFAULT_CONFIG = SmsConfig()
 
 class ReplySender(Protocol):
     async def send(self, receptor: str, message: str, *, localid: str) -> Any: ...
-
-
-Process = Callable[[str, str, "int | str | None"], Awaitable[object]]
 
 
 @dataclass(frozen=True)

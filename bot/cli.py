@@ -205,6 +205,16 @@ async def _import(args: argparse.Namespace, settings: Settings) -> str:
     return summary_text(summary, errors, locale)
 
 
+@command("sms")
+async def _sms(args: argparse.Namespace, settings: Settings) -> str:
+    """One inbound SMS processed here as if it had arrived; the answer is printed, not sent."""
+    from bot.sms_door import sms_config
+    from handlers.sms.inbound import handle_inbound
+
+    reply = await handle_inbound(args.sender, " ".join(args.text), config=sms_config(settings))
+    return reply if reply is not None else t(N_("No answer is sent to this message."), settings.default_locale)
+
+
 def _positive_int(text: str) -> int:
     from loyalty.text import to_ascii_digits
 
@@ -270,6 +280,9 @@ def build_parser() -> argparse.ArgumentParser:
     chat.add_argument("--user", type=int, default=SANDBOX_USER, help="the Telegram user id to act as")
     imports = sub.add_parser("import", help="import members from a CSV file")
     imports.add_argument("file", help="CSV with phone, first_name, last_name, birthday, gender, balance, tier")
+    sms = sub.add_parser("sms", help="process one inbound SMS locally and print the answer")
+    sms.add_argument("sender", help="the sender's phone number")
+    sms.add_argument("text", nargs="+", help="the message (several words are joined)")
     return parser
 
 

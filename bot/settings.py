@@ -29,6 +29,9 @@ class Settings(BaseSettings):
     kavenegar_sender: str | None = None
     kavenegar_api_base: str | None = None
     sms_webhook_secret: SecretStr | None = None
+    sms_poll_seconds: int = 0  # 0: no polling (the webhook brings messages)
+    sms_rate_per_minute: int = 5  # inbound SMS from one sender; more are throttled
+    sms_quiet_minutes: int = 10  # how long a throttled sender is ignored
     timezone: str = "Asia/Tehran"
     default_locale: str = "fa"
 

@@ -1,4 +1,4 @@
-"""Dates as members type them: Jalali for Persian readers, Gregorian for English ones."""
+"""Dates as members type them: Jalali or Gregorian, in any digits."""
 
 from __future__ import annotations
 
@@ -11,26 +11,39 @@ import jdatetime
 from loyalty.errors import ErrorCode, LoyaltyError
 from loyalty.text import to_ascii_digits
 
-_DATE = re.compile(r"^\s*(\d{4})\s*[/\-.]\s*(\d{1,2})\s*[/\-.]\s*(\d{1,2})\s*$")
+# Year, month and day separated by / - . or spaces (1370/5/12, 1991-08-03, 1370 05 12),
+# or the same three the other way round (12/5/1370) when the year comes last.
+_PARTS = re.compile(r"^\s*(\d{1,4})\s*[/\-.\s]\s*(\d{1,2})\s*[/\-.\s]\s*(\d{1,4})\s*$")
+# Solar Hijri years of living people; Gregorian years start well above them.
+_JALALI_YEARS = range(1250, 1600)
+_GREGORIAN_YEARS = range(1900, 2200)
 
 
 def parse_birthday(text: str, locale: str, *, today: date | None = None) -> date:
-    """`1370/05/12` or `۱۳۷۰/۰۵/۱۲` (Jalali) in Persian, `1991-08-03` in English, as a Gregorian date.
+    """The Gregorian date of a birthday typed as `1370/05/12` (Jalali) or `1991-08-03`.
 
-    A day that does not exist in its calendar (Esfand 30 of a common year) is refused
-    rather than rolled over, so a typo never becomes a wrong birthday.
+    The year tells the calendar: a year below 1600 is Jalali, a later one Gregorian,
+    whatever the reader's language, so a Persian reader may type either. A day that does
+    not exist in its calendar (Esfand 30 of a common year) is refused rather than rolled
+    over, so a typo never becomes a wrong birthday; so is a date after `today`.
+    `locale` is part of the signature the Telegram and SMS doors share.
     """
-    match = _DATE.match(to_ascii_digits(text or ""))
+    match = _PARTS.match(to_ascii_digits(text or ""))
     if match is None:
-        raise LoyaltyError(ErrorCode.INVALID_DATE)
-    year, month, day = (int(part) for part in match.groups())
+        raise LoyaltyError(ErrorCode.INVALID_DATE, text=text)
+    first, month, last = (int(part) for part in match.groups())
+    year, day = (first, last) if len(match.group(1)) == 4 else (last, first)
     try:
-        born = jdatetime.date(year, month, day).togregorian() if locale == "fa" else date(year, month, day)
+        if year in _JALALI_YEARS:
+            born = jdatetime.date(year, month, day).togregorian()
+        elif year in _GREGORIAN_YEARS:
+            born = date(year, month, day)
+        else:
+            raise ValueError(year)
     except ValueError:
-        raise LoyaltyError(ErrorCode.INVALID_DATE) from None
-    # The same bounds as members.update_profile, checked here so sign-up refuses at once.
-    if born.year < 1900 or (today is not None and born > today):
-        raise LoyaltyError(ErrorCode.INVALID_DATE)
+        raise LoyaltyError(ErrorCode.INVALID_DATE, text=text) from None
+    if today is not None and born > today:
+        raise LoyaltyError(ErrorCode.INVALID_DATE, text=text)
     return born
 
 
@@ -42,5 +55,7 @@ def calendar_year(today: date, locale: str) -> int:
 def days_in_month(year: int, month: int, locale: str) -> int:
     """How many days the month has in the reader's calendar (Esfand has 30 in a leap year)."""
     if locale == "fa":
-        return 30 if month == 12 and jdatetime.date(year, 1, 1).isleap() else jdatetime.j_days_in_month[month - 1]
+        if month == 12 and jdatetime.date(year, 1, 1).isleap():
+            return 30
+        return jdatetime.j_days_in_month[month - 1]
     return calendar.monthrange(year, month)[1]

@@ -17,6 +17,7 @@ from models.ledger import LedgerEntry, Purchase
 from models.members import Card, Member, TierChange
 from models.messaging import InboxItem, OutboxMessage
 from models.rewards import Reward, Voucher
+from models.sms import InboundOutcome, InboundSms, SmsLog
 from models.staff import AuditEntry, Staff
 from models.staff_extras import PendingApproval, StaffInvite
 
@@ -32,6 +33,8 @@ __all__ = [
     "Gender",
     "InboxItem",
     "InboxKind",
+    "InboundOutcome",
+    "InboundSms",
     "LedgerEntry",
     "Member",
     "OutboxMessage",
@@ -41,6 +44,7 @@ __all__ = [
     "Purchase",
     "Reward",
     "RewardKind",
+    "SmsLog",
     "Staff",
     "StaffInvite",
     "StaffRole",

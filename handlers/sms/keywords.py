@@ -1,0 +1,300 @@
+"""SMS keywords: what a member's text asks for, and the short answer to it.
+
+The keyword table is a contract with members (printed on posters and receipts):
+
+    عضویت [name] | JOIN [name]    join with the sender's number
+    امتیاز       | POINTS         balance, tier, points to the next tier
+    جوایز        | REWARDS        affordable rewards, each with its number
+    دریافت <n>   | REDEEM <n>     redeem reward n, answer with the voucher code
+    تولد <date>  | BIRTHDAY <d>   set the birthday (1370/05/12 or 1991-08-03)
+    نظر <text>   | FEEDBACK <t>   feedback for staff (/inbox)
+    لغو or 11    | STOP           no more campaigns by SMS
+    12           | START          campaigns by SMS again
+    راهنما       | HELP           the list of keywords
+
+The number n in REDEEM is the reward's id, which the REWARDS answer prints before each
+reward. An id stays the same between the list and the redeem request, whereas a position
+in "the last list shown" would point at another reward once the balance or the catalogue
+changed in between, and it would need per-sender state.
+
+Every answer is written to fit one SMS part (70 characters in Persian) and never more
+than two; tests/test_sms_templates.py measures them all in both languages.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from handlers.format import day, number
+from handlers.i18n import N_, t
+from handlers.sms.text import normalize, sms_parts, to_persian_digits
+from handlers.texts import error_text, tier_name
+from loyalty import inbox, members, rewards, tiers
+from loyalty.dates import parse_birthday
+from loyalty.errors import ErrorCode, LoyaltyError
+from loyalty.text import to_ascii_digits
+from models import Channel, Member
+
+NEW_NUMBER_LOCALE = "fa"  # the issue: a number the club does not know is answered in Persian
+MAX_PARTS = 2
+MAX_LISTED_REWARDS = 5
+MAX_REWARD_NAME = 20
+MAX_ID_DIGITS = 9
+
+
+class Kind(StrEnum):
+    JOIN = "join"
+    POINTS = "points"
+    REWARDS = "rewards"
+    REDEEM = "redeem"
+    BIRTHDAY = "birthday"
+    FEEDBACK = "feedback"
+    STOP = "stop"
+    START = "start"
+    HELP = "help"
+    UNKNOWN = "unknown"
+
+
+# First word of the text (normalised: Persian letters, ASCII digits, casefolded).
+KEYWORDS: dict[str, tuple[Kind, str]] = {
+    "عضویت": (Kind.JOIN, "fa"),
+    "join": (Kind.JOIN, "en"),
+    "امتیاز": (Kind.POINTS, "fa"),
+    "points": (Kind.POINTS, "en"),
+    "جوایز": (Kind.REWARDS, "fa"),
+    "rewards": (Kind.REWARDS, "en"),
+    "دریافت": (Kind.REDEEM, "fa"),
+    "redeem": (Kind.REDEEM, "en"),
+    "تولد": (Kind.BIRTHDAY, "fa"),
+    "birthday": (Kind.BIRTHDAY, "en"),
+    "نظر": (Kind.FEEDBACK, "fa"),
+    "feedback": (Kind.FEEDBACK, "en"),
+    "لغو": (Kind.STOP, "fa"),
+    "stop": (Kind.STOP, "en"),
+    "start": (Kind.START, "en"),
+    "راهنما": (Kind.HELP, "fa"),
+    "help": (Kind.HELP, "en"),
+}
+# Whole texts: the operators' opt-out codes, and «لغو۱۱» copied from the end of a campaign.
+EXACT: dict[str, tuple[Kind, str]] = {
+    "11": (Kind.STOP, "fa"),
+    "12": (Kind.START, "fa"),
+    "لغو11": (Kind.STOP, "fa"),
+    "لغو 11": (Kind.STOP, "fa"),
+}
+# Keywords whose argument is a number or a date and may be typed without a space.
+_GLUED = (Kind.REDEEM, Kind.BIRTHDAY)
+_PUNCTUATION = ":.,;!?؟،؛-«»\"'()"
+
+
+@dataclass(frozen=True)
+class Command:
+    kind: Kind
+    arg: str = ""  # the rest of the text as typed (letters and digits untouched)
+    language: str = "fa"  # the language of the keyword used
+
+
+def parse(text: str) -> Command:
+    """Read a member's SMS. Case, Arabic or Persian letters and digits, invisible marks and
+    extra spaces do not matter; the argument keeps the member's own spelling."""
+    whole = normalize(text or "")
+    if whole in EXACT:
+        kind, language = EXACT[whole]
+        return Command(kind, "", language)
+    words = [w for w in (text or "").split() if normalize(w)]
+    if not words:
+        return Command(Kind.UNKNOWN)
+    head = normalize(words[0]).strip(_PUNCTUATION)
+    rest = " ".join(words[1:])
+    if head in KEYWORDS:
+        kind, language = KEYWORDS[head]
+        return Command(kind, rest.strip(), language)
+    for keyword, (kind, language) in KEYWORDS.items():
+        glued = head.removeprefix(keyword)
+        if kind in _GLUED and glued != head and glued[:1].isdigit():
+            return Command(kind, f"{glued} {rest}".strip(), language)
+    return Command(Kind.UNKNOWN)
+
+
+# --- answers ------------------------------------------------------------------------
+
+HELP = N_("Keywords: JOIN name, POINTS, REWARDS, REDEEM n, BIRTHDAY 1991-08-03, FEEDBACK text, STOP, START")
+JOINED = N_("Welcome! Card {card}, {points} points gift. Send HELP for keywords.")
+JOINED_NO_BONUS = N_("Welcome! Your card is {card}. Send HELP for keywords.")
+ALREADY_MEMBER = N_("You are already a member. Card {card}, {balance} points.")
+NOT_MEMBER = N_("You are not a member yet. To join, send JOIN and your name.")
+POINTS_NEXT = N_("{balance} points. Tier {tier}; {to_next} more points to {next}.")
+POINTS_TOP = N_("{balance} points. Tier {tier}, the highest.")
+REWARDS_HEAD = N_("Send REDEEM and a number:")
+NO_REWARDS = N_("No reward within your {balance} points yet.")
+REDEEM_HOW = N_("Send REDEEM and the reward number from REWARDS.")
+REDEEMED = N_("Voucher {code}: {reward}, until {until}. Balance {balance}.")
+BIRTHDAY_SET = N_("Birthday saved: {date}.")
+BIRTHDAY_HOW = N_("Send the date like this: BIRTHDAY 1991-08-03")
+FEEDBACK_THANKS = N_("Thank you! Your message reached the club.")
+FEEDBACK_BONUS = N_("Thank you! Your message reached the club. {points} points gift.")
+FEEDBACK_HOW = N_("Send FEEDBACK and your message.")
+STOPPED = N_("No more club offers by SMS. Send 12 to get them again.")
+STARTED = N_("Club offers by SMS are on again. Send 11 to stop them.")
+THROTTLED = N_("Too many messages. Please wait a few minutes.")
+FAILED = N_("Something went wrong. Please try again later.")
+
+# Every sentence an SMS answer can be made of, for the length test.
+TEMPLATES = (
+    HELP, JOINED, JOINED_NO_BONUS, ALREADY_MEMBER, NOT_MEMBER, POINTS_NEXT, POINTS_TOP,
+    REWARDS_HEAD, NO_REWARDS, REDEEM_HOW, REDEEMED, BIRTHDAY_SET, BIRTHDAY_HOW,
+    FEEDBACK_THANKS, FEEDBACK_BONUS, FEEDBACK_HOW, STOPPED, STARTED, THROTTLED, FAILED,
+)
+
+
+@dataclass(frozen=True)
+class Context:
+    phone: str  # E.164
+    member: Member | None
+    now: datetime
+    tz: ZoneInfo
+    key: str | None = None  # idempotency key of this SMS (its Kavenegar message id)
+
+
+def help_text(locale: str) -> str:
+    return t(HELP, locale)
+
+
+def locale_of(member: Member | None) -> str:
+    return member.locale if member is not None else NEW_NUMBER_LOCALE
+
+
+async def respond(command: Command, ctx: Context) -> str:
+    """Carry out the command and return the answer in the member's language.
+
+    A refused request (a `LoyaltyError`) is answered with what went wrong; nothing changed.
+    """
+    locale = locale_of(ctx.member)
+    try:
+        return await _respond(command, ctx, locale)
+    except LoyaltyError as error:
+        return error_text(error, locale)
+
+
+async def _respond(command: Command, ctx: Context, locale: str) -> str:
+    if command.kind is Kind.HELP or command.kind is Kind.UNKNOWN:
+        return help_text(locale)
+    if command.kind is Kind.JOIN:
+        return await _join(command, ctx)
+    if command.kind is Kind.STOP and ctx.member is None:
+        return t(STOPPED, locale)  # a stranger gets no offers anyway: just confirm
+    if ctx.member is None:
+        return t(NOT_MEMBER, locale)
+    handler = _MEMBER_HANDLERS[command.kind]
+    return await handler(command, ctx, ctx.member, locale)
+
+
+def _digits(text: str, locale: str) -> str:
+    return to_persian_digits(text) if locale == "fa" else text
+
+
+def _short(name: str) -> str:
+    # ".." rather than "…", which is not GSM-7 and would make an English answer UCS-2.
+    return name if len(name) <= MAX_REWARD_NAME else name[: MAX_REWARD_NAME - 2] + ".."
+
+
+async def _join(command: Command, ctx: Context) -> str:
+    if ctx.member is not None:
+        locale = ctx.member.locale
+        card = await members.active_card(ctx.member.id)
+        return t(ALREADY_MEMBER, locale, card=_digits(card.number, locale),
+                 balance=number(ctx.member.balance, locale))
+    first, _, last = command.arg.partition(" ")
+    result = await members.register_member(
+        ctx.phone, first_name=first, last_name=last, locale=command.language,
+        channel=Channel.SMS, now=ctx.now,
+    )
+    locale = result.member.locale
+    card = _digits((await members.active_card(result.member.id)).number, locale)
+    if result.bonus > 0:
+        return t(JOINED, locale, card=card, points=number(result.bonus, locale))
+    return t(JOINED_NO_BONUS, locale, card=card)
+
+
+async def _points(command: Command, ctx: Context, member: Member, locale: str) -> str:
+    progress = await tiers.progress(member, ctx.now)
+    values = {
+        "balance": number(member.balance, locale),
+        "tier": tier_name(progress.tier.code, progress.tier.name, locale),
+    }
+    if progress.next_tier is None:
+        return t(POINTS_TOP, locale, **values)
+    return t(POINTS_NEXT, locale, **values, to_next=number(progress.points_to_next, locale),
+             next=tier_name(progress.next_tier.code, progress.next_tier.name, locale))
+
+
+async def _rewards(command: Command, ctx: Context, member: Member, locale: str) -> str:
+    offered = await rewards.affordable(member.id, now=ctx.now)
+    if not offered:
+        return t(NO_REWARDS, locale, balance=number(member.balance, locale))
+    text = t(REWARDS_HEAD, locale)
+    for reward in offered[:MAX_LISTED_REWARDS]:
+        line = f"{number(reward.id, locale)}. {_short(reward.name)} ({number(reward.cost, locale)})"
+        if sms_parts(f"{text}\n{line}") > MAX_PARTS:
+            break  # the cheapest ones are listed first, so the rest can wait
+        text = f"{text}\n{line}"
+    return text
+
+
+async def _redeem(command: Command, ctx: Context, member: Member, locale: str) -> str:
+    wanted = to_ascii_digits(command.arg).strip(_PUNCTUATION + " ")
+    if not wanted.isdigit():
+        return t(REDEEM_HOW, locale)
+    if len(wanted) > MAX_ID_DIGITS:  # no such id, and too large for the database
+        raise LoyaltyError(ErrorCode.REWARD_NOT_FOUND, reward=wanted)
+    result = await rewards.redeem_reward(member.id, int(wanted), key=ctx.key, now=ctx.now)
+    return t(
+        REDEEMED, locale, code=result.voucher.code, reward=_short(result.voucher.reward.name),
+        until=day(result.voucher.expires_at, locale, ctx.tz), balance=number(result.balance, locale),
+    )
+
+
+async def _birthday(command: Command, ctx: Context, member: Member, locale: str) -> str:
+    try:
+        born = parse_birthday(command.arg, locale)
+    except LoyaltyError as error:
+        if error.code is ErrorCode.INVALID_DATE:
+            return t(BIRTHDAY_HOW, locale)
+        raise
+    await members.update_profile(member.id, birth_date=born, now=ctx.now)
+    return t(BIRTHDAY_SET, locale, date=day(born, locale))
+
+
+async def _feedback(command: Command, ctx: Context, member: Member, locale: str) -> str:
+    if not command.arg:
+        return t(FEEDBACK_HOW, locale)
+    result = await inbox.submit_feedback(
+        member.id, command.arg, channel=Channel.SMS, tz=ctx.tz, now=ctx.now
+    )
+    if result.bonus > 0:
+        return t(FEEDBACK_BONUS, locale, points=number(result.bonus, locale))
+    return t(FEEDBACK_THANKS, locale)
+
+
+async def _stop(command: Command, ctx: Context, member: Member, locale: str) -> str:
+    await members.update_profile(member.id, consent_sms=False, now=ctx.now)
+    return t(STOPPED, locale)
+
+
+async def _start(command: Command, ctx: Context, member: Member, locale: str) -> str:
+    await members.update_profile(member.id, consent_sms=True, now=ctx.now)
+    return t(STARTED, locale)
+
+
+_MEMBER_HANDLERS = {
+    Kind.POINTS: _points,
+    Kind.REWARDS: _rewards,
+    Kind.REDEEM: _redeem,
+    Kind.BIRTHDAY: _birthday,
+    Kind.FEEDBACK: _feedback,
+    Kind.STOP: _stop,
+    Kind.START: _start,
+}

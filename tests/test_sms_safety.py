@@ -1,0 +1,100 @@
+"""Cost and safety of the SMS door: no replies to machines, floods throttled, help rationed."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from handlers.sms import keywords as kw
+from handlers.sms.inbound import SmsConfig, answer_inbound, handle_inbound
+from models import InboundOutcome, InboundSms, Member
+from tests.conftest import NOW
+
+PHONE = "09121234567"
+HELP_FA = "عضویت نام، امتیاز، جوایز، دریافت ۲، تولد ۱۳۷۰/۰۵/۱۲، نظر متن، لغو، ۱۲"
+THROTTLED_FA = "پیام‌ها زیاد است. لطفاً چند دقیقه صبر کنید."
+
+
+class RecordingGateway:
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, str, str]] = []
+
+    async def send(self, receptor: str, message: str, *, localid: str) -> None:
+        self.sent.append((receptor, message, localid))
+
+
+@pytest.mark.parametrize("sender", ["10008663", "3000", "02188776655", "+982188776655", "abc", ""])
+async def test_no_reply_to_senders_that_are_not_mobiles(db: str, sender: str) -> None:
+    gateway = RecordingGateway()
+    assert await answer_inbound(gateway, sender, "عضویت", now=NOW) is None
+    assert await answer_inbound(gateway, sender, "hello", message_id=77, now=NOW) is None
+    assert gateway.sent == []
+    assert await Member.all().count() == 0
+    outcomes = await InboundSms.all().values_list("outcome", flat=True)
+    assert outcomes == [InboundOutcome.NOT_MOBILE, InboundOutcome.NOT_MOBILE]
+
+
+async def test_a_flood_is_answered_once_then_ignored_for_a_while(db: str) -> None:
+    config = SmsConfig(per_minute=3, quiet=timedelta(minutes=10))
+    gateway = RecordingGateway()
+
+    async def sms(seconds: int) -> str | None:
+        return await answer_inbound(
+            gateway, PHONE, "راهنما", now=NOW + timedelta(seconds=seconds), config=config
+        )
+
+    assert [await sms(s) for s in (0, 5, 10)] == [HELP_FA] * 3
+    assert await sms(15) == THROTTLED_FA  # the fourth in a minute: told once
+    assert [await sms(s) for s in range(20, 300, 10)] == [None] * 28  # then silence
+    assert len(gateway.sent) == 4
+    # After the quiet time the sender is answered again.
+    assert await sms(15 + 10 * 60 + 1) == HELP_FA
+    # Someone else was never held up by the flood.
+    other = await handle_inbound("09351234567", "راهنما", now=NOW + timedelta(seconds=30), config=config)
+    assert other == HELP_FA
+
+
+async def test_unknown_text_gets_help_at_most_once_a_day(db: str) -> None:
+    assert await handle_inbound(PHONE, "سلام خوبی؟", now=NOW) == HELP_FA
+    assert await handle_inbound(PHONE, "ok", now=NOW + timedelta(hours=2)) is None
+    assert await handle_inbound(PHONE, "؟", now=NOW + timedelta(hours=23)) is None
+    # Asking for help is always answered.
+    assert await handle_inbound(PHONE, "help", now=NOW + timedelta(hours=23, minutes=5)) == HELP_FA
+    assert await handle_inbound(PHONE, "hello", now=NOW + timedelta(days=1, minutes=1)) == HELP_FA
+
+
+async def test_a_duplicate_messageid_is_not_answered_again(db: str) -> None:
+    gateway = RecordingGateway()
+    first = await answer_inbound(gateway, PHONE, "عضویت", message_id="9001", now=NOW)
+    again = await answer_inbound(gateway, "+989121234567", "عضویت", message_id=9001, now=NOW)
+    assert first is not None and again is None
+    assert len(gateway.sent) == 1
+    assert gateway.sent[0][0] == PHONE
+    assert await Member.all().count() == 1
+
+
+@pytest.mark.parametrize("text", ["", " ", "🙂🙂", "x" * 5000, "\x00\x01", "دریافت 99999999999999999999"])
+async def test_odd_input_gets_an_answer_not_a_crash(db: str, text: str) -> None:
+    await handle_inbound(PHONE, "عضویت", now=NOW - timedelta(hours=1))
+    reply = await handle_inbound(PHONE, text, now=NOW)
+    assert reply is None or isinstance(reply, str)
+    assert all("\x00" not in row.text for row in await InboundSms.all())
+
+
+async def test_a_reward_number_too_large_for_the_database_is_not_found(db: str) -> None:
+    await handle_inbound(PHONE, "JOIN", now=NOW - timedelta(hours=1))
+    reply = await handle_inbound(PHONE, "redeem 99999999999999999999", now=NOW)
+    assert reply == "No such reward."
+
+
+async def test_an_unexpected_failure_is_answered_politely(
+    db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await handle_inbound(PHONE, "عضویت", now=NOW - timedelta(hours=1))
+
+    async def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(kw.tiers, "progress", broken)
+    assert await handle_inbound(PHONE, "امتیاز", now=NOW) == "خطایی پیش آمد. لطفاً بعداً دوباره بفرستید."

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from typing import Any
 
 from aiogram import Bot, Dispatcher
@@ -23,7 +24,9 @@ from aiohttp import web
 from bot.db import close_db, open_db
 from bot.fsm_storage import TortoiseStorage
 from bot.settings import Settings
+from bot.sms_door import Process, build_sms_gateway, make_processor
 from handlers.i18n import N_, t
+from handlers.sms.web import add_sms_routes
 from handlers.telegram.member.menu import open_home
 from handlers.telegram.middlewares import LocaleMiddleware, ThrottleMiddleware
 from handlers.telegram.routers import all_routers
@@ -115,42 +118,61 @@ def build_web_app(
     bot: Bot,
     *,
     extra_routes: Callable[[web.Application], None] | None = None,
+    webhook: bool = True,
 ) -> web.Application:
+    """`/healthz`, the Telegram webhook (in webhook mode) and any extra routes (SMS)."""
     app = web.Application()
     app.router.add_get("/healthz", healthz)
-    SimpleRequestHandler(dispatcher=dp, bot=bot).register(app, path=WEBHOOK_PATH)
-    setup_application(app, dp, bot=bot)
+    if webhook:
+        SimpleRequestHandler(dispatcher=dp, bot=bot).register(app, path=WEBHOOK_PATH)
+        setup_application(app, dp, bot=bot)
     if extra_routes is not None:
         extra_routes(app)
     return app
 
 
-async def _run_webhook(settings: Settings, dp: Dispatcher, bot: Bot) -> None:
-    assert settings.webhook_url
-    url = settings.webhook_url.rstrip("/") + WEBHOOK_PATH
-    await bot.set_webhook(url, allowed_updates=used_updates(dp))
-    runner = web.AppRunner(build_web_app(settings, dp, bot))
+def sms_routes(settings: Settings, process: Process) -> Callable[[web.Application], None]:
+    def add(app: web.Application) -> None:
+        if settings.sms_webhook_secret is not None:
+            add_sms_routes(app, secret=settings.sms_webhook_secret.get_secret_value(), process=process)
+
+    return add
+
+
+@asynccontextmanager
+async def serving(app: web.Application, settings: Settings) -> AsyncIterator[None]:
+    runner = web.AppRunner(app)
     await runner.setup()
     site = web.TCPSite(runner, settings.web_host, settings.web_port)
     await site.start()
-    log.info("webhook at %s, listening on %s:%s", url, settings.web_host, settings.web_port)
+    log.info("web app listening on %s:%s", settings.web_host, settings.web_port)
     try:
-        await asyncio.Event().wait()
+        yield
     finally:
         await runner.cleanup()
 
 
 async def run(settings: Settings) -> None:
-    """Run the bot until stopped: long polling, or a webhook when WEBHOOK_URL is set."""
+    """Run the bot until stopped: long polling, or a webhook when WEBHOOK_URL is set.
+
+    The web app (health check, SMS webhook) runs in both modes when it has work to do.
+    """
     await open_db(settings.database_url)
     bot = build_bot(settings)
     dp = build_dispatcher(settings)
+    gateway = build_sms_gateway(settings)
+    extra = sms_routes(settings, make_processor(gateway, settings))
     try:
         if settings.webhook_url:
-            await _run_webhook(settings, dp, bot)
+            url = settings.webhook_url.rstrip("/") + WEBHOOK_PATH
+            await bot.set_webhook(url, allowed_updates=used_updates(dp))
+            async with serving(build_web_app(settings, dp, bot, extra_routes=extra), settings):
+                await asyncio.Event().wait()
         else:
             await bot.delete_webhook()
-            await dp.start_polling(bot, allowed_updates=used_updates(dp))
+            web_app = build_web_app(settings, dp, bot, extra_routes=extra, webhook=False)
+            async with serving(web_app, settings):
+                await dp.start_polling(bot, allowed_updates=used_updates(dp))
     finally:
         await bot.session.close()
         await dp.storage.close()

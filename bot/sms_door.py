@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 from bot.settings import Settings
-from bot.sms_gateway import OutgoingSms, SmsSender
+from bot.sms_gateway import OutgoingSms, SmsSender, build_gateway
 from handlers.sms.inbound import SmsConfig, answer_inbound
 from loyalty.clock import utcnow
 from models import SmsLog
@@ -23,6 +23,14 @@ async def record_sms(sms: OutgoingSms) -> None:
     await SmsLog.create(
         receptor=sms.receptor[:32], message=sms.message, localid=(sms.localid or "")[:40],
         created_at=utcnow(),
+    )
+
+
+def build_sms_gateway(settings: Settings) -> SmsSender:
+    """Kavenegar when a key is set; otherwise the dry gateway that logs and records."""
+    key = settings.kavenegar_api_key.get_secret_value() if settings.kavenegar_api_key else None
+    return build_gateway(
+        key, settings.kavenegar_sender, settings.kavenegar_api_base, recorder=record_sms
     )
 
 

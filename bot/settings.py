@@ -44,7 +44,17 @@ class Settings(BaseSettings):
             return [value]
         return value
 
-    @field_validator("bot_token", "kavenegar_api_key", "sms_webhook_secret", mode="before")
+    @field_validator(
+        "bot_token",
+        "kavenegar_api_key",
+        "sms_webhook_secret",
+        "redis_url",
+        "telegram_api_base",
+        "webhook_url",
+        "kavenegar_sender",
+        "kavenegar_api_base",
+        mode="before",
+    )
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
         return None if value == "" else value

@@ -27,3 +27,17 @@ def test_bad_timezone_fails_at_start(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TIMEZONE", "Mars/Olympus")
     with pytest.raises(ValidationError):
         Settings(_env_file=None)
+
+
+def test_env_example_documents_every_setting_and_loads() -> None:
+    from pathlib import Path
+
+    example = Path(__file__).resolve().parent.parent / ".env.example"
+    names = {
+        line.split("=", 1)[0]
+        for line in example.read_text("utf-8").splitlines()
+        if line and not line.startswith("#")
+    }
+    assert names == {name.upper() for name in Settings.model_fields}
+    settings = Settings(_env_file=example)
+    assert settings.redis_url is None and settings.bot_token is None and settings.owner_ids == []

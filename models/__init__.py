@@ -12,6 +12,7 @@ from models.enums import (
     StaffRole,
     VoucherStatus,
 )
+from models.jobs import Campaign, JobLease, Lottery
 from models.ledger import LedgerEntry, Purchase
 from models.members import Card, Member, TierChange
 from models.messaging import InboxItem, OutboxMessage
@@ -21,6 +22,7 @@ from models.staff import AuditEntry, Staff
 __all__ = [
     "AuditEntry",
     "Branch",
+    "Campaign",
     "Card",
     "Channel",
     "ClubRules",
@@ -29,7 +31,9 @@ __all__ = [
     "Gender",
     "InboxItem",
     "InboxKind",
+    "JobLease",
     "LedgerEntry",
+    "Lottery",
     "Member",
     "OutboxMessage",
     "OutboxStatus",

@@ -45,6 +45,7 @@ class Lottery(Model):
     seed_hash = fields.CharField(max_length=64)
     seed = fields.CharField(max_length=64)  # kept secret until drawn
     status = fields.CharField(max_length=20, default="open")
+    entries = fields.JSONField(default=list)  # [member id, tickets] at the draw, published
     winners = fields.JSONField(default=list)
     created_at = fields.DatetimeField()
     drawn_at = fields.DatetimeField(null=True)

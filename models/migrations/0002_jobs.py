@@ -50,6 +50,7 @@ class Migration(migrations.Migration):
                 ('seed_hash', fields.CharField(max_length=64)),
                 ('seed', fields.CharField(max_length=64)),
                 ('status', fields.CharField(default='open', max_length=20)),
+                ('entries', fields.JSONField(default=list, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
                 ('winners', fields.JSONField(default=list, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
                 ('drawn_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),

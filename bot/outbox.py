@@ -314,7 +314,13 @@ class OutboxSender:
             return
         except SmsInvalidReceptor:
             # One bad number refuses the whole call: send one by one, same localids.
-            results = [await self.gateway.send(i.receptor, i.message, localid=i.localid) for i in items]
+            try:
+                results = [await self.gateway.send(i.receptor, i.message, localid=i.localid) for i in items]
+            except SmsError as exc:
+                for job in jobs:  # the localids make resending the ones that went out safe
+                    await self._later(job.row, self._backoff(job.row, now), str(exc), count=True)
+                result.deferred += len(jobs)
+                return
         except SmsError as exc:
             for job in jobs:
                 await self._later(job.row, self._backoff(job.row, now), str(exc), count=True)

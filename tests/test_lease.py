@@ -39,3 +39,27 @@ async def test_scheduler_jobs_have_fixed_ids(db: str) -> None:
     assert ids == ["birthdays", "campaigns", "expiry", "lease", "outbox", "tiers"]
     birthdays = scheduler.get_job("birthdays")
     assert str(birthdays.trigger) == "cron[hour='10', minute='0']"
+
+
+async def test_two_schedulers_only_the_lease_holder_sends(db: str) -> None:
+    from bot.scheduler import Lease
+    from loyalty import notify
+    from models import OutboxMessage
+    from tests.fakes.kavenegar import FakeKavenegar
+    from tests.jobs_helpers import make_member
+    from models import Channel
+    from bot.sms_gateway import SmsGateway
+
+    settings = Settings(_env_file=None)
+    async with FakeKavenegar() as kave:
+        gateway = SmsGateway(kave.api_key, "10008663", kave.base_url, attempts=1)
+        first = build_scheduler(settings, bot=None, gateway=gateway, clock=lambda: NOW, lease=Lease(holder="one"))
+        second = build_scheduler(settings, bot=None, gateway=gateway, clock=lambda: NOW, lease=Lease(holder="two"))
+        await first.get_job("lease").func()  # "one" takes the lease
+        m = await make_member(NOW, telegram=False, preferred=Channel.SMS)
+        await notify.enqueue(m.id, "staff_reply", "x", now=NOW, params={"text": "hi"})
+        await second.get_job("outbox").func()
+        assert (await OutboxMessage.get(key="x")).status == "pending"  # "two" did nothing
+        await first.get_job("outbox").func()
+        assert (await OutboxMessage.get(key="x")).status == "sent"
+        assert len(kave.delivered) == 1

@@ -41,6 +41,15 @@ CHANNEL_NAMES = {
     "sms": N_("SMS"),
     "telegram_sms": N_("Telegram, SMS when not on Telegram"),
 }
+# For /report and the audience choice: the RFM segments of loyalty/rfm.py.
+SEGMENT_NAMES = {
+    "champions": N_("Champions"),
+    "loyal": N_("Loyal"),
+    "new": N_("New"),
+    "at_risk": N_("At risk"),
+    "hibernating": N_("Hibernating"),
+    "needs_attention": N_("Need attention"),
+}
 KEYS = {"tier": "tier", "branch": "branch_id", "gender": "gender", "type": "customer_type",
         "month": "birthday_month", "inactive": "inactive_days", "rfm": "rfm"}
 

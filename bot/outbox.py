@@ -237,7 +237,9 @@ class OutboxSender:
                 await self._later(job.row, paused_until, "paused after 429")
                 result.deferred += 1
                 continue
-            text = render(job.row.template, job.row.params, job.member.locale, sms=False, tz=self.tz)
+            text = await self._render(job, False, now, result)
+            if text is None:
+                continue
             await self.bucket.take()
             try:
                 await self._telegram_call(job, text)
@@ -273,9 +275,10 @@ class OutboxSender:
         assert self.bot is not None and job.member.telegram_id is not None
         photo = job.row.params.get("photo")
         if photo:
-            await self.bot.send_photo(job.member.telegram_id, photo, caption=text[:1024])
+            await self.bot.send_photo(job.member.telegram_id, photo, caption=text[:1024], parse_mode=None)
         else:
-            await self.bot.send_message(job.member.telegram_id, text[:4096])
+            # Plain text whatever the bot's default parse mode: staff may type "<" in a campaign.
+            await self.bot.send_message(job.member.telegram_id, text[:4096], parse_mode=None)
 
     async def _send_sms(self, jobs: list[_Job], now: datetime, result: DrainResult) -> None:
         ready: list[_Job] = []
@@ -294,16 +297,29 @@ class OutboxSender:
         for start in range(0, len(ready), MAX_ARRAY):
             await self._sms_batch(ready[start:start + MAX_ARRAY], now, result)
 
-    async def _sms_batch(self, jobs: list[_Job], now: datetime, result: DrainResult) -> None:
+    async def _render(self, job: _Job, sms: bool, now: datetime, result: DrainResult) -> str | None:
+        """The text, or None after failing a row whose template or values are unusable."""
+        try:
+            return render(job.row.template, job.row.params, job.member.locale, sms=sms, tz=self.tz)
+        except (KeyError, ValueError, TypeError) as exc:
+            log.error("outbox row %s cannot be rendered: %r", job.row.id, exc)
+            await self._done(job.row, OutboxStatus.FAILED, now, f"render: {exc!r}")
+            result.failed += 1
+            return None
+
+    async def _sms_batch(self, batch: list[_Job], now: datetime, result: DrainResult) -> None:
         assert self.gateway is not None
-        items = [
-            OutgoingSms(
-                sms_receptor(job.member.phone or ""),
-                render(job.row.template, job.row.params, job.member.locale, sms=True, tz=self.tz),
-                str(job.row.id),  # Kavenegar dedupes by localid: a retried row is not sent twice
-            )
-            for job in jobs
-        ]
+        jobs: list[_Job] = []
+        items: list[OutgoingSms] = []
+        for job in batch:
+            text = await self._render(job, True, now, result)
+            if text is None:
+                continue
+            jobs.append(job)
+            # Kavenegar dedupes by localid: a retried row is not sent twice.
+            items.append(OutgoingSms(sms_receptor(job.member.phone or ""), text, str(job.row.id)))
+        if not items:
+            return
         try:
             results = await self.gateway.send_array(items)
         except SmsNoCredit as exc:

@@ -171,3 +171,13 @@ async def test_two_senders_never_claim_the_same_row(db: str) -> None:
         b = OutboxSender(bot=None, gateway=gateway(kave), tz=TZ)
         first, second = await a.drain(NOW), await b.drain(NOW)
         assert first.sent + second.sent == 5 and len(kave.delivered) == 5
+
+
+async def test_unknown_template_fails_its_row_only(db: str) -> None:
+    async with FakeKavenegar() as kave:
+        m = await make_member(NOW, telegram=False, preferred=Channel.SMS)
+        await notify.enqueue(m.id, "no_such_template", "bad", now=NOW)
+        await notify.enqueue(m.id, "campaign", "good", now=NOW, params={"text": "a < b"})
+        result = await OutboxSender(bot=None, gateway=gateway(kave), tz=TZ).drain(NOW)
+        assert (result.sent, result.failed) == (1, 1)
+        assert (await OutboxMessage.get(key="bad")).status == OutboxStatus.FAILED

@@ -23,6 +23,7 @@ from aiohttp import web
 
 from bot.db import close_db, open_db
 from bot.fsm_storage import TortoiseStorage
+from bot.scheduler import build_scheduler
 from bot.settings import Settings
 from bot.sms_door import Process, build_sms_gateway, make_processor
 from handlers.i18n import N_, t
@@ -161,7 +162,10 @@ async def run(settings: Settings) -> None:
     bot = build_bot(settings)
     dp = build_dispatcher(settings)
     gateway = build_sms_gateway(settings)
-    extra = sms_routes(settings, make_processor(gateway, settings))
+    process = make_processor(gateway, settings)
+    extra = sms_routes(settings, process)
+    scheduler = build_scheduler(settings, bot=bot, gateway=gateway, sms_process=process)
+    scheduler.start()
     try:
         if settings.webhook_url:
             url = settings.webhook_url.rstrip("/") + WEBHOOK_PATH
@@ -174,6 +178,7 @@ async def run(settings: Settings) -> None:
             async with serving(web_app, settings):
                 await dp.start_polling(bot, allowed_updates=used_updates(dp))
     finally:
+        scheduler.shutdown(wait=False)
         await bot.session.close()
         await dp.storage.close()
         await close_db()

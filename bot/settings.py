@@ -4,6 +4,7 @@ Club rules (earning rate, tiers, bonuses) are not here: they live in the databas
 owner can change them from the bot.
 """
 
+from datetime import time
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -32,6 +33,10 @@ class Settings(BaseSettings):
     sms_poll_seconds: int = 0  # 0: no polling (the webhook brings messages)
     sms_rate_per_minute: int = 5  # inbound SMS from one sender; more are throttled
     sms_quiet_minutes: int = 10  # how long a throttled sender is ignored
+    telegram_rate: float = 25.0  # messages per second from the outbox, under Telegram's 30
+    sms_quiet_start: time = time(22, 0)  # campaign SMS wait between these local times
+    sms_quiet_end: time = time(7, 0)
+    birthday_time: time = time(10, 0)  # local time of the daily birthday wishes
     timezone: str = "Asia/Tehran"
     default_locale: str = "fa"
 

@@ -13,6 +13,7 @@ from models.enums import (
     VoucherStatus,
 )
 from models.fsm import FsmRecord
+from models.jobs import Campaign, JobLease, Lottery
 from models.ledger import LedgerEntry, Purchase
 from models.members import Card, Member, TierChange
 from models.messaging import InboxItem, OutboxMessage
@@ -24,6 +25,7 @@ from models.staff_extras import PendingApproval, StaffInvite
 __all__ = [
     "AuditEntry",
     "Branch",
+    "Campaign",
     "Card",
     "Channel",
     "ClubRules",
@@ -35,7 +37,9 @@ __all__ = [
     "InboxKind",
     "InboundOutcome",
     "InboundSms",
+    "JobLease",
     "LedgerEntry",
+    "Lottery",
     "Member",
     "OutboxMessage",
     "OutboxStatus",

@@ -5,11 +5,12 @@ from __future__ import annotations
 from aiogram import Router
 
 from handlers.telegram import member
+from handlers.telegram.campaigns import router as campaigns_router
 from handlers.telegram.staff import router as staff_router
 
 
 def _detached(router: Router) -> Router:
-    # The staff commands are one module-level router; aiogram refuses to attach a router to
+    # The staff commands are module-level routers; aiogram refuses to attach a router to
     # a second dispatcher, which tests (and the sandbox) build more than once per process.
     if router.parent_router is not None:
         router._parent_router = None
@@ -19,4 +20,4 @@ def _detached(router: Router) -> Router:
 def all_routers() -> list[Router]:
     # Staff first: /start staff_<token> must reach the invitation handler, and the member
     # routers end with a catch-all that reopens the menu.
-    return [_detached(staff_router), *member.routers()]
+    return [_detached(staff_router), _detached(campaigns_router), *member.routers()]

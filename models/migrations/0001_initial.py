@@ -4,6 +4,7 @@ import functools
 from decimal import Decimal
 from json import dumps, loads
 from models.enums import Channel, CustomerType, EntryKind, Gender, InboxKind, OutboxStatus, RewardKind, StaffRole, VoucherStatus
+from models.sms import InboundOutcome
 from tortoise.fields.base import OnDelete
 from tortoise import fields
 from tortoise.indexes import Index
@@ -51,6 +52,61 @@ class Migration(migrations.Migration):
             bases=['Model'],
         ),
         ops.CreateModel(
+            name='FsmRecord',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('key', fields.CharField(unique=True, max_length=255)),
+                ('state', fields.CharField(null=True, max_length=255)),
+                ('data', fields.TextField(default='{}', unique=False)),
+            ],
+            options={'table': 'fsm_record', 'app': 'models', 'pk_attr': 'id', 'table_description': 'One row per storage key: the dialog state and its data as JSON text.'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='InboundSms',
+            fields=[
+                ('id', fields.BigIntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('messageid', fields.BigIntField(null=True, unique=True)),
+                ('sender', fields.CharField(db_index=True, max_length=32)),
+                ('receptor', fields.CharField(default='', max_length=32)),
+                ('text', fields.TextField(unique=False)),
+                ('member_id', fields.IntField(null=True)),
+                ('outcome', fields.CharEnumField(default=InboundOutcome.RECEIVED, description='RECEIVED: received\nANSWERED: answered\nHELP: help\nSILENT: silent\nNOT_MOBILE: not_mobile\nTHROTTLED: throttled\nIGNORED: ignored', enum_type=InboundOutcome, max_length=10)),
+                ('reply', fields.TextField(null=True, unique=False)),
+                ('received_at', fields.DatetimeField(db_index=True, auto_now=False, auto_now_add=False)),
+            ],
+            options={'table': 'inbound_sms', 'app': 'models', 'pk_attr': 'id', 'table_description': 'One SMS received on the club line, kept to dedupe, rate limit and audit replies.'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='JobLease',
+            fields=[
+                ('name', fields.CharField(primary_key=True, unique=True, db_index=True, max_length=50)),
+                ('holder', fields.CharField(max_length=100)),
+                ('expires_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+            ],
+            options={'table': 'job_lease', 'app': 'models', 'pk_attr': 'name', 'table_description': 'Who runs the scheduled jobs now, kept by renewing before it expires.'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='Lottery',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('audience', fields.JSONField(default=dict, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
+                ('winners_count', fields.IntField()),
+                ('points_per_ticket', fields.IntField(null=True)),
+                ('seed_hash', fields.CharField(max_length=64)),
+                ('seed', fields.CharField(max_length=64)),
+                ('status', fields.CharField(default='open', max_length=20)),
+                ('entries', fields.JSONField(default=list, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
+                ('winners', fields.JSONField(default=list, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('drawn_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+            ],
+            options={'table': 'lottery', 'app': 'models', 'pk_attr': 'id', 'table_description': 'A draw whose seed hash is published first and whose seed is revealed after.'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
             name='ProductGroup',
             fields=[
                 ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
@@ -59,6 +115,18 @@ class Migration(migrations.Migration):
                 ('active', fields.BooleanField(default=True)),
             ],
             options={'table': 'product_group', 'app': 'models', 'pk_attr': 'id'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='SmsLog',
+            fields=[
+                ('id', fields.BigIntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('receptor', fields.CharField(max_length=32)),
+                ('message', fields.TextField(unique=False)),
+                ('localid', fields.CharField(default='', max_length=40)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+            ],
+            options={'table': 'sms_log', 'app': 'models', 'pk_attr': 'id', 'table_description': 'An SMS the dry gateway did not send because no Kavenegar key is configured.'},
             bases=['Model'],
         ),
         ops.CreateModel(
@@ -86,6 +154,56 @@ class Migration(migrations.Migration):
                 ('created_at', fields.DatetimeField(db_index=True, auto_now=False, auto_now_add=False)),
             ],
             options={'table': 'audit_entry', 'app': 'models', 'pk_attr': 'id'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='Campaign',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('audience', fields.JSONField(default=dict, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
+                ('channel', fields.CharField(max_length=20)),
+                ('text', fields.TextField(unique=False)),
+                ('photo', fields.CharField(null=True, max_length=200)),
+                ('send_at', fields.DatetimeField(db_index=True, auto_now=False, auto_now_add=False)),
+                ('status', fields.CharField(default='scheduled', max_length=20)),
+                ('queued', fields.IntField(default=0)),
+                ('created_by', fields.ForeignKeyField('models.Staff', source_field='created_by_id', null=True, db_constraint=True, to_field='id', related_name=False, on_delete=OnDelete.CASCADE)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('finished_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+            ],
+            options={'table': 'campaign', 'app': 'models', 'pk_attr': 'id', 'table_description': 'A message to an audience of members, sent through the outbox at send_at.'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='PendingApproval',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('kind', fields.CharField(max_length=20)),
+                ('payload', fields.JSONField(default=dict, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
+                ('points', fields.BigIntField(default=0)),
+                ('staff', fields.ForeignKeyField('models.Staff', source_field='staff_id', db_constraint=True, to_field='id', related_name=False, on_delete=OnDelete.CASCADE)),
+                ('branch', fields.ForeignKeyField('models.Branch', source_field='branch_id', null=True, db_constraint=True, to_field='id', related_name=False, on_delete=OnDelete.CASCADE)),
+                ('status', fields.CharField(default='pending', max_length=10)),
+                ('decided_by', fields.ForeignKeyField('models.Staff', source_field='decided_by_id', null=True, db_constraint=True, to_field='id', related_name=False, on_delete=OnDelete.CASCADE)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('decided_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+            ],
+            options={'table': 'pending_approval', 'app': 'models', 'pk_attr': 'id', 'table_description': 'A cashier action above the daily cap, held until a manager decides.'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='StaffInvite',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('token', fields.CharField(unique=True, max_length=40)),
+                ('role', fields.CharEnumField(description='OWNER: owner\nMANAGER: manager\nCASHIER: cashier', enum_type=StaffRole, max_length=7)),
+                ('branch', fields.ForeignKeyField('models.Branch', source_field='branch_id', null=True, db_constraint=True, to_field='id', related_name=False, on_delete=OnDelete.CASCADE)),
+                ('created_by', fields.ForeignKeyField('models.Staff', source_field='created_by_id', null=True, db_constraint=True, to_field='id', related_name=False, on_delete=OnDelete.CASCADE)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('used_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('used_by', fields.ForeignKeyField('models.Staff', source_field='used_by_id', null=True, db_constraint=True, to_field='id', related_name=False, on_delete=OnDelete.CASCADE)),
+            ],
+            options={'table': 'staff_invite', 'app': 'models', 'pk_attr': 'id', 'table_description': 'A one-time deep link that grants a role and a branch to whoever opens it first.'},
             bases=['Model'],
         ),
         ops.CreateModel(
@@ -173,7 +291,7 @@ class Migration(migrations.Migration):
                 ('template', fields.CharField(max_length=60)),
                 ('params', fields.JSONField(default=dict, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
                 ('campaign_id', fields.IntField(null=True, db_index=True)),
-                ('status', fields.CharEnumField(default=OutboxStatus.PENDING, description='PENDING: pending\nSENT: sent\nFAILED: failed\nSKIPPED: skipped', enum_type=OutboxStatus, max_length=7)),
+                ('status', fields.CharEnumField(default=OutboxStatus.PENDING, description='PENDING: pending\nSENDING: sending\nSENT: sent\nFAILED: failed\nSKIPPED: skipped', enum_type=OutboxStatus, max_length=7)),
                 ('attempts', fields.IntField(default=0)),
                 ('next_attempt_at', fields.DatetimeField(db_index=True, auto_now=False, auto_now_add=False)),
                 ('last_error', fields.CharField(default='', max_length=200)),

@@ -1,0 +1,133 @@
+"""APScheduler jobs, run by one process at a time through a lease row in the database.
+
+Every process schedules the same jobs; before a job runs, its process must hold the
+`jobs` lease (a row with a holder and an expiry). Taking or renewing it is one
+conditional UPDATE (or an INSERT racing on the primary key), so two processes sharing
+one PostgreSQL never both hold it; when the holder stops renewing, another one takes it
+over after the expiry.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from tortoise.exceptions import IntegrityError
+from tortoise.expressions import Q
+
+from bot.outbox import OutboxSender
+from bot.settings import Settings
+from bot.sms_door import Process
+from jobs import birthdays, expiry, tiers
+from jobs.sms_poll import poll_inbound
+from loyalty import campaigns
+from loyalty.clock import utcnow
+from models import JobLease
+
+log = logging.getLogger("club.scheduler")
+
+Clock = Callable[[], datetime]
+LEASE_NAME = "jobs"
+
+
+class Lease:
+    """The single-runner lease. `holder` is unique per process."""
+
+    def __init__(self, name: str = LEASE_NAME, *, holder: str | None = None,
+                 ttl: timedelta = timedelta(seconds=60)) -> None:
+        self.name = name
+        self.holder = holder or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.ttl = ttl
+
+    async def acquire(self, now: datetime) -> bool:
+        """Take the lease if free or expired, renew it if ours; False if another holds it."""
+        until = now + self.ttl
+        taken = await JobLease.filter(
+            Q(holder=self.holder) | Q(expires_at__lte=now), name=self.name
+        ).update(holder=self.holder, expires_at=until)
+        if taken:
+            return True
+        try:
+            await JobLease.create(name=self.name, holder=self.holder, expires_at=until)
+        except IntegrityError:
+            return False  # the row exists and someone else holds it unexpired
+        return True
+
+    async def release(self) -> None:
+        await JobLease.filter(name=self.name, holder=self.holder).delete()
+
+
+def build_sender(settings: Settings, *, bot: Any, gateway: Any) -> OutboxSender:
+    return OutboxSender(
+        bot=bot,
+        gateway=gateway,
+        tz=settings.tz,
+        rate=settings.telegram_rate,
+        quiet_start=settings.sms_quiet_start,
+        quiet_end=settings.sms_quiet_end,
+    )
+
+
+def build_scheduler(settings: Settings, *, bot: Any, gateway: Any, clock: Clock = utcnow,
+                    lease: Lease | None = None, sms_process: Process | None = None) -> AsyncIOScheduler:
+    """The scheduler with all jobs; start it inside the running event loop."""
+    lease = lease or Lease()
+    sender = build_sender(settings, bot=bot, gateway=gateway)
+    scheduler = AsyncIOScheduler(
+        timezone=settings.tz,
+        job_defaults={"coalesce": True, "misfire_grace_time": 300, "max_instances": 1},
+    )
+
+    def guarded(name: str, run: Callable[[datetime], Awaitable[Any]]) -> Callable[[], Awaitable[None]]:
+        async def job() -> None:
+            now = clock()
+            if not await lease.acquire(now):
+                return  # another process runs the jobs
+            try:
+                await run(now)
+            except Exception:  # a failing job must not stop the scheduler
+                log.exception("job %s failed", name)
+
+        return job
+
+    birthday_at = settings.birthday_time
+    bonus = True  # the club's birthday_bonus rule decides how many points; 0 gives none
+    held = {"now": False}
+
+    async def heartbeat() -> None:
+        # A process that takes over mid-day runs the daily jobs once: the one that died
+        # may have held the lease at their time. They are idempotent, so a repeat is harmless.
+        now = clock()
+        holds = await lease.acquire(now)
+        if holds and not held["now"]:
+            local = now.astimezone(settings.tz).time()
+            try:
+                if local >= birthday_at:
+                    await birthdays.run(now, settings.tz, bonus=bonus)
+                await expiry.run(now)
+                await tiers.run(now)
+            except Exception:
+                log.exception("catch-up after taking the lease failed")
+        held["now"] = holds
+
+    add = scheduler.add_job
+    add(heartbeat, "interval", seconds=20, id="lease", replace_existing=True)
+    add(guarded("outbox", sender.drain), "interval", seconds=5, id="outbox", replace_existing=True)
+    add(guarded("campaigns", lambda now: campaigns.run_due(now, settings.tz)), "interval", seconds=60, id="campaigns",
+        replace_existing=True)
+    add(guarded("birthdays", lambda now: birthdays.run(now, settings.tz, bonus=bonus)), "cron",
+        hour=birthday_at.hour, minute=birthday_at.minute, id="birthdays", replace_existing=True)
+    add(guarded("expiry", expiry.run), "cron", hour=3, minute=0, id="expiry", replace_existing=True)
+    add(guarded("tiers", tiers.run), "cron", hour=4, minute=0, id="tiers", replace_existing=True)
+    if sms_process is not None and settings.sms_poll_seconds > 0 and settings.kavenegar_sender:
+        line = settings.kavenegar_sender
+        add(guarded("sms_poll", lambda now: poll_inbound(gateway, line, sms_process)), "interval",
+            seconds=settings.sms_poll_seconds, id="sms_poll", replace_existing=True)
+    return scheduler
+

@@ -1,0 +1,139 @@
+"""Outbox messages as the member reads them: one function per template code.
+
+Rendered at sending time in the member's stored language (jobs have no middleware).
+The SMS version is short: every part is billed, and 70 Persian characters fill one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from handlers.format import day, number, signed
+from handlers.i18n import N_, t
+from handlers.texts import tier_name
+
+# Advertising SMS must end with this: the receiver answering 11 opts out.
+OPT_OUT = "لغو۱۱"
+
+Params = dict[str, Any]
+Renderer = Callable[[Params, str, bool, ZoneInfo], str]
+
+
+def _n(params: Params, key: str, locale: str) -> str:
+    return number(int(params.get(key) or 0), locale)
+
+
+def points_earned(params: Params, locale: str, sms: bool, tz: ZoneInfo) -> str:
+    values = {"points": _n(params, "points", locale), "balance": _n(params, "balance", locale)}
+    if sms:
+        return t(N_("+{points} points. Balance: {balance}"), locale, **values)
+    return t(
+        N_("You earned {points} points for your purchase of {amount}. Your balance is {balance}."),
+        locale, amount=_n(params, "amount", locale), **values,
+    )
+
+
+def _tier(params: Params, locale: str) -> str:
+    return tier_name(str(params.get("tier", "")), params.get("tier_name") or None, locale)
+
+
+def tier_up(params: Params, locale: str, sms: bool, tz: ZoneInfo) -> str:
+    if sms:
+        return t(N_("Your new tier: {tier}"), locale, tier=_tier(params, locale))
+    return t(N_("Congratulations! You are now in the {tier} tier."), locale, tier=_tier(params, locale))
+
+
+def tier_down(params: Params, locale: str, sms: bool, tz: ZoneInfo) -> str:
+    return t(N_("Your tier is now {tier}."), locale, tier=_tier(params, locale))
+
+
+def voucher_used(params: Params, locale: str, sms: bool, tz: ZoneInfo) -> str:
+    code, reward = str(params.get("code", "")), str(params.get("reward", ""))
+    if sms:
+        return t(N_("Voucher {code} used."), locale, code=code)
+    return t(N_("Your voucher {code} for {reward} was used. Enjoy!"), locale, code=code, reward=reward)
+
+
+def referral_rewarded(params: Params, locale: str, sms: bool, tz: ZoneInfo) -> str:
+    points = _n(params, "points", locale)
+    if sms:
+        return t(N_("+{points} points for inviting a friend."), locale, points=points)
+    return t(
+        N_("A friend you invited made their first purchase: you received {points} points."),
+        locale, points=points,
+    )
+
+
+def points_adjusted(params: Params, locale: str, sms: bool, tz: ZoneInfo) -> str:
+    points = signed(int(params.get("points") or 0), locale)
+    balance = _n(params, "balance", locale)
+    note = str(params.get("note") or "")
+    if sms or not note:
+        return t(N_("Points corrected: {points}. Balance: {balance}"), locale, points=points, balance=balance)
+    return t(
+        N_("Your points were corrected by {points} ({note}). Your balance is {balance}."),
+        locale, points=points, note=note, balance=balance,
+    )
+
+
+def staff_reply(params: Params, locale: str, sms: bool, tz: ZoneInfo) -> str:
+    return t(N_("Reply from the club: {text}"), locale, text=str(params.get("text", "")))
+
+
+def birthday(params: Params, locale: str, sms: bool, tz: ZoneInfo) -> str:
+    bonus = int(params.get("bonus") or 0)
+    wish = t(N_("Happy birthday! The whole club wishes you a wonderful year."), locale)
+    if sms:
+        wish = t(N_("Happy birthday!"), locale)
+    if bonus > 0:
+        wish += " " + t(N_("Our gift: {points} points."), locale, points=number(bonus, locale))
+    return wish
+
+
+def expiry_reminder(params: Params, locale: str, sms: bool, tz: ZoneInfo) -> str:
+    when = day(date.fromisoformat(str(params["date"])), locale)
+    points = _n(params, "points", locale)
+    if sms:
+        return t(N_("{points} points expire on {date}."), locale, points=points, date=when)
+    return t(
+        N_("{points} of your points expire on {date}. Use them before then!"),
+        locale, points=points, date=when,
+    )
+
+
+def campaign(params: Params, locale: str, sms: bool, tz: ZoneInfo) -> str:
+    text = str(params.get("text", ""))
+    return f"{text}\n{OPT_OUT}" if sms else text
+
+
+def lottery_won(params: Params, locale: str, sms: bool, tz: ZoneInfo) -> str:
+    lottery = number(int(params.get("lottery") or 0), locale)
+    if sms:
+        return t(N_("You won club lottery {lottery}!"), locale, lottery=lottery)
+    return t(
+        N_("Congratulations! You are a winner of club lottery {lottery}. We will be in touch."),
+        locale, lottery=lottery,
+    )
+
+
+TEMPLATES: dict[str, Renderer] = {
+    "points_earned": points_earned,
+    "tier_up": tier_up,
+    "tier_down": tier_down,
+    "voucher_used": voucher_used,
+    "referral_rewarded": referral_rewarded,
+    "points_adjusted": points_adjusted,
+    "staff_reply": staff_reply,
+    "birthday": birthday,
+    "expiry_reminder": expiry_reminder,
+    "campaign": campaign,
+    "lottery_won": lottery_won,
+}
+
+
+def render(template: str, params: Params, locale: str, *, sms: bool, tz: ZoneInfo) -> str:
+    """The message text; raises KeyError for a template code nobody knows."""
+    return TEMPLATES[template](params, locale, sms, tz)

@@ -1,0 +1,150 @@
+"""Campaigns: an audience, a channel and a text, enqueued once per recipient at send_at.
+
+Enqueueing is resumable: each recipient's outbox row has the key campaign:<id>:<member>,
+so running a campaign again after a crash adds only the members not yet added.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from loyalty import audit, notify
+from loyalty.audiences import select
+from loyalty.clock import utcnow
+from loyalty.errors import ErrorCode, LoyaltyError
+from models import Campaign, Channel, Member, OutboxMessage, OutboxStatus
+
+CHANNELS = ("telegram", "sms", "telegram_sms")
+FALLBACK_SMS = "fallback_sms"  # the sender reads this parameter (bot/outbox.py)
+MAX_TEXT = 1000
+SMS_OPT_OUT = "\nلغو۱۱"  # appended to advertising SMS by the renderer
+
+
+@dataclass(frozen=True)
+class Preview:
+    telegram: int
+    sms: int
+    sms_parts: int  # total parts billed for the SMS recipients
+
+    @property
+    def total(self) -> int:
+        return self.telegram + self.sms
+
+
+def on_telegram(member: Member) -> bool:
+    return bool(member.telegram_id) and member.reachable_telegram and member.consent_telegram
+
+
+def on_sms(member: Member) -> bool:
+    return bool(member.phone) and member.reachable_sms and member.consent_sms
+
+
+def route(member: Member, channel: str) -> Channel | None:
+    """The first channel a campaign tries for the member; None: not reachable with consent."""
+    if channel in ("telegram", "telegram_sms") and on_telegram(member):
+        return Channel.TELEGRAM
+    if channel in ("sms", "telegram_sms") and on_sms(member):
+        return Channel.SMS
+    return None
+
+
+def _check(channel: str, text: str) -> None:
+    if channel not in CHANNELS:
+        raise ValueError(f"unknown campaign channel {channel!r}")  # the door offers only these
+    if not text.strip():
+        raise LoyaltyError(ErrorCode.EMPTY_TEXT)
+    if len(text) > MAX_TEXT:
+        raise LoyaltyError(ErrorCode.TEXT_TOO_LONG, max=MAX_TEXT)
+
+
+async def recipients(audience: dict[str, Any], channel: str, now: datetime, tz: ZoneInfo) -> list[tuple[Member, Channel]]:
+    members = await select(audience, now, now.astimezone(tz).date())
+    return [(m, c) for m in members if (c := route(m, channel)) is not None]
+
+
+async def preview(audience: dict[str, Any], channel: str, text: str, *, now: datetime, tz: ZoneInfo,
+                  sms_parts: Any) -> Preview:
+    """Counts per channel; `sms_parts` is the part counter (handlers/sms/text.sms_parts)."""
+    routed = await recipients(audience, channel, now, tz)
+    tg = sum(1 for _, c in routed if c is Channel.TELEGRAM)
+    sms = len(routed) - tg
+    return Preview(tg, sms, sms * sms_parts(text + SMS_OPT_OUT))
+
+
+async def create(audience: dict[str, Any], channel: str, text: str, *, send_at: datetime | None = None,
+                 photo: str | None = None, staff_id: int | None = None, now: datetime | None = None,
+                 status: str = "scheduled") -> Campaign:
+    now = now or utcnow()
+    _check(channel, text)
+    campaign = await Campaign.create(
+        audience=audience, channel=channel, text=text.strip(), photo=photo, send_at=send_at or now,
+        status=status, created_by_id=staff_id, created_at=now,
+    )
+    await audit.record("campaign_created", staff_id=staff_id, now=now, campaign=campaign.id)
+    return campaign
+
+
+async def confirm(campaign_id: int, *, send_at: datetime, staff_id: int | None = None) -> Campaign:
+    await Campaign.filter(id=campaign_id, status="draft").update(status="scheduled", send_at=send_at)
+    return await Campaign.get(id=campaign_id)
+
+
+async def enqueue(campaign: Campaign, now: datetime, tz: ZoneInfo) -> int:
+    """Add an outbox row for every recipient not added yet; returns the rows now queued."""
+    await Campaign.filter(id=campaign.id).update(status="running")
+    params: dict[str, Any] = {"text": campaign.text}
+    if campaign.photo:
+        params["photo"] = campaign.photo
+    if campaign.channel == "telegram_sms":
+        params[FALLBACK_SMS] = True
+    for member, channel in await recipients(campaign.audience, campaign.channel, now, tz):
+        await notify.enqueue(
+            member.id, "campaign", f"campaign:{campaign.id}:{member.id}", now=now,
+            params=params, channel=channel, campaign_id=campaign.id,
+        )
+    queued = await OutboxMessage.filter(campaign_id=campaign.id).count()
+    await Campaign.filter(id=campaign.id).update(status="done", queued=queued, finished_at=now)
+    return queued
+
+
+async def run_due(now: datetime, tz: ZoneInfo | None = None) -> list[int]:
+    """Enqueue every campaign due at `now`, including one a crash left running."""
+    tz = tz or ZoneInfo("Asia/Tehran")
+    due = await Campaign.filter(status__in=("scheduled", "running"), send_at__lte=now).order_by("id")
+    for campaign in due:
+        await enqueue(campaign, now, tz)
+    return [c.id for c in due]
+
+
+async def progress(campaign_id: int) -> dict[str, int]:
+    """queued (waiting or being sent), sent, failed, skipped."""
+    rows = await OutboxMessage.filter(campaign_id=campaign_id).values_list("status", flat=True)
+    waiting = (OutboxStatus.PENDING, OutboxStatus.SENDING)
+    return {
+        "queued": sum(1 for s in rows if s in waiting),
+        "sent": sum(1 for s in rows if s == OutboxStatus.SENT),
+        "failed": sum(1 for s in rows if s == OutboxStatus.FAILED),
+        "skipped": sum(1 for s in rows if s == OutboxStatus.SKIPPED),
+    }
+
+
+async def recent(limit: int = 10) -> list[Campaign]:
+    return await Campaign.all().order_by("-id").limit(limit)
+
+
+async def can_manage(telegram_id: int, owner_ids: list[int]) -> bool:
+    """Owners from the settings, and active staff with the owner or manager role."""
+    from models import Staff, StaffRole
+
+    if telegram_id in owner_ids:
+        return True
+    return await Staff.exists(
+        telegram_id=telegram_id, active=True, role__in=(StaffRole.OWNER, StaffRole.MANAGER)
+    )
+
+
+async def cancel(campaign_id: int) -> bool:
+    return bool(await Campaign.filter(id=campaign_id, status__in=("draft", "scheduled")).update(status="cancelled"))

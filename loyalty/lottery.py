@@ -1,0 +1,88 @@
+"""Lotteries anyone can check: the seed hash is published before the draw, the seed after.
+
+The draw is a pure function of the seed and the published entries (member id, tickets),
+sorted by member id: winner i is ticket int(sha256("<seed>:<i>")) mod (tickets left),
+counted through the entries in order; a winner's tickets leave the pot. Anyone with the
+seed and the entries repeats it with `pick_winners` and gets the same winners.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from loyalty import audit, notify
+from loyalty.audiences import select
+from loyalty.clock import utcnow
+from models import Lottery, Member
+
+
+def seed_hash(seed: str) -> str:
+    return hashlib.sha256(seed.encode()).hexdigest()
+
+
+def tickets_of(member: Member, points_per_ticket: int | None) -> int:
+    if not points_per_ticket:
+        return 1
+    return max(0, member.balance) // points_per_ticket
+
+
+def pick_winners(seed: str, entries: list[list[int]], count: int) -> list[int]:
+    """Member ids of the winners, in the order drawn."""
+    pot = [(member, tickets) for member, tickets in sorted(entries) if tickets > 0]
+    winners: list[int] = []
+    for i in range(min(count, len(pot))):
+        total = sum(tickets for _, tickets in pot)
+        ticket = int(hashlib.sha256(f"{seed}:{i}".encode()).hexdigest(), 16) % total
+        for index, (member, tickets) in enumerate(pot):
+            if ticket < tickets:
+                winners.append(member)
+                del pot[index]
+                break
+            ticket -= tickets
+    return winners
+
+
+async def create(audience: dict[str, Any], winners: int, *, points_per_ticket: int | None = None,
+                 staff_id: int | None = None, now: datetime | None = None, seed: str | None = None) -> Lottery:
+    """A lottery with a fresh secret seed; publish `seed_hash` now."""
+    now = now or utcnow()
+    seed = seed or secrets.token_hex(32)
+    lottery = await Lottery.create(
+        audience=audience, winners_count=max(1, winners), points_per_ticket=points_per_ticket or None,
+        seed_hash=seed_hash(seed), seed=seed, created_at=now,
+    )
+    await audit.record("lottery_created", staff_id=staff_id, now=now, lottery=lottery.id,
+                       seed_hash=lottery.seed_hash)
+    return lottery
+
+
+async def draw(lottery_id: int, *, now: datetime, tz: ZoneInfo, staff_id: int | None = None) -> Lottery:
+    """Draw once (a second call returns the first result) and notify the winners."""
+    lottery = await Lottery.get(id=lottery_id)
+    if lottery.status == "drawn":
+        return lottery
+    members = await select(lottery.audience, now, now.astimezone(tz).date())
+    entries = [[m.id, tickets_of(m, lottery.points_per_ticket)] for m in members if m.consent_telegram or m.consent_sms]
+    winners = pick_winners(lottery.seed, entries, lottery.winners_count)
+    updated = await Lottery.filter(id=lottery_id, status="open").update(
+        status="drawn", entries=entries, winners=winners, drawn_at=now
+    )
+    lottery = await Lottery.get(id=lottery_id)
+    if updated:
+        for member_id in winners:
+            await notify.enqueue(member_id, "lottery_won", f"lottery:{lottery_id}:{member_id}", now=now,
+                                 params={"lottery": lottery_id})
+        await audit.record("lottery_drawn", staff_id=staff_id, now=now, lottery=lottery_id,
+                           seed=lottery.seed, winners=winners)
+    return lottery
+
+
+def verify(lottery: Lottery) -> bool:
+    """The revealed seed matches the published hash and gives the recorded winners."""
+    return seed_hash(lottery.seed) == lottery.seed_hash and pick_winners(
+        lottery.seed, lottery.entries, lottery.winners_count
+    ) == lottery.winners

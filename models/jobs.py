@@ -1,0 +1,54 @@
+"""Scheduled work: the single-runner lease, campaigns and lotteries."""
+
+from tortoise import fields
+from tortoise.models import Model
+
+
+class JobLease(Model):
+    """Who runs the scheduled jobs now, kept by renewing before it expires."""
+
+    name = fields.CharField(max_length=50, primary_key=True)
+    holder = fields.CharField(max_length=100)
+    expires_at = fields.DatetimeField()
+
+    class Meta:
+        table = "job_lease"
+
+
+class Campaign(Model):
+    """A message to an audience of members, sent through the outbox at send_at."""
+
+    id = fields.IntField(primary_key=True)
+    audience = fields.JSONField(default=dict)
+    # telegram, sms, or telegram_sms (Telegram, and SMS for whoever Telegram cannot reach)
+    channel = fields.CharField(max_length=20)
+    text = fields.TextField()
+    photo = fields.CharField(max_length=200, null=True)  # a Telegram file id
+    send_at = fields.DatetimeField(db_index=True)
+    status = fields.CharField(max_length=20, default="scheduled")
+    queued = fields.IntField(default=0)
+    created_by = fields.ForeignKeyField("models.Staff", related_name=False, null=True)
+    created_at = fields.DatetimeField()
+    finished_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "campaign"
+
+
+class Lottery(Model):
+    """A draw whose seed hash is published first and whose seed is revealed after."""
+
+    id = fields.IntField(primary_key=True)
+    audience = fields.JSONField(default=dict)
+    winners_count = fields.IntField()
+    points_per_ticket = fields.IntField(null=True)  # null: every member has one ticket
+    seed_hash = fields.CharField(max_length=64)
+    seed = fields.CharField(max_length=64)  # kept secret until drawn
+    status = fields.CharField(max_length=20, default="open")
+    entries = fields.JSONField(default=list)  # [member id, tickets] at the draw, published
+    winners = fields.JSONField(default=list)
+    created_at = fields.DatetimeField()
+    drawn_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "lottery"

@@ -1,0 +1,71 @@
+"""/campaign, /campaigns and /lottery through a real aiogram Dispatcher and the fake Bot API."""
+
+from __future__ import annotations
+
+from aiogram import Dispatcher
+from aiogram.types import Update
+
+from bot.settings import Settings
+from handlers.telegram.campaigns import router
+from models import Campaign, Channel, Lottery, Staff, StaffRole
+from tests.conftest import NOW
+from tests.fakes.bot_api import FakeBotAPI
+from tests.jobs_helpers import bot_on, make_member
+
+OWNER, MANAGER, CASHIER = 9001, 9002, 9003
+
+
+async def _setup() -> tuple[Dispatcher, Settings]:
+    settings = Settings(_env_file=None, owner_ids=[OWNER])
+    dp = Dispatcher(settings=settings)
+    router._parent_router = None  # the module-level router joins one dispatcher per test
+    dp.include_router(router)
+    await Staff.create(telegram_id=MANAGER, role=StaffRole.MANAGER, created_at=NOW)
+    await Staff.create(telegram_id=CASHIER, role=StaffRole.CASHIER, created_at=NOW)
+    for _ in range(3):
+        await make_member(NOW)
+    await make_member(NOW, telegram=False, preferred=Channel.SMS)
+    return dp, settings
+
+
+async def feed(dp: Dispatcher, bot: object, update: dict) -> None:
+    await dp.feed_update(bot, Update.model_validate(update, context={"bot": bot}))  # type: ignore[arg-type]
+
+
+async def test_campaign_preview_then_confirm(db: str) -> None:
+    dp, _ = await _setup()
+    async with FakeBotAPI() as api, bot_on(api) as bot:
+        await feed(dp, bot, api.push_message(MANAGER, "/campaign telegram_sms | تخفیف ویژه آخر هفته"))
+        preview = api.last_message(MANAGER)
+        assert preview["text"] == (
+            "کمپین شماره ۱ از راه تلگرام، و پیامک برای کسانی که در تلگرام نیستند به ۴ عضو می‌رسد: "
+            "۳ در تلگرام، ۱ با پیامک (۱ بخش پیامک). ارسال شود؟"
+        )
+        assert (await Campaign.get(id=1)).status == "draft"
+        query = api.push_callback(MANAGER, preview["message_id"], "cmp:ok:1")
+        await feed(dp, bot, {"update_id": 99, "callback_query": api._callbacks[query]})
+        assert (await Campaign.get(id=1)).status == "scheduled"
+        await feed(dp, bot, api.push_message(MANAGER, "/campaigns"))
+        assert api.last_message(MANAGER)["text"] == "شماره ۱ (زمان‌بندی‌شده): در صف ۰، ارسال‌شده ۰، ناموفق ۰، ردشده ۰"
+
+
+async def test_cashier_refused_and_bad_filter_explained(db: str) -> None:
+    dp, _ = await _setup()
+    async with FakeBotAPI() as api, bot_on(api) as bot:
+        await feed(dp, bot, api.push_message(CASHIER, "/campaign sms | hi", language_code="en"))
+        assert api.last_message(CASHIER)["text"] == "Only the owner and managers can do this."
+        await feed(dp, bot, api.push_message(OWNER, "/campaign sms colour=red | hi", language_code="en"))
+        assert api.last_message(OWNER)["text"] == "I did not understand «colour=red»."
+        assert await Campaign.all().count() == 0
+
+
+async def test_lottery_hash_then_draw_reveals_seed(db: str) -> None:
+    dp, _ = await _setup()
+    async with FakeBotAPI() as api, bot_on(api) as bot:
+        await feed(dp, bot, api.push_message(OWNER, "/lottery 2", language_code="en"))
+        made = await Lottery.get(id=1)
+        assert api.last_message(OWNER)["text"].endswith(made.seed_hash)
+        await feed(dp, bot, api.push_message(OWNER, "/lottery draw 1", language_code="en"))
+        drawn = await Lottery.get(id=1)
+        assert len(drawn.winners) == 2
+        assert f"Seed: {drawn.seed}" in api.last_message(OWNER)["text"]

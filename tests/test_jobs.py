@@ -1,0 +1,157 @@
+"""Scheduled work: birthdays, campaigns, lotteries, expiry reminders, the single-runner lease."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from jobs import birthdays, expiry, tiers
+from loyalty import campaigns, lottery, notify
+from loyalty.audiences import gregorian_birthday_today, jalali_birthday_today
+from models import Campaign, Channel, LedgerEntry, OutboxMessage
+from tests.conftest import NOW
+from tests.helpers import set_rules
+from tests.jobs_helpers import make_member
+
+TZ = ZoneInfo("Asia/Tehran")
+
+
+def at(day: date, hour: int = 10) -> datetime:
+    return datetime(day.year, day.month, day.day, hour, 0, tzinfo=TZ).astimezone(UTC)
+
+
+def test_esfand_30_on_esfand_29_in_common_years() -> None:
+    born = date(2021, 3, 20)  # 1399-12-30 (1399 is leap)
+    assert jalali_birthday_today(born, date(2025, 3, 20))  # 1403-12-30: 1403 is leap
+    assert not jalali_birthday_today(born, date(2025, 3, 19))  # 1403-12-29
+    assert jalali_birthday_today(born, date(2026, 3, 20))  # 1404-12-29: 1404 is common
+    assert not jalali_birthday_today(born, date(2026, 3, 19))  # 1404-12-28
+
+
+def test_february_29_on_february_28_in_common_years() -> None:
+    assert gregorian_birthday_today(date(2000, 2, 29), date(2026, 2, 28))
+    assert gregorian_birthday_today(date(2000, 2, 29), date(2028, 2, 29))
+    assert not gregorian_birthday_today(date(2000, 2, 29), date(2028, 2, 28))
+
+
+async def test_birthdays_across_a_jalali_leap_year_and_a_restart(db: str) -> None:
+    await set_rules(birthday_bonus=25)
+    persian = await make_member(NOW, birth_date=date(2021, 3, 20))  # 1399-12-30
+    english = await make_member(NOW, locale="en", birth_date=date(1990, 3, 20))
+    # 1403 (leap): greeted on Esfand 30 = 2025-03-20, twice run (restart) -> one wish.
+    assert await birthdays.run(at(date(2025, 3, 19)), TZ) == 0
+    assert await birthdays.run(at(date(2025, 3, 20)), TZ) == 2
+    assert await birthdays.run(at(date(2025, 3, 20), 11), TZ) == 2
+    # 1404 (common): Esfand 29 = 2026-03-20 for the Persian member; English on 20 March.
+    await birthdays.run(at(date(2026, 3, 20)), TZ)
+    await birthdays.run(at(date(2026, 3, 20)), TZ)
+    keys = sorted(await OutboxMessage.filter(template="birthday").values_list("key", flat=True))
+    assert keys == sorted([
+        f"birthday:{persian.id}:1403", f"birthday:{persian.id}:1404",
+        f"birthday:{english.id}:2025", f"birthday:{english.id}:2026",
+    ])
+    bonuses = await LedgerEntry.filter(reason="birthday").count()
+    assert bonuses == 4
+    row = await OutboxMessage.get(key=f"birthday:{persian.id}:1404")
+    assert row.params == {"bonus": 25}
+
+
+async def _audience(n: int, **values: object) -> list[int]:
+    return [(await make_member(NOW, **values)).id for _ in range(n)]
+
+
+async def test_campaign_interrupted_halfway_and_resumed(db: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    ids = await _audience(10)
+    await _audience(2, consent_telegram=False)  # withdrew consent: never included
+    campaign = await campaigns.create({}, "telegram", "حراج بهاره", now=NOW)
+    real = notify.enqueue
+    calls = {"n": 0}
+
+    async def crashing(*args: object, **kwargs: object) -> OutboxMessage:
+        calls["n"] += 1
+        if calls["n"] == 6:
+            raise RuntimeError("process killed")
+        return await real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(notify, "enqueue", crashing)
+    with pytest.raises(RuntimeError):
+        await campaigns.run_due(NOW, TZ)
+    assert (await Campaign.get(id=campaign.id)).status == "running"
+    assert await OutboxMessage.filter(campaign_id=campaign.id).count() == 5
+    monkeypatch.setattr(notify, "enqueue", real)
+    assert await campaigns.run_due(NOW + timedelta(minutes=1), TZ) == [campaign.id]
+    assert await campaigns.run_due(NOW + timedelta(minutes=2), TZ) == []  # done: not again
+    rows = await OutboxMessage.filter(campaign_id=campaign.id).values_list("member_id", flat=True)
+    assert sorted(rows) == ids
+    done = await Campaign.get(id=campaign.id)
+    assert (done.status, done.queued) == ("done", 10)
+    assert await campaigns.progress(campaign.id) == {"queued": 10, "sent": 0, "failed": 0, "skipped": 0}
+
+
+async def test_campaign_preview_counts_channels_and_sms_parts(db: str) -> None:
+    from handlers.sms.text import sms_parts
+
+    await _audience(3)  # Telegram
+    await _audience(2, telegram=False, preferred=Channel.SMS)
+    await _audience(1, telegram=False, consent_sms=False)
+    text = "ت" * 60  # with «\nلغو۱۱» 66 characters: still one part
+    p = await campaigns.preview({}, "telegram_sms", text, now=NOW, tz=TZ, sms_parts=sms_parts)
+    assert (p.telegram, p.sms, p.sms_parts) == (3, 2, 2)
+    p = await campaigns.preview({}, "sms", "ت" * 70, now=NOW, tz=TZ, sms_parts=sms_parts)
+    assert (p.telegram, p.sms, p.sms_parts) == (0, 5, 10)
+
+
+async def test_audience_filters(db: str) -> None:
+    young = await make_member(NOW, birth_date=date(2000, 5, 1), gender="female")
+    await make_member(NOW, birth_date=date(1970, 5, 1), gender="male")
+    await make_member(NOW, gender="female")
+    from loyalty.audiences import select
+
+    today = NOW.date()
+    assert [m.id for m in await select({"age_min": 18, "age_max": 30}, NOW, today)] == [young.id]
+    assert len(await select({"gender": "female"}, NOW, today)) == 2
+    assert [m.id for m in await select({"birthday_month": 2, "gender": "female"}, NOW, today)] == [young.id]
+    assert len(await select({"inactive_days": 30}, NOW + timedelta(days=31), today)) == 3
+
+
+async def test_lottery_reproduced_from_its_seed(db: str) -> None:
+    members = [await make_member(NOW, balance=100 * (i + 1)) for i in range(8)]
+    made = await lottery.create({}, 3, points_per_ticket=100, now=NOW, seed="s33d")
+    assert made.seed_hash == lottery.seed_hash("s33d")
+    drawn = await lottery.draw(made.id, now=NOW, tz=TZ)
+    assert drawn.status == "drawn" and len(drawn.winners) == 3
+    assert lottery.verify(drawn)
+    assert lottery.pick_winners("s33d", [[m.id, i + 1] for i, m in enumerate(members)], 3) == drawn.winners
+    again = await lottery.draw(made.id, now=NOW + timedelta(hours=1), tz=TZ)
+    assert again.winners == drawn.winners
+    assert await OutboxMessage.filter(template="lottery_won").count() == 3
+    assert lottery.seed_hash("other") != drawn.seed_hash
+
+
+async def test_expiry_reminders_30_and_7_days_ahead_once(db: str) -> None:
+    m = await make_member(NOW)
+    from loyalty import ledger
+    from models import EntryKind
+    from tortoise.transactions import in_transaction
+
+    async with in_transaction():
+        await ledger.post(m.id, EntryKind.BONUS, 40, "birthday", "b1", now=NOW,
+                          expires_at=NOW + timedelta(days=40))
+    assert (await expiry.run(NOW))["reminders"] == 0
+    await expiry.run(NOW + timedelta(days=10))  # 30 days before
+    await expiry.run(NOW + timedelta(days=11))
+    await expiry.run(NOW + timedelta(days=33))  # 7 days before
+    await expiry.run(NOW + timedelta(days=34))
+    keys = await OutboxMessage.filter(template="expiry_reminder").order_by("id").values_list("key", flat=True)
+    expires = (NOW + timedelta(days=40)).date().isoformat()
+    assert keys == [f"expiry:30:{m.id}:{expires}", f"expiry:7:{m.id}:{expires}"]
+    result = await expiry.run(NOW + timedelta(days=41))
+    assert result["expired"] == 40
+
+
+async def test_tier_review_job_twice_changes_nothing_the_second_time(db: str) -> None:
+    await make_member(NOW)
+    await tiers.run(NOW)
+    assert await tiers.run(NOW) == 0

@@ -1,0 +1,183 @@
+"""The outbox sender against the fake Bot API and the fake Kavenegar, over real HTTP."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.outbox import OutboxSender
+from bot.sms_gateway import SmsGateway
+from loyalty import notify
+from models import Channel, Member, OutboxMessage, OutboxStatus
+from tests.conftest import NOW
+from tests.fakes.bot_api import FakeBotAPI
+from tests.fakes.kavenegar import FakeKavenegar
+from tests.jobs_helpers import FakeClock, bot_on, make_member
+
+TZ = ZoneInfo("Asia/Tehran")
+
+
+def gateway(fake: FakeKavenegar) -> SmsGateway:
+    async def no_wait(_: float) -> None:
+        return None
+
+    return SmsGateway(fake.api_key, "10008663", fake.base_url, attempts=1, sleep=no_wait)
+
+
+async def statuses() -> dict[str, int]:
+    rows = await OutboxMessage.all().values_list("status", flat=True)
+    return {s: rows.count(s) for s in set(rows)}
+
+
+async def test_429_retry_after_defers_without_losing_or_repeating(db: str) -> None:
+    clock = FakeClock()
+    async with FakeBotAPI() as api, bot_on(api) as bot:
+        members = [await make_member(NOW) for _ in range(3)]
+        for m in members:
+            api.add_user(m.telegram_id)
+            await notify.enqueue(m.id, "points_earned", f"e:{m.id}", now=NOW,
+                                 params={"points": 12, "balance": 1250, "amount": 120000})
+        api.fail_next("sendMessage", 429, retry_after=5)
+        sender = OutboxSender(bot=bot, gateway=None, tz=TZ, clock=clock, sleep=clock.sleep)
+        first = await sender.drain(NOW)
+        assert (first.sent, first.deferred) == (0, 3)
+        # Nothing is due again before retry_after has passed.
+        assert (await sender.drain(NOW + timedelta(seconds=4))).sent == 0
+        again = await sender.drain(NOW + timedelta(seconds=5))
+        assert again.sent == 3
+        assert await statuses() == {"sent": 3}
+        for m in members:
+            texts = [msg["text"] for msg in api.sent_to(m.telegram_id)]
+            assert texts == ["برای خرید ۱۲۰,۰۰۰ تومانی، ۱۲ امتیاز گرفتید. موجودی شما: ۱,۲۵۰ امتیاز."]
+        assert (await sender.drain(NOW + timedelta(hours=1))).sent == 0  # nothing twice
+
+
+async def test_rate_limit_kept_by_the_token_bucket(db: str) -> None:
+    clock = FakeClock()
+    async with FakeBotAPI(clock=clock) as api, bot_on(api) as bot:
+        api.rate_limit(30)  # Telegram's broadcast limit; the club sends 25 per second
+        for _ in range(60):
+            m = await make_member(NOW, locale="en")
+            api.add_user(m.telegram_id)
+            await notify.enqueue(m.id, "staff_reply", f"r:{m.id}", now=NOW, params={"text": "hi"})
+        sender = OutboxSender(bot=bot, gateway=None, tz=TZ, rate=25, clock=clock, sleep=clock.sleep)
+        result = await sender.drain(NOW)
+        assert result.sent == 60 and api.stats["429"] == 0
+        assert clock.now - 1000.0 >= 59 / 25 - 1e-6  # paced, by the fake clock only
+
+
+async def test_rate_limit_429_from_a_too_fast_sender_is_retried_once(db: str) -> None:
+    clock = FakeClock()
+    async with FakeBotAPI(clock=clock) as api, bot_on(api) as bot:
+        api.rate_limit(10)
+        members = []
+        for _ in range(30):
+            m = await make_member(NOW, locale="en")
+            api.add_user(m.telegram_id)
+            members.append(m)
+            await notify.enqueue(m.id, "staff_reply", f"r:{m.id}", now=NOW, params={"text": "hi"})
+        sender = OutboxSender(bot=bot, gateway=None, tz=TZ, rate=1000, clock=clock, sleep=clock.sleep)
+        now, total = NOW, 0
+        for _ in range(10):
+            total += (await sender.drain(now)).sent
+            clock.now += 1.0
+            now += timedelta(seconds=1)
+        assert total == 30 and api.stats["429"] >= 1
+        assert all(len(api.sent_to(m.telegram_id)) == 1 for m in members)
+
+
+async def test_403_marks_unreachable_and_falls_back_to_sms(db: str) -> None:
+    async with FakeBotAPI() as api, bot_on(api) as bot, FakeKavenegar() as kave:
+        both = await make_member(NOW, locale="en")
+        only_tg = await make_member(NOW, locale="en")
+        for m in (both, only_tg):
+            api.add_user(m.telegram_id)
+            api.block(m.telegram_id)
+        await notify.enqueue(both.id, "referral_rewarded", "a", now=NOW, params={"points": 50})
+        await notify.enqueue(only_tg.id, "referral_rewarded", "b", now=NOW, params={"points": 50},
+                             channel=Channel.TELEGRAM)
+        sender = OutboxSender(bot=bot, gateway=gateway(kave), tz=TZ)
+        result = await sender.drain(NOW)
+        assert (result.sent, result.failed) == (1, 1)
+        assert kave.delivered == [(f"0{both.phone[3:]}", "+50 points for inviting a friend.", str((await OutboxMessage.get(key="a")).id))]
+        assert (await OutboxMessage.get(key="b")).status == OutboxStatus.FAILED
+        assert not (await Member.get(id=both.id)).reachable_telegram
+        assert not (await Member.get(id=only_tg.id)).reachable_telegram
+
+
+async def test_sms_in_sendarray_batches_of_200(db: str) -> None:
+    async with FakeKavenegar() as kave:
+        for _ in range(450):
+            m = await make_member(NOW, telegram=False, preferred=Channel.SMS)
+            await notify.enqueue(m.id, "tier_up", f"t:{m.id}", now=NOW, params={"tier": "gold", "tier_name": "طلایی"})
+        sender = OutboxSender(bot=None, gateway=gateway(kave), tz=TZ)
+        result = await sender.drain(NOW)
+        assert result.sent == 450
+        assert kave.calls["sms/sendarray"] == 3
+        assert len(kave.delivered) == 450
+        assert kave.delivered[0][1] == "سطح جدید شما: طلایی"
+
+
+async def test_campaign_sms_waits_for_quiet_hours_and_ends_with_opt_out(db: str) -> None:
+    late = datetime(2026, 3, 1, 20, 0, tzinfo=UTC)  # 23:30 in Tehran
+    async with FakeKavenegar() as kave:
+        m = await make_member(NOW, telegram=False, preferred=Channel.SMS)
+        await notify.enqueue(m.id, "campaign", "c:1", now=late, params={"text": "تخفیف ویژه"},
+                             channel=Channel.SMS, campaign_id=1)
+        sender = OutboxSender(bot=None, gateway=gateway(kave), tz=TZ)
+        assert (await sender.drain(late)).deferred == 1
+        row = await OutboxMessage.get(key="c:1")
+        assert row.status == OutboxStatus.PENDING and row.attempts == 0
+        assert row.next_attempt_at == datetime(2026, 3, 2, 3, 30, tzinfo=UTC)  # 07:00 Tehran
+        assert (await sender.drain(datetime(2026, 3, 2, 3, 29, tzinfo=UTC))).sent == 0
+        assert kave.delivered == []
+        assert (await sender.drain(datetime(2026, 3, 2, 3, 30, tzinfo=UTC))).sent == 1
+        assert kave.delivered[0][1] == "تخفیف ویژه\nلغو۱۱"
+
+
+async def test_no_credit_keeps_rows_waiting(db: str) -> None:
+    async with FakeKavenegar(credit=0) as kave:
+        m = await make_member(NOW, telegram=False, preferred=Channel.SMS)
+        await notify.enqueue(m.id, "staff_reply", "s", now=NOW, params={"text": "x"})
+        sender = OutboxSender(bot=None, gateway=gateway(kave), tz=TZ)
+        assert (await sender.drain(NOW)).deferred == 1
+        row = await OutboxMessage.get(key="s")
+        assert row.status == OutboxStatus.PENDING and row.attempts == 0
+        kave.credit = 10
+        assert (await sender.drain(NOW + timedelta(minutes=30))).sent == 1
+
+
+async def test_crash_after_sms_send_is_not_sent_twice(db: str) -> None:
+    """A sender died after Kavenegar took the batch: the lapsed claim is retried, same localid."""
+    async with FakeKavenegar() as kave:
+        m = await make_member(NOW, telegram=False, preferred=Channel.SMS)
+        row = await notify.enqueue(m.id, "staff_reply", "s", now=NOW, params={"text": "x"})
+        sender = OutboxSender(bot=None, gateway=gateway(kave), tz=TZ, claim_seconds=600)
+        await sender.drain(NOW)
+        # Pretend the status update never happened (the process died right after sending).
+        await OutboxMessage.filter(id=row.id).update(status=OutboxStatus.SENDING,
+                                                     next_attempt_at=NOW + timedelta(seconds=600))
+        assert (await sender.drain(NOW + timedelta(seconds=599))).sent == 0  # claim still held
+        assert (await sender.drain(NOW + timedelta(seconds=600))).sent == 1
+        assert len(kave.delivered) == 1 and kave.calls["sms/sendarray"] == 2
+
+
+async def test_two_senders_never_claim_the_same_row(db: str) -> None:
+    async with FakeKavenegar() as kave:
+        for _ in range(5):
+            m = await make_member(NOW, telegram=False, preferred=Channel.SMS)
+            await notify.enqueue(m.id, "staff_reply", f"s{m.id}", now=NOW, params={"text": "x"})
+        a = OutboxSender(bot=None, gateway=gateway(kave), tz=TZ)
+        b = OutboxSender(bot=None, gateway=gateway(kave), tz=TZ)
+        first, second = await a.drain(NOW), await b.drain(NOW)
+        assert first.sent + second.sent == 5 and len(kave.delivered) == 5
+
+
+async def test_unknown_template_fails_its_row_only(db: str) -> None:
+    async with FakeKavenegar() as kave:
+        m = await make_member(NOW, telegram=False, preferred=Channel.SMS)
+        await notify.enqueue(m.id, "no_such_template", "bad", now=NOW)
+        await notify.enqueue(m.id, "campaign", "good", now=NOW, params={"text": "a < b"})
+        result = await OutboxSender(bot=None, gateway=gateway(kave), tz=TZ).drain(NOW)
+        assert (result.sent, result.failed) == (1, 1)
+        assert (await OutboxMessage.get(key="bad")).status == OutboxStatus.FAILED

@@ -48,7 +48,7 @@ async def test_429_retry_after_defers_without_losing_or_repeating(db: str) -> No
         assert await statuses() == {"sent": 3}
         for m in members:
             texts = [msg["text"] for msg in api.sent_to(m.telegram_id)]
-            assert texts == ["برای خرید ۱۲۰,۰۰۰ تومانی، ۱۲ امتیاز گرفتید. موجودی شما: ۱,۲۵۰ امتیاز."]
+            assert texts == ["برای خرید ۱۲۰٬۰۰۰ تومانی، ۱۲ امتیاز گرفتید. موجودی شما: ۱٬۲۵۰ امتیاز."]
         assert (await sender.drain(NOW + timedelta(hours=1))).sent == 0  # nothing twice
 
 

@@ -56,9 +56,28 @@ async def _open_sqlite(template: Path, tmp_path: Path) -> str:
     return url
 
 
+_postgres_fresh = False
+
+
+async def _fresh_postgres_schema() -> None:
+    """Once per run: an empty schema, so migrations from an older checkout cannot linger."""
+    global _postgres_fresh
+    if _postgres_fresh:
+        return
+    import asyncpg
+
+    connection = await asyncpg.connect(POSTGRES_URL)
+    try:
+        await connection.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
+    finally:
+        await connection.close()
+    _postgres_fresh = True
+
+
 async def _open_postgres() -> str:
     assert POSTGRES_URL
     _forget_compiled_queries()
+    await _fresh_postgres_schema()
     await apply_migrations(POSTGRES_URL)
     await Tortoise.init(config=tortoise_config(POSTGRES_URL))
     tables = [m._meta.db_table for m in Tortoise.apps["models"].values()]

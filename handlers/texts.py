@@ -68,6 +68,16 @@ TIERS: dict[str, str] = {
     "gold": N_("Gold"),
 }
 
+# RFM segments (loyalty/rfm.py), for campaign audiences and reports.
+SEGMENT_NAMES = {
+    "champions": N_("Champions"),
+    "loyal": N_("Loyal"),
+    "new": N_("New"),
+    "at_risk": N_("At risk"),
+    "hibernating": N_("Hibernating"),
+    "needs_attention": N_("Need attention"),
+}
+
 
 def error_text(error: LoyaltyError, locale: str) -> str:
     values = {

@@ -1,7 +1,9 @@
 """RFM: members scored 1-5 on recency, frequency and monetary value of their purchases.
 
-Scores are quintiles among the members who bought in the window, so they adapt to the
-shop; the segment names are codes the channels translate.
+Recency and frequency are scored on fixed steps (days since the last purchase, number of
+purchases in the window), so a member who bought today is recent however small the club;
+monetary value is a quintile among the buyers in the window, so it adapts to the shop.
+Ties share the higher quintile. The segment names are codes the channels translate.
 """
 
 from __future__ import annotations
@@ -22,10 +24,22 @@ class Score:
     monetary: int
 
 
+RECENCY_DAYS = (30, 60, 120, 240)  # within 30 days: 5, ..., over 240 days: 1
+FREQUENCY_COUNTS = (2, 3, 5, 10)  # 1 purchase: 1, 2: 2, 3-4: 3, 5-9: 4, 10 or more: 5
+
+
+def _recency(days: float) -> int:
+    return 5 - sum(1 for limit in RECENCY_DAYS if days > limit)
+
+
+def _frequency(count: int) -> int:
+    return 1 + sum(1 for limit in FREQUENCY_COUNTS if count >= limit)
+
+
 def _quintile(value: float, ordered: list[float]) -> int:
-    """1-5: the fifth of `ordered` (ascending) that `value` falls in."""
-    below = sum(1 for v in ordered if v < value)
-    return min(5, 1 + below * 5 // max(1, len(ordered)))
+    """1-5: the fifth of `ordered` (ascending) that `value` falls in; ties share the higher."""
+    at_or_below = sum(1 for v in ordered if v <= value)
+    return max(1, -(-at_or_below * 5 // max(1, len(ordered))))
 
 
 def segment_of(score: Score) -> str:
@@ -52,11 +66,9 @@ async def scores(now: datetime) -> dict[int, Score]:
         days = (now - row["created_at"]).total_seconds() / 86400
         last, count, total = stats.get(row["member_id"], [float("inf"), 0, 0])
         stats[row["member_id"]] = [min(last, days), count + 1, total + row["amount"]]
-    recencies = sorted(-s[0] for s in stats.values())  # more recent is better
-    frequencies = sorted(s[1] for s in stats.values())
     monetary = sorted(s[2] for s in stats.values())
     return {
-        member: Score(_quintile(-s[0], recencies), _quintile(s[1], frequencies), _quintile(s[2], monetary))
+        member: Score(_recency(s[0]), _frequency(int(s[1])), _quintile(s[2], monetary))
         for member, s in stats.items()
     }
 

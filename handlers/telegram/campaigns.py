@@ -17,6 +17,7 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
 from handlers.format import number
+from handlers.texts import SEGMENT_NAMES
 from handlers.i18n import N_, t
 from handlers.sms.text import sms_parts
 from handlers.texts import error_text
@@ -42,14 +43,6 @@ CHANNEL_NAMES = {
     "telegram_sms": N_("Telegram, SMS when not on Telegram"),
 }
 # For /report and the audience choice: the RFM segments of loyalty/rfm.py.
-SEGMENT_NAMES = {
-    "champions": N_("Champions"),
-    "loyal": N_("Loyal"),
-    "new": N_("New"),
-    "at_risk": N_("At risk"),
-    "hibernating": N_("Hibernating"),
-    "needs_attention": N_("Need attention"),
-}
 KEYS = {"tier": "tier", "branch": "branch_id", "gender": "gender", "type": "customer_type",
         "month": "birthday_month", "inactive": "inactive_days", "rfm": "rfm"}
 

@@ -15,8 +15,9 @@ from handlers.format import day, moment, number
 from handlers.i18n import N_, t
 from handlers.telegram.staff.charts import bar_chart
 from handlers.telegram.staff.common import parse_int, say
-from handlers.texts import tier_name
+from handlers.texts import SEGMENT_NAMES, tier_name
 from loyalty import staff as staff_rules
+from loyalty import rfm
 from loyalty.reports import Report
 from models import Staff, StaffRole
 
@@ -80,6 +81,11 @@ def report_charts(report: Report) -> list[tuple[str, bytes]]:
     ]
 
 
+def segments_text(counts: dict[str, int], locale: str) -> str:
+    values = ", ".join(f"{t(SEGMENT_NAMES[name], locale)} {number(count, locale)}" for name, count in counts.items())
+    return t(N_("Customer segments: {values}"), locale, values=values)
+
+
 @router.message(Command("report"))
 async def on_report(message: Message, command: CommandObject, staff: Staff, locale: str, settings: Settings,
                     now: datetime) -> None:
@@ -89,7 +95,10 @@ async def on_report(message: Message, command: CommandObject, staff: Staff, loca
         return
     days = parse_int(args[0]) if args else DEFAULT_DAYS
     report = await staff_rules.report(staff, days, tz=settings.tz, now=now)
-    await say(message, report_text(report, days, locale, settings))
+    text = report_text(report, days, locale, settings)
+    if staff_rules.sees_all_branches(staff):  # segments are scored over the whole club
+        text += "\n" + segments_text(await rfm.segment_counts(now), locale)
+    await say(message, text)
     for name, png in report_charts(report):
         await message.answer_photo(BufferedInputFile(png, filename=name))
 

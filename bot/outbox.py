@@ -33,6 +33,7 @@ from aiogram.exceptions import (
 )
 from tortoise.expressions import F, Q
 
+from bot.credit_alert import CreditAlert
 from bot.sms_gateway import MAX_ARRAY, OutgoingSms, SmsError, SmsInvalidReceptor, SmsNoCredit, SmsSender
 from handlers.notifications import render
 from loyalty.clock import utcnow
@@ -137,12 +138,14 @@ class OutboxSender:
         claim_seconds: int = 600,
         max_attempts: int = 8,
         no_credit_wait: timedelta = timedelta(minutes=30),
+        credit_alert: CreditAlert | None = None,
     ) -> None:
         self.bot, self.gateway, self.tz = bot, gateway, tz
         self.bucket = TokenBucket(rate, clock=clock, sleep=sleep)
         self.quiet = (quiet_start, quiet_end)
         self.batch, self.claim_seconds, self.max_attempts = batch, claim_seconds, max_attempts
         self.no_credit_wait = no_credit_wait
+        self.credit_alert = credit_alert
 
     # ---- claiming -----------------------------------------------------------------
 
@@ -327,6 +330,8 @@ class OutboxSender:
                 await self._later(job.row, now + self.no_credit_wait, str(exc))
             result.deferred += len(jobs)
             log.error("SMS account out of credit: %d messages wait", len(jobs))
+            if self.credit_alert is not None:
+                await self.credit_alert.out_of_credit(now)
             return
         except SmsInvalidReceptor:
             # One bad number refuses the whole call: send one by one, same localids.
@@ -342,6 +347,8 @@ class OutboxSender:
                 await self._later(job.row, self._backoff(job.row, now), str(exc), count=True)
             result.deferred += len(jobs)
             return
+        if self.credit_alert is not None:
+            await self.credit_alert.credit_back(now)
         for job, sent in zip(jobs, results):
             if sent.ok:
                 await self._done(job.row, OutboxStatus.SENT, now)

@@ -21,6 +21,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
 
+from bot.credit_alert import CreditAlert
 from bot.outbox import OutboxSender
 from bot.settings import Settings
 from bot.sms_door import Process
@@ -71,6 +72,7 @@ def build_sender(settings: Settings, *, bot: Any, gateway: Any) -> OutboxSender:
         rate=settings.telegram_rate,
         quiet_start=settings.sms_quiet_start,
         quiet_end=settings.sms_quiet_end,
+        credit_alert=CreditAlert(bot, settings.owner_ids, settings.default_locale),
     )
 
 

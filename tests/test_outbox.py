@@ -181,3 +181,30 @@ async def test_unknown_template_fails_its_row_only(db: str) -> None:
         result = await OutboxSender(bot=None, gateway=gateway(kave), tz=TZ).drain(NOW)
         assert (result.sent, result.failed) == (1, 1)
         assert (await OutboxMessage.get(key="bad")).status == OutboxStatus.FAILED
+
+
+async def test_owner_is_alerted_once_per_credit_outage(db: str) -> None:
+    from bot.credit_alert import CreditAlert
+
+    owner = 4242
+    async with FakeKavenegar(credit=0) as kave, FakeBotAPI() as api, bot_on(api) as bot:
+        api.add_user(owner)
+        m = await make_member(NOW, telegram=False, preferred=Channel.SMS)
+        alert = CreditAlert(bot, [owner], "en")
+        sender = OutboxSender(bot=bot, gateway=gateway(kave), tz=TZ, credit_alert=alert)
+        await notify.enqueue(m.id, "staff_reply", "a", now=NOW, params={"text": "x"})
+        await sender.drain(NOW)
+        await sender.drain(NOW + timedelta(minutes=30))
+        # A restart during the outage does not alert again.
+        restarted = OutboxSender(bot=bot, gateway=gateway(kave), tz=TZ,
+                                 credit_alert=CreditAlert(bot, [owner], "en"))
+        await restarted.drain(NOW + timedelta(minutes=60))
+        alerts = [msg["text"] for msg in api.sent_to(owner)]
+        assert alerts == ["The SMS account is out of credit: SMS wait in the queue until it is topped up."]
+        kave.credit = 10
+        assert (await restarted.drain(NOW + timedelta(minutes=90))).sent == 1
+        kave.credit = 0
+        await notify.enqueue(m.id, "staff_reply", "b", now=NOW, params={"text": "y"})
+        await restarted.drain(NOW + timedelta(minutes=120))
+        assert len(api.sent_to(owner)) == 2  # a new outage, a new alert
+        assert api.rejected == []

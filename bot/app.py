@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -17,6 +18,7 @@ from aiogram.fsm.storage.base import BaseStorage, DefaultKeyBuilder
 from aiogram.types import ErrorEvent
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
 from aiogram_dialog import DialogManager, setup_dialogs
+from aiogram_dialog.api.entities import stack as dialog_stack
 from aiogram_dialog.api.exceptions import OutdatedIntent, UnknownIntent
 from aiogram_dialog.api.protocols import MessageManagerProtocol
 from aiohttp import web
@@ -35,6 +37,21 @@ from handlers.texts import error_text
 from loyalty.errors import LoyaltyError
 
 log = logging.getLogger("club.bot")
+
+
+def _unique_dialog_ids() -> None:
+    """Give aiogram-dialog intent and stack ids that do not collide.
+
+    aiogram-dialog 2.x builds them from the current second plus one of 100 random values,
+    so two dialogs a member opens within one second (the profile, then its calendar) get
+    the same id once in a hundred times; the member's stack is then "broken" and silently
+    reset to the main menu. 40 random bits keep the ids short (callback data is limited
+    to 64 bytes) and make a collision practically impossible.
+    """
+    dialog_stack.new_int_id = lambda: secrets.randbits(40)
+
+
+_unique_dialog_ids()
 WEBHOOK_PATH = "/telegram/webhook"
 
 

@@ -97,3 +97,11 @@ def test_redis_storage_when_redis_url_is_set() -> None:
     storage = build_storage(Settings(_env_file=None, redis_url="redis://127.0.0.1:6379/0"))
     assert isinstance(storage, RedisStorage) and storage.key_builder.with_destiny is True
     assert isinstance(build_storage(Settings(_env_file=None)), TortoiseStorage)
+
+
+def test_dialog_ids_opened_in_one_second_do_not_collide() -> None:
+    import bot.app  # noqa: F401  (installs the id generator)
+    from aiogram_dialog.api.entities.stack import new_id
+
+    ids = {new_id() for _ in range(5000)}
+    assert len(ids) == 5000

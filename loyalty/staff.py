@@ -454,7 +454,9 @@ async def set_rule(staff: Staff, key: str, raw: str, *, now: datetime | None = N
         raise LoyaltyError(ErrorCode.INVALID_SETTING, key=key)
     raw = raw.strip()
     try:
-        value: object = raw[:100] if kind is str else kind(to_ascii_digits(raw).replace(",", ""))
+        value: object = raw[:100] if kind is str else kind(
+            to_ascii_digits(raw).replace(",", "").replace("٬", "").replace("٫", ".")
+        )
     except (ValueError, InvalidOperation):
         raise LoyaltyError(ErrorCode.INVALID_SETTING, key=key) from None
     if not _sensible(key, value):

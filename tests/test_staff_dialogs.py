@@ -220,3 +220,37 @@ async def test_persian_staff_reads_persian(team: Branch) -> None:
     await chat.click("سقف روزانهٔ صندوقدار (امتیاز)")
     await chat.send("زیاد")
     assert chat.answers()[-1] == "این مقدار برای سقف روزانهٔ صندوقدار (امتیاز) معتبر نیست. چیزی تغییر نکرد."
+
+
+async def test_wired_into_the_whole_bot(team: Branch, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The app's dispatcher with the routers ordered as the lead wires them: dialogs, staff, member."""
+    import bot.app
+    from handlers.telegram.middlewares import ThrottleMiddleware
+    from handlers.telegram.routers import all_routers
+
+    monkeypatch.setattr(bot.app, "all_routers", lambda: [dialogs.router(), *all_routers()])
+    settings = Settings(_env_file=None, bot_token=None, owner_ids=[OWNER], default_locale="en")
+
+    def chat(user_id: int) -> StaffChat:
+        mm, session = MockMessageManager(), LocalSession()
+        dp = bot.app.build_dispatcher(settings, storage=JsonMemoryStorage(), message_manager=mm,
+                                      throttle=ThrottleMiddleware(limit=1000))
+        dp["clock"] = lambda: NOW
+        return StaffChat(BotClient(dp, user_id=user_id, chat_id=user_id, bot=build_bot(settings, session=session)),
+                         mm, session)
+
+    owner = chat(OWNER)
+    await owner.send("/rewards")
+    assert owner.text.startswith("Rewards (page 1 of 1).")
+    await owner.click("Add a reward")
+    await owner.send("Muffin")
+    assert owner.text == "Step 2: how many points does Muffin cost?"
+    await owner.send("/rewards add 90 Tea")
+    assert owner.answers()[-1] == "Reward #1 added: Tea for 90 points."
+
+    stranger = chat(5555)
+    await stranger.send("/rewards")
+    await stranger.send("/settings")
+    assert stranger.answers() == ["Not allowed.", "Not allowed."]
+    await stranger.send("/start")
+    assert stranger.buttons() == ["فارسی", "English"]  # the member sign-up still opens

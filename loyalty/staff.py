@@ -549,8 +549,8 @@ async def set_branch_rate(staff: Staff, branch_id: int, rate: Decimal | None, *,
     branch = await Branch.get_or_none(id=branch_id)
     if branch is None:
         raise LoyaltyError(ErrorCode.BRANCH_NOT_FOUND, branch=branch_id)
-    if rate is not None and not Decimal(0) <= rate <= Decimal(1000):
-        raise LoyaltyError(ErrorCode.INVALID_SETTING, key="earn_rate")
+    if rate is not None:
+        _in_range("earn_rate", rate, *DECIMAL_LIMITS["earn_rate"])
     branch.earn_rate = rate
     await branch.save(update_fields=["earn_rate"])
     await audit.record("branch_rate", staff_id=staff.id, now=now, branch=branch.id, rate=str(rate))
@@ -561,8 +561,7 @@ async def set_group(staff: Staff, name: str, multiplier: Decimal, *, now: dateti
     """Add a product group, or change the multiplier of the one with that name."""
     now = now or utcnow()
     require(staff, StaffRole.OWNER)
-    if not Decimal(0) <= multiplier <= Decimal(100):
-        raise LoyaltyError(ErrorCode.INVALID_SETTING, key="multiplier")
+    _in_range("multiplier", multiplier, *MULTIPLIER_RANGE)
     group, _ = await ProductGroup.update_or_create(name=clean_name(name)[:100], defaults={"multiplier": multiplier, "active": True})
     await audit.record("group_set", staff_id=staff.id, now=now, group=group.id, multiplier=str(multiplier))
     return group
@@ -580,7 +579,11 @@ LIMITS: dict[str, tuple[int, int]] = {
     "threshold": (0, 1_000_000_000),
     "discount_percent": (0, 100),
 }
-MULTIPLIER_RANGE = (Decimal("0"), Decimal("100"))
+DECIMAL_LIMITS: dict[str, tuple[Decimal, Decimal]] = {
+    "multiplier": (Decimal("0"), Decimal("100")),
+    "earn_rate": (Decimal("0"), Decimal("1000")),
+}
+MULTIPLIER_RANGE = DECIMAL_LIMITS["multiplier"]
 
 
 def parse_number(raw: str, key: str, *, decimal: bool = False) -> int | Decimal:
@@ -588,7 +591,7 @@ def parse_number(raw: str, key: str, *, decimal: bool = False) -> int | Decimal:
 
     The error carries the key and the bounds, so the channel can say what is expected.
     """
-    low, high = (MULTIPLIER_RANGE if decimal else LIMITS[key])
+    low, high = DECIMAL_LIMITS[key] if decimal else LIMITS[key]
     text = to_ascii_digits(raw or "").strip().replace(",", "").replace("٬", "").replace("٫", ".")
     try:
         value: int | Decimal = Decimal(text) if decimal else int(text)

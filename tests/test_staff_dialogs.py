@@ -254,3 +254,42 @@ async def test_wired_into_the_whole_bot(team: Branch, monkeypatch: pytest.Monkey
     assert stranger.answers() == ["Not allowed.", "Not allowed."]
     await stranger.send("/start")
     assert stranger.buttons() == ["فارسی", "English"]  # the member sign-up still opens
+
+
+async def test_branches_dialog(team: Branch) -> None:
+    manager = open_chat(MANAGER)
+    await manager.send("/branches")
+    assert manager.answers() == ["Not allowed."]
+    chat = open_chat(OWNER)
+    await chat.send("/branches")
+    assert chat.buttons() == ["#1 Main: earning rate the club's rate", "Add a branch", "Close"]
+    await chat.click("Add a branch")
+    await chat.send("North")
+    assert chat.text.startswith("Branch #2: North.\nBranches.")
+    await chat.click("#2 North: earning rate the club's rate")
+    assert chat.text == "North earns at the club's rate. Send a new rate (0 to 1,000), or use the club's rate."
+    await chat.send("5000")
+    assert chat.answers()[-1] == "Please send a number from 0 to 1,000. Nothing was changed."
+    await chat.send("۱٫۵")
+    assert "#2 North: earning rate 1.5" in chat.buttons()
+    assert (await Branch.get(id=2)).earn_rate == Decimal("1.5")
+    await chat.click("#2 North: earning rate 1.5")
+    await chat.click("Use the club's rate")
+    assert (await Branch.get(id=2)).earn_rate is None
+
+
+async def test_groups_dialog(team: Branch) -> None:
+    chat = open_chat(OWNER)
+    await chat.send("/groups")
+    assert "No product groups yet." in chat.text
+    await chat.click("Add a product group")
+    await chat.send("Coffee beans")
+    assert chat.text == "Send the points multiplier for Coffee beans (0 to 100)."
+    await chat.send("many")
+    assert chat.answers()[-1] == "Please send a number from 0 to 100. Nothing was changed."
+    await chat.send("2")
+    assert chat.buttons() == ["#1 Coffee beans: points ×2", "Add a product group", "Close"]
+    await chat.click("#1 Coffee beans: points ×2")
+    await chat.send("۲٫۵")
+    from models import ProductGroup
+    assert (await ProductGroup.get(id=1)).multiplier == Decimal("2.5")

@@ -1,4 +1,4 @@
-"""The staff dialogs (/rewards, /settings) and the bare commands that open them.
+"""The staff dialogs (/rewards, /settings, /branches, /groups) and the bare commands that open them.
 
 `router()` gives a fresh router: include it BEFORE the staff command router, so that a
 bare `/rewards` or `/settings` opens the dialog, while the same commands with arguments
@@ -14,9 +14,9 @@ from aiogram.filters import Command
 from aiogram.types import Message
 from aiogram_dialog import DialogManager, StartMode
 
-from handlers.telegram.staff import rewards_dialog, settings_dialog
+from handlers.telegram.staff import places_dialogs, rewards_dialog, settings_dialog
 from handlers.telegram.staff.access import install
-from handlers.telegram.staff.states import RewardsAdminSG, SettingsSG
+from handlers.telegram.staff.states import BranchesSG, GroupsSG, RewardsAdminSG, SettingsSG
 from loyalty import staff as staff_rules
 from models import Staff, StaffRole
 
@@ -31,6 +31,16 @@ async def open_settings(message: Message, staff: Staff, dialog_manager: DialogMa
     await dialog_manager.start(SettingsSG.rules, mode=StartMode.RESET_STACK)
 
 
+async def open_branches(message: Message, staff: Staff, dialog_manager: DialogManager) -> None:
+    staff_rules.require(staff, StaffRole.OWNER)
+    await dialog_manager.start(BranchesSG.branches, mode=StartMode.RESET_STACK)
+
+
+async def open_groups(message: Message, staff: Staff, dialog_manager: DialogManager) -> None:
+    staff_rules.require(staff, StaffRole.OWNER)
+    await dialog_manager.start(GroupsSG.groups, mode=StartMode.RESET_STACK)
+
+
 def router() -> Router:
     root = Router(name="staff-dialogs")
     install(root)  # staff identity, language, time and refusals, for the commands and every dialog step
@@ -38,8 +48,11 @@ def router() -> Router:
     bare = F.args.is_(None)
     commands.message.register(open_rewards, Command("rewards", magic=bare))
     commands.message.register(open_settings, Command("settings", magic=bare))
+    commands.message.register(open_branches, Command("branches", magic=bare))
+    commands.message.register(open_groups, Command("groups", magic=bare))
     dialogs = Router(name="staff-dialogs-windows")
     dialogs.message.filter(~F.text.startswith("/"))
-    dialogs.include_routers(rewards_dialog.dialog(), settings_dialog.dialog())
+    dialogs.include_routers(rewards_dialog.dialog(), settings_dialog.dialog(),
+                            places_dialogs.branches_dialog(), places_dialogs.groups_dialog())
     root.include_routers(commands, dialogs)
     return root

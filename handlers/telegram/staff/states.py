@@ -25,3 +25,15 @@ class SettingsSG(StatesGroup):
     tiers = State()
     tier = State()
     tier_field = State()
+
+
+class BranchesSG(StatesGroup):
+    branches = State()
+    branch = State()
+    name = State()
+
+
+class GroupsSG(StatesGroup):
+    groups = State()
+    multiplier = State()
+    name = State()

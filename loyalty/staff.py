@@ -512,13 +512,12 @@ async def export_rows(staff: Staff, *, now: datetime | None = None) -> list[repo
 # ---- catalogue, branches, product groups --------------------------------------------------
 
 async def add_reward(staff: Staff, name: str, cost: int, *, now: datetime | None = None) -> Reward:
-    now = now or utcnow()
+    """The quick form (`/rewards add <cost> <name>`): a product, unlimited, for everyone; see save_reward."""
     require(staff, *MANAGERS)
-    if cost <= 0 or cost > 10_000_000:
-        raise LoyaltyError(ErrorCode.INVALID_AMOUNT, amount=cost)
-    reward = await Reward.create(name=clean_name(name)[:100], cost=cost, branch_id=staff.branch_id)
-    await audit.record("reward_add", staff_id=staff.id, now=now, reward=reward.id, cost=cost)
-    return reward
+    low, high = LIMITS["cost"]
+    if not low <= cost <= high:
+        raise LoyaltyError(ErrorCode.INVALID_AMOUNT, amount=cost)  # the command's own answer, as before
+    return await save_reward(staff, RewardSpec(name=name, cost=cost), now=now)
 
 
 async def withdraw_reward(staff: Staff, reward_id: int, *, now: datetime | None = None) -> Reward:

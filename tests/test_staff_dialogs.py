@@ -293,3 +293,41 @@ async def test_groups_dialog(team: Branch) -> None:
     await chat.send("۲٫۵")
     from models import ProductGroup
     assert (await ProductGroup.get(id=1)).multiplier == Decimal("2.5")
+
+
+async def test_a_fixed_discount_on_a_group_at_one_branch(team: Branch) -> None:
+    from models import ProductGroup
+
+    north = await Branch.create(name="North")
+    cakes = await ProductGroup.create(name="Cakes")
+    chat = open_chat(OWNER)
+    await chat.send("/rewards")
+    await chat.click("Add a reward")
+    await chat.send("Cake voucher")
+    await chat.send("400")
+    await chat.click("A fixed discount")
+    assert chat.text == "Step 4: how many toman off? (1 to 1,000,000,000,000)"
+    await chat.send("۵۰٬۰۰۰")
+    assert chat.buttons() == ["Any product", "Cakes", "Cancel"]
+    await chat.click("Cakes")
+    await chat.click("Unlimited")
+    await chat.click("Gold")
+    assert chat.buttons() == ["All branches", "Main", "North", "Cancel"]
+    await chat.click("North")
+    await chat.send("7")
+    assert "Offer: 50,000 toman off (Cakes)" in chat.text and "Branch: North" in chat.text
+    await chat.click("Save")
+    reward = await Reward.get()
+    gold = await Tier.get(code="gold")
+    assert (reward.kind, reward.value, reward.product_group_id, reward.min_tier_id, reward.branch_id) == (
+        RewardKind.FIXED_DISCOUNT, 50_000, cakes.id, gold.id, north.id)
+
+
+async def test_cancel_leaves_nothing_behind(team: Branch) -> None:
+    chat = open_chat(MANAGER)
+    await chat.send("/rewards")
+    await chat.click("Add a reward")
+    await chat.send("Scone")
+    await chat.click("Cancel")
+    assert chat.text.startswith("Rewards (page 1 of 1).")
+    assert await Reward.all().count() == 0

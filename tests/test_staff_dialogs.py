@@ -21,7 +21,7 @@ from handlers.telegram.routers import _detached
 from handlers.telegram.staff import dialogs
 from handlers.telegram.staff import router as staff_router
 from loyalty import earning, tiers
-from models import AuditEntry, Branch, ClubRules, Reward, RewardKind, Staff, StaffRole, Tier
+from models import AuditEntry, Branch, ClubRules, Member, ProductGroup, Reward, RewardKind, Staff, StaffRole, Tier
 from tests import helpers
 from tests.conftest import NOW
 
@@ -202,7 +202,7 @@ async def test_tier_threshold_changes_a_members_progress(team: Branch) -> None:
     await chat.send("۴۰۰")
     assert chat.text.startswith("Saved: Threshold (points).\nSilver: from 400 points")
 
-    after = await tiers.progress(await member.__class__.get(id=member.id), NOW)
+    after = await tiers.progress(await Member.get(id=member.id), NOW)
     assert (after.next_tier.code, after.points_to_next) == ("silver", 100)
 
     await chat.click("Points multiplier")
@@ -291,13 +291,10 @@ async def test_groups_dialog(team: Branch) -> None:
     assert chat.buttons() == ["#1 Coffee beans: points ×2", "Add a product group", "Close"]
     await chat.click("#1 Coffee beans: points ×2")
     await chat.send("۲٫۵")
-    from models import ProductGroup
     assert (await ProductGroup.get(id=1)).multiplier == Decimal("2.5")
 
 
 async def test_a_fixed_discount_on_a_group_at_one_branch(team: Branch) -> None:
-    from models import ProductGroup
-
     north = await Branch.create(name="North")
     cakes = await ProductGroup.create(name="Cakes")
     chat = open_chat(OWNER)

@@ -13,7 +13,7 @@ from aiogram.enums import ContentType
 from aiogram.types import CallbackQuery, Message
 from aiogram_dialog import Dialog, DialogManager, Window
 from aiogram_dialog.widgets.input import MessageInput
-from aiogram_dialog.widgets.kbd import Back, Button, Cancel, Group, Select, SwitchTo
+from aiogram_dialog.widgets.kbd import Back, Cancel, Group, Select, SwitchTo
 from aiogram_dialog.widgets.text import Format
 
 from handlers.i18n import N_, t

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
@@ -37,6 +37,7 @@ from models import (
     ProductGroup,
     Purchase,
     Reward,
+    RewardKind,
     Staff,
     StaffInvite,
     StaffRole,
@@ -453,7 +454,9 @@ async def set_rule(staff: Staff, key: str, raw: str, *, now: datetime | None = N
         raise LoyaltyError(ErrorCode.INVALID_SETTING, key=key)
     raw = raw.strip()
     try:
-        value: object = raw[:100] if kind is str else kind(to_ascii_digits(raw).replace(",", ""))
+        value: object = raw[:100] if kind is str else kind(
+            to_ascii_digits(raw).replace(",", "").replace("٬", "").replace("٫", ".")
+        )
     except (ValueError, InvalidOperation):
         raise LoyaltyError(ErrorCode.INVALID_SETTING, key=key) from None
     if not _sensible(key, value):
@@ -509,13 +512,12 @@ async def export_rows(staff: Staff, *, now: datetime | None = None) -> list[repo
 # ---- catalogue, branches, product groups --------------------------------------------------
 
 async def add_reward(staff: Staff, name: str, cost: int, *, now: datetime | None = None) -> Reward:
-    now = now or utcnow()
+    """The quick form (`/rewards add <cost> <name>`): a product, unlimited, for everyone; see save_reward."""
     require(staff, *MANAGERS)
-    if cost <= 0 or cost > 10_000_000:
-        raise LoyaltyError(ErrorCode.INVALID_AMOUNT, amount=cost)
-    reward = await Reward.create(name=clean_name(name)[:100], cost=cost, branch_id=staff.branch_id)
-    await audit.record("reward_add", staff_id=staff.id, now=now, reward=reward.id, cost=cost)
-    return reward
+    low, high = LIMITS["cost"]
+    if not low <= cost <= high:
+        raise LoyaltyError(ErrorCode.INVALID_AMOUNT, amount=cost)  # the command's own answer, as before
+    return await save_reward(staff, RewardSpec(name=name, cost=cost), now=now)
 
 
 async def withdraw_reward(staff: Staff, reward_id: int, *, now: datetime | None = None) -> Reward:
@@ -546,8 +548,8 @@ async def set_branch_rate(staff: Staff, branch_id: int, rate: Decimal | None, *,
     branch = await Branch.get_or_none(id=branch_id)
     if branch is None:
         raise LoyaltyError(ErrorCode.BRANCH_NOT_FOUND, branch=branch_id)
-    if rate is not None and not Decimal(0) <= rate <= Decimal(1000):
-        raise LoyaltyError(ErrorCode.INVALID_SETTING, key="earn_rate")
+    if rate is not None:
+        _in_range("earn_rate", rate, *DECIMAL_LIMITS["earn_rate"])
     branch.earn_rate = rate
     await branch.save(update_fields=["earn_rate"])
     await audit.record("branch_rate", staff_id=staff.id, now=now, branch=branch.id, rate=str(rate))
@@ -558,8 +560,207 @@ async def set_group(staff: Staff, name: str, multiplier: Decimal, *, now: dateti
     """Add a product group, or change the multiplier of the one with that name."""
     now = now or utcnow()
     require(staff, StaffRole.OWNER)
-    if not Decimal(0) <= multiplier <= Decimal(100):
-        raise LoyaltyError(ErrorCode.INVALID_SETTING, key="multiplier")
+    _in_range("multiplier", multiplier, *MULTIPLIER_RANGE)
     group, _ = await ProductGroup.update_or_create(name=clean_name(name)[:100], defaults={"multiplier": multiplier, "active": True})
     await audit.record("group_set", staff_id=staff.id, now=now, group=group.id, multiplier=str(multiplier))
     return group
+
+
+# ---- the catalogue in full, the tiers -------------------------------------------------------
+
+# The ranges staff may type; a value outside is refused with these bounds in the error.
+LIMITS: dict[str, tuple[int, int]] = {
+    "cost": (1, 10_000_000),
+    "fixed_discount": (1, 1_000_000_000_000),
+    "percent_discount": (1, 100),
+    "stock": (0, 1_000_000),
+    "days": (1, 3650),
+    "threshold": (0, 1_000_000_000),
+    "discount_percent": (0, 100),
+}
+DECIMAL_LIMITS: dict[str, tuple[Decimal, Decimal]] = {
+    "multiplier": (Decimal("0"), Decimal("100")),
+    "earn_rate": (Decimal("0"), Decimal("1000")),
+}
+MULTIPLIER_RANGE = DECIMAL_LIMITS["multiplier"]
+
+
+def parse_number(raw: str, key: str, *, decimal: bool = False) -> int | Decimal:
+    """A number as staff type it (Persian digits, separators); refused outside LIMITS[key].
+
+    The error carries the key and the bounds, so the channel can say what is expected.
+    """
+    low, high = DECIMAL_LIMITS[key] if decimal else LIMITS[key]
+    text = to_ascii_digits(raw or "").strip().replace(",", "").replace("٬", "").replace("٫", ".")
+    try:
+        value: int | Decimal = Decimal(text) if decimal else int(text)
+    except (ValueError, InvalidOperation):
+        raise LoyaltyError(ErrorCode.INVALID_SETTING, key=key, min=low, max=high) from None
+    if isinstance(value, Decimal) and not value.is_finite():
+        raise LoyaltyError(ErrorCode.INVALID_SETTING, key=key, min=low, max=high)
+    _in_range(key, value, low, high)
+    return value
+
+
+def _in_range(key: str, value: int | Decimal | None, low: int | Decimal, high: int | Decimal) -> None:
+    if value is None or not low <= value <= high:
+        raise LoyaltyError(ErrorCode.INVALID_SETTING, key=key, min=low, max=high)
+
+
+@dataclass(frozen=True)
+class RewardSpec:
+    """Everything a reward is; `save_reward` checks it whole before anything is written."""
+
+    name: str
+    cost: int
+    kind: RewardKind = RewardKind.PRODUCT
+    value: int = 0  # toman off for a fixed discount, percent off for a percentage
+    product_group_id: int | None = None  # a discount limited to one product group
+    stock: int | None = None  # None: unlimited
+    min_tier_id: int | None = None
+    branch_id: int | None = None  # None: every branch (a branch manager gets their own)
+    valid_from: datetime | None = None
+    valid_until: datetime | None = None
+    description: str = ""
+
+
+def reward_spec(reward: Reward) -> RewardSpec:
+    """A reward as it is now; edit with dataclasses.replace and pass to save_reward."""
+    return RewardSpec(
+        name=reward.name, cost=reward.cost, kind=reward.kind, value=reward.value,
+        product_group_id=reward.product_group_id, stock=reward.stock, min_tier_id=reward.min_tier_id,
+        branch_id=reward.branch_id, valid_from=reward.valid_from, valid_until=reward.valid_until,
+        description=reward.description,
+    )
+
+
+def open_window(now: datetime, days: int | None) -> tuple[datetime, datetime | None]:
+    """A validity window from now for `days` days; None days: open-ended."""
+    if days is not None:
+        _in_range("days", days, *LIMITS["days"])
+    return now, (now + timedelta(days=days) if days is not None else None)
+
+
+async def _checked(staff: Staff, spec: RewardSpec) -> RewardSpec:
+    name = clean_name(spec.name)
+    _in_range("cost", spec.cost, *LIMITS["cost"])
+    kind = RewardKind(spec.kind)
+    value = 0
+    if kind is not RewardKind.PRODUCT:
+        value = spec.value
+        _in_range(kind.value, value, *LIMITS[kind.value])
+    group_id = spec.product_group_id if kind is not RewardKind.PRODUCT else None
+    if group_id is not None and not await ProductGroup.exists(id=group_id, active=True):
+        raise LoyaltyError(ErrorCode.GROUP_NOT_FOUND, group=group_id)
+    if spec.stock is not None:
+        _in_range("stock", spec.stock, *LIMITS["stock"])
+    if spec.min_tier_id is not None and not await Tier.exists(id=spec.min_tier_id):
+        raise LoyaltyError(ErrorCode.INVALID_SETTING, key="min_tier")
+    branch_id = spec.branch_id
+    if branch_id is None and not sees_all_branches(staff):
+        branch_id = staff.branch_id
+    if branch_id is not None and not await Branch.exists(id=branch_id, active=True):
+        raise LoyaltyError(ErrorCode.BRANCH_NOT_FOUND, branch=branch_id)
+    _check_branch_scope(staff, branch_id)
+    if spec.valid_from and spec.valid_until and spec.valid_until <= spec.valid_from:
+        raise LoyaltyError(ErrorCode.INVALID_DATE)
+    return replace(spec, name=name[:100], kind=kind, value=value, product_group_id=group_id,
+                   branch_id=branch_id, description=(spec.description or "").strip()[:500])
+
+
+async def save_reward(
+    staff: Staff, spec: RewardSpec, reward_id: int | None = None, *, now: datetime | None = None
+) -> Reward:
+    """Add a reward (no reward_id) or change every field of one; managers and the owner only.
+
+    A manager of one branch adds rewards for that branch and changes only those.
+    """
+    now = now or utcnow()
+    require(staff, *MANAGERS)
+    spec = await _checked(staff, spec)
+    fields = {
+        "name": spec.name, "cost": spec.cost, "kind": spec.kind, "value": spec.value,
+        "product_group_id": spec.product_group_id, "stock": spec.stock, "min_tier_id": spec.min_tier_id,
+        "branch_id": spec.branch_id, "valid_from": spec.valid_from, "valid_until": spec.valid_until,
+        "description": spec.description,
+    }
+    if reward_id is None:
+        reward = await Reward.create(**fields)
+        action = "reward_add"
+    else:
+        reward = await Reward.get_or_none(id=reward_id)
+        if reward is None:
+            raise LoyaltyError(ErrorCode.REWARD_NOT_FOUND, reward=reward_id)
+        _check_branch_scope(staff, reward.branch_id)
+        reward.update_from_dict(fields)
+        await reward.save()
+        action = "reward_edit"
+    await audit.record(
+        action, staff_id=staff.id, now=now, reward=reward.id, cost=spec.cost, kind=spec.kind.value,
+        value=spec.value, stock=spec.stock, min_tier=spec.min_tier_id, branch=spec.branch_id,
+        group=spec.product_group_id,
+        valid_until=spec.valid_until.isoformat() if spec.valid_until else None,
+    )
+    return reward
+
+
+async def manageable_rewards(staff: Staff) -> list[Reward]:
+    """Active rewards this staff member may change, whether on offer now or not (cheapest first)."""
+    require(staff, *MANAGERS)
+    query = Reward.filter(active=True)
+    if not sees_all_branches(staff):
+        query = query.filter(branch_id=staff.branch_id)
+    return await query.order_by("cost", "id")
+
+
+TIER_FIELDS = ("threshold", "multiplier", "discount_percent")
+
+
+async def set_tier(
+    staff: Staff,
+    tier_id: int,
+    *,
+    threshold: int | None = None,
+    multiplier: Decimal | None = None,
+    discount_percent: int | None = None,
+    now: datetime | None = None,
+) -> Tier:
+    """Change a tier's threshold, points multiplier or standing discount; the owner only.
+
+    The lowest tier stays at threshold 0 (everyone starts there), and no two tiers share a
+    threshold, so the order of the tiers is always clear. Members move at their next
+    purchase (upgrades) or at the periodic review (downgrades).
+    """
+    now = now or utcnow()
+    require(staff, StaffRole.OWNER)
+    tier = await Tier.get_or_none(id=tier_id)
+    if tier is None:
+        raise LoyaltyError(ErrorCode.INVALID_SETTING, key="tier")
+    if threshold is not None:
+        _in_range("threshold", threshold, *LIMITS["threshold"])
+        others = await Tier.exclude(id=tier.id).values_list("threshold", flat=True)
+        lowest = not others or tier.threshold < min(others)
+        if threshold in others or (lowest and threshold != 0) or (not lowest and threshold == 0):
+            # Without bounds in the error: the number was fine, the order of the tiers was not.
+            raise LoyaltyError(ErrorCode.INVALID_SETTING, key="threshold")
+        tier.threshold = threshold
+    if multiplier is not None:
+        _in_range("multiplier", multiplier, *MULTIPLIER_RANGE)
+        tier.multiplier = multiplier
+    if discount_percent is not None:
+        _in_range("discount_percent", discount_percent, *LIMITS["discount_percent"])
+        tier.discount_percent = discount_percent
+    await tier.save(update_fields=["threshold", "multiplier", "discount_percent"])
+    await audit.record(
+        "tier_set", staff_id=staff.id, now=now, tier=tier.id, threshold=tier.threshold,
+        multiplier=str(tier.multiplier), discount=tier.discount_percent,
+    )
+    return tier
+
+
+async def set_tier_value(staff: Staff, tier_id: int, field: str, raw: str, *, now: datetime | None = None) -> Tier:
+    """`set_tier` for one field typed as text (Persian digits too)."""
+    if field not in TIER_FIELDS:
+        raise LoyaltyError(ErrorCode.INVALID_SETTING, key=field)
+    value = parse_number(raw, field, decimal=field == "multiplier")
+    return await set_tier(staff, tier_id, now=now, **{field: value})

@@ -1,7 +1,9 @@
 """Running the club: staff and invitations, rewards, branches, product groups, rules.
 
-Each is a command with sub-commands (`/staff invite cashier 2`), not a dialog: quick to
-type, and the same words work in both languages.
+Each is a command with sub-commands (`/staff invite cashier 2`): quick to type, and the
+same words work in both languages. Bare `/rewards`, `/settings`, `/branches` and `/groups`
+open dialogs instead when the router of handlers/telegram/staff/dialogs.py is included
+before this one; the listings here answer when it is not.
 """
 
 from __future__ import annotations

@@ -1,0 +1,48 @@
+"""What the staff dialogs share: who is asking, the time, numbers shown and refusals answered."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from aiogram.types import Message
+from aiogram_dialog import DialogManager
+
+from handlers.format import number, persian_digits
+from handlers.i18n import N_, t
+from handlers.telegram.member.common import locale_of
+from handlers.telegram.staff.texts import staff_error_text
+from loyalty.clock import utcnow
+from loyalty.errors import ErrorCode, LoyaltyError
+from models import Staff
+
+
+def staff_of(manager: DialogManager) -> Staff | None:
+    """Identified again for every update by the staff middleware, so a revoked role stops at once."""
+    return manager.middleware_data.get("staff")
+
+
+def now_of(manager: DialogManager) -> datetime:
+    return manager.middleware_data.get("now") or utcnow()
+
+
+def amount(value: int | Decimal, locale: str) -> str:
+    """A whole number with separators, or a decimal (1.25) with the reader's digits."""
+    if isinstance(value, Decimal) and value != value.to_integral_value():
+        text = f"{value.normalize():f}"
+        return persian_digits(text.replace(".", "٫")) if locale == "fa" else text
+    return number(int(value), locale)
+
+
+async def refuse(message: Message, error: LoyaltyError, manager: DialogManager, label: str | None = None) -> None:
+    """A typed value the rules refused: say what is expected; nothing was changed."""
+    locale = locale_of(manager)
+    values = error.values
+    if error.code is ErrorCode.INVALID_SETTING and "min" in values:
+        text = t(N_("Please send a number from {min} to {max}. Nothing was changed."), locale,
+                 min=amount(values["min"], locale), max=amount(values["max"], locale))
+    elif error.code is ErrorCode.INVALID_SETTING and label is not None:
+        text = t(N_("This is not a valid value for {label}. Nothing was changed."), locale, label=label)
+    else:
+        text = staff_error_text(error, locale)
+    await message.answer(text, parse_mode=None)

@@ -1,0 +1,204 @@
+"""/settings as a dialog: the club's rules one at a time, and the tiers' thresholds, multipliers and discounts.
+
+The owner only. A typed value goes to loyalty.staff as text (Persian digits are fine); a
+value it refuses gets a clear answer and changes nothing.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from aiogram.enums import ContentType
+from aiogram.types import CallbackQuery, Message
+from aiogram_dialog import Dialog, DialogManager, Window
+from aiogram_dialog.widgets.input import MessageInput
+from aiogram_dialog.widgets.kbd import Back, Cancel, Group, Select, SwitchTo
+from aiogram_dialog.widgets.text import Format
+
+from handlers.i18n import N_, t
+from handlers.telegram.member.common import Tr, buttons_only, esc, locale_of, on_not_text
+from handlers.telegram.staff.dialog_common import amount, now_of, refuse, staff_of
+from handlers.telegram.staff.states import SettingsSG as SG
+from handlers.texts import tier_name
+from loyalty import staff as staff_rules
+from loyalty.errors import LoyaltyError
+from loyalty.rules import get_rules
+from models import StaffRole, Tier
+
+RULES: dict[str, str] = {
+    "name": N_("Club name"),
+    "points_name": N_("Name of the points"),
+    "earn_rate": N_("Points per currency unit"),
+    "currency_unit": N_("Currency unit (toman)"),
+    "min_purchase": N_("Minimum purchase (toman)"),
+    "signup_bonus": N_("Sign-up bonus"),
+    "birthday_bonus": N_("Birthday bonus"),
+    "referral_bonus_referrer": N_("Referral bonus for the inviter"),
+    "referral_bonus_referred": N_("Referral bonus for the new member"),
+    "feedback_bonus": N_("Feedback bonus"),
+    "expiry_days": N_("Points expire after (days, 0: never)"),
+    "voucher_valid_days": N_("Vouchers valid for (days)"),
+    "tier_window_days": N_("Tier window (days)"),
+    "cashier_daily_cap": N_("Cashier daily cap (points)"),
+}
+TIER_FIELDS: dict[str, str] = {
+    "threshold": N_("Threshold (points)"),
+    "multiplier": N_("Points multiplier"),
+    "discount_percent": N_("Standing discount (%)"),
+}
+
+
+def _shown(value: object, locale: str) -> str:
+    if isinstance(value, (int, Decimal)) and not isinstance(value, bool):
+        return amount(value, locale)
+    return esc(value) if value else "-"
+
+
+def _owner(manager: DialogManager) -> None:
+    staff_rules.require(staff_of(manager), StaffRole.OWNER)
+
+
+# ---- the club's rules -------------------------------------------------------------------------
+
+async def rules_getter(dialog_manager: DialogManager, **kwargs: Any) -> dict[str, Any]:
+    _owner(dialog_manager)
+    locale = locale_of(dialog_manager)
+    rules = await get_rules()
+    assert set(RULES) == set(staff_rules.SETTINGS)  # a new rule needs a label here
+    lines = [f"{t(label, locale)}: {_shown(getattr(rules, key), locale)}" for key, label in RULES.items()]
+    return {
+        "rules": "\n".join(lines), "notice": dialog_manager.dialog_data.pop("notice", ""),
+        "keys": [{"id": key, "label": t(label, locale)} for key, label in RULES.items()],
+    }
+
+
+async def on_rule(callback: CallbackQuery, widget: Select, manager: DialogManager, item_id: str) -> None:
+    manager.dialog_data["key"] = item_id
+    await manager.switch_to(SG.rule)
+
+
+async def rule_getter(dialog_manager: DialogManager, **kwargs: Any) -> dict[str, Any]:
+    locale = locale_of(dialog_manager)
+    key = dialog_manager.dialog_data.get("key", "name")
+    return {"label": t(RULES[key], locale), "value": _shown(getattr(await get_rules(), key), locale)}
+
+
+async def on_rule_value(message: Message, widget: MessageInput, manager: DialogManager) -> None:
+    locale = locale_of(manager)
+    key = manager.dialog_data["key"]
+    try:
+        await staff_rules.set_rule(staff_of(manager), key, message.text or "", now=now_of(manager))
+    except LoyaltyError as error:
+        await refuse(message, error, manager, label=t(RULES[key], locale))
+        return
+    manager.dialog_data["notice"] = t(N_("Saved: {label}."), locale, label=t(RULES[key], locale))
+    await manager.switch_to(SG.rules)
+
+
+# ---- the tiers --------------------------------------------------------------------------------
+
+def _tier_line(tier: Tier, locale: str) -> str:
+    return t(N_("{tier}: from {threshold} points, points ×{multiplier}, {discount}% standing discount"), locale,
+             tier=esc(tier_name(tier.code, tier.name, locale)), threshold=amount(tier.threshold, locale),
+             multiplier=amount(tier.multiplier, locale), discount=amount(tier.discount_percent, locale))
+
+
+async def tiers_getter(dialog_manager: DialogManager, **kwargs: Any) -> dict[str, Any]:
+    _owner(dialog_manager)
+    locale = locale_of(dialog_manager)
+    tiers = await Tier.all().order_by("threshold")
+    return {
+        "lines": "\n".join(_tier_line(x, locale) for x in tiers),
+        "tiers": [{"id": x.id, "label": tier_name(x.code, x.name, locale)} for x in tiers],
+        "notice": dialog_manager.dialog_data.pop("notice", ""),
+    }
+
+
+async def on_tier(callback: CallbackQuery, widget: Select, manager: DialogManager, item_id: str) -> None:
+    manager.dialog_data["tier"] = int(item_id)
+    await manager.switch_to(SG.tier)
+
+
+async def tier_getter(dialog_manager: DialogManager, **kwargs: Any) -> dict[str, Any]:
+    locale = locale_of(dialog_manager)
+    tier = await Tier.get(id=dialog_manager.dialog_data["tier"])
+    field = dialog_manager.dialog_data.get("field", "threshold")
+    return {
+        "line": _tier_line(tier, locale), "notice": dialog_manager.dialog_data.pop("notice", ""),
+        "fields": [{"id": key, "label": t(label, locale)} for key, label in TIER_FIELDS.items()],
+        "label": t(TIER_FIELDS[field], locale), "tier": esc(tier_name(tier.code, tier.name, locale)),
+        "value": _shown(getattr(tier, field), locale),
+    }
+
+
+async def on_field(callback: CallbackQuery, widget: Select, manager: DialogManager, item_id: str) -> None:
+    manager.dialog_data["field"] = item_id
+    await manager.switch_to(SG.tier_field)
+
+
+async def on_tier_value(message: Message, widget: MessageInput, manager: DialogManager) -> None:
+    locale = locale_of(manager)
+    field = manager.dialog_data["field"]
+    try:
+        await staff_rules.set_tier_value(staff_of(manager), manager.dialog_data["tier"], field, message.text or "",
+                                         now=now_of(manager))
+    except LoyaltyError as error:
+        await refuse(message, error, manager, label=t(TIER_FIELDS[field], locale))
+        return
+    manager.dialog_data["notice"] = t(N_("Saved: {label}."), locale, label=t(TIER_FIELDS[field], locale))
+    await manager.switch_to(SG.tier)
+
+
+def _text_input(handler: Any) -> tuple[MessageInput, MessageInput]:
+    return MessageInput(handler, content_types=ContentType.TEXT), MessageInput(on_not_text, content_types=ContentType.ANY)
+
+
+def _select(items: str, on_click: Any, widget_id: str) -> Group:
+    return Group(Select(Format("{item[label]}"), id=widget_id, item_id_getter=lambda i: i["id"], items=items,
+                        on_click=on_click), width=2)
+
+
+def dialog() -> Dialog:
+    """A fresh dialog: a router can belong to one dispatcher only."""
+    return Dialog(
+        Window(
+            Format("{notice}", when="notice"),
+            Tr(N_("The club's rules. Choose one to change it.")),
+            Format("{rules}"),
+            _select("keys", on_rule, "rule"),
+            SwitchTo(Tr(N_("Tiers")), id="tiers", state=SG.tiers),
+            Cancel(Tr(N_("Close"))),
+            buttons_only(),
+            getter=rules_getter, state=SG.rules,
+        ),
+        Window(
+            Tr(N_("Send the new value for {label} (now {value}).")),
+            *_text_input(on_rule_value),
+            Back(Tr(N_("Back"))),
+            getter=rule_getter, state=SG.rule,
+        ),
+        Window(
+            Format("{notice}", when="notice"),
+            Tr(N_("The tiers. Choose one to change it.")),
+            Format("{lines}"),
+            _select("tiers", on_tier, "tier"),
+            SwitchTo(Tr(N_("Back")), id="rules", state=SG.rules),
+            buttons_only(),
+            getter=tiers_getter, state=SG.tiers,
+        ),
+        Window(
+            Format("{notice}", when="notice"),
+            Format("{line}"),
+            _select("fields", on_field, "field"),
+            SwitchTo(Tr(N_("Back")), id="back_tiers", state=SG.tiers),
+            buttons_only(),
+            getter=tier_getter, state=SG.tier,
+        ),
+        Window(
+            Tr(N_("Send the new {label} for {tier} (now {value}).")),
+            *_text_input(on_tier_value),
+            SwitchTo(Tr(N_("Back")), id="back_tier", state=SG.tier),
+            getter=tier_getter, state=SG.tier_field,
+        ),
+    )

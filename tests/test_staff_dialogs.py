@@ -222,13 +222,11 @@ async def test_persian_staff_reads_persian(team: Branch) -> None:
     assert chat.answers()[-1] == "این مقدار برای سقف روزانهٔ صندوقدار (امتیاز) معتبر نیست. چیزی تغییر نکرد."
 
 
-async def test_wired_into_the_whole_bot(team: Branch, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The app's dispatcher with the routers ordered as the lead wires them: dialogs, staff, member."""
+async def test_wired_into_the_whole_bot(team: Branch) -> None:
+    """The app's own dispatcher, with the routers as handlers/telegram/routers.py orders them."""
     import bot.app
     from handlers.telegram.middlewares import ThrottleMiddleware
-    from handlers.telegram.routers import all_routers
 
-    monkeypatch.setattr(bot.app, "all_routers", lambda: [dialogs.router(), *all_routers()])
     settings = Settings(_env_file=None, bot_token=None, owner_ids=[OWNER], default_locale="en")
 
     def chat(user_id: int) -> StaffChat:

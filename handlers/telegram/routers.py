@@ -6,6 +6,7 @@ from aiogram import Router
 
 from handlers.telegram import member
 from handlers.telegram.campaigns import router as campaigns_router
+from handlers.telegram.staff import dialogs as staff_dialogs
 from handlers.telegram.staff import router as staff_router
 
 
@@ -20,4 +21,11 @@ def _detached(router: Router) -> Router:
 def all_routers() -> list[Router]:
     # Staff first: /start staff_<token> must reach the invitation handler, and the member
     # routers end with a catch-all that reopens the menu.
-    return [_detached(staff_router), _detached(campaigns_router), *member.routers()]
+    # The management dialogs open on bare /rewards, /settings, /branches, /groups and let
+    # commands with arguments fall through to the staff router.
+    return [
+        staff_dialogs.router(),
+        _detached(staff_router),
+        _detached(campaigns_router),
+        *member.routers(),
+    ]

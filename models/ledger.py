@@ -23,7 +23,7 @@ class Purchase(Model):
 
     class Meta:
         table = "purchase"
-        indexes = (("member", "created_at"),)
+        indexes = (("member_id", "created_at"),)
         unique_together = (("branch", "receipt"),)
 
 
@@ -50,4 +50,4 @@ class LedgerEntry(Model):
     class Meta:
         table = "ledger_entry"
         # A member's history, balance checks and tier window all read by member and time.
-        indexes = (("member", "created_at"),)
+        indexes = (("member_id", "created_at"),)

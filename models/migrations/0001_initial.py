@@ -198,7 +198,7 @@ class Migration(migrations.Migration):
                 ('staff', fields.ForeignKeyField('models.Staff', source_field='staff_id', null=True, db_constraint=True, to_field='id', related_name=False, on_delete=OnDelete.CASCADE)),
                 ('created_at', fields.DatetimeField(db_index=True, auto_now=False, auto_now_add=False)),
             ],
-            options={'table': 'purchase', 'app': 'models', 'unique_together': (('branch', 'receipt'),), 'indexes': [Index(fields=['member', 'created_at'])], 'pk_attr': 'id', 'table_description': 'A purchase at a branch, identified by its receipt number there.'},
+            options={'table': 'purchase', 'app': 'models', 'unique_together': (('branch', 'receipt'),), 'indexes': [Index(fields=['member_id', 'created_at'])], 'pk_attr': 'id', 'table_description': 'A purchase at a branch, identified by its receipt number there.'},
             bases=['Model'],
         ),
         ops.CreateModel(
@@ -270,7 +270,7 @@ class Migration(migrations.Migration):
                 ('idempotency_key', fields.CharField(unique=True, max_length=120)),
                 ('created_at', fields.DatetimeField(db_index=True, auto_now=False, auto_now_add=False)),
             ],
-            options={'table': 'ledger_entry', 'app': 'models', 'indexes': [Index(fields=['member', 'created_at'])], 'pk_attr': 'id', 'table_description': 'One change of the points of a member. Rows are only ever added, never edited.'},
+            options={'table': 'ledger_entry', 'app': 'models', 'indexes': [Index(fields=['member_id', 'created_at'])], 'pk_attr': 'id', 'table_description': 'One change of the points of a member. Rows are only ever added, never edited.'},
             bases=['Model'],
         ),
     ]

@@ -59,6 +59,22 @@ async def _migrate(args: argparse.Namespace, settings: Settings) -> str:
     return t(N_("The database is up to date."), settings.default_locale)
 
 
+@command("backup")
+async def _backup(args: argparse.Namespace, settings: Settings) -> str:
+    from pathlib import Path
+
+    from bot.backup import backup_sqlite, sqlite_path
+
+    locale = settings.default_locale
+    source = sqlite_path(settings.database_url)
+    if source is None:
+        return t(N_("This database is not a SQLite file: back it up with pg_dump."), locale)
+    if not source.exists():
+        raise SystemExit(t(N_("There is no database at {path} to back up."), locale, path=str(source)))
+    target = await asyncio.to_thread(backup_sqlite, source, Path(args.path))
+    return t(N_("Backup written to {path}."), locale, path=str(target))
+
+
 @command("status")
 async def _status(args: argparse.Namespace, settings: Settings) -> str:
     locale = settings.default_locale
@@ -235,6 +251,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("migrate", help="apply database migrations")
     sub.add_parser("status", help="show the club's status")
+    backup = sub.add_parser("backup", help="copy the SQLite database while the bot runs")
+    backup.add_argument("path", help="the file to write the copy to")
 
     member = sub.add_parser("member", help="members").add_subparsers(dest="action", required=True)
     add = member.add_parser("add", help="add a member")
@@ -318,7 +336,7 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
         return await _serve(args, settings)
     name = args.command + (f" {args.action}" if getattr(args, "action", None) else "")
     handler = _commands[name]
-    if name == "migrate":
+    if name in ("migrate", "backup"):  # no store to open: they work on the file or schema
         print(await handler(args, settings))
         return 0
     await open_db(settings.database_url)

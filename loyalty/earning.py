@@ -14,6 +14,7 @@ from loyalty.clock import utcnow
 from loyalty.errors import ErrorCode, LoyaltyError
 from loyalty.members import credit_expiry, get_member
 from loyalty.rules import default_branch, get_rules
+from loyalty.rules import tiers as tier_ladder
 from models import (
     Branch,
     ClubRules,
@@ -90,7 +91,13 @@ async def award_purchase(
     staff_id: int | None = None,
     now: datetime | None = None,
 ) -> PurchaseResult:
-    """Record a purchase and its points. The same (branch, receipt) twice awards once."""
+    """Record a purchase and its points. The same (branch, receipt) twice awards once.
+
+    This is the busiest write of the club, so it reads each row once: the unique
+    (branch, receipt) index detects a repeated receipt instead of a look-up first, the
+    last-purchase time rides on the balance UPDATE, and the member is read back once,
+    inside the transaction, after its row is locked by that UPDATE.
+    """
     now = now or utcnow()
     check_amount(amount)
     member = await get_member(member_id)
@@ -101,6 +108,7 @@ async def award_purchase(
     rule = earning_rule(rules, branch, member)
     if amount < rule.min_purchase:
         raise LoyaltyError(ErrorCode.BELOW_MINIMUM, amount=amount, minimum=rule.min_purchase)
+    tier_list = await tier_ladder()
 
     async def replay() -> PurchaseResult | None:
         earlier = await Purchase.get_or_none(branch_id=branch.id, receipt=receipt)
@@ -110,13 +118,14 @@ async def award_purchase(
         return PurchaseResult(earlier, earlier.points, fresh.balance, fresh.tier, True)
 
     async def record() -> PurchaseResult:
-        tier = await Tier.get_or_none(id=member.tier_id) if member.tier_id else None
+        tier = next((t for t in tier_list if t.id == member.tier_id), None)
         points = points_for(
             amount,
             rule,
             group.multiplier if group else Decimal(1),
             tier.multiplier if tier else Decimal(1),
         )
+        # First, so that a repeated receipt breaks the unique index before anything else.
         purchase = await Purchase.create(
             branch=branch,
             receipt=receipt,
@@ -127,8 +136,6 @@ async def award_purchase(
             staff_id=staff_id,
             created_at=now,
         )
-        first_purchase = not await Purchase.filter(member_id=member_id, id__lt=purchase.id).exists()
-        await Member.filter(id=member_id).update(last_purchase_at=now)
         if points > 0:
             await ledger.post(
                 member_id,
@@ -141,27 +148,47 @@ async def award_purchase(
                 branch_id=branch.id,
                 purchase_id=purchase.id,
                 expires_at=await credit_expiry(now, rules),
+                member_fields={"last_purchase_at": now},
             )
-        await tiers.review(member_id, now, allow_downgrade=False, window_days=rules.tier_window_days)
-        if first_purchase:
-            await _pay_referral(member_id, rules, now)
-        fresh = await Member.get(id=member_id).prefetch_related("tier")
+        else:
+            await Member.filter(id=member_id).update(last_purchase_at=now)
+        if member.referred_by_id is not None and await _first_purchase(member_id, purchase.id):
+            await _pay_referral(member, rules, now)
+        balance, tier_id = (
+            await Member.filter(id=member_id).values_list("balance", "tier_id")
+        )[0]
+        change = await tiers.review(
+            member_id,
+            now,
+            allow_downgrade=False,
+            window_days=rules.tier_window_days,
+            current_tier_id=tier_id,
+            tier_list=tier_list,
+        )
+        if change is not None:
+            tier_id = change.to_tier_id
         await notify.enqueue(
             member_id,
             "points_earned",
             f"earned:{purchase.id}",
             now=now,
-            params={"points": points, "balance": fresh.balance, "amount": amount},
+            params={"points": points, "balance": balance, "amount": amount},
+            new_key=True,
         )
-        return PurchaseResult(purchase, points, fresh.balance, fresh.tier, False)
+        current = next((t for t in tier_list if t.id == tier_id), None)
+        return PurchaseResult(purchase, points, balance, current, False)  # type: ignore[arg-type]
 
-    result, _ = await ledger.once(record, replay)
+    result, _ = await ledger.once(record, replay, look_first=False)
     return result
 
 
-async def _pay_referral(member_id: int, rules: ClubRules, now: datetime) -> None:
+async def _first_purchase(member_id: int, purchase_id: int) -> bool:
+    return not await Purchase.filter(member_id=member_id, id__lt=purchase_id).exists()
+
+
+async def _pay_referral(member: Member, rules: ClubRules, now: datetime) -> None:
     """Both sides of an invitation are rewarded after the new member's first purchase."""
-    member = await Member.get(id=member_id)
+    member_id = member.id
     if member.referred_by_id is None or member.referred_by_id == member_id:
         return
     expires_at = await credit_expiry(now, rules)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
@@ -23,17 +23,23 @@ T = TypeVar("T")
 
 
 async def once(
-    action: Callable[[], Awaitable[T]], replay: Callable[[], Awaitable[T | None]]
+    action: Callable[[], Awaitable[T]],
+    replay: Callable[[], Awaitable[T | None]],
+    *,
+    look_first: bool = True,
 ) -> tuple[T, bool]:
     """Run `action` in one transaction unless `replay` finds its earlier result.
 
     Returns the result and whether it was a replay. Two callers racing with the same key
     both get the one result: the loser's insert breaks a unique index, its transaction
-    rolls back, and it reads the winner's result.
+    rolls back, and it reads the winner's result. With `look_first=False` the unique
+    index alone detects a repeat, saving a query when repeats are rare; the action must
+    then insert its keyed row before anything it cannot take back.
     """
-    earlier = await replay()
-    if earlier is not None:
-        return earlier, True
+    if look_first:
+        earlier = await replay()
+        if earlier is not None:
+            return earlier, True
     try:
         async with in_transaction():
             return await action(), False
@@ -60,11 +66,13 @@ async def post(
     reverses_id: int | None = None,
     expires_at: datetime | None = None,
     require_funds: bool = False,
+    member_fields: dict[str, Any] | None = None,
 ) -> LedgerEntry:
     """Append one row and move the cached balance with it. Call inside a transaction.
 
     With `require_funds`, a debit that would take the balance below zero is refused; the
     check and the debit are one conditional UPDATE, so concurrent debits cannot overdraw.
+    `member_fields` are set on the member in that same UPDATE (one query, not two).
     """
     entry = await LedgerEntry.create(
         member_id=member_id,
@@ -84,7 +92,7 @@ async def post(
     query = Member.filter(id=member_id)
     if require_funds and amount < 0:
         query = query.filter(balance__gte=-amount)
-    if await query.update(balance=F("balance") + amount) == 0:
+    if await query.update(balance=F("balance") + amount, **(member_fields or {})) == 0:
         balance = await Member.filter(id=member_id).values_list("balance", flat=True)
         if not balance:
             raise LoyaltyError(ErrorCode.MEMBER_NOT_FOUND)

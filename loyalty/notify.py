@@ -22,18 +22,24 @@ async def enqueue(
     channel: Channel | None = None,
     campaign_id: int | None = None,
     not_before: datetime | None = None,
+    new_key: bool = False,
 ) -> OutboxMessage:
-    """Add a message once: a second call with the same key returns the first row."""
-    message, _ = await OutboxMessage.get_or_create(
-        key=key,
-        defaults={
-            "member_id": member_id,
-            "template": template,
-            "params": params or {},
-            "channel": channel,
-            "campaign_id": campaign_id,
-            "next_attempt_at": not_before or now,
-            "created_at": now,
-        },
-    )
+    """Add a message once: a second call with the same key returns the first row.
+
+    `new_key=True` says the key cannot exist yet (it names a row created in the same
+    transaction), so the row is inserted without looking first; the unique key still
+    refuses a repeat.
+    """
+    values: dict[str, Any] = {
+        "member_id": member_id,
+        "template": template,
+        "params": params or {},
+        "channel": channel,
+        "campaign_id": campaign_id,
+        "next_attempt_at": not_before or now,
+        "created_at": now,
+    }
+    if new_key:
+        return await OutboxMessage.create(key=key, **values)
+    message, _ = await OutboxMessage.get_or_create(key=key, defaults=values)
     return message

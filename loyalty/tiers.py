@@ -66,13 +66,20 @@ async def review(
     *,
     allow_downgrade: bool,
     window_days: int | None = None,
+    current_tier_id: int | None = None,
+    tier_list: list[Tier] | None = None,
 ) -> TierChange | None:
-    """Move the member to the tier their points qualify for; call inside a transaction."""
-    member = await Member.get(id=member_id)
-    tiers = await Tier.all().order_by("threshold")
+    """Move the member to the tier their points qualify for; call inside a transaction.
+
+    A caller that has just read the member inside the same transaction passes its
+    `current_tier_id` and the tiers (sorted by threshold), saving two queries.
+    """
+    if tier_list is None:
+        current_tier_id = (await Member.get(id=member_id)).tier_id
+    tiers = tier_list if tier_list is not None else await Tier.all().order_by("threshold")
     if not tiers:
         return None
-    current = next((t for t in tiers if t.id == member.tier_id), None)
+    current = next((t for t in tiers if t.id == current_tier_id), None)
     if not allow_downgrade and current is not None and current.id == tiers[-1].id:
         return None  # already at the top: nothing a purchase can change
     target = tier_for(await qualifying_points(member_id, now, window_days), tiers)
@@ -91,5 +98,6 @@ async def review(
         f"tier:{change.id}",
         now=now,
         params={"tier": target.code, "tier_name": target.name or ""},
+        new_key=True,
     )
     return change

@@ -1,0 +1,47 @@
+"""A consistent copy of the SQLite database, taken while the bot keeps writing.
+
+SQLite's online backup API copies the pages of one read transaction: in WAL mode that
+is a snapshot of the last commit, and writers are not blocked while it is taken. The
+copy is written next to the target and renamed into place, so a crash never leaves a
+half-written file under the target's name.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+
+
+def sqlite_path(database_url: str) -> Path | None:
+    """The database file of a `sqlite://` URL; None for any other database or :memory:."""
+    if not database_url.startswith("sqlite://"):
+        return None
+    path = database_url.removeprefix("sqlite://").split("?", 1)[0]
+    return None if not path or path == ":memory:" else Path(path)
+
+
+def backup_sqlite(source: Path, target: Path) -> Path:
+    """Copy `source` to `target` in one snapshot; returns the target's absolute path."""
+    if not source.exists():
+        raise FileNotFoundError(source)
+    target = target.absolute()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(target.name + ".partial")
+    partial.unlink(missing_ok=True)
+    src = sqlite3.connect(source, timeout=30)
+    try:
+        dst = sqlite3.connect(partial)
+        try:
+            # pages=-1: the whole file in one step, hence one snapshot. A paged copy
+            # restarts whenever another connection writes, and may never finish.
+            src.backup(dst, pages=-1)
+            dst.execute("PRAGMA journal_mode=DELETE")  # one self-contained file
+        finally:
+            dst.close()
+    finally:
+        src.close()
+    with open(partial, "rb") as handle:
+        os.fsync(handle.fileno())
+    partial.replace(target)
+    return target

@@ -285,7 +285,8 @@ async def on_now(callback: CallbackQuery, button: Button, manager: DialogManager
 async def preview_getter(dialog_manager: DialogManager, **kwargs: Any) -> dict[str, Any]:
     locale = locale_of(dialog_manager)
     data = dialog_manager.dialog_data
-    p = await campaigns.preview(_audience(dialog_manager), data["channel"], data["text"], now=_now(dialog_manager),
+    channel = data["channel"]
+    p = await campaigns.preview(_audience(dialog_manager), channel, data["text"], now=_now(dialog_manager),
                                 tz=_tz(dialog_manager), sms_parts=sms_parts)
     if data.get("send_at"):
         when = t(N_("at {moment}"), locale,
@@ -294,7 +295,7 @@ async def preview_getter(dialog_manager: DialogManager, **kwargs: Any) -> dict[s
         when = t(N_("now"), locale)
     return {
         "audience": await describe(_audience(dialog_manager), locale),
-        "channel": t(CHANNEL_NAMES[data["channel"]], locale),
+        "channel": t(CHANNEL_NAMES[channel], locale),
         "when": when,
         "text": esc(data["text"]),
         "total": number(p.total, locale),

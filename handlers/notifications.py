@@ -90,6 +90,14 @@ def birthday(params: Params, locale: str, sms: bool, tz: ZoneInfo) -> str:
         wish = t(N_("Happy birthday!"), locale)
     if bonus > 0:
         wish += " " + t(N_("Our gift: {points} points."), locale, points=number(bonus, locale))
+    code = str(params.get("voucher") or "")
+    if code and sms:
+        wish += " " + t(N_("Gift voucher: {code}"), locale, code=code)
+    elif code:
+        wish += " " + t(
+            N_("And a gift voucher for {reward}: show code {code} at the counter."),
+            locale, reward=str(params.get("reward", "")), code=code,
+        )
     return wish
 
 

@@ -60,6 +60,8 @@ REASONS: dict[str, str] = {
     "voucher_cancelled": N_("voucher cancelled"),
     "voucher_expired": N_("unused voucher expired"),
     "import": N_("opening balance"),
+    "birthday_voucher": N_("birthday gift voucher"),
+    "gift_voucher": N_("gift voucher"),
 }
 
 TIERS: dict[str, str] = {

@@ -54,6 +54,11 @@ def route(member: Member, channel: str) -> Channel | None:
 def _check(channel: str, text: str) -> None:
     if channel not in CHANNELS:
         raise ValueError(f"unknown campaign channel {channel!r}")  # the door offers only these
+    check_text(text)
+
+
+def check_text(text: str) -> None:
+    """A campaign text is not empty and not longer than MAX_TEXT (LoyaltyError otherwise)."""
     if not text.strip():
         raise LoyaltyError(ErrorCode.EMPTY_TEXT)
     if len(text) > MAX_TEXT:

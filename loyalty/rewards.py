@@ -28,14 +28,7 @@ class Redemption:
 
 def _check_reward(reward: Reward, member: Member, tier: Tier | None, min_tier: Tier | None, now: datetime) -> None:
     """Everything about the reward and the member except the balance, which is checked atomically."""
-    if not reward.active:
-        raise LoyaltyError(ErrorCode.REWARD_INACTIVE, reward=reward.id)
-    if reward.valid_from and now < reward.valid_from:
-        raise LoyaltyError(ErrorCode.REWARD_NOT_STARTED, reward=reward.id, starts=reward.valid_from)
-    if reward.valid_until and now > reward.valid_until:
-        raise LoyaltyError(ErrorCode.REWARD_ENDED, reward=reward.id, ended=reward.valid_until)
-    if reward.stock is not None and reward.stock <= 0:
-        raise LoyaltyError(ErrorCode.REWARD_OUT_OF_STOCK, reward=reward.id)
+    _check_offer(reward, now)
     if min_tier is not None and (tier is None or tier.threshold < min_tier.threshold):
         raise LoyaltyError(ErrorCode.TIER_TOO_LOW, reward=reward.id, tier=min_tier.code)
     if member.balance < 0:
@@ -85,11 +78,7 @@ async def redeem_reward(
     tier = await Tier.get_or_none(id=member.tier_id) if member.tier_id else None
     min_tier = await Tier.get_or_none(id=reward.min_tier_id) if reward.min_tier_id else None
     _check_reward(reward, member, tier, min_tier, now)
-    valid_days = (await get_rules()).voucher_valid_days
-    if reward.valid_until:
-        voucher_end = min(now + timedelta(days=valid_days), reward.valid_until)
-    else:
-        voucher_end = now + timedelta(days=valid_days)
+    voucher_end = await _voucher_end(reward, now)
 
     async def replay() -> Redemption | None:
         entry = await LedgerEntry.get_or_none(idempotency_key=key)
@@ -126,6 +115,81 @@ async def redeem_reward(
 
     result, _ = await ledger.once(record, replay)
     return result
+
+
+async def _voucher_end(reward: Reward, now: datetime) -> datetime:
+    valid_days = (await get_rules()).voucher_valid_days
+    if reward.valid_until:
+        return min(now + timedelta(days=valid_days), reward.valid_until)
+    return now + timedelta(days=valid_days)
+
+
+async def grant_voucher(
+    member_id: int,
+    reward_id: int,
+    *,
+    key: str,
+    reason: str = "gift_voucher",
+    now: datetime | None = None,
+) -> Redemption:
+    """Give a voucher for free (a birthday gift), once per key, within the reward's stock.
+
+    The grant is a zero-point REDEEM row in the ledger: its unique key makes the grant
+    idempotent, the member's history shows the gift, and cancel_voucher/expire_vouchers
+    treat the voucher like any other (they reverse its cost, which is 0).
+    Tier and balance do not matter: nothing is paid.
+    """
+    now = now or utcnow()
+    key = f"grant:{key}"
+    await get_member(member_id)
+    reward = await Reward.get_or_none(id=reward_id)
+    if reward is None:
+        raise LoyaltyError(ErrorCode.REWARD_NOT_FOUND, reward=reward_id)
+
+    async def replay() -> Redemption | None:
+        entry = await LedgerEntry.get_or_none(idempotency_key=key)
+        if entry is None or entry.voucher_id is None:
+            return None
+        voucher = await Voucher.get(id=entry.voucher_id).prefetch_related("reward")
+        return Redemption(voucher, await ledger.balance_of(member_id), True)
+
+    earlier = await replay()
+    if earlier is not None:  # a rerun after the reward ran out still finds its voucher
+        return earlier
+    _check_offer(reward, now)
+    voucher_end = await _voucher_end(reward, now)
+
+    async def record() -> Redemption:
+        if reward.stock is not None:
+            taken = await Reward.filter(id=reward.id, stock__gt=0).update(stock=F("stock") - 1)
+            if taken == 0:
+                raise LoyaltyError(ErrorCode.REWARD_OUT_OF_STOCK, reward=reward.id)
+        voucher = await Voucher.create(
+            code=await _unused_voucher_code(),
+            member_id=member_id,
+            reward=reward,
+            cost=0,
+            issued_at=now,
+            expires_at=voucher_end,
+        )
+        await ledger.post(member_id, EntryKind.REDEEM, 0, reason, key, now=now, voucher_id=voucher.id)
+        await voucher.fetch_related("reward")
+        return Redemption(voucher, await ledger.balance_of(member_id), False)
+
+    result, _ = await ledger.once(record, replay)
+    return result
+
+
+def _check_offer(reward: Reward, now: datetime) -> None:
+    """The reward itself can be handed out now (active, in its dates, in stock)."""
+    if not reward.active:
+        raise LoyaltyError(ErrorCode.REWARD_INACTIVE, reward=reward.id)
+    if reward.valid_from and now < reward.valid_from:
+        raise LoyaltyError(ErrorCode.REWARD_NOT_STARTED, reward=reward.id, starts=reward.valid_from)
+    if reward.valid_until and now > reward.valid_until:
+        raise LoyaltyError(ErrorCode.REWARD_ENDED, reward=reward.id, ended=reward.valid_until)
+    if reward.stock is not None and reward.stock <= 0:
+        raise LoyaltyError(ErrorCode.REWARD_OUT_OF_STOCK, reward=reward.id)
 
 
 async def _unused_voucher_code() -> str:

@@ -10,9 +10,10 @@ import pytest
 from jobs import birthdays, expiry, tiers
 from loyalty import campaigns, lottery, notify
 from loyalty.audiences import gregorian_birthday_today, jalali_birthday_today
-from models import Campaign, Channel, LedgerEntry, OutboxMessage
+from handlers.notifications import render
+from models import Campaign, Channel, LedgerEntry, Member, OutboxMessage, Reward, Voucher
 from tests.conftest import NOW
-from tests.helpers import set_rules
+from tests.helpers import reward, set_rules
 from tests.jobs_helpers import make_member
 
 TZ = ZoneInfo("Asia/Tehran")
@@ -56,6 +57,43 @@ async def test_birthdays_across_a_jalali_leap_year_and_a_restart(db: str) -> Non
     assert bonuses == 4
     row = await OutboxMessage.get(key=f"birthday:{persian.id}:1404")
     assert row.params == {"bonus": 25}
+
+
+async def test_birthday_voucher_once_per_year_whatever_the_restarts(db: str) -> None:
+    cake = await reward(300, name="Cake", stock=5)
+    await set_rules(birthday_reward_id=cake.id)
+    member = await make_member(NOW, locale="en", birth_date=date(1990, 3, 20), balance=0)
+    await birthdays.run(at(date(2025, 3, 20)), TZ)
+    await birthdays.run(at(date(2025, 3, 20), 11), TZ)  # restart: run again
+    voucher = await Voucher.get(member_id=member.id)
+    assert (voucher.cost, voucher.status) == (0, "issued")
+    assert (await Reward.get(id=cake.id)).stock == 4
+    entry = await LedgerEntry.get(voucher_id=voucher.id)
+    assert (entry.amount, entry.reason, entry.idempotency_key) == (
+        0, "birthday_voucher", f"grant:birthday-voucher:{member.id}:2025"
+    )
+    assert (await Member.get(id=member.id)).balance == 0
+    row = await OutboxMessage.get(key=f"birthday:{member.id}:2025")
+    assert row.params == {"bonus": 0, "voucher": voucher.code, "reward": "Cake"}
+    assert render("birthday", row.params, "en", sms=True, tz=TZ) == f"Happy birthday! Gift voucher: {voucher.code}"
+    assert render("birthday", row.params, "fa", sms=False, tz=TZ) == (
+        "تولدتان مبارک! همه ما در باشگاه سالی شاد برایتان آرزو می‌کنیم."
+        f" و یک کارت هدیه برای Cake: کد {voucher.code} را در صندوق نشان دهید."
+    )
+    await birthdays.run(at(date(2026, 3, 20)), TZ)  # the next year: a second voucher
+    assert await Voucher.filter(member_id=member.id).count() == 2
+
+
+async def test_no_birthday_voucher_without_a_reward_or_stock(db: str) -> None:
+    member = await make_member(NOW, locale="en", birth_date=date(1990, 3, 20))
+    await birthdays.run(at(date(2025, 3, 20)), TZ)
+    assert await Voucher.all().count() == 0
+    gone = await reward(300, name="Cake", stock=0)
+    await set_rules(birthday_reward_id=gone.id)
+    await birthdays.run(at(date(2026, 3, 20)), TZ)
+    assert await Voucher.all().count() == 0
+    row = await OutboxMessage.get(key=f"birthday:{member.id}:2026")
+    assert row.params == {"bonus": 0}  # the wish still goes out, without a voucher
 
 
 async def _audience(n: int, **values: object) -> list[int]:

@@ -118,7 +118,8 @@ async def list_campaigns(message: Message, settings: Any) -> None:
     await message.answer("\n".join(lines) or t(N_("No campaigns yet."), locale))
 
 
-@router.message(Command("campaign"))
+# Bare /campaign opens the guided dialog (handlers/telegram/campaign_dialog.py).
+@router.message(Command("campaign", magic=F.args))
 async def new_campaign(message: Message, command: CommandObject, settings: Any) -> None:
     locale = _locale(message, settings)
     if not await campaigns.can_manage(message.from_user.id, settings.owner_ids):

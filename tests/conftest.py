@@ -110,8 +110,8 @@ def _backends() -> list[object]:
 async def any_db(request: pytest.FixtureRequest, sqlite_template: Path, tmp_path: Path) -> AsyncIterator[str]:
     """The same test on SQLite and, when TEST_POSTGRES_URL is set, on PostgreSQL."""
     if request.param == "sqlite":
-        url = await _open_sqlite(sqlite_template, tmp_path)
+        await _open_sqlite(sqlite_template, tmp_path)
     else:
-        url = await _open_postgres()
+        await _open_postgres()
     yield request.param
     await Tortoise.close_connections()

@@ -11,11 +11,9 @@ from aiogram.types import Chat, Message, PhotoSize, Update, User
 from aiogram_dialog.test_tools import BotClient
 from aiogram_dialog.test_tools.memory_storage import JsonMemoryStorage
 
-import bot.app
 from bot.app import build_bot, build_dispatcher
 from bot.sandbox import LocalSession
 from bot.settings import Settings
-from handlers.telegram import campaign_dialog, routers
 from handlers.telegram.middlewares import ThrottleMiddleware
 from loyalty import campaigns
 from loyalty.clock import utcnow
@@ -30,9 +28,7 @@ _ids = itertools.count(50_000)
 
 
 def open_chat(monkeypatch: pytest.MonkeyPatch, user: int, locale: str = "en") -> Chat_:
-    """The bot as `club run` builds it, with the dialog's routers in front, as the lead wires them."""
-    original = routers.all_routers
-    monkeypatch.setattr(bot.app, "all_routers", lambda: [*campaign_dialog.routers(), *original()])
+    """The bot as `club run` builds it, routers as handlers/telegram/routers.py orders them."""
     settings = Settings(_env_file=None, bot_token=None, default_locale="fa", owner_ids=[OWNER],
                         timezone="Asia/Tehran")
     mm, session = MessageManager(), LocalSession()

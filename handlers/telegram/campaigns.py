@@ -17,7 +17,6 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
 from handlers.format import number
-from handlers.texts import SEGMENT_NAMES
 from handlers.i18n import N_, t
 from handlers.sms.text import sms_parts
 from handlers.texts import error_text

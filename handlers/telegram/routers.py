@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from handlers.telegram import member
+from handlers.telegram import campaign_dialog, member
 from handlers.telegram.campaigns import router as campaigns_router
 from handlers.telegram.staff import dialogs as staff_dialogs
 from handlers.telegram.staff import router as staff_router
@@ -26,6 +26,7 @@ def all_routers() -> list[Router]:
     return [
         staff_dialogs.router(),
         _detached(staff_router),
+        *campaign_dialog.routers(),
         _detached(campaigns_router),
         *member.routers(),
     ]

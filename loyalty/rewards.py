@@ -80,41 +80,44 @@ async def redeem_reward(
     _check_reward(reward, member, tier, min_tier, now)
     voucher_end = await _voucher_end(reward, now)
 
-    async def replay() -> Redemption | None:
-        entry = await LedgerEntry.get_or_none(idempotency_key=key)
-        if entry is None or entry.voucher_id is None:
-            return None
-        voucher = await Voucher.get(id=entry.voucher_id).prefetch_related("reward")
-        return Redemption(voucher, await ledger.balance_of(member_id), True)
-
-    async def record() -> Redemption:
-        if reward.stock is not None:
-            taken = await Reward.filter(id=reward.id, stock__gt=0).update(stock=F("stock") - 1)
-            if taken == 0:
-                raise LoyaltyError(ErrorCode.REWARD_OUT_OF_STOCK, reward=reward.id)
-        voucher = await Voucher.create(
-            code=await _unused_voucher_code(),
-            member_id=member_id,
-            reward=reward,
-            cost=reward.cost,
-            issued_at=now,
-            expires_at=voucher_end,
-        )
-        await ledger.post(
-            member_id,
-            EntryKind.REDEEM,
-            -reward.cost,
-            "redeem",
-            key,
-            now=now,
-            voucher_id=voucher.id,
-            require_funds=True,
-        )
-        await voucher.fetch_related("reward")
-        return Redemption(voucher, await ledger.balance_of(member_id), False)
-
-    result, _ = await ledger.once(record, replay)
+    result, _ = await ledger.once(
+        lambda: _issue(member_id, reward, reward.cost, "redeem", key, now, voucher_end),
+        lambda: _replay(member_id, key),
+    )
     return result
+
+
+async def _replay(member_id: int, key: str) -> Redemption | None:
+    """The voucher an earlier call with this key issued, if any."""
+    entry = await LedgerEntry.get_or_none(idempotency_key=key)
+    if entry is None or entry.voucher_id is None:
+        return None
+    voucher = await Voucher.get(id=entry.voucher_id).prefetch_related("reward")
+    return Redemption(voucher, await ledger.balance_of(member_id), True)
+
+
+async def _issue(
+    member_id: int, reward: Reward, cost: int, reason: str, key: str, now: datetime, end: datetime
+) -> Redemption:
+    """Take one from stock, create the voucher and its ledger row; call inside a transaction."""
+    if reward.stock is not None:
+        taken = await Reward.filter(id=reward.id, stock__gt=0).update(stock=F("stock") - 1)
+        if taken == 0:
+            raise LoyaltyError(ErrorCode.REWARD_OUT_OF_STOCK, reward=reward.id)
+    voucher = await Voucher.create(
+        code=await _unused_voucher_code(),
+        member_id=member_id,
+        reward=reward,
+        cost=cost,
+        issued_at=now,
+        expires_at=end,
+    )
+    await ledger.post(
+        member_id, EntryKind.REDEEM, -cost, reason, key, now=now, voucher_id=voucher.id,
+        require_funds=cost > 0,
+    )
+    await voucher.fetch_related("reward")
+    return Redemption(voucher, await ledger.balance_of(member_id), False)
 
 
 async def _voucher_end(reward: Reward, now: datetime) -> datetime:
@@ -146,37 +149,16 @@ async def grant_voucher(
     if reward is None:
         raise LoyaltyError(ErrorCode.REWARD_NOT_FOUND, reward=reward_id)
 
-    async def replay() -> Redemption | None:
-        entry = await LedgerEntry.get_or_none(idempotency_key=key)
-        if entry is None or entry.voucher_id is None:
-            return None
-        voucher = await Voucher.get(id=entry.voucher_id).prefetch_related("reward")
-        return Redemption(voucher, await ledger.balance_of(member_id), True)
-
-    earlier = await replay()
+    earlier = await _replay(member_id, key)
     if earlier is not None:  # a rerun after the reward ran out still finds its voucher
         return earlier
     _check_offer(reward, now)
     voucher_end = await _voucher_end(reward, now)
 
-    async def record() -> Redemption:
-        if reward.stock is not None:
-            taken = await Reward.filter(id=reward.id, stock__gt=0).update(stock=F("stock") - 1)
-            if taken == 0:
-                raise LoyaltyError(ErrorCode.REWARD_OUT_OF_STOCK, reward=reward.id)
-        voucher = await Voucher.create(
-            code=await _unused_voucher_code(),
-            member_id=member_id,
-            reward=reward,
-            cost=0,
-            issued_at=now,
-            expires_at=voucher_end,
-        )
-        await ledger.post(member_id, EntryKind.REDEEM, 0, reason, key, now=now, voucher_id=voucher.id)
-        await voucher.fetch_related("reward")
-        return Redemption(voucher, await ledger.balance_of(member_id), False)
-
-    result, _ = await ledger.once(record, replay)
+    result, _ = await ledger.once(
+        lambda: _issue(member_id, reward, 0, reason, key, now, voucher_end),
+        lambda: _replay(member_id, key),
+    )
     return result
 
 

@@ -6,8 +6,9 @@ import html
 from typing import Any
 
 from aiogram.enums import ContentType
-from aiogram.types import Message
+from aiogram.types import CallbackQuery, Message
 from aiogram_dialog import DialogManager
+from aiogram_dialog.widgets.kbd import Button
 from aiogram_dialog.widgets.text import Text
 
 from aiogram_dialog.widgets.input import MessageInput
@@ -68,3 +69,12 @@ async def on_not_button(message: Message, widget: MessageInput, manager: DialogM
 
 def buttons_only() -> MessageInput:
     return MessageInput(on_not_button, content_types=ContentType.ANY)
+
+
+async def on_prev(callback: CallbackQuery, button: Button, manager: DialogManager) -> None:
+    """The previous page of a paged list (the getter clamps the page to what exists)."""
+    manager.dialog_data["page"] = max(0, manager.dialog_data.get("page", 0) - 1)
+
+
+async def on_next(callback: CallbackQuery, button: Button, manager: DialogManager) -> None:
+    manager.dialog_data["page"] = manager.dialog_data.get("page", 0) + 1

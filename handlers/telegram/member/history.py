@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from aiogram.types import CallbackQuery
 from aiogram_dialog import Dialog, DialogManager, Window
 from aiogram_dialog.widgets.kbd import Button, Cancel, Row
 from aiogram_dialog.widgets.text import Format
 
 from handlers.format import day, number, signed
 from handlers.i18n import N_, t
-from handlers.telegram.member.common import PAGE_SIZE, Tr, buttons_only, current_member, esc, locale_of
+from handlers.telegram.member.common import PAGE_SIZE, on_next, on_prev, Tr, buttons_only, current_member, esc, locale_of
 from handlers.telegram.member.states import HistorySG
 from handlers.texts import reason_text
 from loyalty import ledger
@@ -37,14 +36,6 @@ async def history_getter(dialog_manager: DialogManager, **kwargs: Any) -> dict[s
         "has_prev": page > 0,
         "has_next": page < pages - 1,
     }
-
-
-async def on_prev(callback: CallbackQuery, button: Button, manager: DialogManager) -> None:
-    manager.dialog_data["page"] = max(0, manager.dialog_data.get("page", 0) - 1)
-
-
-async def on_next(callback: CallbackQuery, button: Button, manager: DialogManager) -> None:
-    manager.dialog_data["page"] = manager.dialog_data.get("page", 0) + 1
 
 
 def dialog() -> Dialog:

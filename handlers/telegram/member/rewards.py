@@ -12,7 +12,7 @@ from aiogram_dialog.widgets.text import Format
 
 from handlers.format import day, number
 from handlers.i18n import N_, t
-from handlers.telegram.member.common import PAGE_SIZE, Tr, buttons_only, current_member, esc, locale_of
+from handlers.telegram.member.common import PAGE_SIZE, on_next, on_prev, Tr, buttons_only, current_member, esc, locale_of
 from handlers.telegram.member.states import RewardsSG
 from handlers.texts import error_text
 from loyalty import rewards
@@ -85,14 +85,6 @@ async def on_redeem(callback: CallbackQuery, button: Button, manager: DialogMana
 async def voucher_getter(dialog_manager: DialogManager, **kwargs: Any) -> dict[str, Any]:
     voucher = dialog_manager.dialog_data.get("voucher", {})
     return {key: esc(value) for key, value in voucher.items()}
-
-
-async def on_prev(callback: CallbackQuery, button: Button, manager: DialogManager) -> None:
-    manager.dialog_data["page"] = max(0, manager.dialog_data.get("page", 0) - 1)
-
-
-async def on_next(callback: CallbackQuery, button: Button, manager: DialogManager) -> None:
-    manager.dialog_data["page"] = manager.dialog_data.get("page", 0) + 1
 
 
 def dialog() -> Dialog:

@@ -18,7 +18,7 @@ from aiogram_dialog.widgets.text import Format
 
 from handlers.format import day
 from handlers.i18n import N_, t
-from handlers.telegram.member.common import PAGE_SIZE, Tr, buttons_only, esc, locale_of, on_not_text
+from handlers.telegram.member.common import PAGE_SIZE, on_next, on_prev, Tr, buttons_only, esc, locale_of, on_not_text
 from handlers.telegram.staff.common import ident
 from handlers.telegram.staff.dialog_common import amount, now_of, refuse, staff_of
 from handlers.telegram.staff.states import RewardsAdminSG as SG
@@ -56,14 +56,6 @@ async def catalog_getter(dialog_manager: DialogManager, **kwargs: Any) -> dict[s
 async def on_pick(callback: CallbackQuery, widget: Select, manager: DialogManager, item_id: str) -> None:
     manager.dialog_data["reward_id"] = int(item_id)
     await manager.switch_to(SG.detail)
-
-
-async def on_prev(callback: CallbackQuery, button: Button, manager: DialogManager) -> None:
-    manager.dialog_data["page"] = max(0, manager.dialog_data.get("page", 0) - 1)
-
-
-async def on_next(callback: CallbackQuery, button: Button, manager: DialogManager) -> None:
-    manager.dialog_data["page"] = manager.dialog_data.get("page", 0) + 1
 
 
 async def describe(spec: staff_rules.RewardSpec, locale: str, manager: DialogManager) -> str:

@@ -98,21 +98,17 @@ async def award_purchase(
     are hand-written (`models.statements`): the unique (branch, receipt) index detects a
     repeated receipt instead of a look-up first, and the balance UPDATE sets the
     last-purchase time and returns the balance and tier, read under the row lock that
-    UPDATE takes (PostgreSQL), so the tier review sees the current tier.
+    UPDATE takes (PostgreSQL), so the tier review sees the current tier. Even the reads
+    run inside the transaction: on PostgreSQL each read outside one takes a connection
+    from the pool, which cost more than the read.
     """
     now = now or utcnow()
     check_amount(amount)
-    member = await get_member(member_id)
-    branch = await _branch(branch_id)
-    group = await _group(group_id)
     receipt = (receipt or "").strip()[:64] or f"auto-{uuid.uuid4().hex}"
-    rules = await get_rules()
-    rule = earning_rule(rules, branch, member)
-    if amount < rule.min_purchase:
-        raise LoyaltyError(ErrorCode.BELOW_MINIMUM, amount=amount, minimum=rule.min_purchase)
-    tier_list = await tier_ladder()
+    branch: Branch | None = None  # found by record(); a replay follows a record()
 
     async def replay() -> PurchaseResult | None:
+        assert branch is not None
         earlier = await Purchase.get_or_none(branch_id=branch.id, receipt=receipt)
         if earlier is None:
             return None
@@ -120,6 +116,15 @@ async def award_purchase(
         return PurchaseResult(earlier, earlier.points, fresh.balance, fresh.tier, True)
 
     async def record() -> PurchaseResult:
+        nonlocal branch
+        member = await get_member(member_id)
+        branch = await _branch(branch_id)
+        group = await _group(group_id)
+        rules = await get_rules()
+        rule = earning_rule(rules, branch, member)
+        if amount < rule.min_purchase:
+            raise LoyaltyError(ErrorCode.BELOW_MINIMUM, amount=amount, minimum=rule.min_purchase)
+        tier_list = await tier_ladder()
         tier = next((t for t in tier_list if t.id == member.tier_id), None)
         points = points_for(
             amount,

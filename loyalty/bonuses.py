@@ -20,10 +20,11 @@ async def _bonus_once(member_id: int, points: int, reason: str, key: str, now: d
         return 0
 
     async def record() -> LedgerEntry:
-        return await ledger.post(
+        posted = await ledger.post(
             member_id, EntryKind.BONUS, points, reason, key, now=now,
             expires_at=await credit_expiry(now),
         )
+        return posted.entry
 
     entry, replayed = await ledger.once(record, lambda: LedgerEntry.get_or_none(idempotency_key=key))
     return 0 if replayed else entry.amount

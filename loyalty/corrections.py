@@ -41,7 +41,7 @@ async def adjust(
     key = f"adjust:{key or uuid.uuid4().hex}"
 
     async def record() -> LedgerEntry:
-        entry = await ledger.post(
+        posted = await ledger.post(
             member_id,
             EntryKind.ADJUST,
             points,
@@ -56,11 +56,11 @@ async def adjust(
         await notify.enqueue(
             member_id,
             "points_adjusted",
-            f"adjusted:{entry.id}",
+            f"adjusted:{posted.entry.id}",
             now=now,
-            params={"points": points, "note": note, "balance": await ledger.balance_of(member_id)},
+            params={"points": points, "note": note, "balance": posted.balance},
         )
-        return entry
+        return posted.entry
 
     result, _ = await ledger.once(record, lambda: LedgerEntry.get_or_none(idempotency_key=key))
     return result
@@ -88,7 +88,7 @@ async def undo(
     key = f"reverse:{entry_id}"
 
     async def record() -> LedgerEntry:
-        return await ledger.post(
+        posted = await ledger.post(
             original.member_id,
             EntryKind.REVERSE,
             -original.amount,
@@ -100,6 +100,7 @@ async def undo(
             # Undoing a credit cancels that credit's own lot, so it carries its expiry.
             expires_at=original.expires_at if original.amount > 0 else await credit_expiry(now),
         )
+        return posted.entry
 
     try:
         async with in_transaction():

@@ -8,16 +8,17 @@ operation with the same key returns the first result and changes nothing.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from tortoise.exceptions import IntegrityError
-from tortoise.expressions import F
 from tortoise.functions import Sum
 from tortoise.transactions import in_transaction
 
 from loyalty.errors import ErrorCode, LoyaltyError
 from models import EntryKind, LedgerEntry, Member
+from models import statements as sql
 
 T = TypeVar("T")
 
@@ -50,6 +51,15 @@ async def once(
         return earlier, True
 
 
+@dataclass(frozen=True)
+class Posted:
+    """The appended row and the member's balance and tier right after it."""
+
+    entry: LedgerEntry
+    balance: int
+    tier_id: int | None
+
+
 async def post(
     member_id: int,
     kind: EntryKind,
@@ -66,15 +76,15 @@ async def post(
     reverses_id: int | None = None,
     expires_at: datetime | None = None,
     require_funds: bool = False,
-    member_fields: dict[str, Any] | None = None,
-) -> LedgerEntry:
+    purchase_at: datetime | None = None,
+) -> Posted:
     """Append one row and move the cached balance with it. Call inside a transaction.
 
     With `require_funds`, a debit that would take the balance below zero is refused; the
     check and the debit are one conditional UPDATE, so concurrent debits cannot overdraw.
-    `member_fields` are set on the member in that same UPDATE (one query, not two).
+    `purchase_at` sets the member's last purchase time in that same UPDATE.
     """
-    entry = await LedgerEntry.create(
+    entry = await sql.insert_entry(
         member_id=member_id,
         kind=kind,
         amount=amount,
@@ -89,17 +99,21 @@ async def post(
         idempotency_key=key,
         created_at=now,
     )
-    query = Member.filter(id=member_id)
-    if require_funds and amount < 0:
-        query = query.filter(balance__gte=-amount)
-    if await query.update(balance=F("balance") + amount, **(member_fields or {})) == 0:
+    if purchase_at is not None:
+        at = sql.db_value(Member, "last_purchase_at", purchase_at)
+        moved = await sql.move_balance_on_purchase.rows(amount, at, member_id)
+    elif require_funds and amount < 0:
+        moved = await sql.move_balance_funded.rows(amount, member_id, -amount)
+    else:
+        moved = await sql.move_balance.rows(amount, member_id)
+    if not moved:
         balance = await Member.filter(id=member_id).values_list("balance", flat=True)
         if not balance:
             raise LoyaltyError(ErrorCode.MEMBER_NOT_FOUND)
         if balance[0] < 0:
             raise LoyaltyError(ErrorCode.NEGATIVE_BALANCE, balance=balance[0])
         raise LoyaltyError(ErrorCode.NOT_ENOUGH_POINTS, balance=balance[0], needed=-amount)
-    return entry
+    return Posted(entry, moved[0]["balance"], moved[0]["tier_id"])
 
 
 async def balance_of(member_id: int) -> int:

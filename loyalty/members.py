@@ -16,6 +16,7 @@ from loyalty.phones import normalize_phone
 from loyalty.rules import get_rules
 from loyalty.text import clean_name
 from models import Card, Channel, ClubRules, CustomerType, EntryKind, Gender, Member, Tier
+from models import statements as sql
 
 SUPPORTED_LOCALES = ("fa", "en")
 
@@ -171,7 +172,7 @@ async def find_member(reference: str) -> Member:
 
 
 async def get_member(member_id: int) -> Member:
-    member = await Member.get_or_none(id=member_id)
+    member = await sql.member_by_id.first(member_id)
     if member is None or member.deleted_at is not None:
         raise LoyaltyError(ErrorCode.MEMBER_NOT_FOUND, reference=str(member_id))
     return member

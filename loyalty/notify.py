@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from models import Channel, OutboxMessage
+from models import statements as sql
 
 
 async def enqueue(
@@ -40,6 +41,6 @@ async def enqueue(
         "created_at": now,
     }
     if new_key:
-        return await OutboxMessage.create(key=key, **values)
+        return await sql.insert_outbox(key=key, **values)
     message, _ = await OutboxMessage.get_or_create(key=key, defaults=values)
     return message

@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 from models import Branch, ClubRules, Tier
+from models import statements as sql
 
 DEFAULT_TIERS = (
     # code, threshold (points earned in the window), multiplier, standing discount %
@@ -14,7 +15,7 @@ DEFAULT_BRANCH_NAME = "Main"
 
 
 async def get_rules() -> ClubRules:
-    rules = await ClubRules.get_or_none(id=1)
+    rules = await sql.rules_by_id.first(1)
     if rules is None:
         rules, _ = await ClubRules.get_or_create(id=1)
     return rules
@@ -33,13 +34,13 @@ async def ensure_defaults() -> None:
 
 
 async def default_branch() -> Branch:
-    branch = await Branch.filter(active=True).order_by("id").first()
+    branch = await sql.first_active_branch.first(True)
     if branch is None:
         await ensure_defaults()
-        branch = await Branch.filter(active=True).order_by("id").first()
+        branch = await sql.first_active_branch.first(True)
     assert branch is not None
     return branch
 
 
 async def tiers() -> list[Tier]:
-    return await Tier.all().order_by("threshold")
+    return await sql.tiers_by_threshold.all()

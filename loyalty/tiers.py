@@ -9,11 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from tortoise.functions import Sum
 
 from loyalty import notify
 from loyalty.rules import get_rules
+from loyalty.rules import tiers as tier_ladder
 from models import EntryKind, LedgerEntry, Member, Tier, TierChange
+from models import statements as sql
 
 # Points from purchases, net of refunds, count towards a tier; bonuses do not.
 QUALIFYING_KINDS = (EntryKind.EARN, EntryKind.REFUND)
@@ -29,16 +30,9 @@ class TierProgress:
 
 async def qualifying_points(member_id: int, now: datetime, window_days: int | None = None) -> int:
     window = window_days if window_days is not None else (await get_rules()).tier_window_days
-    rows = (
-        await LedgerEntry.filter(
-            member_id=member_id,
-            kind__in=QUALIFYING_KINDS,
-            created_at__gt=now - timedelta(days=window),
-        )
-        .annotate(total=Sum("amount"))
-        .values("total")
-    )
-    return int(rows[0]["total"] or 0) if rows else 0
+    since = sql.db_value(LedgerEntry, "created_at", now - timedelta(days=window))
+    rows = await sql.qualifying_sum.rows(member_id, *(kind.value for kind in QUALIFYING_KINDS), since)
+    return int(rows[0]["total"])
 
 
 def tier_for(points: int, tiers: list[Tier]) -> Tier:
@@ -51,7 +45,7 @@ def tier_for(points: int, tiers: list[Tier]) -> Tier:
 
 
 async def progress(member: Member, now: datetime) -> TierProgress:
-    tiers = await Tier.all().order_by("threshold")
+    tiers = await tier_ladder()
     points = await qualifying_points(member.id, now)
     current = next((t for t in tiers if t.id == member.tier_id), None) or tier_for(points, tiers)
     higher = [t for t in tiers if t.threshold > current.threshold]
@@ -76,7 +70,7 @@ async def review(
     """
     if tier_list is None:
         current_tier_id = (await Member.get(id=member_id)).tier_id
-    tiers = tier_list if tier_list is not None else await Tier.all().order_by("threshold")
+    tiers = tier_list if tier_list is not None else await tier_ladder()
     if not tiers:
         return None
     current = next((t for t in tiers if t.id == current_tier_id), None)

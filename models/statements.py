@@ -1,0 +1,140 @@
+"""Hand-written SQL for the purchase path, the busiest write of the club.
+
+The ORM builds every query anew on each call: 0.3 to 0.5 ms of Python per statement,
+four times what the statement itself costs the database (BENCHMARKS.md, benchmark 4).
+The few statements a purchase needs are written here once, in SQL that SQLite (3.35 or
+newer, for RETURNING) and PostgreSQL both accept. They run on the model's Tortoise
+connection, so inside the caller's transaction; values are converted by the model's own
+fields and rows are read back by the model's own loader, so a row written or read here
+is exactly the row the ORM would write or read.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, TypeVar
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.models import Model
+
+from models.club import Branch, ClubRules, Tier
+from models.ledger import LedgerEntry, Purchase
+from models.members import Member
+from models.messaging import OutboxMessage
+
+M = TypeVar("M", bound=Model)
+
+_PLACEHOLDER = re.compile(r"\?")
+
+
+class Statement:
+    """One SQL text with `?` placeholders, renumbered `$1, $2, ...` for PostgreSQL once."""
+
+    def __init__(self, model: type[Model], text: str) -> None:
+        self.model = model
+        self.text = " ".join(text.split())
+        self._numbered: str | None = None
+
+    def _sql(self, connection: BaseDBAsyncClient) -> str:
+        if connection.capabilities.dialect != "postgres":
+            return self.text
+        if self._numbered is None:
+            count = iter(range(1, 1000))
+            self._numbered = _PLACEHOLDER.sub(lambda _: f"${next(count)}", self.text)
+        return self._numbered
+
+    async def rows(self, *params: Any) -> list[dict[str, Any]]:
+        """The rows it returns (SELECT, or RETURNING), as dicts by column name."""
+        # Not execute_query: on PostgreSQL it drops the rows of INSERT ... RETURNING.
+        connection = self.model._meta.db
+        return await connection.execute_query_dict(self._sql(connection), list(params))
+
+
+class Select:
+    """A SELECT of whole rows of one model, loaded into model instances."""
+
+    def __init__(self, model: type[M], where: str = "", *, order: str = "", limit: int | None = None) -> None:
+        self.model = model
+        text = f"SELECT * FROM {model._meta.db_table}"
+        text += f" WHERE {where}" if where else ""
+        text += f" ORDER BY {order}" if order else ""
+        text += f" LIMIT {int(limit)}" if limit is not None else ""
+        self.statement = Statement(model, text)
+
+    async def all(self, *params: Any) -> list[M]:
+        load = self.model._init_from_db
+        return [load(**row) for row in await self.statement.rows(*params)]  # type: ignore[return-value]
+
+    async def first(self, *params: Any) -> M | None:
+        found = await self.all(*params)
+        return found[0] if found else None
+
+
+class Insert:
+    """`INSERT ... RETURNING id` of a model instance built in memory.
+
+    The instance is built by the model's constructor (defaults and validation as with
+    `Model.create`), its values converted by the model's fields, and it comes back saved.
+    """
+
+    def __init__(self, model: type[M]) -> None:
+        self.model = model
+        self._prepared: tuple[list[tuple[str, Any]], Statement] | None = None
+
+    def _prepare(self) -> tuple[list[tuple[str, Any]], Statement]:
+        # Not at import: Tortoise adds the foreign-key columns when it initialises.
+        if self._prepared is None:
+            meta = self.model._meta
+            fields = [
+                (name, meta.fields_map[name])
+                for name in meta.fields_db_projection
+                if not meta.fields_map[name].generated
+            ]
+            names = ", ".join(meta.fields_db_projection[name] for name, _ in fields)
+            marks = ", ".join("?" for _ in fields)
+            text = f"INSERT INTO {meta.db_table} ({names}) VALUES ({marks}) RETURNING id"
+            self._prepared = fields, Statement(self.model, text)
+        return self._prepared
+
+    async def __call__(self, **values: Any) -> M:
+        fields, statement = self._prepare()
+        instance = self.model(**values)
+        params = [field.to_db_value(getattr(instance, name), instance) for name, field in fields]
+        rows = await statement.rows(*params)
+        instance.pk = rows[0]["id"]
+        instance._saved_in_db = True
+        return instance  # type: ignore[return-value]
+
+
+def db_value(model: type[Model], field: str, value: Any) -> Any:
+    """`value` as the model's field stores it, for a parameter of a hand-written statement."""
+    return model._meta.fields_map[field].to_db_value(value, model)
+
+
+# ---- the statements of the purchase path ---------------------------------------------
+
+member_by_id = Select(Member, "id = ?")
+rules_by_id = Select(ClubRules, "id = ?")
+active_branch_by_id = Select(Branch, "id = ? AND active = ?")
+first_active_branch = Select(Branch, "active = ?", order="id", limit=1)
+tiers_by_threshold = Select(Tier, order="threshold, id")
+
+insert_purchase = Insert(Purchase)
+insert_entry = Insert(LedgerEntry)
+insert_outbox = Insert(OutboxMessage)
+
+# Each returns the member's balance and tier after the change; no row: no such member
+# (or, with the funds condition, not enough points).
+move_balance = Statement(Member, "UPDATE member SET balance = balance + ? WHERE id = ? RETURNING balance, tier_id")
+move_balance_funded = Statement(
+    Member, "UPDATE member SET balance = balance + ? WHERE id = ? AND balance >= ? RETURNING balance, tier_id"
+)
+move_balance_on_purchase = Statement(
+    Member, "UPDATE member SET balance = balance + ?, last_purchase_at = ? WHERE id = ? RETURNING balance, tier_id"
+)
+
+# Purchase points (earned, net of refunds) in the tier window: kinds and start as parameters.
+qualifying_sum = Statement(
+    LedgerEntry,
+    "SELECT COALESCE(SUM(amount), 0) AS total FROM ledger_entry WHERE member_id = ? AND kind IN (?, ?) AND created_at > ?",
+)

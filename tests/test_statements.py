@@ -1,0 +1,102 @@
+"""The hand-written statements of the purchase path store and read rows exactly as the ORM does."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from loyalty import earning, ledger, tiers
+from loyalty.members import register_member
+from loyalty.rules import default_branch, get_rules
+from models import Channel, ClubRules, EntryKind, LedgerEntry, Member, OutboxMessage, OutboxStatus, Tier
+from models import statements as sql
+
+NOW = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+
+
+async def test_an_inserted_row_reads_back_through_the_orm_unchanged(any_db: str) -> None:
+    member = (await register_member("09121234567", now=NOW)).member
+    expires = NOW + timedelta(days=365)
+    async with in_transaction():
+        entry = await sql.insert_entry(
+            member_id=member.id, kind=EntryKind.ADJUST, amount=-7, reason="adjust",
+            note="«یادداشت»", idempotency_key="statement-test", created_at=NOW, expires_at=expires,
+        )
+        message = await sql.insert_outbox(
+            key="statement-test", member_id=member.id, template="points_adjusted",
+            params={"points": -7, "note": "«یادداشت»"}, channel=Channel.SMS, next_attempt_at=NOW, created_at=NOW,
+        )
+    stored = await LedgerEntry.get(id=entry.id)
+    assert (stored.kind, stored.amount, stored.note, stored.created_at, stored.expires_at) == (
+        EntryKind.ADJUST, -7, "«یادداشت»", NOW, expires,
+    )
+    assert stored.member_id == member.id and stored.staff_id is None
+    row = await OutboxMessage.get(id=message.id)
+    # The model's defaults are applied as Model.create applies them.
+    assert (row.status, row.attempts, row.last_error, row.sent_at) == (OutboxStatus.PENDING, 0, "", None)
+    assert (row.channel, row.params, row.next_attempt_at) == (Channel.SMS, {"points": -7, "note": "«یادداشت»"}, NOW)
+    # Rows written by either way sort and compare as one: the ORM finds this row by time.
+    assert await LedgerEntry.filter(member_id=member.id, created_at__gte=NOW).count() == 2
+
+
+async def test_a_repeated_key_breaks_the_unique_index(any_db: str) -> None:
+    member = (await register_member("09121234567", now=NOW)).member
+    values = dict(member_id=member.id, kind=EntryKind.BONUS, amount=5, reason="x", idempotency_key="k", created_at=NOW)
+    async with in_transaction():
+        await sql.insert_entry(**values)
+    with pytest.raises(IntegrityError):
+        async with in_transaction():
+            await sql.insert_entry(**values)
+    assert await LedgerEntry.filter(idempotency_key="k").count() == 1
+
+
+async def test_statements_join_the_callers_transaction(any_db: str) -> None:
+    member = (await register_member("09121234567", now=NOW)).member
+    before = member.balance
+    with pytest.raises(RuntimeError):
+        async with in_transaction():
+            posted = await ledger.post(member.id, EntryKind.BONUS, 40, "x", "rolled-back", now=NOW)
+            assert posted.balance == before + 40
+            raise RuntimeError("undo it all")
+    assert await ledger.balance_of(member.id) == before
+    assert not await LedgerEntry.exists(idempotency_key="rolled-back")
+
+
+async def test_post_returns_the_balance_and_tier_after_the_change(any_db: str) -> None:
+    member = (await register_member("09121234567", now=NOW)).member
+    async with in_transaction():
+        posted = await ledger.post(member.id, EntryKind.BONUS, 40, "x", "k1", now=NOW)
+    assert (posted.balance, posted.tier_id) == (member.balance + 40, member.tier_id)
+    assert posted.entry.amount == 40 and posted.entry.id == (await LedgerEntry.get(idempotency_key="k1")).id
+
+
+async def test_reads_load_models_as_the_orm_does(any_db: str) -> None:
+    await ClubRules.filter(id=1).update(earn_rate=Decimal("2.5"))
+    rules = await get_rules()
+    assert rules.earn_rate == Decimal("2.5") and isinstance(rules.earn_rate, Decimal)
+    assert [t.code for t in await tiers.tier_ladder()] == [t.code for t in await Tier.all().order_by("threshold")]
+    assert (await default_branch()).id == (await earning._branch(None)).id
+
+
+async def test_the_tier_window_sum_counts_purchases_and_refunds_only(any_db: str) -> None:
+    member = (await register_member("09121234567", now=NOW)).member
+    await earning.award_purchase(member.id, 300_000, receipt="r1", now=NOW - timedelta(days=400))
+    await earning.award_purchase(member.id, 200_000, receipt="r2", now=NOW - timedelta(days=1))
+    await earning.refund_purchase("r2", 50_000, now=NOW)
+    async with in_transaction():
+        await ledger.post(member.id, EntryKind.BONUS, 999, "x", "bonus", now=NOW)
+    assert await tiers.qualifying_points(member.id, NOW, window_days=365) == 20 - 5
+
+
+def test_placeholders_are_numbered_for_postgresql() -> None:
+    statement = sql.Statement(Member, "UPDATE member SET balance = balance + ? WHERE id = ? AND balance >= ?")
+
+    class Client:
+        class capabilities:
+            dialect = "postgres"
+
+    assert statement._sql(Client()) == "UPDATE member SET balance = balance + $1 WHERE id = $2 AND balance >= $3"  # type: ignore[arg-type]

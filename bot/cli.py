@@ -240,6 +240,13 @@ def _positive_int(text: str) -> int:
         raise argparse.ArgumentTypeError(text) from None
 
 
+def _at_least_one(text: str) -> int:
+    value = _positive_int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text} (at least 1)")
+    return value
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         # One line, like every other refusal of the command; `club -h` has the usage.
@@ -293,7 +300,8 @@ def build_parser() -> argparse.ArgumentParser:
     radd.add_argument("--value", type=int, default=0)
     reward.add_parser("list", help="list rewards on offer")
 
-    sub.add_parser("run", help="run the Telegram bot (the sandbox chat when no BOT_TOKEN is set)")
+    run = sub.add_parser("run", help="run the Telegram bot (the sandbox chat when no BOT_TOKEN is set)")
+    run.add_argument("--workers", type=_at_least_one, help="webhook worker processes on WEB_PORT (default: WEB_WORKERS, 1)")
     chat = sub.add_parser("chat", help="try the bot in this terminal, without Telegram")
     chat.add_argument("--user", type=int, default=SANDBOX_USER, help="the Telegram user id to act as")
     imports = sub.add_parser("import", help="import members from a CSV file")
@@ -350,11 +358,26 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
         await close_db()
 
 
+def _run_workers(settings: Settings, workers: int) -> int:
+    """`club run` with several workers: checked here, then run outside any event loop (it forks)."""
+    from bot.workers import refusal, serve
+
+    reason = refusal(settings, workers)
+    if reason is not None:
+        print(reason, file=sys.stderr)
+        return 1
+    return serve(settings, workers)
+
+
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     args = build_parser().parse_args(argv)
+    settings = get_settings()
     try:
-        return asyncio.run(_run(args, get_settings()))
+        workers = getattr(args, "workers", None) or settings.web_workers
+        if args.command == "run" and workers > 1:
+            return _run_workers(settings, workers)
+        return asyncio.run(_run(args, settings))
     except KeyboardInterrupt:
         return 0
 

@@ -108,13 +108,17 @@ def build_dispatcher(
     throttle: ThrottleMiddleware | None = None,
 ) -> Dispatcher:
     storage = storage or build_storage(settings)
-    dp = Dispatcher(storage=storage, settings=settings, tz=settings.tz)
-    dp.include_routers(*all_routers())
-    # With Redis several workers share the chats: aiogram-dialog holds this lock (a Redis
-    # lock named after the chat's dialog stack) from loading the stack to the end of the
-    # update, so two workers never run one chat's dialog at once. Without Redis the lock
-    # is aiogram-dialog's in-process one, which is why more workers need Redis.
+    # With Redis, several workers share the chats, and two locks in Redis keep each chat
+    # to one update at a time across them. aiogram-dialog's (`events_isolation` below)
+    # covers a chat's dialog stack from loading it to saving it; but a button press loads
+    # its dialog context before taking it, so a press handled by one worker while another
+    # is still saving the message it came from would find no context. The dispatcher's
+    # lock (another key) spans the whole update and closes that gap. Without Redis both
+    # locks would live in one process, which is why more workers need Redis.
     isolation = storage.create_isolation() if hasattr(storage, "create_isolation") else None
+    dp = Dispatcher(storage=storage, settings=settings, tz=settings.tz,
+                    **({"events_isolation": isolation} if isolation is not None else {}))
+    dp.include_routers(*all_routers())
     dp["bg_manager_factory"] = setup_dialogs(dp, message_manager=message_manager, events_isolation=isolation)
     # After setup_dialogs, so updates the dialogs push in the background carry a locale too.
     dp.update.outer_middleware(LocaleMiddleware(settings.default_locale))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
 from collections.abc import Awaitable, Callable
 from typing import NoReturn
@@ -366,7 +367,13 @@ def _run_workers(settings: Settings, workers: int) -> int:
     if reason is not None:
         print(reason, file=sys.stderr)
         return 1
-    return serve(settings, workers)
+    status = serve(settings, workers)
+    # The workers are gone and nothing is left to close: skip the interpreter's teardown
+    # of every imported module, seconds of CPU that would delay a restart.
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(status)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -19,6 +19,7 @@ manager (systemd, docker) restarts the whole club at once rather than running sh
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import multiprocessing
 import signal
@@ -78,6 +79,9 @@ def _worker(settings: Settings, number: int) -> None:
 def serve(settings: Settings, workers: int) -> int:
     """Run `workers` worker processes until a signal or the death of one; the exit status."""
     asyncio.run(_prepare(settings))
+    # The imported modules are shared with the workers page by page until written to;
+    # frozen, the garbage collector does not write to them (and so copy them) in each one.
+    gc.freeze()
     context = multiprocessing.get_context("fork")
     processes = [context.Process(target=_worker, args=(settings, n), name=f"club-worker-{n}")
                  for n in range(1, workers + 1)]

@@ -57,6 +57,10 @@ async def _describe_member(member: Member, locale: str, settings: Settings) -> s
 @command("migrate")
 async def _migrate(args: argparse.Namespace, settings: Settings) -> str:
     await apply_migrations(settings.database_url)
+    # The default rules too, so processes started after it (the workers of several
+    # machines) find a ready club and never race to create them.
+    await open_db(settings.database_url, run_migrations=False)
+    await close_db()
     return t(N_("The database is up to date."), settings.default_locale)
 
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import secrets
+import signal
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -25,6 +27,7 @@ from aiohttp import web
 
 from bot.db import close_db, open_db
 from bot.fsm_storage import TortoiseStorage
+from bot.rate_limit import Limiter, RedisRateLimiter, telegram_key
 from bot.scheduler import build_scheduler
 from bot.settings import Settings
 from bot.sms_door import Process, build_sms_gateway, make_processor
@@ -64,7 +67,7 @@ def build_bot(settings: Settings, *, session: Any = None) -> Bot:
 
 def build_storage(settings: Settings) -> BaseStorage:
     if settings.redis_url:
-        from aiogram.fsm.storage.redis import RedisStorage
+        from aiogram.fsm.storage.redis import RedisStorage  # redis is an optional extra
 
         return RedisStorage.from_url(settings.redis_url, key_builder=DefaultKeyBuilder(with_destiny=True))
     return TortoiseStorage()
@@ -105,10 +108,17 @@ def build_dispatcher(
     throttle: ThrottleMiddleware | None = None,
 ) -> Dispatcher:
     storage = storage or build_storage(settings)
-    dp = Dispatcher(storage=storage, settings=settings, tz=settings.tz)
-    dp.include_routers(*all_routers())
-    # With Redis several workers may share the chats: lock each chat across them.
+    # With Redis, several workers share the chats, and two locks in Redis keep each chat
+    # to one update at a time across them. aiogram-dialog's (`events_isolation` below)
+    # covers a chat's dialog stack from loading it to saving it; but a button press loads
+    # its dialog context before taking it, so a press handled by one worker while another
+    # is still saving the message it came from would find no context. The dispatcher's
+    # lock (another key) spans the whole update and closes that gap. Without Redis both
+    # locks would live in one process, which is why more workers need Redis.
     isolation = storage.create_isolation() if hasattr(storage, "create_isolation") else None
+    dp = Dispatcher(storage=storage, settings=settings, tz=settings.tz,
+                    **({"events_isolation": isolation} if isolation is not None else {}))
+    dp.include_routers(*all_routers())
     dp["bg_manager_factory"] = setup_dialogs(dp, message_manager=message_manager, events_isolation=isolation)
     # After setup_dialogs, so updates the dialogs push in the background carry a locale too.
     dp.update.outer_middleware(LocaleMiddleware(settings.default_locale))
@@ -130,6 +140,21 @@ async def healthz(request: web.Request) -> web.Response:
     return web.json_response({"ok": True})
 
 
+def webhook_secret(settings: Settings) -> str:
+    """The secret Telegram sends in every webhook call: WEBHOOK_SECRET, else one derived
+    from the bot token, so the webhook is never open to anyone who guesses its address."""
+    if settings.webhook_secret is not None:
+        return settings.webhook_secret.get_secret_value()
+    token = settings.bot_token.get_secret_value() if settings.bot_token else ""
+    return hashlib.sha256(f"club-webhook:{token}".encode()).hexdigest()
+
+
+async def set_webhook(bot: Bot, dp: Dispatcher, settings: Settings) -> None:
+    assert settings.webhook_url
+    url = settings.webhook_url.rstrip("/") + WEBHOOK_PATH
+    await bot.set_webhook(url, allowed_updates=used_updates(dp), secret_token=webhook_secret(settings))
+
+
 def build_web_app(
     settings: Settings,
     dp: Dispatcher,
@@ -137,15 +162,26 @@ def build_web_app(
     *,
     extra_routes: Callable[[web.Application], None] | None = None,
     webhook: bool = True,
+    worker: int | None = None,
 ) -> web.Application:
-    """`/healthz`, the Telegram webhook (in webhook mode) and any extra routes (SMS)."""
+    """`/healthz`, the Telegram webhook (in webhook mode) and any extra routes (SMS).
+
+    A worker of `club run --workers N` names itself in an `X-Club-Worker` header, so a
+    proxy's log (and the test of several workers) shows which process answered.
+    """
     app = web.Application()
     app.router.add_get("/healthz", healthz)
     if webhook:
-        SimpleRequestHandler(dispatcher=dp, bot=bot).register(app, path=WEBHOOK_PATH)
+        handler = SimpleRequestHandler(dispatcher=dp, bot=bot, secret_token=webhook_secret(settings))
+        handler.register(app, path=WEBHOOK_PATH)
         setup_application(app, dp, bot=bot)
     if extra_routes is not None:
         extra_routes(app)
+    if worker is not None:
+        async def name_worker(request: web.Request, response: web.StreamResponse) -> None:
+            response.headers["X-Club-Worker"] = str(worker)
+
+        app.on_response_prepare.append(name_worker)
     return app
 
 
@@ -158,10 +194,12 @@ def sms_routes(settings: Settings, process: Process) -> Callable[[web.Applicatio
 
 
 @asynccontextmanager
-async def serving(app: web.Application, settings: Settings) -> AsyncIterator[None]:
+async def serving(app: web.Application, settings: Settings, *, reuse_port: bool = False) -> AsyncIterator[None]:
+    """The web app on WEB_HOST:WEB_PORT; with `reuse_port`, sharing the port with the
+    other workers (SO_REUSEPORT: the kernel spreads the connections over them)."""
     runner = web.AppRunner(app)
     await runner.setup()
-    site = web.TCPSite(runner, settings.web_host, settings.web_port)
+    site = web.TCPSite(runner, settings.web_host, settings.web_port, reuse_port=reuse_port or None)
     await site.start()
     log.info("web app listening on %s:%s", settings.web_host, settings.web_port)
     try:
@@ -170,25 +208,49 @@ async def serving(app: web.Application, settings: Settings) -> AsyncIterator[Non
         await runner.cleanup()
 
 
-async def run(settings: Settings) -> None:
+def shared_limiter(storage: BaseStorage, settings: Settings, bot: Bot) -> Limiter | None:
+    """With Redis, the outbox rate is kept there, for all processes of the bot together."""
+    redis = getattr(storage, "redis", None)  # RedisStorage's client, shared with it
+    if redis is None:
+        return None
+    return RedisRateLimiter(redis, telegram_key(bot.id), settings.telegram_rate)
+
+
+def _stop_on_sigterm(stop: asyncio.Event) -> None:
+    # SIGTERM (systemd, docker, the parent of the workers) ends the process the way Ctrl-C
+    # does: the web app closes, the scheduler stops, connections are closed.
+    try:
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+    except (NotImplementedError, RuntimeError):  # no signals outside the main thread
+        pass
+
+
+async def run(settings: Settings, *, worker: int | None = None) -> None:
     """Run the bot until stopped: long polling, or a webhook when WEBHOOK_URL is set.
 
     The web app (health check, SMS webhook) runs in both modes when it has work to do.
+    `worker` is the number of this process among the workers of `club run --workers N`
+    (see bot/workers.py): their parent has migrated the database and set the webhook once,
+    and every worker serves the same port.
     """
-    await open_db(settings.database_url)
+    await open_db(settings.database_url, run_migrations=worker is None)
     bot = build_bot(settings)
     dp = build_dispatcher(settings)
     gateway = build_sms_gateway(settings)
     process = make_processor(gateway, settings)
     extra = sms_routes(settings, process)
-    scheduler = build_scheduler(settings, bot=bot, gateway=gateway, sms_process=process)
+    scheduler = build_scheduler(settings, bot=bot, gateway=gateway, sms_process=process,
+                                limiter=shared_limiter(dp.storage, settings, bot))
     scheduler.start()
     try:
         if settings.webhook_url:
-            url = settings.webhook_url.rstrip("/") + WEBHOOK_PATH
-            await bot.set_webhook(url, allowed_updates=used_updates(dp))
-            async with serving(build_web_app(settings, dp, bot, extra_routes=extra), settings):
-                await asyncio.Event().wait()
+            if worker is None:
+                await set_webhook(bot, dp, settings)
+            stop = asyncio.Event()
+            _stop_on_sigterm(stop)
+            web_app = build_web_app(settings, dp, bot, extra_routes=extra, worker=worker)
+            async with serving(web_app, settings, reuse_port=worker is not None):
+                await stop.wait()
         else:
             await bot.delete_webhook()
             web_app = build_web_app(settings, dp, bot, extra_routes=extra, webhook=False)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
 from collections.abc import Awaitable, Callable
 from typing import NoReturn
@@ -56,6 +57,10 @@ async def _describe_member(member: Member, locale: str, settings: Settings) -> s
 @command("migrate")
 async def _migrate(args: argparse.Namespace, settings: Settings) -> str:
     await apply_migrations(settings.database_url)
+    # The default rules too, so processes started after it (the workers of several
+    # machines) find a ready club and never race to create them.
+    await open_db(settings.database_url, run_migrations=False)
+    await close_db()
     return t(N_("The database is up to date."), settings.default_locale)
 
 
@@ -240,6 +245,13 @@ def _positive_int(text: str) -> int:
         raise argparse.ArgumentTypeError(text) from None
 
 
+def _at_least_one(text: str) -> int:
+    value = _positive_int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text} (at least 1)")
+    return value
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         # One line, like every other refusal of the command; `club -h` has the usage.
@@ -293,7 +305,8 @@ def build_parser() -> argparse.ArgumentParser:
     radd.add_argument("--value", type=int, default=0)
     reward.add_parser("list", help="list rewards on offer")
 
-    sub.add_parser("run", help="run the Telegram bot (the sandbox chat when no BOT_TOKEN is set)")
+    run = sub.add_parser("run", help="run the Telegram bot (the sandbox chat when no BOT_TOKEN is set)")
+    run.add_argument("--workers", type=_at_least_one, help="webhook worker processes on WEB_PORT (default: WEB_WORKERS, 1)")
     chat = sub.add_parser("chat", help="try the bot in this terminal, without Telegram")
     chat.add_argument("--user", type=int, default=SANDBOX_USER, help="the Telegram user id to act as")
     imports = sub.add_parser("import", help="import members from a CSV file")
@@ -350,11 +363,32 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
         await close_db()
 
 
+def _run_workers(settings: Settings, workers: int) -> int:
+    """`club run` with several workers: checked here, then run outside any event loop (it forks)."""
+    from bot.workers import refusal, serve
+
+    reason = refusal(settings, workers)
+    if reason is not None:
+        print(reason, file=sys.stderr)
+        return 1
+    status = serve(settings, workers)
+    # The workers are gone and nothing is left to close: skip the interpreter's teardown
+    # of every imported module, seconds of CPU that would delay a restart.
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(status)
+
+
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     args = build_parser().parse_args(argv)
+    settings = get_settings()
     try:
-        return asyncio.run(_run(args, get_settings()))
+        workers = getattr(args, "workers", None) or settings.web_workers
+        if args.command == "run" and workers > 1:
+            return _run_workers(settings, workers)
+        return asyncio.run(_run(args, settings))
     except KeyboardInterrupt:
         return 0
 

@@ -20,7 +20,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time as dtime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from aiogram import Bot
@@ -39,6 +39,9 @@ from handlers.notifications import render
 from loyalty.clock import utcnow
 from loyalty.members import set_reachable
 from models import Channel, Member, OutboxMessage, OutboxStatus
+
+if TYPE_CHECKING:
+    from bot.rate_limit import Limiter
 
 log = logging.getLogger("club.outbox")
 
@@ -139,9 +142,11 @@ class OutboxSender:
         max_attempts: int = 8,
         no_credit_wait: timedelta = timedelta(minutes=30),
         credit_alert: CreditAlert | None = None,
+        bucket: Limiter | None = None,
     ) -> None:
         self.bot, self.gateway, self.tz = bot, gateway, tz
-        self.bucket = TokenBucket(rate, clock=clock, sleep=sleep)
+        # `bucket`: a limiter shared with other processes (bot.rate_limit); else this one's own.
+        self.bucket = bucket or TokenBucket(rate, clock=clock, sleep=sleep)
         self.quiet = (quiet_start, quiet_end)
         self.batch, self.claim_seconds, self.max_attempts = batch, claim_seconds, max_attempts
         self.no_credit_wait = no_credit_wait

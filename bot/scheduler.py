@@ -23,6 +23,7 @@ from tortoise.expressions import Q
 
 from bot.credit_alert import CreditAlert
 from bot.outbox import OutboxSender
+from bot.rate_limit import Limiter
 from bot.settings import Settings
 from bot.sms_door import Process
 from jobs import birthdays, expiry, tiers
@@ -64,7 +65,7 @@ class Lease:
         await JobLease.filter(name=self.name, holder=self.holder).delete()
 
 
-def build_sender(settings: Settings, *, bot: Any, gateway: Any) -> OutboxSender:
+def build_sender(settings: Settings, *, bot: Any, gateway: Any, limiter: Limiter | None = None) -> OutboxSender:
     return OutboxSender(
         bot=bot,
         gateway=gateway,
@@ -73,14 +74,20 @@ def build_sender(settings: Settings, *, bot: Any, gateway: Any) -> OutboxSender:
         quiet_start=settings.sms_quiet_start,
         quiet_end=settings.sms_quiet_end,
         credit_alert=CreditAlert(bot, settings.owner_ids, settings.default_locale),
+        bucket=limiter,
     )
 
 
 def build_scheduler(settings: Settings, *, bot: Any, gateway: Any, clock: Clock = utcnow,
-                    lease: Lease | None = None, sms_process: Process | None = None) -> AsyncIOScheduler:
-    """The scheduler with all jobs; start it inside the running event loop."""
+                    lease: Lease | None = None, sms_process: Process | None = None,
+                    limiter: Limiter | None = None) -> AsyncIOScheduler:
+    """The scheduler with all jobs; start it inside the running event loop.
+
+    `limiter`: the Telegram send rate shared by all processes (`bot.rate_limit`), when
+    there is a Redis; otherwise the outbox sender keeps the rate on its own.
+    """
     lease = lease or Lease()
-    sender = build_sender(settings, bot=bot, gateway=gateway)
+    sender = build_sender(settings, bot=bot, gateway=gateway, limiter=limiter)
     scheduler = AsyncIOScheduler(
         timezone=settings.tz,
         job_defaults={"coalesce": True, "misfire_grace_time": 300, "max_instances": 1},
@@ -120,6 +127,10 @@ def build_scheduler(settings: Settings, *, bot: Any, gateway: Any, clock: Clock 
 
     add = scheduler.add_job
     add(heartbeat, "interval", seconds=20, id="lease", replace_existing=True)
+    # Only the lease holder drains the outbox, though claims would let every worker do it:
+    # the rate is shared anyway, so more senders would not deliver faster; one sender keeps
+    # a campaign in order and pauses all of it on a 429. The shared limiter still matters:
+    # when a lease lapses mid-drain (a stalled holder), the old and the new holder overlap.
     add(guarded("outbox", sender.drain), "interval", seconds=5, id="outbox", replace_existing=True)
     add(guarded("campaigns", lambda now: campaigns.run_due(now, settings.tz)), "interval", seconds=60, id="campaigns",
         replace_existing=True)

@@ -4,6 +4,7 @@ Club rules (earning rate, tiers, bonuses) are not here: they live in the databas
 owner can change them from the bot.
 """
 
+import re
 from datetime import time
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -16,7 +17,9 @@ DEFAULT_DATABASE_URL = "sqlite://data/club.sqlite3?busy_timeout=10000"
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+    # hide_input_in_errors: a mistyped secret must not be printed back in the error.
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore",
+                                      hide_input_in_errors=True)
 
     bot_token: SecretStr | None = None
     owner_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
@@ -24,6 +27,9 @@ class Settings(BaseSettings):
     redis_url: str | None = None
     telegram_api_base: str | None = None
     webhook_url: str | None = None
+    # Telegram sends it with every webhook call; without it one is derived from the token.
+    webhook_secret: SecretStr | None = None
+    web_workers: int = Field(default=1, ge=1)  # processes serving WEB_PORT in webhook mode
     web_host: str = "127.0.0.1"
     web_port: int = 8080
     kavenegar_api_key: SecretStr | None = None
@@ -56,6 +62,7 @@ class Settings(BaseSettings):
         "redis_url",
         "telegram_api_base",
         "webhook_url",
+        "webhook_secret",
         "kavenegar_sender",
         "kavenegar_api_base",
         mode="before",
@@ -63,6 +70,14 @@ class Settings(BaseSettings):
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
         return None if value == "" else value
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _telegram_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        # Telegram refuses setWebhook with anything else; say so at start-up, not as a 400.
+        if value is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", value.get_secret_value()):
+            raise ValueError("WEBHOOK_SECRET must be 1-256 characters: letters, digits, _ and -")
+        return value
 
     @field_validator("timezone")
     @classmethod

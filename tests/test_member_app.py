@@ -9,7 +9,7 @@ import pytest
 from aiogram.fsm.storage.base import StorageKey
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.app import WEBHOOK_PATH, build_bot, build_dispatcher, build_web_app
+from bot.app import WEBHOOK_PATH, build_bot, build_dispatcher, build_web_app, webhook_secret
 from bot.fsm_storage import TortoiseStorage
 from bot.sandbox import LocalSession
 from bot.settings import Settings
@@ -72,7 +72,8 @@ async def test_web_app_has_health_and_webhook_routes(db: str) -> None:
             "message_id": 1, "date": 0, "chat": {"id": 7, "type": "private"},
             "from": {"id": 7, "is_bot": False, "first_name": "Sara"}, "text": "/start",
             "entities": [{"type": "bot_command", "offset": 0, "length": 6}]}}
-        response = await client.post(WEBHOOK_PATH, json=start)
+        response = await client.post(WEBHOOK_PATH, json=start,
+                                     headers={"X-Telegram-Bot-Api-Secret-Token": webhook_secret(settings)})
         assert response.status == 200
         # The webhook answers at once and handles the update in the background.
         for _ in range(300):

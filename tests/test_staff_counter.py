@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest
+from aiogram.types import Update
 
 from models import AuditEntry, Branch, LedgerEntry, Member, OutboxMessage, PendingApproval, Purchase, Staff, StaffRole
 from tests.conftest import NOW
@@ -40,6 +41,24 @@ async def test_duplicate_receipt_awards_once(h: Harness) -> None:
     assert replies == ["This receipt was already recorded: 10 points were earned then. Balance: 30. Tier: Bronze."]
     assert (await Member.get(id=m.id)).balance == 30
     assert await Purchase.all().count() == 1
+
+
+async def test_earn_without_receipt_delivered_twice_awards_once(h: Harness) -> None:
+    """Telegram sends an update again after a crash; the message itself keys the purchase."""
+    m = await make_member(NOW, phone="09121111111")
+    update = h.api.push_message(CASHIER, "/earn 09121111111 100000", language_code="en")
+    replies = []
+    for _ in range(2):
+        before = len(h.api.sent_to(CASHIER))
+        await h.dp.feed_update(h.bot, Update.model_validate(update, context={"bot": h.bot}))
+        replies += [message["text"] for message in h.api.sent_to(CASHIER)[before:]]
+    assert replies == ["Purchase recorded: 10 points earned. Balance: 30. Tier: Bronze."] * 2
+    assert (await Member.get(id=m.id)).balance == 30
+    assert await Purchase.all().count() == 1
+    # Another message with the same words is another purchase.
+    assert await h.send(CASHIER, "/earn 09121111111 100000") == [
+        "Purchase recorded: 10 points earned. Balance: 40. Tier: Bronze."]
+    assert await Purchase.all().count() == 2
 
 
 async def test_tier_perk_is_shown(h: Harness) -> None:

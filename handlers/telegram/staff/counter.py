@@ -41,7 +41,11 @@ async def on_earn(message: Message, command: CommandObject, staff: Staff, locale
         return
     member = await find_member(parts[0])
     amount = parse_int(parts[1])
-    outcome = await staff_rules.earn(staff, member.id, amount, parts[2] if len(parts) == 3 else None, tz=settings.tz, now=now)
+    given = parts[2] if len(parts) == 3 else None
+    # Without a receipt the message itself names the purchase: Telegram delivers an update
+    # again after a crash or a lost webhook answer, and it must not award twice.
+    receipt = given or f"tg-{message.chat.id}-{message.message_id}"
+    outcome = await staff_rules.earn(staff, member.id, amount, receipt, tz=settings.tz, now=now)
     if outcome.pending is not None:
         await say(message, t(N_("Over the daily cap: this purchase waits for a manager's approval (request {id})."),
                              locale, id=ident(outcome.pending.id, locale)))
@@ -52,7 +56,7 @@ async def on_earn(message: Message, command: CommandObject, staff: Staff, locale
     assert result is not None
     values = {"points": number(result.points, locale), "balance": number(result.balance, locale),
               "tier": _tier(result.tier, locale)}
-    if result.replayed:
+    if result.replayed and given:
         text = t(N_("This receipt was already recorded: {points} points were earned then. Balance: {balance}. Tier: {tier}."),
                  locale, **values)
     else:

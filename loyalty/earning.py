@@ -249,6 +249,18 @@ async def refund_purchase(
     purchase = await Purchase.get_or_none(branch_id=branch.id, receipt=(receipt or "").strip())
     if purchase is None:
         raise LoyaltyError(ErrorCode.PURCHASE_NOT_FOUND, receipt=receipt)
+
+    async def replay() -> RefundResult | None:
+        entry = await LedgerEntry.get_or_none(idempotency_key=key)
+        if entry is None:
+            return None
+        fresh = await Purchase.get(id=purchase.id)
+        return RefundResult(fresh, -entry.amount, await ledger.balance_of(purchase.member_id))
+
+    # A request repeated after it went through is answered as before, not checked again
+    # against what it already took back.
+    if key is not None and (earlier := await replay()) is not None:
+        return earlier
     left = purchase.amount - purchase.refunded_amount
     if left <= 0:
         raise LoyaltyError(ErrorCode.ALREADY_REFUNDED, receipt=receipt)
@@ -257,13 +269,6 @@ async def refund_purchase(
     if amount > left:
         raise LoyaltyError(ErrorCode.REFUND_TOO_LARGE, amount=amount, left=left)
     key = key or f"refund:{purchase.id}:{purchase.refunded_amount}:{amount}"
-
-    async def replay() -> RefundResult | None:
-        entry = await LedgerEntry.get_or_none(idempotency_key=key)
-        if entry is None:
-            return None
-        fresh = await Purchase.get(id=purchase.id)
-        return RefundResult(fresh, -entry.amount, await ledger.balance_of(purchase.member_id))
 
     async def record() -> RefundResult:
         # The conditional update makes two concurrent refunds of the last amount refund once.

@@ -329,20 +329,27 @@ async def decide(
     return held, result
 
 
-async def refund(staff: Staff, receipt: str, amount: int | None, *, now: datetime | None = None) -> earning.RefundResult:
+async def refund(
+    staff: Staff, receipt: str, amount: int | None, *, request: str | None = None, now: datetime | None = None
+) -> earning.RefundResult:
+    """`request`: the door's name for this request; the same request again refunds nothing more."""
     now = now or utcnow()
     require(staff)
     branch_id = await counter_branch(staff)
-    result = await earning.refund_purchase(receipt, amount, branch_id=branch_id, staff_id=staff.id, now=now)
+    key = f"refund:{request}" if request else None
+    result = await earning.refund_purchase(receipt, amount, branch_id=branch_id, staff_id=staff.id, key=key, now=now)
     await audit.record("refund", staff_id=staff.id, now=now, receipt=receipt, amount=amount, points=result.points_reversed)
     return result
 
 
-async def adjust(staff: Staff, member_id: int, points: int, note: str, *, now: datetime | None = None) -> LedgerEntry:
+async def adjust(
+    staff: Staff, member_id: int, points: int, note: str, *, request: str | None = None, now: datetime | None = None
+) -> LedgerEntry:
+    """`request`: the door's name for this request; the same request again corrects nothing more."""
     now = now or utcnow()
     require(staff, *MANAGERS)
     entry = await corrections.adjust(
-        member_id, points, note, staff_id=staff.id, branch_id=staff.branch_id, now=now
+        member_id, points, note, staff_id=staff.id, branch_id=staff.branch_id, key=request, now=now
     )
     await audit.record("adjust", staff_id=staff.id, now=now, member=member_id, points=points, note=note, entry=entry.id)
     return entry

@@ -61,6 +61,22 @@ async def test_earn_without_receipt_delivered_twice_awards_once(h: Harness) -> N
     assert await Purchase.all().count() == 2
 
 
+async def test_refund_and_adjust_delivered_twice_change_the_balance_once(h: Harness) -> None:
+    m = await make_member(NOW, phone="09121111111")
+    await h.send(CASHIER, "/earn 09121111111 1000000 R1")  # 100 points: 120
+    for text, reply in (("/refund R1 400000", "Refund recorded: 40 points taken back. Balance: 80."),
+                        ("/adjust 09121111111 +7 welcome back", "Correction #")):
+        update = h.api.push_message(MANAGER, text, language_code="en")
+        for _ in range(2):
+            before = len(h.api.sent_to(MANAGER))
+            await h.dp.feed_update(h.bot, Update.model_validate(update, context={"bot": h.bot}))
+            assert h.api.sent_to(MANAGER)[before]["text"].startswith(reply)
+    assert (await Member.get(id=m.id)).balance == 87
+    assert (await Purchase.get(receipt="R1")).refunded_amount == 400000
+    assert await LedgerEntry.filter(member_id=m.id, kind="refund").count() == 1
+    assert await LedgerEntry.filter(member_id=m.id, kind="adjust").count() == 1
+
+
 async def test_tier_perk_is_shown(h: Harness) -> None:
     await make_member(NOW, phone="09121111111")
     replies = await h.send(MANAGER, "/earn 09121111111 6000000 R9")

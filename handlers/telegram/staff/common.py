@@ -17,6 +17,12 @@ def parse_int(text: str, *, signed: bool = False) -> int:
     return int(raw)
 
 
+def request_of(message: Message) -> str:
+    """The message as a request key. Telegram delivers an update again after a crash or a
+    lost webhook answer; a command keyed by its message changes the balance only once."""
+    return f"tg-{message.chat.id}-{message.message_id}"
+
+
 async def say(message: Message, text: str) -> Message:
     # Plain text: names and usage lines may contain "<", which HTML mode would refuse.
     return await message.answer(text, parse_mode=None)

@@ -13,7 +13,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 from bot.settings import Settings
 from handlers.format import day, number, signed
 from handlers.i18n import N_, t
-from handlers.telegram.staff.common import ident, parse_int, say
+from handlers.telegram.staff.common import ident, parse_int, request_of, say
 from handlers.texts import reason_text, tier_name
 from loyalty import staff as staff_rules
 from loyalty.members import find_member, get_member
@@ -42,9 +42,8 @@ async def on_earn(message: Message, command: CommandObject, staff: Staff, locale
     member = await find_member(parts[0])
     amount = parse_int(parts[1])
     given = parts[2] if len(parts) == 3 else None
-    # Without a receipt the message itself names the purchase: Telegram delivers an update
-    # again after a crash or a lost webhook answer, and it must not award twice.
-    receipt = given or f"tg-{message.chat.id}-{message.message_id}"
+    # Without a receipt the message itself names the purchase.
+    receipt = given or request_of(message)
     outcome = await staff_rules.earn(staff, member.id, amount, receipt, tz=settings.tz, now=now)
     if outcome.pending is not None:
         await say(message, t(N_("Over the daily cap: this purchase waits for a manager's approval (request {id})."),
@@ -112,7 +111,7 @@ async def on_refund(message: Message, command: CommandObject, staff: Staff, loca
         await say(message, t(N_("Usage: /refund <receipt> [amount]"), locale))
         return
     amount = parse_int(parts[1]) if len(parts) == 2 else None
-    result = await staff_rules.refund(staff, parts[0], amount, now=now)
+    result = await staff_rules.refund(staff, parts[0], amount, request=request_of(message), now=now)
     await say(message, t(N_("Refund recorded: {points} points taken back. Balance: {balance}."), locale,
                          points=number(result.points_reversed, locale), balance=number(result.balance, locale)))
 
@@ -125,7 +124,8 @@ async def on_adjust(message: Message, command: CommandObject, staff: Staff, loca
         return
     staff_rules.require(staff, *staff_rules.MANAGERS)
     member = await find_member(parts[0])
-    entry = await staff_rules.adjust(staff, member.id, parse_int(parts[1], signed=True), parts[2], now=now)
+    entry = await staff_rules.adjust(staff, member.id, parse_int(parts[1], signed=True), parts[2],
+                                     request=request_of(message), now=now)
     balance = (await get_member(member.id)).balance
     await say(message, t(N_("Correction #{id}: {points} points. Balance: {balance}."), locale,
                          id=ident(entry.id, locale), points=signed(entry.amount, locale), balance=number(balance, locale)))

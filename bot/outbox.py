@@ -2,12 +2,17 @@
 
 Delivery guarantees:
 - A row is claimed before it is sent (status `sending`, `next_attempt_at` = when the claim
-  lapses) by a conditional UPDATE, so two senders never take the same row.
+  lapses) by one conditional UPDATE for the whole batch, whose WHERE repeats the "still
+  due" test on every row it changes, so two senders never take the same row.
 - After a crash, rows left in `sending` are claimed again once their claim lapses.
   SMS carry the row id as Kavenegar `localid`, so a repeated SMS is not sent twice.
   Telegram has no such key: a message Telegram accepted just before a crash, whose row
-  was not yet marked `sent`, is sent again. Telegram delivery is therefore at-least-once,
-  with the window limited to the moment between Telegram's answer and the status UPDATE.
+  was not yet marked `sent`, is sent again. Telegram delivery is therefore at-least-once.
+  The window is one message wide: each Telegram message is marked `sent` by its own
+  UPDATE as soon as Telegram answers, before the next one is sent, so a crash can repeat
+  only a message whose answer arrived and whose UPDATE had not committed yet. A crash
+  before Telegram answered (the request sent or not) repeats nothing Telegram delivered
+  unless Telegram delivered it without answering, which the sender cannot tell apart.
 - 429 (`TelegramRetryAfter`): the row goes back to `pending` for `retry_after` seconds
   (the attempt is not counted) and no more Telegram messages go out in this round.
 """
@@ -31,7 +36,7 @@ from aiogram.exceptions import (
     TelegramNetworkError,
     TelegramRetryAfter,
 )
-from tortoise.expressions import F, Q
+from tortoise.expressions import F
 
 from bot.credit_alert import CreditAlert
 from bot.sms_gateway import MAX_ARRAY, OutgoingSms, SmsError, SmsInvalidReceptor, SmsNoCredit, SmsSender
@@ -39,6 +44,7 @@ from handlers.notifications import render
 from loyalty.clock import utcnow
 from loyalty.members import set_reachable
 from models import Channel, Member, OutboxMessage, OutboxStatus
+from models.statements import Statement, db_value
 
 if TYPE_CHECKING:
     from bot.rate_limit import Limiter
@@ -48,6 +54,20 @@ log = logging.getLogger("club.outbox")
 # params key set by campaigns sent "Telegram with SMS fallback"
 FALLBACK_SMS = "fallback_sms"
 PROMOTIONAL = frozenset({"campaign"})  # advertising: consent, opt-out suffix, quiet hours
+# Rows per round, a multiple of the sendarray size: SMS go out in full arrays (10,000 SMS
+# in 50 calls), not in a short array at the end of every round.
+BATCH = 5 * MAX_ARRAY
+
+# The claim of a round. The inner SELECT picks the batch; the outer WHERE tests each row
+# again as it updates it, so of two senders racing for a row only the first UPDATE
+# matches it (PostgreSQL re-reads a row another transaction changed before updating it;
+# SQLite runs one writer at a time).
+_CLAIM = Statement(
+    OutboxMessage,
+    "UPDATE outbox_message SET status = ?, next_attempt_at = ?, attempts = attempts + 1"
+    " WHERE id IN (SELECT id FROM outbox_message WHERE status IN (?, ?) AND next_attempt_at <= ?"
+    " ORDER BY id LIMIT ?) AND status IN (?, ?) AND next_attempt_at <= ? RETURNING id",
+)
 
 
 class TokenBucket:
@@ -70,6 +90,7 @@ class TokenBucket:
         self.rate = rate
         self.capacity = capacity if capacity is not None else 1.0
         self._clock, self._sleep = clock, sleep
+        self._round = (utcnow(), clock())  # the current round's `now`, and the clock then
         self._tokens = self.capacity
         self._last = clock()
 
@@ -95,6 +116,17 @@ class DrainResult:
     skipped: int = 0
     deferred: int = 0  # back to pending for later (429, no credit, quiet hours, errors)
     by_channel: dict[str, int] = field(default_factory=dict)
+    claimed: int = 0
+    resume_at: datetime | None = None  # a 429 paused Telegram until then
+
+    def add(self, other: DrainResult) -> None:
+        self.sent += other.sent
+        self.failed += other.failed
+        self.skipped += other.skipped
+        self.deferred += other.deferred
+        self.claimed += other.claimed
+        for channel, count in other.by_channel.items():
+            self.by_channel[channel] = self.by_channel.get(channel, 0) + count
 
 
 @dataclass
@@ -137,7 +169,7 @@ class OutboxSender:
         sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
         quiet_start: dtime = dtime(22, 0),
         quiet_end: dtime = dtime(7, 0),
-        batch: int = 500,
+        batch: int = BATCH,
         claim_seconds: int = 600,
         max_attempts: int = 8,
         no_credit_wait: timedelta = timedelta(minutes=30),
@@ -147,6 +179,7 @@ class OutboxSender:
         self.bot, self.gateway, self.tz = bot, gateway, tz
         # `bucket`: a limiter shared with other processes (bot.rate_limit); else this one's own.
         self.bucket = bucket or TokenBucket(rate, clock=clock, sleep=sleep)
+        self._clock, self._sleep = clock, sleep
         self.quiet = (quiet_start, quiet_end)
         self.batch, self.claim_seconds, self.max_attempts = batch, claim_seconds, max_attempts
         self.no_credit_wait = no_credit_wait
@@ -155,20 +188,15 @@ class OutboxSender:
     # ---- claiming -----------------------------------------------------------------
 
     async def _claim(self, now: datetime) -> list[OutboxMessage]:
-        due = Q(status=OutboxStatus.PENDING) | Q(status=OutboxStatus.SENDING)
-        ids = await (
-            OutboxMessage.filter(due, next_attempt_at__lte=now)
-            .order_by("id").limit(self.batch).values_list("id", flat=True)
+        def at(value: datetime) -> Any:
+            return db_value(OutboxMessage, "next_attempt_at", value)
+
+        due = (OutboxStatus.PENDING.value, OutboxStatus.SENDING.value)
+        lapse = at(now + timedelta(seconds=self.claim_seconds))
+        rows = await _CLAIM.rows(
+            OutboxStatus.SENDING.value, lapse, *due, at(now), self.batch, *due, at(now)
         )
-        lapse = now + timedelta(seconds=self.claim_seconds)
-        claimed: list[int] = []
-        for row_id in ids:
-            # Conditional: only the sender whose UPDATE matches the row still due gets it.
-            won = await OutboxMessage.filter(due, id=row_id, next_attempt_at__lte=now).update(
-                status=OutboxStatus.SENDING, next_attempt_at=lapse, attempts=F("attempts") + 1
-            )
-            if won:
-                claimed.append(row_id)
+        claimed = [row["id"] for row in rows]
         return await OutboxMessage.filter(id__in=claimed).order_by("id").prefetch_related("member")
 
     # ---- outcomes -----------------------------------------------------------------
@@ -216,13 +244,42 @@ class OutboxSender:
 
     # ---- the round ----------------------------------------------------------------
 
+    async def run(self, now: datetime) -> DrainResult:
+        """Rounds one after another while there is more to send, for the scheduler's job.
+
+        A full batch means more may be due, so the next round starts at once rather than at
+        the next tick: a campaign goes out at the full rate. After a 429 it waits out
+        `retry_after`, as Telegram asks, and goes on.
+        """
+        total = DrainResult()
+        started = self._clock()
+        current = now
+        while True:
+            result = await self.drain(current)
+            total.add(result)
+            if result.resume_at is None and result.claimed < self.batch:
+                return total
+            current = now + timedelta(seconds=self._clock() - started)
+            if result.resume_at is not None and result.resume_at > current:
+                await self._sleep((result.resume_at - current).total_seconds())
+                # Not less than resume_at: the clock's float seconds may fall a microsecond short.
+                current = max(result.resume_at, now + timedelta(seconds=self._clock() - started))
+
+    def _now(self) -> datetime:
+        """The time now, moved on from the round's `now` by the (injected) clock."""
+        now, started = self._round
+        return now + timedelta(seconds=self._clock() - started)
+
     async def drain(self, now: datetime | None = None) -> DrainResult:
         """Send everything due at `now` once; call again for what is deferred."""
         now = now or utcnow()
+        self._round = (now, self._clock())
         result = DrainResult()
         telegram: list[_Job] = []
         sms: list[_Job] = []
-        for row in await self._claim(now):
+        claimed = await self._claim(now)
+        result.claimed = len(claimed)
+        for row in claimed:
             channel, fallback, why = self._route(row, row.member)
             if channel is None:
                 await self._done(row, OutboxStatus.SKIPPED, now, why)
@@ -252,7 +309,8 @@ class OutboxSender:
             try:
                 await self._telegram_call(job, text)
             except TelegramRetryAfter as exc:
-                paused_until = now + timedelta(seconds=exc.retry_after)
+                paused_until = self._now() + timedelta(seconds=exc.retry_after)
+                result.resume_at = paused_until
                 await self._later(job.row, paused_until, f"429 retry after {exc.retry_after}")
                 result.deferred += 1
             except TelegramForbiddenError as exc:
@@ -264,7 +322,8 @@ class OutboxSender:
                 await self._later(job.row, self._backoff(job.row, now), str(exc), count=True)
                 result.deferred += 1
             else:
-                await self._done(job.row, OutboxStatus.SENT, now)
+                # At once, before the next send: the window of a repeat after a crash.
+                await self._done(job.row, OutboxStatus.SENT, self._now())
                 result.sent += 1
                 result.by_channel["telegram"] = result.by_channel.get("telegram", 0) + 1
         for job in list(to_sms):
@@ -354,11 +413,16 @@ class OutboxSender:
             return
         if self.credit_alert is not None:
             await self.credit_alert.credit_back(now)
+        delivered = [job.row.id for job, sent in zip(jobs, results) if sent.ok]
+        # One UPDATE for the array: the localids make a repeat after a crash harmless anyway.
+        await OutboxMessage.filter(id__in=delivered).update(
+            status=OutboxStatus.SENT, last_error="", sent_at=self._now()
+        )
+        result.sent += len(delivered)
+        if delivered:
+            result.by_channel["sms"] = result.by_channel.get("sms", 0) + len(delivered)
         for job, sent in zip(jobs, results):
             if sent.ok:
-                await self._done(job.row, OutboxStatus.SENT, now)
-                result.sent += 1
-                result.by_channel["sms"] = result.by_channel.get("sms", 0) + 1
                 continue
             if sent.code == 411:
                 await set_reachable(job.member.id, Channel.SMS, False)

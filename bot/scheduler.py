@@ -131,7 +131,7 @@ def build_scheduler(settings: Settings, *, bot: Any, gateway: Any, clock: Clock 
     # the rate is shared anyway, so more senders would not deliver faster; one sender keeps
     # a campaign in order and pauses all of it on a 429. The shared limiter still matters:
     # when a lease lapses mid-drain (a stalled holder), the old and the new holder overlap.
-    add(guarded("outbox", sender.drain), "interval", seconds=5, id="outbox", replace_existing=True)
+    add(guarded("outbox", sender.run), "interval", seconds=5, id="outbox", replace_existing=True)
     add(guarded("campaigns", lambda now: campaigns.run_due(now, settings.tz)), "interval", seconds=60, id="campaigns",
         replace_existing=True)
     add(guarded("birthdays", lambda now: birthdays.run(now, settings.tz, bonus=bonus)), "cron",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -208,3 +209,107 @@ async def test_owner_is_alerted_once_per_credit_outage(db: str) -> None:
         await restarted.drain(NOW + timedelta(minutes=120))
         assert len(api.sent_to(owner)) == 2  # a new outage, a new alert
         assert api.rejected == []
+
+
+async def test_sms_go_out_in_full_arrays_across_rounds(db: str) -> None:
+    """1,200 SMS: rounds of 1,000 rows (a multiple of 200), so 6 sendarray calls, not 9."""
+    async with FakeKavenegar() as kave:
+        await Member.bulk_create([
+            Member(phone=f"+98913{n:07d}", preferred_channel=Channel.SMS, referral_code=f"B{n:08d}", joined_at=NOW)
+            for n in range(1_200)
+        ])
+        await OutboxMessage.bulk_create([
+            OutboxMessage(key=f"s:{m}", member_id=m, template="staff_reply", params={"text": "x"},
+                          next_attempt_at=NOW, created_at=NOW)
+            for m in await Member.filter(phone__startswith="+98913").values_list("id", flat=True)
+        ])
+        result = await OutboxSender(bot=None, gateway=gateway(kave), tz=TZ).run(NOW)
+        assert (result.sent, result.claimed) == (1_200, 1_200)
+        assert kave.calls["sms/sendarray"] == 6
+        ids = await OutboxMessage.all().values_list("id", flat=True)
+        assert sorted(int(localid) for _, _, localid in kave.delivered) == sorted(ids)  # each once
+        assert await statuses() == {"sent": 1_200}
+
+
+async def test_sms_faults_lose_nothing_and_repeat_nothing(db: str) -> None:
+    """409s and lost answers, some after Kavenegar sent the array: every number once."""
+    async def no_wait(_: float) -> None:
+        return None
+
+    async with FakeKavenegar() as kave:
+        phones = set()
+        for _ in range(600):
+            m = await make_member(NOW, telegram=False, preferred=Channel.SMS)
+            phones.add(f"0{m.phone[3:]}")
+            await notify.enqueue(m.id, "staff_reply", f"s:{m.id}", now=NOW, params={"text": "x"})
+        kave.faults(fail_ratio=0.3, timeout_ratio=0.3, seed=3)
+        patient = SmsGateway(kave.api_key, "10008663", kave.base_url, timeout=0.2, attempts=3, sleep=no_wait)
+        sender = OutboxSender(bot=None, gateway=patient, tz=TZ)
+        now, rounds = NOW, 0
+        while await OutboxMessage.filter(status__not=OutboxStatus.SENT).exists():
+            await sender.run(now)
+            now, rounds = now + timedelta(hours=1), rounds + 1
+            assert rounds < 20
+        receptors = [receptor for receptor, _, _ in kave.delivered]
+        assert sorted(receptors) == sorted(phones)  # none twice, none missing
+        assert kave.calls["sms/sendarray"] > 3  # the faults did strike
+
+
+async def test_two_senders_at_once_never_send_a_message_twice(any_db: str) -> None:
+    clock = FakeClock()
+    async with FakeBotAPI() as api, bot_on(api) as bot:
+        members = []
+        for _ in range(30):
+            m = await make_member(NOW, locale="en")
+            api.add_user(m.telegram_id)
+            members.append(m)
+            await notify.enqueue(m.id, "staff_reply", f"r:{m.id}", now=NOW, params={"text": "hi"})
+        a, b = (OutboxSender(bot=bot, gateway=None, tz=TZ, rate=1000, batch=20, clock=clock, sleep=clock.sleep)
+                for _ in range(2))
+        first, second = await asyncio.gather(a.drain(NOW), b.drain(NOW))
+        assert first.claimed + second.claimed <= 30
+        rows = await OutboxMessage.all()
+        assert all(row.attempts == 1 for row in rows if row.status == OutboxStatus.SENT)
+        await a.run(NOW)
+        assert [len(api.sent_to(m.telegram_id)) for m in members] == [1] * 30
+        assert await statuses() == {"sent": 30}
+
+
+async def test_run_goes_on_after_a_full_batch_and_waits_out_a_429(db: str) -> None:
+    clock = FakeClock()
+    async with FakeBotAPI() as api, bot_on(api) as bot:
+        members = []
+        for _ in range(7):
+            m = await make_member(NOW, locale="en")
+            api.add_user(m.telegram_id)
+            members.append(m)
+            await notify.enqueue(m.id, "staff_reply", f"r:{m.id}", now=NOW, params={"text": "hi"})
+        api.fail_next("sendMessage", 429, retry_after=2)
+        sender = OutboxSender(bot=bot, gateway=None, tz=TZ, rate=1000, batch=3, clock=clock, sleep=clock.sleep)
+        result = await sender.run(NOW)
+        assert (result.sent, result.deferred) == (7, 3)
+        assert 2.0 in clock.slept  # Telegram's retry_after, waited once
+        assert [len(api.sent_to(m.telegram_id)) for m in members] == [1] * 7
+
+
+async def test_each_telegram_message_is_marked_sent_before_the_next_goes(db: str) -> None:
+    """Killed while Telegram holds the third message: two rows are sent, the rest go after
+    the claim lapses, and no member gets a message twice."""
+    async with FakeBotAPI() as api, bot_on(api) as bot:
+        members = []
+        for _ in range(5):
+            m = await make_member(NOW, locale="en")
+            api.add_user(m.telegram_id)
+            members.append(m)
+            await notify.enqueue(m.id, "staff_reply", f"r:{m.id}", now=NOW, params={"text": "hi"})
+        api.hang_call("sendMessage", 3)
+        sender = OutboxSender(bot=bot, gateway=None, tz=TZ, rate=1000)
+        drain = asyncio.create_task(sender.drain(NOW))
+        while not api.hung:
+            await asyncio.sleep(0.01)
+        drain.cancel()  # the process dies while it waits for Telegram's answer
+        rows = await OutboxMessage.all().order_by("id")
+        assert [row.status for row in rows] == ["sent", "sent", "sending", "sending", "sending"]
+        assert (await sender.drain(NOW + timedelta(seconds=599))).claimed == 0  # the claim holds
+        assert (await sender.drain(NOW + timedelta(seconds=600))).sent == 3
+        assert [len(api.sent_to(m.telegram_id)) for m in members] == [1] * 5

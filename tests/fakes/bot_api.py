@@ -146,6 +146,8 @@ class FakeBotAPI:
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.rejected: list[tuple[str, dict[str, Any], str]] = []
         self.faults: list[tuple[str, dict[str, Any], str]] = []
+        self.hung: list[tuple[str, dict[str, Any]]] = []  # received, never answered (hang_call)
+        self.deliveries: list[tuple[float, int]] = []  # (clock, chat_id) of accepted send* calls
         self.stats: Counter[str] = Counter()
         self.callback_answers: dict[str, dict[str, Any]] = {}
         self.webhook: dict[str, Any] = {"url": ""}
@@ -166,6 +168,7 @@ class FakeBotAPI:
         self._file_ids = itertools.count(1)
         self._blocked: set[int] = set()
         self._failures: dict[str, deque[_Failure]] = defaultdict(deque)
+        self._hangs: dict[str, int] = {}  # method -> how many more calls pass before one hangs
         self._per_second: int | None = None
         self._per_chat_per_second: int | None = None
         self._send_times: deque[float] = deque()
@@ -334,6 +337,13 @@ class FakeBotAPI:
         self._marks[chat_id] = index + 1  # the next call waits for a later message
         return dict(self._events[chat_id][index])
 
+    def delivery_summary(self) -> dict[str, Any]:
+        """Accepted send* calls: how many each chat got, and the clock of the first and last."""
+        per_chat = Counter(chat_id for _, chat_id in self.deliveries)
+        times = [t for t, _ in self.deliveries]
+        return {"per_chat": {str(chat): n for chat, n in per_chat.items()},
+                "first": min(times, default=None), "last": max(times, default=None)}
+
     def file_bytes(self, file_id: str) -> bytes:
         return self._files[file_id].data
 
@@ -357,6 +367,15 @@ class FakeBotAPI:
                    400: "Bad Request: injected failure"}.get(error_code, "Internal Server Error")
         self._failures[canonical].append(_Failure(
             error_code, description or default, retry_after if error_code == 429 else None, count))
+
+    def hang_call(self, method: str, number: int = 1) -> None:
+        """The `number`-th call of `method` from now is received but never answered (until
+        the server stops) and not carried out: a process killed while it waits for it has
+        not had its message delivered. The call is listed in `hung`."""
+        canonical = self.spec.method_name(method)
+        if canonical is None or number < 1:
+            raise ValueError(f"unknown method {method!r} or number {number}")
+        self._hangs[canonical] = number
 
     def rate_limit(self, per_second: int | None, *, per_chat_per_second: int | None = None) -> None:
         """Answer 429 (retry_after=1) to send* calls above N in any 1-second window; None = off."""
@@ -385,6 +404,10 @@ class FakeBotAPI:
                 raise _bad(str(exc)) from None
             params = checked
             call = _Call(method, checked, files)
+            if self._hang_now(method):
+                self.hung.append((method, checked))
+                await self._new_update.wait_for(lambda: self._closing, 24 * 3600)
+                raise ApiError(500, "Internal Server Error: the fake is stopping", fault=True)
             self._inject_faults(call)
             result = await self._handlers.get(method, self._generic)(call)
         except ApiError as exc:
@@ -393,6 +416,8 @@ class FakeBotAPI:
             return web.json_response(exc.body(), status=exc.code)
         self.calls.append((name, params))
         self.stats["ok"] += 1
+        if name.startswith("send") and name != "sendChatAction":
+            self.deliveries.append((self.clock(), _int_chat_id(params.get("chat_id")) or 0))
         return web.json_response({"ok": True, "result": result})
 
     async def _handle_file(self, request: web.Request) -> web.Response:
@@ -402,6 +427,15 @@ class FakeBotAPI:
             return web.json_response({"ok": False, "error_code": 404, "description": "Not Found"},
                                      status=404)
         return web.Response(body=stored.data, content_type=stored.mime_type or "application/octet-stream")
+
+    def _hang_now(self, method: str) -> bool:
+        if method not in self._hangs:
+            return False
+        self._hangs[method] -= 1
+        if self._hangs[method] > 0:
+            return False
+        del self._hangs[method]
+        return True
 
     def _inject_faults(self, call: _Call) -> None:
         failures = self._failures.get(call.method)
@@ -435,15 +469,19 @@ class FakeBotAPI:
 
     CONTROL_ACTIONS = frozenset({
         "add_user", "push_update", "push_message", "push_contact", "push_photo", "push_callback",
-        "push_my_chat_member", "block", "unblock", "fail_next", "rate_limit",
+        "push_my_chat_member", "block", "unblock", "fail_next", "rate_limit", "hang_call",
     })
 
     async def _handle_control(self, request: web.Request) -> web.Response:
-        """POST /_fake/<action> with JSON kwargs; GET /_fake/stats; GET /_fake/sent?chat_id=."""
+        """POST /_fake/<action> with JSON kwargs; GET /_fake/stats, /_fake/deliveries and
+        /_fake/sent?chat_id=."""
         action = request.match_info["action"]
         if action == "stats":
             return web.json_response({"stats": dict(self.stats), "calls": len(self.calls),
-                                      "rejected": self.rejected, "faults": len(self.faults)})
+                                      "rejected": self.rejected, "faults": len(self.faults),
+                                      "hung": len(self.hung)})
+        if action == "deliveries":
+            return web.json_response(self.delivery_summary())
         if action == "sent":
             return web.json_response(self.sent_to(int(request.query["chat_id"])))
         if action not in self.CONTROL_ACTIONS:

@@ -2,13 +2,21 @@
 
 It answers like Kavenegar: the `{"return": ..., "entries": ...}` envelope, the HTTP
 status equal to `return.status`, the same validation codes, `localid` deduplication.
-Tests can inject faults (error codes, a hanging request, a garbled body), watch what
-was delivered and how often each method was called, and queue inbound messages.
+Tests can inject faults (error codes, a hanging request, a garbled body, or random 409s
+and timeouts at a given ratio), watch what was delivered and how often each method was
+called, and queue inbound messages.
+
+A hanging request models a client timeout honestly: the client gives up, and the SMS
+may or may not have gone out (`after_processing`); a retry with the same `localid` is
+answered from the first send, as Kavenegar does, and sends nothing.
 
     async with FakeKavenegar() as fake:
         gateway = SmsGateway(fake.api_key, "10008663", fake.base_url)
 
-Standalone: python -m tests.fakes.kavenegar --port 8765
+Standalone: python -m tests.fakes.kavenegar --port 8765 [--fail-ratio 0.02 --timeout-ratio 0.01]
+with control endpoints for a program in another process: GET /_fake/stats,
+GET /_fake/delivered (every SMS sent, as [receptor, localid]), POST /_fake/faults
+(JSON: fail_ratio, timeout_ratio, seed).
 """
 
 from __future__ import annotations
@@ -17,6 +25,7 @@ import argparse
 import asyncio
 import itertools
 import json
+import random
 import re
 import time
 from collections import Counter, deque
@@ -59,6 +68,7 @@ class _Fault:
     code: int = 0
     method: str | None = None
     after_processing: bool = False
+    after: int = 0  # matching calls that pass before this fault strikes
 
 
 class FakeKavenegar:
@@ -82,6 +92,9 @@ class FakeKavenegar:
         self.calls: Counter[str] = Counter()
         self.requests: list[tuple[str, dict[str, str]]] = []
         self._faults: deque[_Fault] = deque()
+        self.hanging = 0  # requests held unanswered now
+        self._fail_ratio = self._timeout_ratio = 0.0
+        self._random = random.Random(0)
         self._by_localid: dict[str, dict[str, Any]] = {}
         self._inbox: deque[dict[str, Any]] = deque()
         self._ids = itertools.count(100_000_001)
@@ -101,6 +114,7 @@ class FakeKavenegar:
     async def start(self) -> None:
         app = web.Application()
         app.router.add_route("*", "/v1/{apikey}/{scope}/{method}.json", self._handle)
+        app.router.add_route("*", "/_fake/{action}", self._control)
         # No access log: it would print the key in every request path, and the tests
         # check that no log record in the process carries the key.
         self._runner = web.AppRunner(app, shutdown_timeout=1.0, access_log=None)
@@ -130,13 +144,24 @@ class FakeKavenegar:
             raise ValueError(f"can inject only {sorted(INJECTABLE)}")
         self._faults.extend(_Fault("fail", code, method) for _ in range(count))
 
-    def hang_next(self, count: int = 1, *, after_processing: bool = False) -> None:
-        """Never answer the next `count` calls (until the server stops).
+    def hang_next(
+        self, count: int = 1, *, after_processing: bool = False, method: str | None = None, after: int = 0
+    ) -> None:
+        """Never answer the next `count` calls (of `method`, if given; until the server stops).
 
         With `after_processing` the request is carried out first (the SMS is sent) and
-        only the answer is lost, as when a network drops the response.
+        only the answer is lost, as when a network drops the response. `after`: let that
+        many calls through first.
         """
-        self._faults.extend(_Fault("hang", after_processing=after_processing) for _ in range(count))
+        self._faults.extend(
+            _Fault("hang", method=method, after_processing=after_processing, after=after) for _ in range(count)
+        )
+
+    def faults(self, fail_ratio: float = 0.0, timeout_ratio: float = 0.0, seed: int = 0) -> None:
+        """Random faults on sms/send and sms/sendarray calls: `fail_ratio` of them answer 409
+        (nothing sent), `timeout_ratio` of them hang, half before and half after sending."""
+        self._fail_ratio, self._timeout_ratio = fail_ratio, timeout_ratio
+        self._random = random.Random(seed)
 
     def malformed_next(self, count: int = 1) -> None:
         """Answer the next `count` calls with HTTP 200 and a body that is not JSON."""
@@ -183,13 +208,41 @@ class FakeKavenegar:
     def _take_fault(self, name: str) -> _Fault | None:
         for fault in self._faults:
             if fault.method is None or fault.method == name:
+                if fault.after > 0:
+                    fault.after -= 1
+                    return None
                 self._faults.remove(fault)
                 return fault
+        if name in ("sms/send", "sms/sendarray"):
+            draw = self._random.random()
+            if draw < self._fail_ratio:
+                return _Fault("fail", 409)
+            if draw < self._fail_ratio + self._timeout_ratio:
+                return _Fault("hang", after_processing=self._random.random() < 0.5)
         return None
 
     async def _hang(self) -> web.Response:
-        await self._stopping.wait()
+        self.hanging += 1
+        try:
+            await self._stopping.wait()
+        finally:
+            self.hanging -= 1
         return _answer(409)
+
+    async def _control(self, request: web.Request) -> web.Response:
+        action = request.match_info["action"]
+        if action == "stats":
+            return web.json_response({"calls": dict(self.calls), "delivered": len(self.delivered),
+                                      "credit": self.credit, "hanging": self.hanging})
+        if action == "delivered":
+            return web.json_response([[receptor, localid] for receptor, _, localid in self.delivered])
+        if action == "faults" and request.method == "POST":
+            try:
+                self.faults(**await request.json())
+            except (TypeError, ValueError) as exc:
+                return web.json_response({"ok": False, "description": str(exc)}, status=400)
+            return web.json_response({"ok": True})
+        raise web.HTTPNotFound()
 
     def _dispatch(self, name: str, params: dict[str, str]) -> Any:
         handlers = {
@@ -313,8 +366,9 @@ def _json_list(params: dict[str, str], name: str) -> list[Any]:
     return value
 
 
-async def _serve(port: int, api_key: str) -> None:
+async def _serve(port: int, api_key: str, fail_ratio: float, timeout_ratio: float, seed: int) -> None:
     async with FakeKavenegar(api_key, port=port) as fake:
+        fake.faults(fail_ratio, timeout_ratio, seed)
         print(f"fake Kavenegar at {fake.base_url}, API key {fake.api_key}", flush=True)
         await asyncio.Event().wait()
 
@@ -323,9 +377,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="Run the fake Kavenegar server.")
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--api-key", default="FAKE-API-KEY")
+    parser.add_argument("--fail-ratio", type=float, default=0.0, help="send calls answered 409")
+    parser.add_argument("--timeout-ratio", type=float, default=0.0, help="send calls never answered")
+    parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     try:
-        asyncio.run(_serve(args.port, args.api_key))
+        asyncio.run(_serve(args.port, args.api_key, args.fail_ratio, args.timeout_ratio, args.seed))
     except KeyboardInterrupt:
         pass
 

@@ -7,6 +7,7 @@ the fakes' control endpoints (`/_fake/stats`, ...) and the process's resident me
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -15,7 +16,8 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
+from urllib.request import Request, urlopen
 
 from tests.fakes.bot_api import DEFAULT_TOKEN
 
@@ -101,9 +103,35 @@ def fake_bot_api(port: int, *, rate_limit: int | None = None, log: IO[bytes] | N
     return Child(args, log=log, port=port)
 
 
-def fake_kavenegar(port: int, *, log: IO[bytes] | None = None) -> Child:
+def fake_kavenegar(port: int, *, log: IO[bytes] | None = None, extra: list[str] | None = None) -> Child:
+    """`extra`: more command-line options of the fake, e.g. ["--fail-ratio", "0.05"]."""
     return Child([sys.executable, "-m", "tests.fakes.kavenegar", "--port", str(port),
-                  "--api-key", KAVENEGAR_KEY], log=log, port=port)
+                  "--api-key", KAVENEGAR_KEY, *(extra or [])], log=log, port=port)
+
+
+def control(port: int, action: str, payload: Any = None) -> Any:
+    """A fake's control endpoint, /_fake/<action>: GET, or POST of `payload` as JSON."""
+    data = None if payload is None else json.dumps(payload).encode()
+    request = Request(f"http://127.0.0.1:{port}/_fake/{action}", data=data,
+                      headers={"Content-Type": "application/json"})
+    with urlopen(request, timeout=30) as response:
+        return json.load(response)
+
+
+async def fresh_database(database_url: str) -> None:
+    """Open (and migrate) the database; a PostgreSQL one is emptied first, never a SQLite file."""
+    from tortoise import Tortoise
+    from tortoise.transactions import in_transaction
+
+    from bot.db import close_db, open_db
+
+    await open_db(database_url)
+    if database_url.startswith("postgres"):
+        tables = [m._meta.db_table for m in Tortoise.apps["models"].values()] + ["member_interest"]
+        async with in_transaction() as conn:
+            await conn.execute_script(f'TRUNCATE {", ".join(tables)} RESTART IDENTITY CASCADE')
+        await close_db()
+        await open_db(database_url)
 
 
 def club_env(database_url: str, *, bot_api_port: int | None = None, kavenegar_port: int | None = None,

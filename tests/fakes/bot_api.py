@@ -226,6 +226,11 @@ class FakeBotAPI:
                 user[key] = value
         return user
 
+    def add_users(self, user_ids: list[int]) -> None:
+        """Many users at once (a benchmark's thousands of members), with default profiles."""
+        for user_id in user_ids:
+            self.add_user(user_id)
+
     def push_update(self, update: dict[str, Any]) -> dict[str, Any]:
         """Queue a raw update (update_id is assigned when missing) for getUpdates."""
         update = {"update_id": next(self._update_ids), **update}
@@ -468,7 +473,7 @@ class FakeBotAPI:
     # ---- HTTP: test controls for a bot in another process (standalone mode) -----------
 
     CONTROL_ACTIONS = frozenset({
-        "add_user", "push_update", "push_message", "push_contact", "push_photo", "push_callback",
+        "add_user", "add_users", "push_update", "push_message", "push_contact", "push_photo", "push_callback",
         "push_my_chat_member", "block", "unblock", "fail_next", "rate_limit", "hang_call",
     })
 

@@ -8,11 +8,11 @@ Delivery guarantees:
   SMS carry the row id as Kavenegar `localid`, so a repeated SMS is not sent twice.
   Telegram has no such key: a message Telegram accepted just before a crash, whose row
   was not yet marked `sent`, is sent again. Telegram delivery is therefore at-least-once.
-  The window is one message wide: each Telegram message is marked `sent` by its own
-  UPDATE as soon as Telegram answers, before the next one is sent, so a crash can repeat
-  only a message whose answer arrived and whose UPDATE had not committed yet. A crash
-  before Telegram answered (the request sent or not) repeats nothing Telegram delivered
-  unless Telegram delivered it without answering, which the sender cannot tell apart.
+  The window: from the moment Telegram takes a request to the commit of that row's
+  UPDATE to `sent` (Telegram's answer on its way back, then one UPDATE: milliseconds).
+  Each message is marked by its own UPDATE before the next request goes out, so a crash
+  repeats at most one message, and only one Telegram had delivered. A message whose
+  request never reached Telegram, or that Telegram refused, is sent once after the restart.
 - 429 (`TelegramRetryAfter`): the row goes back to `pending` for `retry_after` seconds
   (the attempt is not counted) and no more Telegram messages go out in this round.
 """
@@ -68,6 +68,9 @@ _CLAIM = Statement(
     " WHERE id IN (SELECT id FROM outbox_message WHERE status IN (?, ?) AND next_attempt_at <= ?"
     " ORDER BY id LIMIT ?) AND status IN (?, ?) AND next_attempt_at <= ? RETURNING id",
 )
+# Once per Telegram message, on the critical path of the send rate: written once, not
+# built by the ORM each time (0.3-0.5 ms of Python, BENCHMARKS.md benchmark 4).
+_SENT = Statement(OutboxMessage, "UPDATE outbox_message SET status = ?, last_error = '', sent_at = ? WHERE id = ?")
 
 
 class TokenBucket:
@@ -90,7 +93,6 @@ class TokenBucket:
         self.rate = rate
         self.capacity = capacity if capacity is not None else 1.0
         self._clock, self._sleep = clock, sleep
-        self._round = (utcnow(), clock())  # the current round's `now`, and the clock then
         self._tokens = self.capacity
         self._last = clock()
 
@@ -180,6 +182,7 @@ class OutboxSender:
         # `bucket`: a limiter shared with other processes (bot.rate_limit); else this one's own.
         self.bucket = bucket or TokenBucket(rate, clock=clock, sleep=sleep)
         self._clock, self._sleep = clock, sleep
+        self._round = (utcnow(), clock())  # the current round's `now`, and the clock then
         self.quiet = (quiet_start, quiet_end)
         self.batch, self.claim_seconds, self.max_attempts = batch, claim_seconds, max_attempts
         self.no_credit_wait = no_credit_wait
@@ -323,7 +326,8 @@ class OutboxSender:
                 result.deferred += 1
             else:
                 # At once, before the next send: the window of a repeat after a crash.
-                await self._done(job.row, OutboxStatus.SENT, self._now())
+                sent_at = db_value(OutboxMessage, "sent_at", self._now())
+                await _SENT.rows(OutboxStatus.SENT.value, sent_at, job.row.id)
                 result.sent += 1
                 result.by_channel["telegram"] = result.by_channel.get("telegram", 0) + 1
         for job in list(to_sms):
@@ -414,12 +418,12 @@ class OutboxSender:
         if self.credit_alert is not None:
             await self.credit_alert.credit_back(now)
         delivered = [job.row.id for job, sent in zip(jobs, results) if sent.ok]
-        # One UPDATE for the array: the localids make a repeat after a crash harmless anyway.
-        await OutboxMessage.filter(id__in=delivered).update(
-            status=OutboxStatus.SENT, last_error="", sent_at=self._now()
-        )
-        result.sent += len(delivered)
         if delivered:
+            # One UPDATE for the array: the localids make a repeat after a crash harmless anyway.
+            await OutboxMessage.filter(id__in=delivered).update(
+                status=OutboxStatus.SENT, last_error="", sent_at=self._now()
+            )
+            result.sent += len(delivered)
             result.by_channel["sms"] = result.by_channel.get("sms", 0) + len(delivered)
         for job, sent in zip(jobs, results):
             if sent.ok:

@@ -93,6 +93,7 @@ class FakeKavenegar:
         self.requests: list[tuple[str, dict[str, str]]] = []
         self._faults: deque[_Fault] = deque()
         self.hanging = 0  # requests held unanswered now
+        self.injected: Counter[str] = Counter()  # random faults that struck: 409, hang, hang_after_send
         self._fail_ratio = self._timeout_ratio = 0.0
         self._random = random.Random(0)
         self._by_localid: dict[str, dict[str, Any]] = {}
@@ -216,9 +217,12 @@ class FakeKavenegar:
         if name in ("sms/send", "sms/sendarray"):
             draw = self._random.random()
             if draw < self._fail_ratio:
+                self.injected["409"] += 1
                 return _Fault("fail", 409)
             if draw < self._fail_ratio + self._timeout_ratio:
-                return _Fault("hang", after_processing=self._random.random() < 0.5)
+                after = self._random.random() < 0.5
+                self.injected["hang_after_send" if after else "hang"] += 1
+                return _Fault("hang", after_processing=after)
         return None
 
     async def _hang(self) -> web.Response:
@@ -233,7 +237,8 @@ class FakeKavenegar:
         action = request.match_info["action"]
         if action == "stats":
             return web.json_response({"calls": dict(self.calls), "delivered": len(self.delivered),
-                                      "credit": self.credit, "hanging": self.hanging})
+                                      "credit": self.credit, "hanging": self.hanging,
+                                      "injected": dict(self.injected)})
         if action == "delivered":
             return web.json_response([[receptor, localid] for receptor, _, localid in self.delivered])
         if action == "faults" and request.method == "POST":

@@ -33,7 +33,7 @@ from bench.club_process import club_env, club_run, control, fake_bot_api, free_p
 from bot.db import close_db
 from loyalty import campaigns
 from loyalty.clock import utcnow
-from models import Member, OutboxMessage
+from models import Member, OutboxMessage, Tier
 
 TZ = ZoneInfo("Asia/Tehran")
 TEXT = "جشنواره پاییزه: ۲۰٪ امتیاز بیشتر برای هر خرید تا پایان هفته"
@@ -45,9 +45,10 @@ async def seed(database_url: str, recipients: int, channel: str) -> dict[str, fl
     await fresh_database(database_url)
     started = time.perf_counter()
     now = utcnow() - timedelta(seconds=1)
+    lowest = await Tier.all().order_by("threshold").first()  # as register_member joins them
     await Member.bulk_create([
         Member(phone=f"+98912{n:07d}", telegram_id=FIRST_TELEGRAM_ID + n if channel == "telegram" else None,
-               referral_code=f"B{n:08d}", joined_at=now)
+               referral_code=f"B{n:08d}", joined_at=now, tier=lowest)
         for n in range(recipients)
     ], batch_size=1_000)
     seeded = time.perf_counter()

@@ -34,7 +34,7 @@ from tortoise import Tortoise
 from bot.db import apply_migrations, close_db, open_db
 from loyalty import campaigns
 from loyalty.clock import utcnow
-from models import JobLease, Member, OutboxMessage, OutboxStatus
+from models import JobLease, Member, OutboxMessage, OutboxStatus, Tier
 from tests.conftest import _backends, _open_postgres
 from tests.fakes.bot_api import FakeBotAPI
 from tests.fakes.kavenegar import FakeKavenegar
@@ -58,9 +58,10 @@ async def prepare(backend: str, tmp_path: Path, channel: str) -> str:
     else:
         url = await _open_postgres()
     now = utcnow() - timedelta(seconds=1)
+    lowest = await Tier.all().order_by("threshold").first()  # as register_member joins them
     await Member.bulk_create([
         Member(phone=f"+98{phone(n)[1:]}", telegram_id=FIRST_CHAT + n if channel == "telegram" else None,
-               referral_code=f"C{n:08d}", joined_at=now)
+               referral_code=f"C{n:08d}", joined_at=now, tier=lowest)
         for n in range(RECIPIENTS)
     ])
     campaign = await campaigns.create({}, channel, "حراج آخر هفته", now=now)

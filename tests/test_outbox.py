@@ -6,7 +6,7 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.outbox import OutboxSender
+from bot.outbox import OutboxSender, TokenBucket
 from bot.sms_gateway import SmsGateway
 from loyalty import notify
 from models import Channel, Member, OutboxMessage, OutboxStatus
@@ -313,3 +313,20 @@ async def test_each_telegram_message_is_marked_sent_before_the_next_goes(db: str
         assert (await sender.drain(NOW + timedelta(seconds=599))).claimed == 0  # the claim holds
         assert (await sender.drain(NOW + timedelta(seconds=600))).sent == 3
         assert [len(api.sent_to(m.telegram_id)) for m in members] == [1] * 5
+
+
+async def test_token_bucket_keeps_its_rate_when_sleeps_wake_late() -> None:
+    """Each sleep overruns by a third of the interval: the rate holds, no window is overfull."""
+    clock = FakeClock()
+
+    async def late(seconds: float) -> None:
+        await clock.sleep(seconds + 1 / 97 / 3)
+
+    bucket = TokenBucket(97, clock=clock, sleep=late)
+    times = []
+    for _ in range(971):
+        await bucket.take()
+        times.append(clock.now)
+        clock.now += 0.002  # the send itself
+    assert (len(times) - 1) / (times[-1] - times[0]) >= 0.99 * 97
+    assert max(sum(1 for t in times if start <= t < start + 1) for start in times) <= 98

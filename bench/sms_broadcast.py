@@ -29,7 +29,13 @@ from collections import Counter
 from pathlib import Path
 
 from bench.club_process import (
-    club_env, club_run, control, fake_bot_api, fake_kavenegar, free_port, wait_until,
+    club_env,
+    club_run,
+    control,
+    fake_bot_api,
+    fake_kavenegar,
+    free_port,
+    wait_until,
 )
 from bench.telegram_broadcast import seed
 
@@ -38,23 +44,23 @@ def run(database_url: str, recipients: int, fail_ratio: float, timeout_ratio: fl
     timings = asyncio.run(seed(database_url, recipients, "sms"))
     api_port, sms_port = free_port(), free_port()
     faults = ["--fail-ratio", str(fail_ratio), "--timeout-ratio", str(timeout_ratio), "--seed", "1"]
-    with (folder / "fakes.log").open("ab") as fake_log, (folder / "club.log").open("ab") as club_log:
-        with fake_bot_api(api_port, log=fake_log), fake_kavenegar(sms_port, log=fake_log, extra=faults):
-            env = club_env(database_url, bot_api_port=api_port, kavenegar_port=sms_port,
-                           SMS_QUIET_START="00:00", SMS_QUIET_END="00:00", SMS_POLL_SECONDS="0",
-                           WEB_PORT=str(free_port()))
-            started = time.perf_counter()
-            with club_run(env, log=club_log) as club:
-                def delivered() -> int:
-                    if club.process.poll() is not None:
-                        raise RuntimeError(f"club run exited; see {folder / 'club.log'}")
-                    return int(control(sms_port, "stats")["delivered"])
+    with (folder / "fakes.log").open("ab") as fake_log, (folder / "club.log").open("ab") as club_log, \
+            fake_bot_api(api_port, log=fake_log), fake_kavenegar(sms_port, log=fake_log, extra=faults):
+        env = club_env(database_url, bot_api_port=api_port, kavenegar_port=sms_port,
+                       SMS_QUIET_START="00:00", SMS_QUIET_END="00:00", SMS_POLL_SECONDS="0",
+                       WEB_PORT=str(free_port()))
+        started = time.perf_counter()
+        with club_run(env, log=club_log) as club:
+            def delivered() -> int:
+                if club.process.poll() is not None:
+                    raise RuntimeError(f"club run exited; see {folder / 'club.log'}")
+                return int(control(sms_port, "stats")["delivered"])
 
-                wait_until(lambda: delivered() >= recipients, "every recipient", timeout=3600, every=1.0)
-                seconds = time.perf_counter() - started
-                time.sleep(2)  # anything sent twice would go out now
-                stats = control(sms_port, "stats")
-                sent = control(sms_port, "delivered")
+            wait_until(lambda: delivered() >= recipients, "every recipient", timeout=3600, every=1.0)
+            seconds = time.perf_counter() - started
+            time.sleep(2)  # anything sent twice would go out now
+            stats = control(sms_port, "stats")
+            sent = control(sms_port, "delivered")
     per_number = Counter(receptor for receptor, _ in sent)
     expected = {f"0912{n:07d}" for n in range(recipients)}
     return {

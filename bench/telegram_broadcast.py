@@ -29,7 +29,15 @@ from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bench.club_process import club_env, club_run, control, fake_bot_api, free_port, fresh_database, wait_until
+from bench.club_process import (
+    club_env,
+    club_run,
+    control,
+    fake_bot_api,
+    free_port,
+    fresh_database,
+    wait_until,
+)
 from bot.db import close_db
 from loyalty import campaigns
 from loyalty.clock import utcnow
@@ -65,23 +73,23 @@ def run(database_url: str, recipients: int, limit: int, share: float, folder: Pa
     timings = asyncio.run(seed(database_url, recipients, "telegram"))
     api_port = free_port()
     expected = {str(FIRST_TELEGRAM_ID + n) for n in range(recipients)}
-    with (folder / "fake.log").open("wb") as fake_log, (folder / "club.log").open("wb") as club_log:
-        with fake_bot_api(api_port, rate_limit=limit, log=fake_log):
-            control(api_port, "add_users", {"user_ids": [int(chat) for chat in expected]})
-            env = club_env(database_url, bot_api_port=api_port, TELEGRAM_RATE=str(limit * share),
-                           SMS_POLL_SECONDS="0", KAVENEGAR_API_KEY="", WEB_PORT=str(free_port()))
-            started = time.perf_counter()
-            with club_run(env, log=club_log) as club:
-                def delivered() -> int:
-                    if club.process.poll() is not None:
-                        raise RuntimeError(f"club run exited; see {folder / 'club.log'}")
-                    return len(control(api_port, "deliveries")["per_chat"])
+    with (folder / "fake.log").open("wb") as fake_log, (folder / "club.log").open("wb") as club_log, \
+            fake_bot_api(api_port, rate_limit=limit, log=fake_log):
+        control(api_port, "add_users", {"user_ids": [int(chat) for chat in expected]})
+        env = club_env(database_url, bot_api_port=api_port, TELEGRAM_RATE=str(limit * share),
+                       SMS_POLL_SECONDS="0", KAVENEGAR_API_KEY="", WEB_PORT=str(free_port()))
+        started = time.perf_counter()
+        with club_run(env, log=club_log) as club:
+            def delivered() -> int:
+                if club.process.poll() is not None:
+                    raise RuntimeError(f"club run exited; see {folder / 'club.log'}")
+                return len(control(api_port, "deliveries")["per_chat"])
 
-                wait_until(lambda: delivered() >= recipients, "every recipient", timeout=3600, every=1.0)
-                seconds = time.perf_counter() - started
-                time.sleep(2)  # anything sent twice would go out now
-                summary = control(api_port, "deliveries")
-                stats = control(api_port, "stats")
+            wait_until(lambda: delivered() >= recipients, "every recipient", timeout=3600, every=1.0)
+            seconds = time.perf_counter() - started
+            time.sleep(2)  # anything sent twice would go out now
+            summary = control(api_port, "deliveries")
+            stats = control(api_port, "stats")
     per_chat = summary["per_chat"]
     sends = sum(per_chat.values())
     span = summary["last"] - summary["first"]

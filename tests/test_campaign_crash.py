@@ -22,7 +22,6 @@ and ten minutes.
 from __future__ import annotations
 
 import asyncio
-import socket
 from collections import Counter
 from datetime import timedelta
 from pathlib import Path
@@ -31,6 +30,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from tortoise import Tortoise
 
+from bench.club_process import free_port
 from bot.db import apply_migrations, close_db, open_db
 from loyalty import campaigns
 from loyalty.clock import utcnow
@@ -98,12 +98,6 @@ async def all_marked_sent(url: str) -> None:
             return
         await asyncio.sleep(0.5)
     raise AssertionError(f"not all marked sent: {await statuses(url)}")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def club_for(api: FakeBotAPI, url: str, tmp_path: Path, kave: FakeKavenegar) -> Club:

@@ -12,9 +12,8 @@ from tortoise.expressions import F
 from loyalty import ledger, notify, tiers
 from loyalty.clock import utcnow
 from loyalty.errors import ErrorCode, LoyaltyError
-from loyalty.members import credit_expiry, get_member
-from loyalty.rules import default_branch, get_rules
-from loyalty.rules import tiers as tier_ladder
+from loyalty.members import credit_expiry
+from loyalty.rules import club_config, current_config
 from models import statements as sql
 from models import (
     Branch,
@@ -22,7 +21,6 @@ from models import (
     EntryKind,
     LedgerEntry,
     Member,
-    ProductGroup,
     Purchase,
     Tier,
 )
@@ -100,7 +98,9 @@ async def award_purchase(
     last-purchase time and returns the balance and tier, read under the row lock that
     UPDATE takes (PostgreSQL), so the tier review sees the current tier. Even the reads
     run inside the transaction: on PostgreSQL each read outside one takes a connection
-    from the pool, which cost more than the read.
+    from the pool, which cost more than the read. The rules, branches, groups and tiers
+    come from the process's copy (`rules.club_config`), checked by a token read with the
+    member.
     """
     now = now or utcnow()
     check_amount(amount)
@@ -117,14 +117,15 @@ async def award_purchase(
 
     async def record() -> PurchaseResult:
         nonlocal branch
-        member = await get_member(member_id)
-        branch = await _branch(branch_id)
-        group = await _group(group_id)
-        rules = await get_rules()
+        member, token = await _member_and_config_token(member_id)
+        config = await club_config(token)
+        branch = config.branch(branch_id)
+        group = config.group(group_id)
+        rules = config.rules
         rule = earning_rule(rules, branch, member)
         if amount < rule.min_purchase:
             raise LoyaltyError(ErrorCode.BELOW_MINIMUM, amount=amount, minimum=rule.min_purchase)
-        tier_list = await tier_ladder()
+        tier_list = config.tiers
         tier = next((t for t in tier_list if t.id == member.tier_id), None)
         points = points_for(
             amount,
@@ -190,6 +191,14 @@ async def award_purchase(
     return result
 
 
+async def _member_and_config_token(member_id: int) -> tuple[Member, str | None]:
+    rows = await sql.member_and_config_token.rows(member_id)
+    if not rows or rows[0]["deleted_at"] is not None:
+        raise LoyaltyError(ErrorCode.MEMBER_NOT_FOUND, reference=str(member_id))
+    token = rows[0].pop("config_token")
+    return Member._init_from_db(**rows[0]), token
+
+
 async def _first_purchase(member_id: int, purchase_id: int) -> bool:
     return not await Purchase.filter(member_id=member_id, id__lt=purchase_id).exists()
 
@@ -245,7 +254,7 @@ async def refund_purchase(
     balance may go negative; redeeming is then blocked until it is positive again.
     """
     now = now or utcnow()
-    branch = await _branch(branch_id)
+    branch = (await current_config()).branch(branch_id)
     purchase = await Purchase.get_or_none(branch_id=branch.id, receipt=(receipt or "").strip())
     if purchase is None:
         raise LoyaltyError(ErrorCode.PURCHASE_NOT_FOUND, receipt=receipt)
@@ -304,24 +313,6 @@ async def refund_purchase(
 
 async def _purchase_credit(purchase_id: int) -> LedgerEntry | None:
     return await LedgerEntry.get_or_none(purchase_id=purchase_id, kind=EntryKind.EARN)
-
-
-async def _branch(branch_id: int | None) -> Branch:
-    if branch_id is None:
-        return await default_branch()
-    branch = await sql.active_branch_by_id.first(branch_id, True)
-    if branch is None:
-        raise LoyaltyError(ErrorCode.BRANCH_NOT_FOUND, branch=branch_id)
-    return branch
-
-
-async def _group(group_id: int | None) -> ProductGroup | None:
-    if group_id is None:
-        return None
-    group = await ProductGroup.get_or_none(id=group_id, active=True)
-    if group is None:
-        raise LoyaltyError(ErrorCode.GROUP_NOT_FOUND, group=group_id)
-    return group
 
 
 __all__ = [

@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.models import Model
 
-from models.club import Branch, ClubRules, Tier
+from models.club import Branch, ClubRules, ProductGroup, Tier
 from models.ledger import LedgerEntry, Purchase
 from models.members import Member
 from models.messaging import OutboxMessage
@@ -115,9 +115,15 @@ def db_value(model: type[Model], field: str, value: Any) -> Any:
 
 member_by_id = Select(Member, "id = ?")
 rules_by_id = Select(ClubRules, "id = ?")
-active_branch_by_id = Select(Branch, "id = ? AND active = ?")
+active_branches = Select(Branch, "active = ?", order="id")
 first_active_branch = Select(Branch, "active = ?", order="id", limit=1)
+active_groups = Select(ProductGroup, "active = ?", order="id")
 tiers_by_threshold = Select(Tier, order="threshold, id")
+
+# The token of the club's set-up (migration 0002); NULL when its row is missing.
+CONFIG_TOKEN = "(SELECT token FROM config_token WHERE id = 1)"
+config_token = Statement(ClubRules, f"SELECT {CONFIG_TOKEN} AS config_token")
+member_and_config_token = Statement(Member, f"SELECT *, {CONFIG_TOKEN} AS config_token FROM member WHERE id = ?")
 
 insert_purchase = Insert(Purchase)
 insert_entry = Insert(LedgerEntry)

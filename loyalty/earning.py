@@ -144,6 +144,7 @@ async def award_purchase(
             staff_id=staff_id,
             created_at=now,
         )
+        tier_window = tiers.window_params(member_id, now, rules.tier_window_days)
         if points > 0:
             posted = await ledger.post(
                 member_id,
@@ -157,12 +158,13 @@ async def award_purchase(
                 purchase_id=purchase.id,
                 expires_at=await credit_expiry(now, rules),
                 purchase_at=now,
+                tier_window=tier_window,
             )
-            balance, tier_id = posted.balance, posted.tier_id
+            balance, tier_id, qualifying = posted.balance, posted.tier_id, posted.qualifying
         else:
             at = sql.db_value(Member, "last_purchase_at", now)
-            moved = (await sql.move_balance_on_purchase.rows(0, at, member_id))[0]
-            balance, tier_id = moved["balance"], moved["tier_id"]
+            moved = (await sql.move_balance_on_purchase.rows(0, at, member_id, *tier_window))[0]
+            balance, tier_id, qualifying = moved["balance"], moved["tier_id"], moved["qualifying"]
         if member.referred_by_id is not None and await _first_purchase(member_id, purchase.id):
             await _pay_referral(member, rules, now)
             balance = await ledger.balance_of(member_id)
@@ -170,9 +172,9 @@ async def award_purchase(
             member_id,
             now,
             allow_downgrade=False,
-            window_days=rules.tier_window_days,
             current_tier_id=tier_id,
             tier_list=tier_list,
+            points=int(qualifying),
         )
         if change is not None:
             tier_id = change.to_tier_id

@@ -58,6 +58,7 @@ class Posted:
     entry: LedgerEntry
     balance: int
     tier_id: int | None
+    qualifying: int | None = None  # purchase points in the tier window, for a purchase
 
 
 async def post(
@@ -77,12 +78,14 @@ async def post(
     expires_at: datetime | None = None,
     require_funds: bool = False,
     purchase_at: datetime | None = None,
+    tier_window: tuple[object, ...] = (),
 ) -> Posted:
     """Append one row and move the cached balance with it. Call inside a transaction.
 
     With `require_funds`, a debit that would take the balance below zero is refused; the
     check and the debit are one conditional UPDATE, so concurrent debits cannot overdraw.
-    `purchase_at` sets the member's last purchase time in that same UPDATE.
+    `purchase_at` sets the member's last purchase time in that same UPDATE, which then
+    also sums the points in the tier window (`tier_window`: `tiers.window_params`).
     """
     entry = await sql.insert_entry(
         member_id=member_id,
@@ -101,7 +104,7 @@ async def post(
     )
     if purchase_at is not None:
         at = sql.db_value(Member, "last_purchase_at", purchase_at)
-        moved = await sql.move_balance_on_purchase.rows(amount, at, member_id)
+        moved = await sql.move_balance_on_purchase.rows(amount, at, member_id, *tier_window)
     elif require_funds and amount < 0:
         moved = await sql.move_balance_funded.rows(amount, member_id, -amount)
     else:
@@ -113,7 +116,7 @@ async def post(
         if balance[0] < 0:
             raise LoyaltyError(ErrorCode.NEGATIVE_BALANCE, balance=balance[0])
         raise LoyaltyError(ErrorCode.NOT_ENOUGH_POINTS, balance=balance[0], needed=-amount)
-    return Posted(entry, moved[0]["balance"], moved[0]["tier_id"])
+    return Posted(entry, moved[0]["balance"], moved[0]["tier_id"], moved[0].get("qualifying"))
 
 
 async def balance_of(member_id: int) -> int:

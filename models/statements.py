@@ -129,18 +129,25 @@ insert_purchase = Insert(Purchase)
 insert_entry = Insert(LedgerEntry)
 insert_outbox = Insert(OutboxMessage)
 
+# Purchase points (earned, net of refunds) of a member in the tier window: the member,
+# then the two kinds and the window's start, as parameters.
+QUALIFYING_SUM = (
+    "(SELECT COALESCE(SUM(amount), 0) FROM ledger_entry"
+    " WHERE member_id = ? AND kind IN (?, ?) AND created_at > ?)"
+)
+qualifying_sum = Statement(LedgerEntry, f"SELECT {QUALIFYING_SUM} AS total")
+
 # Each returns the member's balance and tier after the change; no row: no such member
 # (or, with the funds condition, not enough points).
 move_balance = Statement(Member, "UPDATE member SET balance = balance + ? WHERE id = ? RETURNING balance, tier_id")
 move_balance_funded = Statement(
     Member, "UPDATE member SET balance = balance + ? WHERE id = ? AND balance >= ? RETURNING balance, tier_id"
 )
+# A purchase's: also the points in the tier window, rows of this transaction included,
+# which saves the tier review a statement (parameters: amount, time, member, then
+# those of QUALIFYING_SUM).
 move_balance_on_purchase = Statement(
-    Member, "UPDATE member SET balance = balance + ?, last_purchase_at = ? WHERE id = ? RETURNING balance, tier_id"
-)
-
-# Purchase points (earned, net of refunds) in the tier window: kinds and start as parameters.
-qualifying_sum = Statement(
-    LedgerEntry,
-    "SELECT COALESCE(SUM(amount), 0) AS total FROM ledger_entry WHERE member_id = ? AND kind IN (?, ?) AND created_at > ?",
+    Member,
+    "UPDATE member SET balance = balance + ?, last_purchase_at = ? WHERE id = ?"
+    f" RETURNING balance, tier_id, {QUALIFYING_SUM} AS qualifying",
 )

@@ -98,7 +98,8 @@ async def award_purchase(
     last-purchase time and returns the balance and tier, read under the row lock that
     UPDATE takes (PostgreSQL), so the tier review sees the current tier. Even the reads
     run inside the transaction: on PostgreSQL each read outside one takes a connection
-    from the pool, which cost more than the read. The rules, branches, groups and tiers
+    from the pool, which cost more than the read. On SQLite concurrent purchases share a
+    transaction and its commit (`loyalty.group_commit`). The rules, branches, groups and tiers
     come from the process's copy (`rules.club_config`), checked by a token read with the
     member.
     """
@@ -189,7 +190,7 @@ async def award_purchase(
         current = next((t for t in tier_list if t.id == tier_id), None)
         return PurchaseResult(purchase, points, balance, current, False)  # type: ignore[arg-type]
 
-    result, _ = await ledger.once(record, replay, look_first=False)
+    result, _ = await ledger.once(record, replay, look_first=False, group_commit=True)
     return result
 
 

@@ -17,6 +17,7 @@ from tortoise.functions import Sum
 from tortoise.transactions import in_transaction
 
 from loyalty.errors import ErrorCode, LoyaltyError
+from loyalty.group_commit import run_in_transaction
 from models import EntryKind, LedgerEntry, Member
 from models import statements as sql
 
@@ -28,6 +29,7 @@ async def once(
     replay: Callable[[], Awaitable[T | None]],
     *,
     look_first: bool = True,
+    group_commit: bool = False,
 ) -> tuple[T, bool]:
     """Run `action` in one transaction unless `replay` finds its earlier result.
 
@@ -35,13 +37,16 @@ async def once(
     both get the one result: the loser's insert breaks a unique index, its transaction
     rolls back, and it reads the winner's result. With `look_first=False` the unique
     index alone detects a repeat, saving a query when repeats are rare; the action must
-    then insert its keyed row before anything it cannot take back.
+    then insert its keyed row before anything it cannot take back. With `group_commit`
+    the transaction may be shared with concurrent actions (`loyalty.group_commit`).
     """
     if look_first:
         earlier = await replay()
         if earlier is not None:
             return earlier, True
     try:
+        if group_commit:
+            return await run_in_transaction(action), False
         async with in_transaction():
             return await action(), False
     except IntegrityError:

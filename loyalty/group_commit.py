@@ -58,6 +58,9 @@ class Committer:
                 await self._commit(batch)
         finally:
             self._task = None
+            waiting, self._waiting = self._waiting, []
+            for _, future in waiting:  # only when cancelled: the callers cannot be served
+                future.cancel()
 
     async def _commit(self, batch: list[tuple[Action, asyncio.Future[Any]]]) -> None:
         outcomes: list[tuple[asyncio.Future[Any], Any, BaseException | None]] = []
@@ -75,8 +78,12 @@ class Committer:
                         outcomes.append((future, None, error))
         except BaseException as error:
             for _, future in batch:
-                if not future.done():
+                if future.done():
+                    continue
+                if isinstance(error, Exception):
                     future.set_exception(error)
+                else:  # the committer itself is cancelled (shutdown): so are its callers
+                    future.cancel()
             if not isinstance(error, Exception):
                 raise
             return

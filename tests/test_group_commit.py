@@ -14,7 +14,7 @@ from tortoise.backends.sqlite.client import SqliteTransactionWrapper
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from loyalty import earning, ledger
+from loyalty import earning, group_commit, ledger
 from loyalty.errors import ErrorCode
 from models import LedgerEntry, Member, OutboxMessage, Purchase
 from tests.conftest import NOW
@@ -142,3 +142,30 @@ async def test_a_purchase_inside_a_callers_transaction_joins_it(db: str) -> None
     assert await Purchase.all().count() == 0
     assert (await Member.get(id=m.id)).balance == 20
 
+
+
+async def test_a_committer_stopped_mid_batch_answers_every_caller_and_stores_nothing(
+    db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    crowd = [await member(NOW) for _ in range(3)]
+    inside = asyncio.Event()
+    real_config = earning.club_config
+
+    async def held(token: str | None) -> Any:
+        inside.set()
+        await asyncio.Event().wait()  # the committer stops here, in the middle of a purchase
+
+    monkeypatch.setattr(earning, "club_config", held)
+    calls = [
+        asyncio.ensure_future(earning.award_purchase(crowd[n % 3].id, 100_000, receipt=f"R{n}", now=NOW))
+        for n in range(group_commit.BATCH_LIMIT + 10)  # a full batch and some waiting for the next
+    ]
+    await inside.wait()
+    committer = group_commit._committers[Tortoise.get_connection("default")]
+    assert committer._task is not None
+    committer._task.cancel()  # as at shut-down
+    results = await asyncio.wait_for(asyncio.gather(*calls, return_exceptions=True), timeout=30)
+    assert all(isinstance(r, asyncio.CancelledError) for r in results)
+    monkeypatch.setattr(earning, "club_config", real_config)
+    assert await Purchase.all().count() == 0
+    assert (await earning.award_purchase(crowd[0].id, 100_000, receipt="after", now=NOW)).balance == 30

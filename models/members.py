@@ -32,8 +32,8 @@ class Member(Model):
     birth_date = fields.DateField(null=True)
     # Derived from birth_date on every save (birthday_keys), so that today's birthdays are an
     # indexed look-up; both calendars are kept, so a change of language needs no rewrite.
-    birthday_jalali = fields.SmallIntField(null=True, db_index=True)
-    birthday_gregorian = fields.SmallIntField(null=True, db_index=True)
+    birthday_jalali = fields.SmallIntField(null=True)
+    birthday_gregorian = fields.SmallIntField(null=True)
     customer_type = fields.CharEnumField(CustomerType, default=CustomerType.INDIVIDUAL)
     company_name = fields.CharField(max_length=128, default="")
     # A company customer may earn by its own rate instead of the club's or the branch's.
@@ -58,8 +58,13 @@ class Member(Model):
 
     class Meta:
         table = "member"
-        # Campaign audiences: a tier, and no purchase since a date.
-        indexes = [Index(fields=["tier_id", "last_purchase_at"])]
+        # Campaign audiences: a tier, and no purchase since a date. The birthday indexes are
+        # declared here, not by db_index: Tortoise's AddField does not create those.
+        indexes = [
+            Index(fields=["tier_id", "last_purchase_at"]),
+            Index(fields=["birthday_jalali"]),
+            Index(fields=["birthday_gregorian"]),
+        ]
 
     async def save(
         self,

@@ -132,6 +132,7 @@ def _reference(members: list[Member], audience: dict, now: datetime, today: date
 AUDIENCES = [
     {},
     {"tier": "silver"},
+    {"tier": "platinum"},  # no such tier: nobody
     {"tier": "silver", "inactive_days": 60},
     {"inactive_days": 60},
     {"gender": "female", "age_min": 18, "age_max": 25},
@@ -179,6 +180,6 @@ async def test_audiences_and_their_reach_match_the_rules_member_by_member(any_db
             assert (p.telegram, p.sms) == (
                 sum(1 for _, c in routed if c is Channel.TELEGRAM), sum(1 for _, c in routed if c is Channel.SMS)
             ), (audience, channel)
-    # The audiences used above are not trivially empty or everyone.
-    sizes = [len(_reference(members, a, now, today, tiers, interests)) for a in AUDIENCES[1:4]]
-    assert all(0 < size < 43 for size in sizes), sizes
+    # Every audience but everyone and the unknown tier is a true part of the club.
+    sizes = [len(_reference(members, a, now, today, tiers, interests)) for a in AUDIENCES]
+    assert sizes[0] == 43 and sizes[2] == 0 and all(0 < size < 43 for size in sizes[1:2] + sizes[3:]), sizes

@@ -39,3 +39,13 @@ async def test_birthday_keys_filled_for_members_saved_before_they_existed(tmp_pa
     keys = await Member.all().order_by("id").values_list("birthday_jalali", "birthday_gregorian")
     await Tortoise.close_connections()
     assert keys == [(1230, 320), (1210, 229), (None, None)]  # 1399-12-30, 1378-12-10
+
+
+async def test_member_audience_columns_are_indexed(db: str) -> None:
+    connection = Tortoise.get_connection("default")
+    indexes = await connection.execute_query_dict("PRAGMA index_list('member')")
+    columns = set()
+    for index in indexes:
+        rows = await connection.execute_query_dict(f"PRAGMA index_info('{index['name']}')")
+        columns.add(tuple(row["name"] for row in rows))
+    assert {("birthday_jalali",), ("birthday_gregorian",), ("tier_id", "last_purchase_at")} <= columns

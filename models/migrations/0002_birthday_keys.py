@@ -33,16 +33,24 @@ class Migration(migrations.Migration):
         ops.AddField(
             model_name='Member',
             name='birthday_gregorian',
-            field=fields.SmallIntField(null=True, db_index=True),
+            field=fields.SmallIntField(null=True),
         ),
         ops.AddField(
             model_name='Member',
             name='birthday_jalali',
-            field=fields.SmallIntField(null=True, db_index=True),
+            field=fields.SmallIntField(null=True),
         ),
         ops.AddIndex(
             model_name='Member',
             index=Index(fields=['tier_id', 'last_purchase_at']),
+        ),
+        ops.AddIndex(
+            model_name='Member',
+            index=Index(fields=['birthday_jalali']),
+        ),
+        ops.AddIndex(
+            model_name='Member',
+            index=Index(fields=['birthday_gregorian']),
         ),
         ops.RunPython(fill_birthday_keys, ops.RunPython.noop),
     ]

@@ -28,7 +28,7 @@ BATCH = 20_000
 TIER_SHARES = (("bronze", 0.70), ("silver", 0.22), ("gold", 0.08))
 FIRST_BIRTH = date(1950, 1, 1)
 BIRTH_DAYS = (date(2008, 12, 31) - FIRST_BIRTH).days
-LEAP_BIRTHS = (date(2000, 2, 29), date(2021, 3, 20), date(1992, 2, 29), date(1996, 3, 20))  # 1399-12-30, 1374-12-30
+LEAP_BIRTHS = (date(2000, 2, 29), date(2001, 3, 20), date(1992, 2, 29), date(1997, 3, 20))  # 1379-12-30, 1375-12-30
 
 
 @lru_cache(maxsize=None)

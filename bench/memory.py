@@ -54,7 +54,8 @@ def run(database_url: str, members: int, idle: float, log_path: Path) -> dict[st
     port = free_port()
     with log_path.open("wb") as log, fake_bot_api(port, log=log):
         started = time.perf_counter()
-        with club_run(club_env(database_url, bot_api_port=port), log=log) as club:
+        env = club_env(database_url, bot_api_port=port, WEB_PORT=str(free_port()))  # 8080 may be taken
+        with club_run(env, log=log) as club:
             wait_until(lambda: club._alive() and _polled(port), "the first getUpdates", timeout=180)
             startup = time.perf_counter() - started
             samples = [club.rss_mb()]
@@ -88,7 +89,12 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         url = args.database_url or f"sqlite://{Path(folder) / 'bench.sqlite3'}?busy_timeout=10000"
-        result = run(url, args.members, args.idle, Path(folder) / "club.log")
+        log = Path(folder) / "club.log"
+        try:
+            result = run(url, args.members, args.idle, log)
+        except (RuntimeError, TimeoutError):
+            print(log.read_text(errors="replace")[-3000:])  # what the club and the fake said
+            raise
     for key, value in result.items():
         print(f"{key:>18}  {value}")
     print(json.dumps(result))

@@ -43,7 +43,7 @@ from typing import Any
 import aiohttp
 from stdnum import luhn
 
-from bench.club_process import Child, club_env, club_run, fake_bot_api, free_port, wait_until
+from bench.club_process import Child, club_env, club_run, fake_bot_api, free_port
 from bench.ledger import _reset_postgres
 from bot.db import close_db, open_db
 from handlers.i18n import N_, t

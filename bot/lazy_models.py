@@ -19,12 +19,13 @@ from __future__ import annotations
 import sys
 from typing import Any
 
+from pydantic import BaseModel
+
 
 def install() -> bool:
     """True when aiogram's models will be built lazily."""
     if "aiogram" in sys.modules:
         return False
-    from pydantic import BaseModel
 
     eager = BaseModel.model_rebuild.__func__  # type: ignore[attr-defined]
     namespace: dict[str, Any] = {}
@@ -50,4 +51,26 @@ def install() -> bool:
         if name.startswith(("aiogram.types.", "aiogram.methods.")) and module is not None:
             for key, value in namespace.items():
                 vars(module).setdefault(key, value)
+    _keep_responses()
     return True
+
+
+def _keep_responses() -> None:
+    """Each answer is read with `Response[<the method's result type>]`, and pydantic keeps
+    such generic models only as long as someone else does: nobody does, so every request
+    built its model again (a tenth of the bot's CPU under load). They are kept here; there
+    are as many as the result types of the Bot API, a few dozen."""
+    from aiogram.methods.base import Response
+
+    kept: dict[Any, type[BaseModel]] = {}
+    parametrize = Response.__class_getitem__.__func__  # type: ignore[attr-defined]
+
+    def keep(cls: type[Response], params: Any) -> type[BaseModel]:  # type: ignore[type-arg]
+        if cls is not Response:
+            return parametrize(cls, params)
+        model = kept.get(params)
+        if model is None:
+            model = kept[params] = parametrize(cls, params)
+        return model
+
+    Response.__class_getitem__ = classmethod(keep)  # type: ignore[method-assign,assignment]

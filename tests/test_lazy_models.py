@@ -10,6 +10,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 CHECK = textwrap.dedent("""
+    import gc
+
     import bot  # installs the lazy build before aiogram is imported
     import aiogram.methods
     import aiogram.types
@@ -24,18 +26,22 @@ CHECK = textwrap.dedent("""
     for model in waiting + responses:
         # As pydantic does on first use: the model's own module, nothing from this frame.
         model.model_rebuild(_parent_namespace_depth=0)
-    print(len(models), len(waiting), len(responses), sum(not m.__pydantic_complete__ for m in models + responses))
+    gc.collect()
+    kept = all(Response[m.__returning__] is response for m, response in zip(methods, responses))
+    print(len(models), len(waiting), len(responses), sum(not m.__pydantic_complete__ for m in models + responses), kept)
 """)
 
 
 def test_every_aiogram_model_and_response_builds_on_first_use() -> None:
     done = subprocess.run([sys.executable, "-c", CHECK], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
-    models, waiting, responses, incomplete = map(int, done.stdout.split())
+    *counts, kept = done.stdout.split()
+    models, waiting, responses, incomplete = map(int, counts)
     assert models > 400
     assert waiting >= 444  # deferred at import: the lazy build is in effect
     assert responses > 100  # what aiogram reads each method's answer with
     assert incomplete == 0
+    assert kept == "True"  # built once each, not again for every request
 
 
 def test_the_bot_validates_updates_and_builds_requests_with_lazy_models() -> None:

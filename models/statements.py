@@ -120,7 +120,7 @@ first_active_branch = Select(Branch, "active = ?", order="id", limit=1)
 active_groups = Select(ProductGroup, "active = ?", order="id")
 tiers_by_threshold = Select(Tier, order="threshold, id")
 
-# The token of the club's set-up (migration 0002); NULL when its row is missing.
+# The token of the club's set-up (migration 0003); NULL when its row is missing.
 CONFIG_TOKEN = "(SELECT token FROM config_token WHERE id = 1)"
 config_token = Statement(ClubRules, f"SELECT {CONFIG_TOKEN} AS config_token")
 member_and_config_token = Statement(Member, f"SELECT *, {CONFIG_TOKEN} AS config_token FROM member WHERE id = ?")

@@ -46,6 +46,6 @@ async def create_token(apps: object, schema_editor) -> None:  # type: ignore[no-
 
 
 class Migration(migrations.Migration):
-    dependencies = [("models", "0001_initial")]
+    dependencies = [("models", "0002_birthday_keys")]
 
     operations = [ops.RunPython(create_token)]

@@ -52,7 +52,7 @@ async def tiers() -> list[Tier]:
 
 @dataclass(frozen=True)
 class ClubConfig:
-    """What a purchase reads of the club's set-up; shared by the purchases of the process: read only."""
+    """What a purchase reads of the club's set-up; shared by the process's purchases: read only."""
 
     token: str | None
     rules: ClubRules

@@ -123,7 +123,9 @@ tiers_by_threshold = Select(Tier, order="threshold, id")
 # The token of the club's set-up (migration 0003); NULL when its row is missing.
 CONFIG_TOKEN = "(SELECT token FROM config_token WHERE id = 1)"
 config_token = Statement(ClubRules, f"SELECT {CONFIG_TOKEN} AS config_token")
-member_and_config_token = Statement(Member, f"SELECT *, {CONFIG_TOKEN} AS config_token FROM member WHERE id = ?")
+member_and_config_token = Statement(
+    Member, f"SELECT *, {CONFIG_TOKEN} AS config_token FROM member WHERE id = ?"
+)
 
 insert_purchase = Insert(Purchase)
 insert_entry = Insert(LedgerEntry)

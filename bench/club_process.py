@@ -75,6 +75,11 @@ class Child:
         kib = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:"))
         return kib / 1024
 
+    def cpu_seconds(self) -> float:
+        """User plus system CPU time used so far (utime + stime in /proc/PID/stat)."""
+        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def kill(self) -> None:
         """SIGKILL: the crash, with no chance to clean up."""
         self.process.send_signal(signal.SIGKILL)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import tempfile
 import time
 from pathlib import Path
@@ -89,6 +90,8 @@ def main() -> None:
         "per_second_runs": [r["per_second"] for r in results],
         "per_second_median": rates[len(rates) // 2],
         "ledger_equals_balance": all(r["ledger_equals_balance"] for r in results),
+        # Figures from a busy machine mean little: the load says how busy it was.
+        "load_average": " ".join(f"{x:.2f}" for x in os.getloadavg()),
     }
     for key, value in result.items():
         print(f"{key:>24}  {value}")

@@ -11,8 +11,10 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from tortoise.expressions import Q
+
 from loyalty import audit, notify
-from loyalty.audiences import select
+from loyalty.audiences import count, select
 from loyalty.clock import utcnow
 from loyalty.errors import ErrorCode, LoyaltyError
 from models import Campaign, Channel, Member, OutboxMessage, OutboxStatus
@@ -40,6 +42,11 @@ def on_telegram(member: Member) -> bool:
 
 def on_sms(member: Member) -> bool:
     return bool(member.phone) and member.reachable_sms and member.consent_sms
+
+
+# on_telegram and on_sms as conditions, to count an audience in the database.
+ON_TELEGRAM = Q(telegram_id__not_isnull=True, reachable_telegram=True, consent_telegram=True) & ~Q(telegram_id=0)
+ON_SMS = Q(phone__not_isnull=True, reachable_sms=True, consent_sms=True) & ~Q(phone="")
 
 
 def route(member: Member, channel: str) -> Channel | None:
@@ -72,10 +79,15 @@ async def recipients(audience: dict[str, Any], channel: str, now: datetime, tz: 
 
 async def preview(audience: dict[str, Any], channel: str, text: str, *, now: datetime, tz: ZoneInfo,
                   sms_parts: Any) -> Preview:
-    """Counts per channel; `sms_parts` is the part counter (handlers/sms/text.sms_parts)."""
-    routed = await recipients(audience, channel, now, tz)
-    tg = sum(1 for _, c in routed if c is Channel.TELEGRAM)
-    sms = len(routed) - tg
+    """Counts per channel, as `recipients` would route them; `sms_parts` is the part counter
+    (handlers/sms/text.sms_parts)."""
+    today = now.astimezone(tz).date()
+    tg = await count(audience, now, today, ON_TELEGRAM) if channel in ("telegram", "telegram_sms") else 0
+    sms = 0
+    if channel == "sms":
+        sms = await count(audience, now, today, ON_SMS)
+    elif channel == "telegram_sms":
+        sms = await count(audience, now, today, ON_SMS & ~ON_TELEGRAM)
     return Preview(tg, sms, sms * sms_parts(text + SMS_OPT_OUT))
 
 

@@ -12,9 +12,8 @@ from tortoise.expressions import F
 from loyalty import ledger, notify, tiers
 from loyalty.clock import utcnow
 from loyalty.errors import ErrorCode, LoyaltyError
-from loyalty.members import credit_expiry, get_member
-from loyalty.rules import default_branch, get_rules
-from loyalty.rules import tiers as tier_ladder
+from loyalty.members import credit_expiry
+from loyalty.rules import club_config, current_config
 from models import statements as sql
 from models import (
     Branch,
@@ -22,7 +21,6 @@ from models import (
     EntryKind,
     LedgerEntry,
     Member,
-    ProductGroup,
     Purchase,
     Tier,
 )
@@ -100,7 +98,10 @@ async def award_purchase(
     last-purchase time and returns the balance and tier, read under the row lock that
     UPDATE takes (PostgreSQL), so the tier review sees the current tier. Even the reads
     run inside the transaction: on PostgreSQL each read outside one takes a connection
-    from the pool, which cost more than the read.
+    from the pool, which cost more than the read. On SQLite concurrent purchases share a
+    transaction and its commit (`loyalty.group_commit`). The rules, branches, groups and tiers
+    come from the process's copy (`rules.club_config`), checked by a token read with the
+    member.
     """
     now = now or utcnow()
     check_amount(amount)
@@ -117,14 +118,15 @@ async def award_purchase(
 
     async def record() -> PurchaseResult:
         nonlocal branch
-        member = await get_member(member_id)
-        branch = await _branch(branch_id)
-        group = await _group(group_id)
-        rules = await get_rules()
+        member, token = await _member_and_config_token(member_id)
+        config = await club_config(token)
+        branch = config.branch(branch_id)
+        group = config.group(group_id)
+        rules = config.rules
         rule = earning_rule(rules, branch, member)
         if amount < rule.min_purchase:
             raise LoyaltyError(ErrorCode.BELOW_MINIMUM, amount=amount, minimum=rule.min_purchase)
-        tier_list = await tier_ladder()
+        tier_list = config.tiers
         tier = next((t for t in tier_list if t.id == member.tier_id), None)
         points = points_for(
             amount,
@@ -143,6 +145,7 @@ async def award_purchase(
             staff_id=staff_id,
             created_at=now,
         )
+        tier_window = tiers.window_params(member_id, now, rules.tier_window_days)
         if points > 0:
             posted = await ledger.post(
                 member_id,
@@ -156,12 +159,13 @@ async def award_purchase(
                 purchase_id=purchase.id,
                 expires_at=await credit_expiry(now, rules),
                 purchase_at=now,
+                tier_window=tier_window,
             )
-            balance, tier_id = posted.balance, posted.tier_id
+            balance, tier_id, qualifying = posted.balance, posted.tier_id, posted.qualifying
         else:
             at = sql.db_value(Member, "last_purchase_at", now)
-            moved = (await sql.move_balance_on_purchase.rows(0, at, member_id))[0]
-            balance, tier_id = moved["balance"], moved["tier_id"]
+            moved = (await sql.move_balance_on_purchase.rows(0, at, member_id, *tier_window))[0]
+            balance, tier_id, qualifying = moved["balance"], moved["tier_id"], moved["qualifying"]
         if member.referred_by_id is not None and await _first_purchase(member_id, purchase.id):
             await _pay_referral(member, rules, now)
             balance = await ledger.balance_of(member_id)
@@ -169,9 +173,9 @@ async def award_purchase(
             member_id,
             now,
             allow_downgrade=False,
-            window_days=rules.tier_window_days,
             current_tier_id=tier_id,
             tier_list=tier_list,
+            points=int(qualifying),
         )
         if change is not None:
             tier_id = change.to_tier_id
@@ -186,8 +190,16 @@ async def award_purchase(
         current = next((t for t in tier_list if t.id == tier_id), None)
         return PurchaseResult(purchase, points, balance, current, False)  # type: ignore[arg-type]
 
-    result, _ = await ledger.once(record, replay, look_first=False)
+    result, _ = await ledger.once(record, replay, look_first=False, group_commit=True)
     return result
+
+
+async def _member_and_config_token(member_id: int) -> tuple[Member, str | None]:
+    rows = await sql.member_and_config_token.rows(member_id)
+    if not rows or rows[0]["deleted_at"] is not None:
+        raise LoyaltyError(ErrorCode.MEMBER_NOT_FOUND, reference=str(member_id))
+    token = rows[0].pop("config_token")
+    return Member._init_from_db(**rows[0]), token
 
 
 async def _first_purchase(member_id: int, purchase_id: int) -> bool:
@@ -245,7 +257,7 @@ async def refund_purchase(
     balance may go negative; redeeming is then blocked until it is positive again.
     """
     now = now or utcnow()
-    branch = await _branch(branch_id)
+    branch = (await current_config()).branch(branch_id)
     purchase = await Purchase.get_or_none(branch_id=branch.id, receipt=(receipt or "").strip())
     if purchase is None:
         raise LoyaltyError(ErrorCode.PURCHASE_NOT_FOUND, receipt=receipt)
@@ -304,24 +316,6 @@ async def refund_purchase(
 
 async def _purchase_credit(purchase_id: int) -> LedgerEntry | None:
     return await LedgerEntry.get_or_none(purchase_id=purchase_id, kind=EntryKind.EARN)
-
-
-async def _branch(branch_id: int | None) -> Branch:
-    if branch_id is None:
-        return await default_branch()
-    branch = await sql.active_branch_by_id.first(branch_id, True)
-    if branch is None:
-        raise LoyaltyError(ErrorCode.BRANCH_NOT_FOUND, branch=branch_id)
-    return branch
-
-
-async def _group(group_id: int | None) -> ProductGroup | None:
-    if group_id is None:
-        return None
-    group = await ProductGroup.get_or_none(id=group_id, active=True)
-    if group is None:
-        raise LoyaltyError(ErrorCode.GROUP_NOT_FOUND, group=group_id)
-    return group
 
 
 __all__ = [

@@ -17,6 +17,7 @@ from tortoise.functions import Sum
 from tortoise.transactions import in_transaction
 
 from loyalty.errors import ErrorCode, LoyaltyError
+from loyalty.group_commit import run_in_transaction
 from models import EntryKind, LedgerEntry, Member
 from models import statements as sql
 
@@ -28,6 +29,7 @@ async def once(
     replay: Callable[[], Awaitable[T | None]],
     *,
     look_first: bool = True,
+    group_commit: bool = False,
 ) -> tuple[T, bool]:
     """Run `action` in one transaction unless `replay` finds its earlier result.
 
@@ -35,13 +37,16 @@ async def once(
     both get the one result: the loser's insert breaks a unique index, its transaction
     rolls back, and it reads the winner's result. With `look_first=False` the unique
     index alone detects a repeat, saving a query when repeats are rare; the action must
-    then insert its keyed row before anything it cannot take back.
+    then insert its keyed row before anything it cannot take back. With `group_commit`
+    the transaction may be shared with concurrent actions (`loyalty.group_commit`).
     """
     if look_first:
         earlier = await replay()
         if earlier is not None:
             return earlier, True
     try:
+        if group_commit:
+            return await run_in_transaction(action), False
         async with in_transaction():
             return await action(), False
     except IntegrityError:
@@ -58,6 +63,7 @@ class Posted:
     entry: LedgerEntry
     balance: int
     tier_id: int | None
+    qualifying: int | None = None  # purchase points in the tier window, for a purchase
 
 
 async def post(
@@ -77,12 +83,14 @@ async def post(
     expires_at: datetime | None = None,
     require_funds: bool = False,
     purchase_at: datetime | None = None,
+    tier_window: tuple[object, ...] = (),
 ) -> Posted:
     """Append one row and move the cached balance with it. Call inside a transaction.
 
     With `require_funds`, a debit that would take the balance below zero is refused; the
     check and the debit are one conditional UPDATE, so concurrent debits cannot overdraw.
-    `purchase_at` sets the member's last purchase time in that same UPDATE.
+    `purchase_at` sets the member's last purchase time in that same UPDATE, which then
+    also sums the points in the tier window (`tier_window`: `tiers.window_params`).
     """
     entry = await sql.insert_entry(
         member_id=member_id,
@@ -101,7 +109,7 @@ async def post(
     )
     if purchase_at is not None:
         at = sql.db_value(Member, "last_purchase_at", purchase_at)
-        moved = await sql.move_balance_on_purchase.rows(amount, at, member_id)
+        moved = await sql.move_balance_on_purchase.rows(amount, at, member_id, *tier_window)
     elif require_funds and amount < 0:
         moved = await sql.move_balance_funded.rows(amount, member_id, -amount)
     else:
@@ -113,7 +121,7 @@ async def post(
         if balance[0] < 0:
             raise LoyaltyError(ErrorCode.NEGATIVE_BALANCE, balance=balance[0])
         raise LoyaltyError(ErrorCode.NOT_ENOUGH_POINTS, balance=balance[0], needed=-amount)
-    return Posted(entry, moved[0]["balance"], moved[0]["tier_id"])
+    return Posted(entry, moved[0]["balance"], moved[0]["tier_id"], moved[0].get("qualifying"))
 
 
 async def balance_of(member_id: int) -> int:

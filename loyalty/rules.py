@@ -1,8 +1,12 @@
 """Reading the club's rules and its defaults."""
 
+from __future__ import annotations
+
+from dataclasses import dataclass
 from decimal import Decimal
 
-from models import Branch, ClubRules, Tier
+from loyalty.errors import ErrorCode, LoyaltyError
+from models import Branch, ClubRules, ProductGroup, Tier
 from models import statements as sql
 
 DEFAULT_TIERS = (
@@ -44,3 +48,69 @@ async def default_branch() -> Branch:
 
 async def tiers() -> list[Tier]:
     return await sql.tiers_by_threshold.all()
+
+
+@dataclass(frozen=True)
+class ClubConfig:
+    """What a purchase reads of the club's set-up; shared by the process's purchases: read only."""
+
+    token: str | None
+    rules: ClubRules
+    branches: dict[int, Branch]  # the active ones; the default is the first
+    groups: dict[int, ProductGroup]  # the active ones
+    tiers: list[Tier]  # by threshold
+
+    def branch(self, branch_id: int | None) -> Branch:
+        if branch_id is None:
+            return next(iter(self.branches.values()))
+        branch = self.branches.get(branch_id)
+        if branch is None:
+            raise LoyaltyError(ErrorCode.BRANCH_NOT_FOUND, branch=branch_id)
+        return branch
+
+    def group(self, group_id: int | None) -> ProductGroup | None:
+        if group_id is None:
+            return None
+        group = self.groups.get(group_id)
+        if group is None:
+            raise LoyaltyError(ErrorCode.GROUP_NOT_FOUND, group=group_id)
+        return group
+
+
+_config: ClubConfig | None = None
+
+
+async def club_config(token: str | None) -> ClubConfig:
+    """The set-up, from this process's copy while the database's token is `token`.
+
+    The token (`models.statements.CONFIG_TOKEN`) changes in the same transaction as any
+    change of the rules, branches, groups or tiers, from any process, so a purchase that
+    read it sees the set-up as of that read, as if it had read the tables themselves.
+    The caller reads the token before this, so a copy made now is at least as new as its
+    token says: a change since then has a new token and is read again. No token (its row
+    missing): nothing is kept.
+    """
+    global _config
+    if token is not None and _config is not None and _config.token == token:
+        return _config
+    branches = {b.id: b for b in await sql.active_branches.all(True)}
+    if not branches:
+        # A new club's branch, made in the caller's transaction, which may yet roll back.
+        token = None
+        branches = {(branch := await default_branch()).id: branch}
+    config = ClubConfig(
+        token=token,
+        rules=await get_rules(),
+        branches=branches,
+        groups={g.id: g for g in await sql.active_groups.all(True)},
+        tiers=await tiers(),
+    )
+    if token is not None:
+        _config = config
+    return config
+
+
+async def current_config() -> ClubConfig:
+    """`club_config` for a caller that has not read the token in a statement of its own."""
+    rows = await sql.config_token.rows()
+    return await club_config(rows[0]["config_token"])

@@ -28,10 +28,15 @@ class TierProgress:
     points_to_next: int
 
 
+def window_params(member_id: int, now: datetime, window_days: int) -> tuple[object, ...]:
+    """The parameters of `statements.QUALIFYING_SUM` for this member's tier window."""
+    since = sql.db_value(LedgerEntry, "created_at", now - timedelta(days=window_days))
+    return (member_id, *(kind.value for kind in QUALIFYING_KINDS), since)
+
+
 async def qualifying_points(member_id: int, now: datetime, window_days: int | None = None) -> int:
     window = window_days if window_days is not None else (await get_rules()).tier_window_days
-    since = sql.db_value(LedgerEntry, "created_at", now - timedelta(days=window))
-    rows = await sql.qualifying_sum.rows(member_id, *(kind.value for kind in QUALIFYING_KINDS), since)
+    rows = await sql.qualifying_sum.rows(*window_params(member_id, now, window))
     return int(rows[0]["total"])
 
 
@@ -62,11 +67,13 @@ async def review(
     window_days: int | None = None,
     current_tier_id: int | None = None,
     tier_list: list[Tier] | None = None,
+    points: int | None = None,
 ) -> TierChange | None:
     """Move the member to the tier their points qualify for; call inside a transaction.
 
     A caller that has just read the member inside the same transaction passes its
-    `current_tier_id` and the tiers (sorted by threshold), saving two queries.
+    `current_tier_id` and the tiers (sorted by threshold), saving two queries, and may
+    pass the qualifying `points` read in that transaction, saving a third.
     """
     if tier_list is None:
         current_tier_id = (await Member.get(id=member_id)).tier_id
@@ -76,7 +83,9 @@ async def review(
     current = next((t for t in tiers if t.id == current_tier_id), None)
     if not allow_downgrade and current is not None and current.id == tiers[-1].id:
         return None  # already at the top: nothing a purchase can change
-    target = tier_for(await qualifying_points(member_id, now, window_days), tiers)
+    if points is None:
+        points = await qualifying_points(member_id, now, window_days)
+    target = tier_for(points, tiers)
     if current is not None and target.id == current.id:
         return None
     if current is not None and target.threshold < current.threshold and not allow_downgrade:

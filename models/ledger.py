@@ -53,5 +53,6 @@ class LedgerEntry(Model):
 
     class Meta:
         table = "ledger_entry"
-        # A member's history, balance checks and tier window all read by member and time.
-        indexes = (("member_id", "created_at"),)
+        # A member's history, balance checks and tier window all read by member and time;
+        # a cashier's daily cap by staff and time.
+        indexes = (("member_id", "created_at"), ("staff_id", "created_at"))

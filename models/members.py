@@ -1,9 +1,25 @@
 """Members, their cards, and the history of their tier."""
 
+from collections.abc import Iterable
+from datetime import date
+
+import jdatetime
 from tortoise import fields
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.indexes import Index
 from tortoise.models import Model
 
 from models.enums import Channel, CustomerType, Gender
+
+BIRTHDAY_FIELDS = ("birthday_jalali", "birthday_gregorian")
+
+
+def birthday_keys(birth: date | None) -> tuple[int | None, int | None]:
+    """The birthday as month * 100 + day in the Jalali and in the Gregorian calendar."""
+    if birth is None:
+        return None, None
+    jalali = jdatetime.date.fromgregorian(date=birth)
+    return jalali.month * 100 + jalali.day, birth.month * 100 + birth.day
 
 
 class Member(Model):
@@ -14,6 +30,10 @@ class Member(Model):
     last_name = fields.CharField(max_length=64, default="")
     gender = fields.CharEnumField(Gender, default=Gender.UNSPECIFIED)
     birth_date = fields.DateField(null=True)
+    # Derived from birth_date on every save (birthday_keys), so that today's birthdays are an
+    # indexed look-up; both calendars are kept, so a change of language needs no rewrite.
+    birthday_jalali = fields.SmallIntField(null=True)
+    birthday_gregorian = fields.SmallIntField(null=True)
     customer_type = fields.CharEnumField(CustomerType, default=CustomerType.INDIVIDUAL)
     company_name = fields.CharField(max_length=128, default="")
     # A company customer may earn by its own rate instead of the club's or the branch's.
@@ -38,6 +58,26 @@ class Member(Model):
 
     class Meta:
         table = "member"
+        # Campaign audiences: a tier, and no purchase since a date. The birthday indexes are
+        # declared here, not by db_index: Tortoise's AddField does not create those.
+        indexes = [
+            Index(fields=["tier_id", "last_purchase_at"]),
+            Index(fields=["birthday_jalali"]),
+            Index(fields=["birthday_gregorian"]),
+        ]
+
+    async def save(
+        self,
+        using_db: BaseDBAsyncClient | None = None,
+        update_fields: Iterable[str] | None = None,
+        force_create: bool = False,
+        force_update: bool = False,
+    ) -> None:
+        """Save, keeping the birthday keys in step with birth_date (bulk writes must set them)."""
+        self.birthday_jalali, self.birthday_gregorian = birthday_keys(self.birth_date)
+        if update_fields is not None and "birth_date" in update_fields:
+            update_fields = [*update_fields, *BIRTHDAY_FIELDS]
+        await super().save(using_db, update_fields, force_create, force_update)
 
 
 class Card(Model):

@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.models import Model
 
-from models.club import Branch, ClubRules, Tier
+from models.club import Branch, ClubRules, ProductGroup, Tier
 from models.ledger import LedgerEntry, Purchase
 from models.members import Member
 from models.messaging import OutboxMessage
@@ -115,13 +115,29 @@ def db_value(model: type[Model], field: str, value: Any) -> Any:
 
 member_by_id = Select(Member, "id = ?")
 rules_by_id = Select(ClubRules, "id = ?")
-active_branch_by_id = Select(Branch, "id = ? AND active = ?")
+active_branches = Select(Branch, "active = ?", order="id")
 first_active_branch = Select(Branch, "active = ?", order="id", limit=1)
+active_groups = Select(ProductGroup, "active = ?", order="id")
 tiers_by_threshold = Select(Tier, order="threshold, id")
+
+# The token of the club's set-up (migration 0003); NULL when its row is missing.
+CONFIG_TOKEN = "(SELECT token FROM config_token WHERE id = 1)"
+config_token = Statement(ClubRules, f"SELECT {CONFIG_TOKEN} AS config_token")
+member_and_config_token = Statement(
+    Member, f"SELECT *, {CONFIG_TOKEN} AS config_token FROM member WHERE id = ?"
+)
 
 insert_purchase = Insert(Purchase)
 insert_entry = Insert(LedgerEntry)
 insert_outbox = Insert(OutboxMessage)
+
+# Purchase points (earned, net of refunds) of a member in the tier window: the member,
+# then the two kinds and the window's start, as parameters.
+QUALIFYING_SUM = (
+    "(SELECT COALESCE(SUM(amount), 0) FROM ledger_entry"
+    " WHERE member_id = ? AND kind IN (?, ?) AND created_at > ?)"
+)
+qualifying_sum = Statement(LedgerEntry, f"SELECT {QUALIFYING_SUM} AS total")
 
 # Each returns the member's balance and tier after the change; no row: no such member
 # (or, with the funds condition, not enough points).
@@ -129,12 +145,11 @@ move_balance = Statement(Member, "UPDATE member SET balance = balance + ? WHERE 
 move_balance_funded = Statement(
     Member, "UPDATE member SET balance = balance + ? WHERE id = ? AND balance >= ? RETURNING balance, tier_id"
 )
+# A purchase's: also the points in the tier window, rows of this transaction included,
+# which saves the tier review a statement (parameters: amount, time, member, then
+# those of QUALIFYING_SUM).
 move_balance_on_purchase = Statement(
-    Member, "UPDATE member SET balance = balance + ?, last_purchase_at = ? WHERE id = ? RETURNING balance, tier_id"
-)
-
-# Purchase points (earned, net of refunds) in the tier window: kinds and start as parameters.
-qualifying_sum = Statement(
-    LedgerEntry,
-    "SELECT COALESCE(SUM(amount), 0) AS total FROM ledger_entry WHERE member_id = ? AND kind IN (?, ?) AND created_at > ?",
+    Member,
+    "UPDATE member SET balance = balance + ?, last_purchase_at = ? WHERE id = ?"
+    f" RETURNING balance, tier_id, {QUALIFYING_SUM} AS qualifying",
 )

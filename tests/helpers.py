@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from datetime import datetime
 from itertools import count
 
@@ -26,3 +27,10 @@ async def set_rules(**values: object) -> None:
 
 async def reward(cost: int, **kwargs: object) -> Reward:
     return await Reward.create(name=kwargs.pop("name", f"Reward {cost}"), cost=cost, **kwargs)
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]

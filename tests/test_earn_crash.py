@@ -29,6 +29,7 @@ from loyalty.members import register_member
 from models import Member, Purchase
 from tests.conftest import NOW, _backends, _open_postgres
 from tests.fakes.bot_api import FakeBotAPI
+from tests.helpers import free_port
 
 OWNERS = tuple(range(5001, 5061))
 AMOUNT = 100_000  # 10 points at the default rules
@@ -77,6 +78,8 @@ class Club:
             "BOT_TOKEN": api.token, "TELEGRAM_API_BASE": api.base_url, "DATABASE_URL": url,
             "OWNER_IDS": ",".join(map(str, OWNERS)), "DEFAULT_LOCALE": "en",
             "KAVENEGAR_API_KEY": "", "SMS_POLL_SECONDS": "0",
+            # The web app (health, SMS webhook) listens in polling mode too: not on a port in use.
+            "WEB_HOST": "127.0.0.1", "WEB_PORT": str(free_port()),
         }
         self.tmp_path = tmp_path
         self.process: asyncio.subprocess.Process | None = None

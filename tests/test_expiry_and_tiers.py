@@ -76,6 +76,16 @@ async def test_tier_upgrade_at_once_and_downgrade_only_at_review(any_db: str) ->
     assert await OutboxMessage.filter(member_id=m.id, template="tier_down").count() == 1
 
 
+async def test_a_purchase_upgrades_on_the_points_of_its_window_only(any_db: str) -> None:
+    await set_rules(signup_bonus=0)
+    m = await member(NOW)
+    await earning.award_purchase(m.id, 4_000_000, receipt="old", now=NOW - 366 * DAY)  # outside the window
+    await earning.award_purchase(m.id, 4_000_000, receipt="kept", now=NOW - DAY)
+    await earning.refund_purchase("kept", 500_000, now=NOW - DAY)  # 350 left in the window
+    assert (await earning.award_purchase(m.id, 1_490_000, receipt="a", now=NOW)).tier.code == "bronze"  # 499
+    assert (await earning.award_purchase(m.id, 10_000, receipt="b", now=NOW)).tier.code == "silver"  # 500
+
+
 async def test_tier_window_forgets_old_purchases(any_db: str) -> None:
     await set_rules(signup_bonus=0)
     m = await member(NOW)

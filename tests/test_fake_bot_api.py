@@ -430,3 +430,60 @@ async def test_allowed_updates_filters_later_updates(api: FakeBotAPI, bot: Bot) 
     api.push_my_chat_member(USER, "kicked")
     api.push_message(USER, "hi")
     assert [u.message.text for u in await bot.get_updates()] == ["hi"]
+
+
+# ---- benchmark controls ---------------------------------------------------------------------
+
+async def test_timings_record_when_an_update_was_pushed_and_answered() -> None:
+    now = [100.0]
+    async with FakeBotAPI(clock=lambda: now[0]) as api:
+        bot = Bot(api.token, session=AiohttpSession(api=TelegramAPIServer.from_base(api.base_url)))
+        try:
+            api.push_message(USER, "/start")
+            now[0] = 100.5
+            menu = await bot.send_message(USER, "Menu", reply_markup=inline("points"))
+            query_id = api.press(USER, "Go")
+            now[0] = 101.0
+            await bot.edit_message_text("Points", chat_id=USER, message_id=menu.message_id)
+            assert api.timings[2].handled_at is None  # the press is not answered yet
+            now[0] = 101.25
+            await bot.answer_callback_query(query_id)
+            now[0] = 102.0
+            await bot.send_message(USER, "You earned 5 points")  # no update waits for it
+        finally:
+            await bot.session.close()
+        assert [t.as_json() for t in api.timings.values()] == [
+            {"update_id": 1, "chat_id": USER, "kind": "message", "pushed_at": 100.0,
+             "replied_at": 100.5, "answered_at": None, "handled_at": 100.5},
+            {"update_id": 2, "chat_id": USER, "kind": "callback_query", "pushed_at": 100.5,
+             "replied_at": 101.0, "answered_at": 101.25, "handled_at": 101.25},
+        ]
+
+
+async def test_push_batch_over_http_now_and_at_a_rate(api: FakeBotAPI) -> None:
+    async def control(action: str, **kwargs: Any) -> tuple[int, dict]:
+        async with aiohttp.ClientSession() as session:
+            async with session.post(f"{api.base_url}/_fake/{action}", json=kwargs) as resp:
+                return resp.status, await resp.json()
+
+    status, body = await control("push_batch", actions=[
+        {"action": "add_user", "kwargs": {"user_id": 7}},
+        {"action": "push_message", "kwargs": {"user_id": USER, "text": "hi"}},
+        {"action": "press", "kwargs": {"user_id": USER, "text": "Go"}},  # no such button
+    ])
+    assert (status, body) == (200, {"ok": True, "result": 3})
+    assert 7 in api.users and [u["message"]["text"] for u in api._updates] == ["hi"]
+    assert api.batch_errors == [f"press: no button 'Go' in chat {USER}"]
+
+    status, body = await control("push_batch", actions=[
+        {"action": "push_message", "kwargs": {"user_id": USER, "text": str(n)}} for n in range(3)
+    ], per_second=200)
+    assert (status, body) == (200, {"ok": True, "result": 3})
+    for _ in range(200):  # paced by the fake's own loop: wait until all three are in
+        if len(api._updates) == 4:
+            break
+        await asyncio.sleep(0.01)
+    assert [u["message"]["text"] for u in api._updates] == ["hi", "0", "1", "2"]
+
+    status, body = await control("push_batch", actions=[{"action": "block", "kwargs": {"chat_id": USER}}])
+    assert status == 400 and body["description"] == "not a batch action: 'block'"

@@ -193,3 +193,29 @@ async def test_tier_review_job_twice_changes_nothing_the_second_time(db: str) ->
     await make_member(NOW)
     await tiers.run(NOW)
     assert await tiers.run(NOW) == 0
+
+
+async def test_tier_review_job_moves_exactly_the_members_whose_points_changed(any_db: str) -> None:
+    from loyalty import earning
+    from models import Member, Tier, TierChange
+
+    stays_bronze = await make_member(NOW)
+    stays_silver = await make_member(NOW)
+    falls = await make_member(NOW)
+    gone = await make_member(NOW)
+    await earning.award_purchase(stays_silver.id, 6_000_000, receipt="s", now=NOW - timedelta(days=10))
+    await earning.award_purchase(falls.id, 6_000_000, receipt="f", now=NOW - timedelta(days=400))
+    await earning.award_purchase(gone.id, 6_000_000, receipt="g", now=NOW - timedelta(days=400))
+    await Member.filter(id=gone.id).update(deleted_at=NOW)
+    silver, bronze = await Tier.get(code="silver"), await Tier.get(code="bronze")
+    await Member.filter(id=stays_bronze.id).update(tier_id=bronze.id)
+    tiers_before = dict(await Member.all().values_list("id", "tier_id"))
+    assert {tiers_before[m.id] for m in (stays_silver, falls, gone)} == {silver.id}
+
+    assert await tiers.run(NOW) == 1
+    after = dict(await Member.all().values_list("id", "tier_id"))
+    assert (after[stays_bronze.id], after[stays_silver.id], after[falls.id], after[gone.id]) == (
+        bronze.id, silver.id, bronze.id, silver.id)
+    assert await TierChange.filter(member_id=falls.id, to_tier_id=bronze.id).count() == 1
+    assert await OutboxMessage.filter(member_id=falls.id, template="tier_down").count() == 1
+    assert await tiers.run(NOW) == 0

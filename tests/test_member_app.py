@@ -15,6 +15,7 @@ from bot.sandbox import LocalSession
 from bot.settings import Settings
 from loyalty.dates import parse_birthday
 from loyalty.errors import ErrorCode, LoyaltyError
+from models import FsmRecord
 
 
 @pytest.mark.parametrize(("text", "locale", "expected"), [
@@ -40,17 +41,33 @@ def test_impossible_birthdays_are_refused(text: str, locale: str) -> None:
     assert info.value.code is ErrorCode.INVALID_DATE
 
 
-async def test_dialog_state_survives_a_new_storage(db: str) -> None:
+async def test_dialog_state_survives_a_new_storage(any_db: str) -> None:
     key = StorageKey(bot_id=1, chat_id=5, user_id=5, destiny="aiogd:stack")
     first = TortoiseStorage()
     await first.set_state(key, "MenuSG:main")
     await first.set_data(key, {"name": "سارا", "n": 1})
+    await first.set_state(key, "MenuSG:main")  # unchanged: nothing to write
     again = TortoiseStorage()  # as after a restart
     assert await again.get_state(key) == "MenuSG:main"
     assert await again.get_data(key) == {"name": "سارا", "n": 1}
     await again.set_data(key, {})
     assert await again.get_data(key) == {}
+    assert await again.get_state(key) == "MenuSG:main"  # data and state are written apart
+    assert await TortoiseStorage().get_data(key) == {}
     assert await again.get_data(StorageKey(bot_id=1, chat_id=6, user_id=6)) == {}
+
+
+async def test_storage_reads_back_what_it_no_longer_keeps_in_memory(any_db: str) -> None:
+    storage = TortoiseStorage(cache_size=1)
+    keys = [StorageKey(bot_id=1, chat_id=n, user_id=n, destiny="aiogd:stack") for n in (5, 6)]
+    for n, key in enumerate(keys):
+        await storage.set_data(key, {"n": n})
+    data = await storage.get_data(keys[0])
+    data["n"] = 99  # a caller changing its copy changes nothing stored
+    assert [await storage.get_data(key) for key in keys] == [{"n": 0}, {"n": 1}]
+    await storage.set_data(keys[0], {"n": 0})
+    assert await TortoiseStorage().get_data(keys[0]) == {"n": 0}
+    assert await FsmRecord.all().count() == 2
 
 
 async def test_web_app_has_health_and_webhook_routes(db: str) -> None:

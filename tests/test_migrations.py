@@ -1,9 +1,12 @@
 """The migrations describe the models exactly: a model change without a migration fails here."""
 
+from tortoise import Tortoise
 from tortoise.context import TortoiseContext
+from tortoise.migrations.api import migrate
 from tortoise.migrations.autodetector import MigrationAutodetector
 
-from bot.db import tortoise_config
+from bot.db import apply_migrations, tortoise_config
+from models import Member
 
 
 async def test_models_and_migrations_agree(tmp_path) -> None:
@@ -13,3 +16,36 @@ async def test_models_and_migrations_agree(tmp_path) -> None:
         detector = MigrationAutodetector(ctx.apps, config["apps"])
         pending = await detector.changes()
     assert [writer.operations for writer in pending] == []
+
+
+async def test_birthday_keys_filled_for_members_saved_before_they_existed(tmp_path) -> None:
+    url = f"sqlite://{tmp_path}/old.sqlite3"
+    config = tortoise_config(url)
+    await migrate(config=config, target="models.0001_initial")
+    await Tortoise.close_connections()
+    await Tortoise.init(config=config)
+    connection = Tortoise.get_connection("default")
+    for n, born in enumerate(["2021-03-20", "2000-02-29", None]):
+        await connection.execute_query(
+            "INSERT INTO member (phone, first_name, last_name, gender, birth_date, customer_type, company_name,"
+            " locale, preferred_channel, consent_telegram, consent_sms, reachable_telegram, reachable_sms,"
+            " balance, referral_code, joined_at) VALUES (?, '', '', 'unspecified', ?, 'individual', '', 'fa',"
+            " 'telegram', 1, 1, 1, 1, 0, ?, '2026-01-01 00:00:00+00:00')",
+            [f"+98912000000{n}", born, f"R{n}"],
+        )
+    await Tortoise.close_connections()
+    await apply_migrations(url)
+    await Tortoise.init(config=config)
+    keys = await Member.all().order_by("id").values_list("birthday_jalali", "birthday_gregorian")
+    await Tortoise.close_connections()
+    assert keys == [(1230, 320), (1210, 229), (None, None)]  # 1399-12-30, 1378-12-10
+
+
+async def test_member_audience_columns_are_indexed(db: str) -> None:
+    connection = Tortoise.get_connection("default")
+    indexes = await connection.execute_query_dict("PRAGMA index_list('member')")
+    columns = set()
+    for index in indexes:
+        rows = await connection.execute_query_dict(f"PRAGMA index_info('{index['name']}')")
+        columns.add(tuple(row["name"] for row in rows))
+    assert {("birthday_jalali",), ("birthday_gregorian",), ("tier_id", "last_purchase_at")} <= columns

@@ -11,7 +11,7 @@ from tortoise.transactions import in_transaction
 
 from loyalty import earning, ledger, tiers
 from loyalty.members import register_member
-from loyalty.rules import default_branch, get_rules
+from loyalty.rules import current_config, default_branch, get_rules
 from models import Channel, ClubRules, EntryKind, LedgerEntry, Member, OutboxMessage, OutboxStatus, Tier
 from models import statements as sql
 
@@ -79,7 +79,7 @@ async def test_reads_load_models_as_the_orm_does(any_db: str) -> None:
     rules = await get_rules()
     assert rules.earn_rate == Decimal("2.5") and isinstance(rules.earn_rate, Decimal)
     assert [t.code for t in await tiers.tier_ladder()] == [t.code for t in await Tier.all().order_by("threshold")]
-    assert (await default_branch()).id == (await earning._branch(None)).id
+    assert (await default_branch()).id == (await current_config()).branch(None).id
 
 
 async def test_the_tier_window_sum_counts_purchases_and_refunds_only(any_db: str) -> None:

@@ -25,6 +25,7 @@ from loyalty import members
 from models import EntryKind, LedgerEntry, Member, OutboxMessage, OutboxStatus
 from tests.conftest import _open_postgres
 from tests.fakes.bot_api import FakeBotAPI
+from tests.helpers import free_port
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL")
 REDIS_URL = os.environ.get("TEST_REDIS_URL")
@@ -41,14 +42,6 @@ AMOUNT = 250_000  # 25 points at the default rules, far from the next tier
 PURCHASES = 3  # distinct receipts per member, plus one receipt sent twice at once
 WAIT = 30.0  # generous: the machine is shared; nothing here is a speed check
 START = 120.0  # importing the bot takes seconds of CPU, many more on a busy machine
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 async def until(check: Callable[[], bool], what: str) -> None:

@@ -98,6 +98,34 @@ class StoredFile:
 
 
 @dataclass
+class UpdateTiming:
+    """When an update became available to getUpdates and when the bot's reply reached the fake.
+
+    The reply to an update is the first message sent or edited in its chat after it (a
+    chat's updates are answered in order); a callback query is also answered by
+    answerCallbackQuery. `handled_at` is when both arrived. Times are the fake's clock.
+    """
+
+    update_id: int
+    chat_id: int | None
+    kind: str
+    pushed_at: float
+    replied_at: float | None = None
+    answered_at: float | None = None
+
+    @property
+    def handled_at(self) -> float | None:
+        if self.replied_at is None or (self.kind == "callback_query" and self.answered_at is None):
+            return None
+        return max(self.replied_at, self.answered_at or 0.0)
+
+    def as_json(self) -> dict[str, Any]:
+        return {"update_id": self.update_id, "chat_id": self.chat_id, "kind": self.kind,
+                "pushed_at": self.pushed_at, "replied_at": self.replied_at,
+                "answered_at": self.answered_at, "handled_at": self.handled_at}
+
+
+@dataclass
 class _Failure:
     error_code: int
     description: str
@@ -153,6 +181,8 @@ class FakeBotAPI:
         self.webhook: dict[str, Any] = {"url": ""}
         self.commands: dict[str, list[dict]] = {}
         self.menu_buttons: dict[int | None, dict] = {}
+        self.timings: dict[int, UpdateTiming] = {}
+        self.batch_errors: list[str] = []  # actions of push_batch that could not be pushed
         # state
         self.users: dict[int, dict[str, Any]] = {}
         self._messages: dict[int, dict[int, dict]] = defaultdict(dict)
@@ -163,6 +193,9 @@ class FakeBotAPI:
         self._update_ids = itertools.count(1)
         self._allowed_updates: set[str] | None = None  # None: Telegram's default set
         self._callbacks: dict[str, dict] = {}
+        self._callback_updates: dict[str, int] = {}  # query id -> update id
+        self._awaiting_reply: dict[int, deque[int]] = defaultdict(deque)  # chat -> update ids
+        self._pacing: set[asyncio.Task[None]] = set()
         self._callback_ids = itertools.count(1)
         self._files: dict[str, StoredFile] = {}
         self._file_ids = itertools.count(1)
@@ -198,6 +231,8 @@ class FakeBotAPI:
 
     async def stop(self) -> None:
         self._closing = True
+        for task in list(self._pacing):
+            task.cancel()
         self._new_update.fire()  # long polls answer at once instead of holding shutdown
         if self._runner is not None:
             await self._runner.cleanup()
@@ -235,13 +270,24 @@ class FakeBotAPI:
         """Queue a raw update (update_id is assigned when missing) for getUpdates."""
         update = {"update_id": next(self._update_ids), **update}
         kind = next((key for key in update if key != "update_id"), "")
+        chat_id = _chat_of(update)
         if self._allowed(kind):
             self._updates.append(update)
-        chat_id = _chat_of(update)
+            self._time(update, kind, chat_id)
         if chat_id is not None:
             self._marks[chat_id] = len(self._events[chat_id])
         self._new_update.fire()
         return update
+
+    def _time(self, update: dict[str, Any], kind: str, chat_id: int | None) -> None:
+        """Start the clock of an update the bot answers: a message or a button press."""
+        if kind not in ("message", "callback_query") or chat_id is None:
+            return
+        update_id = update["update_id"]
+        self.timings[update_id] = UpdateTiming(update_id, chat_id, kind, self.clock())
+        self._awaiting_reply[chat_id].append(update_id)
+        if kind == "callback_query":
+            self._callback_updates[update["callback_query"]["id"]] = update_id
 
     def push_message(self, user_id: int, text: str, *, first_name: str | None = None,
                      language_code: str | None = None) -> dict[str, Any]:
@@ -289,6 +335,49 @@ class FakeBotAPI:
         self._callbacks[query_id] = query
         self.push_update({"callback_query": query})
         return query_id
+
+    def press(self, user_id: int, text: str) -> str:
+        """The user presses the button labelled `text` on the latest bot message that has one."""
+        for message in reversed(self.sent_to(user_id)):
+            rows = message.get("reply_markup", {}).get("inline_keyboard", [])
+            data = next((b.get("callback_data") for row in rows for b in row if b["text"] == text), None)
+            if data is not None:
+                return self.push_callback(user_id, message["message_id"], data)
+        raise ValueError(f"no button {text!r} in chat {user_id}")
+
+    def push_batch(self, actions: list[dict[str, Any]], per_second: float | None = None) -> int:
+        """Run control actions ({"action": "press", "kwargs": {...}}) now, or paced at a rate.
+
+        Paced actions run from this server's own event loop, so the offered rate does not
+        depend on how fast a client can make requests. An action that fails (no such
+        button yet) is recorded in `batch_errors`; the others go on.
+        """
+        for action in actions:
+            if action.get("action") not in self.BATCH_ACTIONS:
+                raise ValueError(f"not a batch action: {action.get('action')!r}")
+        if per_second is None:
+            for action in actions:
+                self._run_action(action)
+            return len(actions)
+        task = asyncio.get_running_loop().create_task(self._pace(actions, per_second))
+        self._pacing.add(task)
+        task.add_done_callback(self._pacing.discard)
+        return len(actions)
+
+    async def _pace(self, actions: list[dict[str, Any]], per_second: float) -> None:
+        loop = asyncio.get_running_loop()
+        start = loop.time()
+        for i, action in enumerate(actions):
+            delay = start + i / per_second - loop.time()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            self._run_action(action)
+
+    def _run_action(self, action: dict[str, Any]) -> None:
+        try:
+            getattr(self, action["action"])(**action.get("kwargs", {}))
+        except (TypeError, ValueError) as exc:
+            self.batch_errors.append(f"{action['action']}: {exc}")
 
     def push_my_chat_member(self, user_id: int, new_status: str) -> dict[str, Any]:
         """The user blocks ("kicked") or unblocks ("member") the bot; sends follow suit."""
@@ -473,20 +562,25 @@ class FakeBotAPI:
     # ---- HTTP: test controls for a bot in another process (standalone mode) -----------
 
     CONTROL_ACTIONS = frozenset({
-        "add_user", "add_users", "push_update", "push_message", "push_contact", "push_photo", "push_callback",
-        "push_my_chat_member", "block", "unblock", "fail_next", "rate_limit", "hang_call",
+        "add_user", "add_users", "push_update", "push_message", "push_contact", "push_photo",
+        "push_callback", "press", "push_batch", "push_my_chat_member", "block", "unblock",
+        "fail_next", "rate_limit", "hang_call",
     })
+    BATCH_ACTIONS = frozenset({"add_user", "push_message", "press", "push_callback"})
 
     async def _handle_control(self, request: web.Request) -> web.Response:
-        """POST /_fake/<action> with JSON kwargs; GET /_fake/stats, /_fake/deliveries and
-        /_fake/sent?chat_id=."""
+        """POST /_fake/<action> with JSON kwargs; GET /_fake/stats, /_fake/deliveries;
+        GET /_fake/sent?chat_id=; GET /_fake/timings?since=<update id>."""
         action = request.match_info["action"]
         if action == "stats":
             return web.json_response({"stats": dict(self.stats), "calls": len(self.calls),
                                       "rejected": self.rejected, "faults": len(self.faults),
-                                      "hung": len(self.hung)})
+                                      "batch_errors": self.batch_errors, "hung": len(self.hung)})
         if action == "deliveries":
             return web.json_response(self.delivery_summary())
+        if action == "timings":
+            since = int(request.query.get("since", 0))
+            return web.json_response([t.as_json() for i, t in self.timings.items() if i >= since])
         if action == "sent":
             return web.json_response(self.sent_to(int(request.query["chat_id"])))
         if action not in self.CONTROL_ACTIONS:
@@ -679,6 +773,9 @@ class FakeBotAPI:
         if len(call.params.get("text", "")) > MAX_CALLBACK_ANSWER_LENGTH:
             raise _bad("MESSAGE_TOO_LONG")
         self.callback_answers[query_id] = call.params
+        update_id = self._callback_updates.get(query_id)
+        if update_id is not None:
+            self.timings[update_id].answered_at = self.clock()
         return True
 
     async def _send_chat_action(self, call: _Call) -> bool:
@@ -784,6 +881,9 @@ class FakeBotAPI:
 
     def _record_event(self, chat_id: int, message: dict) -> None:
         self._events[chat_id].append(dict(message))
+        awaiting = self._awaiting_reply.get(chat_id)
+        if awaiting:
+            self.timings[awaiting.popleft()].replied_at = self.clock()
         self._new_message.fire()
 
     def _caption(self, params: dict[str, Any]) -> dict[str, Any]:

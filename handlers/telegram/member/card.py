@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 from typing import Any
 
-import segno
 from aiogram.types import BufferedInputFile, CallbackQuery
 from aiogram_dialog import Dialog, DialogManager, ShowMode, Window
 from aiogram_dialog.widgets.kbd import Button, Cancel
@@ -17,6 +16,8 @@ from loyalty import members
 
 
 def qr_png(text: str) -> bytes:
+    import segno  # loaded when the first card is shown, not at start-up
+
     buffer = io.BytesIO()
     segno.make(text, error="m").save(buffer, kind="png", scale=8, border=2)
     return buffer.getvalue()

@@ -8,12 +8,10 @@ from datetime import datetime, timedelta
 from aiogram import Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import BufferedInputFile, Message
-from openpyxl import Workbook
 
 from bot.settings import Settings
 from handlers.format import day, moment, number
 from handlers.i18n import N_, t
-from handlers.telegram.staff.charts import bar_chart
 from handlers.telegram.staff.common import parse_int, say
 from handlers.texts import SEGMENT_NAMES, tier_name
 from loyalty import staff as staff_rules
@@ -68,6 +66,9 @@ def report_text(report: Report, days: int, locale: str, settings: Settings) -> s
 
 
 def report_charts(report: Report) -> list[tuple[str, bytes]]:
+    # matplotlib costs 27 MB resident once imported: only when a report is asked for.
+    from handlers.telegram.staff.charts import bar_chart
+
     # Chart text is English: matplotlib draws Persian letters unjoined and left to right.
     en = "en"
     return [
@@ -108,6 +109,8 @@ HEADERS = (N_("Member id"), N_("Phone"), N_("First name"), N_("Last name"), N_("
 
 
 def members_xlsx(rows: list, locale: str, settings: Settings) -> bytes:  # type: ignore[type-arg]
+    from openpyxl import Workbook  # 18 MB resident once imported: only when an export is asked for
+
     book = Workbook()
     sheet = book.active
     sheet.title = "members"

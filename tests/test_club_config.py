@@ -1,0 +1,100 @@
+"""The purchase path's copy of the club's set-up follows every change, from any process."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import asyncpg
+import pytest
+from tortoise import Tortoise
+
+from loyalty import earning, staff
+from loyalty.errors import ErrorCode, LoyaltyError
+from loyalty.rules import current_config
+from models import Branch, ProductGroup, Purchase, Staff, StaffRole
+from models import statements as sql
+from tests.conftest import NOW, POSTGRES_URL
+from tests.helpers import member, set_rules
+
+
+async def _token() -> str | None:
+    return (await sql.config_token.rows())[0]["config_token"]
+
+
+async def _elsewhere(statement: str) -> None:
+    """Run `statement` on a connection of its own, as another worker process would."""
+    connection = Tortoise.get_connection("default")
+    if connection.capabilities.dialect == "postgres":
+        other = await asyncpg.connect(POSTGRES_URL)
+        try:
+            await other.execute(statement)
+        finally:
+            await other.close()
+    else:
+        with sqlite3.connect(connection.filename) as other:  # type: ignore[attr-defined]
+            other.execute(statement)
+        other.close()
+
+
+async def test_an_unchanged_set_up_is_read_once(any_db: str) -> None:
+    first = await current_config()
+    assert await current_config() is first
+    m = await member(NOW)
+    await earning.award_purchase(m.id, 100_000, receipt="A", now=NOW)
+    assert await current_config() is first
+
+
+async def test_the_owners_new_rate_applies_to_the_next_purchase(any_db: str) -> None:
+    owner = await Staff.create(telegram_id=1, role=StaffRole.OWNER, created_at=NOW)
+    m = await member(NOW)
+    assert (await earning.award_purchase(m.id, 100_000, receipt="A", now=NOW)).points == 10
+    await staff.set_rule(owner, "earn_rate", "3", now=NOW)
+    assert (await earning.award_purchase(m.id, 100_000, receipt="B", now=NOW)).points == 30
+    await set_rules(currency_unit=1_000)  # a bulk UPDATE, not a model's save()
+    assert (await earning.award_purchase(m.id, 100_000, receipt="C", now=NOW)).points == 300
+
+
+async def test_a_change_made_by_another_process_applies_to_the_next_purchase(any_db: str) -> None:
+    m = await member(NOW)
+    north = await Branch.create(name="North")
+    assert (await earning.award_purchase(m.id, 100_000, receipt="A", branch_id=north.id, now=NOW)).points == 10
+    await _elsewhere("UPDATE club_rules SET earn_rate = 2")
+    assert (await earning.award_purchase(m.id, 100_000, receipt="B", branch_id=north.id, now=NOW)).points == 20
+    await _elsewhere("UPDATE tier SET multiplier = 3 WHERE code = 'bronze'")
+    assert (await earning.award_purchase(m.id, 100_000, receipt="C", branch_id=north.id, now=NOW)).points == 60
+    await _elsewhere(f"UPDATE branch SET active = false WHERE id = {north.id}")
+    with pytest.raises(LoyaltyError) as caught:
+        await earning.award_purchase(m.id, 100_000, receipt="D", branch_id=north.id, now=NOW)
+    assert caught.value.code is ErrorCode.BRANCH_NOT_FOUND
+    await _elsewhere("INSERT INTO product_group (name, multiplier, active) VALUES ('Tea', 5, true)")
+    tea = await ProductGroup.get(name="Tea")
+    assert (await earning.award_purchase(m.id, 100_000, receipt="E", group_id=tea.id, now=NOW)).points == 300
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        "INSERT INTO branch (name, active, created_at) VALUES ('South', true, '2026-03-01 09:00:00+00:00')",
+        "UPDATE branch SET earn_rate = 2",
+        "DELETE FROM tier WHERE code = 'gold'",
+        "INSERT INTO product_group (name, multiplier, active) VALUES ('Tea', 2, true)",
+        "UPDATE club_rules SET min_purchase = 1",
+    ],
+)
+async def test_every_write_of_the_set_up_renews_the_token(any_db: str, change: str) -> None:
+    before = await _token()
+    assert before is not None
+    await Tortoise.get_connection("default").execute_script(change)
+    assert await _token() not in (None, before)
+
+
+async def test_a_new_clubs_branch_rolled_back_with_its_purchase_is_not_kept(any_db: str) -> None:
+    m = await member(NOW)
+    await set_rules(min_purchase=50_000)
+    await Branch.all().delete()
+    with pytest.raises(LoyaltyError):  # refused, so the branch made for it is rolled back too
+        await earning.award_purchase(m.id, 1_000, receipt="A", now=NOW)
+    assert not await Branch.exists()
+    result = await earning.award_purchase(m.id, 100_000, receipt="B", now=NOW)
+    assert (await Purchase.get(id=result.purchase.id)).branch_id == (await Branch.get()).id
+

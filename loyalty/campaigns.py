@@ -117,11 +117,11 @@ async def enqueue(campaign: Campaign, now: datetime, tz: ZoneInfo) -> int:
         params["photo"] = campaign.photo
     if campaign.channel == "telegram_sms":
         params[FALLBACK_SMS] = True
-    for member, channel in await recipients(campaign.audience, campaign.channel, now, tz):
-        await notify.enqueue(
-            member.id, "campaign", f"campaign:{campaign.id}:{member.id}", now=now,
-            params=params, channel=channel, campaign_id=campaign.id,
-        )
+    messages = [
+        (member.id, f"campaign:{campaign.id}:{member.id}", channel)
+        for member, channel in await recipients(campaign.audience, campaign.channel, now, tz)
+    ]
+    await notify.enqueue_many("campaign", messages, now=now, params=params, campaign_id=campaign.id)
     queued = await OutboxMessage.filter(campaign_id=campaign.id).count()
     await Campaign.filter(id=campaign.id).update(status="done", queued=queued, finished_at=now)
     return queued

@@ -104,21 +104,23 @@ async def test_campaign_interrupted_halfway_and_resumed(db: str, monkeypatch: py
     ids = await _audience(10)
     await _audience(2, consent_telegram=False)  # withdrew consent: never included
     campaign = await campaigns.create({}, "telegram", "حراج بهاره", now=NOW)
-    real = notify.enqueue
+    real = notify.enqueue_many
+    monkeypatch.setattr(notify, "enqueue_many", lambda *args, **kwargs: real(*args, **kwargs, chunk=5))
+    inserts = OutboxMessage.bulk_create
     calls = {"n": 0}
 
-    async def crashing(*args: object, **kwargs: object) -> OutboxMessage:
+    async def crashing(*args: object, **kwargs: object) -> object:
         calls["n"] += 1
-        if calls["n"] == 6:
+        if calls["n"] == 2:
             raise RuntimeError("process killed")
-        return await real(*args, **kwargs)  # type: ignore[arg-type]
+        return await inserts(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(notify, "enqueue", crashing)
+    monkeypatch.setattr(OutboxMessage, "bulk_create", crashing)
     with pytest.raises(RuntimeError):
         await campaigns.run_due(NOW, TZ)
     assert (await Campaign.get(id=campaign.id)).status == "running"
-    assert await OutboxMessage.filter(campaign_id=campaign.id).count() == 5
-    monkeypatch.setattr(notify, "enqueue", real)
+    assert await OutboxMessage.filter(campaign_id=campaign.id).count() == 5  # the first chunk
+    monkeypatch.setattr(OutboxMessage, "bulk_create", inserts)
     assert await campaigns.run_due(NOW + timedelta(minutes=1), TZ) == [campaign.id]
     assert await campaigns.run_due(NOW + timedelta(minutes=2), TZ) == []  # done: not again
     rows = await OutboxMessage.filter(campaign_id=campaign.id).values_list("member_id", flat=True)

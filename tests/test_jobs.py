@@ -7,10 +7,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from handlers.notifications import render
 from jobs import birthdays, expiry, tiers
 from loyalty import campaigns, lottery, notify
 from loyalty.audiences import gregorian_birthday_today, jalali_birthday_today
-from handlers.notifications import render
 from models import Campaign, Channel, LedgerEntry, Member, OutboxMessage, Reward, Voucher
 from tests.conftest import NOW
 from tests.helpers import reward, set_rules
@@ -172,9 +172,10 @@ async def test_lottery_reproduced_from_its_seed(db: str) -> None:
 
 async def test_expiry_reminders_30_and_7_days_ahead_once(db: str) -> None:
     m = await make_member(NOW)
+    from tortoise.transactions import in_transaction
+
     from loyalty import ledger
     from models import EntryKind
-    from tortoise.transactions import in_transaction
 
     async with in_transaction():
         await ledger.post(m.id, EntryKind.BONUS, 40, "birthday", "b1", now=NOW,

@@ -20,15 +20,10 @@ from typing import IO, Any
 from urllib.request import Request, urlopen
 
 from tests.fakes.bot_api import DEFAULT_TOKEN
+from tests.helpers import free_port  # noqa: F401  (the benchmarks take it from here)
 
 ROOT = Path(__file__).resolve().parents[1]
 KAVENEGAR_KEY = "FAKE-API-KEY"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def wait_until(check: Callable[[], bool], what: str, timeout: float = 60.0, every: float = 0.05) -> None:

@@ -30,15 +30,15 @@ from zoneinfo import ZoneInfo
 import pytest
 from tortoise import Tortoise
 
-from bench.club_process import free_port
-from bot.db import apply_migrations, close_db, open_db
+from bot.db import close_db, open_db
 from loyalty import campaigns
 from loyalty.clock import utcnow
 from models import JobLease, Member, OutboxMessage, OutboxStatus, Tier
-from tests.conftest import _backends, _open_postgres
+from tests.club_runner import WAIT, Club, open_fresh, until
+from tests.conftest import _backends
 from tests.fakes.bot_api import FakeBotAPI
 from tests.fakes.kavenegar import FakeKavenegar
-from tests.test_earn_crash import WAIT, Club, until
+from tests.helpers import free_port
 
 RECIPIENTS = 2_000
 KILL_AT_MESSAGE = 700
@@ -51,12 +51,7 @@ def phone(n: int) -> str:
 
 
 async def prepare(backend: str, tmp_path: Path, channel: str) -> str:
-    if backend == "sqlite":
-        url = f"sqlite://{tmp_path / 'club.sqlite3'}?busy_timeout=10000"
-        await apply_migrations(url)
-        await open_db(url, run_migrations=False)
-    else:
-        url = await _open_postgres()
+    url = await open_fresh(backend, tmp_path)
     now = utcnow() - timedelta(seconds=1)
     lowest = await Tier.all().order_by("threshold").first()  # as register_member joins them
     await Member.bulk_create([

@@ -14,28 +14,23 @@ cashiers saw no answer and send them again, which is what this test does.
 
 from __future__ import annotations
 
-import asyncio
-import os
-import signal
-import sys
 from pathlib import Path
 
 import pytest
 from tortoise import Tortoise
 
-from bot.db import apply_migrations, close_db, open_db
+from bot.db import close_db, open_db
 from loyalty import ledger
 from loyalty.members import register_member
 from models import Member, Purchase
-from tests.conftest import NOW, _backends, _open_postgres
+from tests.club_runner import Club, open_fresh, until
+from tests.conftest import NOW, _backends
 from tests.fakes.bot_api import FakeBotAPI
-from tests.helpers import free_port
 
 OWNERS = tuple(range(5001, 5061))
 AMOUNT = 100_000  # 10 points at the default rules
 KILL_AFTER = 15  # acknowledgements before the kill
 RETRIED_ANYWAY = 3  # acknowledged commands a cashier sends again all the same
-WAIT = 120.0  # generous: importing the bot takes seconds of CPU on a busy machine
 RECORDED = "Purchase recorded: 10 points earned."
 ALREADY = "This receipt was already recorded: 10 points were earned then."
 
@@ -48,56 +43,12 @@ def command(n: int) -> str:
     return f"/earn {phone(n)} {AMOUNT} crash-{n}"
 
 
-async def until(check, what: str) -> None:  # type: ignore[no-untyped-def]
-    for _ in range(int(WAIT / 0.02)):
-        if check():
-            return
-        await asyncio.sleep(0.02)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
 async def prepare(backend: str, tmp_path: Path) -> str:
-    if backend == "sqlite":
-        url = f"sqlite://{tmp_path / 'club.sqlite3'}?busy_timeout=10000"
-        await apply_migrations(url)
-        await open_db(url, run_migrations=False)
-    else:
-        url = await _open_postgres()
+    url = await open_fresh(backend, tmp_path)
     for n in range(len(OWNERS)):
         await register_member(phone(n), now=NOW)
     await close_db()
     return url
-
-
-class Club:
-    """`club run` in long-polling mode against the fake, as a child process group."""
-
-    def __init__(self, api: FakeBotAPI, url: str, tmp_path: Path) -> None:
-        self.env = {
-            **{k: v for k, v in os.environ.items() if k not in ("WEBHOOK_URL", "WEB_WORKERS", "REDIS_URL")},
-            "BOT_TOKEN": api.token, "TELEGRAM_API_BASE": api.base_url, "DATABASE_URL": url,
-            "OWNER_IDS": ",".join(map(str, OWNERS)), "DEFAULT_LOCALE": "en",
-            "KAVENEGAR_API_KEY": "", "SMS_POLL_SECONDS": "0",
-            # The web app (health, SMS webhook) listens in polling mode too: not on a port in use.
-            "WEB_HOST": "127.0.0.1", "WEB_PORT": str(free_port()),
-        }
-        self.tmp_path = tmp_path
-        self.process: asyncio.subprocess.Process | None = None
-
-    async def start(self) -> None:
-        with (self.tmp_path / "club.log").open("ab") as log:
-            self.process = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "bot.cli", "run", env=self.env, cwd=self.tmp_path,
-                stdout=log, stderr=asyncio.subprocess.STDOUT, start_new_session=True)
-
-    async def kill(self) -> None:
-        assert self.process is not None
-        if self.process.returncode is None:
-            os.killpg(self.process.pid, signal.SIGKILL)
-        await self.process.wait()
-
-    def log(self) -> str:
-        return (self.tmp_path / "club.log").read_text(errors="replace")
 
 
 def answers(api: FakeBotAPI) -> dict[int, list[str]]:
@@ -115,7 +66,7 @@ async def test_kill_9_during_a_burst_of_earn_commands(backend: str, tmp_path: Pa
     async with FakeBotAPI() as api:
         for owner in OWNERS:
             api.add_user(owner, language_code="en")
-        club = Club(api, url, tmp_path)
+        club = Club(api, url, tmp_path, owners=OWNERS)
         try:
             for n, owner in enumerate(OWNERS):
                 api.push_message(owner, command(n), language_code="en")

@@ -30,6 +30,17 @@ async def statuses() -> dict[str, int]:
     return {s: rows.count(s) for s in set(rows)}
 
 
+
+async def replies_waiting(api: FakeBotAPI, count: int) -> list[Member]:
+    """`count` members known to the fake, each with a staff reply waiting in the outbox."""
+    members = []
+    for _ in range(count):
+        m = await make_member(NOW, locale="en")
+        api.add_user(m.telegram_id)
+        members.append(m)
+        await notify.enqueue(m.id, "staff_reply", f"r:{m.id}", now=NOW, params={"text": "hi"})
+    return members
+
 async def test_429_retry_after_defers_without_losing_or_repeating(db: str) -> None:
     clock = FakeClock()
     async with FakeBotAPI() as api, bot_on(api) as bot:
@@ -71,12 +82,7 @@ async def test_rate_limit_429_from_a_too_fast_sender_is_retried_once(db: str) ->
     clock = FakeClock()
     async with FakeBotAPI(clock=clock) as api, bot_on(api) as bot:
         api.rate_limit(10)
-        members = []
-        for _ in range(30):
-            m = await make_member(NOW, locale="en")
-            api.add_user(m.telegram_id)
-            members.append(m)
-            await notify.enqueue(m.id, "staff_reply", f"r:{m.id}", now=NOW, params={"text": "hi"})
+        members = await replies_waiting(api, 30)
         sender = OutboxSender(bot=bot, gateway=None, tz=TZ, rate=1000, clock=clock, sleep=clock.sleep)
         now, total = NOW, 0
         for _ in range(10):
@@ -258,12 +264,7 @@ async def test_sms_faults_lose_nothing_and_repeat_nothing(db: str) -> None:
 async def test_two_senders_at_once_never_send_a_message_twice(any_db: str) -> None:
     clock = FakeClock()
     async with FakeBotAPI() as api, bot_on(api) as bot:
-        members = []
-        for _ in range(30):
-            m = await make_member(NOW, locale="en")
-            api.add_user(m.telegram_id)
-            members.append(m)
-            await notify.enqueue(m.id, "staff_reply", f"r:{m.id}", now=NOW, params={"text": "hi"})
+        members = await replies_waiting(api, 30)
         a, b = (OutboxSender(bot=bot, gateway=None, tz=TZ, rate=1000, batch=20, clock=clock, sleep=clock.sleep)
                 for _ in range(2))
         first, second = await asyncio.gather(a.drain(NOW), b.drain(NOW))
@@ -278,12 +279,7 @@ async def test_two_senders_at_once_never_send_a_message_twice(any_db: str) -> No
 async def test_run_goes_on_after_a_full_batch_and_waits_out_a_429(db: str) -> None:
     clock = FakeClock()
     async with FakeBotAPI() as api, bot_on(api) as bot:
-        members = []
-        for _ in range(7):
-            m = await make_member(NOW, locale="en")
-            api.add_user(m.telegram_id)
-            members.append(m)
-            await notify.enqueue(m.id, "staff_reply", f"r:{m.id}", now=NOW, params={"text": "hi"})
+        members = await replies_waiting(api, 7)
         api.fail_next("sendMessage", 429, retry_after=2)
         sender = OutboxSender(bot=bot, gateway=None, tz=TZ, rate=1000, batch=3, clock=clock, sleep=clock.sleep)
         result = await sender.run(NOW)

@@ -137,14 +137,15 @@ async def ledger_sum(member_id: int) -> int:
     return int(rows[0]["total"] or 0) if rows else 0
 
 
+# Hand-written: the member's history window reads both on every page.
+_history = sql.Select(LedgerEntry, "member_id = ?", order="created_at DESC, id DESC", paged=True)
+_count = sql.Statement(LedgerEntry, "SELECT COUNT(*) AS entries FROM ledger_entry WHERE member_id = ?")
+
+
 async def history(member_id: int, *, offset: int = 0, limit: int = 10) -> list[LedgerEntry]:
-    return (
-        await LedgerEntry.filter(member_id=member_id)
-        .order_by("-created_at", "-id")
-        .offset(offset)
-        .limit(limit)
-    )
+    """The member's entries, newest first."""
+    return await _history.all(member_id, limit, offset)
 
 
 async def count_entries(member_id: int) -> int:
-    return await LedgerEntry.filter(member_id=member_id).count()
+    return int((await _count.rows(member_id))[0]["entries"])

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from tortoise.exceptions import IntegrityError
-from tortoise.expressions import F, Q
+from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
 from loyalty import ledger, notify
@@ -16,7 +16,9 @@ from loyalty.codes import clean_voucher_code, new_voucher_code
 from loyalty.errors import ErrorCode, LoyaltyError
 from loyalty.members import credit_expiry, get_member
 from loyalty.rules import get_rules
+from loyalty.rules import tiers as tier_ladder
 from models import EntryKind, LedgerEntry, Member, Reward, Tier, Voucher, VoucherStatus
+from models import statements as sql
 
 
 @dataclass(frozen=True)
@@ -35,30 +37,39 @@ def _check_reward(reward: Reward, member: Member, tier: Tier | None, min_tier: T
         raise LoyaltyError(ErrorCode.NEGATIVE_BALANCE, balance=member.balance)
 
 
-async def catalog(member_id: int | None = None, *, now: datetime | None = None, branch_id: int | None = None) -> list[Reward]:
-    """Rewards on offer now, cheapest first."""
+# Hand-written: the member's rewards window reads the catalogue on every visit. The
+# dates and the branch are checked in Python, on the loaded values: a catalogue is short.
+_active = sql.Select(Reward, "active = ? AND (stock IS NULL OR stock > 0)", order="cost, id")
+
+
+async def catalog(*, now: datetime | None = None, branch_id: int | None = None) -> list[Reward]:
+    """Rewards on offer now, cheapest first, each with its `min_tier` loaded."""
     now = now or utcnow()
-    query = Reward.filter(active=True).filter(
-        Q(valid_from__isnull=True) | Q(valid_from__lte=now),
-        Q(valid_until__isnull=True) | Q(valid_until__gte=now),
-        Q(stock__isnull=True) | Q(stock__gt=0),
-    )
-    if branch_id is not None:
-        query = query.filter(Q(branch_id__isnull=True) | Q(branch_id=branch_id))
-    return await query.order_by("cost", "id").prefetch_related("min_tier")
+    ladder = {tier.id: tier for tier in await tier_ladder()}
+    offered = []
+    for reward in await _active.all(True):
+        if (reward.valid_from and now < reward.valid_from) or (reward.valid_until and now > reward.valid_until):
+            continue
+        if branch_id is not None and reward.branch_id not in (None, branch_id):
+            continue
+        reward.min_tier = ladder[reward.min_tier_id] if reward.min_tier_id is not None else None
+        offered.append(reward)
+    return offered
 
 
-async def affordable(member_id: int, *, now: datetime | None = None) -> list[Reward]:
-    member = await get_member(member_id)
-    tier = await Tier.get_or_none(id=member.tier_id) if member.tier_id else None
-    result = []
-    for reward in await catalog(now=now):
-        if reward.cost > member.balance:
-            continue
-        if reward.min_tier and (tier is None or tier.threshold < reward.min_tier.threshold):
-            continue
-        result.append(reward)
-    return result
+async def affordable(member: Member, *, now: datetime | None = None,
+                     offered: list[Reward] | None = None) -> list[Reward]:
+    """The rewards of `offered` (else of the catalogue) that `member` can redeem now."""
+    if offered is None:
+        offered = await catalog(now=now)
+    ladder = {tier.id: tier for tier in await tier_ladder()}
+    threshold = ladder[member.tier_id].threshold if member.tier_id in ladder else None
+    return [
+        reward for reward in offered
+        if reward.cost <= member.balance
+        and (reward.min_tier_id is None
+             or (threshold is not None and threshold >= ladder[reward.min_tier_id].threshold))
+    ]
 
 
 async def redeem_reward(

@@ -53,12 +53,15 @@ class Statement:
 class Select:
     """A SELECT of whole rows of one model, loaded into model instances."""
 
-    def __init__(self, model: type[M], where: str = "", *, order: str = "", limit: int | None = None) -> None:
+    def __init__(self, model: type[M], where: str = "", *, order: str = "", limit: int | None = None,
+                 paged: bool = False) -> None:
+        """`paged`: the last two parameters are the page's size and offset."""
         self.model = model
         text = f"SELECT * FROM {model._meta.db_table}"
         text += f" WHERE {where}" if where else ""
         text += f" ORDER BY {order}" if order else ""
         text += f" LIMIT {int(limit)}" if limit is not None else ""
+        text += " LIMIT ? OFFSET ?" if paged else ""
         self.statement = Statement(model, text)
 
     async def all(self, *params: Any) -> list[M]:

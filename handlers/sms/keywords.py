@@ -232,7 +232,7 @@ async def _points(command: Command, ctx: Context, member: Member, locale: str) -
 
 
 async def _rewards(command: Command, ctx: Context, member: Member, locale: str) -> str:
-    offered = await rewards.affordable(member.id, now=ctx.now)
+    offered = await rewards.affordable(member, now=ctx.now)
     if not offered:
         return t(NO_REWARDS, locale, balance=number(member.balance, locale))
     text = t(REWARDS_HEAD, locale)

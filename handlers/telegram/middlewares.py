@@ -11,7 +11,7 @@ from aiogram import BaseMiddleware
 from aiogram.types import CallbackQuery, Message, TelegramObject, User
 
 from handlers.i18n import N_, t
-from loyalty.members import member_by_telegram
+from loyalty.members import locale_by_telegram
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 
@@ -24,8 +24,8 @@ class LocaleMiddleware(BaseMiddleware):
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         user: User | None = data.get("event_from_user")
-        member = await member_by_telegram(user.id) if user else None
-        data["locale"] = member.locale if member else self.default_locale
+        locale = await locale_by_telegram(user.id) if user else None
+        data["locale"] = locale or self.default_locale
         return await handler(event, data)
 
 

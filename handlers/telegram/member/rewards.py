@@ -24,7 +24,7 @@ async def catalog_getter(dialog_manager: DialogManager, **kwargs: Any) -> dict[s
     locale = locale_of(dialog_manager)
     member = await current_member(dialog_manager)
     offered = await rewards.catalog()
-    can_have = {r.id for r in await rewards.affordable(member.id)} if member else set()
+    can_have = {r.id for r in await rewards.affordable(member, offered=offered)} if member else set()
     pages = max(1, -(-len(offered) // PAGE_SIZE))
     page = min(dialog_manager.dialog_data.get("page", 0), pages - 1)
     shown = offered[page * PAGE_SIZE:(page + 1) * PAGE_SIZE]

@@ -1,0 +1,50 @@
+"""Which routers a button press visits: a member's presses skip the staff side."""
+
+from __future__ import annotations
+
+import pytest
+from aiogram.types import CallbackQuery, User
+from aiogram_dialog.api.entities import Context
+
+from handlers.telegram.member.states import MenuSG, PointsSG
+from handlers.telegram.routers import _StaffPress, all_routers
+from handlers.telegram.staff.states import RewardsAdminSG, SettingsSG
+
+STAFF_SIDE = all_routers()[0]
+PRESS = _StaffPress(STAFF_SIDE)
+
+
+def press(data: str) -> CallbackQuery:
+    return CallbackQuery(id="1", from_user=User(id=5, is_bot=False, first_name="Sara"),
+                         chat_instance="c", data=data)
+
+
+def context(state: object) -> Context:
+    return Context(_intent_id="abc", _stack_id="", state=state, start_data=None)  # type: ignore[arg-type]
+
+
+async def test_the_staff_side_holds_every_staff_router_and_filters_presses() -> None:
+    assert STAFF_SIDE.name == "staff-side"
+    names = {router.name for router in STAFF_SIDE.chain_tail}
+    assert {"staff-dialogs", "staff", "staff.counter", "campaigns", "CampaignSG", "RewardsAdminSG"} <= names
+    assert not any(router.name.startswith("staff") for router in all_routers()[1:])
+    member_press, _ = await STAFF_SIDE.callback_query.check_root_filters(
+        press("abc\x1dpoints"), aiogd_context=context(MenuSG.main))
+    staff_press, _ = await STAFF_SIDE.callback_query.check_root_filters(
+        press("abc\x1dadd"), aiogd_context=context(RewardsAdminSG.catalog))
+    assert (member_press, staff_press) == (False, True)
+
+
+@pytest.mark.parametrize(("state", "data", "staff"), [
+    (MenuSG.main, "abc\x1dpoints", False),
+    (PointsSG.points, "abc\x1d__cancel__", False),
+    (RewardsAdminSG.catalog, "abc\x1dadd", True),
+    (SettingsSG.rules, "abc\x1dedit", True),
+    (None, "staff:approve:12", True),
+    (None, "cmp:send:3", True),
+    (None, "whatever", False),
+])
+def test_a_press_reaches_the_staff_side_only_for_staff_windows_and_buttons(state: object, data: str,
+                                                                              staff: bool) -> None:
+    found = context(state) if state is not None else None
+    assert PRESS(press(data), aiogd_context=found) is staff

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from datetime import date
 
 import pytest
@@ -47,13 +48,16 @@ async def test_dialog_state_survives_a_new_storage(any_db: str) -> None:
     await first.set_state(key, "MenuSG:main")
     await first.set_data(key, {"name": "سارا", "n": 1})
     await first.set_state(key, "MenuSG:main")  # unchanged: nothing to write
+    await first.close()  # as the bot stops
     again = TortoiseStorage()  # as after a restart
     assert await again.get_state(key) == "MenuSG:main"
     assert await again.get_data(key) == {"name": "سارا", "n": 1}
     await again.set_data(key, {})
     assert await again.get_data(key) == {}
-    assert await again.get_state(key) == "MenuSG:main"  # data and state are written apart
+    assert await again.get_state(key) == "MenuSG:main"  # data and state are kept apart
+    await again.flush()
     assert await TortoiseStorage().get_data(key) == {}
+    assert await TortoiseStorage().get_state(key) == "MenuSG:main"
     assert await again.get_data(StorageKey(bot_id=1, chat_id=6, user_id=6)) == {}
 
 
@@ -62,12 +66,61 @@ async def test_storage_reads_back_what_it_no_longer_keeps_in_memory(any_db: str)
     keys = [StorageKey(bot_id=1, chat_id=n, user_id=n, destiny="aiogd:stack") for n in (5, 6)]
     for n, key in enumerate(keys):
         await storage.set_data(key, {"n": n})
-    data = await storage.get_data(keys[0])
+    data = await storage.get_data(keys[0])  # not written yet, and no longer in the copy
     data["n"] = 99  # a caller changing its copy changes nothing stored
     assert [await storage.get_data(key) for key in keys] == [{"n": 0}, {"n": 1}]
-    await storage.set_data(keys[0], {"n": 0})
-    assert await TortoiseStorage().get_data(keys[0]) == {"n": 0}
+    await storage.flush()
+    fresh = TortoiseStorage(cache_size=1)
+    assert [await fresh.get_data(key) for key in keys] == [{"n": 0}, {"n": 1}]
     assert await FsmRecord.all().count() == 2
+
+
+async def test_storage_writes_the_changes_of_many_updates_in_one_transaction(any_db: str) -> None:
+    storage = TortoiseStorage()
+    keys = [StorageKey(bot_id=1, chat_id=n, user_id=n, destiny=f"aiogd:context:{n}") for n in range(20)]
+    for n, key in enumerate(keys):
+        await storage.set_data(key, {"n": n})
+        await storage.set_data(key, {"n": n, "step": 2})
+    assert await FsmRecord.all().count() == 0  # nothing written yet: one transaction for all
+    await storage.flush()
+    assert sorted(json.loads(row.data)["n"] for row in await FsmRecord.all()) == list(range(20))
+    assert {json.loads(row.data)["step"] for row in await FsmRecord.all()} == {2}
+    # A dialog that closes empties its context: the row goes, so they do not pile up.
+    for key in keys[:15]:
+        await storage.set_data(key, {})
+    await storage.close()
+    assert await FsmRecord.all().count() == 5
+    assert await TortoiseStorage().get_data(keys[0]) == {}
+
+
+async def test_storage_writes_by_itself_soon_after_a_change(any_db: str) -> None:
+    storage = TortoiseStorage(flush_delay=0)
+    key = StorageKey(bot_id=1, chat_id=7, user_id=7, destiny="aiogd:stack")
+    await storage.set_data(key, {"intents": ["a"]})
+    for _ in range(50):  # let the loop run the writer; no clock involved
+        if await FsmRecord.filter(key=storage.key_builder.build(key)).exists():
+            break
+        await asyncio.sleep(0)
+    assert await TortoiseStorage().get_data(key) == {"intents": ["a"]}
+
+
+async def test_storage_keeps_changes_a_failed_write_did_not_store(any_db: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot import fsm_storage
+
+    storage = TortoiseStorage()
+    key = StorageKey(bot_id=1, chat_id=8, user_id=8, destiny="aiogd:stack")
+    await storage.set_data(key, {"n": 1})
+
+    async def broken(*params: object) -> list[dict[str, object]]:
+        raise OSError("disk full")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(fsm_storage._write, "rows", broken)
+        with pytest.raises(OSError):
+            await storage.flush()
+    assert await storage.get_data(key) == {"n": 1}
+    await storage.flush()
+    assert await TortoiseStorage().get_data(key) == {"n": 1}
 
 
 async def test_web_app_has_health_and_webhook_routes(db: str) -> None:

@@ -6,6 +6,7 @@ import logging
 from typing import Any
 
 from tortoise import Tortoise
+from tortoise.backends.base.config_generator import expand_db_url
 from tortoise.migrations.api import migrate
 
 from bot.settings import DEFAULT_DATABASE_URL
@@ -13,9 +14,16 @@ from bot.settings import DEFAULT_DATABASE_URL
 log = logging.getLogger("club.db")
 
 
+def connection_config(database_url: str) -> str | dict[str, Any]:
+    """The URL, except that SQLite runs on the club's own client (bot/sqlite_engine.py)."""
+    if not database_url.startswith("sqlite://"):
+        return database_url
+    return {**expand_db_url(database_url), "engine": "bot.sqlite_engine"}
+
+
 def tortoise_config(database_url: str) -> dict[str, Any]:
     return {
-        "connections": {"default": database_url},
+        "connections": {"default": connection_config(database_url)},
         "apps": {
             "models": {
                 "models": ["models"],

@@ -9,3 +9,16 @@ async def test_purchase_on_both_databases(any_db: str) -> None:
     assert result.points == 25
     assert result.balance == 45
     assert await ledger.ledger_sum(m.id) == 45
+
+
+async def test_sqlite_statements_run_on_the_event_loops_own_thread(db: str) -> None:
+    import threading
+
+    from tortoise import connections
+
+    from bot.sqlite_engine import InlineSqliteClient
+    from models import Member
+
+    assert isinstance(connections.get("default"), InlineSqliteClient)
+    await Member.all().count()  # the connection is open and answers
+    assert not [t.name for t in threading.enumerate() if "_connection_worker_thread" in t.name]

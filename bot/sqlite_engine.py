@@ -1,0 +1,72 @@
+"""Tortoise's SQLite client, with each statement run on the event loop's own thread.
+
+aiosqlite runs every call in a thread of its own and hands the result back through the
+event loop. For the club's statements, which take SQLite tens of microseconds, that hand
+-over cost more than the statement: the thread's wake-ups and its fight for the GIL, and,
+above all, the wait of the statement's task for its turn on a busy event loop while it
+holds Tortoise's one SQLite connection lock, so that every other update waited too. In
+benchmark 1 (BENCHMARKS.md) `club run` stood idle a third of the time while its updates
+queued for that lock.
+
+Here a statement runs at once, where it is awaited. The price is that the event loop
+waits for the database: for the fsync of each commit (a fraction of a millisecond), and
+for a long statement (a report over a very large club) as long as it runs. With the
+thread it waited as well, for the connection lock, since almost every update reads the
+database; a club that outgrows this runs on PostgreSQL (README, "Running a large club").
+
+Tortoise finds this module by its `engine` name (bot/db.py); everything but the
+connection is Tortoise's own SQLite client.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Generator
+from typing import Any
+
+import aiosqlite
+from tortoise.backends.sqlite.client import SqliteClient
+
+
+class InlineConnection(aiosqlite.Connection):
+    """aiosqlite's connection without its thread: the same API, run where it is awaited.
+
+    aiosqlite sends every call through `_execute` (its cursors too); here that calls the
+    function directly. The thread aiosqlite creates is never started.
+    """
+
+    def __await__(self) -> Generator[Any, None, InlineConnection]:
+        return self._connect().__await__()
+
+    async def _connect(self) -> InlineConnection:
+        if self._connection is None:
+            self._connection = self._connector()
+        return self
+
+    async def _execute(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        if not self._running or self._connection is None:
+            raise ValueError("Connection closed")
+        return fn(*args, **kwargs)
+
+    def stop(self) -> None:
+        self._running = False
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+
+
+class InlineSqliteClient(SqliteClient):
+    async def create_connection(self, with_db: bool) -> None:
+        if self._connection:
+            return
+        filename = self.filename
+        self._connection = await InlineConnection(
+            lambda: sqlite3.connect(filename, isolation_level=None), iter_chunk_size=64)
+        self._connection._conn.row_factory = sqlite3.Row
+        for pragma, value in self.pragmas.items():
+            cursor = await self._connection.execute(f"PRAGMA {pragma}={value}")
+            await cursor.close()
+        await self._post_connect()
+
+
+client_class = InlineSqliteClient

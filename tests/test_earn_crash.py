@@ -1,6 +1,6 @@
 """kill -9 of `club run` during a burst of /earn commands costs nothing acknowledged.
 
-The real command long-polls the fake Bot API while 60 owners each record one purchase.
+The real command long-polls the fake Bot API while 200 owners each record one purchase.
 After a number of "Purchase recorded" replies (the cashier's acknowledgement) it is
 killed with SIGKILL and started again; every owner whose command got no answer sends it
 again, as a cashier would, and a few who did get an answer send it again too. In the end
@@ -27,7 +27,7 @@ from tests.club_runner import Club, open_fresh, until
 from tests.conftest import NOW, _backends
 from tests.fakes.bot_api import FakeBotAPI
 
-OWNERS = tuple(range(5001, 5061))
+OWNERS = tuple(range(5001, 5201))  # enough that the kill lands in the middle of the burst
 AMOUNT = 100_000  # 10 points at the default rules
 KILL_AFTER = 15  # acknowledgements before the kill
 RETRIED_ANYWAY = 3  # acknowledged commands a cashier sends again all the same

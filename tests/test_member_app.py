@@ -158,6 +158,11 @@ def test_build_bot_points_at_another_server() -> None:
     bot = build_bot(settings)
     assert bot.session.api.api_url("1:abc", "getMe") == "http://127.0.0.1:9/bot1:abc/getMe"
     assert bot.default.parse_mode == "HTML"
+    # Updates and answers are read with orjson, and what is sent stays text, Persian as is.
+    assert bot.session.json_loads('{"text": "سلام"}') == {"text": "سلام"}
+    assert bot.session.json_dumps({"text": "سلام", "n": 1}) == '{"text":"سلام","n":1}'
+    real = build_bot(Settings(_env_file=None, bot_token="1:abc"))
+    assert real.session.api.api_url("1:abc", "getMe") == "https://api.telegram.org/bot1:abc/getMe"
 
 
 def test_redis_storage_when_redis_url_is_set() -> None:

@@ -14,11 +14,26 @@ from bot.settings import DEFAULT_DATABASE_URL
 log = logging.getLogger("club.db")
 
 
+async def _keep_session(connection: Any) -> None:
+    """Nothing to reset when a PostgreSQL connection goes back to the pool.
+
+    asyncpg's default runs `SELECT pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *;
+    RESET ALL` on every release, a round trip per transaction; the club leaves nothing
+    of the kind on a connection (no advisory locks, cursors, LISTEN or SET). An open
+    transaction is still rolled back by asyncpg before this is called.
+    """
+
+
 def connection_config(database_url: str) -> str | dict[str, Any]:
-    """The URL, except that SQLite runs on the club's own client (bot/sqlite_engine.py)."""
-    if not database_url.startswith("sqlite://"):
-        return database_url
-    return {**expand_db_url(database_url), "engine": "bot.sqlite_engine"}
+    """The URL, with the club's own SQLite client (bot/sqlite_engine.py) and, on
+    PostgreSQL, no reset statement each time a connection goes back to the pool."""
+    if database_url.startswith("sqlite://"):
+        return {**expand_db_url(database_url), "engine": "bot.sqlite_engine"}
+    if database_url.startswith(("postgres://", "postgresql://", "asyncpg://")):
+        config = expand_db_url(database_url)
+        config["credentials"]["reset"] = _keep_session
+        return config
+    return database_url
 
 
 def tortoise_config(database_url: str) -> dict[str, Any]:

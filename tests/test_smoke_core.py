@@ -22,3 +22,16 @@ async def test_sqlite_statements_run_on_the_event_loops_own_thread(db: str) -> N
     assert isinstance(connections.get("default"), InlineSqliteClient)
     await Member.all().count()  # the connection is open and answers
     assert not [t.name for t in threading.enumerate() if "_connection_worker_thread" in t.name]
+
+
+def test_each_database_gets_its_client_and_settings() -> None:
+    from bot.db import _keep_session, tortoise_config
+
+    sqlite = tortoise_config("sqlite://data/club.sqlite3?busy_timeout=10000")["connections"]["default"]
+    assert sqlite["engine"] == "bot.sqlite_engine"
+    assert sqlite["credentials"]["file_path"] == "data/club.sqlite3"
+    assert sqlite["credentials"]["busy_timeout"] == "10000"
+    postgres = tortoise_config("postgres://club@db.example:5432/club")["connections"]["default"]
+    assert postgres["engine"] == "tortoise.backends.asyncpg"
+    assert (postgres["credentials"]["host"], postgres["credentials"]["database"]) == ("db.example", "club")
+    assert postgres["credentials"]["reset"] is _keep_session  # no reset statement per release

@@ -27,7 +27,10 @@ _write = Statement(FsmRecord, """
     ON CONFLICT ("key") DO UPDATE SET state = excluded.state, data = excluded.data""")
 _delete = Statement(FsmRecord, 'DELETE FROM fsm_record WHERE "key" = ?')
 
-CACHE_SIZE = 20_000
+# The stack, the open contexts and aiogram's own state: about four keys per member in a
+# dialog, a few hundred bytes each. 50,000 keys keep 12,000 members' dialogs (~30 MB); a
+# member beyond that costs a read of the database, not a wrong answer.
+CACHE_SIZE = 50_000
 # How long a change waits for others to share its transaction (and its one fsync).
 FLUSH_DELAY = 0.05
 RETRY_DELAY = 1.0
@@ -91,7 +94,10 @@ class TortoiseStorage(BaseStorage):
     async def _change(self, name: str, row: _Row) -> None:
         if await self._row(name) == row:
             return  # aiogram-dialog saves the stack and the context after every update, changed or not
-        self._remember(name, row)
+        if row == _EMPTY:
+            self._rows.pop(name, None)  # a closed dialog's context: read no more, keep no copy
+        else:
+            self._remember(name, row)
         self._dirty[name] = row
         self._schedule(self.flush_delay)
 

@@ -17,6 +17,7 @@ import asyncio
 import json
 import os
 import sys
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -30,7 +31,8 @@ FIRST_USER = 500_000
 
 def serve() -> None:
     """The bare bot, in the child process."""
-    import bot  # noqa: F401  (aiogram's models built on first use, as in club run)
+    # `bot` first: it has aiogram build its models on first use, as in club run.
+    import bot  # noqa: F401, I001
     from aiogram import Bot, Dispatcher
     from aiogram.client.session.aiohttp import AiohttpSession
     from aiogram.client.telegram import TelegramAPIServer
@@ -73,7 +75,7 @@ async def drive(port: int, child: Child, members: int) -> dict[str, Any]:
     seconds = max(r["handled_at"] for r in records) - min(r["pushed_at"] for r in records)
     return {"benchmark": "floor", "presses": members, "seconds": round(seconds, 2),
             "per_second": round(members / seconds, 1), "cpu_ms_per_press": round(cpu / members * 1000, 2),
-            "loadavg": open("/proc/loadavg").read().split()[0]}
+            "loadavg": Path("/proc/loadavg").read_text().split()[0]}
 
 
 def main() -> None:

@@ -244,8 +244,9 @@ def _freeze_start_up_objects() -> None:
 
     aiogram's and aiogram-dialog's types, the dialogs, the catalogues: hundreds of
     thousands of objects that live as long as the process. Every full collection walked
-    them all, and a busy bot collects often: in benchmark 1 that was a fifth of the CPU
-    and most of the slowest replies (p99 at 100 updates/s: 290 ms, 61 ms without it).
+    them all, and a busy bot collects often. In benchmark 1 the first run with the freeze
+    had the lowest CPU per update and p99 of the round (BENCHMARKS.md, section 1; runs of
+    the same code on that machine spread by a quarter).
     """
     gc.collect()
     gc.freeze()

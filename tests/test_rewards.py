@@ -126,3 +126,32 @@ async def test_adjust_and_undo(any_db: str) -> None:
         await corrections.adjust(m.id, 0, "nothing", now=NOW)
     assert zero.value.code is ErrorCode.INVALID_AMOUNT
     assert (await Member.get(id=m.id)).balance == 20
+
+
+async def test_catalogue_offers_what_can_be_handed_out_now_cheapest_first(any_db: str) -> None:
+    from models import Branch
+
+    main = await Branch.first()
+    north = await Branch.create(name="North")
+    gold = await Tier.get(code="gold")
+    tea = await reward(30, name="Tea")
+    cake = await reward(20, name="Cake", branch=north)
+    lunch = await reward(90, name="Lunch", min_tier=gold)
+    await reward(5, name="Later", valid_from=NOW + DAY)
+    await reward(5, name="Over", valid_until=NOW - DAY)
+    await reward(5, name="Gone", stock=0)
+    await reward(5, name="Off", active=False)
+    offered = await rewards.catalog(now=NOW)
+    assert [r.name for r in offered] == ["Cake", "Tea", "Lunch"]
+    assert [r.min_tier.code if r.min_tier else None for r in offered] == [None, None, "gold"]
+    assert [r.id for r in await rewards.catalog(now=NOW, branch_id=main.id)] == [tea.id, lunch.id]
+    assert [r.id for r in await rewards.catalog(now=NOW, branch_id=north.id)] == [cake.id, tea.id, lunch.id]
+
+    rich = await member(NOW)
+    await Member.filter(id=rich.id).update(balance=100)
+    rich = await Member.get(id=rich.id)
+    assert [r.name for r in await rewards.affordable(rich, now=NOW)] == ["Cake", "Tea"]  # gold only for gold
+    await Member.filter(id=rich.id).update(tier_id=gold.id)
+    assert [r.name for r in await rewards.affordable(await Member.get(id=rich.id), now=NOW)] == ["Cake", "Tea", "Lunch"]
+    await Member.filter(id=rich.id).update(balance=25)
+    assert [r.name for r in await rewards.affordable(await Member.get(id=rich.id), offered=offered)] == ["Cake"]

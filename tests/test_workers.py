@@ -23,6 +23,7 @@ from tortoise import Tortoise
 
 from loyalty import members
 from models import EntryKind, LedgerEntry, Member, OutboxMessage, OutboxStatus
+from tests.club_runner import until
 from tests.conftest import _open_postgres
 from tests.fakes.bot_api import FakeBotAPI
 from tests.helpers import free_port
@@ -42,14 +43,6 @@ AMOUNT = 250_000  # 25 points at the default rules, far from the next tier
 PURCHASES = 3  # distinct receipts per member, plus one receipt sent twice at once
 WAIT = 30.0  # generous: the machine is shared; nothing here is a speed check
 START = 120.0  # importing the bot takes seconds of CPU, many more on a busy machine
-
-
-async def until(check: Callable[[], bool], what: str) -> None:
-    for _ in range(int(WAIT / 0.05)):
-        if check():
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 class Club:

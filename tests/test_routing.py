@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from aiogram.fsm.state import any_state
 from aiogram.types import CallbackQuery, User
 from aiogram_dialog.api.entities import Context
 
+from bot.app import build_dispatcher
+from bot.settings import Settings
 from handlers.telegram.member.states import MenuSG, PointsSG
 from handlers.telegram.routers import _StaffPress, all_routers
 from handlers.telegram.staff.states import RewardsAdminSG, SettingsSG
@@ -44,7 +47,25 @@ async def test_the_staff_side_holds_every_staff_router_and_filters_presses() -> 
     (None, "cmp:send:3", True),
     (None, "whatever", False),
 ])
-def test_a_press_reaches_the_staff_side_only_for_staff_windows_and_buttons(state: object, data: str,
-                                                                              staff: bool) -> None:
+async def test_a_press_reaches_the_staff_side_only_for_staff_windows_and_buttons(state: object, data: str,
+                                                                                    staff: bool) -> None:
     found = context(state) if state is not None else None
-    assert PRESS(press(data), aiogd_context=found) is staff
+    assert await PRESS(press(data), aiogd_context=found) is staff
+
+
+def test_no_filter_or_handler_runs_in_a_worker_thread() -> None:
+    # aiogram runs a plain function (a lambda, a bare F.data... filter) through
+    # asyncio.to_thread: a thread hop for every update that reaches it. Every filter and
+    # handler of the bot is a coroutine, or an aiogram Filter such as MagicData. The one
+    # exception is aiogram-dialog's own: `any_state` on its background updates, which
+    # a member's press or message never reaches.
+    dp = build_dispatcher(Settings(_env_file=None, bot_token="1:x"))
+    in_threads = [
+        f"{router.name}.{kind}: {getattr(c.callback, '__qualname__', c.callback)}"
+        for router in dp.chain_tail
+        for kind, observer in router.observers.items()
+        for handler in observer.handlers
+        for c in (handler, *(handler.filters or ()), *(observer._handler.filters or ()))
+        if not c.awaitable and c.callback is not any_state
+    ]
+    assert in_threads == []

@@ -13,7 +13,7 @@ from typing import Any
 
 import jdatetime
 from aiogram import F, Router
-from aiogram.filters import Command, CommandObject
+from aiogram.filters import Command, CommandObject, MagicData
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
 from handlers.format import number
@@ -155,7 +155,7 @@ async def new_campaign(message: Message, command: CommandObject, settings: Any) 
     )
 
 
-@router.callback_query(F.data.startswith("cmp:"))
+@router.callback_query(MagicData(F.event.data.startswith("cmp:")))
 async def on_confirm(query: CallbackQuery, settings: Any) -> None:
     locale = _locale(query, settings)
     if not await campaigns.can_manage(query.from_user.id, settings.owner_ids):

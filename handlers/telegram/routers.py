@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from aiogram import Router
+from aiogram.filters import Filter
 from aiogram.fsm.state import StatesGroup
 from aiogram.types import CallbackQuery
 from aiogram_dialog import Dialog
@@ -35,18 +36,19 @@ def _dialog_groups(router: Router) -> set[type[StatesGroup]]:
     return groups
 
 
-class _StaffPress:
+class _StaffPress(Filter):
     """A button press on a staff dialog or a staff button.
 
     Every other press, a member's, skips the staff routers at once: aiogram offers an
     update to each router in turn, and the staff side is 14 of them (a seventh of the
-    CPU of a member's press, BENCHMARKS.md).
+    CPU of a member's press, BENCHMARKS.md). A coroutine, as every filter of the bot:
+    aiogram runs a plain function in a worker thread, one hop per update.
     """
 
     def __init__(self, staff_side: Router) -> None:
         self.groups = _dialog_groups(staff_side)
 
-    def __call__(self, callback: CallbackQuery, aiogd_context: Context | None = None, **_: Any) -> bool:
+    async def __call__(self, callback: CallbackQuery, aiogd_context: Context | None = None, **_: Any) -> bool:
         if aiogd_context is not None:
             return aiogd_context.state.group in self.groups
         return (callback.data or "").startswith(STAFF_BUTTONS)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from aiogram import F, Router
-from aiogram.filters import CommandObject, CommandStart
+from aiogram.filters import CommandObject, CommandStart, MagicData
 from aiogram.types import ChatMemberUpdated, Message
 from aiogram_dialog import Dialog, DialogManager, ShowMode, StartMode, Window
 from aiogram_dialog.widgets.kbd import Row, Start
@@ -54,7 +54,7 @@ async def on_stray_message(message: Message, dialog_manager: DialogManager) -> N
 def commands_router() -> Router:
     router = Router(name="member-commands")
     router.message.register(on_start, CommandStart())
-    router.my_chat_member.register(on_my_chat_member, F.chat.type == "private")
+    router.my_chat_member.register(on_my_chat_member, MagicData(F.event.chat.type == "private"))
     return router
 
 

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramAPIError
-from aiogram.filters import Command, CommandObject
+from aiogram.filters import Command, CommandObject, MagicData
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
 from bot.settings import Settings
@@ -86,7 +86,7 @@ async def _ask_approvers(bot: Bot, held: PendingApproval, cashier: Staff, settin
             log.warning("approval %s not delivered to %s: %s", held.id, chat_id, type(error).__name__)
 
 
-@router.callback_query(F.data.startswith("staff:approve:") | F.data.startswith("staff:reject:"))
+@router.callback_query(MagicData(F.event.data.startswith("staff:approve:") | F.event.data.startswith("staff:reject:")))
 async def on_decide(query: CallbackQuery, staff: Staff, locale: str, now: datetime, bot: Bot) -> None:
     _, verdict, raw_id = (query.data or "").split(":")
     held, result = await staff_rules.decide(staff, int(raw_id), verdict == "approve", now=now)

@@ -10,7 +10,7 @@ reach their handlers as usual.
 from __future__ import annotations
 
 from aiogram import F, Router
-from aiogram.filters import Command
+from aiogram.filters import Command, MagicData
 from aiogram.types import Message
 from aiogram_dialog import DialogManager, StartMode
 
@@ -51,7 +51,7 @@ def router() -> Router:
     commands.message.register(open_branches, Command("branches", magic=bare))
     commands.message.register(open_groups, Command("groups", magic=bare))
     dialogs = Router(name="staff-dialogs-windows")
-    dialogs.message.filter(~F.text.startswith("/"))
+    dialogs.message.filter(MagicData(~F.event.text.startswith("/")))
     dialogs.include_routers(rewards_dialog.dialog(), settings_dialog.dialog(),
                             places_dialogs.branches_dialog(), places_dialogs.groups_dialog())
     root.include_routers(commands, dialogs)

@@ -92,7 +92,16 @@ async def post(
     `purchase_at` sets the member's last purchase time in that same UPDATE, which then
     also sums the points in the tier window (`tier_window`: `tiers.window_params`).
     """
-    entry = await sql.insert_entry(
+    if purchase_at is not None:
+        at = sql.db_value(Member, "last_purchase_at", purchase_at)
+        update, params = sql.move_balance_on_purchase, (amount, at, member_id, *tier_window)
+    elif require_funds and amount < 0:
+        update, params = sql.move_balance_funded, (amount, member_id, -amount)
+    else:
+        update, params = sql.move_balance, (amount, member_id)
+    entry, moved = await sql.insert_entry.beside(
+        update,
+        *params,
         member_id=member_id,
         kind=kind,
         amount=amount,
@@ -107,21 +116,17 @@ async def post(
         idempotency_key=key,
         created_at=now,
     )
-    if purchase_at is not None:
-        at = sql.db_value(Member, "last_purchase_at", purchase_at)
-        moved = await sql.move_balance_on_purchase.rows(amount, at, member_id, *tier_window)
-    elif require_funds and amount < 0:
-        moved = await sql.move_balance_funded.rows(amount, member_id, -amount)
-    else:
-        moved = await sql.move_balance.rows(amount, member_id)
-    if not moved:
+    if entry is None:
         balance = await Member.filter(id=member_id).values_list("balance", flat=True)
         if not balance:
             raise LoyaltyError(ErrorCode.MEMBER_NOT_FOUND)
         if balance[0] < 0:
             raise LoyaltyError(ErrorCode.NEGATIVE_BALANCE, balance=balance[0])
         raise LoyaltyError(ErrorCode.NOT_ENOUGH_POINTS, balance=balance[0], needed=-amount)
-    return Posted(entry, moved[0]["balance"], moved[0]["tier_id"], moved[0].get("qualifying"))
+    row = moved[0]
+    # The window's sum does not see the entry it runs beside: a purchase's entry is added here.
+    qualifying = row["qualifying"] + amount if purchase_at is not None else None
+    return Posted(entry, row["balance"], row["tier_id"], qualifying)
 
 
 async def balance_of(member_id: int) -> int:

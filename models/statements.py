@@ -83,6 +83,7 @@ class Insert:
     def __init__(self, model: type[M]) -> None:
         self.model = model
         self._prepared: tuple[list[tuple[str, Any]], Statement] | None = None
+        self._together: dict[str, Statement] = {}  # by the text of the statement run beside
 
     def _prepare(self) -> tuple[list[tuple[str, Any]], Statement]:
         # Not at import: Tortoise adds the foreign-key columns when it initialises.
@@ -99,14 +100,49 @@ class Insert:
             self._prepared = fields, Statement(self.model, text)
         return self._prepared
 
-    async def __call__(self, **values: Any) -> M:
-        fields, statement = self._prepare()
+    def _build(self, values: dict[str, Any]) -> tuple[M, list[Any]]:
+        fields, _ = self._prepare()
         instance = self.model(**values)
-        params = [field.to_db_value(getattr(instance, name), instance) for name, field in fields]
-        rows = await statement.rows(*params)
-        instance.pk = rows[0]["id"]
+        return instance, [field.to_db_value(getattr(instance, name), instance) for name, field in fields]  # type: ignore[return-value]
+
+    @staticmethod
+    def _saved(instance: M, pk: int) -> M:
+        instance.pk = pk
         instance._saved_in_db = True
-        return instance  # type: ignore[return-value]
+        return instance
+
+    async def __call__(self, **values: Any) -> M:
+        instance, params = self._build(values)
+        rows = await self._prepare()[1].rows(*params)
+        return self._saved(instance, rows[0]["id"])
+
+    async def beside(self, update: Statement, *params: Any, **values: Any) -> tuple[M | None, list[dict[str, Any]]]:
+        """Run `update` (an UPDATE ... RETURNING), then insert the row; on PostgreSQL both in
+        one statement, a data-modifying WITH, which saves a round trip to the server (SQLite
+        has no such WITH: there they are two statements on the same connection).
+
+        In both, `update` does not see the new row: PostgreSQL's WITH runs its parts on one
+        snapshot, so SQLite runs the update first to match. No row from `update`: nothing is
+        inserted on SQLite, and on PostgreSQL the caller must roll back (it refuses anyway).
+        """
+        instance, insert_params = self._build(values)
+        connection = self.model._meta.db
+        if connection.capabilities.dialect != "postgres":
+            rows = await update.rows(*params)
+            if not rows:
+                return None, rows
+            inserted = await self._prepare()[1].rows(*insert_params)
+            return self._saved(instance, inserted[0]["id"]), rows
+        together = self._together.get(update.text)
+        if together is None:
+            insert = self._prepare()[1].text
+            together = Statement(update.model, f"WITH inserted AS ({insert}) {update.text},"
+                                               " (SELECT id FROM inserted) AS inserted_id")
+            self._together[update.text] = together
+        rows = await together.rows(*insert_params, *params)
+        if not rows:
+            return None, rows
+        return self._saved(instance, rows[0].pop("inserted_id")), rows
 
 
 def db_value(model: type[Model], field: str, value: Any) -> Any:
@@ -148,9 +184,9 @@ move_balance = Statement(Member, "UPDATE member SET balance = balance + ? WHERE 
 move_balance_funded = Statement(
     Member, "UPDATE member SET balance = balance + ? WHERE id = ? AND balance >= ? RETURNING balance, tier_id"
 )
-# A purchase's: also the points in the tier window, rows of this transaction included,
-# which saves the tier review a statement (parameters: amount, time, member, then
-# those of QUALIFYING_SUM).
+# A purchase's: also the points in the tier window, which saves the tier review a
+# statement; run beside the insert of the purchase's entry, it does not count that entry
+# (parameters: amount, time, member, then those of QUALIFYING_SUM).
 move_balance_on_purchase = Statement(
     Member,
     "UPDATE member SET balance = balance + ?, last_purchase_at = ? WHERE id = ?"

@@ -10,6 +10,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from loyalty import earning, ledger, tiers
+from loyalty.errors import ErrorCode, LoyaltyError
 from loyalty.members import register_member
 from loyalty.rules import current_config, default_branch, get_rules
 from models import Channel, ClubRules, EntryKind, LedgerEntry, Member, OutboxMessage, OutboxStatus, Tier
@@ -90,6 +91,32 @@ async def test_the_tier_window_sum_counts_purchases_and_refunds_only(any_db: str
     async with in_transaction():
         await ledger.post(member.id, EntryKind.BONUS, 999, "x", "bonus", now=NOW)
     assert await tiers.qualifying_points(member.id, NOW, window_days=365) == 20 - 5
+
+
+async def test_a_purchase_entry_counts_once_in_the_tier_window_it_is_posted_beside(any_db: str) -> None:
+    # On PostgreSQL the entry and the balance UPDATE are one statement, whose window sum
+    # cannot see the new entry; on SQLite the UPDATE runs first. post() adds it, once.
+    member = (await register_member("09121234567", now=NOW)).member
+    earlier = await earning.award_purchase(member.id, 300_000, receipt="r1", now=NOW - timedelta(days=1))
+    async with in_transaction():
+        posted = await ledger.post(member.id, EntryKind.EARN, 20, "purchase", "p2", now=NOW, purchase_at=NOW,
+                                   tier_window=tiers.window_params(member.id, NOW, 365))
+    assert earlier.points == 30
+    assert posted.qualifying == 50 == await tiers.qualifying_points(member.id, NOW, window_days=365)
+    assert posted.balance == earlier.balance + 20 == await ledger.ledger_sum(member.id)
+    assert (await Member.get(id=member.id)).last_purchase_at == NOW
+
+
+async def test_a_refused_debit_leaves_neither_entry_nor_balance(any_db: str) -> None:
+    member = (await register_member("09121234567", now=NOW)).member
+    with pytest.raises(LoyaltyError) as refused:
+        async with in_transaction():
+            await ledger.post(member.id, EntryKind.REDEEM, -(member.balance + 1), "x", "too-much", now=NOW,
+                              require_funds=True)
+    assert (refused.value.code, refused.value.values) == (
+        ErrorCode.NOT_ENOUGH_POINTS, {"balance": member.balance, "needed": member.balance + 1})
+    assert not await LedgerEntry.exists(idempotency_key="too-much")
+    assert await ledger.balance_of(member.id) == member.balance == await ledger.ledger_sum(member.id)
 
 
 def test_placeholders_are_numbered_for_postgresql() -> None:

@@ -27,8 +27,11 @@ async def adjust(
     branch_id: int | None = None,
     key: str | None = None,
     now: datetime | None = None,
-) -> LedgerEntry:
-    """Add or remove points by hand, with the reason the member will read."""
+) -> tuple[LedgerEntry, bool]:
+    """Add or remove points by hand, with the reason the member will read.
+
+    Returns the entry and whether it was a replay (the same `key` again: nothing changed).
+    """
     now = now or utcnow()
     if not isinstance(points, int) or points == 0 or abs(points) > MAX_ADJUSTMENT:
         raise LoyaltyError(ErrorCode.INVALID_AMOUNT, amount=points)
@@ -62,8 +65,7 @@ async def adjust(
         )
         return posted.entry
 
-    result, _ = await ledger.once(record, lambda: LedgerEntry.get_or_none(idempotency_key=key))
-    return result
+    return await ledger.once(record, lambda: LedgerEntry.get_or_none(idempotency_key=key))
 
 
 # Rows whose effect has its own way back: a purchase is refunded, a voucher cancelled.

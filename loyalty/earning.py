@@ -49,6 +49,7 @@ class RefundResult:
     purchase: Purchase
     points_reversed: int
     balance: int
+    replayed: bool = False  # the same request again: nothing more was taken back
 
 
 def earning_rule(rules: ClubRules, branch: Branch | None, member: Member | None) -> EarningRule:
@@ -267,7 +268,7 @@ async def refund_purchase(
         if entry is None:
             return None
         fresh = await Purchase.get(id=purchase.id)
-        return RefundResult(fresh, -entry.amount, await ledger.balance_of(purchase.member_id))
+        return RefundResult(fresh, -entry.amount, await ledger.balance_of(purchase.member_id), replayed=True)
 
     # A request repeated after it went through is answered as before, not checked again
     # against what it already took back.

@@ -338,7 +338,9 @@ async def refund(
     branch_id = await counter_branch(staff)
     key = f"refund:{request}" if request else None
     result = await earning.refund_purchase(receipt, amount, branch_id=branch_id, staff_id=staff.id, key=key, now=now)
-    await audit.record("refund", staff_id=staff.id, now=now, receipt=receipt, amount=amount, points=result.points_reversed)
+    if not result.replayed:
+        await audit.record("refund", staff_id=staff.id, now=now, receipt=receipt, amount=amount,
+                           points=result.points_reversed)
     return result
 
 
@@ -348,10 +350,12 @@ async def adjust(
     """`request`: the door's name for this request; the same request again corrects nothing more."""
     now = now or utcnow()
     require(staff, *MANAGERS)
-    entry = await corrections.adjust(
+    entry, replayed = await corrections.adjust(
         member_id, points, note, staff_id=staff.id, branch_id=staff.branch_id, key=request, now=now
     )
-    await audit.record("adjust", staff_id=staff.id, now=now, member=member_id, points=points, note=note, entry=entry.id)
+    if not replayed:
+        await audit.record("adjust", staff_id=staff.id, now=now, member=member_id, points=points, note=note,
+                           entry=entry.id)
     return entry
 
 

@@ -115,7 +115,8 @@ async def test_cancelled_and_expired_vouchers_return_points(any_db: str) -> None
 
 async def test_adjust_and_undo(any_db: str) -> None:
     m = await member(NOW)
-    entry = await corrections.adjust(m.id, -15, "wrong card at the till", now=NOW)
+    entry, replayed = await corrections.adjust(m.id, -15, "wrong card at the till", now=NOW)
+    assert not replayed
     assert (await Member.get(id=m.id)).balance == 5
     back = await corrections.undo(entry.id, now=NOW)
     assert (back.amount, back.reverses_id) == (15, entry.id)

@@ -75,6 +75,9 @@ async def test_refund_and_adjust_delivered_twice_change_the_balance_once(h: Harn
     assert (await Purchase.get(receipt="R1")).refunded_amount == 400000
     assert await LedgerEntry.filter(member_id=m.id, kind="refund").count() == 1
     assert await LedgerEntry.filter(member_id=m.id, kind="adjust").count() == 1
+    # The audit trail records each action once too, as the ledger does.
+    actions = await AuditEntry.all().order_by("id").values_list("action", flat=True)
+    assert actions == ["earn", "refund", "adjust"]
 
 
 async def test_tier_perk_is_shown(h: Harness) -> None:

@@ -6,11 +6,14 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import asyncpg
+import pytest
+
 from bot.outbox import OutboxSender, TokenBucket
 from bot.sms_gateway import SmsGateway
 from loyalty import notify
 from models import Channel, Member, OutboxMessage, OutboxStatus
-from tests.conftest import NOW
+from tests.conftest import NOW, POSTGRES_URL
 from tests.fakes.bot_api import FakeBotAPI
 from tests.fakes.kavenegar import FakeKavenegar
 from tests.jobs_helpers import FakeClock, bot_on, make_member
@@ -339,3 +342,34 @@ async def test_token_bucket_makes_up_for_a_send_that_stalls_now_and_then() -> No
         clock.now += 0.017 if n % 10 == 9 else 0.002
     assert (len(times) - 1) / (times[-1] - times[0]) >= 0.99 * 97
     assert max(sum(1 for t in times if start <= t < start + 1) for start in times) <= 98
+
+
+async def test_a_chunk_queued_by_another_worker_meanwhile_is_finished_one_by_one(any_db: str) -> None:
+    # Another worker inserts one of the chunk's keys after this one looked them up: the
+    # chunk's INSERT waits for that worker's transaction, breaks the unique key when it
+    # commits, and the chunk is queued again one message at a time, keeping the other's row.
+    if any_db != "postgres":
+        pytest.skip("SQLite has one writer: nothing can come between the look-up and the INSERT")
+    members = [await make_member(NOW) for _ in range(5)]
+    keys = [f"cmp:9:{m.id}" for m in members]
+    other = await asyncpg.connect(POSTGRES_URL)
+    try:
+        held = other.transaction()
+        await held.start()
+        await other.execute(
+            "INSERT INTO outbox_message (key, member_id, template, params, status, attempts, last_error,"
+            " next_attempt_at, created_at) VALUES ($1, $2, 'elsewhere', '{}', 'pending', 0, '', $3, $3)",
+            keys[2], members[2].id, NOW)
+        queued = asyncio.create_task(notify.enqueue_many(
+            "campaign", [(m.id, key, None) for m, key in zip(members, keys, strict=True)], now=NOW))
+        while not await other.fetchval("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"):
+            assert not queued.done(), queued
+            await asyncio.sleep(0)
+        await held.commit()
+        await queued
+    finally:
+        await other.close()
+    rows = await OutboxMessage.all().order_by("key")
+    assert [(row.key, row.member_id) for row in rows] == sorted(zip(keys, [m.id for m in members], strict=True))
+    assert {row.key: row.template for row in rows}[keys[2]] == "elsewhere"
+    assert [row.template for row in rows].count("campaign") == 4

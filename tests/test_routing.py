@@ -9,8 +9,10 @@ from aiogram_dialog.api.entities import Context
 
 from bot.app import build_dispatcher
 from bot.settings import Settings
+from handlers.telegram import campaigns
 from handlers.telegram.member.states import MenuSG, PointsSG
 from handlers.telegram.routers import _StaffPress, all_routers
+from handlers.telegram.staff import counter
 from handlers.telegram.staff.states import RewardsAdminSG, SettingsSG
 
 STAFF_SIDE = all_routers()[0]
@@ -43,8 +45,9 @@ async def test_the_staff_side_holds_every_staff_router_and_filters_presses() -> 
     (PointsSG.points, "abc\x1d__cancel__", False),
     (RewardsAdminSG.catalog, "abc\x1dadd", True),
     (SettingsSG.rules, "abc\x1dedit", True),
-    (None, "staff:approve:12", True),
-    (None, "cmp:send:3", True),
+    (None, f"{counter.APPROVE}12", True),
+    (None, f"{counter.REJECT}12", True),
+    (None, campaigns._confirm_keyboard(3, "en").inline_keyboard[0][0].callback_data, True),
     (None, "whatever", False),
 ])
 async def test_a_press_reaches_the_staff_side_only_for_staff_windows_and_buttons(state: object, data: str,

@@ -94,10 +94,15 @@ def _when(value: str, tz: Any) -> datetime:
     return datetime(year, month, dom, hour, minute, tzinfo=tz)
 
 
+# The confirmation's buttons; every staff button's data starts with one such prefix
+# (handlers/telegram/routers.py).
+BUTTONS = "cmp:"
+
+
 def _confirm_keyboard(campaign_id: int, locale: str) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(inline_keyboard=[[
-        InlineKeyboardButton(text=t(N_("Send"), locale), callback_data=f"cmp:ok:{campaign_id}"),
-        InlineKeyboardButton(text=t(N_("Cancel"), locale), callback_data=f"cmp:no:{campaign_id}"),
+        InlineKeyboardButton(text=t(N_("Send"), locale), callback_data=f"{BUTTONS}ok:{campaign_id}"),
+        InlineKeyboardButton(text=t(N_("Cancel"), locale), callback_data=f"{BUTTONS}no:{campaign_id}"),
     ]])
 
 
@@ -155,7 +160,7 @@ async def new_campaign(message: Message, command: CommandObject, settings: Any) 
     )
 
 
-@router.callback_query(MagicData(F.event.data.startswith("cmp:")))
+@router.callback_query(MagicData(F.event.data.startswith(BUTTONS)))
 async def on_confirm(query: CallbackQuery, settings: Any) -> None:
     locale = _locale(query, settings)
     if not await campaigns.can_manage(query.from_user.id, settings.owner_ids):

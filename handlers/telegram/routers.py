@@ -11,8 +11,9 @@ from aiogram.types import CallbackQuery
 from aiogram_dialog import Dialog
 from aiogram_dialog.api.entities import Context
 
-from handlers.telegram import campaign_dialog, member
+from handlers.telegram import campaign_dialog, campaigns, member
 from handlers.telegram.campaigns import router as campaigns_router
+from handlers.telegram.staff import counter
 from handlers.telegram.staff import dialogs as staff_dialogs
 from handlers.telegram.staff import router as staff_router
 
@@ -26,7 +27,7 @@ def _detached(router: Router) -> Router:
 
 
 # The staff's own buttons that are not dialog windows (approving a purchase, a campaign).
-STAFF_BUTTONS = ("staff:", "cmp:")
+STAFF_BUTTONS = (counter.BUTTONS, campaigns.BUTTONS)
 
 
 def _dialog_groups(router: Router) -> set[type[StatesGroup]]:

@@ -66,6 +66,11 @@ async def on_earn(message: Message, command: CommandObject, staff: Staff, locale
     await say(message, text)
 
 
+# The approvers' buttons; every staff button's data starts with BUTTONS (handlers/telegram/routers.py).
+BUTTONS = "staff:"
+APPROVE, REJECT = f"{BUTTONS}approve:", f"{BUTTONS}reject:"
+
+
 async def _ask_approvers(bot: Bot, held: PendingApproval, cashier: Staff, settings: Settings) -> None:
     member = await get_member(held.payload["member"])
     locale = settings.default_locale
@@ -75,8 +80,8 @@ async def _ask_approvers(bot: Bot, held: PendingApproval, cashier: Staff, settin
              member=f"{member.first_name} {member.last_name}".strip() or member.phone or "-",
              points=number(held.points, locale))
     keyboard = InlineKeyboardMarkup(inline_keyboard=[[
-        InlineKeyboardButton(text=t(N_("Approve"), locale), callback_data=f"staff:approve:{held.id}"),
-        InlineKeyboardButton(text=t(N_("Reject"), locale), callback_data=f"staff:reject:{held.id}"),
+        InlineKeyboardButton(text=t(N_("Approve"), locale), callback_data=f"{APPROVE}{held.id}"),
+        InlineKeyboardButton(text=t(N_("Reject"), locale), callback_data=f"{REJECT}{held.id}"),
     ]])
     for chat_id in await staff_rules.approvers(held.branch_id, settings.owner_ids):
         try:
@@ -86,7 +91,7 @@ async def _ask_approvers(bot: Bot, held: PendingApproval, cashier: Staff, settin
             log.warning("approval %s not delivered to %s: %s", held.id, chat_id, type(error).__name__)
 
 
-@router.callback_query(MagicData(F.event.data.startswith("staff:approve:") | F.event.data.startswith("staff:reject:")))
+@router.callback_query(MagicData(F.event.data.startswith(APPROVE) | F.event.data.startswith(REJECT)))
 async def on_decide(query: CallbackQuery, staff: Staff, locale: str, now: datetime, bot: Bot) -> None:
     _, verdict, raw_id = (query.data or "").split(":")
     held, result = await staff_rules.decide(staff, int(raw_id), verdict == "approve", now=now)

@@ -49,6 +49,11 @@ class Statement:
         connection = self.model._meta.db
         return await connection.execute_query_dict(self._sql(connection), list(params))
 
+    async def many(self, params: list[list[Any]]) -> None:
+        """Run once per parameter list, sent together: one round trip to PostgreSQL."""
+        connection = self.model._meta.db
+        await connection.execute_many(self._sql(connection), params)
+
 
 class Select:
     """A SELECT of whole rows of one model, loaded into model instances."""

@@ -115,12 +115,61 @@ async def test_storage_keeps_changes_a_failed_write_did_not_store(any_db: str, m
         raise OSError("disk full")
 
     with monkeypatch.context() as patch:
-        patch.setattr(fsm_storage._write, "rows", broken)
+        patch.setattr(fsm_storage._write_data, "many", broken)
         with pytest.raises(OSError):
             await storage.flush()
     assert await storage.get_data(key) == {"n": 1}
     await storage.flush()
     assert await TortoiseStorage().get_data(key) == {"n": 1}
+
+
+async def test_storage_writes_a_new_key_without_reading_it(any_db: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot import fsm_storage
+
+    reads: list[tuple[object, ...]] = []
+    read = fsm_storage._read.rows
+
+    async def counted(*params: object) -> list[dict[str, object]]:
+        reads.append(params)
+        return await read(*params)
+
+    monkeypatch.setattr(fsm_storage._read, "rows", counted)
+    storage = TortoiseStorage()
+    # What aiogram-dialog does when a button opens a dialog: a context under a new key.
+    key = StorageKey(bot_id=1, chat_id=9, user_id=9, destiny="aiogd:context:new")
+    await storage.set_data(key, {"state": "PointsSG:points"})
+    await storage.set_data(key, {"state": "PointsSG:points"})
+    assert await storage.get_data(key) == {"state": "PointsSG:points"}
+    await storage.flush()
+    assert reads == []
+    assert await storage.get_state(key) is None  # the field it never wrote is read when asked for
+    assert len(reads) == 1
+    assert await storage.get_state(key) is None
+    assert len(reads) == 1
+
+
+async def test_storage_keeps_the_field_it_did_not_write(any_db: str) -> None:
+    keys = [StorageKey(bot_id=1, chat_id=n, user_id=n, destiny="default") for n in (10, 11, 12, 13)]
+    earlier = TortoiseStorage()
+    for key in keys:
+        await earlier.set_state(key, "FormSG:name")
+        await earlier.set_data(key, {"name": "Sara"})
+    await earlier.set_state(keys[3], None)
+    await earlier.close()
+    later = TortoiseStorage()  # as after a restart: knows none of the rows
+    await later.set_data(keys[0], {"name": "Reza"})
+    await later.set_state(keys[1], "FormSG:phone")
+    await later.set_data(keys[2], {})  # emptied, but the row still has a state
+    await later.set_data(keys[3], {})  # emptied, and no state: the row goes
+    await later.close()
+    fresh = TortoiseStorage()
+    assert [(await fresh.get_state(key), await fresh.get_data(key)) for key in keys] == [
+        ("FormSG:name", {"name": "Reza"}),
+        ("FormSG:phone", {"name": "Sara"}),
+        ("FormSG:name", {}),
+        (None, {}),
+    ]
+    assert await FsmRecord.all().count() == 3
 
 
 async def test_web_app_has_health_and_webhook_routes(db: str) -> None:

@@ -13,7 +13,7 @@ from loyalty.clock import utcnow
 from loyalty.codes import clean_card_number, looks_like_card, new_card_number, new_referral_code
 from loyalty.errors import ErrorCode, LoyaltyError
 from loyalty.phones import normalize_phone
-from loyalty.rules import get_rules
+from loyalty.rules import ClubConfig, club_config, current_config, get_rules
 from loyalty.text import clean_name
 from models import Card, Channel, ClubRules, CustomerType, EntryKind, Gender, Member, Tier
 from models import statements as sql
@@ -181,12 +181,25 @@ async def get_member(member_id: int) -> Member:
 # The dialogs' getters ask it on every window: written by hand, as the purchase path's
 # statements are, it costs a fifth of the ORM's query.
 _by_telegram = sql.Select(Member, "telegram_id = ? AND deleted_at IS NULL")
+# The windows that show tiers read the member with the set-up's token (loyalty.rules.club_config).
+_by_telegram_with_token = sql.Statement(
+    Member, f"SELECT *, {sql.CONFIG_TOKEN} AS config_token FROM member WHERE telegram_id = ? AND deleted_at IS NULL"
+)
 # Every Telegram update asks it: one column, no member to build.
 _locale_by_telegram = sql.Statement(Member, "SELECT locale FROM member WHERE telegram_id = ? AND deleted_at IS NULL")
 
 
 async def member_by_telegram(telegram_id: int) -> Member | None:
     return await _by_telegram.first(telegram_id)
+
+
+async def member_and_config_by_telegram(telegram_id: int) -> tuple[Member | None, ClubConfig]:
+    """The member with this Telegram id and the club's set-up, checked in the same statement."""
+    rows = await _by_telegram_with_token.rows(telegram_id)
+    if not rows:
+        return None, await current_config()
+    token = rows[0].pop("config_token")
+    return Member._init_from_db(**rows[0]), await club_config(token)
 
 
 async def locale_by_telegram(telegram_id: int) -> str | None:
@@ -300,6 +313,7 @@ __all__ = [
     "find_member",
     "get_member",
     "locale_by_telegram",
+    "member_and_config_by_telegram",
     "member_by_phone",
     "member_by_telegram",
     "referral_count",

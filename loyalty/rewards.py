@@ -15,8 +15,7 @@ from loyalty.clock import utcnow
 from loyalty.codes import clean_voucher_code, new_voucher_code
 from loyalty.errors import ErrorCode, LoyaltyError
 from loyalty.members import credit_expiry, get_member
-from loyalty.rules import get_rules
-from loyalty.rules import tiers as tier_ladder
+from loyalty.rules import ClubConfig, current_config, get_rules
 from models import EntryKind, LedgerEntry, Member, Reward, Tier, Voucher, VoucherStatus
 from models import statements as sql
 
@@ -42,10 +41,16 @@ def _check_reward(reward: Reward, member: Member, tier: Tier | None, min_tier: T
 _active = sql.Select(Reward, "active = ? AND (stock IS NULL OR stock > 0)", order="cost, id")
 
 
-async def catalog(*, now: datetime | None = None, branch_id: int | None = None) -> list[Reward]:
-    """Rewards on offer now, cheapest first, each with its `min_tier` loaded."""
+async def catalog(*, now: datetime | None = None, branch_id: int | None = None,
+                  config: ClubConfig | None = None) -> list[Reward]:
+    """Rewards on offer now, cheapest first, each with its `min_tier` loaded.
+
+    `config` is the set-up if the caller read it with the member; its tiers are shared
+    by the process: read only.
+    """
     now = now or utcnow()
-    ladder = {tier.id: tier for tier in await tier_ladder()}
+    config = config or await current_config()
+    ladder = {tier.id: tier for tier in config.tiers}
     offered = []
     for reward in await _active.all(True):
         if (reward.valid_from and now < reward.valid_from) or (reward.valid_until and now > reward.valid_until):
@@ -58,11 +63,12 @@ async def catalog(*, now: datetime | None = None, branch_id: int | None = None) 
 
 
 async def affordable(member: Member, *, now: datetime | None = None,
-                     offered: list[Reward] | None = None) -> list[Reward]:
+                     offered: list[Reward] | None = None, config: ClubConfig | None = None) -> list[Reward]:
     """The rewards of `offered` (else of the catalogue) that `member` can redeem now."""
+    config = config or await current_config()
     if offered is None:
-        offered = await catalog(now=now)
-    ladder = {tier.id: tier for tier in await tier_ladder()}
+        offered = await catalog(now=now, config=config)
+    ladder = {tier.id: tier for tier in config.tiers}
     threshold = ladder[member.tier_id].threshold if member.tier_id in ladder else None
     return [
         reward for reward in offered

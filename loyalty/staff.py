@@ -22,8 +22,8 @@ from loyalty.clock import utcnow
 from loyalty.errors import ErrorCode, LoyaltyError
 from loyalty.inbox import open_items
 from loyalty.ledger import history
-from loyalty.members import active_card, get_member
-from loyalty.rules import default_branch, get_rules
+from loyalty.members import active_card
+from loyalty.rules import ClubConfig, current_config, default_branch, get_rules
 from loyalty.text import clean_name, to_ascii_digits
 from models import (
     AuditEntry,
@@ -238,15 +238,15 @@ async def issued_today(staff_id: int, tz: ZoneInfo, now: datetime) -> int:
     return int(rows[0]["total"] or 0) if rows else 0
 
 
-async def expected_points(member: Member, amount: int, branch_id: int) -> int:
-    rule = earning.earning_rule(await get_rules(), await Branch.get(id=branch_id), member)
-    tier = await Tier.get_or_none(id=member.tier_id) if member.tier_id else None
+def expected_points(member: Member, amount: int, branch_id: int, config: ClubConfig) -> int:
+    rule = earning.earning_rule(config.rules, config.branch(branch_id), member)
+    tier = next((tier for tier in config.tiers if tier.id == member.tier_id), None)
     return earning.points_for(amount, rule, tier_multiplier=tier.multiplier if tier else Decimal(1))
 
 
 async def earn(
     staff: Staff,
-    member_id: int,
+    member: Member,
     amount: int,
     receipt: str | None,
     *,
@@ -256,13 +256,13 @@ async def earn(
     """Record a purchase at the staff member's branch, or hold it over a cashier's cap."""
     now = now or utcnow()
     require(staff)
+    member_id = member.id
     branch_id = await counter_branch(staff)
-    member = await get_member(member_id)
     receipt = (receipt or "").strip()[:64] or None
     if staff.role is StaffRole.CASHIER and not await _recorded(branch_id, receipt):
-        points = await expected_points(member, amount, branch_id)
-        cap = (await get_rules()).cashier_daily_cap
-        if points > 0 and await issued_today(staff.id, tz, now) + points > cap:
+        config = await current_config()
+        points = expected_points(member, amount, branch_id, config)
+        if points > 0 and await issued_today(staff.id, tz, now) + points > config.rules.cashier_daily_cap:
             held, created = await _hold(staff, branch_id, member_id, amount, receipt, points, now)
             return EarnOutcome(None, held, created)
     result = await earning.award_purchase(

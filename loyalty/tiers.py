@@ -9,9 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-
 from loyalty import notify
-from loyalty.rules import get_rules
+from loyalty.rules import ClubConfig, current_config, get_rules
 from loyalty.rules import tiers as tier_ladder
 from models import EntryKind, LedgerEntry, Member, Tier, TierChange
 from models import statements as sql
@@ -49,9 +48,11 @@ def tier_for(points: int, tiers: list[Tier]) -> Tier:
     return best
 
 
-async def progress(member: Member, now: datetime) -> TierProgress:
-    tiers = await tier_ladder()
-    points = await qualifying_points(member.id, now)
+async def progress(member: Member, now: datetime, config: ClubConfig | None = None) -> TierProgress:
+    """Where the member stands; `config` is the set-up if the caller read it with the member."""
+    config = config or await current_config()
+    tiers = config.tiers
+    points = await qualifying_points(member.id, now, config.rules.tier_window_days)
     current = next((t for t in tiers if t.id == member.tier_id), None) or tier_for(points, tiers)
     higher = [t for t in tiers if t.threshold > current.threshold]
     next_tier = higher[0] if higher else None

@@ -8,13 +8,14 @@ import asyncpg
 import pytest
 from tortoise import Tortoise
 
-from loyalty import earning, staff
+from loyalty import earning, rewards, staff, tiers
 from loyalty.errors import ErrorCode, LoyaltyError
+from loyalty.members import member_and_config_by_telegram
 from loyalty.rules import current_config
-from models import Branch, ProductGroup, Purchase, Staff, StaffRole
+from models import Branch, ProductGroup, Purchase, Staff, StaffRole, Tier
 from models import statements as sql
 from tests.conftest import NOW, POSTGRES_URL
-from tests.helpers import member, set_rules
+from tests.helpers import member, reward, set_rules
 
 
 async def _token() -> str | None:
@@ -69,6 +70,26 @@ async def test_a_change_made_by_another_process_applies_to_the_next_purchase(any
     await _elsewhere("INSERT INTO product_group (name, multiplier, active) VALUES ('Tea', 5, true)")
     tea = await ProductGroup.get(name="Tea")
     assert (await earning.award_purchase(m.id, 100_000, receipt="E", group_id=tea.id, now=NOW)).points == 300
+
+
+async def test_the_points_and_rewards_windows_see_a_tier_changed_by_another_process(any_db: str) -> None:
+    m = await member(NOW, telegram_id=77)
+    await earning.award_purchase(m.id, 1_000_000, receipt="A", now=NOW)  # 100 points
+    silver = await Tier.get(code="silver")
+    await reward(50, min_tier=silver)
+
+    async def shown() -> tuple[int, list[int]]:
+        found, config = await member_and_config_by_telegram(77)
+        assert found is not None and found.balance == 120  # with the sign-up bonus
+        progress = await tiers.progress(found, NOW, config)
+        offered = await rewards.catalog(now=NOW, config=config)
+        return progress.points_to_next, [r.min_tier.threshold for r in offered if r.min_tier]
+
+    assert await shown() == (400, [500])
+    await _elsewhere("UPDATE tier SET threshold = 300 WHERE code = 'silver'")
+    assert await shown() == (200, [300])
+    stranger, config = await member_and_config_by_telegram(78)
+    assert stranger is None and [t.threshold for t in config.tiers] == [0, 300, 2000]
 
 
 @pytest.mark.parametrize(

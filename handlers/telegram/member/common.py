@@ -8,15 +8,15 @@ from typing import Any
 from aiogram.enums import ContentType
 from aiogram.types import CallbackQuery, Message
 from aiogram_dialog import DialogManager
+from aiogram_dialog.widgets.input import MessageInput
 from aiogram_dialog.widgets.kbd import Button
 from aiogram_dialog.widgets.text import Text
-
-from aiogram_dialog.widgets.input import MessageInput
 
 from handlers.i18n import N_, t
 from handlers.texts import error_text
 from loyalty.errors import LoyaltyError
-from loyalty.members import member_by_telegram
+from loyalty.members import member_and_config_by_telegram, member_by_telegram
+from loyalty.rules import ClubConfig, current_config
 from models import Member
 
 PAGE_SIZE = 5
@@ -51,6 +51,14 @@ def esc(value: object) -> str:
 async def current_member(manager: DialogManager) -> Member | None:
     user = manager.middleware_data.get("event_from_user")
     return await member_by_telegram(user.id) if user else None
+
+
+async def current_member_and_config(manager: DialogManager) -> tuple[Member | None, ClubConfig]:
+    """The member and the club's set-up, for a window that shows tiers: one statement, not three."""
+    user = manager.middleware_data.get("event_from_user")
+    if user is None:
+        return None, await current_config()
+    return await member_and_config_by_telegram(user.id)
 
 
 async def answer_error(message: Message, error: LoyaltyError, manager: DialogManager) -> None:

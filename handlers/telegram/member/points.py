@@ -11,22 +11,22 @@ from aiogram_dialog.widgets.text import Format
 
 from handlers.format import day, number
 from handlers.i18n import N_, t
-from handlers.telegram.member.common import Tr, buttons_only, current_member, locale_of
+from handlers.telegram.member.common import Tr, buttons_only, current_member_and_config, locale_of
+from handlers.telegram.member.states import PointsSG
 from handlers.texts import tier_name
 from loyalty import expiry, tiers
 from loyalty.clock import utcnow
-from handlers.telegram.member.states import PointsSG
 
 EXPIRY_NOTICE_DAYS = 30
 
 
 async def points_getter(dialog_manager: DialogManager, **kwargs: Any) -> dict[str, Any]:
     locale = locale_of(dialog_manager)
-    member = await current_member(dialog_manager)
+    member, config = await current_member_and_config(dialog_manager)
     if member is None:
         return {"balance": number(0, locale), "tier": "-", "next": "", "expiring": ""}
     now = utcnow()
-    progress = await tiers.progress(member, now)
+    progress = await tiers.progress(member, now, config)
     lots = await expiry.expiring_within(member.id, now, now + timedelta(days=EXPIRY_NOTICE_DAYS))
     tz = dialog_manager.middleware_data.get("tz")
     expiring = "\n".join(

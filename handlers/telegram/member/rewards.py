@@ -7,12 +7,21 @@ from typing import Any
 from aiogram.types import CallbackQuery
 from aiogram_dialog import Dialog, DialogManager, Window
 from aiogram_dialog.widgets.kbd import Back, Button, Cancel, Column, Row, Select, SwitchTo
-
 from aiogram_dialog.widgets.text import Format
 
 from handlers.format import day, number
 from handlers.i18n import N_, t
-from handlers.telegram.member.common import PAGE_SIZE, on_next, on_prev, Tr, buttons_only, current_member, esc, locale_of
+from handlers.telegram.member.common import (
+    PAGE_SIZE,
+    Tr,
+    buttons_only,
+    current_member,
+    current_member_and_config,
+    esc,
+    locale_of,
+    on_next,
+    on_prev,
+)
 from handlers.telegram.member.states import RewardsSG
 from handlers.texts import error_text
 from loyalty import rewards
@@ -22,9 +31,9 @@ from models import Reward
 
 async def catalog_getter(dialog_manager: DialogManager, **kwargs: Any) -> dict[str, Any]:
     locale = locale_of(dialog_manager)
-    member = await current_member(dialog_manager)
-    offered = await rewards.catalog()
-    can_have = {r.id for r in await rewards.affordable(member, offered=offered)} if member else set()
+    member, config = await current_member_and_config(dialog_manager)
+    offered = await rewards.catalog(config=config)
+    can_have = {r.id for r in await rewards.affordable(member, offered=offered, config=config)} if member else set()
     pages = max(1, -(-len(offered) // PAGE_SIZE))
     page = min(dialog_manager.dialog_data.get("page", 0), pages - 1)
     shown = offered[page * PAGE_SIZE:(page + 1) * PAGE_SIZE]

@@ -44,7 +44,7 @@ async def on_earn(message: Message, command: CommandObject, staff: Staff, locale
     given = parts[2] if len(parts) == 3 else None
     # Without a receipt the message itself names the purchase.
     receipt = given or request_of(message)
-    outcome = await staff_rules.earn(staff, member.id, amount, receipt, tz=settings.tz, now=now)
+    outcome = await staff_rules.earn(staff, member, amount, receipt, tz=settings.tz, now=now)
     if outcome.pending is not None:
         await say(message, t(N_("Over the daily cap: this purchase waits for a manager's approval (request {id})."),
                              locale, id=ident(outcome.pending.id, locale)))

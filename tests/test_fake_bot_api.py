@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
+import orjson
 import pytest
 import pytest_asyncio
 from aiogram import Bot, Dispatcher, F, Router
@@ -20,6 +21,7 @@ from aiogram.exceptions import (
     TelegramRetryAfter,
 )
 from aiogram.filters import CommandStart
+from aiogram.methods import SendDocument, SendMessage
 from aiogram.methods.base import TelegramMethod
 from aiogram.types import (
     BufferedInputFile,
@@ -31,6 +33,7 @@ from aiogram.types import (
     ReplyKeyboardMarkup,
 )
 
+from bot.telegram_session import JsonSession
 from tests.fakes.bot_api import BOT_ID, FakeBotAPI
 
 pytestmark = pytest.mark.asyncio
@@ -44,9 +47,10 @@ async def api() -> AsyncIterator[FakeBotAPI]:
         yield fake
 
 
-@pytest_asyncio.fixture
-async def bot(api: FakeBotAPI) -> AsyncIterator[Bot]:
-    session = AiohttpSession(api=TelegramAPIServer.from_base(api.base_url))
+@pytest_asyncio.fixture(params=[AiohttpSession, JsonSession])
+async def bot(api: FakeBotAPI, request: pytest.FixtureRequest) -> AsyncIterator[Bot]:
+    """aiogram's own session, and the club's, which sends a request without a file as JSON."""
+    session = request.param(api=TelegramAPIServer.from_base(api.base_url))
     bot = Bot(api.token, session=session)
     yield bot
     await bot.session.close()
@@ -487,3 +491,21 @@ async def test_push_batch_over_http_now_and_at_a_rate(api: FakeBotAPI) -> None:
 
     status, body = await control("push_batch", actions=[{"action": "block", "kwargs": {"chat_id": USER}}])
     assert status == 400 and body["description"] == "not a batch action: 'block'"
+
+
+async def test_the_clubs_session_sends_json_unless_there_is_a_file() -> None:
+    session = JsonSession()
+    bot = Bot("1:abc", session=session, default=DefaultBotProperties(parse_mode="HTML"))
+    keyboard = InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(text="امتیاز من", callback_data="m:1")]])
+    body = session.build_form_data(bot, SendMessage(chat_id=USER, text="<b>سلام</b>", reply_markup=keyboard,
+                                                    disable_notification=False))
+    assert body.content_type == "application/json"
+    assert orjson.loads(body.decode()) == {
+        "chat_id": USER,
+        "text": "<b>سلام</b>",
+        "parse_mode": "HTML",
+        "reply_markup": {"inline_keyboard": [[{"text": "امتیاز من", "callback_data": "m:1"}]]},
+    }
+    upload = session.build_form_data(bot, SendDocument(chat_id=USER, document=BufferedInputFile(b"x", "a.csv")))
+    assert isinstance(upload, aiohttp.FormData)
+    await session.close()

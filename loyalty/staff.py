@@ -11,7 +11,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
@@ -228,8 +228,7 @@ class EarnOutcome:
 
 async def issued_today(staff_id: int, tz: ZoneInfo, now: datetime) -> int:
     """Points a staff member issued since the start of the local day."""
-    local_day: date = now.astimezone(tz).date()
-    start = datetime.combine(local_day, time(0), tzinfo=tz)
+    start = local_day_start(now, tz, 0)
     rows = (
         await LedgerEntry.filter(staff_id=staff_id, kind__in=CAPPED_KINDS, amount__gt=0, created_at__gte=start)
         .annotate(total=Sum("amount"))
@@ -493,7 +492,13 @@ async def timeline(staff: Staff, limit: int = 20) -> list[AuditEntry]:
 
 
 def local_day_start(now: datetime, tz: ZoneInfo, days_back: int) -> datetime:
-    return datetime.combine(now.astimezone(tz).date() - timedelta(days=days_back), time(0), tzinfo=tz)
+    """The local midnight `days_back` days before today's, in UTC.
+
+    In UTC because every time is stored so, and SQLite compares stored times as text: a
+    Tehran midnight written "00:00:00+03:30" sorts after the "20:30:00+00:00" it equals.
+    """
+    local = datetime.combine(now.astimezone(tz).date() - timedelta(days=days_back), time(0), tzinfo=tz)
+    return local.astimezone(UTC)
 
 
 # ---- figures ------------------------------------------------------------------------------

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from aiogram.types import Update
 
+from loyalty import earning
+from loyalty import staff as staff_rules
 from models import AuditEntry, Branch, LedgerEntry, Member, OutboxMessage, PendingApproval, Purchase, Staff, StaffRole
 from tests.conftest import NOW
 from tests.helpers import member as make_member, reward, set_rules
@@ -202,3 +206,23 @@ async def test_rejected_request_changes_nothing(h: Harness) -> None:
     assert h.api.last_message(MANAGER)["text"] == f"Request {held.id} rejected."
     assert (await Member.get(id=m.id)).balance == 20
     assert await Purchase.all().count() == 0
+
+
+async def test_the_daily_cap_and_the_report_count_from_the_local_midnight(any_db: str) -> None:
+    kaveh = await Staff.create(telegram_id=5, name="Kaveh", role=StaffRole.CASHIER, created_at=NOW)
+    leila = await Staff.create(telegram_id=6, name="Leila", role=StaffRole.CASHIER, created_at=NOW)
+    m = await make_member(NOW)
+    midnight = datetime(2026, 2, 28, 20, 30, tzinfo=UTC)  # 1 March begins in Tehran
+    for receipt, amount, cashier, at in [
+        ("A", 100_000, kaveh, midnight - timedelta(seconds=1)),
+        ("B", 200_000, kaveh, midnight),
+        ("C", 300_000, kaveh, NOW),
+        ("D", 400_000, leila, NOW),
+    ]:
+        await earning.award_purchase(m.id, amount, receipt=receipt, staff_id=cashier.id, now=at)
+    tehran = ZoneInfo("Asia/Tehran")
+    assert await staff_rules.issued_today(kaveh.id, tehran, NOW) == 20 + 30
+    assert await staff_rules.issued_today(leila.id, tehran, NOW) == 40
+    owner = await Staff.create(telegram_id=7, name="Nasrin", role=StaffRole.OWNER, created_at=NOW)
+    today = await staff_rules.report(owner, 1, tz=tehran, now=NOW)
+    assert today.points_issued == 20 + 30 + 40 + 20  # B, C, D and the sign-up bonus, not A

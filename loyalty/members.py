@@ -161,10 +161,10 @@ async def find_member(reference: str) -> Member:
     """A member by phone number (any format, any digits) or by an active card number."""
     reference = (reference or "").strip()
     if looks_like_card(reference):
-        card = await Card.get_or_none(number=clean_card_number(reference), active=True)
-        if card is None:
+        found = await sql.member_by_active_card.first(clean_card_number(reference), True)
+        if found is None:
             raise LoyaltyError(ErrorCode.MEMBER_NOT_FOUND, reference=reference)
-        return await card.member
+        return found
     member = await Member.get_or_none(phone=normalize_phone(reference))
     if member is None or member.deleted_at is not None:
         raise LoyaltyError(ErrorCode.MEMBER_NOT_FOUND, reference=reference)

@@ -15,8 +15,6 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
-from tortoise.functions import Sum
-
 from loyalty import audit, corrections, earning, notify, reports, rewards
 from loyalty.clock import utcnow
 from loyalty.errors import ErrorCode, LoyaltyError
@@ -35,7 +33,6 @@ from models import (
     Member,
     PendingApproval,
     ProductGroup,
-    Purchase,
     Reward,
     RewardKind,
     Staff,
@@ -44,6 +41,7 @@ from models import (
     Tier,
     Voucher,
 )
+from models import statements as sql
 
 INVITE_PREFIX = "staff_"
 MANAGERS = (StaffRole.OWNER, StaffRole.MANAGER)
@@ -68,7 +66,7 @@ async def identify(telegram_id: int, owner_ids: Iterable[int], *, name: str = ""
             staff.role, staff.active, staff.branch_id = StaffRole.OWNER, True, None
             await staff.save(update_fields=["role", "active", "branch_id"])
         return staff
-    staff = await Staff.get_or_none(telegram_id=telegram_id, active=True)
+    staff = await sql.active_staff_by_telegram.first(telegram_id, True)
     if staff is not None and staff.role is StaffRole.OWNER:
         return None  # removed from OWNER_IDS: no longer an owner
     return staff
@@ -228,13 +226,9 @@ class EarnOutcome:
 
 async def issued_today(staff_id: int, tz: ZoneInfo, now: datetime) -> int:
     """Points a staff member issued since the start of the local day."""
-    start = local_day_start(now, tz, 0)
-    rows = (
-        await LedgerEntry.filter(staff_id=staff_id, kind__in=CAPPED_KINDS, amount__gt=0, created_at__gte=start)
-        .annotate(total=Sum("amount"))
-        .values("total")
-    )
-    return int(rows[0]["total"] or 0) if rows else 0
+    since = sql.db_value(LedgerEntry, "created_at", local_day_start(now, tz, 0))
+    rows = await sql.issued_since.rows(staff_id, *(kind.value for kind in CAPPED_KINDS), since)
+    return int(rows[0]["total"])
 
 
 def expected_points(member: Member, amount: int, branch_id: int, config: ClubConfig) -> int:
@@ -276,7 +270,7 @@ async def earn(
 
 
 async def _recorded(branch_id: int, receipt: str | None) -> bool:
-    return receipt is not None and await Purchase.exists(branch_id=branch_id, receipt=receipt)
+    return receipt is not None and bool(await sql.receipt_recorded.rows(branch_id, receipt))
 
 
 async def _hold(

@@ -21,6 +21,7 @@ from models.club import Branch, ClubRules, ProductGroup, Tier
 from models.ledger import LedgerEntry, Purchase
 from models.members import Member
 from models.messaging import OutboxMessage
+from models.staff import AuditEntry, Staff
 
 M = TypeVar("M", bound=Model)
 
@@ -197,3 +198,16 @@ move_balance_on_purchase = Statement(
     "UPDATE member SET balance = balance + ?, last_purchase_at = ? WHERE id = ?"
     f" RETURNING balance, tier_id, {QUALIFYING_SUM} AS qualifying",
 )
+
+# ---- around the purchase at the counter: a cashier's /earn ---------------------------
+
+active_staff_by_telegram = Select(Staff, "telegram_id = ? AND active = ?", limit=1)
+member_by_active_card = Select(Member, "id = (SELECT member_id FROM card WHERE number = ? AND active = ?)")
+receipt_recorded = Statement(Purchase, "SELECT 1 AS found FROM purchase WHERE branch_id = ? AND receipt = ? LIMIT 1")
+# Points a staff member issued since a moment: the staff member, two kinds, the moment.
+issued_since = Statement(
+    LedgerEntry,
+    "SELECT COALESCE(SUM(amount), 0) AS total FROM ledger_entry"
+    " WHERE staff_id = ? AND kind IN (?, ?) AND amount > 0 AND created_at >= ?",
+)
+insert_audit = Insert(AuditEntry)

@@ -142,9 +142,12 @@ async def ledger_sum(member_id: int) -> int:
     return int(rows[0]["total"] or 0) if rows else 0
 
 
-# Hand-written: the member's history window reads both on every page.
+# Hand-written: the member's history window reads a page on every press.
 _history = sql.Select(LedgerEntry, "member_id = ?", order="created_at DESC, id DESC", paged=True)
 _count = sql.Statement(LedgerEntry, "SELECT COUNT(*) AS entries FROM ledger_entry WHERE member_id = ?")
+_page = sql.Statement(LedgerEntry, """
+    SELECT *, COUNT(*) OVER () AS entries FROM ledger_entry WHERE member_id = ?
+    ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?""")
 
 
 async def history(member_id: int, *, offset: int = 0, limit: int = 10) -> list[LedgerEntry]:
@@ -154,3 +157,24 @@ async def history(member_id: int, *, offset: int = 0, limit: int = 10) -> list[L
 
 async def count_entries(member_id: int) -> int:
     return int((await _count.rows(member_id))[0]["entries"])
+
+
+@dataclass(frozen=True)
+class HistoryPage:
+    entries: list[LedgerEntry]  # newest first
+    page: int  # from 0; the last one if the page asked for is past the end
+    pages: int  # at least 1
+
+
+async def history_page(member_id: int, page: int, size: int) -> HistoryPage:
+    """A page of the member's entries and how many pages there are, in one statement:
+    the count of all the entries comes with each row of the page."""
+    rows = await _page.rows(member_id, size, page * size)
+    if not rows and page > 0:  # past the end: a page number kept by an old window
+        page = max(0, -(-await count_entries(member_id) // size) - 1)
+        rows = await _page.rows(member_id, size, page * size)
+    total = int(rows[0]["entries"]) if rows else 0
+    for row in rows:
+        del row["entries"]
+    entries = [LedgerEntry._init_from_db(**row) for row in rows]
+    return HistoryPage(entries, page, max(1, -(-total // size)))

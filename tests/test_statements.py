@@ -127,3 +127,16 @@ def test_placeholders_are_numbered_for_postgresql() -> None:
             dialect = "postgres"
 
     assert statement._sql(Client()) == "UPDATE member SET balance = balance + $1 WHERE id = $2 AND balance >= $3"  # type: ignore[arg-type]
+
+
+async def test_a_history_page_and_the_number_of_pages_come_in_one_statement(any_db: str) -> None:
+    m = (await register_member("09121234567", now=NOW)).member  # the sign-up bonus: entry 1
+    for n in range(11):  # entries 2 to 12, a minute apart
+        await earning.award_purchase(m.id, 10_000 * (n + 1), receipt=f"R{n}", now=NOW + timedelta(minutes=n + 1))
+    first = await ledger.history_page(m.id, 0, 5)
+    assert (first.page, first.pages) == (0, 3)
+    assert [e.amount for e in first.entries] == [11, 10, 9, 8, 7]
+    last = await ledger.history_page(m.id, 2, 5)
+    assert [e.amount for e in last.entries] == [1, 20]  # the first purchase and the sign-up bonus
+    assert await ledger.history_page(m.id, 9, 5) == last  # a page past the end: the last one
+    assert (await ledger.history_page(m.id + 1, 0, 5)) == ledger.HistoryPage([], 0, 1)

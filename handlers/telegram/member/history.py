@@ -10,7 +10,16 @@ from aiogram_dialog.widgets.text import Format
 
 from handlers.format import day, number, signed
 from handlers.i18n import N_, t
-from handlers.telegram.member.common import PAGE_SIZE, on_next, on_prev, Tr, buttons_only, current_member, esc, locale_of
+from handlers.telegram.member.common import (
+    PAGE_SIZE,
+    Tr,
+    buttons_only,
+    current_member,
+    esc,
+    locale_of,
+    on_next,
+    on_prev,
+)
 from handlers.telegram.member.states import HistorySG
 from handlers.texts import reason_text
 from loyalty import ledger
@@ -20,21 +29,19 @@ async def history_getter(dialog_manager: DialogManager, **kwargs: Any) -> dict[s
     locale = locale_of(dialog_manager)
     tz = dialog_manager.middleware_data.get("tz")
     member = await current_member(dialog_manager)
-    page = dialog_manager.dialog_data.get("page", 0)
-    total = await ledger.count_entries(member.id) if member else 0
-    pages = max(1, -(-total // PAGE_SIZE))
-    page = min(page, pages - 1)
-    entries = await ledger.history(member.id, offset=page * PAGE_SIZE, limit=PAGE_SIZE) if member else []
+    shown = ledger.HistoryPage([], 0, 1)
+    if member is not None:
+        shown = await ledger.history_page(member.id, dialog_manager.dialog_data.get("page", 0), PAGE_SIZE)
     rows = [
         f"{day(e.created_at, locale, tz)}  {signed(e.amount, locale)}  {esc(reason_text(e.reason, e.note, locale))}"
-        for e in entries
+        for e in shown.entries
     ]
     return {
         "rows": "\n".join(rows) if rows else t(N_("No points yet."), locale),
-        "page": number(page + 1, locale),
-        "pages": number(pages, locale),
-        "has_prev": page > 0,
-        "has_next": page < pages - 1,
+        "page": number(shown.page + 1, locale),
+        "pages": number(shown.pages, locale),
+        "has_prev": shown.page > 0,
+        "has_next": shown.page < shown.pages - 1,
     }
 
 

@@ -1,3 +1,8 @@
+import asyncio
+
+import pytest
+from tortoise.transactions import in_transaction
+
 from tests.conftest import NOW
 from tests.helpers import member
 from loyalty import earning, ledger
@@ -22,6 +27,37 @@ async def test_sqlite_statements_run_on_the_event_loops_own_thread(db: str) -> N
     assert isinstance(connections.get("default"), InlineSqliteClient)
     await Member.all().count()  # the connection is open and answers
     assert not [t.name for t in threading.enumerate() if "_connection_worker_thread" in t.name]
+
+
+@pytest.mark.parametrize(("yield_after", "turns"), [(0.0, 60), (3600.0, 0)])
+async def test_a_long_run_of_sqlite_statements_gives_the_event_loop_turns(
+    db: str, monkeypatch: pytest.MonkeyPatch, yield_after: float, turns: int
+) -> None:
+    """A job of many statements in a row (a tier review, an import) must not hold the
+    loop: members are answered meanwhile, and a SIGTERM is acted on."""
+    from bot.sqlite_engine import InlineConnection
+    from models import Member
+
+    monkeypatch.setattr(InlineConnection, "yield_after", yield_after)
+    await Member.all().count()
+    others = 0
+
+    async def other_task() -> None:
+        nonlocal others
+        while True:
+            others += 1
+            await asyncio.sleep(0)
+
+    task = asyncio.create_task(other_task())
+    await asyncio.sleep(0)
+    before = others
+    async with in_transaction():  # in a transaction and out of one
+        for _ in range(30):
+            await Member.all().count()
+    for _ in range(30):
+        await Member.all().count()
+    assert others - before == turns
+    task.cancel()
 
 
 def test_each_database_gets_its_client_and_settings() -> None:

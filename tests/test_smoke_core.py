@@ -3,9 +3,9 @@ import asyncio
 import pytest
 from tortoise.transactions import in_transaction
 
+from loyalty import earning, ledger
 from tests.conftest import NOW
 from tests.helpers import member
-from loyalty import earning, ledger
 
 
 async def test_purchase_on_both_databases(any_db: str) -> None:

@@ -199,8 +199,7 @@ async def _member_and_config_token(member_id: int) -> tuple[Member, str | None]:
     rows = await sql.member_and_config_token.rows(member_id)
     if not rows or rows[0]["deleted_at"] is not None:
         raise LoyaltyError(ErrorCode.MEMBER_NOT_FOUND, reference=str(member_id))
-    token = rows[0].pop("config_token")
-    return Member._init_from_db(**rows[0]), token
+    return sql.member_and_token(rows[0])
 
 
 async def _first_purchase(member_id: int, purchase_id: int) -> bool:

@@ -181,10 +181,6 @@ async def get_member(member_id: int) -> Member:
 # The dialogs' getters ask it on every window: written by hand, as the purchase path's
 # statements are, it costs a fifth of the ORM's query.
 _by_telegram = sql.Select(Member, "telegram_id = ? AND deleted_at IS NULL")
-# The windows that show tiers read the member with the set-up's token (loyalty.rules.club_config).
-_by_telegram_with_token = sql.Statement(
-    Member, f"SELECT *, {sql.CONFIG_TOKEN} AS config_token FROM member WHERE telegram_id = ? AND deleted_at IS NULL"
-)
 # Every Telegram update asks it: one column, no member to build.
 _locale_by_telegram = sql.Statement(Member, "SELECT locale FROM member WHERE telegram_id = ? AND deleted_at IS NULL")
 
@@ -195,11 +191,11 @@ async def member_by_telegram(telegram_id: int) -> Member | None:
 
 async def member_and_config_by_telegram(telegram_id: int) -> tuple[Member | None, ClubConfig]:
     """The member with this Telegram id and the club's set-up, checked in the same statement."""
-    rows = await _by_telegram_with_token.rows(telegram_id)
+    rows = await sql.member_and_config_token_by_telegram.rows(telegram_id)
     if not rows:
         return None, await current_config()
-    token = rows[0].pop("config_token")
-    return Member._init_from_db(**rows[0]), await club_config(token)
+    member, token = sql.member_and_token(rows[0])
+    return member, await club_config(token)
 
 
 async def locale_by_telegram(telegram_id: int) -> str | None:

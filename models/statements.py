@@ -168,9 +168,19 @@ tiers_by_threshold = Select(Tier, order="threshold, id")
 # The token of the club's set-up (migration 0003); NULL when its row is missing.
 CONFIG_TOKEN = "(SELECT token FROM config_token WHERE id = 1)"
 config_token = Statement(ClubRules, f"SELECT {CONFIG_TOKEN} AS config_token")
+# A member with the token (by id; by Telegram id, not deleted), for `member_and_token`.
 member_and_config_token = Statement(
     Member, f"SELECT *, {CONFIG_TOKEN} AS config_token FROM member WHERE id = ?"
 )
+member_and_config_token_by_telegram = Statement(
+    Member, f"SELECT *, {CONFIG_TOKEN} AS config_token FROM member WHERE telegram_id = ? AND deleted_at IS NULL"
+)
+
+
+def member_and_token(row: dict[str, Any]) -> tuple[Member, str | None]:
+    """A row of `member_and_config_token(_by_telegram)`: the member, and the set-up's token."""
+    token = row.pop("config_token")
+    return Member._init_from_db(**row), token
 
 insert_purchase = Insert(Purchase)
 insert_entry = Insert(LedgerEntry)

@@ -14,7 +14,6 @@ from loyalty.clock import utcnow
 from loyalty.errors import ErrorCode, LoyaltyError
 from loyalty.members import credit_expiry
 from loyalty.rules import club_config, current_config
-from models import statements as sql
 from models import (
     Branch,
     ClubRules,
@@ -24,6 +23,7 @@ from models import (
     Purchase,
     Tier,
 )
+from models import statements as sql
 
 MAX_AMOUNT = 10**13  # far above any real receipt; stops a typo of extra zeros
 
@@ -97,7 +97,9 @@ async def award_purchase(
     are hand-written (`models.statements`): the unique (branch, receipt) index detects a
     repeated receipt instead of a look-up first, and the balance UPDATE sets the
     last-purchase time and returns the balance and tier, read under the row lock that
-    UPDATE takes (PostgreSQL), so the tier review sees the current tier. Even the reads
+    UPDATE takes (PostgreSQL), so the tier review sees the current tier. On PostgreSQL the
+    purchase, its entry, the balance and the member's message are one statement
+    (`statements.write_purchase`): each round trip costs the bot more than the database. Even the reads
     run inside the transaction: on PostgreSQL each read outside one takes a connection
     from the pool, which cost more than the read. On SQLite concurrent purchases share a
     transaction and its commit (`loyalty.group_commit`). The rules, branches, groups and tiers
@@ -135,59 +137,54 @@ async def award_purchase(
             group.multiplier if group else Decimal(1),
             tier.multiplier if tier else Decimal(1),
         )
-        # First, so that a repeated receipt breaks the unique index before anything else.
-        purchase = await sql.insert_purchase(
-            branch_id=branch.id,
-            receipt=receipt,
-            member_id=member_id,
-            amount=amount,
-            product_group_id=group.id if group else None,
-            points=points,
-            staff_id=staff_id,
-            created_at=now,
+        # The message tells the balance, so with a referral to pay it is written after it.
+        referral = member.referred_by_id is not None
+        message = None if referral else {
+            **notify.message_values(
+                member_id, "points_earned", now=now, params={"points": points, "amount": amount}
+            ),
+            "key": "earned:",
+        }
+        written = await ledger.post_purchase(
+            {
+                "branch_id": branch.id,
+                "receipt": receipt,
+                "member_id": member_id,
+                "amount": amount,
+                "product_group_id": group.id if group else None,
+                "points": points,
+                "staff_id": staff_id,
+                "created_at": now,
+            },
+            points,
+            now=now,
+            expires_at=await credit_expiry(now, rules) if points > 0 else None,
+            tier_window=tiers.window_params(member_id, now, rules.tier_window_days),
+            message=message,
         )
-        tier_window = tiers.window_params(member_id, now, rules.tier_window_days)
-        if points > 0:
-            posted = await ledger.post(
-                member_id,
-                EntryKind.EARN,
-                points,
-                "purchase",
-                f"purchase:{purchase.id}",
-                now=now,
-                staff_id=staff_id,
-                branch_id=branch.id,
-                purchase_id=purchase.id,
-                expires_at=await credit_expiry(now, rules),
-                purchase_at=now,
-                tier_window=tier_window,
-            )
-            balance, tier_id, qualifying = posted.balance, posted.tier_id, posted.qualifying
-        else:
-            at = sql.db_value(Member, "last_purchase_at", now)
-            moved = (await sql.move_balance_on_purchase.rows(0, at, member_id, *tier_window))[0]
-            balance, tier_id, qualifying = moved["balance"], moved["tier_id"], moved["qualifying"]
-        if member.referred_by_id is not None and await _first_purchase(member_id, purchase.id):
+        purchase, balance, tier_id = written.purchase, written.balance, written.tier_id
+        if referral and await _first_purchase(member_id, purchase.id):
             await _pay_referral(member, rules, now)
             balance = await ledger.balance_of(member_id)
+        if referral:
+            await notify.enqueue(
+                member_id,
+                "points_earned",
+                f"earned:{purchase.id}",
+                now=now,
+                params={"points": points, "balance": balance, "amount": amount},
+                new_key=True,
+            )
         change = await tiers.review(
             member_id,
             now,
             allow_downgrade=False,
             current_tier_id=tier_id,
             tier_list=tier_list,
-            points=int(qualifying),
+            points=written.qualifying,
         )
         if change is not None:
             tier_id = change.to_tier_id
-        await notify.enqueue(
-            member_id,
-            "points_earned",
-            f"earned:{purchase.id}",
-            now=now,
-            params={"points": points, "balance": balance, "amount": amount},
-            new_key=True,
-        )
         current = next((t for t in tier_list if t.id == tier_id), None)
         return PurchaseResult(purchase, points, balance, current, False)  # type: ignore[arg-type]
 

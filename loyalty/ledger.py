@@ -63,7 +63,6 @@ class Posted:
     entry: LedgerEntry
     balance: int
     tier_id: int | None
-    qualifying: int | None = None  # purchase points in the tier window, for a purchase
 
 
 async def post(
@@ -82,20 +81,14 @@ async def post(
     reverses_id: int | None = None,
     expires_at: datetime | None = None,
     require_funds: bool = False,
-    purchase_at: datetime | None = None,
-    tier_window: tuple[object, ...] = (),
 ) -> Posted:
     """Append one row and move the cached balance with it. Call inside a transaction.
 
     With `require_funds`, a debit that would take the balance below zero is refused; the
     check and the debit are one conditional UPDATE, so concurrent debits cannot overdraw.
-    `purchase_at` sets the member's last purchase time in that same UPDATE, which then
-    also sums the points in the tier window (`tier_window`: `tiers.window_params`).
+    A purchase's points go through `post_purchase`.
     """
-    if purchase_at is not None:
-        at = sql.db_value(Member, "last_purchase_at", purchase_at)
-        update, params = sql.move_balance_on_purchase, (amount, at, member_id, *tier_window)
-    elif require_funds and amount < 0:
+    if require_funds and amount < 0:
         update, params = sql.move_balance_funded, (amount, member_id, -amount)
     else:
         update, params = sql.move_balance, (amount, member_id)
@@ -124,9 +117,42 @@ async def post(
             raise LoyaltyError(ErrorCode.NEGATIVE_BALANCE, balance=balance[0])
         raise LoyaltyError(ErrorCode.NOT_ENOUGH_POINTS, balance=balance[0], needed=-amount)
     row = moved[0]
-    # The window's sum does not see the entry it runs beside: a purchase's entry is added here.
-    qualifying = row["qualifying"] + amount if purchase_at is not None else None
-    return Posted(entry, row["balance"], row["tier_id"], qualifying)
+    return Posted(entry, row["balance"], row["tier_id"])
+
+
+async def post_purchase(
+    purchase: dict[str, object],
+    points: int,
+    *,
+    now: datetime,
+    expires_at: datetime | None,
+    tier_window: tuple[object, ...],
+    message: dict[str, object] | None,
+) -> sql.PurchaseRows:
+    """Insert a purchase (its fields), append its points (none: no entry) and set the
+    member's last purchase time, with the member's message (`notify.message_values`, a
+    key prefix that the purchase's id completes; None: none). Call inside a transaction.
+
+    The balance's UPDATE also sums the purchase points in the tier window (`tier_window`:
+    `tiers.window_params`), this purchase's included: it saves the tier review a statement.
+    On PostgreSQL it is all one statement (`statements.write_purchase`).
+    """
+    member_id = purchase["member_id"]
+    entry = None
+    if points > 0:
+        entry = {
+            "member_id": member_id,
+            "kind": EntryKind.EARN,
+            "amount": points,
+            "reason": "purchase",
+            "staff_id": purchase.get("staff_id"),
+            "branch_id": purchase["branch_id"],
+            "expires_at": expires_at,
+            "idempotency_key": "purchase:",
+            "created_at": now,
+        }
+    at = sql.db_value(Member, "last_purchase_at", now)
+    return await sql.write_purchase(purchase, (points, at, member_id, *tier_window), entry, message)
 
 
 async def balance_of(member_id: int) -> int:

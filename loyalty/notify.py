@@ -17,6 +17,28 @@ from models import Channel, OutboxMessage
 from models import statements as sql
 
 
+def message_values(
+    member_id: int,
+    template: str,
+    *,
+    now: datetime,
+    params: dict[str, Any] | None = None,
+    channel: Channel | None = None,
+    campaign_id: int | None = None,
+    not_before: datetime | None = None,
+) -> dict[str, Any]:
+    """The fields of an outbox row, all but its key."""
+    return {
+        "member_id": member_id,
+        "template": template,
+        "params": params or {},
+        "channel": channel,
+        "campaign_id": campaign_id,
+        "next_attempt_at": not_before or now,
+        "created_at": now,
+    }
+
+
 async def enqueue(
     member_id: int,
     template: str,
@@ -35,15 +57,9 @@ async def enqueue(
     transaction), so the row is inserted without looking first; the unique key still
     refuses a repeat.
     """
-    values: dict[str, Any] = {
-        "member_id": member_id,
-        "template": template,
-        "params": params or {},
-        "channel": channel,
-        "campaign_id": campaign_id,
-        "next_attempt_at": not_before or now,
-        "created_at": now,
-    }
+    values = message_values(
+        member_id, template, now=now, params=params, channel=channel, campaign_id=campaign_id, not_before=not_before
+    )
     if new_key:
         return await sql.insert_outbox(key=key, **values)
     message, _ = await OutboxMessage.get_or_create(key=key, defaults=values)

@@ -12,6 +12,8 @@ is exactly the row the ORM would write or read.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from tortoise.backends.base.client import BaseDBAsyncClient
@@ -106,10 +108,23 @@ class Insert:
             self._prepared = fields, Statement(self.model, text)
         return self._prepared
 
-    def _build(self, values: dict[str, Any]) -> tuple[M, list[Any]]:
+    def _build(self, values: dict[str, Any], computed: Mapping[str, str] = {}) -> tuple[M, list[Any]]:
+        """The instance and its parameters; a column `computed` without a `?` takes none."""
         fields, _ = self._prepare()
         instance = self.model(**values)
-        return instance, [field.to_db_value(getattr(instance, name), instance) for name, field in fields]  # type: ignore[return-value]
+        return instance, [  # type: ignore[return-value]
+            field.to_db_value(getattr(instance, name), instance)
+            for name, field in fields
+            if "?" in computed.get(name, "?")
+        ]
+
+    def computing(self, computed: Mapping[str, str]) -> str:
+        """The INSERT with the `computed` columns given as SQL instead of a parameter: a part
+        of a WITH whose values come from the parts before it. A `?` in that SQL takes the
+        value passed for the column (`_build(values, computed)` gives the parameters)."""
+        fields, statement = self._prepare()
+        marks = ", ".join(computed.get(name, "?") for name, _ in fields)
+        return statement.text.replace(f"VALUES ({', '.join('?' for _ in fields)})", f"VALUES ({marks})")
 
     @staticmethod
     def _saved(instance: M, pk: int) -> M:
@@ -208,6 +223,129 @@ move_balance_on_purchase = Statement(
     "UPDATE member SET balance = balance + ?, last_purchase_at = ? WHERE id = ?"
     f" RETURNING balance, tier_id, {QUALIFYING_SUM} AS qualifying",
 )
+
+
+
+@dataclass(frozen=True)
+class PurchaseRows:
+    """What `write_purchase` wrote, and the member's balance and tier right after it."""
+
+    purchase: Purchase
+    entry: LedgerEntry | None
+    message: OutboxMessage | None
+    balance: int
+    tier_id: int | None
+    qualifying: int  # purchase points in the tier window, this purchase's included
+
+
+# On PostgreSQL, the parts of `write_purchase` that take a value from an earlier part.
+_FROM_PURCHASE = {
+    "purchase_id": "(SELECT id FROM purchase)",
+    "idempotency_key": "CAST(? AS text) || (SELECT id FROM purchase)",
+    "key": "CAST(? AS text) || (SELECT id FROM purchase)",
+    "params": "jsonb_set(CAST(? AS jsonb), '{balance}', to_jsonb((SELECT balance FROM moved)))",
+}
+_entry_from_purchase = {k: _FROM_PURCHASE[k] for k in ("purchase_id", "idempotency_key")}
+_message_from_purchase = {k: _FROM_PURCHASE[k] for k in ("key", "params")}
+_purchase_statements: dict[tuple[bool, bool], Statement] = {}
+
+
+def _purchase_statement(entry: bool, message: bool) -> Statement:
+    statement = _purchase_statements.get((entry, message))
+    if statement is None:
+        parts = [f"purchase AS ({insert_purchase.computing({})})"]  # the plain INSERT
+        columns = ["moved.*", "purchase.id AS purchase_id"]
+        if entry:
+            parts.append(f"entry AS ({insert_entry.computing(_entry_from_purchase)})")
+            columns.append("(SELECT id FROM entry) AS entry_id")
+        parts.append(f"moved AS ({move_balance_on_purchase.text})")
+        if message:
+            parts.append(f"message AS ({insert_outbox.computing(_message_from_purchase)})")
+            columns.append("(SELECT id FROM message) AS message_id")
+        text = f"WITH {', '.join(parts)} SELECT {', '.join(columns)} FROM purchase, moved"
+        statement = _purchase_statements[(entry, message)] = Statement(Purchase, text)
+    return statement
+
+
+async def write_purchase(
+    purchase: dict[str, Any],
+    move: tuple[Any, ...],
+    entry: dict[str, Any] | None,
+    message: dict[str, Any] | None,
+) -> PurchaseRows:
+    """Insert a purchase, its ledger entry and its message, and move the member's balance
+    (`move`: the parameters of `move_balance_on_purchase`, the entry's amount first).
+
+    No `entry`: the purchase earns nothing; no `message`: the caller sends it later. The
+    entry's `idempotency_key` and the message's `key` are given as prefixes that the
+    purchase's id completes; the entry's `purchase_id` is the purchase's, and the
+    message's `params` get the balance after the move.
+
+    On PostgreSQL all of it is one statement, a data-modifying WITH: a purchase is the
+    busiest write of the club, and each round trip costs the bot more CPU than the
+    database (BENCHMARKS.md, benchmark 4). On SQLite, which has no such WITH, they are
+    statements in the same order. A repeated receipt breaks the purchase's unique index
+    before anything is written.
+    """
+    connection = Purchase._meta.db
+    if connection.capabilities.dialect != "postgres":
+        return await _write_purchase_in_steps(purchase, move, entry, message)
+    # The parameters in the order of the statement's parts.
+    bought, params = insert_purchase._build(purchase)
+    if entry is not None:
+        posted, entry_params = insert_entry._build(entry, _entry_from_purchase)
+        params += entry_params
+    params += move
+    if message is not None:
+        sent, message_params = insert_outbox._build(message, _message_from_purchase)
+        params += message_params
+    row = (await _purchase_statement(entry is not None, message is not None).rows(*params))[0]
+    purchase_id = row["purchase_id"]
+    Insert._saved(bought, purchase_id)
+    if entry is not None:
+        posted.purchase_id = purchase_id
+        posted.idempotency_key += str(purchase_id)
+        Insert._saved(posted, row["entry_id"])
+    if message is not None:
+        sent.key += str(purchase_id)
+        sent.params = {**sent.params, "balance": row["balance"]}
+        Insert._saved(sent, row["message_id"])
+    return PurchaseRows(
+        bought, posted if entry is not None else None, sent if message is not None else None,
+        row["balance"], row["tier_id"], _qualifying(row, move),
+    )
+
+
+def _qualifying(row: dict[str, Any], move: tuple[Any, ...]) -> int:
+    # The window's sum does not see the entry written beside it: its points are added here.
+    return int(row["qualifying"]) + move[0]
+
+
+async def _write_purchase_in_steps(
+    purchase: dict[str, Any],
+    move: tuple[Any, ...],
+    entry: dict[str, Any] | None,
+    message: dict[str, Any] | None,
+) -> PurchaseRows:
+    bought = await insert_purchase(**purchase)
+    posted = None
+    if entry is None:
+        moved = await move_balance_on_purchase.rows(*move)
+    else:
+        key = entry["idempotency_key"] + str(bought.id)
+        posted, moved = await insert_entry.beside(
+            move_balance_on_purchase, *move, **{**entry, "purchase_id": bought.id, "idempotency_key": key}
+        )
+    row = moved[0]
+    sent = None
+    if message is not None:
+        sent = await insert_outbox(**{
+            **message,
+            "key": message["key"] + str(bought.id),
+            "params": {**message["params"], "balance": row["balance"]},
+        })
+    return PurchaseRows(bought, posted, sent, row["balance"], row["tier_id"], _qualifying(row, move))
+
 
 # ---- around the purchase at the counter: a cashier's /earn ---------------------------
 

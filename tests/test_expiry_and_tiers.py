@@ -64,7 +64,9 @@ async def test_tier_upgrade_at_once_and_downgrade_only_at_review(any_db: str) ->
     assert result.tier.code == "silver"
     upgrade = await TierChange.get(member_id=m.id).prefetch_related("from_tier", "to_tier")
     assert (upgrade.from_tier.code, upgrade.to_tier.code) == ("bronze", "silver")
-    assert await OutboxMessage.filter(member_id=m.id, template="tier_up").count() == 1
+    # The points first, then the new tier.
+    messages = await OutboxMessage.filter(member_id=m.id).order_by("id")
+    assert [(m.template, m.params.get("balance")) for m in messages] == [("points_earned", 500), ("tier_up", None)]
 
     await earning.refund_purchase("big", 1_000_000, now=NOW + DAY)  # qualifying points 400
     assert (await (await Member.get(id=m.id)).tier).code == "silver"  # no downgrade yet

@@ -97,7 +97,7 @@ async def test_replacement_card_retires_the_old_number(db: str) -> None:
     assert [(c.number, c.active) for c in history] == [(old.number, False), (new.number, True)]
 
 
-async def test_referral_pays_both_after_first_purchase_only(db: str) -> None:
+async def test_referral_pays_both_after_first_purchase_only(any_db: str) -> None:
     await set_rules(referral_bonus_referrer=50, referral_bonus_referred=30)
     friend = await member(NOW)
     newcomer = (await members.register_member("09350000001", referral_code=friend.referral_code, now=NOW)).member
@@ -108,6 +108,9 @@ async def test_referral_pays_both_after_first_purchase_only(db: str) -> None:
     assert (await Member.get(id=newcomer.id)).balance == 20 + 30 + 10 + 10
     assert await members.referral_count(friend.id) == 1
     assert await OutboxMessage.filter(member_id=friend.id, template="referral_rewarded").count() == 1
+    # Each purchase's message tells the balance after it, the first one's bonus included.
+    earned = await OutboxMessage.filter(member_id=newcomer.id, template="points_earned").order_by("id")
+    assert [m.params["balance"] for m in earned] == [20 + 10 + 30, 20 + 10 + 30 + 10]
 
 
 async def test_own_or_unknown_referral_code_gives_nothing(db: str) -> None:

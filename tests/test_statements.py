@@ -9,11 +9,21 @@ import pytest
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from loyalty import earning, ledger, tiers
+from loyalty import earning, ledger, notify, tiers
 from loyalty.errors import ErrorCode, LoyaltyError
 from loyalty.members import register_member
 from loyalty.rules import current_config, default_branch, get_rules
-from models import Channel, ClubRules, EntryKind, LedgerEntry, Member, OutboxMessage, OutboxStatus, Tier
+from models import (
+    Channel,
+    ClubRules,
+    EntryKind,
+    LedgerEntry,
+    Member,
+    OutboxMessage,
+    OutboxStatus,
+    Purchase,
+    Tier,
+)
 from models import statements as sql
 
 NOW = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
@@ -93,17 +103,55 @@ async def test_the_tier_window_sum_counts_purchases_and_refunds_only(any_db: str
     assert await tiers.qualifying_points(member.id, NOW, window_days=365) == 20 - 5
 
 
-async def test_a_purchase_entry_counts_once_in_the_tier_window_it_is_posted_beside(any_db: str) -> None:
-    # On PostgreSQL the entry and the balance UPDATE are one statement, whose window sum
-    # cannot see the new entry; on SQLite the UPDATE runs first. post() adds it, once.
+def _purchase(member_id: int, branch_id: int, receipt: str, points: int) -> dict[str, object]:
+    return {"branch_id": branch_id, "receipt": receipt, "member_id": member_id, "amount": 200_000,
+            "product_group_id": None, "points": points, "staff_id": None, "created_at": NOW}
+
+
+async def test_a_purchase_is_written_with_its_entry_and_message(any_db: str) -> None:
+    # On PostgreSQL one statement writes all four; on SQLite they are steps. Either way the
+    # rows read back through the ORM are these, and the tier window counts the entry once.
     member = (await register_member("09121234567", now=NOW)).member
     earlier = await earning.award_purchase(member.id, 300_000, receipt="r1", now=NOW - timedelta(days=1))
+    branch = await default_branch()
+    expires = NOW + timedelta(days=365)
+    message = {**notify.message_values(member.id, "points_earned", now=NOW, params={"points": 20}), "key": "earned:"}
     async with in_transaction():
-        posted = await ledger.post(member.id, EntryKind.EARN, 20, "purchase", "p2", now=NOW, purchase_at=NOW,
-                                   tier_window=tiers.window_params(member.id, NOW, 365))
+        written = await ledger.post_purchase(
+            _purchase(member.id, branch.id, "r2", 20), 20, now=NOW, expires_at=expires,
+            tier_window=tiers.window_params(member.id, NOW, 365), message=message,
+        )
     assert earlier.points == 30
-    assert posted.qualifying == 50 == await tiers.qualifying_points(member.id, NOW, window_days=365)
-    assert posted.balance == earlier.balance + 20 == await ledger.ledger_sum(member.id)
+    assert written.qualifying == 50 == await tiers.qualifying_points(member.id, NOW, window_days=365)
+    assert written.balance == earlier.balance + 20 == await ledger.ledger_sum(member.id)
+    assert written.tier_id == earlier.tier.id
+    purchase = await Purchase.get(id=written.purchase.id)
+    assert (purchase.receipt, purchase.points, purchase.member_id, purchase.created_at) == ("r2", 20, member.id, NOW)
+    entry = await LedgerEntry.get(purchase_id=purchase.id)
+    assert written.entry is not None and written.entry.id == entry.id
+    assert (entry.idempotency_key, written.entry.idempotency_key) == (f"purchase:{purchase.id}",) * 2
+    assert (entry.kind, entry.amount, entry.reason, entry.branch_id, entry.expires_at) == (
+        EntryKind.EARN, 20, "purchase", branch.id, expires)
+    sent = await OutboxMessage.get(key=f"earned:{purchase.id}")
+    assert written.message is not None and (written.message.id, written.message.key) == (sent.id, sent.key)
+    assert sent.params == written.message.params == {"points": 20, "balance": written.balance}
+    assert (sent.template, sent.status, sent.next_attempt_at) == ("points_earned", OutboxStatus.PENDING, NOW)
+    assert (await Member.get(id=member.id)).last_purchase_at == NOW
+
+
+async def test_a_purchase_without_points_or_message_writes_only_the_purchase(any_db: str) -> None:
+    member = (await register_member("09121234567", now=NOW)).member
+    branch = await default_branch()
+    entries, messages = await LedgerEntry.all().count(), await OutboxMessage.all().count()
+    async with in_transaction():
+        written = await ledger.post_purchase(
+            _purchase(member.id, branch.id, "r0", 0), 0, now=NOW, expires_at=None,
+            tier_window=tiers.window_params(member.id, NOW, 365), message=None,
+        )
+    assert (written.entry, written.message, written.qualifying) == (None, None, 0)
+    assert written.balance == member.balance == await ledger.balance_of(member.id)
+    assert (await LedgerEntry.all().count(), await OutboxMessage.all().count()) == (entries, messages)
+    assert await Purchase.exists(id=written.purchase.id, receipt="r0")
     assert (await Member.get(id=member.id)).last_purchase_at == NOW
 
 

@@ -127,15 +127,14 @@ async def test_a_purchase_is_written_with_its_entry_and_message(any_db: str) -> 
     assert written.tier_id == earlier.tier.id
     purchase = await Purchase.get(id=written.purchase.id)
     assert (purchase.receipt, purchase.points, purchase.member_id, purchase.created_at) == ("r2", 20, member.id, NOW)
-    entry = await LedgerEntry.get(purchase_id=purchase.id)
-    assert written.entry is not None and written.entry.id == entry.id
-    assert (entry.idempotency_key, written.entry.idempotency_key) == (f"purchase:{purchase.id}",) * 2
-    assert (entry.kind, entry.amount, entry.reason, entry.branch_id, entry.expires_at) == (
-        EntryKind.EARN, 20, "purchase", branch.id, expires)
-    sent = await OutboxMessage.get(key=f"earned:{purchase.id}")
-    assert written.message is not None and (written.message.id, written.message.key) == (sent.id, sent.key)
-    assert sent.params == written.message.params == {"points": 20, "balance": written.balance}
-    assert (sent.template, sent.status, sent.next_attempt_at) == ("points_earned", OutboxStatus.PENDING, NOW)
+    entry = await LedgerEntry.get(id=written.entry_id)
+    assert (entry.purchase_id, entry.idempotency_key) == (purchase.id, f"purchase:{purchase.id}")
+    assert (entry.kind, entry.amount, entry.reason, entry.branch_id, entry.expires_at, entry.note) == (
+        EntryKind.EARN, 20, "purchase", branch.id, expires, "")
+    sent = await OutboxMessage.get(id=written.message_id)
+    assert (sent.key, sent.params) == (f"earned:{purchase.id}", {"points": 20, "balance": written.balance})
+    assert (sent.template, sent.status, sent.attempts, sent.next_attempt_at) == (
+        "points_earned", OutboxStatus.PENDING, 0, NOW)
     assert (await Member.get(id=member.id)).last_purchase_at == NOW
 
 
@@ -148,7 +147,7 @@ async def test_a_purchase_without_points_or_message_writes_only_the_purchase(any
             _purchase(member.id, branch.id, "r0", 0), 0, now=NOW, expires_at=None,
             tier_window=tiers.window_params(member.id, NOW, 365), message=None,
         )
-    assert (written.entry, written.message, written.qualifying) == (None, None, 0)
+    assert (written.entry_id, written.message_id, written.qualifying) == (None, None, 0)
     assert written.balance == member.balance == await ledger.balance_of(member.id)
     assert (await LedgerEntry.all().count(), await OutboxMessage.all().count()) == (entries, messages)
     assert await Purchase.exists(id=written.purchase.id, receipt="r0")
@@ -165,6 +164,24 @@ async def test_a_refused_debit_leaves_neither_entry_nor_balance(any_db: str) -> 
         ErrorCode.NOT_ENOUGH_POINTS, {"balance": member.balance, "needed": member.balance + 1})
     assert not await LedgerEntry.exists(idempotency_key="too-much")
     assert await ledger.balance_of(member.id) == member.balance == await ledger.ledger_sum(member.id)
+
+
+@pytest.mark.parametrize("insert", [sql.insert_purchase, sql.insert_entry, sql.insert_outbox, sql.insert_audit],
+                         ids=lambda insert: insert.model.__name__)
+async def test_parameters_without_an_instance_are_the_instances(db: str, insert: sql.Insert) -> None:
+    # The least each model needs: the constructor's defaults fill the rest.
+    least = {
+        "Purchase": {"branch_id": 1, "receipt": "r", "member_id": 2, "amount": 100, "points": 1, "created_at": NOW},
+        "LedgerEntry": {"member_id": 2, "kind": "earn", "amount": 5, "reason": "x", "idempotency_key": "k",
+                        "created_at": NOW, "expires_at": NOW + timedelta(days=1)},
+        "OutboxMessage": {"key": "k", "member_id": 2, "template": "t", "params": {"a": "«ب»"},
+                          "next_attempt_at": NOW, "created_at": NOW},
+        "AuditEntry": {"action": "a", "created_at": NOW},
+    }[insert.model.__name__]
+    assert insert.parameters(least) == insert._build(least)[1]
+    required = next(name for name, value in least.items() if isinstance(value, str))
+    with pytest.raises(ValueError):
+        insert.parameters({**least, required: None})
 
 
 def test_placeholders_are_numbered_for_postgresql() -> None:

@@ -31,11 +31,16 @@ _PLACEHOLDER = re.compile(r"\?")
 
 
 class Statement:
-    """One SQL text with `?` placeholders, renumbered `$1, $2, ...` for PostgreSQL once."""
+    """One SQL text with `?` placeholders, renumbered `$1, $2, ...` for PostgreSQL once.
 
-    def __init__(self, model: type[Model], text: str) -> None:
+    `locking`: a SELECT whose rows stay locked until the transaction ends (FOR UPDATE). Only
+    on PostgreSQL: SQLite has no row locks, and its one writer at a time needs none.
+    """
+
+    def __init__(self, model: type[Model], text: str, *, locking: bool = False) -> None:
         self.model = model
         self.text = " ".join(text.split())
+        self.locking = locking
         self._numbered: str | None = None
 
     def _sql(self, connection: BaseDBAsyncClient) -> str:
@@ -44,6 +49,7 @@ class Statement:
         if self._numbered is None:
             count = iter(range(1, 1000))
             self._numbered = _PLACEHOLDER.sub(lambda _: f"${next(count)}", self.text)
+            self._numbered += " FOR UPDATE" if self.locking else ""
         return self._numbered
 
     async def rows(self, *params: Any) -> list[dict[str, Any]]:
@@ -196,9 +202,14 @@ tiers_by_threshold = Select(Tier, order="threshold, id")
 # The token of the club's set-up (migration 0003); NULL when its row is missing.
 CONFIG_TOKEN = "(SELECT token FROM config_token WHERE id = 1)"
 config_token = Statement(ClubRules, f"SELECT {CONFIG_TOKEN} AS config_token")
-# A member with the token (by id; by Telegram id, not deleted), for `member_and_token`.
+# A member with the token (by id, locked; by Telegram id, not deleted), for `member_and_token`.
+# A purchase reads its member locked. On PostgreSQL concurrent purchases of a member then
+# wait here, not at the balance's UPDATE, and each later statement of the purchase sees
+# every purchase committed before it: its points follow the current tier, and the tier
+# window's sum counts the others' points (read on the UPDATE's snapshot instead, ten
+# purchases at once that together reached a tier left the member below it).
 member_and_config_token = Statement(
-    Member, f"SELECT *, {CONFIG_TOKEN} AS config_token FROM member WHERE id = ?"
+    Member, f"SELECT *, {CONFIG_TOKEN} AS config_token FROM member WHERE id = ?", locking=True
 )
 member_and_config_token_by_telegram = Statement(
     Member, f"SELECT *, {CONFIG_TOKEN} AS config_token FROM member WHERE telegram_id = ? AND deleted_at IS NULL"

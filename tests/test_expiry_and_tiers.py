@@ -1,5 +1,6 @@
 """Points expire oldest first; tiers rise at once and fall only at the review."""
 
+import asyncio
 from datetime import timedelta
 
 from tortoise.transactions import in_transaction
@@ -106,3 +107,13 @@ async def test_progress_to_next_tier(any_db: str) -> None:
     progress = await tiers.progress(await Member.get(id=m.id), NOW)
     assert (progress.tier.code, progress.qualifying_points) == ("bronze", 120)
     assert (progress.next_tier.code, progress.points_to_next) == ("silver", 380)
+
+
+async def test_purchases_at_once_that_together_reach_a_tier_upgrade(any_db: str) -> None:
+    # No purchase alone reaches silver (500 points); the last to commit, whichever it is,
+    # must count the others' points, though they ran at the same time.
+    await set_rules(signup_bonus=0)
+    m = await member(NOW)
+    await asyncio.gather(*(earning.award_purchase(m.id, 600_000, receipt=f"r{i}", now=NOW) for i in range(10)))
+    assert (await (await Member.get(id=m.id)).tier).code == "silver"
+    assert await TierChange.filter(member_id=m.id).count() == 1

@@ -192,6 +192,10 @@ def test_placeholders_are_numbered_for_postgresql() -> None:
             dialect = "postgres"
 
     assert statement._sql(Client()) == "UPDATE member SET balance = balance + $1 WHERE id = $2 AND balance >= $3"  # type: ignore[arg-type]
+    locked = sql.Statement(Member, "SELECT * FROM member WHERE id = ?", locking=True)
+    assert locked._sql(Client()) == "SELECT * FROM member WHERE id = $1 FOR UPDATE"  # type: ignore[arg-type]
+    Client.capabilities.dialect = "sqlite"
+    assert locked._sql(Client()) == "SELECT * FROM member WHERE id = ?"  # type: ignore[arg-type]
 
 
 async def test_a_history_page_and_the_number_of_pages_come_in_one_statement(any_db: str) -> None:

@@ -94,17 +94,20 @@ async def award_purchase(
     """Record a purchase and its points. The same (branch, receipt) twice awards once.
 
     This is the busiest write of the club, so it reads each row once and its statements
-    are hand-written (`models.statements`): the unique (branch, receipt) index detects a
-    repeated receipt instead of a look-up first, and the balance UPDATE sets the
-    last-purchase time and returns the balance and tier, read under the row lock that
-    UPDATE takes (PostgreSQL), so the tier review sees the current tier. On PostgreSQL the
-    purchase, its entry, the balance and the member's message are one statement
-    (`statements.write_purchase`): each round trip costs the bot more than the database. Even the reads
-    run inside the transaction: on PostgreSQL each read outside one takes a connection
-    from the pool, which cost more than the read. On SQLite concurrent purchases share a
-    transaction and its commit (`loyalty.group_commit`). The rules, branches, groups and tiers
-    come from the process's copy (`rules.club_config`), checked by a token read with the
-    member.
+    are hand-written (`models.statements`):
+    - the member is read first, under its row lock (PostgreSQL), so the points follow
+      the current tier and the tier window's sum counts every purchase committed before;
+    - the unique (branch, receipt) index detects a repeated receipt instead of a look-up;
+    - the balance UPDATE sets the last-purchase time and returns the balance, the tier
+      and the tier window's sum;
+    - on PostgreSQL the purchase, its entry, the balance and the member's message are one
+      statement (`statements.write_purchase`): each round trip costs the bot more than
+      the database. Even the read runs inside the transaction: on PostgreSQL each read
+      outside one takes a connection from the pool, which costs more than the read;
+    - on SQLite concurrent purchases share a transaction and its commit
+      (`loyalty.group_commit`).
+    The rules, branches, groups and tiers come from the process's copy
+    (`rules.club_config`), checked by a token read with the member.
     """
     now = now or utcnow()
     check_amount(amount)

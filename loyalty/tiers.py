@@ -72,12 +72,14 @@ async def review(
 ) -> TierChange | None:
     """Move the member to the tier their points qualify for; call inside a transaction.
 
-    A caller that has just read the member inside the same transaction passes its
-    `current_tier_id` and the tiers (sorted by threshold), saving two queries, and may
-    pass the qualifying `points` read in that transaction, saving a third.
+    A caller that has just read the member inside the same transaction, under its row
+    lock as a purchase does, passes its `current_tier_id` and the tiers (sorted by
+    threshold), saving two queries, and may pass the qualifying `points` read in that
+    transaction, saving a third. Otherwise the member is read under its row lock
+    (PostgreSQL): a purchase at the same moment either commits first and counts, or waits.
     """
     if tier_list is None:
-        current_tier_id = (await Member.get(id=member_id)).tier_id
+        current_tier_id = (await Member.select_for_update().get(id=member_id)).tier_id
     tiers = tier_list if tier_list is not None else await tier_ladder()
     if not tiers:
         return None

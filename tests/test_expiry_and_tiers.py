@@ -3,11 +3,13 @@
 import asyncio
 from datetime import timedelta
 
+import asyncpg
+import pytest
 from tortoise.transactions import in_transaction
 
 from loyalty import earning, expiry, ledger, rewards, tiers
 from models import EntryKind, LedgerEntry, Member, OutboxMessage, TierChange
-from tests.conftest import NOW
+from tests.conftest import NOW, POSTGRES_URL
 from tests.helpers import member, reward, set_rules
 
 DAY = timedelta(days=1)
@@ -117,3 +119,37 @@ async def test_purchases_at_once_that_together_reach_a_tier_upgrade(any_db: str)
     await asyncio.gather(*(earning.award_purchase(m.id, 600_000, receipt=f"r{i}", now=NOW) for i in range(10)))
     assert (await (await Member.get(id=m.id)).tier).code == "silver"
     assert await TierChange.filter(member_id=m.id).count() == 1
+
+
+async def test_the_daily_review_waits_for_a_purchase_at_the_same_moment(any_db: str) -> None:
+    # The review would move the member down; a purchase holding the member's row (another
+    # connection, not yet committed) brings them back above the threshold. The review must
+    # decide on the points as they are once that purchase commits.
+    if any_db != "postgres":
+        pytest.skip("SQLite has one writer: a purchase cannot hold the member while a review runs")
+    await set_rules(signup_bonus=0)
+    m = await member(NOW)
+    await earning.award_purchase(m.id, 5_000_000, receipt="last-year", now=NOW - 366 * DAY)
+    assert (await (await Member.get(id=m.id)).tier).code == "silver"
+    purchase = await asyncpg.connect(POSTGRES_URL)
+    try:
+        held = purchase.transaction()
+        await held.start()
+        await purchase.execute("UPDATE member SET balance = balance + 600 WHERE id = $1", m.id)
+        await purchase.execute(
+            "INSERT INTO ledger_entry (member_id, kind, amount, reason, note, idempotency_key, created_at)"
+            " VALUES ($1, 'earn', 600, 'purchase', '', 'elsewhere', $2)", m.id, NOW)
+
+        async def daily_review() -> TierChange | None:
+            async with in_transaction():
+                return await tiers.review(m.id, NOW, allow_downgrade=True)
+
+        review = asyncio.create_task(daily_review())
+        while not await purchase.fetchval("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"):
+            assert not review.done(), review
+            await asyncio.sleep(0)
+        await held.commit()
+        assert await review is None
+    finally:
+        await purchase.close()
+    assert (await (await Member.get(id=m.id)).tier).code == "silver"

@@ -166,10 +166,10 @@ async def award_purchase(
             message=message,
         )
         purchase, balance, tier_id = written.purchase, written.balance, written.tier_id
-        if referral and await _first_purchase(member_id, purchase.id):
-            await _pay_referral(member, rules, now)
-            balance = await ledger.balance_of(member_id)
         if referral:
+            if await _first_purchase(member_id, purchase.id):
+                await _pay_referral(member, rules, now)
+                balance = await ledger.balance_of(member_id)
             await notify.enqueue(
                 member_id,
                 "points_earned",

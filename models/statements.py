@@ -249,7 +249,6 @@ move_balance_on_purchase = Statement(
 )
 
 
-
 @dataclass(frozen=True)
 class PurchaseRows:
     """What `write_purchase` wrote, and the member's balance and tier right after it."""
@@ -262,15 +261,13 @@ class PurchaseRows:
     qualifying: int  # purchase points in the tier window, this purchase's included
 
 
-# On PostgreSQL, the parts of `write_purchase` that take a value from an earlier part.
-_FROM_PURCHASE = {
-    "purchase_id": "(SELECT id FROM purchase)",
-    "idempotency_key": "CAST(? AS text) || (SELECT id FROM purchase)",
-    "key": "CAST(? AS text) || (SELECT id FROM purchase)",
+# On PostgreSQL, the columns of `write_purchase`'s parts that take an earlier part's value.
+_KEY_WITH_PURCHASE_ID = "CAST(? AS text) || (SELECT id FROM purchase)"
+_entry_from_purchase = {"purchase_id": "(SELECT id FROM purchase)", "idempotency_key": _KEY_WITH_PURCHASE_ID}
+_message_from_purchase = {
+    "key": _KEY_WITH_PURCHASE_ID,
     "params": "jsonb_set(CAST(? AS jsonb), '{balance}', to_jsonb((SELECT balance FROM moved)))",
 }
-_entry_from_purchase = {k: _FROM_PURCHASE[k] for k in ("purchase_id", "idempotency_key")}
-_message_from_purchase = {k: _FROM_PURCHASE[k] for k in ("key", "params")}
 _purchase_statements: dict[tuple[bool, bool], Statement] = {}
 
 

@@ -15,6 +15,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
+from tortoise.transactions import in_transaction
+
 from loyalty import audit, corrections, earning, notify, reports, rewards
 from loyalty.clock import utcnow
 from loyalty.errors import ErrorCode, LoyaltyError
@@ -246,18 +248,31 @@ async def earn(
     tz: ZoneInfo,
     now: datetime | None = None,
 ) -> EarnOutcome:
-    """Record a purchase at the staff member's branch, or hold it over a cashier's cap."""
+    """Record a purchase at the staff member's branch, or hold it over a cashier's cap.
+
+    A cashier's purchases are checked against the cap one at a time: the check and the
+    purchase are one transaction that first takes the cashier's row lock (on SQLite the
+    transaction is the one writer's), so purchases sent at once cannot pass it together.
+    """
     now = now or utcnow()
     require(staff)
-    member_id = member.id
     branch_id = await counter_branch(staff)
     receipt = (receipt or "").strip()[:64] or None
-    if staff.role is StaffRole.CASHIER and not await _recorded(branch_id, receipt):
+    if staff.role is not StaffRole.CASHIER or await _recorded(branch_id, receipt):
+        return await _award(staff, member.id, amount, receipt, branch_id, now)
+    async with in_transaction():
+        await sql.lock_staff.rows(staff.id)
         config = await current_config()
         points = expected_points(member, amount, branch_id, config)
         if points > 0 and await issued_today(staff.id, tz, now) + points > config.rules.cashier_daily_cap:
-            held, created = await _hold(staff, branch_id, member_id, amount, receipt, points, now)
+            held, created = await _hold(staff, branch_id, member.id, amount, receipt, points, now)
             return EarnOutcome(None, held, created)
+        return await _award(staff, member.id, amount, receipt, branch_id, now)
+
+
+async def _award(
+    staff: Staff, member_id: int, amount: int, receipt: str | None, branch_id: int, now: datetime
+) -> EarnOutcome:
     result = await earning.award_purchase(
         member_id, amount, receipt=receipt, branch_id=branch_id, staff_id=staff.id, now=now
     )

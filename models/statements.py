@@ -359,6 +359,8 @@ def _qualifying(row: dict[str, Any], move: tuple[Any, ...]) -> int:
 # ---- around the purchase at the counter: a cashier's /earn ---------------------------
 
 active_staff_by_telegram = Select(Staff, "telegram_id = ? AND active = ?", limit=1)
+# A cashier's purchases wait here for each other's check of the daily cap.
+lock_staff = Statement(Staff, "SELECT id FROM staff WHERE id = ?", locking=True)
 member_by_active_card = Select(Member, "id = (SELECT member_id FROM card WHERE number = ? AND active = ?)")
 receipt_recorded = Statement(Purchase, "SELECT 1 AS found FROM purchase WHERE branch_id = ? AND receipt = ? LIMIT 1")
 # Points a staff member issued since a moment: the staff member, two kinds, the moment.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -9,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from aiogram.types import Update
 
-from loyalty import earning
+from loyalty import earning, ledger
 from loyalty import staff as staff_rules
 from models import AuditEntry, Branch, LedgerEntry, Member, OutboxMessage, PendingApproval, Purchase, Staff, StaffRole
 from tests.conftest import NOW
@@ -226,3 +227,31 @@ async def test_the_daily_cap_and_the_report_count_from_the_local_midnight(any_db
     owner = await Staff.create(telegram_id=7, name="Nasrin", role=StaffRole.OWNER, created_at=NOW)
     today = await staff_rules.report(owner, 1, tz=tehran, now=NOW)
     assert today.points_issued == 20 + 30 + 40 + 20  # B, C, D and the sign-up bonus, not A
+
+
+async def test_earns_at_once_cannot_pass_the_daily_cap_together(any_db: str) -> None:
+    # Five purchases of 30 points sent at once by one cashier with a cap of 100: three are
+    # recorded (90), and two wait for a manager, whatever order they run in.
+    await set_rules(cashier_daily_cap=100)
+    kaveh = await Staff.create(telegram_id=5, name="Kaveh", role=StaffRole.CASHIER, created_at=NOW)
+    m = await make_member(NOW)
+    outcomes = await asyncio.gather(*(
+        staff_rules.earn(kaveh, m, 300_000, f"R{i}", tz=ZoneInfo("Asia/Tehran"), now=NOW) for i in range(5)
+    ))
+    assert sorted(o.result.points if o.result else 0 for o in outcomes) == [0, 0, 30, 30, 30]
+    assert await staff_rules.issued_today(kaveh.id, ZoneInfo("Asia/Tehran"), NOW) == 90
+    assert await PendingApproval.filter(staff_id=kaveh.id, status="pending").count() == 2
+    assert (await Member.get(id=m.id)).balance == m.balance + 90 == await ledger.ledger_sum(m.id)
+
+
+async def test_one_receipt_sent_twice_at_once_by_a_cashier_is_recorded_once(any_db: str) -> None:
+    kaveh = await Staff.create(telegram_id=5, name="Kaveh", role=StaffRole.CASHIER, created_at=NOW)
+    m = await make_member(NOW)
+    first, second = await asyncio.gather(*(
+        staff_rules.earn(kaveh, m, 300_000, "R1", tz=ZoneInfo("Asia/Tehran"), now=NOW) for _ in range(2)
+    ))
+    assert first.result is not None and second.result is not None
+    assert first.result.purchase.id == second.result.purchase.id
+    assert sorted([first.result.replayed, second.result.replayed]) == [False, True]
+    assert (await Member.get(id=m.id)).balance == m.balance + 30 == await ledger.ledger_sum(m.id)
+    assert await AuditEntry.filter(action="earn").count() == 1

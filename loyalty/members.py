@@ -123,7 +123,12 @@ async def _link(member: Member, telegram_id: int | None, first: str, last: str) 
     member.reachable_telegram = True
     member.first_name = member.first_name or first
     member.last_name = member.last_name or last
-    await member.save(update_fields=["telegram_id", "reachable_telegram", "first_name", "last_name"])
+    # Not onto a member deleted since it was read: that account is forgotten.
+    linked = await Member.filter(id=member.id, deleted_at=None).update(
+        telegram_id=telegram_id, reachable_telegram=True, first_name=member.first_name, last_name=member.last_name
+    )
+    if not linked:
+        raise LoyaltyError(ErrorCode.MEMBER_DELETED)
     return member
 
 
@@ -171,8 +176,10 @@ async def find_member(reference: str) -> Member:
     return member
 
 
-async def get_member(member_id: int) -> Member:
-    member = await sql.member_by_id.first(member_id)
+async def get_member(member_id: int, *, lock: bool = False) -> Member:
+    """The member, not deleted. `lock`: read under the row lock (PostgreSQL), to change the
+    member in the caller's transaction while nothing else can."""
+    member = await (sql.member_by_id_locked if lock else sql.member_by_id).first(member_id)
     if member is None or member.deleted_at is not None:
         raise LoyaltyError(ErrorCode.MEMBER_NOT_FOUND, reference=str(member_id))
     return member
@@ -238,56 +245,67 @@ async def update_profile(
     interest_ids: list[int] | None = None,
     now: datetime | None = None,
 ) -> Member:
-    member = await get_member(member_id)
-    if first_name is not None:
-        member.first_name = clean_name(first_name)
-    if last_name is not None:
-        member.last_name = clean_name(last_name) if last_name.strip() else ""
-    if gender is not None:
-        member.gender = gender
-    if birth_date is not None:
-        if birth_date > (now or utcnow()).date() or birth_date.year < 1900:
-            raise LoyaltyError(ErrorCode.INVALID_DATE)
-        member.birth_date = birth_date
-    if customer_type is not None:
-        member.customer_type = customer_type
-    if company_name is not None:
-        member.company_name = clean_name(company_name) if company_name.strip() else ""
-    if locale is not None and locale in SUPPORTED_LOCALES:
-        member.locale = locale
-    if consent_telegram is not None:
-        member.consent_telegram = consent_telegram
-    if consent_sms is not None:
-        member.consent_sms = consent_sms
-    await member.save()
-    if interest_ids is not None:
-        from models import ProductGroup
+    # Under the member's lock, and only the fields changed here: a purchase, a redemption
+    # or a job may have moved the rest of the row (the balance) since the member was read,
+    # and a member deleted meanwhile is not written again.
+    async with in_transaction():
+        member = await get_member(member_id, lock=True)
+        changed: dict[str, object] = {}
+        if first_name is not None:
+            changed["first_name"] = clean_name(first_name)
+        if last_name is not None:
+            changed["last_name"] = clean_name(last_name) if last_name.strip() else ""
+        if gender is not None:
+            changed["gender"] = gender
+        if birth_date is not None:
+            if birth_date > (now or utcnow()).date() or birth_date.year < 1900:
+                raise LoyaltyError(ErrorCode.INVALID_DATE)
+            changed["birth_date"] = birth_date
+        if customer_type is not None:
+            changed["customer_type"] = customer_type
+        if company_name is not None:
+            changed["company_name"] = clean_name(company_name) if company_name.strip() else ""
+        if locale is not None and locale in SUPPORTED_LOCALES:
+            changed["locale"] = locale
+        if consent_telegram is not None:
+            changed["consent_telegram"] = consent_telegram
+        if consent_sms is not None:
+            changed["consent_sms"] = consent_sms
+        if changed:
+            member.update_from_dict(changed)
+            await member.save(update_fields=list(changed))
+        if interest_ids is not None:
+            from models import ProductGroup
 
-        await member.interests.clear()
-        groups = await ProductGroup.filter(id__in=interest_ids, active=True)
-        if groups:
-            await member.interests.add(*groups)
+            await member.interests.clear()
+            groups = await ProductGroup.filter(id__in=interest_ids, active=True)
+            if groups:
+                await member.interests.add(*groups)
     return member
 
 
 async def delete_member_data(member_id: int, *, now: datetime | None = None) -> None:
     """Forget who the member is. Ledger rows stay, tied to an anonymous record."""
     now = now or utcnow()
+    forgotten = {
+        "phone": None,
+        "telegram_id": None,
+        "first_name": "",
+        "last_name": "",
+        "company_name": "",
+        "birth_date": None,
+        "gender": Gender.UNSPECIFIED,
+        "consent_telegram": False,
+        "consent_sms": False,
+        "reachable_telegram": False,
+        "reachable_sms": False,
+        "deleted_at": now,
+    }
     async with in_transaction():
-        member = await get_member(member_id)
-        member.phone = None
-        member.telegram_id = None
-        member.first_name = ""
-        member.last_name = ""
-        member.company_name = ""
-        member.birth_date = None
-        member.gender = Gender.UNSPECIFIED
-        member.consent_telegram = False
-        member.consent_sms = False
-        member.reachable_telegram = False
-        member.reachable_sms = False
-        member.deleted_at = now
-        await member.save()
+        # Locked, and only these fields: the balance stays the ledger's.
+        member = await get_member(member_id, lock=True)
+        member.update_from_dict(forgotten)
+        await member.save(update_fields=list(forgotten))
         await member.interests.clear()
         await Card.filter(member_id=member_id, active=True).update(active=False, replaced_at=now)
 

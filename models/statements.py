@@ -68,15 +68,16 @@ class Select:
     """A SELECT of whole rows of one model, loaded into model instances."""
 
     def __init__(self, model: type[M], where: str = "", *, order: str = "", limit: int | None = None,
-                 paged: bool = False) -> None:
-        """`paged`: the last two parameters are the page's size and offset."""
+                 paged: bool = False, locking: bool = False) -> None:
+        """`paged`: the last two parameters are the page's size and offset; `locking`: as
+        `Statement`'s."""
         self.model = model
         text = f"SELECT * FROM {model._meta.db_table}"
         text += f" WHERE {where}" if where else ""
         text += f" ORDER BY {order}" if order else ""
         text += f" LIMIT {int(limit)}" if limit is not None else ""
         text += " LIMIT ? OFFSET ?" if paged else ""
-        self.statement = Statement(model, text)
+        self.statement = Statement(model, text, locking=locking)
 
     async def all(self, *params: Any) -> list[M]:
         load = self.model._init_from_db
@@ -193,6 +194,7 @@ def db_value(model: type[Model], field: str, value: Any) -> Any:
 # ---- the statements of the purchase path ---------------------------------------------
 
 member_by_id = Select(Member, "id = ?")
+member_by_id_locked = Select(Member, "id = ?", locking=True)
 rules_by_id = Select(ClubRules, "id = ?")
 active_branches = Select(Branch, "active = ?", order="id")
 first_active_branch = Select(Branch, "active = ?", order="id", limit=1)

@@ -1,5 +1,8 @@
 """Joining, phones, cards, linking Telegram, referrals, leaving."""
 
+import asyncio
+
+import asyncpg
 import pytest
 
 from loyalty import earning, ledger, members
@@ -7,7 +10,7 @@ from loyalty.codes import clean_card_number, new_card_number
 from loyalty.errors import ErrorCode, LoyaltyError
 from loyalty.phones import is_mobile, normalize_phone
 from models import Card, EntryKind, LedgerEntry, Member, OutboxMessage
-from tests.conftest import NOW
+from tests.conftest import NOW, POSTGRES_URL
 from tests.helpers import member, set_rules
 
 
@@ -130,3 +133,73 @@ async def test_delete_my_data_keeps_anonymous_ledger(db: str) -> None:
     assert await ledger.ledger_sum(m.id) == gone.balance
     with pytest.raises(LoyaltyError):
         await members.get_member(m.id)
+
+
+async def _purchase_held_open(connection: asyncpg.Connection, member_id: int) -> asyncpg.transaction.Transaction:
+    """A purchase of 100 points by another process, holding the member's row, not committed."""
+    held = connection.transaction()
+    await held.start()
+    await connection.execute("UPDATE member SET balance = balance + 100 WHERE id = $1", member_id)
+    await connection.execute(
+        "INSERT INTO ledger_entry (member_id, kind, amount, reason, note, idempotency_key, created_at)"
+        " VALUES ($1, 'earn', 100, 'purchase', '', 'elsewhere', $2)", member_id, NOW)
+    return held
+
+
+async def _commit_once_waited_for(connection: asyncpg.Connection, held: object, task: asyncio.Task[object]) -> None:
+    while not await connection.fetchval("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"):
+        assert not task.done(), task
+        await asyncio.sleep(0)
+    await held.commit()  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("change", ["profile", "delete"])
+async def test_a_profile_edit_or_a_deletion_keeps_a_purchase_made_meanwhile(any_db: str, change: str) -> None:
+    # The member's row is rewritten while a purchase holds it: the purchase's points must
+    # stay in the balance, as in the ledger.
+    if any_db != "postgres":
+        pytest.skip("SQLite has one writer: the profile's transaction and a purchase cannot overlap")
+    m = await member(NOW)
+    other = await asyncpg.connect(POSTGRES_URL)
+    try:
+        held = await _purchase_held_open(other, m.id)
+        edit = (members.update_profile(m.id, first_name="سارا") if change == "profile"
+                else members.delete_member_data(m.id, now=NOW))
+        task = asyncio.create_task(edit)
+        await _commit_once_waited_for(other, held, task)
+        await task
+    finally:
+        await other.close()
+    stored = await Member.get(id=m.id)
+    assert stored.balance == m.balance + 100 == await ledger.ledger_sum(m.id)
+    assert (stored.first_name, stored.deleted_at) == (("سارا", None) if change == "profile" else ("", NOW))
+
+
+async def test_a_profile_edit_does_not_write_back_a_member_deleted_meanwhile(any_db: str) -> None:
+    if any_db != "postgres":
+        pytest.skip("SQLite has one writer: the deletion and the edit cannot overlap")
+    m = await member(NOW)
+    other = await asyncpg.connect(POSTGRES_URL)
+    try:
+        held = other.transaction()
+        await held.start()
+        await other.execute("UPDATE member SET first_name = '', deleted_at = $2 WHERE id = $1", m.id, NOW)
+        task = asyncio.create_task(members.update_profile(m.id, first_name="Sara"))
+        await _commit_once_waited_for(other, held, task)
+        with pytest.raises(LoyaltyError) as refused:
+            await task
+    finally:
+        await other.close()
+    assert refused.value.code is ErrorCode.MEMBER_NOT_FOUND
+    assert (await Member.get(id=m.id)).first_name == ""
+
+
+async def test_linking_telegram_does_not_write_onto_a_member_deleted_since_it_was_read(any_db: str) -> None:
+    m = await member(NOW)
+    read_before = await Member.get(id=m.id)
+    await members.delete_member_data(m.id, now=NOW)
+    with pytest.raises(LoyaltyError) as refused:
+        await members._link(read_before, 777_000, "Sara", "")
+    assert refused.value.code is ErrorCode.MEMBER_DELETED
+    stored = await Member.get(id=m.id)
+    assert (stored.telegram_id, stored.first_name, stored.reachable_telegram) == (None, "", False)

@@ -104,14 +104,18 @@ async def create(audience: dict[str, Any], channel: str, text: str, *, send_at: 
     return campaign
 
 
-async def confirm(campaign_id: int, *, send_at: datetime, staff_id: int | None = None) -> Campaign:
-    await Campaign.filter(id=campaign_id, status="draft").update(status="scheduled", send_at=send_at)
-    return await Campaign.get(id=campaign_id)
+async def confirm(campaign_id: int, *, send_at: datetime, staff_id: int | None = None) -> bool:
+    """Schedule a draft; False: it was confirmed or cancelled already (by another press)."""
+    return bool(await Campaign.filter(id=campaign_id, status="draft").update(status="scheduled", send_at=send_at))
 
 
 async def enqueue(campaign: Campaign, now: datetime, tz: ZoneInfo) -> int:
-    """Add an outbox row for every recipient not added yet; returns the rows now queued."""
-    await Campaign.filter(id=campaign.id).update(status="running")
+    """Add an outbox row for every recipient not added yet; returns the rows now queued.
+
+    Nothing is queued for a campaign cancelled since it was read as due.
+    """
+    if not await Campaign.filter(id=campaign.id, status__in=("scheduled", "running")).update(status="running"):
+        return 0
     params: dict[str, Any] = {"text": campaign.text}
     if campaign.photo:
         params["photo"] = campaign.photo

@@ -130,6 +130,24 @@ async def test_campaign_interrupted_halfway_and_resumed(db: str, monkeypatch: py
     assert await campaigns.progress(campaign.id) == {"queued": 10, "sent": 0, "failed": 0, "skipped": 0}
 
 
+async def test_a_campaign_cancelled_after_the_job_found_it_due_is_not_sent(db: str) -> None:
+    await _audience(3)
+    campaign = await campaigns.create({}, "telegram", "حراج بهاره", now=NOW)
+    assert campaign.status == "scheduled"
+    due = await Campaign.filter(status="scheduled")  # the job's read, before the cancel
+    assert await campaigns.cancel(campaign.id) is True
+    assert await campaigns.enqueue(due[0], NOW, TZ) == 0
+    assert await OutboxMessage.filter(campaign_id=campaign.id).count() == 0
+    assert (await Campaign.get(id=campaign.id)).status == "cancelled"
+
+
+async def test_a_draft_is_either_confirmed_or_cancelled_not_both_in_turn(db: str) -> None:
+    draft = await campaigns.create({}, "telegram", "حراج", now=NOW, status="draft")
+    assert await campaigns.cancel(draft.id) is True
+    assert await campaigns.confirm(draft.id, send_at=NOW) is False  # the other button, a moment later
+    assert (await Campaign.get(id=draft.id)).status == "cancelled"
+
+
 async def test_campaign_preview_counts_channels_and_sms_parts(db: str) -> None:
     from handlers.sms.text import sms_parts
 

@@ -171,12 +171,17 @@ async def on_confirm(query: CallbackQuery, settings: Any) -> None:
     if campaign is None or campaign.status != "draft":
         await query.answer(t(N_("This campaign was already confirmed or cancelled."), locale), show_alert=True)
         return
+    # Both buttons pressed at once both pass the check above: each acts only on the campaign
+    # as it expects to find it, and says so otherwise.
     if action == "ok":
-        await campaigns.confirm(campaign.id, send_at=max(campaign.send_at, utcnow()))
+        done = await campaigns.confirm(campaign.id, send_at=max(campaign.send_at, utcnow()))
         text = t(N_("Campaign #{id} is scheduled. Follow it with /campaigns."), locale, id=number(campaign.id, locale))
     else:
-        await campaigns.cancel(campaign.id)
+        done = await campaigns.cancel(campaign.id)
         text = t(N_("Campaign #{id} cancelled."), locale, id=number(campaign.id, locale))
+    if not done:
+        await query.answer(t(N_("This campaign was already confirmed or cancelled."), locale), show_alert=True)
+        return
     await query.answer()
     if query.message is not None:
         await query.message.answer(text)

@@ -482,7 +482,9 @@ async def set_rule(staff: Staff, key: str, raw: str, *, now: datetime | None = N
         raise LoyaltyError(ErrorCode.INVALID_SETTING, key=key)
     rules = await get_rules()
     setattr(rules, key, value)
-    await rules.save()
+    # This setting alone: another saved at the same moment (a second staff chat, another
+    # worker) must not be put back as it was when these rules were read.
+    await rules.save(update_fields=[key, "updated_at"])
     await audit.record("settings", staff_id=staff.id, now=now, key=key, value=str(value))
     return value
 

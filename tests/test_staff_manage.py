@@ -8,6 +8,8 @@ from decimal import Decimal
 
 import pytest
 
+from loyalty import staff
+from loyalty.rules import get_rules
 from models import AuditEntry, Branch, ClubRules, ProductGroup, Reward, Staff, StaffInvite, StaffRole
 from tests.conftest import NOW
 from tests.staff_harness import CASHIER, MANAGER, OWNER, STRANGER, Harness, harness
@@ -96,3 +98,17 @@ async def test_staff_rules_stay_channel_free() -> None:
         imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
         imported |= {node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
         assert not [m for m in imported if m.split(".")[0] in forbidden], name
+
+
+async def test_two_settings_saved_at_the_same_moment_both_stay(db: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    owner = await Staff.create(telegram_id=OWNER, role=StaffRole.OWNER, created_at=NOW)
+    read_before = await get_rules()  # the other save's read, before this one's change
+    await staff.set_rule(owner, "signup_bonus", "۳۵", now=NOW)
+
+    async def rules_as_read_before() -> ClubRules:
+        return read_before
+
+    monkeypatch.setattr(staff, "get_rules", rules_as_read_before)
+    await staff.set_rule(owner, "feedback_bonus", "7", now=NOW)
+    stored = await ClubRules.get(id=1)
+    assert (stored.signup_bonus, stored.feedback_bonus) == (35, 7)

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 import jdatetime
+from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from loyalty import audit, ledger
@@ -180,16 +181,21 @@ async def import_records(
 async def _import_one(record: ImportRecord, tier: Tier | None, expires_at: datetime | None, now: datetime) -> bool:
     if await Member.exists(phone=record.phone):
         return False
-    async with in_transaction():
-        member = await Member.create(
-            phone=record.phone, first_name=record.first_name, last_name=record.last_name,
-            birth_date=record.birth_date, gender=record.gender, tier=tier, reachable_telegram=False,
-            referral_code=await _unused_referral_code(), joined_at=now,
-        )
-        await Card.create(number=await _unused_card_number(), member=member, issued_at=now)
-        if record.balance > 0:
-            await ledger.post(
-                member.id, EntryKind.ADJUST, record.balance, "import", f"import:{record.phone}",
-                now=now, expires_at=expires_at,
+    try:
+        async with in_transaction():
+            member = await Member.create(
+                phone=record.phone, first_name=record.first_name, last_name=record.last_name,
+                birth_date=record.birth_date, gender=record.gender, tier=tier, reachable_telegram=False,
+                referral_code=await _unused_referral_code(), joined_at=now,
             )
+            await Card.create(number=await _unused_card_number(), member=member, issued_at=now)
+            if record.balance > 0:
+                await ledger.post(
+                    member.id, EntryKind.ADJUST, record.balance, "import", f"import:{record.phone}",
+                    now=now, expires_at=expires_at,
+                )
+    except IntegrityError:
+        if await Member.exists(phone=record.phone):
+            return False  # joined (by SMS, in Telegram) since the look-up: a member already
+        raise
     return True

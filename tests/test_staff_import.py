@@ -6,9 +6,9 @@ from datetime import date
 
 import pytest
 
-from loyalty import importing
+from loyalty import importing, members
 from loyalty.errors import ErrorCode
-from models import Gender, LedgerEntry, Member, Staff, StaffRole
+from models import Channel, Gender, LedgerEntry, Member, Staff, StaffRole
 from tests.conftest import NOW
 from tests.staff_harness import CASHIER, OWNER, harness
 
@@ -95,3 +95,21 @@ async def test_owner_uploads_a_csv_and_cashier_may_not(db: str) -> None:
             "Imported 2 new members; 0 were already in the club; 3 rows with errors.")
         assert h.api.rejected == []
     assert await Member.all().count() == 2
+
+
+async def test_a_member_who_joins_while_the_import_runs_is_skipped(db: str, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    # Sara texts the club's number after the import looked her phone up, before it wrote her.
+    records, _ = importing.parse_csv(CSV, ["bronze", "silver", "gold"], today=NOW.date())
+
+    async def she_joins_meanwhile(**lookup: object) -> bool:
+        monkeypatch.undo()
+        await members.register_member("09121111111", channel=Channel.SMS, now=NOW)
+        return False
+
+    monkeypatch.setattr(Member, "exists", she_joins_meanwhile)
+    summary = await importing.import_records(records, now=NOW)
+    assert (summary.created, summary.skipped) == (1, 1)
+    sara = await Member.get(phone="+989121111111")
+    assert (sara.first_name, sara.balance) == ("", 20)  # as she joined: the sign-up bonus, no import
+    assert not await LedgerEntry.exists(idempotency_key="import:+989121111111")
+    assert await Member.exists(phone="+989122222222")

@@ -19,8 +19,9 @@ async def _keep_session(connection: Any) -> None:
 
     asyncpg's default runs `SELECT pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *;
     RESET ALL` on every release, a round trip per transaction; the club leaves nothing
-    of the kind on a connection (no advisory locks, cursors, LISTEN or SET). An open
-    transaction is still rolled back by asyncpg before this is called.
+    of the kind on a connection (no session advisory locks, cursors, LISTEN or SET; its
+    advisory locks are a transaction's, and end with it). An open transaction is still
+    rolled back by asyncpg before this is called.
     """
 
 

@@ -23,6 +23,7 @@ from models.club import Branch, ClubRules, ProductGroup, Tier
 from models.ledger import LedgerEntry, Purchase
 from models.members import Member
 from models.messaging import OutboxMessage
+from models.sms import InboundSms
 from models.staff import AuditEntry, Staff
 
 M = TypeVar("M", bound=Model)
@@ -184,6 +185,19 @@ class Insert:
         if not rows:
             return None, rows
         return self._saved(instance, rows[0].pop("inserted_id")), rows
+
+
+class NameLock:
+    """A lock on a name (a phone number, say) until the caller's transaction ends, for what
+    has no row to lock: a PostgreSQL advisory lock in the namespace `space`. On SQLite
+    there is nothing to take: a transaction there already waits for every other one."""
+
+    def __init__(self, model: type[Model], space: int) -> None:
+        self.statement = Statement(model, f"SELECT pg_advisory_xact_lock({int(space)}, hashtext(?))")
+
+    async def take(self, name: str) -> None:
+        if self.statement.model._meta.db.capabilities.dialect == "postgres":
+            await self.statement.rows(name)
 
 
 def db_value(model: type[Model], field: str, value: Any) -> Any:
@@ -357,6 +371,11 @@ def _qualifying(row: dict[str, Any], move: tuple[Any, ...]) -> int:
     # The window's sum does not see the entry written beside it: its points are added here.
     return int(row["qualifying"]) + move[0]
 
+
+# ---- the SMS door ----------------------------------------------------------------------
+
+# The decisions about one sender's messages (the flood gate, help once a day) one at a time.
+inbound_sender_lock = NameLock(InboundSms, 7001)
 
 # ---- around the purchase at the counter: a cashier's /earn ---------------------------
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import pytest
@@ -98,3 +99,20 @@ async def test_an_unexpected_failure_is_answered_politely(
 
     monkeypatch.setattr(kw.tiers, "progress", broken)
     assert await handle_inbound(PHONE, "امتیاز", now=NOW) == "خطایی پیش آمد. لطفاً بعداً دوباره بفرستید."
+
+
+async def test_a_flood_arriving_at_once_is_answered_once(any_db: str) -> None:
+    # Eight messages from one sender handled at the same moment, three allowed a minute:
+    # three answers, one "please wait", and silence, whatever order they are decided in.
+    config = SmsConfig(per_minute=3, quiet=timedelta(minutes=10))
+    replies = await asyncio.gather(*(
+        handle_inbound(PHONE, "راهنما", message_id=500 + n, now=NOW, config=config) for n in range(8)
+    ))
+    assert (replies.count(HELP_FA), replies.count(THROTTLED_FA), replies.count(None)) == (3, 1, 4)
+
+
+async def test_unknown_texts_arriving_at_once_get_help_once(any_db: str) -> None:
+    replies = await asyncio.gather(*(
+        handle_inbound(PHONE, f"سلام {n}", message_id=600 + n, now=NOW) for n in range(5)
+    ))
+    assert (replies.count(HELP_FA), replies.count(None)) == (1, 4)

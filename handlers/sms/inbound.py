@@ -20,6 +20,7 @@ from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
 
 from handlers.i18n import t
 from handlers.sms import keywords
@@ -28,6 +29,7 @@ from loyalty.errors import LoyaltyError
 from loyalty.members import member_by_phone
 from loyalty.phones import is_mobile, normalize_phone
 from models import InboundOutcome, InboundSms, Member
+from models import statements as sql
 
 log = logging.getLogger("club.sms.inbound")
 
@@ -173,24 +175,37 @@ async def _store(
 
 
 async def _rate_gate(row: InboundSms, now: datetime, config: SmsConfig) -> Handled | None:
-    """Answer a flood once, then stay silent for `quiet`: a loop with a machine ends fast."""
-    mine = InboundSms.filter(sender=row.sender).exclude(id=row.id)
-    if await mine.filter(outcome=InboundOutcome.THROTTLED, received_at__gt=now - config.quiet).exists():
-        return await _finish(row, InboundOutcome.IGNORED, None)
-    recent = await mine.filter(received_at__gt=now - timedelta(minutes=1)).count()
-    if recent + 1 <= config.per_minute:
-        return None
-    member: Member | None = await member_by_phone(row.sender)
-    return await _finish(row, InboundOutcome.THROTTLED, t(keywords.THROTTLED, keywords.locale_of(member)))
+    """Answer a flood once, then stay silent for `quiet`: a loop with a machine ends fast.
+
+    What counts is the messages that came before this one, so that a burst handled at the
+    same moment is answered as if it came one by one: its first messages get their
+    answers, one later message "please wait", the rest nothing. The sender's messages are
+    decided one at a time (`inbound_sender_lock`), whatever order that is in.
+    """
+    async with in_transaction():
+        await sql.inbound_sender_lock.take(row.sender)
+        mine = InboundSms.filter(sender=row.sender).exclude(id=row.id)
+        told = mine.filter(outcome=InboundOutcome.THROTTLED, received_at__gt=now - config.quiet)
+        if await told.filter(id__lt=row.id).exists():
+            return await _finish(row, InboundOutcome.IGNORED, None)
+        earlier = await mine.filter(id__lt=row.id, received_at__gt=now - timedelta(minutes=1)).count()
+        if earlier + 1 <= config.per_minute:
+            return None
+        if await told.exists():  # a later message of the burst was decided first, and told
+            return await _finish(row, InboundOutcome.IGNORED, None)
+        member: Member | None = await member_by_phone(row.sender)
+        return await _finish(row, InboundOutcome.THROTTLED, t(keywords.THROTTLED, keywords.locale_of(member)))
 
 
 async def _unknown(row: InboundSms, member: Member | None, now: datetime, config: SmsConfig) -> Handled:
-    helped = await InboundSms.filter(
-        sender=row.sender, outcome=InboundOutcome.HELP, received_at__gt=now - config.help_every
-    ).exclude(id=row.id).exists()
-    if helped:
-        return await _finish(row, InboundOutcome.SILENT, None)
-    return await _finish(row, InboundOutcome.HELP, keywords.help_text(keywords.locale_of(member)))
+    async with in_transaction():
+        await sql.inbound_sender_lock.take(row.sender)
+        helped = await InboundSms.filter(
+            sender=row.sender, outcome=InboundOutcome.HELP, received_at__gt=now - config.help_every
+        ).exclude(id=row.id).exists()
+        if helped:
+            return await _finish(row, InboundOutcome.SILENT, None)
+        return await _finish(row, InboundOutcome.HELP, keywords.help_text(keywords.locale_of(member)))
 
 
 async def _finish(row: InboundSms, outcome: InboundOutcome, reply: str | None) -> Handled:

@@ -760,28 +760,32 @@ async def set_tier(
     """
     now = now or utcnow()
     require(staff, StaffRole.OWNER)
-    tier = await Tier.get_or_none(id=tier_id)
-    if tier is None:
-        raise LoyaltyError(ErrorCode.INVALID_SETTING, key="tier")
-    if threshold is not None:
-        _in_range("threshold", threshold, *LIMITS["threshold"])
-        others = await Tier.exclude(id=tier.id).values_list("threshold", flat=True)
-        lowest = not others or tier.threshold < min(others)
-        if threshold in others or (lowest and threshold != 0) or (not lowest and threshold == 0):
-            # Without bounds in the error: the number was fine, the order of the tiers was not.
-            raise LoyaltyError(ErrorCode.INVALID_SETTING, key="threshold")
-        tier.threshold = threshold
-    if multiplier is not None:
-        _in_range("multiplier", multiplier, *MULTIPLIER_RANGE)
-        tier.multiplier = multiplier
-    if discount_percent is not None:
-        _in_range("discount_percent", discount_percent, *LIMITS["discount_percent"])
-        tier.discount_percent = discount_percent
-    await tier.save(update_fields=["threshold", "multiplier", "discount_percent"])
-    await audit.record(
-        "tier_set", staff_id=staff.id, now=now, tier=tier.id, threshold=tier.threshold,
-        multiplier=str(tier.multiplier), discount=tier.discount_percent,
-    )
+    async with in_transaction():
+        # Every tier under its row lock (PostgreSQL): two changes at the same moment are
+        # checked one after the other, so they cannot give two tiers one threshold.
+        tiers = await Tier.all().select_for_update().order_by("id")
+        tier = next((t for t in tiers if t.id == tier_id), None)
+        if tier is None:
+            raise LoyaltyError(ErrorCode.INVALID_SETTING, key="tier")
+        if threshold is not None:
+            _in_range("threshold", threshold, *LIMITS["threshold"])
+            others = [t.threshold for t in tiers if t.id != tier.id]
+            lowest = not others or tier.threshold < min(others)
+            if threshold in others or (lowest and threshold != 0) or (not lowest and threshold == 0):
+                # Without bounds in the error: the number was fine, the order of the tiers was not.
+                raise LoyaltyError(ErrorCode.INVALID_SETTING, key="threshold")
+            tier.threshold = threshold
+        if multiplier is not None:
+            _in_range("multiplier", multiplier, *MULTIPLIER_RANGE)
+            tier.multiplier = multiplier
+        if discount_percent is not None:
+            _in_range("discount_percent", discount_percent, *LIMITS["discount_percent"])
+            tier.discount_percent = discount_percent
+        await tier.save(update_fields=["threshold", "multiplier", "discount_percent"])
+        await audit.record(
+            "tier_set", staff_id=staff.id, now=now, tier=tier.id, threshold=tier.threshold,
+            multiplier=str(tier.multiplier), discount=tier.discount_percent,
+        )
     return tier
 
 

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
 
+import asyncpg
 import pytest
 
 from loyalty import staff as staff_rules
 from loyalty.errors import ErrorCode, LoyaltyError
 from models import AuditEntry, Branch, ProductGroup, Reward, RewardKind, Staff, StaffRole, Tier
-from tests.conftest import NOW
+from tests.conftest import NOW, POSTGRES_URL
 
 pytestmark = pytest.mark.asyncio
 
@@ -119,3 +121,27 @@ async def test_lowest_tier_stays_at_zero(db: str) -> None:
         await staff_rules.set_tier(owner, bronze.id, threshold=10, now=NOW)
     await staff_rules.set_tier(owner, bronze.id, multiplier=Decimal("1.1"), now=NOW)
     assert (await Tier.get(code="bronze")).threshold == 0
+
+
+async def test_two_tier_changes_at_once_cannot_share_a_threshold(any_db: str) -> None:
+    # Another owner's chat moves silver to 700, not yet committed; gold is set to 700 now.
+    if any_db != "postgres":
+        pytest.skip("SQLite has one writer: the two changes cannot overlap")
+    owner = await _staff(StaffRole.OWNER)
+    silver, gold = await Tier.get(code="silver"), await Tier.get(code="gold")
+    other = await asyncpg.connect(POSTGRES_URL)
+    try:
+        held = other.transaction()
+        await held.start()
+        await other.execute("UPDATE tier SET threshold = 700 WHERE id = $1", silver.id)
+        change = asyncio.create_task(staff_rules.set_tier(owner, gold.id, threshold=700, now=NOW))
+        while not await other.fetchval("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"):
+            assert not change.done(), change  # it must wait for the other change
+            await asyncio.sleep(0)
+        await held.commit()
+        with pytest.raises(LoyaltyError) as refused:
+            await change
+    finally:
+        await other.close()
+    assert refused.value.code is ErrorCode.INVALID_SETTING
+    assert sorted(await Tier.all().values_list("threshold", flat=True)) == [0, 700, 2000]

@@ -28,7 +28,7 @@ from aiohttp import web
 
 from bot.db import close_db, open_db
 from bot.fsm_storage import TortoiseStorage
-from bot.rate_limit import Limiter, RedisRateLimiter, telegram_key
+from bot.rate_limit import Limiter, RedisFloodCounter, RedisRateLimiter, telegram_key
 from bot.scheduler import build_scheduler
 from bot.settings import Settings
 from bot.sms_door import Process, build_sms_gateway, make_processor
@@ -36,7 +36,7 @@ from bot.telegram_session import JsonSession, json_text
 from handlers.i18n import N_, t
 from handlers.sms.web import add_sms_routes
 from handlers.telegram.member.menu import open_home
-from handlers.telegram.middlewares import LocaleMiddleware, ThrottleMiddleware
+from handlers.telegram.middlewares import FLOOD_PERIOD, LocaleMiddleware, ThrottleMiddleware
 from handlers.telegram.routers import all_routers
 from handlers.texts import error_text
 from loyalty.errors import LoyaltyError
@@ -132,13 +132,21 @@ def build_dispatcher(
     dp["bg_manager_factory"] = setup_dialogs(dp, message_manager=message_manager, events_isolation=isolation)
     # After setup_dialogs, so updates the dialogs push in the background carry a locale too.
     dp.update.outer_middleware(LocaleMiddleware(settings.default_locale))
-    throttle = throttle or ThrottleMiddleware()
+    throttle = throttle or build_throttle(storage)
     dp.message.outer_middleware(throttle)
     dp.callback_query.outer_middleware(throttle)
     dp.errors.register(on_stale_button, ExceptionTypeFilter(UnknownIntent, OutdatedIntent))
     dp.errors.register(on_refused, ExceptionTypeFilter(LoyaltyError))
     dp.errors.register(on_crash)
     return dp
+
+
+def build_throttle(storage: BaseStorage) -> ThrottleMiddleware:
+    """Flood control; with Redis, one limit for all the workers together."""
+    redis = getattr(storage, "redis", None)  # RedisStorage's client, shared with it
+    if redis is None:
+        return ThrottleMiddleware()
+    return ThrottleMiddleware(counter=RedisFloodCounter(redis, FLOOD_PERIOD))
 
 
 def used_updates(dp: Dispatcher) -> list[str]:

@@ -95,3 +95,28 @@ class RedisRateLimiter:
 def telegram_key(bot_id: int) -> str:
     """Telegram's limit is per bot: workers of one bot share the key, other bots do not."""
     return f"club:rate:telegram:{bot_id}"
+
+
+# KEYS[1]: a sender's flood key; ARGV[1]: the window in milliseconds. The window opens with
+# the first event and its expiry is set in the same atomic step, so a worker dying between
+# the two can never leave a sender throttled for good.
+FLOOD_HIT = """
+local count = redis.call('INCR', KEYS[1])
+if count == 1 then
+  redis.call('PEXPIRE', KEYS[1], ARGV[1])
+end
+return count
+"""
+
+
+class RedisFloodCounter:
+    """The flood windows of `handlers.telegram.middlewares.ThrottleMiddleware`, shared by
+    every worker: a member's messages count against one limit whichever worker takes them."""
+
+    def __init__(self, redis: Redis, period: float, prefix: str = "club:flood:") -> None:
+        self.window_ms = max(1, round(period * 1000))
+        self.prefix = prefix
+        self._script = redis.register_script(FLOOD_HIT)
+
+    async def hit(self, key: str) -> int:
+        return int(await self._script(keys=[self.prefix + key], args=[self.window_ms]))

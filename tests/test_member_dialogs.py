@@ -15,7 +15,7 @@ from aiogram_dialog.test_tools.memory_storage import JsonMemoryStorage
 from bot.app import build_bot, build_dispatcher
 from bot.sandbox import LocalSession
 from bot.settings import Settings
-from handlers.telegram.middlewares import ThrottleMiddleware
+from handlers.telegram.middlewares import MemoryFloodCounter, ThrottleMiddleware
 from loyalty import earning
 from models import Card, CustomerType, Gender, InboxItem, InboxKind, LedgerEntry, Member, ProductGroup, Voucher
 from tests import helpers
@@ -94,12 +94,12 @@ class MessageManager(MockMessageManager):
         return await super().show_message(bot, new_message, old_message)
 
 
-def open_chat(storage: JsonMemoryStorage | None = None) -> Chat_:
+def open_chat(storage: JsonMemoryStorage | None = None, throttle: ThrottleMiddleware | None = None) -> Chat_:
     mm = MessageManager()
     session = LocalSession()
     bot = build_bot(SETTINGS, session=session)
     dp = build_dispatcher(SETTINGS, storage=storage or JsonMemoryStorage(), message_manager=mm,
-                          throttle=ThrottleMiddleware(limit=1000))
+                          throttle=throttle or ThrottleMiddleware(limit=1000))
     return Chat_(BotClient(dp, user_id=USER, chat_id=USER, bot=bot), mm, session)
 
 
@@ -363,13 +363,28 @@ async def test_blocking_and_unblocking_the_bot(chat: Chat_) -> None:
 
 
 async def test_a_flood_is_throttled(db: str) -> None:
-    chat = open_chat()
-    chat.client.dp.message.outer_middleware._middlewares.clear()  # replace the generous test limit
     clock = [0.0]
-    throttle = ThrottleMiddleware(limit=3, period=10, clock=lambda: clock[0])
-    chat.client.dp.message.outer_middleware(throttle)
+    chat = open_chat(throttle=ThrottleMiddleware(MemoryFloodCounter(10, clock=lambda: clock[0]), limit=3))
     await joined()
     for n in range(10):
         await chat.send(f"spam {n}")
-    assert chat.answers().count("Too many messages at once: please wait a few seconds.") == 1
+    # The first of the three heard opens the menu; the next two are pointed to its buttons;
+    # of the seven dropped, the first is told why.
+    choose, flood = "Please choose from the buttons.", "Too many messages at once: please wait a few seconds."
+    assert chat.answers() == [choose, choose, flood]
     assert await InboxItem.all().count() == 0
+    clock[0] = 10.0  # the window is over: the member is heard again
+    await chat.send("hello")
+    assert chat.answers() == [choose, choose, flood, choose]
+
+
+async def test_flood_windows_are_forgotten_when_over() -> None:
+    """Memory follows the senders of the last window, not everyone who ever wrote."""
+    clock = [0.0]
+    counter = MemoryFloodCounter(10, clock=lambda: clock[0])
+    for sender in range(1000):
+        assert await counter.hit(f"0:{sender}") == 1
+    assert await counter.hit("0:7") == 2
+    clock[0] = 10.0
+    assert await counter.hit("0:7") == 1
+    assert len(counter) == 1

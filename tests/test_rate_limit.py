@@ -102,3 +102,32 @@ async def test_the_server_clock_spaces_takes_from_two_senders(clients) -> None:
     ended = await server_seconds()
     assert ended - began >= 29 / 200  # a lower bound: a slow machine cannot fail it
     assert 0 < await first.pttl(key) <= 2_000  # the key goes away when unused
+
+
+async def test_two_workers_share_one_flood_limit() -> None:
+    """The flood limit holds for a member's messages whichever of two workers takes them."""
+    from aiogram.types import Update, User
+
+    from bot.app import build_storage, build_throttle
+    from bot.settings import Settings
+
+    settings = Settings(_env_file=None, redis_url=REDIS_URL)
+    storages = [build_storage(settings), build_storage(settings)]
+    workers = [build_throttle(storage) for storage in storages]
+    user = User(id=uuid.uuid4().int % 10**9, is_bot=False, first_name="Sara")
+    handled: list[int] = []
+
+    async def handler(event: object, data: dict[str, object]) -> None:
+        handled.append(len(handled))
+
+    try:
+        for n in range(20):
+            # An update is neither a message nor a press: a refusal here is silent.
+            await workers[n % 2](handler, Update(update_id=n), {"event_from_user": user})
+        assert len(handled) == 15
+        ttl = await storages[0].redis.pttl(f"club:flood:0:{user.id}")
+        assert 0 < ttl <= 10_000  # the window closes by itself
+    finally:
+        await storages[0].redis.delete(f"club:flood:0:{user.id}")
+        for storage in storages:
+            await storage.close()

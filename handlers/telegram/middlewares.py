@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import time
-from collections import defaultdict, deque
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, Protocol
 
-from aiogram import BaseMiddleware
+from aiogram import BaseMiddleware, Bot
 from aiogram.types import CallbackQuery, Message, TelegramObject, User
 
 from handlers.i18n import N_, t
@@ -29,40 +28,70 @@ class LocaleMiddleware(BaseMiddleware):
         return await handler(event, data)
 
 
-class ThrottleMiddleware(BaseMiddleware):
-    """Drops a member's messages and presses beyond `limit` per `period` seconds.
+# A member's messages and presses handled per window; more are dropped.
+FLOOD_LIMIT, FLOOD_PERIOD = 15, 10.0
 
-    The first dropped event is answered once, so a flood gets one clear reply, not silence
-    and not an answer per message.
+
+class FloodCounter(Protocol):
+    async def hit(self, key: str) -> int:
+        """Count one event of `key`; how many fell in its current window, this one included."""
+        ...
+
+
+class MemoryFloodCounter:
+    """Flood windows in this process: enough for one worker.
+
+    A sender's window opens at their first event and lasts `period` seconds. Windows that
+    have ended are swept once a period, so memory follows the senders of the last few
+    seconds and not everyone who ever wrote (a deque per member ever seen was 760 bytes
+    each: nearly 400 MB for a club of 500,000 over the years).
     """
 
-    def __init__(self, limit: int = 15, period: float = 10.0,
-                 clock: Callable[[], float] = time.monotonic) -> None:
-        self.limit = limit
+    def __init__(self, period: float, clock: Callable[[], float] = time.monotonic) -> None:
         self.period = period
         self.clock = clock
-        self._seen: dict[int, deque[float]] = defaultdict(deque)
-        self._warned: set[int] = set()
+        self._windows: dict[str, tuple[float, int]] = {}  # key: (window's end, events in it)
+        self._next_sweep = 0.0
+
+    async def hit(self, key: str) -> int:
+        now = self.clock()
+        if now >= self._next_sweep:
+            self._windows = {k: w for k, w in self._windows.items() if w[0] > now}
+            self._next_sweep = now + self.period
+        ends, count = self._windows.get(key, (0.0, 0))
+        if ends <= now:
+            ends, count = now + self.period, 0
+        self._windows[key] = (ends, count + 1)
+        return count + 1
+
+    def __len__(self) -> int:
+        """Senders tracked now."""
+        return len(self._windows)
+
+
+class ThrottleMiddleware(BaseMiddleware):
+    """Drops a member's messages and presses beyond `limit` in one window of the counter.
+
+    The first dropped message is answered once, so a flood gets one clear reply, not
+    silence and not an answer per message; a dropped press is always answered, or the
+    member's button would keep spinning. With several workers the counter is shared
+    (Redis, `bot.rate_limit.RedisFloodCounter`), so the limit holds for the bot, not for
+    each process.
+    """
+
+    def __init__(self, counter: FloodCounter | None = None, *, limit: int = FLOOD_LIMIT) -> None:
+        self.counter = counter if counter is not None else MemoryFloodCounter(FLOOD_PERIOD)
+        self.limit = limit
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         user: User | None = data.get("event_from_user")
         if user is None:
             return await handler(event, data)
-        now = self.clock()
-        seen = self._seen[user.id]
-        while seen and now - seen[0] > self.period:
-            seen.popleft()
-        if len(seen) >= self.limit:
-            await self._refuse(event, user.id, data.get("locale"))
-            return None
-        seen.append(now)
-        self._warned.discard(user.id)
-        return await handler(event, data)
-
-    async def _refuse(self, event: TelegramObject, user_id: int, locale: str | None) -> None:
-        text = t(N_("Too many messages at once: please wait a few seconds."), locale)
-        if isinstance(event, CallbackQuery):
-            await event.answer(text)
-        elif isinstance(event, Message) and user_id not in self._warned:
-            self._warned.add(user_id)
-            await event.answer(text)
+        bot: Bot | None = data.get("bot")
+        count = await self.counter.hit(f"{bot.id if bot else 0}:{user.id}")
+        if count <= self.limit:
+            return await handler(event, data)
+        first_dropped = count == self.limit + 1
+        if isinstance(event, CallbackQuery) or (isinstance(event, Message) and first_dropped):
+            await event.answer(t(N_("Too many messages at once: please wait a few seconds."), data.get("locale")))
+        return None

@@ -11,6 +11,7 @@ from handlers.notifications import render
 from jobs import birthdays, expiry, tiers
 from loyalty import campaigns, lottery, notify
 from loyalty.audiences import gregorian_birthday_today, jalali_birthday_today
+from loyalty.members import update_profile
 from models import Campaign, Channel, LedgerEntry, Member, OutboxMessage, Reward, Voucher
 from tests.conftest import NOW
 from tests.helpers import reward, set_rules
@@ -50,13 +51,32 @@ async def test_birthdays_across_a_jalali_leap_year_and_a_restart(db: str) -> Non
     await birthdays.run(at(date(2026, 3, 20)), TZ)
     keys = sorted(await OutboxMessage.filter(template="birthday").values_list("key", flat=True))
     assert keys == sorted([
-        f"birthday:{persian.id}:1403", f"birthday:{persian.id}:1404",
+        f"birthday:{persian.id}:2025", f"birthday:{persian.id}:2026",
         f"birthday:{english.id}:2025", f"birthday:{english.id}:2026",
     ])
     bonuses = await LedgerEntry.filter(reason="birthday").count()
     assert bonuses == 4
-    row = await OutboxMessage.get(key=f"birthday:{persian.id}:1404")
+    row = await OutboxMessage.get(key=f"birthday:{persian.id}:2026")
     assert row.params == {"bonus": 25}
+
+
+@pytest.mark.parametrize(("first", "then", "born", "days"), [
+    # 1368-12-29: the Jalali anniversary of 2025 (19 March) comes first, then the Gregorian one.
+    ("fa", "en", date(1990, 3, 20), [date(2025, 3, 19), date(2025, 3, 20)]),
+    # 1358-12-11: in 2026 the Gregorian anniversary (1 March) comes first, then the Jalali one.
+    ("en", "fa", date(1980, 3, 1), [date(2026, 3, 1), date(2026, 3, 2)]),
+])
+async def test_one_birthday_greeted_once_when_the_language_changes_between_its_two_days(
+    db: str, first: str, then: str, born: date, days: list[date]
+) -> None:
+    await set_rules(birthday_bonus=25)
+    member = await make_member(NOW, locale=first, birth_date=born, balance=0)
+    assert await birthdays.run(at(days[0]), TZ) == 1
+    await update_profile(member.id, locale=then)
+    assert await birthdays.run(at(days[1]), TZ) == 1  # its day again, in the new calendar
+    keys = await OutboxMessage.filter(template="birthday").values_list("key", flat=True)
+    assert keys == [f"birthday:{member.id}:{days[0].year}"]
+    assert (await Member.get(id=member.id)).balance == 25
 
 
 async def test_birthday_voucher_once_per_year_whatever_the_restarts(db: str) -> None:

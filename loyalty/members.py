@@ -226,6 +226,8 @@ async def replace_card(member_id: int, *, now: datetime | None = None) -> Card:
     """A new card number; the old one stops working and stays in history."""
     now = now or utcnow()
     async with in_transaction():
+        # The member's row lock keeps two replacements at once from leaving two active cards.
+        await get_member(member_id, lock=True)
         await Card.filter(member_id=member_id, active=True).update(active=False, replaced_at=now)
         return await Card.create(number=await _unused_card_number(), member_id=member_id, issued_at=now)
 

@@ -2,9 +2,9 @@
 
 import asyncio
 
-from loyalty import earning, ledger, rewards
+from loyalty import earning, ledger, members, rewards
 from loyalty.errors import ErrorCode, LoyaltyError
-from models import Member, Purchase, Voucher
+from models import Card, Member, Purchase, Voucher
 from tests.conftest import NOW
 from tests.helpers import member, reward, set_rules
 
@@ -62,3 +62,12 @@ async def test_concurrent_purchases_keep_ledger_and_balance_equal(any_db: str) -
         fresh = await Member.get(id=m.id)
         assert fresh.balance == 20 + 10 * 10
         assert await ledger.ledger_sum(m.id) == fresh.balance
+
+
+async def test_cards_replaced_five_times_at_once_leave_one_active(any_db: str) -> None:
+    m = await member(NOW)
+    new = await asyncio.gather(*(members.replace_card(m.id, now=NOW) for _ in range(5)))
+    active = await Card.filter(member_id=m.id, active=True).values_list("number", flat=True)
+    assert len(active) == 1
+    assert active[0] in {card.number for card in new}
+    assert await Card.filter(member_id=m.id).count() == 6

@@ -99,8 +99,8 @@ def _born_by(today: date, years: int) -> date:
     return date(year, today.month, min(today.day, calendar.monthrange(year, today.month)[1]))
 
 
-# The RFM segment is computed in Python; its members are matched in slices, because
-# SQLite accepts at most 32766 values bound to one statement.
+# The members of an RFM segment are matched in slices, because SQLite accepts at most
+# 32766 values bound to one statement.
 RFM_SLICE = 10_000
 
 
@@ -138,9 +138,9 @@ async def _queries(audience: dict[str, Any], now: datetime, today: date) -> list
         query = query.filter(birthday_jalali__gte=month * 100, birthday_jalali__lt=(month + 1) * 100)
     if not audience.get("rfm"):
         return [query]
-    from loyalty.rfm import segments
+    from loyalty.rfm import members_of
 
-    chosen = sorted(m for m, segment in (await segments(now)).items() if segment == audience["rfm"])
+    chosen = await members_of(audience["rfm"], now)
     return [query.filter(id__in=chosen[i:i + RFM_SLICE]) for i in range(0, len(chosen), RFM_SLICE)]
 
 

@@ -1,9 +1,14 @@
-"""RFM: members scored 1-5 on recency, frequency and monetary value of their purchases.
+"""RFM: members in segments by the recency and frequency of their purchases in the last year.
 
-Recency and frequency are scored on fixed steps (days since the last purchase, number of
-purchases in the window), so a member who bought today is recent however small the club;
-monetary value is a quintile among the buyers in the window, so it adapts to the shop.
-Ties share the higher quintile. The segment names are codes the channels translate.
+Recency and frequency are scored 1-5 on fixed steps (days since the last purchase, number
+of purchases in the window), so a member who bought today is recent however small the
+club. The segment names need only these two scores (monetary value would not move a
+member from one to another), and are codes the channels translate. A purchase returned in
+full is not counted.
+
+The scores and the segment are one SQL statement, grouped in the database: a club of
+500,000 members has millions of purchases a year, which must not be read into Python
+(the bot would stop answering while it counted).
 """
 
 from __future__ import annotations
@@ -12,74 +17,77 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from models import Purchase
+from models.statements import Statement, db_value
 
 SEGMENTS = ("champions", "loyal", "new", "at_risk", "hibernating", "needs_attention")
 WINDOW_DAYS = 365
+
+RECENCY_DAYS = (30, 60, 120, 240)  # bought within 30 days: 5, ..., over 240 days ago: 1
+FREQUENCY_COUNTS = (2, 3, 5, 10)  # 1 purchase: 1, 2: 2, 3-4: 3, 5-9: 4, 10 or more: 5
+
+# The first rule that holds names the segment; its conditions are SQL over r and f.
+SEGMENT_RULES = (
+    ("champions", "r >= 4 AND f >= 4"),
+    ("new", "r >= 4 AND f <= 1"),
+    ("loyal", "f >= 4 AND r >= 3"),
+    ("at_risk", "f >= 3 AND r <= 2"),
+    ("hibernating", "r <= 2"),
+    ("needs_attention", "1 = 1"),
+)
 
 
 @dataclass(frozen=True)
 class Score:
     recency: int
     frequency: int
-    monetary: int
+    segment: str
 
 
-RECENCY_DAYS = (30, 60, 120, 240)  # within 30 days: 5, ..., over 240 days: 1
-FREQUENCY_COUNTS = (2, 3, 5, 10)  # 1 purchase: 1, 2: 2, 3-4: 3, 5-9: 4, 10 or more: 5
+def _steps(column: str, op: str, count: int) -> str:
+    """5 when `column op ?` holds for the first of `count` parameters, 4 for the next, ..., else 1."""
+    whens = " ".join(f"WHEN {column} {op} ? THEN {5 - n}" for n in range(count))
+    return f"CASE {whens} ELSE 1 END"
 
 
-def _recency(days: float) -> int:
-    return 5 - sum(1 for limit in RECENCY_DAYS if days > limit)
+_recency = _steps("last_at", ">=", len(RECENCY_DAYS))
+_frequency = _steps("n", ">=", len(FREQUENCY_COUNTS))
+_segment = "CASE " + " ".join(f"WHEN {rule} THEN '{name}'" for name, rule in SEGMENT_RULES) + " END"
+_SCORED = f"""
+    SELECT member_id, r, f, {_segment} AS segment FROM (
+        SELECT member_id, {_recency} AS r, {_frequency} AS f FROM (
+            SELECT p.member_id, MAX(p.created_at) AS last_at, COUNT(*) AS n
+            FROM purchase p JOIN member m ON m.id = p.member_id AND m.deleted_at IS NULL
+            WHERE p.created_at > ? AND p.refunded_amount < p.amount
+            GROUP BY p.member_id
+        ) buyers
+    ) scored
+"""
+_scored = Statement(Purchase, _SCORED)
+_counts = Statement(Purchase, f"SELECT segment, COUNT(*) AS n FROM ({_SCORED}) s GROUP BY segment")
+_members_of = Statement(Purchase, f"SELECT member_id FROM ({_SCORED}) s WHERE segment = ? ORDER BY member_id")
 
 
-def _frequency(count: int) -> int:
-    return 1 + sum(1 for limit in FREQUENCY_COUNTS if count >= limit)
-
-
-def _quintile(value: float, ordered: list[float]) -> int:
-    """1-5: the fifth of `ordered` (ascending) that `value` falls in; ties share the higher."""
-    at_or_below = sum(1 for v in ordered if v <= value)
-    return max(1, -(-at_or_below * 5 // max(1, len(ordered))))
-
-
-def segment_of(score: Score) -> str:
-    r, f = score.recency, score.frequency
-    if r >= 4 and f >= 4:
-        return "champions"
-    if r >= 4 and f <= 1:
-        return "new"
-    if f >= 4:
-        return "loyal" if r >= 3 else "at_risk"
-    if r <= 2 and f >= 3:
-        return "at_risk"
-    if r <= 2:
-        return "hibernating"
-    return "needs_attention"
+def _params(now: datetime) -> list[object]:
+    """The parameters of `_SCORED`, in the order its `?` appear."""
+    at = [db_value(Purchase, "created_at", now - timedelta(days=days)) for days in RECENCY_DAYS]
+    since = db_value(Purchase, "created_at", now - timedelta(days=WINDOW_DAYS))
+    return [*at, *reversed(FREQUENCY_COUNTS), since]
 
 
 async def scores(now: datetime) -> dict[int, Score]:
-    rows = await Purchase.filter(created_at__gt=now - timedelta(days=WINDOW_DAYS)).values(
-        "member_id", "amount", "created_at"
-    )
-    stats: dict[int, list[float]] = {}
-    for row in rows:
-        days = (now - row["created_at"]).total_seconds() / 86400
-        last, count, total = stats.get(row["member_id"], [float("inf"), 0, 0])
-        stats[row["member_id"]] = [min(last, days), count + 1, total + row["amount"]]
-    monetary = sorted(s[2] for s in stats.values())
-    return {
-        member: Score(_recency(s[0]), _frequency(int(s[1])), _quintile(s[2], monetary))
-        for member, s in stats.items()
-    }
+    """Every buyer of the window, scored: for a few members (tests), not for the whole club."""
+    rows = await _scored.rows(*_params(now))
+    return {row["member_id"]: Score(row["r"], row["f"], row["segment"]) for row in rows}
 
 
-async def segments(now: datetime) -> dict[int, str]:
-    return {member: segment_of(score) for member, score in (await scores(now)).items()}
+async def members_of(segment: str, now: datetime) -> list[int]:
+    """The ids of the members in `segment`, ascending."""
+    return [row["member_id"] for row in await _members_of.rows(*_params(now), segment)]
 
 
 async def segment_counts(now: datetime) -> dict[str, int]:
     """Members per segment, for /report."""
     counts = dict.fromkeys(SEGMENTS, 0)
-    for name in (await segments(now)).values():
-        counts[name] += 1
+    for row in await _counts.rows(*_params(now)):
+        counts[row["segment"]] = row["n"]
     return counts

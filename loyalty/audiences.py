@@ -93,7 +93,7 @@ def age_on(birth: date, today: date) -> int:
     return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
 
 
-def _born_by(today: date, years: int) -> date:
+def born_by(today: date, years: int) -> date:
     """The last birth date of someone at least `years` old on `today` (age_on's rule)."""
     year = max(1, today.year - years)
     return date(year, today.month, min(today.day, calendar.monthrange(year, today.month)[1]))
@@ -132,7 +132,7 @@ async def _queries(audience: dict[str, Any], now: datetime, today: date) -> list
         query = query.filter(Q(last_purchase_at__lt=since) | Q(last_purchase_at=None, joined_at__lt=since))
     if "age_min" in audience or "age_max" in audience:
         low, high = int(audience.get("age_min", 0)), int(audience.get("age_max", 200))
-        query = query.filter(birth_date__lte=_born_by(today, low), birth_date__gt=_born_by(today, high + 1))
+        query = query.filter(birth_date__lte=born_by(today, low), birth_date__gt=born_by(today, high + 1))
     if audience.get("birthday_month"):
         month = int(audience["birthday_month"])
         query = query.filter(birthday_jalali__gte=month * 100, birthday_jalali__lt=(month + 1) * 100)

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from tortoise.expressions import Subquery
 from tortoise.functions import Count, Sum
 
+from loyalty.audiences import born_by
 from models import Branch, EntryKind, LedgerEntry, Member, Purchase, Tier, Voucher
+from models.statements import Statement, db_value
 
 # Age groups as marketing people count them; "unknown" when no birthday was given.
 AGE_GROUPS = ((0, 17, "under_18"), (18, 24, "18_24"), (25, 34, "25_34"), (35, 44, "35_44"),
@@ -37,41 +40,63 @@ class Report:
     purchases_by_branch: dict[str, tuple[int, int]] = field(default_factory=dict)  # count, amount
 
 
-def age_group(birth: date | None, today: date) -> str:
-    if birth is None:
-        return "unknown"
-    age = today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
-    return next((name for low, high, name in AGE_GROUPS if low <= age <= high), "unknown")
+# The members' figures are counted in the database, one scan of the member table grouped
+# by every dimension at once: a club's 500,000 rows read into Python took half a gigabyte
+# (a few hundred groups come back instead).
+def _member_figures(branch: bool) -> Statement:
+    age = " ".join(
+        f"WHEN birth_date > ? THEN '{name}'" for name in ("unknown", *(name for _, _, name in AGE_GROUPS))
+    )
+    return Statement(Member, f"""
+        SELECT tier_id, gender, customer_type, branch_id, CASE WHEN birth_date IS NULL THEN 'unknown' {age}
+               ELSE 'unknown' END AS age, COUNT(*) AS n,
+               SUM(CASE WHEN joined_at >= ? THEN 1 ELSE 0 END) AS new,
+               SUM(CASE WHEN telegram_id IS NOT NULL AND reachable_telegram = ? THEN 1 ELSE 0 END) AS churned
+        FROM member WHERE deleted_at IS NULL AND joined_at <= ? {"AND branch_id = ?" if branch else ""}
+        GROUP BY tier_id, gender, customer_type, branch_id, age
+    """)
+
+
+_figures = {branch: _member_figures(branch) for branch in (False, True)}
+
+
+def _age_bounds(today: date) -> list[object]:
+    """The `?` of the age CASE: born after today (unknown), then the first birth date too
+    young for each group's upper age (the age rule of `audiences.born_by`)."""
+    bounds = [today] + [born_by(today, high + 1) for _, high, _ in AGE_GROUPS]
+    return [db_value(Member, "birth_date", bound) for bound in bounds]
 
 
 async def build(start: datetime, end: datetime, *, branch_id: int | None = None, top: int = 5) -> Report:
     """Members as of `end` and what happened from `start` to `end`, both included."""
     report = Report(start, end, branch_id)
-    members = Member.filter(deleted_at=None, joined_at__lte=end)
+    params = [*_age_bounds(end.date()), db_value(Member, "joined_at", start),
+              db_value(Member, "reachable_telegram", False), db_value(Member, "joined_at", end)]
     if branch_id is not None:
-        members = members.filter(branch_id=branch_id)
-    rows = await members.values("joined_at", "telegram_id", "reachable_telegram", "tier_id", "gender",
-                                "birth_date", "customer_type", "branch_id")
+        params.append(branch_id)
+    rows = await _figures[branch_id is not None].rows(*params)
     tiers = {t.id: t.code for t in await Tier.all()}
     branches = {b.id: b.name for b in await Branch.all()}
-    today = end.date()
-    for row in rows:
-        report.members_total += 1
-        report.members_new += row["joined_at"] >= start
-        report.members_churned += row["telegram_id"] is not None and not row["reachable_telegram"]
-    report.by_tier = _count(tiers.get(r["tier_id"], "none") for r in rows)
-    report.by_gender = _count(str(r["gender"]) for r in rows)
-    report.by_age = _count(age_group(r["birth_date"], today) for r in rows)
-    report.by_customer_type = _count(str(r["customer_type"]) for r in rows)
-    report.by_branch = _count(branches.get(r["branch_id"], "-") for r in rows)
+    report.members_total = sum(int(r["n"]) for r in rows)
+    report.members_new = sum(int(r["new"]) for r in rows)
+    report.members_churned = sum(int(r["churned"]) for r in rows)
+    report.by_tier = _count((tiers.get(r["tier_id"], "none"), r["n"]) for r in rows)
+    report.by_gender = _count((str(r["gender"]), r["n"]) for r in rows)
+    report.by_age = _count((r["age"], r["n"]) for r in rows)
+    report.by_customer_type = _count((str(r["customer_type"]), r["n"]) for r in rows)
+    report.by_branch = _count((branches.get(r["branch_id"], "-"), r["n"]) for r in rows)
     await _points(report)
     await _rewards(report, top)
     await _purchases(report, branches)
     return report
 
 
-def _count(values: object) -> dict[str, int]:
-    return dict(sorted(Counter(values).items(), key=lambda kv: (-kv[1], kv[0])))  # type: ignore[arg-type]
+def _count(counted: Iterable[tuple[str, int]]) -> dict[str, int]:
+    """Counts summed by name, the largest first (then by name)."""
+    totals: Counter[str] = Counter()
+    for name, n in counted:
+        totals[name] += int(n)
+    return dict(sorted(totals.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
 def _entries(report: Report):  # type: ignore[no-untyped-def]

@@ -9,7 +9,7 @@ record are decided once, whatever door the request came through.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
@@ -528,12 +528,20 @@ async def report(staff: Staff, days: int, *, tz: ZoneInfo, now: datetime | None 
     return figures
 
 
-async def export_rows(staff: Staff, *, now: datetime | None = None) -> list[reports.MemberRow]:
-    now = now or utcnow()
-    branch_id = report_branch(staff)
-    rows = await reports.member_rows(branch_id)
-    await audit.record("export", staff_id=staff.id, now=now, branch=branch_id, rows=len(rows))
-    return rows
+def export_pages(staff: Staff, *, now: datetime | None = None) -> AsyncIterator[list[reports.MemberRow]]:
+    """The members a staff member may export, a page at a time; recorded once all are read.
+
+    Refused here and now, not at the first page, so a refused export starts nothing.
+    """
+    return _export_pages(staff.id, report_branch(staff), now or utcnow())
+
+
+async def _export_pages(staff_id: int, branch_id: int | None, now: datetime) -> AsyncIterator[list[reports.MemberRow]]:
+    rows = 0
+    async for page in reports.member_pages(branch_id):
+        rows += len(page)
+        yield page
+    await audit.record("export", staff_id=staff_id, now=now, branch=branch_id, rows=rows)
 
 
 # ---- catalogue, branches, product groups --------------------------------------------------

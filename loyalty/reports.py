@@ -154,7 +154,9 @@ class MemberRow:
     joined_at: datetime
 
 
-EXPORT_PAGE = 5_000
+# Small pages: each is read on the event loop (SQLite runs there), so the bot answers
+# others between them.
+EXPORT_PAGE = 1_000
 
 
 async def member_pages(branch_id: int | None = None, *, page: int = EXPORT_PAGE) -> AsyncIterator[list[MemberRow]]:

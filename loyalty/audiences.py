@@ -144,20 +144,22 @@ async def _queries(audience: dict[str, Any], now: datetime, today: date) -> list
     return [query.filter(id__in=chosen[i:i + RFM_SLICE]) for i in range(0, len(chosen), RFM_SLICE)]
 
 
-async def select(audience: dict[str, Any], now: datetime, today: date) -> list[Member]:
-    """Members matching a campaign or lottery audience (every key narrows; {} is everyone), by id.
+async def values(audience: dict[str, Any], now: datetime, today: date, fields: tuple[str, ...],
+                 *where: Q) -> list[tuple[Any, ...]]:
+    """`fields` of the members of a campaign or lottery audience that also meet every
+    condition of `where`, by id ({} is everyone; every key narrows).
 
     Keys: tier (code), branch_id, gender, age_min, age_max, customer_type, interests
     (product group ids, any of them), birthday_month (Jalali month), inactive_days,
-    rfm (segment name). Deleted members are never included; consent is checked per channel
-    by the caller.
+    rfm (segment name). Deleted members are never included. Only the fields asked for
+    are read: a campaign to 500,000 members built as whole members took 1.5 GB and 35 s.
     """
-    members: list[Member] = []
+    found: list[tuple[Any, ...]] = []
     for query in await _queries(audience, now, today):
-        members += await query.order_by("id")
-    return members
+        found += await query.filter(*where).order_by("id").values_list(*fields)
+    return found
 
 
 async def count(audience: dict[str, Any], now: datetime, today: date, *where: Q) -> int:
-    """How many members `select` would return that also meet every condition of `where`."""
+    """How many members `values` would return that also meet every condition of `where`."""
     return sum([await query.filter(*where).count() for query in await _queries(audience, now, today)])

@@ -15,10 +15,10 @@ from tortoise.expressions import Q
 from tortoise.functions import Count
 
 from loyalty import audit, notify
-from loyalty.audiences import count, select
+from loyalty.audiences import count, values
 from loyalty.clock import utcnow
 from loyalty.errors import ErrorCode, LoyaltyError
-from models import Campaign, Channel, Member, OutboxMessage, OutboxStatus
+from models import Campaign, Channel, OutboxMessage, OutboxStatus
 
 CHANNELS = ("telegram", "sms", "telegram_sms")
 FALLBACK_SMS = "fallback_sms"  # the sender reads this parameter (bot/outbox.py)
@@ -37,26 +37,27 @@ class Preview:
         return self.telegram + self.sms
 
 
-def on_telegram(member: Member) -> bool:
-    return bool(member.telegram_id) and member.reachable_telegram and member.consent_telegram
-
-
-def on_sms(member: Member) -> bool:
-    return bool(member.phone) and member.reachable_sms and member.consent_sms
-
-
-# on_telegram and on_sms as conditions, to count an audience in the database.
+# Who a campaign reaches by Telegram, and by SMS: a Telegram id the bot can still reach, or
+# a phone, each with the member's consent for that channel.
 ON_TELEGRAM = Q(telegram_id__not_isnull=True, reachable_telegram=True, consent_telegram=True) & ~Q(telegram_id=0)
 ON_SMS = Q(phone__not_isnull=True, reachable_sms=True, consent_sms=True) & ~Q(phone="")
 
 
-def route(member: Member, channel: str) -> Channel | None:
-    """The first channel a campaign tries for the member; None: not reachable with consent."""
-    if channel in ("telegram", "telegram_sms") and on_telegram(member):
-        return Channel.TELEGRAM
-    if channel in ("sms", "telegram_sms") and on_sms(member):
-        return Channel.SMS
-    return None
+def routes(channel: str) -> list[tuple[Channel, Q]]:
+    """The channels a campaign on `channel` tries first, each with the members it takes.
+
+    With Telegram and SMS, SMS takes only those Telegram cannot reach. Conditions, so
+    that counting a campaign's reach and listing its recipients are one rule, asked of
+    the database.
+    """
+    found: list[tuple[Channel, Q]] = []
+    if channel in ("telegram", "telegram_sms"):
+        found.append((Channel.TELEGRAM, ON_TELEGRAM))
+    if channel == "sms":
+        found.append((Channel.SMS, ON_SMS))
+    elif channel == "telegram_sms":
+        found.append((Channel.SMS, ON_SMS & ~ON_TELEGRAM))
+    return found
 
 
 def _check(channel: str, text: str) -> None:
@@ -73,9 +74,11 @@ def check_text(text: str) -> None:
         raise LoyaltyError(ErrorCode.TEXT_TOO_LONG, max=MAX_TEXT)
 
 
-async def recipients(audience: dict[str, Any], channel: str, now: datetime, tz: ZoneInfo) -> list[tuple[Member, Channel]]:
-    members = await select(audience, now, now.astimezone(tz).date())
-    return [(m, c) for m in members if (c := route(m, channel)) is not None]
+async def recipients(audience: dict[str, Any], channel: str, now: datetime, tz: ZoneInfo) -> list[tuple[int, Channel]]:
+    """(member id, the channel tried first) for every member the campaign reaches, by id."""
+    today = now.astimezone(tz).date()
+    found = [(row[0], via) for via, who in routes(channel) for row in await values(audience, now, today, ("id",), who)]
+    return sorted(found)
 
 
 async def preview(audience: dict[str, Any], channel: str, text: str, *, now: datetime, tz: ZoneInfo,
@@ -83,12 +86,8 @@ async def preview(audience: dict[str, Any], channel: str, text: str, *, now: dat
     """Counts per channel, as `recipients` would route them; `sms_parts` is the part counter
     (handlers/sms/text.sms_parts)."""
     today = now.astimezone(tz).date()
-    tg = await count(audience, now, today, ON_TELEGRAM) if channel in ("telegram", "telegram_sms") else 0
-    sms = 0
-    if channel == "sms":
-        sms = await count(audience, now, today, ON_SMS)
-    elif channel == "telegram_sms":
-        sms = await count(audience, now, today, ON_SMS & ~ON_TELEGRAM)
+    counts = {via: await count(audience, now, today, who) for via, who in routes(channel)}
+    tg, sms = counts.get(Channel.TELEGRAM, 0), counts.get(Channel.SMS, 0)
     return Preview(tg, sms, sms * sms_parts(text + SMS_OPT_OUT))
 
 
@@ -123,8 +122,8 @@ async def enqueue(campaign: Campaign, now: datetime, tz: ZoneInfo) -> int:
     if campaign.channel == "telegram_sms":
         params[FALLBACK_SMS] = True
     messages = [
-        (member.id, f"campaign:{campaign.id}:{member.id}", channel)
-        for member, channel in await recipients(campaign.audience, campaign.channel, now, tz)
+        (member_id, f"campaign:{campaign.id}:{member_id}", channel)
+        for member_id, channel in await recipients(campaign.audience, campaign.channel, now, tz)
     ]
     await notify.enqueue_many("campaign", messages, now=now, params=params, campaign_id=campaign.id)
     queued = await OutboxMessage.filter(campaign_id=campaign.id).count()

@@ -14,20 +14,22 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from tortoise.expressions import Q
+
 from loyalty import audit, notify
-from loyalty.audiences import select
+from loyalty.audiences import values
 from loyalty.clock import utcnow
-from models import Lottery, Member
+from models import Lottery
 
 
 def seed_hash(seed: str) -> str:
     return hashlib.sha256(seed.encode()).hexdigest()
 
 
-def tickets_of(member: Member, points_per_ticket: int | None) -> int:
+def tickets_of(balance: int, points_per_ticket: int | None) -> int:
     if not points_per_ticket:
         return 1
-    return max(0, member.balance) // points_per_ticket
+    return max(0, balance) // points_per_ticket
 
 
 def pick_winners(seed: str, entries: list[list[int]], count: int) -> list[int]:
@@ -65,8 +67,9 @@ async def draw(lottery_id: int, *, now: datetime, tz: ZoneInfo, staff_id: int | 
     lottery = await Lottery.get(id=lottery_id)
     if lottery.status == "drawn":
         return lottery
-    members = await select(lottery.audience, now, now.astimezone(tz).date())
-    entries = [[m.id, tickets_of(m, lottery.points_per_ticket)] for m in members if m.consent_telegram or m.consent_sms]
+    consenting = Q(consent_telegram=True) | Q(consent_sms=True)
+    members = await values(lottery.audience, now, now.astimezone(tz).date(), ("id", "balance"), consenting)
+    entries = [[member_id, tickets_of(balance, lottery.points_per_ticket)] for member_id, balance in members]
     winners = pick_winners(lottery.seed, entries, lottery.winners_count)
     updated = await Lottery.filter(id=lottery_id, status="open").update(
         status="drawn", entries=entries, winners=winners, drawn_at=now

@@ -9,7 +9,7 @@ import jdatetime
 
 from handlers.sms.text import sms_parts
 from loyalty import campaigns
-from loyalty.audiences import age_on, birthdays_on, count, gregorian_birthday_today, jalali_birthday_today, select
+from loyalty.audiences import age_on, birthdays_on, count, gregorian_birthday_today, jalali_birthday_today, values
 from loyalty.importing import ImportRecord, import_records
 from loyalty.members import delete_member_data, update_profile
 from models import Channel, Gender, Member, ProductGroup, Tier
@@ -129,6 +129,18 @@ def _reference(members: list[Member], audience: dict, now: datetime, today: date
     return chosen
 
 
+def _route(member: Member, channel: str) -> Channel | None:
+    """The campaign's channel rule, member by member: Telegram when the bot can reach the
+    member there with consent, else SMS to a phone with consent, as the channel allows."""
+    telegram = bool(member.telegram_id) and member.reachable_telegram and member.consent_telegram
+    sms = bool(member.phone) and member.reachable_sms and member.consent_sms
+    if channel in ("telegram", "telegram_sms") and telegram:
+        return Channel.TELEGRAM
+    if channel in ("sms", "telegram_sms") and sms:
+        return Channel.SMS
+    return None
+
+
 AUDIENCES = [
     {},
     {"tier": "silver"},
@@ -172,10 +184,14 @@ async def test_audiences_and_their_reach_match_the_rules_member_by_member(any_db
     for audience in AUDIENCES:
         audience = {k: ([coffee.id, cakes.id][: len(v)] if k == "interests" else v) for k, v in audience.items()}
         expected = _reference(members, audience, now, today, tiers, interests)
-        assert [m.id for m in await select(audience, now, today)] == expected, audience
+        assert [row[0] for row in await values(audience, now, today, ("id",))] == expected, audience
         assert await count(audience, now, today) == len(expected), audience
+        by_id = {m.id: m for m in members}
         for channel in campaigns.CHANNELS:
             routed = await campaigns.recipients(audience, channel, now, TZ)
+            assert routed == [
+                (i, via) for i in expected if (via := _route(by_id[i], channel)) is not None
+            ], (audience, channel)
             p = await campaigns.preview(audience, channel, "hello", now=now, tz=TZ, sms_parts=sms_parts)
             assert (p.telegram, p.sms) == (
                 sum(1 for _, c in routed if c is Channel.TELEGRAM), sum(1 for _, c in routed if c is Channel.SMS)

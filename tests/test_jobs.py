@@ -189,21 +189,25 @@ async def test_audience_filters(db: str) -> None:
     young = await make_member(NOW, birth_date=date(2000, 5, 1), gender="female")
     await make_member(NOW, birth_date=date(1970, 5, 1), gender="male")
     await make_member(NOW, gender="female")
-    from loyalty.audiences import select
+    from loyalty.audiences import values
 
-    today = NOW.date()
-    assert [m.id for m in await select({"age_min": 18, "age_max": 30}, NOW, today)] == [young.id]
-    assert len(await select({"gender": "female"}, NOW, today)) == 2
-    assert [m.id for m in await select({"birthday_month": 2, "gender": "female"}, NOW, today)] == [young.id]
-    assert len(await select({"inactive_days": 30}, NOW + timedelta(days=31), today)) == 3
+    async def select(audience: dict[str, object], now: datetime) -> list[int]:
+        return [member_id for member_id, in await values(audience, now, NOW.date(), ("id",))]
+
+    assert await select({"age_min": 18, "age_max": 30}, NOW) == [young.id]
+    assert len(await select({"gender": "female"}, NOW)) == 2
+    assert await select({"birthday_month": 2, "gender": "female"}, NOW) == [young.id]
+    assert len(await select({"inactive_days": 30}, NOW + timedelta(days=31))) == 3
 
 
 async def test_lottery_reproduced_from_its_seed(db: str) -> None:
     members = [await make_member(NOW, balance=100 * (i + 1)) for i in range(8)]
+    await make_member(NOW, balance=900, consent_telegram=False, consent_sms=False)  # not entered
     made = await lottery.create({}, 3, points_per_ticket=100, now=NOW, seed="s33d")
     assert made.seed_hash == lottery.seed_hash("s33d")
     drawn = await lottery.draw(made.id, now=NOW, tz=TZ)
     assert drawn.status == "drawn" and len(drawn.winners) == 3
+    assert drawn.entries == [[m.id, i + 1] for i, m in enumerate(members)]  # a ticket per 100 points
     assert lottery.verify(drawn)
     assert lottery.pick_winners("s33d", [[m.id, i + 1] for i, m in enumerate(members)], 3) == drawn.winners
     again = await lottery.draw(made.id, now=NOW + timedelta(hours=1), tz=TZ)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from loyalty.audiences import count, select
+from loyalty.audiences import count, values
 from loyalty.members import delete_member_data
 from loyalty.rfm import Score, members_of, scores, segment_counts
 from loyalty.rules import default_branch
@@ -63,6 +63,6 @@ async def test_a_segment_as_a_campaign_audience(any_db: str) -> None:
     second = await buyer(2)
     await make_member(NOW)  # never bought: in no segment
     assert await members_of("new", NOW) == [first.id, second.id]
-    assert [m.id for m in await select({"rfm": "new"}, NOW, NOW.date())] == [first.id, second.id]
+    assert await values({"rfm": "new"}, NOW, NOW.date(), ("id",)) == [(first.id,), (second.id,)]
     assert await count({"rfm": "new"}, NOW, NOW.date()) == 2
     assert await members_of("at_risk", NOW) == []

@@ -75,3 +75,34 @@ async def fill_members(count: int, *, now: datetime | None = None, seed: int = 5
         await connection.execute_script("ANALYZE member")
     else:
         await connection.execute_script("ANALYZE")
+
+
+PURCHASE_COLUMNS = ("branch_id", "receipt", "member_id", "amount", "points", "refunded_amount", "refunded_points",
+                    "created_at")
+
+
+async def fill_purchases(count: int, members: int, *, now: datetime | None = None, seed: int = 7) -> None:
+    """Add `count` purchases over the last year by members 1..`members`, at the first branch.
+
+    A few members buy often and most rarely (a Pareto draw), as in a real shop; one in
+    fifty purchases was later returned in full.
+    """
+    now = now or datetime.now(UTC)
+    rng = random.Random(seed)
+    connection = Tortoise.get_connection("default")
+    postgres = connection.capabilities.dialect == "postgres"
+    branch = (await connection.execute_query_dict("SELECT MIN(id) AS id FROM branch"))[0]["id"]
+    insert = f"INSERT INTO purchase ({', '.join(PURCHASE_COLUMNS)}) VALUES ({', '.join('?' * len(PURCHASE_COLUMNS))})"
+    for start in range(0, count, BATCH):
+        rows = []
+        for n in range(start, min(count, start + BATCH)):
+            amount = rng.randrange(50_000, 5_000_000, 10_000)
+            member = min(members, int(rng.paretovariate(1.2) * members / 20) % members + 1)
+            rows.append((branch, f"F{n}", member, amount, amount // 10_000,
+                         amount if rng.random() < 0.02 else 0, 0, now - timedelta(days=rng.uniform(0, 365))))
+        if postgres:
+            async with connection.acquire_connection() as raw:
+                await raw.copy_records_to_table("purchase", records=rows, columns=PURCHASE_COLUMNS)
+        else:
+            await connection.execute_many(insert, [list(row) for row in rows])
+    await connection.execute_script("ANALYZE purchase" if postgres else "ANALYZE")

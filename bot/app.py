@@ -28,6 +28,7 @@ from aiohttp import web
 
 from bot.db import close_db, open_db
 from bot.fsm_storage import TortoiseStorage
+from bot.liveness import Heartbeat
 from bot.rate_limit import Limiter, RedisFloodCounter, RedisRateLimiter, telegram_key
 from bot.scheduler import build_scheduler
 from bot.settings import Settings
@@ -39,6 +40,7 @@ from handlers.telegram.member.menu import open_home
 from handlers.telegram.middlewares import FLOOD_PERIOD, LocaleMiddleware, ThrottleMiddleware
 from handlers.telegram.routers import all_routers
 from handlers.texts import error_text
+from loyalty.clock import utcnow
 from loyalty.errors import LoyaltyError
 
 log = logging.getLogger("club.bot")
@@ -279,8 +281,11 @@ async def run(settings: Settings, *, worker: int | None = None) -> None:
     gateway = build_sms_gateway(settings)
     process = make_processor(gateway, settings)
     extra = sms_routes(settings, process)
+    # Registered before any claim; the first beat frees the claims of processes here that died.
+    alive = Heartbeat()
+    await alive.beat(utcnow())
     scheduler = build_scheduler(settings, bot=bot, gateway=gateway, sms_process=process,
-                                limiter=shared_limiter(dp.storage, settings, bot))
+                                limiter=shared_limiter(dp.storage, settings, bot), process=alive)
     scheduler.start()
     _tune_garbage_collector()
     try:
@@ -302,4 +307,5 @@ async def run(settings: Settings, *, worker: int | None = None) -> None:
         scheduler.shutdown(wait=False)
         await bot.session.close()
         await dp.storage.close()
+        await alive.stop(utcnow())  # what it still holds is free for the next process at once
         await close_db()

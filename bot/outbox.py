@@ -2,9 +2,13 @@
 
 Delivery guarantees:
 - A row is claimed before it is sent (status `sending`, `next_attempt_at` = when the claim
-  lapses) by one conditional UPDATE for the whole batch, whose WHERE repeats the "still
-  due" test on every row it changes, so two senders never take the same row.
-- After a crash, rows left in `sending` are claimed again once their claim lapses.
+  lapses, `claimed_by` = the sender's process) by one conditional UPDATE for the whole
+  batch, whose WHERE repeats the "free" test on every row it changes, so two senders never
+  take the same row.
+- A claim is free when it lapses, or at once when its holder is known dead (bot/liveness.py):
+  after a kill -9 the process that starts on the same machine finds the dead one's pid gone
+  and takes its rows in its first round; a holder on another machine is dead once its
+  heartbeat lapses (60 s). A live holder's claims are left alone until they lapse.
   SMS carry the row id as Kavenegar `localid`, so a repeated SMS is not sent twice.
   Telegram has no such key: a message Telegram accepted just before a crash, whose row
   was not yet marked `sent`, is sent again. Telegram delivery is therefore at-least-once.
@@ -13,6 +17,9 @@ Delivery guarantees:
   Each message is marked by its own UPDATE before the next request goes out, so a crash
   repeats at most one message, and only one Telegram had delivered. A message whose
   request never reached Telegram, or that Telegram refused, is sent once after the restart.
+  A clean stop frees the process's claims the same way, with the same window. A sender
+  that stalls past its heartbeat's life (the database out of reach for a minute) may find
+  its rows taken when it wakes: the message it was sending then can go out twice as well.
 - 429 (`TelegramRetryAfter`): the row goes back to `pending` for `retry_after` seconds
   (the attempt is not counted) and no more Telegram messages go out in this round.
 """
@@ -39,6 +46,7 @@ from aiogram.exceptions import (
 from tortoise.expressions import F
 
 from bot.credit_alert import CreditAlert
+from bot.liveness import Heartbeat, dead_holder
 from bot.sms_gateway import MAX_ARRAY, OutgoingSms, SmsError, SmsInvalidReceptor, SmsNoCredit, SmsSender
 from handlers.notifications import render
 from loyalty.clock import utcnow
@@ -61,12 +69,12 @@ BATCH = 5 * MAX_ARRAY
 # The claim of a round. The inner SELECT picks the batch; the outer WHERE tests each row
 # again as it updates it, so of two senders racing for a row only the first UPDATE
 # matches it (PostgreSQL re-reads a row another transaction changed before updating it;
-# SQLite runs one writer at a time).
+# SQLite runs one writer at a time). A row is free when due, or claimed by a dead process.
+_FREE = f"(status IN (?, ?) AND next_attempt_at <= ? OR status = ? AND {dead_holder('claimed_by')})"
 _CLAIM = Statement(
     OutboxMessage,
-    "UPDATE outbox_message SET status = ?, next_attempt_at = ?, attempts = attempts + 1"
-    " WHERE id IN (SELECT id FROM outbox_message WHERE status IN (?, ?) AND next_attempt_at <= ?"
-    " ORDER BY id LIMIT ?) AND status IN (?, ?) AND next_attempt_at <= ? RETURNING id",
+    "UPDATE outbox_message SET status = ?, next_attempt_at = ?, attempts = attempts + 1, claimed_by = ?"
+    f" WHERE id IN (SELECT id FROM outbox_message WHERE {_FREE} ORDER BY id LIMIT ?) AND {_FREE} RETURNING id",
 )
 # Once per Telegram message, on the critical path of the send rate: written once, not
 # built by the ORM each time (0.3-0.5 ms of Python, BENCHMARKS.md benchmark 4).
@@ -183,8 +191,10 @@ class OutboxSender:
         no_credit_wait: timedelta = timedelta(minutes=30),
         credit_alert: CreditAlert | None = None,
         bucket: Limiter | None = None,
+        process: Heartbeat | None = None,
     ) -> None:
         self.bot, self.gateway, self.tz = bot, gateway, tz
+        self.process = process or Heartbeat()  # the identity its claims carry
         # `bucket`: a limiter shared with other processes (bot.rate_limit); else this one's own.
         self.bucket = bucket or TokenBucket(rate, clock=clock, sleep=sleep)
         self._clock, self._sleep = clock, sleep
@@ -200,11 +210,11 @@ class OutboxSender:
         def at(value: datetime) -> Any:
             return db_value(OutboxMessage, "next_attempt_at", value)
 
-        due = (OutboxStatus.PENDING.value, OutboxStatus.SENDING.value)
+        await self.process.ensure(now)
+        sending = OutboxStatus.SENDING.value
+        free = (OutboxStatus.PENDING.value, sending, at(now), sending, at(now))
         lapse = at(now + timedelta(seconds=self.claim_seconds))
-        rows = await _CLAIM.rows(
-            OutboxStatus.SENDING.value, lapse, *due, at(now), self.batch, *due, at(now)
-        )
+        rows = await _CLAIM.rows(sending, lapse, self.process.id, *free, self.batch, *free)
         claimed = [row["id"] for row in rows]
         return await OutboxMessage.filter(id__in=claimed).order_by("id").prefetch_related("member")
 

@@ -4,24 +4,22 @@ Every process schedules the same jobs; before a job runs, its process must hold 
 `jobs` lease (a row with a holder and an expiry). Taking or renewing it is one
 conditional UPDATE (or an INSERT racing on the primary key), so two processes sharing
 one PostgreSQL never both hold it; when the holder stops renewing, another one takes it
-over after the expiry.
+over after the expiry, or at once when the holder is known dead (bot/liveness.py).
+The lease job renews this process's heartbeat too, every 20 s, in every process.
 """
 
 from __future__ import annotations
 
 import logging
-import os
-import socket
-import uuid
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from tortoise.exceptions import IntegrityError
-from tortoise.expressions import Q
 
 from bot.credit_alert import CreditAlert
+from bot.liveness import Heartbeat, dead_holder
 from bot.outbox import OutboxSender
 from bot.rate_limit import Limiter
 from bot.settings import Settings
@@ -31,6 +29,7 @@ from jobs.sms_poll import poll_inbound
 from loyalty import campaigns
 from loyalty.clock import utcnow
 from models import JobLease
+from models.statements import Statement, db_value
 
 log = logging.getLogger("club.scheduler")
 
@@ -38,34 +37,49 @@ Clock = Callable[[], datetime]
 LEASE_NAME = "jobs"
 
 
-class Lease:
-    """The single-runner lease. `holder` is unique per process."""
+# Free: ours already, expired, or held by a dead process.
+_TAKE = Statement(
+    JobLease,
+    "UPDATE job_lease SET holder = ?, expires_at = ? WHERE name = ?"
+    f" AND (holder = ? OR expires_at <= ? OR {dead_holder('holder')}) RETURNING name",
+)
 
-    def __init__(self, name: str = LEASE_NAME, *, holder: str | None = None,
+
+class Lease:
+    """The single-runner lease, held in the name of this process's heartbeat."""
+
+    def __init__(self, name: str = LEASE_NAME, *, process: Heartbeat | None = None,
                  ttl: timedelta = timedelta(seconds=60)) -> None:
         self.name = name
-        self.holder = holder or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.process = process or Heartbeat()
         self.ttl = ttl
 
+    @property
+    def holder(self) -> str:
+        return self.process.id
+
     async def acquire(self, now: datetime) -> bool:
-        """Take the lease if free or expired, renew it if ours; False if another holds it."""
+        """Take the lease if free, renew it if ours; False if a live process holds it."""
+        await self.process.ensure(now)
         until = now + self.ttl
-        taken = await JobLease.filter(
-            Q(holder=self.holder) | Q(expires_at__lte=now), name=self.name
-        ).update(holder=self.holder, expires_at=until)
-        if taken:
+
+        def at(value: datetime) -> Any:
+            return db_value(JobLease, "expires_at", value)
+
+        if await _TAKE.rows(self.holder, at(until), self.name, self.holder, at(now), at(now)):
             return True
         try:
             await JobLease.create(name=self.name, holder=self.holder, expires_at=until)
         except IntegrityError:
-            return False  # the row exists and someone else holds it unexpired
+            return False  # the row exists and a live process holds it unexpired
         return True
 
     async def release(self) -> None:
         await JobLease.filter(name=self.name, holder=self.holder).delete()
 
 
-def build_sender(settings: Settings, *, bot: Any, gateway: Any, limiter: Limiter | None = None) -> OutboxSender:
+def build_sender(settings: Settings, *, bot: Any, gateway: Any, limiter: Limiter | None = None,
+                 process: Heartbeat | None = None) -> OutboxSender:
     return OutboxSender(
         bot=bot,
         gateway=gateway,
@@ -75,19 +89,22 @@ def build_sender(settings: Settings, *, bot: Any, gateway: Any, limiter: Limiter
         quiet_end=settings.sms_quiet_end,
         credit_alert=CreditAlert(bot, settings.owner_ids, settings.default_locale),
         bucket=limiter,
+        process=process,
     )
 
 
 def build_scheduler(settings: Settings, *, bot: Any, gateway: Any, clock: Clock = utcnow,
                     lease: Lease | None = None, sms_process: Process | None = None,
-                    limiter: Limiter | None = None) -> AsyncIOScheduler:
+                    limiter: Limiter | None = None, process: Heartbeat | None = None) -> AsyncIOScheduler:
     """The scheduler with all jobs; start it inside the running event loop.
 
     `limiter`: the Telegram send rate shared by all processes (`bot.rate_limit`), when
-    there is a Redis; otherwise the outbox sender keeps the rate on its own.
+    there is a Redis; otherwise the outbox sender keeps the rate on its own. `process`:
+    this process's heartbeat, which the lease and the outbox claims name (the lease's if
+    a lease is given).
     """
-    lease = lease or Lease()
-    sender = build_sender(settings, bot=bot, gateway=gateway, limiter=limiter)
+    lease = lease or Lease(process=process)
+    sender = build_sender(settings, bot=bot, gateway=gateway, limiter=limiter, process=lease.process)
     scheduler = AsyncIOScheduler(
         timezone=settings.tz,
         job_defaults={"coalesce": True, "misfire_grace_time": 300, "max_instances": 1},

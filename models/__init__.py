@@ -13,7 +13,7 @@ from models.enums import (
     VoucherStatus,
 )
 from models.fsm import FsmRecord
-from models.jobs import Campaign, JobLease, Lottery
+from models.jobs import Campaign, ClubProcess, JobLease, Lottery
 from models.ledger import LedgerEntry, Purchase
 from models.members import Card, Member, TierChange
 from models.messaging import InboxItem, OutboxMessage
@@ -28,6 +28,7 @@ __all__ = [
     "Campaign",
     "Card",
     "Channel",
+    "ClubProcess",
     "ClubRules",
     "CustomerType",
     "EntryKind",

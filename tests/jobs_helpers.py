@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import date, datetime
 from itertools import count
+from typing import Self
 
 from aiogram import Bot
 from aiogram.client.session.aiohttp import AiohttpSession
@@ -81,7 +82,7 @@ class OtherProcess:
         self.child.kill()
         self.child.wait()
 
-    def __enter__(self) -> OtherProcess:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:

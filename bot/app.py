@@ -26,12 +26,13 @@ from aiogram_dialog.api.exceptions import OutdatedIntent, UnknownIntent
 from aiogram_dialog.api.protocols import MessageManagerProtocol
 from aiohttp import web
 
+from bot.access_log import AccessLogger
 from bot.db import close_db, open_db
 from bot.fsm_storage import TortoiseStorage
 from bot.rate_limit import Limiter, RedisFloodCounter, RedisRateLimiter, telegram_key
-from bot.scheduler import build_scheduler
+from bot.scheduler import OutboxWake, build_scheduler
 from bot.settings import Settings
-from bot.sms_door import Process, build_sms_gateway, make_processor
+from bot.sms_door import SmsDoor, build_sms_door, build_sms_gateway
 from bot.telegram_session import JsonSession, json_text
 from handlers.i18n import N_, t
 from handlers.sms.web import add_sms_routes
@@ -203,10 +204,10 @@ def build_web_app(
     return app
 
 
-def sms_routes(settings: Settings, process: Process) -> Callable[[web.Application], None]:
+def sms_routes(settings: Settings, door: SmsDoor) -> Callable[[web.Application], None]:
     def add(app: web.Application) -> None:
         if settings.sms_webhook_secret is not None:
-            add_sms_routes(app, secret=settings.sms_webhook_secret.get_secret_value(), process=process)
+            add_sms_routes(app, secret=settings.sms_webhook_secret.get_secret_value(), door=door)
 
     return add
 
@@ -215,7 +216,7 @@ def sms_routes(settings: Settings, process: Process) -> Callable[[web.Applicatio
 async def serving(app: web.Application, settings: Settings, *, reuse_port: bool = False) -> AsyncIterator[None]:
     """The web app on WEB_HOST:WEB_PORT; with `reuse_port`, sharing the port with the
     other workers (SO_REUSEPORT: the kernel spreads the connections over them)."""
-    runner = web.AppRunner(app)
+    runner = web.AppRunner(app, access_log_class=AccessLogger)
     await runner.setup()
     site = web.TCPSite(runner, settings.web_host, settings.web_port, reuse_port=reuse_port or None)
     await site.start()
@@ -277,9 +278,10 @@ async def run(settings: Settings, *, worker: int | None = None) -> None:
     bot = build_bot(settings)
     dp = build_dispatcher(settings)
     gateway = build_sms_gateway(settings)
-    process = make_processor(gateway, settings)
-    extra = sms_routes(settings, process)
-    scheduler = build_scheduler(settings, bot=bot, gateway=gateway, sms_process=process,
+    wake = OutboxWake()
+    door = build_sms_door(settings, on_queued=wake)
+    extra = sms_routes(settings, door)
+    scheduler = build_scheduler(settings, bot=bot, gateway=gateway, sms_door=door, wake=wake,
                                 limiter=shared_limiter(dp.storage, settings, bot))
     scheduler.start()
     _tune_garbage_collector()

@@ -232,8 +232,21 @@ async def _sms(args: argparse.Namespace, settings: Settings) -> str:
     from bot.sms_door import sms_config
     from handlers.sms.inbound import handle_inbound
 
-    reply = await handle_inbound(args.sender, " ".join(args.text), config=sms_config(settings))
+    text = " ".join(args.text)
+    if not _utf8(args.sender) or not _utf8(text):
+        refusal = N_("The sender and the text must be valid UTF-8.")
+        raise SystemExit(t(refusal, settings.default_locale))
+    reply = await handle_inbound(args.sender, text, config=sms_config(settings))
     return reply if reply is not None else t(N_("No answer is sent to this message."), settings.default_locale)
+
+
+def _utf8(text: str) -> bool:
+    """False for an argument whose bytes were not UTF-8 (Python keeps them as lone surrogates)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _positive_int(text: str) -> int:

@@ -8,7 +8,7 @@ import pytest
 from loyalty import earning, ledger, members
 from loyalty.codes import clean_card_number, new_card_number
 from loyalty.errors import ErrorCode, LoyaltyError
-from loyalty.phones import is_mobile, normalize_phone
+from loyalty.phones import is_iranian_mobile, normalize_phone
 from models import Card, EntryKind, LedgerEntry, Member, OutboxMessage
 from tests.conftest import NOW, POSTGRES_URL
 from tests.helpers import member, set_rules
@@ -29,10 +29,12 @@ def test_malformed_phone_is_a_domain_error(raw: str) -> None:
     assert caught.value.code is ErrorCode.INVALID_PHONE
 
 
-def test_landline_and_short_codes_are_not_mobile() -> None:
-    assert is_mobile("09121234567")
-    assert not is_mobile("02188776655")
-    assert not is_mobile("10008663")
+def test_only_iranian_mobiles_count_as_mobiles() -> None:
+    assert is_iranian_mobile("09121234567") and is_iranian_mobile("+989901234567")
+    assert not is_iranian_mobile("02188776655")
+    assert not is_iranian_mobile("10008663")
+    assert not is_iranian_mobile("+14155550100")  # a US number that may be a mobile
+    assert not is_iranian_mobile("+447911123456")
 
 
 def test_card_number_check_digit_catches_one_wrong_digit() -> None:

@@ -26,7 +26,6 @@ from aiogram_dialog.api.exceptions import OutdatedIntent, UnknownIntent
 from aiogram_dialog.api.protocols import MessageManagerProtocol
 from aiohttp import web
 
-from bot.access_log import AccessLogger
 from bot.db import close_db, open_db
 from bot.fsm_storage import TortoiseStorage
 from bot.rate_limit import Limiter, RedisFloodCounter, RedisRateLimiter, telegram_key
@@ -34,6 +33,7 @@ from bot.scheduler import OutboxWake, build_scheduler
 from bot.settings import Settings
 from bot.sms_door import SmsDoor, build_sms_door, build_sms_gateway
 from bot.telegram_session import JsonSession, json_text
+from bot.web_log import AccessLogger, hide_sms_secret
 from handlers.i18n import N_, t
 from handlers.sms.web import add_sms_routes
 from handlers.telegram.member.menu import open_home
@@ -216,6 +216,7 @@ def sms_routes(settings: Settings, door: SmsDoor) -> Callable[[web.Application],
 async def serving(app: web.Application, settings: Settings, *, reuse_port: bool = False) -> AsyncIterator[None]:
     """The web app on WEB_HOST:WEB_PORT; with `reuse_port`, sharing the port with the
     other workers (SO_REUSEPORT: the kernel spreads the connections over them)."""
+    hide_sms_secret()
     runner = web.AppRunner(app, access_log_class=AccessLogger)
     await runner.setup()
     site = web.TCPSite(runner, settings.web_host, settings.web_port, reuse_port=reuse_port or None)

@@ -2,7 +2,7 @@
 
 Nothing signs Kavenegar's calls, so the secret in the path is the only proof that a call
 comes from Kavenegar; a wrong one gets 404, as if the route did not exist. The path is
-never logged (`public_path`).
+never logged (`without_secret`).
 
 The route stores the message and commits before it answers 200: until then Kavenegar
 still holds the message and calls again. The message is decided and answered after the
@@ -35,7 +35,7 @@ SMS_TASKS = web.AppKey("sms_tasks", set)
 FORM = "application/x-www-form-urlencoded"
 MULTIPART = "multipart/form-data"
 MAX_FIELDS = 20  # Kavenegar sends four
-_SECRET_PART = re.compile(r"^/sms/[^/]*")
+_SECRET_PART = re.compile(r"/sms/[^/\s?#'\"]+")
 
 
 class Door(Protocol):
@@ -54,9 +54,9 @@ class Malformed(Exception):
         self.status, self.reason = status, reason
 
 
-def public_path(path: str) -> str:
-    """The request path as a log may show it: the SMS route's secret replaced."""
-    return _SECRET_PART.sub("/sms/***", path)
+def without_secret(text: str) -> str:
+    """`text` (a path, a log line) with the secret of every SMS webhook path replaced."""
+    return _SECRET_PART.sub("/sms/***", text)
 
 
 def add_sms_routes(app: web.Application, *, secret: str, door: Door) -> None:

@@ -24,6 +24,7 @@ from typing import Any
 import aiohttp
 
 from bench.club_process import club_env, club_run, fake_bot_api, free_port, fresh_database
+from bot.db import close_db
 from tests.fakes.kavenegar import FakeKavenegar
 
 SECRET = "bench-sms-secret"
@@ -50,7 +51,9 @@ async def _wait(check: Any, what: str, timeout: float = 120.0) -> None:
         await asyncio.sleep(0.001)
 
 
-async def measure(base: str, kave: TimedKavenegar, texts: list[tuple[str, str]], pause: float) -> list[float]:
+async def measure(
+    base: str, kave: TimedKavenegar, texts: list[tuple[str, str]], pause: float
+) -> list[float]:
     latencies = []
     async with aiohttp.ClientSession() as http:
         for n, (sender, text) in enumerate(texts):
@@ -80,8 +83,6 @@ def summary(values: list[float]) -> dict[str, float]:
 
 async def run(database_url: str, members: int, pause: float, folder: Path) -> dict[str, object]:
     await fresh_database(database_url)
-    from bot.db import close_db
-
     await close_db()
     api_port, web_port = free_port(), free_port()
     async with TimedKavenegar(api_key="FAKE-API-KEY") as kave:

@@ -26,6 +26,8 @@ from urllib.parse import parse_qsl
 from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
 from aiohttp.web_protocol import RequestPayloadError
+from aiohttp.web_request import FileField
+from multidict import MultiDictProxy
 
 from handlers.sms.inbound import CONTROL, MAX_MESSAGE_ID, Accepted
 
@@ -94,7 +96,7 @@ def add_sms_routes(app: web.Application, *, secret: str, door: Door) -> None:
 
 async def _fields(request: web.Request) -> dict[str, str]:
     """The query's fields, then the body's over them; the first value of a repeated name."""
-    fields = _parse(request.rel_url.raw_query_string.encode("ascii", "replace"))
+    fields = _parse(request.rel_url.raw_query_string.encode())  # ASCII: aiohttp refuses the rest
     if request.method == "POST" and request.body_exists:
         fields.update(await _body(request))
     return fields
@@ -127,9 +129,9 @@ def _parse(raw: bytes) -> dict[str, str]:
     return fields
 
 
-def _multipart(form: object) -> dict[str, str]:
+def _multipart(form: MultiDictProxy[str | bytes | FileField]) -> dict[str, str]:
     fields: dict[str, str] = {}
-    for name, value in form.items():  # type: ignore[attr-defined]
+    for name, value in form.items():
         if not isinstance(value, str):
             raise Malformed(400, f"{name} is a file")
         fields.setdefault(name, value)

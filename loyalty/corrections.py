@@ -33,8 +33,10 @@ async def adjust(
     Returns the entry and whether it was a replay (the same `key` again: nothing changed).
     """
     now = now or utcnow()
-    if not isinstance(points, int) or points == 0 or abs(points) > MAX_ADJUSTMENT:
+    if not isinstance(points, int) or isinstance(points, bool) or points == 0:
         raise LoyaltyError(ErrorCode.INVALID_AMOUNT, amount=points)
+    if abs(points) > MAX_ADJUSTMENT:
+        raise LoyaltyError(ErrorCode.ADJUSTMENT_TOO_LARGE, amount=points, max=MAX_ADJUSTMENT)
     note = " ".join((note or "").split())
     if not note:
         raise LoyaltyError(ErrorCode.EMPTY_TEXT)

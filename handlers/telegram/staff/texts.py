@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from handlers.format import persian_digits
 from handlers.i18n import N_, t
 from handlers.texts import error_text
 from loyalty.errors import ErrorCode, LoyaltyError
@@ -19,6 +20,9 @@ STAFF_ERRORS: dict[ErrorCode, str] = {
     ErrorCode.DUPLICATE_PHONE: N_("This phone number is on an earlier line too."),
     # A member reading "you have" fits the member chat; staff read about the member.
     ErrorCode.NOT_ENOUGH_POINTS: N_("Not enough points: the member has {balance}, this needs {needed}."),
+    ErrorCode.ALREADY_APPROVED: N_("Request {approval} was already approved."),
+    ErrorCode.ALREADY_REJECTED: N_("Request {approval} was already rejected."),
+    ErrorCode.APPROVAL_REFUSED: N_("Request {approval} was not approved: {reason}"),
 }
 
 
@@ -27,9 +31,17 @@ def staff_error_text(error: LoyaltyError, locale: str) -> str:
     if template is None:
         return error_text(error, locale)
     try:
-        return t(template, locale, **{k: str(v) for k, v in error.values.items()})
+        return t(template, locale, **{k: _value(v, locale) for k, v in error.values.items()})
     except (KeyError, IndexError):
         return t(template, locale)
+
+
+def _value(value: object, locale: str) -> str:
+    """A value in a staff refusal: a refusal it carries in words, a number in the reader's digits."""
+    if isinstance(value, LoyaltyError):
+        return staff_error_text(value, locale)
+    text = str(value)
+    return persian_digits(text) if locale == "fa" else text
 
 
 def row_error_text(error: RowError, locale: str) -> str:

@@ -13,6 +13,6 @@ class Migration(migrations.Migration):
         ops.AddField(
             model_name='ClubRules',
             name='max_purchase',
-            field=fields.BigIntField(default=1_000_000_000),
+            field=fields.BigIntField(default=1_000_000_000, db_default=1_000_000_000),
         ),
     ]

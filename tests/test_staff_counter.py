@@ -305,8 +305,12 @@ async def test_an_amount_above_the_maximum_purchase_is_refused_with_the_limit(h:
 
 async def test_the_maximum_purchase_setting_is_bounded(h: Harness) -> None:
     for value in ("0", "-5", "100000000001", "99999999999999999999999"):
-        assert await h.send(OWNER, f"/settings max_purchase {value}") == ["That value is not valid for max_purchase."]
-    assert await h.send(OWNER, "/settings signup_bonus 99999999999") == ["That value is not valid for signup_bonus."]
+        assert await h.send(OWNER, f"/settings max_purchase {value}") == [
+            "That value is not valid for max_purchase: send a number from 1 to 100,000,000,000."]
+    assert await h.send(OWNER, "/settings max_purchase 0", language="fa") == [
+        "این مقدار برای max_purchase معتبر نیست: عددی از ۱ تا ۱۰۰٬۰۰۰٬۰۰۰٬۰۰۰ بفرستید."]
+    assert await h.send(OWNER, "/settings signup_bonus 99999999999") == [
+        "That value is not valid for signup_bonus: send a number from 0 to 2,147,483,647."]
     assert await h.send(OWNER, "/settings earn_rate NaN") == ["That value is not valid for earn_rate."]
     rules = await ClubRules.get(id=1)
     assert (rules.max_purchase, rules.signup_bonus) == (1_000_000_000, 20)

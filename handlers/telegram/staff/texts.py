@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from handlers.format import persian_digits
+from decimal import Decimal
+
+from handlers.format import number, persian_digits
 from handlers.i18n import N_, t
 from handlers.texts import error_text
 from loyalty.errors import ErrorCode, LoyaltyError
@@ -26,7 +28,14 @@ STAFF_ERRORS: dict[ErrorCode, str] = {
 }
 
 
+OUT_OF_RANGE = N_("That value is not valid for {key}: send a number from {min} to {max}.")
+
+
 def staff_error_text(error: LoyaltyError, locale: str) -> str:
+    values = error.values
+    if error.code is ErrorCode.INVALID_SETTING and "max" in values:
+        return t(OUT_OF_RANGE, locale, key=values["key"], min=amount(values["min"], locale),
+                 max=amount(values["max"], locale))
     template = STAFF_ERRORS.get(error.code)
     if template is None:
         return error_text(error, locale)
@@ -34,6 +43,14 @@ def staff_error_text(error: LoyaltyError, locale: str) -> str:
         return t(template, locale, **{k: _value(v, locale) for k, v in error.values.items()})
     except (KeyError, IndexError):
         return t(template, locale)
+
+
+def amount(value: int | Decimal, locale: str) -> str:
+    """A whole number with separators, or a decimal (1.25) with the reader's digits."""
+    if isinstance(value, Decimal) and value != value.to_integral_value():
+        text = f"{value.normalize():f}"
+        return persian_digits(text.replace(".", "٫")) if locale == "fa" else text
+    return number(int(value), locale)
 
 
 def _value(value: object, locale: str) -> str:

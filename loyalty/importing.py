@@ -141,7 +141,8 @@ def _balance(raw: str) -> int:
     text = to_ascii_digits(raw).replace(",", "").replace("٬", "").strip() or "0"
     # isdecimal, not isdigit: "²" is a digit that int() does not read; the length keeps
     # int() within the digits it converts.
-    if not text.isdecimal() or len(text.lstrip("0")) > len(str(MAX_OPENING_BALANCE)) or int(text) > MAX_OPENING_BALANCE:
+    too_long = len(text.lstrip("0")) > len(str(MAX_OPENING_BALANCE))
+    if not text.isdecimal() or too_long or int(text) > MAX_OPENING_BALANCE:
         raise LoyaltyError(ErrorCode.INVALID_AMOUNT, amount=raw)
     return int(text)
 

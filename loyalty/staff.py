@@ -344,7 +344,9 @@ async def decide(
                     staff_id=held.staff_id, now=now,
                 )
             except LoyaltyError as refusal:
-                raise LoyaltyError(ErrorCode.APPROVAL_REFUSED, approval=held.id, reason=refusal) from refusal
+                raise LoyaltyError(
+                    ErrorCode.APPROVAL_REFUSED, approval=held.id, reason=refusal
+                ) from refusal
         await audit.record(f"approval_{status}", staff_id=manager.id, now=now, approval=held.id)
     await held.refresh_from_db()
     return held, result
@@ -353,8 +355,8 @@ async def decide(
 async def _already_decided(approval_id: int) -> NoReturn:
     held = await PendingApproval.get_or_none(id=approval_id)
     codes = {"approved": ErrorCode.ALREADY_APPROVED, "rejected": ErrorCode.ALREADY_REJECTED}
-    code = codes.get(held.status, ErrorCode.APPROVAL_NOT_FOUND) if held else ErrorCode.APPROVAL_NOT_FOUND
-    raise LoyaltyError(code, approval=approval_id)
+    status = held.status if held else ""
+    raise LoyaltyError(codes.get(status, ErrorCode.APPROVAL_NOT_FOUND), approval=approval_id)
 
 
 async def refund(
@@ -513,8 +515,10 @@ async def set_rule(staff: Staff, key: str, raw: str, *, now: datetime | None = N
     else:
         if isinstance(value, Decimal) and not value.is_finite():
             raise LoyaltyError(ErrorCode.INVALID_SETTING, key=key)
-        bounds = DECIMAL_LIMITS[key] if isinstance(value, Decimal) else RULE_LIMITS.get(key, (0, INT_COLUMN_MAX))
-        _in_range(key, value, *bounds)  # type: ignore[arg-type]
+        if isinstance(value, Decimal):
+            _in_range(key, value, *DECIMAL_LIMITS[key])
+        else:
+            _in_range(key, value, *RULE_LIMITS.get(key, (0, INT_COLUMN_MAX)))
     rules = await get_rules()
     setattr(rules, key, value)
     # This setting alone: another saved at the same moment (a second staff chat, another

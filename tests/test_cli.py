@@ -71,7 +71,8 @@ def test_amounts_above_the_limits_are_refused_with_the_limit(club) -> None:
             1, "The amount is above the club's maximum purchase of 1,000,000,000.")
     assert club("earn", "09121234567", "250000", "--receipt", "R1").returncode == 0
     refund = club("refund", "R1", "999999999999999999999")
-    assert (refund.returncode, refund.stderr.strip()) == (1, "Only 250,000 of this purchase is left to refund.")
+    assert (refund.returncode, refund.stderr.strip()) == (
+        1, "Only 250,000 of this purchase is left to refund.")
     shown = club("member", "show", "09121234567")
     assert "Balance: 45 points" in shown.stdout
 

@@ -53,7 +53,7 @@ async def test_member_audience_columns_are_indexed(db: str) -> None:
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgres"])
-async def test_a_club_from_before_the_maximum_purchase_gets_the_default(tmp_path, backend: str) -> None:
+async def test_a_club_from_before_the_maximum_purchase_gets_it(tmp_path, backend: str) -> None:
     from models import ClubRules
     from tests import conftest
 
@@ -67,11 +67,13 @@ async def test_a_club_from_before_the_maximum_purchase_gets_the_default(tmp_path
     await migrate(config=config, target="models.0004_staff_day_index")
     await Tortoise.close_connections()
     await Tortoise.init(config=config)
-    await Tortoise.get_connection("default").execute_query("INSERT INTO club_rules (id, name, points_name,"
-        " currency_unit, earn_rate, min_purchase, signup_bonus, birthday_bonus, referral_bonus_referrer,"
-        " referral_bonus_referred, feedback_bonus, expiry_days, voucher_valid_days, tier_window_days,"
-        " cashier_daily_cap, updated_at) VALUES (1, 'Cafe', '', 10000, 1, 0, 20, 0, 50, 20, 5, 365, 30, 365,"
-        " 1000, '2026-01-01 00:00:00+00:00')")
+    await Tortoise.get_connection("default").execute_query(
+        "INSERT INTO club_rules (id, name, points_name, currency_unit, earn_rate, min_purchase,"
+        " signup_bonus, birthday_bonus, referral_bonus_referrer, referral_bonus_referred,"
+        " feedback_bonus, expiry_days, voucher_valid_days, tier_window_days, cashier_daily_cap,"
+        " updated_at) VALUES (1, 'Cafe', '', 10000, 1, 0, 20, 0, 50, 20, 5, 365, 30, 365, 1000,"
+        " '2026-01-01 00:00:00+00:00')"
+    )
     await Tortoise.close_connections()
     await apply_migrations(url)
     conftest._forget_compiled_queries()

@@ -188,7 +188,8 @@ async def test_owner_sets_the_maximum_purchase_within_its_bounds(team: Branch) -
     await chat.click("Maximum purchase (toman)")
     for too_much in ("100000000001", "۹۹۹۹۹۹۹۹۹۹۹۹۹۹۹۹۹۹۹۹۹", "0"):
         await chat.send(too_much)
-        assert chat.answers()[-1] == "Please send a number from 1 to 100,000,000,000. Nothing was changed."
+        assert chat.answers()[-1] == (
+            "Please send a number from 1 to 100,000,000,000. Nothing was changed.")
     assert (await ClubRules.get(id=1)).max_purchase == 1_000_000_000
     await chat.send("۵۰۰٬۰۰۰٬۰۰۰")
     assert "Maximum purchase (toman): 500,000,000" in chat.text

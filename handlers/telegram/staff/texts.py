@@ -54,7 +54,7 @@ def amount(value: int | Decimal, locale: str) -> str:
 
 
 def _value(value: object, locale: str) -> str:
-    """A value in a staff refusal: a refusal it carries in words, a number in the reader's digits."""
+    """A value in a staff refusal: a refusal it carries in words, digits the reader's."""
     if isinstance(value, LoyaltyError):
         return staff_error_text(value, locale)
     text = str(value)

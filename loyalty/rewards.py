@@ -10,11 +10,11 @@ from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
-from loyalty import ledger, notify
+from loyalty import expiry, ledger, notify
 from loyalty.clock import utcnow
 from loyalty.codes import clean_voucher_code, new_voucher_code
 from loyalty.errors import ErrorCode, LoyaltyError
-from loyalty.members import credit_expiry, get_member
+from loyalty.members import get_member
 from loyalty.rules import ClubConfig, current_config, get_rules
 from models import EntryKind, LedgerEntry, Member, Reward, Tier, Voucher, VoucherStatus
 from models import statements as sql
@@ -261,7 +261,10 @@ async def cancel_voucher(
         if updated == 0:
             raise LoyaltyError(ErrorCode.VOUCHER_USED, code=voucher.code)
         debit = await LedgerEntry.get(voucher_id=voucher.id, kind=EntryKind.REDEEM)
-        await ledger.post(
+        # No expiry of its own: the points go back to the credits the redemption spent, with
+        # their dates (loyalty.expiry), and those past their date expire at once, so letting
+        # a voucher lapse never makes points last longer than they would have unspent.
+        returned = await ledger.post(
             voucher.member_id,
             EntryKind.REVERSE,
             voucher.cost,
@@ -271,8 +274,8 @@ async def cancel_voucher(
             staff_id=staff_id,
             voucher_id=voucher.id,
             reverses_id=debit.id,
-            expires_at=await credit_expiry(now),
         )
+        await expiry.expire_due(voucher.member_id, now, returned=returned.entry)
         if voucher.reward.stock is not None:
             await Reward.filter(id=voucher.reward_id).update(stock=F("stock") + 1)
     await voucher.refresh_from_db()

@@ -116,7 +116,7 @@ async def expire_due(member_id: int, now: datetime, *, returned: LedgerEntry | N
     if points <= 0:
         return 0
     last = max(lot.expires_at for lot in lots if lot.expires_at and lot.expires_at <= now)
-    key = f"expire:{member_id}:{last.isoformat()}" if returned is None else f"expire:after:{returned.id}"
+    key = f"expire:after:{returned.id}" if returned else f"expire:{member_id}:{last.isoformat()}"
     await ledger.post(member_id, EntryKind.EXPIRE, -points, "expired", key, now=now)
     return points
 

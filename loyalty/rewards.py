@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -16,7 +17,16 @@ from loyalty.codes import clean_voucher_code, new_voucher_code
 from loyalty.errors import ErrorCode, LoyaltyError
 from loyalty.members import get_member
 from loyalty.rules import ClubConfig, current_config, get_rules
-from models import EntryKind, LedgerEntry, Member, Reward, Tier, Voucher, VoucherStatus
+from models import (
+    EntryKind,
+    ErasedVoucherCode,
+    LedgerEntry,
+    Member,
+    Reward,
+    Tier,
+    Voucher,
+    VoucherStatus,
+)
 from models import statements as sql
 
 
@@ -198,9 +208,18 @@ async def _unused_voucher_code() -> str:
             return code
 
 
+def code_digest(code: str) -> str:
+    """How a voucher code given up by a member who asked to be forgotten is kept."""
+    return hashlib.sha256(code.encode()).hexdigest()
+
+
 async def find_voucher(code: str) -> Voucher:
-    voucher = await Voucher.get_or_none(code=clean_voucher_code(code)).prefetch_related("reward", "member")
+    cleaned = clean_voucher_code(code)
+    voucher = await Voucher.get_or_none(code=cleaned).prefetch_related("reward", "member")
     if voucher is None:
+        # The code of a member who asked to be forgotten is kept only as a digest.
+        if await ErasedVoucherCode.exists(digest=code_digest(cleaned)):
+            raise LoyaltyError(ErrorCode.VOUCHER_CANCELLED, code=code)
         raise LoyaltyError(ErrorCode.VOUCHER_NOT_FOUND, code=code)
     return voucher
 

@@ -5,7 +5,7 @@ from tortoise.migrations import operations as ops
 class Migration(migrations.Migration):
     """The largest purchase the club accepts, a rule the owner sets."""
 
-    dependencies = [('models', '0004_staff_day_index')]
+    dependencies = [('models', '0005_erased_voucher_code')]
 
     initial = False
 

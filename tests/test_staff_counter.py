@@ -351,7 +351,7 @@ async def test_an_approval_whose_purchase_is_refused_stays_pending_and_says_why(
     assert h.api.last_message(CASHIER)["text"].startswith("Over the daily cap")
     # A member deleted meanwhile: refused too, in the presser's language.
     await set_rules(max_purchase=1_000_000_000)
-    from loyalty.members import delete_member_data
+    from loyalty.erasure import delete_member_data
 
     await delete_member_data(m.id, now=NOW)
     asked = h.api.last_message(OWNER)["message_id"]

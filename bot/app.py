@@ -61,8 +61,8 @@ _unique_dialog_ids()
 WEBHOOK_PATH = "/telegram/webhook"
 # Updates handled at once in long polling. Without a bound, a backlog (after a restart, or a
 # burst) becomes thousands of tasks at once: every one of them waits longer, and their
-# memory adds up (5,000 updates took club run past 450 MB). Beyond this the rest wait in
-# Telegram's queue, as they would for a slower bot.
+# memory adds up. Beyond this the rest wait in Telegram's queue, as they would for a
+# slower bot (BENCHMARKS.md, "Polling bound").
 POLLING_CONCURRENCY = 64
 
 
@@ -70,7 +70,7 @@ def build_bot(settings: Settings, *, session: Any = None) -> Bot:
     token = settings.bot_token.get_secret_value() if settings.bot_token else "0:sandbox"
     if session is None:
         # orjson: every update and every answer is JSON to read, a few times faster than
-        # the standard library's (benchmark 1 spent 5 % of its time in json.loads).
+        # the standard library's (BENCHMARKS.md, "orjson").
         api = TelegramAPIServer.from_base(settings.telegram_api_base) if settings.telegram_api_base else PRODUCTION
         session = JsonSession(api=api, json_loads=orjson.loads, json_dumps=json_text)
     return Bot(token, session=session, default=DefaultBotProperties(parse_mode="HTML"))
@@ -246,12 +246,10 @@ def _stop_on_sigterm(stop: asyncio.Event) -> None:
 
 
 # The youngest generation is collected every 10,000 allocations instead of 700, the older
-# ones a little less often. At 700 the objects of the updates in flight (64 at a time)
-# were promoted again and again while still in use, and the full collections they
-# brought on ran every second or two, each walking every chat's state, lock and cached
-# row, and stopping the bot for 30–130 ms. In a run of benchmark 1 (8,600 updates) the
-# collector's CPU fell from 3.1 to 1.3 s and the full collections from 24 to 4
-# (BENCHMARKS.md, section 1).
+# ones a little less often. At 700 the objects of the updates in flight were promoted
+# again and again while still in use, and the full collections they brought on walked
+# every chat's state, lock and cached row while the bot waited (BENCHMARKS.md,
+# "Garbage-collector thresholds and freeze").
 GC_THRESHOLDS = (10_000, 20, 20)
 
 

@@ -122,7 +122,7 @@ async def _member_show(args: argparse.Namespace, settings: Settings) -> str:
 @command("earn")
 async def _earn(args: argparse.Namespace, settings: Settings) -> str:
     locale = settings.default_locale
-    earning.check_amount(args.amount)
+    earning.check_positive(args.amount)
     member = await members.find_member(args.member)
     result = await earning.award_purchase(
         member.id, args.amount, receipt=args.receipt, branch_id=args.branch, group_id=args.group

@@ -83,7 +83,7 @@ _CLAIM = Statement(
     " ORDER BY id LIMIT ?) AND status IN (?, ?) AND next_attempt_at <= ? RETURNING id",
 )
 # Once per Telegram message, on the critical path of the send rate: written once, not
-# built by the ORM each time (0.3-0.5 ms of Python, BENCHMARKS.md benchmark 4).
+# built by the ORM each time (BENCHMARKS.md, "Hand-written statements on the purchase path").
 _SENT = Statement(OutboxMessage, "UPDATE outbox_message SET status = ?, last_error = '', sent_at = ? WHERE id = ?")
 
 
@@ -95,9 +95,9 @@ class TokenBucket:
     first). The token beyond the one being spent keeps the time the sender falls behind:
     the event loop wakes up to a millisecond late, and now and then a send stalls for a
     few milliseconds more (the fsync of its "sent" commit); with a capacity of exactly 1
-    every such delay is lost for good (10 % of the rate at 100 sends per second), with
-    1.5 every one beyond half an interval (benchmark 2 on SQLite: 94.5-94.9 % of the
-    limit against 95.4 % with 2). The bucket starts with one token.
+    every such delay is lost for good, with 1.5 every one beyond half an interval
+    (BENCHMARKS.md, "Telegram send rate and the token bucket's capacity"). The bucket
+    starts with one token.
 
     `clock` and `sleep` are injectable so tests never wait for real time.
     """

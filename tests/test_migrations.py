@@ -82,3 +82,34 @@ async def test_kavenegar_ids_stored_before_become_text_and_still_deduplicate(bac
             await InboundSms.create(messageid="501", sender="+989121234567", text="JOIN", received_at=NOW)
     finally:
         await Tortoise.close_connections()
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+async def test_a_club_from_before_the_maximum_purchase_gets_it(tmp_path, backend: str) -> None:
+    from models import ClubRules
+    from tests import conftest
+
+    if backend == "postgres":
+        if not conftest.POSTGRES_URL:
+            pytest.skip("TEST_POSTGRES_URL is not set: no PostgreSQL to test on")
+        conftest._postgres_fresh = False
+        await conftest._fresh_postgres_schema()
+    url = conftest.POSTGRES_URL if backend == "postgres" else f"sqlite://{tmp_path}/old.sqlite3"
+    config = tortoise_config(url)
+    await migrate(config=config, target="models.0004_staff_day_index")
+    await Tortoise.close_connections()
+    await Tortoise.init(config=config)
+    await Tortoise.get_connection("default").execute_query(
+        "INSERT INTO club_rules (id, name, points_name, currency_unit, earn_rate, min_purchase,"
+        " signup_bonus, birthday_bonus, referral_bonus_referrer, referral_bonus_referred,"
+        " feedback_bonus, expiry_days, voucher_valid_days, tier_window_days, cashier_daily_cap,"
+        " updated_at) VALUES (1, 'Cafe', '', 10000, 1, 0, 20, 0, 50, 20, 5, 365, 30, 365, 1000,"
+        " '2026-01-01 00:00:00+00:00')"
+    )
+    await Tortoise.close_connections()
+    await apply_migrations(url)
+    conftest._forget_compiled_queries()
+    await Tortoise.init(config=config)
+    rules = await ClubRules.get(id=1)
+    await Tortoise.close_connections()
+    assert (rules.name, rules.max_purchase) == ("Cafe", 1_000_000_000)

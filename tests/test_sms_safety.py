@@ -93,6 +93,13 @@ async def test_a_reward_number_too_large_for_the_database_is_not_found(db: str) 
     assert reply == "No such reward."
 
 
+async def test_a_reward_number_in_digits_int_does_not_read_is_asked_again(db: str) -> None:
+    await handle_inbound(PHONE, "JOIN", now=NOW - timedelta(hours=1))
+    how = "Send REDEEM and the reward number from REWARDS."
+    assert await handle_inbound(PHONE, "redeem ²", now=NOW) == how
+    assert await handle_inbound(PHONE, "redeem ¹²", now=NOW + timedelta(minutes=1)) == how
+
+
 async def test_an_unexpected_failure_is_answered_politely(
     db: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
     indexed for the sweep of undecided messages; the outbox carries SMS answers, addressed
     to the number that wrote, member or not."""
 
-    dependencies = [('models', '0004_staff_day_index')]
+    dependencies = [('models', '0006_max_purchase')]
 
     initial = False
 

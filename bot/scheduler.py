@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -23,7 +23,7 @@ from bot.liveness import Heartbeat, dead_holder
 from bot.outbox import OutboxSender
 from bot.rate_limit import Limiter
 from bot.settings import Settings
-from bot.sms_door import Process
+from bot.sms_door import SmsDoor
 from jobs import birthdays, expiry, tiers
 from jobs.sms_poll import poll_inbound
 from loyalty import campaigns
@@ -35,6 +35,9 @@ log = logging.getLogger("club.scheduler")
 
 Clock = Callable[[], datetime]
 LEASE_NAME = "jobs"
+# Undecided inbound SMS older than this are decided by the sweep: younger ones are still
+# being decided by the task that stored them.
+SMS_SWEEP_AFTER = timedelta(seconds=60)
 
 
 # Free: ours already, expired, or held by a dead process.
@@ -78,6 +81,39 @@ class Lease:
         await JobLease.filter(name=self.name, holder=self.holder).delete()
 
 
+class OutboxWake:
+    """Runs the outbox job at once when an answer was queued, not at its next tick.
+
+    A wake while the job runs makes it go round once more when it ends: APScheduler would
+    skip a second instance of a running job, and the answer would wait for the next tick.
+    """
+
+    def __init__(self) -> None:
+        self.scheduler: AsyncIOScheduler | None = None
+        self._running = False
+        self._again = False
+
+    def __call__(self) -> None:
+        if self._running:
+            self._again = True
+        elif self.scheduler is not None and self.scheduler.running:
+            self.scheduler.modify_job("outbox", next_run_time=datetime.now(UTC))
+
+    def around(self, job: Callable[[], Awaitable[None]]) -> Callable[[], Awaitable[None]]:
+        async def run() -> None:
+            self._running = True
+            try:
+                while True:
+                    self._again = False
+                    await job()
+                    if not self._again:
+                        return
+            finally:
+                self._running = False
+
+        return run
+
+
 def build_sender(settings: Settings, *, bot: Any, gateway: Any, limiter: Limiter | None = None,
                  process: Heartbeat | None = None) -> OutboxSender:
     return OutboxSender(
@@ -94,16 +130,18 @@ def build_sender(settings: Settings, *, bot: Any, gateway: Any, limiter: Limiter
 
 
 def build_scheduler(settings: Settings, *, bot: Any, gateway: Any, clock: Clock = utcnow,
-                    lease: Lease | None = None, sms_process: Process | None = None,
-                    limiter: Limiter | None = None, process: Heartbeat | None = None) -> AsyncIOScheduler:
+                    lease: Lease | None = None, sms_door: SmsDoor | None = None,
+                    limiter: Limiter | None = None, wake: OutboxWake | None = None,
+                    process: Heartbeat | None = None) -> AsyncIOScheduler:
     """The scheduler with all jobs; start it inside the running event loop.
 
     `limiter`: the Telegram send rate shared by all processes (`bot.rate_limit`), when
-    there is a Redis; otherwise the outbox sender keeps the rate on its own. `process`:
-    this process's heartbeat, which the lease and the outbox claims name (the lease's if
-    a lease is given).
+    there is a Redis; otherwise the outbox sender keeps the rate on its own. `wake`: what
+    the SMS door calls when it queued an answer. `process`: this process's heartbeat, which
+    the lease and the outbox claims name (the lease's if a lease is given).
     """
     lease = lease or Lease(process=process)
+    wake = wake or OutboxWake()
     sender = build_sender(settings, bot=bot, gateway=gateway, limiter=limiter, process=lease.process)
     scheduler = AsyncIOScheduler(
         timezone=settings.tz,
@@ -148,16 +186,35 @@ def build_scheduler(settings: Settings, *, bot: Any, gateway: Any, clock: Clock 
     # the rate is shared anyway, so more senders would not deliver faster; one sender keeps
     # a campaign in order and pauses all of it on a 429. The shared limiter still matters:
     # when a lease lapses mid-drain (a stalled holder), the old and the new holder overlap.
-    add(guarded("outbox", sender.run), "interval", seconds=5, id="outbox", replace_existing=True)
+    # With several workers only the lease holder's wake sends at once; the others' answers
+    # wait for its next tick.
+    add(wake.around(guarded("outbox", sender.run)), "interval", seconds=5, id="outbox",
+        replace_existing=True)
+    wake.scheduler = scheduler
     add(guarded("campaigns", lambda now: campaigns.run_due(now, settings.tz)), "interval", seconds=60, id="campaigns",
         replace_existing=True)
     add(guarded("birthdays", lambda now: birthdays.run(now, settings.tz, bonus=bonus)), "cron",
         hour=birthday_at.hour, minute=birthday_at.minute, id="birthdays", replace_existing=True)
     add(guarded("expiry", expiry.run), "cron", hour=3, minute=0, id="expiry", replace_existing=True)
     add(guarded("tiers", tiers.run), "cron", hour=4, minute=0, id="tiers", replace_existing=True)
-    if sms_process is not None and settings.sms_poll_seconds > 0 and settings.kavenegar_sender:
+    if sms_door is None:
+        return scheduler
+    door = sms_door
+    started = clock()
+
+    async def sweep() -> None:
+        # Not under the lease: at start-up it must not wait for a dead holder's lease to
+        # lapse, and deciding a message twice is impossible (inbound.process claims it).
+        try:
+            await door.sweep(max(started, clock() - SMS_SWEEP_AFTER))
+        except Exception:
+            log.exception("job sms_sweep failed")
+
+    add(sweep, "interval", seconds=60, id="sms_sweep", next_run_time=datetime.now(UTC),
+        replace_existing=True)
+    if settings.sms_poll_seconds > 0 and settings.kavenegar_sender:
         line = settings.kavenegar_sender
-        add(guarded("sms_poll", lambda now: poll_inbound(gateway, line, sms_process)), "interval",
+        add(guarded("sms_poll", lambda now: poll_inbound(gateway, line, door)), "interval",
             seconds=settings.sms_poll_seconds, id="sms_poll", replace_existing=True)
     return scheduler
 

@@ -17,7 +17,7 @@ from models.jobs import Campaign, ClubProcess, JobLease, Lottery
 from models.ledger import LedgerEntry, Purchase
 from models.members import Card, Member, TierChange
 from models.messaging import InboxItem, OutboxMessage
-from models.rewards import Reward, Voucher
+from models.rewards import ErasedVoucherCode, Reward, Voucher
 from models.sms import InboundOutcome, InboundSms, SmsLog
 from models.staff import AuditEntry, Staff
 from models.staff_extras import PendingApproval, StaffInvite
@@ -32,6 +32,7 @@ __all__ = [
     "ClubRules",
     "CustomerType",
     "EntryKind",
+    "ErasedVoucherCode",
     "FsmRecord",
     "Gender",
     "InboxItem",

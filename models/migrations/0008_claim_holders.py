@@ -5,7 +5,7 @@ from tortoise.migrations import operations as ops
 class Migration(migrations.Migration):
     """The running processes, and who holds each outbox claim: a dead holder's are free at once."""
 
-    dependencies = [('models', '0004_staff_day_index')]
+    dependencies = [('models', '0007_sms_text_ids_and_phone_replies')]
 
     initial = False
 

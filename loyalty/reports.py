@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from tortoise.expressions import Subquery
 from tortoise.functions import Count, Sum
@@ -20,14 +21,26 @@ AGE_GROUPS = ((0, 17, "under_18"), (18, 24, "18_24"), (25, 34, "25_34"), (35, 44
 ISSUED_KINDS = (EntryKind.EARN, EntryKind.BONUS, EntryKind.ADJUST)
 
 
+@dataclass(frozen=True)
+class Period:
+    """Members who joined, and who left (deleted their data), from the local day `start` on."""
+
+    start: date
+    joined: int = 0
+    left: int = 0
+
+
 @dataclass
 class Report:
     start: datetime
     end: datetime
     branch_id: int | None
     members_total: int = 0
-    members_new: int = 0
+    members_new: int = 0  # joined in the period, those who left since included
+    members_left: int = 0  # deleted their data in the period
     members_churned: int = 0  # joined on Telegram and now unreachable there (blocked the bot)
+    timeline: list[Period] = field(default_factory=list)
+    tiers: dict[str, str | None] = field(default_factory=dict)  # code: the owner's name, lowest first
     by_tier: dict[str, int] = field(default_factory=dict)
     by_gender: dict[str, int] = field(default_factory=dict)
     by_age: dict[str, int] = field(default_factory=dict)
@@ -50,7 +63,6 @@ def _member_figures(branch: bool) -> Statement:
     return Statement(Member, f"""
         SELECT tier_id, gender, customer_type, branch_id, CASE WHEN birth_date IS NULL THEN 'unknown' {age}
                ELSE 'unknown' END AS age, COUNT(*) AS n,
-               SUM(CASE WHEN joined_at >= ? THEN 1 ELSE 0 END) AS new,
                SUM(CASE WHEN telegram_id IS NOT NULL AND reachable_telegram = ? THEN 1 ELSE 0 END) AS churned
         FROM member WHERE deleted_at IS NULL AND joined_at <= ? {"AND branch_id = ?" if branch else ""}
         GROUP BY tier_id, gender, customer_type, branch_id, age
@@ -67,24 +79,30 @@ def _age_bounds(today: date) -> list[object]:
     return [db_value(Member, "birth_date", bound) for bound in bounds]
 
 
-async def build(start: datetime, end: datetime, *, branch_id: int | None = None, top: int = 5) -> Report:
-    """Members as of `end` and what happened from `start` to `end`, both included."""
+async def build(start: datetime, end: datetime, *, tz: tzinfo, branch_id: int | None = None,
+                top: int = 5) -> Report:
+    """Members as of `end` and what happened from `start` to `end`, both included; `start`
+    is a local midnight of `tz`, the days of the timeline are `tz`'s."""
     report = Report(start, end, branch_id)
-    params = [*_age_bounds(end.date()), db_value(Member, "joined_at", start),
-              db_value(Member, "reachable_telegram", False), db_value(Member, "joined_at", end)]
+    params = [*_age_bounds(end.date()), db_value(Member, "reachable_telegram", False),
+              db_value(Member, "joined_at", end)]
     if branch_id is not None:
         params.append(branch_id)
     rows = await _figures[branch_id is not None].rows(*params)
-    tiers = {t.id: t.code for t in await Tier.all()}
+    all_tiers = await Tier.all().order_by("threshold")
+    report.tiers = {t.code: t.name for t in all_tiers}
+    tiers = {t.id: t.code for t in all_tiers}
     branches = {b.id: b.name for b in await Branch.all()}
     report.members_total = sum(int(r["n"]) for r in rows)
-    report.members_new = sum(int(r["new"]) for r in rows)
     report.members_churned = sum(int(r["churned"]) for r in rows)
     report.by_tier = _count((tiers.get(r["tier_id"], "none"), r["n"]) for r in rows)
     report.by_gender = _count((str(r["gender"]), r["n"]) for r in rows)
     report.by_age = _count((r["age"], r["n"]) for r in rows)
     report.by_customer_type = _count((str(r["customer_type"]), r["n"]) for r in rows)
     report.by_branch = _count((branches.get(r["branch_id"], "-"), r["n"]) for r in rows)
+    report.timeline = await _timeline(report, tz)
+    report.members_new = sum(p.joined for p in report.timeline)
+    report.members_left = sum(p.left for p in report.timeline)
     await _points(report)
     await _rewards(report, top)
     await _purchases(report, branches)
@@ -97,6 +115,51 @@ def _count(counted: Iterable[tuple[str, int]]) -> dict[str, int]:
     for name, n in counted:
         totals[name] += int(n)
     return dict(sorted(totals.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+def step_days(days: int) -> int:
+    """The timeline's step: a day for a month or less, a week up to a year, then 30 days."""
+    return 1 if days <= 31 else 7 if days <= 366 else 30
+
+
+def _bucket(column: str, periods: int) -> str:
+    """The index of the period `column` falls in, NULL outside the report (or when NULL)."""
+    steps = " ".join(f"WHEN {column} < ? THEN {n}" for n in range(periods - 1))
+    return f"CASE WHEN {column} < ? THEN NULL {steps} WHEN {column} <= ? THEN {periods - 1} END"
+
+
+@functools.lru_cache(maxsize=64)
+def _timeline_statement(periods: int, branch: bool) -> Statement:
+    # One scan for both: neither joined_at nor deleted_at is indexed.
+    return Statement(Member, f"""
+        SELECT {_bucket("joined_at", periods)} AS joined, {_bucket("deleted_at", periods)} AS gone,
+               COUNT(*) AS n
+        FROM member
+        WHERE ((joined_at >= ? AND joined_at <= ?) OR (deleted_at >= ? AND deleted_at <= ?))
+              {"AND branch_id = ?" if branch else ""}
+        GROUP BY 1, 2
+    """)
+
+
+async def _timeline(report: Report, tz: tzinfo) -> list[Period]:
+    """Joins and leaves per day (or week, or 30 days) from the report's start to its end."""
+    first, last = report.start.astimezone(tz).date(), report.end.astimezone(tz).date()
+    step = step_days((last - first).days + 1)
+    starts = [first + timedelta(days=n) for n in range(0, (last - first).days + 1, step)]
+    # Bounds in UTC, as every time is stored: SQLite compares stored times as text.
+    bounds = [datetime.combine(day, time(0), tzinfo=tz).astimezone(UTC) for day in starts[1:]]
+    edges = [db_value(Member, "joined_at", edge) for edge in (report.start, *bounds, report.end)]
+    params = [*edges, *edges, *edges[:1], *edges[-1:], *edges[:1], *edges[-1:]]
+    if report.branch_id is not None:
+        params.append(report.branch_id)
+    joined = [0] * len(starts)
+    left = [0] * len(starts)
+    for row in await _timeline_statement(len(starts), report.branch_id is not None).rows(*params):
+        if row["joined"] is not None:
+            joined[int(row["joined"])] += int(row["n"])
+        if row["gone"] is not None:
+            left[int(row["gone"])] += int(row["n"])
+    return [Period(day, j, g) for day, j, g in zip(starts, joined, left, strict=True)]
 
 
 def _entries(report: Report):  # type: ignore[no-untyped-def]
@@ -148,9 +211,13 @@ class MemberRow:
     first_name: str
     last_name: str
     card: str
-    tier: str
-    balance: int
+    birth_date: date | None
+    gender: str  # a Gender value
+    customer_type: str  # a CustomerType value
     branch: str
+    tier: str  # the tier's code, "" without one
+    tier_name: str | None  # the owner's name for it
+    balance: int
     joined_at: datetime
 
 
@@ -162,7 +229,7 @@ EXPORT_PAGE = 1_000
 async def member_pages(branch_id: int | None = None, *, page: int = EXPORT_PAGE) -> AsyncIterator[list[MemberRow]]:
     """Members and balances for an export, `page` at a time in order of id: a club of
     500,000 is never in memory at once."""
-    tiers = {t.id: t.code for t in await Tier.all()}
+    tiers = {t.id: (t.code, t.name) for t in await Tier.all()}
     branches = {b.id: b.name for b in await Branch.all()}
     after = 0
     while True:
@@ -170,15 +237,16 @@ async def member_pages(branch_id: int | None = None, *, page: int = EXPORT_PAGE)
         if branch_id is not None:
             query = query.filter(branch_id=branch_id)
         rows = await query.order_by("id").limit(page).values_list(
-            "id", "phone", "first_name", "last_name", "tier_id", "balance", "branch_id", "joined_at"
+            "id", "phone", "first_name", "last_name", "birth_date", "gender", "customer_type", "branch_id",
+            "tier_id", "balance", "joined_at",
         )
         if not rows:
             return
         ids = [row[0] for row in rows]
         cards = dict(await Card.filter(member_id__in=ids, active=True).values_list("member_id", "number"))
         yield [
-            MemberRow(id_, phone or "", first, last, cards.get(id_, ""), tiers.get(tier_id, ""), balance,
-                      branches.get(branch, ""), joined)
-            for id_, phone, first, last, tier_id, balance, branch, joined in rows
+            MemberRow(id_, phone or "", first, last, cards.get(id_, ""), born, str(gender), str(kind),
+                      branches.get(branch, ""), *tiers.get(tier_id, ("", None)), balance, joined)
+            for id_, phone, first, last, born, gender, kind, branch, tier_id, balance, joined in rows
         ]
         after = ids[-1]

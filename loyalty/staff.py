@@ -554,7 +554,7 @@ async def report(staff: Staff, days: int, *, tz: ZoneInfo, now: datetime | None 
     branch_id = report_branch(staff)
     if not 1 <= days <= MAX_REPORT_DAYS:
         raise LoyaltyError(ErrorCode.INVALID_AMOUNT, amount=days)
-    figures = await reports.build(local_day_start(now, tz, days - 1), now, branch_id=branch_id)
+    figures = await reports.build(local_day_start(now, tz, days - 1), now, tz=tz, branch_id=branch_id)
     await audit.record("report", staff_id=staff.id, now=now, days=days, branch=branch_id)
     return figures
 

@@ -1,4 +1,4 @@
-"""/report figures against a known data set, PNG charts, /export reopened, /audit."""
+"""/report figures and charts against a known data set, /export reopened, /audit."""
 
 from __future__ import annotations
 
@@ -10,10 +10,13 @@ import pytest
 from openpyxl import load_workbook
 
 from handlers.format import number
+from handlers.telegram.staff import charts
+from handlers.telegram.staff.report_charts import Chart
 from loyalty import ledger
 from loyalty.earning import award_purchase
+from loyalty.members import delete_member_data, set_reachable, update_profile
 from loyalty.rewards import cancel_voucher, redeem_reward
-from models import AuditEntry, Branch, CustomerType, EntryKind, Gender, Member, Staff, StaffRole
+from models import AuditEntry, Branch, Channel, CustomerType, EntryKind, Gender, Member, Staff, StaffRole, Tier
 from tests.conftest import NOW
 from tests.helpers import member as make_member, reward
 from tests.staff_harness import CASHIER, MANAGER, OWNER, Harness, harness
@@ -23,7 +26,7 @@ NORTH_MANAGER = 2500
 
 
 @pytest.fixture
-async def h(db: str) -> AsyncIterator[Harness]:
+async def h(any_db: str) -> AsyncIterator[Harness]:
     main = await Branch.first()
     north = await Branch.create(name="North")
     await Staff.create(telegram_id=MANAGER, role=StaffRole.MANAGER, name="Mina", created_at=NOW)
@@ -37,10 +40,15 @@ async def h(db: str) -> AsyncIterator[Harness]:
 
 async def _data_set(main: Branch, north: Branch) -> None:
     a = await make_member(NOW - timedelta(days=30), phone="09120000001", first_name="Ava", telegram_id=77, branch_id=main.id)
-    await Member.filter(id=a.id).update(gender=Gender.FEMALE, birth_date=date(1990, 3, 20), reachable_telegram=False)
+    await update_profile(a.id, gender=Gender.FEMALE, birth_date=date(1990, 3, 20), now=NOW)
+    await set_reachable(a.id, Channel.TELEGRAM, False)  # blocked the bot
     b = await make_member(NOW - timedelta(days=1), phone="09120000002", first_name="Bijan", branch_id=main.id)
-    await Member.filter(id=b.id).update(gender=Gender.MALE, birth_date=date(2005, 6, 1), customer_type=CustomerType.COMPANY)
+    await update_profile(b.id, gender=Gender.MALE, birth_date=date(2005, 6, 1), customer_type=CustomerType.COMPANY, now=NOW)
     c = await make_member(NOW, phone="09120000003", first_name="Cyrus", branch_id=north.id)
+    # Joined on 2026-02-26 and deleted their data the next day (Tehran).
+    d = await make_member(NOW - timedelta(days=3), phone="09120000004", first_name="Dara", telegram_id=78,
+                          branch_id=main.id)
+    await delete_member_data(d.id, now=NOW - timedelta(days=2))
     await award_purchase(b.id, 25_000_000, receipt="M1", branch_id=main.id, now=NOW - timedelta(hours=1))
     await award_purchase(c.id, 1_000_000, receipt="N1", branch_id=north.id, now=NOW)
     coffee, cake = await reward(100, name="Coffee"), await reward(200, name="Cake")
@@ -66,18 +74,18 @@ async def test_owner_report_for_the_whole_club(h: Harness) -> None:
     replies, photos = await _report(h, OWNER, "/report 7")
     assert replies[0] == (
         "Report for 7 days, 2026-02-23 to 2026-03-01\n"
-        "Members: 3; new: 2; unreachable on Telegram: 1\n"
+        "Members: 3; new: 3; left: 1; unreachable on Telegram: 1\n"
         "By tier: Bronze 2, Gold 1\n"
         "By gender: women 1, men 1, not given 1\n"
         "By age: 18 to 24 1, 35 to 44 1, unknown age 1\n"
         "By customer type: individuals 2, companies 1\n"
         "By branch: Main 2, North 1\n"
-        "Points issued: 2,640; redeemed: 300; expired: 5\n"
+        "Points issued: 2,660; redeemed: 300; expired: 5\n"
         "Most redeemed rewards: Coffee 2, Cake 1\n"
         "Purchases by branch: Main 1 (25,000,000), North 1 (1,000,000)\n"
         "Customer segments: Champions 0, Loyal 0, New 2, At risk 0, Hibernating 0, Need attention 0"
     )
-    assert len(photos) == 3 and all(p.startswith(b"\x89PNG") for p in photos)
+    assert len(photos) == 6 and all(p.startswith(b"\x89PNG") for p in photos)
     assert await AuditEntry.filter(action="report").count() == 1
 
 
@@ -85,7 +93,7 @@ async def test_branch_manager_sees_only_their_branch(h: Harness) -> None:
     replies, _ = await _report(h, NORTH_MANAGER, "/report")
     lines = replies[0].split("\n")
     assert lines[0] == "Report for 30 days, 2026-01-31 to 2026-03-01"
-    assert lines[1] == "Members: 1; new: 1; unreachable on Telegram: 0"
+    assert lines[1] == "Members: 1; new: 1; left: 0; unreachable on Telegram: 0"
     assert lines[7] == "Points issued: 120; redeemed: 0; expired: 0"
     assert lines[9] == "Purchases by branch: North 1 (1,000,000)"
 
@@ -101,24 +109,118 @@ async def test_report_in_persian(h: Harness) -> None:
     replies, _ = await _report(h, OWNER, "/report ۷", "fa")
     lines = replies[0].split("\n")
     assert lines[0] == "گزارش ۷ روز، از ۱۴۰۴/۱۲/۰۴ تا ۱۴۰۴/۱۲/۱۰"
-    assert lines[1] == "اعضا: ۳؛ تازه: ۲؛ در تلگرام در دسترس نیستند: ۱"
-    assert lines[7] == f"امتیاز داده‌شده: {number(2640, 'fa')}؛ خرج‌شده: ۳۰۰؛ منقضی‌شده: ۵"
+    assert lines[1] == "اعضا: ۳؛ تازه: ۳؛ لغو عضویت: ۱؛ در تلگرام در دسترس نیستند: ۱"
+    assert lines[7] == f"امتیاز داده‌شده: {number(2660, 'fa')}؛ خرج‌شده: ۳۰۰؛ منقضی‌شده: ۵"
 
 
-async def test_export_reopened_with_openpyxl(h: Harness) -> None:
-    before = len(h.api.sent_to(MANAGER))
-    await h.send(MANAGER, "/export")
-    sent = h.api.sent_to(MANAGER)[before:]
-    assert [m["caption"] for m in sent] == ["Members and balances: 3 rows."]
-    assert sent[0]["document"]["file_name"] == "members.xlsx"
-    book = load_workbook(io.BytesIO(h.api.file_bytes(sent[0]["document"]["file_id"])))
-    rows = [list(r) for r in book.active.iter_rows(values_only=True)]
-    members = await Member.all().order_by("id").prefetch_related("cards")
-    assert rows[0] == ["Member id", "Phone", "First name", "Last name", "Card", "Tier", "Balance", "Branch", "Joined"]
+@pytest.fixture
+def drawn(monkeypatch: pytest.MonkeyPatch) -> list[tuple[Chart, bytes]]:
+    """Every chart /report draws, as the data it shows and the PNG it became."""
+    seen: list[tuple[Chart, bytes]] = []
+    real = charts.draw
+
+    def draw(chart: Chart) -> bytes:
+        seen.append((chart, real(chart)))
+        return seen[-1][1]
+
+    monkeypatch.setattr(charts, "draw", draw)
+    return seen
+
+
+def _shown(drawn: list[tuple[Chart, bytes]]) -> list[tuple[str, str, tuple[str, ...], tuple]]:
+    return [(c.filename, c.title, c.labels, c.series) for c, _ in drawn]
+
+
+async def test_report_charts_in_english(h: Harness, drawn: list[tuple[Chart, bytes]]) -> None:
+    _, photos = await _report(h, OWNER, "/report 7")
+    assert photos == [png for _, png in drawn]
+    assert _shown(drawn) == [
+        ("joined_and_left.png", "Members joined and left",
+         ("2026-02-23", "2026-02-24", "2026-02-25", "2026-02-26", "2026-02-27", "2026-02-28", "2026-03-01"),
+         (("joined", (0, 0, 0, 1, 0, 1, 1)), ("left", (0, 0, 0, 0, 1, 0, 0)))),
+        ("members_by_gender.png", "Members by gender", ("women", "men", "not given"), (("", (1, 1, 1)),)),
+        ("members_by_age.png", "Members by age",
+         ("under 18", "18 to 24", "25 to 34", "35 to 44", "45 to 54", "55 and over", "unknown age"),
+         (("", (0, 1, 0, 1, 0, 0, 1)),)),
+        ("members_by_tier.png", "Members by tier", ("Bronze", "Silver", "Gold"), (("", (2, 0, 1)),)),
+        ("points.png", "Points", ("issued", "redeemed", "expired"), (("", (2660, 300, 5)),)),
+        ("purchases_by_branch.png", "Purchases by branch", ("Main", "North"), (("", (1, 1)),)),
+    ]
+
+
+async def test_report_charts_in_persian(h: Harness, drawn: list[tuple[Chart, bytes]]) -> None:
+    await Tier.filter(code="gold").update(name="ویژه")  # the owner's name for the tier
+    _, photos = await _report(h, OWNER, "/report ۷", "fa")
+    assert photos == [png for _, png in drawn]
+    assert _shown(drawn) == [
+        ("joined_and_left.png", "اعضای تازه و لغو عضویت",
+         ("۱۴۰۴/۱۲/۰۴", "۱۴۰۴/۱۲/۰۵", "۱۴۰۴/۱۲/۰۶", "۱۴۰۴/۱۲/۰۷", "۱۴۰۴/۱۲/۰۸", "۱۴۰۴/۱۲/۰۹", "۱۴۰۴/۱۲/۱۰"),
+         (("تازه", (0, 0, 0, 1, 0, 1, 1)), ("لغو عضویت", (0, 0, 0, 0, 1, 0, 0)))),
+        ("members_by_gender.png", "اعضا بر پایه جنسیت", ("زنان", "مردان", "نامشخص"), (("", (1, 1, 1)),)),
+        ("members_by_age.png", "اعضا بر پایه سن",
+         ("زیر ۱۸", "۱۸ تا ۲۴", "۲۵ تا ۳۴", "۳۵ تا ۴۴", "۴۵ تا ۵۴", "۵۵ و بالاتر", "سن نامشخص"),
+         (("", (0, 1, 0, 1, 0, 0, 1)),)),
+        ("members_by_tier.png", "اعضا بر پایه سطح", ("برنزی", "نقره‌ای", "ویژه"), (("", (2, 0, 1)),)),
+        ("points.png", "امتیازها", ("داده‌شده", "خرج‌شده", "منقضی شده"), (("", (2660, 300, 5)),)),
+        ("purchases_by_branch.png", "خریدها بر پایه شعبه", ("Main", "North"), (("", (1, 1)),)),
+    ]
+    assert all(c.locale == "fa" for c, _ in drawn)
+
+
+async def test_report_over_two_months_counts_by_week(h: Harness, drawn: list[tuple[Chart, bytes]]) -> None:
+    await _report(h, OWNER, "/report 60")
+    chart = drawn[0][0]
+    assert chart.labels == ("2026-01-01", "2026-01-08", "2026-01-15", "2026-01-22", "2026-01-29", "2026-02-05",
+                            "2026-02-12", "2026-02-19", "2026-02-26")  # the last week is four days
+    assert chart.series == (("joined", (0, 0, 0, 0, 1, 0, 0, 0, 3)), ("left", (0, 0, 0, 0, 0, 0, 0, 0, 1)))
+
+
+async def _export(h: Harness, user: int, language: str) -> tuple[str, object]:
+    before = len(h.api.sent_to(user))
+    await h.send(user, "/export", language=language)
+    sent = h.api.sent_to(user)[before:]
+    assert len(sent) == 1 and sent[0]["document"]["file_name"] == "members.xlsx"
+    return sent[0]["caption"], load_workbook(io.BytesIO(h.api.file_bytes(sent[0]["document"]["file_id"])))
+
+
+async def test_export_in_english(h: Harness) -> None:
+    caption, book = await _export(h, MANAGER, "en")
+    assert caption == "Members and balances: 3 rows."
+    sheet = book.active
+    assert sheet.title == "Members" and not sheet.sheet_view.rightToLeft
+    rows = [list(r) for r in sheet.iter_rows(values_only=True)]
+    members = await Member.filter(deleted_at=None).order_by("id").prefetch_related("cards")
+    cards = [m.cards[0].number for m in members]
+    assert rows[0] == ["Member id", "Phone", "First name", "Last name", "Card", "Birthday", "Gender", "Customer type",
+                       "Branch", "Tier", "Balance", "Joined"]
     assert rows[1:] == [
-        [members[0].id, "+989120000001", "Ava", None, members[0].cards[0].number, "Bronze", 15, "Main", "2026-01-30"],
-        [members[1].id, "+989120000002", "Bijan", None, members[1].cards[0].number, "Gold", 2220, "Main", "2026-02-28"],
-        [members[2].id, "+989120000003", "Cyrus", None, members[2].cards[0].number, "Bronze", 120, "North", "2026-03-01"],
+        [members[0].id, "+989120000001", "Ava", None, cards[0], "1990-03-20", "Woman", "Individual", "Main", "Bronze",
+         15, "2026-01-30"],
+        [members[1].id, "+989120000002", "Bijan", None, cards[1], "2005-06-01", "Man", "Company", "Main", "Gold",
+         2220, "2026-02-28"],
+        [members[2].id, "+989120000003", "Cyrus", None, cards[2], None, None, "Individual", "North", "Bronze",
+         120, "2026-03-01"],
+    ]
+
+
+async def test_export_in_persian_reads_right_to_left(h: Harness) -> None:
+    await Tier.filter(code="gold").update(name="ویژه")  # the owner's name for the tier
+    caption, book = await _export(h, OWNER, "fa")
+    assert caption == "اعضا و موجودی‌ها: ۳ ردیف."
+    sheet = book.active
+    assert sheet.title == "اعضا" and sheet.sheet_view.rightToLeft is True
+    rows = [list(r) for r in sheet.iter_rows(values_only=True)]
+    members = await Member.filter(deleted_at=None).order_by("id").prefetch_related("cards")
+    cards = [m.cards[0].number for m in members]
+    assert rows[0] == ["شناسه عضو", "تلفن", "نام", "نام خانوادگی", "کارت", "تاریخ تولد", "جنسیت", "نوع مشتری",
+                       "شعبه", "سطح", "موجودی", "تاریخ عضویت"]
+    assert rows[1:] == [
+        [members[0].id, "+989120000001", "Ava", None, cards[0], "۱۳۶۸/۱۲/۲۹", "خانم", "شخص", "Main", "برنزی",
+         15, "۱۴۰۴/۱۱/۱۰"],
+        [members[1].id, "+989120000002", "Bijan", None, cards[1], "۱۳۸۴/۰۳/۱۱", "آقا", "شرکت", "Main", "ویژه",
+         2220, "۱۴۰۴/۱۲/۰۹"],
+        [members[2].id, "+989120000003", "Cyrus", None, cards[2], None, None, "شخص", "North", "برنزی",
+         120, "۱۴۰۴/۱۲/۱۰"],
     ]
 
 

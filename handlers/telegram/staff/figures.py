@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import io
-from collections.abc import AsyncIterator
-from datetime import datetime, timedelta
+from collections.abc import AsyncIterator, Callable
+from datetime import date, datetime, timedelta
 
 from aiogram import Router
 from aiogram.filters import Command, CommandObject
@@ -15,46 +15,45 @@ from bot.settings import Settings
 from handlers.format import day, moment, number
 from handlers.i18n import N_, t
 from handlers.telegram.staff.common import parse_int, say
+from handlers.telegram.staff.report_charts import LABELS, report_charts
 from handlers.texts import SEGMENT_NAMES, tier_name
-from loyalty import staff as staff_rules
 from loyalty import rfm
+from loyalty import staff as staff_rules
 from loyalty.reports import MemberRow, Report
-from models import Staff, StaffRole
+from models import CustomerType, Gender, Staff, StaffRole
 
 router = Router(name="staff.figures")
 
-LABELS = {
-    "male": N_("men"), "female": N_("women"), "unspecified": N_("not given"),
-    "individual": N_("individuals"), "company": N_("companies"),
-    "under_18": N_("under 18"), "18_24": N_("18 to 24"), "25_34": N_("25 to 34"), "35_44": N_("35 to 44"),
-    "45_54": N_("45 to 54"), "55_plus": N_("55 and over"), "unknown": N_("unknown age"),
-}
 DEFAULT_DAYS = 30
 
 
-def _label(key: str, locale: str) -> str:
-    return t(LABELS[key], locale) if key in LABELS else tier_name(key, None, locale)
-
-
-def _breakdown(values: dict[str, int], locale: str, *, tiers: bool = False) -> str:
+def _breakdown(values: dict[str, int], locale: str, name: Callable[[str], str]) -> str:
     if not values:
         return "-"
-    name = (lambda k: tier_name(k, None, locale)) if tiers else (lambda k: _label(k, locale))
     return ", ".join(f"{name(k)} {number(v, locale)}" for k, v in values.items())
 
 
 def report_text(report: Report, days: int, locale: str, settings: Settings) -> str:
     n = lambda value: number(value, locale)  # noqa: E731
+
+    def label(key: str) -> str:
+        return t(LABELS[key], locale) if key in LABELS else key
+
+    def tier(code: str) -> str:
+        return tier_name(code, report.tiers.get(code), locale)
+
     last_day = report.end - timedelta(microseconds=1)
     lines = [
         t(N_("Report for {days} days, {start} to {end}"), locale, days=n(days),
           start=day(report.start, locale, settings.tz), end=day(last_day, locale, settings.tz)),
-        t(N_("Members: {total}; new: {new}; unreachable on Telegram: {churned}"), locale,
-          total=n(report.members_total), new=n(report.members_new), churned=n(report.members_churned)),
-        t(N_("By tier: {values}"), locale, values=_breakdown(report.by_tier, locale, tiers=True)),
-        t(N_("By gender: {values}"), locale, values=_breakdown(report.by_gender, locale)),
-        t(N_("By age: {values}"), locale, values=_breakdown(report.by_age, locale)),
-        t(N_("By customer type: {values}"), locale, values=_breakdown(report.by_customer_type, locale)),
+        t(N_("Members: {total}; new: {new}; left: {left}; unreachable on Telegram: {churned}"), locale,
+          total=n(report.members_total), new=n(report.members_new), left=n(report.members_left),
+          churned=n(report.members_churned)),
+        t(N_("By tier: {values}"), locale, values=_breakdown(report.by_tier, locale, tier)),
+        t(N_("By gender: {values}"), locale, values=_breakdown(report.by_gender, locale, label)),
+        t(N_("By age: {values}"), locale, values=_breakdown(report.by_age, locale, label)),
+        t(N_("By customer type: {values}"), locale,
+          values=_breakdown(report.by_customer_type, locale, label)),
         t(N_("By branch: {values}"), locale,
           values=", ".join(f"{k} {n(v)}" for k, v in report.by_branch.items()) or "-"),
         t(N_("Points issued: {issued}; redeemed: {redeemed}; expired: {expired}"), locale,
@@ -65,23 +64,6 @@ def report_text(report: Report, days: int, locale: str, settings: Settings) -> s
           values=", ".join(f"{k} {n(c)} ({n(a)})" for k, (c, a) in report.purchases_by_branch.items()) or "-"),
     ]
     return "\n".join(lines)
-
-
-def report_charts(report: Report) -> list[tuple[str, bytes]]:
-    # matplotlib costs 27 MB resident once imported: only when a report is asked for.
-    from handlers.telegram.staff.charts import bar_chart
-
-    # Chart text is English: matplotlib draws Persian letters unjoined and left to right.
-    en = "en"
-    return [
-        ("members_by_tier.png", bar_chart(t(N_("Members by tier"), en),
-                                          {tier_name(k, None, en): v for k, v in report.by_tier.items()})),
-        ("points.png", bar_chart(t(N_("Points"), en), {
-            t(N_("issued"), en): report.points_issued, t(N_("redeemed"), en): report.points_redeemed,
-            t(N_("expired"), en): report.points_expired})),
-        ("purchases_by_branch.png", bar_chart(t(N_("Purchases by branch"), en),
-                                              {k: c for k, (c, _) in report.purchases_by_branch.items()})),
-    ]
 
 
 def segments_text(counts: dict[str, int], locale: str) -> str:
@@ -102,16 +84,24 @@ async def on_report(message: Message, command: CommandObject, staff: Staff, loca
     if staff_rules.sees_all_branches(staff):  # segments are scored over the whole club
         text += "\n" + segments_text(await rfm.segment_counts(now), locale)
     await say(message, text)
-    for name, png in report_charts(report):
-        await message.answer_photo(BufferedInputFile(png, filename=name))
+    # matplotlib costs 27 MB resident once imported: only when a report is asked for.
+    from handlers.telegram.staff.charts import draw
+
+    for chart in report_charts(report, locale):
+        # In a thread: six charts take a good part of a second, and others are waiting.
+        png = await asyncio.to_thread(draw, chart)
+        await message.answer_photo(BufferedInputFile(png, filename=chart.filename))
 
 
-HEADERS = (N_("Member id"), N_("Phone"), N_("First name"), N_("Last name"), N_("Card"), N_("Tier"),
-           N_("Balance"), N_("Branch"), N_("Joined"))
+HEADERS = (N_("Member id"), N_("Phone"), N_("First name"), N_("Last name"), N_("Card"),
+           N_("Birthday"), N_("Gender"), N_("Customer type"), N_("Branch"), N_("Tier"), N_("Balance"),
+           N_("Joined"))
+GENDER_CELLS = {Gender.FEMALE: N_("Woman"), Gender.MALE: N_("Man"), Gender.UNSPECIFIED: ""}
+TYPE_CELLS = {CustomerType.INDIVIDUAL: N_("Individual"), CustomerType.COMPANY: N_("Company")}
 
 
 async def members_xlsx(pages: AsyncIterator[list[MemberRow]], locale: str, settings: Settings) -> tuple[bytes, int]:
-    """The members as a spreadsheet, and how many rows it has.
+    """The members as a spreadsheet in the reader's language, and how many rows it has.
 
     Written a page at a time to a write-only workbook (rows go straight to its file, not
     to cell objects), each page in a thread, so a club of 500,000 neither fills memory
@@ -120,15 +110,34 @@ async def members_xlsx(pages: AsyncIterator[list[MemberRow]], locale: str, setti
     from openpyxl import Workbook  # 18 MB resident once imported: only when an export is asked for
 
     book = Workbook(write_only=True)
-    sheet = book.create_sheet("members")
+    sheet = book.create_sheet(t(N_("Members"), locale))
+    # Before the first row: a write-only sheet writes its view ahead of the rows.
+    sheet.sheet_view.rightToLeft = locale == "fa"
+    sheet.freeze_panes = "A2"
     sheet.append([t(h, locale) for h in HEADERS])
+    genders = {key: t(name, locale) if name else "" for key, name in GENDER_CELLS.items()}
+    types = {key: t(name, locale) for key, name in TYPE_CELLS.items()}
+    tiers: dict[tuple[str, str | None], str] = {}
+    days: dict[date, str] = {}  # a Jalali date costs 20 µs; a club has a few thousand distinct
+
+    def date_cell(value: date) -> str:
+        if value not in days:
+            days[value] = day(value, locale)
+        return days[value]
 
     def write(page: list[MemberRow]) -> None:
         for r in page:
-            # Numbers stay numbers and dates stay Gregorian ISO so a spreadsheet can sort them.
-            sheet.append([r.id, r.phone, r.first_name, r.last_name, r.card,
-                          tier_name(r.tier, None, locale) if r.tier else "", r.balance, r.branch,
-                          r.joined_at.astimezone(settings.tz).date().isoformat()])
+            if (r.tier, r.tier_name) not in tiers:
+                tiers[r.tier, r.tier_name] = tier_name(r.tier, r.tier_name, locale) if r.tier else ""
+            # Numbers stay numbers; dates are text as the reader writes them (Jalali with
+            # Persian digits, or ISO), zero-padded so that they sort as text.
+            sheet.append([
+                r.id, r.phone, r.first_name, r.last_name, r.card,
+                date_cell(r.birth_date) if r.birth_date else "",
+                genders.get(r.gender, ""), types.get(r.customer_type, ""), r.branch,
+                tiers[r.tier, r.tier_name], r.balance,
+                date_cell(r.joined_at.astimezone(settings.tz).date()),
+            ])
 
     count = 0
     try:

@@ -14,7 +14,8 @@ from handlers.telegram.staff import charts
 from handlers.telegram.staff.report_charts import Chart
 from loyalty import ledger
 from loyalty.earning import award_purchase
-from loyalty.members import delete_member_data, set_reachable, update_profile
+from loyalty.erasure import delete_member_data
+from loyalty.members import set_reachable, update_profile
 from loyalty.rewards import cancel_voucher, redeem_reward
 from models import AuditEntry, Branch, Channel, CustomerType, EntryKind, Gender, Member, Staff, StaffRole, Tier
 from tests.conftest import NOW

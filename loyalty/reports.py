@@ -226,27 +226,49 @@ class MemberRow:
 EXPORT_PAGE = 1_000
 
 
+# By hand, not through the ORM: converting every value of a row through its field cost more
+# than the row's whole read (a birth date and a time through iso8601, 30 µs each).
+def _member_page(branch: bool) -> Statement:
+    return Statement(Member, f"""
+        SELECT id, phone, first_name, last_name, birth_date, gender, customer_type, branch_id, tier_id,
+               balance, joined_at
+        FROM member WHERE deleted_at IS NULL AND id > ? {"AND branch_id = ?" if branch else ""}
+        ORDER BY id LIMIT ?
+    """)
+
+
+_member_pages = {branch: _member_page(branch) for branch in (False, True)}
+
+
+def _moment(stored: datetime | str) -> datetime:
+    """A stored time: SQLite hands back the ISO text it keeps, always with its UTC offset."""
+    return stored if isinstance(stored, datetime) else datetime.fromisoformat(stored)
+
+
 async def member_pages(branch_id: int | None = None, *, page: int = EXPORT_PAGE) -> AsyncIterator[list[MemberRow]]:
     """Members and balances for an export, `page` at a time in order of id: a club of
     500,000 is never in memory at once."""
     tiers = {t.id: (t.code, t.name) for t in await Tier.all()}
     branches = {b.id: b.name for b in await Branch.all()}
+    birth_date = Member._meta.fields_map["birth_date"]
+    days: dict[object, date | None] = {}  # a club has a few thousand distinct birth dates
     after = 0
     while True:
-        query = Member.filter(deleted_at=None, id__gt=after)
-        if branch_id is not None:
-            query = query.filter(branch_id=branch_id)
-        rows = await query.order_by("id").limit(page).values_list(
-            "id", "phone", "first_name", "last_name", "birth_date", "gender", "customer_type", "branch_id",
-            "tier_id", "balance", "joined_at",
-        )
+        params = [after, branch_id, page] if branch_id is not None else [after, page]
+        rows = await _member_pages[branch_id is not None].rows(*params)
         if not rows:
             return
-        ids = [row[0] for row in rows]
+        ids = [row["id"] for row in rows]
         cards = dict(await Card.filter(member_id__in=ids, active=True).values_list("member_id", "number"))
-        yield [
-            MemberRow(id_, phone or "", first, last, cards.get(id_, ""), born, str(gender), str(kind),
-                      branches.get(branch, ""), *tiers.get(tier_id, ("", None)), balance, joined)
-            for id_, phone, first, last, born, gender, kind, branch, tier_id, balance, joined in rows
-        ]
+        page_rows = []
+        for r in rows:
+            born = r["birth_date"]
+            if born not in days:
+                days[born] = birth_date.to_python_value(born)
+            page_rows.append(MemberRow(
+                r["id"], r["phone"] or "", r["first_name"], r["last_name"], cards.get(r["id"], ""), days[born],
+                r["gender"], r["customer_type"], branches.get(r["branch_id"], ""),
+                *tiers.get(r["tier_id"], ("", None)), int(r["balance"]), _moment(r["joined_at"]),
+            ))
+        yield page_rows
         after = ids[-1]

@@ -130,12 +130,13 @@ async def members_xlsx(pages: AsyncIterator[list[MemberRow]], locale: str, setti
             if (r.tier, r.tier_name) not in tiers:
                 tiers[r.tier, r.tier_name] = tier_name(r.tier, r.tier_name, locale) if r.tier else ""
             # Numbers stay numbers; dates are text as the reader writes them (Jalali with
-            # Persian digits, or ISO), zero-padded so that they sort as text.
+            # Persian digits, or ISO), zero-padded so that they sort as text. Nothing, not "",
+            # where there is no value: a write-only sheet skips such a cell altogether.
             sheet.append([
-                r.id, r.phone, r.first_name, r.last_name, r.card,
-                date_cell(r.birth_date) if r.birth_date else "",
-                genders.get(r.gender, ""), types.get(r.customer_type, ""), r.branch,
-                tiers[r.tier, r.tier_name], r.balance,
+                r.id, r.phone or None, r.first_name or None, r.last_name or None, r.card or None,
+                date_cell(r.birth_date) if r.birth_date else None,
+                genders.get(r.gender) or None, types.get(r.customer_type) or None, r.branch or None,
+                tiers[r.tier, r.tier_name] or None, r.balance,
                 date_cell(r.joined_at.astimezone(settings.tz).date()),
             ])
 

@@ -65,13 +65,32 @@ async def timed(fake: Fake, peak: Peak, update_id: int, action: dict[str, Any]) 
     return record["handled_at"] - record["pushed_at"], peak.rss_mb
 
 
+async def sent_to_owner(fake: Fake) -> list[dict[str, Any]]:
+    async with fake.session.get(f"{fake.base}/sent", params={"chat_id": OWNER}) as resp:
+        return await resp.json()
+
+
+async def quiet(fake: Fake, seconds: float = 2.0, timeout: float = 300) -> None:
+    """Until nothing more has reached the owner for `seconds`: the report's charts follow its
+    text, and a message sent after /export would be taken for its reply."""
+    deadline = time.monotonic() + timeout
+    count, since = len(await sent_to_owner(fake)), time.monotonic()
+    while time.monotonic() - since < seconds:
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"messages still reaching the owner after {timeout:.0f} s")
+        await asyncio.sleep(0.25)
+        now = len(await sent_to_owner(fake))
+        if now != count:
+            count, since = now, time.monotonic()
+
+
 async def drive(port: int, child: Child) -> dict[str, Any]:
     async with aiohttp.ClientSession() as session:
         fake = Fake(session, port)
         peak = Peak(child, every=0.05)
         try:
             report_seconds, report_rss = await timed(fake, peak, 1, command("/report 30"))
-            await asyncio.sleep(2)  # the charts follow the text
+            await quiet(fake)
             peak.rss_mb = 0.0
             await fake.push([command("/export")])
             # Members (or, for the three in ten not on Telegram in bench.fill, strangers who
@@ -81,8 +100,7 @@ async def drive(port: int, child: Child) -> dict[str, Any]:
             export = (await fake.wait_handled(2, 1, timeout=1800))[0]
             export_rss = peak.rss_mb
             records = await fake.wait_handled(3, OTHERS, timeout=600)
-            async with session.get(f"{fake.base}/sent", params={"chat_id": OWNER}) as resp:
-                sent = await resp.json()
+            sent = await sent_to_owner(fake)
         finally:
             peak.stop()
     # What the owner got, so a refusal or an error is not taken for a report: the text,

@@ -6,6 +6,7 @@ from matplotlib import _text_helpers
 from matplotlib.font_manager import get_font
 
 from handlers.telegram.staff import charts
+from handlers.telegram.staff.report_charts import Chart
 from tests.staff_harness import OWNER, harness
 
 
@@ -31,3 +32,32 @@ async def test_an_empty_club_gets_every_chart(db: str) -> None:
         assert len(sent) == 7 and len(photos) == 6
         assert all(p.startswith(b"\x89PNG") for p in photos)
         assert h.api.rejected == []
+
+
+def _drawn(chart: Chart) -> tuple[str, list[str], list[str], list[str]]:
+    """The title, the labels under the axis, the numbers beside it and the legend, as drawn."""
+    figure = charts.figure(chart)
+    figure.canvas.draw()
+    axes = figure.axes[0]
+    low, high = axes.get_ylim()
+    numbers = [t.get_text() for t in axes.get_yticklabels() if low <= t.get_position()[1] <= high]
+    legend = axes.get_legend()
+    return (axes.get_title(), [t.get_text() for t in axes.get_xticklabels()], numbers,
+            [t.get_text() for t in legend.get_texts()] if legend else [])
+
+
+def test_small_counts_get_whole_numbers_in_the_reader_s_digits() -> None:
+    chart = Chart("members_by_gender.png", "اعضا بر پایه جنسیت", ("زنان", "مردان", "نامشخص"),
+                  (("", (1, 0, 1)),), "fa")
+    assert _drawn(chart) == ("اعضا بر پایه جنسیت", ["زنان", "مردان", "نامشخص"], ["۰", "۱"], [])
+    many = Chart("points.png", "Points", ("issued", "redeemed", "expired"), (("", (2660, 300, 5)),), "en")
+    numbers = _drawn(many)[2]
+    assert numbers[0] == "0" and all(n.replace(",", "").isdigit() for n in numbers)
+    assert len(set(numbers)) == len(numbers)  # no two ticks rounded to the same number
+
+
+def test_a_long_timeline_shows_a_few_dates() -> None:
+    days = tuple(f"2026-01-{n:02d}" for n in range(1, 31))
+    chart = Chart("joined_and_left.png", "Members joined and left", days,
+                  (("joined", (0, 2) * 15), ("left", (1, 0) * 15)), "en", timeline=True)
+    assert _drawn(chart) == ("Members joined and left", list(days[::4]), ["0", "1", "2"], ["joined", "left"])

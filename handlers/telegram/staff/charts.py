@@ -7,6 +7,7 @@ from pathlib import Path
 
 import matplotlib
 from matplotlib import font_manager
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
@@ -29,9 +30,16 @@ MAX_BAR_LABELS = 7  # more are turned aslant so that they do not overlap
 
 
 def draw(chart: Chart) -> bytes:
-    """The chart as PNG bytes. A Figure, not pyplot, so charts drawn at once share no state."""
-    figure = Figure(figsize=(6.4, 3.6), dpi=125)
-    axes = figure.add_subplot()
+    """The chart as PNG bytes."""
+    buffer = io.BytesIO()
+    figure(chart).savefig(buffer, format="png")
+    return buffer.getvalue()
+
+
+def figure(chart: Chart) -> Figure:
+    """The chart laid out. A Figure, not pyplot, so charts drawn at once share no state."""
+    fig = Figure(figsize=(6.4, 3.6), dpi=125)
+    axes = fig.add_subplot()
     if chart.timeline:
         _lines(axes, chart)
     else:
@@ -43,13 +51,11 @@ def draw(chart: Chart) -> bytes:
     axes.set_ylim(0, max(top, 1) * 1.15)
     axes.set_title(chart.title, fontweight="bold")
     axes.spines[["top", "right"]].set_visible(False)
-    figure.tight_layout()
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png")
-    return buffer.getvalue()
+    fig.tight_layout()
+    return fig
 
 
-def _bars(axes, chart: Chart) -> None:  # type: ignore[no-untyped-def]
+def _bars(axes: Axes, chart: Chart) -> None:
     labels = list(chart.labels) or ["-"]
     heights = list(chart.series[0][1]) or [0]
     axes.bar(range(len(labels)), heights, color=BAR)
@@ -61,7 +67,7 @@ def _bars(axes, chart: Chart) -> None:  # type: ignore[no-untyped-def]
                       xytext=(0, 2), textcoords="offset points")
 
 
-def _lines(axes, chart: Chart) -> None:  # type: ignore[no-untyped-def]
+def _lines(axes: Axes, chart: Chart) -> None:
     positions = range(len(chart.labels))
     for (name, values), colour in zip(chart.series, LINES, strict=False):
         axes.plot(positions, values, marker="o", markersize=3, color=colour, label=name)

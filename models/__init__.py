@@ -21,6 +21,7 @@ from models.rewards import Reward, Voucher
 from models.sms import InboundOutcome, InboundSms, SmsLog
 from models.staff import AuditEntry, Staff
 from models.staff_extras import PendingApproval, StaffInvite
+from models.updates import TelegramUpdate
 
 __all__ = [
     "AuditEntry",
@@ -51,6 +52,7 @@ __all__ = [
     "SmsLog",
     "Staff",
     "StaffInvite",
+    "TelegramUpdate",
     "StaffRole",
     "Tier",
     "TierChange",

@@ -15,7 +15,7 @@ class Migration(migrations.Migration):
         ops.CreateModel(
             name='TelegramUpdate',
             fields=[
-                ('update_id', fields.BigIntField(primary_key=True, unique=True, db_index=True)),
+                ('update_id', fields.BigIntField(generated=False, primary_key=True, unique=True, db_index=True)),
                 ('chat_id', fields.BigIntField()),
                 ('body', fields.TextField(unique=False)),
                 ('received_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),

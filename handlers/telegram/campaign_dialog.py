@@ -316,8 +316,10 @@ async def on_confirm(callback: CallbackQuery, button: Button, manager: DialogMan
     send_at = datetime.fromisoformat(data["send_at"]) if data.get("send_at") else now
     staff = await Staff.get_or_none(telegram_id=callback.from_user.id)
     try:
+        # Keyed by the press: the same update handled again (after a crash) schedules no second campaign.
         campaign = await campaigns.create(_audience(manager), data["channel"], data["text"], send_at=send_at,
-                                          photo=data.get("photo"), staff_id=staff.id if staff else None, now=now)
+                                          photo=data.get("photo"), staff_id=staff.id if staff else None, now=now,
+                                          key=f"tg:{callback.id}")
     except LoyaltyError as error:
         await callback.answer(error_text(error, locale), show_alert=True)
         return

@@ -5,7 +5,8 @@ from tortoise.indexes import Index
 
 
 class Migration(migrations.Migration):
-    """Telegram updates stored before they are handled, so none is lost in a crash."""
+    """Telegram updates stored before they are handled, so none is lost in a crash; and the key
+    of the request that created a campaign, so an update handled again creates no second."""
 
     dependencies = [('models', '0004_staff_day_index')]
 
@@ -23,5 +24,10 @@ class Migration(migrations.Migration):
             ],
             options={'table': 'telegram_update', 'app': 'models', 'indexes': [Index(fields=['chat_id', 'handled_at'])], 'pk_attr': 'update_id', 'table_description': 'One update, stored before Telegram is told it arrived (bot/updates.py).'},
             bases=['Model'],
+        ),
+        ops.AddField(
+            model_name='Campaign',
+            name='request_key',
+            field=fields.CharField(null=True, unique=True, max_length=100),
         ),
     ]

@@ -94,7 +94,8 @@ class TortoiseStorage(BaseStorage):
     each in its own transaction was a third of the database's work for a button press.
     `close()` writes what is left, so a restart keeps every dialog; a crash loses at most
     the last `flush_delay` seconds of dialog steps, never a point (the ledger does not
-    live here), and a member pressing a button of a lost step gets a fresh menu.
+    live here). The "handled" marks of the updates that made those steps ride in the same
+    transaction (`write_along`), so those updates are handled again at the next start.
     A row back to no state and no data is deleted: aiogram-dialog empties the context of
     every dialog it closes, and a member opens thousands over the years.
     """

@@ -250,6 +250,16 @@ class Lanes:
                 await asyncio.gather(*unfinished, return_exceptions=True)
 
 
+async def _keep(lock: Any) -> None:
+    while True:
+        await asyncio.sleep(LANE_LOCK_SECONDS / 3)
+        try:
+            await lock.reacquire()
+        except Exception:
+            log.exception("a chat's lock could not be renewed")
+            return
+
+
 class Updates:
     """The door of Telegram updates: the journal, the lanes, the webhook and the polling loop."""
 
@@ -266,8 +276,16 @@ class Updates:
     @contextlib.asynccontextmanager
     async def _redis_lock(self, chat: int) -> AsyncIterator[None]:
         # Not the key of aiogram's own per-chat lock (taken again inside the handling).
-        async with self.redis.lock(f"club:lane:{self.bot.id}:{chat}", timeout=LANE_LOCK_SECONDS):
-            yield
+        lock = self.redis.lock(f"club:lane:{self.bot.id}:{chat}", timeout=LANE_LOCK_SECONDS)
+        async with lock:
+            # Renewed while held, so a long update (an export) keeps it; lapses if we die.
+            keeper = asyncio.get_running_loop().create_task(_keep(lock))
+            try:
+                yield
+            finally:
+                keeper.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await keeper
 
     async def _feed(self, update: Update) -> None:
         try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
@@ -64,3 +65,23 @@ async def test_bad_calls_get_a_4xx_and_store_nothing(client: TestClient) -> None
                                      headers={HEADER: SECRET, "Content-Type": content_type})
         assert response.status == status, (content_type, data, response.status)
     assert await TelegramUpdate.all().count() == 0
+
+
+async def test_handled_updates_are_kept_a_day(client: TestClient) -> None:
+    from datetime import timedelta
+
+    from bot.updates import prune
+    from loyalty.clock import utcnow
+
+    for update_id in (51, 52, 53):
+        assert (await client.post(WEBHOOK_PATH, json=update(update_id), headers={HEADER: SECRET})).status == 200
+    now = utcnow()
+    for _ in range(600):  # handled in the background
+        if await TelegramUpdate.filter(handled_at=None).count() == 0:
+            break
+        await asyncio.sleep(0.05)
+    await TelegramUpdate.filter(update_id=51).update(handled_at=now - timedelta(hours=25))
+    await TelegramUpdate.filter(update_id=52).update(handled_at=now - timedelta(hours=23))
+    await TelegramUpdate.filter(update_id=53).update(handled_at=None)  # stored, not handled yet
+    await prune(now)
+    assert sorted(await TelegramUpdate.all().values_list("update_id", flat=True)) == [52, 53]

@@ -21,7 +21,6 @@ and ten minutes.
 
 from __future__ import annotations
 
-import asyncio
 from collections import Counter
 from datetime import timedelta
 from pathlib import Path
@@ -34,11 +33,11 @@ from bot.db import close_db, open_db
 from loyalty import campaigns
 from loyalty.clock import utcnow
 from models import JobLease, Member, OutboxMessage, OutboxStatus, Tier
-from tests.club_runner import WAIT, Club, open_fresh, until
+from tests.club_runner import Club, open_fresh
 from tests.conftest import _backends
 from tests.fakes.bot_api import FakeBotAPI
 from tests.fakes.kavenegar import FakeKavenegar
-from tests.helpers import free_port
+from tests.waiting import eventually
 
 RECIPIENTS = 2_000
 KILL_AT_MESSAGE = 700
@@ -86,13 +85,12 @@ async def statuses(url: str) -> Counter[str]:
         await close_db()
 
 
-async def all_marked_sent(url: str) -> None:
-    """Wait until the running club has marked every row sent (nothing timed: WAIT is a limit)."""
-    for _ in range(int(WAIT / 0.5)):
-        if (await statuses(url))["sent"] == RECIPIENTS:
-            return
-        await asyncio.sleep(0.5)
-    raise AssertionError(f"not all marked sent: {await statuses(url)}")
+async def all_marked_sent(club: Club, url: str) -> None:
+    """Wait until the running club has marked every row sent."""
+    async def every_row_sent() -> bool:
+        return (await statuses(url))["sent"] == RECIPIENTS
+
+    await eventually(every_row_sent, lambda: f"every row marked sent\n{club.log()}", every=0.5)
 
 
 def club_for(api: FakeBotAPI, url: str, tmp_path: Path, kave: FakeKavenegar) -> Club:
@@ -100,7 +98,6 @@ def club_for(api: FakeBotAPI, url: str, tmp_path: Path, kave: FakeKavenegar) -> 
     club.env |= {
         "KAVENEGAR_API_KEY": kave.api_key, "KAVENEGAR_SENDER": "10008663", "KAVENEGAR_API_BASE": kave.base_url,
         "TELEGRAM_RATE": "1000", "SMS_QUIET_START": "00:00", "SMS_QUIET_END": "00:00",
-        "WEB_PORT": str(free_port()),
     }
     return club
 
@@ -115,7 +112,7 @@ async def test_kill_9_during_a_telegram_campaign(backend: str, tmp_path: Path) -
         club = club_for(api, url, tmp_path, kave)
         try:
             await club.start()
-            await until(lambda: bool(api.hung), f"message {KILL_AT_MESSAGE}\n{club.log()}")
+            await club.until(lambda: bool(api.hung), f"message {KILL_AT_MESSAGE}")
             await club.kill()
             assert len(api.deliveries) == KILL_AT_MESSAGE - 1
             done = await statuses(url)
@@ -123,8 +120,8 @@ async def test_kill_9_during_a_telegram_campaign(backend: str, tmp_path: Path) -
 
             await lapse_the_dead_process(url, backend)
             await club.start()
-            await until(lambda: len(api.deliveries) >= RECIPIENTS, f"every recipient\n{club.log()}")
-            await all_marked_sent(url)
+            await club.until(lambda: len(api.deliveries) >= RECIPIENTS, "every recipient")
+            await all_marked_sent(club, url)
         finally:
             await club.kill()
     per_chat = Counter(chat for _, chat in api.deliveries)
@@ -140,15 +137,16 @@ async def test_kill_9_during_an_sms_campaign_after_kavenegar_took_an_array(backe
         club = club_for(api, url, tmp_path, kave)
         try:
             await club.start()
-            await until(lambda: kave.hanging == 1, f"sendarray {ARRAYS_BEFORE_KILL + 1}\n{club.log()}")
+            await club.until(lambda: kave.hanging == 1, f"sendarray {ARRAYS_BEFORE_KILL + 1}")
             await club.kill()
             assert len(kave.delivered) == 200 * (ARRAYS_BEFORE_KILL + 1)  # the last array went out
             assert (await statuses(url))["sent"] == 200 * ARRAYS_BEFORE_KILL  # but is not marked
 
             await lapse_the_dead_process(url, backend)
             await club.start()
-            await until(lambda: kave.calls["sms/sendarray"] >= RECIPIENTS // 200 + 1, f"every array\n{club.log()}")
-            await all_marked_sent(url)
+            await club.until(
+                lambda: kave.calls["sms/sendarray"] >= RECIPIENTS // 200 + 1, "every array")
+            await all_marked_sent(club, url)
         finally:
             await club.kill()
     per_number = Counter(receptor for receptor, _, _ in kave.delivered)

@@ -21,7 +21,8 @@ from tortoise import Tortoise
 from bot.db import close_db, open_db
 from loyalty.members import register_member
 from models import EntryKind, LedgerEntry, Purchase
-from tests.club_runner import WAIT, Club, open_fresh, until
+from tests.club_runner import Club, open_fresh
+from tests.waiting import DEADLINE as WAIT
 from tests.conftest import NOW, _backends
 from tests.fakes.bot_api import FakeBotAPI
 from tests.update_runner import WebhookClub
@@ -82,7 +83,7 @@ async def test_a_stop_in_a_burst_loses_and_doubles_nothing(mode: str, stop: str,
             else:
                 for n, owner in enumerate(OWNERS):
                     api.push_message(owner, command(n))
-                await until(lambda: not api._updates, f"the burst confirmed\n{club.log()}")
+                await club.until(lambda: not api._updates, "the burst confirmed")
                 answered = BURST  # confirmed to Telegram: it will not send them again
             if stop == "sigterm":
                 status = await terminate(club)

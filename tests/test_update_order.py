@@ -16,11 +16,11 @@ from tortoise import Tortoise
 
 from models import CustomerType, Gender, Member
 from tests.club_runner import Club, open_fresh
+from tests.waiting import DEADLINE as WAIT
 from tests.fakes.bot_api import FakeBotAPI
 from tests.update_runner import WebhookClub
 
 USER = 6161
-WAIT = 60.0  # a limit, not a measure: the child imports the bot on a busy machine
 
 
 def starting(prefix: str):  # type: ignore[no-untyped-def]

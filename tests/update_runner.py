@@ -9,8 +9,10 @@ from pathlib import Path
 
 import aiohttp
 
-from tests.club_runner import WAIT, Club
+from tests.club_runner import Club
 from tests.fakes.bot_api import FakeBotAPI
+from tests.helpers import free_port
+from tests.waiting import DEADLINE as WAIT
 
 SECRET = "crash-suite-secret"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -21,7 +23,9 @@ class WebhookClub(Club):
 
     def __init__(self, api: FakeBotAPI, url: str, tmp_path: Path, **kwargs: object) -> None:
         super().__init__(api, url, tmp_path, **kwargs)  # type: ignore[arg-type]
-        self.env.update({"WEBHOOK_URL": "https://club.example", "WEBHOOK_SECRET": SECRET})
+        # Telegram calls one address: a restarted club must listen on the same port.
+        self.env.update({"WEBHOOK_URL": "https://club.example", "WEBHOOK_SECRET": SECRET,
+                         "WEB_PORT": str(free_port())})
         self.http: aiohttp.ClientSession | None = None
 
     @property

@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
     """Telegram updates stored before they are handled, so none is lost in a crash; and the key
     of the request that created a campaign, so an update handled again creates no second."""
 
-    dependencies = [('models', '0004_staff_day_index')]
+    dependencies = [('models', '0008_claim_holders')]
 
     initial = False
 

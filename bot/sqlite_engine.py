@@ -15,7 +15,7 @@ thread it waited as well, for the connection lock, since almost every update rea
 database; a club that outgrows this runs on PostgreSQL (README, "Running a large club").
 
 Tortoise finds this module by its `engine` name (bot/db.py); everything but the
-connection is Tortoise's own SQLite client.
+connection and its transactions' BEGIN is Tortoise's own SQLite client.
 """
 
 from __future__ import annotations
@@ -24,10 +24,28 @@ import asyncio
 import sqlite3
 import time
 from collections.abc import Callable, Generator
+from datetime import UTC, datetime
 from typing import Any
 
 import aiosqlite
 from tortoise.backends.sqlite.client import SqliteClient
+
+
+def _utc_text(value: datetime) -> str:
+    """A time as SQLite stores it: text, in UTC.
+
+    SQLite compares times as text, so a time in another zone ("12:00+03:30") would sort
+    after an earlier UTC one ("09:00+00:00"). Tortoise turns the times of a new row into
+    UTC, but not those of a filter or an update: they are turned here, where every
+    parameter reaches SQLite.
+    """
+    if value.tzinfo is not None and value.tzinfo is not UTC:
+        value = value.astimezone(UTC)
+    return value.isoformat(" ")
+
+
+# Replaces Tortoise's adapter (registered when its SQLite client is imported, above).
+sqlite3.register_adapter(datetime, _utc_text)
 
 
 class InlineConnection(aiosqlite.Connection):

@@ -68,7 +68,7 @@ async def _migrate(args: argparse.Namespace, settings: Settings) -> str:
 async def _backup(args: argparse.Namespace, settings: Settings) -> str:
     from pathlib import Path
 
-    from bot.backup import backup_sqlite, sqlite_path
+    from bot.backup import TargetInDataFolder, backup_sqlite, sqlite_path
 
     locale = settings.default_locale
     source = sqlite_path(settings.database_url)
@@ -76,7 +76,11 @@ async def _backup(args: argparse.Namespace, settings: Settings) -> str:
         return t(N_("This database is not a SQLite file: back it up with pg_dump."), locale)
     if not source.exists():
         raise SystemExit(t(N_("There is no database at {path} to back up."), locale, path=str(source)))
-    target = await asyncio.to_thread(backup_sqlite, source, Path(args.path))
+    try:
+        target = await asyncio.to_thread(backup_sqlite, source, Path(args.path))
+    except TargetInDataFolder as refused:
+        raise SystemExit(t(N_("A backup cannot be written in {folder}, the database's own folder: "
+                              "choose a path outside it."), locale, folder=str(refused.folder))) from None
     return t(N_("Backup written to {path}."), locale, path=str(target))
 
 

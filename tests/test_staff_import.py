@@ -40,7 +40,7 @@ async def test_parse_reports_line_numbers_and_reasons(db: str) -> None:
     ]
 
 
-async def test_import_twice_changes_nothing(db: str) -> None:
+async def test_import_twice_changes_nothing(any_db: str) -> None:
     records, _ = importing.parse_csv(CSV, ["bronze", "silver", "gold"], today=NOW.date())
     first = await importing.import_records(records, now=NOW)
     second = await importing.import_records(records, now=NOW)
@@ -97,16 +97,18 @@ async def test_owner_uploads_a_csv_and_cashier_may_not(db: str) -> None:
     assert await Member.all().count() == 2
 
 
-async def test_a_member_who_joins_while_the_import_runs_is_skipped(db: str, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+async def test_a_member_who_joins_while_the_import_runs_is_skipped(any_db: str, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     # Sara texts the club's number after the import looked her phone up, before it wrote her.
     records, _ = importing.parse_csv(CSV, ["bronze", "silver", "gold"], today=NOW.date())
 
-    async def she_joins_meanwhile(**lookup: object) -> bool:
-        monkeypatch.undo()
-        await members.register_member("09121111111", channel=Channel.SMS, now=NOW)
-        return False
+    look_up = importing._members_among
 
-    monkeypatch.setattr(Member, "exists", she_joins_meanwhile)
+    async def she_joins_meanwhile(phones: list[str]) -> set[str]:
+        present = await look_up(phones)
+        await members.register_member("09121111111", channel=Channel.SMS, now=NOW)
+        return present
+
+    monkeypatch.setattr(importing, "_members_among", she_joins_meanwhile)
     summary = await importing.import_records(records, now=NOW)
     assert (summary.created, summary.skipped) == (1, 1)
     sara = await Member.get(phone="+989121111111")

@@ -83,8 +83,9 @@ async def _backup(args: argparse.Namespace, settings: Settings) -> str:
     try:
         target = await asyncio.to_thread(backup_sqlite, source, Path(args.path))
     except TargetInDataFolder as refused:
-        raise SystemExit(t(N_("A backup cannot be written in {folder}, the database's own folder: "
-                              "choose a path outside it."), locale, folder=str(refused.folder))) from None
+        raise SystemExit(t(N_("A backup cannot be written in {folder}, the database's own "
+                              "folder: choose a path outside it."),
+                           locale, folder=str(refused.folder))) from None
     return t(N_("Backup written to {path}."), locale, path=str(target))
 
 

@@ -30,7 +30,8 @@ _TIMEZONE_AT_START = os.environ.get("TIMEZONE")
 
 
 def _without_zone(variables: Mapping[str, str | None]) -> dict[str, str | None]:
-    return {name: value for name, value in variables.items() if name not in ("timezone", "club_timezone")}
+    names = ("timezone", "club_timezone")
+    return {name: value for name, value in variables.items() if name not in names}
 
 
 class Settings(BaseSettings):
@@ -74,12 +75,12 @@ class Settings(BaseSettings):
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         # The new name wins wherever it is set; the environment's TIMEZONE now may be
         # Tortoise's, so its value at start stands in for it.
-        if isinstance(env_settings, EnvSettingsSource) and isinstance(dotenv_settings, EnvSettingsSource):
-            env, dotenv = env_settings.env_vars, dotenv_settings.env_vars
-            zone = (env.get("club_timezone") or dotenv.get("club_timezone")
-                    or _TIMEZONE_AT_START or dotenv.get("timezone"))
-            env_settings.env_vars = _without_zone(env) | ({"timezone": zone} if zone else {})
-            dotenv_settings.env_vars = _without_zone(dotenv)
+        env, dotenv = env_settings, dotenv_settings
+        if isinstance(env, EnvSettingsSource) and isinstance(dotenv, EnvSettingsSource):
+            zone = (env.env_vars.get("club_timezone") or dotenv.env_vars.get("club_timezone")
+                    or _TIMEZONE_AT_START or dotenv.env_vars.get("timezone"))
+            env.env_vars = _without_zone(env.env_vars) | ({"timezone": zone} if zone else {})
+            dotenv.env_vars = _without_zone(dotenv.env_vars)
         return init_settings, env_settings, dotenv_settings, file_secret_settings
 
     @field_validator("owner_ids", mode="before")

@@ -37,7 +37,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 import aiosqlite
-from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
+from tenacity import (
+    AsyncRetrying,
+    retry_if_exception,
+    stop_after_attempt,
+    wait_exponential,
+    wait_random,
+)
 from tortoise.backends.base.client import TransactionalDBClient, TransactionContext
 from tortoise.backends.sqlite.client import (
     SqliteClient,
@@ -127,7 +133,7 @@ class InlineConnection(aiosqlite.Connection):
     async def _when_free(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         """`fn` again after a pause, growing while SQLite still answers SQLITE_BUSY."""
         retrying = AsyncRetrying(
-            wait=wait_exponential_jitter(initial=0.1, max=2.0, jitter=0.1),
+            wait=wait_exponential(multiplier=0.1, max=2.0) + wait_random(0, 0.1),
             stop=stop_after_attempt(LOCK_RETRIES),
             retry=retry_if_exception(is_busy),
             reraise=True,

@@ -27,7 +27,8 @@ def ledger_mismatches(path: Path) -> list[tuple[int, int, int]]:
         ).fetchall()
 
 
-async def test_backup_while_purchases_are_written(db: str, tmp_path_factory: pytest.TempPathFactory) -> None:
+async def test_backup_while_purchases_are_written(
+        db: str, tmp_path_factory: pytest.TempPathFactory) -> None:
     copies_folder = tmp_path_factory.mktemp("copies")  # outside the database's folder
     ids = [(await register_member(f"0912{n:07d}", now=NOW)).member.id for n in range(5)]
     stop = asyncio.Event()
@@ -96,21 +97,24 @@ def test_backup_command(tmp_path: Path) -> None:
     )
 
 
-REFUSED = "A backup cannot be written in {folder}, the database's own folder: choose a path outside it.\n"
+REFUSED = ("A backup cannot be written in {folder}, the database's own folder: "
+           "choose a path outside it.\n")
 
 
-@pytest.mark.parametrize("target", ["data/club.sqlite3", "live.sqlite3", "{tmp}/data/backups/club.sqlite3"])
+@pytest.mark.parametrize(
+    "target", ["data/club.sqlite3", "live.sqlite3", "{tmp}/data/backups/club.sqlite3"])
 async def test_backup_refuses_the_live_database_and_its_folder(tmp_path: Path, target: str) -> None:
     """`club backup data/club.sqlite3` while the bot ran replaced the live file: the
     purchases the bot recorded afterwards went to a file no longer there."""
-    url = "sqlite://data/club.sqlite3?busy_timeout=10000"  # the default, relative to the club's folder
+    url = "sqlite://data/club.sqlite3?busy_timeout=10000"  # the default, in the club's folder
     database = tmp_path / "data" / "club.sqlite3"
     await apply_migrations(f"sqlite://{database}")
     (tmp_path / "live.sqlite3").symlink_to(database)
     await open_db(f"sqlite://{database}?busy_timeout=10000")  # the running bot's connection
     try:
         member = (await register_member("09121234567", now=NOW)).member
-        refused = await asyncio.to_thread(run_club, tmp_path, url, "backup", target.format(tmp=tmp_path))
+        target = target.format(tmp=tmp_path)
+        refused = await asyncio.to_thread(run_club, tmp_path, url, "backup", target)
         assert (refused.returncode, refused.stdout) == (1, "")
         assert refused.stderr == REFUSED.format(folder=tmp_path / "data")
         await earning.award_purchase(member.id, 150_000, receipt="after", now=NOW)
@@ -121,17 +125,17 @@ async def test_backup_refuses_the_live_database_and_its_folder(tmp_path: Path, t
         await close_db()
     with sqlite3.connect(database) as conn:
         assert conn.execute("SELECT receipt FROM purchase").fetchall() == [("after",)]
-    assert [p.name for p in (tmp_path / "data").iterdir() if not p.name.endswith(("-wal", "-shm"))] == [
-        "club.sqlite3"]
+    files = [p.name for p in (tmp_path / "data").iterdir() if not p.name.endswith(("-wal", "-shm"))]
+    assert files == ["club.sqlite3"]
 
 
 @pytest.mark.parametrize(
     "target",
-    ["data/club.sqlite3", "./data/../data/club.sqlite3", "live.sqlite3", "hard.sqlite3", "data/club.sqlite3-wal",
-     "data/backups/club.sqlite3", "data", "data/"],
+    ["data/club.sqlite3", "./data/../data/club.sqlite3", "live.sqlite3", "hard.sqlite3",
+     "data/club.sqlite3-wal", "data/backups/club.sqlite3", "data", "data/"],
 )
-def test_every_way_to_name_the_database_or_its_folder_is_refused(tmp_path: Path, target: str,
-                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_every_way_to_name_the_database_or_its_folder_is_refused(
+        tmp_path: Path, target: str, monkeypatch: pytest.MonkeyPatch) -> None:
     database = tmp_path / "data" / "club.sqlite3"
     database.parent.mkdir()
     sqlite3.connect(database).close()
@@ -141,15 +145,19 @@ def test_every_way_to_name_the_database_or_its_folder_is_refused(tmp_path: Path,
     with pytest.raises(TargetInDataFolder) as refused:
         backup_sqlite(Path("data/club.sqlite3"), Path(target))
     assert refused.value.folder == tmp_path / "data"
-    assert backup_sqlite(Path("data/club.sqlite3"), Path("data-copy.sqlite3")) == tmp_path / "data-copy.sqlite3"
+    copy = backup_sqlite(Path("data/club.sqlite3"), Path("data-copy.sqlite3"))
+    assert copy == tmp_path / "data-copy.sqlite3"
 
 
 def test_backup_refusal_in_persian(tmp_path: Path) -> None:
     url = "sqlite://data/club.sqlite3"
     assert run_club(tmp_path, url, "migrate").returncode == 0
-    env = {**os.environ, "DATABASE_URL": url, "DEFAULT_LOCALE": "fa", "BOT_TOKEN": "", "PYTHONPATH": ROOT}
-    refused = subprocess.run([sys.executable, "-m", "bot.cli", "backup", "data/club.sqlite3"], env=env,
-                             cwd=tmp_path, capture_output=True, text=True, timeout=120, check=False)
+    env = {**os.environ, "DATABASE_URL": url, "DEFAULT_LOCALE": "fa", "BOT_TOKEN": "",
+           "PYTHONPATH": ROOT}
+    refused = subprocess.run([sys.executable, "-m", "bot.cli", "backup", "data/club.sqlite3"],
+                             env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120,
+                             check=False)
     assert refused.returncode == 1
-    assert refused.stderr == (f"نسخهٔ پشتیبان را نمی‌توان در {tmp_path / 'data'}، پوشهٔ خود پایگاه داده، نوشت: "
-                              "مسیری بیرون از آن انتخاب کنید.\n")
+    folder = tmp_path / "data"
+    assert refused.stderr == (f"نسخهٔ پشتیبان را نمی‌توان در {folder}، پوشهٔ خود پایگاه داده، "
+                              "نوشت: مسیری بیرون از آن انتخاب کنید.\n")

@@ -92,7 +92,8 @@ def test_the_clubs_zone_survives_opening_the_database(
     tmp_path: Path, variables: dict[str, str], dotenv: str
 ) -> None:
     (tmp_path / ".env").write_text(dotenv, "utf-8")
-    env = {name: value for name, value in os.environ.items() if name not in ("TIMEZONE", "CLUB_TIMEZONE")}
+    names = ("TIMEZONE", "CLUB_TIMEZONE")
+    env = {name: value for name, value in os.environ.items() if name not in names}
     env.update(variables, PYTHONPATH=ROOT)
     done = subprocess.run([sys.executable, "-c", QUIET_AT_2000_UTC], env=env, cwd=tmp_path,
                           capture_output=True, text=True, timeout=120, check=False)

@@ -97,7 +97,8 @@ async def test_owner_uploads_a_csv_and_cashier_may_not(db: str) -> None:
     assert await Member.all().count() == 2
 
 
-async def test_a_member_who_joins_while_the_import_runs_is_skipped(any_db: str, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+async def test_a_member_who_joins_while_the_import_runs_is_skipped(  # type: ignore[no-untyped-def]
+        any_db: str, monkeypatch) -> None:
     # Sara texts the club's number after the import looked her phone up, before it wrote her.
     records, _ = importing.parse_csv(CSV, ["bronze", "silver", "gold"], today=NOW.date())
 

@@ -23,9 +23,12 @@ ZONES = {"utc": UTC, "tehran": ZoneInfo("Asia/Tehran")}
 
 
 @pytest.mark.parametrize(
-    ("written", "asked"), [("utc", "utc"), ("utc", "tehran"), ("tehran", "utc"), ("tehran", "tehran")]
+    ("written", "asked"),
+    [("utc", "utc"), ("utc", "tehran"), ("tehran", "utc"), ("tehran", "tehran")],
 )
-async def test_the_same_instant_in_tehran_gives_the_same_answers(any_db: str, written: str, asked: str) -> None:
+async def test_the_same_instant_in_tehran_gives_the_same_answers(
+    any_db: str, written: str, asked: str
+) -> None:
     def w(at: datetime) -> datetime:
         return at.astimezone(ZONES[written])
 

@@ -28,17 +28,20 @@ from aiohttp import web
 
 from bot.db import close_db, open_db
 from bot.fsm_storage import TortoiseStorage
+from bot.liveness import Heartbeat
 from bot.rate_limit import Limiter, RedisFloodCounter, RedisRateLimiter, telegram_key
-from bot.scheduler import build_scheduler
+from bot.scheduler import OutboxWake, build_scheduler
 from bot.settings import Settings
-from bot.sms_door import Process, build_sms_gateway, make_processor
+from bot.sms_door import SmsDoor, build_sms_door, build_sms_gateway
 from bot.telegram_session import JsonSession, json_text
+from bot.web_log import AccessLogger, hide_sms_secret
 from handlers.i18n import N_, t
 from handlers.sms.web import add_sms_routes
 from handlers.telegram.member.menu import open_home
 from handlers.telegram.middlewares import FLOOD_PERIOD, LocaleMiddleware, ThrottleMiddleware
 from handlers.telegram.routers import all_routers
 from handlers.texts import error_text
+from loyalty.clock import utcnow
 from loyalty.errors import LoyaltyError
 
 log = logging.getLogger("club.bot")
@@ -60,8 +63,8 @@ _unique_dialog_ids()
 WEBHOOK_PATH = "/telegram/webhook"
 # Updates handled at once in long polling. Without a bound, a backlog (after a restart, or a
 # burst) becomes thousands of tasks at once: every one of them waits longer, and their
-# memory adds up (5,000 updates took club run past 450 MB). Beyond this the rest wait in
-# Telegram's queue, as they would for a slower bot.
+# memory adds up. Beyond this the rest wait in Telegram's queue, as they would for a
+# slower bot (BENCHMARKS.md, "Polling bound").
 POLLING_CONCURRENCY = 64
 
 
@@ -69,7 +72,7 @@ def build_bot(settings: Settings, *, session: Any = None) -> Bot:
     token = settings.bot_token.get_secret_value() if settings.bot_token else "0:sandbox"
     if session is None:
         # orjson: every update and every answer is JSON to read, a few times faster than
-        # the standard library's (benchmark 1 spent 5 % of its time in json.loads).
+        # the standard library's (BENCHMARKS.md, "orjson").
         api = TelegramAPIServer.from_base(settings.telegram_api_base) if settings.telegram_api_base else PRODUCTION
         session = JsonSession(api=api, json_loads=orjson.loads, json_dumps=json_text)
     return Bot(token, session=session, default=DefaultBotProperties(parse_mode="HTML"))
@@ -203,10 +206,10 @@ def build_web_app(
     return app
 
 
-def sms_routes(settings: Settings, process: Process) -> Callable[[web.Application], None]:
+def sms_routes(settings: Settings, door: SmsDoor) -> Callable[[web.Application], None]:
     def add(app: web.Application) -> None:
         if settings.sms_webhook_secret is not None:
-            add_sms_routes(app, secret=settings.sms_webhook_secret.get_secret_value(), process=process)
+            add_sms_routes(app, secret=settings.sms_webhook_secret.get_secret_value(), door=door)
 
     return add
 
@@ -215,7 +218,8 @@ def sms_routes(settings: Settings, process: Process) -> Callable[[web.Applicatio
 async def serving(app: web.Application, settings: Settings, *, reuse_port: bool = False) -> AsyncIterator[None]:
     """The web app on WEB_HOST:WEB_PORT; with `reuse_port`, sharing the port with the
     other workers (SO_REUSEPORT: the kernel spreads the connections over them)."""
-    runner = web.AppRunner(app)
+    hide_sms_secret()
+    runner = web.AppRunner(app, access_log_class=AccessLogger)
     await runner.setup()
     site = web.TCPSite(runner, settings.web_host, settings.web_port, reuse_port=reuse_port or None)
     await site.start()
@@ -244,12 +248,10 @@ def _stop_on_sigterm(stop: asyncio.Event) -> None:
 
 
 # The youngest generation is collected every 10,000 allocations instead of 700, the older
-# ones a little less often. At 700 the objects of the updates in flight (64 at a time)
-# were promoted again and again while still in use, and the full collections they
-# brought on ran every second or two, each walking every chat's state, lock and cached
-# row, and stopping the bot for 30–130 ms. In a run of benchmark 1 (8,600 updates) the
-# collector's CPU fell from 3.1 to 1.3 s and the full collections from 24 to 4
-# (BENCHMARKS.md, section 1).
+# ones a little less often. At 700 the objects of the updates in flight were promoted
+# again and again while still in use, and the full collections they brought on walked
+# every chat's state, lock and cached row while the bot waited (BENCHMARKS.md,
+# "Garbage-collector thresholds and freeze").
 GC_THRESHOLDS = (10_000, 20, 20)
 
 
@@ -277,10 +279,14 @@ async def run(settings: Settings, *, worker: int | None = None) -> None:
     bot = build_bot(settings)
     dp = build_dispatcher(settings)
     gateway = build_sms_gateway(settings)
-    process = make_processor(gateway, settings)
-    extra = sms_routes(settings, process)
-    scheduler = build_scheduler(settings, bot=bot, gateway=gateway, sms_process=process,
-                                limiter=shared_limiter(dp.storage, settings, bot))
+    wake = OutboxWake()
+    door = build_sms_door(settings, on_queued=wake)
+    extra = sms_routes(settings, door)
+    # Registered before any claim; the first beat frees the claims of processes here that died.
+    alive = Heartbeat()
+    await alive.beat(utcnow())
+    scheduler = build_scheduler(settings, bot=bot, gateway=gateway, sms_door=door, wake=wake,
+                                limiter=shared_limiter(dp.storage, settings, bot), process=alive)
     scheduler.start()
     _tune_garbage_collector()
     try:
@@ -302,4 +308,5 @@ async def run(settings: Settings, *, worker: int | None = None) -> None:
         scheduler.shutdown(wait=False)
         await bot.session.close()
         await dp.storage.close()
+        await alive.stop(utcnow())  # what it still holds is free for the next process at once
         await close_db()

@@ -131,7 +131,7 @@ async def _member_show(args: argparse.Namespace, settings: Settings) -> str:
 @command("earn")
 async def _earn(args: argparse.Namespace, settings: Settings) -> str:
     locale = settings.default_locale
-    earning.check_amount(args.amount)
+    earning.check_positive(args.amount)
     member = await members.find_member(args.member)
     result = await earning.award_purchase(
         member.id, args.amount, receipt=args.receipt, branch_id=args.branch, group_id=args.group
@@ -267,8 +267,21 @@ async def _sms(args: argparse.Namespace, settings: Settings) -> str:
     from bot.sms_door import sms_config
     from handlers.sms.inbound import handle_inbound
 
-    reply = await handle_inbound(args.sender, " ".join(args.text), config=sms_config(settings))
+    text = " ".join(args.text)
+    if not _utf8(args.sender) or not _utf8(text):
+        refusal = N_("The sender and the text must be valid UTF-8.")
+        raise SystemExit(t(refusal, settings.default_locale))
+    reply = await handle_inbound(args.sender, text, config=sms_config(settings))
     return reply if reply is not None else t(N_("No answer is sent to this message."), settings.default_locale)
+
+
+def _utf8(text: str) -> bool:
+    """False for an argument whose bytes were not UTF-8 (Python keeps them as lone surrogates)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _positive_int(text: str) -> int:

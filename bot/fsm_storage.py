@@ -91,7 +91,7 @@ class TortoiseStorage(BaseStorage):
 
     Writes are kept and written together, every change of the last `flush_delay` seconds
     in one transaction: aiogram-dialog saves two rows after every update, and writing
-    each in its own transaction was a third of the database's work for a button press.
+    each in its own transaction cost a commit (on SQLite an fsync) apiece.
     `close()` writes what is left, so a restart keeps every dialog; a crash loses at most
     the last `flush_delay` seconds of dialog steps, never a point (the ledger does not
     live here), and a member pressing a button of a lost step gets a fresh menu.

@@ -1,8 +1,8 @@
 """aiogram's pydantic models built when first used, not all at import.
 
 `aiogram.types` ends by calling `model_rebuild()` on each of its 444 models, so each gets
-a validator of its own with the whole tree of the types it holds inlined: some 110 MB of
-memory before the bot handles anything (aiogram issue #1513). The bot uses a few dozen
+a validator of its own with the whole tree of the types it holds inlined: most of the
+bot's memory before it handles anything (aiogram issue #1513). The bot uses a few dozen
 of them. Here that loop is skipped: pydantic builds a model the first time it is
 validated or constructed, from the same names, so with the same result. Validating an `Update` builds one validator
 for the whole tree, a few MB. The names aiogram imports only for type checkers are put

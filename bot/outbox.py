@@ -2,9 +2,13 @@
 
 Delivery guarantees:
 - A row is claimed before it is sent (status `sending`, `next_attempt_at` = when the claim
-  lapses) by one conditional UPDATE for the whole batch, whose WHERE repeats the "still
-  due" test on every row it changes, so two senders never take the same row.
-- After a crash, rows left in `sending` are claimed again once their claim lapses.
+  lapses, `claimed_by` = the sender's process) by one conditional UPDATE for the whole
+  batch, whose WHERE repeats the "free" test on every row it changes, so two senders never
+  take the same row.
+- A claim is free when it lapses, or at once when its holder is known dead (bot/liveness.py):
+  after a kill -9 the process that starts on the same machine finds the dead one's pid gone
+  and takes its rows in its first round; a holder on another machine is dead once its
+  heartbeat lapses (60 s). A live holder's claims are left alone until they lapse.
   SMS carry the row id as Kavenegar `localid`, so a repeated SMS is not sent twice.
   Telegram has no such key: a message Telegram accepted just before a crash, whose row
   was not yet marked `sent`, is sent again. Telegram delivery is therefore at-least-once.
@@ -13,8 +17,16 @@ Delivery guarantees:
   Each message is marked by its own UPDATE before the next request goes out, so a crash
   repeats at most one message, and only one Telegram had delivered. A message whose
   request never reached Telegram, or that Telegram refused, is sent once after the restart.
+  A clean stop frees the process's claims the same way, with the same window. A sender
+  that stalls past its heartbeat's life (the database out of reach for a minute) may find
+  its rows taken when it wakes: the message it was sending then can go out twice as well.
 - 429 (`TelegramRetryAfter`): the row goes back to `pending` for `retry_after` seconds
   (the attempt is not counted) and no more Telegram messages go out in this round.
+- An SMS is retried until Kavenegar takes it or refuses it for good (an invalid number, a
+  final status): a fault that may pass (409, 5xx, a timeout) delays it, longer each time,
+  but never fails it; no credit holds it, and tells the owners once, until credit returns.
+- An answer to an inbound SMS (a row with `phone`) goes to that number by SMS, member or
+  not: it is what the sender asked for, not advertising.
 """
 
 from __future__ import annotations
@@ -39,7 +51,16 @@ from aiogram.exceptions import (
 from tortoise.expressions import F
 
 from bot.credit_alert import CreditAlert
-from bot.sms_gateway import MAX_ARRAY, OutgoingSms, SmsError, SmsInvalidReceptor, SmsNoCredit, SmsSender
+from bot.liveness import Heartbeat, dead_holder
+from bot.sms_gateway import (
+    MAX_ARRAY,
+    OutgoingSms,
+    SmsError,
+    SmsInvalidReceptor,
+    SmsNoCredit,
+    SmsRetryable,
+    SmsSender,
+)
 from handlers.notifications import render
 from loyalty.clock import utcnow
 from loyalty.members import set_reachable
@@ -53,6 +74,7 @@ log = logging.getLogger("club.outbox")
 
 # params key set by campaigns sent "Telegram with SMS fallback"
 FALLBACK_SMS = "fallback_sms"
+DEFAULT_LOCALE = "fa"  # a message to a number with no member behind it
 PROMOTIONAL = frozenset({"campaign"})  # advertising: consent, opt-out suffix, quiet hours
 # Rows per round, a multiple of the sendarray size: SMS go out in full arrays (10,000 SMS
 # in 50 calls), not in a short array at the end of every round.
@@ -61,15 +83,15 @@ BATCH = 5 * MAX_ARRAY
 # The claim of a round. The inner SELECT picks the batch; the outer WHERE tests each row
 # again as it updates it, so of two senders racing for a row only the first UPDATE
 # matches it (PostgreSQL re-reads a row another transaction changed before updating it;
-# SQLite runs one writer at a time).
+# SQLite runs one writer at a time). A row is free when due, or claimed by a dead process.
+_FREE = f"(status IN (?, ?) AND next_attempt_at <= ? OR status = ? AND {dead_holder('claimed_by')})"
 _CLAIM = Statement(
     OutboxMessage,
-    "UPDATE outbox_message SET status = ?, next_attempt_at = ?, attempts = attempts + 1"
-    " WHERE id IN (SELECT id FROM outbox_message WHERE status IN (?, ?) AND next_attempt_at <= ?"
-    " ORDER BY id LIMIT ?) AND status IN (?, ?) AND next_attempt_at <= ? RETURNING id",
+    "UPDATE outbox_message SET status = ?, next_attempt_at = ?, attempts = attempts + 1, claimed_by = ?"
+    f" WHERE id IN (SELECT id FROM outbox_message WHERE {_FREE} ORDER BY id LIMIT ?) AND {_FREE} RETURNING id",
 )
 # Once per Telegram message, on the critical path of the send rate: written once, not
-# built by the ORM each time (0.3-0.5 ms of Python, BENCHMARKS.md benchmark 4).
+# built by the ORM each time (BENCHMARKS.md, "Hand-written statements on the purchase path").
 _SENT = Statement(OutboxMessage, "UPDATE outbox_message SET status = ?, last_error = '', sent_at = ? WHERE id = ?")
 
 
@@ -81,9 +103,9 @@ class TokenBucket:
     first). The token beyond the one being spent keeps the time the sender falls behind:
     the event loop wakes up to a millisecond late, and now and then a send stalls for a
     few milliseconds more (the fsync of its "sent" commit); with a capacity of exactly 1
-    every such delay is lost for good (10 % of the rate at 100 sends per second), with
-    1.5 every one beyond half an interval (benchmark 2 on SQLite: 94.5-94.9 % of the
-    limit against 95.4 % with 2). The bucket starts with one token.
+    every such delay is lost for good, with 1.5 every one beyond half an interval
+    (BENCHMARKS.md, "Telegram send rate and the token bucket's capacity"). The bucket
+    starts with one token.
 
     `clock` and `sleep` are injectable so tests never wait for real time.
     """
@@ -140,8 +162,16 @@ class DrainResult:
 @dataclass
 class _Job:
     row: OutboxMessage
-    member: Member
+    member: Member | None  # None: an answer to a number that is no member's
     fallback: bool  # SMS when Telegram fails
+
+    @property
+    def locale(self) -> str:
+        return self.member.locale if self.member is not None else DEFAULT_LOCALE
+
+    @property
+    def phone(self) -> str:
+        return self.row.phone or (self.member.phone if self.member is not None else None) or ""
 
 
 def in_quiet_hours(local: dtime, start: dtime, end: dtime) -> bool:
@@ -183,8 +213,10 @@ class OutboxSender:
         no_credit_wait: timedelta = timedelta(minutes=30),
         credit_alert: CreditAlert | None = None,
         bucket: Limiter | None = None,
+        process: Heartbeat | None = None,
     ) -> None:
         self.bot, self.gateway, self.tz = bot, gateway, tz
+        self.process = process or Heartbeat()  # the identity its claims carry
         # `bucket`: a limiter shared with other processes (bot.rate_limit); else this one's own.
         self.bucket = bucket or TokenBucket(rate, clock=clock, sleep=sleep)
         self._clock, self._sleep = clock, sleep
@@ -200,11 +232,11 @@ class OutboxSender:
         def at(value: datetime) -> Any:
             return db_value(OutboxMessage, "next_attempt_at", value)
 
-        due = (OutboxStatus.PENDING.value, OutboxStatus.SENDING.value)
+        await self.process.ensure(now)
+        sending = OutboxStatus.SENDING.value
+        free = (OutboxStatus.PENDING.value, sending, at(now), sending, at(now))
         lapse = at(now + timedelta(seconds=self.claim_seconds))
-        rows = await _CLAIM.rows(
-            OutboxStatus.SENDING.value, lapse, *due, at(now), self.batch, *due, at(now)
-        )
+        rows = await _CLAIM.rows(sending, lapse, self.process.id, *free, self.batch, *free)
         claimed = [row["id"] for row in rows]
         return await OutboxMessage.filter(id__in=claimed).order_by("id").prefetch_related("member")
 
@@ -215,9 +247,13 @@ class OutboxSender:
             status=status, last_error=error[:200], sent_at=now if status is OutboxStatus.SENT else None
         )
 
-    async def _later(self, row: OutboxMessage, at: datetime, error: str, *, count: bool = False) -> None:
-        """Back to pending until `at`; an attempt that was not the row's fault is not counted."""
-        if count and row.attempts >= self.max_attempts:
+    async def _later(
+        self, row: OutboxMessage, at: datetime, error: str, *, count: bool = False,
+        give_up: bool = True,
+    ) -> None:
+        """Back to pending until `at`; an attempt that was not the row's fault is not counted.
+        A counted attempt fails the row after `max_attempts`, unless `give_up` is False."""
+        if count and give_up and row.attempts >= self.max_attempts:
             await self._done(row, OutboxStatus.FAILED, at, error)
             return
         values: dict[str, Any] = {"status": OutboxStatus.PENDING, "next_attempt_at": at, "last_error": error[:200]}
@@ -230,8 +266,12 @@ class OutboxSender:
 
     # ---- routing ------------------------------------------------------------------
 
-    def _route(self, row: OutboxMessage, member: Member) -> tuple[Channel | None, bool, str]:
+    def _route(self, row: OutboxMessage, member: Member | None) -> tuple[Channel | None, bool, str]:
         """The channel to try first, whether SMS may follow, or why nothing can be sent."""
+        if row.phone:
+            return Channel.SMS, False, ""
+        if member is None:
+            return None, False, "no recipient"
         if member.deleted_at is not None:
             return None, False, "member deleted"
         promo = row.template in PROMOTIONAL
@@ -377,7 +417,7 @@ class OutboxSender:
     async def _render(self, job: _Job, sms: bool, now: datetime, result: DrainResult) -> str | None:
         """The text, or None after failing a row whose template or values are unusable."""
         try:
-            return render(job.row.template, job.row.params, job.member.locale, sms=sms, tz=self.tz)
+            return render(job.row.template, job.row.params, job.locale, sms=sms, tz=self.tz)
         except (KeyError, ValueError, TypeError) as exc:
             log.error("outbox row %s cannot be rendered: %r", job.row.id, exc)
             await self._done(job.row, OutboxStatus.FAILED, now, f"render: {exc!r}")
@@ -394,32 +434,20 @@ class OutboxSender:
                 continue
             jobs.append(job)
             # Kavenegar dedupes by localid: a retried row is not sent twice.
-            items.append(OutgoingSms(sms_receptor(job.member.phone or ""), text, str(job.row.id)))
+            items.append(OutgoingSms(sms_receptor(job.phone), text, str(job.row.id)))
         if not items:
             return
         try:
             results = await self.gateway.send_array(items)
-        except SmsNoCredit as exc:
-            for job in jobs:
-                await self._later(job.row, now + self.no_credit_wait, str(exc))
-            result.deferred += len(jobs)
-            log.error("SMS account out of credit: %d messages wait", len(jobs))
-            if self.credit_alert is not None:
-                await self.credit_alert.out_of_credit(now)
-            return
         except SmsInvalidReceptor:
             # One bad number refuses the whole call: send one by one, same localids.
             try:
                 results = [await self.gateway.send(i.receptor, i.message, localid=i.localid) for i in items]
             except SmsError as exc:
-                for job in jobs:  # the localids make resending the ones that went out safe
-                    await self._later(job.row, self._backoff(job.row, now), str(exc), count=True)
-                result.deferred += len(jobs)
+                await self._sms_not_sent(jobs, exc, now, result)
                 return
         except SmsError as exc:
-            for job in jobs:
-                await self._later(job.row, self._backoff(job.row, now), str(exc), count=True)
-            result.deferred += len(jobs)
+            await self._sms_not_sent(jobs, exc, now, result)
             return
         if self.credit_alert is not None:
             await self.credit_alert.credit_back(now)
@@ -434,7 +462,25 @@ class OutboxSender:
         for job, sent in zip(jobs, results):
             if sent.ok:
                 continue
-            if sent.code == 411:
+            if sent.code == 411 and job.member is not None:
                 await set_reachable(job.member.id, Channel.SMS, False)
             await self._done(job.row, OutboxStatus.FAILED, now, f"SMS {sent.code} status {sent.status}")
             result.failed += 1
+
+    async def _sms_not_sent(
+        self, jobs: list[_Job], exc: SmsError, now: datetime, result: DrainResult
+    ) -> None:
+        """A call that failed as a whole: its rows wait (their localids make a resend safe)."""
+        result.deferred += len(jobs)
+        if isinstance(exc, SmsNoCredit):
+            for job in jobs:
+                await self._later(job.row, now + self.no_credit_wait, str(exc))
+            log.error("SMS account out of credit: %d messages wait", len(jobs))
+            if self.credit_alert is not None:
+                await self.credit_alert.out_of_credit(now)
+            return
+        # A fault that may pass never fails a message: a voucher code must reach its member.
+        give_up = not isinstance(exc, SmsRetryable)
+        for job in jobs:
+            at = self._backoff(job.row, now)
+            await self._later(job.row, at, str(exc), count=True, give_up=give_up)

@@ -4,68 +4,118 @@ Every process schedules the same jobs; before a job runs, its process must hold 
 `jobs` lease (a row with a holder and an expiry). Taking or renewing it is one
 conditional UPDATE (or an INSERT racing on the primary key), so two processes sharing
 one PostgreSQL never both hold it; when the holder stops renewing, another one takes it
-over after the expiry.
+over after the expiry, or at once when the holder is known dead (bot/liveness.py).
+The lease job renews this process's heartbeat too, every 20 s, in every process.
 """
 
 from __future__ import annotations
 
 import logging
-import os
-import socket
-import uuid
 from collections.abc import Awaitable, Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from tortoise.exceptions import IntegrityError
-from tortoise.expressions import Q
 
 from bot.credit_alert import CreditAlert
+from bot.liveness import Heartbeat, dead_holder
 from bot.outbox import OutboxSender
 from bot.rate_limit import Limiter
 from bot.settings import Settings
-from bot.sms_door import Process
+from bot.sms_door import SmsDoor
 from jobs import birthdays, expiry, tiers
 from jobs.sms_poll import poll_inbound
 from loyalty import campaigns
 from loyalty.clock import utcnow
 from models import JobLease
+from models.statements import Statement, db_value
 
 log = logging.getLogger("club.scheduler")
 
 Clock = Callable[[], datetime]
 LEASE_NAME = "jobs"
+# Undecided inbound SMS older than this are decided by the sweep: younger ones are still
+# being decided by the task that stored them.
+SMS_SWEEP_AFTER = timedelta(seconds=60)
+
+
+# Free: ours already, expired, or held by a dead process.
+_TAKE = Statement(
+    JobLease,
+    "UPDATE job_lease SET holder = ?, expires_at = ? WHERE name = ?"
+    f" AND (holder = ? OR expires_at <= ? OR {dead_holder('holder')}) RETURNING name",
+)
 
 
 class Lease:
-    """The single-runner lease. `holder` is unique per process."""
+    """The single-runner lease, held in the name of this process's heartbeat."""
 
-    def __init__(self, name: str = LEASE_NAME, *, holder: str | None = None,
+    def __init__(self, name: str = LEASE_NAME, *, process: Heartbeat | None = None,
                  ttl: timedelta = timedelta(seconds=60)) -> None:
         self.name = name
-        self.holder = holder or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.process = process or Heartbeat()
         self.ttl = ttl
 
+    @property
+    def holder(self) -> str:
+        return self.process.id
+
     async def acquire(self, now: datetime) -> bool:
-        """Take the lease if free or expired, renew it if ours; False if another holds it."""
+        """Take the lease if free, renew it if ours; False if a live process holds it."""
+        await self.process.ensure(now)
         until = now + self.ttl
-        taken = await JobLease.filter(
-            Q(holder=self.holder) | Q(expires_at__lte=now), name=self.name
-        ).update(holder=self.holder, expires_at=until)
-        if taken:
+
+        def at(value: datetime) -> Any:
+            return db_value(JobLease, "expires_at", value)
+
+        if await _TAKE.rows(self.holder, at(until), self.name, self.holder, at(now), at(now)):
             return True
         try:
             await JobLease.create(name=self.name, holder=self.holder, expires_at=until)
         except IntegrityError:
-            return False  # the row exists and someone else holds it unexpired
+            return False  # the row exists and a live process holds it unexpired
         return True
 
     async def release(self) -> None:
         await JobLease.filter(name=self.name, holder=self.holder).delete()
 
 
-def build_sender(settings: Settings, *, bot: Any, gateway: Any, limiter: Limiter | None = None) -> OutboxSender:
+class OutboxWake:
+    """Runs the outbox job at once when an answer was queued, not at its next tick.
+
+    A wake while the job runs makes it go round once more when it ends: APScheduler would
+    skip a second instance of a running job, and the answer would wait for the next tick.
+    """
+
+    def __init__(self) -> None:
+        self.scheduler: AsyncIOScheduler | None = None
+        self._running = False
+        self._again = False
+
+    def __call__(self) -> None:
+        if self._running:
+            self._again = True
+        elif self.scheduler is not None and self.scheduler.running:
+            self.scheduler.modify_job("outbox", next_run_time=datetime.now(UTC))
+
+    def around(self, job: Callable[[], Awaitable[None]]) -> Callable[[], Awaitable[None]]:
+        async def run() -> None:
+            self._running = True
+            try:
+                while True:
+                    self._again = False
+                    await job()
+                    if not self._again:
+                        return
+            finally:
+                self._running = False
+
+        return run
+
+
+def build_sender(settings: Settings, *, bot: Any, gateway: Any, limiter: Limiter | None = None,
+                 process: Heartbeat | None = None) -> OutboxSender:
     return OutboxSender(
         bot=bot,
         gateway=gateway,
@@ -75,19 +125,24 @@ def build_sender(settings: Settings, *, bot: Any, gateway: Any, limiter: Limiter
         quiet_end=settings.sms_quiet_end,
         credit_alert=CreditAlert(bot, settings.owner_ids, settings.default_locale),
         bucket=limiter,
+        process=process,
     )
 
 
 def build_scheduler(settings: Settings, *, bot: Any, gateway: Any, clock: Clock = utcnow,
-                    lease: Lease | None = None, sms_process: Process | None = None,
-                    limiter: Limiter | None = None) -> AsyncIOScheduler:
+                    lease: Lease | None = None, sms_door: SmsDoor | None = None,
+                    limiter: Limiter | None = None, wake: OutboxWake | None = None,
+                    process: Heartbeat | None = None) -> AsyncIOScheduler:
     """The scheduler with all jobs; start it inside the running event loop.
 
     `limiter`: the Telegram send rate shared by all processes (`bot.rate_limit`), when
-    there is a Redis; otherwise the outbox sender keeps the rate on its own.
+    there is a Redis; otherwise the outbox sender keeps the rate on its own. `wake`: what
+    the SMS door calls when it queued an answer. `process`: this process's heartbeat, which
+    the lease and the outbox claims name (the lease's if a lease is given).
     """
-    lease = lease or Lease()
-    sender = build_sender(settings, bot=bot, gateway=gateway, limiter=limiter)
+    lease = lease or Lease(process=process)
+    wake = wake or OutboxWake()
+    sender = build_sender(settings, bot=bot, gateway=gateway, limiter=limiter, process=lease.process)
     scheduler = AsyncIOScheduler(
         timezone=settings.tz,
         job_defaults={"coalesce": True, "misfire_grace_time": 300, "max_instances": 1},
@@ -131,16 +186,35 @@ def build_scheduler(settings: Settings, *, bot: Any, gateway: Any, clock: Clock 
     # the rate is shared anyway, so more senders would not deliver faster; one sender keeps
     # a campaign in order and pauses all of it on a 429. The shared limiter still matters:
     # when a lease lapses mid-drain (a stalled holder), the old and the new holder overlap.
-    add(guarded("outbox", sender.run), "interval", seconds=5, id="outbox", replace_existing=True)
+    # With several workers only the lease holder's wake sends at once; the others' answers
+    # wait for its next tick.
+    add(wake.around(guarded("outbox", sender.run)), "interval", seconds=5, id="outbox",
+        replace_existing=True)
+    wake.scheduler = scheduler
     add(guarded("campaigns", lambda now: campaigns.run_due(now, settings.tz)), "interval", seconds=60, id="campaigns",
         replace_existing=True)
     add(guarded("birthdays", lambda now: birthdays.run(now, settings.tz, bonus=bonus)), "cron",
         hour=birthday_at.hour, minute=birthday_at.minute, id="birthdays", replace_existing=True)
     add(guarded("expiry", expiry.run), "cron", hour=3, minute=0, id="expiry", replace_existing=True)
     add(guarded("tiers", tiers.run), "cron", hour=4, minute=0, id="tiers", replace_existing=True)
-    if sms_process is not None and settings.sms_poll_seconds > 0 and settings.kavenegar_sender:
+    if sms_door is None:
+        return scheduler
+    door = sms_door
+    started = clock()
+
+    async def sweep() -> None:
+        # Not under the lease: at start-up it must not wait for a dead holder's lease to
+        # lapse, and deciding a message twice is impossible (inbound.process claims it).
+        try:
+            await door.sweep(max(started, clock() - SMS_SWEEP_AFTER))
+        except Exception:
+            log.exception("job sms_sweep failed")
+
+    add(sweep, "interval", seconds=60, id="sms_sweep", next_run_time=datetime.now(UTC),
+        replace_existing=True)
+    if settings.sms_poll_seconds > 0 and settings.kavenegar_sender:
         line = settings.kavenegar_sender
-        add(guarded("sms_poll", lambda now: poll_inbound(gateway, line, sms_process)), "interval",
+        add(guarded("sms_poll", lambda now: poll_inbound(gateway, line, door)), "interval",
             seconds=settings.sms_poll_seconds, id="sms_poll", replace_existing=True)
     return scheduler
 

@@ -4,9 +4,9 @@ aiosqlite runs every call in a thread of its own and hands the result back throu
 event loop. For the club's statements, which take SQLite tens of microseconds, that hand
 -over cost more than the statement: the thread's wake-ups and its fight for the GIL, and,
 above all, the wait of the statement's task for its turn on a busy event loop while it
-holds Tortoise's one SQLite connection lock, so that every other update waited too. In
-benchmark 1 (BENCHMARKS.md) `club run` stood idle a third of the time while its updates
-queued for that lock.
+holds Tortoise's one SQLite connection lock, so that every other update waited too, and
+`club run` stood idle while its updates queued for that lock (BENCHMARKS.md, "The SQLite
+engine on the event loop, yielding").
 
 Here a statement runs at once, where it is awaited. The price is that the event loop
 waits for the database: for the fsync of each commit (a fraction of a millisecond), and
@@ -94,7 +94,7 @@ class InlineConnection(aiosqlite.Connection):
     Awaiting a statement that runs at once does not give the event loop a turn, so a job
     that runs many statements in a row (the tier review of a large club moving thousands
     of members, an import) would hold the loop for all of them: no member answered, and a
-    SIGTERM not acted on, for half a minute at 100,000 members. So after `yield_after`
+    SIGTERM not acted on, until the last of them. So after `yield_after`
     seconds without one, a statement gives the loop a turn, as every statement did when
     it went through aiosqlite's thread.
     """

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from handlers.format import day, number, signed
 from handlers.i18n import N_, t
 from handlers.texts import tier_name
+from loyalty.notify import SMS_REPLY
 
 # Advertising SMS must end with this: the receiver answering 11 opts out.
 OPT_OUT = "لغو۱۱"
@@ -127,6 +128,11 @@ def lottery_won(params: Params, locale: str, sms: bool, tz: ZoneInfo) -> str:
     )
 
 
+def sms_reply(params: Params, locale: str, sms: bool, tz: ZoneInfo) -> str:
+    # Rendered when the message was answered, in the sender's language: sent as it is.
+    return str(params.get("text", ""))
+
+
 TEMPLATES: dict[str, Renderer] = {
     "points_earned": points_earned,
     "tier_up": tier_up,
@@ -139,6 +145,7 @@ TEMPLATES: dict[str, Renderer] = {
     "expiry_reminder": expiry_reminder,
     "campaign": campaign,
     "lottery_won": lottery_won,
+    SMS_REPLY: sms_reply,
 }
 
 

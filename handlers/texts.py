@@ -43,6 +43,8 @@ ERRORS: dict[ErrorCode, str] = {
     ErrorCode.FEEDBACK_RATING: N_("Please rate from 1 to 5."),
     ErrorCode.TEXT_TOO_LONG: N_("That text is too long: at most {max} characters."),
     ErrorCode.EMPTY_TEXT: N_("Please write some text."),
+    ErrorCode.AMOUNT_TOO_LARGE: N_("The amount is above the club's maximum purchase of {max}."),
+    ErrorCode.ADJUSTMENT_TOO_LARGE: N_("A correction can change at most {max} points."),
 }
 
 REASONS: dict[str, str] = {

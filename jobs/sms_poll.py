@@ -1,13 +1,14 @@
 """Polling Kavenegar's inbox (`sms/receive`): the way in that needs no public URL.
 
-Kavenegar marks what it returns as read, so each message comes back once; a message
-that also reached the webhook is still processed once (deduped by its messageid).
+Kavenegar marks what it returns as read, so each message comes back once: a page is
+stored whole before any of it is decided, so that a crash while deciding loses nothing
+(the sweep decides what is left). A message that also reached the webhook is one row,
+decided once (deduplicated by its messageid).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
 from typing import Protocol
 
 log = logging.getLogger("club.jobs.sms_poll")
@@ -19,6 +20,7 @@ FULL_PAGE = 100
 class Inbound(Protocol):
     message_id: int
     sender: str
+    receptor: str
     message: str
 
 
@@ -26,12 +28,23 @@ class Receiver(Protocol):
     async def receive(self, linenumber: str) -> list[Inbound]: ...
 
 
-# process(sender, text, messageid), as for the webhook.
-Process = Callable[[str, str, str | None], Awaitable[object]]
+class Stored(Protocol):
+    row_id: int
+    pending: bool
 
 
-async def poll_inbound(gateway: Receiver, linenumber: str, process: Process) -> int:
-    """Fetch unread messages on the club line and process each; returns how many arrived."""
+class Door(Protocol):
+    """The SMS door (bot/sms_door.py): store a message, then decide it."""
+
+    async def accept(
+        self, sender: str, text: str, message_id: str | None, receptor: str
+    ) -> Stored: ...
+
+    async def process(self, row_id: int) -> object: ...
+
+
+async def poll_inbound(gateway: Receiver, linenumber: str, door: Door) -> int:
+    """Fetch unread messages on the club line, store and decide each; returns how many arrived."""
     total = 0
     for _ in range(MAX_ROUNDS):
         try:
@@ -39,11 +52,16 @@ async def poll_inbound(gateway: Receiver, linenumber: str, process: Process) -> 
         except Exception as exc:  # noqa: BLE001 - the next tick tries again
             log.warning("could not fetch inbound SMS: %s", exc)
             break
-        for message in batch:
+        stored = [
+            await door.accept(m.sender, m.message, str(m.message_id), m.receptor) for m in batch
+        ]
+        for row in stored:
+            if not row.pending:
+                continue
             try:
-                await process(message.sender, message.message, str(message.message_id))
-            except Exception:  # noqa: BLE001 - one bad message must not hold up the rest
-                log.exception("inbound SMS %s could not be processed", message.message_id)
+                await door.process(row.row_id)
+            except Exception:  # one bad message must not hold up the rest
+                log.exception("inbound SMS %s could not be processed", row.row_id)
         total += len(batch)
         if len(batch) < FULL_PAGE:
             break

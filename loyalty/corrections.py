@@ -8,7 +8,7 @@ from datetime import datetime
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from loyalty import ledger, notify
+from loyalty import expiry, ledger, notify
 from loyalty.clock import utcnow
 from loyalty.errors import ErrorCode, LoyaltyError
 from loyalty.members import credit_expiry, get_member
@@ -33,8 +33,10 @@ async def adjust(
     Returns the entry and whether it was a replay (the same `key` again: nothing changed).
     """
     now = now or utcnow()
-    if not isinstance(points, int) or points == 0 or abs(points) > MAX_ADJUSTMENT:
+    if not isinstance(points, int) or isinstance(points, bool) or points == 0:
         raise LoyaltyError(ErrorCode.INVALID_AMOUNT, amount=points)
+    if abs(points) > MAX_ADJUSTMENT:
+        raise LoyaltyError(ErrorCode.ADJUSTMENT_TOO_LARGE, amount=points, max=MAX_ADJUSTMENT)
     note = " ".join((note or "").split())
     if not note:
         raise LoyaltyError(ErrorCode.EMPTY_TEXT)
@@ -99,9 +101,10 @@ async def undo(
             now=now,
             staff_id=staff_id,
             reverses_id=original.id,
-            # Undoing a credit cancels that credit's own lot, so it carries its expiry.
-            expires_at=original.expires_at if original.amount > 0 else await credit_expiry(now),
+            expires_at=await _reversal_expiry(original, now),
         )
+        if original.amount < 0 and original.kind is not EntryKind.EXPIRE:
+            await expiry.expire_due(original.member_id, now, returned=posted.entry)
         return posted.entry
 
     try:
@@ -110,3 +113,15 @@ async def undo(
     except IntegrityError as exc:
         # A concurrent undo of the same row won the unique key.
         raise LoyaltyError(ErrorCode.ALREADY_REVERSED, entry=entry_id) from exc
+
+
+async def _reversal_expiry(original: LedgerEntry, now: datetime) -> datetime | None:
+    """Undoing a credit cancels that credit's own lot, so it carries its expiry. Undoing a
+    debit has none: the points go back to the credits it spent, with their dates
+    (loyalty.expiry). Undoing an expiry is the one way to give expired points back to
+    spend: a new credit."""
+    if original.amount > 0:
+        return original.expires_at
+    if original.kind is EntryKind.EXPIRE:
+        return await credit_expiry(now)
+    return None

@@ -25,7 +25,10 @@ from models import (
 )
 from models import statements as sql
 
-MAX_AMOUNT = 10**13  # far above any real receipt; stops a typo of extra zeros
+# The highest maximum purchase the owner may set: far above any real receipt, and small
+# enough that its points (rates up to 1,000 per unit, two multipliers up to 100) fit the
+# ledger's 64-bit columns.
+MAX_AMOUNT = 10**11
 
 
 @dataclass(frozen=True)
@@ -76,9 +79,16 @@ def points_for(
     return int(exact.to_integral_value(rounding=ROUND_FLOOR))
 
 
-def check_amount(amount: int) -> None:
-    if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0 or amount > MAX_AMOUNT:
+def check_positive(amount: int) -> None:
+    if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
         raise LoyaltyError(ErrorCode.INVALID_AMOUNT, amount=amount)
+
+
+def check_amount(amount: int, rules: ClubRules) -> None:
+    """A purchase's amount: above zero and at most the club's maximum purchase."""
+    check_positive(amount)
+    if amount > rules.max_purchase:
+        raise LoyaltyError(ErrorCode.AMOUNT_TOO_LARGE, amount=amount, max=rules.max_purchase)
 
 
 async def award_purchase(
@@ -110,7 +120,7 @@ async def award_purchase(
     (`rules.club_config`), checked by a token read with the member.
     """
     now = now or utcnow()
-    check_amount(amount)
+    check_positive(amount)
     receipt = (receipt or "").strip()[:64] or f"auto-{uuid.uuid4().hex}"
     branch: Branch | None = None  # found by record(); a replay follows a record()
 
@@ -129,6 +139,7 @@ async def award_purchase(
         branch = config.branch(branch_id)
         group = config.group(group_id)
         rules = config.rules
+        check_amount(amount, rules)
         rule = earning_rule(rules, branch, member)
         if amount < rule.min_purchase:
             raise LoyaltyError(ErrorCode.BELOW_MINIMUM, amount=amount, minimum=rule.min_purchase)
@@ -277,7 +288,7 @@ async def refund_purchase(
     if left <= 0:
         raise LoyaltyError(ErrorCode.ALREADY_REFUNDED, receipt=receipt)
     amount = left if amount is None else amount
-    check_amount(amount)
+    check_positive(amount)
     if amount > left:
         raise LoyaltyError(ErrorCode.REFUND_TOO_LARGE, amount=amount, left=left)
     key = key or f"refund:{purchase.id}:{purchase.refunded_amount}:{amount}"
@@ -324,6 +335,7 @@ __all__ = [
     "RefundResult",
     "award_purchase",
     "check_amount",
+    "check_positive",
     "earning_rule",
     "points_for",
     "refund_purchase",

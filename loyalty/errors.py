@@ -52,6 +52,11 @@ class ErrorCode(StrEnum):
     INVALID_SETTING = "invalid_setting"
     INVALID_VALUE = "invalid_value"
     DUPLICATE_PHONE = "duplicate_phone"
+    AMOUNT_TOO_LARGE = "amount_too_large"
+    ADJUSTMENT_TOO_LARGE = "adjustment_too_large"
+    ALREADY_APPROVED = "already_approved"
+    ALREADY_REJECTED = "already_rejected"
+    APPROVAL_REFUSED = "approval_refused"  # `reason`: the purchase's own refusal
 
 
 class LoyaltyError(Exception):

@@ -4,6 +4,15 @@ Nothing in the ledger records which credit a debit consumed. Instead the credits
 ordered by expiry and every debit is charged against them in that order, so the
 points still alive in each credit can be recomputed from the rows at any time, and
 running the expiry twice expires nothing the second time.
+
+Points given back are never a new credit with a new date. Undoing a credit (a refund, an
+undo) carries the credit's own expiry, so it nets against that credit. Undoing a debit (a
+voucher that lapses or is cancelled, an undo of a correction) is a reversal without an
+expiry: it takes the debit out of what was spent, so the points are back in the credits
+they came from, with their dates, exactly as if the debit had never been. Points whose
+date passed meanwhile come back expired: `expire_due` writes their `expire` row in the
+same transaction, so they are never spendable (see `rewards.cancel_voucher`). The one
+exception is undoing an expiry, a deliberate gift of points back: those are a new credit.
 """
 
 from __future__ import annotations
@@ -18,6 +27,7 @@ from loyalty.clock import utcnow
 from models import EntryKind, LedgerEntry, Member
 from models import statements as sql
 
+
 @dataclass(frozen=True)
 class Lot:
     """Points credited together that expire together."""
@@ -31,8 +41,8 @@ def live_lots(credits: dict[datetime | None, int], spent: int) -> list[Lot]:
 
     `credits` are the member's rows summed by expiry: every credit, and every credit's own
     reversal (a refund of a purchase carries the credit's expiry and is netted against
-    it). `spent` is the sum of every other debit, which consumes the soonest-expiring
-    points first.
+    it). `spent` is the sum of every other debit, less the reversals of those debits; it
+    consumes the soonest-expiring points first.
     """
     alive: list[Lot] = []
     # Soonest expiry first; points that never expire are spent last.
@@ -47,10 +57,18 @@ def live_lots(credits: dict[datetime | None, int], spent: int) -> list[Lot]:
 
 # The member's rows summed by expiry, credits apart from other debits: a few rows
 # however long the member's history, where reading the entries themselves grew with it.
+# A credit: a row with an expiry, or a positive row that is not the reversal of a debit
+# other than an expiry (those reversals, without an expiry, count against the debits).
 _sums = sql.Statement(LedgerEntry, """
-    SELECT CASE WHEN amount > 0 OR expires_at IS NOT NULL THEN 1 ELSE 0 END AS credit,
-           expires_at, SUM(amount) AS points
-    FROM ledger_entry WHERE member_id = ? GROUP BY 1, 2""")
+    SELECT credit, expires_at, SUM(amount) AS points FROM (
+        SELECT CASE WHEN e.expires_at IS NOT NULL THEN 1
+                    WHEN e.amount <= 0 THEN 0
+                    WHEN e.kind <> 'reverse' OR e.reverses_id IS NULL THEN 1
+                    WHEN (SELECT r.kind FROM ledger_entry r WHERE r.id = e.reverses_id) = 'expire'
+                    THEN 1 ELSE 0 END AS credit,
+               e.expires_at, e.amount
+        FROM ledger_entry e WHERE e.member_id = ?) AS entries
+    GROUP BY credit, expires_at""")
 _expires_at = LedgerEntry._meta.fields_map["expires_at"]
 
 
@@ -84,19 +102,22 @@ async def expire_points(member_id: int, *, now: datetime | None = None) -> int:
     async with in_transaction():
         # Locking the member serialises expiry with spending on PostgreSQL.
         await Member.select_for_update().filter(id=member_id).first()
-        lots = await lots_of(member_id)
-        points = min(due(lots, now), max(await ledger.balance_of(member_id), 0))
-        if points <= 0:
-            return 0
-        last = max(lot.expires_at for lot in lots if lot.expires_at and lot.expires_at <= now)
-        await ledger.post(
-            member_id,
-            EntryKind.EXPIRE,
-            -points,
-            "expired",
-            f"expire:{member_id}:{last.isoformat()}",
-            now=now,
-        )
+        return await expire_due(member_id, now)
+
+
+async def expire_due(member_id: int, now: datetime, *, returned: LedgerEntry | None = None) -> int:
+    """`expire_points` inside the caller's transaction, which holds the member's row.
+
+    `returned`: the reversal that just gave points back, whose expiry is keyed on it: the
+    date's own key may already name the expiry of the rest of that credit.
+    """
+    lots = await lots_of(member_id)
+    points = min(due(lots, now), max(await ledger.balance_of(member_id), 0))
+    if points <= 0:
+        return 0
+    last = max(lot.expires_at for lot in lots if lot.expires_at and lot.expires_at <= now)
+    key = f"expire:after:{returned.id}" if returned else f"expire:{member_id}:{last.isoformat()}"
+    await ledger.post(member_id, EntryKind.EXPIRE, -points, "expired", key, now=now)
     return points
 
 

@@ -2,7 +2,7 @@
 
 SQLite runs one write transaction at a time, so concurrent purchases queue for it anyway,
 and each pays for its own BEGIN, COMMIT and the fsync of that commit (BENCHMARKS.md,
-benchmark 4). Here they queue for a committer instead, which runs the waiting ones one
+"Group commit on SQLite"). Here they queue for a committer, which runs the waiting ones one
 after another in one transaction, each in its own SAVEPOINT, and commits once:
 
 - a purchase that fails (a repeated receipt, an unknown member) rolls back to its

@@ -151,7 +151,10 @@ def _gender(raw: str) -> Gender:
 
 def _balance(raw: str) -> int:
     text = to_ascii_digits(raw).replace(",", "").replace("٬", "").strip() or "0"
-    if not text.isdigit() or int(text) > MAX_OPENING_BALANCE:
+    # isdecimal, not isdigit: "²" is a digit that int() does not read; the length keeps
+    # int() within the digits it converts.
+    too_long = len(text.lstrip("0")) > len(str(MAX_OPENING_BALANCE))
+    if not text.isdecimal() or too_long or int(text) > MAX_OPENING_BALANCE:
         raise LoyaltyError(ErrorCode.INVALID_AMOUNT, amount=raw)
     return int(text)
 

@@ -1,4 +1,4 @@
-"""Joining the club, finding a member, cards, profiles and leaving."""
+"""Joining the club, finding a member, cards and profiles (leaving: `loyalty.erasure`)."""
 
 from __future__ import annotations
 
@@ -286,32 +286,6 @@ async def update_profile(
     return member
 
 
-async def delete_member_data(member_id: int, *, now: datetime | None = None) -> None:
-    """Forget who the member is. Ledger rows stay, tied to an anonymous record."""
-    now = now or utcnow()
-    forgotten = {
-        "phone": None,
-        "telegram_id": None,
-        "first_name": "",
-        "last_name": "",
-        "company_name": "",
-        "birth_date": None,
-        "gender": Gender.UNSPECIFIED,
-        "consent_telegram": False,
-        "consent_sms": False,
-        "reachable_telegram": False,
-        "reachable_sms": False,
-        "deleted_at": now,
-    }
-    async with in_transaction():
-        # Locked, and only these fields: the balance stays the ledger's.
-        member = await get_member(member_id, lock=True)
-        member.update_from_dict(forgotten)
-        await member.save(update_fields=list(forgotten))
-        await member.interests.clear()
-        await Card.filter(member_id=member_id, active=True).update(active=False, replaced_at=now)
-
-
 async def set_reachable(member_id: int, channel: Channel, reachable: bool) -> None:
     field = "reachable_telegram" if channel is Channel.TELEGRAM else "reachable_sms"
     await Member.filter(id=member_id).update(**{field: reachable})
@@ -325,7 +299,6 @@ __all__ = [
     "Registration",
     "active_card",
     "credit_expiry",
-    "delete_member_data",
     "find_member",
     "get_member",
     "locale_by_telegram",

@@ -1,4 +1,4 @@
-"""Messages to members that are not the answer to what they just sent.
+"""Messages the club sends, recorded in the outbox.
 
 The domain only records what should be said (a template code and its values) in the
 outbox, inside the transaction of the change it tells about; senders in `bot/` deliver.
@@ -15,6 +15,8 @@ from tortoise.transactions import in_transaction
 
 from models import Channel, OutboxMessage
 from models import statements as sql
+
+SMS_REPLY = "sms_reply"  # the template of an answer to an inbound SMS (its text, as written)
 
 
 def message_values(
@@ -96,3 +98,17 @@ async def enqueue_many(
             for member_id, key, channel in part:
                 await enqueue(member_id, template, key, now=now, params=params, channel=channel,
                               campaign_id=campaign_id)
+
+
+async def enqueue_sms_reply(
+    phone: str, text: str, key: str, *, member_id: int | None, now: datetime
+) -> OutboxMessage:
+    """Queue the answer to an inbound SMS, to the number it came from, member or not.
+
+    Call inside the transaction that records the message's outcome: answered and answer
+    queued are then one fact. `key` names the inbound message, so it is answered once.
+    """
+    return await sql.insert_outbox(
+        key=key, member_id=member_id, phone=phone, template=SMS_REPLY, params={"text": text},
+        channel=Channel.SMS, campaign_id=None, next_attempt_at=now, created_at=now,
+    )

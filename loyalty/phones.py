@@ -6,8 +6,6 @@ from phonenumbers import NumberParseException, PhoneNumberType
 from loyalty.errors import ErrorCode, LoyaltyError
 from loyalty.text import to_ascii_digits
 
-_MOBILE_TYPES = {PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE}
-
 
 def parse_phone(raw: str, region: str = "IR") -> phonenumbers.PhoneNumber:
     text = to_ascii_digits(raw or "").strip()
@@ -27,13 +25,16 @@ def normalize_phone(raw: str) -> str:
     return phonenumbers.format_number(parse_phone(raw), phonenumbers.PhoneNumberFormat.E164)
 
 
-def is_mobile(raw: str) -> bool:
-    """Only mobile numbers get automatic replies: short codes and landlines may be machines."""
+def is_iranian_mobile(raw: str) -> bool:
+    """Only Iranian mobiles get automatic replies and join by SMS: short codes and landlines
+    may be machines (a reply loop), and an SMS abroad costs the club many times more (SMS
+    pumping: strangers' numbers made to text the club so that it answers them)."""
     try:
         number = parse_phone(raw)
     except LoyaltyError:
         return False
-    return phonenumbers.number_type(number) in _MOBILE_TYPES
+    return (phonenumbers.region_code_for_number(number) == "IR"
+            and phonenumbers.number_type(number) == PhoneNumberType.MOBILE)
 
 
 def looks_like_phone(raw: str) -> bool:

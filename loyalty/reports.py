@@ -41,8 +41,8 @@ class Report:
 
 
 # The members' figures are counted in the database, one scan of the member table grouped
-# by every dimension at once: a club's 500,000 rows read into Python took half a gigabyte
-# (a few hundred groups come back instead).
+# by every dimension at once: reading every row into Python grew with the club (a few hundred
+# groups come back instead).
 def _member_figures(branch: bool) -> Statement:
     age = " ".join(
         f"WHEN birth_date > ? THEN '{name}'" for name in ("unknown", *(name for _, _, name in AGE_GROUPS))
@@ -161,7 +161,7 @@ EXPORT_PAGE = 1_000
 
 async def member_pages(branch_id: int | None = None, *, page: int = EXPORT_PAGE) -> AsyncIterator[list[MemberRow]]:
     """Members and balances for an export, `page` at a time in order of id: a club of
-    500,000 is never in memory at once (as model instances it took over a gigabyte)."""
+    500,000 is never in memory at once."""
     tiers = {t.id: t.code for t in await Tier.all()}
     branches = {b.id: b.name for b in await Branch.all()}
     after = 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -10,13 +11,22 @@ from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
-from loyalty import ledger, notify
+from loyalty import expiry, ledger, notify
 from loyalty.clock import utcnow
 from loyalty.codes import clean_voucher_code, new_voucher_code
 from loyalty.errors import ErrorCode, LoyaltyError
-from loyalty.members import credit_expiry, get_member
+from loyalty.members import get_member
 from loyalty.rules import ClubConfig, current_config, get_rules
-from models import EntryKind, LedgerEntry, Member, Reward, Tier, Voucher, VoucherStatus
+from models import (
+    EntryKind,
+    ErasedVoucherCode,
+    LedgerEntry,
+    Member,
+    Reward,
+    Tier,
+    Voucher,
+    VoucherStatus,
+)
 from models import statements as sql
 
 
@@ -198,9 +208,18 @@ async def _unused_voucher_code() -> str:
             return code
 
 
+def code_digest(code: str) -> str:
+    """How a voucher code given up by a member who asked to be forgotten is kept."""
+    return hashlib.sha256(code.encode()).hexdigest()
+
+
 async def find_voucher(code: str) -> Voucher:
-    voucher = await Voucher.get_or_none(code=clean_voucher_code(code)).prefetch_related("reward", "member")
+    cleaned = clean_voucher_code(code)
+    voucher = await Voucher.get_or_none(code=cleaned).prefetch_related("reward", "member")
     if voucher is None:
+        # The code of a member who asked to be forgotten is kept only as a digest.
+        if await ErasedVoucherCode.exists(digest=code_digest(cleaned)):
+            raise LoyaltyError(ErrorCode.VOUCHER_CANCELLED, code=code)
         raise LoyaltyError(ErrorCode.VOUCHER_NOT_FOUND, code=code)
     return voucher
 
@@ -261,7 +280,10 @@ async def cancel_voucher(
         if updated == 0:
             raise LoyaltyError(ErrorCode.VOUCHER_USED, code=voucher.code)
         debit = await LedgerEntry.get(voucher_id=voucher.id, kind=EntryKind.REDEEM)
-        await ledger.post(
+        # No expiry of its own: the points go back to the credits the redemption spent, with
+        # their dates (loyalty.expiry), and those past their date expire at once, so letting
+        # a voucher lapse never makes points last longer than they would have unspent.
+        returned = await ledger.post(
             voucher.member_id,
             EntryKind.REVERSE,
             voucher.cost,
@@ -271,8 +293,8 @@ async def cancel_voucher(
             staff_id=staff_id,
             voucher_id=voucher.id,
             reverses_id=debit.id,
-            expires_at=await credit_expiry(now),
         )
+        await expiry.expire_due(voucher.member_id, now, returned=returned.entry)
         if voucher.reward.stock is not None:
             await Reward.filter(id=voucher.reward_id).update(stock=F("stock") + 1)
     await voucher.refresh_from_db()

@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
+from typing import NoReturn
 from zoneinfo import ZoneInfo
 
 from tortoise.transactions import in_transaction
@@ -263,6 +264,7 @@ async def earn(
     async with in_transaction():
         await sql.lock_staff.rows(staff.id)
         config = await current_config()
+        earning.check_amount(amount, config.rules)  # a held request is a purchase too
         points = expected_points(member, amount, branch_id, config)
         if points > 0 and await issued_today(staff.id, tz, now) + points > config.rules.cashier_daily_cap:
             held, created = await _hold(staff, branch_id, member.id, amount, receipt, points, now)
@@ -314,27 +316,47 @@ async def approval(approval_id: int) -> PendingApproval:
 async def decide(
     manager: Staff, approval_id: int, approve: bool, *, now: datetime | None = None
 ) -> tuple[PendingApproval, earning.PurchaseResult | None]:
-    """A manager approves (the purchase is recorded in the cashier's name) or rejects."""
+    """A manager approves (the purchase is recorded in the cashier's name) or rejects.
+
+    The decision and the purchase are one transaction: a purchase the rules refuse leaves
+    the request pending (APPROVAL_REFUSED, with the purchase's own refusal as `reason`).
+    The decision is a conditional update of the pending row, so of two pressed at once
+    one decides and the other is told what was decided (on PostgreSQL it waits for the
+    first one's commit, on SQLite for its transaction).
+    """
     now = now or utcnow()
     require(manager, *MANAGERS)
     held = await approval(approval_id)
     _check_branch_scope(manager, held.branch_id)
     status = "approved" if approve else "rejected"
-    taken = await PendingApproval.filter(id=held.id, status="pending").update(
-        status=status, decided_by_id=manager.id, decided_at=now
-    )
-    if taken == 0:
-        raise LoyaltyError(ErrorCode.APPROVAL_NOT_FOUND, approval=approval_id)
     result = None
-    if approve:
-        p = held.payload
-        result = await earning.award_purchase(
-            p["member"], p["amount"], receipt=p.get("receipt"), branch_id=held.branch_id,
-            staff_id=held.staff_id, now=now,
+    async with in_transaction():
+        taken = await PendingApproval.filter(id=held.id, status="pending").update(
+            status=status, decided_by_id=manager.id, decided_at=now
         )
-    await audit.record(f"approval_{status}", staff_id=manager.id, now=now, approval=held.id)
+        if taken == 0:
+            await _already_decided(held.id)
+        if approve:
+            p = held.payload
+            try:
+                result = await earning.award_purchase(
+                    p["member"], p["amount"], receipt=p.get("receipt"), branch_id=held.branch_id,
+                    staff_id=held.staff_id, now=now,
+                )
+            except LoyaltyError as refusal:
+                raise LoyaltyError(
+                    ErrorCode.APPROVAL_REFUSED, approval=held.id, reason=refusal
+                ) from refusal
+        await audit.record(f"approval_{status}", staff_id=manager.id, now=now, approval=held.id)
     await held.refresh_from_db()
     return held, result
+
+
+async def _already_decided(approval_id: int) -> NoReturn:
+    held = await PendingApproval.get_or_none(id=approval_id)
+    codes = {"approved": ErrorCode.ALREADY_APPROVED, "rejected": ErrorCode.ALREADY_REJECTED}
+    status = held.status if held else ""
+    raise LoyaltyError(codes.get(status, ErrorCode.APPROVAL_NOT_FOUND), approval=approval_id)
 
 
 async def refund(
@@ -462,6 +484,15 @@ SETTINGS: dict[str, type] = {
     "voucher_valid_days": int,
     "tier_window_days": int,
     "cashier_daily_cap": int,
+    "max_purchase": int,
+}
+INT_COLUMN_MAX = 2**31 - 1
+# The numbers a rule may be set to (amounts in the shop's currency, the rest within their
+# columns); a value outside is refused with these bounds in the error.
+RULE_LIMITS: dict[str, tuple[int, int]] = {
+    "currency_unit": (1, earning.MAX_AMOUNT),
+    "min_purchase": (0, earning.MAX_AMOUNT),
+    "max_purchase": (1, earning.MAX_AMOUNT),
 }
 
 
@@ -478,8 +509,16 @@ async def set_rule(staff: Staff, key: str, raw: str, *, now: datetime | None = N
         )
     except (ValueError, InvalidOperation):
         raise LoyaltyError(ErrorCode.INVALID_SETTING, key=key) from None
-    if not _sensible(key, value):
-        raise LoyaltyError(ErrorCode.INVALID_SETTING, key=key)
+    if isinstance(value, str):
+        if not value:
+            raise LoyaltyError(ErrorCode.INVALID_SETTING, key=key)
+    else:
+        if isinstance(value, Decimal) and not value.is_finite():
+            raise LoyaltyError(ErrorCode.INVALID_SETTING, key=key)
+        if isinstance(value, Decimal):
+            _in_range(key, value, *DECIMAL_LIMITS[key])
+        else:
+            _in_range(key, value, *RULE_LIMITS.get(key, (0, INT_COLUMN_MAX)))
     rules = await get_rules()
     setattr(rules, key, value)
     # This setting alone: another saved at the same moment (a second staff chat, another
@@ -487,14 +526,6 @@ async def set_rule(staff: Staff, key: str, raw: str, *, now: datetime | None = N
     await rules.save(update_fields=[key, "updated_at"])
     await audit.record("settings", staff_id=staff.id, now=now, key=key, value=str(value))
     return value
-
-
-def _sensible(key: str, value: object) -> bool:
-    """Names are not empty, numbers not negative; points are counted per a non-zero unit."""
-    if isinstance(value, str):
-        return bool(value)
-    assert isinstance(value, (int, Decimal))
-    return value >= 0 and not (key == "currency_unit" and value == 0)
 
 
 async def timeline(staff: Staff, limit: int = 20) -> list[AuditEntry]:

@@ -13,11 +13,11 @@ from models.enums import (
     VoucherStatus,
 )
 from models.fsm import FsmRecord
-from models.jobs import Campaign, JobLease, Lottery
+from models.jobs import Campaign, ClubProcess, JobLease, Lottery
 from models.ledger import LedgerEntry, Purchase
 from models.members import Card, Member, TierChange
 from models.messaging import InboxItem, OutboxMessage
-from models.rewards import Reward, Voucher
+from models.rewards import ErasedVoucherCode, Reward, Voucher
 from models.sms import InboundOutcome, InboundSms, SmsLog
 from models.staff import AuditEntry, Staff
 from models.staff_extras import PendingApproval, StaffInvite
@@ -28,9 +28,11 @@ __all__ = [
     "Campaign",
     "Card",
     "Channel",
+    "ClubProcess",
     "ClubRules",
     "CustomerType",
     "EntryKind",
+    "ErasedVoucherCode",
     "FsmRecord",
     "Gender",
     "InboxItem",

@@ -27,6 +27,10 @@ class ClubRules(Model):
     voucher_valid_days = fields.IntField(default=30)
     tier_window_days = fields.IntField(default=365)
     cashier_daily_cap = fields.IntField(default=1_000)
+    # The largest purchase a door accepts, in the same currency: a typo of extra zeros is
+    # refused instead of recorded. The database default fills the row of a club that
+    # existed before this rule.
+    max_purchase = fields.BigIntField(default=1_000_000_000, db_default=1_000_000_000)
     updated_at = fields.DatetimeField(auto_now=True)
 
     class Meta:

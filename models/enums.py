@@ -56,7 +56,7 @@ class VoucherStatus(StrEnum):
 
 class OutboxStatus(StrEnum):
     PENDING = "pending"
-    SENDING = "sending"  # claimed by a sender; next_attempt_at is when the claim lapses
+    SENDING = "sending"  # claimed by claimed_by; next_attempt_at is when the claim lapses
     SENT = "sent"
     FAILED = "failed"
     SKIPPED = "skipped"

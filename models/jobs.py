@@ -1,14 +1,34 @@
-"""Scheduled work: the single-runner lease, campaigns and lotteries."""
+"""Scheduled work: the running processes, the single-runner lease, campaigns and lotteries."""
 
 from tortoise import fields
 from tortoise.models import Model
+
+
+class ClubProcess(Model):
+    """A running process of the club, alive while it renews `expires_at`. Claims name it.
+
+    A row whose `expires_at` has passed is dead for good: its process takes a new id
+    rather than renew it (bot/liveness.py).
+    """
+
+    id = fields.CharField(max_length=100, primary_key=True)  # host:pid:token, new at every start
+    host = fields.CharField(max_length=100)  # the host name, for people reading the table
+    # Where a pid names one process: the machine's boot and the pid namespace; "" unknown.
+    pid_space = fields.CharField(max_length=100, default="")
+    pid = fields.IntField()
+    pid_started = fields.BigIntField(default=0)  # clock ticks after boot: a reused pid has another
+    started_at = fields.DatetimeField()
+    expires_at = fields.DatetimeField(db_index=True)
+
+    class Meta:
+        table = "club_process"
 
 
 class JobLease(Model):
     """Who runs the scheduled jobs now, kept by renewing before it expires."""
 
     name = fields.CharField(max_length=50, primary_key=True)
-    holder = fields.CharField(max_length=100)
+    holder = fields.CharField(max_length=100)  # a club_process id
     expires_at = fields.DatetimeField()
 
     class Meta:

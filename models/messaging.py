@@ -7,7 +7,7 @@ from models.enums import Channel, InboxKind, OutboxStatus
 
 
 class OutboxMessage(Model):
-    """A message to a member that is not the direct answer to what they just sent.
+    """A message the club sends: to a member, or (an SMS answer) to the number that wrote.
 
     Written in the same transaction as the change it tells about; a sender delivers it.
     `template` is a message code rendered in the member's language at sending time.
@@ -15,7 +15,10 @@ class OutboxMessage(Model):
 
     id = fields.BigIntField(primary_key=True)
     key = fields.CharField(max_length=160, unique=True)
-    member = fields.ForeignKeyField("models.Member", related_name="outbox")
+    # Null for an answer to a number that is not a member's (help text to a stranger).
+    member = fields.ForeignKeyField("models.Member", related_name="outbox", null=True)
+    # Set for an SMS answer: it goes to the number the message came from (E.164).
+    phone = fields.CharField(max_length=32, null=True)
     channel = fields.CharEnumField(Channel, null=True)  # null: the member's preferred channel
     template = fields.CharField(max_length=60)
     params = fields.JSONField(default=dict)
@@ -23,6 +26,7 @@ class OutboxMessage(Model):
     status = fields.CharEnumField(OutboxStatus, default=OutboxStatus.PENDING)
     attempts = fields.IntField(default=0)
     next_attempt_at = fields.DatetimeField(db_index=True)
+    claimed_by = fields.CharField(max_length=100, null=True)  # the club_process id of the last claim
     last_error = fields.CharField(max_length=200, default="")
     created_at = fields.DatetimeField()
     sent_at = fields.DatetimeField(null=True)

@@ -42,3 +42,15 @@ class Voucher(Model):
 
     class Meta:
         table = "voucher"
+
+
+class ErasedVoucherCode(Model):
+    """The digest of the code of a voucher cancelled because its member asked to be forgotten.
+
+    The till can still say that the voucher was cancelled; nothing leads from it to the member.
+    """
+
+    digest = fields.CharField(max_length=64, primary_key=True)  # sha256 of the code, hex
+
+    class Meta:
+        table = "erased_voucher_code"

@@ -9,11 +9,11 @@ from tortoise.models import Model
 class InboundOutcome(StrEnum):
     """What became of an inbound SMS; rate limits and the daily help text count these."""
 
-    RECEIVED = "received"  # being processed
+    RECEIVED = "received"  # stored, not decided yet (a crash here: the sweep decides it)
     ANSWERED = "answered"
     HELP = "help"  # unknown text answered with the help text
     SILENT = "silent"  # unknown text, help already sent today
-    NOT_MOBILE = "not_mobile"
+    NOT_MOBILE = "not_mobile"  # not an Iranian mobile number: recorded, never answered
     THROTTLED = "throttled"  # over the rate limit: told once to slow down
     IGNORED = "ignored"  # inside the quiet time after a throttle notice
 
@@ -22,13 +22,15 @@ class InboundSms(Model):
     """One SMS received on the club line, kept to dedupe, rate limit and audit replies."""
 
     id = fields.BigIntField(primary_key=True)
-    # Kavenegar message id; null for a message typed in locally (club sms).
-    messageid = fields.BigIntField(unique=True, null=True)
+    # Kavenegar's message id, as text: whatever arrives is kept and deduplicated, digits or not.
+    # Null for a message typed in locally (club sms).
+    messageid = fields.CharField(max_length=64, unique=True, null=True)
     sender = fields.CharField(max_length=32, db_index=True)  # E.164 when it parses, else as sent
     receptor = fields.CharField(max_length=32, default="")
     text = fields.TextField()
     member_id = fields.IntField(null=True)
-    outcome = fields.CharEnumField(InboundOutcome, default=InboundOutcome.RECEIVED)
+    # Indexed for the sweep, which looks for the few rows still `received`.
+    outcome = fields.CharEnumField(InboundOutcome, default=InboundOutcome.RECEIVED, db_index=True)
     reply = fields.TextField(null=True)
     received_at = fields.DatetimeField(db_index=True)
 

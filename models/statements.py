@@ -1,7 +1,7 @@
 """Hand-written SQL for the purchase path, the busiest write of the club.
 
-The ORM builds every query anew on each call: 0.3 to 0.5 ms of Python per statement,
-four times what the statement itself costs the database (BENCHMARKS.md, benchmark 4).
+The ORM builds every query anew on each call, in Python that costs several times what the
+statement costs the database (BENCHMARKS.md, "Hand-written statements on the purchase path").
 The few statements a purchase needs are written here once, in SQL that SQLite (3.35 or
 newer, for RETURNING) and PostgreSQL both accept. They run on the model's Tortoise
 connection, so inside the caller's transaction; values are converted by the model's own
@@ -320,7 +320,7 @@ async def write_purchase(
 
     On PostgreSQL all of it is one statement, a data-modifying WITH: a purchase is the
     busiest write of the club, and each round trip costs the bot more CPU than the
-    database (BENCHMARKS.md, benchmark 4). On SQLite, which has no such WITH, they are
+    database (BENCHMARKS.md, hand-written statements). On SQLite, which has no such WITH, they are
     statements in the same order. A repeated receipt breaks the purchase's unique index
     before anything is written.
     """

@@ -1,16 +1,21 @@
-"""Builders for the scheduled-work tests: members made directly, a fake clock, bots on fakes."""
+"""Builders for the scheduled-work tests: members made directly, a fake clock, bots on fakes,
+other processes to hold claims."""
 
 from __future__ import annotations
 
+import socket
+import subprocess
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import date, datetime
 from itertools import count
+from typing import Self
 
 from aiogram import Bot
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 
+from bot.liveness import Heartbeat, Place, pid_space, pid_started
 from models import Channel, Member
 from tests.fakes.bot_api import FakeBotAPI
 
@@ -62,3 +67,23 @@ async def bot_on(api: FakeBotAPI) -> AsyncIterator[Bot]:
         yield bot
     finally:
         await bot.session.close()
+
+
+class OtherProcess:
+    """A real process on this machine, in whose name a test's sender or lease claims work."""
+
+    def __init__(self) -> None:
+        self.child = subprocess.Popen(["sleep", "600"])
+        place = Place(socket.gethostname()[:60], pid_space(), self.child.pid, pid_started(self.child.pid) or 0)
+        self.heartbeat = Heartbeat(place)
+
+    def kill(self) -> None:
+        """kill -9, and reaped, as a service manager or a shell reaps it."""
+        self.child.kill()
+        self.child.wait()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.kill()

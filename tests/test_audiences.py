@@ -10,8 +10,9 @@ import jdatetime
 from handlers.sms.text import sms_parts
 from loyalty import campaigns
 from loyalty.audiences import age_on, birthdays_on, count, gregorian_birthday_today, jalali_birthday_today, values
+from loyalty.erasure import delete_member_data
 from loyalty.importing import ImportRecord, import_records
-from loyalty.members import delete_member_data, update_profile
+from loyalty.members import update_profile
 from models import Channel, Gender, Member, ProductGroup, Tier
 from tests.conftest import NOW
 from tests.jobs_helpers import make_member

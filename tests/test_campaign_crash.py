@@ -1,22 +1,24 @@
-"""kill -9 of `club run` in the middle of a 2,000-recipient campaign: after a restart every
-recipient has the message exactly once.
+"""kill -9 of `club run` in the middle of a 2,000-recipient campaign and 400 notifications:
+after a restart every message goes out exactly once, without waiting for any claim to lapse.
 
-The campaign is made through the domain (`campaigns.create`, then `campaigns.run_due` as
-the scheduler's job does); `club run` sends it through the fake Bot API or the fake
-Kavenegar, in this process, and is killed with SIGKILL at a deterministic point:
+The notifications (points earned, by `earning.award_purchase` as a purchase records them)
+are queued first, then the campaign is made through the domain (`campaigns.create`, then
+`campaigns.run_due` as the scheduler's job does); `club run` sends them through the fake
+Bot API or the fake Kavenegar, in this process, and is killed with SIGKILL at a
+deterministic point, with a round of 1,000 rows (notifications among them) in hand:
 
-- Telegram: when the fake has received the 700th sendMessage, before it answers (so that
+- Telegram: when the fake has received the 300th sendMessage, before it answers (so that
   message was not delivered). Every earlier message was marked sent before the next one
   went out, so nothing is sent again. What this cannot cover, and no test can make
   exactly-once: a message Telegram delivered whose answer, or whose row's UPDATE, the
   crash cut off is sent again (bot/outbox.py); the window is that one message.
-- SMS: after the fake has carried out the 4th sendarray (200 SMS went out) and before its
-  answer arrives. Those rows are still claimed, so they are sent again after the restart,
-  with the same localids: the fake, like Kavenegar, sends none of them a second time.
+- SMS: after the fake has carried out the first sendarray (200 notifications went out)
+  and before its answer arrives. Those rows are still claimed, so they are sent again after
+  the restart, with the same localids: the fake, like Kavenegar, sends none of them twice.
 
-Between the kill and the restart, time is moved on instead of waited for: the dead
-process's jobs lease and its outbox claims are made to lapse, as they would after one
-and ten minutes.
+The dead process's claims and its jobs lease would hold for ten minutes and one; the
+process started next finds its pid gone and resumes at once. The time limit (WAIT, two
+minutes) fails a restart that waits for a claim to lapse.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ import pytest
 from tortoise import Tortoise
 
 from bot.db import close_db, open_db
-from loyalty import campaigns
+from loyalty import campaigns, earning
 from loyalty.clock import utcnow
 from models import JobLease, Member, OutboxMessage, OutboxStatus, Tier
 from tests.club_runner import WAIT, Club, open_fresh, until
@@ -41,8 +43,10 @@ from tests.fakes.kavenegar import FakeKavenegar
 from tests.helpers import free_port
 
 RECIPIENTS = 2_000
-KILL_AT_MESSAGE = 700
-ARRAYS_BEFORE_KILL = 3  # the 4th sendarray is carried out, its answer never arrives
+NOTIFIED = 400  # the first members, who earned points before the campaign
+MESSAGES = RECIPIENTS + NOTIFIED
+KILL_AT_MESSAGE = 300  # a notification: the round in hand holds notifications and campaign rows
+ARRAYS_BEFORE_KILL = 0  # the 1st sendarray is carried out, its answer never arrives
 FIRST_CHAT = 8_000_000
 
 
@@ -59,23 +63,29 @@ async def prepare(backend: str, tmp_path: Path, channel: str) -> str:
                referral_code=f"C{n:08d}", joined_at=now, tier=lowest)
         for n in range(RECIPIENTS)
     ])
+    for member_id in await Member.all().order_by("id").limit(NOTIFIED).values_list("id", flat=True):
+        await earning.award_purchase(member_id, 100_000, receipt=f"r{member_id}", now=now)
     campaign = await campaigns.create({}, channel, "حراج آخر هفته", now=now)
     await campaigns.run_due(now, ZoneInfo("Asia/Tehran"))
     assert await OutboxMessage.filter(campaign_id=campaign.id).count() == RECIPIENTS
+    assert await OutboxMessage.all().count() == MESSAGES
     await close_db()
     return url
 
 
-async def lapse_the_dead_process(url: str, backend: str) -> None:
-    """What a minute (the lease) and ten minutes (the claims) would do."""
+async def held_by_the_dead(url: str, backend: str) -> None:
+    """The killed process holds rows of both kinds and the lease, for longer than WAIT."""
     await open_db(url, run_migrations=False)
-    now = utcnow()
-    await JobLease.all().update(expires_at=now - timedelta(seconds=1))
-    claimed = await OutboxMessage.filter(status=OutboxStatus.SENDING).update(next_attempt_at=now)
-    assert claimed > 0  # killed with rows in hand
-    await close_db()
-    if backend == "postgres":
-        await Tortoise.close_connections()
+    try:
+        beyond = utcnow() + timedelta(seconds=WAIT)
+        held = OutboxMessage.filter(status=OutboxStatus.SENDING, next_attempt_at__gt=beyond)
+        assert await held.filter(campaign_id__isnull=True).exists()  # notifications
+        assert await held.filter(campaign_id__isnull=False).exists()  # campaign rows
+        assert await JobLease.filter(expires_at__gt=utcnow()).exists()
+    finally:
+        await close_db()
+        if backend == "postgres":
+            await Tortoise.close_connections()
 
 
 async def statuses(url: str) -> Counter[str]:
@@ -89,7 +99,7 @@ async def statuses(url: str) -> Counter[str]:
 async def all_marked_sent(url: str) -> None:
     """Wait until the running club has marked every row sent (nothing timed: WAIT is a limit)."""
     for _ in range(int(WAIT / 0.5)):
-        if (await statuses(url))["sent"] == RECIPIENTS:
+        if (await statuses(url))["sent"] == MESSAGES:
             return
         await asyncio.sleep(0.5)
     raise AssertionError(f"not all marked sent: {await statuses(url)}")
@@ -120,15 +130,16 @@ async def test_kill_9_during_a_telegram_campaign(backend: str, tmp_path: Path) -
             assert len(api.deliveries) == KILL_AT_MESSAGE - 1
             done = await statuses(url)
             assert done["sent"] == KILL_AT_MESSAGE - 1  # each marked before the next went out
+            await held_by_the_dead(url, backend)
 
-            await lapse_the_dead_process(url, backend)
             await club.start()
-            await until(lambda: len(api.deliveries) >= RECIPIENTS, f"every recipient\n{club.log()}")
+            await until(lambda: len(api.deliveries) >= MESSAGES, f"every message\n{club.log()}")
             await all_marked_sent(url)
         finally:
             await club.kill()
     per_chat = Counter(chat for _, chat in api.deliveries)
-    assert sorted(per_chat) == chats and set(per_chat.values()) == {1}
+    assert sorted(per_chat) == chats
+    assert [per_chat[chat] for chat in chats] == [2] * NOTIFIED + [1] * (RECIPIENTS - NOTIFIED)
     assert api.rejected == []
 
 
@@ -144,13 +155,16 @@ async def test_kill_9_during_an_sms_campaign_after_kavenegar_took_an_array(backe
             await club.kill()
             assert len(kave.delivered) == 200 * (ARRAYS_BEFORE_KILL + 1)  # the last array went out
             assert (await statuses(url))["sent"] == 200 * ARRAYS_BEFORE_KILL  # but is not marked
+            await held_by_the_dead(url, backend)
 
-            await lapse_the_dead_process(url, backend)
             await club.start()
-            await until(lambda: kave.calls["sms/sendarray"] >= RECIPIENTS // 200 + 1, f"every array\n{club.log()}")
+            await until(lambda: kave.calls["sms/sendarray"] >= MESSAGES // 200 + 1, f"every array\n{club.log()}")
             await all_marked_sent(url)
         finally:
             await club.kill()
     per_number = Counter(receptor for receptor, _, _ in kave.delivered)
-    assert sorted(per_number) == [phone(n) for n in range(RECIPIENTS)] and set(per_number.values()) == {1}
-    assert kave.calls["sms/sendarray"] == RECIPIENTS // 200 + 1  # the unanswered array once more
+    numbers = [phone(n) for n in range(RECIPIENTS)]
+    assert sorted(per_number) == numbers
+    assert [per_number[n] for n in numbers] == [2] * NOTIFIED + [1] * (RECIPIENTS - NOTIFIED)
+    assert sorted(Counter(localid for _, _, localid in kave.delivered).values()) == [1] * MESSAGES
+    assert kave.calls["sms/sendarray"] == MESSAGES // 200 + 1  # the unanswered array once more

@@ -63,6 +63,20 @@ def test_bad_input_is_one_line_and_non_zero(club, args: tuple[str, ...], message
     assert "Traceback" not in result.stderr
 
 
+def test_amounts_above_the_limits_are_refused_with_the_limit(club) -> None:
+    assert club("member", "add", "09121234567").returncode == 0
+    for amount in ("999999999999999999999", "1000000001"):
+        refused = club("earn", "09121234567", amount, "--receipt", "R1")
+        assert (refused.returncode, refused.stderr.strip()) == (
+            1, "The amount is above the club's maximum purchase of 1,000,000,000.")
+    assert club("earn", "09121234567", "250000", "--receipt", "R1").returncode == 0
+    refund = club("refund", "R1", "999999999999999999999")
+    assert (refund.returncode, refund.stderr.strip()) == (
+        1, "Only 250,000 of this purchase is left to refund.")
+    shown = club("member", "show", "09121234567")
+    assert "Balance: 45 points" in shown.stdout
+
+
 def test_negative_amount_is_refused_before_the_database(club) -> None:
     result = club("earn", "09121234567", "-5")
     assert result.returncode != 0

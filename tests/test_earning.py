@@ -79,13 +79,26 @@ async def test_same_receipt_at_another_branch_is_another_purchase(any_db: str) -
     assert (await Member.get(id=m.id)).balance == 40
 
 
-@pytest.mark.parametrize("amount", [0, -5, 10**14])
-async def test_bad_amounts_change_nothing(any_db: str, amount: int) -> None:
+@pytest.mark.parametrize(("amount", "code"), [
+    (0, ErrorCode.INVALID_AMOUNT), (-5, ErrorCode.INVALID_AMOUNT),
+    (1_000_000_001, ErrorCode.AMOUNT_TOO_LARGE), (10**30, ErrorCode.AMOUNT_TOO_LARGE),
+])
+async def test_bad_amounts_change_nothing(any_db: str, amount: int, code: ErrorCode) -> None:
     m = await member(NOW)
     with pytest.raises(LoyaltyError) as caught:
         await earning.award_purchase(m.id, amount, receipt="X", now=NOW)
-    assert caught.value.code is ErrorCode.INVALID_AMOUNT
+    assert caught.value.code is code
     assert await Purchase.all().count() == 0
+    assert (await Member.get(id=m.id)).balance == 20
+
+
+async def test_the_maximum_purchase_is_the_clubs_rule(any_db: str) -> None:
+    m = await member(NOW)
+    await set_rules(max_purchase=500_000)
+    with pytest.raises(LoyaltyError) as caught:
+        await earning.award_purchase(m.id, 500_001, receipt="X", now=NOW)
+    assert caught.value.values == {"amount": 500_001, "max": 500_000}
+    assert (await earning.award_purchase(m.id, 500_000, receipt="Y", now=NOW)).points == 50
 
 
 async def test_partial_then_full_refund(any_db: str) -> None:

@@ -7,7 +7,8 @@ import asyncpg
 import pytest
 from tortoise.transactions import in_transaction
 
-from loyalty import earning, expiry, ledger, rewards, tiers
+from jobs import expiry as jobs_expiry
+from loyalty import corrections, earning, expiry, ledger, rewards, tiers
 from models import EntryKind, LedgerEntry, Member, OutboxMessage, TierChange
 from tests.conftest import NOW, POSTGRES_URL
 from tests.helpers import member, reward, set_rules
@@ -153,3 +154,94 @@ async def test_the_daily_review_waits_for_a_purchase_at_the_same_moment(any_db: 
     finally:
         await purchase.close()
     assert (await (await Member.get(id=m.id)).tier).code == "silver"
+
+
+# ---- points given back keep the dates of the points they were -------------------------------
+
+async def _lots(member_id: int) -> list[tuple[int, object]]:
+    return [(lot.points, lot.expires_at) for lot in await expiry.lots_of(member_id)]
+
+
+async def test_a_lapsed_voucher_cannot_extend_points_about_to_expire(any_db: str) -> None:
+    # The trick of the issue: redeem points that expire soon, let the voucher lapse after
+    # their date, and have them back with a new year to live.
+    await set_rules(expiry_days=30, voucher_valid_days=30, signup_bonus=0)
+    m = await member(NOW)
+    await earning.award_purchase(m.id, 1_000_000, receipt="a", now=NOW)  # 100, until day 30
+    prize = await reward(100)
+    redeemed = await rewards.redeem_reward(m.id, prize.id, now=NOW + 20 * DAY)  # until day 50
+
+    assert (await jobs_expiry.run(NOW + 31 * DAY))["expired"] == 0  # spent: nothing to expire
+    done = await jobs_expiry.run(NOW + 51 * DAY)
+    assert done["vouchers"] == 1
+    assert (await Member.get(id=m.id)).balance == 0
+    rows = await LedgerEntry.filter(member_id=m.id).order_by("id")
+    assert [(r.kind, r.amount, r.reason, r.expires_at) for r in rows[1:]] == [
+        (EntryKind.REDEEM, -100, "redeem", None),
+        (EntryKind.REVERSE, 100, "voucher_expired", None),
+        (EntryKind.EXPIRE, -100, "expired", None),
+    ]
+    assert rows[2].reverses_id == rows[1].id and rows[2].voucher_id == redeemed.voucher.id
+    assert await _lots(m.id) == []
+    assert (await jobs_expiry.run(NOW + 52 * DAY))["expired"] == 0
+    assert await ledger.ledger_sum(m.id) == 0
+
+
+async def test_a_voucher_that_lapses_in_time_gives_back_points_with_their_own_dates(any_db: str) -> None:
+    await set_rules(expiry_days=30, voucher_valid_days=5, signup_bonus=0)
+    m = await member(NOW)
+    await earning.award_purchase(m.id, 1_000_000, receipt="a", now=NOW)  # 100, until day 30
+    await earning.award_purchase(m.id, 500_000, receipt="b", now=NOW + 10 * DAY)  # 50, until day 40
+    prize = await reward(120)
+    await rewards.redeem_reward(m.id, prize.id, now=NOW + 15 * DAY)  # all of a, 20 of b
+
+    assert (await jobs_expiry.run(NOW + 21 * DAY))["vouchers"] == 1
+    assert await _lots(m.id) == [(100, NOW + 30 * DAY), (50, NOW + 40 * DAY)]
+    assert (await Member.get(id=m.id)).balance == 150
+    assert (await jobs_expiry.run(NOW + 31 * DAY))["expired"] == 100
+    assert (await jobs_expiry.run(NOW + 41 * DAY))["expired"] == 50
+    assert (await Member.get(id=m.id)).balance == 0 == await ledger.ledger_sum(m.id)
+
+
+async def test_a_cancelled_voucher_after_a_refund_is_as_if_never_redeemed(any_db: str) -> None:
+    # The redeemed points came from purchase a; a is then refunded, so the redemption now
+    # rests on b's points. Cancelling the voucher gives back b's points with b's date.
+    await set_rules(expiry_days=30, signup_bonus=0)
+    m = await member(NOW)
+    await earning.award_purchase(m.id, 1_000_000, receipt="a", now=NOW)  # 100, until day 30
+    await earning.award_purchase(m.id, 1_000_000, receipt="b", now=NOW + 10 * DAY)  # 100, until day 40
+    prize = await reward(100)
+    voucher = (await rewards.redeem_reward(m.id, prize.id, now=NOW + 12 * DAY)).voucher
+    await earning.refund_purchase("a", now=NOW + 13 * DAY)
+    assert await _lots(m.id) == []
+
+    await rewards.cancel_voucher(voucher.code, now=NOW + 14 * DAY)
+    assert await _lots(m.id) == [(100, NOW + 40 * DAY)]
+    assert (await Member.get(id=m.id)).balance == 100
+
+
+async def test_undoing_a_deduction_gives_points_back_with_their_dates(any_db: str) -> None:
+    await set_rules(expiry_days=30, signup_bonus=0)
+    m = await member(NOW)
+    await earning.award_purchase(m.id, 1_000_000, receipt="a", now=NOW)  # 100, until day 30
+    await earning.award_purchase(m.id, 500_000, receipt="b", now=NOW + 20 * DAY)  # 50, until day 50
+    taken, _ = await corrections.adjust(m.id, -40, "wrong card", now=NOW + 5 * DAY)
+    assert (await jobs_expiry.run(NOW + 31 * DAY))["expired"] == 60
+
+    back = await corrections.undo(taken.id, now=NOW + 32 * DAY)  # a's date has passed
+    assert (back.amount, back.reverses_id, back.expires_at) == (40, taken.id, None)
+    assert (await Member.get(id=m.id)).balance == 50
+    assert await _lots(m.id) == [(50, NOW + 50 * DAY)]
+    assert await LedgerEntry.filter(member_id=m.id, kind=EntryKind.EXPIRE).count() == 2
+
+
+async def test_undoing_an_expiry_gives_the_points_to_spend_again(any_db: str) -> None:
+    await set_rules(expiry_days=30, signup_bonus=0)
+    m = await member(NOW)
+    await earning.award_purchase(m.id, 1_000_000, receipt="a", now=NOW)
+    await jobs_expiry.run(NOW + 31 * DAY)
+    expired = await LedgerEntry.get(member_id=m.id, kind=EntryKind.EXPIRE)
+    await corrections.undo(expired.id, now=NOW + 32 * DAY)
+    assert await _lots(m.id) == [(100, NOW + 62 * DAY)]
+    assert (await jobs_expiry.run(NOW + 33 * DAY))["expired"] == 0
+    assert (await Member.get(id=m.id)).balance == 100

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
+from bot.liveness import Heartbeat
 from bot.scheduler import Lease, build_scheduler
 from bot.settings import Settings
 from models import JobLease
@@ -12,8 +13,8 @@ from tests.conftest import NOW
 
 
 async def test_two_holders_one_runner_and_takeover(any_db: str) -> None:
-    a = Lease(holder="a", ttl=timedelta(seconds=60))
-    b = Lease(holder="b", ttl=timedelta(seconds=60))
+    a = Lease(process=Heartbeat(), ttl=timedelta(seconds=60))
+    b = Lease(process=Heartbeat(), ttl=timedelta(seconds=60))
     assert await a.acquire(NOW)
     assert not await b.acquire(NOW)
     assert await a.acquire(NOW + timedelta(seconds=30))  # renewal
@@ -27,7 +28,7 @@ async def test_two_holders_one_runner_and_takeover(any_db: str) -> None:
 async def test_racing_holders_never_both_win(any_db: str) -> None:
     for round_ in range(5):
         now = NOW + timedelta(minutes=10 * round_)
-        holders = [Lease(holder=f"h{round_}:{i}") for i in range(8)]
+        holders = [Lease(process=Heartbeat()) for _ in range(8)]
         won = await asyncio.gather(*(h.acquire(now) for h in holders))
         assert sum(won) == 1
         assert await JobLease.filter(name="jobs").count() == 1
@@ -53,8 +54,8 @@ async def test_two_schedulers_only_the_lease_holder_sends(db: str) -> None:
     settings = Settings(_env_file=None)
     async with FakeKavenegar() as kave:
         gateway = SmsGateway(kave.api_key, "10008663", kave.base_url, attempts=1)
-        first = build_scheduler(settings, bot=None, gateway=gateway, clock=lambda: NOW, lease=Lease(holder="one"))
-        second = build_scheduler(settings, bot=None, gateway=gateway, clock=lambda: NOW, lease=Lease(holder="two"))
+        first = build_scheduler(settings, bot=None, gateway=gateway, clock=lambda: NOW, lease=Lease(process=Heartbeat()))
+        second = build_scheduler(settings, bot=None, gateway=gateway, clock=lambda: NOW, lease=Lease(process=Heartbeat()))
         await first.get_job("lease").func()  # "one" takes the lease
         m = await make_member(NOW, telegram=False, preferred=Channel.SMS)
         await notify.enqueue(m.id, "staff_reply", "x", now=NOW, params={"text": "hi"})

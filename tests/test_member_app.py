@@ -97,10 +97,10 @@ async def test_storage_writes_by_itself_soon_after_a_change(any_db: str) -> None
     storage = TortoiseStorage(flush_delay=0)
     key = StorageKey(bot_id=1, chat_id=7, user_id=7, destiny="aiogd:stack")
     await storage.set_data(key, {"intents": ["a"]})
-    for _ in range(50):  # let the loop run the writer; no clock involved
+    for _ in range(6000):  # let the loop run the writer: a deadline of a minute, not a measure
         if await FsmRecord.filter(key=storage.key_builder.build(key)).exists():
             break
-        await asyncio.sleep(0)
+        await asyncio.sleep(0.01)
     assert await TortoiseStorage().get_data(key) == {"intents": ["a"]}
 
 

@@ -332,7 +332,7 @@ async def test_delete_my_data(chat: Chat_) -> None:
     assert chat.text.startswith("Hello Sara!")
     await chat.click("Delete my data")
     await chat.click("Yes, delete my data")
-    assert chat.text == "Your data has been deleted. Send /start if you ever want to join again."
+    assert chat.answers()[-1] == "Your data has been deleted. Send /start if you ever want to join again."
     gone = await Member.get(id=member.id)
     assert (gone.phone, gone.telegram_id, gone.first_name) == (None, None, "")
     assert await LedgerEntry.filter(member_id=member.id).count() == 1

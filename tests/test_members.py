@@ -5,10 +5,10 @@ import asyncio
 import asyncpg
 import pytest
 
-from loyalty import earning, ledger, members
+from loyalty import earning, erasure, ledger, members
 from loyalty.codes import clean_card_number, new_card_number
 from loyalty.errors import ErrorCode, LoyaltyError
-from loyalty.phones import is_mobile, normalize_phone
+from loyalty.phones import is_iranian_mobile, normalize_phone
 from models import Card, EntryKind, LedgerEntry, Member, OutboxMessage
 from tests.conftest import NOW, POSTGRES_URL
 from tests.helpers import member, set_rules
@@ -29,10 +29,12 @@ def test_malformed_phone_is_a_domain_error(raw: str) -> None:
     assert caught.value.code is ErrorCode.INVALID_PHONE
 
 
-def test_landline_and_short_codes_are_not_mobile() -> None:
-    assert is_mobile("09121234567")
-    assert not is_mobile("02188776655")
-    assert not is_mobile("10008663")
+def test_only_iranian_mobiles_count_as_mobiles() -> None:
+    assert is_iranian_mobile("09121234567") and is_iranian_mobile("+989901234567")
+    assert not is_iranian_mobile("02188776655")
+    assert not is_iranian_mobile("10008663")
+    assert not is_iranian_mobile("+14155550100")  # a US number that may be a mobile
+    assert not is_iranian_mobile("+447911123456")
 
 
 def test_card_number_check_digit_catches_one_wrong_digit() -> None:
@@ -126,7 +128,7 @@ async def test_own_or_unknown_referral_code_gives_nothing(db: str) -> None:
 async def test_delete_my_data_keeps_anonymous_ledger(db: str) -> None:
     m = await member(NOW, first_name="Nima")
     await earning.award_purchase(m.id, 100_000, receipt="1", now=NOW)
-    await members.delete_member_data(m.id, now=NOW)
+    await erasure.delete_member_data(m.id, now=NOW)
     gone = await Member.get(id=m.id)
     assert (gone.phone, gone.telegram_id, gone.first_name, gone.birth_date) == (None, None, "", None)
     assert await LedgerEntry.filter(member_id=m.id).count() == 2
@@ -164,7 +166,7 @@ async def test_a_profile_edit_or_a_deletion_keeps_a_purchase_made_meanwhile(any_
     try:
         held = await _purchase_held_open(other, m.id)
         edit = (members.update_profile(m.id, first_name="سارا") if change == "profile"
-                else members.delete_member_data(m.id, now=NOW))
+                else erasure.delete_member_data(m.id, now=NOW))
         task = asyncio.create_task(edit)
         await _commit_once_waited_for(other, held, task)
         await task
@@ -197,7 +199,7 @@ async def test_a_profile_edit_does_not_write_back_a_member_deleted_meanwhile(any
 async def test_linking_telegram_does_not_write_onto_a_member_deleted_since_it_was_read(any_db: str) -> None:
     m = await member(NOW)
     read_before = await Member.get(id=m.id)
-    await members.delete_member_data(m.id, now=NOW)
+    await erasure.delete_member_data(m.id, now=NOW)
     with pytest.raises(LoyaltyError) as refused:
         await members._link(read_before, 777_000, "Sara", "")
     assert refused.value.code is ErrorCode.MEMBER_DELETED

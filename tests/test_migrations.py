@@ -1,12 +1,16 @@
 """The migrations describe the models exactly: a model change without a migration fails here."""
 
+import asyncpg
+import pytest
 from tortoise import Tortoise
 from tortoise.context import TortoiseContext
+from tortoise.exceptions import IntegrityError
 from tortoise.migrations.api import migrate
 from tortoise.migrations.autodetector import MigrationAutodetector
 
 from bot.db import apply_migrations, tortoise_config
-from models import Member
+from models import InboundSms, Member
+from tests.conftest import NOW, POSTGRES_URL, _backends, _forget_compiled_queries
 
 
 async def test_models_and_migrations_agree(tmp_path) -> None:
@@ -49,3 +53,63 @@ async def test_member_audience_columns_are_indexed(db: str) -> None:
         rows = await connection.execute_query_dict(f"PRAGMA index_info('{index['name']}')")
         columns.add(tuple(row["name"] for row in rows))
     assert {("birthday_jalali",), ("birthday_gregorian",), ("tier_id", "last_purchase_at")} <= columns
+
+
+@pytest.mark.parametrize("backend", _backends())
+async def test_kavenegar_ids_stored_before_become_text_and_still_deduplicate(backend: str, tmp_path) -> None:
+    url = f"sqlite://{tmp_path}/old.sqlite3" if backend == "sqlite" else POSTGRES_URL
+    if backend == "postgres":
+        connection = await asyncpg.connect(POSTGRES_URL)
+        try:
+            await connection.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
+        finally:
+            await connection.close()
+    config = tortoise_config(url)
+    await migrate(config=config, target="models.0004_staff_day_index")
+    await Tortoise.close_connections()
+    await Tortoise.init(config=config)
+    await Tortoise.get_connection("default").execute_query(
+        "INSERT INTO inbound_sms (messageid, sender, receptor, text, outcome, received_at)"
+        " VALUES (501, '+989121234567', '', 'JOIN', 'answered', '2026-01-01 00:00:00+00:00')"
+    )
+    await Tortoise.close_connections()
+    await apply_migrations(url)
+    _forget_compiled_queries()
+    await Tortoise.init(config=config)
+    try:
+        assert await InboundSms.all().values_list("messageid", flat=True) == ["501"]
+        with pytest.raises(IntegrityError):
+            await InboundSms.create(messageid="501", sender="+989121234567", text="JOIN", received_at=NOW)
+    finally:
+        await Tortoise.close_connections()
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+async def test_a_club_from_before_the_maximum_purchase_gets_it(tmp_path, backend: str) -> None:
+    from models import ClubRules
+    from tests import conftest
+
+    if backend == "postgres":
+        if not conftest.POSTGRES_URL:
+            pytest.skip("TEST_POSTGRES_URL is not set: no PostgreSQL to test on")
+        conftest._postgres_fresh = False
+        await conftest._fresh_postgres_schema()
+    url = conftest.POSTGRES_URL if backend == "postgres" else f"sqlite://{tmp_path}/old.sqlite3"
+    config = tortoise_config(url)
+    await migrate(config=config, target="models.0004_staff_day_index")
+    await Tortoise.close_connections()
+    await Tortoise.init(config=config)
+    await Tortoise.get_connection("default").execute_query(
+        "INSERT INTO club_rules (id, name, points_name, currency_unit, earn_rate, min_purchase,"
+        " signup_bonus, birthday_bonus, referral_bonus_referrer, referral_bonus_referred,"
+        " feedback_bonus, expiry_days, voucher_valid_days, tier_window_days, cashier_daily_cap,"
+        " updated_at) VALUES (1, 'Cafe', '', 10000, 1, 0, 20, 0, 50, 20, 5, 365, 30, 365, 1000,"
+        " '2026-01-01 00:00:00+00:00')"
+    )
+    await Tortoise.close_connections()
+    await apply_migrations(url)
+    conftest._forget_compiled_queries()
+    await Tortoise.init(config=config)
+    rules = await ClubRules.get(id=1)
+    await Tortoise.close_connections()
+    assert (rules.name, rules.max_purchase) == ("Cafe", 1_000_000_000)

@@ -16,7 +16,7 @@ from models import Channel, Member, OutboxMessage, OutboxStatus
 from tests.conftest import NOW, POSTGRES_URL
 from tests.fakes.bot_api import FakeBotAPI
 from tests.fakes.kavenegar import FakeKavenegar
-from tests.jobs_helpers import FakeClock, bot_on, make_member
+from tests.jobs_helpers import FakeClock, OtherProcess, bot_on, make_member
 
 TZ = ZoneInfo("Asia/Tehran")
 
@@ -158,17 +158,19 @@ async def test_no_credit_keeps_rows_waiting(db: str) -> None:
 
 
 async def test_crash_after_sms_send_is_not_sent_twice(db: str) -> None:
-    """A sender died after Kavenegar took the batch: the lapsed claim is retried, same localid."""
+    """A sender died after Kavenegar took the batch: the dead one's claim is retried at once,
+    with the same localid."""
     async with FakeKavenegar() as kave:
         m = await make_member(NOW, telegram=False, preferred=Channel.SMS)
         row = await notify.enqueue(m.id, "staff_reply", "s", now=NOW, params={"text": "x"})
-        sender = OutboxSender(bot=None, gateway=gateway(kave), tz=TZ, claim_seconds=600)
-        await sender.drain(NOW)
-        # Pretend the status update never happened (the process died right after sending).
-        await OutboxMessage.filter(id=row.id).update(status=OutboxStatus.SENDING,
-                                                     next_attempt_at=NOW + timedelta(seconds=600))
-        assert (await sender.drain(NOW + timedelta(seconds=599))).sent == 0  # claim still held
-        assert (await sender.drain(NOW + timedelta(seconds=600))).sent == 1
+        with OtherProcess() as dead:
+            await OutboxSender(bot=None, gateway=gateway(kave), tz=TZ, process=dead.heartbeat).drain(NOW)
+            # Pretend the status update never happened (the process died right after sending).
+            await OutboxMessage.filter(id=row.id).update(status=OutboxStatus.SENDING,
+                                                         next_attempt_at=NOW + timedelta(seconds=600))
+            dead.kill()
+        restarted = OutboxSender(bot=None, gateway=gateway(kave), tz=TZ, claim_seconds=600)
+        assert (await restarted.drain(NOW + timedelta(seconds=1))).sent == 1
         assert len(kave.delivered) == 1 and kave.calls["sms/sendarray"] == 2
 
 
@@ -292,8 +294,8 @@ async def test_run_goes_on_after_a_full_batch_and_waits_out_a_429(db: str) -> No
 
 
 async def test_each_telegram_message_is_marked_sent_before_the_next_goes(db: str) -> None:
-    """Killed while Telegram holds the third message: two rows are sent, the rest go after
-    the claim lapses, and no member gets a message twice."""
+    """Killed while Telegram holds the third message: two rows are sent, the process that
+    starts next sends the rest at once, and no member gets a message twice."""
     async with FakeBotAPI() as api, bot_on(api) as bot:
         members = []
         for _ in range(5):
@@ -302,15 +304,17 @@ async def test_each_telegram_message_is_marked_sent_before_the_next_goes(db: str
             members.append(m)
             await notify.enqueue(m.id, "staff_reply", f"r:{m.id}", now=NOW, params={"text": "hi"})
         api.hang_call("sendMessage", 3)
-        sender = OutboxSender(bot=bot, gateway=None, tz=TZ, rate=1000)
-        drain = asyncio.create_task(sender.drain(NOW))
-        while not api.hung:
-            await asyncio.sleep(0.01)
-        drain.cancel()  # the process dies while it waits for Telegram's answer
+        with OtherProcess() as dying:
+            sender = OutboxSender(bot=bot, gateway=None, tz=TZ, rate=1000, process=dying.heartbeat)
+            drain = asyncio.create_task(sender.drain(NOW))
+            while not api.hung:
+                await asyncio.sleep(0.01)
+            drain.cancel()  # the process dies while it waits for Telegram's answer
+            dying.kill()
         rows = await OutboxMessage.all().order_by("id")
         assert [row.status for row in rows] == ["sent", "sent", "sending", "sending", "sending"]
-        assert (await sender.drain(NOW + timedelta(seconds=599))).claimed == 0  # the claim holds
-        assert (await sender.drain(NOW + timedelta(seconds=600))).sent == 3
+        restarted = OutboxSender(bot=bot, gateway=None, tz=TZ, rate=1000)
+        assert (await restarted.drain(NOW + timedelta(seconds=1))).sent == 3
         assert [len(api.sent_to(m.telegram_id)) for m in members] == [1] * 5
 
 

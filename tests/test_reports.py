@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from loyalty.members import active_card, delete_member_data
+from loyalty.erasure import delete_member_data
+from loyalty.members import active_card
 from loyalty.reports import member_pages
 from models import Branch
 from tests.conftest import NOW

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from loyalty.audiences import count, values
-from loyalty.members import delete_member_data
+from loyalty.erasure import delete_member_data
 from loyalty.rfm import Score, members_of, scores, segment_counts
 from loyalty.rules import default_branch
 from models import Member, Purchase

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
+from tortoise import Tortoise
 
+from handlers.sms import inbound
 from handlers.sms import keywords as kw
-from handlers.sms.inbound import SmsConfig, answer_inbound, handle_inbound
-from models import InboundOutcome, InboundSms, Member
+from handlers.sms.inbound import SmsConfig, handle_inbound
+from models import Channel, InboundOutcome, InboundSms, InboxItem, InboxKind, Member, OutboxMessage
 from tests.conftest import NOW
 
 PHONE = "09121234567"
@@ -17,20 +19,27 @@ HELP_FA = "عضویت نام، امتیاز، جوایز، دریافت ۲، ت�
 THROTTLED_FA = "پیام‌ها زیاد است. لطفاً چند دقیقه صبر کنید."
 
 
-class RecordingGateway:
-    def __init__(self) -> None:
-        self.sent: list[tuple[str, str, str]] = []
+async def answer(
+    sender: str, text: str, *, now: datetime, message_id: int | str | None = None,
+    config: SmsConfig = inbound.DEFAULT_CONFIG,
+) -> str | None:
+    """As the webhook does: store the message, then decide it and queue the answer."""
+    accepted = await inbound.accept(sender, text, message_id=message_id, now=now)
+    decided = await inbound.process(accepted.row_id, config=config) if accepted.pending else None
+    return decided.reply if decided is not None else None
 
-    async def send(self, receptor: str, message: str, *, localid: str) -> None:
-        self.sent.append((receptor, message, localid))
+
+async def queued() -> list[tuple[str, str]]:
+    rows = await OutboxMessage.all().order_by("id")
+    return [(row.phone or "", row.params["text"]) for row in rows]
 
 
-@pytest.mark.parametrize("sender", ["10008663", "3000", "02188776655", "+982188776655", "abc", ""])
-async def test_no_reply_to_senders_that_are_not_mobiles(db: str, sender: str) -> None:
-    gateway = RecordingGateway()
-    assert await answer_inbound(gateway, sender, "عضویت", now=NOW) is None
-    assert await answer_inbound(gateway, sender, "hello", message_id=77, now=NOW) is None
-    assert gateway.sent == []
+@pytest.mark.parametrize("sender", ["10008663", "3000", "02188776655", "+982188776655", "abc", "",
+                                    "+14155550100"])
+async def test_no_reply_to_senders_that_are_not_iranian_mobiles(db: str, sender: str) -> None:
+    assert await answer(sender, "عضویت", now=NOW) is None
+    assert await answer(sender, "hello", message_id=77, now=NOW) is None
+    assert await queued() == []
     assert await Member.all().count() == 0
     outcomes = await InboundSms.all().values_list("outcome", flat=True)
     assert outcomes == [InboundOutcome.NOT_MOBILE, InboundOutcome.NOT_MOBILE]
@@ -38,17 +47,14 @@ async def test_no_reply_to_senders_that_are_not_mobiles(db: str, sender: str) ->
 
 async def test_a_flood_is_answered_once_then_ignored_for_a_while(db: str) -> None:
     config = SmsConfig(per_minute=3, quiet=timedelta(minutes=10))
-    gateway = RecordingGateway()
 
     async def sms(seconds: int) -> str | None:
-        return await answer_inbound(
-            gateway, PHONE, "راهنما", now=NOW + timedelta(seconds=seconds), config=config
-        )
+        return await answer(PHONE, "راهنما", now=NOW + timedelta(seconds=seconds), config=config)
 
     assert [await sms(s) for s in (0, 5, 10)] == [HELP_FA] * 3
     assert await sms(15) == THROTTLED_FA  # the fourth in a minute: told once
     assert [await sms(s) for s in range(20, 300, 10)] == [None] * 28  # then silence
-    assert len(gateway.sent) == 4
+    assert len(await queued()) == 4
     # After the quiet time the sender is answered again.
     assert await sms(15 + 10 * 60 + 1) == HELP_FA
     # Someone else was never held up by the flood.
@@ -66,12 +72,10 @@ async def test_unknown_text_gets_help_at_most_once_a_day(db: str) -> None:
 
 
 async def test_a_duplicate_messageid_is_not_answered_again(db: str) -> None:
-    gateway = RecordingGateway()
-    first = await answer_inbound(gateway, PHONE, "عضویت", message_id="9001", now=NOW)
-    again = await answer_inbound(gateway, "+989121234567", "عضویت", message_id=9001, now=NOW)
+    first = await answer(PHONE, "عضویت", message_id="9001", now=NOW)
+    again = await answer("+989121234567", "عضویت", message_id=9001, now=NOW)
     assert first is not None and again is None
-    assert len(gateway.sent) == 1
-    assert gateway.sent[0][0] == PHONE
+    assert await queued() == [("+989121234567", first)]
     assert await Member.all().count() == 1
 
 
@@ -89,6 +93,13 @@ async def test_a_reward_number_too_large_for_the_database_is_not_found(db: str) 
     assert reply == "No such reward."
 
 
+async def test_a_reward_number_in_digits_int_does_not_read_is_asked_again(db: str) -> None:
+    await handle_inbound(PHONE, "JOIN", now=NOW - timedelta(hours=1))
+    how = "Send REDEEM and the reward number from REWARDS."
+    assert await handle_inbound(PHONE, "redeem ²", now=NOW) == how
+    assert await handle_inbound(PHONE, "redeem ¹²", now=NOW + timedelta(minutes=1)) == how
+
+
 async def test_an_unexpected_failure_is_answered_politely(
     db: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -99,6 +110,26 @@ async def test_an_unexpected_failure_is_answered_politely(
 
     monkeypatch.setattr(kw.tiers, "progress", broken)
     assert await handle_inbound(PHONE, "امتیاز", now=NOW) == "خطایی پیش آمد. لطفاً بعداً دوباره بفرستید."
+
+
+async def test_a_failing_statement_takes_back_the_keyword_only(
+    any_db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The answer is queued in the transaction the keyword ran in: a statement that fails
+    in the keyword (PostgreSQL then refuses every further one) must not cost the answer."""
+    await handle_inbound(PHONE, "عضویت", now=NOW - timedelta(hours=1))
+
+    async def broken(member_id: int, text: str, **kwargs: object) -> None:
+        await InboxItem.create(member_id=member_id, kind=InboxKind.FEEDBACK, text=text,
+                               channel=Channel.SMS, created_at=NOW)
+        await Tortoise.get_connection("default").execute_query("SELECT * FROM no_such_table")
+
+    monkeypatch.setattr(kw.inbox, "submit_feedback", broken)
+    reply = await answer(PHONE, "نظر عالی", now=NOW)
+    assert reply == "خطایی پیش آمد. لطفاً بعداً دوباره بفرستید."
+    assert await queued() == [("+989121234567", reply)]
+    assert await InboxItem.all().count() == 0  # what the keyword wrote before failing is gone
+    assert await InboundSms.filter(outcome=InboundOutcome.ANSWERED).count() == 2
 
 
 async def test_a_flood_arriving_at_once_is_answered_once(any_db: str) -> None:

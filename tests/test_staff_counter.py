@@ -12,7 +12,12 @@ from aiogram.types import Update
 
 from loyalty import earning, ledger
 from loyalty import staff as staff_rules
-from models import AuditEntry, Branch, LedgerEntry, Member, OutboxMessage, PendingApproval, Purchase, Staff, StaffRole
+from handlers.telegram.staff.common import ident
+from loyalty.errors import ErrorCode, LoyaltyError
+from models import (
+    AuditEntry, Branch, ClubRules, LedgerEntry, Member, OutboxMessage, PendingApproval, Purchase,
+    Staff, StaffRole,
+)
 from tests.conftest import NOW
 from tests.helpers import member as make_member, reward, set_rules
 from tests.staff_harness import CASHIER, MANAGER, OWNER, STRANGER, Harness, harness
@@ -255,3 +260,183 @@ async def test_one_receipt_sent_twice_at_once_by_a_cashier_is_recorded_once(any_
     assert sorted([first.result.replayed, second.result.replayed]) == [False, True]
     assert (await Member.get(id=m.id)).balance == m.balance + 30 == await ledger.ledger_sum(m.id)
     assert await AuditEntry.filter(action="earn").count() == 1
+
+
+# ---- the maximum purchase, and approvals that are one transaction with the purchase ------------
+
+def _alert(h: Harness) -> str:
+    """The text of the last answer to a button press (an alert)."""
+    return list(h.api.callback_answers.values())[-1]["text"]
+
+
+async def _press(
+    h: Harness, user_id: int, message_id: int, data: str, *, language: str = "en"
+) -> None:
+    """A press of a button since edited away (a double tap, a slow client)."""
+    h.api.push_callback(user_id, message_id, data, check_button=False)
+    update = h.api._updates[-1]
+    update["callback_query"]["from"]["language_code"] = language
+    await h.dp.feed_update(h.bot, Update.model_validate(update, context={"bot": h.bot}))
+
+
+async def _held_request(h: Harness, amount: str = "300000") -> PendingApproval:
+    await set_rules(cashier_daily_cap=10)
+    h.api.add_user(MANAGER)
+    h.api.add_user(OWNER)
+    await h.send(CASHIER, f"/earn 09121111111 {amount} R2")
+    return await PendingApproval.get()
+
+
+async def test_an_amount_above_the_maximum_purchase_is_refused_with_the_limit(h: Harness) -> None:
+    m = await make_member(NOW, phone="09121111111")
+    refused = "The amount is above the club's maximum purchase of 1,000,000,000."
+    for user in (CASHIER, MANAGER):
+        for amount in ("999999999999999999999", "9223372036854775807", "1000000001"):
+            assert await h.send(user, f"/earn 09121111111 {amount} R1") == [refused]
+    assert await h.send(CASHIER, "/earn 09121111111 ۹۹۹۹۹۹۹۹۹۹۹۹۹۹۹۹۹۹۹۹۹", language="fa") == [
+        "مبلغ بیشتر از سقف خرید باشگاه (۱٬۰۰۰٬۰۰۰٬۰۰۰) است."]
+    assert await h.send(CASHIER, "/earn 09121111111 ²³ R1") == [
+        "The amount must be a positive whole number."]
+    assert await PendingApproval.all().count() == 0
+    assert await Purchase.all().count() == 0
+    assert (await Member.get(id=m.id)).balance == 20
+    # The owner raises the limit: the same purchase is recorded.
+    replies = await h.send(OWNER, "/settings max_purchase ۲٬۰۰۰٬۰۰۰٬۰۰۰")
+    assert "max_purchase = 2000000000" in replies[0].split("\n")
+    assert await h.send(MANAGER, "/earn 09121111111 1000000001 R1") == [
+        ("Purchase recorded: 100,000 points earned. Balance: 100,020. Tier: Gold.\n"
+         "Tier perk: 10% off this purchase.")]
+
+
+async def test_the_maximum_purchase_setting_is_bounded(h: Harness) -> None:
+    for value in ("0", "-5", "100000000001", "99999999999999999999999"):
+        assert await h.send(OWNER, f"/settings max_purchase {value}") == [
+            "That value is not valid for max_purchase: send a number from 1 to 100,000,000,000."]
+    assert await h.send(OWNER, "/settings max_purchase 0", language="fa") == [
+        "این مقدار برای max_purchase معتبر نیست: عددی از ۱ تا ۱۰۰٬۰۰۰٬۰۰۰٬۰۰۰ بفرستید."]
+    assert await h.send(OWNER, "/settings signup_bonus 99999999999") == [
+        "That value is not valid for signup_bonus: send a number from 0 to 2,147,483,647."]
+    assert await h.send(OWNER, "/settings earn_rate NaN") == [
+        "That value is not valid for earn_rate."]
+    rules = await ClubRules.get(id=1)
+    assert (rules.max_purchase, rules.signup_bonus) == (1_000_000_000, 20)
+
+
+async def test_refund_and_adjust_amounts_are_bounded_with_the_limit_named(h: Harness) -> None:
+    m = await make_member(NOW, phone="09121111111")
+    await h.send(CASHIER, "/earn 09121111111 1000000 R1")
+    assert await h.send(CASHIER, "/refund R1 999999999999999999999") == [
+        "Only 1,000,000 of this purchase is left to refund."]
+    assert await h.send(MANAGER, "/adjust 09121111111 +1000001 generous") == [
+        "A correction can change at most 1,000,000 points."]
+    huge = "-99999999999999999999999"
+    assert await h.send(MANAGER, f"/adjust 09121111111 {huge} oops", language="fa") == [
+        "هر اصلاح حداکثر ۱٬۰۰۰٬۰۰۰ امتیاز را تغییر می‌دهد."]
+    assert await h.send(MANAGER, "/adjust 09121111111 +² gift") == [
+        "The amount must be a positive whole number."]
+    assert (await Member.get(id=m.id)).balance == 120
+    assert (await Purchase.get(receipt="R1")).refunded_amount == 0
+
+
+async def test_an_approval_whose_purchase_is_refused_stays_pending_and_says_why(h: Harness) -> None:
+    m = await make_member(NOW, phone="09121111111")
+    held = await _held_request(h)
+    ask = h.api.last_message(MANAGER)
+    await set_rules(max_purchase=100_000)  # lowered after the request was made
+    await h.click(MANAGER, ask["message_id"], f"staff:approve:{held.id}")
+    assert _alert(h) == (f"Request {held.id} was not approved: "
+                         "The amount is above the club's maximum purchase of 100,000.")
+    assert (await PendingApproval.get()).status == "pending"
+    assert await Purchase.all().count() == 0
+    assert h.api.last_message(CASHIER)["text"].startswith("Over the daily cap")
+    # A member deleted meanwhile: refused too, in the presser's language.
+    await set_rules(max_purchase=1_000_000_000)
+    from loyalty.erasure import delete_member_data
+
+    await delete_member_data(m.id, now=NOW)
+    asked = h.api.last_message(OWNER)["message_id"]
+    await _press(h, OWNER, asked, f"staff:approve:{held.id}", language="fa")
+    assert _alert(h) == (f"درخواست {ident(held.id, 'fa')} تأیید نشد: "
+                         "عضوی با این شماره تلفن یا شماره کارت پیدا نشد.")
+    assert (await PendingApproval.get()).status == "pending"
+    assert await Purchase.all().count() == 0
+    # It can still be rejected.
+    await h.click(MANAGER, ask["message_id"], f"staff:reject:{held.id}")
+    assert (await PendingApproval.get()).status == "rejected"
+
+
+async def test_a_decision_pressed_twice_records_one_purchase(h: Harness) -> None:
+    m = await make_member(NOW, phone="09121111111")
+    held = await _held_request(h)
+    ask = h.api.last_message(MANAGER)
+    await h.click(MANAGER, ask["message_id"], f"staff:approve:{held.id}")
+    await _press(h, MANAGER, ask["message_id"], f"staff:approve:{held.id}")
+    assert _alert(h) == f"Request {held.id} was already approved."
+    await h.click(OWNER, h.api.last_message(OWNER)["message_id"], f"staff:reject:{held.id}")
+    assert _alert(h) == f"Request {held.id} was already approved."
+    assert (await PendingApproval.get()).status == "approved"
+    assert await Purchase.all().count() == 1
+    assert (await Member.get(id=m.id)).balance == 50
+
+
+async def test_a_rejected_request_cannot_be_approved_later(h: Harness) -> None:
+    m = await make_member(NOW, phone="09121111111")
+    held = await _held_request(h)
+    ask = h.api.last_message(MANAGER)
+    await h.click(MANAGER, ask["message_id"], f"staff:reject:{held.id}")
+    await h.click(OWNER, h.api.last_message(OWNER)["message_id"], f"staff:approve:{held.id}")
+    assert _alert(h) == f"Request {held.id} was already rejected."
+    assert (await PendingApproval.get()).status == "rejected"
+    assert await Purchase.all().count() == 0
+    assert (await Member.get(id=m.id)).balance == 20
+
+
+async def _manager(n: int) -> Staff:
+    return await Staff.create(telegram_id=60 + n, name=f"M{n}", role=StaffRole.MANAGER,
+                              created_at=NOW)
+
+
+async def test_decisions_at_once_record_one_purchase(any_db: str) -> None:
+    await set_rules(cashier_daily_cap=10)
+    branch = await Branch.first()
+    kaveh = await Staff.create(telegram_id=5, name="Kaveh", role=StaffRole.CASHIER, branch=branch,
+                               created_at=NOW)
+    managers = [await _manager(i) for i in range(4)]
+    m = await make_member(NOW)
+    tehran = ZoneInfo("Asia/Tehran")
+    for approve_all in (True, False):
+        outcome = await staff_rules.earn(kaveh, m, 300_000, f"R{approve_all}", tz=tehran, now=NOW)
+        held = outcome.pending
+        assert held is not None
+        verdicts = [True] * 4 if approve_all else [True, False, True, False]
+        results = await asyncio.gather(
+            *(staff_rules.decide(x, held.id, ok, now=NOW) for x, ok in zip(managers, verdicts)),
+            return_exceptions=True,
+        )
+        decided = [r for r in results if not isinstance(r, BaseException)]
+        assert len(decided) == 1, results
+        status = (await PendingApproval.get(id=held.id)).status
+        told = {r.code for r in results if isinstance(r, LoyaltyError)}
+        loser = ErrorCode.ALREADY_APPROVED if status == "approved" else ErrorCode.ALREADY_REJECTED
+        assert told == {loser}
+        assert await Purchase.filter(receipt=f"R{approve_all}").count() == (status == "approved")
+    approved = await PendingApproval.filter(status="approved").count()
+    balance = (await Member.get(id=m.id)).balance
+    assert balance == await ledger.ledger_sum(m.id) == m.balance + 30 * approved
+
+
+async def test_approvals_at_once_of_a_refused_purchase_all_refuse(any_db: str) -> None:
+    await set_rules(cashier_daily_cap=10)
+    kaveh = await Staff.create(telegram_id=5, name="Kaveh", role=StaffRole.CASHIER, created_at=NOW)
+    managers = [await _manager(i) for i in range(3)]
+    m = await make_member(NOW)
+    tehran = ZoneInfo("Asia/Tehran")
+    held = (await staff_rules.earn(kaveh, m, 300_000, "R1", tz=tehran, now=NOW)).pending
+    assert held is not None
+    await set_rules(max_purchase=100_000)
+    results = await asyncio.gather(
+        *(staff_rules.decide(x, held.id, True, now=NOW) for x in managers), return_exceptions=True)
+    assert [r.code for r in results] == [ErrorCode.APPROVAL_REFUSED] * 3  # type: ignore[union-attr]
+    assert (await PendingApproval.get(id=held.id)).status == "pending"
+    assert await Purchase.all().count() == 0
+    assert await AuditEntry.filter(action="approval_approved").count() == 0

@@ -181,6 +181,21 @@ async def test_owner_changes_a_rule_with_persian_digits(team: Branch) -> None:
     assert (await ClubRules.get(id=1)).cashier_daily_cap == 1500
 
 
+async def test_owner_sets_the_maximum_purchase_within_its_bounds(team: Branch) -> None:
+    chat = open_chat(OWNER)
+    await chat.send("/settings")
+    assert "Maximum purchase (toman): 1,000,000,000" in chat.text
+    await chat.click("Maximum purchase (toman)")
+    for too_much in ("100000000001", "۹۹۹۹۹۹۹۹۹۹۹۹۹۹۹۹۹۹۹۹۹", "0"):
+        await chat.send(too_much)
+        assert chat.answers()[-1] == (
+            "Please send a number from 1 to 100,000,000,000. Nothing was changed.")
+    assert (await ClubRules.get(id=1)).max_purchase == 1_000_000_000
+    await chat.send("۵۰۰٬۰۰۰٬۰۰۰")
+    assert "Maximum purchase (toman): 500,000,000" in chat.text
+    assert (await ClubRules.get(id=1)).max_purchase == 500_000_000
+
+
 async def test_tier_threshold_changes_a_members_progress(team: Branch) -> None:
     member = await helpers.member(NOW, phone="09121110000")
     await earning.award_purchase(member.id, 3_000_000, receipt="r1", branch_id=team.id, now=NOW)

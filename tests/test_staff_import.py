@@ -40,6 +40,14 @@ async def test_parse_reports_line_numbers_and_reasons(db: str) -> None:
     ]
 
 
+async def test_a_balance_that_is_no_number_is_a_row_error(db: str) -> None:
+    rows = "phone,balance\n09121111111,²\n09122222222,1" + "0" * 5000 + "\n09123333333,۰۰۰۱۲\n"
+    records, errors = importing.parse_csv(rows, ["bronze"], today=NOW.date())
+    assert [(e.line, e.column, e.code) for e in errors] == [
+        (2, "balance", ErrorCode.INVALID_AMOUNT), (3, "balance", ErrorCode.INVALID_AMOUNT)]
+    assert [(r.line, r.balance) for r in records] == [(4, 12)]
+
+
 async def test_import_twice_changes_nothing(any_db: str) -> None:
     records, _ = importing.parse_csv(CSV, ["bronze", "silver", "gold"], today=NOW.date())
     first = await importing.import_records(records, now=NOW)

@@ -246,7 +246,7 @@ async def _rewards(command: Command, ctx: Context, member: Member, locale: str) 
 
 async def _redeem(command: Command, ctx: Context, member: Member, locale: str) -> str:
     wanted = to_ascii_digits(command.arg).strip(_PUNCTUATION + " ")
-    if not wanted.isdigit():
+    if not wanted.isdecimal():  # not isdigit: "²" is a digit that int() does not read
         return t(REDEEM_HOW, locale)
     if len(wanted) > MAX_ID_DIGITS:  # no such id, and too large for the database
         raise LoyaltyError(ErrorCode.REWARD_NOT_FOUND, reward=wanted)

@@ -41,8 +41,8 @@ class _StaffPress(Filter):
     """A button press on a staff dialog or a staff button.
 
     Every other press, a member's, skips the staff routers at once: aiogram offers an
-    update to each router in turn, and the staff side is 14 of them (a seventh of the
-    CPU of a member's press, BENCHMARKS.md). A coroutine, as every filter of the bot:
+    update to each router in turn, and the staff side is 14 of them (BENCHMARKS.md,
+    "Routing without thread hops"). A coroutine, as every filter of the bot:
     aiogram runs a plain function in a worker thread, one hop per update.
     """
 

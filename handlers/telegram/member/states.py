@@ -64,7 +64,6 @@ class ProfileSG(StatesGroup):
 
 class DeleteSG(StatesGroup):
     confirm = State()
-    done = State()
 
 
 class BirthdaySG(StatesGroup):

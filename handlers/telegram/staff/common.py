@@ -12,7 +12,8 @@ def parse_int(text: str, *, signed: bool = False) -> int:
     """A whole number as staff type it: Persian digits, thousands separators, a sign."""
     raw = to_ascii_digits(text or "").replace(",", "").replace("٬", "").replace("_", "").strip()
     body = raw[1:] if signed and raw[:1] in "+-" and len(raw) > 1 else raw
-    if not body.isdigit():
+    # isdecimal, not isdigit: "²" is a digit that int() does not read.
+    if not body.isdecimal():
         raise LoyaltyError(ErrorCode.INVALID_AMOUNT, amount=text)
     return int(raw)
 

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal
 
 from aiogram.types import Message
 from aiogram_dialog import DialogManager
 
-from handlers.format import number, persian_digits
 from handlers.i18n import N_, t
 from handlers.telegram.member.common import locale_of
-from handlers.telegram.staff.texts import staff_error_text
+from handlers.telegram.staff.texts import amount, staff_error_text
 from loyalty.clock import utcnow
 from loyalty.errors import ErrorCode, LoyaltyError
 from models import Staff
@@ -24,14 +22,6 @@ def staff_of(manager: DialogManager) -> Staff | None:
 
 def now_of(manager: DialogManager) -> datetime:
     return manager.middleware_data.get("now") or utcnow()
-
-
-def amount(value: int | Decimal, locale: str) -> str:
-    """A whole number with separators, or a decimal (1.25) with the reader's digits."""
-    if isinstance(value, Decimal) and value != value.to_integral_value():
-        text = f"{value.normalize():f}"
-        return persian_digits(text.replace(".", "٫")) if locale == "fa" else text
-    return number(int(value), locale)
 
 
 async def refuse(message: Message, error: LoyaltyError, manager: DialogManager, label: str | None = None) -> None:

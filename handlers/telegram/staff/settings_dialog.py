@@ -41,6 +41,7 @@ RULES: dict[str, str] = {
     "voucher_valid_days": N_("Vouchers valid for (days)"),
     "tier_window_days": N_("Tier window (days)"),
     "cashier_daily_cap": N_("Cashier daily cap (points)"),
+    "max_purchase": N_("Maximum purchase (toman)"),
 }
 TIER_FIELDS: dict[str, str] = {
     "threshold": N_("Threshold (points)"),

@@ -15,6 +15,7 @@ from bot.db import apply_migrations, close_db, open_db
 from loyalty import earning
 from loyalty.members import register_member
 from tests.conftest import NOW
+from tests.waiting import eventually
 
 
 def ledger_mismatches(path: Path) -> list[tuple[int, int, int]]:
@@ -41,8 +42,12 @@ async def test_backup_while_purchases_are_written(
             written += 1
 
     writer = asyncio.create_task(buy())
-    while written < 20:  # the writer is well under way before the copy starts
-        await asyncio.sleep(0)
+
+    def under_way() -> bool:  # the writer is well under way before the copy starts
+        assert not writer.done(), writer
+        return written >= 20
+
+    await eventually(under_way, "20 purchases")
     copies: list[Path] = []
     overlapped = 0  # copies during which at least one purchase was committed
     while overlapped < 3 and len(copies) < 100:

@@ -5,7 +5,7 @@ the text as its caption on Telegram), when, a preview with the counts per channe
 SMS parts, then confirm. The result is the same Campaign row the one-line
 `/campaign <channel> [filters] | text` makes; the scheduler's campaign job enqueues it.
 
-When: "Send now", or a local time in the club's TIMEZONE typed as
+When: "Send now", or a local time in the club's CLUB_TIMEZONE typed as
   18:30             today, or tomorrow when that time has already passed
   1405-01-10 18:30  a Jalali date (year below 1700) and time
   2026-03-30 18:30  a Gregorian date and time

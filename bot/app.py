@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import hashlib
 import logging
@@ -19,7 +20,6 @@ from aiogram.client.telegram import PRODUCTION, TelegramAPIServer
 from aiogram.filters import ExceptionTypeFilter
 from aiogram.fsm.storage.base import BaseStorage, DefaultKeyBuilder
 from aiogram.types import ErrorEvent
-from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
 from aiogram_dialog import DialogManager, setup_dialogs
 from aiogram_dialog.api.entities import stack as dialog_stack
 from aiogram_dialog.api.exceptions import OutdatedIntent, UnknownIntent
@@ -34,6 +34,7 @@ from bot.scheduler import OutboxWake, build_scheduler
 from bot.settings import Settings
 from bot.sms_door import SmsDoor, build_sms_door, build_sms_gateway
 from bot.telegram_session import JsonSession, json_text
+from bot.updates import Updates
 from bot.web_log import AccessLogger, hide_sms_secret
 from handlers.i18n import N_, t
 from handlers.sms.web import add_sms_routes
@@ -61,11 +62,6 @@ def _unique_dialog_ids() -> None:
 
 _unique_dialog_ids()
 WEBHOOK_PATH = "/telegram/webhook"
-# Updates handled at once in long polling. Without a bound, a backlog (after a restart, or a
-# burst) becomes thousands of tasks at once: every one of them waits longer, and their
-# memory adds up. Beyond this the rest wait in Telegram's queue, as they would for a
-# slower bot (BENCHMARKS.md, "Polling bound").
-POLLING_CONCURRENCY = 64
 
 
 def build_bot(settings: Settings, *, session: Any = None) -> Bot:
@@ -184,18 +180,20 @@ def build_web_app(
     extra_routes: Callable[[web.Application], None] | None = None,
     webhook: bool = True,
     worker: int | None = None,
+    updates: Updates | None = None,
 ) -> web.Application:
     """`/healthz`, the Telegram webhook (in webhook mode) and any extra routes (SMS).
 
+    The webhook stores each update before it answers (bot/updates.py); `updates` is the
+    door that stores and handles them (by default one of its own, for this `dp` and `bot`).
     A worker of `club run --workers N` names itself in an `X-Club-Worker` header, so a
     proxy's log (and the test of several workers) shows which process answered.
     """
     app = web.Application()
     app.router.add_get("/healthz", healthz)
     if webhook:
-        handler = SimpleRequestHandler(dispatcher=dp, bot=bot, secret_token=webhook_secret(settings))
-        handler.register(app, path=WEBHOOK_PATH)
-        setup_application(app, dp, bot=bot)
+        door = updates or Updates(dp, bot)
+        app.router.add_post(WEBHOOK_PATH, door.webhook(webhook_secret(settings)))
     if extra_routes is not None:
         extra_routes(app)
     if worker is not None:
@@ -238,13 +236,23 @@ def shared_limiter(storage: BaseStorage, settings: Settings, bot: Bot) -> Limite
     return RedisRateLimiter(redis, telegram_key(bot.id), settings.telegram_rate)
 
 
-def _stop_on_sigterm(stop: asyncio.Event) -> None:
-    # SIGTERM (systemd, docker, the parent of the workers) ends the process the way Ctrl-C
-    # does: the web app closes, the scheduler stops, connections are closed.
-    try:
-        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
-    except (NotImplementedError, RuntimeError):  # no signals outside the main thread
-        pass
+def _stop_on_signals(stop: asyncio.Event) -> None:
+    # SIGTERM (systemd, docker, the parent of the workers) and Ctrl-C end the process in
+    # order: no more updates taken, those in hand finished, then everything closed.
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        try:
+            loop.add_signal_handler(signum, stop.set)
+        except (NotImplementedError, RuntimeError):  # no signals outside the main thread
+            pass
+
+
+def build_updates(dp: Dispatcher, bot: Bot) -> Updates:
+    """The door of Telegram updates: lanes shared through Redis when there is one; without,
+    the "handled" marks ride with the dialog state kept in the database."""
+    storage = dp.storage
+    along = storage if isinstance(storage, TortoiseStorage) else None
+    return Updates(dp, bot, redis=getattr(storage, "redis", None), along=along)
 
 
 # The youngest generation is collected every 10,000 allocations instead of 700, the older
@@ -278,6 +286,7 @@ async def run(settings: Settings, *, worker: int | None = None) -> None:
     await open_db(settings.database_url, run_migrations=worker is None)
     bot = build_bot(settings)
     dp = build_dispatcher(settings)
+    updates = build_updates(dp, bot)
     gateway = build_sms_gateway(settings)
     wake = OutboxWake()
     door = build_sms_door(settings, on_queued=wake)
@@ -287,24 +296,32 @@ async def run(settings: Settings, *, worker: int | None = None) -> None:
     await alive.beat(utcnow())
     scheduler = build_scheduler(settings, bot=bot, gateway=gateway, sms_door=door, wake=wake,
                                 limiter=shared_limiter(dp.storage, settings, bot), process=alive)
+    stop = asyncio.Event()
+    _stop_on_signals(stop)
     scheduler.start()
     _tune_garbage_collector()
     try:
+        await updates.recover()
         if settings.webhook_url:
             if worker is None:
                 await set_webhook(bot, dp, settings)
-            stop = asyncio.Event()
-            _stop_on_sigterm(stop)
-            web_app = build_web_app(settings, dp, bot, extra_routes=extra, worker=worker)
+            web_app = build_web_app(settings, dp, bot, extra_routes=extra, worker=worker, updates=updates)
             async with serving(web_app, settings, reuse_port=worker is not None):
                 await stop.wait()
         else:
             await bot.delete_webhook()
             web_app = build_web_app(settings, dp, bot, extra_routes=extra, webhook=False)
             async with serving(web_app, settings):
-                await dp.start_polling(bot, allowed_updates=used_updates(dp),
-                                       tasks_concurrency_limit=POLLING_CONCURRENCY)
+                polling = asyncio.create_task(updates.poll(used_updates(dp)))
+                try:
+                    await stop.wait()
+                finally:
+                    polling.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await polling
     finally:
+        # Stored updates not finished within the time stay in the journal for the next start.
+        await updates.close(settings.shutdown_seconds)
         scheduler.shutdown(wait=False)
         await bot.session.close()
         await dp.storage.close()

@@ -4,6 +4,10 @@ SQLite's online backup API copies the pages of one read transaction: in WAL mode
 is a snapshot of the last commit, and writers are not blocked while it is taken. The
 copy is written next to the target and renamed into place, so a crash never leaves a
 half-written file under the target's name.
+
+The target is never the database itself nor anything in the database's folder: a copy
+renamed onto the live file (or next to its -wal and -shm files) replaces the club's data
+under the running bot, and every purchase after the copy is lost.
 """
 
 from __future__ import annotations
@@ -21,10 +25,29 @@ def sqlite_path(database_url: str) -> Path | None:
     return None if not path or path == ":memory:" else Path(path)
 
 
+class TargetInDataFolder(ValueError):
+    """The target is the database, or lies in the folder that holds it."""
+
+    def __init__(self, folder: Path) -> None:
+        super().__init__(str(folder))
+        self.folder = folder
+
+
+def check_target(source: Path, target: Path) -> None:
+    """Refuse a target that is the database (by any link to it) or inside its folder."""
+    database = source.resolve()
+    folder = database.parent
+    resolved = target.resolve()
+    inside = resolved == folder or folder in resolved.parents
+    if inside or (target.exists() and target.samefile(source)):
+        raise TargetInDataFolder(folder)
+
+
 def backup_sqlite(source: Path, target: Path) -> Path:
     """Copy `source` to `target` in one snapshot; returns the target's absolute path."""
     if not source.exists():
         raise FileNotFoundError(source)
+    check_target(source, target)
     target = target.absolute()
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(target.name + ".partial")

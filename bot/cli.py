@@ -10,12 +10,16 @@ import argparse
 import asyncio
 import logging
 import os
+import sqlite3
 import sys
 from collections.abc import Awaitable, Callable
 from typing import NoReturn
 
+from tortoise.exceptions import OperationalError
+
 from bot.db import apply_migrations, close_db, open_db
 from bot.settings import Settings, get_settings
+from bot.sqlite_engine import is_busy
 from handlers.format import day, number
 from handlers.i18n import N_, t
 from handlers.texts import error_text, reason_text, tier_name
@@ -68,7 +72,7 @@ async def _migrate(args: argparse.Namespace, settings: Settings) -> str:
 async def _backup(args: argparse.Namespace, settings: Settings) -> str:
     from pathlib import Path
 
-    from bot.backup import backup_sqlite, sqlite_path
+    from bot.backup import TargetInDataFolder, backup_sqlite, sqlite_path
 
     locale = settings.default_locale
     source = sqlite_path(settings.database_url)
@@ -76,7 +80,12 @@ async def _backup(args: argparse.Namespace, settings: Settings) -> str:
         return t(N_("This database is not a SQLite file: back it up with pg_dump."), locale)
     if not source.exists():
         raise SystemExit(t(N_("There is no database at {path} to back up."), locale, path=str(source)))
-    target = await asyncio.to_thread(backup_sqlite, source, Path(args.path))
+    try:
+        target = await asyncio.to_thread(backup_sqlite, source, Path(args.path))
+    except TargetInDataFolder as refused:
+        raise SystemExit(t(N_("A backup cannot be written in {folder}, the database's own "
+                              "folder: choose a path outside it."),
+                           locale, folder=str(refused.folder))) from None
     return t(N_("Backup written to {path}."), locale, path=str(target))
 
 
@@ -208,6 +217,16 @@ class ProgressBar:
         end = "\n" if done >= self.total else ""
         print(f"\r[{'#' * filled}{'.' * (self.width - filled)}] {done}/{self.total}", end=end, file=sys.stderr, flush=True)
 
+    def end_line(self) -> None:
+        """Ends a bar left part-way, so that what follows starts on a line of its own."""
+        if 0 <= self.shown < 100:
+            print(file=sys.stderr)
+
+
+STOPPED = N_("The import stopped after {done} of {total} rows ({created} imported, {skipped} "
+             "already in the club): run the same command again for the rest; nothing is imported "
+             "twice.")
+
 
 @command("import")
 async def _import(args: argparse.Namespace, settings: Settings) -> str:
@@ -222,7 +241,23 @@ async def _import(args: argparse.Namespace, settings: Settings) -> str:
     now = utcnow()
     tiers = await Tier.all().values_list("code", flat=True)
     records, errors = importing.parse_csv(text, tiers, today=now.astimezone(settings.tz).date())
-    summary = await importing.import_records(records, actor="cli", now=now, progress=ProgressBar(len(records)))
+    bar = ProgressBar(len(records))
+    committed = importing.ImportSummary(0, 0)
+
+    def advance(summary: importing.ImportSummary) -> None:
+        nonlocal committed
+        committed = summary
+        bar(summary.done)
+
+    try:
+        summary = await importing.import_records(records, actor="cli", now=now, progress=advance)
+    except BaseException:  # busy, interrupted or failed: what is committed stays, and is said
+        bar.end_line()
+        counts = {"done": committed.done, "total": len(records), "created": committed.created,
+                  "skipped": committed.skipped}
+        print(t(STOPPED, locale, **{name: number(n, locale) for name, n in counts.items()}),
+              file=sys.stderr)
+        raise
     return summary_text(summary, errors, locale)
 
 
@@ -357,23 +392,34 @@ async def _serve(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+BUSY = N_("The database stayed busy too long (the bot or another command is writing to it): "
+          "try again in a moment.")
+
+
 async def _run(args: argparse.Namespace, settings: Settings) -> int:
     if args.command in ("run", "chat"):
         return await _serve(args, settings)
     name = args.command + (f" {args.action}" if getattr(args, "action", None) else "")
     handler = _commands[name]
-    if name in ("migrate", "backup"):  # no store to open: they work on the file or schema
-        print(await handler(args, settings))
-        return 0
-    await open_db(settings.database_url)
     try:
-        print(await handler(args, settings))
-        return 0
+        if name in ("migrate", "backup"):  # no store to open: they work on the file or schema
+            print(await handler(args, settings))
+            return 0
+        await open_db(settings.database_url)
+        try:
+            print(await handler(args, settings))
+            return 0
+        finally:
+            await close_db()
     except LoyaltyError as error:
         print(error_text(error, settings.default_locale), file=sys.stderr)
         return 1
-    finally:
-        await close_db()
+    except (OperationalError, sqlite3.OperationalError) as error:
+        if not is_busy(error):
+            raise
+        # Waited its turn (bot/sqlite_engine.py) as long as the bound allows.
+        print(t(BUSY, settings.default_locale), file=sys.stderr)
+        return 1
 
 
 def _run_workers(settings: Settings, workers: int) -> int:

@@ -94,7 +94,8 @@ class TortoiseStorage(BaseStorage):
     each in its own transaction cost a commit (on SQLite an fsync) apiece.
     `close()` writes what is left, so a restart keeps every dialog; a crash loses at most
     the last `flush_delay` seconds of dialog steps, never a point (the ledger does not
-    live here), and a member pressing a button of a lost step gets a fresh menu.
+    live here). The "handled" marks of the updates that made those steps ride in the same
+    transaction (`write_along`), so those updates are handled again at the next start.
     A row back to no state and no data is deleted: aiogram-dialog empties the context of
     every dialog it closes, and a member opens thousands over the years.
     """
@@ -107,6 +108,8 @@ class TortoiseStorage(BaseStorage):
         self._rows: OrderedDict[str, _Row] = OrderedDict()
         self._dirty: dict[str, _Row] = {}  # changed, not yet being written
         self._writing: dict[str, _Row] = {}  # in the transaction being written now
+        self._along: list[tuple[Statement, list[Any]]] = []  # other rows for the next transaction
+        self._flushing = False
         self._flusher: asyncio.Task[None] | None = None
         self._closed = False
 
@@ -158,13 +161,24 @@ class TortoiseStorage(BaseStorage):
             retry = True
         finally:
             self._flusher = None
-        if self._dirty:
+        if self._dirty or self._along:
             self._schedule(RETRY_DELAY if retry else self.flush_delay)
+
+    def write_along(self, statement: Statement, params: list[Any]) -> None:
+        """Run `statement` in the transaction that writes the dialog state changed so far.
+
+        A Telegram update's "handled" mark goes this way (bot/updates.py): a crash then
+        keeps both the mark and the state the update left, or neither.
+        """
+        self._along.append((statement, params))
+        self._schedule(self.flush_delay)
 
     async def flush(self) -> None:
         """Write every change not written yet, in one transaction."""
-        while self._dirty and not self._writing:
+        while (self._dirty or self._along) and not self._flushing:
+            self._flushing = True
             self._writing, self._dirty = self._dirty, {}
+            along, self._along = self._along, []
             both, data, state, emptied = [], [], [], []
             for name, row in self._writing.items():
                 if row.state is UNREAD:
@@ -178,15 +192,18 @@ class TortoiseStorage(BaseStorage):
             try:
                 async with in_transaction():
                     for statement, params in ((_write_both, both), (_write_data, data),
-                                              (_write_state, state), (_delete_if_empty, emptied)):
+                                              (_write_state, state), (_delete_if_empty, emptied),
+                                              *_grouped(along)):
                         if params:
                             await statement.many(params)
             except BaseException:
                 # Not written: keep each row for the next try, unless changed again since.
                 self._dirty = {**self._writing, **self._dirty}
+                self._along = along + self._along
                 raise
             finally:
                 self._writing = {}
+                self._flushing = False
 
     async def _field(self, name: str, field: str) -> Any:
         row = self._known(name)
@@ -217,8 +234,16 @@ class TortoiseStorage(BaseStorage):
         self._closed = True
         flusher = self._flusher
         if flusher is not None:
-            if not self._writing:
+            if not self._flushing:
                 flusher.cancel()  # still waiting: nothing half-written to interrupt
             with contextlib.suppress(asyncio.CancelledError):
                 await flusher
         await self.flush()
+
+
+def _grouped(along: list[tuple[Statement, list[Any]]]) -> list[tuple[Statement, list[list[Any]]]]:
+    """The parameter lists of each statement together, in the order first seen."""
+    groups: dict[int, tuple[Statement, list[list[Any]]]] = {}
+    for statement, params in along:
+        groups.setdefault(id(statement), (statement, []))[1].append(params)
+    return list(groups.values())

@@ -24,6 +24,7 @@ from bot.outbox import OutboxSender
 from bot.rate_limit import Limiter
 from bot.settings import Settings
 from bot.sms_door import SmsDoor
+from bot.updates import prune as prune_updates
 from jobs import birthdays, expiry, tiers
 from jobs.sms_poll import poll_inbound
 from loyalty import campaigns
@@ -197,6 +198,7 @@ def build_scheduler(settings: Settings, *, bot: Any, gateway: Any, clock: Clock 
         hour=birthday_at.hour, minute=birthday_at.minute, id="birthdays", replace_existing=True)
     add(guarded("expiry", expiry.run), "cron", hour=3, minute=0, id="expiry", replace_existing=True)
     add(guarded("tiers", tiers.run), "cron", hour=4, minute=0, id="tiers", replace_existing=True)
+    add(guarded("updates", prune_updates), "interval", hours=1, id="updates", replace_existing=True)
     if sms_door is None:
         return scheduler
     door = sms_door

@@ -4,16 +4,34 @@ Club rules (earning rate, tiers, bonuses) are not here: they live in the databas
 owner can change them from the bot.
 """
 
+import os
 import re
+from collections.abc import Mapping
 from datetime import time
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic_settings import (
+    BaseSettings,
+    EnvSettingsSource,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
 from typing_extensions import Annotated
 
 DEFAULT_DATABASE_URL = "sqlite://data/club.sqlite3?busy_timeout=10000"
+
+# Tortoise sets os.environ["TIMEZONE"] = "UTC" each time it opens the database, so the
+# club's zone is named CLUB_TIMEZONE. The old name still counts, but only as the process
+# found it at start (taken here, before anything can open the database) or in `.env`.
+_TIMEZONE_AT_START = os.environ.get("TIMEZONE")
+
+
+def _without_zone(variables: Mapping[str, str | None]) -> dict[str, str | None]:
+    names = ("timezone", "club_timezone")
+    return {name: value for name, value in variables.items() if name not in names}
 
 
 class Settings(BaseSettings):
@@ -32,6 +50,8 @@ class Settings(BaseSettings):
     web_workers: int = Field(default=1, ge=1)  # processes serving WEB_PORT in webhook mode
     web_host: str = "127.0.0.1"
     web_port: int = 8080
+    # On SIGTERM or Ctrl-C, how long updates in hand may take to finish; the rest wait for the next start.
+    shutdown_seconds: float = Field(default=20.0, gt=0)
     kavenegar_api_key: SecretStr | None = None
     kavenegar_sender: str | None = None
     kavenegar_api_base: str | None = None
@@ -43,8 +63,27 @@ class Settings(BaseSettings):
     sms_quiet_start: time = time(22, 0)  # campaign SMS wait between these local times
     sms_quiet_end: time = time(7, 0)
     birthday_time: time = time(10, 0)  # local time of the daily birthday wishes
-    timezone: str = "Asia/Tehran"
+    timezone: str = "Asia/Tehran"  # CLUB_TIMEZONE (or TIMEZONE, its old name)
     default_locale: str = "fa"
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # The new name wins wherever it is set; the environment's TIMEZONE now may be
+        # Tortoise's, so its value at start stands in for it.
+        env, dotenv = env_settings, dotenv_settings
+        if isinstance(env, EnvSettingsSource) and isinstance(dotenv, EnvSettingsSource):
+            zone = (env.env_vars.get("club_timezone") or dotenv.env_vars.get("club_timezone")
+                    or _TIMEZONE_AT_START or dotenv.env_vars.get("timezone"))
+            env.env_vars = _without_zone(env.env_vars) | ({"timezone": zone} if zone else {})
+            dotenv.env_vars = _without_zone(dotenv.env_vars)
+        return init_settings, env_settings, dotenv_settings, file_secret_settings
 
     @field_validator("owner_ids", mode="before")
     @classmethod

@@ -35,7 +35,9 @@ from handlers.i18n import N_, t
 log = logging.getLogger("club.workers")
 
 POSTGRES_SCHEMES = ("postgres://", "postgresql://", "asyncpg://", "psycopg://")
-STOP_SECONDS = 30  # how long a worker may take to stop before it is killed
+# How long a worker may take to stop, beyond the time its updates in hand may take
+# (SHUTDOWN_SECONDS), before it is killed.
+STOP_SECONDS = 10
 
 
 def refusal(settings: Settings, workers: int) -> str | None:
@@ -105,7 +107,7 @@ def serve(settings: Settings, workers: int) -> int:
         log.error("worker %s exited with status %s: stopping the others", dead.name, dead.exitcode)
         stop(signal.SIGTERM, None)
     for process in processes:
-        process.join(STOP_SECONDS)
+        process.join(settings.shutdown_seconds + STOP_SECONDS)
         if process.is_alive():
             process.kill()
             process.join()

@@ -93,12 +93,15 @@ async def preview(audience: dict[str, Any], channel: str, text: str, *, now: dat
 
 async def create(audience: dict[str, Any], channel: str, text: str, *, send_at: datetime | None = None,
                  photo: str | None = None, staff_id: int | None = None, now: datetime | None = None,
-                 status: str = "scheduled") -> Campaign:
+                 status: str = "scheduled", key: str | None = None) -> Campaign:
+    """A new campaign; with `key`, the one created under that key before, if any."""
     now = now or utcnow()
     _check(channel, text)
+    if key is not None and (earlier := await Campaign.get_or_none(request_key=key)) is not None:
+        return earlier
     campaign = await Campaign.create(
         audience=audience, channel=channel, text=text.strip(), photo=photo, send_at=send_at or now,
-        status=status, created_by_id=staff_id, created_at=now,
+        status=status, created_by_id=staff_id, created_at=now, request_key=key,
     )
     await audit.record("campaign_created", staff_id=staff_id, now=now, campaign=campaign.id)
     return campaign

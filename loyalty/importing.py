@@ -6,6 +6,10 @@ balance), tier (a tier code). Only phone is required. A row with an error is rep
 with its line number and nothing of it is written; the others are imported once: a
 phone already in the club is left alone, and the opening balance is a ledger row with
 the key `import:<phone>`, so running the same file twice changes nothing.
+
+Rows are written `CHUNK` to a transaction. An import stopped part-way (the process killed,
+the database busy for too long) keeps the chunks it committed, and the same file imported
+again goes on from there: the rows written before are skipped as already in the club.
 """
 
 from __future__ import annotations
@@ -29,6 +33,10 @@ from loyalty.phones import normalize_phone
 from loyalty.text import clean_name, to_ascii_digits
 from models import Card, EntryKind, Gender, Member, Tier
 
+# Rows per transaction: few enough that SQLite's one writer is held for tens of milliseconds
+# (a purchase in the running bot waits that long), many enough that the commit's fsync is
+# paid once per chunk: 3,000 rows took 35 s one per transaction, 9 s in chunks of 25.
+CHUNK = 25
 COLUMNS = ("phone", "first_name", "last_name", "birthday", "gender", "balance", "tier")
 MAX_OPENING_BALANCE = 10_000_000
 GENDERS = {
@@ -64,6 +72,10 @@ class RowError:
 class ImportSummary:
     created: int
     skipped: int  # phones already in the club: untouched
+
+    @property
+    def done(self) -> int:
+        return self.created + self.skipped
 
 
 def parse_birthday(raw: str, today: date) -> date | None:
@@ -162,29 +174,40 @@ async def import_records(
     actor: str = "import",
     staff_id: int | None = None,
     now: datetime | None = None,
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[[ImportSummary], None] | None = None,
+    chunk: int = CHUNK,
 ) -> ImportSummary:
-    """Write the valid records, one transaction each; members already in the club are skipped."""
+    """Write the valid records, `chunk` to a transaction; members already in the club are
+    skipped. `progress` is told the rows committed so far after each chunk."""
     now = now or utcnow()
     tiers = {t.code: t for t in await Tier.all().order_by("threshold")}
     lowest = next(iter(tiers.values()), None)
     expires_at = await credit_expiry(now)
-    created = skipped = 0
-    for done, record in enumerate(records, start=1):
-        if await _import_one(record, tiers.get(record.tier_code or "", lowest), expires_at, now):
-            created += 1
-        else:
-            skipped += 1
+    summary = ImportSummary(0, 0)
+    for start in range(0, len(records), chunk):
+        part = records[start:start + chunk]
+        created = 0
+        async with in_transaction():
+            present = await _members_among([record.phone for record in part])
+            for record in part:
+                tier = tiers.get(record.tier_code or "", lowest)
+                if record.phone not in present and await _import_one(record, tier, expires_at, now):
+                    created += 1
+        summary = ImportSummary(summary.created + created, summary.skipped + len(part) - created)
         if progress is not None:
-            progress(done)
-    await audit.record("import", staff_id=staff_id, actor=actor, now=now, created=created, skipped=skipped)
-    return ImportSummary(created, skipped)
+            progress(summary)
+    await audit.record("import", staff_id=staff_id, actor=actor, now=now, created=summary.created,
+                       skipped=summary.skipped)
+    return summary
+
+
+async def _members_among(phones: list[str]) -> set[str]:
+    return set(await Member.filter(phone__in=phones).values_list("phone", flat=True))
 
 
 async def _import_one(record: ImportRecord, tier: Tier | None, expires_at: datetime | None, now: datetime) -> bool:
-    if await Member.exists(phone=record.phone):
-        return False
     try:
+        # A savepoint: a phone that joined meanwhile undoes its own row, not the chunk.
         async with in_transaction():
             member = await Member.create(
                 phone=record.phone, first_name=record.first_name, last_name=record.last_name,

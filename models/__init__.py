@@ -21,6 +21,7 @@ from models.rewards import ErasedVoucherCode, Reward, Voucher
 from models.sms import InboundOutcome, InboundSms, SmsLog
 from models.staff import AuditEntry, Staff
 from models.staff_extras import PendingApproval, StaffInvite
+from models.updates import TelegramUpdate
 
 __all__ = [
     "AuditEntry",
@@ -53,6 +54,7 @@ __all__ = [
     "SmsLog",
     "Staff",
     "StaffInvite",
+    "TelegramUpdate",
     "StaffRole",
     "Tier",
     "TierChange",

@@ -50,6 +50,8 @@ class Campaign(Model):
     created_by = fields.ForeignKeyField("models.Staff", related_name=False, null=True)
     created_at = fields.DatetimeField()
     finished_at = fields.DatetimeField(null=True)
+    # The request that created it (a Telegram button press): handled again, it creates no second.
+    request_key = fields.CharField(max_length=100, null=True, unique=True)
 
     class Meta:
         table = "campaign"

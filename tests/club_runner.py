@@ -12,18 +12,7 @@ from pathlib import Path
 from bot.db import apply_migrations, open_db
 from tests.conftest import _open_postgres
 from tests.fakes.bot_api import FakeBotAPI
-from tests.helpers import free_port
-
-WAIT = 120.0  # generous: importing the bot takes seconds of CPU on a busy machine
-
-
-async def until(check: Callable[[], bool], what: str) -> None:
-    """Wait for `check`, up to WAIT; a limit, not a measure."""
-    for _ in range(int(WAIT / 0.02)):
-        if check():
-            return
-        await asyncio.sleep(0.02)
-    raise AssertionError(f"timed out waiting for {what}")
+from tests.waiting import eventually
 
 
 async def open_fresh(backend: str, tmp_path: Path) -> str:
@@ -45,8 +34,9 @@ class Club:
             "BOT_TOKEN": api.token, "TELEGRAM_API_BASE": api.base_url, "DATABASE_URL": url,
             "OWNER_IDS": ",".join(map(str, owners)), "DEFAULT_LOCALE": "en",
             "KAVENEGAR_API_KEY": "", "SMS_POLL_SECONDS": "0",
-            # The web app (health, SMS webhook) listens in polling mode too: not on a port in use.
-            "WEB_HOST": "127.0.0.1", "WEB_PORT": str(free_port()),
+            # The web app (health, SMS webhook) listens in polling mode too, on a port the
+            # system picks as it binds: one chosen here could be taken before the child binds it.
+            "WEB_HOST": "127.0.0.1", "WEB_PORT": "0",
         }
         self.tmp_path = tmp_path
         self.process: asyncio.subprocess.Process | None = None
@@ -65,3 +55,15 @@ class Club:
 
     def log(self) -> str:
         return (self.tmp_path / "club.log").read_text(errors="replace")
+
+    async def until(self, check: Callable[[], bool], what: str) -> None:
+        """Wait for `check` while the club runs; fail at once if it has exited."""
+        assert self.process is not None
+
+        def running_and_done() -> bool:
+            if self.process.returncode is not None:
+                raise AssertionError(
+                    f"club run exited ({self.process.returncode}) before {what}:\n{self.log()}")
+            return check()
+
+        await eventually(running_and_done, lambda: f"{what}\n{self.log()}")

@@ -7,10 +7,15 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bot.backup import backup_sqlite, sqlite_path
+import pytest
+from tortoise import Tortoise
+
+from bot.backup import TargetInDataFolder, backup_sqlite, sqlite_path
+from bot.db import apply_migrations, close_db, open_db
 from loyalty import earning
 from loyalty.members import register_member
 from tests.conftest import NOW
+from tests.waiting import eventually
 
 
 def ledger_mismatches(path: Path) -> list[tuple[int, int, int]]:
@@ -23,7 +28,9 @@ def ledger_mismatches(path: Path) -> list[tuple[int, int, int]]:
         ).fetchall()
 
 
-async def test_backup_while_purchases_are_written(db: str, tmp_path: Path) -> None:
+async def test_backup_while_purchases_are_written(
+        db: str, tmp_path_factory: pytest.TempPathFactory) -> None:
+    copies_folder = tmp_path_factory.mktemp("copies")  # outside the database's folder
     ids = [(await register_member(f"0912{n:07d}", now=NOW)).member.id for n in range(5)]
     stop = asyncio.Event()
     written = 0
@@ -35,13 +42,18 @@ async def test_backup_while_purchases_are_written(db: str, tmp_path: Path) -> No
             written += 1
 
     writer = asyncio.create_task(buy())
-    while written < 20:  # the writer is well under way before the copy starts
-        await asyncio.sleep(0)
+
+    def under_way() -> bool:  # the writer is well under way before the copy starts
+        assert not writer.done(), writer
+        return written >= 20
+
+    await eventually(under_way, "20 purchases")
     copies: list[Path] = []
     overlapped = 0  # copies during which at least one purchase was committed
     while overlapped < 3 and len(copies) < 100:
         started = written
-        copies.append(await asyncio.to_thread(backup_sqlite, sqlite_path(db), tmp_path / f"copy{len(copies)}.sqlite3"))
+        target = copies_folder / f"copy{len(copies)}.sqlite3"
+        copies.append(await asyncio.to_thread(backup_sqlite, sqlite_path(db), target))
         overlapped += written > started
     stop.set()
     await writer
@@ -56,7 +68,7 @@ async def test_backup_while_purchases_are_written(db: str, tmp_path: Path) -> No
         assert 20 <= purchases <= written
         assert purchases == earned == outbox  # whole transactions only
         assert ledger_mismatches(copy) == []
-    assert not list(tmp_path.glob("*.partial"))
+    assert not list(copies_folder.glob("*.partial"))
 
 
 ROOT = str(Path(__file__).resolve().parents[1])  # this checkout, wherever the test runs
@@ -66,12 +78,12 @@ def run_club(tmp_path: Path, database_url: str, *args: str) -> subprocess.Comple
     env = {**os.environ, "DATABASE_URL": database_url, "DEFAULT_LOCALE": "en", "BOT_TOKEN": "", "PYTHONPATH": ROOT}
     return subprocess.run(
         [sys.executable, "-m", "bot.cli", *args],
-        env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120,
+        env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120, check=False,
     )
 
 
 def test_backup_command(tmp_path: Path) -> None:
-    url = f"sqlite://{tmp_path}/club.sqlite3"
+    url = f"sqlite://{tmp_path}/data/club.sqlite3"
     assert run_club(tmp_path, url, "member", "add", "09121234567").returncode == 0
     done = run_club(tmp_path, url, "backup", "copies/club.sqlite3")
     target = tmp_path / "copies" / "club.sqlite3"
@@ -88,3 +100,69 @@ def test_backup_command(tmp_path: Path) -> None:
     assert (postgres.returncode, postgres.stdout) == (
         0, "This database is not a SQLite file: back it up with pg_dump.\n"
     )
+
+
+REFUSED = ("A backup cannot be written in {folder}, the database's own folder: "
+           "choose a path outside it.\n")
+
+
+@pytest.mark.parametrize(
+    "target", ["data/club.sqlite3", "live.sqlite3", "{tmp}/data/backups/club.sqlite3"])
+async def test_backup_refuses_the_live_database_and_its_folder(tmp_path: Path, target: str) -> None:
+    """`club backup data/club.sqlite3` while the bot ran replaced the live file: the
+    purchases the bot recorded afterwards went to a file no longer there."""
+    url = "sqlite://data/club.sqlite3?busy_timeout=10000"  # the default, in the club's folder
+    database = tmp_path / "data" / "club.sqlite3"
+    await apply_migrations(f"sqlite://{database}")
+    (tmp_path / "live.sqlite3").symlink_to(database)
+    await open_db(f"sqlite://{database}?busy_timeout=10000")  # the running bot's connection
+    try:
+        member = (await register_member("09121234567", now=NOW)).member
+        target = target.format(tmp=tmp_path)
+        refused = await asyncio.to_thread(run_club, tmp_path, url, "backup", target)
+        assert (refused.returncode, refused.stdout) == (1, "")
+        assert refused.stderr == REFUSED.format(folder=tmp_path / "data")
+        await earning.award_purchase(member.id, 150_000, receipt="after", now=NOW)
+        # As the bot's connection does by itself every 1,000 pages: with the live file
+        # replaced, it wrote into the old one, which no longer had a name.
+        await Tortoise.get_connection("default").execute_query("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        await close_db()
+    with sqlite3.connect(database) as conn:
+        assert conn.execute("SELECT receipt FROM purchase").fetchall() == [("after",)]
+    files = [p.name for p in (tmp_path / "data").iterdir() if not p.name.endswith(("-wal", "-shm"))]
+    assert files == ["club.sqlite3"]
+
+
+@pytest.mark.parametrize(
+    "target",
+    ["data/club.sqlite3", "./data/../data/club.sqlite3", "live.sqlite3", "hard.sqlite3",
+     "data/club.sqlite3-wal", "data/backups/club.sqlite3", "data", "data/"],
+)
+def test_every_way_to_name_the_database_or_its_folder_is_refused(
+        tmp_path: Path, target: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    database = tmp_path / "data" / "club.sqlite3"
+    database.parent.mkdir()
+    sqlite3.connect(database).close()
+    (tmp_path / "live.sqlite3").symlink_to(database)
+    os.link(database, tmp_path / "hard.sqlite3")
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(TargetInDataFolder) as refused:
+        backup_sqlite(Path("data/club.sqlite3"), Path(target))
+    assert refused.value.folder == tmp_path / "data"
+    copy = backup_sqlite(Path("data/club.sqlite3"), Path("data-copy.sqlite3"))
+    assert copy == tmp_path / "data-copy.sqlite3"
+
+
+def test_backup_refusal_in_persian(tmp_path: Path) -> None:
+    url = "sqlite://data/club.sqlite3"
+    assert run_club(tmp_path, url, "migrate").returncode == 0
+    env = {**os.environ, "DATABASE_URL": url, "DEFAULT_LOCALE": "fa", "BOT_TOKEN": "",
+           "PYTHONPATH": ROOT}
+    refused = subprocess.run([sys.executable, "-m", "bot.cli", "backup", "data/club.sqlite3"],
+                             env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120,
+                             check=False)
+    assert refused.returncode == 1
+    folder = tmp_path / "data"
+    assert refused.stderr == (f"نسخهٔ پشتیبان را نمی‌توان در {folder}، پوشهٔ خود پایگاه داده، "
+                              "نوشت: مسیری بیرون از آن انتخاب کنید.\n")

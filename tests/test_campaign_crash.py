@@ -17,13 +17,12 @@ deterministic point, with a round of 1,000 rows (notifications among them) in ha
   the restart, with the same localids: the fake, like Kavenegar, sends none of them twice.
 
 The dead process's claims and its jobs lease would hold for ten minutes and one; the
-process started next finds its pid gone and resumes at once. The time limit (WAIT, two
-minutes) fails a restart that waits for a claim to lapse.
+process started next finds its pid gone and resumes at once. The time limit (WAIT, the
+tests' deadline of two minutes) fails a restart that waits for a claim to lapse.
 """
 
 from __future__ import annotations
 
-import asyncio
 from collections import Counter
 from datetime import timedelta
 from pathlib import Path
@@ -36,11 +35,11 @@ from bot.db import close_db, open_db
 from loyalty import campaigns, earning
 from loyalty.clock import utcnow
 from models import JobLease, Member, OutboxMessage, OutboxStatus, Tier
-from tests.club_runner import WAIT, Club, open_fresh, until
+from tests.club_runner import Club, open_fresh
 from tests.conftest import _backends
 from tests.fakes.bot_api import FakeBotAPI
 from tests.fakes.kavenegar import FakeKavenegar
-from tests.helpers import free_port
+from tests.waiting import DEADLINE as WAIT, eventually
 
 RECIPIENTS = 2_000
 NOTIFIED = 400  # the first members, who earned points before the campaign
@@ -96,13 +95,12 @@ async def statuses(url: str) -> Counter[str]:
         await close_db()
 
 
-async def all_marked_sent(url: str) -> None:
-    """Wait until the running club has marked every row sent (nothing timed: WAIT is a limit)."""
-    for _ in range(int(WAIT / 0.5)):
-        if (await statuses(url))["sent"] == MESSAGES:
-            return
-        await asyncio.sleep(0.5)
-    raise AssertionError(f"not all marked sent: {await statuses(url)}")
+async def all_marked_sent(club: Club, url: str) -> None:
+    """Wait until the running club has marked every row sent."""
+    async def every_row_sent() -> bool:
+        return (await statuses(url))["sent"] == MESSAGES
+
+    await eventually(every_row_sent, lambda: f"every row marked sent\n{club.log()}", every=0.5)
 
 
 def club_for(api: FakeBotAPI, url: str, tmp_path: Path, kave: FakeKavenegar) -> Club:
@@ -110,7 +108,6 @@ def club_for(api: FakeBotAPI, url: str, tmp_path: Path, kave: FakeKavenegar) -> 
     club.env |= {
         "KAVENEGAR_API_KEY": kave.api_key, "KAVENEGAR_SENDER": "10008663", "KAVENEGAR_API_BASE": kave.base_url,
         "TELEGRAM_RATE": "1000", "SMS_QUIET_START": "00:00", "SMS_QUIET_END": "00:00",
-        "WEB_PORT": str(free_port()),
     }
     return club
 
@@ -125,7 +122,7 @@ async def test_kill_9_during_a_telegram_campaign(backend: str, tmp_path: Path) -
         club = club_for(api, url, tmp_path, kave)
         try:
             await club.start()
-            await until(lambda: bool(api.hung), f"message {KILL_AT_MESSAGE}\n{club.log()}")
+            await club.until(lambda: bool(api.hung), f"message {KILL_AT_MESSAGE}")
             await club.kill()
             assert len(api.deliveries) == KILL_AT_MESSAGE - 1
             done = await statuses(url)
@@ -133,8 +130,8 @@ async def test_kill_9_during_a_telegram_campaign(backend: str, tmp_path: Path) -
             await held_by_the_dead(url, backend)
 
             await club.start()
-            await until(lambda: len(api.deliveries) >= MESSAGES, f"every message\n{club.log()}")
-            await all_marked_sent(url)
+            await club.until(lambda: len(api.deliveries) >= MESSAGES, "every message")
+            await all_marked_sent(club, url)
         finally:
             await club.kill()
     per_chat = Counter(chat for _, chat in api.deliveries)
@@ -151,15 +148,16 @@ async def test_kill_9_during_an_sms_campaign_after_kavenegar_took_an_array(backe
         club = club_for(api, url, tmp_path, kave)
         try:
             await club.start()
-            await until(lambda: kave.hanging == 1, f"sendarray {ARRAYS_BEFORE_KILL + 1}\n{club.log()}")
+            await club.until(lambda: kave.hanging == 1, f"sendarray {ARRAYS_BEFORE_KILL + 1}")
             await club.kill()
             assert len(kave.delivered) == 200 * (ARRAYS_BEFORE_KILL + 1)  # the last array went out
             assert (await statuses(url))["sent"] == 200 * ARRAYS_BEFORE_KILL  # but is not marked
             await held_by_the_dead(url, backend)
 
             await club.start()
-            await until(lambda: kave.calls["sms/sendarray"] >= MESSAGES // 200 + 1, f"every array\n{club.log()}")
-            await all_marked_sent(url)
+            await club.until(
+                lambda: kave.calls["sms/sendarray"] >= MESSAGES // 200 + 1, "every array")
+            await all_marked_sent(club, url)
         finally:
             await club.kill()
     per_number = Counter(receptor for receptor, _, _ in kave.delivered)

@@ -19,6 +19,7 @@ from pathlib import Path
 from bot.db import apply_migrations, close_db, open_db
 from loyalty.members import register_member
 from tests.conftest import NOW
+from tests.waiting import DEADLINE
 
 ROOT = Path(__file__).resolve().parents[1]
 PURCHASES = 400
@@ -43,7 +44,8 @@ def start_burst(url: str, ack: Path) -> subprocess.Popen[bytes]:
     )
 
 
-def wait_for_acks(process: subprocess.Popen[bytes], ack: Path, count: int, timeout: float = 60) -> None:
+def wait_for_acks(process: subprocess.Popen[bytes], ack: Path, count: int,
+                  timeout: float = DEADLINE) -> None:
     deadline = time.monotonic() + timeout
     while len(acknowledged(ack)) < count:
         assert process.poll() is None, process.stderr.read().decode() if process.stderr else ""
@@ -103,7 +105,7 @@ def test_kill_9_during_a_burst_of_purchases(tmp_path: Path) -> None:
         os.kill(process.pid, signal.SIGKILL)
     finally:
         process.kill()
-        process.wait(timeout=30)
+        process.wait(timeout=DEADLINE)
     assert process.returncode == -signal.SIGKILL
     acked = acknowledged(ack)
     receipts = check_store(path, before)
@@ -111,6 +113,6 @@ def test_kill_9_during_a_burst_of_purchases(tmp_path: Path) -> None:
     assert len(receipts) < PURCHASES  # the kill did land in the middle
 
     again = start_burst(url, ack)
-    assert again.wait(timeout=120) == 0, again.stderr.read().decode() if again.stderr else ""
+    assert again.wait(timeout=DEADLINE) == 0, again.stderr.read().decode() if again.stderr else ""
     receipts = check_store(path, before)
     assert set(receipts) == {f"crash-{n}" for n in range(PURCHASES)}

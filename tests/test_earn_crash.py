@@ -23,7 +23,7 @@ from bot.db import close_db, open_db
 from loyalty import ledger
 from loyalty.members import register_member
 from models import Member, Purchase
-from tests.club_runner import Club, open_fresh, until
+from tests.club_runner import Club, open_fresh
 from tests.conftest import NOW, _backends
 from tests.fakes.bot_api import FakeBotAPI
 
@@ -75,7 +75,8 @@ async def test_kill_9_during_a_burst_of_earn_commands(backend: str, tmp_path: Pa
             def acknowledged() -> set[int]:
                 return {owner for owner, texts in answers(api).items() if texts}
 
-            await until(lambda: len(acknowledged()) >= KILL_AFTER, f"{KILL_AFTER} acknowledgements\n{club.log()}")
+            await club.until(lambda: len(acknowledged()) >= KILL_AFTER,
+                             f"{KILL_AFTER} acknowledgements")
             await club.kill()
             acked = acknowledged()
             assert all(texts in ([], [f"{RECORDED} Balance: 30. Tier: Bronze."])
@@ -87,8 +88,10 @@ async def test_kill_9_during_a_burst_of_earn_commands(backend: str, tmp_path: Pa
             again = unanswered + [n for n, owner in enumerate(OWNERS) if owner in acked][:RETRIED_ANYWAY]
             for n in again:
                 api.push_message(OWNERS[n], command(n), language_code="en")
-            await until(lambda: all(len(answers(api)[OWNERS[n]]) >= (2 if OWNERS[n] in acked else 1)
-                                    for n in again), f"answers after the restart\n{club.log()}")
+            await club.until(
+                lambda: all(len(answers(api)[OWNERS[n]]) >= (2 if OWNERS[n] in acked else 1)
+                            for n in again),
+                "answers after the restart")
         finally:
             await club.kill()
 

@@ -11,7 +11,7 @@ from jobs import expiry as jobs_expiry
 from loyalty import corrections, earning, expiry, ledger, rewards, tiers
 from models import EntryKind, LedgerEntry, Member, OutboxMessage, TierChange
 from tests.conftest import NOW, POSTGRES_URL
-from tests.helpers import member, reward, set_rules
+from tests.helpers import member, reward, set_rules, waiting_for_lock
 
 DAY = timedelta(days=1)
 
@@ -146,9 +146,7 @@ async def test_the_daily_review_waits_for_a_purchase_at_the_same_moment(any_db: 
                 return await tiers.review(m.id, NOW, allow_downgrade=True)
 
         review = asyncio.create_task(daily_review())
-        while not await purchase.fetchval("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"):
-            assert not review.done(), review
-            await asyncio.sleep(0)
+        await waiting_for_lock(purchase, review)
         await held.commit()
         assert await review is None
     finally:

@@ -35,6 +35,7 @@ from aiogram.types import (
 
 from bot.telegram_session import JsonSession
 from tests.fakes.bot_api import BOT_ID, FakeBotAPI
+from tests.waiting import DEADLINE, eventually
 
 pytestmark = pytest.mark.asyncio
 
@@ -206,13 +207,13 @@ async def test_reply_keyboard_with_request_contact(api: FakeBotAPI, bot: Bot) ->
 # ---- updates --------------------------------------------------------------------------------
 
 async def test_long_polling_returns_a_pushed_update_and_offset_confirms(api: FakeBotAPI, bot: Bot) -> None:
-    loop = asyncio.get_running_loop()
-    started = loop.time()
-    poll = asyncio.create_task(bot.get_updates(timeout=1))
-    await asyncio.sleep(0.05)  # tiny bounded wait: let the poll reach the server and wait
+    # A poll of an hour, answered when the update comes: were it answered only at its
+    # timeout, the deadline would end the test first.
+    poll = asyncio.create_task(bot.get_updates(timeout=3600, request_timeout=3600 + 60))
+    await eventually(lambda: api.polls_waiting == 1 or poll.done(), "the poll to reach the fake")
+    assert not poll.done(), poll  # an empty answer before any update is wrong too
     pushed = api.push_message(USER, "hello", first_name="Sara", language_code="fa")
-    updates = await asyncio.wait_for(poll, 2)
-    assert loop.time() - started < 0.9  # answered when the update came, not at the timeout
+    updates = await asyncio.wait_for(poll, DEADLINE)
     assert [u.update_id for u in updates] == [pushed["update_id"]]
     message = updates[0].message
     assert (message.text, message.from_user.first_name, message.from_user.language_code) == ("hello", "Sara", "fa")
@@ -362,16 +363,16 @@ async def test_dispatcher_polling_answers_start_and_buttons(api: FakeBotAPI) -> 
     polling = asyncio.create_task(dispatcher.start_polling(bot, handle_signals=False, polling_timeout=1))
     try:
         api.push_message(USER, "/start", first_name="Sara")
-        assert (await api.wait_for_message(USER, timeout=3))["text"] == "Hello!"
-        welcome = await api.wait_for_message(USER, timeout=3)  # the next one
+        assert (await api.wait_for_message(USER))["text"] == "Hello!"
+        welcome = await api.wait_for_message(USER)  # the next one
         assert welcome["text"] == "Welcome, Sara"
         query_id = api.push_callback(USER, welcome["message_id"], "join")
-        edited = await api.wait_for_message(USER, lambda m: m["text"].startswith("You joined"), timeout=3)
+        edited = await api.wait_for_message(USER, lambda m: m["text"].startswith("You joined"))
         assert edited["message_id"] == welcome["message_id"]
         assert api.callback_answers[query_id]["text"] == "Done"
     finally:
         await dispatcher.stop_polling()
-        await asyncio.wait_for(polling, 3)
+        await asyncio.wait_for(polling, DEADLINE)
     assert api.rejected == []
 
 
@@ -483,10 +484,8 @@ async def test_push_batch_over_http_now_and_at_a_rate(api: FakeBotAPI) -> None:
         {"action": "push_message", "kwargs": {"user_id": USER, "text": str(n)}} for n in range(3)
     ], per_second=200)
     assert (status, body) == (200, {"ok": True, "result": 3})
-    for _ in range(200):  # paced by the fake's own loop: wait until all three are in
-        if len(api._updates) == 4:
-            break
-        await asyncio.sleep(0.01)
+    # Paced by the fake's own task: wait until all three are in.
+    await eventually(lambda: len(api._updates) >= 4, "the paced pushes")
     assert [u["message"]["text"] for u in api._updates] == ["hi", "0", "1", "2"]
 
     status, body = await control("push_batch", actions=[{"action": "block", "kwargs": {"chat_id": USER}}])

@@ -19,6 +19,7 @@ from loyalty.errors import ErrorCode
 from models import LedgerEntry, Member, OutboxMessage, Purchase
 from tests.conftest import NOW
 from tests.helpers import member, set_rules
+from tests.waiting import DEADLINE
 
 
 @asynccontextmanager
@@ -164,7 +165,7 @@ async def test_a_committer_stopped_mid_batch_answers_every_caller_and_stores_not
     committer = group_commit._committers[Tortoise.get_connection("default")]
     assert committer._task is not None
     committer._task.cancel()  # as at shut-down
-    results = await asyncio.wait_for(asyncio.gather(*calls, return_exceptions=True), timeout=30)
+    results = await asyncio.wait_for(asyncio.gather(*calls, return_exceptions=True), DEADLINE)
     assert all(isinstance(r, asyncio.CancelledError) for r in results)
     monkeypatch.setattr(earning, "club_config", real_config)
     assert await Purchase.all().count() == 0

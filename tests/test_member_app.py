@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from datetime import date
 
@@ -17,6 +16,7 @@ from bot.settings import Settings
 from loyalty.dates import parse_birthday
 from loyalty.errors import ErrorCode, LoyaltyError
 from models import FsmRecord
+from tests.waiting import eventually
 
 
 @pytest.mark.parametrize(("text", "locale", "expected"), [
@@ -96,11 +96,9 @@ async def test_storage_writes_the_changes_of_many_updates_in_one_transaction(any
 async def test_storage_writes_by_itself_soon_after_a_change(any_db: str) -> None:
     storage = TortoiseStorage(flush_delay=0)
     key = StorageKey(bot_id=1, chat_id=7, user_id=7, destiny="aiogd:stack")
-    await storage.set_data(key, {"intents": ["a"]})
-    for _ in range(6000):  # let the loop run the writer: a deadline of a minute, not a measure
-        if await FsmRecord.filter(key=storage.key_builder.build(key)).exists():
-            break
-        await asyncio.sleep(0.01)
+    await storage.set_data(key, {"intents": ["a"]})  # no flush(), no close(): nothing but time
+    row = FsmRecord.filter(key=storage.key_builder.build(key))
+    await eventually(row.exists, "the row")
     assert await TortoiseStorage().get_data(key) == {"intents": ["a"]}
 
 
@@ -195,10 +193,8 @@ async def test_web_app_has_health_and_webhook_routes(db: str) -> None:
                                      headers={"X-Telegram-Bot-Api-Secret-Token": webhook_secret(settings)})
         assert response.status == 200
         # The webhook answers at once and handles the update in the background.
-        for _ in range(300):
-            if session.sent():
-                break
-            await asyncio.sleep(0.01)
+        await eventually(session.sent, "the answer to /start")
+    await dp.storage.close()
     assert "Choose your language" in session.sent()[-1].text
 
 

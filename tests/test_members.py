@@ -11,7 +11,7 @@ from loyalty.errors import ErrorCode, LoyaltyError
 from loyalty.phones import is_iranian_mobile, normalize_phone
 from models import Card, EntryKind, LedgerEntry, Member, OutboxMessage
 from tests.conftest import NOW, POSTGRES_URL
-from tests.helpers import member, set_rules
+from tests.helpers import member, set_rules, waiting_for_lock
 
 
 @pytest.mark.parametrize(
@@ -149,9 +149,7 @@ async def _purchase_held_open(connection: asyncpg.Connection, member_id: int) ->
 
 
 async def _commit_once_waited_for(connection: asyncpg.Connection, held: object, task: asyncio.Task[object]) -> None:
-    while not await connection.fetchval("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"):
-        assert not task.done(), task
-        await asyncio.sleep(0)
+    await waiting_for_lock(connection, task)
     await held.commit()  # type: ignore[attr-defined]
 
 

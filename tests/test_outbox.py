@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -16,7 +17,9 @@ from models import Channel, Member, OutboxMessage, OutboxStatus
 from tests.conftest import NOW, POSTGRES_URL
 from tests.fakes.bot_api import FakeBotAPI
 from tests.fakes.kavenegar import FakeKavenegar
+from tests.helpers import waiting_for_lock
 from tests.jobs_helpers import FakeClock, OtherProcess, bot_on, make_member
+from tests.waiting import eventually
 
 TZ = ZoneInfo("Asia/Tehran")
 
@@ -307,9 +310,10 @@ async def test_each_telegram_message_is_marked_sent_before_the_next_goes(db: str
         with OtherProcess() as dying:
             sender = OutboxSender(bot=bot, gateway=None, tz=TZ, rate=1000, process=dying.heartbeat)
             drain = asyncio.create_task(sender.drain(NOW))
-            while not api.hung:
-                await asyncio.sleep(0.01)
+            await eventually(lambda: api.hung, "the third message, held by the fake")
             drain.cancel()  # the process dies while it waits for Telegram's answer
+            with contextlib.suppress(asyncio.CancelledError):
+                await drain
             dying.kill()
         rows = await OutboxMessage.all().order_by("id")
         assert [row.status for row in rows] == ["sent", "sent", "sending", "sending", "sending"]
@@ -366,9 +370,7 @@ async def test_a_chunk_queued_by_another_worker_meanwhile_is_finished_one_by_one
             keys[2], members[2].id, NOW)
         queued = asyncio.create_task(notify.enqueue_many(
             "campaign", [(m.id, key, None) for m, key in zip(members, keys, strict=True)], now=NOW))
-        while not await other.fetchval("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"):
-            assert not queued.done(), queued
-            await asyncio.sleep(0)
+        await waiting_for_lock(other, queued)
         await held.commit()
         await queued
     finally:

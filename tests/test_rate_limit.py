@@ -101,7 +101,8 @@ async def test_the_server_clock_spaces_takes_from_two_senders(clients) -> None:
     await asyncio.gather(*(senders[n % 2].take() for n in range(30)))
     ended = await server_seconds()
     assert ended - began >= 29 / 200  # a lower bound: a slow machine cannot fail it
-    assert 0 < await first.pttl(key) <= 2_000  # the key goes away when unused
+    ttl = await first.pttl(key)  # -2: gone already, after a pause of this test's process
+    assert ttl == -2 or 0 < ttl <= 2_000  # the key goes away when unused (-1: it never would)
 
 
 async def test_two_workers_share_one_flood_limit() -> None:

@@ -1,4 +1,5 @@
 import asyncio
+import contextlib
 
 import pytest
 from tortoise.transactions import in_transaction
@@ -49,15 +50,19 @@ async def test_a_long_run_of_sqlite_statements_gives_the_event_loop_turns(
             await asyncio.sleep(0)
 
     task = asyncio.create_task(other_task())
-    await asyncio.sleep(0)
-    before = others
-    async with in_transaction():  # in a transaction and out of one
+    try:
+        await asyncio.sleep(0)
+        before = others
+        async with in_transaction():  # in a transaction and out of one
+            for _ in range(30):
+                await Member.all().count()
         for _ in range(30):
             await Member.all().count()
-    for _ in range(30):
-        await Member.all().count()
-    assert others - before == turns
-    task.cancel()
+        assert others - before == turns
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
 
 
 def test_each_database_gets_its_client_and_settings() -> None:

@@ -14,6 +14,7 @@ from loyalty import staff as staff_rules
 from loyalty.errors import ErrorCode, LoyaltyError
 from models import AuditEntry, Branch, ProductGroup, Reward, RewardKind, Staff, StaffRole, Tier
 from tests.conftest import NOW, POSTGRES_URL
+from tests.helpers import waiting_for_lock
 
 pytestmark = pytest.mark.asyncio
 
@@ -135,9 +136,7 @@ async def test_two_tier_changes_at_once_cannot_share_a_threshold(any_db: str) ->
         await held.start()
         await other.execute("UPDATE tier SET threshold = 700 WHERE id = $1", silver.id)
         change = asyncio.create_task(staff_rules.set_tier(owner, gold.id, threshold=700, now=NOW))
-        while not await other.fetchval("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"):
-            assert not change.done(), change  # it must wait for the other change
-            await asyncio.sleep(0)
+        await waiting_for_lock(other, change)  # it must wait for the other change
         await held.commit()
         with pytest.raises(LoyaltyError) as refused:
             await change

@@ -48,7 +48,7 @@ async def test_a_balance_that_is_no_number_is_a_row_error(db: str) -> None:
     assert [(r.line, r.balance) for r in records] == [(4, 12)]
 
 
-async def test_import_twice_changes_nothing(db: str) -> None:
+async def test_import_twice_changes_nothing(any_db: str) -> None:
     records, _ = importing.parse_csv(CSV, ["bronze", "silver", "gold"], today=NOW.date())
     first = await importing.import_records(records, now=NOW)
     second = await importing.import_records(records, now=NOW)
@@ -105,16 +105,19 @@ async def test_owner_uploads_a_csv_and_cashier_may_not(db: str) -> None:
     assert await Member.all().count() == 2
 
 
-async def test_a_member_who_joins_while_the_import_runs_is_skipped(db: str, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+async def test_a_member_who_joins_while_the_import_runs_is_skipped(  # type: ignore[no-untyped-def]
+        any_db: str, monkeypatch) -> None:
     # Sara texts the club's number after the import looked her phone up, before it wrote her.
     records, _ = importing.parse_csv(CSV, ["bronze", "silver", "gold"], today=NOW.date())
 
-    async def she_joins_meanwhile(**lookup: object) -> bool:
-        monkeypatch.undo()
-        await members.register_member("09121111111", channel=Channel.SMS, now=NOW)
-        return False
+    look_up = importing._members_among
 
-    monkeypatch.setattr(Member, "exists", she_joins_meanwhile)
+    async def she_joins_meanwhile(phones: list[str]) -> set[str]:
+        present = await look_up(phones)
+        await members.register_member("09121111111", channel=Channel.SMS, now=NOW)
+        return present
+
+    monkeypatch.setattr(importing, "_members_among", she_joins_meanwhile)
     summary = await importing.import_records(records, now=NOW)
     assert (summary.created, summary.skipped) == (1, 1)
     sara = await Member.get(phone="+989121111111")

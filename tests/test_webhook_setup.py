@@ -52,7 +52,7 @@ def test_a_webhook_secret_is_checked_and_never_echoed() -> None:
     assert TOKEN not in derived and len(derived) == 64
 
 
-async def test_the_webhook_refuses_calls_without_the_secret() -> None:
+async def test_the_webhook_refuses_calls_without_the_secret(db: str) -> None:
     settings = Settings(_env_file=None, bot_token=TOKEN, webhook_secret="right")
     # A dispatcher with no handlers: this is about the door, not what is behind it.
     app = build_web_app(settings, Dispatcher(), build_bot(settings), worker=2)

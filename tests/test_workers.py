@@ -23,10 +23,10 @@ from tortoise import Tortoise
 
 from loyalty import members
 from models import EntryKind, LedgerEntry, Member, OutboxMessage, OutboxStatus
-from tests.club_runner import until
 from tests.conftest import _open_postgres
 from tests.fakes.bot_api import FakeBotAPI
-from tests.helpers import free_port
+from tests.helpers import port_for_workers
+from tests.waiting import eventually
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL")
 REDIS_URL = os.environ.get("TEST_REDIS_URL")
@@ -41,8 +41,7 @@ OWNERS = (7001, 7002, 7003, 7004)
 MEMBERS = tuple(range(8001, 8007))
 AMOUNT = 250_000  # 25 points at the default rules, far from the next tier
 PURCHASES = 3  # distinct receipts per member, plus one receipt sent twice at once
-WAIT = 30.0  # generous: the machine is shared; nothing here is a speed check
-START = 120.0  # importing the bot takes seconds of CPU, many more on a busy machine
+STOP = 60.0  # how long the workers may take to stop after SIGTERM: a limit, not a measure
 
 
 class Club:
@@ -50,7 +49,8 @@ class Club:
 
     def __init__(self, api: FakeBotAPI, tmp_path: Path) -> None:
         self.api = api
-        self.port = free_port()
+        self.held_port = port_for_workers()
+        self.port = self.held_port.getsockname()[1]
         self.log = tmp_path / "club.log"
         self.env = {
             **{k: v for k, v in os.environ.items() if k not in ("WEBHOOK_SECRET", "WEB_WORKERS")},
@@ -77,20 +77,19 @@ class Club:
                 sys.executable, "-m", "bot.cli", "run", "--workers", "2", env=self.env, cwd=self.cwd,
                 stdout=log, stderr=asyncio.subprocess.STDOUT, start_new_session=True)
         seen: set[str] = set()
-        deadline = asyncio.get_running_loop().time() + START
-        # Until both workers have answered a health check.
-        while asyncio.get_running_loop().time() < deadline:
+
+        async def both_answered() -> bool:  # a health check each
             if self.process.returncode is not None:
-                break
+                raise AssertionError(f"the workers exited; log:\n{self.log.read_text()}")
             try:
                 async with self.http.get(f"{self.url}/healthz") as response:
                     seen.add(response.headers["X-Club-Worker"])
             except aiohttp.ClientConnectionError:
                 pass  # not listening yet
-            if seen == {"1", "2"}:
-                return
-            await asyncio.sleep(0.1)
-        raise AssertionError(f"the workers did not start; log:\n{self.log.read_text()}")
+            return seen == {"1", "2"}
+
+        await eventually(both_answered, lambda: f"both workers; log:\n{self.log.read_text()}",
+                         every=0.1)
 
     async def post(self, update: dict, *, secret: str = SECRET) -> int:
         async with self.http.post(f"{self.url}/telegram/webhook", json=update,
@@ -101,15 +100,18 @@ class Club:
 
     async def stop(self) -> int | None:
         await self.http.close()
-        if self.process is None or self.process.returncode is not None:
-            return self.process.returncode if self.process else None
-        self.process.send_signal(signal.SIGTERM)
         try:
-            return await asyncio.wait_for(self.process.wait(), WAIT)
+            if self.process is None or self.process.returncode is not None:
+                return self.process.returncode if self.process else None
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                return await asyncio.wait_for(self.process.wait(), STOP)
+            finally:
+                if self.process.returncode is None:
+                    os.killpg(self.process.pid, signal.SIGKILL)  # the group this test started
+                    await self.process.wait()
         finally:
-            if self.process.returncode is None:
-                os.killpg(self.process.pid, signal.SIGKILL)  # the group this test started
-                await self.process.wait()
+            self.held_port.close()
 
 
 def button(message: dict, label: str) -> str:
@@ -126,12 +128,12 @@ async def walk_the_menu(club: Club, user: int) -> list[str]:
     api = club.api
     pressed: list[str] = []
     assert await club.post(api.push_message(user, "/start")) == 200
-    menu = await api.wait_for_message(user, starting("Hello"), timeout=WAIT)
+    menu = await api.wait_for_message(user, starting("Hello"))
     for label, answer in (("My points", "Your balance"), ("Back", "Hello"),
                           ("History", "Your history"), ("Back", "Hello")):
         pressed.append(api.push_callback(user, menu["message_id"], button(menu, label)))
         assert await club.post(api._updates[-1]) == 200
-        menu = await api.wait_for_message(user, starting(answer), timeout=WAIT)
+        menu = await api.wait_for_message(user, starting(answer))
     return pressed
 
 
@@ -196,12 +198,17 @@ async def test_two_workers_answer_every_update_once_and_keep_balances_exact(
 
             earn_count = len(earns) + 2 * len(MEMBERS)
             owner_texts = lambda: [text for owner in OWNERS for text in texts_to(api, owner)]  # noqa: E731
-            await until(lambda: len(owner_texts()) >= earn_count, "an answer to every /earn")
+            await eventually(lambda: len(owner_texts()) >= earn_count, "an answer to every /earn")
             # The notifications of the purchases, sent by whichever worker holds the jobs lease.
-            await until(lambda: all(
+            await eventually(lambda: all(
                 sum(t.startswith("You earned") for t in texts_to(api, user)) >= PURCHASES + 1 for user in MEMBERS),
                 "the purchase notifications")
-            await asyncio.sleep(0.5)  # room for a duplicate to show, were there one
+            # Every message marked sent, then the workers stopped: a duplicate of anything
+            # would have been sent by now, and nothing can be sent any more.
+            async def all_marked_sent() -> bool:
+                return not await OutboxMessage.exclude(status=OutboxStatus.SENT).exists()
+
+            await eventually(all_marked_sent, "every outbox message marked sent", every=0.1)
             status = await club.stop()
         finally:
             await club.stop()

@@ -5,7 +5,7 @@ the text as its caption on Telegram), when, a preview with the counts per channe
 SMS parts, then confirm. The result is the same Campaign row the one-line
 `/campaign <channel> [filters] | text` makes; the scheduler's campaign job enqueues it.
 
-When: "Send now", or a local time in the club's TIMEZONE typed as
+When: "Send now", or a local time in the club's CLUB_TIMEZONE typed as
   18:30             today, or tomorrow when that time has already passed
   1405-01-10 18:30  a Jalali date (year below 1700) and time
   2026-03-30 18:30  a Gregorian date and time
@@ -316,8 +316,10 @@ async def on_confirm(callback: CallbackQuery, button: Button, manager: DialogMan
     send_at = datetime.fromisoformat(data["send_at"]) if data.get("send_at") else now
     staff = await Staff.get_or_none(telegram_id=callback.from_user.id)
     try:
+        # Keyed by the press: the same update handled again (after a crash) schedules no second campaign.
         campaign = await campaigns.create(_audience(manager), data["channel"], data["text"], send_at=send_at,
-                                          photo=data.get("photo"), staff_id=staff.id if staff else None, now=now)
+                                          photo=data.get("photo"), staff_id=staff.id if staff else None, now=now,
+                                          key=f"tg:{callback.id}")
     except LoyaltyError as error:
         await callback.answer(error_text(error, locale), show_alert=True)
         return

@@ -34,6 +34,7 @@ from aiohttp import web
 
 from tests.fakes.telegram_html import EntityParseError, parse_html
 from tests.fakes.telegram_spec import Spec, SpecError, UploadedFile
+from tests.waiting import DEADLINE
 
 BOT_ID = 123456
 BOT_USERNAME = "club_test_bot"
@@ -183,6 +184,7 @@ class FakeBotAPI:
         self.menu_buttons: dict[int | None, dict] = {}
         self.timings: dict[int, UpdateTiming] = {}
         self.batch_errors: list[str] = []  # actions of push_batch that could not be pushed
+        self.polls_waiting = 0  # getUpdates calls holding their connection for an update now
         # state
         self.users: dict[int, dict[str, Any]] = {}
         self._messages: dict[int, dict[int, dict]] = defaultdict(dict)
@@ -410,7 +412,7 @@ class FakeBotAPI:
         return sent[-1] if sent else None
 
     async def wait_for_message(self, chat_id: int, predicate: Callable[[dict], bool] | None = None,
-                               timeout: float = 5.0) -> dict[str, Any]:
+                               timeout: float = DEADLINE) -> dict[str, Any]:
         """The next bot message sent or edited in the chat, as it was then.
 
         It looks from the last push to that chat (or from the last message this returned),
@@ -636,7 +638,12 @@ class FakeBotAPI:
         limit = min(max(params.get("limit", MAX_UPDATES_PER_CALL), 1), MAX_UPDATES_PER_CALL)
         timeout = max(params.get("timeout", 0), 0)
         if timeout:
-            await self._new_update.wait_for(lambda: bool(self._updates) or self._closing, timeout)
+            self.polls_waiting += 1
+            try:
+                await self._new_update.wait_for(
+                    lambda: bool(self._updates) or self._closing, timeout)
+            finally:
+                self.polls_waiting -= 1
         return self._updates[:limit]
 
     def _confirm(self, offset: int | None) -> None:

@@ -46,11 +46,11 @@ async def test_the_same_instant_in_tehran_gives_the_same_answers(
     # An hour before: the voucher is valid, the campaign not due, the purchase not yet made.
     assert await rewards.expire_vouchers(now=a(voucher.expires_at - HOUR)) == 0
     assert await campaigns.run_due(a(NOW + 4 * HOUR)) == []
-    before = await reports.build(a(NOW - 24 * HOUR), a(NOW - HOUR))
+    before = await reports.build(a(NOW - 24 * HOUR), a(NOW - HOUR), tz=ZONES[asked])
     assert (before.members_new, before.purchases_by_branch) == (0, {})
 
     # An hour after: all three.
-    after = await reports.build(a(NOW - HOUR), a(NOW + HOUR))
+    after = await reports.build(a(NOW - HOUR), a(NOW + HOUR), tz=ZONES[asked])
     assert after.members_new == 1
     assert [count for count, _ in after.purchases_by_branch.values()] == [1]
     assert await campaigns.run_due(a(NOW + 6 * HOUR)) == [campaign.id]

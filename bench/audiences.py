@@ -56,7 +56,11 @@ class _Statements(logging.Handler):
         self.seen: list[tuple[str, list[Any]]] = []
 
     def emit(self, record: logging.LogRecord) -> None:
-        if isinstance(record.args, tuple) and len(record.args) == 2 and isinstance(record.args[0], str):
+        if (
+            isinstance(record.args, tuple)
+            and len(record.args) == 2
+            and isinstance(record.args[0], str)
+        ):
             self.seen.append((record.args[0], list(record.args[1] or [])))
 
 
@@ -108,7 +112,9 @@ async def run(database_url: str, members: int) -> dict[str, object]:
     fill_seconds = time.perf_counter() - started
 
     def reach() -> Awaitable[campaigns.Preview]:
-        return campaigns.preview(AUDIENCE, "telegram_sms", TEXT, now=NOW, tz=TZ, sms_parts=sms_parts)
+        return campaigns.preview(
+            AUDIENCE, "telegram_sms", TEXT, now=NOW, tz=TZ, sms_parts=sms_parts
+        )
 
     ordinary, greeted = await _timed(lambda: birthdays_on(ORDINARY_DAY))
     last_day, greeted_last = await _timed(lambda: birthdays_on(LAST_DAY_OF_1404))

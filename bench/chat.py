@@ -83,36 +83,68 @@ async def seed(database_url: str, members: int, cashiers: int) -> Club:
         await open_db(database_url)
     now = utcnow()
     branch = await default_branch()
-    owner = await Staff.create(telegram_id=OWNER, name="Owner", role=StaffRole.OWNER, created_at=now)
+    owner = await Staff.create(
+        telegram_id=OWNER, name="Owner", role=StaffRole.OWNER, created_at=now
+    )
     await staff_rules.set_rule(owner, "cashier_daily_cap", str(2_000_000_000), now=now)
     for name, cost in REWARDS:
         await staff_rules.add_reward(owner, name, cost, now=now)
-    await Staff.bulk_create([
-        Staff(telegram_id=FIRST_CASHIER + i, name=f"Till {i}", role=StaffRole.CASHIER,
-              branch_id=branch.id, created_at=now)
-        for i in range(cashiers)
-    ])
+    await Staff.bulk_create(
+        [
+            Staff(
+                telegram_id=FIRST_CASHIER + i,
+                name=f"Till {i}",
+                role=StaffRole.CASHIER,
+                branch_id=branch.id,
+                created_at=now,
+            )
+            for i in range(cashiers)
+        ]
+    )
     rules = await get_rules()
     lowest = (await tiers())[0]
-    await Member.bulk_create([
-        Member(phone=f"+98912{i:07d}", telegram_id=FIRST_MEMBER + i, first_name=f"Member {i}",
-               locale=LOCALE, tier_id=lowest.id, referral_code=f"bench{i:07d}",
-               balance=rules.signup_bonus, joined_at=now)
-        for i in range(members)
-    ], batch_size=1_000)
+    await Member.bulk_create(
+        [
+            Member(
+                phone=f"+98912{i:07d}",
+                telegram_id=FIRST_MEMBER + i,
+                first_name=f"Member {i}",
+                locale=LOCALE,
+                tier_id=lowest.id,
+                referral_code=f"bench{i:07d}",
+                balance=rules.signup_bonus,
+                joined_at=now,
+            )
+            for i in range(members)
+        ],
+        batch_size=1_000,
+    )
     ids = dict(await Member.filter(telegram_id__gte=FIRST_MEMBER).values_list("telegram_id", "id"))
     cards = {telegram_id: card_number(n) for n, telegram_id in enumerate(sorted(ids))}
-    await Card.bulk_create([Card(number=cards[tg], member_id=ids[tg], issued_at=now) for tg in ids],
-                           batch_size=1_000)
+    await Card.bulk_create(
+        [Card(number=cards[tg], member_id=ids[tg], issued_at=now) for tg in ids], batch_size=1_000
+    )
     expires = await credit_expiry(now, rules)
-    await LedgerEntry.bulk_create([
-        LedgerEntry(member_id=member_id, kind=EntryKind.BONUS, amount=rules.signup_bonus, reason="signup",
-                    idempotency_key=f"signup:{member_id}", expires_at=expires, created_at=now)
-        for member_id in ids.values()
-    ], batch_size=1_000)
+    await LedgerEntry.bulk_create(
+        [
+            LedgerEntry(
+                member_id=member_id,
+                kind=EntryKind.BONUS,
+                amount=rules.signup_bonus,
+                reason="signup",
+                idempotency_key=f"signup:{member_id}",
+                expires_at=expires,
+                created_at=now,
+            )
+            for member_id in ids.values()
+        ],
+        batch_size=1_000,
+    )
     await close_db()
-    return Club(members=[(tg, cards[tg]) for tg in sorted(ids)],
-                cashiers=[FIRST_CASHIER + i for i in range(cashiers)])
+    return Club(
+        members=[(tg, cards[tg]) for tg in sorted(ids)],
+        cashiers=[FIRST_CASHIER + i for i in range(cashiers)],
+    )
 
 
 class Fake:
@@ -123,8 +155,9 @@ class Fake:
         self.base = f"http://127.0.0.1:{port}/_fake"
 
     async def push(self, actions: list[dict[str, Any]], per_second: float | None = None) -> None:
-        async with self.session.post(f"{self.base}/push_batch",
-                                     json={"actions": actions, "per_second": per_second}) as resp:
+        async with self.session.post(
+            f"{self.base}/push_batch", json={"actions": actions, "per_second": per_second}
+        ) as resp:
             body = await resp.json()
             if not body["ok"]:
                 raise RuntimeError(body["description"])
@@ -154,8 +187,14 @@ def start(user_id: int) -> dict[str, Any]:
     return {"action": "push_message", "kwargs": {"user_id": user_id, "text": "/start"}}
 
 
-def mix(count: int, pressers: list[int], buyers: list[tuple[int, str]], cashiers: list[int],
-        labels: list[str], serial: int) -> list[dict[str, Any]]:
+def mix(
+    count: int,
+    pressers: list[int],
+    buyers: list[tuple[int, str]],
+    cashiers: list[int],
+    labels: list[str],
+    serial: int,
+) -> list[dict[str, Any]]:
     """`count` updates: presses by members in `pressers` (one each), one in ten a purchase."""
     actions: list[dict[str, Any]] = []
     presses = iter(pressers)
@@ -164,11 +203,19 @@ def mix(count: int, pressers: list[int], buyers: list[tuple[int, str]], cashiers
             n = (serial + i) // EARN_SHARE  # purchases so far: each till and buyer in turn
             _, card = buyers[n % len(buyers)]
             text = f"/earn {card} {100_000 + (n % 50) * 10_000}"
-            actions.append({"action": "push_message",
-                            "kwargs": {"user_id": cashiers[n % len(cashiers)], "text": text}})
+            actions.append(
+                {
+                    "action": "push_message",
+                    "kwargs": {"user_id": cashiers[n % len(cashiers)], "text": text},
+                }
+            )
         else:
-            actions.append({"action": "press",
-                            "kwargs": {"user_id": next(presses), "text": labels[i % len(labels)]}})
+            actions.append(
+                {
+                    "action": "press",
+                    "kwargs": {"user_id": next(presses), "text": labels[i % len(labels)]},
+                }
+            )
     return actions
 
 
@@ -205,11 +252,13 @@ class Peak:
         return self.rss_mb
 
 
-async def drive(fake: Fake, club: Club, child: Child, burst: int, rate: float, seconds: float) -> dict[str, Any]:
+async def drive(
+    fake: Fake, club: Club, child: Child, burst: int, rate: float, seconds: float
+) -> dict[str, Any]:
     labels = [t(label, LOCALE) for label in BUTTONS]
     steady = int(rate * seconds)
-    pressers = [tg for tg, _ in club.members[:presses_in(burst) + presses_in(steady)]]
-    buyers = club.members[len(pressers):]
+    pressers = [tg for tg, _ in club.members[: presses_in(burst) + presses_in(steady)]]
+    buyers = club.members[len(pressers) :]
     if not buyers:
         raise SystemExit("too few members for these --burst and --rate/--seconds")
 
@@ -224,22 +273,26 @@ async def drive(fake: Fake, club: Club, child: Child, burst: int, rate: float, s
 
     # 1. throughput
     cpu_before = child.cpu_seconds()
-    await fake.push(mix(burst, pressers[:presses_in(burst)], buyers, club.cashiers, labels, 0))
+    await fake.push(mix(burst, pressers[: presses_in(burst)], buyers, club.cashiers, labels, 0))
     records = await fake.wait_handled(next_id, burst, timeout=600)
     burst_cpu = child.cpu_seconds() - cpu_before
     burst_seconds = max(r["handled_at"] for r in records) - min(r["pushed_at"] for r in records)
     next_id += burst
 
     # 2. latency at a fixed rate
-    await fake.push(mix(steady, pressers[presses_in(burst):], buyers, club.cashiers, labels, burst),
-                    per_second=rate)
+    await fake.push(
+        mix(steady, pressers[presses_in(burst) :], buyers, club.cashiers, labels, burst),
+        per_second=rate,
+    )
     records = await fake.wait_handled(next_id, steady, timeout=seconds + 600)
     latencies = [(r["handled_at"] - r["pushed_at"]) * 1000 for r in records]
     by_kind = {
         kind: [(r["handled_at"] - r["pushed_at"]) * 1000 for r in records if r["kind"] == kind]
         for kind in ("callback_query", "message")
     }
-    offered = (len(records) - 1) / (max(r["pushed_at"] for r in records) - min(r["pushed_at"] for r in records))
+    offered = (len(records) - 1) / (
+        max(r["pushed_at"] for r in records) - min(r["pushed_at"] for r in records)
+    )
     return {
         "warm_up_updates": len(pressers),
         "warm_up_seconds": round(warm_up, 1),
@@ -258,7 +311,9 @@ async def drive(fake: Fake, club: Club, child: Child, burst: int, rate: float, s
     }
 
 
-async def measure(bot_api_port: int, club: Club, child: Child, args: argparse.Namespace) -> dict[str, Any]:
+async def measure(
+    bot_api_port: int, club: Club, child: Child, args: argparse.Namespace
+) -> dict[str, Any]:
     async with aiohttp.ClientSession() as session:
         fake = Fake(session, bot_api_port)
         result = await drive(fake, club, child, args.burst, args.rate, args.seconds)
@@ -271,9 +326,12 @@ async def measure(bot_api_port: int, club: Club, child: Child, args: argparse.Na
 def run(database_url: str, args: argparse.Namespace, folder: Path) -> dict[str, Any]:
     club = asyncio.run(seed(database_url, args.members, args.cashiers))
     port = free_port()
-    with open(folder / "fake.log", "wb") as fake_log, open(folder / "club.log", "wb") as club_log, \
-            fake_bot_api(port, log=fake_log), \
-            club_run(club_env(database_url, bot_api_port=port), log=club_log) as child:
+    with (
+        open(folder / "fake.log", "wb") as fake_log,
+        open(folder / "club.log", "wb") as club_log,
+        fake_bot_api(port, log=fake_log),
+        club_run(club_env(database_url, bot_api_port=port), log=club_log) as child,
+    ):
         peak = Peak(child)
         try:
             result = asyncio.run(measure(port, club, child, args))

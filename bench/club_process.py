@@ -26,7 +26,9 @@ ROOT = Path(__file__).resolve().parents[1]
 KAVENEGAR_KEY = "FAKE-API-KEY"
 
 
-def wait_until(check: Callable[[], bool], what: str, timeout: float = 60.0, every: float = 0.05) -> None:
+def wait_until(
+    check: Callable[[], bool], what: str, timeout: float = 60.0, every: float = 0.05
+) -> None:
     deadline = time.monotonic() + timeout
     while not check():
         if time.monotonic() > deadline:
@@ -45,12 +47,22 @@ def _answers(port: int) -> bool:
 class Child:
     """One child process; its output goes to `log` so that a failed run can be read."""
 
-    def __init__(self, args: list[str], *, env: dict[str, str] | None = None, log: IO[bytes] | None = None,
-                 port: int | None = None) -> None:
+    def __init__(
+        self,
+        args: list[str],
+        *,
+        env: dict[str, str] | None = None,
+        log: IO[bytes] | None = None,
+        port: int | None = None,
+    ) -> None:
         self.args = args
         self.process = subprocess.Popen(
-            args, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})},
-            stdin=subprocess.DEVNULL, stdout=log or subprocess.DEVNULL, stderr=subprocess.STDOUT,
+            args,
+            cwd=ROOT,
+            env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})},
+            stdin=subprocess.DEVNULL,
+            stdout=log or subprocess.DEVNULL,
+            stderr=subprocess.STDOUT,
         )
         if port is not None:
             wait_until(lambda: self._alive() and _answers(port), f"{args[2:4]} on port {port}", 30)
@@ -67,7 +79,9 @@ class Child:
     def rss_mb(self) -> float:
         """Resident memory now, in MiB (VmRSS)."""
         status = Path(f"/proc/{self.pid}/status").read_text()
-        kib = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:"))
+        kib = next(
+            int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:")
+        )
         return kib / 1024
 
     def cpu_seconds(self) -> float:
@@ -96,24 +110,43 @@ class Child:
         self.stop()
 
 
-def fake_bot_api(port: int, *, rate_limit: int | None = None, log: IO[bytes] | None = None) -> Child:
+def fake_bot_api(
+    port: int, *, rate_limit: int | None = None, log: IO[bytes] | None = None
+) -> Child:
     args = [sys.executable, "-m", "tests.fakes.bot_api", "--port", str(port)]
     if rate_limit is not None:
         args += ["--rate-limit", str(rate_limit)]
     return Child(args, log=log, port=port)
 
 
-def fake_kavenegar(port: int, *, log: IO[bytes] | None = None, extra: list[str] | None = None) -> Child:
+def fake_kavenegar(
+    port: int, *, log: IO[bytes] | None = None, extra: list[str] | None = None
+) -> Child:
     """`extra`: more command-line options of the fake, e.g. ["--fail-ratio", "0.05"]."""
-    return Child([sys.executable, "-m", "tests.fakes.kavenegar", "--port", str(port),
-                  "--api-key", KAVENEGAR_KEY, *(extra or [])], log=log, port=port)
+    return Child(
+        [
+            sys.executable,
+            "-m",
+            "tests.fakes.kavenegar",
+            "--port",
+            str(port),
+            "--api-key",
+            KAVENEGAR_KEY,
+            *(extra or []),
+        ],
+        log=log,
+        port=port,
+    )
 
 
 def control(port: int, action: str, payload: Any = None) -> Any:
     """A fake's control endpoint, /_fake/<action>: GET, or POST of `payload` as JSON."""
     data = None if payload is None else json.dumps(payload).encode()
-    request = Request(f"http://127.0.0.1:{port}/_fake/{action}", data=data,
-                      headers={"Content-Type": "application/json"})
+    request = Request(
+        f"http://127.0.0.1:{port}/_fake/{action}",
+        data=data,
+        headers={"Content-Type": "application/json"},
+    )
     with urlopen(request, timeout=30) as response:
         return json.load(response)
 
@@ -129,20 +162,28 @@ async def fresh_database(database_url: str) -> None:
     if database_url.startswith("postgres"):
         tables = [m._meta.db_table for m in Tortoise.apps["models"].values()] + ["member_interest"]
         async with in_transaction() as conn:
-            await conn.execute_script(f'TRUNCATE {", ".join(tables)} RESTART IDENTITY CASCADE')
+            await conn.execute_script(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
         await close_db()
         await open_db(database_url)
 
 
-def club_env(database_url: str, *, bot_api_port: int | None = None, kavenegar_port: int | None = None,
-             **extra: str) -> dict[str, str]:
+def club_env(
+    database_url: str,
+    *,
+    bot_api_port: int | None = None,
+    kavenegar_port: int | None = None,
+    **extra: str,
+) -> dict[str, str]:
     """The environment `club run` reads: the database and the fakes in place of the real services."""
     env = {"DATABASE_URL": database_url, **extra}
     if bot_api_port is not None:
         env |= {"BOT_TOKEN": DEFAULT_TOKEN, "TELEGRAM_API_BASE": f"http://127.0.0.1:{bot_api_port}"}
     if kavenegar_port is not None:
-        env |= {"KAVENEGAR_API_KEY": KAVENEGAR_KEY, "KAVENEGAR_SENDER": "10008663",
-                "KAVENEGAR_API_BASE": f"http://127.0.0.1:{kavenegar_port}"}
+        env |= {
+            "KAVENEGAR_API_KEY": KAVENEGAR_KEY,
+            "KAVENEGAR_SENDER": "10008663",
+            "KAVENEGAR_API_BASE": f"http://127.0.0.1:{kavenegar_port}",
+        }
     return env
 
 

@@ -25,7 +25,18 @@ import aiohttp
 from bench.chat import Fake
 from bench.club_process import Child, club_env, fake_bot_api, free_port
 
-LABELS = ["امتیاز من", "تاریخچه", "جوایز", "کارت من", "کوپن‌ها", "دعوت", "نظر", "پیام‌ها", "نمایه", "زبان"]
+LABELS = [
+    "امتیاز من",
+    "تاریخچه",
+    "جوایز",
+    "کارت من",
+    "کوپن‌ها",
+    "دعوت",
+    "نظر",
+    "پیام‌ها",
+    "نمایه",
+    "زبان",
+]
 FIRST_USER = 500_000
 
 
@@ -39,9 +50,12 @@ def serve() -> None:
     from aiogram.filters import CommandStart
     from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
-    menu = InlineKeyboardMarkup(inline_keyboard=[
-        [InlineKeyboardButton(text=label, callback_data=f"menu:{n}")] for n, label in enumerate(LABELS)
-    ])
+    menu = InlineKeyboardMarkup(
+        inline_keyboard=[
+            [InlineKeyboardButton(text=label, callback_data=f"menu:{n}")]
+            for n, label in enumerate(LABELS)
+        ]
+    )
     dp = Dispatcher()
 
     @dp.message(CommandStart())
@@ -66,16 +80,25 @@ async def drive(port: int, child: Child, members: int) -> dict[str, Any]:
     async with aiohttp.ClientSession() as session:
         fake = Fake(session, port)
         users = list(range(FIRST_USER, FIRST_USER + members))
-        await fake.push([{"action": "push_message", "kwargs": {"user_id": u, "text": "/start"}} for u in users])
+        await fake.push(
+            [{"action": "push_message", "kwargs": {"user_id": u, "text": "/start"}} for u in users]
+        )
         await fake.wait_handled(1, members, timeout=300)
         cpu = child.cpu_seconds()
-        await fake.push([{"action": "press", "kwargs": {"user_id": u, "text": LABELS[1]}} for u in users])
+        await fake.push(
+            [{"action": "press", "kwargs": {"user_id": u, "text": LABELS[1]}} for u in users]
+        )
         records = await fake.wait_handled(members + 1, members, timeout=300)
         cpu = child.cpu_seconds() - cpu
     seconds = max(r["handled_at"] for r in records) - min(r["pushed_at"] for r in records)
-    return {"benchmark": "floor", "presses": members, "seconds": round(seconds, 2),
-            "per_second": round(members / seconds, 1), "cpu_ms_per_press": round(cpu / members * 1000, 2),
-            "loadavg": Path("/proc/loadavg").read_text().split()[0]}
+    return {
+        "benchmark": "floor",
+        "presses": members,
+        "seconds": round(seconds, 2),
+        "per_second": round(members / seconds, 1),
+        "cpu_ms_per_press": round(cpu / members * 1000, 2),
+        "loadavg": Path("/proc/loadavg").read_text().split()[0],
+    }
 
 
 def main() -> None:
@@ -87,8 +110,13 @@ def main() -> None:
         serve()
         return
     port = free_port()
-    with fake_bot_api(port), Child([sys.executable, "-m", "bench.floor", "bot"],
-                                   env=club_env("sqlite://:memory:", bot_api_port=port)) as child:
+    with (
+        fake_bot_api(port),
+        Child(
+            [sys.executable, "-m", "bench.floor", "bot"],
+            env=club_env("sqlite://:memory:", bot_api_port=port),
+        ) as child,
+    ):
         result = asyncio.run(drive(port, child, args.members))
     for key, value in result.items():
         print(f"{key:>18}  {value}")

@@ -35,7 +35,7 @@ PURCHASES = 1_000
 async def _reset_postgres() -> None:
     tables = [m._meta.db_table for m in Tortoise.apps["models"].values()] + ["member_interest"]
     async with in_transaction() as conn:
-        await conn.execute_script(f'TRUNCATE {", ".join(tables)} RESTART IDENTITY CASCADE')
+        await conn.execute_script(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
 
 
 async def run(database_url: str, concurrency: int) -> dict[str, object]:
@@ -44,9 +44,7 @@ async def run(database_url: str, concurrency: int) -> dict[str, object]:
         await _reset_postgres()
         await close_db()
         await open_db(database_url)
-    ids = [
-        (await register_member(f"0912{n:07d}")).member.id for n in range(MEMBERS)
-    ]
+    ids = [(await register_member(f"0912{n:07d}")).member.id for n in range(MEMBERS)]
     gate = asyncio.Semaphore(concurrency)
 
     async def purchase(i: int) -> None:
@@ -81,7 +79,9 @@ def main() -> None:
     results = []
     for _ in range(args.runs):
         with tempfile.TemporaryDirectory() as folder:
-            url = args.database_url or f"sqlite://{Path(folder) / 'bench.sqlite3'}?busy_timeout=10000"
+            url = (
+                args.database_url or f"sqlite://{Path(folder) / 'bench.sqlite3'}?busy_timeout=10000"
+            )
             results.append(asyncio.run(run(url, args.concurrency)))
     rates = sorted(float(r["per_second"]) for r in results)  # type: ignore[arg-type]
     result = {

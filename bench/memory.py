@@ -54,7 +54,9 @@ def run(database_url: str, members: int, idle: float, log_path: Path) -> dict[st
     port = free_port()
     with log_path.open("wb") as log, fake_bot_api(port, log=log):
         started = time.perf_counter()
-        env = club_env(database_url, bot_api_port=port, WEB_PORT=str(free_port()))  # 8080 may be taken
+        env = club_env(
+            database_url, bot_api_port=port, WEB_PORT=str(free_port())
+        )  # 8080 may be taken
         with club_run(env, log=log) as club:
             wait_until(lambda: club._alive() and _polled(port), "the first getUpdates", timeout=180)
             startup = time.perf_counter() - started

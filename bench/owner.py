@@ -57,7 +57,9 @@ def command(text: str) -> dict[str, Any]:
     return {"action": "push_message", "kwargs": {"user_id": OWNER, "text": text}}
 
 
-async def timed(fake: Fake, peak: Peak, update_id: int, action: dict[str, Any]) -> tuple[float, float]:
+async def timed(
+    fake: Fake, peak: Peak, update_id: int, action: dict[str, Any]
+) -> tuple[float, float]:
     """Seconds to the first reply to `action` (update `update_id`), and the peak RSS meanwhile."""
     peak.rss_mb = 0.0
     await fake.push([action])
@@ -105,9 +107,13 @@ async def drive(port: int, child: Child) -> dict[str, Any]:
             peak.stop()
     # What the owner got, so a refusal or an error is not taken for a report: the text,
     # its charts, then the spreadsheet.
-    replies = [("document" if "document" in m else "photo" if "photo" in m else "text") for m in sent]
+    replies = [
+        ("document" if "document" in m else "photo" if "photo" in m else "text") for m in sent
+    ]
     if replies[0] != "text" or replies[-1] != "document" or "photo" not in replies:
-        raise RuntimeError(f"unexpected replies to the owner: {[m.get('text') or m.get('caption') for m in sent]}")
+        raise RuntimeError(
+            f"unexpected replies to the owner: {[m.get('text') or m.get('caption') for m in sent]}"
+        )
     answered = [(r["handled_at"] - r["pushed_at"]) * 1000 for r in records]
     return {
         "report_seconds": round(report_seconds, 2),
@@ -125,9 +131,14 @@ def run(database_url: str, args: argparse.Namespace, folder: Path) -> dict[str, 
     asyncio.run(seed(database_url, args.members, args.purchases))
     fill_seconds = time.perf_counter() - started
     port = free_port()
-    with open(folder / "fake.log", "wb") as fake_log, open(folder / "club.log", "wb") as club_log, \
-            fake_bot_api(port, log=fake_log), \
-            club_run(club_env(database_url, bot_api_port=port, OWNER_IDS=str(OWNER)), log=club_log) as child:
+    with (
+        open(folder / "fake.log", "wb") as fake_log,
+        open(folder / "club.log", "wb") as club_log,
+        fake_bot_api(port, log=fake_log),
+        club_run(
+            club_env(database_url, bot_api_port=port, OWNER_IDS=str(OWNER)), log=club_log
+        ) as child,
+    ):
         try:
             wait_until(lambda: _polled(port), "the first getUpdates", timeout=180)
             result = asyncio.run(drive(port, child))

@@ -40,23 +40,38 @@ from bench.club_process import (
 from bench.telegram_broadcast import seed
 
 
-def run(database_url: str, recipients: int, fail_ratio: float, timeout_ratio: float, folder: Path) -> dict[str, object]:
+def run(
+    database_url: str, recipients: int, fail_ratio: float, timeout_ratio: float, folder: Path
+) -> dict[str, object]:
     timings = asyncio.run(seed(database_url, recipients, "sms"))
     api_port, sms_port = free_port(), free_port()
     faults = ["--fail-ratio", str(fail_ratio), "--timeout-ratio", str(timeout_ratio), "--seed", "1"]
-    with (folder / "fakes.log").open("ab") as fake_log, (folder / "club.log").open("ab") as club_log, \
-            fake_bot_api(api_port, log=fake_log), fake_kavenegar(sms_port, log=fake_log, extra=faults):
-        env = club_env(database_url, bot_api_port=api_port, kavenegar_port=sms_port,
-                       SMS_QUIET_START="00:00", SMS_QUIET_END="00:00", SMS_POLL_SECONDS="0",
-                       WEB_PORT=str(free_port()))
+    with (
+        (folder / "fakes.log").open("ab") as fake_log,
+        (folder / "club.log").open("ab") as club_log,
+        fake_bot_api(api_port, log=fake_log),
+        fake_kavenegar(sms_port, log=fake_log, extra=faults),
+    ):
+        env = club_env(
+            database_url,
+            bot_api_port=api_port,
+            kavenegar_port=sms_port,
+            SMS_QUIET_START="00:00",
+            SMS_QUIET_END="00:00",
+            SMS_POLL_SECONDS="0",
+            WEB_PORT=str(free_port()),
+        )
         started = time.perf_counter()
         with club_run(env, log=club_log) as club:
+
             def delivered() -> int:
                 if club.process.poll() is not None:
                     raise RuntimeError(f"club run exited; see {folder / 'club.log'}")
                 return int(control(sms_port, "stats")["delivered"])
 
-            wait_until(lambda: delivered() >= recipients, "every recipient", timeout=3600, every=1.0)
+            wait_until(
+                lambda: delivered() >= recipients, "every recipient", timeout=3600, every=1.0
+            )
             seconds = time.perf_counter() - started
             time.sleep(2)  # anything sent twice would go out now
             stats = control(sms_port, "stats")
@@ -83,13 +98,23 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url")
     parser.add_argument("--recipients", type=int, default=10_000)
-    parser.add_argument("--fail-ratio", type=float, default=0.1, help="send calls answered 409 in the second run")
-    parser.add_argument("--timeout-ratio", type=float, default=0.05, help="send calls never answered")
+    parser.add_argument(
+        "--fail-ratio", type=float, default=0.1, help="send calls answered 409 in the second run"
+    )
+    parser.add_argument(
+        "--timeout-ratio", type=float, default=0.05, help="send calls never answered"
+    )
     args = parser.parse_args()
     runs = {}
     with tempfile.TemporaryDirectory() as folder:
-        for name, fail, hang in (("clean", 0.0, 0.0), ("faults", args.fail_ratio, args.timeout_ratio)):
-            url = args.database_url or f"sqlite://{Path(folder) / f'{name}.sqlite3'}?busy_timeout=10000"
+        for name, fail, hang in (
+            ("clean", 0.0, 0.0),
+            ("faults", args.fail_ratio, args.timeout_ratio),
+        ):
+            url = (
+                args.database_url
+                or f"sqlite://{Path(folder) / f'{name}.sqlite3'}?busy_timeout=10000"
+            )
             runs[name] = run(url, args.recipients, fail, hang, Path(folder))
     clean, faulty = runs["clean"], runs["faults"]
     result = {
@@ -97,8 +122,11 @@ def main() -> None:
         "recipients": args.recipients,
         **{f"clean_{key}": value for key, value in clean.items()},
         **{f"faults_{key}": value for key, value in faulty.items()},
-        "met": (clean["sendarray_calls"] == -(-args.recipients // 200) and clean["send_calls"] == 0
-                and all(r["duplicates"] == 0 and r["missing"] == 0 for r in (clean, faulty))),
+        "met": (
+            clean["sendarray_calls"] == -(-args.recipients // 200)
+            and clean["send_calls"] == 0
+            and all(r["duplicates"] == 0 and r["missing"] == 0 for r in (clean, faulty))
+        ),
     }
     for key, value in result.items():
         print(f"{key:>30}  {value}")

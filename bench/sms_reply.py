@@ -59,7 +59,12 @@ async def measure(
         for n, (sender, text) in enumerate(texts):
             before = len(kave.arrived)
             started = time.perf_counter()
-            form = {"from": sender, "to": LINE, "message": text, "messageid": f"{int(started * 1e6)}{n}"}
+            form = {
+                "from": sender,
+                "to": LINE,
+                "message": text,
+                "messageid": f"{int(started * 1e6)}{n}",
+            }
             async with http.post(f"{base}/sms/{SECRET}", data=form) as response:
                 assert response.status == 200, await response.text()
 
@@ -86,18 +91,30 @@ async def run(database_url: str, members: int, pause: float, folder: Path) -> di
     await close_db()
     api_port, web_port = free_port(), free_port()
     async with TimedKavenegar(api_key="FAKE-API-KEY") as kave:
-        with (folder / "fakes.log").open("ab") as fake_log, (folder / "club.log").open("ab") as club_log, \
-                fake_bot_api(api_port, log=fake_log):
-            env = club_env(database_url, bot_api_port=api_port, SMS_POLL_SECONDS="0",
-                           SMS_WEBHOOK_SECRET=SECRET, WEB_PORT=str(web_port),
-                           KAVENEGAR_API_KEY=kave.api_key, KAVENEGAR_SENDER=LINE,
-                           KAVENEGAR_API_BASE=kave.base_url)
+        with (
+            (folder / "fakes.log").open("ab") as fake_log,
+            (folder / "club.log").open("ab") as club_log,
+            fake_bot_api(api_port, log=fake_log),
+        ):
+            env = club_env(
+                database_url,
+                bot_api_port=api_port,
+                SMS_POLL_SECONDS="0",
+                SMS_WEBHOOK_SECRET=SECRET,
+                WEB_PORT=str(web_port),
+                KAVENEGAR_API_KEY=kave.api_key,
+                KAVENEGAR_SENDER=LINE,
+                KAVENEGAR_API_BASE=kave.base_url,
+            )
             with club_run(env, log=club_log):
                 base = f"http://127.0.0.1:{web_port}"
 
                 async def up() -> bool:
                     try:
-                        async with aiohttp.ClientSession() as http, http.get(f"{base}/healthz") as r:
+                        async with (
+                            aiohttp.ClientSession() as http,
+                            http.get(f"{base}/healthz") as r,
+                        ):
                             return r.status == 200
                     except aiohttp.ClientError:
                         return False
@@ -122,8 +139,11 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         url = args.database_url or f"sqlite://{Path(folder) / 'reply.sqlite3'}?busy_timeout=10000"
-        result = {"benchmark": "sms_reply", "members": args.members,
-                  **asyncio.run(run(url, args.members, args.pause, Path(folder)))}
+        result = {
+            "benchmark": "sms_reply",
+            "members": args.members,
+            **asyncio.run(run(url, args.members, args.pause, Path(folder))),
+        }
     for key, value in result.items():
         print(f"{key:>12}  {value}")
     print(json.dumps(result))

@@ -54,11 +54,19 @@ async def seed(database_url: str, recipients: int, channel: str) -> dict[str, fl
     started = time.perf_counter()
     now = utcnow() - timedelta(seconds=1)
     lowest = await Tier.all().order_by("threshold").first()  # as register_member joins them
-    await Member.bulk_create([
-        Member(phone=f"+98912{n:07d}", telegram_id=FIRST_TELEGRAM_ID + n if channel == "telegram" else None,
-               referral_code=f"B{n:08d}", joined_at=now, tier=lowest)
-        for n in range(recipients)
-    ], batch_size=1_000)
+    await Member.bulk_create(
+        [
+            Member(
+                phone=f"+98912{n:07d}",
+                telegram_id=FIRST_TELEGRAM_ID + n if channel == "telegram" else None,
+                referral_code=f"B{n:08d}",
+                joined_at=now,
+                tier=lowest,
+            )
+            for n in range(recipients)
+        ],
+        batch_size=1_000,
+    )
     seeded = time.perf_counter()
     campaign = await campaigns.create({}, channel, TEXT, now=now)
     await campaigns.run_due(now, TZ)
@@ -66,26 +74,43 @@ async def seed(database_url: str, recipients: int, channel: str) -> dict[str, fl
     enqueued = time.perf_counter()
     await close_db()
     assert queued == recipients, f"{queued} rows queued for {recipients} members"
-    return {"seed_seconds": round(seeded - started, 1), "enqueue_seconds": round(enqueued - seeded, 1)}
+    return {
+        "seed_seconds": round(seeded - started, 1),
+        "enqueue_seconds": round(enqueued - seeded, 1),
+    }
 
 
-def run(database_url: str, recipients: int, limit: int, share: float, folder: Path) -> dict[str, object]:
+def run(
+    database_url: str, recipients: int, limit: int, share: float, folder: Path
+) -> dict[str, object]:
     timings = asyncio.run(seed(database_url, recipients, "telegram"))
     api_port = free_port()
     expected = {str(FIRST_TELEGRAM_ID + n) for n in range(recipients)}
-    with (folder / "fake.log").open("wb") as fake_log, (folder / "club.log").open("wb") as club_log, \
-            fake_bot_api(api_port, rate_limit=limit, log=fake_log):
+    with (
+        (folder / "fake.log").open("wb") as fake_log,
+        (folder / "club.log").open("wb") as club_log,
+        fake_bot_api(api_port, rate_limit=limit, log=fake_log),
+    ):
         control(api_port, "add_users", {"user_ids": [int(chat) for chat in expected]})
-        env = club_env(database_url, bot_api_port=api_port, TELEGRAM_RATE=str(limit * share),
-                       SMS_POLL_SECONDS="0", KAVENEGAR_API_KEY="", WEB_PORT=str(free_port()))
+        env = club_env(
+            database_url,
+            bot_api_port=api_port,
+            TELEGRAM_RATE=str(limit * share),
+            SMS_POLL_SECONDS="0",
+            KAVENEGAR_API_KEY="",
+            WEB_PORT=str(free_port()),
+        )
         started = time.perf_counter()
         with club_run(env, log=club_log) as club:
+
             def delivered() -> int:
                 if club.process.poll() is not None:
                     raise RuntimeError(f"club run exited; see {folder / 'club.log'}")
                 return len(control(api_port, "deliveries")["per_chat"])
 
-            wait_until(lambda: delivered() >= recipients, "every recipient", timeout=3600, every=1.0)
+            wait_until(
+                lambda: delivered() >= recipients, "every recipient", timeout=3600, every=1.0
+            )
             seconds = time.perf_counter() - started
             time.sleep(2)  # anything sent twice would go out now
             summary = control(api_port, "deliveries")
@@ -119,16 +144,24 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url")
     parser.add_argument("--recipients", type=int, default=10_000)
-    parser.add_argument("--rate-limit", type=int, default=100, help="the fake's send limit per second")
-    parser.add_argument("--sender-share", type=float, default=0.97, help="TELEGRAM_RATE as a share of the limit")
+    parser.add_argument(
+        "--rate-limit", type=int, default=100, help="the fake's send limit per second"
+    )
+    parser.add_argument(
+        "--sender-share", type=float, default=0.97, help="TELEGRAM_RATE as a share of the limit"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         url = args.database_url or f"sqlite://{Path(folder) / 'club.sqlite3'}?busy_timeout=10000"
         result = run(url, args.recipients, args.rate_limit, args.sender_share, Path(folder))
         if os.environ.get("BENCH_KEEP_LOGS"):
             print((Path(folder) / "club.log").read_text(errors="replace")[-5000:])
-    result["met"] = (result["delivered_share_of_limit"] >= 0.95 and result["share_429"] <= 0.01  # type: ignore[operator]
-                     and result["duplicates"] == 0 and result["missing"] == 0)
+    result["met"] = (
+        result["delivered_share_of_limit"] >= 0.95
+        and result["share_429"] <= 0.01  # type: ignore[operator]
+        and result["duplicates"] == 0
+        and result["missing"] == 0
+    )
     for key, value in result.items():
         print(f"{key:>26}  {value}")
     print(json.dumps(result))

@@ -69,7 +69,11 @@ def build_bot(settings: Settings, *, session: Any = None) -> Bot:
     if session is None:
         # orjson: every update and every answer is JSON to read, a few times faster than
         # the standard library's (BENCHMARKS.md, "orjson").
-        api = TelegramAPIServer.from_base(settings.telegram_api_base) if settings.telegram_api_base else PRODUCTION
+        api = (
+            TelegramAPIServer.from_base(settings.telegram_api_base)
+            if settings.telegram_api_base
+            else PRODUCTION
+        )
         session = JsonSession(api=api, json_loads=orjson.loads, json_dumps=json_text)
     return Bot(token, session=session, default=DefaultBotProperties(parse_mode="HTML"))
 
@@ -78,7 +82,9 @@ def build_storage(settings: Settings) -> BaseStorage:
     if settings.redis_url:
         from aiogram.fsm.storage.redis import RedisStorage  # redis is an optional extra
 
-        return RedisStorage.from_url(settings.redis_url, key_builder=DefaultKeyBuilder(with_destiny=True))
+        return RedisStorage.from_url(
+            settings.redis_url, key_builder=DefaultKeyBuilder(with_destiny=True)
+        )
     return TortoiseStorage()
 
 
@@ -125,10 +131,16 @@ def build_dispatcher(
     # lock (another key) spans the whole update and closes that gap. Without Redis both
     # locks would live in one process, which is why more workers need Redis.
     isolation = storage.create_isolation() if hasattr(storage, "create_isolation") else None
-    dp = Dispatcher(storage=storage, settings=settings, tz=settings.tz,
-                    **({"events_isolation": isolation} if isolation is not None else {}))
+    dp = Dispatcher(
+        storage=storage,
+        settings=settings,
+        tz=settings.tz,
+        **({"events_isolation": isolation} if isolation is not None else {}),
+    )
     dp.include_routers(*all_routers())
-    dp["bg_manager_factory"] = setup_dialogs(dp, message_manager=message_manager, events_isolation=isolation)
+    dp["bg_manager_factory"] = setup_dialogs(
+        dp, message_manager=message_manager, events_isolation=isolation
+    )
     # After setup_dialogs, so updates the dialogs push in the background carry a locale too.
     dp.update.outer_middleware(LocaleMiddleware(settings.default_locale))
     throttle = throttle or build_throttle(storage)
@@ -169,7 +181,9 @@ def webhook_secret(settings: Settings) -> str:
 async def set_webhook(bot: Bot, dp: Dispatcher, settings: Settings) -> None:
     assert settings.webhook_url
     url = settings.webhook_url.rstrip("/") + WEBHOOK_PATH
-    await bot.set_webhook(url, allowed_updates=used_updates(dp), secret_token=webhook_secret(settings))
+    await bot.set_webhook(
+        url, allowed_updates=used_updates(dp), secret_token=webhook_secret(settings)
+    )
 
 
 def build_web_app(
@@ -197,6 +211,7 @@ def build_web_app(
     if extra_routes is not None:
         extra_routes(app)
     if worker is not None:
+
         async def name_worker(request: web.Request, response: web.StreamResponse) -> None:
             response.headers["X-Club-Worker"] = str(worker)
 
@@ -213,7 +228,9 @@ def sms_routes(settings: Settings, door: SmsDoor) -> Callable[[web.Application],
 
 
 @asynccontextmanager
-async def serving(app: web.Application, settings: Settings, *, reuse_port: bool = False) -> AsyncIterator[None]:
+async def serving(
+    app: web.Application, settings: Settings, *, reuse_port: bool = False
+) -> AsyncIterator[None]:
     """The web app on WEB_HOST:WEB_PORT; with `reuse_port`, sharing the port with the
     other workers (SO_REUSEPORT: the kernel spreads the connections over them)."""
     hide_sms_secret()
@@ -294,8 +311,15 @@ async def run(settings: Settings, *, worker: int | None = None) -> None:
     # Registered before any claim; the first beat frees the claims of processes here that died.
     alive = Heartbeat()
     await alive.beat(utcnow())
-    scheduler = build_scheduler(settings, bot=bot, gateway=gateway, sms_door=door, wake=wake,
-                                limiter=shared_limiter(dp.storage, settings, bot), process=alive)
+    scheduler = build_scheduler(
+        settings,
+        bot=bot,
+        gateway=gateway,
+        sms_door=door,
+        wake=wake,
+        limiter=shared_limiter(dp.storage, settings, bot),
+        process=alive,
+    )
     stop = asyncio.Event()
     _stop_on_signals(stop)
     scheduler.start()
@@ -305,7 +329,9 @@ async def run(settings: Settings, *, worker: int | None = None) -> None:
         if settings.webhook_url:
             if worker is None:
                 await set_webhook(bot, dp, settings)
-            web_app = build_web_app(settings, dp, bot, extra_routes=extra, worker=worker, updates=updates)
+            web_app = build_web_app(
+                settings, dp, bot, extra_routes=extra, worker=worker, updates=updates
+            )
             async with serving(web_app, settings, reuse_port=worker is not None):
                 await stop.wait()
         else:

@@ -43,11 +43,19 @@ async def _describe_member(member: Member, locale: str, settings: Settings) -> s
     card = await members.active_card(member.id)
     tier = await Tier.get_or_none(id=member.tier_id)
     lines = [
-        t(N_("Member: {name}"), locale, name=f"{member.first_name} {member.last_name}".strip() or "-"),
+        t(
+            N_("Member: {name}"),
+            locale,
+            name=f"{member.first_name} {member.last_name}".strip() or "-",
+        ),
         t(N_("Phone: {phone}"), locale, phone=member.phone),
         t(N_("Card: {card}"), locale, card=card.number),
         t(N_("Balance: {points} points"), locale, points=number(member.balance, locale)),
-        t(N_("Tier: {tier}"), locale, tier=tier_name(tier.code, tier.name, locale) if tier else "-"),
+        t(
+            N_("Tier: {tier}"),
+            locale,
+            tier=tier_name(tier.code, tier.name, locale) if tier else "-",
+        ),
     ]
     for entry in await ledger.history(member.id, limit=5):
         lines.append(
@@ -79,13 +87,22 @@ async def _backup(args: argparse.Namespace, settings: Settings) -> str:
     if source is None:
         return t(N_("This database is not a SQLite file: back it up with pg_dump."), locale)
     if not source.exists():
-        raise SystemExit(t(N_("There is no database at {path} to back up."), locale, path=str(source)))
+        raise SystemExit(
+            t(N_("There is no database at {path} to back up."), locale, path=str(source))
+        )
     try:
         target = await asyncio.to_thread(backup_sqlite, source, Path(args.path))
     except TargetInDataFolder as refused:
-        raise SystemExit(t(N_("A backup cannot be written in {folder}, the database's own "
-                              "folder: choose a path outside it."),
-                           locale, folder=str(refused.folder))) from None
+        raise SystemExit(
+            t(
+                N_(
+                    "A backup cannot be written in {folder}, the database's own "
+                    "folder: choose a path outside it."
+                ),
+                locale,
+                folder=str(refused.folder),
+            )
+        ) from None
     return t(N_("Backup written to {path}."), locale, path=str(target))
 
 
@@ -142,7 +159,13 @@ async def _earn(args: argparse.Namespace, settings: Settings) -> str:
         "tier": tier_name(result.tier.code, result.tier.name, locale),
     }
     if result.replayed:
-        return t(N_("This receipt was recorded before: {points} points; balance {balance}; tier {tier}."), locale, **values)
+        return t(
+            N_(
+                "This receipt was recorded before: {points} points; balance {balance}; tier {tier}."
+            ),
+            locale,
+            **values,
+        )
     return t(N_("{points} points earned; balance {balance}; tier {tier}."), locale, **values)
 
 
@@ -176,7 +199,9 @@ async def _redeem(args: argparse.Namespace, settings: Settings) -> str:
 @command("voucher use")
 async def _voucher_use(args: argparse.Namespace, settings: Settings) -> str:
     voucher = await rewards.use_voucher(args.code)
-    return t(N_("Voucher accepted: give {reward}."), settings.default_locale, reward=voucher.reward.name)
+    return t(
+        N_("Voucher accepted: give {reward}."), settings.default_locale, reward=voucher.reward.name
+    )
 
 
 @command("reward add")
@@ -184,10 +209,19 @@ async def _reward_add(args: argparse.Namespace, settings: Settings) -> str:
     if args.cost <= 0 or (args.stock is not None and args.stock < 0):
         raise LoyaltyError(ErrorCode.INVALID_AMOUNT, amount=args.cost)
     reward = await Reward.create(
-        name=args.name.strip()[:100], cost=args.cost, stock=args.stock, kind=RewardKind(args.kind), value=args.value
+        name=args.name.strip()[:100],
+        cost=args.cost,
+        stock=args.stock,
+        kind=RewardKind(args.kind),
+        value=args.value,
     )
-    return t(N_("Reward {id} added: {name} for {cost} points."), settings.default_locale,
-             id=reward.id, name=reward.name, cost=number(reward.cost, settings.default_locale))
+    return t(
+        N_("Reward {id} added: {name} for {cost} points."),
+        settings.default_locale,
+        id=reward.id,
+        name=reward.name,
+        cost=number(reward.cost, settings.default_locale),
+    )
 
 
 @command("reward list")
@@ -197,7 +231,13 @@ async def _reward_list(args: argparse.Namespace, settings: Settings) -> str:
     if not items:
         return t(N_("No rewards on offer yet."), locale)
     return "\n".join(
-        t(N_("{id}. {name}: {cost} points"), locale, id=r.id, name=r.name, cost=number(r.cost, locale))
+        t(
+            N_("{id}. {name}: {cost} points"),
+            locale,
+            id=r.id,
+            name=r.name,
+            cost=number(r.cost, locale),
+        )
         for r in items
     )
 
@@ -215,7 +255,12 @@ class ProgressBar:
         self.shown = percent
         filled = self.width * percent // 100
         end = "\n" if done >= self.total else ""
-        print(f"\r[{'#' * filled}{'.' * (self.width - filled)}] {done}/{self.total}", end=end, file=sys.stderr, flush=True)
+        print(
+            f"\r[{'#' * filled}{'.' * (self.width - filled)}] {done}/{self.total}",
+            end=end,
+            file=sys.stderr,
+            flush=True,
+        )
 
     def end_line(self) -> None:
         """Ends a bar left part-way, so that what follows starts on a line of its own."""
@@ -223,9 +268,11 @@ class ProgressBar:
             print(file=sys.stderr)
 
 
-STOPPED = N_("The import stopped after {done} of {total} rows ({created} imported, {skipped} "
-             "already in the club): run the same command again for the rest; nothing is imported "
-             "twice.")
+STOPPED = N_(
+    "The import stopped after {done} of {total} rows ({created} imported, {skipped} "
+    "already in the club): run the same command again for the rest; nothing is imported "
+    "twice."
+)
 
 
 @command("import")
@@ -253,10 +300,16 @@ async def _import(args: argparse.Namespace, settings: Settings) -> str:
         summary = await importing.import_records(records, actor="cli", now=now, progress=advance)
     except BaseException:  # busy, interrupted or failed: what is committed stays, and is said
         bar.end_line()
-        counts = {"done": committed.done, "total": len(records), "created": committed.created,
-                  "skipped": committed.skipped}
-        print(t(STOPPED, locale, **{name: number(n, locale) for name, n in counts.items()}),
-              file=sys.stderr)
+        counts = {
+            "done": committed.done,
+            "total": len(records),
+            "created": committed.created,
+            "skipped": committed.skipped,
+        }
+        print(
+            t(STOPPED, locale, **{name: number(n, locale) for name, n in counts.items()}),
+            file=sys.stderr,
+        )
         raise
     return summary_text(summary, errors, locale)
 
@@ -272,7 +325,11 @@ async def _sms(args: argparse.Namespace, settings: Settings) -> str:
         refusal = N_("The sender and the text must be valid UTF-8.")
         raise SystemExit(t(refusal, settings.default_locale))
     reply = await handle_inbound(args.sender, text, config=sms_config(settings))
-    return reply if reply is not None else t(N_("No answer is sent to this message."), settings.default_locale)
+    return (
+        reply
+        if reply is not None
+        else t(N_("No answer is sent to this message."), settings.default_locale)
+    )
 
 
 def _utf8(text: str) -> bool:
@@ -340,25 +397,41 @@ def build_parser() -> argparse.ArgumentParser:
     redeem.add_argument("member")
     redeem.add_argument("reward", type=int)
 
-    voucher = sub.add_parser("voucher", help="vouchers").add_subparsers(dest="action", required=True)
+    voucher = sub.add_parser("voucher", help="vouchers").add_subparsers(
+        dest="action", required=True
+    )
     use = voucher.add_parser("use", help="mark a voucher used")
     use.add_argument("code")
 
-    reward = sub.add_parser("reward", help="the reward catalogue").add_subparsers(dest="action", required=True)
+    reward = sub.add_parser("reward", help="the reward catalogue").add_subparsers(
+        dest="action", required=True
+    )
     radd = reward.add_parser("add", help="add a reward")
     radd.add_argument("name")
     radd.add_argument("cost", type=_positive_int)
     radd.add_argument("--stock", type=int)
-    radd.add_argument("--kind", choices=[k.value for k in RewardKind], default=RewardKind.PRODUCT.value)
+    radd.add_argument(
+        "--kind", choices=[k.value for k in RewardKind], default=RewardKind.PRODUCT.value
+    )
     radd.add_argument("--value", type=int, default=0)
     reward.add_parser("list", help="list rewards on offer")
 
-    run = sub.add_parser("run", help="run the Telegram bot (the sandbox chat when no BOT_TOKEN is set)")
-    run.add_argument("--workers", type=_at_least_one, help="webhook worker processes on WEB_PORT (default: WEB_WORKERS, 1)")
+    run = sub.add_parser(
+        "run", help="run the Telegram bot (the sandbox chat when no BOT_TOKEN is set)"
+    )
+    run.add_argument(
+        "--workers",
+        type=_at_least_one,
+        help="webhook worker processes on WEB_PORT (default: WEB_WORKERS, 1)",
+    )
     chat = sub.add_parser("chat", help="try the bot in this terminal, without Telegram")
-    chat.add_argument("--user", type=int, default=SANDBOX_USER, help="the Telegram user id to act as")
+    chat.add_argument(
+        "--user", type=int, default=SANDBOX_USER, help="the Telegram user id to act as"
+    )
     imports = sub.add_parser("import", help="import members from a CSV file")
-    imports.add_argument("file", help="CSV with phone, first_name, last_name, birthday, gender, balance, tier")
+    imports.add_argument(
+        "file", help="CSV with phone, first_name, last_name, birthday, gender, balance, tier"
+    )
     sms = sub.add_parser("sms", help="process one inbound SMS locally and print the answer")
     sms.add_argument("sender", help="the sender's phone number")
     sms.add_argument("text", nargs="+", help="the message (several words are joined)")
@@ -384,7 +457,12 @@ async def _serve(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "chat":
         return await _chat(settings, args.user)
     if settings.bot_token is None:
-        print(t(N_("No BOT_TOKEN is set: starting the sandbox chat in this terminal instead."), settings.default_locale))
+        print(
+            t(
+                N_("No BOT_TOKEN is set: starting the sandbox chat in this terminal instead."),
+                settings.default_locale,
+            )
+        )
         return await _chat(settings, SANDBOX_USER)
     from bot.app import run
 
@@ -392,8 +470,10 @@ async def _serve(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-BUSY = N_("The database stayed busy too long (the bot or another command is writing to it): "
-          "try again in a moment.")
+BUSY = N_(
+    "The database stayed busy too long (the bot or another command is writing to it): "
+    "try again in a moment."
+)
 
 
 async def _run(args: argparse.Namespace, settings: Settings) -> int:
@@ -440,7 +520,9 @@ def _run_workers(settings: Settings, workers: int) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     args = build_parser().parse_args(argv)
     settings = get_settings()
     try:
@@ -454,4 +536,3 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
-

@@ -38,7 +38,10 @@ class CreditAlert:
             return
         self._raised = True
         await audit.record(RAISED, actor="sms", now=now)
-        text = t(N_("The SMS account is out of credit: SMS wait in the queue until it is topped up."), self.locale)
+        text = t(
+            N_("The SMS account is out of credit: SMS wait in the queue until it is topped up."),
+            self.locale,
+        )
         for owner in self.owner_ids if self.bot else ():
             try:
                 await self.bot.send_message(owner, text)

@@ -35,17 +35,29 @@ UNREAD: Final = _Unread()
 # writes these rows, and the ORM's query building cost more than the statements.
 _read = Statement(FsmRecord, 'SELECT state, data FROM fsm_record WHERE "key" = ?')
 # One statement per set of known fields: a field not known is left as the row has it.
-_write_both = Statement(FsmRecord, """
+_write_both = Statement(
+    FsmRecord,
+    """
     INSERT INTO fsm_record ("key", state, data) VALUES (?, ?, ?)
-    ON CONFLICT ("key") DO UPDATE SET state = excluded.state, data = excluded.data""")
-_write_data = Statement(FsmRecord, """
+    ON CONFLICT ("key") DO UPDATE SET state = excluded.state, data = excluded.data""",
+)
+_write_data = Statement(
+    FsmRecord,
+    """
     INSERT INTO fsm_record ("key", state, data) VALUES (?, NULL, ?)
-    ON CONFLICT ("key") DO UPDATE SET data = excluded.data""")
-_write_state = Statement(FsmRecord, """
+    ON CONFLICT ("key") DO UPDATE SET data = excluded.data""",
+)
+_write_state = Statement(
+    FsmRecord,
+    """
     INSERT INTO fsm_record ("key", state, data) VALUES (?, ?, '{}')
-    ON CONFLICT ("key") DO UPDATE SET state = excluded.state""")
-_delete_if_empty = Statement(FsmRecord, """
-    DELETE FROM fsm_record WHERE "key" = ? AND state IS NULL AND data = '{}'""")
+    ON CONFLICT ("key") DO UPDATE SET state = excluded.state""",
+)
+_delete_if_empty = Statement(
+    FsmRecord,
+    """
+    DELETE FROM fsm_record WHERE "key" = ? AND state IS NULL AND data = '{}'""",
+)
 
 # The stack, the open contexts and aiogram's own state: about four keys per member in a
 # dialog, a few hundred bytes each. 50,000 keys keep 12,000 members' dialogs (~30 MB); a
@@ -68,8 +80,10 @@ class _Row(NamedTuple):
         return self.state in (None, UNREAD) and self.data in ("{}", UNREAD)
 
     def filled_from(self, stored: _Row) -> _Row:
-        return _Row(stored.state if self.state is UNREAD else self.state,
-                    stored.data if self.data is UNREAD else self.data)
+        return _Row(
+            stored.state if self.state is UNREAD else self.state,
+            stored.data if self.data is UNREAD else self.data,
+        )
 
 
 _EMPTY = _Row(None, "{}")  # what a key without a row reads as
@@ -100,8 +114,13 @@ class TortoiseStorage(BaseStorage):
     every dialog it closes, and a member opens thousands over the years.
     """
 
-    def __init__(self, key_builder: KeyBuilder | None = None, *, cache_size: int = CACHE_SIZE,
-                 flush_delay: float = FLUSH_DELAY) -> None:
+    def __init__(
+        self,
+        key_builder: KeyBuilder | None = None,
+        *,
+        cache_size: int = CACHE_SIZE,
+        flush_delay: float = FLUSH_DELAY,
+    ) -> None:
         self.key_builder = key_builder or DefaultKeyBuilder(with_destiny=True)
         self.cache_size = cache_size
         self.flush_delay = flush_delay
@@ -191,9 +210,13 @@ class TortoiseStorage(BaseStorage):
                     emptied.append([name])
             try:
                 async with in_transaction():
-                    for statement, params in ((_write_both, both), (_write_data, data),
-                                              (_write_state, state), (_delete_if_empty, emptied),
-                                              *_grouped(along)):
+                    for statement, params in (
+                        (_write_both, both),
+                        (_write_data, data),
+                        (_write_state, state),
+                        (_delete_if_empty, emptied),
+                        *_grouped(along),
+                    ):
                         if params:
                             await statement.many(params)
             except BaseException:

@@ -31,9 +31,16 @@ def install() -> bool:
     namespace: dict[str, Any] = {}
 
     @classmethod  # type: ignore[misc]
-    def deferred(cls: type[BaseModel], *args: Any, _types_namespace: Any = None, **kwargs: Any) -> bool | None:
+    def deferred(
+        cls: type[BaseModel], *args: Any, _types_namespace: Any = None, **kwargs: Any
+    ) -> bool | None:
         # Only the call at the end of aiogram.types: `Model.model_rebuild(_types_namespace=...)`.
-        if _types_namespace is None or args or kwargs or not cls.__module__.startswith("aiogram.types."):
+        if (
+            _types_namespace is None
+            or args
+            or kwargs
+            or not cls.__module__.startswith("aiogram.types.")
+        ):
             return eager(cls, *args, _types_namespace=_types_namespace, **kwargs)
         namespace.update(_types_namespace)
         return None

@@ -97,7 +97,9 @@ class Place:
 class Heartbeat:
     """This process's identity and its `club_process` row. Claim nothing before `ensure`."""
 
-    def __init__(self, place: Place | None = None, *, ttl: timedelta = TTL, every: timedelta = EVERY) -> None:
+    def __init__(
+        self, place: Place | None = None, *, ttl: timedelta = TTL, every: timedelta = EVERY
+    ) -> None:
         self.place = place or Place.here()
         self.ttl, self.every = ttl, every
         self.id = self._new_id()
@@ -127,16 +129,25 @@ class Heartbeat:
 
     async def _register(self, now: datetime, until: datetime) -> None:
         place = self.place
-        await ClubProcess.create(id=self.id, host=place.host, pid_space=place.pid_space, pid=place.pid,
-                                 pid_started=place.pid_started, started_at=now, expires_at=until)
+        await ClubProcess.create(
+            id=self.id,
+            host=place.host,
+            pid_space=place.pid_space,
+            pid=place.pid,
+            pid_started=place.pid_started,
+            started_at=now,
+            expires_at=until,
+        )
         await ClubProcess.filter(expires_at__lt=now - KEEP).delete()
 
     async def _mark_gone(self, now: datetime) -> None:
         if not self.place.pid_space:
             return  # no way to tell here whether a pid runs: heartbeats alone decide
-        rows = await ClubProcess.filter(pid_space=self.place.pid_space, expires_at__gt=now).exclude(
-            id=self.id
-        ).values_list("id", "pid", "pid_started")
+        rows = (
+            await ClubProcess.filter(pid_space=self.place.pid_space, expires_at__gt=now)
+            .exclude(id=self.id)
+            .values_list("id", "pid", "pid_started")
+        )
         gone = [holder for holder, pid, started in rows if not running(pid, started)]
         if gone:
             await ClubProcess.filter(id__in=gone, expires_at__gt=now).update(expires_at=now)

@@ -36,7 +36,8 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, time as dtime, timedelta
+from datetime import UTC, datetime, timedelta
+from datetime import time as dtime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -92,7 +93,9 @@ _CLAIM = Statement(
 )
 # Once per Telegram message, on the critical path of the send rate: written once, not
 # built by the ORM each time (BENCHMARKS.md, "Hand-written statements on the purchase path").
-_SENT = Statement(OutboxMessage, "UPDATE outbox_message SET status = ?, last_error = '', sent_at = ? WHERE id = ?")
+_SENT = Statement(
+    OutboxMessage, "UPDATE outbox_message SET status = ?, last_error = '', sent_at = ? WHERE id = ?"
+)
 
 
 class TokenBucket:
@@ -242,13 +245,22 @@ class OutboxSender:
 
     # ---- outcomes -----------------------------------------------------------------
 
-    async def _done(self, row: OutboxMessage, status: OutboxStatus, now: datetime, error: str = "") -> None:
+    async def _done(
+        self, row: OutboxMessage, status: OutboxStatus, now: datetime, error: str = ""
+    ) -> None:
         await OutboxMessage.filter(id=row.id).update(
-            status=status, last_error=error[:200], sent_at=now if status is OutboxStatus.SENT else None
+            status=status,
+            last_error=error[:200],
+            sent_at=now if status is OutboxStatus.SENT else None,
         )
 
     async def _later(
-        self, row: OutboxMessage, at: datetime, error: str, *, count: bool = False,
+        self,
+        row: OutboxMessage,
+        at: datetime,
+        error: str,
+        *,
+        count: bool = False,
         give_up: bool = True,
     ) -> None:
         """Back to pending until `at`; an attempt that was not the row's fault is not counted.
@@ -256,7 +268,11 @@ class OutboxSender:
         if count and give_up and row.attempts >= self.max_attempts:
             await self._done(row, OutboxStatus.FAILED, at, error)
             return
-        values: dict[str, Any] = {"status": OutboxStatus.PENDING, "next_attempt_at": at, "last_error": error[:200]}
+        values: dict[str, Any] = {
+            "status": OutboxStatus.PENDING,
+            "next_attempt_at": at,
+            "last_error": error[:200],
+        }
         if not count:
             values["attempts"] = F("attempts") - 1
         await OutboxMessage.filter(id=row.id).update(**values)
@@ -275,7 +291,11 @@ class OutboxSender:
         if member.deleted_at is not None:
             return None, False, "member deleted"
         promo = row.template in PROMOTIONAL
-        tg_ok = bool(member.telegram_id) and member.reachable_telegram and (member.consent_telegram or not promo)
+        tg_ok = (
+            bool(member.telegram_id)
+            and member.reachable_telegram
+            and (member.consent_telegram or not promo)
+        )
         sms_ok = bool(member.phone) and member.reachable_sms and (member.consent_sms or not promo)
         wanted = row.channel
         fallback = wanted is None or bool(row.params.get(FALLBACK_SMS))
@@ -341,7 +361,9 @@ class OutboxSender:
         await self._send_sms(sms, now, result)
         return result
 
-    async def _send_telegram(self, jobs: list[_Job], now: datetime, result: DrainResult) -> list[_Job]:
+    async def _send_telegram(
+        self, jobs: list[_Job], now: datetime, result: DrainResult
+    ) -> list[_Job]:
         """Sends in order; returns the jobs that fall back to SMS."""
         to_sms: list[_Job] = []
         paused_until: datetime | None = None
@@ -392,7 +414,9 @@ class OutboxSender:
         assert self.bot is not None and job.member.telegram_id is not None
         photo = job.row.params.get("photo")
         if photo:
-            await self.bot.send_photo(job.member.telegram_id, photo, caption=text[:1024], parse_mode=None)
+            await self.bot.send_photo(
+                job.member.telegram_id, photo, caption=text[:1024], parse_mode=None
+            )
         else:
             # Plain text whatever the bot's default parse mode: staff may type "<" in a campaign.
             await self.bot.send_message(job.member.telegram_id, text[:4096], parse_mode=None)
@@ -412,7 +436,7 @@ class OutboxSender:
                 result.failed += 1
             return
         for start in range(0, len(ready), MAX_ARRAY):
-            await self._sms_batch(ready[start:start + MAX_ARRAY], now, result)
+            await self._sms_batch(ready[start : start + MAX_ARRAY], now, result)
 
     async def _render(self, job: _Job, sms: bool, now: datetime, result: DrainResult) -> str | None:
         """The text, or None after failing a row whose template or values are unusable."""
@@ -442,7 +466,9 @@ class OutboxSender:
         except SmsInvalidReceptor:
             # One bad number refuses the whole call: send one by one, same localids.
             try:
-                results = [await self.gateway.send(i.receptor, i.message, localid=i.localid) for i in items]
+                results = [
+                    await self.gateway.send(i.receptor, i.message, localid=i.localid) for i in items
+                ]
             except SmsError as exc:
                 await self._sms_not_sent(jobs, exc, now, result)
                 return
@@ -464,7 +490,9 @@ class OutboxSender:
                 continue
             if sent.code == 411 and job.member is not None:
                 await set_reachable(job.member.id, Channel.SMS, False)
-            await self._done(job.row, OutboxStatus.FAILED, now, f"SMS {sent.code} status {sent.status}")
+            await self._done(
+                job.row, OutboxStatus.FAILED, now, f"SMS {sent.code} status {sent.status}"
+            )
             result.failed += 1
 
     async def _sms_not_sent(

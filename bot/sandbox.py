@@ -50,7 +50,9 @@ class LocalSession(BaseSession):
         self.messages: dict[tuple[int, int], Message] = {}
         self._ids = itertools.count(1_000_000)
 
-    async def make_request(self, bot: Bot, method: TelegramMethod[TelegramType], timeout: int | None = None) -> Any:
+    async def make_request(
+        self, bot: Bot, method: TelegramMethod[TelegramType], timeout: int | None = None
+    ) -> Any:
         self.calls.append(method)
         name = type(method).__name__
         if name == "GetMe":
@@ -92,8 +94,14 @@ class LocalSession(BaseSession):
     def sent(self, name: str = "SendMessage") -> list[Any]:
         return [call for call in self.calls if type(call).__name__ == name]
 
-    async def stream_content(self, url: str, headers: dict[str, Any] | None = None, timeout: int = 30,
-                             chunk_size: int = 65536, raise_for_status: bool = True) -> AsyncGenerator[bytes, None]:
+    async def stream_content(
+        self,
+        url: str,
+        headers: dict[str, Any] | None = None,
+        timeout: int = 30,
+        chunk_size: int = 65536,
+        raise_for_status: bool = True,
+    ) -> AsyncGenerator[bytes, None]:
         yield b""
 
     async def close(self) -> None:
@@ -107,7 +115,9 @@ def plain(text: str | None) -> str:
 class Sandbox:
     """One member (or staff member) typing to the bot in a terminal."""
 
-    def __init__(self, settings: Settings, user_id: int, *, write: Callable[[str], None] = print) -> None:
+    def __init__(
+        self, settings: Settings, user_id: int, *, write: Callable[[str], None] = print
+    ) -> None:
         from bot.app import build_bot, build_dispatcher
 
         self.write = write
@@ -115,7 +125,9 @@ class Sandbox:
         self.session.on_alert = lambda text: self.write("! " + text)
         self.bot = build_bot(settings, session=self.session)
         self.dp = build_dispatcher(settings)
-        self.user = User(id=user_id, is_bot=False, first_name="Sandbox", language_code=settings.default_locale)
+        self.user = User(
+            id=user_id, is_bot=False, first_name="Sandbox", language_code=settings.default_locale
+        )
         self.chat = Chat(id=user_id, type="private")
         self.buttons: list[tuple[str, Any]] = []
         self.last: Message | None = None
@@ -140,8 +152,13 @@ class Sandbox:
             self.write(f"  [{number}] {label}")
 
     def _message(self, **content: Any) -> Message:
-        return Message(message_id=next(self._messages), date=datetime.now(UTC), chat=self.chat,
-                       from_user=self.user, **content)
+        return Message(
+            message_id=next(self._messages),
+            date=datetime.now(UTC),
+            chat=self.chat,
+            from_user=self.user,
+            **content,
+        )
 
     async def type(self, line: str) -> None:
         """What the operator typed: a button number, or a message."""
@@ -155,11 +172,18 @@ class Sandbox:
         if getattr(button, "request_contact", None):
             self.session.reply_keyboard = None
             phone = f"+98912{self.user.id % 10_000_000:07d}"
-            contact = Contact(phone_number=phone, first_name=self.user.first_name, user_id=self.user.id)
+            contact = Contact(
+                phone_number=phone, first_name=self.user.first_name, user_id=self.user.id
+            )
             await self._feed(message=self._message(contact=contact))
         elif getattr(button, "callback_data", None) and self.last is not None:
-            query = CallbackQuery(id=str(next(self._updates)), from_user=self.user, chat_instance="sandbox",
-                                  message=self.last, data=button.callback_data)
+            query = CallbackQuery(
+                id=str(next(self._updates)),
+                from_user=self.user,
+                chat_instance="sandbox",
+                message=self.last,
+                data=button.callback_data,
+            )
             await self._feed(callback_query=query)
         else:
             await self._feed(message=self._message(text=button.text))
@@ -171,8 +195,13 @@ class Sandbox:
 async def chat(settings: Settings, user_id: int) -> None:
     """The terminal loop of `club chat`; the database is already open."""
     sandbox = Sandbox(settings, user_id)
-    print(t(N_("Sandbox chat: type a message, or a number to press a button. Ctrl-D ends."),
-            settings.default_locale), file=sys.stderr)
+    print(
+        t(
+            N_("Sandbox chat: type a message, or a number to press a button. Ctrl-D ends."),
+            settings.default_locale,
+        ),
+        file=sys.stderr,
+    )
     await sandbox.type("/start")
     while True:
         try:

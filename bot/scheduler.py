@@ -52,8 +52,13 @@ _TAKE = Statement(
 class Lease:
     """The single-runner lease, held in the name of this process's heartbeat."""
 
-    def __init__(self, name: str = LEASE_NAME, *, process: Heartbeat | None = None,
-                 ttl: timedelta = timedelta(seconds=60)) -> None:
+    def __init__(
+        self,
+        name: str = LEASE_NAME,
+        *,
+        process: Heartbeat | None = None,
+        ttl: timedelta = timedelta(seconds=60),
+    ) -> None:
         self.name = name
         self.process = process or Heartbeat()
         self.ttl = ttl
@@ -115,8 +120,14 @@ class OutboxWake:
         return run
 
 
-def build_sender(settings: Settings, *, bot: Any, gateway: Any, limiter: Limiter | None = None,
-                 process: Heartbeat | None = None) -> OutboxSender:
+def build_sender(
+    settings: Settings,
+    *,
+    bot: Any,
+    gateway: Any,
+    limiter: Limiter | None = None,
+    process: Heartbeat | None = None,
+) -> OutboxSender:
     return OutboxSender(
         bot=bot,
         gateway=gateway,
@@ -130,10 +141,18 @@ def build_sender(settings: Settings, *, bot: Any, gateway: Any, limiter: Limiter
     )
 
 
-def build_scheduler(settings: Settings, *, bot: Any, gateway: Any, clock: Clock = utcnow,
-                    lease: Lease | None = None, sms_door: SmsDoor | None = None,
-                    limiter: Limiter | None = None, wake: OutboxWake | None = None,
-                    process: Heartbeat | None = None) -> AsyncIOScheduler:
+def build_scheduler(
+    settings: Settings,
+    *,
+    bot: Any,
+    gateway: Any,
+    clock: Clock = utcnow,
+    lease: Lease | None = None,
+    sms_door: SmsDoor | None = None,
+    limiter: Limiter | None = None,
+    wake: OutboxWake | None = None,
+    process: Heartbeat | None = None,
+) -> AsyncIOScheduler:
     """The scheduler with all jobs; start it inside the running event loop.
 
     `limiter`: the Telegram send rate shared by all processes (`bot.rate_limit`), when
@@ -143,13 +162,17 @@ def build_scheduler(settings: Settings, *, bot: Any, gateway: Any, clock: Clock 
     """
     lease = lease or Lease(process=process)
     wake = wake or OutboxWake()
-    sender = build_sender(settings, bot=bot, gateway=gateway, limiter=limiter, process=lease.process)
+    sender = build_sender(
+        settings, bot=bot, gateway=gateway, limiter=limiter, process=lease.process
+    )
     scheduler = AsyncIOScheduler(
         timezone=settings.tz,
         job_defaults={"coalesce": True, "misfire_grace_time": 300, "max_instances": 1},
     )
 
-    def guarded(name: str, run: Callable[[datetime], Awaitable[Any]]) -> Callable[[], Awaitable[None]]:
+    def guarded(
+        name: str, run: Callable[[datetime], Awaitable[Any]]
+    ) -> Callable[[], Awaitable[None]]:
         async def job() -> None:
             now = clock()
             if not await lease.acquire(now):
@@ -189,13 +212,29 @@ def build_scheduler(settings: Settings, *, bot: Any, gateway: Any, clock: Clock 
     # when a lease lapses mid-drain (a stalled holder), the old and the new holder overlap.
     # With several workers only the lease holder's wake sends at once; the others' answers
     # wait for its next tick.
-    add(wake.around(guarded("outbox", sender.run)), "interval", seconds=5, id="outbox",
-        replace_existing=True)
+    add(
+        wake.around(guarded("outbox", sender.run)),
+        "interval",
+        seconds=5,
+        id="outbox",
+        replace_existing=True,
+    )
     wake.scheduler = scheduler
-    add(guarded("campaigns", lambda now: campaigns.run_due(now, settings.tz)), "interval", seconds=60, id="campaigns",
-        replace_existing=True)
-    add(guarded("birthdays", lambda now: birthdays.run(now, settings.tz, bonus=bonus)), "cron",
-        hour=birthday_at.hour, minute=birthday_at.minute, id="birthdays", replace_existing=True)
+    add(
+        guarded("campaigns", lambda now: campaigns.run_due(now, settings.tz)),
+        "interval",
+        seconds=60,
+        id="campaigns",
+        replace_existing=True,
+    )
+    add(
+        guarded("birthdays", lambda now: birthdays.run(now, settings.tz, bonus=bonus)),
+        "cron",
+        hour=birthday_at.hour,
+        minute=birthday_at.minute,
+        id="birthdays",
+        replace_existing=True,
+    )
     add(guarded("expiry", expiry.run), "cron", hour=3, minute=0, id="expiry", replace_existing=True)
     add(guarded("tiers", tiers.run), "cron", hour=4, minute=0, id="tiers", replace_existing=True)
     add(guarded("updates", prune_updates), "interval", hours=1, id="updates", replace_existing=True)
@@ -212,11 +251,21 @@ def build_scheduler(settings: Settings, *, bot: Any, gateway: Any, clock: Clock 
         except Exception:
             log.exception("job sms_sweep failed")
 
-    add(sweep, "interval", seconds=60, id="sms_sweep", next_run_time=datetime.now(UTC),
-        replace_existing=True)
+    add(
+        sweep,
+        "interval",
+        seconds=60,
+        id="sms_sweep",
+        next_run_time=datetime.now(UTC),
+        replace_existing=True,
+    )
     if settings.sms_poll_seconds > 0 and settings.kavenegar_sender:
         line = settings.kavenegar_sender
-        add(guarded("sms_poll", lambda now: poll_inbound(gateway, line, door)), "interval",
-            seconds=settings.sms_poll_seconds, id="sms_poll", replace_existing=True)
+        add(
+            guarded("sms_poll", lambda now: poll_inbound(gateway, line, door)),
+            "interval",
+            seconds=settings.sms_poll_seconds,
+            id="sms_poll",
+            replace_existing=True,
+        )
     return scheduler
-

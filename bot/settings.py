@@ -9,6 +9,7 @@ import re
 from collections.abc import Mapping
 from datetime import time
 from functools import lru_cache
+from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, field_validator
@@ -19,7 +20,6 @@ from pydantic_settings import (
     PydanticBaseSettingsSource,
     SettingsConfigDict,
 )
-from typing_extensions import Annotated
 
 DEFAULT_DATABASE_URL = "sqlite://data/club.sqlite3?busy_timeout=10000"
 
@@ -36,8 +36,9 @@ def _without_zone(variables: Mapping[str, str | None]) -> dict[str, str | None]:
 
 class Settings(BaseSettings):
     # hide_input_in_errors: a mistyped secret must not be printed back in the error.
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore",
-                                      hide_input_in_errors=True)
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", hide_input_in_errors=True
+    )
 
     bot_token: SecretStr | None = None
     owner_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
@@ -79,8 +80,12 @@ class Settings(BaseSettings):
         # Tortoise's, so its value at start stands in for it.
         env, dotenv = env_settings, dotenv_settings
         if isinstance(env, EnvSettingsSource) and isinstance(dotenv, EnvSettingsSource):
-            zone = (env.env_vars.get("club_timezone") or dotenv.env_vars.get("club_timezone")
-                    or _TIMEZONE_AT_START or dotenv.env_vars.get("timezone"))
+            zone = (
+                env.env_vars.get("club_timezone")
+                or dotenv.env_vars.get("club_timezone")
+                or _TIMEZONE_AT_START
+                or dotenv.env_vars.get("timezone")
+            )
             env.env_vars = _without_zone(env.env_vars) | ({"timezone": zone} if zone else {})
             dotenv.env_vars = _without_zone(dotenv.env_vars)
         return init_settings, env_settings, dotenv_settings, file_secret_settings
@@ -114,7 +119,9 @@ class Settings(BaseSettings):
     @classmethod
     def _telegram_secret(cls, value: SecretStr | None) -> SecretStr | None:
         # Telegram refuses setWebhook with anything else; say so at start-up, not as a 400.
-        if value is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", value.get_secret_value()):
+        if value is not None and not re.fullmatch(
+            r"[A-Za-z0-9_-]{1,256}", value.get_secret_value()
+        ):
             raise ValueError("WEBHOOK_SECRET must be 1-256 characters: letters, digits, _ and -")
         return value
 

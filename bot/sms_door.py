@@ -22,7 +22,9 @@ from models import SmsLog
 async def record_sms(sms: OutgoingSms) -> None:
     """The dry gateway's recorder: `build_gateway(..., recorder=record_sms)`."""
     await SmsLog.create(
-        receptor=sms.receptor[:32], message=sms.message, localid=(sms.localid or "")[:40],
+        receptor=sms.receptor[:32],
+        message=sms.message,
+        localid=(sms.localid or "")[:40],
         created_at=utcnow(),
     )
 

@@ -19,7 +19,7 @@ import logging
 import threading
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, Protocol
 from urllib.parse import quote, urlsplit
 
@@ -220,9 +220,7 @@ def _entries(response: requests.Response) -> Any:
     """Return `entries` of a 200 answer or raise the error its return code stands for."""
     envelope = _envelope(response)
     if envelope is None:
-        raise SmsRetryable(
-            None, f"malformed answer (HTTP {response.status_code})", maybe_sent=True
-        )
+        raise SmsRetryable(None, f"malformed answer (HTTP {response.status_code})", maybe_sent=True)
     code, message, entries = envelope
     if code != 200:
         raise error_for_code(code, scrub(message))
@@ -431,7 +429,7 @@ def _inbound(entry: dict[str, Any]) -> InboundSms:
         sender=str(entry["sender"]),
         receptor=str(entry["receptor"]),
         message=str(entry["message"]),
-        date=datetime.fromtimestamp(int(entry["date"]), tz=timezone.utc),
+        date=datetime.fromtimestamp(int(entry["date"]), tz=UTC),
     )
 
 

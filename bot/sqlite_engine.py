@@ -190,7 +190,8 @@ class InlineSqliteClient(SqliteClient):
             return
         filename = self.filename
         self._connection = await InlineConnection(
-            lambda: sqlite3.connect(filename, isolation_level=None), iter_chunk_size=64)
+            lambda: sqlite3.connect(filename, isolation_level=None), iter_chunk_size=64
+        )
         self._connection._conn.row_factory = sqlite3.Row
         for pragma, value in self.pragmas.items():
             cursor = await self._connection.execute(f"PRAGMA {pragma}={value}")

@@ -72,13 +72,22 @@ BACKOFF = BackoffConfig(min_delay=1.0, max_delay=5.0, factor=1.3, jitter=0.1)
 
 _handled_at = TelegramUpdate._meta.fields_map["handled_at"]
 _mark = Statement(TelegramUpdate, "UPDATE telegram_update SET handled_at = ? WHERE update_id = ?")
-_pending = Statement(TelegramUpdate, """
-    SELECT update_id, body FROM telegram_update WHERE handled_at IS NULL ORDER BY update_id""")
-_pending_of_chat = Statement(TelegramUpdate, """
+_pending = Statement(
+    TelegramUpdate,
+    """
+    SELECT update_id, body FROM telegram_update WHERE handled_at IS NULL ORDER BY update_id""",
+)
+_pending_of_chat = Statement(
+    TelegramUpdate,
+    """
     SELECT update_id, body FROM telegram_update WHERE chat_id = ? AND handled_at IS NULL
-    ORDER BY update_id""")
-_chats_pending = Statement(TelegramUpdate, """
-    SELECT DISTINCT chat_id FROM telegram_update WHERE handled_at IS NULL AND received_at <= ?""")
+    ORDER BY update_id""",
+)
+_chats_pending = Statement(
+    TelegramUpdate,
+    """
+    SELECT DISTINCT chat_id FROM telegram_update WHERE handled_at IS NULL AND received_at <= ?""",
+)
 _prune = Statement(TelegramUpdate, "DELETE FROM telegram_update WHERE handled_at < ?")
 _inserts: dict[int, Statement] = {}  # by the number of rows
 
@@ -92,9 +101,12 @@ def _insert(rows: int) -> Statement:
     statement = _inserts.get(rows)
     if statement is None:
         values = ", ".join(["(?, ?, ?, ?)"] * rows)
-        statement = _inserts[rows] = Statement(TelegramUpdate, f"""
+        statement = _inserts[rows] = Statement(
+            TelegramUpdate,
+            f"""
             INSERT INTO telegram_update (update_id, chat_id, body, received_at) VALUES {values}
-            ON CONFLICT (update_id) DO NOTHING RETURNING update_id""")
+            ON CONFLICT (update_id) DO NOTHING RETURNING update_id""",
+        )
     return statement
 
 
@@ -134,8 +146,11 @@ class Journal:
         if not updates:
             return set()
         received = _db_time(now)
-        params = [value for update, body in updates
-                  for value in (update.update_id, chat_of(update), body, received)]
+        params = [
+            value
+            for update, body in updates
+            for value in (update.update_id, chat_of(update), body, received)
+        ]
         rows = await run_in_transaction(lambda: _insert(len(updates)).rows(*params))
         return {row["update_id"] for row in rows}
 
@@ -166,8 +181,15 @@ LaneLock = Callable[[int], contextlib.AbstractAsyncContextManager[Any]]
 class Lanes:
     """Updates handled in order per chat, chats side by side, CONCURRENCY at once."""
 
-    def __init__(self, handle: Callable[[Update], Awaitable[None]], journal: Journal, bot: Bot,
-                 *, lock: LaneLock | None = None, concurrency: int = CONCURRENCY) -> None:
+    def __init__(
+        self,
+        handle: Callable[[Update], Awaitable[None]],
+        journal: Journal,
+        bot: Bot,
+        *,
+        lock: LaneLock | None = None,
+        concurrency: int = CONCURRENCY,
+    ) -> None:
         self.handle = handle
         self.journal = journal
         self.bot = bot
@@ -212,7 +234,9 @@ class Lanes:
                     else:
                         await self._serve_shared(chat, queue)
                 except Exception:
-                    log.exception("updates of chat %s not handled now: they wait in the journal", chat)
+                    log.exception(
+                        "updates of chat %s not handled now: they wait in the journal", chat
+                    )
                 finally:
                     self._done(len(queue))
         finally:
@@ -243,8 +267,11 @@ class Lanes:
         if runners:
             _, unfinished = await asyncio.wait(runners, timeout=timeout)
             if unfinished:
-                log.warning("%d chats still had updates after %.0f s: they are handled at the next start",
-                            len(unfinished), timeout)
+                log.warning(
+                    "%d chats still had updates after %.0f s: they are handled at the next start",
+                    len(unfinished),
+                    timeout,
+                )
                 for task in unfinished:
                     task.cancel()
                 await asyncio.gather(*unfinished, return_exceptions=True)
@@ -263,8 +290,15 @@ async def _keep(lock: Any) -> None:
 class Updates:
     """The door of Telegram updates: the journal, the lanes, the webhook and the polling loop."""
 
-    def __init__(self, dp: Dispatcher, bot: Bot, *, redis: Any = None, along: Marker | None = None,
-                 concurrency: int = CONCURRENCY) -> None:
+    def __init__(
+        self,
+        dp: Dispatcher,
+        bot: Bot,
+        *,
+        redis: Any = None,
+        along: Marker | None = None,
+        concurrency: int = CONCURRENCY,
+    ) -> None:
         self.dp = dp
         self.bot = bot
         self.redis = redis
@@ -333,13 +367,19 @@ class Updates:
         http = await session.create_session()
         url = session.api.api_url(token=self.bot.token, method="getUpdates")
         timeout = aiohttp.ClientTimeout(total=session.timeout + POLL_TIMEOUT)
-        async with http.post(url, data=orjson.dumps(params), timeout=timeout,
-                             headers={"Content-Type": "application/json"}) as response:
+        async with http.post(
+            url,
+            data=orjson.dumps(params),
+            timeout=timeout,
+            headers={"Content-Type": "application/json"},
+        ) as response:
             answer = orjson.loads(await response.read())
         if not answer.get("ok"):
             raise GetUpdatesRefused(answer.get("error_code"))
-        return [(Update.model_validate(raw, context={"bot": self.bot}), orjson.dumps(raw).decode())
-                for raw in answer["result"]]
+        return [
+            (Update.model_validate(raw, context={"bot": self.bot}), orjson.dumps(raw).decode())
+            for raw in answer["result"]
+        ]
 
     async def poll(self, allowed_updates: list[str]) -> None:
         """Long polling until cancelled: a batch is stored before the next is asked for."""
@@ -356,7 +396,9 @@ class Updates:
                 continue
             backoff.reset()
             if batch:
-                params["offset"] = batch[-1][0].update_id + 1  # confirms the stored batch to Telegram
+                params["offset"] = (
+                    batch[-1][0].update_id + 1
+                )  # confirms the stored batch to Telegram
 
     def webhook(self, secret: str) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
         """The webhook route: 200 means the update is stored."""

@@ -30,8 +30,13 @@ class AccessLogger(AbstractAccessLogger):
 
     def log(self, request: BaseRequest, response: StreamResponse, time: float) -> None:
         self.logger.info(
-            '%s "%s %s" %s %s %.3fs', request.remote, request.method, without_secret(request.path),
-            response.status, response.body_length, time,
+            '%s "%s %s" %s %s %.3fs',
+            request.remote,
+            request.method,
+            without_secret(request.path),
+            response.status,
+            response.body_length,
+            time,
         )
 
 

@@ -55,8 +55,14 @@ def refusal(settings: Settings, workers: int) -> str | None:
         missing.append("REDIS_URL")
     if not missing:
         return None
-    return t(N_("{count} workers need {missing}: SQLite, long polling and dialogs kept in the database serve one process only."),
-             settings.default_locale, count=number(workers, settings.default_locale), missing=", ".join(missing))
+    return t(
+        N_(
+            "{count} workers need {missing}: SQLite, long polling and dialogs kept in the database serve one process only."
+        ),
+        settings.default_locale,
+        count=number(workers, settings.default_locale),
+        missing=", ".join(missing),
+    )
 
 
 async def _prepare(settings: Settings) -> None:
@@ -85,8 +91,10 @@ def serve(settings: Settings, workers: int) -> int:
     # frozen, the garbage collector does not write to them (and so copy them) in each one.
     gc.freeze()
     context = multiprocessing.get_context("fork")
-    processes = [context.Process(target=_worker, args=(settings, n), name=f"club-worker-{n}")
-                 for n in range(1, workers + 1)]
+    processes = [
+        context.Process(target=_worker, args=(settings, n), name=f"club-worker-{n}")
+        for n in range(1, workers + 1)
+    ]
     for process in processes:
         process.start()
     stopping = False

@@ -33,7 +33,9 @@ def points_earned(params: Params, locale: str, sms: bool, tz: ZoneInfo) -> str:
         return t(N_("+{points} points. Balance: {balance}"), locale, **values)
     return t(
         N_("You earned {points} points for your purchase of {amount}. Your balance is {balance}."),
-        locale, amount=_n(params, "amount", locale), **values,
+        locale,
+        amount=_n(params, "amount", locale),
+        **values,
     )
 
 
@@ -44,7 +46,9 @@ def _tier(params: Params, locale: str) -> str:
 def tier_up(params: Params, locale: str, sms: bool, tz: ZoneInfo) -> str:
     if sms:
         return t(N_("Your new tier: {tier}"), locale, tier=_tier(params, locale))
-    return t(N_("Congratulations! You are now in the {tier} tier."), locale, tier=_tier(params, locale))
+    return t(
+        N_("Congratulations! You are now in the {tier} tier."), locale, tier=_tier(params, locale)
+    )
 
 
 def tier_down(params: Params, locale: str, sms: bool, tz: ZoneInfo) -> str:
@@ -55,7 +59,9 @@ def voucher_used(params: Params, locale: str, sms: bool, tz: ZoneInfo) -> str:
     code, reward = str(params.get("code", "")), str(params.get("reward", ""))
     if sms:
         return t(N_("Voucher {code} used."), locale, code=code)
-    return t(N_("Your voucher {code} for {reward} was used. Enjoy!"), locale, code=code, reward=reward)
+    return t(
+        N_("Your voucher {code} for {reward} was used. Enjoy!"), locale, code=code, reward=reward
+    )
 
 
 def referral_rewarded(params: Params, locale: str, sms: bool, tz: ZoneInfo) -> str:
@@ -64,7 +70,8 @@ def referral_rewarded(params: Params, locale: str, sms: bool, tz: ZoneInfo) -> s
         return t(N_("+{points} points for inviting a friend."), locale, points=points)
     return t(
         N_("A friend you invited made their first purchase: you received {points} points."),
-        locale, points=points,
+        locale,
+        points=points,
     )
 
 
@@ -73,10 +80,18 @@ def points_adjusted(params: Params, locale: str, sms: bool, tz: ZoneInfo) -> str
     balance = _n(params, "balance", locale)
     note = str(params.get("note") or "")
     if sms or not note:
-        return t(N_("Points corrected: {points}. Balance: {balance}"), locale, points=points, balance=balance)
+        return t(
+            N_("Points corrected: {points}. Balance: {balance}"),
+            locale,
+            points=points,
+            balance=balance,
+        )
     return t(
         N_("Your points were corrected by {points} ({note}). Your balance is {balance}."),
-        locale, points=points, note=note, balance=balance,
+        locale,
+        points=points,
+        note=note,
+        balance=balance,
     )
 
 
@@ -97,7 +112,9 @@ def birthday(params: Params, locale: str, sms: bool, tz: ZoneInfo) -> str:
     elif code:
         wish += " " + t(
             N_("And a gift voucher for {reward}: show code {code} at the counter."),
-            locale, reward=str(params.get("reward", "")), code=code,
+            locale,
+            reward=str(params.get("reward", "")),
+            code=code,
         )
     return wish
 
@@ -109,7 +126,9 @@ def expiry_reminder(params: Params, locale: str, sms: bool, tz: ZoneInfo) -> str
         return t(N_("{points} points expire on {date}."), locale, points=points, date=when)
     return t(
         N_("{points} of your points expire on {date}. Use them before then!"),
-        locale, points=points, date=when,
+        locale,
+        points=points,
+        date=when,
     )
 
 
@@ -124,7 +143,8 @@ def lottery_won(params: Params, locale: str, sms: bool, tz: ZoneInfo) -> str:
         return t(N_("You won club lottery {lottery}!"), locale, lottery=lottery)
     return t(
         N_("Congratulations! You are a winner of club lottery {lottery}. We will be in touch."),
-        locale, lottery=lottery,
+        locale,
+        lottery=lottery,
     )
 
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from loyalty.errors import ErrorCode, LoyaltyError
 from handlers.format import number
 from handlers.i18n import N_, t
+from loyalty.errors import ErrorCode, LoyaltyError
 
 ERRORS: dict[ErrorCode, str] = {
     ErrorCode.INVALID_PHONE: N_("That is not a valid mobile number."),
@@ -14,7 +14,9 @@ ERRORS: dict[ErrorCode, str] = {
     ErrorCode.INVALID_DATE: N_("That date does not exist or is not a valid birthday."),
     ErrorCode.MEMBER_NOT_FOUND: N_("No member with that phone or card number."),
     ErrorCode.MEMBER_DELETED: N_("This membership was closed at the member's request."),
-    ErrorCode.TELEGRAM_LINKED_ELSEWHERE: N_("This Telegram account already belongs to another member."),
+    ErrorCode.TELEGRAM_LINKED_ELSEWHERE: N_(
+        "This Telegram account already belongs to another member."
+    ),
     ErrorCode.BRANCH_NOT_FOUND: N_("No such branch."),
     ErrorCode.GROUP_NOT_FOUND: N_("No such product group."),
     ErrorCode.BELOW_MINIMUM: N_("Purchases below {minimum} earn no points."),
@@ -23,7 +25,9 @@ ERRORS: dict[ErrorCode, str] = {
     ErrorCode.ALREADY_REFUNDED: N_("This purchase has already been refunded in full."),
     ErrorCode.ENTRY_NOT_FOUND: N_("No transaction with that number."),
     ErrorCode.ALREADY_REVERSED: N_("That transaction has already been undone."),
-    ErrorCode.NOT_REVERSIBLE: N_("That transaction cannot be undone this way: refund the purchase or cancel the voucher."),
+    ErrorCode.NOT_REVERSIBLE: N_(
+        "That transaction cannot be undone this way: refund the purchase or cancel the voucher."
+    ),
     ErrorCode.REWARD_NOT_FOUND: N_("No such reward."),
     ErrorCode.REWARD_INACTIVE: N_("This reward is no longer offered."),
     ErrorCode.REWARD_NOT_STARTED: N_("This reward is not available yet."),
@@ -32,7 +36,9 @@ ERRORS: dict[ErrorCode, str] = {
     ErrorCode.REWARD_WRONG_BRANCH: N_("This voucher is for another branch."),
     ErrorCode.TIER_TOO_LOW: N_("This reward needs a higher tier."),
     ErrorCode.NOT_ENOUGH_POINTS: N_("Not enough points: you have {balance}, this needs {needed}."),
-    ErrorCode.NEGATIVE_BALANCE: N_("Your balance is below zero, so rewards are paused until it is positive again."),
+    ErrorCode.NEGATIVE_BALANCE: N_(
+        "Your balance is below zero, so rewards are paused until it is positive again."
+    ),
     ErrorCode.VOUCHER_NOT_FOUND: N_("No voucher with that code."),
     ErrorCode.VOUCHER_USED: N_("This voucher has already been used."),
     ErrorCode.VOUCHER_EXPIRED: N_("This voucher has expired."),
@@ -85,7 +91,9 @@ SEGMENT_NAMES = {
 
 def error_text(error: LoyaltyError, locale: str) -> str:
     values = {
-        key: number(value, locale) if isinstance(value, int) and not isinstance(value, bool) else value
+        key: number(value, locale)
+        if isinstance(value, int) and not isinstance(value, bool)
+        else value
         for key, value in error.values.items()
     }
     template = ERRORS.get(error.code)

@@ -32,7 +32,9 @@ async def run(now: datetime, tz: ZoneInfo, *, bonus: bool = True) -> int:
             params["bonus"] = entry.amount if entry else 0
         if reward_id is not None:
             params.update(await _voucher(member.id, reward_id, year, now))
-        await notify.enqueue(member.id, "birthday", f"birthday:{member.id}:{year}", now=now, params=params)
+        await notify.enqueue(
+            member.id, "birthday", f"birthday:{member.id}:{year}", now=now, params=params
+        )
     return len(members)
 
 
@@ -40,7 +42,11 @@ async def _voucher(member_id: int, reward_id: int, year: int, now: datetime) -> 
     """The year's voucher (issued now or on an earlier run) as wish params; none if it cannot be given."""
     try:
         granted = await grant_voucher(
-            member_id, reward_id, key=f"birthday-voucher:{member_id}:{year}", reason="birthday_voucher", now=now
+            member_id,
+            reward_id,
+            key=f"birthday-voucher:{member_id}:{year}",
+            reason="birthday_voucher",
+            now=now,
         )
     except LoyaltyError as error:  # out of stock, ended, withdrawn: the wish still goes out
         log.warning("birthday voucher for member %s not given: %s", member_id, error.code)

@@ -31,7 +31,10 @@ async def remind(now: datetime) -> int:
             horizon = min(d for d in REMINDER_DAYS if left <= timedelta(days=d))
             key = f"expiry:{horizon}:{member_id}:{lot.expires_at.date().isoformat()}"
             await notify.enqueue(
-                member_id, "expiry_reminder", key, now=now,
+                member_id,
+                "expiry_reminder",
+                key,
+                now=now,
                 params={"points": lot.points, "date": lot.expires_at.date().isoformat()},
             )
             sent += 1

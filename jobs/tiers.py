@@ -24,12 +24,16 @@ async def run(now: datetime) -> int:
     if not tiers:
         return 0
     since = now - timedelta(days=(await get_rules()).tier_window_days)
-    totals = dict(await (
-        LedgerEntry.filter(kind__in=QUALIFYING_KINDS, created_at__gt=since)
-        .group_by("member_id").annotate(total=Sum("amount")).values_list("member_id", "total")
-    ))
+    totals = dict(
+        await LedgerEntry.filter(kind__in=QUALIFYING_KINDS, created_at__gt=since)
+        .group_by("member_id")
+        .annotate(total=Sum("amount"))
+        .values_list("member_id", "total")
+    )
     changed = 0
-    for member_id, tier_id in await Member.filter(deleted_at=None).order_by("id").values_list("id", "tier_id"):
+    for member_id, tier_id in (
+        await Member.filter(deleted_at=None).order_by("id").values_list("id", "tier_id")
+    ):
         if tier_for(int(totals.get(member_id) or 0), tiers).id == tier_id:
             continue
         async with in_transaction():

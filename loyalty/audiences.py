@@ -19,14 +19,20 @@ def jalali_birthday_today(birth: date, today: date) -> bool:
     now = jdatetime.date.fromgregorian(date=today)
     if (born.month, born.day) == (now.month, now.day):
         return True
-    return (born.month, born.day) == (12, 30) and (now.month, now.day) == (12, 29) and not now.isleap()
+    return (
+        (born.month, born.day) == (12, 30) and (now.month, now.day) == (12, 29) and not now.isleap()
+    )
 
 
 def gregorian_birthday_today(birth: date, today: date) -> bool:
     """Month and day match; 29 February is celebrated on 28 February in common years."""
     if (birth.month, birth.day) == (today.month, today.day):
         return True
-    return (birth.month, birth.day) == (2, 29) and (today.month, today.day) == (2, 28) and not calendar.isleap(today.year)
+    return (
+        (birth.month, birth.day) == (2, 29)
+        and (today.month, today.day) == (2, 28)
+        and not calendar.isleap(today.year)
+    )
 
 
 def birthday_year(member: Member, today: date) -> int:
@@ -39,7 +45,10 @@ def birthday_year(member: Member, today: date) -> int:
     born = member.birth_date
     assert born is not None, "only members with a birthday are greeted"
     if member.locale == "fa":
-        age = jdatetime.date.fromgregorian(date=today).year - jdatetime.date.fromgregorian(date=born).year
+        age = (
+            jdatetime.date.fromgregorian(date=today).year
+            - jdatetime.date.fromgregorian(date=born).year
+        )
     else:
         age = today.year - born.year
     return born.year + age
@@ -72,16 +81,24 @@ async def birthdays_on(today: date) -> list[Member]:
     """
     # Two queries, not one with OR: each is certain to use its index, whatever the planner
     # estimates (SQLite scanned the whole table for the OR, to read it in id order).
-    persian = Member.filter(deleted_at=None, locale="fa", birthday_jalali__in=jalali_birthday_keys(today))
-    others = Member.filter(~Q(locale="fa"), deleted_at=None, birthday_gregorian__in=gregorian_birthday_keys(today))
-    found = await persian.only("id", "locale", "birth_date") + await others.only("id", "locale", "birth_date")
+    persian = Member.filter(
+        deleted_at=None, locale="fa", birthday_jalali__in=jalali_birthday_keys(today)
+    )
+    others = Member.filter(
+        ~Q(locale="fa"), deleted_at=None, birthday_gregorian__in=gregorian_birthday_keys(today)
+    )
+    found = await persian.only("id", "locale", "birth_date") + await others.only(
+        "id", "locale", "birth_date"
+    )
     return sorted(found, key=lambda m: m.id)
 
 
 async def members_with_points_expiring(now: datetime, within: timedelta) -> list[int]:
     return await (
         LedgerEntry.filter(expires_at__gt=now, expires_at__lte=now + within, amount__gt=0)
-        .distinct().order_by("member_id").values_list("member_id", flat=True)
+        .distinct()
+        .order_by("member_id")
+        .values_list("member_id", flat=True)
     )
 
 
@@ -129,23 +146,32 @@ async def _queries(audience: dict[str, Any], now: datetime, today: date) -> list
     if audience.get("inactive_days"):
         # No purchase for N days; a member who never bought counts from joining.
         since = now - timedelta(days=int(audience["inactive_days"]))
-        query = query.filter(Q(last_purchase_at__lt=since) | Q(last_purchase_at=None, joined_at__lt=since))
+        query = query.filter(
+            Q(last_purchase_at__lt=since) | Q(last_purchase_at=None, joined_at__lt=since)
+        )
     if "age_min" in audience or "age_max" in audience:
         low, high = int(audience.get("age_min", 0)), int(audience.get("age_max", 200))
-        query = query.filter(birth_date__lte=born_by(today, low), birth_date__gt=born_by(today, high + 1))
+        query = query.filter(
+            birth_date__lte=born_by(today, low), birth_date__gt=born_by(today, high + 1)
+        )
     if audience.get("birthday_month"):
         month = int(audience["birthday_month"])
-        query = query.filter(birthday_jalali__gte=month * 100, birthday_jalali__lt=(month + 1) * 100)
+        query = query.filter(
+            birthday_jalali__gte=month * 100, birthday_jalali__lt=(month + 1) * 100
+        )
     if not audience.get("rfm"):
         return [query]
     from loyalty.rfm import members_of
 
     chosen = await members_of(audience["rfm"], now)
-    return [query.filter(id__in=chosen[i:i + RFM_SLICE]) for i in range(0, len(chosen), RFM_SLICE)]
+    return [
+        query.filter(id__in=chosen[i : i + RFM_SLICE]) for i in range(0, len(chosen), RFM_SLICE)
+    ]
 
 
-async def values(audience: dict[str, Any], now: datetime, today: date, fields: tuple[str, ...],
-                 *where: Q) -> list[tuple[Any, ...]]:
+async def values(
+    audience: dict[str, Any], now: datetime, today: date, fields: tuple[str, ...], *where: Q
+) -> list[tuple[Any, ...]]:
     """`fields` of the members of a campaign or lottery audience that also meet every
     condition of `where`, by id ({} is everyone; every key narrows).
 
@@ -162,4 +188,6 @@ async def values(audience: dict[str, Any], now: datetime, today: date, fields: t
 
 async def count(audience: dict[str, Any], now: datetime, today: date, *where: Q) -> int:
     """How many members `values` would return that also meet every condition of `where`."""
-    return sum([await query.filter(*where).count() for query in await _queries(audience, now, today)])
+    return sum(
+        [await query.filter(*where).count() for query in await _queries(audience, now, today)]
+    )

@@ -21,19 +21,28 @@ async def _bonus_once(member_id: int, points: int, reason: str, key: str, now: d
 
     async def record() -> LedgerEntry:
         posted = await ledger.post(
-            member_id, EntryKind.BONUS, points, reason, key, now=now,
+            member_id,
+            EntryKind.BONUS,
+            points,
+            reason,
+            key,
+            now=now,
             expires_at=await credit_expiry(now),
         )
         return posted.entry
 
-    entry, replayed = await ledger.once(record, lambda: LedgerEntry.get_or_none(idempotency_key=key))
+    entry, replayed = await ledger.once(
+        record, lambda: LedgerEntry.get_or_none(idempotency_key=key)
+    )
     return 0 if replayed else entry.amount
 
 
 async def birthday_bonus(member_id: int, year: int, *, now: datetime | None = None) -> int:
     """The birthday bonus, at most once per member per (calendar) year."""
     points = (await get_rules()).birthday_bonus
-    return await _bonus_once(member_id, points, "birthday", f"birthday:{member_id}:{year}", now or utcnow())
+    return await _bonus_once(
+        member_id, points, "birthday", f"birthday:{member_id}:{year}", now or utcnow()
+    )
 
 
 async def feedback_bonus(member_id: int, day: date, *, now: datetime | None = None) -> int:

@@ -39,7 +39,9 @@ class Preview:
 
 # Who a campaign reaches by Telegram, and by SMS: a Telegram id the bot can still reach, or
 # a phone, each with the member's consent for that channel.
-ON_TELEGRAM = Q(telegram_id__not_isnull=True, reachable_telegram=True, consent_telegram=True) & ~Q(telegram_id=0)
+ON_TELEGRAM = Q(telegram_id__not_isnull=True, reachable_telegram=True, consent_telegram=True) & ~Q(
+    telegram_id=0
+)
 ON_SMS = Q(phone__not_isnull=True, reachable_sms=True, consent_sms=True) & ~Q(phone="")
 
 
@@ -74,15 +76,28 @@ def check_text(text: str) -> None:
         raise LoyaltyError(ErrorCode.TEXT_TOO_LONG, max=MAX_TEXT)
 
 
-async def recipients(audience: dict[str, Any], channel: str, now: datetime, tz: ZoneInfo) -> list[tuple[int, Channel]]:
+async def recipients(
+    audience: dict[str, Any], channel: str, now: datetime, tz: ZoneInfo
+) -> list[tuple[int, Channel]]:
     """(member id, the channel tried first) for every member the campaign reaches, by id."""
     today = now.astimezone(tz).date()
-    found = [(row[0], via) for via, who in routes(channel) for row in await values(audience, now, today, ("id",), who)]
+    found = [
+        (row[0], via)
+        for via, who in routes(channel)
+        for row in await values(audience, now, today, ("id",), who)
+    ]
     return sorted(found)
 
 
-async def preview(audience: dict[str, Any], channel: str, text: str, *, now: datetime, tz: ZoneInfo,
-                  sms_parts: Any) -> Preview:
+async def preview(
+    audience: dict[str, Any],
+    channel: str,
+    text: str,
+    *,
+    now: datetime,
+    tz: ZoneInfo,
+    sms_parts: Any,
+) -> Preview:
     """Counts per channel, as `recipients` would route them; `sms_parts` is the part counter
     (handlers/sms/text.sms_parts)."""
     today = now.astimezone(tz).date()
@@ -91,17 +106,33 @@ async def preview(audience: dict[str, Any], channel: str, text: str, *, now: dat
     return Preview(tg, sms, sms * sms_parts(text + SMS_OPT_OUT))
 
 
-async def create(audience: dict[str, Any], channel: str, text: str, *, send_at: datetime | None = None,
-                 photo: str | None = None, staff_id: int | None = None, now: datetime | None = None,
-                 status: str = "scheduled", key: str | None = None) -> Campaign:
+async def create(
+    audience: dict[str, Any],
+    channel: str,
+    text: str,
+    *,
+    send_at: datetime | None = None,
+    photo: str | None = None,
+    staff_id: int | None = None,
+    now: datetime | None = None,
+    status: str = "scheduled",
+    key: str | None = None,
+) -> Campaign:
     """A new campaign; with `key`, the one created under that key before, if any."""
     now = now or utcnow()
     _check(channel, text)
     if key is not None and (earlier := await Campaign.get_or_none(request_key=key)) is not None:
         return earlier
     campaign = await Campaign.create(
-        audience=audience, channel=channel, text=text.strip(), photo=photo, send_at=send_at or now,
-        status=status, created_by_id=staff_id, created_at=now, request_key=key,
+        audience=audience,
+        channel=channel,
+        text=text.strip(),
+        photo=photo,
+        send_at=send_at or now,
+        status=status,
+        created_by_id=staff_id,
+        created_at=now,
+        request_key=key,
     )
     await audit.record("campaign_created", staff_id=staff_id, now=now, campaign=campaign.id)
     return campaign
@@ -109,7 +140,11 @@ async def create(audience: dict[str, Any], channel: str, text: str, *, send_at: 
 
 async def confirm(campaign_id: int, *, send_at: datetime, staff_id: int | None = None) -> bool:
     """Schedule a draft; False: it was confirmed or cancelled already (by another press)."""
-    return bool(await Campaign.filter(id=campaign_id, status="draft").update(status="scheduled", send_at=send_at))
+    return bool(
+        await Campaign.filter(id=campaign_id, status="draft").update(
+            status="scheduled", send_at=send_at
+        )
+    )
 
 
 async def enqueue(campaign: Campaign, now: datetime, tz: ZoneInfo) -> int:
@@ -117,7 +152,9 @@ async def enqueue(campaign: Campaign, now: datetime, tz: ZoneInfo) -> int:
 
     Nothing is queued for a campaign cancelled since it was read as due.
     """
-    if not await Campaign.filter(id=campaign.id, status__in=("scheduled", "running")).update(status="running"):
+    if not await Campaign.filter(id=campaign.id, status__in=("scheduled", "running")).update(
+        status="running"
+    ):
         return 0
     params: dict[str, Any] = {"text": campaign.text}
     if campaign.photo:
@@ -137,7 +174,9 @@ async def enqueue(campaign: Campaign, now: datetime, tz: ZoneInfo) -> int:
 async def run_due(now: datetime, tz: ZoneInfo | None = None) -> list[int]:
     """Enqueue every campaign due at `now`, including one a crash left running."""
     tz = tz or ZoneInfo("Asia/Tehran")
-    due = await Campaign.filter(status__in=("scheduled", "running"), send_at__lte=now).order_by("id")
+    due = await Campaign.filter(status__in=("scheduled", "running"), send_at__lte=now).order_by(
+        "id"
+    )
     for campaign in due:
         await enqueue(campaign, now, tz)
     return [c.id for c in due]
@@ -146,8 +185,12 @@ async def run_due(now: datetime, tz: ZoneInfo | None = None) -> list[int]:
 async def progress(campaign_id: int) -> dict[str, int]:
     """queued (waiting or being sent), sent, failed, skipped."""
     # Counted by the database: a campaign to a large club has hundreds of thousands of rows.
-    rows = await (OutboxMessage.filter(campaign_id=campaign_id).annotate(n=Count("id"))
-                  .group_by("status").values_list("status", "n"))
+    rows = await (
+        OutboxMessage.filter(campaign_id=campaign_id)
+        .annotate(n=Count("id"))
+        .group_by("status")
+        .values_list("status", "n")
+    )
     by_status = {OutboxStatus(status): int(n) for status, n in rows}
     return {
         "queued": by_status.get(OutboxStatus.PENDING, 0) + by_status.get(OutboxStatus.SENDING, 0),
@@ -173,4 +216,8 @@ async def can_manage(telegram_id: int, owner_ids: list[int]) -> bool:
 
 
 async def cancel(campaign_id: int) -> bool:
-    return bool(await Campaign.filter(id=campaign_id, status__in=("draft", "scheduled")).update(status="cancelled"))
+    return bool(
+        await Campaign.filter(id=campaign_id, status__in=("draft", "scheduled")).update(
+            status="cancelled"
+        )
+    )

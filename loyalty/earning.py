@@ -57,9 +57,13 @@ class RefundResult:
 
 def earning_rule(rules: ClubRules, branch: Branch | None, member: Member | None) -> EarningRule:
     """The club's rule, overridden by the branch, and the rate by a company's own rate."""
-    unit = (branch.currency_unit if branch and branch.currency_unit else None) or rules.currency_unit
+    unit = (
+        branch.currency_unit if branch and branch.currency_unit else None
+    ) or rules.currency_unit
     rate = branch.earn_rate if branch and branch.earn_rate is not None else rules.earn_rate
-    minimum = branch.min_purchase if branch and branch.min_purchase is not None else rules.min_purchase
+    minimum = (
+        branch.min_purchase if branch and branch.min_purchase is not None else rules.min_purchase
+    )
     if member is not None and member.company_earn_rate is not None:
         rate = member.company_earn_rate
     return EarningRule(unit, Decimal(rate), minimum)
@@ -153,12 +157,16 @@ async def award_purchase(
         )
         # The message tells the balance, so with a referral to pay it is written after it.
         referral = member.referred_by_id is not None
-        message = None if referral else {
-            **notify.message_values(
-                member_id, "points_earned", now=now, params={"points": points, "amount": amount}
-            ),
-            "key": "earned:",
-        }
+        message = (
+            None
+            if referral
+            else {
+                **notify.message_values(
+                    member_id, "points_earned", now=now, params={"points": points, "amount": amount}
+                ),
+                "key": "earned:",
+            }
+        )
         written = await ledger.post_purchase(
             {
                 "branch_id": branch.id,
@@ -278,7 +286,9 @@ async def refund_purchase(
         if entry is None:
             return None
         fresh = await Purchase.get(id=purchase.id)
-        return RefundResult(fresh, -entry.amount, await ledger.balance_of(purchase.member_id), replayed=True)
+        return RefundResult(
+            fresh, -entry.amount, await ledger.balance_of(purchase.member_id), replayed=True
+        )
 
     # A request repeated after it went through is answered as before, not checked again
     # against what it already took back.

@@ -49,9 +49,11 @@ _KEPT_TEXT = {"receipt"}
 
 # Audit rows about a member: JSON is read differently by the two databases.
 _audit_sqlite = sql.Statement(
-    AuditEntry, "SELECT id FROM audit_entry WHERE json_extract(details, '$.member') = ?")
+    AuditEntry, "SELECT id FROM audit_entry WHERE json_extract(details, '$.member') = ?"
+)
 _audit_postgres = sql.Statement(
-    AuditEntry, "SELECT id FROM audit_entry WHERE details->>'member' = ?")
+    AuditEntry, "SELECT id FROM audit_entry WHERE details->>'member' = ?"
+)
 
 
 def erased_code(member_or_voucher_id: int) -> str:
@@ -102,7 +104,8 @@ async def _forget_messages(member: Member, now: datetime) -> None:
         await SmsLog.filter(receptor__in=phone_forms(member.phone)).delete()
         # Answers to the number from before it joined are addressed by phone, not member.
         await OutboxMessage.filter(phone__in=phone_forms(member.phone)).update(
-            phone=None, params={}, last_error="")
+            phone=None, params={}, last_error=""
+        )
     await InboundSms.filter(received).delete()
     await InboxItem.filter(member_id=member.id).update(text="")
     await InboxItem.filter(member_id=member.id, answer__not_isnull=True).update(answer="")

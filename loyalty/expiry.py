@@ -59,7 +59,9 @@ def live_lots(credits: dict[datetime | None, int], spent: int) -> list[Lot]:
 # however long the member's history, where reading the entries themselves grew with it.
 # A credit: a row with an expiry, or a positive row that is not the reversal of a debit
 # other than an expiry (those reversals, without an expiry, count against the debits).
-_sums = sql.Statement(LedgerEntry, """
+_sums = sql.Statement(
+    LedgerEntry,
+    """
     SELECT credit, expires_at, SUM(amount) AS points FROM (
         SELECT CASE WHEN e.expires_at IS NOT NULL THEN 1
                     WHEN e.amount <= 0 THEN 0
@@ -68,7 +70,8 @@ _sums = sql.Statement(LedgerEntry, """
                     THEN 1 ELSE 0 END AS credit,
                e.expires_at, e.amount
         FROM ledger_entry e WHERE e.member_id = ?) AS entries
-    GROUP BY credit, expires_at""")
+    GROUP BY credit, expires_at""",
+)
 _expires_at = LedgerEntry._meta.fields_map["expires_at"]
 
 
@@ -88,7 +91,7 @@ def due(lots: list[Lot], at: datetime) -> int:
 
 
 async def expiring_within(member_id: int, now: datetime, until: datetime) -> list[Lot]:
-    """Lots that will expire after `now` and by `until`, for "N points expire on ...". """
+    """Lots that will expire after `now` and by `until`, for "N points expire on ..."."""
     return [
         lot
         for lot in await lots_of(member_id)

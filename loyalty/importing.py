@@ -40,8 +40,16 @@ CHUNK = 25
 COLUMNS = ("phone", "first_name", "last_name", "birthday", "gender", "balance", "tier")
 MAX_OPENING_BALANCE = 10_000_000
 GENDERS = {
-    "m": Gender.MALE, "male": Gender.MALE, "man": Gender.MALE, "مرد": Gender.MALE, "آقا": Gender.MALE,
-    "f": Gender.FEMALE, "female": Gender.FEMALE, "woman": Gender.FEMALE, "زن": Gender.FEMALE, "خانم": Gender.FEMALE,
+    "m": Gender.MALE,
+    "male": Gender.MALE,
+    "man": Gender.MALE,
+    "مرد": Gender.MALE,
+    "آقا": Gender.MALE,
+    "f": Gender.FEMALE,
+    "female": Gender.FEMALE,
+    "woman": Gender.FEMALE,
+    "زن": Gender.FEMALE,
+    "خانم": Gender.FEMALE,
     "": Gender.UNSPECIFIED,
 }
 _DATE = re.compile(r"^(\d{4})[/\-.](\d{1,2})[/\-.](\d{1,2})$")
@@ -88,7 +96,11 @@ def parse_birthday(raw: str, today: date) -> date | None:
         raise LoyaltyError(ErrorCode.INVALID_DATE)
     year, month, day = (int(part) for part in match.groups())
     try:
-        value = jdatetime.date(year, month, day).togregorian() if year < 1700 else date(year, month, day)
+        value = (
+            jdatetime.date(year, month, day).togregorian()
+            if year < 1700
+            else date(year, month, day)
+        )
     except ValueError:
         raise LoyaltyError(ErrorCode.INVALID_DATE) from None
     if value > today or value.year < 1900:
@@ -96,7 +108,9 @@ def parse_birthday(raw: str, today: date) -> date | None:
     return value
 
 
-def parse_csv(text: str, tier_codes: Iterable[str], *, today: date) -> tuple[list[ImportRecord], list[RowError]]:
+def parse_csv(
+    text: str, tier_codes: Iterable[str], *, today: date
+) -> tuple[list[ImportRecord], list[RowError]]:
     """Valid records and the errors of the others, by line number (the header is line 1)."""
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
     header = [(name or "").strip().lower() for name in reader.fieldnames or []]
@@ -109,9 +123,13 @@ def parse_csv(text: str, tier_codes: Iterable[str], *, today: date) -> tuple[lis
     seen: set[str] = set()
     for row in reader:
         line = reader.line_num
-        record, row_errors = _parse_row(line, {k: (v or "").strip() for k, v in row.items() if k}, tiers, today)
+        record, row_errors = _parse_row(
+            line, {k: (v or "").strip() for k, v in row.items() if k}, tiers, today
+        )
         if record is not None and record.phone in seen:
-            row_errors = [RowError(line, "phone", ErrorCode.DUPLICATE_PHONE, row.get("phone") or "")]
+            row_errors = [
+                RowError(line, "phone", ErrorCode.DUPLICATE_PHONE, row.get("phone") or "")
+            ]
         if row_errors:
             errors.extend(row_errors)
         elif record is not None:
@@ -120,7 +138,9 @@ def parse_csv(text: str, tier_codes: Iterable[str], *, today: date) -> tuple[lis
     return records, errors
 
 
-def _parse_row(line: int, row: dict[str, str], tiers: set[str], today: date) -> tuple[ImportRecord | None, list[RowError]]:
+def _parse_row(
+    line: int, row: dict[str, str], tiers: set[str], today: date
+) -> tuple[ImportRecord | None, list[RowError]]:
     errors: list[RowError] = []
 
     def cell(column: str, parse: Callable[[str], object]) -> object:
@@ -139,7 +159,9 @@ def _parse_row(line: int, row: dict[str, str], tiers: set[str], today: date) -> 
     tier = cell("tier", lambda v: _tier(v, tiers))
     if errors:
         return None, errors
-    return ImportRecord(line, str(phone), str(first), str(last), birth, gender, int(balance), tier), []  # type: ignore[arg-type]
+    return ImportRecord(
+        line, str(phone), str(first), str(last), birth, gender, int(balance), tier
+    ), []  # type: ignore[arg-type]
 
 
 def _gender(raw: str) -> Gender:
@@ -185,7 +207,7 @@ async def import_records(
     expires_at = await credit_expiry(now)
     summary = ImportSummary(0, 0)
     for start in range(0, len(records), chunk):
-        part = records[start:start + chunk]
+        part = records[start : start + chunk]
         created = 0
         async with in_transaction():
             present = await _members_among([record.phone for record in part])
@@ -196,8 +218,14 @@ async def import_records(
         summary = ImportSummary(summary.created + created, summary.skipped + len(part) - created)
         if progress is not None:
             progress(summary)
-    await audit.record("import", staff_id=staff_id, actor=actor, now=now, created=summary.created,
-                       skipped=summary.skipped)
+    await audit.record(
+        "import",
+        staff_id=staff_id,
+        actor=actor,
+        now=now,
+        created=summary.created,
+        skipped=summary.skipped,
+    )
     return summary
 
 
@@ -205,20 +233,33 @@ async def _members_among(phones: list[str]) -> set[str]:
     return set(await Member.filter(phone__in=phones).values_list("phone", flat=True))
 
 
-async def _import_one(record: ImportRecord, tier: Tier | None, expires_at: datetime | None, now: datetime) -> bool:
+async def _import_one(
+    record: ImportRecord, tier: Tier | None, expires_at: datetime | None, now: datetime
+) -> bool:
     try:
         # A savepoint: a phone that joined meanwhile undoes its own row, not the chunk.
         async with in_transaction():
             member = await Member.create(
-                phone=record.phone, first_name=record.first_name, last_name=record.last_name,
-                birth_date=record.birth_date, gender=record.gender, tier=tier, reachable_telegram=False,
-                referral_code=await _unused_referral_code(), joined_at=now,
+                phone=record.phone,
+                first_name=record.first_name,
+                last_name=record.last_name,
+                birth_date=record.birth_date,
+                gender=record.gender,
+                tier=tier,
+                reachable_telegram=False,
+                referral_code=await _unused_referral_code(),
+                joined_at=now,
             )
             await Card.create(number=await _unused_card_number(), member=member, issued_at=now)
             if record.balance > 0:
                 await ledger.post(
-                    member.id, EntryKind.ADJUST, record.balance, "import", f"import:{record.phone}",
-                    now=now, expires_at=expires_at,
+                    member.id,
+                    EntryKind.ADJUST,
+                    record.balance,
+                    "import",
+                    f"import:{record.phone}",
+                    now=now,
+                    expires_at=expires_at,
                 )
     except IntegrityError:
         if await Member.exists(phone=record.phone):

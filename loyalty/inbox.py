@@ -46,8 +46,12 @@ async def submit_feedback(
     text = _clean_text(text)
     await get_member(member_id)
     item = await InboxItem.create(
-        member_id=member_id, kind=InboxKind.FEEDBACK, rating=rating, text=text,
-        channel=channel, created_at=now,
+        member_id=member_id,
+        kind=InboxKind.FEEDBACK,
+        rating=rating,
+        text=text,
+        channel=channel,
+        created_at=now,
     )
     bonus = await feedback_bonus(member_id, now.astimezone(tz).date(), now=now)
     return FeedbackResult(item, bonus)
@@ -58,10 +62,18 @@ async def send_message(
 ) -> InboxItem:
     await get_member(member_id)
     return await InboxItem.create(
-        member_id=member_id, kind=InboxKind.MESSAGE, text=_clean_text(text),
-        channel=channel, created_at=now or utcnow(),
+        member_id=member_id,
+        kind=InboxKind.MESSAGE,
+        text=_clean_text(text),
+        channel=channel,
+        created_at=now or utcnow(),
     )
 
 
 async def open_items(limit: int = 20) -> list[InboxItem]:
-    return await InboxItem.filter(answered_at=None).order_by("created_at").limit(limit).prefetch_related("member")
+    return (
+        await InboxItem.filter(answered_at=None)
+        .order_by("created_at")
+        .limit(limit)
+        .prefetch_related("member")
+    )

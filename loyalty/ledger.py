@@ -164,16 +164,23 @@ async def balance_of(member_id: int) -> int:
 
 async def ledger_sum(member_id: int) -> int:
     """The balance recomputed from the rows; equal to the cached balance at all times."""
-    rows = await LedgerEntry.filter(member_id=member_id).annotate(total=Sum("amount")).values("total")
+    rows = (
+        await LedgerEntry.filter(member_id=member_id).annotate(total=Sum("amount")).values("total")
+    )
     return int(rows[0]["total"] or 0) if rows else 0
 
 
 # Hand-written: the member's history window reads a page on every press.
 _history = sql.Select(LedgerEntry, "member_id = ?", order="created_at DESC, id DESC", paged=True)
-_count = sql.Statement(LedgerEntry, "SELECT COUNT(*) AS entries FROM ledger_entry WHERE member_id = ?")
-_page = sql.Statement(LedgerEntry, """
+_count = sql.Statement(
+    LedgerEntry, "SELECT COUNT(*) AS entries FROM ledger_entry WHERE member_id = ?"
+)
+_page = sql.Statement(
+    LedgerEntry,
+    """
     SELECT *, COUNT(*) OVER () AS entries FROM ledger_entry WHERE member_id = ?
-    ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?""")
+    ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?""",
+)
 
 
 async def history(member_id: int, *, offset: int = 0, limit: int = 10) -> list[LedgerEntry]:

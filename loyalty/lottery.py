@@ -48,28 +48,51 @@ def pick_winners(seed: str, entries: list[list[int]], count: int) -> list[int]:
     return winners
 
 
-async def create(audience: dict[str, Any], winners: int, *, points_per_ticket: int | None = None,
-                 staff_id: int | None = None, now: datetime | None = None, seed: str | None = None) -> Lottery:
+async def create(
+    audience: dict[str, Any],
+    winners: int,
+    *,
+    points_per_ticket: int | None = None,
+    staff_id: int | None = None,
+    now: datetime | None = None,
+    seed: str | None = None,
+) -> Lottery:
     """A lottery with a fresh secret seed; publish `seed_hash` now."""
     now = now or utcnow()
     seed = seed or secrets.token_hex(32)
     lottery = await Lottery.create(
-        audience=audience, winners_count=max(1, winners), points_per_ticket=points_per_ticket or None,
-        seed_hash=seed_hash(seed), seed=seed, created_at=now,
+        audience=audience,
+        winners_count=max(1, winners),
+        points_per_ticket=points_per_ticket or None,
+        seed_hash=seed_hash(seed),
+        seed=seed,
+        created_at=now,
     )
-    await audit.record("lottery_created", staff_id=staff_id, now=now, lottery=lottery.id,
-                       seed_hash=lottery.seed_hash)
+    await audit.record(
+        "lottery_created",
+        staff_id=staff_id,
+        now=now,
+        lottery=lottery.id,
+        seed_hash=lottery.seed_hash,
+    )
     return lottery
 
 
-async def draw(lottery_id: int, *, now: datetime, tz: ZoneInfo, staff_id: int | None = None) -> Lottery:
+async def draw(
+    lottery_id: int, *, now: datetime, tz: ZoneInfo, staff_id: int | None = None
+) -> Lottery:
     """Draw once (a second call returns the first result) and notify the winners."""
     lottery = await Lottery.get(id=lottery_id)
     if lottery.status == "drawn":
         return lottery
     consenting = Q(consent_telegram=True) | Q(consent_sms=True)
-    members = await values(lottery.audience, now, now.astimezone(tz).date(), ("id", "balance"), consenting)
-    entries = [[member_id, tickets_of(balance, lottery.points_per_ticket)] for member_id, balance in members]
+    members = await values(
+        lottery.audience, now, now.astimezone(tz).date(), ("id", "balance"), consenting
+    )
+    entries = [
+        [member_id, tickets_of(balance, lottery.points_per_ticket)]
+        for member_id, balance in members
+    ]
     winners = pick_winners(lottery.seed, entries, lottery.winners_count)
     updated = await Lottery.filter(id=lottery_id, status="open").update(
         status="drawn", entries=entries, winners=winners, drawn_at=now
@@ -77,15 +100,27 @@ async def draw(lottery_id: int, *, now: datetime, tz: ZoneInfo, staff_id: int | 
     lottery = await Lottery.get(id=lottery_id)
     if updated:
         for member_id in winners:
-            await notify.enqueue(member_id, "lottery_won", f"lottery:{lottery_id}:{member_id}", now=now,
-                                 params={"lottery": lottery_id})
-        await audit.record("lottery_drawn", staff_id=staff_id, now=now, lottery=lottery_id,
-                           seed=lottery.seed, winners=winners)
+            await notify.enqueue(
+                member_id,
+                "lottery_won",
+                f"lottery:{lottery_id}:{member_id}",
+                now=now,
+                params={"lottery": lottery_id},
+            )
+        await audit.record(
+            "lottery_drawn",
+            staff_id=staff_id,
+            now=now,
+            lottery=lottery_id,
+            seed=lottery.seed,
+            winners=winners,
+        )
     return lottery
 
 
 def verify(lottery: Lottery) -> bool:
     """The revealed seed matches the published hash and gives the recorded winners."""
-    return seed_hash(lottery.seed) == lottery.seed_hash and pick_winners(
-        lottery.seed, lottery.entries, lottery.winners_count
-    ) == lottery.winners
+    return (
+        seed_hash(lottery.seed) == lottery.seed_hash
+        and pick_winners(lottery.seed, lottery.entries, lottery.winners_count) == lottery.winners
+    )

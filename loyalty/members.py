@@ -125,7 +125,10 @@ async def _link(member: Member, telegram_id: int | None, first: str, last: str) 
     member.last_name = member.last_name or last
     # Not onto a member deleted since it was read: that account is forgotten.
     linked = await Member.filter(id=member.id, deleted_at=None).update(
-        telegram_id=telegram_id, reachable_telegram=True, first_name=member.first_name, last_name=member.last_name
+        telegram_id=telegram_id,
+        reachable_telegram=True,
+        first_name=member.first_name,
+        last_name=member.last_name,
     )
     if not linked:
         raise LoyaltyError(ErrorCode.MEMBER_DELETED)
@@ -189,7 +192,9 @@ async def get_member(member_id: int, *, lock: bool = False) -> Member:
 # statements are, it costs a fifth of the ORM's query.
 _by_telegram = sql.Select(Member, "telegram_id = ? AND deleted_at IS NULL")
 # Every Telegram update asks it: one column, no member to build.
-_locale_by_telegram = sql.Statement(Member, "SELECT locale FROM member WHERE telegram_id = ? AND deleted_at IS NULL")
+_locale_by_telegram = sql.Statement(
+    Member, "SELECT locale FROM member WHERE telegram_id = ? AND deleted_at IS NULL"
+)
 
 
 async def member_by_telegram(telegram_id: int) -> Member | None:
@@ -229,7 +234,9 @@ async def replace_card(member_id: int, *, now: datetime | None = None) -> Card:
         # The member's row lock keeps two replacements at once from leaving two active cards.
         await get_member(member_id, lock=True)
         await Card.filter(member_id=member_id, active=True).update(active=False, replaced_at=now)
-        return await Card.create(number=await _unused_card_number(), member_id=member_id, issued_at=now)
+        return await Card.create(
+            number=await _unused_card_number(), member_id=member_id, issued_at=now
+        )
 
 
 async def update_profile(

@@ -60,7 +60,13 @@ async def enqueue(
     refuses a repeat.
     """
     values = message_values(
-        member_id, template, now=now, params=params, channel=channel, campaign_id=campaign_id, not_before=not_before
+        member_id,
+        template,
+        now=now,
+        params=params,
+        channel=channel,
+        campaign_id=campaign_id,
+        not_before=not_before,
     )
     if new_key:
         return await sql.insert_outbox(key=key, **values)
@@ -84,20 +90,40 @@ async def enqueue_many(
     run cut short is finished by running it again: the keys already there are left alone.
     """
     for start in range(0, len(messages), chunk):
-        part = messages[start:start + chunk]
+        part = messages[start : start + chunk]
         try:
             async with in_transaction():
-                there = set(await OutboxMessage.filter(key__in=[key for _, key, _ in part]).values_list("key", flat=True))
+                there = set(
+                    await OutboxMessage.filter(key__in=[key for _, key, _ in part]).values_list(
+                        "key", flat=True
+                    )
+                )
                 rows = [
-                    OutboxMessage(key=key, member_id=member_id, template=template, params=params or {},
-                                  channel=channel, campaign_id=campaign_id, next_attempt_at=now, created_at=now)
-                    for member_id, key, channel in part if key not in there
+                    OutboxMessage(
+                        key=key,
+                        member_id=member_id,
+                        template=template,
+                        params=params or {},
+                        channel=channel,
+                        campaign_id=campaign_id,
+                        next_attempt_at=now,
+                        created_at=now,
+                    )
+                    for member_id, key, channel in part
+                    if key not in there
                 ]
                 await OutboxMessage.bulk_create(rows)
         except IntegrityError:  # another process queued some of these a moment ago: one by one
             for member_id, key, channel in part:
-                await enqueue(member_id, template, key, now=now, params=params, channel=channel,
-                              campaign_id=campaign_id)
+                await enqueue(
+                    member_id,
+                    template,
+                    key,
+                    now=now,
+                    params=params,
+                    channel=channel,
+                    campaign_id=campaign_id,
+                )
 
 
 async def enqueue_sms_reply(
@@ -109,6 +135,13 @@ async def enqueue_sms_reply(
     queued are then one fact. `key` names the inbound message, so it is answered once.
     """
     return await sql.insert_outbox(
-        key=key, member_id=member_id, phone=phone, template=SMS_REPLY, params={"text": text},
-        channel=Channel.SMS, campaign_id=None, next_attempt_at=now, created_at=now,
+        key=key,
+        member_id=member_id,
+        phone=phone,
+        template=SMS_REPLY,
+        params={"text": text},
+        channel=Channel.SMS,
+        campaign_id=None,
+        next_attempt_at=now,
+        created_at=now,
     )

@@ -33,8 +33,10 @@ def is_iranian_mobile(raw: str) -> bool:
         number = parse_phone(raw)
     except LoyaltyError:
         return False
-    return (phonenumbers.region_code_for_number(number) == "IR"
-            and phonenumbers.number_type(number) == PhoneNumberType.MOBILE)
+    return (
+        phonenumbers.region_code_for_number(number) == "IR"
+        and phonenumbers.number_type(number) == PhoneNumberType.MOBILE
+    )
 
 
 def looks_like_phone(raw: str) -> bool:

@@ -16,8 +16,14 @@ from models import Branch, Card, EntryKind, LedgerEntry, Member, Purchase, Tier,
 from models.statements import Statement, db_value
 
 # Age groups as marketing people count them; "unknown" when no birthday was given.
-AGE_GROUPS = ((0, 17, "under_18"), (18, 24, "18_24"), (25, 34, "25_34"), (35, 44, "35_44"),
-              (45, 54, "45_54"), (55, 200, "55_plus"))
+AGE_GROUPS = (
+    (0, 17, "under_18"),
+    (18, 24, "18_24"),
+    (25, 34, "25_34"),
+    (35, 44, "35_44"),
+    (45, 54, "45_54"),
+    (55, 200, "55_plus"),
+)
 ISSUED_KINDS = (EntryKind.EARN, EntryKind.BONUS, EntryKind.ADJUST)
 
 
@@ -40,7 +46,9 @@ class Report:
     members_left: int = 0  # deleted their data in the period
     members_churned: int = 0  # joined on Telegram and now unreachable there (blocked the bot)
     timeline: list[Period] = field(default_factory=list)
-    tiers: dict[str, str | None] = field(default_factory=dict)  # code: the owner's name, lowest first
+    tiers: dict[str, str | None] = field(
+        default_factory=dict
+    )  # code: the owner's name, lowest first
     by_tier: dict[str, int] = field(default_factory=dict)
     by_gender: dict[str, int] = field(default_factory=dict)
     by_age: dict[str, int] = field(default_factory=dict)
@@ -58,15 +66,19 @@ class Report:
 # groups come back instead).
 def _member_figures(branch: bool) -> Statement:
     age = " ".join(
-        f"WHEN birth_date > ? THEN '{name}'" for name in ("unknown", *(name for _, _, name in AGE_GROUPS))
+        f"WHEN birth_date > ? THEN '{name}'"
+        for name in ("unknown", *(name for _, _, name in AGE_GROUPS))
     )
-    return Statement(Member, f"""
+    return Statement(
+        Member,
+        f"""
         SELECT tier_id, gender, customer_type, branch_id, CASE WHEN birth_date IS NULL THEN 'unknown' {age}
                ELSE 'unknown' END AS age, COUNT(*) AS n,
                SUM(CASE WHEN telegram_id IS NOT NULL AND reachable_telegram = ? THEN 1 ELSE 0 END) AS churned
         FROM member WHERE deleted_at IS NULL AND joined_at <= ? {"AND branch_id = ?" if branch else ""}
         GROUP BY tier_id, gender, customer_type, branch_id, age
-    """)
+    """,
+    )
 
 
 _figures = {branch: _member_figures(branch) for branch in (False, True)}
@@ -79,13 +91,17 @@ def _age_bounds(today: date) -> list[object]:
     return [db_value(Member, "birth_date", bound) for bound in bounds]
 
 
-async def build(start: datetime, end: datetime, *, tz: tzinfo, branch_id: int | None = None,
-                top: int = 5) -> Report:
+async def build(
+    start: datetime, end: datetime, *, tz: tzinfo, branch_id: int | None = None, top: int = 5
+) -> Report:
     """Members as of `end` and what happened from `start` to `end`, both included; `start`
     is a local midnight of `tz`, the days of the timeline are `tz`'s."""
     report = Report(start, end, branch_id)
-    params = [*_age_bounds(end.date()), db_value(Member, "reachable_telegram", False),
-              db_value(Member, "joined_at", end)]
+    params = [
+        *_age_bounds(end.date()),
+        db_value(Member, "reachable_telegram", False),
+        db_value(Member, "joined_at", end),
+    ]
     if branch_id is not None:
         params.append(branch_id)
     rows = await _figures[branch_id is not None].rows(*params)
@@ -131,14 +147,17 @@ def _bucket(column: str, periods: int) -> str:
 @functools.lru_cache(maxsize=64)
 def _timeline_statement(periods: int, branch: bool) -> Statement:
     # One scan for both: neither joined_at nor deleted_at is indexed.
-    return Statement(Member, f"""
+    return Statement(
+        Member,
+        f"""
         SELECT {_bucket("joined_at", periods)} AS joined, {_bucket("deleted_at", periods)} AS gone,
                COUNT(*) AS n
         FROM member
         WHERE ((joined_at >= ? AND joined_at <= ?) OR (deleted_at >= ? AND deleted_at <= ?))
               {"AND branch_id = ?" if branch else ""}
         GROUP BY 1, 2
-    """)
+    """,
+    )
 
 
 async def _timeline(report: Report, tz: tzinfo) -> list[Period]:
@@ -166,7 +185,9 @@ def _entries(report: Report):  # type: ignore[no-untyped-def]
     query = LedgerEntry.filter(created_at__gte=report.start, created_at__lte=report.end)
     if report.branch_id is not None:
         # A subquery, not a join: Tortoise groups a joined SUM by every column of the row.
-        query = query.filter(member_id__in=Subquery(Member.filter(branch_id=report.branch_id).values("id")))
+        query = query.filter(
+            member_id__in=Subquery(Member.filter(branch_id=report.branch_id).values("id"))
+        )
     return query
 
 
@@ -176,10 +197,14 @@ async def _total(query) -> int:  # type: ignore[no-untyped-def]
 
 
 async def _points(report: Report) -> None:
-    report.points_issued = await _total(_entries(report).filter(kind__in=ISSUED_KINDS, amount__gt=0))
+    report.points_issued = await _total(
+        _entries(report).filter(kind__in=ISSUED_KINDS, amount__gt=0)
+    )
     # Redeemed net of vouchers cancelled or expired, which give the points back.
     redeemed = -await _total(_entries(report).filter(kind=EntryKind.REDEEM))
-    returned = await _total(_entries(report).filter(kind=EntryKind.REVERSE, voucher_id__not_isnull=True))
+    returned = await _total(
+        _entries(report).filter(kind=EntryKind.REVERSE, voucher_id__not_isnull=True)
+    )
     report.points_redeemed = redeemed - returned
     report.points_expired = -await _total(_entries(report).filter(kind=EntryKind.EXPIRE))
 
@@ -187,9 +212,13 @@ async def _points(report: Report) -> None:
 async def _rewards(report: Report, top: int) -> None:
     query = Voucher.filter(issued_at__gte=report.start, issued_at__lte=report.end)
     if report.branch_id is not None:
-        query = query.filter(member_id__in=Subquery(Member.filter(branch_id=report.branch_id).values("id")))
+        query = query.filter(
+            member_id__in=Subquery(Member.filter(branch_id=report.branch_id).values("id"))
+        )
     rows = await query.annotate(n=Count("id")).group_by("reward__name").values("reward__name", "n")
-    ranked = sorted(((r["reward__name"], int(r["n"])) for r in rows), key=lambda kv: (-kv[1], kv[0]))
+    ranked = sorted(
+        ((r["reward__name"], int(r["n"])) for r in rows), key=lambda kv: (-kv[1], kv[0])
+    )
     report.top_rewards = ranked[:top]
 
 
@@ -197,7 +226,11 @@ async def _purchases(report: Report, branches: dict[int, str]) -> None:
     query = Purchase.filter(created_at__gte=report.start, created_at__lte=report.end)
     if report.branch_id is not None:
         query = query.filter(branch_id=report.branch_id)
-    rows = await query.annotate(n=Count("id"), total=Sum("amount")).group_by("branch_id").values("branch_id", "n", "total")
+    rows = (
+        await query.annotate(n=Count("id"), total=Sum("amount"))
+        .group_by("branch_id")
+        .values("branch_id", "n", "total")
+    )
     report.purchases_by_branch = {
         branches.get(r["branch_id"], "-"): (int(r["n"]), int(r["total"] or 0))
         for r in sorted(rows, key=lambda r: r["branch_id"])
@@ -229,12 +262,15 @@ EXPORT_PAGE = 1_000
 # By hand, not through the ORM: converting a row's values through their fields cost more than
 # the row's whole read (a birth date and a time through iso8601, 30 µs each).
 def _member_page(branch: bool) -> Statement:
-    return Statement(Member, f"""
+    return Statement(
+        Member,
+        f"""
         SELECT id, phone, first_name, last_name, birth_date, gender, customer_type, branch_id, tier_id,
                balance, joined_at
         FROM member WHERE deleted_at IS NULL AND id > ? {"AND branch_id = ?" if branch else ""}
         ORDER BY id LIMIT ?
-    """)
+    """,
+    )
 
 
 _member_pages = {branch: _member_page(branch) for branch in (False, True)}
@@ -254,7 +290,9 @@ def _day(stored: date | str | None) -> date | None:
     return date.fromisoformat(stored) if isinstance(stored, str) else stored
 
 
-async def member_pages(branch_id: int | None = None, *, page: int = EXPORT_PAGE) -> AsyncIterator[list[MemberRow]]:
+async def member_pages(
+    branch_id: int | None = None, *, page: int = EXPORT_PAGE
+) -> AsyncIterator[list[MemberRow]]:
     """Members and balances for an export, `page` at a time in order of id: a club of
     500,000 is never in memory at once."""
     tiers = {t.id: (t.code, t.name) for t in await Tier.all()}
@@ -270,9 +308,18 @@ async def member_pages(branch_id: int | None = None, *, page: int = EXPORT_PAGE)
         cards = {r["member_id"]: r["number"] for r in await _active_cards.rows(active, first, last)}
         yield [
             MemberRow(
-                r["id"], r["phone"] or "", r["first_name"], r["last_name"], cards.get(r["id"], ""),
-                _day(r["birth_date"]), r["gender"], r["customer_type"], branches.get(r["branch_id"], ""),
-                *tiers.get(r["tier_id"], ("", None)), int(r["balance"]), _moment(r["joined_at"]),
+                r["id"],
+                r["phone"] or "",
+                r["first_name"],
+                r["last_name"],
+                cards.get(r["id"], ""),
+                _day(r["birth_date"]),
+                r["gender"],
+                r["customer_type"],
+                branches.get(r["branch_id"], ""),
+                *tiers.get(r["tier_id"], ("", None)),
+                int(r["balance"]),
+                _moment(r["joined_at"]),
             )
             for r in rows
         ]

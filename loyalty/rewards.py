@@ -37,7 +37,9 @@ class Redemption:
     replayed: bool
 
 
-def _check_reward(reward: Reward, member: Member, tier: Tier | None, min_tier: Tier | None, now: datetime) -> None:
+def _check_reward(
+    reward: Reward, member: Member, tier: Tier | None, min_tier: Tier | None, now: datetime
+) -> None:
     """Everything about the reward and the member except the balance, which is checked atomically."""
     _check_offer(reward, now)
     if min_tier is not None and (tier is None or tier.threshold < min_tier.threshold):
@@ -51,8 +53,9 @@ def _check_reward(reward: Reward, member: Member, tier: Tier | None, min_tier: T
 _active = sql.Select(Reward, "active = ? AND (stock IS NULL OR stock > 0)", order="cost, id")
 
 
-async def catalog(*, now: datetime | None = None, branch_id: int | None = None,
-                  config: ClubConfig | None = None) -> list[Reward]:
+async def catalog(
+    *, now: datetime | None = None, branch_id: int | None = None, config: ClubConfig | None = None
+) -> list[Reward]:
     """Rewards on offer now, cheapest first, each with its `min_tier` loaded.
 
     `config` is the set-up if the caller read it with the member; its tiers are shared
@@ -63,7 +66,9 @@ async def catalog(*, now: datetime | None = None, branch_id: int | None = None,
     ladder = {tier.id: tier for tier in config.tiers}
     offered = []
     for reward in await _active.all(True):
-        if (reward.valid_from and now < reward.valid_from) or (reward.valid_until and now > reward.valid_until):
+        if (reward.valid_from and now < reward.valid_from) or (
+            reward.valid_until and now > reward.valid_until
+        ):
             continue
         if branch_id is not None and reward.branch_id not in (None, branch_id):
             continue
@@ -72,8 +77,13 @@ async def catalog(*, now: datetime | None = None, branch_id: int | None = None,
     return offered
 
 
-async def affordable(member: Member, *, now: datetime | None = None,
-                     offered: list[Reward] | None = None, config: ClubConfig | None = None) -> list[Reward]:
+async def affordable(
+    member: Member,
+    *,
+    now: datetime | None = None,
+    offered: list[Reward] | None = None,
+    config: ClubConfig | None = None,
+) -> list[Reward]:
     """The rewards of `offered` (else of the catalogue) that `member` can redeem now."""
     config = config or await current_config()
     if offered is None:
@@ -81,10 +91,13 @@ async def affordable(member: Member, *, now: datetime | None = None,
     ladder = {tier.id: tier for tier in config.tiers}
     threshold = ladder[member.tier_id].threshold if member.tier_id in ladder else None
     return [
-        reward for reward in offered
+        reward
+        for reward in offered
         if reward.cost <= member.balance
-        and (reward.min_tier_id is None
-             or (threshold is not None and threshold >= ladder[reward.min_tier_id].threshold))
+        and (
+            reward.min_tier_id is None
+            or (threshold is not None and threshold >= ladder[reward.min_tier_id].threshold)
+        )
     ]
 
 
@@ -140,7 +153,13 @@ async def _issue(
         expires_at=end,
     )
     await ledger.post(
-        member_id, EntryKind.REDEEM, -cost, reason, key, now=now, voucher_id=voucher.id,
+        member_id,
+        EntryKind.REDEEM,
+        -cost,
+        reason,
+        key,
+        now=now,
+        voucher_id=voucher.id,
         require_funds=cost > 0,
     )
     await voucher.fetch_related("reward")
@@ -235,7 +254,11 @@ async def use_voucher(
     now = now or utcnow()
     voucher = await find_voucher(code)
     _check_usable(voucher, now)
-    if voucher.reward.branch_id is not None and branch_id is not None and voucher.reward.branch_id != branch_id:
+    if (
+        voucher.reward.branch_id is not None
+        and branch_id is not None
+        and voucher.reward.branch_id != branch_id
+    ):
         raise LoyaltyError(ErrorCode.REWARD_WRONG_BRANCH, code=voucher.code)
     async with in_transaction():
         updated = await Voucher.filter(id=voucher.id, status=VoucherStatus.ISSUED).update(
@@ -260,7 +283,9 @@ def _check_usable(voucher: Voucher, now: datetime) -> None:
     if voucher.status is VoucherStatus.CANCELLED:
         raise LoyaltyError(ErrorCode.VOUCHER_CANCELLED, code=voucher.code)
     if voucher.status is VoucherStatus.EXPIRED or voucher.expires_at < now:
-        raise LoyaltyError(ErrorCode.VOUCHER_EXPIRED, code=voucher.code, expired_at=voucher.expires_at)
+        raise LoyaltyError(
+            ErrorCode.VOUCHER_EXPIRED, code=voucher.code, expired_at=voucher.expires_at
+        )
 
 
 async def cancel_voucher(
@@ -276,7 +301,9 @@ async def cancel_voucher(
     if voucher.status is not VoucherStatus.ISSUED:
         _check_usable(voucher, now)
     async with in_transaction():
-        updated = await Voucher.filter(id=voucher.id, status=VoucherStatus.ISSUED).update(status=status)
+        updated = await Voucher.filter(id=voucher.id, status=VoucherStatus.ISSUED).update(
+            status=status
+        )
         if updated == 0:
             raise LoyaltyError(ErrorCode.VOUCHER_USED, code=voucher.code)
         debit = await LedgerEntry.get(voucher_id=voucher.id, kind=EntryKind.REDEEM)
@@ -315,4 +342,6 @@ async def expire_vouchers(*, now: datetime | None = None) -> int:
 
 
 async def member_vouchers(member_id: int) -> list[Voucher]:
-    return await Voucher.filter(member_id=member_id).order_by("-issued_at").prefetch_related("reward")
+    return (
+        await Voucher.filter(member_id=member_id).order_by("-issued_at").prefetch_related("reward")
+    )

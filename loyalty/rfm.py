@@ -64,7 +64,9 @@ _SCORED = f"""
 """
 _scored = Statement(Purchase, _SCORED)
 _counts = Statement(Purchase, f"SELECT segment, COUNT(*) AS n FROM ({_SCORED}) s GROUP BY segment")
-_members_of = Statement(Purchase, f"SELECT member_id FROM ({_SCORED}) s WHERE segment = ? ORDER BY member_id")
+_members_of = Statement(
+    Purchase, f"SELECT member_id FROM ({_SCORED}) s WHERE segment = ? ORDER BY member_id"
+)
 
 
 def _params(now: datetime) -> list[object]:

@@ -54,7 +54,10 @@ CAPPED_KINDS = (EntryKind.EARN, EntryKind.ADJUST)
 
 # ---- who is staff -------------------------------------------------------------------------
 
-async def identify(telegram_id: int, owner_ids: Iterable[int], *, name: str = "", now: datetime | None = None) -> Staff | None:
+
+async def identify(
+    telegram_id: int, owner_ids: Iterable[int], *, name: str = "", now: datetime | None = None
+) -> Staff | None:
     """The active staff member behind a Telegram account, or None for everyone else.
 
     An owner gets a Staff row the first time, so that their actions carry a staff id too.
@@ -63,7 +66,10 @@ async def identify(telegram_id: int, owner_ids: Iterable[int], *, name: str = ""
         staff = await Staff.get_or_none(telegram_id=telegram_id)
         if staff is None:
             return await Staff.create(
-                telegram_id=telegram_id, name=name[:100], role=StaffRole.OWNER, created_at=now or utcnow()
+                telegram_id=telegram_id,
+                name=name[:100],
+                role=StaffRole.OWNER,
+                created_at=now or utcnow(),
             )
         if staff.role is not StaffRole.OWNER or not staff.active:
             staff.role, staff.active, staff.branch_id = StaffRole.OWNER, True, None
@@ -86,7 +92,9 @@ def require(staff: Staff | None, *roles: StaffRole) -> Staff:
 
 
 def sees_all_branches(staff: Staff) -> bool:
-    return staff.role is StaffRole.OWNER or (staff.role is StaffRole.MANAGER and staff.branch_id is None)
+    return staff.role is StaffRole.OWNER or (
+        staff.role is StaffRole.MANAGER and staff.branch_id is None
+    )
 
 
 def report_branch(staff: Staff) -> int | None:
@@ -107,6 +115,7 @@ def _check_branch_scope(staff: Staff, branch_id: int | None) -> None:
 
 # ---- invites, roles -----------------------------------------------------------------------
 
+
 async def create_invite(
     creator: Staff, role: StaffRole, branch_id: int | None, *, now: datetime | None = None
 ) -> StaffInvite:
@@ -117,19 +126,34 @@ async def create_invite(
     """
     now = now or utcnow()
     require(creator, *MANAGERS)
-    if role is StaffRole.OWNER or (role is StaffRole.MANAGER and creator.role is not StaffRole.OWNER):
+    if role is StaffRole.OWNER or (
+        role is StaffRole.MANAGER and creator.role is not StaffRole.OWNER
+    ):
         raise LoyaltyError(ErrorCode.NOT_ALLOWED)
     branch_id = await _valid_branch(role, branch_id, creator)
     invite = await StaffInvite.create(
-        token=secrets.token_urlsafe(12), role=role, branch_id=branch_id, created_by=creator, created_at=now
+        token=secrets.token_urlsafe(12),
+        role=role,
+        branch_id=branch_id,
+        created_by=creator,
+        created_at=now,
     )
-    await audit.record("staff_invite", staff_id=creator.id, now=now, role=role.value, branch=branch_id, invite=invite.id)
+    await audit.record(
+        "staff_invite",
+        staff_id=creator.id,
+        now=now,
+        role=role.value,
+        branch=branch_id,
+        invite=invite.id,
+    )
     return invite
 
 
 async def _valid_branch(role: StaffRole, branch_id: int | None, creator: Staff) -> int | None:
     if role is StaffRole.CASHIER and branch_id is None:
-        branch_id = creator.branch_id if creator.branch_id is not None else (await default_branch()).id
+        branch_id = (
+            creator.branch_id if creator.branch_id is not None else (await default_branch()).id
+        )
     if branch_id is not None and not await Branch.exists(id=branch_id, active=True):
         raise LoyaltyError(ErrorCode.BRANCH_NOT_FOUND, branch=branch_id)
     _check_branch_scope(creator, branch_id)
@@ -140,7 +164,9 @@ def invite_payload(invite: StaffInvite) -> str:
     return f"{INVITE_PREFIX}{invite.token}"
 
 
-async def accept_invite(payload: str, telegram_id: int, *, name: str = "", now: datetime | None = None) -> Staff:
+async def accept_invite(
+    payload: str, telegram_id: int, *, name: str = "", now: datetime | None = None
+) -> Staff:
     """Use an invitation once: the opener becomes staff with its role and branch."""
     now = now or utcnow()
     token = payload.removeprefix(INVITE_PREFIX)
@@ -153,14 +179,20 @@ async def accept_invite(payload: str, telegram_id: int, *, name: str = "", now: 
     staff = await Staff.get_or_none(telegram_id=telegram_id)
     if staff is None:
         staff = await Staff.create(
-            telegram_id=telegram_id, name=name[:100], role=invite.role, branch_id=invite.branch_id, created_at=now
+            telegram_id=telegram_id,
+            name=name[:100],
+            role=invite.role,
+            branch_id=invite.branch_id,
+            created_at=now,
         )
     else:
         staff.role, staff.branch_id, staff.active = invite.role, invite.branch_id, True
         staff.name = name[:100] or staff.name
         await staff.save(update_fields=["role", "branch_id", "active", "name"])
     await StaffInvite.filter(id=invite.id).update(used_by_id=staff.id)
-    await audit.record("staff_joined", staff_id=staff.id, now=now, role=invite.role.value, branch=invite.branch_id)
+    await audit.record(
+        "staff_joined", staff_id=staff.id, now=now, role=invite.role.value, branch=invite.branch_id
+    )
     return staff
 
 
@@ -179,7 +211,12 @@ async def _subordinate(actor: Staff, staff_id: int) -> Staff:
 
 
 async def change_role(
-    actor: Staff, staff_id: int, role: StaffRole, branch_id: int | None, *, now: datetime | None = None
+    actor: Staff,
+    staff_id: int,
+    role: StaffRole,
+    branch_id: int | None,
+    *,
+    now: datetime | None = None,
 ) -> Staff:
     now = now or utcnow()
     target = await _subordinate(actor, staff_id)
@@ -188,7 +225,14 @@ async def change_role(
     target.branch_id = await _valid_branch(role, branch_id, actor)
     target.role, target.active = role, True
     await target.save(update_fields=["role", "branch_id", "active"])
-    await audit.record("staff_role", staff_id=actor.id, now=now, target=target.id, role=role.value, branch=target.branch_id)
+    await audit.record(
+        "staff_role",
+        staff_id=actor.id,
+        now=now,
+        target=target.id,
+        role=role.value,
+        branch=target.branch_id,
+    )
     return target
 
 
@@ -219,6 +263,7 @@ async def approvers(branch_id: int | None, owner_ids: Iterable[int]) -> list[int
 
 
 # ---- at the counter -----------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class EarnOutcome:
@@ -266,7 +311,10 @@ async def earn(
         config = await current_config()
         earning.check_amount(amount, config.rules)  # a held request is a purchase too
         points = expected_points(member, amount, branch_id, config)
-        if points > 0 and await issued_today(staff.id, tz, now) + points > config.rules.cashier_daily_cap:
+        if (
+            points > 0
+            and await issued_today(staff.id, tz, now) + points > config.rules.cashier_daily_cap
+        ):
             held, created = await _hold(staff, branch_id, member.id, amount, receipt, points, now)
             return EarnOutcome(None, held, created)
         return await _award(staff, member.id, amount, receipt, branch_id, now)
@@ -280,8 +328,14 @@ async def _award(
     )
     if not result.replayed:
         await audit.record(
-            "earn", staff_id=staff.id, now=now, member=member_id, amount=amount,
-            receipt=result.purchase.receipt, points=result.points, branch=branch_id,
+            "earn",
+            staff_id=staff.id,
+            now=now,
+            member=member_id,
+            amount=amount,
+            receipt=result.purchase.receipt,
+            points=result.points,
+            branch=branch_id,
         )
     return EarnOutcome(result, None)
 
@@ -291,18 +345,33 @@ async def _recorded(branch_id: int, receipt: str | None) -> bool:
 
 
 async def _hold(
-    staff: Staff, branch_id: int, member_id: int, amount: int, receipt: str | None, points: int, now: datetime
+    staff: Staff,
+    branch_id: int,
+    member_id: int,
+    amount: int,
+    receipt: str | None,
+    points: int,
+    now: datetime,
 ) -> tuple[PendingApproval, bool]:
     payload = {"member": member_id, "amount": amount, "receipt": receipt}
     if receipt is not None:
         # JSON lookups differ between SQLite and PostgreSQL, so held receipts are compared here.
-        for earlier in await PendingApproval.filter(kind="earn", status="pending", branch_id=branch_id):
+        for earlier in await PendingApproval.filter(
+            kind="earn", status="pending", branch_id=branch_id
+        ):
             if earlier.payload.get("receipt") == receipt:
                 return earlier, False
     held = await PendingApproval.create(
-        kind="earn", payload=payload, points=points, staff=staff, branch_id=branch_id, created_at=now
+        kind="earn",
+        payload=payload,
+        points=points,
+        staff=staff,
+        branch_id=branch_id,
+        created_at=now,
     )
-    await audit.record("approval_requested", staff_id=staff.id, now=now, approval=held.id, points=points, **payload)
+    await audit.record(
+        "approval_requested", staff_id=staff.id, now=now, approval=held.id, points=points, **payload
+    )
     return held, True
 
 
@@ -340,8 +409,12 @@ async def decide(
             p = held.payload
             try:
                 result = await earning.award_purchase(
-                    p["member"], p["amount"], receipt=p.get("receipt"), branch_id=held.branch_id,
-                    staff_id=held.staff_id, now=now,
+                    p["member"],
+                    p["amount"],
+                    receipt=p.get("receipt"),
+                    branch_id=held.branch_id,
+                    staff_id=held.staff_id,
+                    now=now,
                 )
             except LoyaltyError as refusal:
                 raise LoyaltyError(
@@ -360,22 +433,41 @@ async def _already_decided(approval_id: int) -> NoReturn:
 
 
 async def refund(
-    staff: Staff, receipt: str, amount: int | None, *, request: str | None = None, now: datetime | None = None
+    staff: Staff,
+    receipt: str,
+    amount: int | None,
+    *,
+    request: str | None = None,
+    now: datetime | None = None,
 ) -> earning.RefundResult:
     """`request`: the door's name for this request; the same request again refunds nothing more."""
     now = now or utcnow()
     require(staff)
     branch_id = await counter_branch(staff)
     key = f"refund:{request}" if request else None
-    result = await earning.refund_purchase(receipt, amount, branch_id=branch_id, staff_id=staff.id, key=key, now=now)
+    result = await earning.refund_purchase(
+        receipt, amount, branch_id=branch_id, staff_id=staff.id, key=key, now=now
+    )
     if not result.replayed:
-        await audit.record("refund", staff_id=staff.id, now=now, receipt=receipt, amount=amount,
-                           points=result.points_reversed)
+        await audit.record(
+            "refund",
+            staff_id=staff.id,
+            now=now,
+            receipt=receipt,
+            amount=amount,
+            points=result.points_reversed,
+        )
     return result
 
 
 async def adjust(
-    staff: Staff, member_id: int, points: int, note: str, *, request: str | None = None, now: datetime | None = None
+    staff: Staff,
+    member_id: int,
+    points: int,
+    note: str,
+    *,
+    request: str | None = None,
+    now: datetime | None = None,
 ) -> LedgerEntry:
     """`request`: the door's name for this request; the same request again corrects nothing more."""
     now = now or utcnow()
@@ -384,8 +476,15 @@ async def adjust(
         member_id, points, note, staff_id=staff.id, branch_id=staff.branch_id, key=request, now=now
     )
     if not replayed:
-        await audit.record("adjust", staff_id=staff.id, now=now, member=member_id, points=points, note=note,
-                           entry=entry.id)
+        await audit.record(
+            "adjust",
+            staff_id=staff.id,
+            now=now,
+            member=member_id,
+            points=points,
+            note=note,
+            entry=entry.id,
+        )
     return entry
 
 
@@ -400,12 +499,17 @@ async def undo(staff: Staff, entry_id: int, *, now: datetime | None = None) -> L
 async def use_voucher(staff: Staff, code: str, *, now: datetime | None = None) -> Voucher:
     now = now or utcnow()
     require(staff)
-    voucher = await rewards.use_voucher(code, staff_id=staff.id, branch_id=await counter_branch(staff), now=now)
-    await audit.record("voucher_use", staff_id=staff.id, now=now, voucher=voucher.code, member=voucher.member_id)
+    voucher = await rewards.use_voucher(
+        code, staff_id=staff.id, branch_id=await counter_branch(staff), now=now
+    )
+    await audit.record(
+        "voucher_use", staff_id=staff.id, now=now, voucher=voucher.code, member=voucher.member_id
+    )
     return voucher
 
 
 # ---- member profile -----------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Profile:
@@ -424,7 +528,9 @@ async def profile(staff: Staff, member: Member, *, now: datetime | None = None) 
     tier = await Tier.get_or_none(id=member.tier_id) if member.tier_id else None
     await audit.record("member_view", staff_id=staff.id, now=now or utcnow(), member=member.id)
     return Profile(
-        member, card.number, tier,
+        member,
+        card.number,
+        tier,
         member.birth_date if private else None,
         member.gender.value if private else None,
         await history(member.id, limit=5),
@@ -433,12 +539,15 @@ async def profile(staff: Staff, member: Member, *, now: datetime | None = None) 
 
 # ---- inbox --------------------------------------------------------------------------------
 
+
 async def inbox(staff: Staff, limit: int = 10) -> list[InboxItem]:
     require(staff)
     return await open_items(limit)
 
 
-async def answer(staff: Staff, item_id: int, text: str, *, now: datetime | None = None) -> InboxItem:
+async def answer(
+    staff: Staff, item_id: int, text: str, *, now: datetime | None = None
+) -> InboxItem:
     """Answer a member: by Telegram if they can be reached there, otherwise by SMS."""
     now = now or utcnow()
     require(staff)
@@ -458,7 +567,11 @@ async def answer(staff: Staff, item_id: int, text: str, *, now: datetime | None 
     member = item.member
     telegram = member.telegram_id is not None and member.reachable_telegram
     await notify.enqueue(
-        member.id, "staff_reply", f"inbox_reply:{item_id}", now=now, params={"text": text},
+        member.id,
+        "staff_reply",
+        f"inbox_reply:{item_id}",
+        now=now,
+        params={"text": text},
         channel=Channel.TELEGRAM if telegram else Channel.SMS,
     )
     await audit.record("inbox_answer", staff_id=staff.id, now=now, item=item_id, member=member.id)
@@ -504,8 +617,10 @@ async def set_rule(staff: Staff, key: str, raw: str, *, now: datetime | None = N
         raise LoyaltyError(ErrorCode.INVALID_SETTING, key=key)
     raw = raw.strip()
     try:
-        value: object = raw[:100] if kind is str else kind(
-            to_ascii_digits(raw).replace(",", "").replace("٬", "").replace("٫", ".")
+        value: object = (
+            raw[:100]
+            if kind is str
+            else kind(to_ascii_digits(raw).replace(",", "").replace("٬", "").replace("٫", "."))
         )
     except (ValueError, InvalidOperation):
         raise LoyaltyError(ErrorCode.INVALID_SETTING, key=key) from None
@@ -530,7 +645,9 @@ async def set_rule(staff: Staff, key: str, raw: str, *, now: datetime | None = N
 
 async def timeline(staff: Staff, limit: int = 20) -> list[AuditEntry]:
     require(staff, StaffRole.OWNER)
-    return await AuditEntry.all().order_by("-created_at", "-id").limit(limit).prefetch_related("staff")
+    return (
+        await AuditEntry.all().order_by("-created_at", "-id").limit(limit).prefetch_related("staff")
+    )
 
 
 def local_day_start(now: datetime, tz: ZoneInfo, days_back: int) -> datetime:
@@ -539,7 +656,9 @@ def local_day_start(now: datetime, tz: ZoneInfo, days_back: int) -> datetime:
     In UTC because every time is stored so, and SQLite compares stored times as text: a
     Tehran midnight written "00:00:00+03:30" sorts after the "20:30:00+00:00" it equals.
     """
-    local = datetime.combine(now.astimezone(tz).date() - timedelta(days=days_back), time(0), tzinfo=tz)
+    local = datetime.combine(
+        now.astimezone(tz).date() - timedelta(days=days_back), time(0), tzinfo=tz
+    )
     return local.astimezone(UTC)
 
 
@@ -548,18 +667,24 @@ def local_day_start(now: datetime, tz: ZoneInfo, days_back: int) -> datetime:
 MAX_REPORT_DAYS = 3660
 
 
-async def report(staff: Staff, days: int, *, tz: ZoneInfo, now: datetime | None = None) -> reports.Report:
+async def report(
+    staff: Staff, days: int, *, tz: ZoneInfo, now: datetime | None = None
+) -> reports.Report:
     """Figures for the last `days` local days including today; a manager sees their branch."""
     now = now or utcnow()
     branch_id = report_branch(staff)
     if not 1 <= days <= MAX_REPORT_DAYS:
         raise LoyaltyError(ErrorCode.INVALID_AMOUNT, amount=days)
-    figures = await reports.build(local_day_start(now, tz, days - 1), now, tz=tz, branch_id=branch_id)
+    figures = await reports.build(
+        local_day_start(now, tz, days - 1), now, tz=tz, branch_id=branch_id
+    )
     await audit.record("report", staff_id=staff.id, now=now, days=days, branch=branch_id)
     return figures
 
 
-def export_pages(staff: Staff, *, now: datetime | None = None) -> AsyncIterator[list[reports.MemberRow]]:
+def export_pages(
+    staff: Staff, *, now: datetime | None = None
+) -> AsyncIterator[list[reports.MemberRow]]:
     """The members a staff member may export, a page at a time; recorded once all are read.
 
     Refused here and now, not at the first page, so a refused export starts nothing.
@@ -567,7 +692,9 @@ def export_pages(staff: Staff, *, now: datetime | None = None) -> AsyncIterator[
     return _export_pages(staff.id, report_branch(staff), now or utcnow())
 
 
-async def _export_pages(staff_id: int, branch_id: int | None, now: datetime) -> AsyncIterator[list[reports.MemberRow]]:
+async def _export_pages(
+    staff_id: int, branch_id: int | None, now: datetime
+) -> AsyncIterator[list[reports.MemberRow]]:
     rows = 0
     async for page in reports.member_pages(branch_id):
         rows += len(page)
@@ -577,12 +704,15 @@ async def _export_pages(staff_id: int, branch_id: int | None, now: datetime) -> 
 
 # ---- catalogue, branches, product groups --------------------------------------------------
 
+
 async def add_reward(staff: Staff, name: str, cost: int, *, now: datetime | None = None) -> Reward:
     """The quick form (`/rewards add <cost> <name>`): a product, unlimited, for everyone; see save_reward."""
     require(staff, *MANAGERS)
     low, high = LIMITS["cost"]
     if not low <= cost <= high:
-        raise LoyaltyError(ErrorCode.INVALID_AMOUNT, amount=cost)  # the command's own answer, as before
+        raise LoyaltyError(
+            ErrorCode.INVALID_AMOUNT, amount=cost
+        )  # the command's own answer, as before
     return await save_reward(staff, RewardSpec(name=name, cost=cost), now=now)
 
 
@@ -607,7 +737,9 @@ async def add_branch(staff: Staff, name: str, *, now: datetime | None = None) ->
     return branch
 
 
-async def set_branch_rate(staff: Staff, branch_id: int, rate: Decimal | None, *, now: datetime | None = None) -> Branch:
+async def set_branch_rate(
+    staff: Staff, branch_id: int, rate: Decimal | None, *, now: datetime | None = None
+) -> Branch:
     """A branch's own earning rate; None returns it to the club's rate."""
     now = now or utcnow()
     require(staff, StaffRole.OWNER)
@@ -622,13 +754,19 @@ async def set_branch_rate(staff: Staff, branch_id: int, rate: Decimal | None, *,
     return branch
 
 
-async def set_group(staff: Staff, name: str, multiplier: Decimal, *, now: datetime | None = None) -> ProductGroup:
+async def set_group(
+    staff: Staff, name: str, multiplier: Decimal, *, now: datetime | None = None
+) -> ProductGroup:
     """Add a product group, or change the multiplier of the one with that name."""
     now = now or utcnow()
     require(staff, StaffRole.OWNER)
     _in_range("multiplier", multiplier, *MULTIPLIER_RANGE)
-    group, _ = await ProductGroup.update_or_create(name=clean_name(name)[:100], defaults={"multiplier": multiplier, "active": True})
-    await audit.record("group_set", staff_id=staff.id, now=now, group=group.id, multiplier=str(multiplier))
+    group, _ = await ProductGroup.update_or_create(
+        name=clean_name(name)[:100], defaults={"multiplier": multiplier, "active": True}
+    )
+    await audit.record(
+        "group_set", staff_id=staff.id, now=now, group=group.id, multiplier=str(multiplier)
+    )
     return group
 
 
@@ -668,7 +806,9 @@ def parse_number(raw: str, key: str, *, decimal: bool = False) -> int | Decimal:
     return value
 
 
-def _in_range(key: str, value: int | Decimal | None, low: int | Decimal, high: int | Decimal) -> None:
+def _in_range(
+    key: str, value: int | Decimal | None, low: int | Decimal, high: int | Decimal
+) -> None:
     if value is None or not low <= value <= high:
         raise LoyaltyError(ErrorCode.INVALID_SETTING, key=key, min=low, max=high)
 
@@ -693,9 +833,16 @@ class RewardSpec:
 def reward_spec(reward: Reward) -> RewardSpec:
     """A reward as it is now; edit with dataclasses.replace and pass to save_reward."""
     return RewardSpec(
-        name=reward.name, cost=reward.cost, kind=reward.kind, value=reward.value,
-        product_group_id=reward.product_group_id, stock=reward.stock, min_tier_id=reward.min_tier_id,
-        branch_id=reward.branch_id, valid_from=reward.valid_from, valid_until=reward.valid_until,
+        name=reward.name,
+        cost=reward.cost,
+        kind=reward.kind,
+        value=reward.value,
+        product_group_id=reward.product_group_id,
+        stock=reward.stock,
+        min_tier_id=reward.min_tier_id,
+        branch_id=reward.branch_id,
+        valid_from=reward.valid_from,
+        valid_until=reward.valid_until,
         description=reward.description,
     )
 
@@ -730,8 +877,15 @@ async def _checked(staff: Staff, spec: RewardSpec) -> RewardSpec:
     _check_branch_scope(staff, branch_id)
     if spec.valid_from and spec.valid_until and spec.valid_until <= spec.valid_from:
         raise LoyaltyError(ErrorCode.INVALID_DATE)
-    return replace(spec, name=name[:100], kind=kind, value=value, product_group_id=group_id,
-                   branch_id=branch_id, description=(spec.description or "").strip()[:500])
+    return replace(
+        spec,
+        name=name[:100],
+        kind=kind,
+        value=value,
+        product_group_id=group_id,
+        branch_id=branch_id,
+        description=(spec.description or "").strip()[:500],
+    )
 
 
 async def save_reward(
@@ -745,9 +899,16 @@ async def save_reward(
     require(staff, *MANAGERS)
     spec = await _checked(staff, spec)
     fields = {
-        "name": spec.name, "cost": spec.cost, "kind": spec.kind, "value": spec.value,
-        "product_group_id": spec.product_group_id, "stock": spec.stock, "min_tier_id": spec.min_tier_id,
-        "branch_id": spec.branch_id, "valid_from": spec.valid_from, "valid_until": spec.valid_until,
+        "name": spec.name,
+        "cost": spec.cost,
+        "kind": spec.kind,
+        "value": spec.value,
+        "product_group_id": spec.product_group_id,
+        "stock": spec.stock,
+        "min_tier_id": spec.min_tier_id,
+        "branch_id": spec.branch_id,
+        "valid_from": spec.valid_from,
+        "valid_until": spec.valid_until,
         "description": spec.description,
     }
     if reward_id is None:
@@ -762,8 +923,16 @@ async def save_reward(
         await reward.save()
         action = "reward_edit"
     await audit.record(
-        action, staff_id=staff.id, now=now, reward=reward.id, cost=spec.cost, kind=spec.kind.value,
-        value=spec.value, stock=spec.stock, min_tier=spec.min_tier_id, branch=spec.branch_id,
+        action,
+        staff_id=staff.id,
+        now=now,
+        reward=reward.id,
+        cost=spec.cost,
+        kind=spec.kind.value,
+        value=spec.value,
+        stock=spec.stock,
+        min_tier=spec.min_tier_id,
+        branch=spec.branch_id,
         group=spec.product_group_id,
         valid_until=spec.valid_until.isoformat() if spec.valid_until else None,
     )
@@ -810,7 +979,11 @@ async def set_tier(
             _in_range("threshold", threshold, *LIMITS["threshold"])
             others = [t.threshold for t in tiers if t.id != tier.id]
             lowest = not others or tier.threshold < min(others)
-            if threshold in others or (lowest and threshold != 0) or (not lowest and threshold == 0):
+            if (
+                threshold in others
+                or (lowest and threshold != 0)
+                or (not lowest and threshold == 0)
+            ):
                 # Without bounds in the error: the number was fine, the order of the tiers was not.
                 raise LoyaltyError(ErrorCode.INVALID_SETTING, key="threshold")
             tier.threshold = threshold
@@ -822,13 +995,20 @@ async def set_tier(
             tier.discount_percent = discount_percent
         await tier.save(update_fields=["threshold", "multiplier", "discount_percent"])
         await audit.record(
-            "tier_set", staff_id=staff.id, now=now, tier=tier.id, threshold=tier.threshold,
-            multiplier=str(tier.multiplier), discount=tier.discount_percent,
+            "tier_set",
+            staff_id=staff.id,
+            now=now,
+            tier=tier.id,
+            threshold=tier.threshold,
+            multiplier=str(tier.multiplier),
+            discount=tier.discount_percent,
         )
     return tier
 
 
-async def set_tier_value(staff: Staff, tier_id: int, field: str, raw: str, *, now: datetime | None = None) -> Tier:
+async def set_tier_value(
+    staff: Staff, tier_id: int, field: str, raw: str, *, now: datetime | None = None
+) -> Tier:
     """`set_tier` for one field typed as text (Persian digits too)."""
     if field not in TIER_FIELDS:
         raise LoyaltyError(ErrorCode.INVALID_SETTING, key=field)

@@ -26,7 +26,9 @@ class OutboxMessage(Model):
     status = fields.CharEnumField(OutboxStatus, default=OutboxStatus.PENDING)
     attempts = fields.IntField(default=0)
     next_attempt_at = fields.DatetimeField(db_index=True)
-    claimed_by = fields.CharField(max_length=100, null=True)  # the club_process id of the last claim
+    claimed_by = fields.CharField(
+        max_length=100, null=True
+    )  # the club_process id of the last claim
     last_error = fields.CharField(max_length=200, default="")
     created_at = fields.DatetimeField()
     sent_at = fields.DatetimeField(null=True)

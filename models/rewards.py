@@ -12,11 +12,17 @@ class Reward(Model):
     description = fields.CharField(max_length=500, default="")
     kind = fields.CharEnumField(RewardKind, default=RewardKind.PRODUCT)
     value = fields.BigIntField(default=0)  # toman for a fixed discount, percent for a percentage
-    product_group = fields.ForeignKeyField("models.ProductGroup", related_name=False, null=True, on_delete=fields.RESTRICT)
+    product_group = fields.ForeignKeyField(
+        "models.ProductGroup", related_name=False, null=True, on_delete=fields.RESTRICT
+    )
     cost = fields.IntField()
     stock = fields.IntField(null=True)  # null: unlimited
-    min_tier = fields.ForeignKeyField("models.Tier", related_name=False, null=True, on_delete=fields.RESTRICT)
-    branch = fields.ForeignKeyField("models.Branch", related_name="rewards", null=True, on_delete=fields.RESTRICT)
+    min_tier = fields.ForeignKeyField(
+        "models.Tier", related_name=False, null=True, on_delete=fields.RESTRICT
+    )
+    branch = fields.ForeignKeyField(
+        "models.Branch", related_name="rewards", null=True, on_delete=fields.RESTRICT
+    )
     valid_from = fields.DatetimeField(null=True)
     valid_until = fields.DatetimeField(null=True)
     active = fields.BooleanField(default=True)
@@ -30,15 +36,23 @@ class Reward(Model):
 class Voucher(Model):
     id = fields.IntField(primary_key=True)
     code = fields.CharField(max_length=16, unique=True)
-    member = fields.ForeignKeyField("models.Member", related_name="vouchers", on_delete=fields.RESTRICT)
-    reward = fields.ForeignKeyField("models.Reward", related_name="vouchers", on_delete=fields.RESTRICT)
+    member = fields.ForeignKeyField(
+        "models.Member", related_name="vouchers", on_delete=fields.RESTRICT
+    )
+    reward = fields.ForeignKeyField(
+        "models.Reward", related_name="vouchers", on_delete=fields.RESTRICT
+    )
     cost = fields.IntField()
     status = fields.CharEnumField(VoucherStatus, default=VoucherStatus.ISSUED)
     issued_at = fields.DatetimeField()
     expires_at = fields.DatetimeField(db_index=True)
     used_at = fields.DatetimeField(null=True)
-    used_by = fields.ForeignKeyField("models.Staff", related_name=False, null=True, on_delete=fields.RESTRICT)
-    used_branch = fields.ForeignKeyField("models.Branch", related_name=False, null=True, on_delete=fields.RESTRICT)
+    used_by = fields.ForeignKeyField(
+        "models.Staff", related_name=False, null=True, on_delete=fields.RESTRICT
+    )
+    used_branch = fields.ForeignKeyField(
+        "models.Branch", related_name=False, null=True, on_delete=fields.RESTRICT
+    )
 
     class Meta:
         table = "voucher"

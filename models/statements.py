@@ -68,8 +68,16 @@ class Statement:
 class Select:
     """A SELECT of whole rows of one model, loaded into model instances."""
 
-    def __init__(self, model: type[M], where: str = "", *, order: str = "", limit: int | None = None,
-                 paged: bool = False, locking: bool = False) -> None:
+    def __init__(
+        self,
+        model: type[M],
+        where: str = "",
+        *,
+        order: str = "",
+        limit: int | None = None,
+        paged: bool = False,
+        locking: bool = False,
+    ) -> None:
         """`paged`: the last two parameters are the page's size and offset; `locking`: as
         `Statement`'s."""
         self.model = model
@@ -119,7 +127,9 @@ class Insert:
     def _build(self, values: dict[str, Any]) -> tuple[M, list[Any]]:
         fields, _ = self._prepare()
         instance = self.model(**values)
-        return instance, [field.to_db_value(getattr(instance, name), instance) for name, field in fields]  # type: ignore[return-value]
+        return instance, [
+            field.to_db_value(getattr(instance, name), instance) for name, field in fields
+        ]  # type: ignore[return-value]
 
     def parameters(self, values: dict[str, Any], computed: Mapping[str, str] = {}) -> list[Any]:
         """The parameters `_build` gives, without building the instance (a third of the
@@ -145,7 +155,9 @@ class Insert:
         value passed for the column (`parameters(values, computed)` gives the parameters)."""
         fields, statement = self._prepare()
         marks = ", ".join(computed.get(name, "?") for name, _ in fields)
-        return statement.text.replace(f"VALUES ({', '.join('?' for _ in fields)})", f"VALUES ({marks})")
+        return statement.text.replace(
+            f"VALUES ({', '.join('?' for _ in fields)})", f"VALUES ({marks})"
+        )
 
     @staticmethod
     def _saved(instance: M, pk: int) -> M:
@@ -158,7 +170,9 @@ class Insert:
         rows = await self._prepare()[1].rows(*params)
         return self._saved(instance, rows[0]["id"])
 
-    async def beside(self, update: Statement, *params: Any, **values: Any) -> tuple[M | None, list[dict[str, Any]]]:
+    async def beside(
+        self, update: Statement, *params: Any, **values: Any
+    ) -> tuple[M | None, list[dict[str, Any]]]:
         """Run `update` (an UPDATE ... RETURNING), then insert the row; on PostgreSQL both in
         one statement, a data-modifying WITH, which saves a round trip to the server (SQLite
         has no such WITH: there they are two statements on the same connection).
@@ -178,8 +192,11 @@ class Insert:
         together = self._together.get(update.text)
         if together is None:
             insert = self._prepare()[1].text
-            together = Statement(update.model, f"WITH inserted AS ({insert}) {update.text},"
-                                               " (SELECT id FROM inserted) AS inserted_id")
+            together = Statement(
+                update.model,
+                f"WITH inserted AS ({insert}) {update.text},"
+                " (SELECT id FROM inserted) AS inserted_id",
+            )
             self._together[update.text] = together
         rows = await together.rows(*insert_params, *params)
         if not rows:
@@ -193,7 +210,9 @@ class NameLock:
     there is nothing to take: a transaction there already waits for every other one."""
 
     def __init__(self, model: type[Model], space: int) -> None:
-        self.statement = Statement(model, f"SELECT pg_advisory_xact_lock({int(space)}, hashtext(?))")
+        self.statement = Statement(
+            model, f"SELECT pg_advisory_xact_lock({int(space)}, hashtext(?))"
+        )
 
     async def take(self, name: str) -> None:
         if self.statement.model._meta.db.capabilities.dialect == "postgres":
@@ -228,7 +247,8 @@ member_and_config_token = Statement(
     Member, f"SELECT *, {CONFIG_TOKEN} AS config_token FROM member WHERE id = ?", locking=True
 )
 member_and_config_token_by_telegram = Statement(
-    Member, f"SELECT *, {CONFIG_TOKEN} AS config_token FROM member WHERE telegram_id = ? AND deleted_at IS NULL"
+    Member,
+    f"SELECT *, {CONFIG_TOKEN} AS config_token FROM member WHERE telegram_id = ? AND deleted_at IS NULL",
 )
 
 
@@ -236,6 +256,7 @@ def member_and_token(row: dict[str, Any]) -> tuple[Member, str | None]:
     """A row of `member_and_config_token(_by_telegram)`: the member, and the set-up's token."""
     token = row.pop("config_token")
     return Member._init_from_db(**row), token
+
 
 insert_purchase = Insert(Purchase)
 insert_entry = Insert(LedgerEntry)
@@ -251,9 +272,12 @@ qualifying_sum = Statement(LedgerEntry, f"SELECT {QUALIFYING_SUM} AS total")
 
 # Each returns the member's balance and tier after the change; no row: no such member
 # (or, with the funds condition, not enough points).
-move_balance = Statement(Member, "UPDATE member SET balance = balance + ? WHERE id = ? RETURNING balance, tier_id")
+move_balance = Statement(
+    Member, "UPDATE member SET balance = balance + ? WHERE id = ? RETURNING balance, tier_id"
+)
 move_balance_funded = Statement(
-    Member, "UPDATE member SET balance = balance + ? WHERE id = ? AND balance >= ? RETURNING balance, tier_id"
+    Member,
+    "UPDATE member SET balance = balance + ? WHERE id = ? AND balance >= ? RETURNING balance, tier_id",
 )
 # A purchase's: also the points in the tier window, which saves the tier review a
 # statement; run beside the insert of the purchase's entry, it does not count that entry
@@ -279,7 +303,10 @@ class PurchaseRows:
 
 # On PostgreSQL, the columns of `write_purchase`'s parts that take an earlier part's value.
 _KEY_WITH_PURCHASE_ID = "CAST(? AS text) || (SELECT id FROM purchase)"
-_entry_from_purchase = {"purchase_id": "(SELECT id FROM purchase)", "idempotency_key": _KEY_WITH_PURCHASE_ID}
+_entry_from_purchase = {
+    "purchase_id": "(SELECT id FROM purchase)",
+    "idempotency_key": _KEY_WITH_PURCHASE_ID,
+}
 _message_from_purchase = {
     "key": _KEY_WITH_PURCHASE_ID,
     "params": "jsonb_set(CAST(? AS jsonb), '{balance}', to_jsonb((SELECT balance FROM moved)))",
@@ -336,8 +363,12 @@ async def write_purchase(
         params += insert_outbox.parameters(message, _message_from_purchase)
     row = (await _purchase_statement(entry is not None, message is not None).rows(*params))[0]
     return PurchaseRows(
-        Insert._saved(bought, row["purchase_id"]), row.get("entry_id"), row.get("message_id"),
-        row["balance"], row["tier_id"], _qualifying(row, move),
+        Insert._saved(bought, row["purchase_id"]),
+        row.get("entry_id"),
+        row.get("message_id"),
+        row["balance"],
+        row["tier_id"],
+        _qualifying(row, move),
     )
 
 
@@ -354,17 +385,25 @@ async def _write_purchase_in_steps(
     else:
         key = entry["idempotency_key"] + str(bought.id)
         posted, moved = await insert_entry.beside(
-            move_balance_on_purchase, *move, **{**entry, "purchase_id": bought.id, "idempotency_key": key}
+            move_balance_on_purchase,
+            *move,
+            **{**entry, "purchase_id": bought.id, "idempotency_key": key},
         )
         entry_id = posted.id if posted else None
     row = moved[0]
     if message is not None:
-        message_id = (await insert_outbox(**{
-            **message,
-            "key": message["key"] + str(bought.id),
-            "params": {**message["params"], "balance": row["balance"]},
-        })).id
-    return PurchaseRows(bought, entry_id, message_id, row["balance"], row["tier_id"], _qualifying(row, move))
+        message_id = (
+            await insert_outbox(
+                **{
+                    **message,
+                    "key": message["key"] + str(bought.id),
+                    "params": {**message["params"], "balance": row["balance"]},
+                }
+            )
+        ).id
+    return PurchaseRows(
+        bought, entry_id, message_id, row["balance"], row["tier_id"], _qualifying(row, move)
+    )
 
 
 def _qualifying(row: dict[str, Any], move: tuple[Any, ...]) -> int:
@@ -382,8 +421,12 @@ inbound_sender_lock = NameLock(InboundSms, 7001)
 active_staff_by_telegram = Select(Staff, "telegram_id = ? AND active = ?", limit=1)
 # A cashier's purchases wait here for each other's check of the daily cap.
 lock_staff = Statement(Staff, "SELECT id FROM staff WHERE id = ?", locking=True)
-member_by_active_card = Select(Member, "id = (SELECT member_id FROM card WHERE number = ? AND active = ?)")
-receipt_recorded = Statement(Purchase, "SELECT 1 AS found FROM purchase WHERE branch_id = ? AND receipt = ? LIMIT 1")
+member_by_active_card = Select(
+    Member, "id = (SELECT member_id FROM card WHERE number = ? AND active = ?)"
+)
+receipt_recorded = Statement(
+    Purchase, "SELECT 1 AS found FROM purchase WHERE branch_id = ? AND receipt = ? LIMIT 1"
+)
 # Points a staff member issued since a moment: the staff member, two kinds, the moment.
 issued_since = Statement(
     LedgerEntry,

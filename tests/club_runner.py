@@ -28,15 +28,26 @@ async def open_fresh(backend: str, tmp_path: Path) -> str:
 class Club:
     """`club run` in long-polling mode against the fake, as a child process group."""
 
-    def __init__(self, api: FakeBotAPI, url: str, tmp_path: Path, *, owners: Iterable[int] = ()) -> None:
+    def __init__(
+        self, api: FakeBotAPI, url: str, tmp_path: Path, *, owners: Iterable[int] = ()
+    ) -> None:
         self.env = {
-            **{k: v for k, v in os.environ.items() if k not in ("WEBHOOK_URL", "WEB_WORKERS", "REDIS_URL")},
-            "BOT_TOKEN": api.token, "TELEGRAM_API_BASE": api.base_url, "DATABASE_URL": url,
-            "OWNER_IDS": ",".join(map(str, owners)), "DEFAULT_LOCALE": "en",
-            "KAVENEGAR_API_KEY": "", "SMS_POLL_SECONDS": "0",
+            **{
+                k: v
+                for k, v in os.environ.items()
+                if k not in ("WEBHOOK_URL", "WEB_WORKERS", "REDIS_URL")
+            },
+            "BOT_TOKEN": api.token,
+            "TELEGRAM_API_BASE": api.base_url,
+            "DATABASE_URL": url,
+            "OWNER_IDS": ",".join(map(str, owners)),
+            "DEFAULT_LOCALE": "en",
+            "KAVENEGAR_API_KEY": "",
+            "SMS_POLL_SECONDS": "0",
             # The web app (health, SMS webhook) listens in polling mode too, on a port the
             # system picks as it binds: one chosen here could be taken before the child binds it.
-            "WEB_HOST": "127.0.0.1", "WEB_PORT": "0",
+            "WEB_HOST": "127.0.0.1",
+            "WEB_PORT": "0",
         }
         self.tmp_path = tmp_path
         self.process: asyncio.subprocess.Process | None = None
@@ -44,8 +55,16 @@ class Club:
     async def start(self) -> None:
         with (self.tmp_path / "club.log").open("ab") as log:
             self.process = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "bot.cli", "run", env=self.env, cwd=self.tmp_path,
-                stdout=log, stderr=asyncio.subprocess.STDOUT, start_new_session=True)
+                sys.executable,
+                "-m",
+                "bot.cli",
+                "run",
+                env=self.env,
+                cwd=self.tmp_path,
+                stdout=log,
+                stderr=asyncio.subprocess.STDOUT,
+                start_new_session=True,
+            )
 
     async def kill(self) -> None:
         assert self.process is not None
@@ -63,7 +82,8 @@ class Club:
         def running_and_done() -> bool:
             if self.process.returncode is not None:
                 raise AssertionError(
-                    f"club run exited ({self.process.returncode}) before {what}:\n{self.log()}")
+                    f"club run exited ({self.process.returncode}) before {what}:\n{self.log()}"
+                )
             return check()
 
         await eventually(running_and_done, lambda: f"{what}\n{self.log()}")

@@ -83,7 +83,7 @@ async def _open_postgres() -> str:
     tables = [m._meta.db_table for m in Tortoise.apps["models"].values()]
     tables += ["member_interest"]
     async with in_transaction() as conn:
-        await conn.execute_script(f'TRUNCATE {", ".join(tables)} RESTART IDENTITY CASCADE')
+        await conn.execute_script(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
     await ensure_defaults()
     return POSTGRES_URL
 
@@ -107,7 +107,9 @@ def _backends() -> list[object]:
 
 
 @pytest.fixture(params=_backends())
-async def any_db(request: pytest.FixtureRequest, sqlite_template: Path, tmp_path: Path) -> AsyncIterator[str]:
+async def any_db(
+    request: pytest.FixtureRequest, sqlite_template: Path, tmp_path: Path
+) -> AsyncIterator[str]:
     """The same test on SQLite and, when TEST_POSTGRES_URL is set, on PostgreSQL."""
     if request.param == "sqlite":
         await _open_sqlite(sqlite_template, tmp_path)

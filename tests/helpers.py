@@ -65,6 +65,7 @@ async def waiting_for_lock(holder: asyncpg.Connection, task: asyncio.Task[object
     async def blocked() -> bool:
         assert not task.done(), task  # it must wait for the other transaction
         return await holder.fetchval(
-            "SELECT count(*) > 0 FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))", pid)
+            "SELECT count(*) > 0 FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))", pid
+        )
 
     await eventually(blocked, "a transaction waiting for the lock held elsewhere")

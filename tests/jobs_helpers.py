@@ -74,7 +74,9 @@ class OtherProcess:
 
     def __init__(self) -> None:
         self.child = subprocess.Popen(["sleep", "600"])
-        place = Place(socket.gethostname()[:60], pid_space(), self.child.pid, pid_started(self.child.pid) or 0)
+        place = Place(
+            socket.gethostname()[:60], pid_space(), self.child.pid, pid_started(self.child.pid) or 0
+        )
         self.heartbeat = Heartbeat(place)
 
     def kill(self) -> None:

@@ -32,18 +32,24 @@ class Harness:
         """Feed one message; return the texts the bot sent to that chat because of it."""
         before = len(self.api.sent_to(user_id))
         update = self.api.push_message(user_id, text, language_code=language)
-        await self.dp.feed_update(self.bot, Update.model_validate(update, context={"bot": self.bot}))
+        await self.dp.feed_update(
+            self.bot, Update.model_validate(update, context={"bot": self.bot})
+        )
         return [m.get("text") or m.get("caption") or "" for m in self.api.sent_to(user_id)[before:]]
 
     async def click(self, user_id: int, message_id: int, data: str) -> None:
         self.api.push_callback(user_id, message_id, data)
         update = self.api._updates[-1]
-        await self.dp.feed_update(self.bot, Update.model_validate(update, context={"bot": self.bot}))
+        await self.dp.feed_update(
+            self.bot, Update.model_validate(update, context={"bot": self.bot})
+        )
 
 
 @asynccontextmanager
 async def harness(settings: Settings | None = None) -> AsyncIterator[Harness]:
-    settings = settings or Settings(owner_ids=[OWNER], default_locale="en", timezone="Asia/Tehran", _env_file=None)
+    settings = settings or Settings(
+        owner_ids=[OWNER], default_locale="en", timezone="Asia/Tehran", _env_file=None
+    )
     async with FakeBotAPI() as api:
         bot = Bot(api.token, session=AiohttpSession(api=TelegramAPIServer.from_base(api.base_url)))
         dp = Dispatcher()

@@ -9,7 +9,14 @@ import jdatetime
 
 from handlers.sms.text import sms_parts
 from loyalty import campaigns
-from loyalty.audiences import age_on, birthdays_on, count, gregorian_birthday_today, jalali_birthday_today, values
+from loyalty.audiences import (
+    age_on,
+    birthdays_on,
+    count,
+    gregorian_birthday_today,
+    jalali_birthday_today,
+    values,
+)
 from loyalty.erasure import delete_member_data
 from loyalty.importing import ImportRecord, import_records
 from loyalty.members import update_profile
@@ -39,7 +46,11 @@ def _celebrates(member: Member, today: date) -> bool:
 
 
 async def test_birthdays_on_every_day_of_two_years_match_the_calendar_rules(any_db: str) -> None:
-    members = [await make_member(NOW, locale=locale, birth_date=born) for born in BIRTHS for locale in ("fa", "en")]
+    members = [
+        await make_member(NOW, locale=locale, birth_date=born)
+        for born in BIRTHS
+        for locale in ("fa", "en")
+    ]
     await make_member(NOW, locale="fa")  # no birthday given: never greeted
     gone = await make_member(NOW, locale="en", birth_date=date(1990, 3, 20))
     await delete_member_data(gone.id, now=NOW)
@@ -52,14 +63,24 @@ async def test_birthdays_on_every_day_of_two_years_match_the_calendar_rules(any_
         assert greeted[today] == [m.id for m in members if _celebrates(m, today)], today
     # Once in each calendar's year, whatever the leap days.
     for m in members:
-        year = [d for d in days if (jdatetime.date.fromgregorian(date=d).year == 1404 if m.locale == "fa" else d.year == 2026)]
+        year = [
+            d
+            for d in days
+            if (
+                jdatetime.date.fromgregorian(date=d).year == 1404
+                if m.locale == "fa"
+                else d.year == 2026
+            )
+        ]
         assert sum(m.id in greeted[d] for d in year) == 1, m.birth_date
 
 
 async def test_esfand_30_and_february_29_on_the_last_day_of_common_years(db: str) -> None:
     esfand = await make_member(NOW, locale="fa", birth_date=date(2021, 3, 20))  # 1399-12-30
     leap = await make_member(NOW, locale="en", birth_date=date(2000, 2, 29))
-    assert [m.id for m in await birthdays_on(date(2026, 3, 20))] == [esfand.id]  # 1404-12-29, common
+    assert [m.id for m in await birthdays_on(date(2026, 3, 20))] == [
+        esfand.id
+    ]  # 1404-12-29, common
     assert await birthdays_on(date(2026, 3, 19)) == []
     assert [m.id for m in await birthdays_on(date(2025, 3, 20))] == [esfand.id]  # 1403-12-30, leap
     assert await birthdays_on(date(2025, 3, 19)) == []  # 1403-12-29: not in a leap year
@@ -95,15 +116,29 @@ async def test_birthday_keys_follow_every_write_of_the_birth_date(db: str) -> No
     await delete_member_data(member.id, now=NOW)
     gone = await Member.get(id=member.id)
     assert (gone.birth_date, gone.birthday_jalali, gone.birthday_gregorian) == (None, None, None)
-    record = ImportRecord(line=2, phone="+989121110000", first_name="Ali", last_name="", birth_date=date(1990, 1, 1),
-                          gender=Gender.MALE, balance=0, tier_code=None)
+    record = ImportRecord(
+        line=2,
+        phone="+989121110000",
+        first_name="Ali",
+        last_name="",
+        birth_date=date(1990, 1, 1),
+        gender=Gender.MALE,
+        balance=0,
+        tier_code=None,
+    )
     await import_records([record], now=NOW)
     imported = await Member.get(phone="+989121110000")
     assert (imported.birthday_jalali, imported.birthday_gregorian) == (1011, 101)  # 1368-10-11
 
 
-def _reference(members: list[Member], audience: dict, now: datetime, today: date, tiers: dict[int, str],
-               interests: dict[int, set[int]]) -> list[int]:
+def _reference(
+    members: list[Member],
+    audience: dict,
+    now: datetime,
+    today: date,
+    tiers: dict[int, str],
+    interests: dict[int, set[int]],
+) -> list[int]:
     """The audience rules as the club wrote them first: every member read and filtered in Python."""
     chosen = []
     for m in members:
@@ -113,17 +148,23 @@ def _reference(members: list[Member], audience: dict, now: datetime, today: date
             continue
         if audience.get("gender") and m.gender != audience["gender"]:
             continue
-        if audience.get("interests") and not interests.get(m.id, set()) & set(audience["interests"]):
+        if audience.get("interests") and not interests.get(m.id, set()) & set(
+            audience["interests"]
+        ):
             continue
         if audience.get("inactive_days"):
-            if (m.last_purchase_at or m.joined_at) >= now - timedelta(days=audience["inactive_days"]):
+            if (m.last_purchase_at or m.joined_at) >= now - timedelta(
+                days=audience["inactive_days"]
+            ):
                 continue
         if "age_min" in audience and not (
-            m.birth_date and audience["age_min"] <= age_on(m.birth_date, today) <= audience["age_max"]
+            m.birth_date
+            and audience["age_min"] <= age_on(m.birth_date, today) <= audience["age_max"]
         ):
             continue
         if audience.get("birthday_month") and not (
-            m.birth_date and jdatetime.date.fromgregorian(date=m.birth_date).month == audience["birthday_month"]
+            m.birth_date
+            and jdatetime.date.fromgregorian(date=m.birth_date).month == audience["birthday_month"]
         ):
             continue
         chosen.append(m.id)
@@ -161,17 +202,40 @@ async def test_audiences_and_their_reach_match_the_rules_member_by_member(any_db
     today = now.astimezone(TZ).date()
     tiers = {t.id: t.code for t in await Tier.all()}
     tier_of = {code: tid for tid, code in tiers.items()}
-    coffee, cakes = await ProductGroup.create(name="Coffee"), await ProductGroup.create(name="Cakes")
-    births = [None, date(2000, 2, 29), date(2000, 3, 1), date(2000, 2, 28), date(2008, 2, 28), date(2008, 2, 29),
-              date(2001, 2, 28), date(2021, 3, 20), date(1970, 6, 1)]
-    purchases = [None, now - timedelta(days=59), now - timedelta(days=60), now - timedelta(days=61), now - timedelta(days=400)]
+    coffee, cakes = (
+        await ProductGroup.create(name="Coffee"),
+        await ProductGroup.create(name="Cakes"),
+    )
+    births = [
+        None,
+        date(2000, 2, 29),
+        date(2000, 3, 1),
+        date(2000, 2, 28),
+        date(2008, 2, 28),
+        date(2008, 2, 29),
+        date(2001, 2, 28),
+        date(2021, 3, 20),
+        date(1970, 6, 1),
+    ]
+    purchases = [
+        None,
+        now - timedelta(days=59),
+        now - timedelta(days=60),
+        now - timedelta(days=61),
+        now - timedelta(days=400),
+    ]
     members = []
     for n in range(45):
         member = await make_member(
-            now - timedelta(days=30 * (n % 4)), telegram=n % 3 != 0, locale="fa" if n % 2 else "en",
-            birth_date=births[n % len(births)], gender=("female", "male")[n % 2 if n % 5 else 0],
+            now - timedelta(days=30 * (n % 4)),
+            telegram=n % 3 != 0,
+            locale="fa" if n % 2 else "en",
+            birth_date=births[n % len(births)],
+            gender=("female", "male")[n % 2 if n % 5 else 0],
             tier_id=tier_of[("bronze", "silver", "gold")[n % 3 if n % 7 else 1]],
-            last_purchase_at=purchases[n % len(purchases)], consent_sms=n % 4 != 1, consent_telegram=n % 6 != 2,
+            last_purchase_at=purchases[n % len(purchases)],
+            consent_sms=n % 4 != 1,
+            consent_telegram=n % 6 != 2,
         )
         if n % 4 == 0:
             await member.interests.add(coffee)
@@ -183,7 +247,10 @@ async def test_audiences_and_their_reach_match_the_rules_member_by_member(any_db
     members = await Member.all().order_by("id")
     interests = {m.id: {g.id for g in await m.interests.all()} for m in members}
     for audience in AUDIENCES:
-        audience = {k: ([coffee.id, cakes.id][: len(v)] if k == "interests" else v) for k, v in audience.items()}
+        audience = {
+            k: ([coffee.id, cakes.id][: len(v)] if k == "interests" else v)
+            for k, v in audience.items()
+        }
         expected = _reference(members, audience, now, today, tiers, interests)
         assert [row[0] for row in await values(audience, now, today, ("id",))] == expected, audience
         assert await count(audience, now, today) == len(expected), audience
@@ -193,10 +260,15 @@ async def test_audiences_and_their_reach_match_the_rules_member_by_member(any_db
             assert routed == [
                 (i, via) for i in expected if (via := _route(by_id[i], channel)) is not None
             ], (audience, channel)
-            p = await campaigns.preview(audience, channel, "hello", now=now, tz=TZ, sms_parts=sms_parts)
+            p = await campaigns.preview(
+                audience, channel, "hello", now=now, tz=TZ, sms_parts=sms_parts
+            )
             assert (p.telegram, p.sms) == (
-                sum(1 for _, c in routed if c is Channel.TELEGRAM), sum(1 for _, c in routed if c is Channel.SMS)
+                sum(1 for _, c in routed if c is Channel.TELEGRAM),
+                sum(1 for _, c in routed if c is Channel.SMS),
             ), (audience, channel)
     # Every audience but everyone and the unknown tier is a true part of the club.
     sizes = [len(_reference(members, a, now, today, tiers, interests)) for a in AUDIENCES]
-    assert sizes[0] == 43 and sizes[2] == 0 and all(0 < size < 43 for size in sizes[1:2] + sizes[3:]), sizes
+    assert (
+        sizes[0] == 43 and sizes[2] == 0 and all(0 < size < 43 for size in sizes[1:2] + sizes[3:])
+    ), sizes

@@ -29,7 +29,8 @@ def ledger_mismatches(path: Path) -> list[tuple[int, int, int]]:
 
 
 async def test_backup_while_purchases_are_written(
-        db: str, tmp_path_factory: pytest.TempPathFactory) -> None:
+    db: str, tmp_path_factory: pytest.TempPathFactory
+) -> None:
     copies_folder = tmp_path_factory.mktemp("copies")  # outside the database's folder
     ids = [(await register_member(f"0912{n:07d}", now=NOW)).member.id for n in range(5)]
     stop = asyncio.Event()
@@ -63,8 +64,12 @@ async def test_backup_while_purchases_are_written(
         with sqlite3.connect(copy) as conn:
             assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
             purchases = conn.execute("SELECT COUNT(*) FROM purchase").fetchone()[0]
-            earned = conn.execute("SELECT COUNT(*) FROM ledger_entry WHERE kind = 'earn'").fetchone()[0]
-            outbox = conn.execute("SELECT COUNT(*) FROM outbox_message WHERE key LIKE 'earned:%'").fetchone()[0]
+            earned = conn.execute(
+                "SELECT COUNT(*) FROM ledger_entry WHERE kind = 'earn'"
+            ).fetchone()[0]
+            outbox = conn.execute(
+                "SELECT COUNT(*) FROM outbox_message WHERE key LIKE 'earned:%'"
+            ).fetchone()[0]
         assert 20 <= purchases <= written
         assert purchases == earned == outbox  # whole transactions only
         assert ledger_mismatches(copy) == []
@@ -75,10 +80,21 @@ ROOT = str(Path(__file__).resolve().parents[1])  # this checkout, wherever the t
 
 
 def run_club(tmp_path: Path, database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "DATABASE_URL": database_url, "DEFAULT_LOCALE": "en", "BOT_TOKEN": "", "PYTHONPATH": ROOT}
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "DEFAULT_LOCALE": "en",
+        "BOT_TOKEN": "",
+        "PYTHONPATH": ROOT,
+    }
     return subprocess.run(
         [sys.executable, "-m", "bot.cli", *args],
-        env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120, check=False,
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
 
 
@@ -98,16 +114,19 @@ def test_backup_command(tmp_path: Path) -> None:
 
     postgres = run_club(tmp_path, "postgres://club@127.0.0.1:1/club", "backup", "x.sqlite3")
     assert (postgres.returncode, postgres.stdout) == (
-        0, "This database is not a SQLite file: back it up with pg_dump.\n"
+        0,
+        "This database is not a SQLite file: back it up with pg_dump.\n",
     )
 
 
-REFUSED = ("A backup cannot be written in {folder}, the database's own folder: "
-           "choose a path outside it.\n")
+REFUSED = (
+    "A backup cannot be written in {folder}, the database's own folder: choose a path outside it.\n"
+)
 
 
 @pytest.mark.parametrize(
-    "target", ["data/club.sqlite3", "live.sqlite3", "{tmp}/data/backups/club.sqlite3"])
+    "target", ["data/club.sqlite3", "live.sqlite3", "{tmp}/data/backups/club.sqlite3"]
+)
 async def test_backup_refuses_the_live_database_and_its_folder(tmp_path: Path, target: str) -> None:
     """`club backup data/club.sqlite3` while the bot ran replaced the live file: the
     purchases the bot recorded afterwards went to a file no longer there."""
@@ -136,11 +155,20 @@ async def test_backup_refuses_the_live_database_and_its_folder(tmp_path: Path, t
 
 @pytest.mark.parametrize(
     "target",
-    ["data/club.sqlite3", "./data/../data/club.sqlite3", "live.sqlite3", "hard.sqlite3",
-     "data/club.sqlite3-wal", "data/backups/club.sqlite3", "data", "data/"],
+    [
+        "data/club.sqlite3",
+        "./data/../data/club.sqlite3",
+        "live.sqlite3",
+        "hard.sqlite3",
+        "data/club.sqlite3-wal",
+        "data/backups/club.sqlite3",
+        "data",
+        "data/",
+    ],
 )
 def test_every_way_to_name_the_database_or_its_folder_is_refused(
-        tmp_path: Path, target: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, target: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     database = tmp_path / "data" / "club.sqlite3"
     database.parent.mkdir()
     sqlite3.connect(database).close()
@@ -157,12 +185,25 @@ def test_every_way_to_name_the_database_or_its_folder_is_refused(
 def test_backup_refusal_in_persian(tmp_path: Path) -> None:
     url = "sqlite://data/club.sqlite3"
     assert run_club(tmp_path, url, "migrate").returncode == 0
-    env = {**os.environ, "DATABASE_URL": url, "DEFAULT_LOCALE": "fa", "BOT_TOKEN": "",
-           "PYTHONPATH": ROOT}
-    refused = subprocess.run([sys.executable, "-m", "bot.cli", "backup", "data/club.sqlite3"],
-                             env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120,
-                             check=False)
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "DEFAULT_LOCALE": "fa",
+        "BOT_TOKEN": "",
+        "PYTHONPATH": ROOT,
+    }
+    refused = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "backup", "data/club.sqlite3"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert refused.returncode == 1
     folder = tmp_path / "data"
-    assert refused.stderr == (f"نسخهٔ پشتیبان را نمی‌توان در {folder}، پوشهٔ خود پایگاه داده، "
-                              "نوشت: مسیری بیرون از آن انتخاب کنید.\n")
+    assert refused.stderr == (
+        f"نسخهٔ پشتیبان را نمی‌توان در {folder}، پوشهٔ خود پایگاه داده، "
+        "نوشت: مسیری بیرون از آن انتخاب کنید.\n"
+    )

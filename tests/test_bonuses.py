@@ -33,23 +33,36 @@ async def test_no_birthday_bonus_when_the_owner_set_none(any_db: str) -> None:
 async def test_feedback_bonus_at_most_once_per_local_day(any_db: str) -> None:
     await set_rules(feedback_bonus=5)
     m = await member(NOW)
-    first = await inbox.submit_feedback(m.id, "Great coffee", rating=5, channel=Channel.TELEGRAM, tz=TEHRAN, now=NOW)
-    second = await inbox.submit_feedback(m.id, "Again", rating=4, channel=Channel.SMS, tz=TEHRAN, now=NOW + timedelta(hours=1))
-    third = await inbox.submit_feedback(m.id, "Next day", channel=Channel.SMS, tz=TEHRAN, now=NOW + timedelta(days=1))
+    first = await inbox.submit_feedback(
+        m.id, "Great coffee", rating=5, channel=Channel.TELEGRAM, tz=TEHRAN, now=NOW
+    )
+    second = await inbox.submit_feedback(
+        m.id, "Again", rating=4, channel=Channel.SMS, tz=TEHRAN, now=NOW + timedelta(hours=1)
+    )
+    third = await inbox.submit_feedback(
+        m.id, "Next day", channel=Channel.SMS, tz=TEHRAN, now=NOW + timedelta(days=1)
+    )
     assert (first.bonus, second.bonus, third.bonus) == (5, 0, 5)
     assert await InboxItem.filter(member_id=m.id).count() == 3
     assert (await Member.get(id=m.id)).balance == 30
 
 
-@pytest.mark.parametrize(("text", "rating", "code"), [
-    ("", 5, ErrorCode.EMPTY_TEXT),
-    ("ok", 6, ErrorCode.FEEDBACK_RATING),
-    ("x" * 2001, 3, ErrorCode.TEXT_TOO_LONG),
-])
-async def test_bad_feedback_changes_nothing(db: str, text: str, rating: int, code: ErrorCode) -> None:
+@pytest.mark.parametrize(
+    ("text", "rating", "code"),
+    [
+        ("", 5, ErrorCode.EMPTY_TEXT),
+        ("ok", 6, ErrorCode.FEEDBACK_RATING),
+        ("x" * 2001, 3, ErrorCode.TEXT_TOO_LONG),
+    ],
+)
+async def test_bad_feedback_changes_nothing(
+    db: str, text: str, rating: int, code: ErrorCode
+) -> None:
     m = await member(NOW)
     with pytest.raises(LoyaltyError) as caught:
-        await inbox.submit_feedback(m.id, text, rating=rating, channel=Channel.TELEGRAM, tz=TEHRAN, now=NOW)
+        await inbox.submit_feedback(
+            m.id, text, rating=rating, channel=Channel.TELEGRAM, tz=TEHRAN, now=NOW
+        )
     assert caught.value.code is code
     assert await InboxItem.all().count() == 0
     assert (await Member.get(id=m.id)).balance == 20

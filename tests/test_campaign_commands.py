@@ -35,7 +35,9 @@ async def feed(dp: Dispatcher, bot: object, update: dict) -> None:
 async def test_campaign_preview_then_confirm(db: str) -> None:
     dp, _ = await _setup()
     async with FakeBotAPI() as api, bot_on(api) as bot:
-        await feed(dp, bot, api.push_message(MANAGER, "/campaign telegram_sms | تخفیف ویژه آخر هفته"))
+        await feed(
+            dp, bot, api.push_message(MANAGER, "/campaign telegram_sms | تخفیف ویژه آخر هفته")
+        )
         preview = api.last_message(MANAGER)
         assert preview["text"] == (
             "کمپین شماره ۱ از راه تلگرام، و پیامک برای کسانی که در تلگرام نیستند به ۴ عضو می‌رسد: "
@@ -46,7 +48,10 @@ async def test_campaign_preview_then_confirm(db: str) -> None:
         await feed(dp, bot, {"update_id": 99, "callback_query": api._callbacks[query]})
         assert (await Campaign.get(id=1)).status == "scheduled"
         await feed(dp, bot, api.push_message(MANAGER, "/campaigns"))
-        assert api.last_message(MANAGER)["text"] == "شماره ۱ (زمان‌بندی‌شده): در صف ۰، ارسال‌شده ۰، ناموفق ۰، ردشده ۰"
+        assert (
+            api.last_message(MANAGER)["text"]
+            == "شماره ۱ (زمان‌بندی‌شده): در صف ۰، ارسال‌شده ۰، ناموفق ۰، ردشده ۰"
+        )
 
 
 async def test_cashier_refused_and_bad_filter_explained(db: str) -> None:
@@ -54,7 +59,9 @@ async def test_cashier_refused_and_bad_filter_explained(db: str) -> None:
     async with FakeBotAPI() as api, bot_on(api) as bot:
         await feed(dp, bot, api.push_message(CASHIER, "/campaign sms | hi", language_code="en"))
         assert api.last_message(CASHIER)["text"] == "Only the owner and managers can do this."
-        await feed(dp, bot, api.push_message(OWNER, "/campaign sms colour=red | hi", language_code="en"))
+        await feed(
+            dp, bot, api.push_message(OWNER, "/campaign sms colour=red | hi", language_code="en")
+        )
         assert api.last_message(OWNER)["text"] == "I did not understand «colour=red»."
         assert await Campaign.all().count() == 0
 

@@ -39,7 +39,8 @@ from tests.club_runner import Club, open_fresh
 from tests.conftest import _backends
 from tests.fakes.bot_api import FakeBotAPI
 from tests.fakes.kavenegar import FakeKavenegar
-from tests.waiting import DEADLINE as WAIT, eventually
+from tests.waiting import DEADLINE as WAIT
+from tests.waiting import eventually
 
 RECIPIENTS = 2_000
 NOTIFIED = 400  # the first members, who earned points before the campaign
@@ -57,11 +58,18 @@ async def prepare(backend: str, tmp_path: Path, channel: str) -> str:
     url = await open_fresh(backend, tmp_path)
     now = utcnow() - timedelta(seconds=1)
     lowest = await Tier.all().order_by("threshold").first()  # as register_member joins them
-    await Member.bulk_create([
-        Member(phone=f"+98{phone(n)[1:]}", telegram_id=FIRST_CHAT + n if channel == "telegram" else None,
-               referral_code=f"C{n:08d}", joined_at=now, tier=lowest)
-        for n in range(RECIPIENTS)
-    ])
+    await Member.bulk_create(
+        [
+            Member(
+                phone=f"+98{phone(n)[1:]}",
+                telegram_id=FIRST_CHAT + n if channel == "telegram" else None,
+                referral_code=f"C{n:08d}",
+                joined_at=now,
+                tier=lowest,
+            )
+            for n in range(RECIPIENTS)
+        ]
+    )
     for member_id in await Member.all().order_by("id").limit(NOTIFIED).values_list("id", flat=True):
         await earning.award_purchase(member_id, 100_000, receipt=f"r{member_id}", now=now)
     campaign = await campaigns.create({}, channel, "حراج آخر هفته", now=now)
@@ -97,6 +105,7 @@ async def statuses(url: str) -> Counter[str]:
 
 async def all_marked_sent(club: Club, url: str) -> None:
     """Wait until the running club has marked every row sent."""
+
     async def every_row_sent() -> bool:
         return (await statuses(url))["sent"] == MESSAGES
 
@@ -106,8 +115,12 @@ async def all_marked_sent(club: Club, url: str) -> None:
 def club_for(api: FakeBotAPI, url: str, tmp_path: Path, kave: FakeKavenegar) -> Club:
     club = Club(api, url, tmp_path)
     club.env |= {
-        "KAVENEGAR_API_KEY": kave.api_key, "KAVENEGAR_SENDER": "10008663", "KAVENEGAR_API_BASE": kave.base_url,
-        "TELEGRAM_RATE": "1000", "SMS_QUIET_START": "00:00", "SMS_QUIET_END": "00:00",
+        "KAVENEGAR_API_KEY": kave.api_key,
+        "KAVENEGAR_SENDER": "10008663",
+        "KAVENEGAR_API_BASE": kave.base_url,
+        "TELEGRAM_RATE": "1000",
+        "SMS_QUIET_START": "00:00",
+        "SMS_QUIET_END": "00:00",
     }
     return club
 
@@ -141,7 +154,9 @@ async def test_kill_9_during_a_telegram_campaign(backend: str, tmp_path: Path) -
 
 
 @pytest.mark.parametrize("backend", _backends())
-async def test_kill_9_during_an_sms_campaign_after_kavenegar_took_an_array(backend: str, tmp_path: Path) -> None:
+async def test_kill_9_during_an_sms_campaign_after_kavenegar_took_an_array(
+    backend: str, tmp_path: Path
+) -> None:
     url = await prepare(backend, tmp_path, "sms")
     async with FakeBotAPI() as api, FakeKavenegar() as kave:
         kave.hang_next(after_processing=True, method="sms/sendarray", after=ARRAYS_BEFORE_KILL)
@@ -156,7 +171,8 @@ async def test_kill_9_during_an_sms_campaign_after_kavenegar_took_an_array(backe
 
             await club.start()
             await club.until(
-                lambda: kave.calls["sms/sendarray"] >= MESSAGES // 200 + 1, "every array")
+                lambda: kave.calls["sms/sendarray"] >= MESSAGES // 200 + 1, "every array"
+            )
             await all_marked_sent(club, url)
         finally:
             await club.kill()

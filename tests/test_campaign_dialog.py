@@ -29,11 +29,20 @@ _ids = itertools.count(50_000)
 
 def open_chat(monkeypatch: pytest.MonkeyPatch, user: int, locale: str = "en") -> Chat_:
     """The bot as `club run` builds it, routers as handlers/telegram/routers.py orders them."""
-    settings = Settings(_env_file=None, bot_token=None, default_locale="fa", owner_ids=[OWNER],
-                        timezone="Asia/Tehran")
+    settings = Settings(
+        _env_file=None,
+        bot_token=None,
+        default_locale="fa",
+        owner_ids=[OWNER],
+        timezone="Asia/Tehran",
+    )
     mm, session = MessageManager(), LocalSession()
-    dp = build_dispatcher(settings, storage=JsonMemoryStorage(), message_manager=mm,
-                          throttle=ThrottleMiddleware(limit=1000))
+    dp = build_dispatcher(
+        settings,
+        storage=JsonMemoryStorage(),
+        message_manager=mm,
+        throttle=ThrottleMiddleware(limit=1000),
+    )
     client = BotClient(dp, user_id=user, chat_id=user, bot=build_bot(settings, session=session))
     client.user = User(id=user, is_bot=False, first_name="Boss", language_code=locale)
     return Chat_(client, mm, session)
@@ -42,31 +51,49 @@ def open_chat(monkeypatch: pytest.MonkeyPatch, user: int, locale: str = "en") ->
 async def send_photo(chat: Chat_, caption: str | None = None) -> None:
     chat.mm.reset_history()
     user = chat.client.user
-    message = Message(message_id=next(_ids), date=datetime.now(UTC), chat=Chat(id=user.id, type="private"),
-                      from_user=user, caption=caption,
-                      photo=[PhotoSize(file_id="pic", file_unique_id="pic", width=1, height=1)])
+    message = Message(
+        message_id=next(_ids),
+        date=datetime.now(UTC),
+        chat=Chat(id=user.id, type="private"),
+        from_user=user,
+        caption=caption,
+        photo=[PhotoSize(file_id="pic", file_unique_id="pic", width=1, height=1)],
+    )
     await chat.client.dp.feed_update(chat.client.bot, Update(update_id=next(_ids), message=message))
 
 
 def born(age: int) -> date:
     today = utcnow().astimezone(TZ).date()
-    return date(today.year - age - 1, 1, 1) if (today.month, today.day) == (1, 1) else date(today.year - age, 1, 1)
+    return (
+        date(today.year - age - 1, 1, 1)
+        if (today.month, today.day) == (1, 1)
+        else date(today.year - age, 1, 1)
+    )
 
 
 async def _members() -> dict[str, int]:
     """Women of 30 on Telegram and on SMS only; everyone else is outside the audience."""
     made = {
         "tg": await make_member(NOW, gender=Gender.FEMALE, birth_date=born(30)),
-        "sms": await make_member(NOW, telegram=False, preferred=Channel.SMS, gender=Gender.FEMALE, birth_date=born(30)),
+        "sms": await make_member(
+            NOW, telegram=False, preferred=Channel.SMS, gender=Gender.FEMALE, birth_date=born(30)
+        ),
         "old": await make_member(NOW, gender=Gender.FEMALE, birth_date=born(50)),
         "man": await make_member(NOW, gender=Gender.MALE, birth_date=born(30)),
-        "no_consent": await make_member(NOW, gender=Gender.FEMALE, birth_date=born(30),
-                                        consent_telegram=False, consent_sms=False),
+        "no_consent": await make_member(
+            NOW,
+            gender=Gender.FEMALE,
+            birth_date=born(30),
+            consent_telegram=False,
+            consent_sms=False,
+        ),
     }
     return {name: member.id for name, member in made.items()}
 
 
-async def test_campaign_created_through_the_dialog(db: str, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_campaign_created_through_the_dialog(
+    db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     ids = await _members()
     chat = open_chat(monkeypatch, OWNER)
     await chat.send("/campaign")
@@ -102,15 +129,24 @@ async def test_campaign_created_through_the_dialog(db: str, monkeypatch: pytest.
     campaign = await Campaign.get(id=1)
     assert campaign.audience == {"gender": "female", "age_min": 20, "age_max": 40}
     assert (campaign.channel, campaign.text, campaign.status, campaign.photo) == (
-        "telegram_sms", "Spring sale: 20% off this weekend", "scheduled", None
+        "telegram_sms",
+        "Spring sale: 20% off this weekend",
+        "scheduled",
+        None,
     )
     # The scheduler's minute job queues it: one row per member of the audience, nobody else.
     assert await campaigns.run_due(utcnow() + timedelta(minutes=1), TZ) == [1]
-    rows = await OutboxMessage.filter(campaign_id=1).order_by("member_id").values_list("member_id", "channel")
+    rows = (
+        await OutboxMessage.filter(campaign_id=1)
+        .order_by("member_id")
+        .values_list("member_id", "channel")
+    )
     assert rows == [(ids["tg"], Channel.TELEGRAM), (ids["sms"], Channel.SMS)]
 
 
-async def test_dialog_in_persian_at_a_jalali_time_with_an_rfm_segment(db: str, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_dialog_in_persian_at_a_jalali_time_with_an_rfm_segment(
+    db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     await Staff.create(telegram_id=CASHIER + 1, role=StaffRole.MANAGER, created_at=NOW)
     chat = open_chat(monkeypatch, CASHIER + 1, locale="fa")
     await chat.send("/campaign")
@@ -120,15 +156,21 @@ async def test_dialog_in_persian_at_a_jalali_time_with_an_rfm_segment(db: str, m
     await chat.click("پیامک")
     await chat.send("حراج")
     await chat.send("۱۴۲۰-۰۱-۱۰ ۱۸:۳۰")
-    assert chat.text.startswith("کمپین از راه پیامک، در ۱۴۲۰/۰۱/۱۰ ۱۸:۳۰.\nمخاطبان:\nبخش RFM: در خطر ریزش\n")
+    assert chat.text.startswith(
+        "کمپین از راه پیامک، در ۱۴۲۰/۰۱/۱۰ ۱۸:۳۰.\nمخاطبان:\nبخش RFM: در خطر ریزش\n"
+    )
     await chat.click("تأیید")
     campaign = await Campaign.get(id=1)
     assert campaign.audience == {"rfm": "at_risk"}
-    assert campaign.send_at == datetime(2041, 3, 29, 15, 0, tzinfo=UTC)  # 1420-01-10 18:30 in Tehran
+    assert campaign.send_at == datetime(
+        2041, 3, 29, 15, 0, tzinfo=UTC
+    )  # 1420-01-10 18:30 in Tehran
     assert campaign.created_by_id == (await Staff.get(telegram_id=CASHIER + 1)).id
 
 
-async def test_cashier_refused_and_one_line_form_unchanged(db: str, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_cashier_refused_and_one_line_form_unchanged(
+    db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     await Staff.create(telegram_id=CASHIER, role=StaffRole.CASHIER, created_at=NOW)
     chat = open_chat(monkeypatch, CASHIER)
     await chat.send("/campaign")
@@ -139,7 +181,9 @@ async def test_cashier_refused_and_one_line_form_unchanged(db: str, monkeypatch:
     assert (await Campaign.get(id=1)).status == "draft"
 
 
-async def test_sms_campaign_refuses_a_photo_and_past_times(db: str, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_sms_campaign_refuses_a_photo_and_past_times(
+    db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     chat = open_chat(monkeypatch, OWNER)
     await chat.send("/campaign")
     await chat.click("Next")

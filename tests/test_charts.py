@@ -20,7 +20,9 @@ def test_persian_is_shaped_and_laid_right_to_left_in_the_shipped_font() -> None:
     # first letter last, meem in its joining form rather than the one standing alone.
     assert glyphs[0].glyph_index == font.get_char_index(ord("ن"))
     assert glyphs[-1].glyph_index != font.get_char_index(ord("م"))
-    assert font.get_glyph_name(glyphs[-1].glyph_index) == "uniFEE3"  # ARABIC LETTER MEEM INITIAL FORM
+    assert (
+        font.get_glyph_name(glyphs[-1].glyph_index) == "uniFEE3"
+    )  # ARABIC LETTER MEEM INITIAL FORM
 
 
 async def test_an_empty_club_gets_every_chart(db: str) -> None:
@@ -42,15 +44,26 @@ def _drawn(chart: Chart) -> tuple[str, list[str], list[str], list[str]]:
     low, high = axes.get_ylim()
     numbers = [t.get_text() for t in axes.get_yticklabels() if low <= t.get_position()[1] <= high]
     legend = axes.get_legend()
-    return (axes.get_title(), [t.get_text() for t in axes.get_xticklabels()], numbers,
-            [t.get_text() for t in legend.get_texts()] if legend else [])
+    return (
+        axes.get_title(),
+        [t.get_text() for t in axes.get_xticklabels()],
+        numbers,
+        [t.get_text() for t in legend.get_texts()] if legend else [],
+    )
 
 
 def test_small_counts_get_whole_numbers_in_the_reader_s_digits() -> None:
-    chart = Chart("members_by_gender.png", "اعضا بر پایه جنسیت", ("زنان", "مردان", "نامشخص"),
-                  (("", (1, 0, 1)),), "fa")
+    chart = Chart(
+        "members_by_gender.png",
+        "اعضا بر پایه جنسیت",
+        ("زنان", "مردان", "نامشخص"),
+        (("", (1, 0, 1)),),
+        "fa",
+    )
     assert _drawn(chart) == ("اعضا بر پایه جنسیت", ["زنان", "مردان", "نامشخص"], ["۰", "۱"], [])
-    many = Chart("points.png", "Points", ("issued", "redeemed", "expired"), (("", (2660, 300, 5)),), "en")
+    many = Chart(
+        "points.png", "Points", ("issued", "redeemed", "expired"), (("", (2660, 300, 5)),), "en"
+    )
     numbers = _drawn(many)[2]
     assert numbers[0] == "0" and all(n.replace(",", "").isdigit() for n in numbers)
     assert len(set(numbers)) == len(numbers)  # no two ticks rounded to the same number
@@ -58,6 +71,17 @@ def test_small_counts_get_whole_numbers_in_the_reader_s_digits() -> None:
 
 def test_a_long_timeline_shows_a_few_dates() -> None:
     days = tuple(f"2026-01-{n:02d}" for n in range(1, 31))
-    chart = Chart("joined_and_left.png", "Members joined and left", days,
-                  (("joined", (0, 2) * 15), ("left", (1, 0) * 15)), "en", timeline=True)
-    assert _drawn(chart) == ("Members joined and left", list(days[::4]), ["0", "1", "2"], ["joined", "left"])
+    chart = Chart(
+        "joined_and_left.png",
+        "Members joined and left",
+        days,
+        (("joined", (0, 2) * 15), ("left", (1, 0) * 15)),
+        "en",
+        timeline=True,
+    )
+    assert _drawn(chart) == (
+        "Members joined and left",
+        list(days[::4]),
+        ["0", "1", "2"],
+        ["joined", "left"],
+    )

@@ -20,7 +20,11 @@ def club(tmp_path: Path):
     def run(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             [sys.executable, "-m", "bot.cli", *args],
-            env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120,
+            env=env,
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=120,
         )
 
     return run
@@ -68,11 +72,15 @@ def test_amounts_above_the_limits_are_refused_with_the_limit(club) -> None:
     for amount in ("999999999999999999999", "1000000001"):
         refused = club("earn", "09121234567", amount, "--receipt", "R1")
         assert (refused.returncode, refused.stderr.strip()) == (
-            1, "The amount is above the club's maximum purchase of 1,000,000,000.")
+            1,
+            "The amount is above the club's maximum purchase of 1,000,000,000.",
+        )
     assert club("earn", "09121234567", "250000", "--receipt", "R1").returncode == 0
     refund = club("refund", "R1", "999999999999999999999")
     assert (refund.returncode, refund.stderr.strip()) == (
-        1, "Only 250,000 of this purchase is left to refund.")
+        1,
+        "Only 250,000 of this purchase is left to refund.",
+    )
     shown = club("member", "show", "09121234567")
     assert "Balance: 45 points" in shown.stdout
 
@@ -86,8 +94,16 @@ def test_negative_amount_is_refused_before_the_database(club) -> None:
 def test_status_in_persian(club, tmp_path: Path) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "bot.cli", "status"],
-        env={**os.environ, "DATABASE_URL": f"sqlite://{tmp_path}/c.sqlite3", "DEFAULT_LOCALE": "fa", "BOT_TOKEN": ""},
-        cwd=tmp_path, capture_output=True, text=True, timeout=120,
+        env={
+            **os.environ,
+            "DATABASE_URL": f"sqlite://{tmp_path}/c.sqlite3",
+            "DEFAULT_LOCALE": "fa",
+            "BOT_TOKEN": "",
+        },
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0
     assert "۰" in result.stdout

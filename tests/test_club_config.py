@@ -58,21 +58,31 @@ async def test_the_owners_new_rate_applies_to_the_next_purchase(any_db: str) -> 
 async def test_a_change_made_by_another_process_applies_to_the_next_purchase(any_db: str) -> None:
     m = await member(NOW)
     north = await Branch.create(name="North")
-    assert (await earning.award_purchase(m.id, 100_000, receipt="A", branch_id=north.id, now=NOW)).points == 10
+    assert (
+        await earning.award_purchase(m.id, 100_000, receipt="A", branch_id=north.id, now=NOW)
+    ).points == 10
     await _elsewhere("UPDATE club_rules SET earn_rate = 2")
-    assert (await earning.award_purchase(m.id, 100_000, receipt="B", branch_id=north.id, now=NOW)).points == 20
+    assert (
+        await earning.award_purchase(m.id, 100_000, receipt="B", branch_id=north.id, now=NOW)
+    ).points == 20
     await _elsewhere("UPDATE tier SET multiplier = 3 WHERE code = 'bronze'")
-    assert (await earning.award_purchase(m.id, 100_000, receipt="C", branch_id=north.id, now=NOW)).points == 60
+    assert (
+        await earning.award_purchase(m.id, 100_000, receipt="C", branch_id=north.id, now=NOW)
+    ).points == 60
     await _elsewhere(f"UPDATE branch SET active = false WHERE id = {north.id}")
     with pytest.raises(LoyaltyError) as caught:
         await earning.award_purchase(m.id, 100_000, receipt="D", branch_id=north.id, now=NOW)
     assert caught.value.code is ErrorCode.BRANCH_NOT_FOUND
     await _elsewhere("INSERT INTO product_group (name, multiplier, active) VALUES ('Tea', 5, true)")
     tea = await ProductGroup.get(name="Tea")
-    assert (await earning.award_purchase(m.id, 100_000, receipt="E", group_id=tea.id, now=NOW)).points == 300
+    assert (
+        await earning.award_purchase(m.id, 100_000, receipt="E", group_id=tea.id, now=NOW)
+    ).points == 300
 
 
-async def test_the_points_and_rewards_windows_see_a_tier_changed_by_another_process(any_db: str) -> None:
+async def test_the_points_and_rewards_windows_see_a_tier_changed_by_another_process(
+    any_db: str,
+) -> None:
     m = await member(NOW, telegram_id=77)
     await earning.award_purchase(m.id, 1_000_000, receipt="A", now=NOW)  # 100 points
     silver = await Tier.get(code="silver")
@@ -118,4 +128,3 @@ async def test_a_new_clubs_branch_rolled_back_with_its_purchase_is_not_kept(any_
     assert not await Branch.exists()
     result = await earning.award_purchase(m.id, 100_000, receipt="B", now=NOW)
     assert (await Purchase.get(id=result.purchase.id)).branch_id == (await Branch.get()).id
-

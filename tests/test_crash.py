@@ -15,7 +15,6 @@ import sys
 import time
 from pathlib import Path
 
-
 from bot.db import apply_migrations, close_db, open_db
 from loyalty.members import register_member
 from tests.conftest import NOW
@@ -36,7 +35,14 @@ def acknowledged(path: Path) -> list[str]:
 
 def start_burst(url: str, ack: Path) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
-        [sys.executable, str(ROOT / "tests" / "crash_burst.py"), url, str(ack), str(PURCHASES), str(MEMBERS)],
+        [
+            sys.executable,
+            str(ROOT / "tests" / "crash_burst.py"),
+            url,
+            str(ack),
+            str(PURCHASES),
+            str(MEMBERS),
+        ],
         env={**os.environ, "PYTHONPATH": str(ROOT)},
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
@@ -44,8 +50,9 @@ def start_burst(url: str, ack: Path) -> subprocess.Popen[bytes]:
     )
 
 
-def wait_for_acks(process: subprocess.Popen[bytes], ack: Path, count: int,
-                  timeout: float = DEADLINE) -> None:
+def wait_for_acks(
+    process: subprocess.Popen[bytes], ack: Path, count: int, timeout: float = DEADLINE
+) -> None:
     deadline = time.monotonic() + timeout
     while len(acknowledged(ack)) < count:
         assert process.poll() is None, process.stderr.read().decode() if process.stderr else ""
@@ -63,14 +70,18 @@ def check_store(path: Path, before: int) -> dict[str, int]:
     with sqlite3.connect(path) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
         assert conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
-        receipts = dict(conn.execute("SELECT receipt, COUNT(*) FROM purchase GROUP BY receipt").fetchall())
+        receipts = dict(
+            conn.execute("SELECT receipt, COUNT(*) FROM purchase GROUP BY receipt").fetchall()
+        )
         per_purchase = conn.execute(
             "SELECT p.receipt, COUNT(e.id) FROM purchase p LEFT JOIN ledger_entry e"
             " ON e.purchase_id = p.id AND e.kind = 'earn'"
             " GROUP BY p.id HAVING COUNT(e.id) != 1 OR SUM(e.amount) != p.points"
         ).fetchall()
         assert per_purchase == []  # each purchase credited once, none half-recorded
-        outbox = conn.execute("SELECT COUNT(*) FROM outbox_message WHERE key LIKE 'earned:%'").fetchone()[0]
+        outbox = conn.execute(
+            "SELECT COUNT(*) FROM outbox_message WHERE key LIKE 'earned:%'"
+        ).fetchone()[0]
         assert outbox == len(receipts)
         mismatched = conn.execute(
             "SELECT m.id FROM member m LEFT JOIN ledger_entry e ON e.member_id = m.id"

@@ -89,7 +89,7 @@ def readme_section() -> str:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     start = readme.index("\n## Running it on a server\n")
     end = readme.find("\n## ", start + 1)
-    return readme[start:end if end != -1 else None]
+    return readme[start : end if end != -1 else None]
 
 
 def named_settings() -> set[str]:
@@ -259,6 +259,10 @@ def test_restarts_stops_and_runs_without_privileges() -> None:
     users = [args for instruction, args in dockerfile() if instruction == "USER"]
     assert users and users[-1] not in ("root", "0")
     # The settings (bot token, passwords) never go into the image.
-    copied = {source for instruction, args in dockerfile() if instruction in {"COPY", "ADD"}
-              for source in args.split()[:-1]}
+    copied = {
+        source
+        for instruction, args in dockerfile()
+        if instruction in {"COPY", "ADD"}
+        for source in args.split()[:-1]
+    }
     assert not {".", "./", ".env"} & copied

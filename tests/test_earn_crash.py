@@ -75,23 +75,31 @@ async def test_kill_9_during_a_burst_of_earn_commands(backend: str, tmp_path: Pa
             def acknowledged() -> set[int]:
                 return {owner for owner, texts in answers(api).items() if texts}
 
-            await club.until(lambda: len(acknowledged()) >= KILL_AFTER,
-                             f"{KILL_AFTER} acknowledgements")
+            await club.until(
+                lambda: len(acknowledged()) >= KILL_AFTER, f"{KILL_AFTER} acknowledgements"
+            )
             await club.kill()
             acked = acknowledged()
-            assert all(texts in ([], [f"{RECORDED} Balance: 30. Tier: Bronze."])
-                       for texts in answers(api).values())
+            assert all(
+                texts in ([], [f"{RECORDED} Balance: 30. Tier: Bronze."])
+                for texts in answers(api).values()
+            )
             assert len(acked) < len(OWNERS), "the kill came after the burst: nothing was tested"
 
             await club.start()
             unanswered = [n for n, owner in enumerate(OWNERS) if owner not in acked]
-            again = unanswered + [n for n, owner in enumerate(OWNERS) if owner in acked][:RETRIED_ANYWAY]
+            again = (
+                unanswered
+                + [n for n, owner in enumerate(OWNERS) if owner in acked][:RETRIED_ANYWAY]
+            )
             for n in again:
                 api.push_message(OWNERS[n], command(n), language_code="en")
             await club.until(
-                lambda: all(len(answers(api)[OWNERS[n]]) >= (2 if OWNERS[n] in acked else 1)
-                            for n in again),
-                "answers after the restart")
+                lambda: all(
+                    len(answers(api)[OWNERS[n]]) >= (2 if OWNERS[n] in acked else 1) for n in again
+                ),
+                "answers after the restart",
+            )
         finally:
             await club.kill()
 
@@ -99,12 +107,16 @@ async def test_kill_9_during_a_burst_of_earn_commands(backend: str, tmp_path: Pa
     for n in again:
         last = texts[OWNERS[n]][-1]
         # Recorded before the kill without an answer, or a second send: the same result.
-        assert last.startswith((RECORDED, ALREADY)) and last.endswith("Balance: 30. Tier: Bronze."), last
+        assert last.startswith((RECORDED, ALREADY)) and last.endswith(
+            "Balance: 30. Tier: Bronze."
+        ), last
 
     await open_db(url, run_migrations=False)
     try:
         purchases = await Purchase.all().values_list("receipt", flat=True)
-        assert sorted(purchases) == sorted(f"crash-{n}" for n in range(len(OWNERS)))  # each exactly once
+        assert sorted(purchases) == sorted(
+            f"crash-{n}" for n in range(len(OWNERS))
+        )  # each exactly once
         for member in await Member.all():
             assert member.balance == 30 == await ledger.ledger_sum(member.id)
     finally:

@@ -35,7 +35,9 @@ async def test_purchase_with_group_and_tier_multipliers(any_db: str) -> None:
     silver = await Tier.get(code="silver")
     await Member.filter(id=m.id).update(tier_id=silver.id)
     coffee = await ProductGroup.create(name="Coffee", multiplier=Decimal("2"))
-    result = await earning.award_purchase(m.id, 1_000_000, receipt="A1", group_id=coffee.id, now=NOW)
+    result = await earning.award_purchase(
+        m.id, 1_000_000, receipt="A1", group_id=coffee.id, now=NOW
+    )
     assert result.points == 250  # 100 × 2 (group) × 1.25 (silver)
     assert result.balance == 20 + 250
     assert await ledger.ledger_sum(m.id) == result.balance
@@ -57,8 +59,12 @@ async def test_branch_overrides_and_company_rate(any_db: str) -> None:
     person = await member(NOW)
     company = await member(NOW)
     await Member.filter(id=company.id).update(company_earn_rate=Decimal("0.5"))
-    assert (await earning.award_purchase(person.id, 100_000, receipt="P", branch_id=north.id, now=NOW)).points == 30
-    assert (await earning.award_purchase(company.id, 100_000, receipt="C", branch_id=north.id, now=NOW)).points == 5
+    assert (
+        await earning.award_purchase(person.id, 100_000, receipt="P", branch_id=north.id, now=NOW)
+    ).points == 30
+    assert (
+        await earning.award_purchase(company.id, 100_000, receipt="C", branch_id=north.id, now=NOW)
+    ).points == 5
 
 
 async def test_same_receipt_twice_awards_once(any_db: str) -> None:
@@ -79,10 +85,15 @@ async def test_same_receipt_at_another_branch_is_another_purchase(any_db: str) -
     assert (await Member.get(id=m.id)).balance == 40
 
 
-@pytest.mark.parametrize(("amount", "code"), [
-    (0, ErrorCode.INVALID_AMOUNT), (-5, ErrorCode.INVALID_AMOUNT),
-    (1_000_000_001, ErrorCode.AMOUNT_TOO_LARGE), (10**30, ErrorCode.AMOUNT_TOO_LARGE),
-])
+@pytest.mark.parametrize(
+    ("amount", "code"),
+    [
+        (0, ErrorCode.INVALID_AMOUNT),
+        (-5, ErrorCode.INVALID_AMOUNT),
+        (1_000_000_001, ErrorCode.AMOUNT_TOO_LARGE),
+        (10**30, ErrorCode.AMOUNT_TOO_LARGE),
+    ],
+)
 async def test_bad_amounts_change_nothing(any_db: str, amount: int, code: ErrorCode) -> None:
     m = await member(NOW)
     with pytest.raises(LoyaltyError) as caught:

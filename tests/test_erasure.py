@@ -20,9 +20,9 @@ from aiogram_dialog.test_tools import BotClient
 from tortoise import Tortoise
 
 from bot.app import build_bot, build_dispatcher
+from bot.outbox import OutboxSender
 from bot.sandbox import LocalSession
 from bot.settings import Settings
-from bot.outbox import OutboxSender
 from bot.sms_door import SmsDoor, record_sms, sms_config
 from bot.sms_gateway import DrySmsGateway
 from handlers.telegram.middlewares import ThrottleMiddleware
@@ -62,8 +62,9 @@ class Bot_:
         self.mm = MessageManager()
         self.session = LocalSession()
         bot = build_bot(SETTINGS, session=self.session)
-        self.dp = build_dispatcher(SETTINGS, message_manager=self.mm,
-                                   throttle=ThrottleMiddleware(limit=1000))
+        self.dp = build_dispatcher(
+            SETTINGS, message_manager=self.mm, throttle=ThrottleMiddleware(limit=1000)
+        )
         self.bot = bot
         client = BotClient(self.dp, user_id=USER, chat_id=USER, bot=bot)
         self.member = Chat_(client, self.mm, self.session)
@@ -78,8 +79,13 @@ class Bot_:
         self.mm.reply_keyboard = None
         sender = User(id=USER, is_bot=False, first_name=NAME)
         contact = Contact(phone_number=phone, first_name=NAME, user_id=USER)
-        message = Message(message_id=next(self._ids), date=datetime.now(UTC),
-                          chat=Chat(id=USER, type="private"), from_user=sender, contact=contact)
+        message = Message(
+            message_id=next(self._ids),
+            date=datetime.now(UTC),
+            chat=Chat(id=USER, type="private"),
+            from_user=sender,
+            contact=contact,
+        )
         await self.dp.feed_update(self.bot, Update(update_id=next(self._ids), message=message))
 
     async def staff(self, text: str) -> str:
@@ -101,10 +107,12 @@ async def _rows_holding(needles: list[str]) -> list[tuple[str, str, str]]:
     if connection.capabilities.dialect == "postgres":
         listed = await connection.execute_query_dict(
             "SELECT table_name AS name FROM information_schema.tables"
-            " WHERE table_schema = 'public' AND table_type = 'BASE TABLE'")
+            " WHERE table_schema = 'public' AND table_type = 'BASE TABLE'"
+        )
     else:
         listed = await connection.execute_query_dict(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+        )
     found = []
     for table in sorted(row["name"] for row in listed):
         for row in await connection.execute_query_dict(f'SELECT * FROM "{table}"'):
@@ -191,22 +199,44 @@ async def _write_and_delete(club: Bot_, coffee_id: int, cake_id: int) -> None:
     await club.text(OTHER_PHONE, "FEEDBACK good tea")
 
     # The answers by SMS go out, as the outbox sends them, through the dry gateway's log.
-    outbox = OutboxSender(bot=None, gateway=DrySmsGateway(LINE, recorder=record_sms), tz=SETTINGS.tz)
+    outbox = OutboxSender(
+        bot=None, gateway=DrySmsGateway(LINE, recorder=record_sms), tz=SETTINGS.tz
+    )
     await outbox.drain()
 
-    needles = [PHONE[1:], "۹۱۲۷۶۵۴۳۲۱", "٩١٢٧٦٥٤٣٢١", NAME, by_sms, by_telegram, card,
-               member.referral_code, str(USER)]
+    needles = [
+        PHONE[1:],
+        "۹۱۲۷۶۵۴۳۲۱",
+        "٩١٢٧٦٥٤٣٢١",
+        NAME,
+        by_sms,
+        by_telegram,
+        card,
+        member.referral_code,
+        str(USER),
+    ]
     before = await _rows_holding(needles)
     held = {table for table, _, _ in before}
-    assert {"member", "inbound_sms", "inbox_item", "sms_log", "voucher", "card", "ledger_entry",
-            "audit_entry", "outbox_message", "fsm_record"} <= held, held
+    assert {
+        "member",
+        "inbound_sms",
+        "inbox_item",
+        "sms_log",
+        "voucher",
+        "card",
+        "ledger_entry",
+        "audit_entry",
+        "outbox_message",
+        "fsm_record",
+    } <= held, held
     balance = (await Member.get(id=member.id)).balance
     purchases = await Purchase.filter(member_id=member.id).values_list("amount", "points")
 
     await chat.click("Delete my data")
     await chat.click("Yes, delete my data")
     assert chat.answers()[-1] == (
-        "Your data has been deleted. Send /start if you ever want to join again.")
+        "Your data has been deleted. Send /start if you ever want to join again."
+    )
     await club.dp.storage.close()  # the dialog state as it is written to the database
 
     assert await _rows_holding(needles) == []
@@ -218,7 +248,9 @@ async def _write_and_delete(club: Bot_, coffee_id: int, cake_id: int) -> None:
     assert sum(amounts) == gone.balance
     assert await Purchase.filter(member_id=member.id).values_list("amount", "points") == purchases
     assert await Voucher.filter(member_id=member.id).values_list("reward_id", "status") == [
-        (cake_id, VoucherStatus.USED), (coffee_id, VoucherStatus.CANCELLED)]
+        (cake_id, VoucherStatus.USED),
+        (coffee_id, VoucherStatus.CANCELLED),
+    ]
     # The till refuses the open voucher, and says why.
     assert await club.staff(f"/redeem {by_telegram.lower()}") == "This voucher was cancelled."
     # The other member's messages are untouched.
@@ -244,8 +276,9 @@ async def test_a_former_staff_account_goes_with_the_member_a_current_one_stays(a
     await staff_rules.revoke(owner, former.id)
     current = await hired(USER + 1, "Kamran")
     leaving = await helpers.member(NOW, phone=PHONE, telegram_id=USER, first_name=NAME)
-    working = await helpers.member(NOW, phone=OTHER_PHONE, telegram_id=USER + 1,
-                                   first_name="Kamran")
+    working = await helpers.member(
+        NOW, phone=OTHER_PHONE, telegram_id=USER + 1, first_name="Kamran"
+    )
 
     await erasure.delete_member_data(leaving.id, now=NOW)
     await erasure.delete_member_data(working.id, now=NOW)

@@ -70,7 +70,10 @@ async def test_tier_upgrade_at_once_and_downgrade_only_at_review(any_db: str) ->
     assert (upgrade.from_tier.code, upgrade.to_tier.code) == ("bronze", "silver")
     # The points first, then the new tier.
     messages = await OutboxMessage.filter(member_id=m.id).order_by("id")
-    assert [(m.template, m.params.get("balance")) for m in messages] == [("points_earned", 500), ("tier_up", None)]
+    assert [(m.template, m.params.get("balance")) for m in messages] == [
+        ("points_earned", 500),
+        ("tier_up", None),
+    ]
 
     await earning.refund_purchase("big", 1_000_000, now=NOW + DAY)  # qualifying points 400
     assert (await (await Member.get(id=m.id)).tier).code == "silver"  # no downgrade yet
@@ -85,11 +88,17 @@ async def test_tier_upgrade_at_once_and_downgrade_only_at_review(any_db: str) ->
 async def test_a_purchase_upgrades_on_the_points_of_its_window_only(any_db: str) -> None:
     await set_rules(signup_bonus=0)
     m = await member(NOW)
-    await earning.award_purchase(m.id, 4_000_000, receipt="old", now=NOW - 366 * DAY)  # outside the window
+    await earning.award_purchase(
+        m.id, 4_000_000, receipt="old", now=NOW - 366 * DAY
+    )  # outside the window
     await earning.award_purchase(m.id, 4_000_000, receipt="kept", now=NOW - DAY)
     await earning.refund_purchase("kept", 500_000, now=NOW - DAY)  # 350 left in the window
-    assert (await earning.award_purchase(m.id, 1_490_000, receipt="a", now=NOW)).tier.code == "bronze"  # 499
-    assert (await earning.award_purchase(m.id, 10_000, receipt="b", now=NOW)).tier.code == "silver"  # 500
+    assert (
+        await earning.award_purchase(m.id, 1_490_000, receipt="a", now=NOW)
+    ).tier.code == "bronze"  # 499
+    assert (
+        await earning.award_purchase(m.id, 10_000, receipt="b", now=NOW)
+    ).tier.code == "silver"  # 500
 
 
 async def test_tier_window_forgets_old_purchases(any_db: str) -> None:
@@ -117,7 +126,9 @@ async def test_purchases_at_once_that_together_reach_a_tier_upgrade(any_db: str)
     # must count the others' points, though they ran at the same time.
     await set_rules(signup_bonus=0)
     m = await member(NOW)
-    await asyncio.gather(*(earning.award_purchase(m.id, 600_000, receipt=f"r{i}", now=NOW) for i in range(10)))
+    await asyncio.gather(
+        *(earning.award_purchase(m.id, 600_000, receipt=f"r{i}", now=NOW) for i in range(10))
+    )
     assert (await (await Member.get(id=m.id)).tier).code == "silver"
     assert await TierChange.filter(member_id=m.id).count() == 1
 
@@ -139,7 +150,10 @@ async def test_the_daily_review_waits_for_a_purchase_at_the_same_moment(any_db: 
         await purchase.execute("UPDATE member SET balance = balance + 600 WHERE id = $1", m.id)
         await purchase.execute(
             "INSERT INTO ledger_entry (member_id, kind, amount, reason, note, idempotency_key, created_at)"
-            " VALUES ($1, 'earn', 600, 'purchase', '', 'elsewhere', $2)", m.id, NOW)
+            " VALUES ($1, 'earn', 600, 'purchase', '', 'elsewhere', $2)",
+            m.id,
+            NOW,
+        )
 
         async def daily_review() -> TierChange | None:
             async with in_transaction():
@@ -155,6 +169,7 @@ async def test_the_daily_review_waits_for_a_purchase_at_the_same_moment(any_db: 
 
 
 # ---- points given back keep the dates of the points they were -------------------------------
+
 
 async def _lots(member_id: int) -> list[tuple[int, object]]:
     return [(lot.points, lot.expires_at) for lot in await expiry.lots_of(member_id)]
@@ -185,7 +200,9 @@ async def test_a_lapsed_voucher_cannot_extend_points_about_to_expire(any_db: str
     assert await ledger.ledger_sum(m.id) == 0
 
 
-async def test_a_voucher_that_lapses_in_time_gives_back_points_with_their_own_dates(any_db: str) -> None:
+async def test_a_voucher_that_lapses_in_time_gives_back_points_with_their_own_dates(
+    any_db: str,
+) -> None:
     await set_rules(expiry_days=30, voucher_valid_days=5, signup_bonus=0)
     m = await member(NOW)
     await earning.award_purchase(m.id, 1_000_000, receipt="a", now=NOW)  # 100, until day 30
@@ -207,7 +224,9 @@ async def test_a_cancelled_voucher_after_a_refund_is_as_if_never_redeemed(any_db
     await set_rules(expiry_days=30, signup_bonus=0)
     m = await member(NOW)
     await earning.award_purchase(m.id, 1_000_000, receipt="a", now=NOW)  # 100, until day 30
-    await earning.award_purchase(m.id, 1_000_000, receipt="b", now=NOW + 10 * DAY)  # 100, until day 40
+    await earning.award_purchase(
+        m.id, 1_000_000, receipt="b", now=NOW + 10 * DAY
+    )  # 100, until day 40
     prize = await reward(100)
     voucher = (await rewards.redeem_reward(m.id, prize.id, now=NOW + 12 * DAY)).voucher
     await earning.refund_purchase("a", now=NOW + 13 * DAY)

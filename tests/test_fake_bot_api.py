@@ -65,10 +65,13 @@ async def raw_call(api: FakeBotAPI, method: str, **kwargs: Any) -> tuple[int, di
 
 
 def inline(data: str) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(text="Go", callback_data=data)]])
+    return InlineKeyboardMarkup(
+        inline_keyboard=[[InlineKeyboardButton(text="Go", callback_data=data)]]
+    )
 
 
 # ---- identity, routing ------------------------------------------------------------------
+
 
 async def test_get_me(bot: Bot) -> None:
     me = await bot.get_me()
@@ -101,23 +104,45 @@ async def test_wrong_token_is_401(api: FakeBotAPI) -> None:
 
 # ---- strict parameters --------------------------------------------------------------------
 
-@pytest.mark.parametrize(("data", "description"), [
-    ({"chat_id": str(USER)}, "Bad Request: message text is empty"),
-    ({"chat_id": str(USER), "text": "x", "colour": "red"}, 'Bad Request: unknown parameter "colour"'),
-    ({"chat_id": str(USER), "text": "x", "disable_notification": "maybe"},
-     'Bad Request: parameter "disable_notification" must be of type Boolean'),
-    ({"chat_id": str(USER), "text": "x",
-      "reply_markup": '{"inline_keyboard": [[{"text": "a", "callback_data": "b", "colour": 1}]]}'},
-     'Bad Request: can\'t parse reply_markup.inline_keyboard[0][0]: unknown field "colour" in InlineKeyboardButton'),
-    ({"chat_id": str(USER), "text": "x",
-      "reply_markup": '{"keyboard": [[{"text": "a", "request_contact": "yes"}]]}'},
-     "Bad Request: can't parse reply_markup.keyboard[0][0].request_contact: field must be of type Boolean"),
-    ({"chat_id": str(USER), "text": "x", "reply_markup": "{not json"},
-     "Bad Request: can't parse reply_markup JSON object"),
-    ({"chat_id": "999", "text": "x"}, "Bad Request: chat not found"),
-])
+
+@pytest.mark.parametrize(
+    ("data", "description"),
+    [
+        ({"chat_id": str(USER)}, "Bad Request: message text is empty"),
+        (
+            {"chat_id": str(USER), "text": "x", "colour": "red"},
+            'Bad Request: unknown parameter "colour"',
+        ),
+        (
+            {"chat_id": str(USER), "text": "x", "disable_notification": "maybe"},
+            'Bad Request: parameter "disable_notification" must be of type Boolean',
+        ),
+        (
+            {
+                "chat_id": str(USER),
+                "text": "x",
+                "reply_markup": '{"inline_keyboard": [[{"text": "a", "callback_data": "b", "colour": 1}]]}',
+            },
+            'Bad Request: can\'t parse reply_markup.inline_keyboard[0][0]: unknown field "colour" in InlineKeyboardButton',
+        ),
+        (
+            {
+                "chat_id": str(USER),
+                "text": "x",
+                "reply_markup": '{"keyboard": [[{"text": "a", "request_contact": "yes"}]]}',
+            },
+            "Bad Request: can't parse reply_markup.keyboard[0][0].request_contact: field must be of type Boolean",
+        ),
+        (
+            {"chat_id": str(USER), "text": "x", "reply_markup": "{not json"},
+            "Bad Request: can't parse reply_markup JSON object",
+        ),
+        ({"chat_id": "999", "text": "x"}, "Bad Request: chat not found"),
+    ],
+)
 async def test_invalid_requests_are_refused_in_telegram_style(
-        api: FakeBotAPI, data: dict, description: str) -> None:
+    api: FakeBotAPI, data: dict, description: str
+) -> None:
     api.add_user(USER)
     status, body = await raw_call(api, "sendMessage", data=data)
     assert (status, body) == (400, {"ok": False, "error_code": 400, "description": description})
@@ -128,8 +153,15 @@ async def test_invalid_requests_are_refused_in_telegram_style(
 async def test_inline_button_needs_exactly_one_action(api: FakeBotAPI) -> None:
     api.add_user(USER)
     for button in ('{"text": "a"}', '{"text": "a", "callback_data": "b", "url": "https://x.org"}'):
-        status, body = await raw_call(api, "sendMessage", data={
-            "chat_id": USER, "text": "x", "reply_markup": f'{{"inline_keyboard": [[{button}]]}}'})
+        status, body = await raw_call(
+            api,
+            "sendMessage",
+            data={
+                "chat_id": USER,
+                "text": "x",
+                "reply_markup": f'{{"inline_keyboard": [[{button}]]}}',
+            },
+        )
         assert status == 400 and "exactly one of the fields" in body["description"]
 
 
@@ -145,21 +177,26 @@ async def test_send_message_text_limits(api: FakeBotAPI, bot: Bot) -> None:
 async def test_html_length_counts_visible_text(api: FakeBotAPI, bot: Bot) -> None:
     api.add_user(USER)
     # 4096 visible characters, far more in markup
-    message = await bot.send_message(USER, "<b>" + "&lt;" * 4000 + "</b>" + "b" * 96, parse_mode="HTML")
+    message = await bot.send_message(
+        USER, "<b>" + "&lt;" * 4000 + "</b>" + "b" * 96, parse_mode="HTML"
+    )
     assert message.text == "<" * 4000 + "b" * 96
     assert [(e.type, e.offset, e.length) for e in message.entities] == [("bold", 0, 4000)]
     with pytest.raises(TelegramBadRequest, match="message is too long"):
         await bot.send_message(USER, "<i>" + "a" * 4097 + "</i>", parse_mode="HTML")
 
 
-@pytest.mark.parametrize(("html", "error"), [
-    ("<foo>x</foo>", 'Unsupported start tag "foo" at byte offset 0'),
-    ("1 < 2", 'Unsupported start tag "" at byte offset 2'),
-    ("<b>x", 'Can\'t find end tag corresponding to start tag "b"'),
-    ("<b><i>x</b></i>", 'Unmatched end tag at byte offset 7, expected "</i>", found "</b>"'),
-    ("<span>x</span>", 'Tag "span" must have class "tg-spoiler" at byte offset 0'),
-    ("x</b>", "Unexpected end tag at byte offset 1"),
-])
+@pytest.mark.parametrize(
+    ("html", "error"),
+    [
+        ("<foo>x</foo>", 'Unsupported start tag "foo" at byte offset 0'),
+        ("1 < 2", 'Unsupported start tag "" at byte offset 2'),
+        ("<b>x", 'Can\'t find end tag corresponding to start tag "b"'),
+        ("<b><i>x</b></i>", 'Unmatched end tag at byte offset 7, expected "</i>", found "</b>"'),
+        ("<span>x</span>", 'Tag "span" must have class "tg-spoiler" at byte offset 0'),
+        ("x</b>", "Unexpected end tag at byte offset 1"),
+    ],
+)
 async def test_bad_html_is_refused(api: FakeBotAPI, bot: Bot, html: str, error: str) -> None:
     api.add_user(USER)
     with pytest.raises(TelegramBadRequest) as info:
@@ -169,20 +206,33 @@ async def test_bad_html_is_refused(api: FakeBotAPI, bot: Bot, html: str, error: 
 
 async def test_good_html_gives_entities(api: FakeBotAPI, bot: Bot) -> None:
     api.add_user(USER)
-    html = ('<b>b</b><strong>s</strong><i>i</i><u>u</u><s>s</s><tg-spoiler>p</tg-spoiler>'
-            '<span class="tg-spoiler">q</span><a href="https://x.org">l</a><code>c</code>'
-            '<pre><code class="language-python">p</code></pre><blockquote expandable>q</blockquote>'
-            ' &amp; &quot; &#1575; &gt;')
+    html = (
+        "<b>b</b><strong>s</strong><i>i</i><u>u</u><s>s</s><tg-spoiler>p</tg-spoiler>"
+        '<span class="tg-spoiler">q</span><a href="https://x.org">l</a><code>c</code>'
+        '<pre><code class="language-python">p</code></pre><blockquote expandable>q</blockquote>'
+        " &amp; &quot; &#1575; &gt;"
+    )
     message = await bot.send_message(USER, html, parse_mode="HTML")
     assert message.text == 'bsiuspqlcpq & " ا >'
     assert [e.type for e in message.entities] == [
-        "bold", "bold", "italic", "underline", "strikethrough", "spoiler", "spoiler", "text_link",
-        "code", "pre", "expandable_blockquote"]
+        "bold",
+        "bold",
+        "italic",
+        "underline",
+        "strikethrough",
+        "spoiler",
+        "spoiler",
+        "text_link",
+        "code",
+        "pre",
+        "expandable_blockquote",
+    ]
     assert message.entities[9].language == "python"
     assert api.rejected == []
 
 
 # ---- keyboards ----------------------------------------------------------------------------
+
 
 async def test_callback_data_is_limited_to_64_bytes(api: FakeBotAPI, bot: Bot) -> None:
     api.add_user(USER)
@@ -196,17 +246,25 @@ async def test_reply_keyboard_with_request_contact(api: FakeBotAPI, bot: Bot) ->
     api.add_user(USER)
     keyboard = ReplyKeyboardMarkup(
         keyboard=[[KeyboardButton(text="Share my number", request_contact=True)]],
-        resize_keyboard=True, one_time_keyboard=True)
+        resize_keyboard=True,
+        one_time_keyboard=True,
+    )
     message = await bot.send_message(USER, "Your number?", reply_markup=keyboard)
     assert message.reply_markup is None  # Telegram echoes only inline keyboards
     sent = api.last_message(USER)
-    assert sent["reply_markup"]["keyboard"][0][0] == {"text": "Share my number", "request_contact": True}
+    assert sent["reply_markup"]["keyboard"][0][0] == {
+        "text": "Share my number",
+        "request_contact": True,
+    }
     assert api.rejected == []
 
 
 # ---- updates --------------------------------------------------------------------------------
 
-async def test_long_polling_returns_a_pushed_update_and_offset_confirms(api: FakeBotAPI, bot: Bot) -> None:
+
+async def test_long_polling_returns_a_pushed_update_and_offset_confirms(
+    api: FakeBotAPI, bot: Bot
+) -> None:
     # A poll of an hour, answered when the update comes: were it answered only at its
     # timeout, the deadline would end the test first.
     poll = asyncio.create_task(bot.get_updates(timeout=3600, request_timeout=3600 + 60))
@@ -216,7 +274,11 @@ async def test_long_polling_returns_a_pushed_update_and_offset_confirms(api: Fak
     updates = await asyncio.wait_for(poll, DEADLINE)
     assert [u.update_id for u in updates] == [pushed["update_id"]]
     message = updates[0].message
-    assert (message.text, message.from_user.first_name, message.from_user.language_code) == ("hello", "Sara", "fa")
+    assert (message.text, message.from_user.first_name, message.from_user.language_code) == (
+        "hello",
+        "Sara",
+        "fa",
+    )
 
     assert len(await bot.get_updates()) == 1  # not confirmed yet
     assert await bot.get_updates(offset=pushed["update_id"] + 1) == []
@@ -256,6 +318,7 @@ async def test_pushed_contact_photo_and_member_updates(api: FakeBotAPI, bot: Bot
 
 # ---- faults -----------------------------------------------------------------------------------
 
+
 async def test_fail_next_gives_retry_after(api: FakeBotAPI, bot: Bot) -> None:
     api.add_user(USER)
     api.fail_next("sendMessage", error_code=429, retry_after=3)
@@ -293,6 +356,7 @@ async def test_rate_limit_uses_the_injected_clock(api: FakeBotAPI, bot: Bot) -> 
 
 # ---- files and edits -----------------------------------------------------------------------
 
+
 async def test_send_photo_upload(api: FakeBotAPI, bot: Bot) -> None:
     api.add_user(USER)
     photo = BufferedInputFile(b"\xff\xd8 card image", filename="card.jpg")
@@ -322,10 +386,14 @@ async def test_edits(api: FakeBotAPI, bot: Bot) -> None:
         await bot.edit_message_text("x", chat_id=USER, message_id=999)
     sent = await bot.send_message(USER, "one", reply_markup=inline("a"))
     with pytest.raises(TelegramBadRequest, match="message is not modified"):
-        await bot.edit_message_text("one", chat_id=USER, message_id=sent.message_id, reply_markup=inline("a"))
+        await bot.edit_message_text(
+            "one", chat_id=USER, message_id=sent.message_id, reply_markup=inline("a")
+        )
     edited = await bot.edit_message_text("two", chat_id=USER, message_id=sent.message_id)
     assert edited.text == "two" and edited.reply_markup is None  # no markup given: keyboard removed
-    await bot.edit_message_reply_markup(chat_id=USER, message_id=sent.message_id, reply_markup=inline("b"))
+    await bot.edit_message_reply_markup(
+        chat_id=USER, message_id=sent.message_id, reply_markup=inline("b")
+    )
     assert api.sent_to(USER)[0]["reply_markup"]["inline_keyboard"][0][0]["callback_data"] == "b"
     assert await bot.delete_message(USER, sent.message_id) is True
     assert api.sent_to(USER) == []
@@ -343,13 +411,16 @@ async def test_message_ids_increase_per_chat(api: FakeBotAPI, bot: Bot) -> None:
 
 # ---- a whole bot --------------------------------------------------------------------------
 
+
 async def test_dispatcher_polling_answers_start_and_buttons(api: FakeBotAPI) -> None:
     router = Router()
 
     @router.message(CommandStart())
     async def start(message: Message) -> None:
         await message.answer("Hello!")
-        await message.answer(f"Welcome, <b>{message.from_user.first_name}</b>", reply_markup=inline("join"))
+        await message.answer(
+            f"Welcome, <b>{message.from_user.first_name}</b>", reply_markup=inline("join")
+        )
 
     @router.callback_query(F.data == "join")
     async def join(query: CallbackQuery) -> None:
@@ -358,9 +429,14 @@ async def test_dispatcher_polling_answers_start_and_buttons(api: FakeBotAPI) -> 
 
     dispatcher = Dispatcher()
     dispatcher.include_router(router)
-    bot = Bot(api.token, session=AiohttpSession(api=TelegramAPIServer.from_base(api.base_url)),
-              default=DefaultBotProperties(parse_mode="HTML"))
-    polling = asyncio.create_task(dispatcher.start_polling(bot, handle_signals=False, polling_timeout=1))
+    bot = Bot(
+        api.token,
+        session=AiohttpSession(api=TelegramAPIServer.from_base(api.base_url)),
+        default=DefaultBotProperties(parse_mode="HTML"),
+    )
+    polling = asyncio.create_task(
+        dispatcher.start_polling(bot, handle_signals=False, polling_timeout=1)
+    )
     try:
         api.push_message(USER, "/start", first_name="Sara")
         assert (await api.wait_for_message(USER))["text"] == "Hello!"
@@ -439,6 +515,7 @@ async def test_allowed_updates_filters_later_updates(api: FakeBotAPI, bot: Bot) 
 
 # ---- benchmark controls ---------------------------------------------------------------------
 
+
 async def test_timings_record_when_an_update_was_pushed_and_answered() -> None:
     now = [100.0]
     async with FakeBotAPI(clock=lambda: now[0]) as api:
@@ -458,10 +535,24 @@ async def test_timings_record_when_an_update_was_pushed_and_answered() -> None:
         finally:
             await bot.session.close()
         assert [t.as_json() for t in api.timings.values()] == [
-            {"update_id": 1, "chat_id": USER, "kind": "message", "pushed_at": 100.0,
-             "replied_at": 100.5, "answered_at": None, "handled_at": 100.5},
-            {"update_id": 2, "chat_id": USER, "kind": "callback_query", "pushed_at": 100.5,
-             "replied_at": 101.0, "answered_at": 101.25, "handled_at": 101.25},
+            {
+                "update_id": 1,
+                "chat_id": USER,
+                "kind": "message",
+                "pushed_at": 100.0,
+                "replied_at": 100.5,
+                "answered_at": None,
+                "handled_at": 100.5,
+            },
+            {
+                "update_id": 2,
+                "chat_id": USER,
+                "kind": "callback_query",
+                "pushed_at": 100.5,
+                "replied_at": 101.0,
+                "answered_at": 101.25,
+                "handled_at": 101.25,
+            },
         ]
 
 
@@ -471,33 +562,49 @@ async def test_push_batch_over_http_now_and_at_a_rate(api: FakeBotAPI) -> None:
             async with session.post(f"{api.base_url}/_fake/{action}", json=kwargs) as resp:
                 return resp.status, await resp.json()
 
-    status, body = await control("push_batch", actions=[
-        {"action": "add_user", "kwargs": {"user_id": 7}},
-        {"action": "push_message", "kwargs": {"user_id": USER, "text": "hi"}},
-        {"action": "press", "kwargs": {"user_id": USER, "text": "Go"}},  # no such button
-    ])
+    status, body = await control(
+        "push_batch",
+        actions=[
+            {"action": "add_user", "kwargs": {"user_id": 7}},
+            {"action": "push_message", "kwargs": {"user_id": USER, "text": "hi"}},
+            {"action": "press", "kwargs": {"user_id": USER, "text": "Go"}},  # no such button
+        ],
+    )
     assert (status, body) == (200, {"ok": True, "result": 3})
     assert 7 in api.users and [u["message"]["text"] for u in api._updates] == ["hi"]
     assert api.batch_errors == [f"press: no button 'Go' in chat {USER}"]
 
-    status, body = await control("push_batch", actions=[
-        {"action": "push_message", "kwargs": {"user_id": USER, "text": str(n)}} for n in range(3)
-    ], per_second=200)
+    status, body = await control(
+        "push_batch",
+        actions=[
+            {"action": "push_message", "kwargs": {"user_id": USER, "text": str(n)}}
+            for n in range(3)
+        ],
+        per_second=200,
+    )
     assert (status, body) == (200, {"ok": True, "result": 3})
     # Paced by the fake's own task: wait until all three are in.
     await eventually(lambda: len(api._updates) >= 4, "the paced pushes")
     assert [u["message"]["text"] for u in api._updates] == ["hi", "0", "1", "2"]
 
-    status, body = await control("push_batch", actions=[{"action": "block", "kwargs": {"chat_id": USER}}])
+    status, body = await control(
+        "push_batch", actions=[{"action": "block", "kwargs": {"chat_id": USER}}]
+    )
     assert status == 400 and body["description"] == "not a batch action: 'block'"
 
 
 async def test_the_clubs_session_sends_json_unless_there_is_a_file() -> None:
     session = JsonSession()
     bot = Bot("1:abc", session=session, default=DefaultBotProperties(parse_mode="HTML"))
-    keyboard = InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(text="امتیاز من", callback_data="m:1")]])
-    body = session.build_form_data(bot, SendMessage(chat_id=USER, text="<b>سلام</b>", reply_markup=keyboard,
-                                                    disable_notification=False))
+    keyboard = InlineKeyboardMarkup(
+        inline_keyboard=[[InlineKeyboardButton(text="امتیاز من", callback_data="m:1")]]
+    )
+    body = session.build_form_data(
+        bot,
+        SendMessage(
+            chat_id=USER, text="<b>سلام</b>", reply_markup=keyboard, disable_notification=False
+        ),
+    )
     assert body.content_type == "application/json"
     assert orjson.loads(body.decode()) == {
         "chat_id": USER,
@@ -505,6 +612,8 @@ async def test_the_clubs_session_sends_json_unless_there_is_a_file() -> None:
         "parse_mode": "HTML",
         "reply_markup": {"inline_keyboard": [[{"text": "امتیاز من", "callback_data": "m:1"}]]},
     }
-    upload = session.build_form_data(bot, SendDocument(chat_id=USER, document=BufferedInputFile(b"x", "a.csv")))
+    upload = session.build_form_data(
+        bot, SendDocument(chat_id=USER, document=BufferedInputFile(b"x", "a.csv"))
+    )
     assert isinstance(upload, aiohttp.FormData)
     await session.close()

@@ -66,7 +66,11 @@ async def test_a_refused_purchase_rolls_back_alone(db: str) -> None:
         )
     assert commits(seen) == 1  # all in one batch
     assert [r.points if not isinstance(r, BaseException) else r.code for r in results] == [  # type: ignore[union-attr]
-        10, ErrorCode.BELOW_MINIMUM, ErrorCode.MEMBER_NOT_FOUND, ErrorCode.MEMBER_NOT_FOUND, 20,
+        10,
+        ErrorCode.BELOW_MINIMUM,
+        ErrorCode.MEMBER_NOT_FOUND,
+        ErrorCode.MEMBER_NOT_FOUND,
+        20,
     ]
     assert sorted(await Purchase.all().values_list("receipt", flat=True)) == ["ok-1", "ok-2"]
     assert [(await Member.get(id=m.id)).balance for m in crowd] == [30, 20, 40, 20]
@@ -77,10 +81,15 @@ async def test_a_purchase_failing_after_its_first_writes_leaves_none_of_them(db:
     crowd = [await member(NOW) for _ in range(2)]
     # The second purchase's notification key is taken: it fails after writing its purchase,
     # its ledger row and its balance.
-    await OutboxMessage.create(key="earned:2", member_id=crowd[0].id, template="x", next_attempt_at=NOW, created_at=NOW)
+    await OutboxMessage.create(
+        key="earned:2", member_id=crowd[0].id, template="x", next_attempt_at=NOW, created_at=NOW
+    )
     async with statements() as seen:
         results = await asyncio.gather(
-            *(earning.award_purchase(m.id, 100_000, receipt=f"R{n}", now=NOW) for n, m in enumerate(crowd)),
+            *(
+                earning.award_purchase(m.id, 100_000, receipt=f"R{n}", now=NOW)
+                for n, m in enumerate(crowd)
+            ),
             return_exceptions=True,
         )
     assert commits(seen) == 1
@@ -119,7 +128,8 @@ async def test_nobody_is_answered_before_the_commit_and_a_failed_commit_fails_al
 
     monkeypatch.setattr(SqliteTransactionWrapper, "commit", failing_commit)
     calls.extend(
-        asyncio.ensure_future(earning.award_purchase(m.id, 100_000, receipt=f"R{m.id}", now=NOW)) for m in crowd
+        asyncio.ensure_future(earning.award_purchase(m.id, 100_000, receipt=f"R{m.id}", now=NOW))
+        for m in crowd
     )
     results = await asyncio.gather(*calls, return_exceptions=True)
     assert answered_before_commit == [False]
@@ -144,7 +154,6 @@ async def test_a_purchase_inside_a_callers_transaction_joins_it(db: str) -> None
     assert (await Member.get(id=m.id)).balance == 20
 
 
-
 async def test_a_committer_stopped_mid_batch_answers_every_caller_and_stores_nothing(
     db: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -158,7 +167,9 @@ async def test_a_committer_stopped_mid_batch_answers_every_caller_and_stores_not
 
     monkeypatch.setattr(earning, "club_config", held)
     calls = [
-        asyncio.ensure_future(earning.award_purchase(crowd[n % 3].id, 100_000, receipt=f"R{n}", now=NOW))
+        asyncio.ensure_future(
+            earning.award_purchase(crowd[n % 3].id, 100_000, receipt=f"R{n}", now=NOW)
+        )
         for n in range(group_commit.BATCH_LIMIT + 10)  # a full batch and some waiting for the next
     ]
     await inside.wait()
@@ -169,4 +180,6 @@ async def test_a_committer_stopped_mid_batch_answers_every_caller_and_stores_not
     assert all(isinstance(r, asyncio.CancelledError) for r in results)
     monkeypatch.setattr(earning, "club_config", real_config)
     assert await Purchase.all().count() == 0
-    assert (await earning.award_purchase(crowd[0].id, 100_000, receipt="after", now=NOW)).balance == 30
+    assert (
+        await earning.award_purchase(crowd[0].id, 100_000, receipt="after", now=NOW)
+    ).balance == 30

@@ -50,22 +50,29 @@ async def test_birthdays_across_a_jalali_leap_year_and_a_restart(db: str) -> Non
     await birthdays.run(at(date(2026, 3, 20)), TZ)
     await birthdays.run(at(date(2026, 3, 20)), TZ)
     keys = sorted(await OutboxMessage.filter(template="birthday").values_list("key", flat=True))
-    assert keys == sorted([
-        f"birthday:{persian.id}:2025", f"birthday:{persian.id}:2026",
-        f"birthday:{english.id}:2025", f"birthday:{english.id}:2026",
-    ])
+    assert keys == sorted(
+        [
+            f"birthday:{persian.id}:2025",
+            f"birthday:{persian.id}:2026",
+            f"birthday:{english.id}:2025",
+            f"birthday:{english.id}:2026",
+        ]
+    )
     bonuses = await LedgerEntry.filter(reason="birthday").count()
     assert bonuses == 4
     row = await OutboxMessage.get(key=f"birthday:{persian.id}:2026")
     assert row.params == {"bonus": 25}
 
 
-@pytest.mark.parametrize(("first", "then", "born", "days"), [
-    # 1368-12-29: the Jalali anniversary of 2025 (19 March) comes first, then the Gregorian one.
-    ("fa", "en", date(1990, 3, 20), [date(2025, 3, 19), date(2025, 3, 20)]),
-    # 1358-12-11: in 2026 the Gregorian anniversary (1 March) comes first, then the Jalali one.
-    ("en", "fa", date(1980, 3, 1), [date(2026, 3, 1), date(2026, 3, 2)]),
-])
+@pytest.mark.parametrize(
+    ("first", "then", "born", "days"),
+    [
+        # 1368-12-29: the Jalali anniversary of 2025 (19 March) comes first, then the Gregorian one.
+        ("fa", "en", date(1990, 3, 20), [date(2025, 3, 19), date(2025, 3, 20)]),
+        # 1358-12-11: in 2026 the Gregorian anniversary (1 March) comes first, then the Jalali one.
+        ("en", "fa", date(1980, 3, 1), [date(2026, 3, 1), date(2026, 3, 2)]),
+    ],
+)
 async def test_one_birthday_greeted_once_when_the_language_changes_between_its_two_days(
     db: str, first: str, then: str, born: date, days: list[date]
 ) -> None:
@@ -90,12 +97,17 @@ async def test_birthday_voucher_once_per_year_whatever_the_restarts(db: str) -> 
     assert (await Reward.get(id=cake.id)).stock == 4
     entry = await LedgerEntry.get(voucher_id=voucher.id)
     assert (entry.amount, entry.reason, entry.idempotency_key) == (
-        0, "birthday_voucher", f"grant:birthday-voucher:{member.id}:2025"
+        0,
+        "birthday_voucher",
+        f"grant:birthday-voucher:{member.id}:2025",
     )
     assert (await Member.get(id=member.id)).balance == 0
     row = await OutboxMessage.get(key=f"birthday:{member.id}:2025")
     assert row.params == {"bonus": 0, "voucher": voucher.code, "reward": "Cake"}
-    assert render("birthday", row.params, "en", sms=True, tz=TZ) == f"Happy birthday! Gift voucher: {voucher.code}"
+    assert (
+        render("birthday", row.params, "en", sms=True, tz=TZ)
+        == f"Happy birthday! Gift voucher: {voucher.code}"
+    )
     assert render("birthday", row.params, "fa", sms=False, tz=TZ) == (
         "تولدتان مبارک! همه ما در باشگاه سالی شاد برایتان آرزو می‌کنیم."
         f" و یک کارت هدیه برای Cake: کد {voucher.code} را در صندوق نشان دهید."
@@ -120,12 +132,16 @@ async def _audience(n: int, **values: object) -> list[int]:
     return [(await make_member(NOW, **values)).id for _ in range(n)]
 
 
-async def test_campaign_interrupted_halfway_and_resumed(db: str, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_campaign_interrupted_halfway_and_resumed(
+    db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     ids = await _audience(10)
     await _audience(2, consent_telegram=False)  # withdrew consent: never included
     campaign = await campaigns.create({}, "telegram", "حراج بهاره", now=NOW)
     real = notify.enqueue_many
-    monkeypatch.setattr(notify, "enqueue_many", lambda *args, **kwargs: real(*args, **kwargs, chunk=5))
+    monkeypatch.setattr(
+        notify, "enqueue_many", lambda *args, **kwargs: real(*args, **kwargs, chunk=5)
+    )
     inserts = OutboxMessage.bulk_create
     calls = {"n": 0}
 
@@ -147,11 +163,23 @@ async def test_campaign_interrupted_halfway_and_resumed(db: str, monkeypatch: py
     assert sorted(rows) == ids
     done = await Campaign.get(id=campaign.id)
     assert (done.status, done.queued) == ("done", 10)
-    assert await campaigns.progress(campaign.id) == {"queued": 10, "sent": 0, "failed": 0, "skipped": 0}
+    assert await campaigns.progress(campaign.id) == {
+        "queued": 10,
+        "sent": 0,
+        "failed": 0,
+        "skipped": 0,
+    }
     rows = await OutboxMessage.filter(campaign_id=campaign.id).order_by("id")
-    for row, status in zip(rows, ["sent"] * 4 + ["failed", "skipped", "skipped", "sending"], strict=False):
+    for row, status in zip(
+        rows, ["sent"] * 4 + ["failed", "skipped", "skipped", "sending"], strict=False
+    ):
         await OutboxMessage.filter(id=row.id).update(status=status)
-    assert await campaigns.progress(campaign.id) == {"queued": 3, "sent": 4, "failed": 1, "skipped": 2}
+    assert await campaigns.progress(campaign.id) == {
+        "queued": 3,
+        "sent": 4,
+        "failed": 1,
+        "skipped": 2,
+    }
 
 
 async def test_a_campaign_cancelled_after_the_job_found_it_due_is_not_sent(db: str) -> None:
@@ -168,7 +196,9 @@ async def test_a_campaign_cancelled_after_the_job_found_it_due_is_not_sent(db: s
 async def test_a_draft_is_either_confirmed_or_cancelled_not_both_in_turn(db: str) -> None:
     draft = await campaigns.create({}, "telegram", "حراج", now=NOW, status="draft")
     assert await campaigns.cancel(draft.id) is True
-    assert await campaigns.confirm(draft.id, send_at=NOW) is False  # the other button, a moment later
+    assert (
+        await campaigns.confirm(draft.id, send_at=NOW) is False
+    )  # the other button, a moment later
     assert (await Campaign.get(id=draft.id)).status == "cancelled"
 
 
@@ -192,7 +222,7 @@ async def test_audience_filters(db: str) -> None:
     from loyalty.audiences import values
 
     async def select(audience: dict[str, object], now: datetime) -> list[int]:
-        return [member_id for member_id, in await values(audience, now, NOW.date(), ("id",))]
+        return [member_id for (member_id,) in await values(audience, now, NOW.date(), ("id",))]
 
     assert await select({"age_min": 18, "age_max": 30}, NOW) == [young.id]
     assert len(await select({"gender": "female"}, NOW)) == 2
@@ -207,9 +237,14 @@ async def test_lottery_reproduced_from_its_seed(db: str) -> None:
     assert made.seed_hash == lottery.seed_hash("s33d")
     drawn = await lottery.draw(made.id, now=NOW, tz=TZ)
     assert drawn.status == "drawn" and len(drawn.winners) == 3
-    assert drawn.entries == [[m.id, i + 1] for i, m in enumerate(members)]  # a ticket per 100 points
+    assert drawn.entries == [
+        [m.id, i + 1] for i, m in enumerate(members)
+    ]  # a ticket per 100 points
     assert lottery.verify(drawn)
-    assert lottery.pick_winners("s33d", [[m.id, i + 1] for i, m in enumerate(members)], 3) == drawn.winners
+    assert (
+        lottery.pick_winners("s33d", [[m.id, i + 1] for i, m in enumerate(members)], 3)
+        == drawn.winners
+    )
     again = await lottery.draw(made.id, now=NOW + timedelta(hours=1), tz=TZ)
     assert again.winners == drawn.winners
     assert await OutboxMessage.filter(template="lottery_won").count() == 3
@@ -224,14 +259,25 @@ async def test_expiry_reminders_30_and_7_days_ahead_once(db: str) -> None:
     from models import EntryKind
 
     async with in_transaction():
-        await ledger.post(m.id, EntryKind.BONUS, 40, "birthday", "b1", now=NOW,
-                          expires_at=NOW + timedelta(days=40))
+        await ledger.post(
+            m.id,
+            EntryKind.BONUS,
+            40,
+            "birthday",
+            "b1",
+            now=NOW,
+            expires_at=NOW + timedelta(days=40),
+        )
     assert (await expiry.run(NOW))["reminders"] == 0
     await expiry.run(NOW + timedelta(days=10))  # 30 days before
     await expiry.run(NOW + timedelta(days=11))
     await expiry.run(NOW + timedelta(days=33))  # 7 days before
     await expiry.run(NOW + timedelta(days=34))
-    keys = await OutboxMessage.filter(template="expiry_reminder").order_by("id").values_list("key", flat=True)
+    keys = (
+        await OutboxMessage.filter(template="expiry_reminder")
+        .order_by("id")
+        .values_list("key", flat=True)
+    )
     expires = (NOW + timedelta(days=40)).date().isoformat()
     assert keys == [f"expiry:30:{m.id}:{expires}", f"expiry:7:{m.id}:{expires}"]
     result = await expiry.run(NOW + timedelta(days=41))
@@ -252,7 +298,9 @@ async def test_tier_review_job_moves_exactly_the_members_whose_points_changed(an
     stays_silver = await make_member(NOW)
     falls = await make_member(NOW)
     gone = await make_member(NOW)
-    await earning.award_purchase(stays_silver.id, 6_000_000, receipt="s", now=NOW - timedelta(days=10))
+    await earning.award_purchase(
+        stays_silver.id, 6_000_000, receipt="s", now=NOW - timedelta(days=10)
+    )
     await earning.award_purchase(falls.id, 6_000_000, receipt="f", now=NOW - timedelta(days=400))
     await earning.award_purchase(gone.id, 6_000_000, receipt="g", now=NOW - timedelta(days=400))
     await Member.filter(id=gone.id).update(deleted_at=NOW)
@@ -264,7 +312,11 @@ async def test_tier_review_job_moves_exactly_the_members_whose_points_changed(an
     assert await tiers.run(NOW) == 1
     after = dict(await Member.all().values_list("id", "tier_id"))
     assert (after[stays_bronze.id], after[stays_silver.id], after[falls.id], after[gone.id]) == (
-        bronze.id, silver.id, bronze.id, silver.id)
+        bronze.id,
+        silver.id,
+        bronze.id,
+        silver.id,
+    )
     assert await TierChange.filter(member_id=falls.id, to_tier_id=bronze.id).count() == 1
     assert await OutboxMessage.filter(member_id=falls.id, template="tier_down").count() == 1
     assert await tiers.run(NOW) == 0

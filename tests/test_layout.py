@@ -4,7 +4,18 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-FORBIDDEN = {"aiogram", "aiogram_dialog", "kavenegar", "aiohttp", "requests", "handlers", "jobs", "bot", "apscheduler", "redis"}
+FORBIDDEN = {
+    "aiogram",
+    "aiogram_dialog",
+    "kavenegar",
+    "aiohttp",
+    "requests",
+    "handlers",
+    "jobs",
+    "bot",
+    "apscheduler",
+    "redis",
+}
 
 
 def _imports(path: Path) -> set[str]:

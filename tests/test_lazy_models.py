@@ -33,7 +33,9 @@ CHECK = textwrap.dedent("""
 
 
 def test_every_aiogram_model_and_response_builds_on_first_use() -> None:
-    done = subprocess.run([sys.executable, "-c", CHECK], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-c", CHECK], cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
     assert done.returncode == 0, done.stderr
     *counts, kept = done.stdout.split()
     models, waiting, responses, incomplete = map(int, counts)
@@ -48,11 +50,29 @@ def test_the_bot_validates_updates_and_builds_requests_with_lazy_models() -> Non
     from aiogram.methods import SendMessage
     from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
-    update = Update.model_validate({"update_id": 7, "callback_query": {
-        "id": "1", "chat_instance": "c", "data": "x", "from": {"id": 5, "is_bot": False, "first_name": "Sara"},
-        "message": {"message_id": 3, "date": 0, "chat": {"id": 5, "type": "private"}, "text": "menu"}}})
+    update = Update.model_validate(
+        {
+            "update_id": 7,
+            "callback_query": {
+                "id": "1",
+                "chat_instance": "c",
+                "data": "x",
+                "from": {"id": 5, "is_bot": False, "first_name": "Sara"},
+                "message": {
+                    "message_id": 3,
+                    "date": 0,
+                    "chat": {"id": 5, "type": "private"},
+                    "text": "menu",
+                },
+            },
+        }
+    )
     assert update.callback_query.message.text == "menu"
     assert update.callback_query.from_user.first_name == "Sara"
-    markup = InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(text="a", callback_data="b")]])
+    markup = InlineKeyboardMarkup(
+        inline_keyboard=[[InlineKeyboardButton(text="a", callback_data="b")]]
+    )
     request = SendMessage(chat_id=5, text="hi", reply_markup=markup)
-    assert request.model_dump(exclude_none=True)["reply_markup"] == {"inline_keyboard": [[{"text": "a", "callback_data": "b"}]]}
+    assert request.model_dump(exclude_none=True)["reply_markup"] == {
+        "inline_keyboard": [[{"text": "a", "callback_data": "b"}]]
+    }

@@ -44,18 +44,21 @@ async def test_scheduler_jobs_have_fixed_ids(db: str) -> None:
 
 async def test_two_schedulers_only_the_lease_holder_sends(db: str) -> None:
     from bot.scheduler import Lease
+    from bot.sms_gateway import SmsGateway
     from loyalty import notify
-    from models import OutboxMessage
+    from models import Channel, OutboxMessage
     from tests.fakes.kavenegar import FakeKavenegar
     from tests.jobs_helpers import make_member
-    from models import Channel
-    from bot.sms_gateway import SmsGateway
 
     settings = Settings(_env_file=None)
     async with FakeKavenegar() as kave:
         gateway = SmsGateway(kave.api_key, "10008663", kave.base_url, attempts=1)
-        first = build_scheduler(settings, bot=None, gateway=gateway, clock=lambda: NOW, lease=Lease(process=Heartbeat()))
-        second = build_scheduler(settings, bot=None, gateway=gateway, clock=lambda: NOW, lease=Lease(process=Heartbeat()))
+        first = build_scheduler(
+            settings, bot=None, gateway=gateway, clock=lambda: NOW, lease=Lease(process=Heartbeat())
+        )
+        second = build_scheduler(
+            settings, bot=None, gateway=gateway, clock=lambda: NOW, lease=Lease(process=Heartbeat())
+        )
         await first.get_job("lease").func()  # "one" takes the lease
         m = await make_member(NOW, telegram=False, preferred=Channel.SMS)
         await notify.enqueue(m.id, "staff_reply", "x", now=NOW, params={"text": "hi"})

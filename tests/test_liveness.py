@@ -50,7 +50,9 @@ async def members_waiting(api: FakeBotAPI, count: int) -> list[Member]:
 async def hold_in_hand(bot: Bot, api: FakeBotAPI, process: Heartbeat) -> None:
     """A sender of `process` claims every row and stops at the first, which Telegram holds."""
     api.hang_call("sendMessage", 1)
-    drain = asyncio.create_task(OutboxSender(bot=bot, gateway=None, tz=TZ, rate=1000, process=process).drain(NOW))
+    drain = asyncio.create_task(
+        OutboxSender(bot=bot, gateway=None, tz=TZ, rate=1000, process=process).drain(NOW)
+    )
     while not api.hung:
         await asyncio.sleep(0.01)
     drain.cancel()
@@ -68,7 +70,9 @@ async def test_a_killed_process_here_frees_its_outbox_claims_at_once(any_db: str
         with OtherProcess() as holder:
             await hold_in_hand(bot, api, holder.heartbeat)
             before = OutboxSender(bot=bot, gateway=None, tz=TZ, rate=1000)
-            assert (await before.drain(NOW + timedelta(seconds=1))).claimed == 0  # alive: its claims hold
+            assert (
+                await before.drain(NOW + timedelta(seconds=1))
+            ).claimed == 0  # alive: its claims hold
             holder.kill()
         restarted = OutboxSender(bot=bot, gateway=None, tz=TZ, rate=1000)
         assert (await restarted.drain(NOW + timedelta(seconds=2))).sent == 5  # not 600 s later
@@ -88,7 +92,9 @@ async def test_a_process_elsewhere_is_dead_when_its_heartbeat_lapses(any_db: str
     assert await Lease(process=other, ttl=LONG).acquire(NOW)
     await other.beat(NOW + timedelta(seconds=50))
     mine = Lease(process=Heartbeat())
-    assert not await mine.acquire(NOW + timedelta(seconds=109))  # its pid runs nowhere here: no matter
+    assert not await mine.acquire(
+        NOW + timedelta(seconds=109)
+    )  # its pid runs nowhere here: no matter
     assert await mine.acquire(NOW + timedelta(seconds=110))  # 60 s after its last beat, not 10 min
 
 
@@ -102,13 +108,17 @@ async def test_a_live_holder_keeps_its_claims_until_they_lapse(any_db: str) -> N
                 starting = OutboxSender(bot=bot, gateway=None, tz=TZ, rate=1000)
                 assert (await starting.drain(NOW + timedelta(seconds=seconds + 1))).claimed == 0
             starting = OutboxSender(bot=bot, gateway=None, tz=TZ, rate=1000)
-            assert (await starting.drain(NOW + timedelta(seconds=600))).sent == 3  # the claim lapsed
+            assert (
+                await starting.drain(NOW + timedelta(seconds=600))
+            ).sent == 3  # the claim lapsed
         assert each_once(api, members)
 
 
 async def test_a_reused_pid_is_not_the_holder(any_db: str) -> None:
     """A row naming this process's pid with another start: an earlier process that had it."""
-    earlier = Heartbeat(Place(socket.gethostname(), pid_space(), os.getpid(), (pid_started(os.getpid()) or 0) - 1))
+    earlier = Heartbeat(
+        Place(socket.gethostname(), pid_space(), os.getpid(), (pid_started(os.getpid()) or 0) - 1)
+    )
     assert await Lease(process=earlier, ttl=LONG).acquire(NOW)
     assert await Lease(process=Heartbeat()).acquire(NOW + timedelta(seconds=1))
 
@@ -136,7 +146,9 @@ async def test_a_lapsed_heartbeat_is_never_renewed(any_db: str) -> None:
     before = stalled.id
     await stalled.beat(NOW + timedelta(seconds=61))
     assert stalled.id != before
-    assert await ClubProcess.filter(id=before, expires_at__gt=NOW + timedelta(seconds=61)).count() == 0
+    assert (
+        await ClubProcess.filter(id=before, expires_at__gt=NOW + timedelta(seconds=61)).count() == 0
+    )
     assert await Lease(process=Heartbeat()).acquire(NOW + timedelta(seconds=62))
     assert not await lease.acquire(NOW + timedelta(seconds=63))  # its new identity holds nothing
 

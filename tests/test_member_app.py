@@ -19,23 +19,36 @@ from models import FsmRecord
 from tests.waiting import eventually
 
 
-@pytest.mark.parametrize(("text", "locale", "expected"), [
-    ("1370/05/12", "fa", date(1991, 8, 3)),
-    ("۱۳۷۰/۰۵/۱۲", "fa", date(1991, 8, 3)),
-    ("١٣٧٠/٥/١٢", "fa", date(1991, 8, 3)),
-    ("1403/12/30", "fa", date(2025, 3, 20)),  # 1403 is a leap year
-    ("1368-12-29", "fa", date(1990, 3, 20)),
-    ("1991-08-03", "en", date(1991, 8, 3)),
-    (" 1991/8/3 ", "en", date(1991, 8, 3)),
-])
+@pytest.mark.parametrize(
+    ("text", "locale", "expected"),
+    [
+        ("1370/05/12", "fa", date(1991, 8, 3)),
+        ("۱۳۷۰/۰۵/۱۲", "fa", date(1991, 8, 3)),
+        ("١٣٧٠/٥/١٢", "fa", date(1991, 8, 3)),
+        ("1403/12/30", "fa", date(2025, 3, 20)),  # 1403 is a leap year
+        ("1368-12-29", "fa", date(1990, 3, 20)),
+        ("1991-08-03", "en", date(1991, 8, 3)),
+        (" 1991/8/3 ", "en", date(1991, 8, 3)),
+    ],
+)
 def test_birthdays_as_people_type_them(text: str, locale: str, expected: date) -> None:
     assert parse_birthday(text, locale, today=date(2026, 3, 1)) == expected
 
 
-@pytest.mark.parametrize(("text", "locale"), [
-    ("1404/12/30", "fa"), ("۱۴۰۴/۱۲/۳۰", "fa"), ("1370/13/01", "fa"), ("2025-02-29", "en"),
-    ("1405/01/01", "fa"), ("2030-01-01", "en"), ("1800-01-01", "en"), ("yesterday", "en"), ("", "fa"),
-])
+@pytest.mark.parametrize(
+    ("text", "locale"),
+    [
+        ("1404/12/30", "fa"),
+        ("۱۴۰۴/۱۲/۳۰", "fa"),
+        ("1370/13/01", "fa"),
+        ("2025-02-29", "en"),
+        ("1405/01/01", "fa"),
+        ("2030-01-01", "en"),
+        ("1800-01-01", "en"),
+        ("yesterday", "en"),
+        ("", "fa"),
+    ],
+)
 def test_impossible_birthdays_are_refused(text: str, locale: str) -> None:
     with pytest.raises(LoyaltyError) as info:
         parse_birthday(text, locale, today=date(2026, 3, 1))
@@ -77,7 +90,9 @@ async def test_storage_reads_back_what_it_no_longer_keeps_in_memory(any_db: str)
 
 async def test_storage_writes_the_changes_of_many_updates_in_one_transaction(any_db: str) -> None:
     storage = TortoiseStorage()
-    keys = [StorageKey(bot_id=1, chat_id=n, user_id=n, destiny=f"aiogd:context:{n}") for n in range(20)]
+    keys = [
+        StorageKey(bot_id=1, chat_id=n, user_id=n, destiny=f"aiogd:context:{n}") for n in range(20)
+    ]
     for n, key in enumerate(keys):
         await storage.set_data(key, {"n": n})
         await storage.set_data(key, {"n": n, "step": 2})
@@ -102,7 +117,9 @@ async def test_storage_writes_by_itself_soon_after_a_change(any_db: str) -> None
     assert await TortoiseStorage().get_data(key) == {"intents": ["a"]}
 
 
-async def test_storage_keeps_changes_a_failed_write_did_not_store(any_db: str, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_storage_keeps_changes_a_failed_write_did_not_store(
+    any_db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from bot import fsm_storage
 
     storage = TortoiseStorage()
@@ -121,7 +138,9 @@ async def test_storage_keeps_changes_a_failed_write_did_not_store(any_db: str, m
     assert await TortoiseStorage().get_data(key) == {"n": 1}
 
 
-async def test_storage_writes_a_new_key_without_reading_it(any_db: str, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_storage_writes_a_new_key_without_reading_it(
+    any_db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from bot import fsm_storage
 
     reads: list[tuple[object, ...]] = []
@@ -185,12 +204,22 @@ async def test_web_app_has_health_and_webhook_routes(db: str) -> None:
     async with TestClient(TestServer(app)) as client:
         response = await client.get("/healthz")
         assert response.status == 200 and await response.json() == {"ok": True}
-        start = {"update_id": 1, "message": {
-            "message_id": 1, "date": 0, "chat": {"id": 7, "type": "private"},
-            "from": {"id": 7, "is_bot": False, "first_name": "Sara"}, "text": "/start",
-            "entities": [{"type": "bot_command", "offset": 0, "length": 6}]}}
-        response = await client.post(WEBHOOK_PATH, json=start,
-                                     headers={"X-Telegram-Bot-Api-Secret-Token": webhook_secret(settings)})
+        start = {
+            "update_id": 1,
+            "message": {
+                "message_id": 1,
+                "date": 0,
+                "chat": {"id": 7, "type": "private"},
+                "from": {"id": 7, "is_bot": False, "first_name": "Sara"},
+                "text": "/start",
+                "entities": [{"type": "bot_command", "offset": 0, "length": 6}],
+            },
+        }
+        response = await client.post(
+            WEBHOOK_PATH,
+            json=start,
+            headers={"X-Telegram-Bot-Api-Secret-Token": webhook_secret(settings)},
+        )
         assert response.status == 200
         # The webhook answers at once and handles the update in the background.
         await eventually(session.sent, "the answer to /start")
@@ -221,8 +250,9 @@ def test_redis_storage_when_redis_url_is_set() -> None:
 
 
 def test_dialog_ids_opened_in_one_second_do_not_collide() -> None:
-    import bot.app  # noqa: F401  (installs the id generator)
     from aiogram_dialog.api.entities.stack import new_id
+
+    import bot.app  # noqa: F401  (installs the id generator)
 
     ids = {new_id() for _ in range(5000)}
     assert len(ids) == 5000

@@ -7,7 +7,17 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 
 import pytest
-from aiogram.types import Chat, ChatMemberBanned, ChatMemberMember, Contact, Message, PhotoSize, ReplyKeyboardMarkup, Update, User
+from aiogram.types import (
+    Chat,
+    ChatMemberBanned,
+    ChatMemberMember,
+    Contact,
+    Message,
+    PhotoSize,
+    ReplyKeyboardMarkup,
+    Update,
+    User,
+)
 from aiogram_dialog.test_tools import BotClient, MockMessageManager
 from aiogram_dialog.test_tools.keyboard import InlineButtonTextLocator
 from aiogram_dialog.test_tools.memory_storage import JsonMemoryStorage
@@ -17,7 +27,17 @@ from bot.sandbox import LocalSession
 from bot.settings import Settings
 from handlers.telegram.middlewares import MemoryFloodCounter, ThrottleMiddleware
 from loyalty import earning
-from models import Card, CustomerType, Gender, InboxItem, InboxKind, LedgerEntry, Member, ProductGroup, Voucher
+from models import (
+    Card,
+    CustomerType,
+    Gender,
+    InboxItem,
+    InboxKind,
+    LedgerEntry,
+    Member,
+    ProductGroup,
+    Voucher,
+)
 from tests import helpers
 from tests.conftest import NOW
 
@@ -54,9 +74,16 @@ class Chat_:
     async def feed(self, **content: object) -> None:
         self.mm.reset_history()
         self.mm.reply_keyboard = None
-        message = Message(message_id=next(_ids), date=datetime.now(UTC), chat=Chat(id=USER, type="private"),
-                          from_user=User(id=USER, is_bot=False, first_name="Sara"), **content)
-        await self.client.dp.feed_update(self.client.bot, Update(update_id=next(_ids), message=message))
+        message = Message(
+            message_id=next(_ids),
+            date=datetime.now(UTC),
+            chat=Chat(id=USER, type="private"),
+            from_user=User(id=USER, is_bot=False, first_name="Sara"),
+            **content,
+        )
+        await self.client.dp.feed_update(
+            self.client.bot, Update(update_id=next(_ids), message=message)
+        )
 
     async def contact(self, phone: str, owner: int = USER) -> None:
         await self.feed(contact=Contact(phone_number=phone, first_name="Sara", user_id=owner))
@@ -94,12 +121,18 @@ class MessageManager(MockMessageManager):
         return await super().show_message(bot, new_message, old_message)
 
 
-def open_chat(storage: JsonMemoryStorage | None = None, throttle: ThrottleMiddleware | None = None) -> Chat_:
+def open_chat(
+    storage: JsonMemoryStorage | None = None, throttle: ThrottleMiddleware | None = None
+) -> Chat_:
     mm = MessageManager()
     session = LocalSession()
     bot = build_bot(SETTINGS, session=session)
-    dp = build_dispatcher(SETTINGS, storage=storage or JsonMemoryStorage(), message_manager=mm,
-                          throttle=throttle or ThrottleMiddleware(limit=1000))
+    dp = build_dispatcher(
+        SETTINGS,
+        storage=storage or JsonMemoryStorage(),
+        message_manager=mm,
+        throttle=throttle or ThrottleMiddleware(limit=1000),
+    )
     return Chat_(BotClient(dp, user_id=USER, chat_id=USER, bot=bot), mm, session)
 
 
@@ -109,10 +142,13 @@ async def chat(db: str) -> Chat_:
 
 
 async def joined(locale: str = "en", phone: str = "09121110000") -> Member:
-    return await helpers.member(NOW, phone=phone, telegram_id=USER, locale=locale, first_name="Sara")
+    return await helpers.member(
+        NOW, phone=phone, telegram_id=USER, locale=locale, first_name="Sara"
+    )
 
 
 # ---- sign-up ------------------------------------------------------------------------------------
+
 
 async def test_whole_signup_in_english(chat: Chat_) -> None:
     await ProductGroup.create(name="Coffee")
@@ -126,7 +162,10 @@ async def test_whole_signup_in_english(chat: Chat_) -> None:
     await chat.photo()
     assert chat.answers()[-1] == "Please press the button below to share your phone number."
     await chat.contact("+989121234567", owner=777)
-    assert chat.answers()[-1] == "That is someone else's number. Please share your own with the button below."
+    assert (
+        chat.answers()[-1]
+        == "That is someone else's number. Please share your own with the button below."
+    )
     assert await Member.all().count() == 0
 
     await chat.contact("+989121234567")
@@ -149,8 +188,17 @@ async def test_whole_signup_in_english(chat: Chat_) -> None:
     assert chat.text == "Welcome to the club, Sara! You received 20 points for joining."
 
     member = await Member.get(telegram_id=USER).prefetch_related("interests")
-    assert (member.phone, member.first_name, member.locale, member.balance) == ("+989121234567", "Sara", "en", 20)
-    assert (member.birth_date, member.gender, member.customer_type) == (date(1991, 8, 3), Gender.FEMALE, CustomerType.COMPANY)
+    assert (member.phone, member.first_name, member.locale, member.balance) == (
+        "+989121234567",
+        "Sara",
+        "en",
+        20,
+    )
+    assert (member.birth_date, member.gender, member.customer_type) == (
+        date(1991, 8, 3),
+        Gender.FEMALE,
+        CustomerType.COMPANY,
+    )
     assert [g.name for g in member.interests] == ["Coffee"]
 
     await chat.click("Open the menu")
@@ -178,7 +226,11 @@ async def test_signup_in_persian_with_a_jalali_birthday_and_referral(chat: Chat_
     await chat.click("برای خودم")
     assert chat.text == "سارا، به باشگاه خوش آمدید! ۲۰ امتیاز برای عضویت گرفتید."
     member = await Member.get(telegram_id=USER)
-    assert (member.birth_date, member.locale, member.referred_by_id) == (date(1991, 8, 3), "fa", friend.id)
+    assert (member.birth_date, member.locale, member.referred_by_id) == (
+        date(1991, 8, 3),
+        "fa",
+        friend.id,
+    )
 
 
 async def test_an_existing_member_is_linked_and_keeps_points(chat: Chat_) -> None:
@@ -188,14 +240,17 @@ async def test_an_existing_member_is_linked_and_keeps_points(chat: Chat_) -> Non
     await chat.send("/start")
     await chat.click("English")
     await chat.contact("+98 912 123 4567")
-    assert chat.text == (f"Welcome back, Reza! Your membership is now linked to this Telegram account "
-                         f"and keeps its {balance:,} points.")
+    assert chat.text == (
+        f"Welcome back, Reza! Your membership is now linked to this Telegram account "
+        f"and keeps its {balance:,} points."
+    )
     member = await Member.get(id=old.id)
     assert (member.telegram_id, member.balance, member.locale) == (USER, balance, "en")
     assert await Member.all().count() == 1
 
 
 # ---- menus ----------------------------------------------------------------------------------------
+
 
 async def test_points_card_history_and_vouchers(chat: Chat_) -> None:
     member = await joined()
@@ -232,7 +287,10 @@ async def test_history_pages(chat: Chat_) -> None:
         await earning.award_purchase(member.id, 100_000, receipt=f"r{n}")
     await chat.send("/start")
     await chat.click("History")
-    assert chat.text.startswith("Your history (page 1 of 2):") and chat.buttons() == ["Older ▶", "Back"]
+    assert chat.text.startswith("Your history (page 1 of 2):") and chat.buttons() == [
+        "Older ▶",
+        "Back",
+    ]
     await chat.click("Older ▶")
     assert chat.text.startswith("Your history (page 2 of 2):") and "for joining" in chat.text
     assert chat.buttons() == ["◀ Newer", "Back"]
@@ -297,7 +355,10 @@ async def test_profile(chat: Chat_) -> None:
     member = await joined()
     await chat.send("/start")
     await chat.click("Profile")
-    assert chat.text == "Your profile\nName: Sara\nBirthday: -\nLanguage: English\nNews and offers: yes"
+    assert (
+        chat.text
+        == "Your profile\nName: Sara\nBirthday: -\nLanguage: English\nNews and offers: yes"
+    )
     await chat.click("Change name")
     await chat.send("<Sara Jan>")
     assert "Name: &lt;Sara Jan&gt;" in chat.text  # escaped for the HTML parse mode
@@ -321,7 +382,11 @@ async def test_profile(chat: Chat_) -> None:
     assert "۱۳۷۰/۱۲/۱۰" in chat.text
     member = await Member.get(id=member.id)
     assert (member.first_name, member.birth_date, member.locale, member.consent_telegram) == (
-        "<Sara Jan>", date(1992, 2, 29), "fa", False)
+        "<Sara Jan>",
+        date(1992, 2, 29),
+        "fa",
+        False,
+    )
 
 
 async def test_delete_my_data(chat: Chat_) -> None:
@@ -332,7 +397,10 @@ async def test_delete_my_data(chat: Chat_) -> None:
     assert chat.text.startswith("Hello Sara!")
     await chat.click("Delete my data")
     await chat.click("Yes, delete my data")
-    assert chat.answers()[-1] == "Your data has been deleted. Send /start if you ever want to join again."
+    assert (
+        chat.answers()[-1]
+        == "Your data has been deleted. Send /start if you ever want to join again."
+    )
     gone = await Member.get(id=member.id)
     assert (gone.phone, gone.telegram_id, gone.first_name) == (None, None, "")
     assert await LedgerEntry.filter(member_id=member.id).count() == 1
@@ -341,6 +409,7 @@ async def test_delete_my_data(chat: Chat_) -> None:
 
 
 # ---- bad input and odd situations --------------------------------------------------------------------
+
 
 async def test_a_button_from_before_a_restart_gives_a_fresh_menu(chat: Chat_) -> None:
     await joined()
@@ -356,21 +425,30 @@ async def test_a_button_from_before_a_restart_gives_a_fresh_menu(chat: Chat_) ->
 async def test_blocking_and_unblocking_the_bot(chat: Chat_) -> None:
     member = await joined()
     user = User(id=USER, is_bot=False, first_name="Sara")
-    await chat.client.my_chat_member_update(ChatMemberMember(user=user), ChatMemberBanned(user=user, until_date=0))
+    await chat.client.my_chat_member_update(
+        ChatMemberMember(user=user), ChatMemberBanned(user=user, until_date=0)
+    )
     assert (await Member.get(id=member.id)).reachable_telegram is False
-    await chat.client.my_chat_member_update(ChatMemberBanned(user=user, until_date=0), ChatMemberMember(user=user))
+    await chat.client.my_chat_member_update(
+        ChatMemberBanned(user=user, until_date=0), ChatMemberMember(user=user)
+    )
     assert (await Member.get(id=member.id)).reachable_telegram is True
 
 
 async def test_a_flood_is_throttled(db: str) -> None:
     clock = [0.0]
-    chat = open_chat(throttle=ThrottleMiddleware(MemoryFloodCounter(10, clock=lambda: clock[0]), limit=3))
+    chat = open_chat(
+        throttle=ThrottleMiddleware(MemoryFloodCounter(10, clock=lambda: clock[0]), limit=3)
+    )
     await joined()
     for n in range(10):
         await chat.send(f"spam {n}")
     # The first of the three heard opens the menu; the next two are pointed to its buttons;
     # of the seven dropped, the first is told why.
-    choose, flood = "Please choose from the buttons.", "Too many messages at once: please wait a few seconds."
+    choose, flood = (
+        "Please choose from the buttons.",
+        "Too many messages at once: please wait a few seconds.",
+    )
     assert chat.answers() == [choose, choose, flood]
     assert await InboxItem.all().count() == 0
     clock[0] = 10.0  # the window is over: the member is heard again

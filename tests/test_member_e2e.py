@@ -21,12 +21,16 @@ USER = 5151
 @pytest_asyncio.fixture
 async def api(db: str) -> AsyncIterator[FakeBotAPI]:
     async with FakeBotAPI() as fake:
-        settings = Settings(_env_file=None, bot_token=fake.token, telegram_api_base=fake.base_url,
-                            database_url=db)
+        settings = Settings(
+            _env_file=None, bot_token=fake.token, telegram_api_base=fake.base_url, database_url=db
+        )
         bot = build_bot(settings)
         dp = build_dispatcher(settings)
-        polling = asyncio.create_task(dp.start_polling(
-            bot, handle_signals=False, polling_timeout=1, allowed_updates=used_updates(dp)))
+        polling = asyncio.create_task(
+            dp.start_polling(
+                bot, handle_signals=False, polling_timeout=1, allowed_updates=used_updates(dp)
+            )
+        )
         try:
             yield fake
         finally:
@@ -52,11 +56,17 @@ async def test_sign_up_earn_and_redeem_over_http(api: FakeBotAPI) -> None:
     choose = await api.wait_for_message(USER, lambda m: "Choose your language" in m["text"])
     await press(api, choose, "English")
     ask = await api.wait_for_message(USER, starting("To join, share your phone number"))
-    assert ask["reply_markup"]["keyboard"][0][0] == {"text": "Share my phone number", "request_contact": True}
+    assert ask["reply_markup"]["keyboard"][0][0] == {
+        "text": "Share my phone number",
+        "request_contact": True,
+    }
 
     api.push_contact(USER, "+989121234567", contact_user_id=99)
     refusal = await api.wait_for_message(USER, starting("That is someone else's number"))
-    assert refusal["text"] == "That is someone else's number. Please share your own with the button below."
+    assert (
+        refusal["text"]
+        == "That is someone else's number. Please share your own with the button below."
+    )
     api.push_contact(USER, "+989121234567")
     await api.wait_for_message(USER, lambda m: m["text"] == "Thank you! What is your first name?")
     api.push_message(USER, "Sara")

@@ -16,7 +16,15 @@ from tests.helpers import member, set_rules, waiting_for_lock
 
 @pytest.mark.parametrize(
     "raw",
-    ["09121234567", "9121234567", "+989121234567", "00989121234567", "۰۹۱۲۱۲۳۴۵۶۷", "٠٩١٢١٢٣٤٥٦٧", "0912 123 4567"],
+    [
+        "09121234567",
+        "9121234567",
+        "+989121234567",
+        "00989121234567",
+        "۰۹۱۲۱۲۳۴۵۶۷",
+        "٠٩١٢١٢٣٤٥٦٧",
+        "0912 123 4567",
+    ],
 )
 def test_every_iranian_form_becomes_e164(raw: str) -> None:
     assert normalize_phone(raw) == "+989121234567"
@@ -61,7 +69,9 @@ async def test_joining_gives_card_tier_and_signup_bonus(db: str) -> None:
 
 async def test_same_phone_again_links_telegram_and_keeps_points(db: str) -> None:
     by_sms = await members.register_member("09121234567", now=NOW)
-    linked = await members.register_member("+989121234567", telegram_id=555, first_name="Reza", now=NOW)
+    linked = await members.register_member(
+        "+989121234567", telegram_id=555, first_name="Reza", now=NOW
+    )
     assert not linked.created and linked.bonus == 0
     assert linked.member.id == by_sms.member.id
     fresh = await Member.get(id=by_sms.member.id)
@@ -105,16 +115,22 @@ async def test_replacement_card_retires_the_old_number(db: str) -> None:
 async def test_referral_pays_both_after_first_purchase_only(any_db: str) -> None:
     await set_rules(referral_bonus_referrer=50, referral_bonus_referred=30)
     friend = await member(NOW)
-    newcomer = (await members.register_member("09350000001", referral_code=friend.referral_code, now=NOW)).member
+    newcomer = (
+        await members.register_member("09350000001", referral_code=friend.referral_code, now=NOW)
+    ).member
     assert (await Member.get(id=friend.id)).balance == 20  # nothing before a purchase
     await earning.award_purchase(newcomer.id, 100_000, receipt="1", now=NOW)
     await earning.award_purchase(newcomer.id, 100_000, receipt="2", now=NOW)
     assert (await Member.get(id=friend.id)).balance == 20 + 50
     assert (await Member.get(id=newcomer.id)).balance == 20 + 30 + 10 + 10
     assert await members.referral_count(friend.id) == 1
-    assert await OutboxMessage.filter(member_id=friend.id, template="referral_rewarded").count() == 1
+    assert (
+        await OutboxMessage.filter(member_id=friend.id, template="referral_rewarded").count() == 1
+    )
     # Each purchase's message tells the balance after it, the first one's bonus included.
-    earned = await OutboxMessage.filter(member_id=newcomer.id, template="points_earned").order_by("id")
+    earned = await OutboxMessage.filter(member_id=newcomer.id, template="points_earned").order_by(
+        "id"
+    )
     assert [m.params["balance"] for m in earned] == [20 + 10 + 30, 20 + 10 + 30 + 10]
 
 
@@ -130,41 +146,60 @@ async def test_delete_my_data_keeps_anonymous_ledger(db: str) -> None:
     await earning.award_purchase(m.id, 100_000, receipt="1", now=NOW)
     await erasure.delete_member_data(m.id, now=NOW)
     gone = await Member.get(id=m.id)
-    assert (gone.phone, gone.telegram_id, gone.first_name, gone.birth_date) == (None, None, "", None)
+    assert (gone.phone, gone.telegram_id, gone.first_name, gone.birth_date) == (
+        None,
+        None,
+        "",
+        None,
+    )
     assert await LedgerEntry.filter(member_id=m.id).count() == 2
     assert await ledger.ledger_sum(m.id) == gone.balance
     with pytest.raises(LoyaltyError):
         await members.get_member(m.id)
 
 
-async def _purchase_held_open(connection: asyncpg.Connection, member_id: int) -> asyncpg.transaction.Transaction:
+async def _purchase_held_open(
+    connection: asyncpg.Connection, member_id: int
+) -> asyncpg.transaction.Transaction:
     """A purchase of 100 points by another process, holding the member's row, not committed."""
     held = connection.transaction()
     await held.start()
     await connection.execute("UPDATE member SET balance = balance + 100 WHERE id = $1", member_id)
     await connection.execute(
         "INSERT INTO ledger_entry (member_id, kind, amount, reason, note, idempotency_key, created_at)"
-        " VALUES ($1, 'earn', 100, 'purchase', '', 'elsewhere', $2)", member_id, NOW)
+        " VALUES ($1, 'earn', 100, 'purchase', '', 'elsewhere', $2)",
+        member_id,
+        NOW,
+    )
     return held
 
 
-async def _commit_once_waited_for(connection: asyncpg.Connection, held: object, task: asyncio.Task[object]) -> None:
+async def _commit_once_waited_for(
+    connection: asyncpg.Connection, held: object, task: asyncio.Task[object]
+) -> None:
     await waiting_for_lock(connection, task)
     await held.commit()  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize("change", ["profile", "delete"])
-async def test_a_profile_edit_or_a_deletion_keeps_a_purchase_made_meanwhile(any_db: str, change: str) -> None:
+async def test_a_profile_edit_or_a_deletion_keeps_a_purchase_made_meanwhile(
+    any_db: str, change: str
+) -> None:
     # The member's row is rewritten while a purchase holds it: the purchase's points must
     # stay in the balance, as in the ledger.
     if any_db != "postgres":
-        pytest.skip("SQLite has one writer: the profile's transaction and a purchase cannot overlap")
+        pytest.skip(
+            "SQLite has one writer: the profile's transaction and a purchase cannot overlap"
+        )
     m = await member(NOW)
     other = await asyncpg.connect(POSTGRES_URL)
     try:
         held = await _purchase_held_open(other, m.id)
-        edit = (members.update_profile(m.id, first_name="سارا") if change == "profile"
-                else erasure.delete_member_data(m.id, now=NOW))
+        edit = (
+            members.update_profile(m.id, first_name="سارا")
+            if change == "profile"
+            else erasure.delete_member_data(m.id, now=NOW)
+        )
         task = asyncio.create_task(edit)
         await _commit_once_waited_for(other, held, task)
         await task
@@ -172,7 +207,9 @@ async def test_a_profile_edit_or_a_deletion_keeps_a_purchase_made_meanwhile(any_
         await other.close()
     stored = await Member.get(id=m.id)
     assert stored.balance == m.balance + 100 == await ledger.ledger_sum(m.id)
-    assert (stored.first_name, stored.deleted_at) == (("سارا", None) if change == "profile" else ("", NOW))
+    assert (stored.first_name, stored.deleted_at) == (
+        ("سارا", None) if change == "profile" else ("", NOW)
+    )
 
 
 async def test_a_profile_edit_does_not_write_back_a_member_deleted_meanwhile(any_db: str) -> None:
@@ -183,7 +220,9 @@ async def test_a_profile_edit_does_not_write_back_a_member_deleted_meanwhile(any
     try:
         held = other.transaction()
         await held.start()
-        await other.execute("UPDATE member SET first_name = '', deleted_at = $2 WHERE id = $1", m.id, NOW)
+        await other.execute(
+            "UPDATE member SET first_name = '', deleted_at = $2 WHERE id = $1", m.id, NOW
+        )
         task = asyncio.create_task(members.update_profile(m.id, first_name="Sara"))
         await _commit_once_waited_for(other, held, task)
         with pytest.raises(LoyaltyError) as refused:
@@ -194,7 +233,9 @@ async def test_a_profile_edit_does_not_write_back_a_member_deleted_meanwhile(any
     assert (await Member.get(id=m.id)).first_name == ""
 
 
-async def test_linking_telegram_does_not_write_onto_a_member_deleted_since_it_was_read(any_db: str) -> None:
+async def test_linking_telegram_does_not_write_onto_a_member_deleted_since_it_was_read(
+    any_db: str,
+) -> None:
     m = await member(NOW)
     read_before = await Member.get(id=m.id)
     await erasure.delete_member_data(m.id, now=NOW)

@@ -52,11 +52,17 @@ async def test_member_audience_columns_are_indexed(db: str) -> None:
     for index in indexes:
         rows = await connection.execute_query_dict(f"PRAGMA index_info('{index['name']}')")
         columns.add(tuple(row["name"] for row in rows))
-    assert {("birthday_jalali",), ("birthday_gregorian",), ("tier_id", "last_purchase_at")} <= columns
+    assert {
+        ("birthday_jalali",),
+        ("birthday_gregorian",),
+        ("tier_id", "last_purchase_at"),
+    } <= columns
 
 
 @pytest.mark.parametrize("backend", _backends())
-async def test_kavenegar_ids_stored_before_become_text_and_still_deduplicate(backend: str, tmp_path) -> None:
+async def test_kavenegar_ids_stored_before_become_text_and_still_deduplicate(
+    backend: str, tmp_path
+) -> None:
     url = f"sqlite://{tmp_path}/old.sqlite3" if backend == "sqlite" else POSTGRES_URL
     if backend == "postgres":
         connection = await asyncpg.connect(POSTGRES_URL)
@@ -79,7 +85,9 @@ async def test_kavenegar_ids_stored_before_become_text_and_still_deduplicate(bac
     try:
         assert await InboundSms.all().values_list("messageid", flat=True) == ["501"]
         with pytest.raises(IntegrityError):
-            await InboundSms.create(messageid="501", sender="+989121234567", text="JOIN", received_at=NOW)
+            await InboundSms.create(
+                messageid="501", sender="+989121234567", text="JOIN", received_at=NOW
+            )
     finally:
         await Tortoise.close_connections()
 

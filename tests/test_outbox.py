@@ -36,7 +36,6 @@ async def statuses() -> dict[str, int]:
     return {s: rows.count(s) for s in set(rows)}
 
 
-
 async def replies_waiting(api: FakeBotAPI, count: int) -> list[Member]:
     """`count` members known to the fake, each with a staff reply waiting in the outbox."""
     members = []
@@ -47,14 +46,20 @@ async def replies_waiting(api: FakeBotAPI, count: int) -> list[Member]:
         await notify.enqueue(m.id, "staff_reply", f"r:{m.id}", now=NOW, params={"text": "hi"})
     return members
 
+
 async def test_429_retry_after_defers_without_losing_or_repeating(db: str) -> None:
     clock = FakeClock()
     async with FakeBotAPI() as api, bot_on(api) as bot:
         members = [await make_member(NOW) for _ in range(3)]
         for m in members:
             api.add_user(m.telegram_id)
-            await notify.enqueue(m.id, "points_earned", f"e:{m.id}", now=NOW,
-                                 params={"points": 12, "balance": 1250, "amount": 120000})
+            await notify.enqueue(
+                m.id,
+                "points_earned",
+                f"e:{m.id}",
+                now=NOW,
+                params={"points": 12, "balance": 1250, "amount": 120000},
+            )
         api.fail_next("sendMessage", 429, retry_after=5)
         sender = OutboxSender(bot=bot, gateway=None, tz=TZ, clock=clock, sleep=clock.sleep)
         first = await sender.drain(NOW)
@@ -66,7 +71,9 @@ async def test_429_retry_after_defers_without_losing_or_repeating(db: str) -> No
         assert await statuses() == {"sent": 3}
         for m in members:
             texts = [msg["text"] for msg in api.sent_to(m.telegram_id)]
-            assert texts == ["برای خرید ۱۲۰٬۰۰۰ تومانی، ۱۲ امتیاز گرفتید. موجودی شما: ۱٬۲۵۰ امتیاز."]
+            assert texts == [
+                "برای خرید ۱۲۰٬۰۰۰ تومانی، ۱۲ امتیاز گرفتید. موجودی شما: ۱٬۲۵۰ امتیاز."
+            ]
         assert (await sender.drain(NOW + timedelta(hours=1))).sent == 0  # nothing twice
 
 
@@ -89,7 +96,9 @@ async def test_rate_limit_429_from_a_too_fast_sender_is_retried_once(db: str) ->
     async with FakeBotAPI(clock=clock) as api, bot_on(api) as bot:
         api.rate_limit(10)
         members = await replies_waiting(api, 30)
-        sender = OutboxSender(bot=bot, gateway=None, tz=TZ, rate=1000, clock=clock, sleep=clock.sleep)
+        sender = OutboxSender(
+            bot=bot, gateway=None, tz=TZ, rate=1000, clock=clock, sleep=clock.sleep
+        )
         now, total = NOW, 0
         for _ in range(10):
             total += (await sender.drain(now)).sent
@@ -107,12 +116,24 @@ async def test_403_marks_unreachable_and_falls_back_to_sms(db: str) -> None:
             api.add_user(m.telegram_id)
             api.block(m.telegram_id)
         await notify.enqueue(both.id, "referral_rewarded", "a", now=NOW, params={"points": 50})
-        await notify.enqueue(only_tg.id, "referral_rewarded", "b", now=NOW, params={"points": 50},
-                             channel=Channel.TELEGRAM)
+        await notify.enqueue(
+            only_tg.id,
+            "referral_rewarded",
+            "b",
+            now=NOW,
+            params={"points": 50},
+            channel=Channel.TELEGRAM,
+        )
         sender = OutboxSender(bot=bot, gateway=gateway(kave), tz=TZ)
         result = await sender.drain(NOW)
         assert (result.sent, result.failed) == (1, 1)
-        assert kave.delivered == [(f"0{both.phone[3:]}", "+50 points for inviting a friend.", str((await OutboxMessage.get(key="a")).id))]
+        assert kave.delivered == [
+            (
+                f"0{both.phone[3:]}",
+                "+50 points for inviting a friend.",
+                str((await OutboxMessage.get(key="a")).id),
+            )
+        ]
         assert (await OutboxMessage.get(key="b")).status == OutboxStatus.FAILED
         assert not (await Member.get(id=both.id)).reachable_telegram
         assert not (await Member.get(id=only_tg.id)).reachable_telegram
@@ -122,7 +143,9 @@ async def test_sms_in_sendarray_batches_of_200(db: str) -> None:
     async with FakeKavenegar() as kave:
         for _ in range(450):
             m = await make_member(NOW, telegram=False, preferred=Channel.SMS)
-            await notify.enqueue(m.id, "tier_up", f"t:{m.id}", now=NOW, params={"tier": "gold", "tier_name": "طلایی"})
+            await notify.enqueue(
+                m.id, "tier_up", f"t:{m.id}", now=NOW, params={"tier": "gold", "tier_name": "طلایی"}
+            )
         sender = OutboxSender(bot=None, gateway=gateway(kave), tz=TZ)
         result = await sender.drain(NOW)
         assert result.sent == 450
@@ -135,8 +158,15 @@ async def test_campaign_sms_waits_for_quiet_hours_and_ends_with_opt_out(db: str)
     late = datetime(2026, 3, 1, 20, 0, tzinfo=UTC)  # 23:30 in Tehran
     async with FakeKavenegar() as kave:
         m = await make_member(NOW, telegram=False, preferred=Channel.SMS)
-        await notify.enqueue(m.id, "campaign", "c:1", now=late, params={"text": "تخفیف ویژه"},
-                             channel=Channel.SMS, campaign_id=1)
+        await notify.enqueue(
+            m.id,
+            "campaign",
+            "c:1",
+            now=late,
+            params={"text": "تخفیف ویژه"},
+            channel=Channel.SMS,
+            campaign_id=1,
+        )
         sender = OutboxSender(bot=None, gateway=gateway(kave), tz=TZ)
         assert (await sender.drain(late)).deferred == 1
         row = await OutboxMessage.get(key="c:1")
@@ -167,10 +197,13 @@ async def test_crash_after_sms_send_is_not_sent_twice(db: str) -> None:
         m = await make_member(NOW, telegram=False, preferred=Channel.SMS)
         row = await notify.enqueue(m.id, "staff_reply", "s", now=NOW, params={"text": "x"})
         with OtherProcess() as dead:
-            await OutboxSender(bot=None, gateway=gateway(kave), tz=TZ, process=dead.heartbeat).drain(NOW)
+            await OutboxSender(
+                bot=None, gateway=gateway(kave), tz=TZ, process=dead.heartbeat
+            ).drain(NOW)
             # Pretend the status update never happened (the process died right after sending).
-            await OutboxMessage.filter(id=row.id).update(status=OutboxStatus.SENDING,
-                                                         next_attempt_at=NOW + timedelta(seconds=600))
+            await OutboxMessage.filter(id=row.id).update(
+                status=OutboxStatus.SENDING, next_attempt_at=NOW + timedelta(seconds=600)
+            )
             dead.kill()
         restarted = OutboxSender(bot=None, gateway=gateway(kave), tz=TZ, claim_seconds=600)
         assert (await restarted.drain(NOW + timedelta(seconds=1))).sent == 1
@@ -211,11 +244,14 @@ async def test_owner_is_alerted_once_per_credit_outage(db: str) -> None:
         await sender.drain(NOW)
         await sender.drain(NOW + timedelta(minutes=30))
         # A restart during the outage does not alert again.
-        restarted = OutboxSender(bot=bot, gateway=gateway(kave), tz=TZ,
-                                 credit_alert=CreditAlert(bot, [owner], "en"))
+        restarted = OutboxSender(
+            bot=bot, gateway=gateway(kave), tz=TZ, credit_alert=CreditAlert(bot, [owner], "en")
+        )
         await restarted.drain(NOW + timedelta(minutes=60))
         alerts = [msg["text"] for msg in api.sent_to(owner)]
-        assert alerts == ["The SMS account is out of credit: SMS wait in the queue until it is topped up."]
+        assert alerts == [
+            "The SMS account is out of credit: SMS wait in the queue until it is topped up."
+        ]
         kave.credit = 10
         assert (await restarted.drain(NOW + timedelta(minutes=90))).sent == 1
         kave.credit = 0
@@ -228,15 +264,32 @@ async def test_owner_is_alerted_once_per_credit_outage(db: str) -> None:
 async def test_sms_go_out_in_full_arrays_across_rounds(db: str) -> None:
     """1,200 SMS: rounds of 1,000 rows (a multiple of 200), so 6 sendarray calls, not 9."""
     async with FakeKavenegar() as kave:
-        await Member.bulk_create([
-            Member(phone=f"+98913{n:07d}", preferred_channel=Channel.SMS, referral_code=f"B{n:08d}", joined_at=NOW)
-            for n in range(1_200)
-        ])
-        await OutboxMessage.bulk_create([
-            OutboxMessage(key=f"s:{m}", member_id=m, template="staff_reply", params={"text": "x"},
-                          next_attempt_at=NOW, created_at=NOW)
-            for m in await Member.filter(phone__startswith="+98913").values_list("id", flat=True)
-        ])
+        await Member.bulk_create(
+            [
+                Member(
+                    phone=f"+98913{n:07d}",
+                    preferred_channel=Channel.SMS,
+                    referral_code=f"B{n:08d}",
+                    joined_at=NOW,
+                )
+                for n in range(1_200)
+            ]
+        )
+        await OutboxMessage.bulk_create(
+            [
+                OutboxMessage(
+                    key=f"s:{m}",
+                    member_id=m,
+                    template="staff_reply",
+                    params={"text": "x"},
+                    next_attempt_at=NOW,
+                    created_at=NOW,
+                )
+                for m in await Member.filter(phone__startswith="+98913").values_list(
+                    "id", flat=True
+                )
+            ]
+        )
         result = await OutboxSender(bot=None, gateway=gateway(kave), tz=TZ).run(NOW)
         assert (result.sent, result.claimed) == (1_200, 1_200)
         assert kave.calls["sms/sendarray"] == 6
@@ -247,6 +300,7 @@ async def test_sms_go_out_in_full_arrays_across_rounds(db: str) -> None:
 
 async def test_sms_faults_lose_nothing_and_repeat_nothing(db: str) -> None:
     """409s and lost answers, some after Kavenegar sent the array: every number once."""
+
     async def no_wait(_: float) -> None:
         return None
 
@@ -257,7 +311,9 @@ async def test_sms_faults_lose_nothing_and_repeat_nothing(db: str) -> None:
             phones.add(f"0{m.phone[3:]}")
             await notify.enqueue(m.id, "staff_reply", f"s:{m.id}", now=NOW, params={"text": "x"})
         kave.faults(fail_ratio=0.3, timeout_ratio=0.3, seed=3)
-        patient = SmsGateway(kave.api_key, "10008663", kave.base_url, timeout=0.2, attempts=3, sleep=no_wait)
+        patient = SmsGateway(
+            kave.api_key, "10008663", kave.base_url, timeout=0.2, attempts=3, sleep=no_wait
+        )
         sender = OutboxSender(bot=None, gateway=patient, tz=TZ)
         now, rounds = NOW, 0
         while await OutboxMessage.filter(status__not=OutboxStatus.SENT).exists():
@@ -273,8 +329,12 @@ async def test_two_senders_at_once_never_send_a_message_twice(any_db: str) -> No
     clock = FakeClock()
     async with FakeBotAPI() as api, bot_on(api) as bot:
         members = await replies_waiting(api, 30)
-        a, b = (OutboxSender(bot=bot, gateway=None, tz=TZ, rate=1000, batch=20, clock=clock, sleep=clock.sleep)
-                for _ in range(2))
+        a, b = (
+            OutboxSender(
+                bot=bot, gateway=None, tz=TZ, rate=1000, batch=20, clock=clock, sleep=clock.sleep
+            )
+            for _ in range(2)
+        )
         first, second = await asyncio.gather(a.drain(NOW), b.drain(NOW))
         assert first.claimed + second.claimed <= 30
         rows = await OutboxMessage.all()
@@ -289,7 +349,9 @@ async def test_run_goes_on_after_a_full_batch_and_waits_out_a_429(db: str) -> No
     async with FakeBotAPI() as api, bot_on(api) as bot:
         members = await replies_waiting(api, 7)
         api.fail_next("sendMessage", 429, retry_after=2)
-        sender = OutboxSender(bot=bot, gateway=None, tz=TZ, rate=1000, batch=3, clock=clock, sleep=clock.sleep)
+        sender = OutboxSender(
+            bot=bot, gateway=None, tz=TZ, rate=1000, batch=3, clock=clock, sleep=clock.sleep
+        )
         result = await sender.run(NOW)
         assert (result.sent, result.deferred) == (7, 3)
         assert 2.0 in clock.slept  # Telegram's retry_after, waited once
@@ -352,7 +414,9 @@ async def test_token_bucket_makes_up_for_a_send_that_stalls_now_and_then() -> No
     assert max(sum(1 for t in times if start <= t < start + 1) for start in times) <= 98
 
 
-async def test_a_chunk_queued_by_another_worker_meanwhile_is_finished_one_by_one(any_db: str) -> None:
+async def test_a_chunk_queued_by_another_worker_meanwhile_is_finished_one_by_one(
+    any_db: str,
+) -> None:
     # Another worker inserts one of the chunk's keys after this one looked them up: the
     # chunk's INSERT waits for that worker's transaction, breaks the unique key when it
     # commits, and the chunk is queued again one message at a time, keeping the other's row.
@@ -367,15 +431,25 @@ async def test_a_chunk_queued_by_another_worker_meanwhile_is_finished_one_by_one
         await other.execute(
             "INSERT INTO outbox_message (key, member_id, template, params, status, attempts, last_error,"
             " next_attempt_at, created_at) VALUES ($1, $2, 'elsewhere', '{}', 'pending', 0, '', $3, $3)",
-            keys[2], members[2].id, NOW)
-        queued = asyncio.create_task(notify.enqueue_many(
-            "campaign", [(m.id, key, None) for m, key in zip(members, keys, strict=True)], now=NOW))
+            keys[2],
+            members[2].id,
+            NOW,
+        )
+        queued = asyncio.create_task(
+            notify.enqueue_many(
+                "campaign",
+                [(m.id, key, None) for m, key in zip(members, keys, strict=True)],
+                now=NOW,
+            )
+        )
         await waiting_for_lock(other, queued)
         await held.commit()
         await queued
     finally:
         await other.close()
     rows = await OutboxMessage.all().order_by("key")
-    assert [(row.key, row.member_id) for row in rows] == sorted(zip(keys, [m.id for m in members], strict=True))
+    assert [(row.key, row.member_id) for row in rows] == sorted(
+        zip(keys, [m.id for m in members], strict=True)
+    )
     assert {row.key: row.template for row in rows}[keys[2]] == "elsewhere"
     assert [row.template for row in rows].count("campaign") == 4

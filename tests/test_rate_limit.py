@@ -17,7 +17,9 @@ import pytest
 from bot.rate_limit import RedisRateLimiter
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL")
-pytestmark = pytest.mark.skipif(not REDIS_URL, reason="TEST_REDIS_URL is not set: no Redis to test on")
+pytestmark = pytest.mark.skipif(
+    not REDIS_URL, reason="TEST_REDIS_URL is not set: no Redis to test on"
+)
 
 
 class Clock:
@@ -52,8 +54,10 @@ def most_in_a_second(times: list[int]) -> int:
 async def test_two_senders_together_stay_under_the_rate(clients, capacity: int) -> None:
     first, second, key = clients
     clock = Clock()
-    senders = [RedisRateLimiter(first, key, 10, capacity, clock=clock),
-               RedisRateLimiter(second, key, 10, capacity, clock=clock)]
+    senders = [
+        RedisRateLimiter(first, key, 10, capacity, clock=clock),
+        RedisRateLimiter(second, key, 10, capacity, clock=clock),
+    ]
     granted: dict[int, list[int]] = {0: [], 1: []}
     start = clock.micros
     # Both try every 5 ms for 5 seconds; which asks first changes out of step with the rate.

@@ -9,7 +9,9 @@ from bot.app import build_storage
 from bot.settings import Settings
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL")
-pytestmark = pytest.mark.skipif(not REDIS_URL, reason="TEST_REDIS_URL is not set: no Redis to test on")
+pytestmark = pytest.mark.skipif(
+    not REDIS_URL, reason="TEST_REDIS_URL is not set: no Redis to test on"
+)
 
 
 async def test_state_survives_a_new_storage_object() -> None:

@@ -30,7 +30,13 @@ async def test_export_pages_cover_every_member_once(any_db: str) -> None:
     rows = [row for page in pages for row in page]
     assert [row.id for row in rows] == [m.id for m in present]
     assert [row.card for row in rows] == [(await active_card(m.id)).number for m in present]
-    assert [row.branch for row in rows] == ["", "", "", "North", ""]  # joined by phone: no branch yet
+    assert [row.branch for row in rows] == [
+        "",
+        "",
+        "",
+        "North",
+        "",
+    ]  # joined by phone: no branch yet
     assert [row.balance for row in rows] == [m.balance for m in present]
     assert rows == [row async for page in member_pages() for row in page]  # one page: the same rows
 
@@ -50,8 +56,13 @@ async def test_report_counts_joins_and_leaves_by_the_club_s_day(any_db: str) -> 
 
     report = await staff.report(owner, 7, tz=TEHRAN, now=NOW)
     assert [(p.start.isoformat(), p.joined, p.left) for p in report.timeline] == [
-        ("2026-02-23", 0, 0), ("2026-02-24", 0, 0), ("2026-02-25", 0, 0), ("2026-02-26", 1, 1),
-        ("2026-02-27", 1, 0), ("2026-02-28", 0, 0), ("2026-03-01", 0, 1),
+        ("2026-02-23", 0, 0),
+        ("2026-02-24", 0, 0),
+        ("2026-02-25", 0, 0),
+        ("2026-02-26", 1, 1),
+        ("2026-02-27", 1, 0),
+        ("2026-02-28", 0, 0),
+        ("2026-03-01", 0, 1),
     ]
     assert (report.members_total, report.members_new, report.members_left) == (1, 2, 2)
 

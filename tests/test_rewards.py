@@ -146,13 +146,26 @@ async def test_catalogue_offers_what_can_be_handed_out_now_cheapest_first(any_db
     assert [r.name for r in offered] == ["Cake", "Tea", "Lunch"]
     assert [r.min_tier.code if r.min_tier else None for r in offered] == [None, None, "gold"]
     assert [r.id for r in await rewards.catalog(now=NOW, branch_id=main.id)] == [tea.id, lunch.id]
-    assert [r.id for r in await rewards.catalog(now=NOW, branch_id=north.id)] == [cake.id, tea.id, lunch.id]
+    assert [r.id for r in await rewards.catalog(now=NOW, branch_id=north.id)] == [
+        cake.id,
+        tea.id,
+        lunch.id,
+    ]
 
     rich = await member(NOW)
     await Member.filter(id=rich.id).update(balance=100)
     rich = await Member.get(id=rich.id)
-    assert [r.name for r in await rewards.affordable(rich, now=NOW)] == ["Cake", "Tea"]  # gold only for gold
+    assert [r.name for r in await rewards.affordable(rich, now=NOW)] == [
+        "Cake",
+        "Tea",
+    ]  # gold only for gold
     await Member.filter(id=rich.id).update(tier_id=gold.id)
-    assert [r.name for r in await rewards.affordable(await Member.get(id=rich.id), now=NOW)] == ["Cake", "Tea", "Lunch"]
+    assert [r.name for r in await rewards.affordable(await Member.get(id=rich.id), now=NOW)] == [
+        "Cake",
+        "Tea",
+        "Lunch",
+    ]
     await Member.filter(id=rich.id).update(balance=25)
-    assert [r.name for r in await rewards.affordable(await Member.get(id=rich.id), offered=offered)] == ["Cake"]
+    assert [
+        r.name for r in await rewards.affordable(await Member.get(id=rich.id), offered=offered)
+    ] == ["Cake"]

@@ -18,15 +18,24 @@ async def buyer(*days_ago: float, amount: int = 100_000, refunded: int = 0) -> M
     member = await make_member(NOW)
     branch = await default_branch()
     for n, days in enumerate(days_ago):
-        await Purchase.create(branch=branch, receipt=f"{member.id}-{n}", member=member, amount=amount,
-                              refunded_amount=refunded, points=10, created_at=NOW - timedelta(days=days))
+        await Purchase.create(
+            branch=branch,
+            receipt=f"{member.id}-{n}",
+            member=member,
+            amount=amount,
+            refunded_amount=refunded,
+            points=10,
+            created_at=NOW - timedelta(days=days),
+        )
     return member
 
 
 async def test_scores_on_their_steps_and_every_segment(any_db: str) -> None:
     champion = await buyer(31, 40, 50, 55, 59)  # last within 60 days (4), five purchases (4)
     new = await buyer(30)  # within 30 days (5), one purchase (1)
-    loyal = await buyer(61, 70, 80, 90, 100, 110, 119, 120, 121, 200)  # within 120 days (3), ten (5)
+    loyal = await buyer(
+        61, 70, 80, 90, 100, 110, 119, 120, 121, 200
+    )  # within 120 days (3), ten (5)
     at_risk = await buyer(121, 200, 239)  # within 240 days (2), three (3)
     hibernating = await buyer(241, 364)  # older (1), two (2)
     attention = await buyer(100, 110)  # within 120 days (3), two (2)
@@ -39,7 +48,12 @@ async def test_scores_on_their_steps_and_every_segment(any_db: str) -> None:
         attention.id: Score(3, 2, "needs_attention"),
     }
     assert await segment_counts(NOW) == {
-        "champions": 1, "loyal": 1, "new": 1, "at_risk": 1, "hibernating": 1, "needs_attention": 1,
+        "champions": 1,
+        "loyal": 1,
+        "new": 1,
+        "at_risk": 1,
+        "hibernating": 1,
+        "needs_attention": 1,
     }
 
 
@@ -53,7 +67,12 @@ async def test_only_the_last_year_of_real_purchases_of_present_members_counts(an
     assert scored == {partly.id: Score(5, 4, "champions")}
     assert returned.id not in scored and old.id not in scored
     assert await segment_counts(NOW) == {
-        "champions": 1, "loyal": 0, "new": 0, "at_risk": 0, "hibernating": 0, "needs_attention": 0,
+        "champions": 1,
+        "loyal": 0,
+        "new": 0,
+        "at_risk": 0,
+        "hibernating": 0,
+        "needs_attention": 0,
     }
 
 

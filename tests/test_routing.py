@@ -20,8 +20,9 @@ PRESS = _StaffPress(STAFF_SIDE)
 
 
 def press(data: str) -> CallbackQuery:
-    return CallbackQuery(id="1", from_user=User(id=5, is_bot=False, first_name="Sara"),
-                         chat_instance="c", data=data)
+    return CallbackQuery(
+        id="1", from_user=User(id=5, is_bot=False, first_name="Sara"), chat_instance="c", data=data
+    )
 
 
 def context(state: object) -> Context:
@@ -31,27 +32,40 @@ def context(state: object) -> Context:
 async def test_the_staff_side_holds_every_staff_router_and_filters_presses() -> None:
     assert STAFF_SIDE.name == "staff-side"
     names = {router.name for router in STAFF_SIDE.chain_tail}
-    assert {"staff-dialogs", "staff", "staff.counter", "campaigns", "CampaignSG", "RewardsAdminSG"} <= names
+    assert {
+        "staff-dialogs",
+        "staff",
+        "staff.counter",
+        "campaigns",
+        "CampaignSG",
+        "RewardsAdminSG",
+    } <= names
     assert not any(router.name.startswith("staff") for router in all_routers()[1:])
     member_press, _ = await STAFF_SIDE.callback_query.check_root_filters(
-        press("abc\x1dpoints"), aiogd_context=context(MenuSG.main))
+        press("abc\x1dpoints"), aiogd_context=context(MenuSG.main)
+    )
     staff_press, _ = await STAFF_SIDE.callback_query.check_root_filters(
-        press("abc\x1dadd"), aiogd_context=context(RewardsAdminSG.catalog))
+        press("abc\x1dadd"), aiogd_context=context(RewardsAdminSG.catalog)
+    )
     assert (member_press, staff_press) == (False, True)
 
 
-@pytest.mark.parametrize(("state", "data", "staff"), [
-    (MenuSG.main, "abc\x1dpoints", False),
-    (PointsSG.points, "abc\x1d__cancel__", False),
-    (RewardsAdminSG.catalog, "abc\x1dadd", True),
-    (SettingsSG.rules, "abc\x1dedit", True),
-    (None, f"{counter.APPROVE}12", True),
-    (None, f"{counter.REJECT}12", True),
-    (None, campaigns._confirm_keyboard(3, "en").inline_keyboard[0][0].callback_data, True),
-    (None, "whatever", False),
-])
-async def test_a_press_reaches_the_staff_side_only_for_staff_windows_and_buttons(state: object, data: str,
-                                                                                    staff: bool) -> None:
+@pytest.mark.parametrize(
+    ("state", "data", "staff"),
+    [
+        (MenuSG.main, "abc\x1dpoints", False),
+        (PointsSG.points, "abc\x1d__cancel__", False),
+        (RewardsAdminSG.catalog, "abc\x1dadd", True),
+        (SettingsSG.rules, "abc\x1dedit", True),
+        (None, f"{counter.APPROVE}12", True),
+        (None, f"{counter.REJECT}12", True),
+        (None, campaigns._confirm_keyboard(3, "en").inline_keyboard[0][0].callback_data, True),
+        (None, "whatever", False),
+    ],
+)
+async def test_a_press_reaches_the_staff_side_only_for_staff_windows_and_buttons(
+    state: object, data: str, staff: bool
+) -> None:
     found = context(state) if state is not None else None
     assert await PRESS(press(data), aiogd_context=found) is staff
 

@@ -95,8 +95,15 @@ def test_the_clubs_zone_survives_opening_the_database(
     names = ("TIMEZONE", "CLUB_TIMEZONE")
     env = {name: value for name, value in os.environ.items() if name not in names}
     env.update(variables, PYTHONPATH=ROOT)
-    done = subprocess.run([sys.executable, "-c", QUIET_AT_2000_UTC], env=env, cwd=tmp_path,
-                          capture_output=True, text=True, timeout=120, check=False)
+    done = subprocess.run(
+        [sys.executable, "-c", QUIET_AT_2000_UTC],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     # 20:00 UTC is 23:30 in Tehran: inside the quiet hours (22:00-07:00), a campaign SMS waits.
     assert done.stdout == "Asia/Tehran 23:30 quiet\n"

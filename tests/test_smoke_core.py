@@ -68,11 +68,16 @@ async def test_a_long_run_of_sqlite_statements_gives_the_event_loop_turns(
 def test_each_database_gets_its_client_and_settings() -> None:
     from bot.db import _keep_session, tortoise_config
 
-    sqlite = tortoise_config("sqlite://data/club.sqlite3?busy_timeout=10000")["connections"]["default"]
+    sqlite = tortoise_config("sqlite://data/club.sqlite3?busy_timeout=10000")["connections"][
+        "default"
+    ]
     assert sqlite["engine"] == "bot.sqlite_engine"
     assert sqlite["credentials"]["file_path"] == "data/club.sqlite3"
     assert sqlite["credentials"]["busy_timeout"] == "10000"
     postgres = tortoise_config("postgres://club@db.example:5432/club")["connections"]["default"]
     assert postgres["engine"] == "tortoise.backends.asyncpg"
-    assert (postgres["credentials"]["host"], postgres["credentials"]["database"]) == ("db.example", "club")
+    assert (postgres["credentials"]["host"], postgres["credentials"]["database"]) == (
+        "db.example",
+        "club",
+    )
     assert postgres["credentials"]["reset"] is _keep_session  # no reset statement per release

@@ -38,7 +38,9 @@ async def test_a_voucher_code_reaches_the_member_when_credit_returns(any_db: str
         out = await line.deliver(now, credit_alert=alert)
         assert (out.sent, out.deferred) == (0, 2)
         voucher = await Voucher.get(member__phone="+989121234567")
-        assert (await Member.get(phone="+989121234567")).balance == 5  # points taken, voucher issued
+        assert (
+            await Member.get(phone="+989121234567")
+        ).balance == 5  # points taken, voucher issued
         assert await line.sms(PHONE, "REWARDS", "4") == 200
         assert (await line.deliver(now + timedelta(minutes=31), credit_alert=alert)).deferred == 3
         assert [m["text"] for m in api.sent_to(owner)] == [NO_CREDIT_ALERT]  # told once
@@ -49,7 +51,9 @@ async def test_a_voucher_code_reaches_the_member_when_credit_returns(any_db: str
     texts = line.texts_to(PHONE)
     assert len(texts) == 4 and sum(voucher.code in text for text in texts) == 1
     answers = {str(row.id): row for row in await OutboxMessage.all()}
-    assert all(answers[localid].status is OutboxStatus.SENT for _, _, localid in line.kave.delivered)
+    assert all(
+        answers[localid].status is OutboxStatus.SENT for _, _, localid in line.kave.delivered
+    )
     assert len({localid for _, _, localid in line.kave.delivered}) == 4
 
 
@@ -89,8 +93,9 @@ async def test_an_answer_goes_out_at_once_not_at_the_outbox_tick(db: str) -> Non
     async with sms_line() as line:
         wake = OutboxWake()
         line.door.on_queued = wake
-        scheduler = build_scheduler(Settings(_env_file=None), bot=None, gateway=line.gateway,
-                                    sms_door=line.door, wake=wake)
+        scheduler = build_scheduler(
+            Settings(_env_file=None), bot=None, gateway=line.gateway, sms_door=line.door, wake=wake
+        )
         scheduler.start()
         try:
             scheduler.reschedule_job("outbox", trigger="interval", hours=1)  # no tick will come

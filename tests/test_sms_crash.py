@@ -35,11 +35,12 @@ from tortoise import Tortoise
 from bot.db import close_db, open_db
 from models import InboundOutcome, InboundSms, Member, OutboxMessage, OutboxStatus
 from tests.club_runner import Club, open_fresh
-from tests.helpers import free_port
-from tests.waiting import DEADLINE as WAIT, eventually
 from tests.conftest import POSTGRES_URL, _backends
 from tests.fakes.bot_api import FakeBotAPI
 from tests.fakes.kavenegar import FakeKavenegar
+from tests.helpers import free_port
+from tests.waiting import DEADLINE as WAIT
+from tests.waiting import eventually
 
 MESSAGES = 40
 SIGNAL_AFTER = 15  # acknowledgements before the signal
@@ -155,8 +156,10 @@ async def test_no_sms_is_lost_or_doubled_when_club_run_stops(
     async with FakeBotAPI() as api, FakeKavenegar() as kave:
         club = Club(api, url, tmp_path)
         club.env |= {
-            "KAVENEGAR_API_KEY": kave.api_key, "KAVENEGAR_SENDER": LINE,
-            "KAVENEGAR_API_BASE": kave.base_url, "SMS_WEBHOOK_SECRET": SECRET,
+            "KAVENEGAR_API_KEY": kave.api_key,
+            "KAVENEGAR_SENDER": LINE,
+            "KAVENEGAR_API_BASE": kave.base_url,
+            "SMS_WEBHOOK_SECRET": SECRET,
             # Kavenegar calls one address: the restarted club must listen on the same port.
             "WEB_PORT": str(free_port()),
         }
@@ -168,9 +171,13 @@ async def test_no_sms_is_lost_or_doubled_when_club_run_stops(
             await wait_for(lambda: web_up(f"{base}/healthz"), "the web app", club)
             first = asyncio.create_task(burst.send([HELD] if held else []))
             await first  # the held sender's message is stored and acknowledged first
-            sending = asyncio.create_task(burst.send([n for n in range(MESSAGES) if n not in burst.acked]))
-            await asyncio.wait([sending, asyncio.create_task(burst.enough.wait())],
-                               return_when=asyncio.FIRST_COMPLETED)
+            sending = asyncio.create_task(
+                burst.send([n for n in range(MESSAGES) if n not in burst.acked])
+            )
+            await asyncio.wait(
+                [sending, asyncio.create_task(burst.enough.wait())],
+                return_when=asyncio.FIRST_COMPLETED,
+            )
             await stop(club, how, held)
             await sending
             acked_before = set(burst.acked)
@@ -196,6 +203,7 @@ async def test_no_sms_is_lost_or_doubled_when_club_run_stops(
             async def all_answered() -> bool:
                 if len({to for to, _, _ in kave.delivered}) < MESSAGES:
                     return False
+
                 def sent() -> Awaitable[int]:
                     return OutboxMessage.filter(status=OutboxStatus.SENT).count()
 
@@ -217,8 +225,12 @@ async def test_no_sms_is_lost_or_doubled_when_club_run_stops(
     figures.stored, figures.decided, figures.answered = len(rows), len(decided_ids), len(per_phone)
     expected = {phone(n) for n in range(MESSAGES)}
     figures.lost = len(expected - set(per_phone)) + len(lost_at_signal)
-    figures.doubled = (sum(n - 1 for n in per_phone.values()) + max(0, figures.stored - MESSAGES)
-                       + max(0, members - MESSAGES) + max(0, answers - MESSAGES))
+    figures.doubled = (
+        sum(n - 1 for n in per_phone.values())
+        + max(0, figures.stored - MESSAGES)
+        + max(0, members - MESSAGES)
+        + max(0, answers - MESSAGES)
+    )
     print("sms crash run:", json.dumps(asdict(figures)))
     assert decided_ids == {str(5000 + n) for n in range(MESSAGES)}
     assert set(per_phone) == expected and set(per_phone.values()) == {1}

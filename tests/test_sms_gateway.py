@@ -396,7 +396,14 @@ async def test_fake_answers_get_and_accepts_989_numbers(fake: FakeKavenegar) -> 
     assert r.status == 200 and body["return"] == {"status": 200, "message": "تایید شد"}
     entry = body["entries"][0]
     assert set(entry) == {
-        "messageid", "message", "status", "statustext", "sender", "receptor", "date", "cost"
+        "messageid",
+        "message",
+        "status",
+        "statustext",
+        "sender",
+        "receptor",
+        "date",
+        "cost",
     }
 
 

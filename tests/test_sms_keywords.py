@@ -81,7 +81,21 @@ def test_messy_forms(text: str, kind: Kind, arg: str) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["", "   ", RLM, "hello", "salam", "pointsx", "امتیازها", "13", "111", "1", "join-us", "stopp", "تولدم"],
+    [
+        "",
+        "   ",
+        RLM,
+        "hello",
+        "salam",
+        "pointsx",
+        "امتیازها",
+        "13",
+        "111",
+        "1",
+        "join-us",
+        "stopp",
+        "تولدم",
+    ],
 )
 def test_anything_else_is_unknown(text: str) -> None:
     assert parse(text).kind is Kind.UNKNOWN
@@ -109,7 +123,8 @@ def test_parse_birthday_in_both_calendars(text: str, expected: date) -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["", "tomorrow", "1370/13/01", "1370/00/10", "1991-02-30", "70/5/12", "1370/05", "99999/1/1"]
+    "text",
+    ["", "tomorrow", "1370/13/01", "1370/00/10", "1991-02-30", "70/5/12", "1370/05", "99999/1/1"],
 )
 def test_parse_birthday_refuses_what_is_not_a_date(text: str) -> None:
     with pytest.raises(LoyaltyError) as caught:

@@ -55,8 +55,12 @@ async def test_a_member_life_by_sms_in_persian(db: str) -> None:
     # A purchase at the till earns 25 points.
     await earning.award_purchase(member.id, 250_000, receipt="R1", now=clock.next())
     assert await sms("امتیاز") == t(
-        kw.POINTS_NEXT, "fa", balance="۴۵", tier=tier_name("bronze", None, "fa"),
-        to_next="۴۷۵", next=tier_name("silver", None, "fa"),
+        kw.POINTS_NEXT,
+        "fa",
+        balance="۴۵",
+        tier=tier_name("bronze", None, "fa"),
+        to_next="۴۷۵",
+        next=tier_name("silver", None, "fa"),
     )
 
     coffee = await reward(30, name="Coffee")
@@ -107,7 +111,10 @@ async def test_a_member_life_by_sms_in_persian(db: str) -> None:
     assert await sms("لغو") == "دیگر پیامک تبلیغاتی نمی‌فرستیم. برای دریافت دوباره ۱۲ بفرستید."
     assert (await Member.get(id=member.id)).consent_sms is False
 
-    assert await sms("راهنما") == "عضویت نام، امتیاز، جوایز، دریافت ۲، تولد ۱۳۷۰/۰۵/۱۲، نظر متن، لغو، ۱۲"
+    assert (
+        await sms("راهنما")
+        == "عضویت نام، امتیاز، جوایز، دریافت ۲، تولد ۱۳۷۰/۰۵/۱۲، نظر متن، لغو، ۱۲"
+    )
 
 
 async def test_a_member_who_joins_in_english_is_answered_in_english(db: str) -> None:
@@ -129,7 +136,9 @@ async def test_a_member_who_joins_in_english_is_answered_in_english(db: str) -> 
     )
     assert await sms("rewards") == "No reward within your 20 points yet."
     assert await sms("BIRTHDAY 1991-08-03") == "Birthday saved: 1991-08-03."
-    assert await sms("birthday 2030-01-01") == error_text(LoyaltyError(ErrorCode.INVALID_DATE), "en")
+    assert await sms("birthday 2030-01-01") == error_text(
+        LoyaltyError(ErrorCode.INVALID_DATE), "en"
+    )
     assert await sms("STOP") == "No more club offers by SMS. Send 12 to get them again."
     assert await sms("START") == "Club offers by SMS are on again. Send 11 to stop them."
     assert await sms("help") == (

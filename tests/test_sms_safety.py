@@ -20,7 +20,11 @@ THROTTLED_FA = "پیام‌ها زیاد است. لطفاً چند دقیقه ص
 
 
 async def answer(
-    sender: str, text: str, *, now: datetime, message_id: int | str | None = None,
+    sender: str,
+    text: str,
+    *,
+    now: datetime,
+    message_id: int | str | None = None,
     config: SmsConfig = inbound.DEFAULT_CONFIG,
 ) -> str | None:
     """As the webhook does: store the message, then decide it and queue the answer."""
@@ -34,8 +38,9 @@ async def queued() -> list[tuple[str, str]]:
     return [(row.phone or "", row.params["text"]) for row in rows]
 
 
-@pytest.mark.parametrize("sender", ["10008663", "3000", "02188776655", "+982188776655", "abc", "",
-                                    "+14155550100"])
+@pytest.mark.parametrize(
+    "sender", ["10008663", "3000", "02188776655", "+982188776655", "abc", "", "+14155550100"]
+)
 async def test_no_reply_to_senders_that_are_not_iranian_mobiles(db: str, sender: str) -> None:
     assert await answer(sender, "عضویت", now=NOW) is None
     assert await answer(sender, "hello", message_id=77, now=NOW) is None
@@ -58,7 +63,9 @@ async def test_a_flood_is_answered_once_then_ignored_for_a_while(db: str) -> Non
     # After the quiet time the sender is answered again.
     assert await sms(15 + 10 * 60 + 1) == HELP_FA
     # Someone else was never held up by the flood.
-    other = await handle_inbound("09351234567", "راهنما", now=NOW + timedelta(seconds=30), config=config)
+    other = await handle_inbound(
+        "09351234567", "راهنما", now=NOW + timedelta(seconds=30), config=config
+    )
     assert other == HELP_FA
 
 
@@ -79,7 +86,9 @@ async def test_a_duplicate_messageid_is_not_answered_again(db: str) -> None:
     assert await Member.all().count() == 1
 
 
-@pytest.mark.parametrize("text", ["", " ", "🙂🙂", "x" * 5000, "\x00\x01", "دریافت 99999999999999999999"])
+@pytest.mark.parametrize(
+    "text", ["", " ", "🙂🙂", "x" * 5000, "\x00\x01", "دریافت 99999999999999999999"]
+)
 async def test_odd_input_gets_an_answer_not_a_crash(db: str, text: str) -> None:
     await handle_inbound(PHONE, "عضویت", now=NOW - timedelta(hours=1))
     reply = await handle_inbound(PHONE, text, now=NOW)
@@ -109,7 +118,9 @@ async def test_an_unexpected_failure_is_answered_politely(
         raise RuntimeError("database went away")
 
     monkeypatch.setattr(kw.tiers, "progress", broken)
-    assert await handle_inbound(PHONE, "امتیاز", now=NOW) == "خطایی پیش آمد. لطفاً بعداً دوباره بفرستید."
+    assert (
+        await handle_inbound(PHONE, "امتیاز", now=NOW) == "خطایی پیش آمد. لطفاً بعداً دوباره بفرستید."
+    )
 
 
 async def test_a_failing_statement_takes_back_the_keyword_only(
@@ -120,8 +131,13 @@ async def test_a_failing_statement_takes_back_the_keyword_only(
     await handle_inbound(PHONE, "عضویت", now=NOW - timedelta(hours=1))
 
     async def broken(member_id: int, text: str, **kwargs: object) -> None:
-        await InboxItem.create(member_id=member_id, kind=InboxKind.FEEDBACK, text=text,
-                               channel=Channel.SMS, created_at=NOW)
+        await InboxItem.create(
+            member_id=member_id,
+            kind=InboxKind.FEEDBACK,
+            text=text,
+            channel=Channel.SMS,
+            created_at=NOW,
+        )
         await Tortoise.get_connection("default").execute_query("SELECT * FROM no_such_table")
 
     monkeypatch.setattr(kw.inbox, "submit_feedback", broken)
@@ -136,14 +152,17 @@ async def test_a_flood_arriving_at_once_is_answered_once(any_db: str) -> None:
     # Eight messages from one sender handled at the same moment, three allowed a minute:
     # three answers, one "please wait", and silence, whatever order they are decided in.
     config = SmsConfig(per_minute=3, quiet=timedelta(minutes=10))
-    replies = await asyncio.gather(*(
-        handle_inbound(PHONE, "راهنما", message_id=500 + n, now=NOW, config=config) for n in range(8)
-    ))
+    replies = await asyncio.gather(
+        *(
+            handle_inbound(PHONE, "راهنما", message_id=500 + n, now=NOW, config=config)
+            for n in range(8)
+        )
+    )
     assert (replies.count(HELP_FA), replies.count(THROTTLED_FA), replies.count(None)) == (3, 1, 4)
 
 
 async def test_unknown_texts_arriving_at_once_get_help_once(any_db: str) -> None:
-    replies = await asyncio.gather(*(
-        handle_inbound(PHONE, f"سلام {n}", message_id=600 + n, now=NOW) for n in range(5)
-    ))
+    replies = await asyncio.gather(
+        *(handle_inbound(PHONE, f"سلام {n}", message_id=600 + n, now=NOW) for n in range(5))
+    )
     assert (replies.count(HELP_FA), replies.count(None)) == (1, 4)

@@ -64,8 +64,15 @@ def test_every_answer_is_translated(locale: str) -> None:
 @pytest.mark.parametrize("locale", LOCALES)
 @pytest.mark.parametrize("code", list(ERRORS))
 def test_refusals_sent_by_sms_fit_two_parts(code: object, locale: str) -> None:
-    values = {"max": 64, "minimum": 100_000, "receipt": "R-000123", "left": 50_000,
-              "balance": 1_234, "needed": 2_000, "reference": "09121234567"}
+    values = {
+        "max": 64,
+        "minimum": 100_000,
+        "receipt": "R-000123",
+        "left": 50_000,
+        "balance": 1_234,
+        "needed": 2_000,
+        "reference": "09121234567",
+    }
     error = LoyaltyError(code, **values)  # type: ignore[arg-type]
     assert sms_parts(error_text(error, locale)) <= kw.MAX_PARTS
 

@@ -52,14 +52,21 @@ async def test_post_with_the_right_secret_is_answered_by_sms(line: SmsLine) -> N
     [(receptor, text, localid)] = line.kave.delivered
     assert receptor == PHONE and text.startswith("خوش آمدید! کارت ")
     answer = await OutboxMessage.get(key__startswith="sms-reply:")
-    assert (localid, answer.phone, answer.member_id, answer.status) == (str(answer.id), E164, member.id, "sent")
+    assert (localid, answer.phone, answer.member_id, answer.status) == (
+        str(answer.id),
+        E164,
+        member.id,
+        "sent",
+    )
 
 
 async def test_get_with_query_fields_works_too(line: SmsLine) -> None:
     query = {"from": PHONE, "to": LINE, "message": "help", "messageid": "502"}
     assert (await line.call("GET", params=query))[0] == 200
     await line.deliver()
-    assert line.texts_to(PHONE) == ["عضویت نام، امتیاز، جوایز، دریافت ۲، تولد ۱۳۷۰/۰۵/۱۲، نظر متن، لغو، ۱۲"]
+    assert line.texts_to(PHONE) == [
+        "عضویت نام، امتیاز، جوایز، دریافت ۲، تولد ۱۳۷۰/۰۵/۱۲، نظر متن، لغو، ۱۲"
+    ]
     assert (await OutboxMessage.get()).member_id is None  # help to a number that is no member's
 
 
@@ -101,7 +108,8 @@ async def test_polling_stores_and_answers_each_message_once(db: str) -> None:
         assert await InboundSms.all().count() == 2
         answers = {row.phone: str(row.id) for row in await OutboxMessage.all()}
         assert sorted((to, localid) for to, _, localid in line.kave.delivered) == [
-            (PHONE, answers[E164]), ("09351234567", answers["+989351234567"])
+            (PHONE, answers[E164]),
+            ("09351234567", answers["+989351234567"]),
         ]
 
 
@@ -141,7 +149,9 @@ async def test_a_message_left_undecided_is_decided_once_at_start_up(any_db: str)
 
         # The next start: the scheduler's sweep runs at once and decides what was left.
         settings = Settings(_env_file=None)
-        restarted = build_scheduler(settings, bot=None, gateway=line.gateway, sms_door=SmsDoor(SmsConfig()))
+        restarted = build_scheduler(
+            settings, bot=None, gateway=line.gateway, sms_door=SmsDoor(SmsConfig())
+        )
         sweep = restarted.get_job("sms_sweep")
         assert sweep.next_run_time <= utcnow() + timedelta(seconds=1)
         await sweep.func()
@@ -159,7 +169,9 @@ async def test_any_messageid_is_stored_and_deduplicated(any_line: SmsLine, messa
     for _ in range(2):
         assert await any_line.sms(PHONE, "JOIN", messageid) == 200
         await any_line.deliver()
-    assert await InboundSms.all().values_list("messageid", "outcome") == [(messageid, InboundOutcome.ANSWERED)]
+    assert await InboundSms.all().values_list("messageid", "outcome") == [
+        (messageid, InboundOutcome.ANSWERED)
+    ]
     assert len(any_line.kave.delivered) == 1
 
 
@@ -167,23 +179,72 @@ FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 MULTIPART = {"Content-Type": "multipart/form-data; boundary=x"}
 
 
-@pytest.mark.parametrize(("method", "query", "call"), [
-    ("POST", "", {"data": b"from=09121234567&message=\xff\xfe", "headers": FORM}),
-    ("POST", "", {"data": b"from=09121234567&message=%ff%fe", "headers": FORM}),
-    ("GET", "?from=09121234567&message=%ff", {}),
-    ("POST", "", {"data": b"from=09121234567&message=hi", "headers": {"Content-Type": FORM["Content-Type"] + "; charset=x-nope"}}),
-    ("POST", "", {"data": b"from=09121234567&message=hi", "headers": {"Content-Type": FORM["Content-Type"] + "; charset=latin-1"}}),
-    ("POST", "", {"data": b'{"from": "09121234567", "message": "hi"}', "headers": {"Content-Type": "application/json"}}),
-    ("POST", "", {"data": b"from=09121234567&message=hi", "headers": {"Content-Type": "text/plain"}}),
-    ("POST", "", {"data": b"from=09121234567&message=hi", "headers": {"Content-Type": "multipart/form-data"}}),
-    ("POST", "", {"data": b"--x\r\nfoo", "headers": MULTIPART}),
-    ("POST", "", {"data": b'--x\r\nContent-Disposition: form-data; name="from"\r\n\r\n0912\xff\r\n--x--\r\n', "headers": MULTIPART}),
-    ("POST", "", {"data": b'--x\r\nContent-Disposition: form-data; name="from"; filename="a.txt"\r\n'
-                          b"Content-Type: text/plain\r\n\r\n09121234567\r\n--x--\r\n", "headers": MULTIPART}),
-    ("POST", "", {"data": b"not gzip", "headers": {**FORM, "Content-Encoding": "gzip"}}),
-    ("POST", "", {"data": {"from": "0912\x001234567", "message": "hi"}}),
-    ("POST", "", {"data": {"from": "09121234567", "message": "hi", "messageid": "1" * 65}}),
-])
+@pytest.mark.parametrize(
+    ("method", "query", "call"),
+    [
+        ("POST", "", {"data": b"from=09121234567&message=\xff\xfe", "headers": FORM}),
+        ("POST", "", {"data": b"from=09121234567&message=%ff%fe", "headers": FORM}),
+        ("GET", "?from=09121234567&message=%ff", {}),
+        (
+            "POST",
+            "",
+            {
+                "data": b"from=09121234567&message=hi",
+                "headers": {"Content-Type": FORM["Content-Type"] + "; charset=x-nope"},
+            },
+        ),
+        (
+            "POST",
+            "",
+            {
+                "data": b"from=09121234567&message=hi",
+                "headers": {"Content-Type": FORM["Content-Type"] + "; charset=latin-1"},
+            },
+        ),
+        (
+            "POST",
+            "",
+            {
+                "data": b'{"from": "09121234567", "message": "hi"}',
+                "headers": {"Content-Type": "application/json"},
+            },
+        ),
+        (
+            "POST",
+            "",
+            {"data": b"from=09121234567&message=hi", "headers": {"Content-Type": "text/plain"}},
+        ),
+        (
+            "POST",
+            "",
+            {
+                "data": b"from=09121234567&message=hi",
+                "headers": {"Content-Type": "multipart/form-data"},
+            },
+        ),
+        ("POST", "", {"data": b"--x\r\nfoo", "headers": MULTIPART}),
+        (
+            "POST",
+            "",
+            {
+                "data": b'--x\r\nContent-Disposition: form-data; name="from"\r\n\r\n0912\xff\r\n--x--\r\n',
+                "headers": MULTIPART,
+            },
+        ),
+        (
+            "POST",
+            "",
+            {
+                "data": b'--x\r\nContent-Disposition: form-data; name="from"; filename="a.txt"\r\n'
+                b"Content-Type: text/plain\r\n\r\n09121234567\r\n--x--\r\n",
+                "headers": MULTIPART,
+            },
+        ),
+        ("POST", "", {"data": b"not gzip", "headers": {**FORM, "Content-Encoding": "gzip"}}),
+        ("POST", "", {"data": {"from": "0912\x001234567", "message": "hi"}}),
+        ("POST", "", {"data": {"from": "09121234567", "message": "hi", "messageid": "1" * 65}}),
+    ],
+)
 async def test_a_malformed_call_is_refused_with_a_4xx_and_stores_nothing(
     line: SmsLine, method: str, query: str, call: dict[str, object]
 ) -> None:
@@ -194,7 +255,9 @@ async def test_a_malformed_call_is_refused_with_a_4xx_and_stores_nothing(
 
 
 @pytest.mark.parametrize("sender", ["+14155550100", "+447911123456", "00447911123456"])
-async def test_foreign_numbers_are_recorded_and_never_answered(any_line: SmsLine, sender: str) -> None:
+async def test_foreign_numbers_are_recorded_and_never_answered(
+    any_line: SmsLine, sender: str
+) -> None:
     assert await any_line.sms(sender, "JOIN Sam", "801") == 200
     assert await any_line.sms(sender, "HELP", "802") == 200
     await any_line.deliver()
@@ -206,7 +269,9 @@ async def test_foreign_numbers_are_recorded_and_never_answered(any_line: SmsLine
 
 
 class Records(SmsDoor):
-    async def accept(self, sender: str, text: str, message_id: str | None, receptor: str = "") -> Accepted:
+    async def accept(
+        self, sender: str, text: str, message_id: str | None, receptor: str = ""
+    ) -> Accepted:
         return Accepted(1, False)
 
 
@@ -224,7 +289,9 @@ async def test_the_logs_do_not_show_the_secret_or_the_message(
         assert (await line.call("GET", f"{base}/sms/{SECRET}-almost", params=query))[0] == 404
         # A request line aiohttp cannot parse is logged with its error.
         reader, writer = await asyncio.open_connection(settings.web_host, settings.web_port)
-        writer.write(f"GET /sms/{SECRET}?message=\xff HTTP/1.1\r\nHost: x\r\n\r\n".encode("latin-1"))
+        writer.write(
+            f"GET /sms/{SECRET}?message=\xff HTTP/1.1\r\nHost: x\r\n\r\n".encode("latin-1")
+        )
         assert (await reader.readline()).startswith(b"HTTP/1.0 400")
         writer.close()
     access = [r.getMessage() for r in caplog.records if r.name == "aiohttp.access"]

@@ -29,9 +29,10 @@ from loyalty import ledger
 from loyalty.members import register_member
 from models import LedgerEntry, Member, Purchase
 from tests.club_runner import Club, open_fresh
-from tests.waiting import DEADLINE as WAIT, eventually
 from tests.conftest import NOW
 from tests.fakes.bot_api import FakeBotAPI
+from tests.waiting import DEADLINE as WAIT
+from tests.waiting import eventually
 
 ROOT = str(Path(__file__).resolve().parents[1])
 OWNERS = tuple(range(7001, 7301))
@@ -197,7 +198,9 @@ async def test_club_import_while_the_bot_records_purchases(tmp_path: Path) -> No
     await assert_ledger_agrees(url)
 
 
-async def _import_held_part_way(tmp_path: Path) -> tuple[str, asyncio.subprocess.Process, bytes, list[str]]:
+async def _import_held_part_way(
+    tmp_path: Path,
+) -> tuple[str, asyncio.subprocess.Process, bytes, list[str]]:
     """`club import` of 4,000 rows, and the write lock taken by another process once a few
     chunks are in; the club's URL, the finished child, its stdout and last lines of stderr.
 
@@ -208,18 +211,32 @@ async def _import_held_part_way(tmp_path: Path) -> tuple[str, asyncio.subprocess
     await members_and_close(url, 0)
     (tmp_path / "members.csv").write_text(members_csv(4000), "utf-8")
     quick = f"sqlite://{tmp_path / 'club.sqlite3'}?busy_timeout=100"
-    env = {**os.environ, "DATABASE_URL": quick, "DEFAULT_LOCALE": "en", "BOT_TOKEN": "",
-           "PYTHONPATH": ROOT}
+    env = {
+        **os.environ,
+        "DATABASE_URL": quick,
+        "DEFAULT_LOCALE": "en",
+        "BOT_TOKEN": "",
+        "PYTHONPATH": ROOT,
+    }
     read_end, write_end = os.pipe()
     fcntl.fcntl(write_end, fcntl.F_SETPIPE_SZ, 4096)
     try:
         process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot.cli", "import", "members.csv", env=env, cwd=tmp_path,
-            stdout=asyncio.subprocess.PIPE, stderr=write_end)
+            sys.executable,
+            "-m",
+            "bot.cli",
+            "import",
+            "members.csv",
+            env=env,
+            cwd=tmp_path,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=write_end,
+        )
     finally:
         os.close(write_end)
     assert process.stdout is not None
     try:
+
         def members_in() -> int:
             with sqlite3.connect(tmp_path / "club.sqlite3", timeout=WAIT) as reader:
                 return reader.execute("SELECT COUNT(*) FROM member").fetchone()[0]

@@ -29,33 +29,58 @@ async def test_a_reward_with_every_field_then_edited(db: str) -> None:
     group = await ProductGroup.create(name="Cakes")
     start, until = staff_rules.open_window(NOW, 30)
     spec = staff_rules.RewardSpec(
-        name="  Cake   deal ", cost=300, kind=RewardKind.PERCENT_DISCOUNT, value=20, product_group_id=group.id,
-        stock=10, min_tier_id=gold.id, valid_from=start, valid_until=until,
+        name="  Cake   deal ",
+        cost=300,
+        kind=RewardKind.PERCENT_DISCOUNT,
+        value=20,
+        product_group_id=group.id,
+        stock=10,
+        min_tier_id=gold.id,
+        valid_from=start,
+        valid_until=until,
     )
     reward = await staff_rules.save_reward(owner, spec, now=NOW)
     row = await Reward.get(id=reward.id)
-    assert (row.name, row.cost, row.kind, row.value, row.product_group_id, row.stock, row.min_tier_id, row.branch_id) == (
-        "Cake deal", 300, RewardKind.PERCENT_DISCOUNT, 20, group.id, 10, gold.id, None)
+    assert (
+        row.name,
+        row.cost,
+        row.kind,
+        row.value,
+        row.product_group_id,
+        row.stock,
+        row.min_tier_id,
+        row.branch_id,
+    ) == ("Cake deal", 300, RewardKind.PERCENT_DISCOUNT, 20, group.id, 10, gold.id, None)
     assert row.valid_until == NOW + timedelta(days=30)
 
-    await staff_rules.save_reward(owner, replace(staff_rules.reward_spec(row), stock=None, cost=250), row.id, now=NOW)
+    await staff_rules.save_reward(
+        owner, replace(staff_rules.reward_spec(row), stock=None, cost=250), row.id, now=NOW
+    )
     row = await Reward.get(id=reward.id)
     assert (row.stock, row.cost) == (None, 250)
     assert await AuditEntry.filter(action__in=["reward_add", "reward_edit"]).count() == 2
 
 
-@pytest.mark.parametrize("change, code", [
-    ({"cost": 0}, ErrorCode.INVALID_SETTING),
-    ({"kind": RewardKind.PERCENT_DISCOUNT, "value": 101}, ErrorCode.INVALID_SETTING),
-    ({"kind": RewardKind.FIXED_DISCOUNT, "value": 0}, ErrorCode.INVALID_SETTING),
-    ({"stock": -1}, ErrorCode.INVALID_SETTING),
-    ({"min_tier_id": 999}, ErrorCode.INVALID_SETTING),
-    ({"branch_id": 999}, ErrorCode.BRANCH_NOT_FOUND),
-    ({"kind": RewardKind.FIXED_DISCOUNT, "value": 5000, "product_group_id": 999}, ErrorCode.GROUP_NOT_FOUND),
-    ({"valid_from": NOW, "valid_until": NOW}, ErrorCode.INVALID_DATE),
-    ({"name": "   "}, ErrorCode.INVALID_NAME),
-])
-async def test_bad_rewards_are_refused_and_nothing_is_written(db: str, change: dict, code: ErrorCode) -> None:
+@pytest.mark.parametrize(
+    "change, code",
+    [
+        ({"cost": 0}, ErrorCode.INVALID_SETTING),
+        ({"kind": RewardKind.PERCENT_DISCOUNT, "value": 101}, ErrorCode.INVALID_SETTING),
+        ({"kind": RewardKind.FIXED_DISCOUNT, "value": 0}, ErrorCode.INVALID_SETTING),
+        ({"stock": -1}, ErrorCode.INVALID_SETTING),
+        ({"min_tier_id": 999}, ErrorCode.INVALID_SETTING),
+        ({"branch_id": 999}, ErrorCode.BRANCH_NOT_FOUND),
+        (
+            {"kind": RewardKind.FIXED_DISCOUNT, "value": 5000, "product_group_id": 999},
+            ErrorCode.GROUP_NOT_FOUND,
+        ),
+        ({"valid_from": NOW, "valid_until": NOW}, ErrorCode.INVALID_DATE),
+        ({"name": "   "}, ErrorCode.INVALID_NAME),
+    ],
+)
+async def test_bad_rewards_are_refused_and_nothing_is_written(
+    db: str, change: dict, code: ErrorCode
+) -> None:
     owner = await _staff(StaffRole.OWNER)
     spec = replace(staff_rules.RewardSpec(name="Coffee", cost=100), **change)
     with pytest.raises(LoyaltyError) as refused:
@@ -69,10 +94,14 @@ async def test_branch_manager_adds_for_their_branch_only(db: str) -> None:
     main = await Branch.first()
     north = await Branch.create(name="North")
     manager = await _staff(StaffRole.MANAGER, main)
-    reward = await staff_rules.save_reward(manager, staff_rules.RewardSpec(name="Tea", cost=50), now=NOW)
+    reward = await staff_rules.save_reward(
+        manager, staff_rules.RewardSpec(name="Tea", cost=50), now=NOW
+    )
     assert reward.branch_id == main.id
     with pytest.raises(LoyaltyError) as refused:
-        await staff_rules.save_reward(manager, staff_rules.RewardSpec(name="Tea", cost=50, branch_id=north.id), now=NOW)
+        await staff_rules.save_reward(
+            manager, staff_rules.RewardSpec(name="Tea", cost=50, branch_id=north.id), now=NOW
+        )
     assert refused.value.code is ErrorCode.NOT_ALLOWED
     cashier = await _staff(StaffRole.CASHIER, main, telegram_id=2)
     with pytest.raises(LoyaltyError):
@@ -88,23 +117,30 @@ async def test_tiers_are_set_by_the_owner_only(db: str) -> None:
     await staff_rules.set_tier_value(owner, silver.id, "multiplier", "۱٫۵", now=NOW)
     await staff_rules.set_tier(owner, silver.id, discount_percent=7, now=NOW)
     silver = await Tier.get(code="silver")
-    assert (silver.threshold, silver.multiplier, silver.discount_percent) == (800, Decimal("1.5"), 7)
+    assert (silver.threshold, silver.multiplier, silver.discount_percent) == (
+        800,
+        Decimal("1.5"),
+        7,
+    )
     with pytest.raises(LoyaltyError) as refused:
         await staff_rules.set_tier(manager, silver.id, threshold=900, now=NOW)
     assert refused.value.code is ErrorCode.NOT_ALLOWED
     assert await AuditEntry.filter(action="tier_set").count() == 3
 
 
-@pytest.mark.parametrize("field, raw", [
-    ("threshold", "2000"),  # gold's threshold: the order would be unclear
-    ("threshold", "0"),  # only the lowest tier starts at 0
-    ("threshold", "abc"),
-    ("threshold", "-5"),
-    ("multiplier", "101"),
-    ("multiplier", "NaN"),
-    ("discount_percent", "150"),
-    ("colour", "1"),
-])
+@pytest.mark.parametrize(
+    "field, raw",
+    [
+        ("threshold", "2000"),  # gold's threshold: the order would be unclear
+        ("threshold", "0"),  # only the lowest tier starts at 0
+        ("threshold", "abc"),
+        ("threshold", "-5"),
+        ("multiplier", "101"),
+        ("multiplier", "NaN"),
+        ("discount_percent", "150"),
+        ("colour", "1"),
+    ],
+)
 async def test_bad_tier_values_change_nothing(db: str, field: str, raw: str) -> None:
     owner = await _staff(StaffRole.OWNER)
     silver = await Tier.get(code="silver")
@@ -112,7 +148,11 @@ async def test_bad_tier_values_change_nothing(db: str, field: str, raw: str) -> 
         await staff_rules.set_tier_value(owner, silver.id, field, raw, now=NOW)
     assert refused.value.code is ErrorCode.INVALID_SETTING
     silver = await Tier.get(code="silver")
-    assert (silver.threshold, silver.multiplier, silver.discount_percent) == (500, Decimal("1.25"), 5)
+    assert (silver.threshold, silver.multiplier, silver.discount_percent) == (
+        500,
+        Decimal("1.25"),
+        5,
+    )
 
 
 async def test_lowest_tier_stays_at_zero(db: str) -> None:

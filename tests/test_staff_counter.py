@@ -10,16 +10,25 @@ from zoneinfo import ZoneInfo
 import pytest
 from aiogram.types import Update
 
+from handlers.telegram.staff.common import ident
 from loyalty import earning, ledger
 from loyalty import staff as staff_rules
-from handlers.telegram.staff.common import ident
 from loyalty.errors import ErrorCode, LoyaltyError
 from models import (
-    AuditEntry, Branch, ClubRules, LedgerEntry, Member, OutboxMessage, PendingApproval, Purchase,
-    Staff, StaffRole,
+    AuditEntry,
+    Branch,
+    ClubRules,
+    LedgerEntry,
+    Member,
+    OutboxMessage,
+    PendingApproval,
+    Purchase,
+    Staff,
+    StaffRole,
 )
 from tests.conftest import NOW
-from tests.helpers import member as make_member, reward, set_rules
+from tests.helpers import member as make_member
+from tests.helpers import reward, set_rules
 from tests.staff_harness import CASHIER, MANAGER, OWNER, STRANGER, Harness, harness
 
 pytestmark = pytest.mark.asyncio
@@ -28,8 +37,12 @@ pytestmark = pytest.mark.asyncio
 @pytest.fixture
 async def h(db: str) -> AsyncIterator[Harness]:
     branch = await Branch.first()
-    await Staff.create(telegram_id=MANAGER, role=StaffRole.MANAGER, branch=branch, name="Mina", created_at=NOW)
-    await Staff.create(telegram_id=CASHIER, role=StaffRole.CASHIER, branch=branch, name="Kaveh", created_at=NOW)
+    await Staff.create(
+        telegram_id=MANAGER, role=StaffRole.MANAGER, branch=branch, name="Mina", created_at=NOW
+    )
+    await Staff.create(
+        telegram_id=CASHIER, role=StaffRole.CASHIER, branch=branch, name="Kaveh", created_at=NOW
+    )
     async with harness() as harness_:
         yield harness_
         assert harness_.api.rejected == []
@@ -48,7 +61,9 @@ async def test_duplicate_receipt_awards_once(h: Harness) -> None:
     m = await make_member(NOW, phone="09121111111")
     await h.send(CASHIER, "/earn 09121111111 100000 R1")
     replies = await h.send(CASHIER, "/earn 09121111111 100000 R1")
-    assert replies == ["This receipt was already recorded: 10 points were earned then. Balance: 30. Tier: Bronze."]
+    assert replies == [
+        "This receipt was already recorded: 10 points were earned then. Balance: 30. Tier: Bronze."
+    ]
     assert (await Member.get(id=m.id)).balance == 30
     assert await Purchase.all().count() == 1
 
@@ -67,15 +82,18 @@ async def test_earn_without_receipt_delivered_twice_awards_once(h: Harness) -> N
     assert await Purchase.all().count() == 1
     # Another message with the same words is another purchase.
     assert await h.send(CASHIER, "/earn 09121111111 100000") == [
-        "Purchase recorded: 10 points earned. Balance: 40. Tier: Bronze."]
+        "Purchase recorded: 10 points earned. Balance: 40. Tier: Bronze."
+    ]
     assert await Purchase.all().count() == 2
 
 
 async def test_refund_and_adjust_delivered_twice_change_the_balance_once(h: Harness) -> None:
     m = await make_member(NOW, phone="09121111111")
     await h.send(CASHIER, "/earn 09121111111 1000000 R1")  # 100 points: 120
-    for text, reply in (("/refund R1 400000", "Refund recorded: 40 points taken back. Balance: 80."),
-                        ("/adjust 09121111111 +7 welcome back", "Correction #")):
+    for text, reply in (
+        ("/refund R1 400000", "Refund recorded: 40 points taken back. Balance: 80."),
+        ("/adjust 09121111111 +7 welcome back", "Correction #"),
+    ):
         update = h.api.push_message(MANAGER, text, language_code="en")
         for _ in range(2):
             before = len(h.api.sent_to(MANAGER))
@@ -93,13 +111,21 @@ async def test_refund_and_adjust_delivered_twice_change_the_balance_once(h: Harn
 async def test_tier_perk_is_shown(h: Harness) -> None:
     await make_member(NOW, phone="09121111111")
     replies = await h.send(MANAGER, "/earn 09121111111 6000000 R9")
-    assert replies == ["Purchase recorded: 600 points earned. Balance: 620. Tier: Silver.\nTier perk: 5% off this purchase."]
+    assert replies == [
+        "Purchase recorded: 600 points earned. Balance: 620. Tier: Silver.\nTier perk: 5% off this purchase."
+    ]
 
 
 async def test_stranger_is_refused_and_nothing_changes(h: Harness) -> None:
     m = await make_member(NOW, phone="09121111111")
-    for command in ("/earn 09121111111 100000", "/refund R1", "/adjust 09121111111 +5 gift", "/undo 1",
-                    "/redeem ABCD", "/member 09121111111"):
+    for command in (
+        "/earn 09121111111 100000",
+        "/refund R1",
+        "/adjust 09121111111 +5 gift",
+        "/undo 1",
+        "/redeem ABCD",
+        "/member 09121111111",
+    ):
         assert await h.send(STRANGER, command) == ["Not allowed."]
     assert (await Member.get(id=m.id)).balance == 20
     assert await Purchase.all().count() == 0
@@ -108,9 +134,13 @@ async def test_stranger_is_refused_and_nothing_changes(h: Harness) -> None:
 async def test_usage_and_bad_input(h: Harness) -> None:
     await make_member(NOW, phone="09121111111")
     assert await h.send(CASHIER, "/earn") == ["Usage: /earn <member> <amount> [receipt]"]
-    assert await h.send(CASHIER, "/earn 09121111111 lots") == ["The amount must be a positive whole number."]
+    assert await h.send(CASHIER, "/earn 09121111111 lots") == [
+        "The amount must be a positive whole number."
+    ]
     assert await h.send(CASHIER, "/earn 0912999 100") == ["That is not a valid mobile number."]
-    assert await h.send(CASHIER, "/earn 09350000000 100") == ["No member with that phone or card number."]
+    assert await h.send(CASHIER, "/earn 09350000000 100") == [
+        "No member with that phone or card number."
+    ]
     # The tier's own name comes from the core catalogue.
     (persian,) = await h.send(CASHIER, "/earn 09121111111 100", language="fa")
     assert persian.startswith("خرید ثبت شد: ۰ امتیاز. موجودی: ۲۰. سطح: ")
@@ -120,9 +150,15 @@ async def test_usage_and_bad_input(h: Harness) -> None:
 async def test_refund_in_part_and_in_full(h: Harness) -> None:
     await make_member(NOW, phone="09121111111")
     await h.send(CASHIER, "/earn 09121111111 1000000 R1")
-    assert await h.send(CASHIER, "/refund R1 400000") == ["Refund recorded: 40 points taken back. Balance: 80."]
-    assert await h.send(CASHIER, "/refund R1") == ["Refund recorded: 60 points taken back. Balance: 20."]
-    assert await h.send(CASHIER, "/refund R1") == ["This purchase has already been refunded in full."]
+    assert await h.send(CASHIER, "/refund R1 400000") == [
+        "Refund recorded: 40 points taken back. Balance: 80."
+    ]
+    assert await h.send(CASHIER, "/refund R1") == [
+        "Refund recorded: 60 points taken back. Balance: 20."
+    ]
+    assert await h.send(CASHIER, "/refund R1") == [
+        "This purchase has already been refunded in full."
+    ]
     assert await h.send(CASHIER, "/refund") == ["Usage: /refund <receipt> [amount]"]
 
 
@@ -135,9 +171,13 @@ async def test_adjust_and_undo_for_managers_only(h: Harness) -> None:
     assert await h.send(CASHIER, f"/undo {entry.id}") == ["Not allowed."]
     replies = await h.send(OWNER, f"/undo {entry.id}")
     reversal = await LedgerEntry.get(kind="reverse")
-    assert replies == [f"Transaction #{entry.id} undone by #{reversal.id}: -50 points. Balance: 20."]
+    assert replies == [
+        f"Transaction #{entry.id} undone by #{reversal.id}: -50 points. Balance: 20."
+    ]
     assert await h.send(OWNER, f"/undo {entry.id}") == ["That transaction has already been undone."]
-    assert await h.send(MANAGER, "/adjust 09121111111 50 gift") == ["Usage: /adjust <member> <+N|-N> <reason>"]
+    assert await h.send(MANAGER, "/adjust 09121111111 50 gift") == [
+        "Usage: /adjust <member> <+N|-N> <reason>"
+    ]
     assert (await Member.get(id=m.id)).balance == 20
     actions = await AuditEntry.all().order_by("id").values_list("action", flat=True)
     assert [a for a in actions if a in ("adjust", "undo")] == ["adjust", "undo"]
@@ -150,7 +190,9 @@ async def test_redeem_voucher(h: Harness) -> None:
     prize = await reward(10, name="Coffee")
     redemption = await redeem_reward(m.id, prize.id, now=NOW)
     code = redemption.voucher.code
-    assert await h.send(CASHIER, f"/redeem {code.lower()}") == [f"Voucher {code} accepted: give Coffee."]
+    assert await h.send(CASHIER, f"/redeem {code.lower()}") == [
+        f"Voucher {code} accepted: give Coffee."
+    ]
     assert await h.send(CASHIER, f"/redeem {code}") == ["This voucher has already been used."]
     assert await h.send(STRANGER, f"/redeem {code}") == ["Not allowed."]
 
@@ -179,13 +221,20 @@ async def test_cashier_over_the_daily_cap_waits_for_approval(h: Harness) -> None
     m = await make_member(NOW, phone="09121111111", first_name="Sara")
     h.api.add_user(MANAGER)
     h.api.add_user(OWNER)
-    assert await h.send(CASHIER, "/earn 09121111111 800000 R1") == ["Purchase recorded: 80 points earned. Balance: 100. Tier: Bronze."]
+    assert await h.send(CASHIER, "/earn 09121111111 800000 R1") == [
+        "Purchase recorded: 80 points earned. Balance: 100. Tier: Bronze."
+    ]
     replies = await h.send(CASHIER, "/earn 09121111111 300000 R2")
     held = await PendingApproval.get()
-    assert replies == [f"Over the daily cap: this purchase waits for a manager's approval (request {held.id})."]
+    assert replies == [
+        f"Over the daily cap: this purchase waits for a manager's approval (request {held.id})."
+    ]
     assert (await Member.get(id=m.id)).balance == 100
     ask = h.api.last_message(MANAGER)
-    assert ask["text"] == f"Approval needed (request {held.id}): Kaveh records a purchase of 300,000 for Sara: 30 points."
+    assert (
+        ask["text"]
+        == f"Approval needed (request {held.id}): Kaveh records a purchase of 300,000 for Sara: 30 points."
+    )
     assert h.api.last_message(OWNER)["text"] == ask["text"]
     # the same receipt again does not make a second request
     await h.send(CASHIER, "/earn 09121111111 300000 R2")
@@ -240,9 +289,12 @@ async def test_earns_at_once_cannot_pass_the_daily_cap_together(any_db: str) -> 
     await set_rules(cashier_daily_cap=100)
     kaveh = await Staff.create(telegram_id=5, name="Kaveh", role=StaffRole.CASHIER, created_at=NOW)
     m = await make_member(NOW)
-    outcomes = await asyncio.gather(*(
-        staff_rules.earn(kaveh, m, 300_000, f"R{i}", tz=ZoneInfo("Asia/Tehran"), now=NOW) for i in range(5)
-    ))
+    outcomes = await asyncio.gather(
+        *(
+            staff_rules.earn(kaveh, m, 300_000, f"R{i}", tz=ZoneInfo("Asia/Tehran"), now=NOW)
+            for i in range(5)
+        )
+    )
     assert sorted(o.result.points if o.result else 0 for o in outcomes) == [0, 0, 30, 30, 30]
     assert await staff_rules.issued_today(kaveh.id, ZoneInfo("Asia/Tehran"), NOW) == 90
     assert await PendingApproval.filter(staff_id=kaveh.id, status="pending").count() == 2
@@ -252,9 +304,12 @@ async def test_earns_at_once_cannot_pass_the_daily_cap_together(any_db: str) -> 
 async def test_one_receipt_sent_twice_at_once_by_a_cashier_is_recorded_once(any_db: str) -> None:
     kaveh = await Staff.create(telegram_id=5, name="Kaveh", role=StaffRole.CASHIER, created_at=NOW)
     m = await make_member(NOW)
-    first, second = await asyncio.gather(*(
-        staff_rules.earn(kaveh, m, 300_000, "R1", tz=ZoneInfo("Asia/Tehran"), now=NOW) for _ in range(2)
-    ))
+    first, second = await asyncio.gather(
+        *(
+            staff_rules.earn(kaveh, m, 300_000, "R1", tz=ZoneInfo("Asia/Tehran"), now=NOW)
+            for _ in range(2)
+        )
+    )
     assert first.result is not None and second.result is not None
     assert first.result.purchase.id == second.result.purchase.id
     assert sorted([first.result.replayed, second.result.replayed]) == [False, True]
@@ -263,6 +318,7 @@ async def test_one_receipt_sent_twice_at_once_by_a_cashier_is_recorded_once(any_
 
 
 # ---- the maximum purchase, and approvals that are one transaction with the purchase ------------
+
 
 def _alert(h: Harness) -> str:
     """The text of the last answer to a button press (an alert)."""
@@ -294,9 +350,11 @@ async def test_an_amount_above_the_maximum_purchase_is_refused_with_the_limit(h:
         for amount in ("999999999999999999999", "9223372036854775807", "1000000001"):
             assert await h.send(user, f"/earn 09121111111 {amount} R1") == [refused]
     assert await h.send(CASHIER, "/earn 09121111111 ۹۹۹۹۹۹۹۹۹۹۹۹۹۹۹۹۹۹۹۹۹", language="fa") == [
-        "مبلغ بیشتر از سقف خرید باشگاه (۱٬۰۰۰٬۰۰۰٬۰۰۰) است."]
+        "مبلغ بیشتر از سقف خرید باشگاه (۱٬۰۰۰٬۰۰۰٬۰۰۰) است."
+    ]
     assert await h.send(CASHIER, "/earn 09121111111 ²³ R1") == [
-        "The amount must be a positive whole number."]
+        "The amount must be a positive whole number."
+    ]
     assert await PendingApproval.all().count() == 0
     assert await Purchase.all().count() == 0
     assert (await Member.get(id=m.id)).balance == 20
@@ -304,20 +362,27 @@ async def test_an_amount_above_the_maximum_purchase_is_refused_with_the_limit(h:
     replies = await h.send(OWNER, "/settings max_purchase ۲٬۰۰۰٬۰۰۰٬۰۰۰")
     assert "max_purchase = 2000000000" in replies[0].split("\n")
     assert await h.send(MANAGER, "/earn 09121111111 1000000001 R1") == [
-        ("Purchase recorded: 100,000 points earned. Balance: 100,020. Tier: Gold.\n"
-         "Tier perk: 10% off this purchase.")]
+        (
+            "Purchase recorded: 100,000 points earned. Balance: 100,020. Tier: Gold.\n"
+            "Tier perk: 10% off this purchase."
+        )
+    ]
 
 
 async def test_the_maximum_purchase_setting_is_bounded(h: Harness) -> None:
     for value in ("0", "-5", "100000000001", "99999999999999999999999"):
         assert await h.send(OWNER, f"/settings max_purchase {value}") == [
-            "That value is not valid for max_purchase: send a number from 1 to 100,000,000,000."]
+            "That value is not valid for max_purchase: send a number from 1 to 100,000,000,000."
+        ]
     assert await h.send(OWNER, "/settings max_purchase 0", language="fa") == [
-        "این مقدار برای max_purchase معتبر نیست: عددی از ۱ تا ۱۰۰٬۰۰۰٬۰۰۰٬۰۰۰ بفرستید."]
+        "این مقدار برای max_purchase معتبر نیست: عددی از ۱ تا ۱۰۰٬۰۰۰٬۰۰۰٬۰۰۰ بفرستید."
+    ]
     assert await h.send(OWNER, "/settings signup_bonus 99999999999") == [
-        "That value is not valid for signup_bonus: send a number from 0 to 2,147,483,647."]
+        "That value is not valid for signup_bonus: send a number from 0 to 2,147,483,647."
+    ]
     assert await h.send(OWNER, "/settings earn_rate NaN") == [
-        "That value is not valid for earn_rate."]
+        "That value is not valid for earn_rate."
+    ]
     rules = await ClubRules.get(id=1)
     assert (rules.max_purchase, rules.signup_bonus) == (1_000_000_000, 20)
 
@@ -326,14 +391,18 @@ async def test_refund_and_adjust_amounts_are_bounded_with_the_limit_named(h: Har
     m = await make_member(NOW, phone="09121111111")
     await h.send(CASHIER, "/earn 09121111111 1000000 R1")
     assert await h.send(CASHIER, "/refund R1 999999999999999999999") == [
-        "Only 1,000,000 of this purchase is left to refund."]
+        "Only 1,000,000 of this purchase is left to refund."
+    ]
     assert await h.send(MANAGER, "/adjust 09121111111 +1000001 generous") == [
-        "A correction can change at most 1,000,000 points."]
+        "A correction can change at most 1,000,000 points."
+    ]
     huge = "-99999999999999999999999"
     assert await h.send(MANAGER, f"/adjust 09121111111 {huge} oops", language="fa") == [
-        "هر اصلاح حداکثر ۱٬۰۰۰٬۰۰۰ امتیاز را تغییر می‌دهد."]
+        "هر اصلاح حداکثر ۱٬۰۰۰٬۰۰۰ امتیاز را تغییر می‌دهد."
+    ]
     assert await h.send(MANAGER, "/adjust 09121111111 +² gift") == [
-        "The amount must be a positive whole number."]
+        "The amount must be a positive whole number."
+    ]
     assert (await Member.get(id=m.id)).balance == 120
     assert (await Purchase.get(receipt="R1")).refunded_amount == 0
 
@@ -344,8 +413,10 @@ async def test_an_approval_whose_purchase_is_refused_stays_pending_and_says_why(
     ask = h.api.last_message(MANAGER)
     await set_rules(max_purchase=100_000)  # lowered after the request was made
     await h.click(MANAGER, ask["message_id"], f"staff:approve:{held.id}")
-    assert _alert(h) == (f"Request {held.id} was not approved: "
-                         "The amount is above the club's maximum purchase of 100,000.")
+    assert _alert(h) == (
+        f"Request {held.id} was not approved: "
+        "The amount is above the club's maximum purchase of 100,000."
+    )
     assert (await PendingApproval.get()).status == "pending"
     assert await Purchase.all().count() == 0
     assert h.api.last_message(CASHIER)["text"].startswith("Over the daily cap")
@@ -356,8 +427,9 @@ async def test_an_approval_whose_purchase_is_refused_stays_pending_and_says_why(
     await delete_member_data(m.id, now=NOW)
     asked = h.api.last_message(OWNER)["message_id"]
     await _press(h, OWNER, asked, f"staff:approve:{held.id}", language="fa")
-    assert _alert(h) == (f"درخواست {ident(held.id, 'fa')} تأیید نشد: "
-                         "عضوی با این شماره تلفن یا شماره کارت پیدا نشد.")
+    assert _alert(h) == (
+        f"درخواست {ident(held.id, 'fa')} تأیید نشد: عضوی با این شماره تلفن یا شماره کارت پیدا نشد."
+    )
     assert (await PendingApproval.get()).status == "pending"
     assert await Purchase.all().count() == 0
     # It can still be rejected.
@@ -392,15 +464,17 @@ async def test_a_rejected_request_cannot_be_approved_later(h: Harness) -> None:
 
 
 async def _manager(n: int) -> Staff:
-    return await Staff.create(telegram_id=60 + n, name=f"M{n}", role=StaffRole.MANAGER,
-                              created_at=NOW)
+    return await Staff.create(
+        telegram_id=60 + n, name=f"M{n}", role=StaffRole.MANAGER, created_at=NOW
+    )
 
 
 async def test_decisions_at_once_record_one_purchase(any_db: str) -> None:
     await set_rules(cashier_daily_cap=10)
     branch = await Branch.first()
-    kaveh = await Staff.create(telegram_id=5, name="Kaveh", role=StaffRole.CASHIER, branch=branch,
-                               created_at=NOW)
+    kaveh = await Staff.create(
+        telegram_id=5, name="Kaveh", role=StaffRole.CASHIER, branch=branch, created_at=NOW
+    )
     managers = [await _manager(i) for i in range(4)]
     m = await make_member(NOW)
     tehran = ZoneInfo("Asia/Tehran")
@@ -435,7 +509,8 @@ async def test_approvals_at_once_of_a_refused_purchase_all_refuse(any_db: str) -
     assert held is not None
     await set_rules(max_purchase=100_000)
     results = await asyncio.gather(
-        *(staff_rules.decide(x, held.id, True, now=NOW) for x in managers), return_exceptions=True)
+        *(staff_rules.decide(x, held.id, True, now=NOW) for x in managers), return_exceptions=True
+    )
     assert [r.code for r in results] == [ErrorCode.APPROVAL_REFUSED] * 3  # type: ignore[union-attr]
     assert (await PendingApproval.get(id=held.id)).status == "pending"
     assert await Purchase.all().count() == 0

@@ -21,7 +21,18 @@ from handlers.telegram.routers import _detached
 from handlers.telegram.staff import dialogs
 from handlers.telegram.staff import router as staff_router
 from loyalty import earning, tiers
-from models import AuditEntry, Branch, ClubRules, Member, ProductGroup, Reward, RewardKind, Staff, StaffRole, Tier
+from models import (
+    AuditEntry,
+    Branch,
+    ClubRules,
+    Member,
+    ProductGroup,
+    Reward,
+    RewardKind,
+    Staff,
+    StaffRole,
+    Tier,
+)
 from tests import helpers
 from tests.conftest import NOW
 
@@ -67,14 +78,22 @@ def open_chat(user_id: int, locale: str = "en") -> StaffChat:
     # As handlers/telegram/routers.py must order them: the dialogs before the staff commands.
     dp.include_routers(dialogs.router(), _detached(staff_router))
     setup_dialogs(dp, message_manager=mm)
-    return StaffChat(BotClient(dp, user_id=user_id, chat_id=user_id, bot=build_bot(settings, session=session)), mm, session)
+    return StaffChat(
+        BotClient(dp, user_id=user_id, chat_id=user_id, bot=build_bot(settings, session=session)),
+        mm,
+        session,
+    )
 
 
 @pytest.fixture
 async def team(db: str) -> Branch:
     branch = await Branch.first()
-    await Staff.create(telegram_id=MANAGER, role=StaffRole.MANAGER, branch=None, name="Mina", created_at=NOW)
-    await Staff.create(telegram_id=CASHIER, role=StaffRole.CASHIER, branch=branch, name="Kaveh", created_at=NOW)
+    await Staff.create(
+        telegram_id=MANAGER, role=StaffRole.MANAGER, branch=None, name="Mina", created_at=NOW
+    )
+    await Staff.create(
+        telegram_id=CASHIER, role=StaffRole.CASHIER, branch=branch, name="Kaveh", created_at=NOW
+    )
     return branch
 
 
@@ -99,16 +118,27 @@ async def test_manager_adds_a_reward_with_stock_and_minimum_tier(team: Branch) -
     assert chat.buttons() == ["Everyone", "Bronze", "Silver", "Gold", "Cancel"]
     await chat.click("Silver")
     await chat.send("30")
-    assert chat.text.startswith("Save this reward?\nCheesecake\nCost: 250 points\nOffer: A product (any product)\n"
-                                "Stock: 12\nMinimum tier: Silver\nBranch: all branches\nValid until: ")
+    assert chat.text.startswith(
+        "Save this reward?\nCheesecake\nCost: 250 points\nOffer: A product (any product)\n"
+        "Stock: 12\nMinimum tier: Silver\nBranch: all branches\nValid until: "
+    )
     await chat.click("Save")
-    assert chat.text.startswith("Reward #1 added: Cheesecake for 250 points.\nRewards (page 1 of 1).")
+    assert chat.text.startswith(
+        "Reward #1 added: Cheesecake for 250 points.\nRewards (page 1 of 1)."
+    )
     assert chat.buttons() == ["#1 Cheesecake: 250 points", "Add a reward", "Close"]
 
     reward = await Reward.get()
     silver = await Tier.get(code="silver")
-    assert (reward.name, reward.cost, reward.kind, reward.value, reward.stock, reward.min_tier_id, reward.branch_id) == (
-        "Cheesecake", 250, RewardKind.PRODUCT, 0, 12, silver.id, None)
+    assert (
+        reward.name,
+        reward.cost,
+        reward.kind,
+        reward.value,
+        reward.stock,
+        reward.min_tier_id,
+        reward.branch_id,
+    ) == ("Cheesecake", 250, RewardKind.PRODUCT, 0, 12, silver.id, None)
     assert (reward.valid_from, reward.valid_until) == (NOW, NOW + timedelta(days=30))
     assert await AuditEntry.filter(action="reward_add").count() == 1
 
@@ -131,7 +161,12 @@ async def test_a_percent_discount_open_ended_then_withdrawn(team: Branch) -> Non
     assert chat.text.endswith("Valid until: no end date")
     await chat.click("Save")
     reward = await Reward.get()
-    assert (reward.kind, reward.value, reward.stock, reward.valid_until) == (RewardKind.PERCENT_DISCOUNT, 10, None, None)
+    assert (reward.kind, reward.value, reward.stock, reward.valid_until) == (
+        RewardKind.PERCENT_DISCOUNT,
+        10,
+        None,
+        None,
+    )
 
     await chat.click("#1 Tenth off: 100 points")
     await chat.click("Withdraw")
@@ -173,7 +208,10 @@ async def test_owner_changes_a_rule_with_persian_digits(team: Branch) -> None:
     await chat.click("Cashier daily cap (points)")
     assert chat.text == "Send the new value for Cashier daily cap (points) (now 1,000)."
     await chat.send("lots")
-    assert chat.answers()[-1] == "This is not a valid value for Cashier daily cap (points). Nothing was changed."
+    assert (
+        chat.answers()[-1]
+        == "This is not a valid value for Cashier daily cap (points). Nothing was changed."
+    )
     assert (await ClubRules.get(id=1)).cashier_daily_cap == 1000
     await chat.send("۱٬۵۰۰")
     assert chat.text.startswith("Saved: Cashier daily cap (points).\nThe club's rules.")
@@ -189,7 +227,8 @@ async def test_owner_sets_the_maximum_purchase_within_its_bounds(team: Branch) -
     for too_much in ("100000000001", "۹۹۹۹۹۹۹۹۹۹۹۹۹۹۹۹۹۹۹۹۹", "0"):
         await chat.send(too_much)
         assert chat.answers()[-1] == (
-            "Please send a number from 1 to 100,000,000,000. Nothing was changed.")
+            "Please send a number from 1 to 100,000,000,000. Nothing was changed."
+        )
     assert (await ClubRules.get(id=1)).max_purchase == 1_000_000_000
     await chat.send("۵۰۰٬۰۰۰٬۰۰۰")
     assert "Maximum purchase (toman): 500,000,000" in chat.text
@@ -200,7 +239,11 @@ async def test_tier_threshold_changes_a_members_progress(team: Branch) -> None:
     member = await helpers.member(NOW, phone="09121110000")
     await earning.award_purchase(member.id, 3_000_000, receipt="r1", branch_id=team.id, now=NOW)
     before = await tiers.progress(member, NOW)
-    assert (before.next_tier.code, before.qualifying_points, before.points_to_next) == ("silver", 300, 200)
+    assert (before.next_tier.code, before.qualifying_points, before.points_to_next) == (
+        "silver",
+        300,
+        200,
+    )
 
     chat = open_chat(OWNER)
     await chat.send("/settings")
@@ -210,9 +253,14 @@ async def test_tier_threshold_changes_a_members_progress(team: Branch) -> None:
     await chat.click("Threshold (points)")
     assert chat.text == "Send the new Threshold (points) for Silver (now 500)."
     await chat.send("2000")  # gold's threshold: refused
-    assert chat.answers()[-1] == "This is not a valid value for Threshold (points). Nothing was changed."
+    assert (
+        chat.answers()[-1]
+        == "This is not a valid value for Threshold (points). Nothing was changed."
+    )
     await chat.send("-1")
-    assert chat.answers()[-1] == "Please send a number from 0 to 1,000,000,000. Nothing was changed."
+    assert (
+        chat.answers()[-1] == "Please send a number from 0 to 1,000,000,000. Nothing was changed."
+    )
     assert (await Tier.get(code="silver")).threshold == 500
     await chat.send("۴۰۰")
     assert chat.text.startswith("Saved: Threshold (points).\nSilver: from 400 points")
@@ -225,7 +273,11 @@ async def test_tier_threshold_changes_a_members_progress(team: Branch) -> None:
     await chat.click("Standing discount (%)")
     await chat.send("8")
     silver = await Tier.get(code="silver")
-    assert (silver.threshold, silver.multiplier, silver.discount_percent) == (400, Decimal("1.75"), 8)
+    assert (silver.threshold, silver.multiplier, silver.discount_percent) == (
+        400,
+        Decimal("1.75"),
+        8,
+    )
     assert await AuditEntry.filter(action="tier_set").count() == 3
 
 
@@ -234,7 +286,10 @@ async def test_persian_staff_reads_persian(team: Branch) -> None:
     await chat.send("/settings")
     await chat.click("سقف روزانهٔ صندوقدار (امتیاز)")
     await chat.send("زیاد")
-    assert chat.answers()[-1] == "این مقدار برای سقف روزانهٔ صندوقدار (امتیاز) معتبر نیست. چیزی تغییر نکرد."
+    assert (
+        chat.answers()[-1]
+        == "این مقدار برای سقف روزانهٔ صندوقدار (امتیاز) معتبر نیست. چیزی تغییر نکرد."
+    )
 
 
 async def test_wired_into_the_whole_bot(team: Branch) -> None:
@@ -246,11 +301,20 @@ async def test_wired_into_the_whole_bot(team: Branch) -> None:
 
     def chat(user_id: int) -> StaffChat:
         mm, session = MockMessageManager(), LocalSession()
-        dp = bot.app.build_dispatcher(settings, storage=JsonMemoryStorage(), message_manager=mm,
-                                      throttle=ThrottleMiddleware(limit=1000))
+        dp = bot.app.build_dispatcher(
+            settings,
+            storage=JsonMemoryStorage(),
+            message_manager=mm,
+            throttle=ThrottleMiddleware(limit=1000),
+        )
         dp["clock"] = lambda: NOW
-        return StaffChat(BotClient(dp, user_id=user_id, chat_id=user_id, bot=build_bot(settings, session=session)),
-                         mm, session)
+        return StaffChat(
+            BotClient(
+                dp, user_id=user_id, chat_id=user_id, bot=build_bot(settings, session=session)
+            ),
+            mm,
+            session,
+        )
 
     owner = chat(OWNER)
     await owner.send("/rewards")
@@ -280,7 +344,10 @@ async def test_branches_dialog(team: Branch) -> None:
     await chat.send("North")
     assert chat.text.startswith("Branch #2: North.\nBranches.")
     await chat.click("#2 North: earning rate the club's rate")
-    assert chat.text == "North earns at the club's rate. Send a new rate (0 to 1,000), or use the club's rate."
+    assert (
+        chat.text
+        == "North earns at the club's rate. Send a new rate (0 to 1,000), or use the club's rate."
+    )
     await chat.send("5000")
     assert chat.answers()[-1] == "Please send a number from 0 to 1,000. Nothing was changed."
     await chat.send("۱٫۵")
@@ -329,8 +396,13 @@ async def test_a_fixed_discount_on_a_group_at_one_branch(team: Branch) -> None:
     await chat.click("Save")
     reward = await Reward.get()
     gold = await Tier.get(code="gold")
-    assert (reward.kind, reward.value, reward.product_group_id, reward.min_tier_id, reward.branch_id) == (
-        RewardKind.FIXED_DISCOUNT, 50_000, cakes.id, gold.id, north.id)
+    assert (
+        reward.kind,
+        reward.value,
+        reward.product_group_id,
+        reward.min_tier_id,
+        reward.branch_id,
+    ) == (RewardKind.FIXED_DISCOUNT, 50_000, cakes.id, gold.id, north.id)
 
 
 async def test_cancel_leaves_nothing_behind(team: Branch) -> None:

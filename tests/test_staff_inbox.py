@@ -17,7 +17,9 @@ pytestmark = pytest.mark.asyncio
 
 @pytest.fixture
 async def h(db: str) -> AsyncIterator[Harness]:
-    await Staff.create(telegram_id=CASHIER, role=StaffRole.CASHIER, branch=await Branch.first(), created_at=NOW)
+    await Staff.create(
+        telegram_id=CASHIER, role=StaffRole.CASHIER, branch=await Branch.first(), created_at=NOW
+    )
     async with harness() as harness_:
         yield harness_
         assert harness_.api.rejected == []
@@ -28,7 +30,14 @@ async def test_inbox_lists_and_a_reply_reaches_the_member_by_telegram(h: Harness
 
     m = await make_member(NOW, phone="09121111111", first_name="Sara", telegram_id=77)
     item = await send_message(m.id, "Do you open on Friday?", channel=Channel.TELEGRAM, now=NOW)
-    await submit_feedback(m.id, "Great coffee", rating=5, channel=Channel.TELEGRAM, tz=ZoneInfo("Asia/Tehran"), now=NOW)
+    await submit_feedback(
+        m.id,
+        "Great coffee",
+        rating=5,
+        channel=Channel.TELEGRAM,
+        tz=ZoneInfo("Asia/Tehran"),
+        now=NOW,
+    )
     replies = await h.send(CASHIER, "/inbox")
     assert replies == [
         "Open messages: 2. Reply to one to answer the member.",
@@ -39,21 +48,33 @@ async def test_inbox_lists_and_a_reply_reaches_the_member_by_telegram(h: Harness
     before = len(h.api.sent_to(CASHIER))
     from aiogram.types import Update
 
-    update = h.api._push_user_message(CASHIER, {"text": "Yes, from 10.", "reply_to_message": listed}, None, "en")
+    update = h.api._push_user_message(
+        CASHIER, {"text": "Yes, from 10.", "reply_to_message": listed}, None, "en"
+    )
     await h.dp.feed_update(h.bot, Update.model_validate(update, context={"bot": h.bot}))
-    assert [m_["text"] for m_ in h.api.sent_to(CASHIER)[before:]] == [f"Answer to #{item.id} sent to the member."]
+    assert [m_["text"] for m_ in h.api.sent_to(CASHIER)[before:]] == [
+        f"Answer to #{item.id} sent to the member."
+    ]
     answered = await InboxItem.get(id=item.id)
     assert answered.answered_at == NOW and answered.answer == "Yes, from 10."
     out = await OutboxMessage.get(template="staff_reply")
-    assert (out.member_id, out.params, out.channel) == (m.id, {"text": "Yes, from 10."}, Channel.TELEGRAM)
+    assert (out.member_id, out.params, out.channel) == (
+        m.id,
+        {"text": "Yes, from 10."},
+        Channel.TELEGRAM,
+    )
     assert await AuditEntry.filter(action="inbox_answer").count() == 1
-    assert await h.send(CASHIER, f"/reply {item.id} again") == ["This message was already answered."]
+    assert await h.send(CASHIER, f"/reply {item.id} again") == [
+        "This message was already answered."
+    ]
 
 
 async def test_member_without_telegram_is_answered_by_sms(h: Harness) -> None:
     m = await make_member(NOW, phone="09121111111")
     item = await send_message(m.id, "Hello", channel=Channel.SMS, now=NOW)
-    assert await h.send(CASHIER, f"/reply {item.id} Hi Sara") == [f"Answer to #{item.id} sent to the member."]
+    assert await h.send(CASHIER, f"/reply {item.id} Hi Sara") == [
+        f"Answer to #{item.id} sent to the member."
+    ]
     out = await OutboxMessage.get(template="staff_reply")
     assert (out.channel, out.params) == (Channel.SMS, {"text": "Hi Sara"})
 

@@ -10,7 +10,16 @@ import pytest
 
 from loyalty import staff
 from loyalty.rules import get_rules
-from models import AuditEntry, Branch, ClubRules, ProductGroup, Reward, Staff, StaffInvite, StaffRole
+from models import (
+    AuditEntry,
+    Branch,
+    ClubRules,
+    ProductGroup,
+    Reward,
+    Staff,
+    StaffInvite,
+    StaffRole,
+)
 from tests.conftest import NOW
 from tests.staff_harness import CASHIER, MANAGER, OWNER, STRANGER, Harness, harness
 
@@ -20,8 +29,12 @@ pytestmark = pytest.mark.asyncio
 @pytest.fixture
 async def h(db: str) -> AsyncIterator[Harness]:
     branch = await Branch.first()
-    await Staff.create(telegram_id=MANAGER, role=StaffRole.MANAGER, branch=branch, name="Mina", created_at=NOW)
-    await Staff.create(telegram_id=CASHIER, role=StaffRole.CASHIER, branch=branch, name="Kaveh", created_at=NOW)
+    await Staff.create(
+        telegram_id=MANAGER, role=StaffRole.MANAGER, branch=branch, name="Mina", created_at=NOW
+    )
+    await Staff.create(
+        telegram_id=CASHIER, role=StaffRole.CASHIER, branch=branch, name="Kaveh", created_at=NOW
+    )
     async with harness() as harness_:
         yield harness_
         assert harness_.api.rejected == []
@@ -36,13 +49,19 @@ def _payload(text: str) -> str:
 async def test_invite_link_is_one_time(h: Harness) -> None:
     branch = await Branch.first()
     replies = await h.send(MANAGER, "/staff invite cashier")
-    assert replies[0].startswith("A one-time invitation for a cashier: https://t.me/club_test_bot?start=staff_")
+    assert replies[0].startswith(
+        "A one-time invitation for a cashier: https://t.me/club_test_bot?start=staff_"
+    )
     payload = _payload(replies[0])
     assert len(payload) <= 64
-    assert await h.send(STRANGER, f"/start {payload}") == ["Welcome to the staff: you are now cashier (Main). Send /staff_help for the commands."]
+    assert await h.send(STRANGER, f"/start {payload}") == [
+        "Welcome to the staff: you are now cashier (Main). Send /staff_help for the commands."
+    ]
     newcomer = await Staff.get(telegram_id=STRANGER)
     assert (newcomer.role, newcomer.branch_id) == (StaffRole.CASHIER, branch.id)
-    assert await h.send(4001, f"/start {payload}") == ["This invitation link is not valid or was already used."]
+    assert await h.send(4001, f"/start {payload}") == [
+        "This invitation link is not valid or was already used."
+    ]
     assert not await Staff.exists(telegram_id=4001)
     assert (await StaffInvite.get()).used_at == NOW
 
@@ -51,24 +70,34 @@ async def test_who_may_invite_whom(h: Harness) -> None:
     assert await h.send(CASHIER, "/staff invite cashier") == ["Not allowed."]
     assert await h.send(MANAGER, "/staff invite manager") == ["Not allowed."]
     assert await h.send(STRANGER, "/staff") == ["Not allowed."]
-    assert (await h.send(OWNER, "/staff invite manager"))[0].startswith("A one-time invitation for a manager: ")
+    assert (await h.send(OWNER, "/staff invite manager"))[0].startswith(
+        "A one-time invitation for a manager: "
+    )
     assert await StaffInvite.all().count() == 1
 
 
 async def test_list_change_and_revoke(h: Harness) -> None:
     manager = await Staff.get(telegram_id=MANAGER)
     cashier = await Staff.get(telegram_id=CASHIER)
-    assert await h.send(MANAGER, "/staff") == [f"#{manager.id} Mina: manager, Main\n#{cashier.id} Kaveh: cashier, Main"]
+    assert await h.send(MANAGER, "/staff") == [
+        f"#{manager.id} Mina: manager, Main\n#{cashier.id} Kaveh: cashier, Main"
+    ]
     assert await h.send(MANAGER, f"/staff role {manager.id} cashier") == ["Not allowed."]
-    assert await h.send(OWNER, f"/staff role {cashier.id} manager") == [f"Staff #{cashier.id} is now manager."]
-    assert await h.send(OWNER, f"/staff revoke {cashier.id}") == [f"Staff #{cashier.id} no longer has access."]
+    assert await h.send(OWNER, f"/staff role {cashier.id} manager") == [
+        f"Staff #{cashier.id} is now manager."
+    ]
+    assert await h.send(OWNER, f"/staff revoke {cashier.id}") == [
+        f"Staff #{cashier.id} no longer has access."
+    ]
     assert await h.send(CASHIER, "/earn 09121111111 1000") == ["Not allowed."]
     actions = await AuditEntry.all().order_by("id").values_list("action", flat=True)
     assert actions == ["staff_role", "staff_revoke"]
 
 
 async def test_rewards_branches_groups_settings(h: Harness) -> None:
-    assert await h.send(MANAGER, "/rewards add 150 Free coffee") == ["Reward #1 added: Free coffee for 150 points."]
+    assert await h.send(MANAGER, "/rewards add 150 Free coffee") == [
+        "Reward #1 added: Free coffee for 150 points."
+    ]
     assert await h.send(MANAGER, "/rewards") == ["#1 Free coffee: 150 points"]
     assert await h.send(CASHIER, "/rewards add 1 Cheap") == ["Not allowed."]
     assert await h.send(MANAGER, "/rewards off 1") == ["Reward #1 is no longer offered."]
@@ -84,7 +113,9 @@ async def test_rewards_branches_groups_settings(h: Harness) -> None:
     replies = await h.send(OWNER, "/settings cashier_daily_cap ۵۰۰")
     assert "cashier_daily_cap = 500" in replies[0].split("\n")
     assert (await ClubRules.get(id=1)).cashier_daily_cap == 500
-    assert await h.send(OWNER, "/settings earn_rate lots") == ["That value is not valid for earn_rate."]
+    assert await h.send(OWNER, "/settings earn_rate lots") == [
+        "That value is not valid for earn_rate."
+    ]
     assert await h.send(OWNER, "/settings colour red") == ["That value is not valid for colour."]
 
 
@@ -95,12 +126,21 @@ async def test_staff_rules_stay_channel_free() -> None:
     forbidden = ("aiogram", "kavenegar", "handlers", "jobs", "bot", "matplotlib", "openpyxl")
     for name in ("staff.py", "reports.py", "importing.py"):
         tree = ast.parse(Path("loyalty", name).read_text(encoding="utf-8"))
-        imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
-        imported |= {node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+        imported = {
+            alias.name
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Import)
+            for alias in node.names
+        }
+        imported |= {
+            node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
+        }
         assert not [m for m in imported if m.split(".")[0] in forbidden], name
 
 
-async def test_two_settings_saved_at_the_same_moment_both_stay(db: str, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_two_settings_saved_at_the_same_moment_both_stay(
+    db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     owner = await Staff.create(telegram_id=OWNER, role=StaffRole.OWNER, created_at=NOW)
     read_before = await get_rules()  # the other save's read, before this one's change
     await staff.set_rule(owner, "signup_bonus", "۳۵", now=NOW)

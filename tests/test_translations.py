@@ -32,7 +32,12 @@ def translations(locale: str) -> dict[str, str]:
     for path in sorted((ROOT / "locales" / locale / "LC_MESSAGES").glob("*.po")):
         with path.open("rb") as handle:
             for message in read_po(handle, locale=locale):
-                if message.id and isinstance(message.id, str) and message.string and not message.fuzzy:
+                if (
+                    message.id
+                    and isinstance(message.id, str)
+                    and message.string
+                    and not message.fuzzy
+                ):
                     result[message.id] = message.string
     return result
 
@@ -44,7 +49,9 @@ def test_the_code_marks_sentences() -> None:
 @pytest.mark.parametrize("locale", ["fa", "en"])
 def test_every_sentence_is_translated(locale: str) -> None:
     have = translations(locale)
-    missing = [f"{where}: {msgid!r}" for msgid, where in msgids_in_code().items() if msgid not in have]
+    missing = [
+        f"{where}: {msgid!r}" for msgid, where in msgids_in_code().items() if msgid not in have
+    ]
     assert missing == []
 
 
@@ -56,7 +63,11 @@ def test_translations_keep_the_placeholders(locale: str) -> None:
         return {name for _, name, _, _ in string.Formatter().parse(text) if name}
 
     have = translations(locale)
-    wrong = [msgid for msgid in msgids_in_code() if msgid in have and fields(msgid) != fields(have[msgid])]
+    wrong = [
+        msgid
+        for msgid in msgids_in_code()
+        if msgid in have and fields(msgid) != fields(have[msgid])
+    ]
     assert wrong == []
 
 

@@ -12,7 +12,9 @@ from models import Campaign
 from tests.test_campaign_dialog import OWNER, open_chat
 
 
-async def test_confirm_handled_twice_schedules_one_campaign(db: str, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_confirm_handled_twice_schedules_one_campaign(
+    db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     chat = open_chat(monkeypatch, OWNER)
     await chat.send("/campaign")
     await chat.click("Next")
@@ -20,9 +22,18 @@ async def test_confirm_handled_twice_schedules_one_campaign(db: str, monkeypatch
     await chat.send("Spring sale")
     await chat.click("Send now")
     shown = chat.mm.last_message()
-    data = next(b.callback_data for row in shown.reply_markup.inline_keyboard for b in row if b.text == "Confirm")
-    press = Update(update_id=900_001, callback_query=CallbackQuery(
-        id="press-1", from_user=chat.client.user, chat_instance="1", message=shown, data=data))
+    data = next(
+        b.callback_data
+        for row in shown.reply_markup.inline_keyboard
+        for b in row
+        if b.text == "Confirm"
+    )
+    press = Update(
+        update_id=900_001,
+        callback_query=CallbackQuery(
+            id="press-1", from_user=chat.client.user, chat_instance="1", message=shown, data=data
+        ),
+    )
     storage = chat.client.dp.storage
     before = copy.deepcopy(storage.storage)  # the dialog state a crash would have kept
 

@@ -22,10 +22,10 @@ from bot.db import close_db, open_db
 from loyalty.members import register_member
 from models import EntryKind, LedgerEntry, Purchase
 from tests.club_runner import Club, open_fresh
-from tests.waiting import DEADLINE as WAIT
 from tests.conftest import NOW, _backends
 from tests.fakes.bot_api import FakeBotAPI
 from tests.update_runner import WebhookClub
+from tests.waiting import DEADLINE as WAIT
 
 BURST = 60
 OWNERS = tuple(range(5301, 5301 + BURST))  # one command each: no flood control in the way
@@ -48,7 +48,9 @@ async def prepare(backend: str, tmp_path: Path) -> str:
 
 async def counts() -> tuple[int, int]:
     """Distinct receipts recorded, and purchase credits in the ledger."""
-    receipts = len(set(await Purchase.filter(receipt__startswith="burst-").values_list("receipt", flat=True)))
+    receipts = len(
+        set(await Purchase.filter(receipt__startswith="burst-").values_list("receipt", flat=True))
+    )
     credits = await LedgerEntry.filter(kind=EntryKind.EARN).count()
     return receipts, credits
 
@@ -67,8 +69,9 @@ async def wait_for_all() -> tuple[int, int]:
 @pytest.mark.parametrize("backend", _backends())
 @pytest.mark.parametrize("stop", ["sigterm", "kill-9"])
 @pytest.mark.parametrize("mode", ["webhook", "polling"])
-async def test_a_stop_in_a_burst_loses_and_doubles_nothing(mode: str, stop: str, backend: str,
-                                                           tmp_path: Path) -> None:
+async def test_a_stop_in_a_burst_loses_and_doubles_nothing(
+    mode: str, stop: str, backend: str, tmp_path: Path
+) -> None:
     url = await prepare(backend, tmp_path)
     async with FakeBotAPI() as api:
         for owner in OWNERS:
@@ -77,8 +80,12 @@ async def test_a_stop_in_a_burst_loses_and_doubles_nothing(mode: str, stop: str,
         try:
             await club.start()
             if isinstance(club, WebhookClub):
-                statuses = await asyncio.gather(*(club.post(api.push_message(owner, command(n)))
-                                                  for n, owner in enumerate(OWNERS)))
+                statuses = await asyncio.gather(
+                    *(
+                        club.post(api.push_message(owner, command(n)))
+                        for n, owner in enumerate(OWNERS)
+                    )
+                )
                 answered = statuses.count(200)
             else:
                 for n, owner in enumerate(OWNERS):
@@ -100,9 +107,17 @@ async def test_a_stop_in_a_burst_loses_and_doubles_nothing(mode: str, stop: str,
             else:
                 await club.kill()
             await close_db()
-    figures = {"mode": mode, "stop": stop, "backend": backend, "sent": BURST, "answered": answered,
-               "recorded_at_stop": at_stop, "recorded": recorded, "lost": BURST - recorded,
-               "doubled": credits - recorded}
+    figures = {
+        "mode": mode,
+        "stop": stop,
+        "backend": backend,
+        "sent": BURST,
+        "answered": answered,
+        "recorded_at_stop": at_stop,
+        "recorded": recorded,
+        "lost": BURST - recorded,
+        "doubled": credits - recorded,
+    }
     record(figures)
     assert answered == BURST
     assert (figures["lost"], figures["doubled"]) == (0, 0), club.log()

@@ -22,7 +22,9 @@ from bot.updates import Updates
 from models import TelegramUpdate
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL")
-pytestmark = pytest.mark.skipif(not REDIS_URL, reason="TEST_REDIS_URL is not set: no Redis to share lanes in")
+pytestmark = pytest.mark.skipif(
+    not REDIS_URL, reason="TEST_REDIS_URL is not set: no Redis to share lanes in"
+)
 CHAT = 4242
 SLOW = 2.5  # seconds the first update takes: longer than the lock lives unrenewed
 
@@ -41,13 +43,16 @@ class Recorder:
 
 
 def update(update_id: int) -> tuple[Update, str]:
-    raw = (f'{{"update_id": {update_id}, "message": {{"message_id": {update_id}, "date": 0, '
-           f'"chat": {{"id": {CHAT}, "type": "private"}}, "text": "m{update_id}"}}}}')
+    raw = (
+        f'{{"update_id": {update_id}, "message": {{"message_id": {update_id}, "date": 0, '
+        f'"chat": {{"id": {CHAT}, "type": "private"}}, "text": "m{update_id}"}}}}'
+    )
     return Update.model_validate_json(raw), raw
 
 
 async def test_two_workers_handle_one_chat_in_order_one_at_a_time(
-        any_db: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    any_db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from redis.asyncio import Redis
 
     monkeypatch.setattr(updates_module, "LANE_LOCK_SECONDS", 1)
@@ -73,5 +78,7 @@ async def test_two_workers_handle_one_chat_in_order_one_at_a_time(
         await redis.aclose()
     handled = [update_id for event, _, update_id in log if event == "start"]
     assert handled == [1, 2, 3, 4]  # each once, in order
-    assert all(log[i][0] == "start" and log[i + 1][0] == "end" and log[i][2] == log[i + 1][2]
-               for i in range(0, len(log), 2)), log  # never two at once
+    assert all(
+        log[i][0] == "start" and log[i + 1][0] == "end" and log[i][2] == log[i + 1][2]
+        for i in range(0, len(log), 2)
+    ), log  # never two at once

@@ -16,9 +16,9 @@ from tortoise import Tortoise
 
 from models import CustomerType, Gender, Member
 from tests.club_runner import Club, open_fresh
-from tests.waiting import DEADLINE as WAIT
 from tests.fakes.bot_api import FakeBotAPI
 from tests.update_runner import WebhookClub
+from tests.waiting import DEADLINE as WAIT
 
 USER = 6161
 
@@ -35,7 +35,9 @@ def button(message: dict, label: str) -> str:
 async def sign_up_in_a_hurry(api: FakeBotAPI, send) -> None:  # type: ignore[no-untyped-def]
     """Up to the name question waiting for each answer; then never waiting for the bot."""
     await send(api.push_message(USER, "/start", first_name="Sara"))
-    choose = await api.wait_for_message(USER, lambda m: "Choose your language" in m["text"], timeout=WAIT)
+    choose = await api.wait_for_message(
+        USER, lambda m: "Choose your language" in m["text"], timeout=WAIT
+    )
     await send(_callback(api, choose, "English"))
     await api.wait_for_message(USER, starting("To join, share your phone number"), timeout=WAIT)
     await send(api.push_contact(USER, "+989121234567"))
@@ -66,7 +68,11 @@ def _callback(api: FakeBotAPI, message: dict, label: str) -> dict:
 async def check_member() -> None:
     member = await Member.get(telegram_id=USER)
     assert (member.first_name, member.birth_date, member.gender, member.customer_type) == (
-        "Sara", date(1991, 8, 3), Gender.FEMALE, CustomerType.INDIVIDUAL)
+        "Sara",
+        date(1991, 8, 3),
+        Gender.FEMALE,
+        CustomerType.INDIVIDUAL,
+    )
 
 
 @pytest.mark.parametrize("mode", ["polling", "webhook"])
@@ -92,7 +98,9 @@ async def test_two_updates_back_to_back_act_in_order(mode: str, tmp_path: Path) 
             else:
                 await club.kill()
         # The second tap re-shows the step it met: Telegram refuses an edit that changes nothing.
-        assert all("message is not modified" in reason for _, _, reason in api.rejected), api.rejected
+        assert all("message is not modified" in reason for _, _, reason in api.rejected), (
+            api.rejected
+        )
         assert "Traceback" not in club.log(), club.log()
     await open_fresh_again(url)
     try:

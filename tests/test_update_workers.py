@@ -51,7 +51,8 @@ async def kill_group(club: Club) -> None:
 
 @pytest.mark.parametrize("stop", ["sigterm", "kill-9"])
 async def test_a_stop_of_two_workers_in_a_burst_loses_and_doubles_nothing(
-        fresh: None, stop: str, tmp_path: Path) -> None:
+    fresh: None, stop: str, tmp_path: Path
+) -> None:
     for n in range(BURST):
         await register_member(f"0912{n:07d}", now=NOW)
     async with FakeBotAPI() as api:
@@ -63,8 +64,9 @@ async def test_a_stop_of_two_workers_in_a_burst_loses_and_doubles_nothing(
         again.env["OWNER_IDS"] = club.env["OWNER_IDS"]
         try:
             await club.start()
-            statuses = await asyncio.gather(*(club.post(api.push_message(owner, command(n)))
-                                              for n, owner in enumerate(OWNERS)))
+            statuses = await asyncio.gather(
+                *(club.post(api.push_message(owner, command(n))) for n, owner in enumerate(OWNERS))
+            )
             answered = statuses.count(200)
             if stop == "sigterm":
                 assert await club.stop() == 0
@@ -76,15 +78,27 @@ async def test_a_stop_of_two_workers_in_a_burst_loses_and_doubles_nothing(
         finally:
             await club.stop()
             await again.stop()
-    record({"mode": "webhook, 2 workers", "stop": stop, "backend": "postgres", "sent": BURST,
-            "answered": answered, "recorded_at_stop": at_stop, "recorded": recorded,
-            "lost": BURST - recorded, "doubled": credits - recorded})
+    record(
+        {
+            "mode": "webhook, 2 workers",
+            "stop": stop,
+            "backend": "postgres",
+            "sent": BURST,
+            "answered": answered,
+            "recorded_at_stop": at_stop,
+            "recorded": recorded,
+            "lost": BURST - recorded,
+            "doubled": credits - recorded,
+        }
+    )
     assert answered == BURST
     assert (BURST - recorded, credits - recorded) == (0, 0)
     assert set(club.served) == {"1", "2"}  # the burst went to both workers
 
 
-async def test_a_hurried_sign_up_over_two_workers_acts_in_order(fresh: None, tmp_path: Path) -> None:
+async def test_a_hurried_sign_up_over_two_workers_acts_in_order(
+    fresh: None, tmp_path: Path
+) -> None:
     async with FakeBotAPI() as api:
         api.add_user(USER, language_code="en")
         club = Club(api, tmp_path)
@@ -97,6 +111,8 @@ async def test_a_hurried_sign_up_over_two_workers_acts_in_order(fresh: None, tmp
             await sign_up_in_a_hurry(api, send)
         finally:
             await club.stop()
-        assert all("message is not modified" in reason for _, _, reason in api.rejected), api.rejected
+        assert all("message is not modified" in reason for _, _, reason in api.rejected), (
+            api.rejected
+        )
     assert await Member.filter(telegram_id=USER).count() == 1
     await check_member()

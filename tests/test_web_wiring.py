@@ -14,7 +14,9 @@ class Recording(SmsDoor):
         super().__init__(sms_config(settings))
         self.seen = seen
 
-    async def accept(self, sender: str, text: str, message_id: str | None, receptor: str = "") -> Accepted:
+    async def accept(
+        self, sender: str, text: str, message_id: str | None, receptor: str = ""
+    ) -> Accepted:
         self.seen.append((sender, text, message_id))
         return Accepted(len(self.seen), True)
 
@@ -25,7 +27,9 @@ class Recording(SmsDoor):
 async def _client(settings: Settings, seen: list, webhook: bool) -> TestClient:
     dp = build_dispatcher(settings)
     door = Recording(settings, seen)
-    app = build_web_app(settings, dp, build_bot(settings), extra_routes=sms_routes(settings, door), webhook=webhook)
+    app = build_web_app(
+        settings, dp, build_bot(settings), extra_routes=sms_routes(settings, door), webhook=webhook
+    )
     client = TestClient(TestServer(app, host="127.0.0.1"))
     await client.start_server()
     return client
@@ -37,13 +41,20 @@ async def test_sms_webhook_in_polling_mode(db: str) -> None:
     client = await _client(settings, seen, webhook=False)
     try:
         assert (await client.get("/healthz")).status == 200
-        wrong = await client.post("/sms/nope", data={"from": "09121234567", "message": "POINTS", "messageid": "1"})
+        wrong = await client.post(
+            "/sms/nope", data={"from": "09121234567", "message": "POINTS", "messageid": "1"}
+        )
         assert wrong.status == 404
-        good = await client.post("/sms/s3cret", data={"from": "09121234567", "to": "1000", "message": "POINTS", "messageid": "7"})
+        good = await client.post(
+            "/sms/s3cret",
+            data={"from": "09121234567", "to": "1000", "message": "POINTS", "messageid": "7"},
+        )
         assert good.status == 200
         await wait_for_sms_tasks(client.app)
         assert seen == [("09121234567", "POINTS", "7"), 1]
-        assert (await client.post("/telegram/webhook", json={})).status == 404  # polling: no webhook
+        assert (
+            await client.post("/telegram/webhook", json={})
+        ).status == 404  # polling: no webhook
     finally:
         await client.close()
 

@@ -19,14 +19,24 @@ HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
 def update(update_id: int, text: str = "hello") -> dict:
     user = {"id": 5, "is_bot": False, "first_name": "A"}
-    return {"update_id": update_id, "edited_message": {
-        "message_id": 1, "date": 0, "chat": {"id": 5, "type": "private"}, "from": user, "text": text}}
+    return {
+        "update_id": update_id,
+        "edited_message": {
+            "message_id": 1,
+            "date": 0,
+            "chat": {"id": 5, "type": "private"},
+            "from": user,
+            "text": text,
+        },
+    }
 
 
 @pytest.fixture
 async def client(db: str) -> AsyncIterator[TestClient]:
     settings = Settings(_env_file=None, bot_token="1:abc", webhook_secret=SECRET)
-    app = build_web_app(settings, build_dispatcher(settings), build_bot(settings, session=LocalSession()))
+    app = build_web_app(
+        settings, build_dispatcher(settings), build_bot(settings, session=LocalSession())
+    )
     async with TestClient(TestServer(app, host="127.0.0.1")) as client:
         yield client
 
@@ -61,8 +71,11 @@ async def test_bad_calls_get_a_4xx_and_store_nothing(client: TestClient) -> None
         ("application/json", b'{"update_id": 48, "x": "\xff"}', 400),  # not UTF-8
     ]
     for content_type, data, status in raw:
-        response = await client.post(WEBHOOK_PATH, data=data if isinstance(data, bytes) else data.encode(),
-                                     headers={HEADER: SECRET, "Content-Type": content_type})
+        response = await client.post(
+            WEBHOOK_PATH,
+            data=data if isinstance(data, bytes) else data.encode(),
+            headers={HEADER: SECRET, "Content-Type": content_type},
+        )
         assert response.status == status, (content_type, data, response.status)
     assert await TelegramUpdate.all().count() == 0
 
@@ -74,7 +87,9 @@ async def test_handled_updates_are_kept_a_day(client: TestClient) -> None:
     from loyalty.clock import utcnow
 
     for update_id in (51, 52, 53):
-        assert (await client.post(WEBHOOK_PATH, json=update(update_id), headers={HEADER: SECRET})).status == 200
+        assert (
+            await client.post(WEBHOOK_PATH, json=update(update_id), headers={HEADER: SECRET})
+        ).status == 200
     now = utcnow()
     for _ in range(600):  # handled in the background
         if await TelegramUpdate.filter(handled_at=None).count() == 0:

@@ -14,29 +14,45 @@ from bot.workers import refusal
 
 TOKEN = "123456:AAFakeClubTestToken-0123456789abcdefghij"
 HEADER = "X-Telegram-Bot-Api-Secret-Token"
-SCALED = {"bot_token": TOKEN, "webhook_url": "https://club.example", "redis_url": "redis://127.0.0.1:6379/0",
-          "database_url": "postgres://club@db:5432/club", "default_locale": "en"}
+SCALED = {
+    "bot_token": TOKEN,
+    "webhook_url": "https://club.example",
+    "redis_url": "redis://127.0.0.1:6379/0",
+    "database_url": "postgres://club@db:5432/club",
+    "default_locale": "en",
+}
 
 
 def test_more_workers_need_postgres_redis_and_a_webhook() -> None:
     assert refusal(Settings(_env_file=None, **SCALED), 4) is None
-    assert refusal(Settings(_env_file=None, default_locale="en"), 1) is None  # one process: anything goes
+    assert (
+        refusal(Settings(_env_file=None, default_locale="en"), 1) is None
+    )  # one process: anything goes
     assert refusal(Settings(_env_file=None, default_locale="en"), 2) == (
         "2 workers need BOT_TOKEN, WEBHOOK_URL, DATABASE_URL=postgres://…, REDIS_URL: "
-        "SQLite, long polling and dialogs kept in the database serve one process only.")
+        "SQLite, long polling and dialogs kept in the database serve one process only."
+    )
     without_redis = Settings(_env_file=None, **{**SCALED, "redis_url": ""})
     assert refusal(without_redis, 3).startswith("3 workers need REDIS_URL: ")
 
 
-def test_club_run_refuses_in_one_line(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_club_run_refuses_in_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     from bot import cli
 
-    monkeypatch.setattr(cli, "get_settings", lambda: Settings(
-        _env_file=None, **{**SCALED, "database_url": "sqlite://club.sqlite3", "web_workers": 2}))
+    monkeypatch.setattr(
+        cli,
+        "get_settings",
+        lambda: Settings(
+            _env_file=None, **{**SCALED, "database_url": "sqlite://club.sqlite3", "web_workers": 2}
+        ),
+    )
     assert main(["run"]) == 1
     assert capsys.readouterr().err == (
         "2 workers need DATABASE_URL=postgres://…: SQLite, long polling and dialogs kept in the "
-        "database serve one process only.\n")
+        "database serve one process only.\n"
+    )
 
 
 def test_a_webhook_secret_is_checked_and_never_echoed() -> None:
@@ -60,10 +76,20 @@ async def test_the_webhook_refuses_calls_without_the_secret(db: str) -> None:
     await client.start_server()
     try:
         user = {"id": 5, "is_bot": False, "first_name": "A"}
-        update = {"update_id": 1, "edited_message": {
-            "message_id": 1, "date": 0, "chat": {"id": 5, "type": "private"}, "from": user, "text": "hi"}}
+        update = {
+            "update_id": 1,
+            "edited_message": {
+                "message_id": 1,
+                "date": 0,
+                "chat": {"id": 5, "type": "private"},
+                "from": user,
+                "text": "hi",
+            },
+        }
         assert (await client.post("/telegram/webhook", json=update)).status == 401
-        assert (await client.post("/telegram/webhook", json=update, headers={HEADER: "wrong"})).status == 401
+        assert (
+            await client.post("/telegram/webhook", json=update, headers={HEADER: "wrong"})
+        ).status == 401
         accepted = await client.post("/telegram/webhook", json=update, headers={HEADER: "right"})
         assert accepted.status == 200
         assert accepted.headers["X-Club-Worker"] == "2"

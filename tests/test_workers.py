@@ -54,12 +54,19 @@ class Club:
         self.log = tmp_path / "club.log"
         self.env = {
             **{k: v for k, v in os.environ.items() if k not in ("WEBHOOK_SECRET", "WEB_WORKERS")},
-            "BOT_TOKEN": api.token, "TELEGRAM_API_BASE": api.base_url,
-            "DATABASE_URL": POSTGRES_URL, "REDIS_URL": REDIS_URL,
-            "WEBHOOK_URL": "https://club.example", "WEBHOOK_SECRET": SECRET,
-            "WEB_HOST": "127.0.0.1", "WEB_PORT": str(self.port),
-            "OWNER_IDS": ",".join(map(str, OWNERS)), "DEFAULT_LOCALE": "en",
-            "SMS_WEBHOOK_SECRET": "", "KAVENEGAR_API_KEY": "", "SMS_POLL_SECONDS": "0",
+            "BOT_TOKEN": api.token,
+            "TELEGRAM_API_BASE": api.base_url,
+            "DATABASE_URL": POSTGRES_URL,
+            "REDIS_URL": REDIS_URL,
+            "WEBHOOK_URL": "https://club.example",
+            "WEBHOOK_SECRET": SECRET,
+            "WEB_HOST": "127.0.0.1",
+            "WEB_PORT": str(self.port),
+            "OWNER_IDS": ",".join(map(str, OWNERS)),
+            "DEFAULT_LOCALE": "en",
+            "SMS_WEBHOOK_SECRET": "",
+            "KAVENEGAR_API_KEY": "",
+            "SMS_POLL_SECONDS": "0",
         }
         self.cwd = tmp_path
         self.process: asyncio.subprocess.Process | None = None
@@ -74,8 +81,18 @@ class Club:
     async def start(self) -> None:
         with self.log.open("wb") as log:
             self.process = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "bot.cli", "run", "--workers", "2", env=self.env, cwd=self.cwd,
-                stdout=log, stderr=asyncio.subprocess.STDOUT, start_new_session=True)
+                sys.executable,
+                "-m",
+                "bot.cli",
+                "run",
+                "--workers",
+                "2",
+                env=self.env,
+                cwd=self.cwd,
+                stdout=log,
+                stderr=asyncio.subprocess.STDOUT,
+                start_new_session=True,
+            )
         seen: set[str] = set()
 
         async def both_answered() -> bool:  # a health check each
@@ -88,12 +105,14 @@ class Club:
                 pass  # not listening yet
             return seen == {"1", "2"}
 
-        await eventually(both_answered, lambda: f"both workers; log:\n{self.log.read_text()}",
-                         every=0.1)
+        await eventually(
+            both_answered, lambda: f"both workers; log:\n{self.log.read_text()}", every=0.1
+        )
 
     async def post(self, update: dict, *, secret: str = SECRET) -> int:
-        async with self.http.post(f"{self.url}/telegram/webhook", json=update,
-                                  headers={SECRET_HEADER: secret}) as response:
+        async with self.http.post(
+            f"{self.url}/telegram/webhook", json=update, headers={SECRET_HEADER: secret}
+        ) as response:
             if response.status == 200:
                 self.served[response.headers["X-Club-Worker"]] += 1
             return response.status
@@ -129,8 +148,12 @@ async def walk_the_menu(club: Club, user: int) -> list[str]:
     pressed: list[str] = []
     assert await club.post(api.push_message(user, "/start")) == 200
     menu = await api.wait_for_message(user, starting("Hello"))
-    for label, answer in (("My points", "Your balance"), ("Back", "Hello"),
-                          ("History", "Your history"), ("Back", "Hello")):
+    for label, answer in (
+        ("My points", "Your balance"),
+        ("Back", "Hello"),
+        ("History", "Your history"),
+        ("Back", "Hello"),
+    ):
         pressed.append(api.push_callback(user, menu["message_id"], button(menu, label)))
         assert await club.post(api._updates[-1]) == 200
         menu = await api.wait_for_message(user, starting(answer))
@@ -138,8 +161,11 @@ async def walk_the_menu(club: Club, user: int) -> list[str]:
 
 
 def texts_to(api: FakeBotAPI, chat_id: int) -> list[str]:
-    return [params["text"] for method, params in api.calls
-            if method == "sendMessage" and params["chat_id"] == chat_id]
+    return [
+        params["text"]
+        for method, params in api.calls
+        if method == "sendMessage" and params["chat_id"] == chat_id
+    ]
 
 
 @pytest.fixture
@@ -163,7 +189,8 @@ async def club_db() -> dict[int, str]:
 
 
 async def test_two_workers_answer_every_update_once_and_keep_balances_exact(
-        club_db: dict[int, str], tmp_path: Path) -> None:
+    club_db: dict[int, str], tmp_path: Path
+) -> None:
     async with FakeBotAPI() as api:
         for user in (*OWNERS, *MEMBERS):
             api.add_user(user, language_code="en")
@@ -182,7 +209,9 @@ async def test_two_workers_answer_every_update_once_and_keep_balances_exact(
             earns: list[tuple[int, str]] = []  # (owner, command)
             for n, user in enumerate(MEMBERS):
                 for k in range(PURCHASES):
-                    earns.append((OWNERS[(n + k) % len(OWNERS)], f"/earn {club_db[user]} {AMOUNT} m{n}-r{k}"))
+                    earns.append(
+                        (OWNERS[(n + k) % len(OWNERS)], f"/earn {club_db[user]} {AMOUNT} m{n}-r{k}")
+                    )
 
             async def earn(owner: int, text: str) -> None:
                 assert await club.post(api.push_message(owner, text)) == 200
@@ -192,17 +221,25 @@ async def test_two_workers_answer_every_update_once_and_keep_balances_exact(
                 await asyncio.gather(earn(OWNERS[n % 4], text), earn(OWNERS[(n + 1) % 4], text))
 
             walks = [walk_the_menu(club, user) for user in MEMBERS]
-            results = await asyncio.gather(*walks, *(earn(o, text) for o, text in earns),
-                                           *(twice(n, user) for n, user in enumerate(MEMBERS)))
-            pressed = [query for walk in results[:len(MEMBERS)] for query in walk]
+            results = await asyncio.gather(
+                *walks,
+                *(earn(o, text) for o, text in earns),
+                *(twice(n, user) for n, user in enumerate(MEMBERS)),
+            )
+            pressed = [query for walk in results[: len(MEMBERS)] for query in walk]
 
             earn_count = len(earns) + 2 * len(MEMBERS)
             owner_texts = lambda: [text for owner in OWNERS for text in texts_to(api, owner)]  # noqa: E731
             await eventually(lambda: len(owner_texts()) >= earn_count, "an answer to every /earn")
             # The notifications of the purchases, sent by whichever worker holds the jobs lease.
-            await eventually(lambda: all(
-                sum(t.startswith("You earned") for t in texts_to(api, user)) >= PURCHASES + 1 for user in MEMBERS),
-                "the purchase notifications")
+            await eventually(
+                lambda: all(
+                    sum(t.startswith("You earned") for t in texts_to(api, user)) >= PURCHASES + 1
+                    for user in MEMBERS
+                ),
+                "the purchase notifications",
+            )
+
             # Every message marked sent, then the workers stopped: a duplicate of anything
             # would have been sent by now, and nothing can be sent any more.
             async def all_marked_sent() -> bool:
@@ -222,8 +259,12 @@ async def test_two_workers_answer_every_update_once_and_keep_balances_exact(
     # Every update answered once: one reply per /earn, one answer per button press.
     answers = owner_texts()
     assert len(answers) == earn_count
-    assert sum(a.startswith("Purchase recorded: 25 points earned.") for a in answers) == len(earns) + len(MEMBERS)
-    assert sum(a.startswith("This receipt was already recorded: 25 points") for a in answers) == len(MEMBERS)
+    assert sum(a.startswith("Purchase recorded: 25 points earned.") for a in answers) == len(
+        earns
+    ) + len(MEMBERS)
+    assert sum(
+        a.startswith("This receipt was already recorded: 25 points") for a in answers
+    ) == len(MEMBERS)
     assert sorted(api.callback_answers) == sorted(pressed)
     for user in MEMBERS:
         sent = texts_to(api, user)
@@ -237,4 +278,7 @@ async def test_two_workers_answer_every_update_once_and_keep_balances_exact(
         ledger = await LedgerEntry.filter(member_id=member.id).values_list("amount", flat=True)
         assert member.balance == 20 + (PURCHASES + 1) * 25
         assert sum(ledger) == member.balance
-        assert await LedgerEntry.filter(member_id=member.id, kind=EntryKind.EARN).count() == PURCHASES + 1
+        assert (
+            await LedgerEntry.filter(member_id=member.id, kind=EntryKind.EARN).count()
+            == PURCHASES + 1
+        )

@@ -24,8 +24,13 @@ class WebhookClub(Club):
     def __init__(self, api: FakeBotAPI, url: str, tmp_path: Path, **kwargs: object) -> None:
         super().__init__(api, url, tmp_path, **kwargs)  # type: ignore[arg-type]
         # Telegram calls one address: a restarted club must listen on the same port.
-        self.env.update({"WEBHOOK_URL": "https://club.example", "WEBHOOK_SECRET": SECRET,
-                         "WEB_PORT": str(free_port())})
+        self.env.update(
+            {
+                "WEBHOOK_URL": "https://club.example",
+                "WEBHOOK_SECRET": SECRET,
+                "WEB_PORT": str(free_port()),
+            }
+        )
         self.http: aiohttp.ClientSession | None = None
 
     @property
@@ -52,8 +57,9 @@ class WebhookClub(Club):
 
     async def post(self, update: dict) -> int:
         assert self.http is not None
-        async with self.http.post(f"{self.address}/telegram/webhook", json=update,
-                                  headers={SECRET_HEADER: SECRET}) as response:
+        async with self.http.post(
+            f"{self.address}/telegram/webhook", json=update, headers={SECRET_HEADER: SECRET}
+        ) as response:
             return response.status
 
     async def terminate(self) -> int:

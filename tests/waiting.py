@@ -20,8 +20,13 @@ T = TypeVar("T")
 DEADLINE = 120.0
 
 
-async def eventually(check: Callable[[], T | Awaitable[T]], what: str | Callable[[], str],
-                     *, deadline: float = DEADLINE, every: float = 0.01) -> T:
+async def eventually(
+    check: Callable[[], T | Awaitable[T]],
+    what: str | Callable[[], str],
+    *,
+    deadline: float = DEADLINE,
+    every: float = 0.01,
+) -> T:
     """The first true value of `check()` (a function or a coroutine function), asked every
     `every` seconds; AssertionError naming `what` after `deadline` seconds.
 

@@ -98,8 +98,11 @@ async def accept(
     key = message_key(message_id)
     try:
         row = await InboundSms.create(
-            messageid=key, sender=_e164(sender), receptor=(receptor or "").strip()[:32],
-            text=CONTROL.sub("", text or "")[:MAX_TEXT], received_at=now or utcnow(),
+            messageid=key,
+            sender=_e164(sender),
+            receptor=(receptor or "").strip()[:32],
+            text=CONTROL.sub("", text or "")[:MAX_TEXT],
+            received_at=now or utcnow(),
         )
     except IntegrityError:
         row = await InboundSms.get_or_none(messageid=key) if key is not None else None
@@ -135,7 +138,10 @@ async def process(
         queued = reply is not None and queue_reply
         if queued:
             await notify.enqueue_sms_reply(
-                row.sender, reply or "", f"sms-reply:{row.id}", member_id=row.member_id,
+                row.sender,
+                reply or "",
+                f"sms-reply:{row.id}",
+                member_id=row.member_id,
                 now=row.received_at,
             )
     return Decided(outcome, reply, queued)
@@ -144,9 +150,11 @@ async def process(
 async def process_waiting(*, before: datetime, config: SmsConfig = DEFAULT_CONFIG) -> int:
     """Decide the messages stored before `before` and still undecided (the process that
     stored them crashed, or deciding failed); returns how many this call decided."""
-    waiting = await InboundSms.filter(
-        outcome=InboundOutcome.RECEIVED, received_at__lte=before
-    ).order_by("id").values_list("id", flat=True)
+    waiting = (
+        await InboundSms.filter(outcome=InboundOutcome.RECEIVED, received_at__lte=before)
+        .order_by("id")
+        .values_list("id", flat=True)
+    )
     decided = 0
     for row_id in waiting:
         try:
@@ -234,9 +242,13 @@ async def _rate_gate(
 async def _unknown(
     row: InboundSms, member: Member | None, now: datetime, config: SmsConfig
 ) -> tuple[InboundOutcome, str | None]:
-    helped = await InboundSms.filter(
-        sender=row.sender, outcome=InboundOutcome.HELP, received_at__gt=now - config.help_every
-    ).exclude(id=row.id).exists()
+    helped = (
+        await InboundSms.filter(
+            sender=row.sender, outcome=InboundOutcome.HELP, received_at__gt=now - config.help_every
+        )
+        .exclude(id=row.id)
+        .exists()
+    )
     if helped:
         return InboundOutcome.SILENT, None
     return InboundOutcome.HELP, keywords.help_text(keywords.locale_of(member))

@@ -121,7 +121,9 @@ def parse(text: str) -> Command:
 
 # --- answers ------------------------------------------------------------------------
 
-HELP = N_("Keywords: JOIN name, POINTS, REWARDS, REDEEM n, BIRTHDAY 1991-08-03, FEEDBACK text, STOP, START")
+HELP = N_(
+    "Keywords: JOIN name, POINTS, REWARDS, REDEEM n, BIRTHDAY 1991-08-03, FEEDBACK text, STOP, START"
+)
 JOINED = N_("Welcome! Card {card}, {points} points gift. Send HELP for keywords.")
 JOINED_NO_BONUS = N_("Welcome! Your card is {card}. Send HELP for keywords.")
 ALREADY_MEMBER = N_("You are already a member. Card {card}, {balance} points.")
@@ -144,9 +146,26 @@ FAILED = N_("Something went wrong. Please try again later.")
 
 # Every sentence an SMS answer can be made of, for the length test.
 TEMPLATES = (
-    HELP, JOINED, JOINED_NO_BONUS, ALREADY_MEMBER, NOT_MEMBER, POINTS_NEXT, POINTS_TOP,
-    REWARDS_HEAD, NO_REWARDS, REDEEM_HOW, REDEEMED, BIRTHDAY_SET, BIRTHDAY_HOW,
-    FEEDBACK_THANKS, FEEDBACK_BONUS, FEEDBACK_HOW, STOPPED, STARTED, THROTTLED, FAILED,
+    HELP,
+    JOINED,
+    JOINED_NO_BONUS,
+    ALREADY_MEMBER,
+    NOT_MEMBER,
+    POINTS_NEXT,
+    POINTS_TOP,
+    REWARDS_HEAD,
+    NO_REWARDS,
+    REDEEM_HOW,
+    REDEEMED,
+    BIRTHDAY_SET,
+    BIRTHDAY_HOW,
+    FEEDBACK_THANKS,
+    FEEDBACK_BONUS,
+    FEEDBACK_HOW,
+    STOPPED,
+    STARTED,
+    THROTTLED,
+    FAILED,
 )
 
 
@@ -205,12 +224,20 @@ async def _join(command: Command, ctx: Context) -> str:
     if ctx.member is not None:
         locale = ctx.member.locale
         card = await members.active_card(ctx.member.id)
-        return t(ALREADY_MEMBER, locale, card=_digits(card.number, locale),
-                 balance=number(ctx.member.balance, locale))
+        return t(
+            ALREADY_MEMBER,
+            locale,
+            card=_digits(card.number, locale),
+            balance=number(ctx.member.balance, locale),
+        )
     first, _, last = command.arg.partition(" ")
     result = await members.register_member(
-        ctx.phone, first_name=first, last_name=last, locale=command.language,
-        channel=Channel.SMS, now=ctx.now,
+        ctx.phone,
+        first_name=first,
+        last_name=last,
+        locale=command.language,
+        channel=Channel.SMS,
+        now=ctx.now,
     )
     locale = result.member.locale
     card = _digits((await members.active_card(result.member.id)).number, locale)
@@ -227,8 +254,13 @@ async def _points(command: Command, ctx: Context, member: Member, locale: str) -
     }
     if progress.next_tier is None:
         return t(POINTS_TOP, locale, **values)
-    return t(POINTS_NEXT, locale, **values, to_next=number(progress.points_to_next, locale),
-             next=tier_name(progress.next_tier.code, progress.next_tier.name, locale))
+    return t(
+        POINTS_NEXT,
+        locale,
+        **values,
+        to_next=number(progress.points_to_next, locale),
+        next=tier_name(progress.next_tier.code, progress.next_tier.name, locale),
+    )
 
 
 async def _rewards(command: Command, ctx: Context, member: Member, locale: str) -> str:
@@ -252,8 +284,12 @@ async def _redeem(command: Command, ctx: Context, member: Member, locale: str) -
         raise LoyaltyError(ErrorCode.REWARD_NOT_FOUND, reward=wanted)
     result = await rewards.redeem_reward(member.id, int(wanted), key=ctx.key, now=ctx.now)
     return t(
-        REDEEMED, locale, code=result.voucher.code, reward=_short(result.voucher.reward.name),
-        until=day(result.voucher.expires_at, locale, ctx.tz), balance=number(result.balance, locale),
+        REDEEMED,
+        locale,
+        code=result.voucher.code,
+        reward=_short(result.voucher.reward.name),
+        until=day(result.voucher.expires_at, locale, ctx.tz),
+        balance=number(result.balance, locale),
     )
 
 

@@ -119,8 +119,9 @@ async def _body(request: web.Request) -> dict[str, str]:
 
 def _parse(raw: bytes) -> dict[str, str]:
     try:
-        pairs = parse_qsl(raw.decode("utf-8"), keep_blank_values=True, errors="strict",
-                          max_num_fields=MAX_FIELDS)
+        pairs = parse_qsl(
+            raw.decode("utf-8"), keep_blank_values=True, errors="strict", max_num_fields=MAX_FIELDS
+        )
     except ValueError as exc:  # not UTF-8, before or after the percent-decoding; too many fields
         raise Malformed(400, "malformed form") from exc
     fields: dict[str, str] = {}

@@ -70,7 +70,11 @@ PROMPTS = {
     "birthday_month": N_("Send the birthday month as a number from 1 (Farvardin) to 12 (Esfand)."),
     "inactive_days": N_("Send the number of days without a purchase, like 60."),
 }
-GENDER_NAMES = {Gender.FEMALE: N_("Women"), Gender.MALE: N_("Men"), Gender.UNSPECIFIED: N_("Gender not given")}
+GENDER_NAMES = {
+    Gender.FEMALE: N_("Women"),
+    Gender.MALE: N_("Men"),
+    Gender.UNSPECIFIED: N_("Gender not given"),
+}
 TYPE_NAMES = {CustomerType.INDIVIDUAL: N_("Individuals"), CustomerType.COMPANY: N_("Companies")}
 
 
@@ -88,39 +92,67 @@ def _audience(manager: DialogManager) -> dict[str, Any]:
 
 # ---- opening --------------------------------------------------------------------------------
 
+
 async def open_dialog(message: Message, dialog_manager: DialogManager, settings: Any) -> None:
     locale = _locale(message, settings)
     if not await campaigns.can_manage(message.from_user.id, settings.owner_ids):
         await message.answer(t(N_("Only the owner and managers can do this."), locale))
         return
-    await dialog_manager.start(CampaignSG.audience, data={"locale": locale}, mode=StartMode.RESET_STACK)
+    await dialog_manager.start(
+        CampaignSG.audience, data={"locale": locale}, mode=StartMode.RESET_STACK
+    )
 
 
 # ---- audience -------------------------------------------------------------------------------
+
 
 async def describe(audience: dict[str, Any], locale: str) -> str:
     """The audience in words, one filter a line; no filter is everyone."""
     parts: list[str] = []
     if audience.get("tier"):
         tier = await Tier.get_or_none(code=audience["tier"])
-        parts.append(f"{t(PICKED['tier'], locale)}: {tier_name(audience['tier'], tier.name if tier else None, locale)}")
+        parts.append(
+            f"{t(PICKED['tier'], locale)}: {tier_name(audience['tier'], tier.name if tier else None, locale)}"
+        )
     if audience.get("branch_id"):
         branch = await Branch.get_or_none(id=audience["branch_id"])
-        parts.append(f"{t(PICKED['branch_id'], locale)}: {esc(branch.name if branch else audience['branch_id'])}")
+        parts.append(
+            f"{t(PICKED['branch_id'], locale)}: {esc(branch.name if branch else audience['branch_id'])}"
+        )
     if audience.get("gender"):
         parts.append(t(GENDER_NAMES[Gender(audience["gender"])], locale))
     if audience.get("customer_type"):
         parts.append(t(TYPE_NAMES[CustomerType(audience["customer_type"])], locale))
     if audience.get("interests"):
-        names = await ProductGroup.filter(id__in=audience["interests"]).order_by("id").values_list("name", flat=True)
-        parts.append(f"{t(PICKED['interests'], locale)}: {esc('، '.join(names) if locale == 'fa' else ', '.join(names))}")
+        names = (
+            await ProductGroup.filter(id__in=audience["interests"])
+            .order_by("id")
+            .values_list("name", flat=True)
+        )
+        parts.append(
+            f"{t(PICKED['interests'], locale)}: {esc('، '.join(names) if locale == 'fa' else ', '.join(names))}"
+        )
     if "age_min" in audience:
-        parts.append(t(N_("Age {low} to {high}"), locale, low=number(audience["age_min"], locale),
-                       high=number(audience["age_max"], locale)))
+        parts.append(
+            t(
+                N_("Age {low} to {high}"),
+                locale,
+                low=number(audience["age_min"], locale),
+                high=number(audience["age_max"], locale),
+            )
+        )
     if audience.get("birthday_month"):
-        parts.append(f"{t(TYPED['birthday_month'], locale)}: {number(audience['birthday_month'], locale)}")
+        parts.append(
+            f"{t(TYPED['birthday_month'], locale)}: {number(audience['birthday_month'], locale)}"
+        )
     if audience.get("inactive_days"):
-        parts.append(t(N_("No purchase for {days} days"), locale, days=number(audience["inactive_days"], locale)))
+        parts.append(
+            t(
+                N_("No purchase for {days} days"),
+                locale,
+                days=number(audience["inactive_days"], locale),
+            )
+        )
     if audience.get("rfm"):
         parts.append(f"{t(PICKED['rfm'], locale)}: {t(SEGMENT_NAMES[audience['rfm']], locale)}")
     return "\n".join(parts) or t(N_("Everyone"), locale)
@@ -146,7 +178,10 @@ async def options_getter(dialog_manager: DialogManager, **kwargs: Any) -> dict[s
     locale = locale_of(dialog_manager)
     chosen = dialog_manager.dialog_data.get("filter", "tier")
     if chosen == "tier":
-        options = [(tier_name(x.code, x.name, locale), x.code) for x in await Tier.all().order_by("threshold")]
+        options = [
+            (tier_name(x.code, x.name, locale), x.code)
+            for x in await Tier.all().order_by("threshold")
+        ]
     elif chosen == "branch_id":
         options = [(x.name, str(x.id)) for x in await Branch.filter(active=True).order_by("id")]
     elif chosen == "gender":
@@ -155,15 +190,23 @@ async def options_getter(dialog_manager: DialogManager, **kwargs: Any) -> dict[s
         options = [(t(label, locale), value.value) for value, label in TYPE_NAMES.items()]
     elif chosen == "interests":
         picked = set(_audience(dialog_manager).get("interests", []))
-        options = [(("✓ " if x.id in picked else "") + x.name, str(x.id))
-                   for x in await ProductGroup.filter(active=True).order_by("id")]
+        options = [
+            (("✓ " if x.id in picked else "") + x.name, str(x.id))
+            for x in await ProductGroup.filter(active=True).order_by("id")
+        ]
     else:
         options = [(t(SEGMENT_NAMES[name], locale), name) for name in SEGMENTS]
-    return {"options": options, "filter": t(PICKED[chosen], locale), "multi": chosen == "interests",
-            "empty": not options}
+    return {
+        "options": options,
+        "filter": t(PICKED[chosen], locale),
+        "multi": chosen == "interests",
+        "empty": not options,
+    }
 
 
-async def on_option(callback: CallbackQuery, widget: Any, manager: DialogManager, value: str) -> None:
+async def on_option(
+    callback: CallbackQuery, widget: Any, manager: DialogManager, value: str
+) -> None:
     chosen = manager.dialog_data.get("filter", "tier")
     audience = _audience(manager)
     if chosen == "interests":  # several groups: toggle, then Done
@@ -199,7 +242,9 @@ async def on_typed(message: Message, widget: MessageInput, manager: DialogManage
     try:
         values = parse_typed(manager.dialog_data.get("filter", "age"), message.text or "")
     except ValueError:
-        await message.answer(t(N_("I did not understand «{part}»."), locale_of(manager), part=esc(message.text)))
+        await message.answer(
+            t(N_("I did not understand «{part}»."), locale_of(manager), part=esc(message.text))
+        )
         return
     _audience(manager).update(values)
     await manager.switch_to(CampaignSG.audience)
@@ -207,12 +252,15 @@ async def on_typed(message: Message, widget: MessageInput, manager: DialogManage
 
 # ---- channel, text, time --------------------------------------------------------------------
 
+
 async def channel_getter(dialog_manager: DialogManager, **kwargs: Any) -> dict[str, Any]:
     locale = locale_of(dialog_manager)
     return {"channels": [(t(CHANNEL_NAMES[c], locale), c) for c in campaigns.CHANNELS]}
 
 
-async def on_channel(callback: CallbackQuery, widget: Any, manager: DialogManager, value: str) -> None:
+async def on_channel(
+    callback: CallbackQuery, widget: Any, manager: DialogManager, value: str
+) -> None:
     manager.dialog_data["channel"] = value
     if value == "sms":
         manager.dialog_data.pop("photo", None)  # an SMS cannot carry one
@@ -220,8 +268,10 @@ async def on_channel(callback: CallbackQuery, widget: Any, manager: DialogManage
 
 
 async def text_getter(dialog_manager: DialogManager, **kwargs: Any) -> dict[str, Any]:
-    return {"photo_allowed": dialog_manager.dialog_data.get("channel") != "sms",
-            "max": number(campaigns.MAX_TEXT, locale_of(dialog_manager))}
+    return {
+        "photo_allowed": dialog_manager.dialog_data.get("channel") != "sms",
+        "max": number(campaigns.MAX_TEXT, locale_of(dialog_manager)),
+    }
 
 
 async def on_text(message: Message, widget: MessageInput, manager: DialogManager) -> None:
@@ -266,7 +316,9 @@ async def on_when(message: Message, widget: MessageInput, manager: DialogManager
     try:
         at = parse_when(message.text or "", now, _tz(manager))
     except (ValueError, TypeError):
-        await message.answer(t(N_("I did not understand «{part}»."), locale, part=esc(message.text)))
+        await message.answer(
+            t(N_("I did not understand «{part}»."), locale, part=esc(message.text))
+        )
         return
     if at <= now:
         await message.answer(t(N_("That time has already passed."), locale))
@@ -282,15 +334,25 @@ async def on_now(callback: CallbackQuery, button: Button, manager: DialogManager
 
 # ---- preview and confirm --------------------------------------------------------------------
 
+
 async def preview_getter(dialog_manager: DialogManager, **kwargs: Any) -> dict[str, Any]:
     locale = locale_of(dialog_manager)
     data = dialog_manager.dialog_data
     channel = data["channel"]
-    p = await campaigns.preview(_audience(dialog_manager), channel, data["text"], now=_now(dialog_manager),
-                                tz=_tz(dialog_manager), sms_parts=sms_parts)
+    p = await campaigns.preview(
+        _audience(dialog_manager),
+        channel,
+        data["text"],
+        now=_now(dialog_manager),
+        tz=_tz(dialog_manager),
+        sms_parts=sms_parts,
+    )
     if data.get("send_at"):
-        when = t(N_("at {moment}"), locale,
-                 moment=moment(datetime.fromisoformat(data["send_at"]), locale, _tz(dialog_manager)))
+        when = t(
+            N_("at {moment}"),
+            locale,
+            moment=moment(datetime.fromisoformat(data["send_at"]), locale, _tz(dialog_manager)),
+        )
     else:
         when = t(N_("now"), locale)
     return {
@@ -310,22 +372,36 @@ async def on_confirm(callback: CallbackQuery, button: Button, manager: DialogMan
     locale = locale_of(manager)
     settings = manager.middleware_data["settings"]
     if not await campaigns.can_manage(callback.from_user.id, settings.owner_ids):
-        await callback.answer(t(N_("Only the owner and managers can do this."), locale), show_alert=True)
+        await callback.answer(
+            t(N_("Only the owner and managers can do this."), locale), show_alert=True
+        )
         return
     data, now = manager.dialog_data, _now(manager)
     send_at = datetime.fromisoformat(data["send_at"]) if data.get("send_at") else now
     staff = await Staff.get_or_none(telegram_id=callback.from_user.id)
     try:
         # Keyed by the press: the same update handled again (after a crash) schedules no second campaign.
-        campaign = await campaigns.create(_audience(manager), data["channel"], data["text"], send_at=send_at,
-                                          photo=data.get("photo"), staff_id=staff.id if staff else None, now=now,
-                                          key=f"tg:{callback.id}")
+        campaign = await campaigns.create(
+            _audience(manager),
+            data["channel"],
+            data["text"],
+            send_at=send_at,
+            photo=data.get("photo"),
+            staff_id=staff.id if staff else None,
+            now=now,
+            key=f"tg:{callback.id}",
+        )
     except LoyaltyError as error:
         await callback.answer(error_text(error, locale), show_alert=True)
         return
     if callback.message is not None:
-        await callback.message.answer(t(N_("Campaign #{id} is scheduled. Follow it with /campaigns."), locale,
-                                        id=number(campaign.id, locale)))
+        await callback.message.answer(
+            t(
+                N_("Campaign #{id} is scheduled. Follow it with /campaigns."),
+                locale,
+                id=number(campaign.id, locale),
+            )
+        )
     await manager.done()
 
 
@@ -337,11 +413,24 @@ def dialog() -> Dialog:
     """A fresh dialog: a router can belong to one dispatcher only."""
     return Dialog(
         Window(
-            Tr(N_("New campaign.\nAudience:\n{audience}\n\nAdd a filter (each one narrows the audience), or go on.")),
-            Group(*(Button(Tr(label), id=key, on_click=on_filter) for key, label in (PICKED | TYPED).items()),
-                  width=3),
-            Row(Button(Tr(N_("Clear the filters")), id="clear", on_click=on_clear, when="has_filters"),
-                SwitchTo(Tr(N_("Next")), id="next", state=CampaignSG.channel)),
+            Tr(
+                N_(
+                    "New campaign.\nAudience:\n{audience}\n\nAdd a filter (each one narrows the audience), or go on."
+                )
+            ),
+            Group(
+                *(
+                    Button(Tr(label), id=key, on_click=on_filter)
+                    for key, label in (PICKED | TYPED).items()
+                ),
+                width=3,
+            ),
+            Row(
+                Button(
+                    Tr(N_("Clear the filters")), id="clear", on_click=on_clear, when="has_filters"
+                ),
+                SwitchTo(Tr(N_("Next")), id="next", state=CampaignSG.channel),
+            ),
             Cancel(Tr(N_("Cancel"))),
             buttons_only(),
             getter=audience_getter,
@@ -350,8 +439,16 @@ def dialog() -> Dialog:
         Window(
             Tr(N_("Choose: {filter}")),
             Tr(N_("There is nothing to choose from yet."), when="empty"),
-            Group(Select(Format("{item[0]}"), id="opt", item_id_getter=lambda item: item[1], items="options",
-                         on_click=on_option), width=2),
+            Group(
+                Select(
+                    Format("{item[0]}"),
+                    id="opt",
+                    item_id_getter=lambda item: item[1],
+                    items="options",
+                    on_click=on_option,
+                ),
+                width=2,
+            ),
             SwitchTo(Tr(N_("Done")), id="done", state=CampaignSG.audience, when="multi"),
             _back(CampaignSG.audience),
             buttons_only(),
@@ -368,8 +465,16 @@ def dialog() -> Dialog:
         ),
         Window(
             Tr(N_("Which channel?")),
-            Group(Select(Format("{item[0]}"), id="ch", item_id_getter=lambda item: item[1], items="channels",
-                         on_click=on_channel), width=1),
+            Group(
+                Select(
+                    Format("{item[0]}"),
+                    id="ch",
+                    item_id_getter=lambda item: item[1],
+                    items="channels",
+                    on_click=on_channel,
+                ),
+                width=1,
+            ),
             _back(CampaignSG.audience),
             buttons_only(),
             getter=channel_getter,
@@ -377,7 +482,10 @@ def dialog() -> Dialog:
         ),
         Window(
             Tr(N_("Send the campaign text (at most {max} characters).")),
-            Tr(N_("On Telegram you may send a photo with the text as its caption."), when="photo_allowed"),
+            Tr(
+                N_("On Telegram you may send a photo with the text as its caption."),
+                when="photo_allowed",
+            ),
             _back(CampaignSG.channel),
             MessageInput(on_text, content_types=[ContentType.TEXT, ContentType.PHOTO]),
             MessageInput(on_not_text, content_types=ContentType.ANY),
@@ -385,8 +493,12 @@ def dialog() -> Dialog:
             state=CampaignSG.text,
         ),
         Window(
-            Tr(N_("When should it go out? Press Send now, or write a local time: 18:30 (today, or tomorrow "
-                  "if that time has passed), 1405-01-10 18:30 (Jalali) or 2026-03-30 18:30.")),
+            Tr(
+                N_(
+                    "When should it go out? Press Send now, or write a local time: 18:30 (today, or tomorrow "
+                    "if that time has passed), 1405-01-10 18:30 (Jalali) or 2026-03-30 18:30."
+                )
+            ),
             Button(Tr(N_("Send now")), id="now", on_click=on_now),
             _back(CampaignSG.text),
             MessageInput(on_when, content_types=ContentType.TEXT),
@@ -394,12 +506,20 @@ def dialog() -> Dialog:
             state=CampaignSG.when,
         ),
         Window(
-            Tr(N_("Campaign by {channel}, {when}.\nAudience:\n{audience}\n\n{text}\n\nIt reaches {total} members: "
-                  "{telegram} on Telegram, {sms} by SMS ({parts} SMS parts).")),
+            Tr(
+                N_(
+                    "Campaign by {channel}, {when}.\nAudience:\n{audience}\n\n{text}\n\nIt reaches {total} members: "
+                    "{telegram} on Telegram, {sms} by SMS ({parts} SMS parts)."
+                )
+            ),
             Tr(N_("With a photo on Telegram."), when="photo"),
             Button(Tr(N_("Confirm")), id="confirm", on_click=on_confirm),
-            Row(SwitchTo(Tr(N_("Change the audience")), id="edit_audience", state=CampaignSG.audience),
-                SwitchTo(Tr(N_("Change the text")), id="edit_text", state=CampaignSG.text)),
+            Row(
+                SwitchTo(
+                    Tr(N_("Change the audience")), id="edit_audience", state=CampaignSG.audience
+                ),
+                SwitchTo(Tr(N_("Change the text")), id="edit_text", state=CampaignSG.text),
+            ),
             Cancel(Tr(N_("Cancel"))),
             buttons_only(),
             getter=preview_getter,

@@ -42,8 +42,15 @@ CHANNEL_NAMES = {
     "telegram_sms": N_("Telegram, SMS when not on Telegram"),
 }
 # For /report and the audience choice: the RFM segments of loyalty/rfm.py.
-KEYS = {"tier": "tier", "branch": "branch_id", "gender": "gender", "type": "customer_type",
-        "month": "birthday_month", "inactive": "inactive_days", "rfm": "rfm"}
+KEYS = {
+    "tier": "tier",
+    "branch": "branch_id",
+    "gender": "gender",
+    "type": "customer_type",
+    "month": "birthday_month",
+    "inactive": "inactive_days",
+    "rfm": "rfm",
+}
 
 
 def _locale(message: Message | CallbackQuery, settings: Any) -> str:
@@ -100,10 +107,18 @@ BUTTONS = "cmp:"
 
 
 def _confirm_keyboard(campaign_id: int, locale: str) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(inline_keyboard=[[
-        InlineKeyboardButton(text=t(N_("Send"), locale), callback_data=f"{BUTTONS}ok:{campaign_id}"),
-        InlineKeyboardButton(text=t(N_("Cancel"), locale), callback_data=f"{BUTTONS}no:{campaign_id}"),
-    ]])
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                InlineKeyboardButton(
+                    text=t(N_("Send"), locale), callback_data=f"{BUTTONS}ok:{campaign_id}"
+                ),
+                InlineKeyboardButton(
+                    text=t(N_("Cancel"), locale), callback_data=f"{BUTTONS}no:{campaign_id}"
+                ),
+            ]
+        ]
+    )
 
 
 @router.message(Command("campaigns"))
@@ -115,10 +130,17 @@ async def list_campaigns(message: Message, settings: Any) -> None:
     lines = []
     for c in await campaigns.recent():
         p = {k: number(v, locale) for k, v in (await campaigns.progress(c.id)).items()}
-        lines.append(t(
-            N_("#{id} {status}: queued {queued}, sent {sent}, failed {failed}, skipped {skipped}"),
-            locale, id=number(c.id, locale), status=t(STATUS.get(c.status, c.status), locale), **p,
-        ))
+        lines.append(
+            t(
+                N_(
+                    "#{id} {status}: queued {queued}, sent {sent}, failed {failed}, skipped {skipped}"
+                ),
+                locale,
+                id=number(c.id, locale),
+                status=t(STATUS.get(c.status, c.status), locale),
+                **p,
+            )
+        )
     await message.answer("\n".join(lines) or t(N_("No campaigns yet."), locale))
 
 
@@ -132,10 +154,16 @@ async def new_campaign(message: Message, command: CommandObject, settings: Any) 
     head, bar, text = (command.args or "").partition("|")
     tokens = head.split()
     if not bar or not tokens or tokens[0] not in campaigns.CHANNELS:
-        await message.answer(t(N_(
-            "Write: /campaign telegram|sms|telegram_sms [filters] | text\n"
-            "Filters: tier=gold branch=2 gender=female age=20-40 type=company interests=1,3 "
-            "month=5 inactive=60 rfm=champions at=1405-01-10T10:00"), locale))
+        await message.answer(
+            t(
+                N_(
+                    "Write: /campaign telegram|sms|telegram_sms [filters] | text\n"
+                    "Filters: tier=gold branch=2 gender=female age=20-40 type=company interests=1,3 "
+                    "month=5 inactive=60 rfm=champions at=1405-01-10T10:00"
+                ),
+                locale,
+            )
+        )
         return
     try:
         audience, send_at = parse_audience(tokens[1:], settings.tz)
@@ -145,17 +173,29 @@ async def new_campaign(message: Message, command: CommandObject, settings: Any) 
     now = utcnow()
     photo = message.photo[-1].file_id if message.photo else None
     try:
-        campaign = await campaigns.create(audience, tokens[0], text, send_at=send_at or now, photo=photo,
-                                          now=now, status="draft")
+        campaign = await campaigns.create(
+            audience, tokens[0], text, send_at=send_at or now, photo=photo, now=now, status="draft"
+        )
     except LoyaltyError as exc:
         await message.answer(error_text(exc, locale))
         return
-    p = await campaigns.preview(audience, tokens[0], campaign.text, now=now, tz=settings.tz, sms_parts=sms_parts)
+    p = await campaigns.preview(
+        audience, tokens[0], campaign.text, now=now, tz=settings.tz, sms_parts=sms_parts
+    )
     await message.answer(
-        t(N_("Campaign #{id} by {channel} reaches {total} members: {telegram} on Telegram, {sms} by SMS "
-             "({parts} SMS parts). Send it?"), locale, id=number(campaign.id, locale),
-          channel=t(CHANNEL_NAMES[tokens[0]], locale), total=number(p.total, locale),
-          telegram=number(p.telegram, locale), sms=number(p.sms, locale), parts=number(p.sms_parts, locale)),
+        t(
+            N_(
+                "Campaign #{id} by {channel} reaches {total} members: {telegram} on Telegram, {sms} by SMS "
+                "({parts} SMS parts). Send it?"
+            ),
+            locale,
+            id=number(campaign.id, locale),
+            channel=t(CHANNEL_NAMES[tokens[0]], locale),
+            total=number(p.total, locale),
+            telegram=number(p.telegram, locale),
+            sms=number(p.sms, locale),
+            parts=number(p.sms_parts, locale),
+        ),
         reply_markup=_confirm_keyboard(campaign.id, locale),
     )
 
@@ -164,23 +204,33 @@ async def new_campaign(message: Message, command: CommandObject, settings: Any) 
 async def on_confirm(query: CallbackQuery, settings: Any) -> None:
     locale = _locale(query, settings)
     if not await campaigns.can_manage(query.from_user.id, settings.owner_ids):
-        await query.answer(t(N_("Only the owner and managers can do this."), locale), show_alert=True)
+        await query.answer(
+            t(N_("Only the owner and managers can do this."), locale), show_alert=True
+        )
         return
     _, action, raw_id = (query.data or "").split(":", 2)
     campaign = await Campaign.get_or_none(id=int(raw_id)) if raw_id.isdigit() else None
     if campaign is None or campaign.status != "draft":
-        await query.answer(t(N_("This campaign was already confirmed or cancelled."), locale), show_alert=True)
+        await query.answer(
+            t(N_("This campaign was already confirmed or cancelled."), locale), show_alert=True
+        )
         return
     # Both buttons pressed at once both pass the check above: each acts only on the campaign
     # as it expects to find it, and says so otherwise.
     if action == "ok":
         done = await campaigns.confirm(campaign.id, send_at=max(campaign.send_at, utcnow()))
-        text = t(N_("Campaign #{id} is scheduled. Follow it with /campaigns."), locale, id=number(campaign.id, locale))
+        text = t(
+            N_("Campaign #{id} is scheduled. Follow it with /campaigns."),
+            locale,
+            id=number(campaign.id, locale),
+        )
     else:
         done = await campaigns.cancel(campaign.id)
         text = t(N_("Campaign #{id} cancelled."), locale, id=number(campaign.id, locale))
     if not done:
-        await query.answer(t(N_("This campaign was already confirmed or cancelled."), locale), show_alert=True)
+        await query.answer(
+            t(N_("This campaign was already confirmed or cancelled."), locale), show_alert=True
+        )
         return
     await query.answer()
     if query.message is not None:
@@ -198,8 +248,14 @@ async def run_lottery(message: Message, command: CommandObject, settings: Any) -
         await _draw(message, int(args[1]), locale, settings)
         return
     if not args or not args[0].isdigit() or int(args[0]) < 1:
-        await message.answer(t(N_(
-            "Write: /lottery <winners> [per=<points per ticket>] [filters], then /lottery draw <number>"), locale))
+        await message.answer(
+            t(
+                N_(
+                    "Write: /lottery <winners> [per=<points per ticket>] [filters], then /lottery draw <number>"
+                ),
+                locale,
+            )
+        )
         return
     per = next((a for a in args[1:] if a.startswith("per=")), None)
     try:
@@ -211,9 +267,16 @@ async def run_lottery(message: Message, command: CommandObject, settings: Any) -
         await message.answer(t(N_("I did not understand «{part}»."), locale, part=str(exc)))
         return
     made = await lottery.create(audience, int(args[0]), points_per_ticket=points, now=utcnow())
-    await message.answer(t(
-        N_("Lottery #{id} is open. Publish this hash of its secret seed before the draw:\n{hash}"),
-        locale, id=number(made.id, locale), hash=made.seed_hash))
+    await message.answer(
+        t(
+            N_(
+                "Lottery #{id} is open. Publish this hash of its secret seed before the draw:\n{hash}"
+            ),
+            locale,
+            id=number(made.id, locale),
+            hash=made.seed_hash,
+        )
+    )
 
 
 async def _draw(message: Message, lottery_id: int, locale: str, settings: Any) -> None:
@@ -224,7 +287,15 @@ async def _draw(message: Message, lottery_id: int, locale: str, settings: Any) -
         return
     drawn = await lottery.draw(lottery_id, now=utcnow(), tz=settings.tz)
     winners = ", ".join(number(w, locale) for w in drawn.winners) or "-"
-    await message.answer(t(
-        N_("Lottery #{id} drawn. Winners (member numbers): {winners}\nSeed: {seed}\n"
-           "Anyone can repeat the draw from the seed and the entries."),
-        locale, id=number(lottery_id, locale), winners=winners, seed=drawn.seed))
+    await message.answer(
+        t(
+            N_(
+                "Lottery #{id} drawn. Winners (member numbers): {winners}\nSeed: {seed}\n"
+                "Anyone can repeat the draw from the seed and the entries."
+            ),
+            locale,
+            id=number(lottery_id, locale),
+            winners=winners,
+            seed=drawn.seed,
+        )
+    )

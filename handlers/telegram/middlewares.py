@@ -93,5 +93,7 @@ class ThrottleMiddleware(BaseMiddleware):
             return await handler(event, data)
         first_dropped = count == self.limit + 1
         if isinstance(event, CallbackQuery) or (isinstance(event, Message) and first_dropped):
-            await event.answer(t(N_("Too many messages at once: please wait a few seconds."), data.get("locale")))
+            await event.answer(
+                t(N_("Too many messages at once: please wait a few seconds."), data.get("locale"))
+            )
         return None

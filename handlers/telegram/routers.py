@@ -49,7 +49,9 @@ class _StaffPress(Filter):
     def __init__(self, staff_side: Router) -> None:
         self.groups = _dialog_groups(staff_side)
 
-    async def __call__(self, callback: CallbackQuery, aiogd_context: Context | None = None, **_: Any) -> bool:
+    async def __call__(
+        self, callback: CallbackQuery, aiogd_context: Context | None = None, **_: Any
+    ) -> bool:
         if aiogd_context is not None:
             return aiogd_context.state.group in self.groups
         return (callback.data or "").startswith(STAFF_BUTTONS)

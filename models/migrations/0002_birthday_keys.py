@@ -1,9 +1,8 @@
 from collections import defaultdict
 
-from tortoise import migrations
-from tortoise.migrations import operations as ops
-from tortoise import fields
+from tortoise import fields, migrations
 from tortoise.indexes import Index
+from tortoise.migrations import operations as ops
 
 from models.members import birthday_keys
 
@@ -19,38 +18,38 @@ async def fill_birthday_keys(apps, schema_editor) -> None:
         ids_by_keys[birthday_keys(born)].append(member_id)
     for (jalali, gregorian), ids in ids_by_keys.items():
         for start in range(0, len(ids), CHUNK):
-            await member.filter(id__in=ids[start:start + CHUNK]).update(
+            await member.filter(id__in=ids[start : start + CHUNK]).update(
                 birthday_jalali=jalali, birthday_gregorian=gregorian
             )
 
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0001_initial')]
+    dependencies = [("models", "0001_initial")]
 
     initial = False
 
     operations = [
         ops.AddField(
-            model_name='Member',
-            name='birthday_gregorian',
+            model_name="Member",
+            name="birthday_gregorian",
             field=fields.SmallIntField(null=True),
         ),
         ops.AddField(
-            model_name='Member',
-            name='birthday_jalali',
+            model_name="Member",
+            name="birthday_jalali",
             field=fields.SmallIntField(null=True),
         ),
         ops.AddIndex(
-            model_name='Member',
-            index=Index(fields=['tier_id', 'last_purchase_at']),
+            model_name="Member",
+            index=Index(fields=["tier_id", "last_purchase_at"]),
         ),
         ops.AddIndex(
-            model_name='Member',
-            index=Index(fields=['birthday_jalali']),
+            model_name="Member",
+            index=Index(fields=["birthday_jalali"]),
         ),
         ops.AddIndex(
-            model_name='Member',
-            index=Index(fields=['birthday_gregorian']),
+            model_name="Member",
+            index=Index(fields=["birthday_gregorian"]),
         ),
         ops.RunPython(fill_birthday_keys, ops.RunPython.noop),
     ]

@@ -27,8 +27,9 @@ import re
 import socket
 import time
 from collections import Counter, defaultdict, deque
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, Awaitable, Callable
+from typing import Any
 
 from aiohttp import web
 
@@ -45,14 +46,27 @@ MAX_TEXT_LENGTH = 4096
 MAX_CAPTION_LENGTH = 1024
 MAX_UPDATES_PER_CALL = 100
 MAX_CALLBACK_ANSWER_LENGTH = 200
-CHAT_ACTIONS = frozenset({
-    "typing", "upload_photo", "record_video", "upload_video", "record_voice", "upload_voice",
-    "upload_document", "choose_sticker", "find_location", "record_video_note", "upload_video_note",
-})
+CHAT_ACTIONS = frozenset(
+    {
+        "typing",
+        "upload_photo",
+        "record_video",
+        "upload_video",
+        "record_voice",
+        "upload_voice",
+        "upload_document",
+        "choose_sticker",
+        "find_location",
+        "record_video_note",
+        "upload_video_note",
+    }
+)
 # what getUpdates leaves out when allowed_updates is [] or was never set
 NOT_DELIVERED_BY_DEFAULT = frozenset({"chat_member", "message_reaction", "message_reaction_count"})
-NOT_MODIFIED = ("Bad Request: message is not modified: specified new message content and reply "
-                "markup are exactly the same as a current content and reply markup of the message")
+NOT_MODIFIED = (
+    "Bad Request: message is not modified: specified new message content and reply "
+    "markup are exactly the same as a current content and reply markup of the message"
+)
 # the smallest valid JPEG-ish payload a pushed photo carries
 FAKE_JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00fake-photo\xff\xd9"
 
@@ -62,8 +76,9 @@ Handler = Callable[["_Call"], Awaitable[Any]]
 class ApiError(Exception):
     """An error answer: HTTP status = error_code, as the real server does."""
 
-    def __init__(self, code: int, description: str, *, retry_after: int | None = None,
-                 fault: bool = False) -> None:
+    def __init__(
+        self, code: int, description: str, *, retry_after: int | None = None, fault: bool = False
+    ) -> None:
         super().__init__(description)
         self.code = code
         self.description = description
@@ -71,7 +86,11 @@ class ApiError(Exception):
         self.fault = fault  # asked for by the test (block, fail_next, rate_limit)
 
     def body(self) -> dict[str, Any]:
-        body: dict[str, Any] = {"ok": False, "error_code": self.code, "description": self.description}
+        body: dict[str, Any] = {
+            "ok": False,
+            "error_code": self.code,
+            "description": self.description,
+        }
         if self.retry_after is not None:
             body["parameters"] = {"retry_after": self.retry_after}
         return body
@@ -121,9 +140,15 @@ class UpdateTiming:
         return max(self.replied_at, self.answered_at or 0.0)
 
     def as_json(self) -> dict[str, Any]:
-        return {"update_id": self.update_id, "chat_id": self.chat_id, "kind": self.kind,
-                "pushed_at": self.pushed_at, "replied_at": self.replied_at,
-                "answered_at": self.answered_at, "handled_at": self.handled_at}
+        return {
+            "update_id": self.update_id,
+            "chat_id": self.chat_id,
+            "kind": self.kind,
+            "pushed_at": self.pushed_at,
+            "replied_at": self.replied_at,
+            "answered_at": self.answered_at,
+            "handled_at": self.handled_at,
+        }
 
 
 @dataclass
@@ -154,7 +179,7 @@ class _Signal:
             event = self._event  # taken before awaiting: a fire() in between is not lost
             try:
                 await asyncio.wait_for(event.wait(), remaining)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 return check()
         return True
 
@@ -162,15 +187,26 @@ class _Signal:
 class FakeBotAPI:
     """The fake server and its test controls. Use from the event loop's thread."""
 
-    def __init__(self, token: str = DEFAULT_TOKEN, *, host: str = "127.0.0.1", port: int = 0,
-                 clock: Callable[[], float] = time.monotonic, spec: Spec | None = None) -> None:
+    def __init__(
+        self,
+        token: str = DEFAULT_TOKEN,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        clock: Callable[[], float] = time.monotonic,
+        spec: Spec | None = None,
+    ) -> None:
         self.token = token
         self.host = host
         self.port = port
         self.clock = clock
         self.spec = spec or Spec()
-        self.bot_user = {"id": BOT_ID, "is_bot": True, "first_name": BOT_FIRST_NAME,
-                         "username": BOT_USERNAME}
+        self.bot_user = {
+            "id": BOT_ID,
+            "is_bot": True,
+            "first_name": BOT_FIRST_NAME,
+            "username": BOT_USERNAME,
+        }
         # observation
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.rejected: list[tuple[str, dict[str, Any], str]] = []
@@ -252,13 +288,25 @@ class FakeBotAPI:
 
     # ---- test controls: users and updates ---------------------------------------------
 
-    def add_user(self, user_id: int, *, first_name: str | None = None, last_name: str | None = None,
-                 username: str | None = None, language_code: str | None = None) -> dict[str, Any]:
+    def add_user(
+        self,
+        user_id: int,
+        *,
+        first_name: str | None = None,
+        last_name: str | None = None,
+        username: str | None = None,
+        language_code: str | None = None,
+    ) -> dict[str, Any]:
         """Make a user known (as if they had opened the bot); update their profile fields."""
-        user = self.users.setdefault(user_id, {"id": user_id, "is_bot": False,
-                                                "first_name": f"User{user_id}"})
-        for key, value in (("first_name", first_name), ("last_name", last_name),
-                           ("username", username), ("language_code", language_code)):
+        user = self.users.setdefault(
+            user_id, {"id": user_id, "is_bot": False, "first_name": f"User{user_id}"}
+        )
+        for key, value in (
+            ("first_name", first_name),
+            ("last_name", last_name),
+            ("username", username),
+            ("language_code", language_code),
+        ):
             if value is not None:
                 user[key] = value
         return user
@@ -291,8 +339,14 @@ class FakeBotAPI:
         if kind == "callback_query":
             self._callback_updates[update["callback_query"]["id"]] = update_id
 
-    def push_message(self, user_id: int, text: str, *, first_name: str | None = None,
-                     language_code: str | None = None) -> dict[str, Any]:
+    def push_message(
+        self,
+        user_id: int,
+        text: str,
+        *,
+        first_name: str | None = None,
+        language_code: str | None = None,
+    ) -> dict[str, Any]:
         """The user sends a text message; returns the update."""
         content: dict[str, Any] = {"text": text}
         if text.startswith("/"):
@@ -300,8 +354,15 @@ class FakeBotAPI:
             content["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
         return self._push_user_message(user_id, content, first_name, language_code)
 
-    def push_contact(self, user_id: int, phone_number: str, contact_user_id: int | None = None, *,
-                     first_name: str | None = None, without_user_id: bool = False) -> dict[str, Any]:
+    def push_contact(
+        self,
+        user_id: int,
+        phone_number: str,
+        contact_user_id: int | None = None,
+        *,
+        first_name: str | None = None,
+        without_user_id: bool = False,
+    ) -> dict[str, Any]:
         """The user shares a contact: their own by default, anyone's with contact_user_id."""
         user = self.add_user(user_id, first_name=first_name)
         contact: dict[str, Any] = {"phone_number": phone_number, "first_name": user["first_name"]}
@@ -309,8 +370,9 @@ class FakeBotAPI:
             contact["user_id"] = user_id if contact_user_id is None else contact_user_id
         return self._push_user_message(user_id, {"contact": contact}, first_name, None)
 
-    def push_photo(self, user_id: int, *, caption: str | None = None,
-                   data: bytes = FAKE_JPEG) -> dict[str, Any]:
+    def push_photo(
+        self, user_id: int, *, caption: str | None = None, data: bytes = FAKE_JPEG
+    ) -> dict[str, Any]:
         """The user sends a photo (its bytes are downloadable through getFile)."""
         stored = self._store_file(data, "photos", "photo.jpg", "image/jpeg")
         content: dict[str, Any] = {"photo": [_photo_size(stored)]}
@@ -318,8 +380,9 @@ class FakeBotAPI:
             content["caption"] = caption
         return self._push_user_message(user_id, content, None, None)
 
-    def push_callback(self, user_id: int, message_id: int, data: str, *,
-                      check_button: bool = True) -> str:
+    def push_callback(
+        self, user_id: int, message_id: int, data: str, *, check_button: bool = True
+    ) -> str:
         """The user presses an inline button of a bot message; returns the callback query id.
 
         With check_button, `data` must be on a button of that message, since a real client
@@ -332,8 +395,13 @@ class FakeBotAPI:
         if check_button and data not in _callback_datas(message):
             raise ValueError(f"message {message_id} has no button with callback_data {data!r}")
         query_id = str(next(self._callback_ids) * 1_000_003)
-        query = {"id": query_id, "from": user, "message": _public(message),
-                 "chat_instance": str(-user_id), "data": data}
+        query = {
+            "id": query_id,
+            "from": user,
+            "message": _public(message),
+            "chat_instance": str(-user_id),
+            "data": data,
+        }
         self._callbacks[query_id] = query
         self.push_update({"callback_query": query})
         return query_id
@@ -342,7 +410,9 @@ class FakeBotAPI:
         """The user presses the button labelled `text` on the latest bot message that has one."""
         for message in reversed(self.sent_to(user_id)):
             rows = message.get("reply_markup", {}).get("inline_keyboard", [])
-            data = next((b.get("callback_data") for row in rows for b in row if b["text"] == text), None)
+            data = next(
+                (b.get("callback_data") for row in rows for b in row if b["text"] == text), None
+            )
             if data is not None:
                 return self.push_callback(user_id, message["message_id"], data)
         raise ValueError(f"no button {text!r} in chat {user_id}")
@@ -386,14 +456,25 @@ class FakeBotAPI:
         old_status = "member" if new_status == "kicked" else "kicked"
         user = self.add_user(user_id)
         (self._blocked.add if new_status == "kicked" else self._blocked.discard)(user_id)
-        return self.push_update({"my_chat_member": {
-            "chat": self._chat(user_id), "from": user, "date": int(time.time()),
-            "old_chat_member": _member(self.bot_user, old_status),
-            "new_chat_member": _member(self.bot_user, new_status),
-        }})
+        return self.push_update(
+            {
+                "my_chat_member": {
+                    "chat": self._chat(user_id),
+                    "from": user,
+                    "date": int(time.time()),
+                    "old_chat_member": _member(self.bot_user, old_status),
+                    "new_chat_member": _member(self.bot_user, new_status),
+                }
+            }
+        )
 
-    def _push_user_message(self, user_id: int, content: dict[str, Any], first_name: str | None,
-                           language_code: str | None) -> dict[str, Any]:
+    def _push_user_message(
+        self,
+        user_id: int,
+        content: dict[str, Any],
+        first_name: str | None,
+        language_code: str | None,
+    ) -> dict[str, Any]:
         user = self.add_user(user_id, first_name=first_name, language_code=language_code)
         message = self._store_message(user_id, user, content)
         return self.push_update({"message": dict(message)})
@@ -411,8 +492,12 @@ class FakeBotAPI:
         sent = self.sent_to(chat_id)
         return sent[-1] if sent else None
 
-    async def wait_for_message(self, chat_id: int, predicate: Callable[[dict], bool] | None = None,
-                               timeout: float = DEADLINE) -> dict[str, Any]:
+    async def wait_for_message(
+        self,
+        chat_id: int,
+        predicate: Callable[[dict], bool] | None = None,
+        timeout: float = DEADLINE,
+    ) -> dict[str, Any]:
         """The next bot message sent or edited in the chat, as it was then.
 
         It looks from the last push to that chat (or from the last message this returned),
@@ -423,12 +508,16 @@ class FakeBotAPI:
 
         def find() -> int | None:
             events = self._events[chat_id]
-            return next((i for i in range(start, len(events))
-                         if predicate is None or predicate(events[i])), None)
+            return next(
+                (i for i in range(start, len(events)) if predicate is None or predicate(events[i])),
+                None,
+            )
 
         if not await self._new_message.wait_for(lambda: find() is not None, timeout):
             seen = [m.get("text") or m.get("caption") for m in self._events[chat_id][start:]]
-            raise TimeoutError(f"no matching message in chat {chat_id} within {timeout}s; seen: {seen}")
+            raise TimeoutError(
+                f"no matching message in chat {chat_id} within {timeout}s; seen: {seen}"
+            )
         index = find()
         self._marks[chat_id] = index + 1  # the next call waits for a later message
         return dict(self._events[chat_id][index])
@@ -437,8 +526,11 @@ class FakeBotAPI:
         """Accepted send* calls: how many each chat got, and the clock of the first and last."""
         per_chat = Counter(chat_id for _, chat_id in self.deliveries)
         times = [t for t, _ in self.deliveries]
-        return {"per_chat": {str(chat): n for chat, n in per_chat.items()},
-                "first": min(times, default=None), "last": max(times, default=None)}
+        return {
+            "per_chat": {str(chat): n for chat, n in per_chat.items()},
+            "first": min(times, default=None),
+            "last": max(times, default=None),
+        }
 
     def file_bytes(self, file_id: str) -> bytes:
         return self._files[file_id].data
@@ -452,17 +544,31 @@ class FakeBotAPI:
     def unblock(self, chat_id: int) -> None:
         self._blocked.discard(chat_id)
 
-    def fail_next(self, method: str, error_code: int = 429, retry_after: int = 3, count: int = 1,
-                  description: str | None = None) -> None:
+    def fail_next(
+        self,
+        method: str,
+        error_code: int = 429,
+        retry_after: int = 3,
+        count: int = 1,
+        description: str | None = None,
+    ) -> None:
         """The next `count` calls of `method` answer error_code (429 carries retry_after)."""
         canonical = self.spec.method_name(method)
         if canonical is None:
             raise ValueError(f"unknown method {method!r}")
-        default = {429: f"Too Many Requests: retry after {retry_after}",
-                   403: "Forbidden: bot was blocked by the user",
-                   400: "Bad Request: injected failure"}.get(error_code, "Internal Server Error")
-        self._failures[canonical].append(_Failure(
-            error_code, description or default, retry_after if error_code == 429 else None, count))
+        default = {
+            429: f"Too Many Requests: retry after {retry_after}",
+            403: "Forbidden: bot was blocked by the user",
+            400: "Bad Request: injected failure",
+        }.get(error_code, "Internal Server Error")
+        self._failures[canonical].append(
+            _Failure(
+                error_code,
+                description or default,
+                retry_after if error_code == 429 else None,
+                count,
+            )
+        )
 
     def hang_call(self, method: str, number: int = 1) -> None:
         """The `number`-th call of `method` from now is received but never answered (until
@@ -520,9 +626,12 @@ class FakeBotAPI:
         path = request.match_info["path"]
         stored = next((f for f in self._files.values() if f.file_path == path), None)
         if request.match_info["token"] != self.token or stored is None:
-            return web.json_response({"ok": False, "error_code": 404, "description": "Not Found"},
-                                     status=404)
-        return web.Response(body=stored.data, content_type=stored.mime_type or "application/octet-stream")
+            return web.json_response(
+                {"ok": False, "error_code": 404, "description": "Not Found"}, status=404
+            )
+        return web.Response(
+            body=stored.data, content_type=stored.mime_type or "application/octet-stream"
+        )
 
     def _hang_now(self, method: str) -> bool:
         if method not in self._hangs:
@@ -540,8 +649,9 @@ class FakeBotAPI:
             failure.remaining -= 1
             if failure.remaining <= 0:
                 failures.popleft()
-            raise ApiError(failure.error_code, failure.description,
-                           retry_after=failure.retry_after, fault=True)
+            raise ApiError(
+                failure.error_code, failure.description, retry_after=failure.retry_after, fault=True
+            )
         chat_id = _int_chat_id(call.params.get("chat_id"))
         if chat_id in self._blocked and call.method.startswith(("send", "edit", "copy", "forward")):
             raise ApiError(403, "Forbidden: bot was blocked by the user", fault=True)
@@ -563,11 +673,25 @@ class FakeBotAPI:
 
     # ---- HTTP: test controls for a bot in another process (standalone mode) -----------
 
-    CONTROL_ACTIONS = frozenset({
-        "add_user", "add_users", "push_update", "push_message", "push_contact", "push_photo",
-        "push_callback", "press", "push_batch", "push_my_chat_member", "block", "unblock",
-        "fail_next", "rate_limit", "hang_call",
-    })
+    CONTROL_ACTIONS = frozenset(
+        {
+            "add_user",
+            "add_users",
+            "push_update",
+            "push_message",
+            "push_contact",
+            "push_photo",
+            "push_callback",
+            "press",
+            "push_batch",
+            "push_my_chat_member",
+            "block",
+            "unblock",
+            "fail_next",
+            "rate_limit",
+            "hang_call",
+        }
+    )
     BATCH_ACTIONS = frozenset({"add_user", "push_message", "press", "push_callback"})
 
     async def _handle_control(self, request: web.Request) -> web.Response:
@@ -575,9 +699,16 @@ class FakeBotAPI:
         GET /_fake/sent?chat_id=; GET /_fake/timings?since=<update id>."""
         action = request.match_info["action"]
         if action == "stats":
-            return web.json_response({"stats": dict(self.stats), "calls": len(self.calls),
-                                      "rejected": self.rejected, "faults": len(self.faults),
-                                      "batch_errors": self.batch_errors, "hung": len(self.hung)})
+            return web.json_response(
+                {
+                    "stats": dict(self.stats),
+                    "calls": len(self.calls),
+                    "rejected": self.rejected,
+                    "faults": len(self.faults),
+                    "batch_errors": self.batch_errors,
+                    "hung": len(self.hung),
+                }
+            )
         if action == "deliveries":
             return web.json_response(self.delivery_summary())
         if action == "timings":
@@ -598,18 +729,26 @@ class FakeBotAPI:
 
     def _method_handlers(self) -> dict[str, Handler]:
         return {
-            "getMe": self._get_me, "getUpdates": self._get_updates,
-            "setWebhook": self._set_webhook, "deleteWebhook": self._delete_webhook,
+            "getMe": self._get_me,
+            "getUpdates": self._get_updates,
+            "setWebhook": self._set_webhook,
+            "deleteWebhook": self._delete_webhook,
             "getWebhookInfo": self._get_webhook_info,
-            "setMyCommands": self._set_my_commands, "deleteMyCommands": self._delete_my_commands,
-            "getMyCommands": self._get_my_commands, "setChatMenuButton": self._set_chat_menu_button,
-            "sendMessage": self._send_message, "sendPhoto": self._send_photo,
-            "sendDocument": self._send_document, "editMessageText": self._edit_message_text,
+            "setMyCommands": self._set_my_commands,
+            "deleteMyCommands": self._delete_my_commands,
+            "getMyCommands": self._get_my_commands,
+            "setChatMenuButton": self._set_chat_menu_button,
+            "sendMessage": self._send_message,
+            "sendPhoto": self._send_photo,
+            "sendDocument": self._send_document,
+            "editMessageText": self._edit_message_text,
             "editMessageReplyMarkup": self._edit_message_reply_markup,
             "editMessageCaption": self._edit_message_caption,
-            "editMessageMedia": self._edit_message_media, "deleteMessage": self._delete_message,
+            "editMessageMedia": self._edit_message_media,
+            "deleteMessage": self._delete_message,
             "answerCallbackQuery": self._answer_callback_query,
-            "sendChatAction": self._send_chat_action, "getChat": self._get_chat,
+            "sendChatAction": self._send_chat_action,
+            "getChat": self._get_chat,
             "getChatMember": self._get_chat_member,
             "getFile": self._get_file,
         }
@@ -622,14 +761,22 @@ class FakeBotAPI:
         raise ApiError(501, f"Not Implemented: the fake Bot API does not model {call.method}")
 
     async def _get_me(self, call: _Call) -> dict:
-        return {**self.bot_user, "can_join_groups": True, "can_read_all_group_messages": False,
-                "supports_inline_queries": False, "can_connect_to_business": False,
-                "has_main_web_app": False}
+        return {
+            **self.bot_user,
+            "can_join_groups": True,
+            "can_read_all_group_messages": False,
+            "supports_inline_queries": False,
+            "can_connect_to_business": False,
+            "has_main_web_app": False,
+        }
 
     async def _get_updates(self, call: _Call) -> list[dict]:
         if self.webhook["url"]:
-            raise ApiError(409, "Conflict: can't use getUpdates method while webhook is active; "
-                                "use deleteWebhook to delete the webhook first")
+            raise ApiError(
+                409,
+                "Conflict: can't use getUpdates method while webhook is active; "
+                "use deleteWebhook to delete the webhook first",
+            )
         params = call.params
         if "allowed_updates" in params:
             self._allowed_updates = set(params["allowed_updates"]) or None
@@ -641,7 +788,8 @@ class FakeBotAPI:
             self.polls_waiting += 1
             try:
                 await self._new_update.wait_for(
-                    lambda: bool(self._updates) or self._closing, timeout)
+                    lambda: bool(self._updates) or self._closing, timeout
+                )
             finally:
                 self.polls_waiting -= 1
         return self._updates[:limit]
@@ -675,8 +823,11 @@ class FakeBotAPI:
         return True
 
     async def _get_webhook_info(self, call: _Call) -> dict:
-        return {**self.webhook, "has_custom_certificate": False,
-                "pending_update_count": len(self._updates)}
+        return {
+            **self.webhook,
+            "has_custom_certificate": False,
+            "pending_update_count": len(self._updates),
+        }
 
     async def _set_my_commands(self, call: _Call) -> bool:
         commands = call.params["commands"]
@@ -707,8 +858,13 @@ class FakeBotAPI:
     async def _send_message(self, call: _Call) -> dict:
         params = call.params
         chat_id = self._known_chat(params["chat_id"])
-        text, entities = _formatted(params["text"], params.get("parse_mode"), params.get("entities"),
-                                    MAX_TEXT_LENGTH, "message text")
+        text, entities = _formatted(
+            params["text"],
+            params.get("parse_mode"),
+            params.get("entities"),
+            MAX_TEXT_LENGTH,
+            "message text",
+        )
         content = _with_entities({"text": text}, "entities", entities)
         return self._send(chat_id, content, params)
 
@@ -730,8 +886,13 @@ class FakeBotAPI:
             return True
         if "text" not in message:
             raise _bad("there is no text in the message to edit")
-        text, entities = _formatted(call.params["text"], call.params.get("parse_mode"),
-                                    call.params.get("entities"), MAX_TEXT_LENGTH, "message text")
+        text, entities = _formatted(
+            call.params["text"],
+            call.params.get("parse_mode"),
+            call.params.get("entities"),
+            MAX_TEXT_LENGTH,
+            "message text",
+        )
         new = _with_entities({"text": text}, "entities", entities)
         return self._edit(message, new, ("text", "entities"), call.params.get("reply_markup"))
 
@@ -741,8 +902,12 @@ class FakeBotAPI:
             return True
         if not {"photo", "document"} & set(message):
             raise _bad("there is no caption in the message to edit")
-        return self._edit(message, self._caption(call.params), ("caption", "caption_entities"),
-                          call.params.get("reply_markup"))
+        return self._edit(
+            message,
+            self._caption(call.params),
+            ("caption", "caption_entities"),
+            call.params.get("reply_markup"),
+        )
 
     async def _edit_message_reply_markup(self, call: _Call) -> dict | bool:
         message = self._editable(call.params)
@@ -760,12 +925,17 @@ class FakeBotAPI:
         if source.startswith("attach://"):
             source = call.files[source.removeprefix("attach://")]
         stored = self._file_from(source, f"{kind}s", "image/jpeg" if kind == "photo" else None)
-        new: dict[str, Any] = {"photo": [_photo_size(stored)]} if kind == "photo" \
-            else {kind: _document(stored)}
+        new: dict[str, Any] = (
+            {"photo": [_photo_size(stored)]} if kind == "photo" else {kind: _document(stored)}
+        )
         new.update(self._caption(media))
         media_keys = ("photo", "document", "video", "animation", "audio", "live_photo")
-        return self._edit(message, new, (*media_keys, "caption", "caption_entities"),
-                          call.params.get("reply_markup"))
+        return self._edit(
+            message,
+            new,
+            (*media_keys, "caption", "caption_entities"),
+            call.params.get("reply_markup"),
+        )
 
     async def _delete_message(self, call: _Call) -> bool:
         chat_id = self._known_chat(call.params["chat_id"])
@@ -793,10 +963,18 @@ class FakeBotAPI:
 
     async def _get_chat(self, call: _Call) -> dict:
         chat_id = self._known_chat(call.params["chat_id"])
-        return {**self._chat(chat_id), "accent_color_id": 0, "max_reaction_count": 11,
-                "accepted_gift_types": {"unlimited_gifts": False, "limited_gifts": False,
-                                        "unique_gifts": False, "premium_subscription": False,
-                                        "gifts_from_channels": False}}
+        return {
+            **self._chat(chat_id),
+            "accent_color_id": 0,
+            "max_reaction_count": 11,
+            "accepted_gift_types": {
+                "unlimited_gifts": False,
+                "limited_gifts": False,
+                "unique_gifts": False,
+                "premium_subscription": False,
+                "gifts_from_channels": False,
+            },
+        }
 
     async def _get_chat_member(self, call: _Call) -> dict:
         chat_id = self._known_chat(call.params["chat_id"])
@@ -811,8 +989,12 @@ class FakeBotAPI:
         stored = self._files.get(call.params["file_id"])
         if stored is None:
             raise _bad("invalid file_id")
-        return {"file_id": stored.file_id, "file_unique_id": stored.file_unique_id,
-                "file_size": len(stored.data), "file_path": stored.file_path}
+        return {
+            "file_id": stored.file_id,
+            "file_unique_id": stored.file_unique_id,
+            "file_size": len(stored.data),
+            "file_path": stored.file_path,
+        }
 
     # ---- helpers: chats and messages ---------------------------------------------------
 
@@ -832,8 +1014,13 @@ class FakeBotAPI:
         return chat
 
     def _store_message(self, chat_id: int, sender: dict, content: dict[str, Any]) -> dict[str, Any]:
-        message = {"message_id": next(self._message_ids[chat_id]), "from": sender,
-                   "chat": self._chat(chat_id), "date": int(time.time()), **content}
+        message = {
+            "message_id": next(self._message_ids[chat_id]),
+            "from": sender,
+            "chat": self._chat(chat_id),
+            "date": int(time.time()),
+            **content,
+        }
         self._messages[chat_id][message["message_id"]] = message
         return message
 
@@ -867,8 +1054,13 @@ class FakeBotAPI:
             raise _bad("message can't be edited")
         return message
 
-    def _edit(self, message: dict, new: dict[str, Any], replaced: tuple[str, ...],
-              reply_markup: dict | None) -> dict:
+    def _edit(
+        self,
+        message: dict,
+        new: dict[str, Any],
+        replaced: tuple[str, ...],
+        reply_markup: dict | None,
+    ) -> dict:
         """Apply an edit; like Telegram, refuse one that changes nothing.
 
         An edit without reply_markup removes the inline keyboard, as in Telegram.
@@ -896,28 +1088,41 @@ class FakeBotAPI:
     def _caption(self, params: dict[str, Any]) -> dict[str, Any]:
         if "caption" not in params:
             return {}
-        caption, entities = _formatted(params["caption"], params.get("parse_mode"),
-                                       params.get("caption_entities"), MAX_CAPTION_LENGTH,
-                                       "message caption")
+        caption, entities = _formatted(
+            params["caption"],
+            params.get("parse_mode"),
+            params.get("caption_entities"),
+            MAX_CAPTION_LENGTH,
+            "message caption",
+        )
         return _with_entities({"caption": caption} if caption else {}, "caption_entities", entities)
 
     # ---- helpers: files ----------------------------------------------------------------
 
-    def _store_file(self, data: bytes, folder: str, file_name: str | None,
-                    mime_type: str | None) -> StoredFile:
+    def _store_file(
+        self, data: bytes, folder: str, file_name: str | None, mime_type: str | None
+    ) -> StoredFile:
         number = next(self._file_ids)
         suffix = f".{file_name.rsplit('.', 1)[1]}" if file_name and "." in file_name else ""
-        stored = StoredFile(file_id=f"FAKEFILE{number:08d}", file_unique_id=f"U{number:08d}",
-                            file_path=f"{folder}/file_{number}{suffix}", data=data,
-                            file_name=file_name, mime_type=mime_type)
+        stored = StoredFile(
+            file_id=f"FAKEFILE{number:08d}",
+            file_unique_id=f"U{number:08d}",
+            file_path=f"{folder}/file_{number}{suffix}",
+            data=data,
+            file_name=file_name,
+            mime_type=mime_type,
+        )
         self._files[stored.file_id] = stored
         return stored
 
-    def _file_from(self, value: UploadedFile | str, folder: str, mime_type: str | None) -> StoredFile:
+    def _file_from(
+        self, value: UploadedFile | str, folder: str, mime_type: str | None
+    ) -> StoredFile:
         """An upload, a file_id this server issued, or a URL (recorded, never fetched)."""
         if isinstance(value, UploadedFile):
-            return self._store_file(value.data, folder, value.filename,
-                                    value.content_type or mime_type)
+            return self._store_file(
+                value.data, folder, value.filename, value.content_type or mime_type
+            )
         if value in self._files:
             return self._files[value]
         if re.match(r"https?://\S+$", value):
@@ -927,8 +1132,10 @@ class FakeBotAPI:
 
 # ---- pure helpers ------------------------------------------------------------------------
 
-def _formatted(text: str, parse_mode: str | None, entities: list[dict] | None, limit: int,
-               what: str) -> tuple[str, list[dict]]:
+
+def _formatted(
+    text: str, parse_mode: str | None, entities: list[dict] | None, limit: int, what: str
+) -> tuple[str, list[dict]]:
     """Text and entities after parse_mode, with Telegram's length rules ("what" names it)."""
     if parse_mode is None or parse_mode == "":
         plain, parsed = text, entities or []
@@ -944,7 +1151,9 @@ def _formatted(text: str, parse_mode: str | None, entities: list[dict] | None, l
     if what == "message text" and not plain.strip():
         raise _bad("message text is empty")
     if len(plain) > limit:
-        raise _bad("message is too long" if what == "message text" else "message caption is too long")
+        raise _bad(
+            "message is too long" if what == "message text" else "message caption is too long"
+        )
     return plain, parsed
 
 
@@ -969,13 +1178,21 @@ def _callback_datas(message: dict) -> set[str]:
 
 
 def _photo_size(stored: StoredFile) -> dict[str, Any]:
-    return {"file_id": stored.file_id, "file_unique_id": stored.file_unique_id,
-            "width": 800, "height": 600, "file_size": len(stored.data)}
+    return {
+        "file_id": stored.file_id,
+        "file_unique_id": stored.file_unique_id,
+        "width": 800,
+        "height": 600,
+        "file_size": len(stored.data),
+    }
 
 
 def _document(stored: StoredFile) -> dict[str, Any]:
-    document: dict[str, Any] = {"file_id": stored.file_id, "file_unique_id": stored.file_unique_id,
-                                "file_size": len(stored.data)}
+    document: dict[str, Any] = {
+        "file_id": stored.file_id,
+        "file_unique_id": stored.file_unique_id,
+        "file_size": len(stored.data),
+    }
     if stored.file_name:
         document["file_name"] = stored.file_name
     if stored.mime_type:
@@ -1029,8 +1246,11 @@ async def _read_params(request: web.Request) -> tuple[dict[str, Any], dict[str, 
     elif request.content_type == "multipart/form-data":
         async for part in await request.multipart():
             if part.filename is not None:
-                files[part.name] = UploadedFile(part.filename, part.headers.get(
-                    "Content-Type", "application/octet-stream"), bytes(await part.read()))
+                files[part.name] = UploadedFile(
+                    part.filename,
+                    part.headers.get("Content-Type", "application/octet-stream"),
+                    bytes(await part.read()),
+                )
             else:
                 params[part.name] = await part.text()
     else:
@@ -1050,8 +1270,10 @@ def main() -> None:
         api = FakeBotAPI(args.token, host=args.host, port=args.port)
         api.rate_limit(args.rate_limit)
         await api.start()
-        print(f"fake Bot API at {api.base_url} (token {api.token}); controls at {api.base_url}/_fake/",
-              flush=True)
+        print(
+            f"fake Bot API at {api.base_url} (token {api.token}); controls at {api.base_url}/_fake/",
+            flush=True,
+        )
         try:
             await asyncio.Event().wait()
         finally:

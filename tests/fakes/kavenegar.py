@@ -93,7 +93,9 @@ class FakeKavenegar:
         self.requests: list[tuple[str, dict[str, str]]] = []
         self._faults: deque[_Fault] = deque()
         self.hanging = 0  # requests held unanswered now
-        self.injected: Counter[str] = Counter()  # random faults that struck: 409, hang, hang_after_send
+        self.injected: Counter[str] = (
+            Counter()
+        )  # random faults that struck: 409, hang, hang_after_send
         self._fail_ratio = self._timeout_ratio = 0.0
         self._random = random.Random(0)
         self._by_localid: dict[str, dict[str, Any]] = {}
@@ -146,7 +148,12 @@ class FakeKavenegar:
         self._faults.extend(_Fault("fail", code, method) for _ in range(count))
 
     def hang_next(
-        self, count: int = 1, *, after_processing: bool = False, method: str | None = None, after: int = 0
+        self,
+        count: int = 1,
+        *,
+        after_processing: bool = False,
+        method: str | None = None,
+        after: int = 0,
     ) -> None:
         """Never answer the next `count` calls (of `method`, if given; until the server stops).
 
@@ -155,7 +162,8 @@ class FakeKavenegar:
         many calls through first.
         """
         self._faults.extend(
-            _Fault("hang", method=method, after_processing=after_processing, after=after) for _ in range(count)
+            _Fault("hang", method=method, after_processing=after_processing, after=after)
+            for _ in range(count)
         )
 
     def faults(self, fail_ratio: float = 0.0, timeout_ratio: float = 0.0, seed: int = 0) -> None:
@@ -236,11 +244,19 @@ class FakeKavenegar:
     async def _control(self, request: web.Request) -> web.Response:
         action = request.match_info["action"]
         if action == "stats":
-            return web.json_response({"calls": dict(self.calls), "delivered": len(self.delivered),
-                                      "credit": self.credit, "hanging": self.hanging,
-                                      "injected": dict(self.injected)})
+            return web.json_response(
+                {
+                    "calls": dict(self.calls),
+                    "delivered": len(self.delivered),
+                    "credit": self.credit,
+                    "hanging": self.hanging,
+                    "injected": dict(self.injected),
+                }
+            )
         if action == "delivered":
-            return web.json_response([[receptor, localid] for receptor, _, localid in self.delivered])
+            return web.json_response(
+                [[receptor, localid] for receptor, _, localid in self.delivered]
+            )
         if action == "faults" and request.method == "POST":
             try:
                 self.faults(**await request.json())
@@ -371,7 +387,9 @@ def _json_list(params: dict[str, str], name: str) -> list[Any]:
     return value
 
 
-async def _serve(port: int, api_key: str, fail_ratio: float, timeout_ratio: float, seed: int) -> None:
+async def _serve(
+    port: int, api_key: str, fail_ratio: float, timeout_ratio: float, seed: int
+) -> None:
     async with FakeKavenegar(api_key, port=port) as fake:
         fake.faults(fail_ratio, timeout_ratio, seed)
         print(f"fake Kavenegar at {fake.base_url}, API key {fake.api_key}", flush=True)
@@ -383,7 +401,9 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--api-key", default="FAKE-API-KEY")
     parser.add_argument("--fail-ratio", type=float, default=0.0, help="send calls answered 409")
-    parser.add_argument("--timeout-ratio", type=float, default=0.0, help="send calls never answered")
+    parser.add_argument(
+        "--timeout-ratio", type=float, default=0.0, help="send calls never answered"
+    )
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     try:

@@ -12,13 +12,20 @@ from dataclasses import dataclass, field
 
 # tag -> entity type; span is only allowed as class="tg-spoiler"
 TAG_ENTITY = {
-    "b": "bold", "strong": "bold",
-    "i": "italic", "em": "italic",
-    "u": "underline", "ins": "underline",
-    "s": "strikethrough", "strike": "strikethrough", "del": "strikethrough",
-    "tg-spoiler": "spoiler", "span": "spoiler",
+    "b": "bold",
+    "strong": "bold",
+    "i": "italic",
+    "em": "italic",
+    "u": "underline",
+    "ins": "underline",
+    "s": "strikethrough",
+    "strike": "strikethrough",
+    "del": "strikethrough",
+    "tg-spoiler": "spoiler",
+    "span": "spoiler",
     "a": "text_link",
-    "code": "code", "pre": "pre",
+    "code": "code",
+    "pre": "pre",
     "blockquote": "blockquote",
     "tg-emoji": "custom_emoji",
 }
@@ -88,13 +95,16 @@ class _Parser:
                     self.start_tag()
             else:
                 # copy a run of plain text in one go
-                nxt = min((i for i in (src.find("<", self.pos), src.find("&", self.pos)) if i != -1),
-                          default=len(src))
-                self.emit(src[self.pos:nxt])
+                nxt = min(
+                    (i for i in (src.find("<", self.pos), src.find("&", self.pos)) if i != -1),
+                    default=len(src),
+                )
+                self.emit(src[self.pos : nxt])
                 self.pos = nxt
         if self.stack:
             raise EntityParseError(
-                f'Can\'t find end tag corresponding to start tag "{self.stack[-1].tag}"')
+                f'Can\'t find end tag corresponding to start tag "{self.stack[-1].tag}"'
+            )
         self.entities.sort(key=lambda e: (e["offset"], -e["length"]))
         return "".join(self.out), self.entities
 
@@ -105,10 +115,11 @@ class _Parser:
             i += 1
         if i >= len(self.src) or self.src[i] == "<":
             raise EntityParseError(f"Unclosed start tag at byte offset {self.byte_offset(begin)}")
-        tag = self.src[begin + 1:i].lower()
+        tag = self.src[begin + 1 : i].lower()
         if tag not in TAG_ENTITY:
             raise EntityParseError(
-                f'Unsupported start tag "{tag}" at byte offset {self.byte_offset(begin)}')
+                f'Unsupported start tag "{tag}" at byte offset {self.byte_offset(begin)}'
+            )
         attrs, self.pos = self.attributes(tag, begin, i)
         self.check_tag(tag, attrs, begin)
         self.stack.append(_Open(tag, self.utf16, self.byte_offset(begin), attrs))
@@ -119,13 +130,16 @@ class _Parser:
             while i < len(src) and src[i].isspace():
                 i += 1
             if i >= len(src):
-                raise EntityParseError(f"Unclosed start tag at byte offset {self.byte_offset(begin)}")
+                raise EntityParseError(
+                    f"Unclosed start tag at byte offset {self.byte_offset(begin)}"
+                )
             if src[i] == ">":
                 return attrs, i + 1
             name = _ATTR_NAME_RE.match(src, i).group(0).lower()
             if not name:
                 raise EntityParseError(
-                    f'Empty attribute name in the tag "{tag}" at byte offset {self.byte_offset(begin)}')
+                    f'Empty attribute name in the tag "{tag}" at byte offset {self.byte_offset(begin)}'
+                )
             i += len(name)
             while i < len(src) and src[i].isspace():
                 i += 1
@@ -143,8 +157,10 @@ class _Parser:
         if i < len(src) and src[i] in "\"'":
             end = src.find(src[i], i + 1)
             if end == -1:
-                raise EntityParseError(f"Unclosed start tag at byte offset {self.byte_offset(begin)}")
-            raw, nxt = src[i + 1:end], end + 1
+                raise EntityParseError(
+                    f"Unclosed start tag at byte offset {self.byte_offset(begin)}"
+                )
+            raw, nxt = src[i + 1 : end], end + 1
         else:
             end = i
             while end < len(src) and not src[end].isspace() and src[end] != ">":
@@ -164,23 +180,28 @@ class _Parser:
     def check_tag(self, tag: str, attrs: dict[str, str], begin: int) -> None:
         offset = self.byte_offset(begin)
         if tag == "span" and attrs.get("class") != "tg-spoiler":
-            raise EntityParseError(f'Tag "span" must have class "tg-spoiler" at byte offset {offset}')
+            raise EntityParseError(
+                f'Tag "span" must have class "tg-spoiler" at byte offset {offset}'
+            )
         if tag == "tg-emoji" and not attrs.get("emoji-id", "").isdigit():
-            raise EntityParseError(f'Tag "tg-emoji" must have a valid "emoji-id" at byte offset {offset}')
+            raise EntityParseError(
+                f'Tag "tg-emoji" must have a valid "emoji-id" at byte offset {offset}'
+            )
 
     def end_tag(self) -> None:
         begin = self.pos
         end = self.src.find(">", begin)
         if end == -1:
             raise EntityParseError(f"Unclosed end tag at byte offset {self.byte_offset(begin)}")
-        tag = self.src[begin + 2:end].strip().lower()
+        tag = self.src[begin + 2 : end].strip().lower()
         if not self.stack:
             raise EntityParseError(f"Unexpected end tag at byte offset {self.byte_offset(begin)}")
         opened = self.stack[-1]
         if tag != opened.tag:
             raise EntityParseError(
-                f'Unmatched end tag at byte offset {self.byte_offset(begin)}, '
-                f'expected "</{opened.tag}>", found "</{tag}>"')
+                f"Unmatched end tag at byte offset {self.byte_offset(begin)}, "
+                f'expected "</{opened.tag}>", found "</{tag}>"'
+            )
         self.stack.pop()
         self.pos = end + 1
         self.close(opened)
@@ -191,7 +212,12 @@ class _Parser:
             return  # Telegram drops empty entities
         parent = self.stack[-1] if self.stack else None
         language = opened.attrs.get("class", "")
-        if opened.tag == "code" and parent and parent.tag == "pre" and language.startswith("language-"):
+        if (
+            opened.tag == "code"
+            and parent
+            and parent.tag == "pre"
+            and language.startswith("language-")
+        ):
             # <pre><code class="language-x"> is one pre entity with a language
             parent.attrs["language"] = language.removeprefix("language-")
             return

@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 SPEC_PATH = Path(__file__).with_name("api.json")
 # "Type of the media, must be photo" / 'Type of the reaction, always "emoji"'
@@ -144,14 +145,19 @@ class Spec:
             return
         if type_name in ("Integer", "Float", "Boolean", "String"):
             if not _json_scalar_ok(value, type_name):
-                raise SpecError(f'can\'t parse {path}: field must be of type {type_name}')
-            if type_name == "String" and value.startswith("attach://") \
-                    and value.removeprefix("attach://") not in files:
+                raise SpecError(f"can't parse {path}: field must be of type {type_name}")
+            if (
+                type_name == "String"
+                and value.startswith("attach://")
+                and value.removeprefix("attach://") not in files
+            ):
                 raise SpecError(f"can't parse {path}: no file part for {value}")
             return
         self._check_object(value, type_name, path, files)
 
-    def _check_object(self, value: Any, type_name: str, path: str, files: dict[str, UploadedFile]) -> None:
+    def _check_object(
+        self, value: Any, type_name: str, path: str, files: dict[str, UploadedFile]
+    ) -> None:
         spec = self.types[type_name]
         if "subtypes" in spec:
             errors = []
@@ -170,13 +176,17 @@ class Spec:
         for name, field_spec in fields.items():
             if name not in value:
                 if field_spec["required"]:
-                    raise SpecError(f'can\'t parse {path}: field "{name}" of {type_name} is required')
+                    raise SpecError(
+                        f'can\'t parse {path}: field "{name}" of {type_name} is required'
+                    )
                 continue
             self._check_field(value[name], field_spec, f"{path}.{name}", files)
         if type_name in self._type_checks:
             self._type_checks[type_name](value, path)
 
-    def _check_field(self, value: Any, field_spec: dict, path: str, files: dict[str, UploadedFile]) -> None:
+    def _check_field(
+        self, value: Any, field_spec: dict, path: str, files: dict[str, UploadedFile]
+    ) -> None:
         match = _DISCRIMINATOR_RE.search(field_spec["description"])
         if field_spec["name"] in ("type", "status", "source") and match and value != match.group(1):
             raise SpecError(f"can't parse {path}: must be {match.group(1)!r}")
@@ -208,7 +218,9 @@ class Spec:
             return 0
         names = {f["name"] for f in spec.get("fields", [])}
         # a matching discriminator ("type": "photo") counts most
-        discriminator = next((f for f in spec.get("fields", []) if f["name"] in ("type", "status", "source")), None)
+        discriminator = next(
+            (f for f in spec.get("fields", []) if f["name"] in ("type", "status", "source")), None
+        )
         bonus = 0
         if discriminator and (match := _DISCRIMINATOR_RE.search(discriminator["description"])):
             bonus = 100 if value.get(discriminator["name"]) == match.group(1) else 0
@@ -222,7 +234,8 @@ class Spec:
         if len(actions) != 1:
             raise SpecError(
                 f"can't parse inline keyboard button {path}: exactly one of the fields other than "
-                f"text, icon_custom_emoji_id and style must be used, found {actions or 'none'}")
+                f"text, icon_custom_emoji_id and style must be used, found {actions or 'none'}"
+            )
         data = button.get("callback_data")
         if data is not None and not 1 <= len(data.encode("utf-8")) <= MAX_CALLBACK_DATA_BYTES:
             raise SpecError("BUTTON_DATA_INVALID")
@@ -234,7 +247,9 @@ class Spec:
     def _check_keyboard_button(button: dict, path: str) -> None:
         requests = [key for key in button if key not in _BUTTON_LOOKS]
         if len(requests) > 1:
-            raise SpecError(f"can't parse keyboard button {path}: at most one of {requests} may be used")
+            raise SpecError(
+                f"can't parse keyboard button {path}: at most one of {requests} may be used"
+            )
 
 
 def _maybe_json(value: Any) -> Any:

@@ -20,9 +20,27 @@ from handlers.telegram.member import (
     vouchers,
 )
 
-DIALOGS = (signup, birthday_picker, menu, card, points, history, rewards, vouchers, invite, feedback, messages, profile, delete)
+DIALOGS = (
+    signup,
+    birthday_picker,
+    menu,
+    card,
+    points,
+    history,
+    rewards,
+    vouchers,
+    invite,
+    feedback,
+    messages,
+    profile,
+    delete,
+)
 
 
 def routers() -> list[Router]:
     """Commands first (so /start always works), then the dialogs, then the catch-all."""
-    return [menu.commands_router(), *(module.dialog() for module in DIALOGS), menu.fallback_router()]
+    return [
+        menu.commands_router(),
+        *(module.dialog() for module in DIALOGS),
+        menu.fallback_router(),
+    ]

@@ -21,10 +21,34 @@ from loyalty.clock import utcnow
 from loyalty.dates import calendar_year, days_in_month, parse_birthday
 
 YEARS_PER_PAGE = 12
-JALALI_MONTHS = ("فروردین", "اردیبهشت", "خرداد", "تیر", "مرداد", "شهریور",
-                 "مهر", "آبان", "آذر", "دی", "بهمن", "اسفند")
-GREGORIAN_MONTHS = ("January", "February", "March", "April", "May", "June", "July",
-                    "August", "September", "October", "November", "December")
+JALALI_MONTHS = (
+    "فروردین",
+    "اردیبهشت",
+    "خرداد",
+    "تیر",
+    "مرداد",
+    "شهریور",
+    "مهر",
+    "آبان",
+    "آذر",
+    "دی",
+    "بهمن",
+    "اسفند",
+)
+GREGORIAN_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 
 
 def _digits(value: int, locale: str) -> str:
@@ -54,7 +78,9 @@ async def on_later(callback: CallbackQuery, button: Button, manager: DialogManag
     manager.dialog_data["last_year"] += YEARS_PER_PAGE
 
 
-async def on_year(callback: CallbackQuery, widget: Select, manager: DialogManager, item_id: str) -> None:
+async def on_year(
+    callback: CallbackQuery, widget: Select, manager: DialogManager, item_id: str
+) -> None:
     manager.dialog_data["year"] = int(item_id)
     await manager.next()
 
@@ -64,7 +90,9 @@ async def months_getter(dialog_manager: DialogManager, **kwargs: Any) -> dict[st
     return {"months": [(name, number) for number, name in enumerate(names, 1)]}
 
 
-async def on_month(callback: CallbackQuery, widget: Select, manager: DialogManager, item_id: str) -> None:
+async def on_month(
+    callback: CallbackQuery, widget: Select, manager: DialogManager, item_id: str
+) -> None:
     manager.dialog_data["month"] = int(item_id)
     await manager.next()
 
@@ -76,10 +104,14 @@ async def days_getter(dialog_manager: DialogManager, **kwargs: Any) -> dict[str,
     return {"days": [(_digits(d, locale), d) for d in range(1, count + 1)]}
 
 
-async def on_day(callback: CallbackQuery, widget: Select, manager: DialogManager, item_id: str) -> None:
+async def on_day(
+    callback: CallbackQuery, widget: Select, manager: DialogManager, item_id: str
+) -> None:
     data = manager.dialog_data
     # The same rule as a typed birthday: a future day is refused there and here.
-    born = parse_birthday(f"{data['year']}/{data['month']}/{item_id}", locale_of(manager), today=utcnow().date())
+    born = parse_birthday(
+        f"{data['year']}/{data['month']}/{item_id}", locale_of(manager), today=utcnow().date()
+    )
     await manager.done({"birth_date": born.isoformat()})
 
 
@@ -89,8 +121,16 @@ def picked(result: Data) -> str | None:
 
 
 def _grid(items: str, on_click: Any, width: int) -> Group:
-    return Group(Select(Format("{item[0]}"), id=items, item_id_getter=lambda item: item[1],
-                        items=items, on_click=on_click), width=width)
+    return Group(
+        Select(
+            Format("{item[0]}"),
+            id=items,
+            item_id_getter=lambda item: item[1],
+            items=items,
+            on_click=on_click,
+        ),
+        width=width,
+    )
 
 
 def dialog() -> Dialog:
@@ -99,8 +139,10 @@ def dialog() -> Dialog:
         Window(
             Tr(N_("Which year were you born?")),
             _grid("years", on_year, 4),
-            Row(Button(Tr(N_("◀ Earlier")), id="earlier", on_click=on_earlier),
-                Button(Tr(N_("Later ▶")), id="later", on_click=on_later, when="has_later")),
+            Row(
+                Button(Tr(N_("◀ Earlier")), id="earlier", on_click=on_earlier),
+                Button(Tr(N_("Later ▶")), id="later", on_click=on_later, when="has_later"),
+            ),
             Cancel(Tr(N_("Back"))),
             buttons_only(),
             getter=years_getter,

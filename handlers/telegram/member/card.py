@@ -34,7 +34,9 @@ async def on_show_qr(callback: CallbackQuery, button: Button, manager: DialogMan
     if member is None or callback.message is None:
         return
     card = await members.active_card(member.id)
-    caption = t(N_("Card {card}: show this code at the till."), locale_of(manager), card=card.number)
+    caption = t(
+        N_("Card {card}: show this code at the till."), locale_of(manager), card=card.number
+    )
     await callback.message.answer_photo(
         BufferedInputFile(qr_png(card.number), filename=f"card-{card.number}.png"), caption=caption
     )

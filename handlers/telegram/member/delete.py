@@ -30,9 +30,15 @@ def dialog() -> Dialog:
     """A fresh dialog: a router can belong to one dispatcher only."""
     return Dialog(
         Window(
-            Tr(N_("Delete your data? Your name, phone number, birthday, card, messages and vouchers are erased and your points are lost. This cannot be undone.")),
-            Row(Button(Tr(N_("Yes, delete my data")), id="yes", on_click=on_delete),
-                Cancel(Tr(N_("No, keep my membership")))),
+            Tr(
+                N_(
+                    "Delete your data? Your name, phone number, birthday, card, messages and vouchers are erased and your points are lost. This cannot be undone."
+                )
+            ),
+            Row(
+                Button(Tr(N_("Yes, delete my data")), id="yes", on_click=on_delete),
+                Cancel(Tr(N_("No, keep my membership"))),
+            ),
             buttons_only(),
             state=DeleteSG.confirm,
         ),

@@ -13,7 +13,14 @@ from aiogram_dialog.widgets.text import Const
 
 from handlers.format import number
 from handlers.i18n import N_
-from handlers.telegram.member.common import Tr, answer_error, buttons_only, current_member, locale_of, on_not_text
+from handlers.telegram.member.common import (
+    Tr,
+    answer_error,
+    buttons_only,
+    current_member,
+    locale_of,
+    on_not_text,
+)
 from handlers.telegram.member.states import FeedbackSG
 from loyalty import inbox
 from loyalty.errors import LoyaltyError
@@ -31,8 +38,11 @@ async def on_text(message: Message, widget: MessageInput, manager: DialogManager
         return
     try:
         result = await inbox.submit_feedback(
-            member.id, message.text or "", rating=manager.dialog_data.get("rating"),
-            channel=Channel.TELEGRAM, tz=manager.middleware_data["tz"],
+            member.id,
+            message.text or "",
+            rating=manager.dialog_data.get("rating"),
+            channel=Channel.TELEGRAM,
+            tz=manager.middleware_data["tz"],
         )
     except LoyaltyError as error:
         await answer_error(message, error, manager)
@@ -77,4 +87,3 @@ def dialog() -> Dialog:
             state=FeedbackSG.thanks,
         ),
     )
-

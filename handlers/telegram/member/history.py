@@ -31,7 +31,9 @@ async def history_getter(dialog_manager: DialogManager, **kwargs: Any) -> dict[s
     member = await current_member(dialog_manager)
     shown = ledger.HistoryPage([], 0, 1)
     if member is not None:
-        shown = await ledger.history_page(member.id, dialog_manager.dialog_data.get("page", 0), PAGE_SIZE)
+        shown = await ledger.history_page(
+            member.id, dialog_manager.dialog_data.get("page", 0), PAGE_SIZE
+        )
     rows = [
         f"{day(e.created_at, locale, tz)}  {signed(e.amount, locale)}  {esc(reason_text(e.reason, e.note, locale))}"
         for e in shown.entries
@@ -51,8 +53,10 @@ def dialog() -> Dialog:
         Window(
             Tr(N_("Your history (page {page} of {pages}):")),
             Format("{rows}"),
-            Row(Button(Tr(N_("◀ Newer")), id="prev", on_click=on_prev, when="has_prev"),
-                Button(Tr(N_("Older ▶")), id="next", on_click=on_next, when="has_next")),
+            Row(
+                Button(Tr(N_("◀ Newer")), id="prev", on_click=on_prev, when="has_prev"),
+                Button(Tr(N_("Older ▶")), id="next", on_click=on_next, when="has_next"),
+            ),
             Cancel(Tr(N_("Back"))),
             buttons_only(),
             getter=history_getter,

@@ -31,7 +31,11 @@ def dialog() -> Dialog:
     """A fresh dialog: a router can belong to one dispatcher only."""
     return Dialog(
         Window(
-            Tr(N_("Send this link to your friends. When a friend joins and makes a first purchase, you both get points:\n{link}\n\nFriends who joined through you: {count}")),
+            Tr(
+                N_(
+                    "Send this link to your friends. When a friend joins and makes a first purchase, you both get points:\n{link}\n\nFriends who joined through you: {count}"
+                )
+            ),
             Cancel(Tr(N_("Back"))),
             LinkPreview(is_disabled=True),
             buttons_only(),

@@ -18,15 +18,19 @@ from loyalty import members
 from models import Channel
 
 
-
-async def open_home(manager: DialogManager, *, payload: str | None = None,
-                    show_mode: ShowMode = ShowMode.SEND) -> None:
+async def open_home(
+    manager: DialogManager, *, payload: str | None = None, show_mode: ShowMode = ShowMode.SEND
+) -> None:
     """The main menu for a member, sign-up for anyone else; every stale path ends here."""
     member = await current_member(manager)
     if member is None:
         ref = payload[4:] if payload and payload.startswith("ref_") else None
-        await manager.start(states.SignupSG.language, data={"ref": ref}, mode=StartMode.RESET_STACK,
-                            show_mode=show_mode)
+        await manager.start(
+            states.SignupSG.language,
+            data={"ref": ref},
+            mode=StartMode.RESET_STACK,
+            show_mode=show_mode,
+        )
     else:
         await manager.start(states.MenuSG.main, mode=StartMode.RESET_STACK, show_mode=show_mode)
 
@@ -79,16 +83,26 @@ def dialog() -> Dialog:
     return Dialog(
         Window(
             Tr(N_("Hello {name}! You have {balance} points.\nWhat would you like to do?")),
-            Row(Start(Tr(N_("My card")), id="card", state=states.CardSG.card),
-                Start(Tr(N_("My points")), id="points", state=states.PointsSG.points)),
-            Row(Start(Tr(N_("Rewards")), id="rewards", state=states.RewardsSG.catalog),
-                Start(Tr(N_("My vouchers")), id="vouchers", state=states.VouchersSG.vouchers)),
-            Row(Start(Tr(N_("History")), id="history", state=states.HistorySG.page),
-                Start(Tr(N_("Invite friends")), id="invite", state=states.InviteSG.invite)),
-            Row(Start(Tr(N_("Feedback")), id="feedback", state=states.FeedbackSG.rating),
-                Start(Tr(N_("Write to us")), id="messages", state=states.MessagesSG.write)),
-            Row(Start(Tr(N_("Profile")), id="profile", state=states.ProfileSG.profile),
-                Start(Tr(N_("Delete my data")), id="delete", state=states.DeleteSG.confirm)),
+            Row(
+                Start(Tr(N_("My card")), id="card", state=states.CardSG.card),
+                Start(Tr(N_("My points")), id="points", state=states.PointsSG.points),
+            ),
+            Row(
+                Start(Tr(N_("Rewards")), id="rewards", state=states.RewardsSG.catalog),
+                Start(Tr(N_("My vouchers")), id="vouchers", state=states.VouchersSG.vouchers),
+            ),
+            Row(
+                Start(Tr(N_("History")), id="history", state=states.HistorySG.page),
+                Start(Tr(N_("Invite friends")), id="invite", state=states.InviteSG.invite),
+            ),
+            Row(
+                Start(Tr(N_("Feedback")), id="feedback", state=states.FeedbackSG.rating),
+                Start(Tr(N_("Write to us")), id="messages", state=states.MessagesSG.write),
+            ),
+            Row(
+                Start(Tr(N_("Profile")), id="profile", state=states.ProfileSG.profile),
+                Start(Tr(N_("Delete my data")), id="delete", state=states.DeleteSG.confirm),
+            ),
             buttons_only(),
             getter=menu_getter,
             state=states.MenuSG.main,

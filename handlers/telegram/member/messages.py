@@ -9,7 +9,13 @@ from aiogram_dialog.widgets.input import MessageInput
 from aiogram_dialog.widgets.kbd import Cancel
 
 from handlers.i18n import N_
-from handlers.telegram.member.common import Tr, answer_error, buttons_only, current_member, on_not_text
+from handlers.telegram.member.common import (
+    Tr,
+    answer_error,
+    buttons_only,
+    current_member,
+    on_not_text,
+)
 from handlers.telegram.member.states import MessagesSG
 from loyalty import inbox
 from loyalty.errors import LoyaltyError

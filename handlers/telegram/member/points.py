@@ -30,14 +30,21 @@ async def points_getter(dialog_manager: DialogManager, **kwargs: Any) -> dict[st
     lots = await expiry.expiring_within(member.id, now, now + timedelta(days=EXPIRY_NOTICE_DAYS))
     tz = dialog_manager.middleware_data.get("tz")
     expiring = "\n".join(
-        t(N_("{points} points expire on {date}."), locale, points=number(lot.points, locale),
-          date=day(lot.expires_at, locale, tz))
+        t(
+            N_("{points} points expire on {date}."),
+            locale,
+            points=number(lot.points, locale),
+            date=day(lot.expires_at, locale, tz),
+        )
         for lot in lots
     )
     if progress.next_tier is not None:
-        next_line = t(N_("{points} more points to reach {tier}."), locale,
-                      points=number(progress.points_to_next, locale),
-                      tier=tier_name(progress.next_tier.code, progress.next_tier.name, locale))
+        next_line = t(
+            N_("{points} more points to reach {tier}."),
+            locale,
+            points=number(progress.points_to_next, locale),
+            tier=tier_name(progress.next_tier.code, progress.next_tier.name, locale),
+        )
     else:
         next_line = t(N_("You are in the highest tier."), locale)
     return {

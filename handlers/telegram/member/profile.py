@@ -15,7 +15,15 @@ from aiogram_dialog.widgets.text import Const
 from handlers.format import day
 from handlers.i18n import N_, t
 from handlers.telegram.member.birthday_picker import picked, start_picker
-from handlers.telegram.member.common import Tr, answer_error, buttons_only, current_member, esc, locale_of, on_not_text
+from handlers.telegram.member.common import (
+    Tr,
+    answer_error,
+    buttons_only,
+    current_member,
+    esc,
+    locale_of,
+    on_not_text,
+)
 from handlers.telegram.member.signup import BIRTHDAY_EXAMPLE
 from handlers.telegram.member.states import ProfileSG
 from loyalty import members
@@ -93,12 +101,28 @@ def dialog() -> Dialog:
     """A fresh dialog: a router can belong to one dispatcher only."""
     return Dialog(
         Window(
-            Tr(N_("Your profile\nName: {name}\nBirthday: {birthday}\nLanguage: {language}\nNews and offers: {consent}")),
-            Row(SwitchTo(Tr(N_("Change name")), id="name", state=ProfileSG.name),
-                SwitchTo(Tr(N_("Change birthday")), id="birthday", state=ProfileSG.birthday)),
+            Tr(
+                N_(
+                    "Your profile\nName: {name}\nBirthday: {birthday}\nLanguage: {language}\nNews and offers: {consent}"
+                )
+            ),
+            Row(
+                SwitchTo(Tr(N_("Change name")), id="name", state=ProfileSG.name),
+                SwitchTo(Tr(N_("Change birthday")), id="birthday", state=ProfileSG.birthday),
+            ),
             SwitchTo(Tr(N_("Change language")), id="language", state=ProfileSG.language),
-            Button(Tr(N_("Stop news and offers")), id="consent_off", on_click=on_consent, when="consenting"),
-            Button(Tr(N_("Send me news and offers")), id="consent_on", on_click=on_consent, when="not_consenting"),
+            Button(
+                Tr(N_("Stop news and offers")),
+                id="consent_off",
+                on_click=on_consent,
+                when="consenting",
+            ),
+            Button(
+                Tr(N_("Send me news and offers")),
+                id="consent_on",
+                on_click=on_consent,
+                when="not_consenting",
+            ),
             Cancel(Tr(N_("Back"))),
             buttons_only(),
             getter=profile_getter,
@@ -122,8 +146,10 @@ def dialog() -> Dialog:
         ),
         Window(
             Tr(N_("Choose your language.")),
-            Row(Button(Const(LANGUAGES["fa"]), id="fa", on_click=on_language),
-                Button(Const(LANGUAGES["en"]), id="en", on_click=on_language)),
+            Row(
+                Button(Const(LANGUAGES["fa"]), id="fa", on_click=on_language),
+                Button(Const(LANGUAGES["en"]), id="en", on_click=on_language),
+            ),
             SwitchTo(Tr(N_("Back")), id="back", state=ProfileSG.profile),
             buttons_only(),
             state=ProfileSG.language,

@@ -33,13 +33,20 @@ async def catalog_getter(dialog_manager: DialogManager, **kwargs: Any) -> dict[s
     locale = locale_of(dialog_manager)
     member, config = await current_member_and_config(dialog_manager)
     offered = await rewards.catalog(config=config)
-    can_have = {r.id for r in await rewards.affordable(member, offered=offered, config=config)} if member else set()
+    can_have = (
+        {r.id for r in await rewards.affordable(member, offered=offered, config=config)}
+        if member
+        else set()
+    )
     pages = max(1, -(-len(offered) // PAGE_SIZE))
     page = min(dialog_manager.dialog_data.get("page", 0), pages - 1)
-    shown = offered[page * PAGE_SIZE:(page + 1) * PAGE_SIZE]
+    shown = offered[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
     items = [
-        {"id": r.id, "label": ("✅ " if r.id in can_have else "") + t(
-            N_("{name}: {cost} points"), locale, name=r.name, cost=number(r.cost, locale))}
+        {
+            "id": r.id,
+            "label": ("✅ " if r.id in can_have else "")
+            + t(N_("{name}: {cost} points"), locale, name=r.name, cost=number(r.cost, locale)),
+        }
         for r in shown
     ]
     return {
@@ -53,7 +60,9 @@ async def catalog_getter(dialog_manager: DialogManager, **kwargs: Any) -> dict[s
     }
 
 
-async def on_reward(callback: CallbackQuery, widget: Select, manager: DialogManager, item_id: str) -> None:
+async def on_reward(
+    callback: CallbackQuery, widget: Select, manager: DialogManager, item_id: str
+) -> None:
     manager.dialog_data["reward_id"] = int(item_id)
     await manager.switch_to(RewardsSG.confirm)
 
@@ -77,7 +86,9 @@ async def on_redeem(callback: CallbackQuery, button: Button, manager: DialogMana
         return
     try:
         # The callback's id as the key: Telegram redelivering the same press redeems once.
-        result = await rewards.redeem_reward(member.id, manager.dialog_data["reward_id"], key=f"tg:{callback.id}")
+        result = await rewards.redeem_reward(
+            member.id, manager.dialog_data["reward_id"], key=f"tg:{callback.id}"
+        )
     except LoyaltyError as error:
         await callback.answer(error_text(error, locale), show_alert=True)
         await manager.switch_to(RewardsSG.catalog)
@@ -100,12 +111,25 @@ def dialog() -> Dialog:
     """A fresh dialog: a router can belong to one dispatcher only."""
     return Dialog(
         Window(
-            Tr(N_("Rewards (page {page} of {pages}). You have {balance} points; ✅ marks what you can take now.")),
+            Tr(
+                N_(
+                    "Rewards (page {page} of {pages}). You have {balance} points; ✅ marks what you can take now."
+                )
+            ),
             Tr(N_("No rewards on offer yet."), when="empty"),
-            Column(Select(Format("{item[label]}"), id="reward", item_id_getter=lambda r: r["id"],
-                          items="rewards", on_click=on_reward)),
-            Row(Button(Tr(N_("◀ Previous")), id="prev", on_click=on_prev, when="has_prev"),
-                Button(Tr(N_("Next ▶")), id="next", on_click=on_next, when="has_next")),
+            Column(
+                Select(
+                    Format("{item[label]}"),
+                    id="reward",
+                    item_id_getter=lambda r: r["id"],
+                    items="rewards",
+                    on_click=on_reward,
+                )
+            ),
+            Row(
+                Button(Tr(N_("◀ Previous")), id="prev", on_click=on_prev, when="has_prev"),
+                Button(Tr(N_("Next ▶")), id="next", on_click=on_next, when="has_next"),
+            ),
             Cancel(Tr(N_("Back"))),
             buttons_only(),
             getter=catalog_getter,
@@ -114,14 +138,17 @@ def dialog() -> Dialog:
         Window(
             Tr(N_("Take {name} for {cost} points? You have {balance} points.")),
             Format("{description}", when="description"),
-            Row(Button(Tr(N_("Yes, redeem")), id="yes", on_click=on_redeem),
-                Back(Tr(N_("No")))),
+            Row(Button(Tr(N_("Yes, redeem")), id="yes", on_click=on_redeem), Back(Tr(N_("No")))),
             buttons_only(),
             getter=confirm_getter,
             state=RewardsSG.confirm,
         ),
         Window(
-            Tr(N_("Your voucher for {reward}: <code>{code}</code>\nShow it at the till before {until}. Your balance is now {balance} points.")),
+            Tr(
+                N_(
+                    "Your voucher for {reward}: <code>{code}</code>\nShow it at the till before {until}. Your balance is now {balance} points."
+                )
+            ),
             SwitchTo(Tr(N_("More rewards")), id="more", state=RewardsSG.catalog),
             Cancel(Tr(N_("Back to the menu"))),
             buttons_only(),

@@ -16,7 +16,14 @@ from aiogram_dialog.widgets.text import Const, Format
 from handlers.format import number
 from handlers.i18n import N_, t
 from handlers.telegram.member.birthday_picker import picked, start_picker
-from handlers.telegram.member.common import Tr, answer_error, buttons_only, esc, locale_of, on_not_text
+from handlers.telegram.member.common import (
+    Tr,
+    answer_error,
+    buttons_only,
+    esc,
+    locale_of,
+    on_not_text,
+)
 from handlers.telegram.member.states import MenuSG, SignupSG
 from loyalty import members
 from loyalty.clock import utcnow
@@ -44,7 +51,12 @@ async def on_contact(message: Message, widget: MessageInput, manager: DialogMana
     locale = locale_of(manager)
     contact = message.contact
     if contact is None or message.from_user is None or contact.user_id != message.from_user.id:
-        await message.answer(t(N_("That is someone else's number. Please share your own with the button below."), locale))
+        await message.answer(
+            t(
+                N_("That is someone else's number. Please share your own with the button below."),
+                locale,
+            )
+        )
         return
     try:
         existing = await members.member_by_phone(contact.phone_number)
@@ -59,7 +71,9 @@ async def on_contact(message: Message, widget: MessageInput, manager: DialogMana
 
 
 async def on_not_contact(message: Message, widget: MessageInput, manager: DialogManager) -> None:
-    await message.answer(t(N_("Please press the button below to share your phone number."), locale_of(manager)))
+    await message.answer(
+        t(N_("Please press the button below to share your phone number."), locale_of(manager))
+    )
 
 
 async def on_name(message: Message, widget: MessageInput, manager: DialogManager) -> None:
@@ -105,7 +119,9 @@ async def on_customer_type(callback: CallbackQuery, button: Button, manager: Dia
         await _finish(manager)
 
 
-async def on_interests_done(callback: CallbackQuery, button: Button, manager: DialogManager) -> None:
+async def on_interests_done(
+    callback: CallbackQuery, button: Button, manager: DialogManager
+) -> None:
     await _finish(manager)
 
 
@@ -120,7 +136,9 @@ async def _finish(manager: DialogManager) -> None:
     await _join(manager, data["phone"], data.get("first_name", ""), interest_ids=interest_ids)
 
 
-async def _join(manager: DialogManager, phone: str, first_name: str, *, interest_ids: list[int] | None = None) -> None:
+async def _join(
+    manager: DialogManager, phone: str, first_name: str, *, interest_ids: list[int] | None = None
+) -> None:
     """Register (or link) the member, store the optional answers, and show the welcome."""
     data = manager.dialog_data
     user = manager.middleware_data["event_from_user"]
@@ -137,7 +155,9 @@ async def _join(manager: DialogManager, phone: str, first_name: str, *, interest
             result.member.id,
             birth_date=date.fromisoformat(data["birth_date"]) if data.get("birth_date") else None,
             gender=Gender(data["gender"]) if data.get("gender") else None,
-            customer_type=CustomerType(data["customer_type"]) if data.get("customer_type") else None,
+            customer_type=CustomerType(data["customer_type"])
+            if data.get("customer_type")
+            else None,
             interest_ids=interest_ids or None,
         )
     else:
@@ -184,13 +204,19 @@ def dialog() -> Dialog:
     return Dialog(
         Window(
             Both(N_("Welcome to our customer club! Choose your language.")),
-            Row(Button(Const("فارسی"), id="fa", on_click=on_language),
-                Button(Const("English"), id="en", on_click=on_language)),
+            Row(
+                Button(Const("فارسی"), id="fa", on_click=on_language),
+                Button(Const("English"), id="en", on_click=on_language),
+            ),
             buttons_only(),
             state=SignupSG.language,
         ),
         Window(
-            Tr(N_("To join, share your phone number with the button below. Only your own number is accepted.")),
+            Tr(
+                N_(
+                    "To join, share your phone number with the button below. Only your own number is accepted."
+                )
+            ),
             RequestContact(Tr(N_("Share my phone number"))),
             MessageInput(on_contact, content_types=ContentType.CONTACT),
             MessageInput(on_not_contact, content_types=ContentType.ANY),
@@ -204,7 +230,11 @@ def dialog() -> Dialog:
             state=SignupSG.name,
         ),
         Window(
-            Tr(N_("When is your birthday? We have a gift for you on that day. Type it like {example}, or skip.")),
+            Tr(
+                N_(
+                    "When is your birthday? We have a gift for you on that day. Type it like {example}, or skip."
+                )
+            ),
             Button(Tr(N_("Pick from a calendar")), id="calendar", on_click=on_calendar),
             Button(Tr(N_("Skip")), id="skip", on_click=on_skip),
             MessageInput(on_birthday, content_types=ContentType.TEXT),
@@ -214,32 +244,62 @@ def dialog() -> Dialog:
         ),
         Window(
             Tr(N_("Are you a woman or a man? (optional)")),
-            Row(Button(Tr(N_("Woman")), id=Gender.FEMALE.value, on_click=on_gender),
-                Button(Tr(N_("Man")), id=Gender.MALE.value, on_click=on_gender)),
+            Row(
+                Button(Tr(N_("Woman")), id=Gender.FEMALE.value, on_click=on_gender),
+                Button(Tr(N_("Man")), id=Gender.MALE.value, on_click=on_gender),
+            ),
             Button(Tr(N_("Skip")), id="skip", on_click=on_skip),
             buttons_only(),
             state=SignupSG.gender,
         ),
         Window(
             Tr(N_("Do you buy for yourself or for a company?")),
-            Row(Button(Tr(N_("For myself")), id=CustomerType.INDIVIDUAL.value, on_click=on_customer_type),
-                Button(Tr(N_("For a company")), id=CustomerType.COMPANY.value, on_click=on_customer_type)),
+            Row(
+                Button(
+                    Tr(N_("For myself")),
+                    id=CustomerType.INDIVIDUAL.value,
+                    on_click=on_customer_type,
+                ),
+                Button(
+                    Tr(N_("For a company")),
+                    id=CustomerType.COMPANY.value,
+                    on_click=on_customer_type,
+                ),
+            ),
             buttons_only(),
             state=SignupSG.customer_type,
         ),
         Window(
             Tr(N_("What are you interested in? Choose any, then press Done.")),
-            Column(Multiselect(Format("✅ {item[0]}"), Format("{item[0]}"), id="interests",
-                               item_id_getter=lambda item: item[1], items="groups")),
+            Column(
+                Multiselect(
+                    Format("✅ {item[0]}"),
+                    Format("{item[0]}"),
+                    id="interests",
+                    item_id_getter=lambda item: item[1],
+                    items="groups",
+                )
+            ),
             Button(Tr(N_("Done")), id="done", on_click=on_interests_done),
             buttons_only(),
             getter=interests_getter,
             state=SignupSG.interests,
         ),
         Window(
-            Tr(N_("Welcome to the club, {name}! You received {bonus} points for joining."), when="has_bonus"),
-            Tr(N_("Welcome to the club, {name}!"), when=lambda d, w, m: d["created"] and not d["has_bonus"]),
-            Tr(N_("Welcome back, {name}! Your membership is now linked to this Telegram account and keeps its {balance} points."), when="linked"),
+            Tr(
+                N_("Welcome to the club, {name}! You received {bonus} points for joining."),
+                when="has_bonus",
+            ),
+            Tr(
+                N_("Welcome to the club, {name}!"),
+                when=lambda d, w, m: d["created"] and not d["has_bonus"],
+            ),
+            Tr(
+                N_(
+                    "Welcome back, {name}! Your membership is now linked to this Telegram account and keeps its {balance} points."
+                ),
+                when="linked",
+            ),
             Button(Tr(N_("Open the menu")), id="menu", on_click=on_menu),
             buttons_only(),
             state=SignupSG.welcome,

@@ -41,7 +41,9 @@ class StaffMiddleware(BaseMiddleware):
         data["now"] = now
         staff = None
         if user is not None:
-            staff = await staff_rules.identify(user.id, settings.owner_ids, name=user.full_name, now=now)
+            staff = await staff_rules.identify(
+                user.id, settings.owner_ids, name=user.full_name, now=now
+            )
         data["staff"] = staff
         try:
             if staff is None and not get_flag(data, "public"):

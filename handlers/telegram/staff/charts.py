@@ -60,11 +60,21 @@ def _bars(axes: Axes, chart: Chart) -> None:
     heights = list(chart.series[0][1]) or [0]
     axes.bar(range(len(labels)), heights, color=BAR)
     crowded = len(labels) > MAX_BAR_LABELS
-    axes.set_xticks(range(len(labels)), labels, rotation=30 if crowded else 0,
-                    ha="right" if crowded else "center")
+    axes.set_xticks(
+        range(len(labels)),
+        labels,
+        rotation=30 if crowded else 0,
+        ha="right" if crowded else "center",
+    )
     for x, height in enumerate(heights):
-        axes.annotate(number(height, chart.locale), (x, height), ha="center", va="bottom",
-                      xytext=(0, 2), textcoords="offset points")
+        axes.annotate(
+            number(height, chart.locale),
+            (x, height),
+            ha="center",
+            va="bottom",
+            xytext=(0, 2),
+            textcoords="offset points",
+        )
 
 
 def _lines(axes: Axes, chart: Chart) -> None:

@@ -34,7 +34,15 @@ def _tier(tier: Tier | None, locale: str) -> str:
 
 
 @router.message(Command("earn"))
-async def on_earn(message: Message, command: CommandObject, staff: Staff, locale: str, now: datetime, settings: Settings, bot: Bot) -> None:
+async def on_earn(
+    message: Message,
+    command: CommandObject,
+    staff: Staff,
+    locale: str,
+    now: datetime,
+    settings: Settings,
+    bot: Bot,
+) -> None:
     parts = (command.args or "").split()
     if len(parts) not in (2, 3):
         await say(message, t(N_("Usage: /earn <member> <amount> [receipt]"), locale))
@@ -46,23 +54,46 @@ async def on_earn(message: Message, command: CommandObject, staff: Staff, locale
     receipt = given or request_of(message)
     outcome = await staff_rules.earn(staff, member, amount, receipt, tz=settings.tz, now=now)
     if outcome.pending is not None:
-        await say(message, t(N_("Over the daily cap: this purchase waits for a manager's approval (request {id})."),
-                             locale, id=ident(outcome.pending.id, locale)))
+        await say(
+            message,
+            t(
+                N_(
+                    "Over the daily cap: this purchase waits for a manager's approval (request {id})."
+                ),
+                locale,
+                id=ident(outcome.pending.id, locale),
+            ),
+        )
         if outcome.new_request:
             await _ask_approvers(bot, outcome.pending, staff, settings)
         return
     result = outcome.result
     assert result is not None
-    values = {"points": number(result.points, locale), "balance": number(result.balance, locale),
-              "tier": _tier(result.tier, locale)}
+    values = {
+        "points": number(result.points, locale),
+        "balance": number(result.balance, locale),
+        "tier": _tier(result.tier, locale),
+    }
     if result.replayed and given:
-        text = t(N_("This receipt was already recorded: {points} points were earned then. Balance: {balance}. Tier: {tier}."),
-                 locale, **values)
+        text = t(
+            N_(
+                "This receipt was already recorded: {points} points were earned then. Balance: {balance}. Tier: {tier}."
+            ),
+            locale,
+            **values,
+        )
     else:
-        text = t(N_("Purchase recorded: {points} points earned. Balance: {balance}. Tier: {tier}."), locale, **values)
+        text = t(
+            N_("Purchase recorded: {points} points earned. Balance: {balance}. Tier: {tier}."),
+            locale,
+            **values,
+        )
     if result.tier is not None and result.tier.discount_percent > 0:
-        text += "\n" + t(N_("Tier perk: {percent}% off this purchase."), locale,
-                         percent=number(result.tier.discount_percent, locale))
+        text += "\n" + t(
+            N_("Tier perk: {percent}% off this purchase."),
+            locale,
+            percent=number(result.tier.discount_percent, locale),
+        )
     await say(message, text)
 
 
@@ -71,38 +102,70 @@ BUTTONS = "staff:"
 APPROVE, REJECT = f"{BUTTONS}approve:", f"{BUTTONS}reject:"
 
 
-async def _ask_approvers(bot: Bot, held: PendingApproval, cashier: Staff, settings: Settings) -> None:
+async def _ask_approvers(
+    bot: Bot, held: PendingApproval, cashier: Staff, settings: Settings
+) -> None:
     member = await get_member(held.payload["member"])
     locale = settings.default_locale
-    text = t(N_("Approval needed (request {id}): {cashier} records a purchase of {amount} for {member}: {points} points."),
-             locale, id=ident(held.id, locale), cashier=cashier.name or str(cashier.telegram_id),
-             amount=number(held.payload["amount"], locale),
-             member=f"{member.first_name} {member.last_name}".strip() or member.phone or "-",
-             points=number(held.points, locale))
-    keyboard = InlineKeyboardMarkup(inline_keyboard=[[
-        InlineKeyboardButton(text=t(N_("Approve"), locale), callback_data=f"{APPROVE}{held.id}"),
-        InlineKeyboardButton(text=t(N_("Reject"), locale), callback_data=f"{REJECT}{held.id}"),
-    ]])
+    text = t(
+        N_(
+            "Approval needed (request {id}): {cashier} records a purchase of {amount} for {member}: {points} points."
+        ),
+        locale,
+        id=ident(held.id, locale),
+        cashier=cashier.name or str(cashier.telegram_id),
+        amount=number(held.payload["amount"], locale),
+        member=f"{member.first_name} {member.last_name}".strip() or member.phone or "-",
+        points=number(held.points, locale),
+    )
+    keyboard = InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                InlineKeyboardButton(
+                    text=t(N_("Approve"), locale), callback_data=f"{APPROVE}{held.id}"
+                ),
+                InlineKeyboardButton(
+                    text=t(N_("Reject"), locale), callback_data=f"{REJECT}{held.id}"
+                ),
+            ]
+        ]
+    )
     for chat_id in await staff_rules.approvers(held.branch_id, settings.owner_ids):
         try:
             await bot.send_message(chat_id, text, reply_markup=keyboard, parse_mode=None)
         except TelegramAPIError as error:
             # An approver who never opened the bot cannot be written to; the others can decide.
-            log.warning("approval %s not delivered to %s: %s", held.id, chat_id, type(error).__name__)
+            log.warning(
+                "approval %s not delivered to %s: %s", held.id, chat_id, type(error).__name__
+            )
 
 
-@router.callback_query(MagicData(F.event.data.startswith(APPROVE) | F.event.data.startswith(REJECT)))
-async def on_decide(query: CallbackQuery, staff: Staff, locale: str, now: datetime, bot: Bot) -> None:
+@router.callback_query(
+    MagicData(F.event.data.startswith(APPROVE) | F.event.data.startswith(REJECT))
+)
+async def on_decide(
+    query: CallbackQuery, staff: Staff, locale: str, now: datetime, bot: Bot
+) -> None:
     _, verdict, raw_id = (query.data or "").split(":")
     held, result = await staff_rules.decide(staff, int(raw_id), verdict == "approve", now=now)
     if result is not None:
-        text = t(N_("Request {id} approved: {points} points earned. Balance: {balance}."), locale,
-                 id=ident(held.id, locale), points=number(result.points, locale), balance=number(result.balance, locale))
+        text = t(
+            N_("Request {id} approved: {points} points earned. Balance: {balance}."),
+            locale,
+            id=ident(held.id, locale),
+            points=number(result.points, locale),
+            balance=number(result.balance, locale),
+        )
     else:
         text = t(N_("Request {id} rejected."), locale, id=ident(held.id, locale))
     await query.answer()
     if query.message is not None:
-        await bot.edit_message_text(text, chat_id=query.message.chat.id, message_id=query.message.message_id, parse_mode=None)
+        await bot.edit_message_text(
+            text,
+            chat_id=query.message.chat.id,
+            message_id=query.message.message_id,
+            parse_mode=None,
+        )
     try:
         await bot.send_message(held.staff.telegram_id, text, parse_mode=None)
     except TelegramAPIError:
@@ -110,34 +173,61 @@ async def on_decide(query: CallbackQuery, staff: Staff, locale: str, now: dateti
 
 
 @router.message(Command("refund"))
-async def on_refund(message: Message, command: CommandObject, staff: Staff, locale: str, now: datetime) -> None:
+async def on_refund(
+    message: Message, command: CommandObject, staff: Staff, locale: str, now: datetime
+) -> None:
     parts = (command.args or "").split()
     if len(parts) not in (1, 2):
         await say(message, t(N_("Usage: /refund <receipt> [amount]"), locale))
         return
     amount = parse_int(parts[1]) if len(parts) == 2 else None
     result = await staff_rules.refund(staff, parts[0], amount, request=request_of(message), now=now)
-    await say(message, t(N_("Refund recorded: {points} points taken back. Balance: {balance}."), locale,
-                         points=number(result.points_reversed, locale), balance=number(result.balance, locale)))
+    await say(
+        message,
+        t(
+            N_("Refund recorded: {points} points taken back. Balance: {balance}."),
+            locale,
+            points=number(result.points_reversed, locale),
+            balance=number(result.balance, locale),
+        ),
+    )
 
 
 @router.message(Command("adjust"))
-async def on_adjust(message: Message, command: CommandObject, staff: Staff, locale: str, now: datetime) -> None:
+async def on_adjust(
+    message: Message, command: CommandObject, staff: Staff, locale: str, now: datetime
+) -> None:
     parts = (command.args or "").split(maxsplit=2)
     if len(parts) != 3 or parts[1][:1] not in "+-":
         await say(message, t(N_("Usage: /adjust <member> <+N|-N> <reason>"), locale))
         return
     staff_rules.require(staff, *staff_rules.MANAGERS)
     member = await find_member(parts[0])
-    entry = await staff_rules.adjust(staff, member.id, parse_int(parts[1], signed=True), parts[2],
-                                     request=request_of(message), now=now)
+    entry = await staff_rules.adjust(
+        staff,
+        member.id,
+        parse_int(parts[1], signed=True),
+        parts[2],
+        request=request_of(message),
+        now=now,
+    )
     balance = (await get_member(member.id)).balance
-    await say(message, t(N_("Correction #{id}: {points} points. Balance: {balance}."), locale,
-                         id=ident(entry.id, locale), points=signed(entry.amount, locale), balance=number(balance, locale)))
+    await say(
+        message,
+        t(
+            N_("Correction #{id}: {points} points. Balance: {balance}."),
+            locale,
+            id=ident(entry.id, locale),
+            points=signed(entry.amount, locale),
+            balance=number(balance, locale),
+        ),
+    )
 
 
 @router.message(Command("undo"))
-async def on_undo(message: Message, command: CommandObject, staff: Staff, locale: str, now: datetime) -> None:
+async def on_undo(
+    message: Message, command: CommandObject, staff: Staff, locale: str, now: datetime
+) -> None:
     parts = (command.args or "").split()
     if len(parts) != 1:
         await say(message, t(N_("Usage: /undo <transaction id>"), locale))
@@ -145,23 +235,48 @@ async def on_undo(message: Message, command: CommandObject, staff: Staff, locale
     staff_rules.require(staff, *staff_rules.MANAGERS)
     entry = await staff_rules.undo(staff, parse_int(parts[0].lstrip("#")), now=now)
     balance = (await get_member(entry.member_id)).balance
-    await say(message, t(N_("Transaction #{original} undone by #{id}: {points} points. Balance: {balance}."), locale,
-                         original=entry.reverses_id, id=ident(entry.id, locale), points=signed(entry.amount, locale),
-                         balance=number(balance, locale)))
+    await say(
+        message,
+        t(
+            N_("Transaction #{original} undone by #{id}: {points} points. Balance: {balance}."),
+            locale,
+            original=entry.reverses_id,
+            id=ident(entry.id, locale),
+            points=signed(entry.amount, locale),
+            balance=number(balance, locale),
+        ),
+    )
 
 
 @router.message(Command("redeem"))
-async def on_redeem(message: Message, command: CommandObject, staff: Staff, locale: str, now: datetime) -> None:
+async def on_redeem(
+    message: Message, command: CommandObject, staff: Staff, locale: str, now: datetime
+) -> None:
     code = (command.args or "").strip()
     if not code:
         await say(message, t(N_("Usage: /redeem <voucher code>"), locale))
         return
     voucher = await staff_rules.use_voucher(staff, code, now=now)
-    await say(message, t(N_("Voucher {code} accepted: give {reward}."), locale, code=voucher.code, reward=voucher.reward.name))
+    await say(
+        message,
+        t(
+            N_("Voucher {code} accepted: give {reward}."),
+            locale,
+            code=voucher.code,
+            reward=voucher.reward.name,
+        ),
+    )
 
 
 @router.message(Command("member"))
-async def on_member(message: Message, command: CommandObject, staff: Staff, locale: str, now: datetime, settings: Settings) -> None:
+async def on_member(
+    message: Message,
+    command: CommandObject,
+    staff: Staff,
+    locale: str,
+    now: datetime,
+    settings: Settings,
+) -> None:
     reference = (command.args or "").strip()
     if not reference:
         await say(message, t(N_("Usage: /member <phone or card>"), locale))
@@ -181,6 +296,8 @@ async def on_member(message: Message, command: CommandObject, staff: Staff, loca
     if info.history:
         lines.append(t(N_("Last transactions:"), locale))
     for entry in info.history:
-        lines.append(f"#{ident(entry.id, locale)} {day(entry.created_at, locale, settings.tz)} "
-                     f"{signed(entry.amount, locale)} {reason_text(entry.reason, entry.note, locale)}")
+        lines.append(
+            f"#{ident(entry.id, locale)} {day(entry.created_at, locale, settings.tz)} "
+            f"{signed(entry.amount, locale)} {reason_text(entry.reason, entry.note, locale)}"
+        )
     await say(message, "\n".join(lines))

@@ -24,15 +24,23 @@ def now_of(manager: DialogManager) -> datetime:
     return manager.middleware_data.get("now") or utcnow()
 
 
-async def refuse(message: Message, error: LoyaltyError, manager: DialogManager, label: str | None = None) -> None:
+async def refuse(
+    message: Message, error: LoyaltyError, manager: DialogManager, label: str | None = None
+) -> None:
     """A typed value the rules refused: say what is expected; nothing was changed."""
     locale = locale_of(manager)
     values = error.values
     if error.code is ErrorCode.INVALID_SETTING and "min" in values:
-        text = t(N_("Please send a number from {min} to {max}. Nothing was changed."), locale,
-                 min=amount(values["min"], locale), max=amount(values["max"], locale))
+        text = t(
+            N_("Please send a number from {min} to {max}. Nothing was changed."),
+            locale,
+            min=amount(values["min"], locale),
+            max=amount(values["max"], locale),
+        )
     elif error.code is ErrorCode.INVALID_SETTING and label is not None:
-        text = t(N_("This is not a valid value for {label}. Nothing was changed."), locale, label=label)
+        text = t(
+            N_("This is not a valid value for {label}. Nothing was changed."), locale, label=label
+        )
     else:
         text = staff_error_text(error, locale)
     await message.answer(text, parse_mode=None)

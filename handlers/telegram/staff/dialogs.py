@@ -43,7 +43,9 @@ async def open_groups(message: Message, staff: Staff, dialog_manager: DialogMana
 
 def router() -> Router:
     root = Router(name="staff-dialogs")
-    install(root)  # staff identity, language, time and refusals, for the commands and every dialog step
+    install(
+        root
+    )  # staff identity, language, time and refusals, for the commands and every dialog step
     commands = Router(name="staff-dialogs-commands")
     bare = F.args.is_(None)
     commands.message.register(open_rewards, Command("rewards", magic=bare))
@@ -52,7 +54,11 @@ def router() -> Router:
     commands.message.register(open_groups, Command("groups", magic=bare))
     dialogs = Router(name="staff-dialogs-windows")
     dialogs.message.filter(MagicData(~F.event.text.startswith("/")))
-    dialogs.include_routers(rewards_dialog.dialog(), settings_dialog.dialog(),
-                            places_dialogs.branches_dialog(), places_dialogs.groups_dialog())
+    dialogs.include_routers(
+        rewards_dialog.dialog(),
+        settings_dialog.dialog(),
+        places_dialogs.branches_dialog(),
+        places_dialogs.groups_dialog(),
+    )
     root.include_routers(commands, dialogs)
     return root

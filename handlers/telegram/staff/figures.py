@@ -44,36 +44,75 @@ def report_text(report: Report, days: int, locale: str, settings: Settings) -> s
 
     last_day = report.end - timedelta(microseconds=1)
     lines = [
-        t(N_("Report for {days} days, {start} to {end}"), locale, days=n(days),
-          start=day(report.start, locale, settings.tz), end=day(last_day, locale, settings.tz)),
-        t(N_("Members: {total}; new: {new}; left: {left}; unreachable on Telegram: {churned}"), locale,
-          total=n(report.members_total), new=n(report.members_new), left=n(report.members_left),
-          churned=n(report.members_churned)),
+        t(
+            N_("Report for {days} days, {start} to {end}"),
+            locale,
+            days=n(days),
+            start=day(report.start, locale, settings.tz),
+            end=day(last_day, locale, settings.tz),
+        ),
+        t(
+            N_("Members: {total}; new: {new}; left: {left}; unreachable on Telegram: {churned}"),
+            locale,
+            total=n(report.members_total),
+            new=n(report.members_new),
+            left=n(report.members_left),
+            churned=n(report.members_churned),
+        ),
         t(N_("By tier: {values}"), locale, values=_breakdown(report.by_tier, locale, tier)),
         t(N_("By gender: {values}"), locale, values=_breakdown(report.by_gender, locale, label)),
         t(N_("By age: {values}"), locale, values=_breakdown(report.by_age, locale, label)),
-        t(N_("By customer type: {values}"), locale,
-          values=_breakdown(report.by_customer_type, locale, label)),
-        t(N_("By branch: {values}"), locale,
-          values=", ".join(f"{k} {n(v)}" for k, v in report.by_branch.items()) or "-"),
-        t(N_("Points issued: {issued}; redeemed: {redeemed}; expired: {expired}"), locale,
-          issued=n(report.points_issued), redeemed=n(report.points_redeemed), expired=n(report.points_expired)),
-        t(N_("Most redeemed rewards: {values}"), locale,
-          values=", ".join(f"{k} {n(v)}" for k, v in report.top_rewards) or "-"),
-        t(N_("Purchases by branch: {values}"), locale,
-          values=", ".join(f"{k} {n(c)} ({n(a)})" for k, (c, a) in report.purchases_by_branch.items()) or "-"),
+        t(
+            N_("By customer type: {values}"),
+            locale,
+            values=_breakdown(report.by_customer_type, locale, label),
+        ),
+        t(
+            N_("By branch: {values}"),
+            locale,
+            values=", ".join(f"{k} {n(v)}" for k, v in report.by_branch.items()) or "-",
+        ),
+        t(
+            N_("Points issued: {issued}; redeemed: {redeemed}; expired: {expired}"),
+            locale,
+            issued=n(report.points_issued),
+            redeemed=n(report.points_redeemed),
+            expired=n(report.points_expired),
+        ),
+        t(
+            N_("Most redeemed rewards: {values}"),
+            locale,
+            values=", ".join(f"{k} {n(v)}" for k, v in report.top_rewards) or "-",
+        ),
+        t(
+            N_("Purchases by branch: {values}"),
+            locale,
+            values=", ".join(
+                f"{k} {n(c)} ({n(a)})" for k, (c, a) in report.purchases_by_branch.items()
+            )
+            or "-",
+        ),
     ]
     return "\n".join(lines)
 
 
 def segments_text(counts: dict[str, int], locale: str) -> str:
-    values = ", ".join(f"{t(SEGMENT_NAMES[name], locale)} {number(count, locale)}" for name, count in counts.items())
+    values = ", ".join(
+        f"{t(SEGMENT_NAMES[name], locale)} {number(count, locale)}"
+        for name, count in counts.items()
+    )
     return t(N_("Customer segments: {values}"), locale, values=values)
 
 
 @router.message(Command("report"))
-async def on_report(message: Message, command: CommandObject, staff: Staff, locale: str, settings: Settings,
-                    now: datetime) -> None:
+async def on_report(
+    message: Message,
+    command: CommandObject,
+    staff: Staff,
+    locale: str,
+    settings: Settings,
+    now: datetime,
+) -> None:
     args = (command.args or "").split()
     if len(args) > 1:
         await say(message, t(N_("Usage: /report [days]"), locale))
@@ -93,14 +132,27 @@ async def on_report(message: Message, command: CommandObject, staff: Staff, loca
         await message.answer_photo(BufferedInputFile(png, filename=chart.filename))
 
 
-HEADERS = (N_("Member id"), N_("Phone"), N_("First name"), N_("Last name"), N_("Card"),
-           N_("Birthday"), N_("Gender"), N_("Customer type"), N_("Branch"), N_("Tier"), N_("Balance"),
-           N_("Joined"))
+HEADERS = (
+    N_("Member id"),
+    N_("Phone"),
+    N_("First name"),
+    N_("Last name"),
+    N_("Card"),
+    N_("Birthday"),
+    N_("Gender"),
+    N_("Customer type"),
+    N_("Branch"),
+    N_("Tier"),
+    N_("Balance"),
+    N_("Joined"),
+)
 GENDER_CELLS = {Gender.FEMALE: N_("Woman"), Gender.MALE: N_("Man"), Gender.UNSPECIFIED: ""}
 TYPE_CELLS = {CustomerType.INDIVIDUAL: N_("Individual"), CustomerType.COMPANY: N_("Company")}
 
 
-async def members_xlsx(pages: AsyncIterator[list[MemberRow]], locale: str, settings: Settings) -> tuple[bytes, int]:
+async def members_xlsx(
+    pages: AsyncIterator[list[MemberRow]], locale: str, settings: Settings
+) -> tuple[bytes, int]:
     """The members as a spreadsheet in the reader's language, and how many rows it has.
 
     Written a page at a time to a write-only workbook (rows go straight to its file, not
@@ -128,17 +180,28 @@ async def members_xlsx(pages: AsyncIterator[list[MemberRow]], locale: str, setti
     def write(page: list[MemberRow]) -> None:
         for r in page:
             if (r.tier, r.tier_name) not in tiers:
-                tiers[r.tier, r.tier_name] = tier_name(r.tier, r.tier_name, locale) if r.tier else ""
+                tiers[r.tier, r.tier_name] = (
+                    tier_name(r.tier, r.tier_name, locale) if r.tier else ""
+                )
             # Numbers stay numbers; dates are text as the reader writes them (Jalali with
             # Persian digits, or ISO), zero-padded so that they sort as text. Nothing, not "",
             # where there is no value: a write-only sheet skips such a cell altogether.
-            sheet.append([
-                r.id, r.phone or None, r.first_name or None, r.last_name or None, r.card or None,
-                date_cell(r.birth_date) if r.birth_date else None,
-                genders.get(r.gender) or None, types.get(r.customer_type) or None, r.branch or None,
-                tiers[r.tier, r.tier_name] or None, r.balance,
-                date_cell(r.joined_at.astimezone(settings.tz).date()),
-            ])
+            sheet.append(
+                [
+                    r.id,
+                    r.phone or None,
+                    r.first_name or None,
+                    r.last_name or None,
+                    r.card or None,
+                    date_cell(r.birth_date) if r.birth_date else None,
+                    genders.get(r.gender) or None,
+                    types.get(r.customer_type) or None,
+                    r.branch or None,
+                    tiers[r.tier, r.tier_name] or None,
+                    r.balance,
+                    date_cell(r.joined_at.astimezone(settings.tz).date()),
+                ]
+            )
 
     count = 0
     try:
@@ -154,7 +217,9 @@ async def members_xlsx(pages: AsyncIterator[list[MemberRow]], locale: str, setti
 
 
 @router.message(Command("export"))
-async def on_export(message: Message, staff: Staff, locale: str, settings: Settings, now: datetime) -> None:
+async def on_export(
+    message: Message, staff: Staff, locale: str, settings: Settings, now: datetime
+) -> None:
     data, count = await members_xlsx(staff_rules.export_pages(staff, now=now), locale, settings)
     await message.answer_document(
         BufferedInputFile(data, filename="members.xlsx"),
@@ -171,7 +236,13 @@ async def on_audit(message: Message, staff: Staff, locale: str, settings: Settin
         return
     lines = []
     for entry in reversed(entries):
-        who = (entry.staff.name or str(entry.staff.telegram_id)) if entry.staff else entry.actor or "-"
+        who = (
+            (entry.staff.name or str(entry.staff.telegram_id))
+            if entry.staff
+            else entry.actor or "-"
+        )
         details = " ".join(f"{k}={v}" for k, v in entry.details.items() if v is not None)
-        lines.append(f"{moment(entry.created_at, locale, settings.tz)} {who}: {entry.action} {details}".rstrip())
+        lines.append(
+            f"{moment(entry.created_at, locale, settings.tz)} {who}: {entry.action} {details}".rstrip()
+        )
     await say(message, "\n".join(lines)[-4000:])

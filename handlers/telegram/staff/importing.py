@@ -22,16 +22,28 @@ MAX_FILE = 5 * 1024 * 1024
 MAX_ERROR_LINES = 30
 
 
-def summary_text(summary: importing.ImportSummary, errors: list[importing.RowError], locale: str) -> str:
-    lines = [t(N_("Imported {created} new members; {skipped} were already in the club; {errors} rows with errors."),
-               locale, created=number(summary.created, locale), skipped=number(summary.skipped, locale),
-               errors=number(len({e.line for e in errors}), locale))]
+def summary_text(
+    summary: importing.ImportSummary, errors: list[importing.RowError], locale: str
+) -> str:
+    lines = [
+        t(
+            N_(
+                "Imported {created} new members; {skipped} were already in the club; {errors} rows with errors."
+            ),
+            locale,
+            created=number(summary.created, locale),
+            skipped=number(summary.skipped, locale),
+            errors=number(len({e.line for e in errors}), locale),
+        )
+    ]
     lines += [row_error_text(error, locale) for error in errors[:MAX_ERROR_LINES]]
     return "\n".join(lines)
 
 
 @router.message(Command("import"))
-async def on_import(message: Message, bot: Bot, staff: Staff, locale: str, settings: Settings, now: datetime) -> None:
+async def on_import(
+    message: Message, bot: Bot, staff: Staff, locale: str, settings: Settings, now: datetime
+) -> None:
     staff_rules.require(staff, StaffRole.OWNER)
     document = message.document
     if document is None or not (document.file_name or "").lower().endswith(".csv"):

@@ -37,14 +37,22 @@ async def on_inbox(message: Message, staff: Staff, locale: str, settings: Settin
     if not items:
         await say(message, t(N_("The inbox is empty."), locale))
         return
-    await say(message, t(N_("Open messages: {count}. Reply to one to answer the member."), locale,
-                         count=number(len(items), locale)))
+    await say(
+        message,
+        t(
+            N_("Open messages: {count}. Reply to one to answer the member."),
+            locale,
+            count=number(len(items), locale),
+        ),
+    )
     for item in items:
         await say(message, _item_text(item, locale, settings))
 
 
 @router.message(Command("reply"))
-async def on_reply_command(message: Message, command: CommandObject, staff: Staff, locale: str, now: datetime) -> None:
+async def on_reply_command(
+    message: Message, command: CommandObject, staff: Staff, locale: str, now: datetime
+) -> None:
     parts = (command.args or "").split(maxsplit=1)
     if len(parts) != 2:
         await say(message, t(N_("Usage: /reply <message number> <text>"), locale))
@@ -56,11 +64,18 @@ async def _staff_reply_to_item(message: Message, settings: Settings) -> bool:
     """A staff member's reply to an inbox message; members' replies go to the member chat."""
     original = message.reply_to_message
     shaped = bool(
-        original is not None and original.from_user is not None and original.from_user.is_bot
-        and original.text and ITEM_MARK.match(to_ascii_digits(original.text)) and message.text
-        and not message.text.startswith("/") and message.from_user is not None
+        original is not None
+        and original.from_user is not None
+        and original.from_user.is_bot
+        and original.text
+        and ITEM_MARK.match(to_ascii_digits(original.text))
+        and message.text
+        and not message.text.startswith("/")
+        and message.from_user is not None
     )
-    return shaped and await staff_rules.identify(message.from_user.id, settings.owner_ids) is not None  # type: ignore[union-attr]
+    return (
+        shaped and await staff_rules.identify(message.from_user.id, settings.owner_ids) is not None
+    )  # type: ignore[union-attr]
 
 
 @router.message(_staff_reply_to_item)
@@ -71,6 +86,10 @@ async def on_reply(message: Message, staff: Staff, locale: str, now: datetime) -
     await _answer(message, staff, int(match.group(1)), message.text or "", locale, now)
 
 
-async def _answer(message: Message, staff: Staff, item_id: int, text: str, locale: str, now: datetime) -> None:
+async def _answer(
+    message: Message, staff: Staff, item_id: int, text: str, locale: str, now: datetime
+) -> None:
     item = await staff_rules.answer(staff, item_id, text, now=now)
-    await say(message, t(N_("Answer to #{id} sent to the member."), locale, id=ident(item.id, locale)))
+    await say(
+        message, t(N_("Answer to #{id} sent to the member."), locale, id=ident(item.id, locale))
+    )

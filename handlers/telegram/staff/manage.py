@@ -48,101 +48,204 @@ def _branch_arg(parts: list[str], index: int) -> int | None:
     return parse_int(parts[index]) if len(parts) > index else None
 
 
-@router.message(CommandStart(deep_link=True, magic=F.args.startswith(staff_rules.INVITE_PREFIX)), flags={"public": True})
+@router.message(
+    CommandStart(deep_link=True, magic=F.args.startswith(staff_rules.INVITE_PREFIX)),
+    flags={"public": True},
+)
 async def on_invite(message: Message, command: CommandObject, locale: str, now: datetime) -> None:
     assert message.from_user is not None
-    staff = await staff_rules.accept_invite(command.args or "", message.from_user.id,
-                                            name=message.from_user.full_name, now=now)
+    staff = await staff_rules.accept_invite(
+        command.args or "", message.from_user.id, name=message.from_user.full_name, now=now
+    )
     branch = await Branch.get_or_none(id=staff.branch_id) if staff.branch_id else None
-    await say(message, t(N_("Welcome to the staff: you are now {role} ({branch}). Send /staff_help for the commands."),
-                         locale, role=t(ROLES[staff.role.value], locale),
-                         branch=branch.name if branch else t(N_("all branches"), locale)))
+    await say(
+        message,
+        t(
+            N_(
+                "Welcome to the staff: you are now {role} ({branch}). Send /staff_help for the commands."
+            ),
+            locale,
+            role=t(ROLES[staff.role.value], locale),
+            branch=branch.name if branch else t(N_("all branches"), locale),
+        ),
+    )
 
 
 @router.message(Command("staff_help"))
 async def on_help(message: Message, staff: Staff, locale: str) -> None:
-    lines = ["/earn <member> <amount> [receipt]", "/refund <receipt> [amount]", "/redeem <voucher code>",
-             "/member <member>", "/inbox", "/reply <number> <text>"]
+    lines = [
+        "/earn <member> <amount> [receipt]",
+        "/refund <receipt> [amount]",
+        "/redeem <voucher code>",
+        "/member <member>",
+        "/inbox",
+        "/reply <number> <text>",
+    ]
     if staff_rules.is_manager(staff):
-        lines += ["/adjust <member> <+N|-N> <reason>", "/undo <transaction id>", "/report [days]", "/export",
-                  "/staff", "/rewards"]
+        lines += [
+            "/adjust <member> <+N|-N> <reason>",
+            "/undo <transaction id>",
+            "/report [days]",
+            "/export",
+            "/staff",
+            "/rewards",
+        ]
     if staff.role is StaffRole.OWNER:
         lines += ["/audit", "/branches", "/groups", "/settings", "/import (CSV file caption)"]
     await say(message, t(N_("Staff commands:"), locale) + "\n" + "\n".join(lines))
 
 
 @router.message(Command("staff"))
-async def on_staff(message: Message, command: CommandObject, staff: Staff, locale: str, bot: Bot, now: datetime) -> None:
+async def on_staff(
+    message: Message, command: CommandObject, staff: Staff, locale: str, bot: Bot, now: datetime
+) -> None:
     parts = (command.args or "").split()
     action = parts[0].lower() if parts else "list"
     if action == "invite" and len(parts) in (2, 3):
-        invite = await staff_rules.create_invite(staff, _role(parts[1]), _branch_arg(parts, 2), now=now)
+        invite = await staff_rules.create_invite(
+            staff, _role(parts[1]), _branch_arg(parts, 2), now=now
+        )
         me = await bot.me()
         link = f"https://t.me/{me.username}?start={staff_rules.invite_payload(invite)}"
-        await say(message, t(N_("A one-time invitation for a {role}: {link}"), locale,
-                             role=t(ROLES[invite.role.value], locale), link=link))
+        await say(
+            message,
+            t(
+                N_("A one-time invitation for a {role}: {link}"),
+                locale,
+                role=t(ROLES[invite.role.value], locale),
+                link=link,
+            ),
+        )
     elif action == "role" and len(parts) in (3, 4):
-        target = await staff_rules.change_role(staff, parse_int(parts[1]), _role(parts[2]), _branch_arg(parts, 3), now=now)
-        await say(message, t(N_("Staff #{id} is now {role}."), locale, id=ident(target.id, locale), role=t(ROLES[target.role.value], locale)))
+        target = await staff_rules.change_role(
+            staff, parse_int(parts[1]), _role(parts[2]), _branch_arg(parts, 3), now=now
+        )
+        await say(
+            message,
+            t(
+                N_("Staff #{id} is now {role}."),
+                locale,
+                id=ident(target.id, locale),
+                role=t(ROLES[target.role.value], locale),
+            ),
+        )
     elif action == "revoke" and len(parts) == 2:
         target = await staff_rules.revoke(staff, parse_int(parts[1]), now=now)
-        await say(message, t(N_("Staff #{id} no longer has access."), locale, id=ident(target.id, locale)))
+        await say(
+            message, t(N_("Staff #{id} no longer has access."), locale, id=ident(target.id, locale))
+        )
     elif action == "list" and len(parts) <= 1:
         members = await staff_rules.staff_list(staff)
         branches = {b.id: b.name for b in await Branch.all()}
-        lines = [f"#{ident(s.id, locale)} {s.name or s.telegram_id}: {t(ROLES[s.role.value], locale)}, "
-                 f"{branches.get(s.branch_id, t(N_('all branches'), locale)) if s.branch_id else t(N_('all branches'), locale)}"
-                 for s in members]
+        lines = [
+            f"#{ident(s.id, locale)} {s.name or s.telegram_id}: {t(ROLES[s.role.value], locale)}, "
+            f"{branches.get(s.branch_id, t(N_('all branches'), locale)) if s.branch_id else t(N_('all branches'), locale)}"
+            for s in members
+        ]
         await say(message, "\n".join(lines))
     else:
-        await say(message, t(N_("Usage: /staff [invite <cashier|manager> [branch id] | role <staff id> <role> [branch id] | revoke <staff id>]"), locale))
+        await say(
+            message,
+            t(
+                N_(
+                    "Usage: /staff [invite <cashier|manager> [branch id] | role <staff id> <role> [branch id] | revoke <staff id>]"
+                ),
+                locale,
+            ),
+        )
 
 
 @router.message(Command("rewards"))
-async def on_rewards(message: Message, command: CommandObject, staff: Staff, locale: str, now: datetime) -> None:
+async def on_rewards(
+    message: Message, command: CommandObject, staff: Staff, locale: str, now: datetime
+) -> None:
     staff_rules.require(staff, *staff_rules.MANAGERS)
     parts = (command.args or "").split(maxsplit=2)
     if parts[:1] == ["add"] and len(parts) == 3:
         reward = await staff_rules.add_reward(staff, parts[2], parse_int(parts[1]), now=now)
-        await say(message, t(N_("Reward #{id} added: {name} for {cost} points."), locale,
-                             id=ident(reward.id, locale), name=reward.name, cost=number(reward.cost, locale)))
+        await say(
+            message,
+            t(
+                N_("Reward #{id} added: {name} for {cost} points."),
+                locale,
+                id=ident(reward.id, locale),
+                name=reward.name,
+                cost=number(reward.cost, locale),
+            ),
+        )
     elif parts[:1] == ["off"] and len(parts) == 2:
         reward = await staff_rules.withdraw_reward(staff, parse_int(parts[1]), now=now)
-        await say(message, t(N_("Reward #{id} is no longer offered."), locale, id=ident(reward.id, locale)))
+        await say(
+            message,
+            t(N_("Reward #{id} is no longer offered."), locale, id=ident(reward.id, locale)),
+        )
     elif not parts:
         rewards = await catalog(now=now, branch_id=staff.branch_id)
-        lines = [t(N_("#{id} {name}: {cost} points"), locale, id=ident(r.id, locale), name=r.name, cost=number(r.cost, locale))
-                 for r in rewards]
+        lines = [
+            t(
+                N_("#{id} {name}: {cost} points"),
+                locale,
+                id=ident(r.id, locale),
+                name=r.name,
+                cost=number(r.cost, locale),
+            )
+            for r in rewards
+        ]
         await say(message, "\n".join(lines) or t(N_("No rewards on offer yet."), locale))
     else:
         await say(message, t(N_("Usage: /rewards [add <cost> <name> | off <reward id>]"), locale))
 
 
 @router.message(Command("branches"))
-async def on_branches(message: Message, command: CommandObject, staff: Staff, locale: str, now: datetime) -> None:
+async def on_branches(
+    message: Message, command: CommandObject, staff: Staff, locale: str, now: datetime
+) -> None:
     staff_rules.require(staff, StaffRole.OWNER)
     parts = (command.args or "").split(maxsplit=2)
     if parts[:1] == ["add"] and len(parts) >= 2:
         branch = await staff_rules.add_branch(staff, " ".join(parts[1:]), now=now)
-        await say(message, t(N_("Branch #{id}: {name}."), locale, id=ident(branch.id, locale), name=branch.name))
+        await say(
+            message,
+            t(N_("Branch #{id}: {name}."), locale, id=ident(branch.id, locale), name=branch.name),
+        )
     elif parts[:1] == ["rate"] and len(parts) == 3:
         rate = None if parts[2].lower() == "club" else _decimal(parts[2], "earn_rate")
         branch = await staff_rules.set_branch_rate(staff, parse_int(parts[1]), rate, now=now)
         await say(message, _branch_line(branch, locale))
     elif not parts:
-        await say(message, "\n".join(_branch_line(b, locale) for b in await Branch.filter(active=True).order_by("id")))
+        await say(
+            message,
+            "\n".join(
+                _branch_line(b, locale) for b in await Branch.filter(active=True).order_by("id")
+            ),
+        )
     else:
-        await say(message, t(N_("Usage: /branches [add <name> | rate <branch id> <rate|club>]"), locale))
+        await say(
+            message, t(N_("Usage: /branches [add <name> | rate <branch id> <rate|club>]"), locale)
+        )
 
 
 def _branch_line(branch: Branch, locale: str) -> str:
     if branch.earn_rate is None:
-        return t(N_("#{id} {name}: the club's earning rate"), locale, id=ident(branch.id, locale), name=branch.name)
-    return t(N_("#{id} {name}: earning rate {rate}"), locale, id=ident(branch.id, locale), name=branch.name, rate=f"{branch.earn_rate.normalize():f}")
+        return t(
+            N_("#{id} {name}: the club's earning rate"),
+            locale,
+            id=ident(branch.id, locale),
+            name=branch.name,
+        )
+    return t(
+        N_("#{id} {name}: earning rate {rate}"),
+        locale,
+        id=ident(branch.id, locale),
+        name=branch.name,
+        rate=f"{branch.earn_rate.normalize():f}",
+    )
 
 
 @router.message(Command("groups"))
-async def on_groups(message: Message, command: CommandObject, staff: Staff, locale: str, now: datetime) -> None:
+async def on_groups(
+    message: Message, command: CommandObject, staff: Staff, locale: str, now: datetime
+) -> None:
     staff_rules.require(staff, StaffRole.OWNER)
     parts = (command.args or "").split(maxsplit=2)
     if parts[:1] == ["set"] and len(parts) == 3:
@@ -151,13 +254,23 @@ async def on_groups(message: Message, command: CommandObject, staff: Staff, loca
         await say(message, t(N_("Usage: /groups [set <multiplier> <name>]"), locale))
         return
     groups = await ProductGroup.filter(active=True).order_by("id")
-    lines = [t(N_("#{id} {name}: points ×{multiplier}"), locale, id=ident(g.id, locale), name=g.name,
-               multiplier=f"{g.multiplier.normalize():f}") for g in groups]
+    lines = [
+        t(
+            N_("#{id} {name}: points ×{multiplier}"),
+            locale,
+            id=ident(g.id, locale),
+            name=g.name,
+            multiplier=f"{g.multiplier.normalize():f}",
+        )
+        for g in groups
+    ]
     await say(message, "\n".join(lines) or t(N_("No product groups yet."), locale))
 
 
 @router.message(Command("settings"))
-async def on_settings(message: Message, command: CommandObject, staff: Staff, locale: str, now: datetime) -> None:
+async def on_settings(
+    message: Message, command: CommandObject, staff: Staff, locale: str, now: datetime
+) -> None:
     staff_rules.require(staff, StaffRole.OWNER)
     parts = (command.args or "").split(maxsplit=1)
     if len(parts) == 2:

@@ -26,15 +26,25 @@ from models import Branch, ProductGroup, StaffRole
 
 
 def _text_input(handler: Any) -> tuple[MessageInput, MessageInput]:
-    return MessageInput(handler, content_types=ContentType.TEXT), MessageInput(on_not_text, content_types=ContentType.ANY)
+    return MessageInput(handler, content_types=ContentType.TEXT), MessageInput(
+        on_not_text, content_types=ContentType.ANY
+    )
 
 
 def _select(items: str, on_click: Any, widget_id: str) -> Column:
-    return Column(Select(Format("{item[label]}"), id=widget_id, item_id_getter=lambda i: i["id"], items=items,
-                         on_click=on_click))
+    return Column(
+        Select(
+            Format("{item[label]}"),
+            id=widget_id,
+            item_id_getter=lambda i: i["id"],
+            items=items,
+            on_click=on_click,
+        )
+    )
 
 
 # ---- branches ---------------------------------------------------------------------------------
+
 
 def _rate(branch: Branch, locale: str) -> str:
     if branch.earn_rate is None:
@@ -48,12 +58,25 @@ async def branches_getter(dialog_manager: DialogManager, **kwargs: Any) -> dict[
     branches = await Branch.filter(active=True).order_by("id")
     return {
         "notice": dialog_manager.dialog_data.pop("notice", ""),
-        "branches": [{"id": b.id, "label": t(N_("#{id} {name}: earning rate {rate}"), locale, id=ident(b.id, locale),
-                                             name=b.name, rate=_rate(b, locale))} for b in branches],
+        "branches": [
+            {
+                "id": b.id,
+                "label": t(
+                    N_("#{id} {name}: earning rate {rate}"),
+                    locale,
+                    id=ident(b.id, locale),
+                    name=b.name,
+                    rate=_rate(b, locale),
+                ),
+            }
+            for b in branches
+        ],
     }
 
 
-async def on_branch(callback: CallbackQuery, widget: Select, manager: DialogManager, item_id: str) -> None:
+async def on_branch(
+    callback: CallbackQuery, widget: Select, manager: DialogManager, item_id: str
+) -> None:
     manager.dialog_data["branch"] = int(item_id)
     await manager.switch_to(BranchesSG.branch)
 
@@ -62,20 +85,28 @@ async def branch_getter(dialog_manager: DialogManager, **kwargs: Any) -> dict[st
     locale = locale_of(dialog_manager)
     branch = await Branch.get(id=dialog_manager.dialog_data["branch"])
     low, high = staff_rules.DECIMAL_LIMITS["earn_rate"]
-    return {"name": esc(branch.name), "rate": _rate(branch, locale), "low": amount(low, locale),
-            "high": amount(high, locale)}
+    return {
+        "name": esc(branch.name),
+        "rate": _rate(branch, locale),
+        "low": amount(low, locale),
+        "high": amount(high, locale),
+    }
 
 
 async def _set_rate(manager: DialogManager, rate: Any) -> None:
     locale = locale_of(manager)
-    branch = await staff_rules.set_branch_rate(staff_of(manager), manager.dialog_data["branch"], rate, now=now_of(manager))
+    branch = await staff_rules.set_branch_rate(
+        staff_of(manager), manager.dialog_data["branch"], rate, now=now_of(manager)
+    )
     manager.dialog_data["notice"] = t(N_("Saved: {label}."), locale, label=esc(branch.name))
     await manager.switch_to(BranchesSG.branches)
 
 
 async def on_rate(message: Message, widget: MessageInput, manager: DialogManager) -> None:
     try:
-        await _set_rate(manager, staff_rules.parse_number(message.text or "", "earn_rate", decimal=True))
+        await _set_rate(
+            manager, staff_rules.parse_number(message.text or "", "earn_rate", decimal=True)
+        )
     except LoyaltyError as error:
         await refuse(message, error, manager)
 
@@ -87,11 +118,15 @@ async def on_club_rate(callback: CallbackQuery, button: Button, manager: DialogM
 async def on_branch_name(message: Message, widget: MessageInput, manager: DialogManager) -> None:
     locale = locale_of(manager)
     try:
-        branch = await staff_rules.add_branch(staff_of(manager), message.text or "", now=now_of(manager))
+        branch = await staff_rules.add_branch(
+            staff_of(manager), message.text or "", now=now_of(manager)
+        )
     except LoyaltyError as error:
         await refuse(message, error, manager)
         return
-    manager.dialog_data["notice"] = t(N_("Branch #{id}: {name}."), locale, id=ident(branch.id, locale), name=esc(branch.name))
+    manager.dialog_data["notice"] = t(
+        N_("Branch #{id}: {name}."), locale, id=ident(branch.id, locale), name=esc(branch.name)
+    )
     await manager.switch_to(BranchesSG.branches)
 
 
@@ -106,32 +141,59 @@ def branches_dialog() -> Dialog:
             SwitchTo(Tr(N_("Add a branch")), id="add", state=BranchesSG.name),
             Cancel(Tr(N_("Close"))),
             buttons_only(),
-            getter=branches_getter, state=BranchesSG.branches,
+            getter=branches_getter,
+            state=BranchesSG.branches,
         ),
         Window(
-            Tr(N_("{name} earns at {rate}. Send a new rate ({low} to {high}), or use the club's rate.")),
+            Tr(
+                N_(
+                    "{name} earns at {rate}. Send a new rate ({low} to {high}), or use the club's rate."
+                )
+            ),
             Button(Tr(N_("Use the club's rate")), id="club", on_click=on_club_rate),
-            *_text_input(on_rate), back,
-            getter=branch_getter, state=BranchesSG.branch,
+            *_text_input(on_rate),
+            back,
+            getter=branch_getter,
+            state=BranchesSG.branch,
         ),
-        Window(Tr(N_("Send the new branch's name.")), *_text_input(on_branch_name), back, state=BranchesSG.name),
+        Window(
+            Tr(N_("Send the new branch's name.")),
+            *_text_input(on_branch_name),
+            back,
+            state=BranchesSG.name,
+        ),
     )
 
 
 # ---- product groups ---------------------------------------------------------------------------
+
 
 async def groups_getter(dialog_manager: DialogManager, **kwargs: Any) -> dict[str, Any]:
     staff_rules.require(staff_of(dialog_manager), StaffRole.OWNER)
     locale = locale_of(dialog_manager)
     groups = await ProductGroup.filter(active=True).order_by("id")
     return {
-        "notice": dialog_manager.dialog_data.pop("notice", ""), "empty": not groups,
-        "groups": [{"id": g.id, "label": t(N_("#{id} {name}: points ×{multiplier}"), locale, id=ident(g.id, locale),
-                                           name=g.name, multiplier=amount(g.multiplier, locale))} for g in groups],
+        "notice": dialog_manager.dialog_data.pop("notice", ""),
+        "empty": not groups,
+        "groups": [
+            {
+                "id": g.id,
+                "label": t(
+                    N_("#{id} {name}: points ×{multiplier}"),
+                    locale,
+                    id=ident(g.id, locale),
+                    name=g.name,
+                    multiplier=amount(g.multiplier, locale),
+                ),
+            }
+            for g in groups
+        ],
     }
 
 
-async def on_group(callback: CallbackQuery, widget: Select, manager: DialogManager, item_id: str) -> None:
+async def on_group(
+    callback: CallbackQuery, widget: Select, manager: DialogManager, item_id: str
+) -> None:
     group = await ProductGroup.get(id=int(item_id))
     manager.dialog_data["group_name"] = group.name
     await manager.switch_to(GroupsSG.multiplier)
@@ -149,16 +211,20 @@ async def on_group_name(message: Message, widget: MessageInput, manager: DialogM
 async def multiplier_getter(dialog_manager: DialogManager, **kwargs: Any) -> dict[str, Any]:
     locale = locale_of(dialog_manager)
     low, high = staff_rules.DECIMAL_LIMITS["multiplier"]
-    return {"name": esc(dialog_manager.dialog_data.get("group_name", "")), "low": amount(low, locale),
-            "high": amount(high, locale)}
+    return {
+        "name": esc(dialog_manager.dialog_data.get("group_name", "")),
+        "low": amount(low, locale),
+        "high": amount(high, locale),
+    }
 
 
 async def on_multiplier(message: Message, widget: MessageInput, manager: DialogManager) -> None:
     locale = locale_of(manager)
     try:
         multiplier = staff_rules.parse_number(message.text or "", "multiplier", decimal=True)
-        group = await staff_rules.set_group(staff_of(manager), manager.dialog_data["group_name"], multiplier,
-                                            now=now_of(manager))
+        group = await staff_rules.set_group(
+            staff_of(manager), manager.dialog_data["group_name"], multiplier, now=now_of(manager)
+        )
     except LoyaltyError as error:
         await refuse(message, error, manager)
         return
@@ -178,9 +244,20 @@ def groups_dialog() -> Dialog:
             SwitchTo(Tr(N_("Add a product group")), id="add", state=GroupsSG.name),
             Cancel(Tr(N_("Close"))),
             buttons_only(),
-            getter=groups_getter, state=GroupsSG.groups,
+            getter=groups_getter,
+            state=GroupsSG.groups,
         ),
-        Window(Tr(N_("Send the points multiplier for {name} ({low} to {high}).")), *_text_input(on_multiplier), back,
-               getter=multiplier_getter, state=GroupsSG.multiplier),
-        Window(Tr(N_("Send the new product group's name.")), *_text_input(on_group_name), back, state=GroupsSG.name),
+        Window(
+            Tr(N_("Send the points multiplier for {name} ({low} to {high}).")),
+            *_text_input(on_multiplier),
+            back,
+            getter=multiplier_getter,
+            state=GroupsSG.multiplier,
+        ),
+        Window(
+            Tr(N_("Send the new product group's name.")),
+            *_text_input(on_group_name),
+            back,
+            state=GroupsSG.name,
+        ),
     )

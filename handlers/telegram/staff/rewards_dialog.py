@@ -18,7 +18,16 @@ from aiogram_dialog.widgets.text import Format
 
 from handlers.format import day
 from handlers.i18n import N_, t
-from handlers.telegram.member.common import PAGE_SIZE, on_next, on_prev, Tr, buttons_only, esc, locale_of, on_not_text
+from handlers.telegram.member.common import (
+    PAGE_SIZE,
+    Tr,
+    buttons_only,
+    esc,
+    locale_of,
+    on_next,
+    on_not_text,
+    on_prev,
+)
 from handlers.telegram.staff.common import ident
 from handlers.telegram.staff.dialog_common import amount, now_of, refuse, staff_of
 from handlers.telegram.staff.states import RewardsAdminSG as SG
@@ -37,23 +46,41 @@ KINDS = {
 
 # ---- the catalogue ----------------------------------------------------------------------------
 
+
 async def catalog_getter(dialog_manager: DialogManager, **kwargs: Any) -> dict[str, Any]:
     locale = locale_of(dialog_manager)
     staff = staff_rules.require(staff_of(dialog_manager), *staff_rules.MANAGERS)
     offered = await staff_rules.manageable_rewards(staff)
     pages = max(1, -(-len(offered) // PAGE_SIZE))
     page = min(dialog_manager.dialog_data.get("page", 0), pages - 1)
-    shown = offered[page * PAGE_SIZE:(page + 1) * PAGE_SIZE]
-    items = [{"id": r.id, "label": t(N_("#{id} {name}: {cost} points"), locale, id=ident(r.id, locale), name=r.name,
-                                     cost=amount(r.cost, locale))} for r in shown]
+    shown = offered[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
+    items = [
+        {
+            "id": r.id,
+            "label": t(
+                N_("#{id} {name}: {cost} points"),
+                locale,
+                id=ident(r.id, locale),
+                name=r.name,
+                cost=amount(r.cost, locale),
+            ),
+        }
+        for r in shown
+    ]
     return {
-        "rewards": items, "empty": not offered, "notice": dialog_manager.dialog_data.pop("notice", ""),
-        "has_prev": page > 0, "has_next": page < pages - 1,
-        "page": amount(page + 1, locale), "pages": amount(pages, locale),
+        "rewards": items,
+        "empty": not offered,
+        "notice": dialog_manager.dialog_data.pop("notice", ""),
+        "has_prev": page > 0,
+        "has_next": page < pages - 1,
+        "page": amount(page + 1, locale),
+        "pages": amount(pages, locale),
     }
 
 
-async def on_pick(callback: CallbackQuery, widget: Select, manager: DialogManager, item_id: str) -> None:
+async def on_pick(
+    callback: CallbackQuery, widget: Select, manager: DialogManager, item_id: str
+) -> None:
     manager.dialog_data["reward_id"] = int(item_id)
     await manager.switch_to(SG.detail)
 
@@ -66,14 +93,25 @@ async def describe(spec: staff_rules.RewardSpec, locale: str, manager: DialogMan
         offer = t(N_("{percent}% off"), locale, percent=amount(spec.value, locale))
     else:
         offer = t(KINDS[RewardKind.PRODUCT], locale)
-    group = await ProductGroup.get_or_none(id=spec.product_group_id) if spec.product_group_id else None
+    group = (
+        await ProductGroup.get_or_none(id=spec.product_group_id) if spec.product_group_id else None
+    )
     tier = await Tier.get_or_none(id=spec.min_tier_id) if spec.min_tier_id else None
     branch = await Branch.get_or_none(id=spec.branch_id) if spec.branch_id else None
-    until = day(spec.valid_until, locale, manager.middleware_data.get("tz")) if spec.valid_until else None
+    until = (
+        day(spec.valid_until, locale, manager.middleware_data.get("tz"))
+        if spec.valid_until
+        else None
+    )
     return t(
-        N_("{name}\nCost: {cost} points\nOffer: {offer} ({group})\nStock: {stock}\nMinimum tier: {tier}\n"
-           "Branch: {branch}\nValid until: {until}"), locale,
-        name=esc(spec.name), cost=amount(spec.cost, locale), offer=offer,
+        N_(
+            "{name}\nCost: {cost} points\nOffer: {offer} ({group})\nStock: {stock}\nMinimum tier: {tier}\n"
+            "Branch: {branch}\nValid until: {until}"
+        ),
+        locale,
+        name=esc(spec.name),
+        cost=amount(spec.cost, locale),
+        offer=offer,
         group=esc(group.name) if group else t(N_("any product"), locale),
         stock=amount(spec.stock, locale) if spec.stock is not None else t(N_("unlimited"), locale),
         tier=tier_name(tier.code, tier.name, locale) if tier else t(N_("everyone"), locale),
@@ -86,17 +124,26 @@ async def detail_getter(dialog_manager: DialogManager, **kwargs: Any) -> dict[st
     reward = await Reward.get_or_none(id=dialog_manager.dialog_data.get("reward_id"))
     if reward is None:
         return {"about": "-"}
-    return {"about": await describe(staff_rules.reward_spec(reward), locale_of(dialog_manager), dialog_manager)}
+    return {
+        "about": await describe(
+            staff_rules.reward_spec(reward), locale_of(dialog_manager), dialog_manager
+        )
+    }
 
 
 async def on_withdraw(callback: CallbackQuery, button: Button, manager: DialogManager) -> None:
     locale = locale_of(manager)
-    reward = await staff_rules.withdraw_reward(staff_of(manager), manager.dialog_data["reward_id"], now=now_of(manager))
-    manager.dialog_data["notice"] = t(N_("Reward #{id} is no longer offered."), locale, id=ident(reward.id, locale))
+    reward = await staff_rules.withdraw_reward(
+        staff_of(manager), manager.dialog_data["reward_id"], now=now_of(manager)
+    )
+    manager.dialog_data["notice"] = t(
+        N_("Reward #{id} is no longer offered."), locale, id=ident(reward.id, locale)
+    )
     await manager.switch_to(SG.catalog)
 
 
 # ---- adding, one step at a time ------------------------------------------------------------------
+
 
 def _new(manager: DialogManager) -> dict[str, Any]:
     return manager.dialog_data.setdefault("new", {})
@@ -123,7 +170,9 @@ def _number_step(key: str | Callable[[dict[str, Any]], str], field: str, next_st
     async def on_number(message: Message, widget: MessageInput, manager: DialogManager) -> None:
         new = _new(manager)
         try:
-            new[field] = int(staff_rules.parse_number(message.text or "", key(new) if callable(key) else key))
+            new[field] = int(
+                staff_rules.parse_number(message.text or "", key(new) if callable(key) else key)
+            )
         except LoyaltyError as error:
             await refuse(message, error, manager)
             return
@@ -135,7 +184,9 @@ def _number_step(key: str | Callable[[dict[str, Any]], str], field: str, next_st
     return on_number
 
 
-async def on_kind(callback: CallbackQuery, widget: Select, manager: DialogManager, item_id: str) -> None:
+async def on_kind(
+    callback: CallbackQuery, widget: Select, manager: DialogManager, item_id: str
+) -> None:
     new = _new(manager)
     new["kind"] = RewardKind(item_id).value
     new["value"], new["group"] = 0, None
@@ -150,11 +201,12 @@ async def _after(manager: DialogManager, step: str) -> None:
     """The next step, skipping those that do not apply to this reward or this staff member."""
     new = _new(manager)
     order = ["kind", "value", "group", "stock", "tier", "branch", "days", "confirm"]
-    for candidate in order[order.index(step) + 1:]:
+    for candidate in order[order.index(step) + 1 :]:
         if candidate == "value" and new["kind"] == RewardKind.PRODUCT.value:
             continue
-        if candidate == "group" and (new["kind"] == RewardKind.PRODUCT.value
-                                     or not await ProductGroup.exists(active=True)):
+        if candidate == "group" and (
+            new["kind"] == RewardKind.PRODUCT.value or not await ProductGroup.exists(active=True)
+        ):
             continue
         if candidate == "branch" and not await _chooses_branch(manager):
             continue
@@ -164,10 +216,16 @@ async def _after(manager: DialogManager, step: str) -> None:
 
 async def _chooses_branch(manager: DialogManager) -> bool:
     staff = staff_of(manager)
-    return staff is not None and staff_rules.sees_all_branches(staff) and await Branch.filter(active=True).count() > 1
+    return (
+        staff is not None
+        and staff_rules.sees_all_branches(staff)
+        and await Branch.filter(active=True).count() > 1
+    )
 
 
-async def on_group(callback: CallbackQuery, widget: Select, manager: DialogManager, item_id: str) -> None:
+async def on_group(
+    callback: CallbackQuery, widget: Select, manager: DialogManager, item_id: str
+) -> None:
     _new(manager)["group"] = int(item_id) or None  # 0: any product
     await _after(manager, "group")
 
@@ -177,12 +235,16 @@ async def on_unlimited(callback: CallbackQuery, button: Button, manager: DialogM
     await _after(manager, "stock")
 
 
-async def on_tier(callback: CallbackQuery, widget: Select, manager: DialogManager, item_id: str) -> None:
+async def on_tier(
+    callback: CallbackQuery, widget: Select, manager: DialogManager, item_id: str
+) -> None:
     _new(manager)["tier"] = int(item_id) or None  # 0: everyone
     await _after(manager, "tier")
 
 
-async def on_branch(callback: CallbackQuery, widget: Select, manager: DialogManager, item_id: str) -> None:
+async def on_branch(
+    callback: CallbackQuery, widget: Select, manager: DialogManager, item_id: str
+) -> None:
     _new(manager)["branch"] = int(item_id) or None  # 0: all branches
     await _after(manager, "branch")
 
@@ -196,21 +258,35 @@ def _spec(manager: DialogManager) -> staff_rules.RewardSpec:
     new = _new(manager)
     start, until = staff_rules.open_window(now_of(manager), new.get("days"))
     return staff_rules.RewardSpec(
-        name=new["name"], cost=new["cost"], kind=RewardKind(new["kind"]), value=new.get("value", 0),
-        product_group_id=new.get("group"), stock=new.get("stock"), min_tier_id=new.get("tier"),
-        branch_id=new.get("branch"), valid_from=start, valid_until=until,
+        name=new["name"],
+        cost=new["cost"],
+        kind=RewardKind(new["kind"]),
+        value=new.get("value", 0),
+        product_group_id=new.get("group"),
+        stock=new.get("stock"),
+        min_tier_id=new.get("tier"),
+        branch_id=new.get("branch"),
+        valid_from=start,
+        valid_until=until,
     )
 
 
 async def confirm_getter(dialog_manager: DialogManager, **kwargs: Any) -> dict[str, Any]:
-    return {"about": await describe(_spec(dialog_manager), locale_of(dialog_manager), dialog_manager)}
+    return {
+        "about": await describe(_spec(dialog_manager), locale_of(dialog_manager), dialog_manager)
+    }
 
 
 async def on_save(callback: CallbackQuery, button: Button, manager: DialogManager) -> None:
     locale = locale_of(manager)
     reward = await staff_rules.save_reward(staff_of(manager), _spec(manager), now=now_of(manager))
-    manager.dialog_data["notice"] = t(N_("Reward #{id} added: {name} for {cost} points."), locale,
-                                      id=ident(reward.id, locale), name=esc(reward.name), cost=amount(reward.cost, locale))
+    manager.dialog_data["notice"] = t(
+        N_("Reward #{id} added: {name} for {cost} points."),
+        locale,
+        id=ident(reward.id, locale),
+        name=esc(reward.name),
+        cost=amount(reward.cost, locale),
+    )
     manager.dialog_data.pop("new", None)
     await manager.switch_to(SG.catalog)
 
@@ -218,18 +294,32 @@ async def on_save(callback: CallbackQuery, button: Button, manager: DialogManage
 async def choices_getter(dialog_manager: DialogManager, **kwargs: Any) -> dict[str, Any]:
     locale = locale_of(dialog_manager)
     groups = [{"id": 0, "label": t(N_("Any product"), locale)}]
-    groups += [{"id": g.id, "label": g.name} for g in await ProductGroup.filter(active=True).order_by("name")]
+    groups += [
+        {"id": g.id, "label": g.name}
+        for g in await ProductGroup.filter(active=True).order_by("name")
+    ]
     tiers = [{"id": 0, "label": t(N_("Everyone"), locale)}]
-    tiers += [{"id": x.id, "label": tier_name(x.code, x.name, locale)} for x in await Tier.all().order_by("threshold")]
+    tiers += [
+        {"id": x.id, "label": tier_name(x.code, x.name, locale)}
+        for x in await Tier.all().order_by("threshold")
+    ]
     branches = [{"id": 0, "label": t(N_("All branches"), locale)}]
-    branches += [{"id": b.id, "label": b.name} for b in await Branch.filter(active=True).order_by("id")]
+    branches += [
+        {"id": b.id, "label": b.name} for b in await Branch.filter(active=True).order_by("id")
+    ]
     new = dialog_manager.dialog_data.get("new", {})
     kind = new.get("kind", RewardKind.PRODUCT.value)
     low, high = staff_rules.LIMITS.get(kind, staff_rules.LIMITS["cost"])
     return {
-        "kinds": kinds_getter_items(locale), "groups": groups, "tiers": tiers, "branches": branches,
-        "percent": kind == RewardKind.PERCENT_DISCOUNT.value, "fixed": kind == RewardKind.FIXED_DISCOUNT.value,
-        "name": esc(new.get("name", "")), "low": amount(low, locale), "high": amount(high, locale),
+        "kinds": kinds_getter_items(locale),
+        "groups": groups,
+        "tiers": tiers,
+        "branches": branches,
+        "percent": kind == RewardKind.PERCENT_DISCOUNT.value,
+        "fixed": kind == RewardKind.FIXED_DISCOUNT.value,
+        "name": esc(new.get("name", "")),
+        "low": amount(low, locale),
+        "high": amount(high, locale),
     }
 
 
@@ -238,12 +328,21 @@ def _value_key(new: dict[str, Any]) -> str:
 
 
 def _text_input(handler: Any) -> tuple[MessageInput, MessageInput]:
-    return MessageInput(handler, content_types=ContentType.TEXT), MessageInput(on_not_text, content_types=ContentType.ANY)
+    return MessageInput(handler, content_types=ContentType.TEXT), MessageInput(
+        on_not_text, content_types=ContentType.ANY
+    )
 
 
 def _select(items: str, on_click: Any, widget_id: str) -> Column:
-    return Column(Select(Format("{item[label]}"), id=widget_id, item_id_getter=lambda i: i["id"], items=items,
-                         on_click=on_click))
+    return Column(
+        Select(
+            Format("{item[label]}"),
+            id=widget_id,
+            item_id_getter=lambda i: i["id"],
+            items=items,
+            on_click=on_click,
+        )
+    )
 
 
 def dialog() -> Dialog:
@@ -252,55 +351,114 @@ def dialog() -> Dialog:
     return Dialog(
         Window(
             Format("{notice}", when="notice"),
-            Tr(N_("Rewards (page {page} of {pages}). Choose one to see it in full or withdraw it.")),
+            Tr(
+                N_("Rewards (page {page} of {pages}). Choose one to see it in full or withdraw it.")
+            ),
             Tr(N_("No rewards on offer yet."), when="empty"),
             _select("rewards", on_pick, "reward"),
-            Row(Button(Tr(N_("◀ Previous")), id="prev", on_click=on_prev, when="has_prev"),
-                Button(Tr(N_("Next ▶")), id="next", on_click=on_next, when="has_next")),
+            Row(
+                Button(Tr(N_("◀ Previous")), id="prev", on_click=on_prev, when="has_prev"),
+                Button(Tr(N_("Next ▶")), id="next", on_click=on_next, when="has_next"),
+            ),
             Button(Tr(N_("Add a reward")), id="add", on_click=on_add),
             Cancel(Tr(N_("Close"))),
             buttons_only(),
-            getter=catalog_getter, state=SG.catalog,
+            getter=catalog_getter,
+            state=SG.catalog,
         ),
         Window(
             Format("{about}"),
             Row(SwitchTo(Tr(N_("Withdraw")), id="off", state=SG.withdraw), Back(Tr(N_("Back")))),
             buttons_only(),
-            getter=detail_getter, state=SG.detail,
+            getter=detail_getter,
+            state=SG.detail,
         ),
         Window(
             Format("{about}"),
             Tr(N_("Withdraw this reward? Vouchers already issued stay valid.")),
-            Row(Button(Tr(N_("Yes, withdraw")), id="yes", on_click=on_withdraw), Back(Tr(N_("No")))),
+            Row(
+                Button(Tr(N_("Yes, withdraw")), id="yes", on_click=on_withdraw), Back(Tr(N_("No")))
+            ),
             buttons_only(),
-            getter=detail_getter, state=SG.withdraw,
+            getter=detail_getter,
+            state=SG.withdraw,
         ),
-        Window(Tr(N_("New reward, step 1: send its name.")), *_text_input(on_name), cancel,
-               getter=choices_getter, state=SG.name),
-        Window(Tr(N_("Step 2: how many points does {name} cost?")),
-               *_text_input(_number_step("cost", "cost", SG.kind)), cancel,
-               getter=choices_getter, state=SG.cost),
-        Window(Tr(N_("Step 3: what does the member get?")), _select("kinds", on_kind, "kind"), cancel, buttons_only(),
-               getter=choices_getter, state=SG.kind),
-        Window(Tr(N_("Step 4: how many toman off? ({low} to {high})"), when="fixed"),
-               Tr(N_("Step 4: how many percent off? ({low} to {high})"), when="percent"),
-               *_text_input(_number_step(_value_key, "value", None)), cancel,
-               getter=choices_getter, state=SG.value),
-        Window(Tr(N_("On which products does the discount apply?")), _select("groups", on_group, "group"), cancel,
-               buttons_only(), getter=choices_getter, state=SG.group),
-        Window(Tr(N_("How many can be given out? Send a number, or choose unlimited.")),
-               Button(Tr(N_("Unlimited")), id="unlimited", on_click=on_unlimited),
-               *_text_input(_number_step("stock", "stock", None)), cancel,
-               getter=choices_getter, state=SG.stock),
-        Window(Tr(N_("Which tier must a member have reached to take it?")), _select("tiers", on_tier, "tier"), cancel,
-               buttons_only(), getter=choices_getter, state=SG.tier),
-        Window(Tr(N_("At which branch is it offered?")), _select("branches", on_branch, "branch"), cancel,
-               buttons_only(), getter=choices_getter, state=SG.branch),
-        Window(Tr(N_("For how many days is it offered? Send a number, or choose no end date.")),
-               Button(Tr(N_("No end date")), id="open", on_click=on_open_ended),
-               *_text_input(_number_step("days", "days", SG.confirm)), cancel,
-               getter=choices_getter, state=SG.days),
-        Window(Tr(N_("Save this reward?")), Format("{about}"),
-               Row(Button(Tr(N_("Save")), id="save", on_click=on_save), cancel), buttons_only(),
-               getter=confirm_getter, state=SG.confirm),
+        Window(
+            Tr(N_("New reward, step 1: send its name.")),
+            *_text_input(on_name),
+            cancel,
+            getter=choices_getter,
+            state=SG.name,
+        ),
+        Window(
+            Tr(N_("Step 2: how many points does {name} cost?")),
+            *_text_input(_number_step("cost", "cost", SG.kind)),
+            cancel,
+            getter=choices_getter,
+            state=SG.cost,
+        ),
+        Window(
+            Tr(N_("Step 3: what does the member get?")),
+            _select("kinds", on_kind, "kind"),
+            cancel,
+            buttons_only(),
+            getter=choices_getter,
+            state=SG.kind,
+        ),
+        Window(
+            Tr(N_("Step 4: how many toman off? ({low} to {high})"), when="fixed"),
+            Tr(N_("Step 4: how many percent off? ({low} to {high})"), when="percent"),
+            *_text_input(_number_step(_value_key, "value", None)),
+            cancel,
+            getter=choices_getter,
+            state=SG.value,
+        ),
+        Window(
+            Tr(N_("On which products does the discount apply?")),
+            _select("groups", on_group, "group"),
+            cancel,
+            buttons_only(),
+            getter=choices_getter,
+            state=SG.group,
+        ),
+        Window(
+            Tr(N_("How many can be given out? Send a number, or choose unlimited.")),
+            Button(Tr(N_("Unlimited")), id="unlimited", on_click=on_unlimited),
+            *_text_input(_number_step("stock", "stock", None)),
+            cancel,
+            getter=choices_getter,
+            state=SG.stock,
+        ),
+        Window(
+            Tr(N_("Which tier must a member have reached to take it?")),
+            _select("tiers", on_tier, "tier"),
+            cancel,
+            buttons_only(),
+            getter=choices_getter,
+            state=SG.tier,
+        ),
+        Window(
+            Tr(N_("At which branch is it offered?")),
+            _select("branches", on_branch, "branch"),
+            cancel,
+            buttons_only(),
+            getter=choices_getter,
+            state=SG.branch,
+        ),
+        Window(
+            Tr(N_("For how many days is it offered? Send a number, or choose no end date.")),
+            Button(Tr(N_("No end date")), id="open", on_click=on_open_ended),
+            *_text_input(_number_step("days", "days", SG.confirm)),
+            cancel,
+            getter=choices_getter,
+            state=SG.days,
+        ),
+        Window(
+            Tr(N_("Save this reward?")),
+            Format("{about}"),
+            Row(Button(Tr(N_("Save")), id="save", on_click=on_save), cancel),
+            buttons_only(),
+            getter=confirm_getter,
+            state=SG.confirm,
+        ),
     )

@@ -62,19 +62,25 @@ def _owner(manager: DialogManager) -> None:
 
 # ---- the club's rules -------------------------------------------------------------------------
 
+
 async def rules_getter(dialog_manager: DialogManager, **kwargs: Any) -> dict[str, Any]:
     _owner(dialog_manager)
     locale = locale_of(dialog_manager)
     rules = await get_rules()
     assert set(RULES) == set(staff_rules.SETTINGS)  # a new rule needs a label here
-    lines = [f"{t(label, locale)}: {_shown(getattr(rules, key), locale)}" for key, label in RULES.items()]
+    lines = [
+        f"{t(label, locale)}: {_shown(getattr(rules, key), locale)}" for key, label in RULES.items()
+    ]
     return {
-        "rules": "\n".join(lines), "notice": dialog_manager.dialog_data.pop("notice", ""),
+        "rules": "\n".join(lines),
+        "notice": dialog_manager.dialog_data.pop("notice", ""),
         "keys": [{"id": key, "label": t(label, locale)} for key, label in RULES.items()],
     }
 
 
-async def on_rule(callback: CallbackQuery, widget: Select, manager: DialogManager, item_id: str) -> None:
+async def on_rule(
+    callback: CallbackQuery, widget: Select, manager: DialogManager, item_id: str
+) -> None:
     manager.dialog_data["key"] = item_id
     await manager.switch_to(SG.rule)
 
@@ -82,7 +88,10 @@ async def on_rule(callback: CallbackQuery, widget: Select, manager: DialogManage
 async def rule_getter(dialog_manager: DialogManager, **kwargs: Any) -> dict[str, Any]:
     locale = locale_of(dialog_manager)
     key = dialog_manager.dialog_data.get("key", "name")
-    return {"label": t(RULES[key], locale), "value": _shown(getattr(await get_rules(), key), locale)}
+    return {
+        "label": t(RULES[key], locale),
+        "value": _shown(getattr(await get_rules(), key), locale),
+    }
 
 
 async def on_rule_value(message: Message, widget: MessageInput, manager: DialogManager) -> None:
@@ -99,10 +108,16 @@ async def on_rule_value(message: Message, widget: MessageInput, manager: DialogM
 
 # ---- the tiers --------------------------------------------------------------------------------
 
+
 def _tier_line(tier: Tier, locale: str) -> str:
-    return t(N_("{tier}: from {threshold} points, points ×{multiplier}, {discount}% standing discount"), locale,
-             tier=esc(tier_name(tier.code, tier.name, locale)), threshold=amount(tier.threshold, locale),
-             multiplier=amount(tier.multiplier, locale), discount=amount(tier.discount_percent, locale))
+    return t(
+        N_("{tier}: from {threshold} points, points ×{multiplier}, {discount}% standing discount"),
+        locale,
+        tier=esc(tier_name(tier.code, tier.name, locale)),
+        threshold=amount(tier.threshold, locale),
+        multiplier=amount(tier.multiplier, locale),
+        discount=amount(tier.discount_percent, locale),
+    )
 
 
 async def tiers_getter(dialog_manager: DialogManager, **kwargs: Any) -> dict[str, Any]:
@@ -116,7 +131,9 @@ async def tiers_getter(dialog_manager: DialogManager, **kwargs: Any) -> dict[str
     }
 
 
-async def on_tier(callback: CallbackQuery, widget: Select, manager: DialogManager, item_id: str) -> None:
+async def on_tier(
+    callback: CallbackQuery, widget: Select, manager: DialogManager, item_id: str
+) -> None:
     manager.dialog_data["tier"] = int(item_id)
     await manager.switch_to(SG.tier)
 
@@ -126,14 +143,18 @@ async def tier_getter(dialog_manager: DialogManager, **kwargs: Any) -> dict[str,
     tier = await Tier.get(id=dialog_manager.dialog_data["tier"])
     field = dialog_manager.dialog_data.get("field", "threshold")
     return {
-        "line": _tier_line(tier, locale), "notice": dialog_manager.dialog_data.pop("notice", ""),
+        "line": _tier_line(tier, locale),
+        "notice": dialog_manager.dialog_data.pop("notice", ""),
         "fields": [{"id": key, "label": t(label, locale)} for key, label in TIER_FIELDS.items()],
-        "label": t(TIER_FIELDS[field], locale), "tier": esc(tier_name(tier.code, tier.name, locale)),
+        "label": t(TIER_FIELDS[field], locale),
+        "tier": esc(tier_name(tier.code, tier.name, locale)),
         "value": _shown(getattr(tier, field), locale),
     }
 
 
-async def on_field(callback: CallbackQuery, widget: Select, manager: DialogManager, item_id: str) -> None:
+async def on_field(
+    callback: CallbackQuery, widget: Select, manager: DialogManager, item_id: str
+) -> None:
     manager.dialog_data["field"] = item_id
     await manager.switch_to(SG.tier_field)
 
@@ -142,22 +163,39 @@ async def on_tier_value(message: Message, widget: MessageInput, manager: DialogM
     locale = locale_of(manager)
     field = manager.dialog_data["field"]
     try:
-        await staff_rules.set_tier_value(staff_of(manager), manager.dialog_data["tier"], field, message.text or "",
-                                         now=now_of(manager))
+        await staff_rules.set_tier_value(
+            staff_of(manager),
+            manager.dialog_data["tier"],
+            field,
+            message.text or "",
+            now=now_of(manager),
+        )
     except LoyaltyError as error:
         await refuse(message, error, manager, label=t(TIER_FIELDS[field], locale))
         return
-    manager.dialog_data["notice"] = t(N_("Saved: {label}."), locale, label=t(TIER_FIELDS[field], locale))
+    manager.dialog_data["notice"] = t(
+        N_("Saved: {label}."), locale, label=t(TIER_FIELDS[field], locale)
+    )
     await manager.switch_to(SG.tier)
 
 
 def _text_input(handler: Any) -> tuple[MessageInput, MessageInput]:
-    return MessageInput(handler, content_types=ContentType.TEXT), MessageInput(on_not_text, content_types=ContentType.ANY)
+    return MessageInput(handler, content_types=ContentType.TEXT), MessageInput(
+        on_not_text, content_types=ContentType.ANY
+    )
 
 
 def _select(items: str, on_click: Any, widget_id: str) -> Group:
-    return Group(Select(Format("{item[label]}"), id=widget_id, item_id_getter=lambda i: i["id"], items=items,
-                        on_click=on_click), width=2)
+    return Group(
+        Select(
+            Format("{item[label]}"),
+            id=widget_id,
+            item_id_getter=lambda i: i["id"],
+            items=items,
+            on_click=on_click,
+        ),
+        width=2,
+    )
 
 
 def dialog() -> Dialog:
@@ -171,13 +209,15 @@ def dialog() -> Dialog:
             SwitchTo(Tr(N_("Tiers")), id="tiers", state=SG.tiers),
             Cancel(Tr(N_("Close"))),
             buttons_only(),
-            getter=rules_getter, state=SG.rules,
+            getter=rules_getter,
+            state=SG.rules,
         ),
         Window(
             Tr(N_("Send the new value for {label} (now {value}).")),
             *_text_input(on_rule_value),
             Back(Tr(N_("Back"))),
-            getter=rule_getter, state=SG.rule,
+            getter=rule_getter,
+            state=SG.rule,
         ),
         Window(
             Format("{notice}", when="notice"),
@@ -186,7 +226,8 @@ def dialog() -> Dialog:
             _select("tiers", on_tier, "tier"),
             SwitchTo(Tr(N_("Back")), id="rules", state=SG.rules),
             buttons_only(),
-            getter=tiers_getter, state=SG.tiers,
+            getter=tiers_getter,
+            state=SG.tiers,
         ),
         Window(
             Format("{notice}", when="notice"),
@@ -194,12 +235,14 @@ def dialog() -> Dialog:
             _select("fields", on_field, "field"),
             SwitchTo(Tr(N_("Back")), id="back_tiers", state=SG.tiers),
             buttons_only(),
-            getter=tier_getter, state=SG.tier,
+            getter=tier_getter,
+            state=SG.tier,
         ),
         Window(
             Tr(N_("Send the new {label} for {tier} (now {value}).")),
             *_text_input(on_tier_value),
             SwitchTo(Tr(N_("Back")), id="back_tier", state=SG.tier),
-            getter=tier_getter, state=SG.tier_field,
+            getter=tier_getter,
+            state=SG.tier_field,
         ),
     )

@@ -21,7 +21,9 @@ STAFF_ERRORS: dict[ErrorCode, str] = {
     ErrorCode.INVALID_VALUE: N_("This value is not understood."),
     ErrorCode.DUPLICATE_PHONE: N_("This phone number is on an earlier line too."),
     # A member reading "you have" fits the member chat; staff read about the member.
-    ErrorCode.NOT_ENOUGH_POINTS: N_("Not enough points: the member has {balance}, this needs {needed}."),
+    ErrorCode.NOT_ENOUGH_POINTS: N_(
+        "Not enough points: the member has {balance}, this needs {needed}."
+    ),
     ErrorCode.ALREADY_APPROVED: N_("Request {approval} was already approved."),
     ErrorCode.ALREADY_REJECTED: N_("Request {approval} was already rejected."),
     ErrorCode.APPROVAL_REFUSED: N_("Request {approval} was not approved: {reason}"),
@@ -34,8 +36,13 @@ OUT_OF_RANGE = N_("That value is not valid for {key}: send a number from {min} t
 def staff_error_text(error: LoyaltyError, locale: str) -> str:
     values = error.values
     if error.code is ErrorCode.INVALID_SETTING and "max" in values:
-        return t(OUT_OF_RANGE, locale, key=values["key"], min=amount(values["min"], locale),
-                 max=amount(values["max"], locale))
+        return t(
+            OUT_OF_RANGE,
+            locale,
+            key=values["key"],
+            min=amount(values["min"], locale),
+            max=amount(values["max"], locale),
+        )
     template = STAFF_ERRORS.get(error.code)
     if template is None:
         return error_text(error, locale)
@@ -64,4 +71,10 @@ def _value(value: object, locale: str) -> str:
 def row_error_text(error: RowError, locale: str) -> str:
     """One line of an import report: where the problem is and what it is."""
     reason = staff_error_text(LoyaltyError(error.code, **error.values), locale)
-    return t(N_("Line {line}, column {column}: {reason}"), locale, line=error.line, column=error.column, reason=reason)
+    return t(
+        N_("Line {line}, column {column}: {reason}"),
+        locale,
+        line=error.line,
+        column=error.column,
+        reason=reason,
+    )

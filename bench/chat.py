@@ -47,10 +47,10 @@ from bench.club_process import Child, club_env, club_run, fake_bot_api, free_por
 from bench.ledger import _reset_postgres
 from bot.db import close_db, open_db
 from handlers.i18n import N_, t
-from loyalty import staff as staff_rules
 from loyalty.clock import utcnow
 from loyalty.members import credit_expiry
 from loyalty.rules import default_branch, get_rules, tiers
+from loyalty.staff import catalogue, club_settings
 from models import Card, EntryKind, LedgerEntry, Member, Staff, StaffRole
 
 MEMBERS = 10_000
@@ -86,9 +86,9 @@ async def seed(database_url: str, members: int, cashiers: int) -> Club:
     owner = await Staff.create(
         telegram_id=OWNER, name="Owner", role=StaffRole.OWNER, created_at=now
     )
-    await staff_rules.set_rule(owner, "cashier_daily_cap", str(2_000_000_000), now=now)
+    await club_settings.set_rule(owner, "cashier_daily_cap", str(2_000_000_000), now=now)
     for name, cost in REWARDS:
-        await staff_rules.add_reward(owner, name, cost, now=now)
+        await catalogue.add_reward(owner, name, cost, now=now)
     await Staff.bulk_create(
         [
             Staff(

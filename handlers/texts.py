@@ -50,6 +50,7 @@ ERRORS: dict[ErrorCode, str] = {
     ErrorCode.TEXT_TOO_LONG: N_("That text is too long: at most {max} characters."),
     ErrorCode.EMPTY_TEXT: N_("Please write some text."),
     ErrorCode.AMOUNT_TOO_LARGE: N_("The amount is above the club's maximum purchase of {max}."),
+    ErrorCode.NUMBER_TOO_LARGE: N_("That number is too large: at most {max}."),
     ErrorCode.ADJUSTMENT_TOO_LARGE: N_("A correction can change at most {max} points."),
 }
 

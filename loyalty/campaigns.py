@@ -204,17 +204,6 @@ async def recent(limit: int = 10) -> list[Campaign]:
     return await Campaign.all().order_by("-id").limit(limit)
 
 
-async def can_manage(telegram_id: int, owner_ids: list[int]) -> bool:
-    """Owners from the settings, and active staff with the owner or manager role."""
-    from models import Staff, StaffRole
-
-    if telegram_id in owner_ids:
-        return True
-    return await Staff.exists(
-        telegram_id=telegram_id, active=True, role__in=(StaffRole.OWNER, StaffRole.MANAGER)
-    )
-
-
 async def cancel(campaign_id: int) -> bool:
     return bool(
         await Campaign.filter(id=campaign_id, status__in=("draft", "scheduled")).update(

@@ -53,6 +53,7 @@ class ErrorCode(StrEnum):
     INVALID_VALUE = "invalid_value"
     DUPLICATE_PHONE = "duplicate_phone"
     AMOUNT_TOO_LARGE = "amount_too_large"
+    NUMBER_TOO_LARGE = "number_too_large"  # `max`: the largest value the field holds
     ADJUSTMENT_TOO_LARGE = "adjustment_too_large"
     ALREADY_APPROVED = "already_approved"
     ALREADY_REJECTED = "already_rejected"

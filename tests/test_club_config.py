@@ -8,10 +8,11 @@ import asyncpg
 import pytest
 from tortoise import Tortoise
 
-from loyalty import earning, rewards, staff, tiers
+from loyalty import earning, rewards, tiers
 from loyalty.errors import ErrorCode, LoyaltyError
 from loyalty.members import member_and_config_by_telegram
 from loyalty.rules import current_config
+from loyalty.staff import club_settings
 from models import Branch, ProductGroup, Purchase, Staff, StaffRole, Tier
 from models import statements as sql
 from tests.conftest import NOW, POSTGRES_URL
@@ -49,7 +50,7 @@ async def test_the_owners_new_rate_applies_to_the_next_purchase(any_db: str) -> 
     owner = await Staff.create(telegram_id=1, role=StaffRole.OWNER, created_at=NOW)
     m = await member(NOW)
     assert (await earning.award_purchase(m.id, 100_000, receipt="A", now=NOW)).points == 10
-    await staff.set_rule(owner, "earn_rate", "3", now=NOW)
+    await club_settings.set_rule(owner, "earn_rate", "3", now=NOW)
     assert (await earning.award_purchase(m.id, 100_000, receipt="B", now=NOW)).points == 30
     await set_rules(currency_unit=1_000)  # a bulk UPDATE, not a model's save()
     assert (await earning.award_purchase(m.id, 100_000, receipt="C", now=NOW)).points == 300

@@ -27,7 +27,7 @@ from bot.sms_door import SmsDoor, record_sms, sms_config
 from bot.sms_gateway import DrySmsGateway
 from handlers.telegram.middlewares import ThrottleMiddleware
 from loyalty import erasure
-from loyalty import staff as staff_rules
+from loyalty.staff import access, team
 from models import (
     Branch,
     Card,
@@ -263,17 +263,17 @@ async def _write_and_delete(club: Bot_, coffee_id: int, cake_id: int) -> None:
 
 
 async def test_a_former_staff_account_goes_with_the_member_a_current_one_stays(any_db: str) -> None:
-    owner = await staff_rules.identify(OWNER, [OWNER], name="Owner")
+    owner = await access.identify(OWNER, [OWNER], name="Owner")
     assert owner is not None
     branch = await Branch.first()
 
     async def hired(telegram_id: int, name: str) -> Staff:
-        invite = await staff_rules.create_invite(owner, StaffRole.CASHIER, branch.id)
-        payload = staff_rules.invite_payload(invite)
-        return await staff_rules.accept_invite(payload, telegram_id, name=name)
+        invite = await team.create_invite(owner, StaffRole.CASHIER, branch.id)
+        payload = team.invite_payload(invite)
+        return await team.accept_invite(payload, telegram_id, name=name)
 
     former = await hired(USER, NAME)
-    await staff_rules.revoke(owner, former.id)
+    await team.revoke(owner, former.id)
     current = await hired(USER + 1, "Kamran")
     leaving = await helpers.member(NOW, phone=PHONE, telegram_id=USER, first_name=NAME)
     working = await helpers.member(

@@ -6,10 +6,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from loyalty import staff
 from loyalty.erasure import delete_member_data
 from loyalty.members import active_card
 from loyalty.reports import member_pages
+from loyalty.staff import figures
 from models import Branch, Staff, StaffRole
 from tests.conftest import NOW
 from tests.helpers import member
@@ -54,7 +54,7 @@ async def test_report_counts_joins_and_leaves_by_the_club_s_day(any_db: str) -> 
     await delete_member_data(joined_before.id, now=late)
     await delete_member_data(goes.id, now=NOW)
 
-    report = await staff.report(owner, 7, tz=TEHRAN, now=NOW)
+    report = await figures.report(owner, 7, tz=TEHRAN, now=NOW)
     assert [(p.start.isoformat(), p.joined, p.left) for p in report.timeline] == [
         ("2026-02-23", 0, 0),
         ("2026-02-24", 0, 0),
@@ -66,9 +66,9 @@ async def test_report_counts_joins_and_leaves_by_the_club_s_day(any_db: str) -> 
     ]
     assert (report.members_total, report.members_new, report.members_left) == (1, 2, 2)
 
-    weekly = await staff.report(owner, 60, tz=TEHRAN, now=NOW)
+    weekly = await figures.report(owner, 60, tz=TEHRAN, now=NOW)
     assert [p.start.isoformat() for p in weekly.timeline][-2:] == ["2026-02-19", "2026-02-26"]
     assert [(p.joined, p.left) for p in weekly.timeline][-1] == (2, 2)  # 2026-02-26 to today
-    yearly = await staff.report(owner, 400, tz=TEHRAN, now=NOW)
+    yearly = await figures.report(owner, 400, tz=TEHRAN, now=NOW)
     assert len(yearly.timeline) == 14  # 30 days each, the last one ten
     assert yearly.timeline[-1].start.isoformat() == "2026-02-20"

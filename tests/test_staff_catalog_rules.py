@@ -10,8 +10,8 @@ from decimal import Decimal
 import asyncpg
 import pytest
 
-from loyalty import staff as staff_rules
 from loyalty.errors import ErrorCode, LoyaltyError
+from loyalty.staff import catalogue, club_settings
 from models import AuditEntry, Branch, ProductGroup, Reward, RewardKind, Staff, StaffRole, Tier
 from tests.conftest import NOW, POSTGRES_URL
 from tests.helpers import waiting_for_lock
@@ -27,8 +27,8 @@ async def test_a_reward_with_every_field_then_edited(db: str) -> None:
     owner = await _staff(StaffRole.OWNER)
     gold = await Tier.get(code="gold")
     group = await ProductGroup.create(name="Cakes")
-    start, until = staff_rules.open_window(NOW, 30)
-    spec = staff_rules.RewardSpec(
+    start, until = catalogue.open_window(NOW, 30)
+    spec = catalogue.RewardSpec(
         name="  Cake   deal ",
         cost=300,
         kind=RewardKind.PERCENT_DISCOUNT,
@@ -39,7 +39,7 @@ async def test_a_reward_with_every_field_then_edited(db: str) -> None:
         valid_from=start,
         valid_until=until,
     )
-    reward = await staff_rules.save_reward(owner, spec, now=NOW)
+    reward = await catalogue.save_reward(owner, spec, now=NOW)
     row = await Reward.get(id=reward.id)
     assert (
         row.name,
@@ -53,8 +53,8 @@ async def test_a_reward_with_every_field_then_edited(db: str) -> None:
     ) == ("Cake deal", 300, RewardKind.PERCENT_DISCOUNT, 20, group.id, 10, gold.id, None)
     assert row.valid_until == NOW + timedelta(days=30)
 
-    await staff_rules.save_reward(
-        owner, replace(staff_rules.reward_spec(row), stock=None, cost=250), row.id, now=NOW
+    await catalogue.save_reward(
+        owner, replace(catalogue.reward_spec(row), stock=None, cost=250), row.id, now=NOW
     )
     row = await Reward.get(id=reward.id)
     assert (row.stock, row.cost) == (None, 250)
@@ -82,9 +82,9 @@ async def test_bad_rewards_are_refused_and_nothing_is_written(
     db: str, change: dict, code: ErrorCode
 ) -> None:
     owner = await _staff(StaffRole.OWNER)
-    spec = replace(staff_rules.RewardSpec(name="Coffee", cost=100), **change)
+    spec = replace(catalogue.RewardSpec(name="Coffee", cost=100), **change)
     with pytest.raises(LoyaltyError) as refused:
-        await staff_rules.save_reward(owner, spec, now=NOW)
+        await catalogue.save_reward(owner, spec, now=NOW)
     assert refused.value.code is code
     assert await Reward.all().count() == 0
     assert await AuditEntry.all().count() == 0
@@ -94,18 +94,18 @@ async def test_branch_manager_adds_for_their_branch_only(db: str) -> None:
     main = await Branch.first()
     north = await Branch.create(name="North")
     manager = await _staff(StaffRole.MANAGER, main)
-    reward = await staff_rules.save_reward(
-        manager, staff_rules.RewardSpec(name="Tea", cost=50), now=NOW
+    reward = await catalogue.save_reward(
+        manager, catalogue.RewardSpec(name="Tea", cost=50), now=NOW
     )
     assert reward.branch_id == main.id
     with pytest.raises(LoyaltyError) as refused:
-        await staff_rules.save_reward(
-            manager, staff_rules.RewardSpec(name="Tea", cost=50, branch_id=north.id), now=NOW
+        await catalogue.save_reward(
+            manager, catalogue.RewardSpec(name="Tea", cost=50, branch_id=north.id), now=NOW
         )
     assert refused.value.code is ErrorCode.NOT_ALLOWED
     cashier = await _staff(StaffRole.CASHIER, main, telegram_id=2)
     with pytest.raises(LoyaltyError):
-        await staff_rules.save_reward(cashier, staff_rules.RewardSpec(name="Tea", cost=50), now=NOW)
+        await catalogue.save_reward(cashier, catalogue.RewardSpec(name="Tea", cost=50), now=NOW)
     assert await Reward.all().count() == 1
 
 
@@ -113,9 +113,9 @@ async def test_tiers_are_set_by_the_owner_only(db: str) -> None:
     owner = await _staff(StaffRole.OWNER)
     manager = await _staff(StaffRole.MANAGER, telegram_id=2)
     silver = await Tier.get(code="silver")
-    await staff_rules.set_tier_value(owner, silver.id, "threshold", "۸۰۰", now=NOW)
-    await staff_rules.set_tier_value(owner, silver.id, "multiplier", "۱٫۵", now=NOW)
-    await staff_rules.set_tier(owner, silver.id, discount_percent=7, now=NOW)
+    await club_settings.set_tier_value(owner, silver.id, "threshold", "۸۰۰", now=NOW)
+    await club_settings.set_tier_value(owner, silver.id, "multiplier", "۱٫۵", now=NOW)
+    await club_settings.set_tier(owner, silver.id, discount_percent=7, now=NOW)
     silver = await Tier.get(code="silver")
     assert (silver.threshold, silver.multiplier, silver.discount_percent) == (
         800,
@@ -123,7 +123,7 @@ async def test_tiers_are_set_by_the_owner_only(db: str) -> None:
         7,
     )
     with pytest.raises(LoyaltyError) as refused:
-        await staff_rules.set_tier(manager, silver.id, threshold=900, now=NOW)
+        await club_settings.set_tier(manager, silver.id, threshold=900, now=NOW)
     assert refused.value.code is ErrorCode.NOT_ALLOWED
     assert await AuditEntry.filter(action="tier_set").count() == 3
 
@@ -145,7 +145,7 @@ async def test_bad_tier_values_change_nothing(db: str, field: str, raw: str) -> 
     owner = await _staff(StaffRole.OWNER)
     silver = await Tier.get(code="silver")
     with pytest.raises(LoyaltyError) as refused:
-        await staff_rules.set_tier_value(owner, silver.id, field, raw, now=NOW)
+        await club_settings.set_tier_value(owner, silver.id, field, raw, now=NOW)
     assert refused.value.code is ErrorCode.INVALID_SETTING
     silver = await Tier.get(code="silver")
     assert (silver.threshold, silver.multiplier, silver.discount_percent) == (
@@ -159,8 +159,8 @@ async def test_lowest_tier_stays_at_zero(db: str) -> None:
     owner = await _staff(StaffRole.OWNER)
     bronze = await Tier.get(code="bronze")
     with pytest.raises(LoyaltyError):
-        await staff_rules.set_tier(owner, bronze.id, threshold=10, now=NOW)
-    await staff_rules.set_tier(owner, bronze.id, multiplier=Decimal("1.1"), now=NOW)
+        await club_settings.set_tier(owner, bronze.id, threshold=10, now=NOW)
+    await club_settings.set_tier(owner, bronze.id, multiplier=Decimal("1.1"), now=NOW)
     assert (await Tier.get(code="bronze")).threshold == 0
 
 
@@ -175,7 +175,7 @@ async def test_two_tier_changes_at_once_cannot_share_a_threshold(any_db: str) ->
         held = other.transaction()
         await held.start()
         await other.execute("UPDATE tier SET threshold = 700 WHERE id = $1", silver.id)
-        change = asyncio.create_task(staff_rules.set_tier(owner, gold.id, threshold=700, now=NOW))
+        change = asyncio.create_task(club_settings.set_tier(owner, gold.id, threshold=700, now=NOW))
         await waiting_for_lock(other, change)  # it must wait for the other change
         await held.commit()
         with pytest.raises(LoyaltyError) as refused:

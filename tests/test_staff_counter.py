@@ -12,8 +12,8 @@ from aiogram.types import Update
 
 from handlers.telegram.staff.common import ident
 from loyalty import earning, ledger
-from loyalty import staff as staff_rules
 from loyalty.errors import ErrorCode, LoyaltyError
+from loyalty.staff import counter, figures
 from models import (
     AuditEntry,
     Branch,
@@ -276,10 +276,10 @@ async def test_the_daily_cap_and_the_report_count_from_the_local_midnight(any_db
     ]:
         await earning.award_purchase(m.id, amount, receipt=receipt, staff_id=cashier.id, now=at)
     tehran = ZoneInfo("Asia/Tehran")
-    assert await staff_rules.issued_today(kaveh.id, tehran, NOW) == 20 + 30
-    assert await staff_rules.issued_today(leila.id, tehran, NOW) == 40
+    assert await counter.issued_today(kaveh.id, tehran, NOW) == 20 + 30
+    assert await counter.issued_today(leila.id, tehran, NOW) == 40
     owner = await Staff.create(telegram_id=7, name="Nasrin", role=StaffRole.OWNER, created_at=NOW)
-    today = await staff_rules.report(owner, 1, tz=tehran, now=NOW)
+    today = await figures.report(owner, 1, tz=tehran, now=NOW)
     assert today.points_issued == 20 + 30 + 40 + 20  # B, C, D and the sign-up bonus, not A
 
 
@@ -291,12 +291,12 @@ async def test_earns_at_once_cannot_pass_the_daily_cap_together(any_db: str) -> 
     m = await make_member(NOW)
     outcomes = await asyncio.gather(
         *(
-            staff_rules.earn(kaveh, m, 300_000, f"R{i}", tz=ZoneInfo("Asia/Tehran"), now=NOW)
+            counter.earn(kaveh, m, 300_000, f"R{i}", tz=ZoneInfo("Asia/Tehran"), now=NOW)
             for i in range(5)
         )
     )
     assert sorted(o.result.points if o.result else 0 for o in outcomes) == [0, 0, 30, 30, 30]
-    assert await staff_rules.issued_today(kaveh.id, ZoneInfo("Asia/Tehran"), NOW) == 90
+    assert await counter.issued_today(kaveh.id, ZoneInfo("Asia/Tehran"), NOW) == 90
     assert await PendingApproval.filter(staff_id=kaveh.id, status="pending").count() == 2
     assert (await Member.get(id=m.id)).balance == m.balance + 90 == await ledger.ledger_sum(m.id)
 
@@ -306,7 +306,7 @@ async def test_one_receipt_sent_twice_at_once_by_a_cashier_is_recorded_once(any_
     m = await make_member(NOW)
     first, second = await asyncio.gather(
         *(
-            staff_rules.earn(kaveh, m, 300_000, "R1", tz=ZoneInfo("Asia/Tehran"), now=NOW)
+            counter.earn(kaveh, m, 300_000, "R1", tz=ZoneInfo("Asia/Tehran"), now=NOW)
             for _ in range(2)
         )
     )
@@ -479,12 +479,12 @@ async def test_decisions_at_once_record_one_purchase(any_db: str) -> None:
     m = await make_member(NOW)
     tehran = ZoneInfo("Asia/Tehran")
     for approve_all in (True, False):
-        outcome = await staff_rules.earn(kaveh, m, 300_000, f"R{approve_all}", tz=tehran, now=NOW)
+        outcome = await counter.earn(kaveh, m, 300_000, f"R{approve_all}", tz=tehran, now=NOW)
         held = outcome.pending
         assert held is not None
         verdicts = [True] * 4 if approve_all else [True, False, True, False]
         results = await asyncio.gather(
-            *(staff_rules.decide(x, held.id, ok, now=NOW) for x, ok in zip(managers, verdicts)),
+            *(counter.decide(x, held.id, ok, now=NOW) for x, ok in zip(managers, verdicts)),
             return_exceptions=True,
         )
         decided = [r for r in results if not isinstance(r, BaseException)]
@@ -505,11 +505,11 @@ async def test_approvals_at_once_of_a_refused_purchase_all_refuse(any_db: str) -
     managers = [await _manager(i) for i in range(3)]
     m = await make_member(NOW)
     tehran = ZoneInfo("Asia/Tehran")
-    held = (await staff_rules.earn(kaveh, m, 300_000, "R1", tz=tehran, now=NOW)).pending
+    held = (await counter.earn(kaveh, m, 300_000, "R1", tz=tehran, now=NOW)).pending
     assert held is not None
     await set_rules(max_purchase=100_000)
     results = await asyncio.gather(
-        *(staff_rules.decide(x, held.id, True, now=NOW) for x in managers), return_exceptions=True
+        *(counter.decide(x, held.id, True, now=NOW) for x in managers), return_exceptions=True
     )
     assert [r.code for r in results] == [ErrorCode.APPROVAL_REFUSED] * 3  # type: ignore[union-attr]
     assert (await PendingApproval.get(id=held.id)).status == "pending"

@@ -37,6 +37,8 @@ from loyalty import campaigns
 from loyalty.clock import utcnow
 from loyalty.errors import LoyaltyError
 from loyalty.rfm import SEGMENTS
+from loyalty.staff.access import permitted
+from loyalty.staff.permissions import Action
 from loyalty.text import to_ascii_digits
 from models import Branch, CustomerType, Gender, ProductGroup, Staff, Tier
 
@@ -95,7 +97,7 @@ def _audience(manager: DialogManager) -> dict[str, Any]:
 
 async def open_dialog(message: Message, dialog_manager: DialogManager, settings: Any) -> None:
     locale = _locale(message, settings)
-    if not await campaigns.can_manage(message.from_user.id, settings.owner_ids):
+    if not await permitted(message.from_user.id, settings.owner_ids, Action.CAMPAIGN):
         await message.answer(t(N_("Only the owner and managers can do this."), locale))
         return
     await dialog_manager.start(
@@ -371,7 +373,7 @@ async def preview_getter(dialog_manager: DialogManager, **kwargs: Any) -> dict[s
 async def on_confirm(callback: CallbackQuery, button: Button, manager: DialogManager) -> None:
     locale = locale_of(manager)
     settings = manager.middleware_data["settings"]
-    if not await campaigns.can_manage(callback.from_user.id, settings.owner_ids):
+    if not await permitted(callback.from_user.id, settings.owner_ids, Action.CAMPAIGN):
         await callback.answer(
             t(N_("Only the owner and managers can do this."), locale), show_alert=True
         )

@@ -24,6 +24,8 @@ from loyalty import campaigns, lottery
 from loyalty.clock import utcnow
 from loyalty.errors import LoyaltyError
 from loyalty.rfm import SEGMENTS
+from loyalty.staff.access import permitted
+from loyalty.staff.permissions import Action
 from loyalty.text import to_ascii_digits
 from models import Campaign
 
@@ -124,7 +126,7 @@ def _confirm_keyboard(campaign_id: int, locale: str) -> InlineKeyboardMarkup:
 @router.message(Command("campaigns"))
 async def list_campaigns(message: Message, settings: Any) -> None:
     locale = _locale(message, settings)
-    if not await campaigns.can_manage(message.from_user.id, settings.owner_ids):
+    if not await permitted(message.from_user.id, settings.owner_ids, Action.CAMPAIGN):
         await message.answer(t(N_("Only the owner and managers can do this."), locale))
         return
     lines = []
@@ -148,7 +150,7 @@ async def list_campaigns(message: Message, settings: Any) -> None:
 @router.message(Command("campaign", magic=F.args))
 async def new_campaign(message: Message, command: CommandObject, settings: Any) -> None:
     locale = _locale(message, settings)
-    if not await campaigns.can_manage(message.from_user.id, settings.owner_ids):
+    if not await permitted(message.from_user.id, settings.owner_ids, Action.CAMPAIGN):
         await message.answer(t(N_("Only the owner and managers can do this."), locale))
         return
     head, bar, text = (command.args or "").partition("|")
@@ -203,7 +205,7 @@ async def new_campaign(message: Message, command: CommandObject, settings: Any) 
 @router.callback_query(MagicData(F.event.data.startswith(BUTTONS)))
 async def on_confirm(query: CallbackQuery, settings: Any) -> None:
     locale = _locale(query, settings)
-    if not await campaigns.can_manage(query.from_user.id, settings.owner_ids):
+    if not await permitted(query.from_user.id, settings.owner_ids, Action.CAMPAIGN):
         await query.answer(
             t(N_("Only the owner and managers can do this."), locale), show_alert=True
         )
@@ -240,7 +242,7 @@ async def on_confirm(query: CallbackQuery, settings: Any) -> None:
 @router.message(Command("lottery"))
 async def run_lottery(message: Message, command: CommandObject, settings: Any) -> None:
     locale = _locale(message, settings)
-    if not await campaigns.can_manage(message.from_user.id, settings.owner_ids):
+    if not await permitted(message.from_user.id, settings.owner_ids, Action.LOTTERY):
         await message.answer(t(N_("Only the owner and managers can do this."), locale))
         return
     args = to_ascii_digits(command.args or "").split()

@@ -1,9 +1,11 @@
 """Who is talking: staff identity and language for every staff handler.
 
 It also puts `now` into the handler data, from a `clock` workflow-data callable when the
-dispatcher has one (tests), else the real time. The middleware runs after a staff handler's filters matched, so only staff commands are
-refused to others; handlers flagged `public` (the invitation link) run for anyone. A
-refused request (LoyaltyError) is answered here, in the sender's language.
+dispatcher has one (tests), else the real time. The middleware runs after a staff
+handler's filters matched, so only staff commands are refused to others; handlers flagged
+`public` (the invitation link) run for anyone, and a handler flagged with an `action` runs
+only for staff the permission table (loyalty/staff/permissions.py) allows it. A refused
+request (LoyaltyError) is answered here, in the sender's language.
 """
 
 from __future__ import annotations
@@ -18,9 +20,10 @@ from aiogram.types import CallbackQuery, Message, TelegramObject, User
 from bot.settings import Settings
 from handlers.i18n import LOCALES
 from handlers.telegram.staff.texts import staff_error_text
-from loyalty import staff as staff_rules
 from loyalty.clock import utcnow
 from loyalty.errors import ErrorCode, LoyaltyError
+from loyalty.staff.access import identify
+from loyalty.staff.permissions import require
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 
@@ -41,13 +44,14 @@ class StaffMiddleware(BaseMiddleware):
         data["now"] = now
         staff = None
         if user is not None:
-            staff = await staff_rules.identify(
-                user.id, settings.owner_ids, name=user.full_name, now=now
-            )
+            staff = await identify(user.id, settings.owner_ids, name=user.full_name, now=now)
         data["staff"] = staff
         try:
             if staff is None and not get_flag(data, "public"):
                 raise LoyaltyError(ErrorCode.NOT_ALLOWED)
+            action = get_flag(data, "action")
+            if action is not None:
+                require(staff, action)
             return await handler(event, data)
         except LoyaltyError as error:
             await _answer(event, staff_error_text(error, locale))

@@ -1,21 +1,8 @@
-"""Small helpers the staff handlers share: reading numbers, answering in plain text."""
+"""Small helpers the staff handlers share: request keys, answering in plain text, ids."""
 
 from __future__ import annotations
 
 from aiogram.types import Message
-
-from loyalty.errors import ErrorCode, LoyaltyError
-from loyalty.text import to_ascii_digits
-
-
-def parse_int(text: str, *, signed: bool = False) -> int:
-    """A whole number as staff type it: Persian digits, thousands separators, a sign."""
-    raw = to_ascii_digits(text or "").replace(",", "").replace("٬", "").replace("_", "").strip()
-    body = raw[1:] if signed and raw[:1] in "+-" and len(raw) > 1 else raw
-    # isdecimal, not isdigit: "²" is a digit that int() does not read.
-    if not body.isdecimal():
-        raise LoyaltyError(ErrorCode.INVALID_AMOUNT, amount=text)
-    return int(raw)
 
 
 def request_of(message: Message) -> str:
@@ -27,10 +14,6 @@ def request_of(message: Message) -> str:
 async def say(message: Message, text: str) -> Message:
     # Plain text: names and usage lines may contain "<", which HTML mode would refuse.
     return await message.answer(text, parse_mode=None)
-
-
-def args_of(text: str | None) -> list[str]:
-    return (text or "").split()
 
 
 def ident(value: int | None, locale: str) -> str:

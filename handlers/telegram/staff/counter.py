@@ -13,10 +13,14 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 from bot.settings import Settings
 from handlers.format import day, number, signed
 from handlers.i18n import N_, t
-from handlers.telegram.staff.common import ident, parse_int, request_of, say
+from handlers.telegram.staff.common import ident, request_of, say
 from handlers.texts import reason_text, tier_name
-from loyalty import staff as staff_rules
 from loyalty.members import find_member, get_member
+from loyalty.numbers import parse_id, parse_int
+from loyalty.staff import counter as desk
+from loyalty.staff.access import approvers
+from loyalty.staff.permissions import Action
+from loyalty.staff.profile import profile
 from models import PendingApproval, Staff, Tier
 
 router = Router(name="staff.counter")
@@ -33,7 +37,7 @@ def _tier(tier: Tier | None, locale: str) -> str:
     return tier_name(tier.code, tier.name, locale) if tier else "-"
 
 
-@router.message(Command("earn"))
+@router.message(Command("earn"), flags={"action": Action.EARN})
 async def on_earn(
     message: Message,
     command: CommandObject,
@@ -48,11 +52,11 @@ async def on_earn(
         await say(message, t(N_("Usage: /earn <member> <amount> [receipt]"), locale))
         return
     member = await find_member(parts[0])
-    amount = parse_int(parts[1])
+    amount = parse_int(parts[1], maximum=None)  # the club's maximum purchase bounds it
     given = parts[2] if len(parts) == 3 else None
     # Without a receipt the message itself names the purchase.
     receipt = given or request_of(message)
-    outcome = await staff_rules.earn(staff, member, amount, receipt, tz=settings.tz, now=now)
+    outcome = await desk.earn(staff, member, amount, receipt, tz=settings.tz, now=now)
     if outcome.pending is not None:
         await say(
             message,
@@ -130,7 +134,7 @@ async def _ask_approvers(
             ]
         ]
     )
-    for chat_id in await staff_rules.approvers(held.branch_id, settings.owner_ids):
+    for chat_id in await approvers(held.branch_id, settings.owner_ids):
         try:
             await bot.send_message(chat_id, text, reply_markup=keyboard, parse_mode=None)
         except TelegramAPIError as error:
@@ -141,13 +145,14 @@ async def _ask_approvers(
 
 
 @router.callback_query(
-    MagicData(F.event.data.startswith(APPROVE) | F.event.data.startswith(REJECT))
+    MagicData(F.event.data.startswith(APPROVE) | F.event.data.startswith(REJECT)),
+    flags={"action": Action.APPROVE},
 )
 async def on_decide(
     query: CallbackQuery, staff: Staff, locale: str, now: datetime, bot: Bot
 ) -> None:
     _, verdict, raw_id = (query.data or "").split(":")
-    held, result = await staff_rules.decide(staff, int(raw_id), verdict == "approve", now=now)
+    held, result = await desk.decide(staff, int(raw_id), verdict == "approve", now=now)
     if result is not None:
         text = t(
             N_("Request {id} approved: {points} points earned. Balance: {balance}."),
@@ -172,7 +177,7 @@ async def on_decide(
         log.warning("decision on %s not delivered to the cashier", held.id)
 
 
-@router.message(Command("refund"))
+@router.message(Command("refund"), flags={"action": Action.REFUND})
 async def on_refund(
     message: Message, command: CommandObject, staff: Staff, locale: str, now: datetime
 ) -> None:
@@ -180,8 +185,8 @@ async def on_refund(
     if len(parts) not in (1, 2):
         await say(message, t(N_("Usage: /refund <receipt> [amount]"), locale))
         return
-    amount = parse_int(parts[1]) if len(parts) == 2 else None
-    result = await staff_rules.refund(staff, parts[0], amount, request=request_of(message), now=now)
+    amount = parse_int(parts[1], maximum=None) if len(parts) == 2 else None
+    result = await desk.refund(staff, parts[0], amount, request=request_of(message), now=now)
     await say(
         message,
         t(
@@ -193,7 +198,7 @@ async def on_refund(
     )
 
 
-@router.message(Command("adjust"))
+@router.message(Command("adjust"), flags={"action": Action.ADJUST})
 async def on_adjust(
     message: Message, command: CommandObject, staff: Staff, locale: str, now: datetime
 ) -> None:
@@ -201,12 +206,11 @@ async def on_adjust(
     if len(parts) != 3 or parts[1][:1] not in "+-":
         await say(message, t(N_("Usage: /adjust <member> <+N|-N> <reason>"), locale))
         return
-    staff_rules.require(staff, *staff_rules.MANAGERS)
     member = await find_member(parts[0])
-    entry = await staff_rules.adjust(
+    entry = await desk.adjust(
         staff,
         member.id,
-        parse_int(parts[1], signed=True),
+        parse_int(parts[1], signed=True, maximum=None),
         parts[2],
         request=request_of(message),
         now=now,
@@ -224,7 +228,7 @@ async def on_adjust(
     )
 
 
-@router.message(Command("undo"))
+@router.message(Command("undo"), flags={"action": Action.UNDO})
 async def on_undo(
     message: Message, command: CommandObject, staff: Staff, locale: str, now: datetime
 ) -> None:
@@ -232,8 +236,7 @@ async def on_undo(
     if len(parts) != 1:
         await say(message, t(N_("Usage: /undo <transaction id>"), locale))
         return
-    staff_rules.require(staff, *staff_rules.MANAGERS)
-    entry = await staff_rules.undo(staff, parse_int(parts[0].lstrip("#")), now=now)
+    entry = await desk.undo(staff, parse_id(parts[0]), now=now)
     balance = (await get_member(entry.member_id)).balance
     await say(
         message,
@@ -248,7 +251,7 @@ async def on_undo(
     )
 
 
-@router.message(Command("redeem"))
+@router.message(Command("redeem"), flags={"action": Action.USE_VOUCHER})
 async def on_redeem(
     message: Message, command: CommandObject, staff: Staff, locale: str, now: datetime
 ) -> None:
@@ -256,7 +259,7 @@ async def on_redeem(
     if not code:
         await say(message, t(N_("Usage: /redeem <voucher code>"), locale))
         return
-    voucher = await staff_rules.use_voucher(staff, code, now=now)
+    voucher = await desk.use_voucher(staff, code, now=now)
     await say(
         message,
         t(
@@ -268,7 +271,7 @@ async def on_redeem(
     )
 
 
-@router.message(Command("member"))
+@router.message(Command("member"), flags={"action": Action.VIEW_MEMBER})
 async def on_member(
     message: Message,
     command: CommandObject,
@@ -281,7 +284,7 @@ async def on_member(
     if not reference:
         await say(message, t(N_("Usage: /member <phone or card>"), locale))
         return
-    info = await staff_rules.profile(staff, await find_member(reference), now=now)
+    info = await profile(staff, await find_member(reference), now=now)
     member = info.member
     lines = [
         f"{member.first_name} {member.last_name}".strip() or "-",

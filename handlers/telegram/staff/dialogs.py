@@ -17,27 +17,22 @@ from aiogram_dialog import DialogManager, StartMode
 from handlers.telegram.staff import places_dialogs, rewards_dialog, settings_dialog
 from handlers.telegram.staff.access import install
 from handlers.telegram.staff.states import BranchesSG, GroupsSG, RewardsAdminSG, SettingsSG
-from loyalty import staff as staff_rules
-from models import Staff, StaffRole
+from loyalty.staff.permissions import Action
 
 
-async def open_rewards(message: Message, staff: Staff, dialog_manager: DialogManager) -> None:
-    staff_rules.require(staff, *staff_rules.MANAGERS)
+async def open_rewards(message: Message, dialog_manager: DialogManager) -> None:
     await dialog_manager.start(RewardsAdminSG.catalog, mode=StartMode.RESET_STACK)
 
 
-async def open_settings(message: Message, staff: Staff, dialog_manager: DialogManager) -> None:
-    staff_rules.require(staff, StaffRole.OWNER)
+async def open_settings(message: Message, dialog_manager: DialogManager) -> None:
     await dialog_manager.start(SettingsSG.rules, mode=StartMode.RESET_STACK)
 
 
-async def open_branches(message: Message, staff: Staff, dialog_manager: DialogManager) -> None:
-    staff_rules.require(staff, StaffRole.OWNER)
+async def open_branches(message: Message, dialog_manager: DialogManager) -> None:
     await dialog_manager.start(BranchesSG.branches, mode=StartMode.RESET_STACK)
 
 
-async def open_groups(message: Message, staff: Staff, dialog_manager: DialogManager) -> None:
-    staff_rules.require(staff, StaffRole.OWNER)
+async def open_groups(message: Message, dialog_manager: DialogManager) -> None:
     await dialog_manager.start(GroupsSG.groups, mode=StartMode.RESET_STACK)
 
 
@@ -48,10 +43,14 @@ def router() -> Router:
     )  # staff identity, language, time and refusals, for the commands and every dialog step
     commands = Router(name="staff-dialogs-commands")
     bare = F.args.is_(None)
-    commands.message.register(open_rewards, Command("rewards", magic=bare))
-    commands.message.register(open_settings, Command("settings", magic=bare))
-    commands.message.register(open_branches, Command("branches", magic=bare))
-    commands.message.register(open_groups, Command("groups", magic=bare))
+    # The permission table decides who may open each (the staff middleware reads the flag).
+    for handler, name, action in (
+        (open_rewards, "rewards", Action.REWARDS),
+        (open_settings, "settings", Action.SETTINGS),
+        (open_branches, "branches", Action.BRANCHES),
+        (open_groups, "groups", Action.GROUPS),
+    ):
+        commands.message.register(handler, Command(name, magic=bare), flags={"action": action})
     dialogs = Router(name="staff-dialogs-windows")
     dialogs.message.filter(MagicData(~F.event.text.startswith("/")))
     dialogs.include_routers(

@@ -14,13 +14,16 @@ from aiogram.types import BufferedInputFile, Message
 from bot.settings import Settings
 from handlers.format import day, moment, number
 from handlers.i18n import N_, t
-from handlers.telegram.staff.common import parse_int, say
+from handlers.telegram.staff.common import say
 from handlers.telegram.staff.report_charts import LABELS, report_charts
 from handlers.texts import SEGMENT_NAMES, tier_name
 from loyalty import rfm
-from loyalty import staff as staff_rules
+from loyalty.numbers import parse_int
 from loyalty.reports import MemberRow, Report
-from models import CustomerType, Gender, Staff, StaffRole
+from loyalty.staff import figures
+from loyalty.staff.access import sees_all_branches
+from loyalty.staff.permissions import Action
+from models import CustomerType, Gender, Staff
 
 router = Router(name="staff.figures")
 
@@ -104,7 +107,7 @@ def segments_text(counts: dict[str, int], locale: str) -> str:
     return t(N_("Customer segments: {values}"), locale, values=values)
 
 
-@router.message(Command("report"))
+@router.message(Command("report"), flags={"action": Action.REPORT})
 async def on_report(
     message: Message,
     command: CommandObject,
@@ -118,9 +121,9 @@ async def on_report(
         await say(message, t(N_("Usage: /report [days]"), locale))
         return
     days = parse_int(args[0]) if args else DEFAULT_DAYS
-    report = await staff_rules.report(staff, days, tz=settings.tz, now=now)
+    report = await figures.report(staff, days, tz=settings.tz, now=now)
     text = report_text(report, days, locale, settings)
-    if staff_rules.sees_all_branches(staff):  # segments are scored over the whole club
+    if sees_all_branches(staff):  # segments are scored over the whole club
         text += "\n" + segments_text(await rfm.segment_counts(now), locale)
     await say(message, text)
     # matplotlib costs 27 MB resident once imported: only when a report is asked for.
@@ -216,21 +219,20 @@ async def members_xlsx(
     return buffer.getvalue(), count
 
 
-@router.message(Command("export"))
+@router.message(Command("export"), flags={"action": Action.EXPORT})
 async def on_export(
     message: Message, staff: Staff, locale: str, settings: Settings, now: datetime
 ) -> None:
-    data, count = await members_xlsx(staff_rules.export_pages(staff, now=now), locale, settings)
+    data, count = await members_xlsx(figures.export_pages(staff, now=now), locale, settings)
     await message.answer_document(
         BufferedInputFile(data, filename="members.xlsx"),
         caption=t(N_("Members and balances: {count} rows."), locale, count=number(count, locale)),
     )
 
 
-@router.message(Command("audit"))
+@router.message(Command("audit"), flags={"action": Action.AUDIT})
 async def on_audit(message: Message, staff: Staff, locale: str, settings: Settings) -> None:
-    staff_rules.require(staff, StaffRole.OWNER)
-    entries = await staff_rules.timeline(staff)
+    entries = await figures.timeline(staff)
     if not entries:
         await say(message, t(N_("Nothing recorded yet."), locale))
         return

@@ -14,8 +14,8 @@ from handlers.i18n import N_, t
 from handlers.telegram.staff.common import say
 from handlers.telegram.staff.texts import row_error_text
 from loyalty import importing
-from loyalty import staff as staff_rules
-from models import Staff, StaffRole, Tier
+from loyalty.staff.permissions import Action
+from models import Staff, Tier
 
 router = Router(name="staff.importing")
 MAX_FILE = 5 * 1024 * 1024
@@ -40,11 +40,10 @@ def summary_text(
     return "\n".join(lines)
 
 
-@router.message(Command("import"))
+@router.message(Command("import"), flags={"action": Action.IMPORT})
 async def on_import(
     message: Message, bot: Bot, staff: Staff, locale: str, settings: Settings, now: datetime
 ) -> None:
-    staff_rules.require(staff, StaffRole.OWNER)
     document = message.document
     if document is None or not (document.file_name or "").lower().endswith(".csv"):
         await say(message, t(N_("Send the CSV file with the caption /import."), locale))

@@ -12,8 +12,11 @@ from aiogram.types import Message
 from bot.settings import Settings
 from handlers.format import moment, number
 from handlers.i18n import N_, t
-from handlers.telegram.staff.common import ident, parse_int, say
-from loyalty import staff as staff_rules
+from handlers.telegram.staff.common import ident, say
+from loyalty.numbers import parse_id
+from loyalty.staff import inbox
+from loyalty.staff.access import identify
+from loyalty.staff.permissions import Action
 from loyalty.text import to_ascii_digits
 from models import InboxItem, InboxKind, Staff
 
@@ -31,9 +34,9 @@ def _item_text(item: InboxItem, locale: str, settings: Settings) -> str:
     return f"{head}\n{item.text}"
 
 
-@router.message(Command("inbox"))
+@router.message(Command("inbox"), flags={"action": Action.INBOX})
 async def on_inbox(message: Message, staff: Staff, locale: str, settings: Settings) -> None:
-    items = await staff_rules.inbox(staff)
+    items = await inbox.inbox(staff)
     if not items:
         await say(message, t(N_("The inbox is empty."), locale))
         return
@@ -49,7 +52,7 @@ async def on_inbox(message: Message, staff: Staff, locale: str, settings: Settin
         await say(message, _item_text(item, locale, settings))
 
 
-@router.message(Command("reply"))
+@router.message(Command("reply"), flags={"action": Action.INBOX})
 async def on_reply_command(
     message: Message, command: CommandObject, staff: Staff, locale: str, now: datetime
 ) -> None:
@@ -57,7 +60,7 @@ async def on_reply_command(
     if len(parts) != 2:
         await say(message, t(N_("Usage: /reply <message number> <text>"), locale))
         return
-    await _answer(message, staff, parse_int(parts[0].lstrip("#")), parts[1], locale, now)
+    await _answer(message, staff, parse_id(parts[0]), parts[1], locale, now)
 
 
 async def _staff_reply_to_item(message: Message, settings: Settings) -> bool:
@@ -73,12 +76,10 @@ async def _staff_reply_to_item(message: Message, settings: Settings) -> bool:
         and not message.text.startswith("/")
         and message.from_user is not None
     )
-    return (
-        shaped and await staff_rules.identify(message.from_user.id, settings.owner_ids) is not None
-    )  # type: ignore[union-attr]
+    return shaped and await identify(message.from_user.id, settings.owner_ids) is not None  # type: ignore[union-attr]
 
 
-@router.message(_staff_reply_to_item)
+@router.message(_staff_reply_to_item, flags={"action": Action.INBOX})
 async def on_reply(message: Message, staff: Staff, locale: str, now: datetime) -> None:
     assert message.reply_to_message is not None and message.reply_to_message.text is not None
     match = ITEM_MARK.match(to_ascii_digits(message.reply_to_message.text))
@@ -89,7 +90,7 @@ async def on_reply(message: Message, staff: Staff, locale: str, now: datetime) -
 async def _answer(
     message: Message, staff: Staff, item_id: int, text: str, locale: str, now: datetime
 ) -> None:
-    item = await staff_rules.answer(staff, item_id, text, now=now)
+    item = await inbox.answer(staff, item_id, text, now=now)
     await say(
         message, t(N_("Answer to #{id} sent to the member."), locale, id=ident(item.id, locale))
     )

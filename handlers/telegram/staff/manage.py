@@ -9,7 +9,7 @@ before this one; the listings here answer when it is not.
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from aiogram import Bot, F, Router
 from aiogram.filters import Command, CommandObject, CommandStart
@@ -17,24 +17,20 @@ from aiogram.types import Message
 
 from handlers.format import number
 from handlers.i18n import N_, t
-from handlers.telegram.staff.common import ident, parse_int, say
-from loyalty import staff as staff_rules
+from handlers.telegram.staff.common import ident, say
 from loyalty.errors import ErrorCode, LoyaltyError
+from loyalty.numbers import parse_id, parse_int
 from loyalty.rewards import catalog
 from loyalty.rules import get_rules
-from loyalty.text import to_ascii_digits
+from loyalty.staff import catalogue, places, team
+from loyalty.staff.club_settings import SETTINGS, set_rule
+from loyalty.staff.limits import parse_number
+from loyalty.staff.permissions import Action, allowed
 from models import Branch, ProductGroup, Staff, StaffRole
 
 router = Router(name="staff.manage")
 
 ROLES = {"owner": N_("owner"), "manager": N_("manager"), "cashier": N_("cashier")}
-
-
-def _decimal(raw: str, key: str) -> Decimal:
-    try:
-        return Decimal(to_ascii_digits(raw).replace("٫", "."))
-    except InvalidOperation:
-        raise LoyaltyError(ErrorCode.INVALID_SETTING, key=key) from None
 
 
 def _role(raw: str) -> StaffRole:
@@ -45,16 +41,16 @@ def _role(raw: str) -> StaffRole:
 
 
 def _branch_arg(parts: list[str], index: int) -> int | None:
-    return parse_int(parts[index]) if len(parts) > index else None
+    return parse_id(parts[index]) if len(parts) > index else None
 
 
 @router.message(
-    CommandStart(deep_link=True, magic=F.args.startswith(staff_rules.INVITE_PREFIX)),
+    CommandStart(deep_link=True, magic=F.args.startswith(team.INVITE_PREFIX)),
     flags={"public": True},
 )
 async def on_invite(message: Message, command: CommandObject, locale: str, now: datetime) -> None:
     assert message.from_user is not None
-    staff = await staff_rules.accept_invite(
+    staff = await team.accept_invite(
         command.args or "", message.from_user.id, name=message.from_user.full_name, now=now
     )
     branch = await Branch.get_or_none(id=staff.branch_id) if staff.branch_id else None
@@ -71,42 +67,47 @@ async def on_invite(message: Message, command: CommandObject, locale: str, now: 
     )
 
 
+# What /staff_help lists, each line with the action it needs: a reader sees what they may do.
+HELP: tuple[tuple[str, Action], ...] = (
+    ("/earn <member> <amount> [receipt]", Action.EARN),
+    ("/refund <receipt> [amount]", Action.REFUND),
+    ("/redeem <voucher code>", Action.USE_VOUCHER),
+    ("/member <member>", Action.VIEW_MEMBER),
+    ("/inbox", Action.INBOX),
+    ("/reply <number> <text>", Action.INBOX),
+    ("/adjust <member> <+N|-N> <reason>", Action.ADJUST),
+    ("/undo <transaction id>", Action.UNDO),
+    ("/report [days]", Action.REPORT),
+    ("/export", Action.EXPORT),
+    ("/staff", Action.MANAGE_STAFF),
+    ("/rewards", Action.REWARDS),
+    ("/campaign", Action.CAMPAIGN),
+    ("/campaigns", Action.CAMPAIGN),
+    ("/lottery <winners> [per=N] [filters]", Action.LOTTERY),
+    ("/audit", Action.AUDIT),
+    ("/branches", Action.BRANCHES),
+    ("/groups", Action.GROUPS),
+    ("/settings", Action.SETTINGS),
+    ("/import (CSV file caption)", Action.IMPORT),
+)
+
+
 @router.message(Command("staff_help"))
 async def on_help(message: Message, staff: Staff, locale: str) -> None:
-    lines = [
-        "/earn <member> <amount> [receipt]",
-        "/refund <receipt> [amount]",
-        "/redeem <voucher code>",
-        "/member <member>",
-        "/inbox",
-        "/reply <number> <text>",
-    ]
-    if staff_rules.is_manager(staff):
-        lines += [
-            "/adjust <member> <+N|-N> <reason>",
-            "/undo <transaction id>",
-            "/report [days]",
-            "/export",
-            "/staff",
-            "/rewards",
-        ]
-    if staff.role is StaffRole.OWNER:
-        lines += ["/audit", "/branches", "/groups", "/settings", "/import (CSV file caption)"]
+    lines = [line for line, action in HELP if allowed(staff, action)]
     await say(message, t(N_("Staff commands:"), locale) + "\n" + "\n".join(lines))
 
 
-@router.message(Command("staff"))
+@router.message(Command("staff"), flags={"action": Action.MANAGE_STAFF})
 async def on_staff(
     message: Message, command: CommandObject, staff: Staff, locale: str, bot: Bot, now: datetime
 ) -> None:
     parts = (command.args or "").split()
     action = parts[0].lower() if parts else "list"
     if action == "invite" and len(parts) in (2, 3):
-        invite = await staff_rules.create_invite(
-            staff, _role(parts[1]), _branch_arg(parts, 2), now=now
-        )
+        invite = await team.create_invite(staff, _role(parts[1]), _branch_arg(parts, 2), now=now)
         me = await bot.me()
-        link = f"https://t.me/{me.username}?start={staff_rules.invite_payload(invite)}"
+        link = f"https://t.me/{me.username}?start={team.invite_payload(invite)}"
         await say(
             message,
             t(
@@ -117,8 +118,8 @@ async def on_staff(
             ),
         )
     elif action == "role" and len(parts) in (3, 4):
-        target = await staff_rules.change_role(
-            staff, parse_int(parts[1]), _role(parts[2]), _branch_arg(parts, 3), now=now
+        target = await team.change_role(
+            staff, parse_id(parts[1]), _role(parts[2]), _branch_arg(parts, 3), now=now
         )
         await say(
             message,
@@ -130,12 +131,12 @@ async def on_staff(
             ),
         )
     elif action == "revoke" and len(parts) == 2:
-        target = await staff_rules.revoke(staff, parse_int(parts[1]), now=now)
+        target = await team.revoke(staff, parse_id(parts[1]), now=now)
         await say(
             message, t(N_("Staff #{id} no longer has access."), locale, id=ident(target.id, locale))
         )
     elif action == "list" and len(parts) <= 1:
-        members = await staff_rules.staff_list(staff)
+        members = await team.staff_list(staff)
         branches = {b.id: b.name for b in await Branch.all()}
         lines = [
             f"#{ident(s.id, locale)} {s.name or s.telegram_id}: {t(ROLES[s.role.value], locale)}, "
@@ -155,14 +156,13 @@ async def on_staff(
         )
 
 
-@router.message(Command("rewards"))
+@router.message(Command("rewards"), flags={"action": Action.REWARDS})
 async def on_rewards(
     message: Message, command: CommandObject, staff: Staff, locale: str, now: datetime
 ) -> None:
-    staff_rules.require(staff, *staff_rules.MANAGERS)
     parts = (command.args or "").split(maxsplit=2)
     if parts[:1] == ["add"] and len(parts) == 3:
-        reward = await staff_rules.add_reward(staff, parts[2], parse_int(parts[1]), now=now)
+        reward = await catalogue.add_reward(staff, parts[2], parse_int(parts[1]), now=now)
         await say(
             message,
             t(
@@ -174,7 +174,7 @@ async def on_rewards(
             ),
         )
     elif parts[:1] == ["off"] and len(parts) == 2:
-        reward = await staff_rules.withdraw_reward(staff, parse_int(parts[1]), now=now)
+        reward = await catalogue.withdraw_reward(staff, parse_id(parts[1]), now=now)
         await say(
             message,
             t(N_("Reward #{id} is no longer offered."), locale, id=ident(reward.id, locale)),
@@ -196,21 +196,21 @@ async def on_rewards(
         await say(message, t(N_("Usage: /rewards [add <cost> <name> | off <reward id>]"), locale))
 
 
-@router.message(Command("branches"))
+@router.message(Command("branches"), flags={"action": Action.BRANCHES})
 async def on_branches(
     message: Message, command: CommandObject, staff: Staff, locale: str, now: datetime
 ) -> None:
-    staff_rules.require(staff, StaffRole.OWNER)
     parts = (command.args or "").split(maxsplit=2)
     if parts[:1] == ["add"] and len(parts) >= 2:
-        branch = await staff_rules.add_branch(staff, " ".join(parts[1:]), now=now)
+        branch = await places.add_branch(staff, " ".join(parts[1:]), now=now)
         await say(
             message,
             t(N_("Branch #{id}: {name}."), locale, id=ident(branch.id, locale), name=branch.name),
         )
     elif parts[:1] == ["rate"] and len(parts) == 3:
-        rate = None if parts[2].lower() == "club" else _decimal(parts[2], "earn_rate")
-        branch = await staff_rules.set_branch_rate(staff, parse_int(parts[1]), rate, now=now)
+        club = parts[2].lower() == "club"
+        rate = None if club else parse_number(parts[2], "earn_rate", decimal=True)
+        branch = await places.set_branch_rate(staff, parse_id(parts[1]), rate, now=now)
         await say(message, _branch_line(branch, locale))
     elif not parts:
         await say(
@@ -242,14 +242,14 @@ def _branch_line(branch: Branch, locale: str) -> str:
     )
 
 
-@router.message(Command("groups"))
+@router.message(Command("groups"), flags={"action": Action.GROUPS})
 async def on_groups(
     message: Message, command: CommandObject, staff: Staff, locale: str, now: datetime
 ) -> None:
-    staff_rules.require(staff, StaffRole.OWNER)
     parts = (command.args or "").split(maxsplit=2)
     if parts[:1] == ["set"] and len(parts) == 3:
-        await staff_rules.set_group(staff, parts[2], _decimal(parts[1], "multiplier"), now=now)
+        multiplier = parse_number(parts[1], "multiplier", decimal=True)
+        await places.set_group(staff, parts[2], multiplier, now=now)
     elif parts:
         await say(message, t(N_("Usage: /groups [set <multiplier> <name>]"), locale))
         return
@@ -267,19 +267,18 @@ async def on_groups(
     await say(message, "\n".join(lines) or t(N_("No product groups yet."), locale))
 
 
-@router.message(Command("settings"))
+@router.message(Command("settings"), flags={"action": Action.SETTINGS})
 async def on_settings(
     message: Message, command: CommandObject, staff: Staff, locale: str, now: datetime
 ) -> None:
-    staff_rules.require(staff, StaffRole.OWNER)
     parts = (command.args or "").split(maxsplit=1)
     if len(parts) == 2:
-        await staff_rules.set_rule(staff, parts[0].lower(), parts[1], now=now)
+        await set_rule(staff, parts[0].lower(), parts[1], now=now)
     elif parts:
         await say(message, t(N_("Usage: /settings [<name> <value>]"), locale))
         return
     rules = await get_rules()
-    lines = [f"{key} = {_shown(getattr(rules, key))}" for key in staff_rules.SETTINGS]
+    lines = [f"{key} = {_shown(getattr(rules, key))}" for key in SETTINGS]
     await say(message, "\n".join(lines))
 
 

@@ -1,6 +1,6 @@
 """/branches and /groups as dialogs: add a branch and set its earning rate, add a product group and set its multiplier.
 
-The owner only, as the command forms; the rules are loyalty.staff's.
+Those the permission table allows, as the command forms; the rules are loyalty.staff's.
 """
 
 from __future__ import annotations
@@ -19,10 +19,12 @@ from handlers.telegram.member.common import Tr, buttons_only, esc, locale_of, on
 from handlers.telegram.staff.common import ident
 from handlers.telegram.staff.dialog_common import amount, now_of, refuse, staff_of
 from handlers.telegram.staff.states import BranchesSG, GroupsSG
-from loyalty import staff as staff_rules
 from loyalty.errors import LoyaltyError
+from loyalty.staff import places
+from loyalty.staff.limits import DECIMAL_LIMITS, parse_number
+from loyalty.staff.permissions import Action, require
 from loyalty.text import clean_name
-from models import Branch, ProductGroup, StaffRole
+from models import Branch, ProductGroup
 
 
 def _text_input(handler: Any) -> tuple[MessageInput, MessageInput]:
@@ -53,7 +55,7 @@ def _rate(branch: Branch, locale: str) -> str:
 
 
 async def branches_getter(dialog_manager: DialogManager, **kwargs: Any) -> dict[str, Any]:
-    staff_rules.require(staff_of(dialog_manager), StaffRole.OWNER)
+    require(staff_of(dialog_manager), Action.BRANCHES)
     locale = locale_of(dialog_manager)
     branches = await Branch.filter(active=True).order_by("id")
     return {
@@ -84,7 +86,7 @@ async def on_branch(
 async def branch_getter(dialog_manager: DialogManager, **kwargs: Any) -> dict[str, Any]:
     locale = locale_of(dialog_manager)
     branch = await Branch.get(id=dialog_manager.dialog_data["branch"])
-    low, high = staff_rules.DECIMAL_LIMITS["earn_rate"]
+    low, high = DECIMAL_LIMITS["earn_rate"]
     return {
         "name": esc(branch.name),
         "rate": _rate(branch, locale),
@@ -95,7 +97,7 @@ async def branch_getter(dialog_manager: DialogManager, **kwargs: Any) -> dict[st
 
 async def _set_rate(manager: DialogManager, rate: Any) -> None:
     locale = locale_of(manager)
-    branch = await staff_rules.set_branch_rate(
+    branch = await places.set_branch_rate(
         staff_of(manager), manager.dialog_data["branch"], rate, now=now_of(manager)
     )
     manager.dialog_data["notice"] = t(N_("Saved: {label}."), locale, label=esc(branch.name))
@@ -104,9 +106,7 @@ async def _set_rate(manager: DialogManager, rate: Any) -> None:
 
 async def on_rate(message: Message, widget: MessageInput, manager: DialogManager) -> None:
     try:
-        await _set_rate(
-            manager, staff_rules.parse_number(message.text or "", "earn_rate", decimal=True)
-        )
+        await _set_rate(manager, parse_number(message.text or "", "earn_rate", decimal=True))
     except LoyaltyError as error:
         await refuse(message, error, manager)
 
@@ -118,9 +118,7 @@ async def on_club_rate(callback: CallbackQuery, button: Button, manager: DialogM
 async def on_branch_name(message: Message, widget: MessageInput, manager: DialogManager) -> None:
     locale = locale_of(manager)
     try:
-        branch = await staff_rules.add_branch(
-            staff_of(manager), message.text or "", now=now_of(manager)
-        )
+        branch = await places.add_branch(staff_of(manager), message.text or "", now=now_of(manager))
     except LoyaltyError as error:
         await refuse(message, error, manager)
         return
@@ -169,7 +167,7 @@ def branches_dialog() -> Dialog:
 
 
 async def groups_getter(dialog_manager: DialogManager, **kwargs: Any) -> dict[str, Any]:
-    staff_rules.require(staff_of(dialog_manager), StaffRole.OWNER)
+    require(staff_of(dialog_manager), Action.GROUPS)
     locale = locale_of(dialog_manager)
     groups = await ProductGroup.filter(active=True).order_by("id")
     return {
@@ -210,7 +208,7 @@ async def on_group_name(message: Message, widget: MessageInput, manager: DialogM
 
 async def multiplier_getter(dialog_manager: DialogManager, **kwargs: Any) -> dict[str, Any]:
     locale = locale_of(dialog_manager)
-    low, high = staff_rules.DECIMAL_LIMITS["multiplier"]
+    low, high = DECIMAL_LIMITS["multiplier"]
     return {
         "name": esc(dialog_manager.dialog_data.get("group_name", "")),
         "low": amount(low, locale),
@@ -221,8 +219,8 @@ async def multiplier_getter(dialog_manager: DialogManager, **kwargs: Any) -> dic
 async def on_multiplier(message: Message, widget: MessageInput, manager: DialogManager) -> None:
     locale = locale_of(manager)
     try:
-        multiplier = staff_rules.parse_number(message.text or "", "multiplier", decimal=True)
-        group = await staff_rules.set_group(
+        multiplier = parse_number(message.text or "", "multiplier", decimal=True)
+        group = await places.set_group(
             staff_of(manager), manager.dialog_data["group_name"], multiplier, now=now_of(manager)
         )
     except LoyaltyError as error:

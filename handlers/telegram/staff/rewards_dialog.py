@@ -1,7 +1,8 @@
 """/rewards as a dialog: the catalogue a page at a time, a reward added step by step, withdrawing one.
 
-Managers and the owner only; the rules (ranges, branch scope, roles) are decided in
-loyalty.staff, which each step asks again, so a role revoked mid-dialog stops at once.
+Those the permission table allows (Action.REWARDS); the rules (ranges, branch scope,
+roles) are decided in loyalty.staff, which each step asks again, so a role revoked
+mid-dialog stops at once.
 """
 
 from __future__ import annotations
@@ -32,8 +33,11 @@ from handlers.telegram.staff.common import ident
 from handlers.telegram.staff.dialog_common import amount, now_of, refuse, staff_of
 from handlers.telegram.staff.states import RewardsAdminSG as SG
 from handlers.texts import tier_name
-from loyalty import staff as staff_rules
 from loyalty.errors import LoyaltyError
+from loyalty.staff import catalogue
+from loyalty.staff.access import sees_all_branches
+from loyalty.staff.limits import LIMITS, parse_number
+from loyalty.staff.permissions import Action, require
 from loyalty.text import clean_name
 from models import Branch, ProductGroup, Reward, RewardKind, Tier
 
@@ -49,8 +53,8 @@ KINDS = {
 
 async def catalog_getter(dialog_manager: DialogManager, **kwargs: Any) -> dict[str, Any]:
     locale = locale_of(dialog_manager)
-    staff = staff_rules.require(staff_of(dialog_manager), *staff_rules.MANAGERS)
-    offered = await staff_rules.manageable_rewards(staff)
+    staff = require(staff_of(dialog_manager), Action.REWARDS)
+    offered = await catalogue.manageable_rewards(staff)
     pages = max(1, -(-len(offered) // PAGE_SIZE))
     page = min(dialog_manager.dialog_data.get("page", 0), pages - 1)
     shown = offered[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
@@ -85,7 +89,7 @@ async def on_pick(
     await manager.switch_to(SG.detail)
 
 
-async def describe(spec: staff_rules.RewardSpec, locale: str, manager: DialogManager) -> str:
+async def describe(spec: catalogue.RewardSpec, locale: str, manager: DialogManager) -> str:
     """A reward in full, as staff check it before saving or withdrawing."""
     if spec.kind is RewardKind.FIXED_DISCOUNT:
         offer = t(N_("{amount} toman off"), locale, amount=amount(spec.value, locale))
@@ -126,14 +130,14 @@ async def detail_getter(dialog_manager: DialogManager, **kwargs: Any) -> dict[st
         return {"about": "-"}
     return {
         "about": await describe(
-            staff_rules.reward_spec(reward), locale_of(dialog_manager), dialog_manager
+            catalogue.reward_spec(reward), locale_of(dialog_manager), dialog_manager
         )
     }
 
 
 async def on_withdraw(callback: CallbackQuery, button: Button, manager: DialogManager) -> None:
     locale = locale_of(manager)
-    reward = await staff_rules.withdraw_reward(
+    reward = await catalogue.withdraw_reward(
         staff_of(manager), manager.dialog_data["reward_id"], now=now_of(manager)
     )
     manager.dialog_data["notice"] = t(
@@ -150,7 +154,7 @@ def _new(manager: DialogManager) -> dict[str, Any]:
 
 
 async def on_add(callback: CallbackQuery, button: Button, manager: DialogManager) -> None:
-    staff_rules.require(staff_of(manager), *staff_rules.MANAGERS)
+    require(staff_of(manager), Action.REWARDS)
     manager.dialog_data["new"] = {}
     await manager.switch_to(SG.name)
 
@@ -170,9 +174,7 @@ def _number_step(key: str | Callable[[dict[str, Any]], str], field: str, next_st
     async def on_number(message: Message, widget: MessageInput, manager: DialogManager) -> None:
         new = _new(manager)
         try:
-            new[field] = int(
-                staff_rules.parse_number(message.text or "", key(new) if callable(key) else key)
-            )
+            new[field] = int(parse_number(message.text or "", key(new) if callable(key) else key))
         except LoyaltyError as error:
             await refuse(message, error, manager)
             return
@@ -218,7 +220,7 @@ async def _chooses_branch(manager: DialogManager) -> bool:
     staff = staff_of(manager)
     return (
         staff is not None
-        and staff_rules.sees_all_branches(staff)
+        and sees_all_branches(staff)
         and await Branch.filter(active=True).count() > 1
     )
 
@@ -254,10 +256,10 @@ async def on_open_ended(callback: CallbackQuery, button: Button, manager: Dialog
     await manager.switch_to(SG.confirm)
 
 
-def _spec(manager: DialogManager) -> staff_rules.RewardSpec:
+def _spec(manager: DialogManager) -> catalogue.RewardSpec:
     new = _new(manager)
-    start, until = staff_rules.open_window(now_of(manager), new.get("days"))
-    return staff_rules.RewardSpec(
+    start, until = catalogue.open_window(now_of(manager), new.get("days"))
+    return catalogue.RewardSpec(
         name=new["name"],
         cost=new["cost"],
         kind=RewardKind(new["kind"]),
@@ -279,7 +281,7 @@ async def confirm_getter(dialog_manager: DialogManager, **kwargs: Any) -> dict[s
 
 async def on_save(callback: CallbackQuery, button: Button, manager: DialogManager) -> None:
     locale = locale_of(manager)
-    reward = await staff_rules.save_reward(staff_of(manager), _spec(manager), now=now_of(manager))
+    reward = await catalogue.save_reward(staff_of(manager), _spec(manager), now=now_of(manager))
     manager.dialog_data["notice"] = t(
         N_("Reward #{id} added: {name} for {cost} points."),
         locale,
@@ -309,7 +311,7 @@ async def choices_getter(dialog_manager: DialogManager, **kwargs: Any) -> dict[s
     ]
     new = dialog_manager.dialog_data.get("new", {})
     kind = new.get("kind", RewardKind.PRODUCT.value)
-    low, high = staff_rules.LIMITS.get(kind, staff_rules.LIMITS["cost"])
+    low, high = LIMITS.get(kind, LIMITS["cost"])
     return {
         "kinds": kinds_getter_items(locale),
         "groups": groups,

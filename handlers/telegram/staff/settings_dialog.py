@@ -1,7 +1,8 @@
 """/settings as a dialog: the club's rules one at a time, and the tiers' thresholds, multipliers and discounts.
 
-The owner only. A typed value goes to loyalty.staff as text (Persian digits are fine); a
-value it refuses gets a clear answer and changes nothing.
+Those the permission table allows (Action.SETTINGS). A typed value goes to loyalty.staff
+as text (Persian digits are fine); a value it refuses gets a clear answer and changes
+nothing.
 """
 
 from __future__ import annotations
@@ -21,10 +22,11 @@ from handlers.telegram.member.common import Tr, buttons_only, esc, locale_of, on
 from handlers.telegram.staff.dialog_common import amount, now_of, refuse, staff_of
 from handlers.telegram.staff.states import SettingsSG as SG
 from handlers.texts import tier_name
-from loyalty import staff as staff_rules
 from loyalty.errors import LoyaltyError
 from loyalty.rules import get_rules
-from models import StaffRole, Tier
+from loyalty.staff.club_settings import SETTINGS, set_rule, set_tier_value
+from loyalty.staff.permissions import Action, require
+from models import Tier
 
 RULES: dict[str, str] = {
     "name": N_("Club name"),
@@ -57,7 +59,7 @@ def _shown(value: object, locale: str) -> str:
 
 
 def _owner(manager: DialogManager) -> None:
-    staff_rules.require(staff_of(manager), StaffRole.OWNER)
+    require(staff_of(manager), Action.SETTINGS)
 
 
 # ---- the club's rules -------------------------------------------------------------------------
@@ -67,7 +69,7 @@ async def rules_getter(dialog_manager: DialogManager, **kwargs: Any) -> dict[str
     _owner(dialog_manager)
     locale = locale_of(dialog_manager)
     rules = await get_rules()
-    assert set(RULES) == set(staff_rules.SETTINGS)  # a new rule needs a label here
+    assert set(RULES) == set(SETTINGS)  # a new rule needs a label here
     lines = [
         f"{t(label, locale)}: {_shown(getattr(rules, key), locale)}" for key, label in RULES.items()
     ]
@@ -98,7 +100,7 @@ async def on_rule_value(message: Message, widget: MessageInput, manager: DialogM
     locale = locale_of(manager)
     key = manager.dialog_data["key"]
     try:
-        await staff_rules.set_rule(staff_of(manager), key, message.text or "", now=now_of(manager))
+        await set_rule(staff_of(manager), key, message.text or "", now=now_of(manager))
     except LoyaltyError as error:
         await refuse(message, error, manager, label=t(RULES[key], locale))
         return
@@ -163,7 +165,7 @@ async def on_tier_value(message: Message, widget: MessageInput, manager: DialogM
     locale = locale_of(manager)
     field = manager.dialog_data["field"]
     try:
-        await staff_rules.set_tier_value(
+        await set_tier_value(
             staff_of(manager),
             manager.dialog_data["tier"],
             field,

@@ -1,0 +1,270 @@
+"""At the counter: purchases (held for approval over a cashier's daily cap), approvals,
+refunds, corrections and vouchers. The role check, the cap and the audit record are
+decided here once, whatever door the request came through.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import NoReturn
+from zoneinfo import ZoneInfo
+
+from tortoise.transactions import in_transaction
+
+from loyalty import audit, corrections, earning, rewards
+from loyalty.clock import local_day_start, utcnow
+from loyalty.errors import ErrorCode, LoyaltyError
+from loyalty.rules import ClubConfig, current_config
+from loyalty.staff.access import check_branch_scope, counter_branch
+from loyalty.staff.permissions import Action, allowed, require
+from models import EntryKind, LedgerEntry, Member, PendingApproval, Staff, Voucher
+from models import statements as sql
+
+# Kinds of rows a cashier issues points with; the daily cap counts them.
+CAPPED_KINDS = (EntryKind.EARN, EntryKind.ADJUST)
+
+
+@dataclass(frozen=True)
+class EarnOutcome:
+    result: earning.PurchaseResult | None
+    pending: PendingApproval | None  # set when the purchase waits for a manager
+    new_request: bool = False  # False: the same receipt was already waiting
+
+
+async def issued_today(staff_id: int, tz: ZoneInfo, now: datetime) -> int:
+    """Points a staff member issued since the start of the local day."""
+    since = sql.db_value(LedgerEntry, "created_at", local_day_start(now, tz, 0))
+    rows = await sql.issued_since.rows(staff_id, *(kind.value for kind in CAPPED_KINDS), since)
+    return int(rows[0]["total"])
+
+
+def expected_points(member: Member, amount: int, branch_id: int, config: ClubConfig) -> int:
+    rule = earning.earning_rule(config.rules, config.branch(branch_id), member)
+    tier = next((tier for tier in config.tiers if tier.id == member.tier_id), None)
+    return earning.points_for(amount, rule, tier_multiplier=tier.multiplier if tier else Decimal(1))
+
+
+async def earn(
+    staff: Staff,
+    member: Member,
+    amount: int,
+    receipt: str | None,
+    *,
+    tz: ZoneInfo,
+    now: datetime | None = None,
+) -> EarnOutcome:
+    """Record a purchase at the staff member's branch, or hold it over a cashier's cap.
+
+    Purchases of those the permission table holds to the cap (cashiers) are checked
+    against it one at a time: the check and the purchase are one transaction that first
+    takes the cashier's row lock (on SQLite the transaction is the one writer's), so
+    purchases sent at once cannot pass it together.
+    """
+    now = now or utcnow()
+    require(staff, Action.EARN)
+    branch_id = await counter_branch(staff)
+    receipt = (receipt or "").strip()[:64] or None
+    if allowed(staff, Action.EARN_OVER_CAP) or await _recorded(branch_id, receipt):
+        return await _award(staff, member.id, amount, receipt, branch_id, now)
+    async with in_transaction():
+        await sql.lock_staff.rows(staff.id)
+        config = await current_config()
+        earning.check_amount(amount, config.rules)  # a held request is a purchase too
+        points = expected_points(member, amount, branch_id, config)
+        if (
+            points > 0
+            and await issued_today(staff.id, tz, now) + points > config.rules.cashier_daily_cap
+        ):
+            held, created = await _hold(staff, branch_id, member.id, amount, receipt, points, now)
+            return EarnOutcome(None, held, created)
+        return await _award(staff, member.id, amount, receipt, branch_id, now)
+
+
+async def _award(
+    staff: Staff, member_id: int, amount: int, receipt: str | None, branch_id: int, now: datetime
+) -> EarnOutcome:
+    result = await earning.award_purchase(
+        member_id, amount, receipt=receipt, branch_id=branch_id, staff_id=staff.id, now=now
+    )
+    if not result.replayed:
+        await audit.record(
+            "earn",
+            staff_id=staff.id,
+            now=now,
+            member=member_id,
+            amount=amount,
+            receipt=result.purchase.receipt,
+            points=result.points,
+            branch=branch_id,
+        )
+    return EarnOutcome(result, None)
+
+
+async def _recorded(branch_id: int, receipt: str | None) -> bool:
+    return receipt is not None and bool(await sql.receipt_recorded.rows(branch_id, receipt))
+
+
+async def _hold(
+    staff: Staff,
+    branch_id: int,
+    member_id: int,
+    amount: int,
+    receipt: str | None,
+    points: int,
+    now: datetime,
+) -> tuple[PendingApproval, bool]:
+    payload = {"member": member_id, "amount": amount, "receipt": receipt}
+    if receipt is not None:
+        # JSON lookups differ between SQLite and PostgreSQL, so held receipts are compared here.
+        for earlier in await PendingApproval.filter(
+            kind="earn", status="pending", branch_id=branch_id
+        ):
+            if earlier.payload.get("receipt") == receipt:
+                return earlier, False
+    held = await PendingApproval.create(
+        kind="earn",
+        payload=payload,
+        points=points,
+        staff=staff,
+        branch_id=branch_id,
+        created_at=now,
+    )
+    await audit.record(
+        "approval_requested", staff_id=staff.id, now=now, approval=held.id, points=points, **payload
+    )
+    return held, True
+
+
+async def approval(approval_id: int) -> PendingApproval:
+    held = await PendingApproval.get_or_none(id=approval_id).prefetch_related("staff")
+    if held is None:
+        raise LoyaltyError(ErrorCode.APPROVAL_NOT_FOUND, approval=approval_id)
+    return held
+
+
+async def decide(
+    manager: Staff, approval_id: int, approve: bool, *, now: datetime | None = None
+) -> tuple[PendingApproval, earning.PurchaseResult | None]:
+    """A manager approves (the purchase is recorded in the cashier's name) or rejects.
+
+    The decision and the purchase are one transaction: a purchase the rules refuse leaves
+    the request pending (APPROVAL_REFUSED, with the purchase's own refusal as `reason`).
+    The decision is a conditional update of the pending row, so of two pressed at once
+    one decides and the other is told what was decided (on PostgreSQL it waits for the
+    first one's commit, on SQLite for its transaction).
+    """
+    now = now or utcnow()
+    require(manager, Action.APPROVE)
+    held = await approval(approval_id)
+    check_branch_scope(manager, held.branch_id)
+    status = "approved" if approve else "rejected"
+    result = None
+    async with in_transaction():
+        taken = await PendingApproval.filter(id=held.id, status="pending").update(
+            status=status, decided_by_id=manager.id, decided_at=now
+        )
+        if taken == 0:
+            await _already_decided(held.id)
+        if approve:
+            p = held.payload
+            try:
+                result = await earning.award_purchase(
+                    p["member"],
+                    p["amount"],
+                    receipt=p.get("receipt"),
+                    branch_id=held.branch_id,
+                    staff_id=held.staff_id,
+                    now=now,
+                )
+            except LoyaltyError as refusal:
+                raise LoyaltyError(
+                    ErrorCode.APPROVAL_REFUSED, approval=held.id, reason=refusal
+                ) from refusal
+        await audit.record(f"approval_{status}", staff_id=manager.id, now=now, approval=held.id)
+    await held.refresh_from_db()
+    return held, result
+
+
+async def _already_decided(approval_id: int) -> NoReturn:
+    held = await PendingApproval.get_or_none(id=approval_id)
+    codes = {"approved": ErrorCode.ALREADY_APPROVED, "rejected": ErrorCode.ALREADY_REJECTED}
+    status = held.status if held else ""
+    raise LoyaltyError(codes.get(status, ErrorCode.APPROVAL_NOT_FOUND), approval=approval_id)
+
+
+async def refund(
+    staff: Staff,
+    receipt: str,
+    amount: int | None,
+    *,
+    request: str | None = None,
+    now: datetime | None = None,
+) -> earning.RefundResult:
+    """`request`: the door's name for this request; the same request again refunds nothing more."""
+    now = now or utcnow()
+    require(staff, Action.REFUND)
+    branch_id = await counter_branch(staff)
+    key = f"refund:{request}" if request else None
+    result = await earning.refund_purchase(
+        receipt, amount, branch_id=branch_id, staff_id=staff.id, key=key, now=now
+    )
+    if not result.replayed:
+        await audit.record(
+            "refund",
+            staff_id=staff.id,
+            now=now,
+            receipt=receipt,
+            amount=amount,
+            points=result.points_reversed,
+        )
+    return result
+
+
+async def adjust(
+    staff: Staff,
+    member_id: int,
+    points: int,
+    note: str,
+    *,
+    request: str | None = None,
+    now: datetime | None = None,
+) -> LedgerEntry:
+    """`request`: the door's name for this request; the same request again corrects nothing more."""
+    now = now or utcnow()
+    require(staff, Action.ADJUST)
+    entry, replayed = await corrections.adjust(
+        member_id, points, note, staff_id=staff.id, branch_id=staff.branch_id, key=request, now=now
+    )
+    if not replayed:
+        await audit.record(
+            "adjust",
+            staff_id=staff.id,
+            now=now,
+            member=member_id,
+            points=points,
+            note=note,
+            entry=entry.id,
+        )
+    return entry
+
+
+async def undo(staff: Staff, entry_id: int, *, now: datetime | None = None) -> LedgerEntry:
+    now = now or utcnow()
+    require(staff, Action.UNDO)
+    entry = await corrections.undo(entry_id, staff_id=staff.id, now=now)
+    await audit.record("undo", staff_id=staff.id, now=now, entry=entry_id, reversal=entry.id)
+    return entry
+
+
+async def use_voucher(staff: Staff, code: str, *, now: datetime | None = None) -> Voucher:
+    now = now or utcnow()
+    require(staff, Action.USE_VOUCHER)
+    voucher = await rewards.use_voucher(
+        code, staff_id=staff.id, branch_id=await counter_branch(staff), now=now
+    )
+    await audit.record(
+        "voucher_use", staff_id=staff.id, now=now, voucher=voucher.code, member=voucher.member_id
+    )
+    return voucher

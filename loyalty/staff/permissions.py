@@ -1,0 +1,80 @@
+"""Who may do what: one table from each staff action to the roles that may take it.
+
+Every door (Telegram commands and dialogs, campaigns, the domain functions themselves)
+asks `allowed` or `require` here instead of naming roles. The README's staff table is
+checked against this table by a test. An owner is an owner only while their Telegram id
+is in OWNER_IDS: `access.identify` gives no staff at all for an owner row that is not.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from loyalty.errors import ErrorCode, LoyaltyError
+from models import Staff, StaffRole
+
+
+class Action(StrEnum):
+    EARN = "earn"
+    EARN_OVER_CAP = "earn_over_cap"  # without a manager's approval above the daily cap
+    REFUND = "refund"
+    USE_VOUCHER = "use_voucher"
+    VIEW_MEMBER = "view_member"
+    SEE_PRIVATE = "see_private"  # a member's birthday and gender in their profile
+    INBOX = "inbox"
+    ADJUST = "adjust"
+    UNDO = "undo"
+    APPROVE = "approve"  # a purchase over a cashier's daily cap
+    REPORT = "report"
+    EXPORT = "export"
+    MANAGE_STAFF = "manage_staff"  # invite cashiers, change or revoke those below
+    APPOINT_MANAGERS = "appoint_managers"
+    REWARDS = "rewards"
+    BRANCHES = "branches"
+    GROUPS = "groups"
+    SETTINGS = "settings"  # the club's rules and the tiers
+    AUDIT = "audit"
+    IMPORT = "import"
+    CAMPAIGN = "campaign"
+    LOTTERY = "lottery"
+
+
+EVERYONE = frozenset(StaffRole)
+MANAGERS = frozenset({StaffRole.OWNER, StaffRole.MANAGER})
+OWNER = frozenset({StaffRole.OWNER})
+
+PERMISSIONS: dict[Action, frozenset[StaffRole]] = {
+    Action.EARN: EVERYONE,
+    Action.EARN_OVER_CAP: MANAGERS,
+    Action.REFUND: EVERYONE,
+    Action.USE_VOUCHER: EVERYONE,
+    Action.VIEW_MEMBER: EVERYONE,
+    Action.SEE_PRIVATE: MANAGERS,
+    Action.INBOX: EVERYONE,
+    Action.ADJUST: MANAGERS,
+    Action.UNDO: MANAGERS,
+    Action.APPROVE: MANAGERS,
+    Action.REPORT: MANAGERS,
+    Action.EXPORT: MANAGERS,
+    Action.MANAGE_STAFF: MANAGERS,
+    Action.APPOINT_MANAGERS: OWNER,
+    Action.REWARDS: MANAGERS,
+    Action.BRANCHES: OWNER,
+    Action.GROUPS: OWNER,
+    Action.SETTINGS: OWNER,
+    Action.AUDIT: OWNER,
+    Action.IMPORT: OWNER,
+    Action.CAMPAIGN: MANAGERS,
+    Action.LOTTERY: MANAGERS,
+}
+
+
+def allowed(staff: Staff | None, action: Action) -> bool:
+    return staff is not None and staff.active and staff.role in PERMISSIONS[action]
+
+
+def require(staff: Staff | None, action: Action) -> Staff:
+    """The staff member, if the table lets them take `action`; NOT_ALLOWED otherwise."""
+    if staff is None or not allowed(staff, action):
+        raise LoyaltyError(ErrorCode.NOT_ALLOWED)
+    return staff

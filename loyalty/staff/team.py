@@ -1,0 +1,157 @@
+"""The staff themselves: one-time invitations, roles and branches, revoking, the list.
+
+The owner invites and appoints anyone but another owner; a manager invites cashiers of a
+branch they manage and changes only those. Cashiers are always tied to one branch.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+
+from loyalty import audit
+from loyalty.clock import utcnow
+from loyalty.errors import ErrorCode, LoyaltyError
+from loyalty.rules import default_branch
+from loyalty.staff.access import check_branch_scope, own_branch
+from loyalty.staff.permissions import Action, allowed, require
+from models import Branch, Staff, StaffInvite, StaffRole
+
+INVITE_PREFIX = "staff_"
+
+
+def _check_role_given(actor: Staff, role: StaffRole) -> None:
+    if role is StaffRole.OWNER or (
+        role is StaffRole.MANAGER and not allowed(actor, Action.APPOINT_MANAGERS)
+    ):
+        raise LoyaltyError(ErrorCode.NOT_ALLOWED)
+
+
+async def create_invite(
+    creator: Staff, role: StaffRole, branch_id: int | None, *, now: datetime | None = None
+) -> StaffInvite:
+    """A one-time invitation; the deep link payload is `staff_<token>`."""
+    now = now or utcnow()
+    require(creator, Action.MANAGE_STAFF)
+    _check_role_given(creator, role)
+    branch_id = await _valid_branch(role, branch_id, creator)
+    invite = await StaffInvite.create(
+        token=secrets.token_urlsafe(12),
+        role=role,
+        branch_id=branch_id,
+        created_by=creator,
+        created_at=now,
+    )
+    await audit.record(
+        "staff_invite",
+        staff_id=creator.id,
+        now=now,
+        role=role.value,
+        branch=branch_id,
+        invite=invite.id,
+    )
+    return invite
+
+
+async def _valid_branch(role: StaffRole, branch_id: int | None, creator: Staff) -> int | None:
+    if role is StaffRole.CASHIER and branch_id is None:
+        branch_id = (
+            creator.branch_id if creator.branch_id is not None else (await default_branch()).id
+        )
+    if branch_id is not None and not await Branch.exists(id=branch_id, active=True):
+        raise LoyaltyError(ErrorCode.BRANCH_NOT_FOUND, branch=branch_id)
+    check_branch_scope(creator, branch_id)
+    return branch_id
+
+
+def invite_payload(invite: StaffInvite) -> str:
+    return f"{INVITE_PREFIX}{invite.token}"
+
+
+async def accept_invite(
+    payload: str, telegram_id: int, *, name: str = "", now: datetime | None = None
+) -> Staff:
+    """Use an invitation once: the opener becomes staff with its role and branch."""
+    now = now or utcnow()
+    token = payload.removeprefix(INVITE_PREFIX)
+    invite = await StaffInvite.get_or_none(token=token, used_at=None)
+    if invite is None:
+        raise LoyaltyError(ErrorCode.INVITE_NOT_FOUND)
+    # The conditional update makes a link that two people open at once work for one.
+    if await StaffInvite.filter(id=invite.id, used_at=None).update(used_at=now) == 0:
+        raise LoyaltyError(ErrorCode.INVITE_NOT_FOUND)
+    staff = await Staff.get_or_none(telegram_id=telegram_id)
+    if staff is None:
+        staff = await Staff.create(
+            telegram_id=telegram_id,
+            name=name[:100],
+            role=invite.role,
+            branch_id=invite.branch_id,
+            created_at=now,
+        )
+    else:
+        staff.role, staff.branch_id, staff.active = invite.role, invite.branch_id, True
+        staff.name = name[:100] or staff.name
+        await staff.save(update_fields=["role", "branch_id", "active", "name"])
+    await StaffInvite.filter(id=invite.id).update(used_by_id=staff.id)
+    await audit.record(
+        "staff_joined", staff_id=staff.id, now=now, role=invite.role.value, branch=invite.branch_id
+    )
+    return staff
+
+
+async def _subordinate(actor: Staff, staff_id: int) -> Staff:
+    require(actor, Action.MANAGE_STAFF)
+    target = await Staff.get_or_none(id=staff_id)
+    if target is None:
+        raise LoyaltyError(ErrorCode.STAFF_NOT_FOUND, staff=staff_id)
+    if target.role is StaffRole.OWNER or target.id == actor.id:
+        raise LoyaltyError(ErrorCode.NOT_ALLOWED)
+    if not allowed(actor, Action.APPOINT_MANAGERS):
+        if target.role is not StaffRole.CASHIER:
+            raise LoyaltyError(ErrorCode.NOT_ALLOWED)
+        check_branch_scope(actor, target.branch_id)
+    return target
+
+
+async def change_role(
+    actor: Staff,
+    staff_id: int,
+    role: StaffRole,
+    branch_id: int | None,
+    *,
+    now: datetime | None = None,
+) -> Staff:
+    now = now or utcnow()
+    target = await _subordinate(actor, staff_id)
+    _check_role_given(actor, role)
+    target.branch_id = await _valid_branch(role, branch_id, actor)
+    target.role, target.active = role, True
+    await target.save(update_fields=["role", "branch_id", "active"])
+    await audit.record(
+        "staff_role",
+        staff_id=actor.id,
+        now=now,
+        target=target.id,
+        role=role.value,
+        branch=target.branch_id,
+    )
+    return target
+
+
+async def revoke(actor: Staff, staff_id: int, *, now: datetime | None = None) -> Staff:
+    now = now or utcnow()
+    target = await _subordinate(actor, staff_id)
+    target.active = False
+    await target.save(update_fields=["active"])
+    await audit.record("staff_revoke", staff_id=actor.id, now=now, target=target.id)
+    return target
+
+
+async def staff_list(actor: Staff) -> list[Staff]:
+    require(actor, Action.MANAGE_STAFF)
+    query = Staff.filter(active=True)
+    branch_id = own_branch(actor)
+    if branch_id is not None:
+        query = query.filter(branch_id=branch_id)
+    return await query.order_by("id")

@@ -25,6 +25,7 @@ from handlers.i18n import N_, t
 from handlers.texts import error_text, reason_text, tier_name
 from loyalty import earning, ledger, members, rewards
 from loyalty.errors import ErrorCode, LoyaltyError
+from loyalty.numbers import BIGINT_MAX, INT_MAX, parse_int
 from models import Member, Reward, RewardKind, Tier
 
 Command = Callable[[argparse.Namespace, Settings], Awaitable[str]]
@@ -341,17 +342,28 @@ def _utf8(text: str) -> bool:
     return True
 
 
-def _positive_int(text: str) -> int:
-    from loyalty.text import to_ascii_digits
+def _whole(maximum: int | None) -> Callable[[str], int]:
+    """An argument type: a whole number as people type it (Persian digits, separators)."""
 
-    try:
-        return int(to_ascii_digits(text).replace(",", ""))
-    except ValueError:
-        raise argparse.ArgumentTypeError(text) from None
+    def read(text: str) -> int:
+        try:
+            return parse_int(text, maximum=maximum)
+        except LoyaltyError as error:
+            if error.code is ErrorCode.NUMBER_TOO_LARGE:
+                raise argparse.ArgumentTypeError(f"{text} (at most {maximum})") from None
+            raise argparse.ArgumentTypeError(text) from None
+
+    return read
+
+
+# A purchase or refund amount: the club's rules bound it, and their refusal names the limit.
+_amount = _whole(None)
+_id = _whole(INT_MAX)  # a row's number, within an integer column
+_big = _whole(BIGINT_MAX)  # a Telegram id, a discount in toman
 
 
 def _at_least_one(text: str) -> int:
-    value = _positive_int(text)
+    value = _id(text)
     if value < 1:
         raise argparse.ArgumentTypeError(f"{text} (at least 1)")
     return value
@@ -376,26 +388,26 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("phone")
     add.add_argument("--first-name")
     add.add_argument("--last-name")
-    add.add_argument("--telegram-id", type=int)
+    add.add_argument("--telegram-id", type=_big)
     add.add_argument("--locale", choices=["fa", "en"])
     show = member.add_parser("show", help="show a member by phone or card number")
     show.add_argument("member")
 
     earn = sub.add_parser("earn", help="record a purchase")
     earn.add_argument("member", help="phone or card number")
-    earn.add_argument("amount", type=_positive_int)
+    earn.add_argument("amount", type=_amount)
     earn.add_argument("--receipt")
-    earn.add_argument("--branch", type=int)
-    earn.add_argument("--group", type=int)
+    earn.add_argument("--branch", type=_id)
+    earn.add_argument("--group", type=_id)
 
     refund = sub.add_parser("refund", help="refund a purchase in full or in part")
     refund.add_argument("receipt")
-    refund.add_argument("amount", type=_positive_int, nargs="?")
-    refund.add_argument("--branch", type=int)
+    refund.add_argument("amount", type=_amount, nargs="?")
+    refund.add_argument("--branch", type=_id)
 
     redeem = sub.add_parser("redeem", help="redeem a reward for a member")
     redeem.add_argument("member")
-    redeem.add_argument("reward", type=int)
+    redeem.add_argument("reward", type=_id)
 
     voucher = sub.add_parser("voucher", help="vouchers").add_subparsers(
         dest="action", required=True
@@ -408,12 +420,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     radd = reward.add_parser("add", help="add a reward")
     radd.add_argument("name")
-    radd.add_argument("cost", type=_positive_int)
-    radd.add_argument("--stock", type=int)
+    radd.add_argument("cost", type=_id)
+    radd.add_argument("--stock", type=_id)
     radd.add_argument(
         "--kind", choices=[k.value for k in RewardKind], default=RewardKind.PRODUCT.value
     )
-    radd.add_argument("--value", type=int, default=0)
+    radd.add_argument("--value", type=_big, default=0)
     reward.add_parser("list", help="list rewards on offer")
 
     run = sub.add_parser(
@@ -426,7 +438,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     chat = sub.add_parser("chat", help="try the bot in this terminal, without Telegram")
     chat.add_argument(
-        "--user", type=int, default=SANDBOX_USER, help="the Telegram user id to act as"
+        "--user", type=_big, default=SANDBOX_USER, help="the Telegram user id to act as"
     )
     imports = sub.add_parser("import", help="import members from a CSV file")
     imports.add_argument(

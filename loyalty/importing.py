@@ -29,6 +29,7 @@ from loyalty import audit, ledger
 from loyalty.clock import utcnow
 from loyalty.errors import ErrorCode, LoyaltyError
 from loyalty.members import _unused_card_number, _unused_referral_code, credit_expiry
+from loyalty.numbers import parse_int
 from loyalty.phones import normalize_phone
 from loyalty.text import clean_name, to_ascii_digits
 from models import Card, EntryKind, Gender, Member, Tier
@@ -172,13 +173,13 @@ def _gender(raw: str) -> Gender:
 
 
 def _balance(raw: str) -> int:
-    text = to_ascii_digits(raw).replace(",", "").replace("٬", "").strip() or "0"
-    # isdecimal, not isdigit: "²" is a digit that int() does not read; the length keeps
-    # int() within the digits it converts.
-    too_long = len(text.lstrip("0")) > len(str(MAX_OPENING_BALANCE))
-    if not text.isdecimal() or too_long or int(text) > MAX_OPENING_BALANCE:
-        raise LoyaltyError(ErrorCode.INVALID_AMOUNT, amount=raw)
-    return int(text)
+    if not raw.strip():
+        return 0
+    try:
+        return parse_int(raw, maximum=MAX_OPENING_BALANCE)
+    except LoyaltyError:
+        # One answer for a row's balance, whether it is no number or too large a one.
+        raise LoyaltyError(ErrorCode.INVALID_AMOUNT, amount=raw) from None
 
 
 def _tier(raw: str, tiers: set[str]) -> str | None:

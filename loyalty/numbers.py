@@ -15,6 +15,7 @@ from loyalty.text import to_ascii_digits
 # The largest values of PostgreSQL's integer and bigint columns; ids are integers.
 INT_MAX = 2**31 - 1
 BIGINT_MAX = 2**63 - 1
+MAX_DIGITS = 100
 
 _SEPARATORS = str.maketrans("", "", ",٬،_")
 
@@ -36,10 +37,14 @@ def parse_int(text: str, *, signed: bool = False, maximum: int | None = BIGINT_M
     # isdecimal, not isdigit: "²" is a digit that int() does not read.
     if not body.isdecimal():
         raise LoyaltyError(ErrorCode.INVALID_AMOUNT, amount=text)
-    # Counting digits first keeps int() away from a number of thousands of digits.
-    if maximum is not None and (len(body.lstrip("0")) > len(str(maximum)) or int(body) > maximum):
-        raise LoyaltyError(ErrorCode.NUMBER_TOO_LARGE, max=maximum)
-    return int(raw)
+    # Counting digits first keeps int() away from a number of thousands of digits, which
+    # it refuses to read; with no maximum, one of more than MAX_DIGITS is beyond any rule.
+    digits = body.lstrip("0") or "0"
+    longest = MAX_DIGITS if maximum is None else len(str(maximum))
+    if len(digits) > longest or (maximum is not None and int(digits) > maximum):
+        raise LoyaltyError(ErrorCode.NUMBER_TOO_LARGE, max=maximum or BIGINT_MAX)
+    value = int(digits)
+    return -value if raw[:1] == "-" else value
 
 
 def parse_id(text: str) -> int:

@@ -107,3 +107,13 @@ def test_status_in_persian(club, tmp_path: Path) -> None:
     )
     assert result.returncode == 0
     assert "۰" in result.stdout
+
+
+def test_numbers_as_people_type_them_and_ids_too_large(club) -> None:
+    assert club("member", "add", "09121234567").returncode == 0
+    earned = club("earn", "09121234567", "۲۵۰،۰۰۰", "--receipt", "R1")
+    assert (earned.returncode, "balance 45" in earned.stdout) == (0, True)
+    refused = club("redeem", "09121234567", "99999999999")
+    assert refused.returncode == 2
+    assert refused.stderr.strip().endswith("99999999999 (at most 2147483647)")
+    assert "Traceback" not in refused.stderr

@@ -35,6 +35,7 @@ from handlers.texts import error_text, tier_name
 from loyalty import inbox, members, rewards, tiers
 from loyalty.dates import parse_birthday
 from loyalty.errors import ErrorCode, LoyaltyError
+from loyalty.numbers import parse_id
 from loyalty.text import to_ascii_digits
 from models import Channel, Member
 
@@ -42,7 +43,6 @@ NEW_NUMBER_LOCALE = "fa"  # the issue: a number the club does not know is answer
 MAX_PARTS = 2
 MAX_LISTED_REWARDS = 5
 MAX_REWARD_NAME = 20
-MAX_ID_DIGITS = 9
 
 
 class Kind(StrEnum):
@@ -278,11 +278,13 @@ async def _rewards(command: Command, ctx: Context, member: Member, locale: str) 
 
 async def _redeem(command: Command, ctx: Context, member: Member, locale: str) -> str:
     wanted = to_ascii_digits(command.arg).strip(_PUNCTUATION + " ")
-    if not wanted.isdecimal():  # not isdigit: "²" is a digit that int() does not read
+    try:
+        reward_id = parse_id(wanted)
+    except LoyaltyError as error:
+        if error.code is ErrorCode.NUMBER_TOO_LARGE:  # no reward has a number that large
+            raise LoyaltyError(ErrorCode.REWARD_NOT_FOUND, reward=wanted) from None
         return t(REDEEM_HOW, locale)
-    if len(wanted) > MAX_ID_DIGITS:  # no such id, and too large for the database
-        raise LoyaltyError(ErrorCode.REWARD_NOT_FOUND, reward=wanted)
-    result = await rewards.redeem_reward(member.id, int(wanted), key=ctx.key, now=ctx.now)
+    result = await rewards.redeem_reward(member.id, reward_id, key=ctx.key, now=ctx.now)
     return t(
         REDEEMED,
         locale,

@@ -75,6 +75,19 @@ class Translator:
 translator = Translator()
 
 
+def locale_of(*choices: str | None, default: str) -> str:
+    """The reader's language: the first of `choices` the catalogues have, else `default`.
+
+    Each door passes what it knows, the most specific first: a language chosen in a dialog,
+    the member's stored one, the Telegram app's language code ("en-US" reads as "en").
+    """
+    for choice in choices:
+        code = (choice or "")[:2].lower()
+        if code in LOCALES:
+            return code
+    return default
+
+
 def N_(msgid: str) -> str:
     """Marks a sentence for the catalogues where it is defined, translated where it is shown."""
     return msgid

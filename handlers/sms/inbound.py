@@ -213,7 +213,7 @@ async def _decide(row: InboundSms, config: SmsConfig) -> tuple[InboundOutcome, s
             reply = await keywords.respond(command, ctx)
     except Exception:  # a member must get an answer, not silence
         log.exception("inbound SMS %s failed", row.id)
-        reply = t(keywords.FAILED, keywords.locale_of(member))
+        reply = t(keywords.FAILED, keywords.member_locale(member))
     return InboundOutcome.ANSWERED, reply
 
 
@@ -236,7 +236,7 @@ async def _rate_gate(
     if await told.exists():  # a later message of the burst was decided first, and told
         return InboundOutcome.IGNORED, None
     member = await member_by_phone(row.sender)
-    return InboundOutcome.THROTTLED, t(keywords.THROTTLED, keywords.locale_of(member))
+    return InboundOutcome.THROTTLED, t(keywords.THROTTLED, keywords.member_locale(member))
 
 
 async def _unknown(
@@ -251,4 +251,4 @@ async def _unknown(
     )
     if helped:
         return InboundOutcome.SILENT, None
-    return InboundOutcome.HELP, keywords.help_text(keywords.locale_of(member))
+    return InboundOutcome.HELP, keywords.help_text(keywords.member_locale(member))

@@ -29,7 +29,7 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from handlers.format import day, number
-from handlers.i18n import N_, t
+from handlers.i18n import N_, locale_of, t
 from handlers.sms.text import normalize, sms_parts, to_persian_digits
 from handlers.texts import error_text, tier_name
 from loyalty import inbox, members, rewards, tiers
@@ -182,8 +182,9 @@ def help_text(locale: str) -> str:
     return t(HELP, locale)
 
 
-def locale_of(member: Member | None) -> str:
-    return member.locale if member is not None else NEW_NUMBER_LOCALE
+def member_locale(member: Member | None) -> str:
+    """The language an SMS is answered in: the member's, Persian for a number not known."""
+    return locale_of(member.locale if member is not None else None, default=NEW_NUMBER_LOCALE)
 
 
 async def respond(command: Command, ctx: Context) -> str:
@@ -191,7 +192,7 @@ async def respond(command: Command, ctx: Context) -> str:
 
     A refused request (a `LoyaltyError`) is answered with what went wrong; nothing changed.
     """
-    locale = locale_of(ctx.member)
+    locale = member_locale(ctx.member)
     try:
         return await _respond(command, ctx, locale)
     except LoyaltyError as error:

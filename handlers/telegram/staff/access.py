@@ -18,7 +18,7 @@ from aiogram.dispatcher.flags import get_flag
 from aiogram.types import CallbackQuery, Message, TelegramObject, User
 
 from bot.settings import Settings
-from handlers.i18n import LOCALES
+from handlers.i18n import locale_of
 from handlers.telegram.staff.texts import staff_error_text
 from loyalty.clock import utcnow
 from loyalty.errors import ErrorCode, LoyaltyError
@@ -28,16 +28,11 @@ from loyalty.staff.permissions import require
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 
 
-def locale_of(user: User | None, settings: Settings) -> str:
-    code = (user.language_code or "")[:2] if user else ""
-    return code if code in LOCALES else settings.default_locale
-
-
 class StaffMiddleware(BaseMiddleware):
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         settings: Settings = data["settings"]
         user: User | None = data.get("event_from_user")
-        locale = locale_of(user, settings)
+        locale = locale_of(user.language_code if user else None, default=settings.default_locale)
         data["locale"] = locale
         # Tests give the dispatcher a `clock`; the bot runs on the real one.
         now = data.get("clock", utcnow)()

@@ -14,6 +14,8 @@ from handlers.telegram.staff.manage import HELP
 from loyalty.staff.permissions import PERMISSIONS, Action
 from models import Campaign, Lottery, Staff, StaffRole
 from tests.conftest import NOW
+from tests.staff_harness import CASHIER, MANAGER, harness
+from tests.staff_harness import OWNER as BOSS
 from tests.test_campaign_dialog import OWNER, open_chat
 
 README = Path(__file__).resolve().parent.parent / "README.md"
@@ -110,3 +112,35 @@ async def test_an_owner_taken_out_of_owner_ids_is_no_longer_staff(
     assert chat.answers() == [answer]
     assert (await Campaign.all().count(), await Lottery.all().count()) == (0, 0)
     assert (await Staff.get(id=former.id)).role is StaffRole.OWNER  # the row itself is kept
+
+
+async def test_staff_help_lists_what_the_table_allows(db: str) -> None:
+    await Staff.create(telegram_id=CASHIER, role=StaffRole.CASHIER, created_at=NOW)
+    await Staff.create(telegram_id=MANAGER, role=StaffRole.MANAGER, created_at=NOW)
+    counter = [
+        "/earn <member> <amount> [receipt]",
+        "/refund <receipt> [amount]",
+        "/redeem <voucher code>",
+        "/member <member>",
+        "/inbox",
+        "/reply <number> <text>",
+    ]
+    managing = [
+        "/adjust <member> <+N|-N> <reason>",
+        "/undo <transaction id>",
+        "/report [days]",
+        "/export",
+        "/staff",
+        "/rewards",
+        "/campaign",
+        "/campaigns",
+        "/lottery <winners> [per=N] [filters]",
+    ]
+    owning = ["/audit", "/branches", "/groups", "/settings", "/import (CSV file caption)"]
+    async with harness() as h:
+        for user, lines in (
+            (CASHIER, counter),
+            (MANAGER, counter + managing),
+            (BOSS, counter + managing + owning),
+        ):
+            assert await h.send(user, "/staff_help") == ["\n".join(["Staff commands:", *lines])]

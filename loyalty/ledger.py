@@ -197,12 +197,13 @@ async def ledger_sum(member_id: int) -> int:
 
 
 async def history(member_id: int, *, offset: int = 0, limit: int = 10) -> list[LedgerEntry]:
-    """The member's entries, newest first."""
-    return await ledger_sql.history(member_id, limit, offset)
+    """The member's entries, newest first (the CLI's; the chat reads `history_page`)."""
+    entries = LedgerEntry.filter(member_id=member_id).order_by("-created_at", "-id")
+    return await entries.offset(offset).limit(limit)
 
 
 async def count_entries(member_id: int) -> int:
-    return await ledger_sql.count_entries(member_id)
+    return await LedgerEntry.filter(member_id=member_id).count()
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from models.enums import EntryKind
 from models.ledger import LedgerEntry, Purchase
 from models.members import Member
 from models.queries.outbox import insert as insert_outbox
-from models.statements import Insert, Select, Statement, db_value, is_postgres, loaded
+from models.statements import Insert, Statement, db_value, is_postgres, loaded
 
 insert_purchase = Insert(Purchase)
 insert_entry = Insert(LedgerEntry)
@@ -206,8 +206,6 @@ async def _write_purchase_in_steps(
 
 
 # The member's history window reads a page on every press.
-_history = Select(LedgerEntry, "member_id = ?", order="created_at DESC, id DESC", paged=True)
-_count = Statement(LedgerEntry, "SELECT COUNT(*) AS entries FROM ledger_entry WHERE member_id = ?")
 _page = Statement(
     LedgerEntry,
     """
@@ -216,17 +214,8 @@ _page = Statement(
 )
 
 
-async def history(member_id: int, limit: int, offset: int) -> list[LedgerEntry]:
-    """The member's entries, newest first."""
-    return await _history.all(member_id, limit, offset)
-
-
-async def count_entries(member_id: int) -> int:
-    return int((await _count.rows(member_id))[0]["entries"])
-
-
 async def history_page(member_id: int, limit: int, offset: int) -> tuple[list[LedgerEntry], int]:
-    """`history`, and the count of all the member's entries, read with it."""
+    """The member's entries, newest first, and the count of all of them, read with them."""
     rows = await _page.rows(member_id, limit, offset)
     total = int(rows[0]["entries"]) if rows else 0
     for row in rows:

@@ -14,7 +14,7 @@ from aiogram.fsm.state import State
 from aiogram.fsm.storage.base import BaseStorage, DefaultKeyBuilder, KeyBuilder, StorageKey
 from tortoise.transactions import in_transaction
 
-from models import FsmRecord
+from models.queries import fsm as fsm_sql
 from models.statements import Statement
 
 log = logging.getLogger("club.fsm")
@@ -30,34 +30,6 @@ class _Unread:
 
 
 UNREAD: Final = _Unread()
-
-# Hand-written like the purchase path's (models/statements.py): every update reads and
-# writes these rows, and the ORM's query building cost more than the statements.
-_read = Statement(FsmRecord, 'SELECT state, data FROM fsm_record WHERE "key" = ?')
-# One statement per set of known fields: a field not known is left as the row has it.
-_write_both = Statement(
-    FsmRecord,
-    """
-    INSERT INTO fsm_record ("key", state, data) VALUES (?, ?, ?)
-    ON CONFLICT ("key") DO UPDATE SET state = excluded.state, data = excluded.data""",
-)
-_write_data = Statement(
-    FsmRecord,
-    """
-    INSERT INTO fsm_record ("key", state, data) VALUES (?, NULL, ?)
-    ON CONFLICT ("key") DO UPDATE SET data = excluded.data""",
-)
-_write_state = Statement(
-    FsmRecord,
-    """
-    INSERT INTO fsm_record ("key", state, data) VALUES (?, ?, '{}')
-    ON CONFLICT ("key") DO UPDATE SET state = excluded.state""",
-)
-_delete_if_empty = Statement(
-    FsmRecord,
-    """
-    DELETE FROM fsm_record WHERE "key" = ? AND state IS NULL AND data = '{}'""",
-)
 
 # The stack, the open contexts and aiogram's own state: about four keys per member in a
 # dialog, a few hundred bytes each. 50,000 keys keep 12,000 members' dialogs (~30 MB); a
@@ -141,7 +113,7 @@ class TortoiseStorage(BaseStorage):
         if row.complete():
             self._remember(name, row)
             return row
-        found = await _read.rows(name)
+        found = await fsm_sql.read.rows(name)
         stored = _Row(found[0]["state"], found[0]["data"]) if found else _EMPTY
         # A change made while this read waited is newer than the row read: it wins.
         row = self._known(name).filled_from(stored)
@@ -158,7 +130,8 @@ class TortoiseStorage(BaseStorage):
 
     def _change(self, name: str, row: _Row) -> None:
         if self._known(name) == row:
-            return  # aiogram-dialog saves the stack and the context after every update, changed or not
+            # aiogram-dialog saves the stack and the context after every update, changed or not.
+            return
         if row.maybe_empty():
             self._rows.pop(name, None)  # a closed dialog's context: read no more, keep no copy
         else:
@@ -211,10 +184,10 @@ class TortoiseStorage(BaseStorage):
             try:
                 async with in_transaction():
                     for statement, params in (
-                        (_write_both, both),
-                        (_write_data, data),
-                        (_write_state, state),
-                        (_delete_if_empty, emptied),
+                        (fsm_sql.write_both, both),
+                        (fsm_sql.write_data, data),
+                        (fsm_sql.write_state, state),
+                        (fsm_sql.delete_if_empty, emptied),
                         *_grouped(along),
                     ):
                         if params:

@@ -41,11 +41,6 @@ EVERY = timedelta(seconds=10)  # `ensure` beats when the last beat is older than
 KEEP = timedelta(days=1)  # dead rows older than this are deleted: every claim lapses sooner
 
 
-def dead_holder(column: str) -> str:
-    """SQL: the holder named in `column` is dead; one parameter, the judge's time now."""
-    return f"{column} IN (SELECT id FROM club_process WHERE expires_at <= ?)"
-
-
 def pid_space() -> str:
     """Where a pid names one process (this boot of the machine, this pid namespace); "" unknown."""
     try:

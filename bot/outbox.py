@@ -52,7 +52,7 @@ from aiogram.exceptions import (
 from tortoise.expressions import F
 
 from bot.credit_alert import CreditAlert
-from bot.liveness import Heartbeat, dead_holder
+from bot.liveness import Heartbeat
 from bot.sms_gateway import (
     MAX_ARRAY,
     OutgoingSms,
@@ -66,7 +66,7 @@ from handlers.notifications import render
 from loyalty.clock import utcnow
 from loyalty.members import set_reachable
 from models import Channel, Member, OutboxMessage, OutboxStatus
-from models.statements import Statement, db_value
+from models.queries import outbox as outbox_sql
 
 if TYPE_CHECKING:
     from bot.rate_limit import Limiter
@@ -80,22 +80,6 @@ PROMOTIONAL = frozenset({"campaign"})  # advertising: consent, opt-out suffix, q
 # Rows per round, a multiple of the sendarray size: SMS go out in full arrays (10,000 SMS
 # in 50 calls), not in a short array at the end of every round.
 BATCH = 5 * MAX_ARRAY
-
-# The claim of a round. The inner SELECT picks the batch; the outer WHERE tests each row
-# again as it updates it, so of two senders racing for a row only the first UPDATE
-# matches it (PostgreSQL re-reads a row another transaction changed before updating it;
-# SQLite runs one writer at a time). A row is free when due, or claimed by a dead process.
-_FREE = f"(status IN (?, ?) AND next_attempt_at <= ? OR status = ? AND {dead_holder('claimed_by')})"
-_CLAIM = Statement(
-    OutboxMessage,
-    "UPDATE outbox_message SET status = ?, next_attempt_at = ?, attempts = attempts + 1, claimed_by = ?"
-    f" WHERE id IN (SELECT id FROM outbox_message WHERE {_FREE} ORDER BY id LIMIT ?) AND {_FREE} RETURNING id",
-)
-# Once per Telegram message, on the critical path of the send rate: written once, not
-# built by the ORM each time (BENCHMARKS.md, "Hand-written statements on the purchase path").
-_SENT = Statement(
-    OutboxMessage, "UPDATE outbox_message SET status = ?, last_error = '', sent_at = ? WHERE id = ?"
-)
 
 
 class TokenBucket:
@@ -232,15 +216,9 @@ class OutboxSender:
     # ---- claiming -----------------------------------------------------------------
 
     async def _claim(self, now: datetime) -> list[OutboxMessage]:
-        def at(value: datetime) -> Any:
-            return db_value(OutboxMessage, "next_attempt_at", value)
-
         await self.process.ensure(now)
-        sending = OutboxStatus.SENDING.value
-        free = (OutboxStatus.PENDING.value, sending, at(now), sending, at(now))
-        lapse = at(now + timedelta(seconds=self.claim_seconds))
-        rows = await _CLAIM.rows(sending, lapse, self.process.id, *free, self.batch, *free)
-        claimed = [row["id"] for row in rows]
+        lapse = now + timedelta(seconds=self.claim_seconds)
+        claimed = await outbox_sql.claim(self.process.id, now, lapse, self.batch)
         return await OutboxMessage.filter(id__in=claimed).order_by("id").prefetch_related("member")
 
     # ---- outcomes -----------------------------------------------------------------
@@ -394,8 +372,7 @@ class OutboxSender:
                 result.deferred += 1
             else:
                 # At once, before the next send: the window of a repeat after a crash.
-                sent_at = db_value(OutboxMessage, "sent_at", self._now())
-                await _SENT.rows(OutboxStatus.SENT.value, sent_at, job.row.id)
+                await outbox_sql.mark_sent(job.row.id, self._now())
                 result.sent += 1
                 result.by_channel["telegram"] = result.by_channel.get("telegram", 0) + 1
         for job in list(to_sms):

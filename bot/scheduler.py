@@ -19,7 +19,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from tortoise.exceptions import IntegrityError
 
 from bot.credit_alert import CreditAlert
-from bot.liveness import Heartbeat, dead_holder
+from bot.liveness import Heartbeat
 from bot.outbox import OutboxSender
 from bot.rate_limit import Limiter
 from bot.settings import Settings
@@ -30,7 +30,7 @@ from jobs.sms_poll import poll_inbound
 from loyalty import campaigns
 from loyalty.clock import utcnow
 from models import JobLease
-from models.statements import Statement, db_value
+from models.queries.processes import take_lease
 
 log = logging.getLogger("club.scheduler")
 
@@ -39,14 +39,6 @@ LEASE_NAME = "jobs"
 # Undecided inbound SMS older than this are decided by the sweep: younger ones are still
 # being decided by the task that stored them.
 SMS_SWEEP_AFTER = timedelta(seconds=60)
-
-
-# Free: ours already, expired, or held by a dead process.
-_TAKE = Statement(
-    JobLease,
-    "UPDATE job_lease SET holder = ?, expires_at = ? WHERE name = ?"
-    f" AND (holder = ? OR expires_at <= ? OR {dead_holder('holder')}) RETURNING name",
-)
 
 
 class Lease:
@@ -72,10 +64,7 @@ class Lease:
         await self.process.ensure(now)
         until = now + self.ttl
 
-        def at(value: datetime) -> Any:
-            return db_value(JobLease, "expires_at", value)
-
-        if await _TAKE.rows(self.holder, at(until), self.name, self.holder, at(now), at(now)):
+        if await take_lease(self.name, self.holder, now, until):
             return True
         try:
             await JobLease.create(name=self.name, holder=self.holder, expires_at=until)

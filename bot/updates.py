@@ -48,7 +48,7 @@ from pydantic import ValidationError
 
 from loyalty.clock import utcnow
 from loyalty.group_commit import run_in_transaction
-from models import TelegramUpdate
+from models.queries import updates as updates_sql
 from models.statements import Statement
 
 log = logging.getLogger("club.updates")
@@ -69,45 +69,6 @@ RECOVER_AFTER = timedelta(seconds=30)
 LANE_LOCK_SECONDS = 60  # a lane's Redis lock lapses if its process dies holding it
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 BACKOFF = BackoffConfig(min_delay=1.0, max_delay=5.0, factor=1.3, jitter=0.1)
-
-_handled_at = TelegramUpdate._meta.fields_map["handled_at"]
-_mark = Statement(TelegramUpdate, "UPDATE telegram_update SET handled_at = ? WHERE update_id = ?")
-_pending = Statement(
-    TelegramUpdate,
-    """
-    SELECT update_id, body FROM telegram_update WHERE handled_at IS NULL ORDER BY update_id""",
-)
-_pending_of_chat = Statement(
-    TelegramUpdate,
-    """
-    SELECT update_id, body FROM telegram_update WHERE chat_id = ? AND handled_at IS NULL
-    ORDER BY update_id""",
-)
-_chats_pending = Statement(
-    TelegramUpdate,
-    """
-    SELECT DISTINCT chat_id FROM telegram_update WHERE handled_at IS NULL AND received_at <= ?""",
-)
-_prune = Statement(TelegramUpdate, "DELETE FROM telegram_update WHERE handled_at < ?")
-_inserts: dict[int, Statement] = {}  # by the number of rows
-
-
-def _db_time(moment: datetime) -> Any:
-    return _handled_at.to_db_value(moment, TelegramUpdate)
-
-
-def _insert(rows: int) -> Statement:
-    """INSERT of `rows` updates at once, returning the ids that were not stored before."""
-    statement = _inserts.get(rows)
-    if statement is None:
-        values = ", ".join(["(?, ?, ?, ?)"] * rows)
-        statement = _inserts[rows] = Statement(
-            TelegramUpdate,
-            f"""
-            INSERT INTO telegram_update (update_id, chat_id, body, received_at) VALUES {values}
-            ON CONFLICT (update_id) DO NOTHING RETURNING update_id""",
-        )
-    return statement
 
 
 class GetUpdatesRefused(Exception):
@@ -145,34 +106,39 @@ class Journal:
         """Store updates (with their JSON) in one transaction; the ids that are new."""
         if not updates:
             return set()
-        received = _db_time(now)
+        received = updates_sql.db_time(now)
         params = [
             value
             for update, body in updates
             for value in (update.update_id, chat_of(update), body, received)
         ]
-        rows = await run_in_transaction(lambda: _insert(len(updates)).rows(*params))
+        rows = await run_in_transaction(lambda: updates_sql.insert(len(updates)).rows(*params))
         return {row["update_id"] for row in rows}
 
     async def mark(self, update_id: int, now: datetime) -> None:
-        params = [_db_time(now), update_id]
+        params = [updates_sql.db_time(now), update_id]
         if self.along is not None:
-            self.along.write_along(_mark, params)
+            self.along.write_along(updates_sql.mark, params)
         else:
-            await _mark.many([params])
+            await updates_sql.mark.many([params])
 
     async def pending(self, chat: int | None = None) -> list[tuple[int, str]]:
         """Unmarked updates (of one chat, or all), oldest first: (id, JSON)."""
-        rows = await (_pending.rows() if chat is None else _pending_of_chat.rows(chat))
+        rows = await (
+            updates_sql.pending.rows() if chat is None else updates_sql.pending_of_chat.rows(chat)
+        )
         return [(row["update_id"], row["body"]) for row in rows]
 
     async def chats_pending(self, received_before: datetime) -> list[int]:
-        return [row["chat_id"] for row in await _chats_pending.rows(_db_time(received_before))]
+        return [
+            row["chat_id"]
+            for row in await updates_sql.chats_pending.rows(updates_sql.db_time(received_before))
+        ]
 
 
 async def prune(now: datetime) -> None:
     """Forget updates handled more than KEEP ago."""
-    await _prune.many([[_db_time(now - KEEP)]])
+    await updates_sql.prune.many([[updates_sql.db_time(now - KEEP)]])
 
 
 LaneLock = Callable[[int], contextlib.AbstractAsyncContextManager[Any]]

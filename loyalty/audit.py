@@ -7,7 +7,7 @@ from typing import Any
 
 from loyalty.clock import utcnow
 from models import AuditEntry
-from models import statements as sql
+from models.queries import audit as audit_sql
 
 
 async def record(
@@ -18,6 +18,6 @@ async def record(
     now: datetime | None = None,
     **details: Any,
 ) -> AuditEntry:
-    return await sql.insert_audit(
+    return await audit_sql.insert(
         staff_id=staff_id, actor=actor, action=action, details=details, created_at=now or utcnow()
     )

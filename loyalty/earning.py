@@ -6,6 +6,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_FLOOR, Decimal
+from functools import partial
 
 from tortoise.expressions import F
 
@@ -13,17 +14,19 @@ from loyalty import ledger, notify, tiers
 from loyalty.clock import utcnow
 from loyalty.errors import ErrorCode, LoyaltyError
 from loyalty.members import credit_expiry
-from loyalty.rules import club_config, current_config
+from loyalty.rules import ClubConfig, club_config, current_config
 from models import (
     Branch,
     ClubRules,
     EntryKind,
     LedgerEntry,
     Member,
+    ProductGroup,
     Purchase,
     Tier,
 )
-from models import statements as sql
+from models.queries import members as members_sql
+from models.queries.ledger import PurchaseRows
 
 # The highest maximum purchase the owner may set: far above any real receipt, and small
 # enough that its points (rates up to 1,000 per unit, two multipliers up to 100) fit the
@@ -83,6 +86,28 @@ def points_for(
     return int(exact.to_integral_value(rounding=ROUND_FLOOR))
 
 
+def tier_of(member: Member, config: ClubConfig) -> Tier | None:
+    return next((tier for tier in config.tiers if tier.id == member.tier_id), None)
+
+
+def purchase_points(
+    amount: int,
+    member: Member,
+    config: ClubConfig,
+    branch: Branch,
+    group: ProductGroup | None = None,
+) -> int:
+    """The points a purchase earns: the one rule for a purchase and for any figure shown
+    before one (a cashier's cap, a preview). 0 below the minimum purchase."""
+    tier = tier_of(member, config)
+    return points_for(
+        amount,
+        earning_rule(config.rules, branch, member),
+        group.multiplier if group else Decimal(1),
+        tier.multiplier if tier else Decimal(1),
+    )
+
+
 def check_positive(amount: int) -> None:
     if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
         raise LoyaltyError(ErrorCode.INVALID_AMOUNT, amount=amount)
@@ -93,6 +118,19 @@ def check_amount(amount: int, rules: ClubRules) -> None:
     check_positive(amount)
     if amount > rules.max_purchase:
         raise LoyaltyError(ErrorCode.AMOUNT_TOO_LARGE, amount=amount, max=rules.max_purchase)
+
+
+@dataclass(frozen=True)
+class Sale:
+    """A purchase as the till reports it: `branch_id` None is the club's first branch."""
+
+    member_id: int
+    amount: int
+    receipt: str
+    branch_id: int | None
+    group_id: int | None
+    staff_id: int | None
+    now: datetime
 
 
 async def award_purchase(
@@ -108,117 +146,138 @@ async def award_purchase(
     """Record a purchase and its points. The same (branch, receipt) twice awards once.
 
     This is the busiest write of the club, so it reads each row once and its statements
-    are hand-written (`models.statements`):
+    are hand-written (`models.queries.ledger`):
     - the member is read first, under its row lock (PostgreSQL), so the points follow
       the current tier and the tier window's sum counts every purchase committed before;
     - the unique (branch, receipt) index detects a repeated receipt instead of a look-up;
     - the balance UPDATE sets the last-purchase time and returns the balance, the tier
       and the tier window's sum;
     - on PostgreSQL the purchase, its entry, the balance and the member's message are one
-      statement (`statements.write_purchase`): each round trip costs the bot more than
-      the database. Even the read runs inside the transaction: on PostgreSQL each read
-      outside one takes a connection from the pool, which costs more than the read;
+      statement: each round trip costs the bot more than the database. Even the read runs
+      inside the transaction: on PostgreSQL each read outside one takes a connection from
+      the pool, which costs more than the read;
     - on SQLite concurrent purchases share a transaction and its commit
       (`loyalty.group_commit`).
     The rules, branches, groups and tiers come from the process's copy
     (`rules.club_config`), checked by a token read with the member.
     """
-    now = now or utcnow()
     check_positive(amount)
-    receipt = (receipt or "").strip()[:64] or f"auto-{uuid.uuid4().hex}"
-    branch: Branch | None = None  # found by record(); a replay follows a record()
-
-    async def replay() -> PurchaseResult | None:
-        assert branch is not None
-        earlier = await Purchase.get_or_none(branch_id=branch.id, receipt=receipt)
-        if earlier is None:
-            return None
-        fresh = await Member.get(id=earlier.member_id).prefetch_related("tier")
-        return PurchaseResult(earlier, earlier.points, fresh.balance, fresh.tier, True)
-
-    async def record() -> PurchaseResult:
-        nonlocal branch
-        member, token = await _member_and_config_token(member_id)
-        config = await club_config(token)
-        branch = config.branch(branch_id)
-        group = config.group(group_id)
-        rules = config.rules
-        check_amount(amount, rules)
-        rule = earning_rule(rules, branch, member)
-        if amount < rule.min_purchase:
-            raise LoyaltyError(ErrorCode.BELOW_MINIMUM, amount=amount, minimum=rule.min_purchase)
-        tier_list = config.tiers
-        tier = next((t for t in tier_list if t.id == member.tier_id), None)
-        points = points_for(
-            amount,
-            rule,
-            group.multiplier if group else Decimal(1),
-            tier.multiplier if tier else Decimal(1),
-        )
-        # The message tells the balance, so with a referral to pay it is written after it.
-        referral = member.referred_by_id is not None
-        message = (
-            None
-            if referral
-            else {
-                **notify.message_values(
-                    member_id, "points_earned", now=now, params={"points": points, "amount": amount}
-                ),
-                "key": "earned:",
-            }
-        )
-        written = await ledger.post_purchase(
-            {
-                "branch_id": branch.id,
-                "receipt": receipt,
-                "member_id": member_id,
-                "amount": amount,
-                "product_group_id": group.id if group else None,
-                "points": points,
-                "staff_id": staff_id,
-                "created_at": now,
-            },
-            points,
-            now=now,
-            expires_at=await credit_expiry(now, rules) if points > 0 else None,
-            tier_window=tiers.window_params(member_id, now, rules.tier_window_days),
-            message=message,
-        )
-        purchase, balance, tier_id = written.purchase, written.balance, written.tier_id
-        if referral:
-            if await _first_purchase(member_id, purchase.id):
-                await _pay_referral(member, rules, now)
-                balance = await ledger.balance_of(member_id)
-            await notify.enqueue(
-                member_id,
-                "points_earned",
-                f"earned:{purchase.id}",
-                now=now,
-                params={"points": points, "balance": balance, "amount": amount},
-                new_key=True,
-            )
-        change = await tiers.review(
-            member_id,
-            now,
-            allow_downgrade=False,
-            current_tier_id=tier_id,
-            tier_list=tier_list,
-            points=written.qualifying,
-        )
-        if change is not None:
-            tier_id = change.to_tier_id
-        current = next((t for t in tier_list if t.id == tier_id), None)
-        return PurchaseResult(purchase, points, balance, current, False)  # type: ignore[arg-type]
-
-    result, _ = await ledger.once(record, replay, look_first=False, group_commit=True)
+    sale = Sale(
+        member_id,
+        amount,
+        (receipt or "").strip()[:64] or f"auto-{uuid.uuid4().hex}",
+        branch_id,
+        group_id,
+        staff_id,
+        now or utcnow(),
+    )
+    result, _ = await ledger.once(
+        partial(_record, sale), partial(_replay, sale), look_first=False, group_commit=True
+    )
     return result
 
 
-async def _member_and_config_token(member_id: int) -> tuple[Member, str | None]:
-    rows = await sql.member_and_config_token.rows(member_id)
-    if not rows or rows[0]["deleted_at"] is not None:
+async def _replay(sale: Sale) -> PurchaseResult | None:
+    """The purchase of this receipt recorded before, as it was answered then."""
+    branch = (await current_config()).branch(sale.branch_id)
+    earlier = await Purchase.get_or_none(branch_id=branch.id, receipt=sale.receipt)
+    if earlier is None:
+        return None
+    fresh = await Member.get(id=earlier.member_id).prefetch_related("tier")
+    return PurchaseResult(earlier, earlier.points, fresh.balance, fresh.tier, True)
+
+
+async def _record(sale: Sale) -> PurchaseResult:
+    member, config = await _member_and_config(sale.member_id)
+    purchase = _priced(sale, member, config)
+    rules = config.rules
+    referral = member.referred_by_id is not None
+    written = await ledger.post_purchase(
+        purchase,
+        expires_at=await credit_expiry(sale.now, rules) if purchase.points > 0 else None,
+        tier_window=tiers.window(sale.member_id, sale.now, rules.tier_window_days),
+        # The message tells the balance, so with a referral to pay it is written after it.
+        message=None if referral else _earned_message(sale, purchase.points),
+    )
+    balance = written.balance
+    if referral:
+        balance = await _after_referral(sale, member, rules, written, purchase.points)
+    tier = await _tier_after(sale, config, written)
+    return PurchaseResult(written.purchase, purchase.points, balance, tier, False)  # type: ignore[arg-type]
+
+
+async def _member_and_config(member_id: int) -> tuple[Member, ClubConfig]:
+    found = await members_sql.member_with_token(member_id)
+    if found is None or found.member.deleted_at is not None:
         raise LoyaltyError(ErrorCode.MEMBER_NOT_FOUND, reference=str(member_id))
-    return sql.member_and_token(rows[0])
+    return found.member, await club_config(found.config_token)
+
+
+def _priced(sale: Sale, member: Member, config: ClubConfig) -> ledger.NewPurchase:
+    """The sale checked against the club's rules, with its points."""
+    branch = config.branch(sale.branch_id)
+    group = config.group(sale.group_id)
+    check_amount(sale.amount, config.rules)
+    minimum = earning_rule(config.rules, branch, member).min_purchase
+    if sale.amount < minimum:
+        raise LoyaltyError(ErrorCode.BELOW_MINIMUM, amount=sale.amount, minimum=minimum)
+    return ledger.NewPurchase(
+        member_id=sale.member_id,
+        branch_id=branch.id,
+        receipt=sale.receipt,
+        amount=sale.amount,
+        group_id=group.id if group else None,
+        points=purchase_points(sale.amount, member, config, branch, group),
+        staff_id=sale.staff_id,
+        created_at=sale.now,
+    )
+
+
+def _earned_message(sale: Sale, points: int) -> dict[str, object]:
+    """The member's "points earned" message, its key a prefix the purchase's id completes."""
+    values = notify.message_values(
+        sale.member_id,
+        "points_earned",
+        now=sale.now,
+        params={"points": points, "amount": sale.amount},
+    )
+    return {**values, "key": "earned:"}
+
+
+async def _after_referral(
+    sale: Sale, member: Member, rules: ClubRules, written: PurchaseRows, points: int
+) -> int:
+    """Pay the invitation on the member's first purchase, then queue the message that tells
+    the balance; the balance after."""
+    balance = written.balance
+    if await _first_purchase(sale.member_id, written.purchase.id):
+        await _pay_referral(member, rules, sale.now)
+        balance = await ledger.balance_of(sale.member_id)
+    await notify.enqueue(
+        sale.member_id,
+        "points_earned",
+        f"earned:{written.purchase.id}",
+        now=sale.now,
+        params={"points": points, "balance": balance, "amount": sale.amount},
+        new_key=True,
+    )
+    return balance
+
+
+async def _tier_after(sale: Sale, config: ClubConfig, written: PurchaseRows) -> Tier | None:
+    """The member's tier after the purchase: a higher one if its points reached it."""
+    tier_id = written.tier_id
+    change = await tiers.review(
+        sale.member_id,
+        sale.now,
+        allow_downgrade=False,
+        current_tier_id=tier_id,
+        tier_list=config.tiers,
+        points=written.qualifying,
+    )
+    if change is not None:
+        tier_id = change.to_tier_id
+    return next((tier for tier in config.tiers if tier.id == tier_id), None)
 
 
 async def _first_purchase(member_id: int, purchase_id: int) -> bool:
@@ -348,5 +407,7 @@ __all__ = [
     "check_positive",
     "earning_rule",
     "points_for",
+    "purchase_points",
     "refund_purchase",
+    "tier_of",
 ]

@@ -41,19 +41,11 @@ from models import (
     Voucher,
     VoucherStatus,
 )
-from models import statements as sql
+from models.queries import audit as audit_sql
 
 # Audit details keep their numbers and receipts (as the purchases do); every other text in
 # the details of an action about the member goes: a voucher code, a staff member's note.
 _KEPT_TEXT = {"receipt"}
-
-# Audit rows about a member: JSON is read differently by the two databases.
-_audit_sqlite = sql.Statement(
-    AuditEntry, "SELECT id FROM audit_entry WHERE json_extract(details, '$.member') = ?"
-)
-_audit_postgres = sql.Statement(
-    AuditEntry, "SELECT id FROM audit_entry WHERE details->>'member' = ?"
-)
 
 
 def erased_code(member_or_voucher_id: int) -> str:
@@ -120,12 +112,7 @@ async def _forget_messages(member: Member, now: datetime) -> None:
 async def _forget_notes(member_id: int) -> None:
     """Staff's own words about the member; the ledger's amounts and reasons stay as written."""
     await LedgerEntry.filter(member_id=member_id).exclude(note="").update(note="")
-    connection = AuditEntry._meta.db
-    if connection.capabilities.dialect == "postgres":
-        rows = await _audit_postgres.rows(str(member_id))
-    else:
-        rows = await _audit_sqlite.rows(member_id)
-    for entry in await AuditEntry.filter(id__in=[row["id"] for row in rows]):
+    for entry in await AuditEntry.filter(id__in=await audit_sql.ids_about_member(member_id)):
         entry.details = {key: _blank_text(key, value) for key, value in entry.details.items()}
         await entry.save(update_fields=["details"])
 

@@ -25,7 +25,7 @@ from tortoise.transactions import in_transaction
 from loyalty import ledger
 from loyalty.clock import utcnow
 from models import EntryKind, LedgerEntry, Member
-from models import statements as sql
+from models.queries import ledger as ledger_sql
 
 
 @dataclass(frozen=True)
@@ -55,34 +55,14 @@ def live_lots(credits: dict[datetime | None, int], spent: int) -> list[Lot]:
     return alive
 
 
-# The member's rows summed by expiry, credits apart from other debits: a few rows
-# however long the member's history, where reading the entries themselves grew with it.
-# A credit: a row with an expiry, or a positive row that is not the reversal of a debit
-# other than an expiry (those reversals, without an expiry, count against the debits).
-_sums = sql.Statement(
-    LedgerEntry,
-    """
-    SELECT credit, expires_at, SUM(amount) AS points FROM (
-        SELECT CASE WHEN e.expires_at IS NOT NULL THEN 1
-                    WHEN e.amount <= 0 THEN 0
-                    WHEN e.kind <> 'reverse' OR e.reverses_id IS NULL THEN 1
-                    WHEN (SELECT r.kind FROM ledger_entry r WHERE r.id = e.reverses_id) = 'expire'
-                    THEN 1 ELSE 0 END AS credit,
-               e.expires_at, e.amount
-        FROM ledger_entry e WHERE e.member_id = ?) AS entries
-    GROUP BY credit, expires_at""",
-)
-_expires_at = LedgerEntry._meta.fields_map["expires_at"]
-
-
 async def lots_of(member_id: int) -> list[Lot]:
     credits: dict[datetime | None, int] = {}
     spent = 0
-    for row in await _sums.rows(member_id):
-        if row["credit"]:
-            credits[_expires_at.to_python_value(row["expires_at"])] = int(row["points"])
+    for row in await ledger_sql.sums_by_expiry(member_id):
+        if row.credit:
+            credits[row.expires_at] = row.points
         else:
-            spent = -int(row["points"])
+            spent = -row.points
     return live_lots(credits, spent)
 
 

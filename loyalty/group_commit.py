@@ -28,6 +28,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient, TransactionalDBClie
 from tortoise.transactions import in_transaction
 
 from models import LedgerEntry
+from models.statements import one_writer
 
 T = TypeVar("T")
 
@@ -106,7 +107,7 @@ async def run_in_transaction(action: Callable[[], Awaitable[T]]) -> T:
     `in_transaction()`.
     """
     connection = LedgerEntry._meta.db
-    if connection.capabilities.dialect != "sqlite" or isinstance(connection, TransactionalDBClient):
+    if not one_writer(connection) or isinstance(connection, TransactionalDBClient):
         async with in_transaction():
             return await action()
     committer = _committers.get(connection)

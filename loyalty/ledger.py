@@ -19,7 +19,8 @@ from tortoise.transactions import in_transaction
 from loyalty.errors import ErrorCode, LoyaltyError
 from loyalty.group_commit import run_in_transaction
 from models import EntryKind, LedgerEntry, Member
-from models import statements as sql
+from models.queries import ledger as ledger_sql
+from models.queries.ledger import PurchaseRows, TierWindow
 
 T = TypeVar("T")
 
@@ -88,71 +89,96 @@ async def post(
     check and the debit are one conditional UPDATE, so concurrent debits cannot overdraw.
     A purchase's points go through `post_purchase`.
     """
-    if require_funds and amount < 0:
-        update, params = sql.move_balance_funded, (amount, member_id, -amount)
-    else:
-        update, params = sql.move_balance, (amount, member_id)
-    entry, moved = await sql.insert_entry.beside(
-        update,
-        *params,
-        member_id=member_id,
-        kind=kind,
-        amount=amount,
-        reason=reason,
-        note=note[:200],
-        staff_id=staff_id,
-        branch_id=branch_id,
-        purchase_id=purchase_id,
-        voucher_id=voucher_id,
-        reverses_id=reverses_id,
-        expires_at=expires_at,
-        idempotency_key=key,
-        created_at=now,
+    moved = await ledger_sql.append_entry(
+        {
+            "member_id": member_id,
+            "kind": kind,
+            "amount": amount,
+            "reason": reason,
+            "note": note[:200],
+            "staff_id": staff_id,
+            "branch_id": branch_id,
+            "purchase_id": purchase_id,
+            "voucher_id": voucher_id,
+            "reverses_id": reverses_id,
+            "expires_at": expires_at,
+            "idempotency_key": key,
+            "created_at": now,
+        },
+        require_funds=require_funds,
     )
-    if entry is None:
+    if moved is None:
         balance = await Member.filter(id=member_id).values_list("balance", flat=True)
         if not balance:
             raise LoyaltyError(ErrorCode.MEMBER_NOT_FOUND)
         if balance[0] < 0:
             raise LoyaltyError(ErrorCode.NEGATIVE_BALANCE, balance=balance[0])
         raise LoyaltyError(ErrorCode.NOT_ENOUGH_POINTS, balance=balance[0], needed=-amount)
-    row = moved[0]
-    return Posted(entry, row["balance"], row["tier_id"])
+    return Posted(*moved)
+
+
+@dataclass(frozen=True)
+class NewPurchase:
+    """A purchase to record, with the points it earns."""
+
+    member_id: int
+    branch_id: int
+    receipt: str
+    amount: int
+    group_id: int | None
+    points: int
+    staff_id: int | None
+    created_at: datetime
+
+    def fields(self) -> dict[str, object]:
+        """The purchase's row."""
+        return {
+            "branch_id": self.branch_id,
+            "receipt": self.receipt,
+            "member_id": self.member_id,
+            "amount": self.amount,
+            "product_group_id": self.group_id,
+            "points": self.points,
+            "staff_id": self.staff_id,
+            "created_at": self.created_at,
+        }
+
+    def entry(self, expires_at: datetime | None) -> dict[str, object] | None:
+        """The ledger row of its points (its key a prefix the purchase's id completes);
+        None when it earns nothing."""
+        if self.points <= 0:
+            return None
+        return {
+            "member_id": self.member_id,
+            "kind": EntryKind.EARN,
+            "amount": self.points,
+            "reason": "purchase",
+            "staff_id": self.staff_id,
+            "branch_id": self.branch_id,
+            "expires_at": expires_at,
+            "idempotency_key": "purchase:",
+            "created_at": self.created_at,
+        }
 
 
 async def post_purchase(
-    purchase: dict[str, object],
-    points: int,
+    purchase: NewPurchase,
     *,
-    now: datetime,
     expires_at: datetime | None,
-    tier_window: tuple[object, ...],
+    tier_window: TierWindow,
     message: dict[str, object] | None,
-) -> sql.PurchaseRows:
-    """Insert a purchase (its fields), append its points (none: no entry) and set the
-    member's last purchase time, with the member's message (`notify.message_values`, a
-    key prefix that the purchase's id completes; None: none). Call inside a transaction.
+) -> PurchaseRows:
+    """Insert a purchase, append its points (none: no entry) and set the member's last
+    purchase time, with the member's message (`notify.message_values`, a key prefix that
+    the purchase's id completes; None: none). Call inside a transaction.
 
-    The balance's UPDATE also sums the purchase points in the tier window (`tier_window`:
-    `tiers.window_params`), this purchase's included: it saves the tier review a statement.
-    On PostgreSQL it is all one statement (`statements.write_purchase`).
+    The balance's UPDATE also sums the purchase points in `tier_window`, this purchase's
+    included: it saves the tier review a statement. On PostgreSQL it is all one statement
+    (`models.queries.ledger.write_purchase`).
     """
-    member_id = purchase["member_id"]
-    entry = None
-    if points > 0:
-        entry = {
-            "member_id": member_id,
-            "kind": EntryKind.EARN,
-            "amount": points,
-            "reason": "purchase",
-            "staff_id": purchase.get("staff_id"),
-            "branch_id": purchase["branch_id"],
-            "expires_at": expires_at,
-            "idempotency_key": "purchase:",
-            "created_at": now,
-        }
-    at = sql.db_value(Member, "last_purchase_at", now)
-    return await sql.write_purchase(purchase, (points, at, member_id, *tier_window), entry, message)
+    return await ledger_sql.write_purchase(
+        purchase.fields(), purchase.points, tier_window, purchase.entry(expires_at), message
+    )
 
 
 async def balance_of(member_id: int) -> int:
@@ -170,26 +196,14 @@ async def ledger_sum(member_id: int) -> int:
     return int(rows[0]["total"] or 0) if rows else 0
 
 
-# Hand-written: the member's history window reads a page on every press.
-_history = sql.Select(LedgerEntry, "member_id = ?", order="created_at DESC, id DESC", paged=True)
-_count = sql.Statement(
-    LedgerEntry, "SELECT COUNT(*) AS entries FROM ledger_entry WHERE member_id = ?"
-)
-_page = sql.Statement(
-    LedgerEntry,
-    """
-    SELECT *, COUNT(*) OVER () AS entries FROM ledger_entry WHERE member_id = ?
-    ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?""",
-)
-
-
 async def history(member_id: int, *, offset: int = 0, limit: int = 10) -> list[LedgerEntry]:
-    """The member's entries, newest first."""
-    return await _history.all(member_id, limit, offset)
+    """The member's entries, newest first (the CLI's; the chat reads `history_page`)."""
+    entries = LedgerEntry.filter(member_id=member_id).order_by("-created_at", "-id")
+    return await entries.offset(offset).limit(limit)
 
 
 async def count_entries(member_id: int) -> int:
-    return int((await _count.rows(member_id))[0]["entries"])
+    return await LedgerEntry.filter(member_id=member_id).count()
 
 
 @dataclass(frozen=True)
@@ -202,12 +216,8 @@ class HistoryPage:
 async def history_page(member_id: int, page: int, size: int) -> HistoryPage:
     """A page of the member's entries and how many pages there are, in one statement:
     the count of all the entries comes with each row of the page."""
-    rows = await _page.rows(member_id, size, page * size)
-    if not rows and page > 0:  # past the end: a page number kept by an old window
+    entries, total = await ledger_sql.history_page(member_id, size, page * size)
+    if not entries and page > 0:  # past the end: a page number kept by an old window
         page = max(0, -(-await count_entries(member_id) // size) - 1)
-        rows = await _page.rows(member_id, size, page * size)
-    total = int(rows[0]["entries"]) if rows else 0
-    for row in rows:
-        del row["entries"]
-    entries = [LedgerEntry._init_from_db(**row) for row in rows]
+        entries, total = await ledger_sql.history_page(member_id, size, page * size)
     return HistoryPage(entries, page, max(1, -(-total // size)))

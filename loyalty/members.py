@@ -16,7 +16,7 @@ from loyalty.phones import normalize_phone
 from loyalty.rules import ClubConfig, club_config, current_config, get_rules
 from loyalty.text import clean_name
 from models import Card, Channel, ClubRules, CustomerType, EntryKind, Gender, Member, Tier
-from models import statements as sql
+from models.queries import members as members_sql
 
 SUPPORTED_LOCALES = ("fa", "en")
 
@@ -169,7 +169,7 @@ async def find_member(reference: str) -> Member:
     """A member by phone number (any format, any digits) or by an active card number."""
     reference = (reference or "").strip()
     if looks_like_card(reference):
-        found = await sql.member_by_active_card.first(clean_card_number(reference), True)
+        found = await members_sql.member_by_active_card(clean_card_number(reference))
         if found is None:
             raise LoyaltyError(ErrorCode.MEMBER_NOT_FOUND, reference=reference)
         return found
@@ -182,38 +182,27 @@ async def find_member(reference: str) -> Member:
 async def get_member(member_id: int, *, lock: bool = False) -> Member:
     """The member, not deleted. `lock`: read under the row lock (PostgreSQL), to change the
     member in the caller's transaction while nothing else can."""
-    member = await (sql.member_by_id_locked if lock else sql.member_by_id).first(member_id)
+    member = await members_sql.member_by_id(member_id, lock=lock)
     if member is None or member.deleted_at is not None:
         raise LoyaltyError(ErrorCode.MEMBER_NOT_FOUND, reference=str(member_id))
     return member
 
 
-# The dialogs' getters ask it on every window: written by hand, as the purchase path's
-# statements are, it costs a fifth of the ORM's query.
-_by_telegram = sql.Select(Member, "telegram_id = ? AND deleted_at IS NULL")
-# Every Telegram update asks it: one column, no member to build.
-_locale_by_telegram = sql.Statement(
-    Member, "SELECT locale FROM member WHERE telegram_id = ? AND deleted_at IS NULL"
-)
-
-
 async def member_by_telegram(telegram_id: int) -> Member | None:
-    return await _by_telegram.first(telegram_id)
+    return await members_sql.member_by_telegram(telegram_id)
 
 
 async def member_and_config_by_telegram(telegram_id: int) -> tuple[Member | None, ClubConfig]:
     """The member with this Telegram id and the club's set-up, checked in the same statement."""
-    rows = await sql.member_and_config_token_by_telegram.rows(telegram_id)
-    if not rows:
+    found = await members_sql.member_with_token_by_telegram(telegram_id)
+    if found is None:
         return None, await current_config()
-    member, token = sql.member_and_token(rows[0])
-    return member, await club_config(token)
+    return found.member, await club_config(found.config_token)
 
 
 async def locale_by_telegram(telegram_id: int) -> str | None:
     """The stored language of the member with this Telegram id; None for a stranger."""
-    rows = await _locale_by_telegram.rows(telegram_id)
-    return rows[0]["locale"] if rows else None
+    return await members_sql.locale_by_telegram(telegram_id)
 
 
 async def member_by_phone(phone: str) -> Member | None:

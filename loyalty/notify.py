@@ -14,7 +14,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from models import Channel, OutboxMessage
-from models import statements as sql
+from models.queries import outbox as outbox_sql
 
 SMS_REPLY = "sms_reply"  # the template of an answer to an inbound SMS (its text, as written)
 
@@ -69,7 +69,7 @@ async def enqueue(
         not_before=not_before,
     )
     if new_key:
-        return await sql.insert_outbox(key=key, **values)
+        return await outbox_sql.insert(key=key, **values)
     message, _ = await OutboxMessage.get_or_create(key=key, defaults=values)
     return message
 
@@ -134,7 +134,7 @@ async def enqueue_sms_reply(
     Call inside the transaction that records the message's outcome: answered and answer
     queued are then one fact. `key` names the inbound message, so it is answered once.
     """
-    return await sql.insert_outbox(
+    return await outbox_sql.insert(
         key=key,
         member_id=member_id,
         phone=phone,

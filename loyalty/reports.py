@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from collections import Counter
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field
@@ -12,8 +11,8 @@ from tortoise.expressions import Subquery
 from tortoise.functions import Count, Sum
 
 from loyalty.audiences import born_by
-from models import Branch, Card, EntryKind, LedgerEntry, Member, Purchase, Tier, Voucher
-from models.statements import Statement, db_value
+from models import Branch, EntryKind, LedgerEntry, Member, Purchase, Tier, Voucher
+from models.queries import reports as reports_sql
 
 # Age groups as marketing people count them; "unknown" when no birthday was given.
 AGE_GROUPS = (
@@ -61,34 +60,10 @@ class Report:
     purchases_by_branch: dict[str, tuple[int, int]] = field(default_factory=dict)  # count, amount
 
 
-# The members' figures are counted in the database, one scan of the member table grouped
-# by every dimension at once: reading every row into Python grew with the club (a few hundred
-# groups come back instead).
-def _member_figures(branch: bool) -> Statement:
-    age = " ".join(
-        f"WHEN birth_date > ? THEN '{name}'"
-        for name in ("unknown", *(name for _, _, name in AGE_GROUPS))
-    )
-    return Statement(
-        Member,
-        f"""
-        SELECT tier_id, gender, customer_type, branch_id, CASE WHEN birth_date IS NULL THEN 'unknown' {age}
-               ELSE 'unknown' END AS age, COUNT(*) AS n,
-               SUM(CASE WHEN telegram_id IS NOT NULL AND reachable_telegram = ? THEN 1 ELSE 0 END) AS churned
-        FROM member WHERE deleted_at IS NULL AND joined_at <= ? {"AND branch_id = ?" if branch else ""}
-        GROUP BY tier_id, gender, customer_type, branch_id, age
-    """,
-    )
-
-
-_figures = {branch: _member_figures(branch) for branch in (False, True)}
-
-
-def _age_bounds(today: date) -> list[object]:
-    """The `?` of the age CASE: born after today (unknown), then the first birth date too
-    young for each group's upper age (the age rule of `audiences.born_by`)."""
-    bounds = [today] + [born_by(today, high + 1) for _, high, _ in AGE_GROUPS]
-    return [db_value(Member, "birth_date", bound) for bound in bounds]
+def _age_bounds(today: date) -> list[tuple[str, date]]:
+    """Each age group and the first birth date too young for it: born after today is
+    unknown, then each group's upper age (the age rule of `audiences.born_by`)."""
+    return [("unknown", today)] + [(name, born_by(today, high + 1)) for _, high, name in AGE_GROUPS]
 
 
 async def build(
@@ -97,14 +72,7 @@ async def build(
     """Members as of `end` and what happened from `start` to `end`, both included; `start`
     is a local midnight of `tz`, the days of the timeline are `tz`'s."""
     report = Report(start, end, branch_id)
-    params = [
-        *_age_bounds(end.date()),
-        db_value(Member, "reachable_telegram", False),
-        db_value(Member, "joined_at", end),
-    ]
-    if branch_id is not None:
-        params.append(branch_id)
-    rows = await _figures[branch_id is not None].rows(*params)
+    rows = await reports_sql.member_figures(_age_bounds(end.date()), end, branch_id)
     all_tiers = await Tier.all().order_by("threshold")
     report.tiers = {t.code: t.name for t in all_tiers}
     tiers = {t.id: t.code for t in all_tiers}
@@ -138,28 +106,6 @@ def step_days(days: int) -> int:
     return 1 if days <= 31 else 7 if days <= 366 else 30
 
 
-def _bucket(column: str, periods: int) -> str:
-    """The index of the period `column` falls in, NULL outside the report (or when NULL)."""
-    steps = " ".join(f"WHEN {column} < ? THEN {n}" for n in range(periods - 1))
-    return f"CASE WHEN {column} < ? THEN NULL {steps} WHEN {column} <= ? THEN {periods - 1} END"
-
-
-@functools.lru_cache(maxsize=64)
-def _timeline_statement(periods: int, branch: bool) -> Statement:
-    # One scan for both: neither joined_at nor deleted_at is indexed.
-    return Statement(
-        Member,
-        f"""
-        SELECT {_bucket("joined_at", periods)} AS joined, {_bucket("deleted_at", periods)} AS gone,
-               COUNT(*) AS n
-        FROM member
-        WHERE ((joined_at >= ? AND joined_at <= ?) OR (deleted_at >= ? AND deleted_at <= ?))
-              {"AND branch_id = ?" if branch else ""}
-        GROUP BY 1, 2
-    """,
-    )
-
-
 async def _timeline(report: Report, tz: tzinfo) -> list[Period]:
     """Joins and leaves per day (or week, or 30 days) from the report's start to its end."""
     first, last = report.start.astimezone(tz).date(), report.end.astimezone(tz).date()
@@ -167,13 +113,10 @@ async def _timeline(report: Report, tz: tzinfo) -> list[Period]:
     starts = [first + timedelta(days=n) for n in range(0, (last - first).days + 1, step)]
     # Bounds in UTC, as every time is stored: SQLite compares stored times as text.
     bounds = [datetime.combine(day, time(0), tzinfo=tz).astimezone(UTC) for day in starts[1:]]
-    edges = [db_value(Member, "joined_at", edge) for edge in (report.start, *bounds, report.end)]
-    params = [*edges, *edges, *edges[:1], *edges[-1:], *edges[:1], *edges[-1:]]
-    if report.branch_id is not None:
-        params.append(report.branch_id)
+    edges = [report.start, *bounds, report.end]
     joined = [0] * len(starts)
     left = [0] * len(starts)
-    for row in await _timeline_statement(len(starts), report.branch_id is not None).rows(*params):
+    for row in await reports_sql.joined_and_left(edges, report.branch_id):
         if row["joined"] is not None:
             joined[int(row["joined"])] += int(row["n"])
         if row["gone"] is not None:
@@ -259,27 +202,6 @@ class MemberRow:
 EXPORT_PAGE = 1_000
 
 
-# By hand, not through the ORM: converting a row's values through their fields cost more than
-# the row's whole read (a birth date and a time through iso8601, 30 µs each).
-def _member_page(branch: bool) -> Statement:
-    return Statement(
-        Member,
-        f"""
-        SELECT id, phone, first_name, last_name, birth_date, gender, customer_type, branch_id, tier_id,
-               balance, joined_at
-        FROM member WHERE deleted_at IS NULL AND id > ? {"AND branch_id = ?" if branch else ""}
-        ORDER BY id LIMIT ?
-    """,
-    )
-
-
-_member_pages = {branch: _member_page(branch) for branch in (False, True)}
-# The page's range of ids, not a list of them: binding a thousand values cost as much as the read.
-_active_cards = Statement(
-    Card, "SELECT member_id, number FROM card WHERE active = ? AND member_id BETWEEN ? AND ?"
-)
-
-
 def _moment(stored: datetime | str) -> datetime:
     """A stored time: SQLite hands back the ISO text it keeps, always with its UTC offset."""
     return stored if isinstance(stored, datetime) else datetime.fromisoformat(stored)
@@ -299,13 +221,11 @@ async def member_pages(
     branches = {b.id: b.name for b in await Branch.all()}
     after = 0
     while True:
-        params = [after, branch_id, page] if branch_id is not None else [after, page]
-        rows = await _member_pages[branch_id is not None].rows(*params)
+        rows = await reports_sql.member_page(after, branch_id, page)
         if not rows:
             return
         first, last = rows[0]["id"], rows[-1]["id"]
-        active = db_value(Card, "active", True)
-        cards = {r["member_id"]: r["number"] for r in await _active_cards.rows(active, first, last)}
+        cards = await reports_sql.active_cards(first, last)
         yield [
             MemberRow(
                 r["id"],

@@ -27,7 +27,7 @@ from models import (
     Voucher,
     VoucherStatus,
 )
-from models import statements as sql
+from models.queries import rewards as rewards_sql
 
 
 @dataclass(frozen=True)
@@ -40,17 +40,12 @@ class Redemption:
 def _check_reward(
     reward: Reward, member: Member, tier: Tier | None, min_tier: Tier | None, now: datetime
 ) -> None:
-    """Everything about the reward and the member except the balance, which is checked atomically."""
+    """Everything about the reward and the member but the balance, which is checked atomically."""
     _check_offer(reward, now)
     if min_tier is not None and (tier is None or tier.threshold < min_tier.threshold):
         raise LoyaltyError(ErrorCode.TIER_TOO_LOW, reward=reward.id, tier=min_tier.code)
     if member.balance < 0:
         raise LoyaltyError(ErrorCode.NEGATIVE_BALANCE, balance=member.balance)
-
-
-# Hand-written: the member's rewards window reads the catalogue on every visit. The
-# dates and the branch are checked in Python, on the loaded values: a catalogue is short.
-_active = sql.Select(Reward, "active = ? AND (stock IS NULL OR stock > 0)", order="cost, id")
 
 
 async def catalog(
@@ -65,7 +60,7 @@ async def catalog(
     config = config or await current_config()
     ladder = {tier.id: tier for tier in config.tiers}
     offered = []
-    for reward in await _active.all(True):
+    for reward in await rewards_sql.active_rewards():
         if (reward.valid_from and now < reward.valid_from) or (
             reward.valid_until and now > reward.valid_until
         ):

@@ -6,9 +6,9 @@ club. The segment names need only these two scores (monetary value would not mov
 member from one to another), and are codes the channels translate. A purchase returned in
 full is not counted.
 
-The scores and the segment are one SQL statement, grouped in the database: a club of
-500,000 members has millions of purchases a year, which must not be read into Python
-(the bot would stop answering while it counted).
+The scores and the segment are one SQL statement (`models.queries.reports`), grouped in
+the database: a club of 500,000 members has millions of purchases a year, which must not
+be read into Python (the bot would stop answering while it counted).
 """
 
 from __future__ import annotations
@@ -16,8 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from models import Purchase
-from models.statements import Statement, db_value
+from models.queries.reports import RfmScores
 
 SEGMENTS = ("champions", "loyal", "new", "at_risk", "hibernating", "needs_attention")
 WINDOW_DAYS = 365
@@ -43,53 +42,30 @@ class Score:
     segment: str
 
 
-def _steps(column: str, op: str, count: int) -> str:
-    """5 when `column op ?` holds for the first of `count` parameters, 4 for the next, ..., else 1."""
-    whens = " ".join(f"WHEN {column} {op} ? THEN {5 - n}" for n in range(count))
-    return f"CASE {whens} ELSE 1 END"
+_rfm = RfmScores(SEGMENT_RULES, len(RECENCY_DAYS), len(FREQUENCY_COUNTS))
 
 
-_recency = _steps("last_at", ">=", len(RECENCY_DAYS))
-_frequency = _steps("n", ">=", len(FREQUENCY_COUNTS))
-_segment = "CASE " + " ".join(f"WHEN {rule} THEN '{name}'" for name, rule in SEGMENT_RULES) + " END"
-_SCORED = f"""
-    SELECT member_id, r, f, {_segment} AS segment FROM (
-        SELECT member_id, {_recency} AS r, {_frequency} AS f FROM (
-            SELECT p.member_id, MAX(p.created_at) AS last_at, COUNT(*) AS n
-            FROM purchase p JOIN member m ON m.id = p.member_id AND m.deleted_at IS NULL
-            WHERE p.created_at > ? AND p.refunded_amount < p.amount
-            GROUP BY p.member_id
-        ) buyers
-    ) scored
-"""
-_scored = Statement(Purchase, _SCORED)
-_counts = Statement(Purchase, f"SELECT segment, COUNT(*) AS n FROM ({_SCORED}) s GROUP BY segment")
-_members_of = Statement(
-    Purchase, f"SELECT member_id FROM ({_SCORED}) s WHERE segment = ? ORDER BY member_id"
-)
-
-
-def _params(now: datetime) -> list[object]:
-    """The parameters of `_SCORED`, in the order its `?` appear."""
-    at = [db_value(Purchase, "created_at", now - timedelta(days=days)) for days in RECENCY_DAYS]
-    since = db_value(Purchase, "created_at", now - timedelta(days=WINDOW_DAYS))
-    return [*at, *reversed(FREQUENCY_COUNTS), since]
+def _bounds(now: datetime) -> tuple[list[datetime], list[int], datetime]:
+    """The scores' bounds as of `now`: recency's and frequency's, highest score first, and
+    the window's start."""
+    recency = [now - timedelta(days=days) for days in RECENCY_DAYS]
+    return recency, list(reversed(FREQUENCY_COUNTS)), now - timedelta(days=WINDOW_DAYS)
 
 
 async def scores(now: datetime) -> dict[int, Score]:
     """Every buyer of the window, scored: for a few members (tests), not for the whole club."""
-    rows = await _scored.rows(*_params(now))
+    rows = await _rfm.scores(*_bounds(now))
     return {row["member_id"]: Score(row["r"], row["f"], row["segment"]) for row in rows}
 
 
 async def members_of(segment: str, now: datetime) -> list[int]:
     """The ids of the members in `segment`, ascending."""
-    return [row["member_id"] for row in await _members_of.rows(*_params(now), segment)]
+    return await _rfm.members_of(segment, *_bounds(now))
 
 
 async def segment_counts(now: datetime) -> dict[str, int]:
     """Members per segment, for /report."""
     counts = dict.fromkeys(SEGMENTS, 0)
-    for row in await _counts.rows(*_params(now)):
+    for row in await _rfm.counts(*_bounds(now)):
         counts[row["segment"]] = row["n"]
     return counts

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from loyalty.errors import ErrorCode, LoyaltyError
 from models import Branch, ClubRules, ProductGroup, Tier
-from models import statements as sql
+from models.queries import club as club_sql
 
 DEFAULT_TIERS = (
     # code, threshold (points earned in the window), multiplier, standing discount %
@@ -19,7 +19,7 @@ DEFAULT_BRANCH_NAME = "Main"
 
 
 async def get_rules() -> ClubRules:
-    rules = await sql.rules_by_id.first(1)
+    rules = await club_sql.rules()
     if rules is None:
         rules, _ = await ClubRules.get_or_create(id=1)
     return rules
@@ -38,16 +38,16 @@ async def ensure_defaults() -> None:
 
 
 async def default_branch() -> Branch:
-    branch = await sql.first_active_branch.first(True)
+    branch = await club_sql.first_active_branch()
     if branch is None:
         await ensure_defaults()
-        branch = await sql.first_active_branch.first(True)
+        branch = await club_sql.first_active_branch()
     assert branch is not None
     return branch
 
 
 async def tiers() -> list[Tier]:
-    return await sql.tiers_by_threshold.all()
+    return await Tier.all().order_by("threshold", "id")
 
 
 @dataclass(frozen=True)
@@ -83,7 +83,7 @@ _config: ClubConfig | None = None
 async def club_config(token: str | None) -> ClubConfig:
     """The set-up, from this process's copy while the database's token is `token`.
 
-    The token (`models.statements.CONFIG_TOKEN`) changes in the same transaction as any
+    The token (`models.queries.club.CONFIG_TOKEN`) changes in the same transaction as any
     change of the rules, branches, groups or tiers, from any process, so a purchase that
     read it sees the set-up as of that read, as if it had read the tables themselves.
     The caller reads the token before this, so a copy made now is at least as new as its
@@ -93,7 +93,8 @@ async def club_config(token: str | None) -> ClubConfig:
     global _config
     if token is not None and _config is not None and _config.token == token:
         return _config
-    branches = {b.id: b for b in await sql.active_branches.all(True)}
+    # Read only when the set-up changed: the ORM's cost does not matter here.
+    branches = {b.id: b for b in await Branch.filter(active=True).order_by("id")}
     if not branches:
         # A new club's branch, made in the caller's transaction, which may yet roll back.
         token = None
@@ -102,7 +103,7 @@ async def club_config(token: str | None) -> ClubConfig:
         token=token,
         rules=await get_rules(),
         branches=branches,
-        groups={g.id: g for g in await sql.active_groups.all(True)},
+        groups={g.id: g for g in await ProductGroup.filter(active=True).order_by("id")},
         tiers=await tiers(),
     )
     if token is not None:
@@ -112,5 +113,4 @@ async def club_config(token: str | None) -> ClubConfig:
 
 async def current_config() -> ClubConfig:
     """`club_config` for a caller that has not read the token in a statement of its own."""
-    rows = await sql.config_token.rows()
-    return await club_config(rows[0]["config_token"])
+    return await club_config(await club_sql.config_token())

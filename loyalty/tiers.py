@@ -12,8 +12,9 @@ from datetime import datetime, timedelta
 from loyalty import notify
 from loyalty.rules import ClubConfig, current_config, get_rules
 from loyalty.rules import tiers as tier_ladder
-from models import EntryKind, LedgerEntry, Member, Tier, TierChange
-from models import statements as sql
+from models import EntryKind, Member, Tier, TierChange
+from models.queries import ledger as ledger_sql
+from models.queries.ledger import TierWindow
 
 # Points from purchases, net of refunds, count towards a tier; bonuses do not.
 QUALIFYING_KINDS = (EntryKind.EARN, EntryKind.REFUND)
@@ -27,16 +28,14 @@ class TierProgress:
     points_to_next: int
 
 
-def window_params(member_id: int, now: datetime, window_days: int) -> tuple[object, ...]:
-    """The parameters of `statements.QUALIFYING_SUM` for this member's tier window."""
-    since = sql.db_value(LedgerEntry, "created_at", now - timedelta(days=window_days))
-    return (member_id, *(kind.value for kind in QUALIFYING_KINDS), since)
+def window(member_id: int, now: datetime, window_days: int) -> TierWindow:
+    """The member's points that count towards a tier as of `now`."""
+    return TierWindow(member_id, QUALIFYING_KINDS, now - timedelta(days=window_days))
 
 
 async def qualifying_points(member_id: int, now: datetime, window_days: int | None = None) -> int:
-    window = window_days if window_days is not None else (await get_rules()).tier_window_days
-    rows = await sql.qualifying_sum.rows(*window_params(member_id, now, window))
-    return int(rows[0]["total"])
+    days = window_days if window_days is not None else (await get_rules()).tier_window_days
+    return await ledger_sql.qualifying_sum(window(member_id, now, days))
 
 
 def tier_for(points: int, tiers: list[Tier]) -> Tier:

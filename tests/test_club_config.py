@@ -14,13 +14,13 @@ from loyalty.members import member_and_config_by_telegram
 from loyalty.rules import current_config
 from loyalty.staff import club_settings
 from models import Branch, ProductGroup, Purchase, Staff, StaffRole, Tier
-from models import statements as sql
+from models.queries import club as club_sql
 from tests.conftest import NOW, POSTGRES_URL
 from tests.helpers import member, reward, set_rules
 
 
 async def _token() -> str | None:
-    return (await sql.config_token.rows())[0]["config_token"]
+    return await club_sql.config_token()
 
 
 async def _elsewhere(statement: str) -> None:
@@ -106,7 +106,8 @@ async def test_the_points_and_rewards_windows_see_a_tier_changed_by_another_proc
 @pytest.mark.parametrize(
     "change",
     [
-        "INSERT INTO branch (name, active, created_at) VALUES ('South', true, '2026-03-01 09:00:00+00:00')",
+        "INSERT INTO branch (name, active, created_at)"
+        " VALUES ('South', true, '2026-03-01 09:00:00+00:00')",
         "UPDATE branch SET earn_rate = 2",
         "DELETE FROM tier WHERE code = 'gold'",
         "INSERT INTO product_group (name, multiplier, active) VALUES ('Tea', 2, true)",

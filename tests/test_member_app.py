@@ -120,7 +120,7 @@ async def test_storage_writes_by_itself_soon_after_a_change(any_db: str) -> None
 async def test_storage_keeps_changes_a_failed_write_did_not_store(
     any_db: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from bot import fsm_storage
+    from models.queries import fsm as fsm_sql
 
     storage = TortoiseStorage()
     key = StorageKey(bot_id=1, chat_id=8, user_id=8, destiny="aiogd:stack")
@@ -130,7 +130,7 @@ async def test_storage_keeps_changes_a_failed_write_did_not_store(
         raise OSError("disk full")
 
     with monkeypatch.context() as patch:
-        patch.setattr(fsm_storage._write_data, "many", broken)
+        patch.setattr(fsm_sql.write_data, "many", broken)
         with pytest.raises(OSError):
             await storage.flush()
     assert await storage.get_data(key) == {"n": 1}
@@ -141,16 +141,16 @@ async def test_storage_keeps_changes_a_failed_write_did_not_store(
 async def test_storage_writes_a_new_key_without_reading_it(
     any_db: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from bot import fsm_storage
+    from models.queries import fsm as fsm_sql
 
     reads: list[tuple[object, ...]] = []
-    read = fsm_storage._read.rows
+    read = fsm_sql.read.rows
 
     async def counted(*params: object) -> list[dict[str, object]]:
         reads.append(params)
         return await read(*params)
 
-    monkeypatch.setattr(fsm_storage._read, "rows", counted)
+    monkeypatch.setattr(fsm_sql.read, "rows", counted)
     storage = TortoiseStorage()
     # What aiogram-dialog does when a button opens a dialog: a context under a new key.
     key = StorageKey(bot_id=1, chat_id=9, user_id=9, destiny="aiogd:context:new")

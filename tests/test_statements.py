@@ -25,6 +25,9 @@ from models import (
     Tier,
 )
 from models import statements as sql
+from models.queries import audit as audit_sql
+from models.queries import ledger as ledger_sql
+from models.queries import outbox as outbox_sql
 
 NOW = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 
@@ -33,7 +36,7 @@ async def test_an_inserted_row_reads_back_through_the_orm_unchanged(any_db: str)
     member = (await register_member("09121234567", now=NOW)).member
     expires = NOW + timedelta(days=365)
     async with in_transaction():
-        entry = await sql.insert_entry(
+        entry = await ledger_sql.insert_entry(
             member_id=member.id,
             kind=EntryKind.ADJUST,
             amount=-7,
@@ -43,7 +46,7 @@ async def test_an_inserted_row_reads_back_through_the_orm_unchanged(any_db: str)
             created_at=NOW,
             expires_at=expires,
         )
-        message = await sql.insert_outbox(
+        message = await outbox_sql.insert(
             key="statement-test",
             member_id=member.id,
             template="points_adjusted",
@@ -89,10 +92,10 @@ async def test_a_repeated_key_breaks_the_unique_index(any_db: str) -> None:
         created_at=NOW,
     )
     async with in_transaction():
-        await sql.insert_entry(**values)
+        await ledger_sql.insert_entry(**values)
     with pytest.raises(IntegrityError):
         async with in_transaction():
-            await sql.insert_entry(**values)
+            await ledger_sql.insert_entry(**values)
     assert await LedgerEntry.filter(idempotency_key="k").count() == 1
 
 
@@ -139,17 +142,17 @@ async def test_the_tier_window_sum_counts_purchases_and_refunds_only(any_db: str
     assert await tiers.qualifying_points(member.id, NOW, window_days=365) == 20 - 5
 
 
-def _purchase(member_id: int, branch_id: int, receipt: str, points: int) -> dict[str, object]:
-    return {
-        "branch_id": branch_id,
-        "receipt": receipt,
-        "member_id": member_id,
-        "amount": 200_000,
-        "product_group_id": None,
-        "points": points,
-        "staff_id": None,
-        "created_at": NOW,
-    }
+def _purchase(member_id: int, branch_id: int, receipt: str, points: int) -> ledger.NewPurchase:
+    return ledger.NewPurchase(
+        member_id=member_id,
+        branch_id=branch_id,
+        receipt=receipt,
+        amount=200_000,
+        group_id=None,
+        points=points,
+        staff_id=None,
+        created_at=NOW,
+    )
 
 
 async def test_a_purchase_is_written_with_its_entry_and_message(any_db: str) -> None:
@@ -168,10 +171,8 @@ async def test_a_purchase_is_written_with_its_entry_and_message(any_db: str) -> 
     async with in_transaction():
         written = await ledger.post_purchase(
             _purchase(member.id, branch.id, "r2", 20),
-            20,
-            now=NOW,
             expires_at=expires,
-            tier_window=tiers.window_params(member.id, NOW, 365),
+            tier_window=tiers.window(member.id, NOW, 365),
             message=message,
         )
     assert earlier.points == 30
@@ -218,10 +219,8 @@ async def test_a_purchase_without_points_or_message_writes_only_the_purchase(any
     async with in_transaction():
         written = await ledger.post_purchase(
             _purchase(member.id, branch.id, "r0", 0),
-            0,
-            now=NOW,
             expires_at=None,
-            tier_window=tiers.window_params(member.id, NOW, 365),
+            tier_window=tiers.window(member.id, NOW, 365),
             message=None,
         )
     assert (written.entry_id, written.message_id, written.qualifying) == (None, None, 0)
@@ -259,7 +258,7 @@ async def test_a_refused_debit_leaves_neither_entry_nor_balance(any_db: str) -> 
 
 @pytest.mark.parametrize(
     "insert",
-    [sql.insert_purchase, sql.insert_entry, sql.insert_outbox, sql.insert_audit],
+    [ledger_sql.insert_purchase, ledger_sql.insert_entry, outbox_sql.insert, audit_sql.insert],
     ids=lambda insert: insert.model.__name__,
 )
 async def test_parameters_without_an_instance_are_the_instances(

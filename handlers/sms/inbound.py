@@ -40,7 +40,7 @@ from loyalty.errors import LoyaltyError
 from loyalty.members import member_by_phone
 from loyalty.phones import is_iranian_mobile, normalize_phone
 from models import InboundOutcome, InboundSms, Member
-from models import statements as sql
+from models.queries import sms as sms_sql
 
 log = logging.getLogger("club.sms.inbound")
 
@@ -199,7 +199,7 @@ async def _decide(row: InboundSms, config: SmsConfig) -> tuple[InboundOutcome, s
     if not is_iranian_mobile(row.sender):
         return InboundOutcome.NOT_MOBILE, None
     # The decisions about one sender's messages (the flood gate, help once a day) one at a time.
-    await sql.inbound_sender_lock.take(row.sender)
+    await sms_sql.lock_sender(row.sender)
     gate = await _rate_gate(row, now, config)
     if gate is not None:
         return gate

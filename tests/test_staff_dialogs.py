@@ -17,7 +17,6 @@ from aiogram_dialog.test_tools.memory_storage import JsonMemoryStorage
 from bot.app import build_bot
 from bot.sandbox import LocalSession
 from bot.settings import Settings
-from handlers.telegram.routers import _detached
 from handlers.telegram.staff import dialogs
 from handlers.telegram.staff import router as staff_router
 from loyalty import earning, tiers
@@ -76,7 +75,7 @@ def open_chat(user_id: int, locale: str = "en") -> StaffChat:
     dp = Dispatcher(storage=JsonMemoryStorage(), settings=settings, tz=settings.tz)
     dp["clock"] = lambda: NOW
     # As handlers/telegram/routers.py must order them: the dialogs before the staff commands.
-    dp.include_routers(dialogs.router(), _detached(staff_router))
+    dp.include_routers(dialogs.router(), staff_router())
     setup_dialogs(dp, message_manager=mm)
     return StaffChat(
         BotClient(dp, user_id=user_id, chat_id=user_id, bot=build_bot(settings, session=session)),

@@ -19,7 +19,6 @@ from loyalty import staff as staff_rules
 from loyalty.members import find_member, get_member
 from models import PendingApproval, Staff, Tier
 
-router = Router(name="staff.counter")
 log = logging.getLogger("club.staff")
 
 GENDERS = {
@@ -33,7 +32,6 @@ def _tier(tier: Tier | None, locale: str) -> str:
     return tier_name(tier.code, tier.name, locale) if tier else "-"
 
 
-@router.message(Command("earn"))
 async def on_earn(
     message: Message,
     command: CommandObject,
@@ -140,9 +138,6 @@ async def _ask_approvers(
             )
 
 
-@router.callback_query(
-    MagicData(F.event.data.startswith(APPROVE) | F.event.data.startswith(REJECT))
-)
 async def on_decide(
     query: CallbackQuery, staff: Staff, locale: str, now: datetime, bot: Bot
 ) -> None:
@@ -172,7 +167,6 @@ async def on_decide(
         log.warning("decision on %s not delivered to the cashier", held.id)
 
 
-@router.message(Command("refund"))
 async def on_refund(
     message: Message, command: CommandObject, staff: Staff, locale: str, now: datetime
 ) -> None:
@@ -193,7 +187,6 @@ async def on_refund(
     )
 
 
-@router.message(Command("adjust"))
 async def on_adjust(
     message: Message, command: CommandObject, staff: Staff, locale: str, now: datetime
 ) -> None:
@@ -224,7 +217,6 @@ async def on_adjust(
     )
 
 
-@router.message(Command("undo"))
 async def on_undo(
     message: Message, command: CommandObject, staff: Staff, locale: str, now: datetime
 ) -> None:
@@ -248,7 +240,6 @@ async def on_undo(
     )
 
 
-@router.message(Command("redeem"))
 async def on_redeem(
     message: Message, command: CommandObject, staff: Staff, locale: str, now: datetime
 ) -> None:
@@ -268,7 +259,6 @@ async def on_redeem(
     )
 
 
-@router.message(Command("member"))
 async def on_member(
     message: Message,
     command: CommandObject,
@@ -301,3 +291,17 @@ async def on_member(
             f"{signed(entry.amount, locale)} {reason_text(entry.reason, entry.note, locale)}"
         )
     await say(message, "\n".join(lines))
+
+
+def router() -> Router:
+    commands = Router(name="staff.counter")
+    commands.message.register(on_earn, Command("earn"))
+    commands.callback_query.register(
+        on_decide, MagicData(F.event.data.startswith(APPROVE) | F.event.data.startswith(REJECT))
+    )
+    commands.message.register(on_refund, Command("refund"))
+    commands.message.register(on_adjust, Command("adjust"))
+    commands.message.register(on_undo, Command("undo"))
+    commands.message.register(on_redeem, Command("redeem"))
+    commands.message.register(on_member, Command("member"))
+    return commands

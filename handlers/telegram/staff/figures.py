@@ -22,8 +22,6 @@ from loyalty import staff as staff_rules
 from loyalty.reports import MemberRow, Report
 from models import CustomerType, Gender, Staff, StaffRole
 
-router = Router(name="staff.figures")
-
 DEFAULT_DAYS = 30
 
 
@@ -104,7 +102,6 @@ def segments_text(counts: dict[str, int], locale: str) -> str:
     return t(N_("Customer segments: {values}"), locale, values=values)
 
 
-@router.message(Command("report"))
 async def on_report(
     message: Message,
     command: CommandObject,
@@ -216,7 +213,6 @@ async def members_xlsx(
     return buffer.getvalue(), count
 
 
-@router.message(Command("export"))
 async def on_export(
     message: Message, staff: Staff, locale: str, settings: Settings, now: datetime
 ) -> None:
@@ -227,7 +223,6 @@ async def on_export(
     )
 
 
-@router.message(Command("audit"))
 async def on_audit(message: Message, staff: Staff, locale: str, settings: Settings) -> None:
     staff_rules.require(staff, StaffRole.OWNER)
     entries = await staff_rules.timeline(staff)
@@ -246,3 +241,11 @@ async def on_audit(message: Message, staff: Staff, locale: str, settings: Settin
             f"{moment(entry.created_at, locale, settings.tz)} {who}: {entry.action} {details}".rstrip()
         )
     await say(message, "\n".join(lines)[-4000:])
+
+
+def router() -> Router:
+    commands = Router(name="staff.figures")
+    commands.message.register(on_report, Command("report"))
+    commands.message.register(on_export, Command("export"))
+    commands.message.register(on_audit, Command("audit"))
+    return commands

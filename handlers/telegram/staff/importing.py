@@ -17,7 +17,6 @@ from loyalty import importing
 from loyalty import staff as staff_rules
 from models import Staff, StaffRole, Tier
 
-router = Router(name="staff.importing")
 MAX_FILE = 5 * 1024 * 1024
 MAX_ERROR_LINES = 30
 
@@ -40,7 +39,6 @@ def summary_text(
     return "\n".join(lines)
 
 
-@router.message(Command("import"))
 async def on_import(
     message: Message, bot: Bot, staff: Staff, locale: str, settings: Settings, now: datetime
 ) -> None:
@@ -65,4 +63,7 @@ async def on_import(
     await say(message, summary_text(summary, errors, locale)[:4000])
 
 
-__all__ = ["router", "summary_text"]
+def router() -> Router:
+    commands = Router(name="staff.importing")
+    commands.message.register(on_import, Command("import"))
+    return commands

@@ -17,7 +17,6 @@ from loyalty import staff as staff_rules
 from loyalty.text import to_ascii_digits
 from models import InboxItem, InboxKind, Staff
 
-router = Router(name="staff.inbox")
 # Each inbox message starts with its number, so a reply to it says which item it answers.
 ITEM_MARK = re.compile(r"^#(\d+)")
 
@@ -31,7 +30,6 @@ def _item_text(item: InboxItem, locale: str, settings: Settings) -> str:
     return f"{head}\n{item.text}"
 
 
-@router.message(Command("inbox"))
 async def on_inbox(message: Message, staff: Staff, locale: str, settings: Settings) -> None:
     items = await staff_rules.inbox(staff)
     if not items:
@@ -49,7 +47,6 @@ async def on_inbox(message: Message, staff: Staff, locale: str, settings: Settin
         await say(message, _item_text(item, locale, settings))
 
 
-@router.message(Command("reply"))
 async def on_reply_command(
     message: Message, command: CommandObject, staff: Staff, locale: str, now: datetime
 ) -> None:
@@ -78,7 +75,6 @@ async def _staff_reply_to_item(message: Message, settings: Settings) -> bool:
     )  # type: ignore[union-attr]
 
 
-@router.message(_staff_reply_to_item)
 async def on_reply(message: Message, staff: Staff, locale: str, now: datetime) -> None:
     assert message.reply_to_message is not None and message.reply_to_message.text is not None
     match = ITEM_MARK.match(to_ascii_digits(message.reply_to_message.text))
@@ -93,3 +89,11 @@ async def _answer(
     await say(
         message, t(N_("Answer to #{id} sent to the member."), locale, id=ident(item.id, locale))
     )
+
+
+def router() -> Router:
+    commands = Router(name="staff.inbox")
+    commands.message.register(on_inbox, Command("inbox"))
+    commands.message.register(on_reply_command, Command("reply"))
+    commands.message.register(on_reply, _staff_reply_to_item)
+    return commands

@@ -25,8 +25,6 @@ from loyalty.rules import get_rules
 from loyalty.text import to_ascii_digits
 from models import Branch, ProductGroup, Staff, StaffRole
 
-router = Router(name="staff.manage")
-
 ROLES = {"owner": N_("owner"), "manager": N_("manager"), "cashier": N_("cashier")}
 
 
@@ -48,10 +46,6 @@ def _branch_arg(parts: list[str], index: int) -> int | None:
     return parse_int(parts[index]) if len(parts) > index else None
 
 
-@router.message(
-    CommandStart(deep_link=True, magic=F.args.startswith(staff_rules.INVITE_PREFIX)),
-    flags={"public": True},
-)
 async def on_invite(message: Message, command: CommandObject, locale: str, now: datetime) -> None:
     assert message.from_user is not None
     staff = await staff_rules.accept_invite(
@@ -71,7 +65,6 @@ async def on_invite(message: Message, command: CommandObject, locale: str, now: 
     )
 
 
-@router.message(Command("staff_help"))
 async def on_help(message: Message, staff: Staff, locale: str) -> None:
     lines = [
         "/earn <member> <amount> [receipt]",
@@ -95,7 +88,6 @@ async def on_help(message: Message, staff: Staff, locale: str) -> None:
     await say(message, t(N_("Staff commands:"), locale) + "\n" + "\n".join(lines))
 
 
-@router.message(Command("staff"))
 async def on_staff(
     message: Message, command: CommandObject, staff: Staff, locale: str, bot: Bot, now: datetime
 ) -> None:
@@ -155,7 +147,6 @@ async def on_staff(
         )
 
 
-@router.message(Command("rewards"))
 async def on_rewards(
     message: Message, command: CommandObject, staff: Staff, locale: str, now: datetime
 ) -> None:
@@ -196,7 +187,6 @@ async def on_rewards(
         await say(message, t(N_("Usage: /rewards [add <cost> <name> | off <reward id>]"), locale))
 
 
-@router.message(Command("branches"))
 async def on_branches(
     message: Message, command: CommandObject, staff: Staff, locale: str, now: datetime
 ) -> None:
@@ -242,7 +232,6 @@ def _branch_line(branch: Branch, locale: str) -> str:
     )
 
 
-@router.message(Command("groups"))
 async def on_groups(
     message: Message, command: CommandObject, staff: Staff, locale: str, now: datetime
 ) -> None:
@@ -267,7 +256,6 @@ async def on_groups(
     await say(message, "\n".join(lines) or t(N_("No product groups yet."), locale))
 
 
-@router.message(Command("settings"))
 async def on_settings(
     message: Message, command: CommandObject, staff: Staff, locale: str, now: datetime
 ) -> None:
@@ -285,3 +273,19 @@ async def on_settings(
 
 def _shown(value: object) -> str:
     return f"{value.normalize():f}" if isinstance(value, Decimal) else str(value)
+
+
+def router() -> Router:
+    commands = Router(name="staff.manage")
+    commands.message.register(
+        on_invite,
+        CommandStart(deep_link=True, magic=F.args.startswith(staff_rules.INVITE_PREFIX)),
+        flags={"public": True},
+    )
+    commands.message.register(on_help, Command("staff_help"))
+    commands.message.register(on_staff, Command("staff"))
+    commands.message.register(on_rewards, Command("rewards"))
+    commands.message.register(on_branches, Command("branches"))
+    commands.message.register(on_groups, Command("groups"))
+    commands.message.register(on_settings, Command("settings"))
+    return commands

@@ -15,9 +15,9 @@ from aiogram import BaseMiddleware
 from aiogram.dispatcher.flags import get_flag
 from aiogram.types import CallbackQuery, Message, TelegramObject, User
 
-from bot.settings import Settings
 from handlers.i18n import LOCALES
 from handlers.telegram.staff.texts import staff_error_text
+from handlers.telegram.workflow import Settings
 from loyalty import staff as staff_rules
 from loyalty.clock import utcnow
 from loyalty.errors import ErrorCode, LoyaltyError

@@ -10,10 +10,10 @@ from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command, CommandObject, MagicData
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
-from bot.settings import Settings
 from handlers.format import day, number, signed
 from handlers.i18n import N_, t
 from handlers.telegram.staff.common import ident, parse_int, request_of, say
+from handlers.telegram.workflow import Settings
 from handlers.texts import reason_text, tier_name
 from loyalty import staff as staff_rules
 from loyalty.members import find_member, get_member

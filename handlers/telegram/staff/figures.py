@@ -11,11 +11,11 @@ from aiogram import Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import BufferedInputFile, Message
 
-from bot.settings import Settings
 from handlers.format import day, moment, number
 from handlers.i18n import N_, t
 from handlers.telegram.staff.common import parse_int, say
 from handlers.telegram.staff.report_charts import LABELS, report_charts
+from handlers.telegram.workflow import Settings
 from handlers.texts import SEGMENT_NAMES, tier_name
 from loyalty import rfm
 from loyalty import staff as staff_rules

@@ -8,11 +8,11 @@ from aiogram import Bot, Router
 from aiogram.filters import Command
 from aiogram.types import Message
 
-from bot.settings import Settings
 from handlers.format import number
 from handlers.i18n import N_, t
 from handlers.telegram.staff.common import say
 from handlers.telegram.staff.texts import row_error_text
+from handlers.telegram.workflow import Settings
 from loyalty import importing
 from loyalty import staff as staff_rules
 from models import Staff, StaffRole, Tier

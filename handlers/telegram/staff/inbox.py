@@ -9,10 +9,10 @@ from aiogram import Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
 
-from bot.settings import Settings
 from handlers.format import moment, number
 from handlers.i18n import N_, t
 from handlers.telegram.staff.common import ident, parse_int, say
+from handlers.telegram.workflow import Settings
 from loyalty import staff as staff_rules
 from loyalty.text import to_ascii_digits
 from models import InboxItem, InboxKind, Staff

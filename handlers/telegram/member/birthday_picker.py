@@ -10,13 +10,13 @@ from typing import Any
 
 from aiogram.types import CallbackQuery
 from aiogram_dialog import Data, Dialog, DialogManager, Window
-from aiogram_dialog.widgets.kbd import Button, Cancel, Group, Row, Select
+from aiogram_dialog.widgets.kbd import Button, Group, Row, Select
 from aiogram_dialog.widgets.text import Format
 
 from handlers.format import persian_digits
 from handlers.i18n import N_
-from handlers.telegram.member.common import Tr, buttons_only, locale_of
 from handlers.telegram.member.states import BirthdaySG
+from handlers.telegram.widgets import Tr, buttons_only, leave, locale_of
 from loyalty.clock import utcnow
 from loyalty.dates import calendar_year, days_in_month, parse_birthday
 
@@ -143,7 +143,7 @@ def dialog() -> Dialog:
                 Button(Tr(N_("◀ Earlier")), id="earlier", on_click=on_earlier),
                 Button(Tr(N_("Later ▶")), id="later", on_click=on_later, when="has_later"),
             ),
-            Cancel(Tr(N_("Back"))),
+            leave(),
             buttons_only(),
             getter=years_getter,
             state=BirthdaySG.year,
@@ -151,7 +151,7 @@ def dialog() -> Dialog:
         Window(
             Tr(N_("Which month?")),
             _grid("months", on_month, 3),
-            Cancel(Tr(N_("Back"))),
+            leave(),
             buttons_only(),
             getter=months_getter,
             state=BirthdaySG.month,
@@ -159,7 +159,7 @@ def dialog() -> Dialog:
         Window(
             Tr(N_("Which day?")),
             _grid("days", on_day, 7),
-            Cancel(Tr(N_("Back"))),
+            leave(),
             buttons_only(),
             getter=days_getter,
             state=BirthdaySG.day,

@@ -174,6 +174,26 @@ async def test_a_percent_discount_open_ended_then_withdrawn(team: Branch) -> Non
     assert not (await Reward.get()).active
 
 
+async def test_the_catalogue_a_page_at_a_time(team: Branch) -> None:
+    for cost in range(100, 700, 100):
+        await Reward.create(name=f"Cake {cost}", cost=cost)
+    chat = open_chat(OWNER)
+    await chat.send("/rewards")
+    assert chat.text.startswith("Rewards (page 1 of 2).")
+    assert "Next ▶" in chat.buttons() and "◀ Previous" not in chat.buttons()
+    await chat.click("Next ▶")
+    assert chat.text.startswith("Rewards (page 2 of 2).")
+    last, *others = chat.buttons()
+    assert others == ["◀ Previous", "Add a reward", "Close"]
+
+    # The only reward of the last page withdrawn: the list has one page left, and shows it.
+    await chat.click(last)
+    await chat.click("Withdraw")
+    await chat.click("Yes, withdraw")
+    assert "Rewards (page 1 of 1)." in chat.text
+    assert "◀ Previous" not in chat.buttons() and "Next ▶" not in chat.buttons()
+
+
 async def test_a_cashier_is_refused(team: Branch) -> None:
     chat = open_chat(CASHIER)
     await chat.send("/rewards")

@@ -55,10 +55,7 @@ async def harness(settings: Settings | None = None) -> AsyncIterator[Harness]:
         dp = Dispatcher()
         dp["settings"] = settings
         dp["clock"] = lambda: NOW
-        # A fresh router per test: aiogram refuses to attach one router to two dispatchers.
-        if router.parent_router is not None:
-            router._parent_router = None
-        dp.include_router(router)
+        dp.include_router(router())
         try:
             yield Harness(api, bot, dp)
         finally:

@@ -18,8 +18,7 @@ OWNER, MANAGER, CASHIER = 9001, 9002, 9003
 async def _setup() -> tuple[Dispatcher, Settings]:
     settings = Settings(_env_file=None, owner_ids=[OWNER])
     dp = Dispatcher(settings=settings)
-    router._parent_router = None  # the module-level router joins one dispatcher per test
-    dp.include_router(router)
+    dp.include_router(router())
     await Staff.create(telegram_id=MANAGER, role=StaffRole.MANAGER, created_at=NOW)
     await Staff.create(telegram_id=CASHIER, role=StaffRole.CASHIER, created_at=NOW)
     for _ in range(3):

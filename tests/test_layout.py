@@ -41,3 +41,13 @@ def test_loyalty_imports_no_channel_library() -> None:
 def test_models_import_only_storage() -> None:
     for path in (ROOT / "models").rglob("*.py"):
         assert not _imports(path) & (FORBIDDEN | {"loyalty"}), path
+
+
+def test_handlers_do_not_import_the_composition_root() -> None:
+    """What a handler needs reaches it through the dispatcher's workflow data, not from bot/."""
+    offenders = sorted(
+        str(path.relative_to(ROOT))
+        for path in (ROOT / "handlers").rglob("*.py")
+        if "bot" in _imports(path)
+    )
+    assert offenders == []

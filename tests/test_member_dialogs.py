@@ -27,6 +27,7 @@ from bot.sandbox import LocalSession
 from bot.settings import Settings
 from handlers.telegram.middlewares import MemoryFloodCounter, ThrottleMiddleware
 from loyalty import earning
+from loyalty.clock import utcnow
 from models import (
     Card,
     CustomerType,
@@ -387,6 +388,23 @@ async def test_profile(chat: Chat_) -> None:
         "fa",
         False,
     )
+
+
+async def test_the_birthday_calendar_pages_its_years_to_an_end_both_ways(chat: Chat_) -> None:
+    await joined()
+    this_year = utcnow().year  # the calendar reads the real clock, as the birthday rules do
+    await chat.send("/start")
+    await chat.click("Profile")
+    await chat.click("Change birthday")
+    await chat.click("Pick from a calendar")
+    assert chat.buttons()[11:] == [str(this_year - 18), "◀ Earlier", "Later ▶", "Back"]
+    await chat.click("Later ▶")
+    await chat.click("Later ▶")
+    assert str(this_year) in chat.buttons() and "Later ▶" not in chat.buttons()
+    for _ in range(10):
+        await chat.click("◀ Earlier")
+    assert chat.buttons()[12:] == ["Later ▶", "Back"]
+    assert int(chat.buttons()[0]) <= this_year - 120
 
 
 async def test_delete_my_data(chat: Chat_) -> None:

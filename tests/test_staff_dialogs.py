@@ -17,7 +17,6 @@ from aiogram_dialog.test_tools.memory_storage import JsonMemoryStorage
 from bot.app import build_bot
 from bot.sandbox import LocalSession
 from bot.settings import Settings
-from handlers.telegram.routers import _detached
 from handlers.telegram.staff import dialogs
 from handlers.telegram.staff import router as staff_router
 from loyalty import earning, tiers
@@ -76,7 +75,7 @@ def open_chat(user_id: int, locale: str = "en") -> StaffChat:
     dp = Dispatcher(storage=JsonMemoryStorage(), settings=settings, tz=settings.tz)
     dp["clock"] = lambda: NOW
     # As handlers/telegram/routers.py must order them: the dialogs before the staff commands.
-    dp.include_routers(dialogs.router(), _detached(staff_router))
+    dp.include_routers(dialogs.router(), staff_router())
     setup_dialogs(dp, message_manager=mm)
     return StaffChat(
         BotClient(dp, user_id=user_id, chat_id=user_id, bot=build_bot(settings, session=session)),
@@ -173,6 +172,26 @@ async def test_a_percent_discount_open_ended_then_withdrawn(team: Branch) -> Non
     await chat.click("Yes, withdraw")
     assert chat.text.startswith("Reward #1 is no longer offered.")
     assert not (await Reward.get()).active
+
+
+async def test_the_catalogue_a_page_at_a_time(team: Branch) -> None:
+    for cost in range(100, 700, 100):
+        await Reward.create(name=f"Cake {cost}", cost=cost)
+    chat = open_chat(OWNER)
+    await chat.send("/rewards")
+    assert chat.text.startswith("Rewards (page 1 of 2).")
+    assert "Next ▶" in chat.buttons() and "◀ Previous" not in chat.buttons()
+    await chat.click("Next ▶")
+    assert chat.text.startswith("Rewards (page 2 of 2).")
+    last, *others = chat.buttons()
+    assert others == ["◀ Previous", "Add a reward", "Close"]
+
+    # The only reward of the last page withdrawn: the list has one page left, and shows it.
+    await chat.click(last)
+    await chat.click("Withdraw")
+    await chat.click("Yes, withdraw")
+    assert "Rewards (page 1 of 1)." in chat.text
+    assert "◀ Previous" not in chat.buttons() and "Next ▶" not in chat.buttons()
 
 
 async def test_a_cashier_is_refused(team: Branch) -> None:

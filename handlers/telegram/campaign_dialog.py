@@ -31,7 +31,7 @@ from handlers.format import moment, number
 from handlers.i18n import N_, t
 from handlers.sms.text import sms_parts
 from handlers.telegram.campaigns import CHANNEL_NAMES, _locale, _when
-from handlers.telegram.member.common import Tr, buttons_only, esc, locale_of, on_not_text
+from handlers.telegram.widgets import Tr, buttons_only, esc, locale_of, on_not_text
 from handlers.texts import SEGMENT_NAMES, error_text, tier_name
 from loyalty import campaigns
 from loyalty.clock import utcnow

@@ -29,8 +29,6 @@ from loyalty.staff.permissions import Action
 from loyalty.text import to_ascii_digits
 from models import Campaign
 
-router = Router(name="campaigns")
-
 STATUS = {
     "draft": N_("draft"),
     "scheduled": N_("scheduled"),
@@ -123,7 +121,6 @@ def _confirm_keyboard(campaign_id: int, locale: str) -> InlineKeyboardMarkup:
     )
 
 
-@router.message(Command("campaigns"))
 async def list_campaigns(message: Message, settings: Any) -> None:
     locale = _locale(message, settings)
     if not await permitted(message.from_user.id, settings.owner_ids, Action.CAMPAIGN):
@@ -147,7 +144,6 @@ async def list_campaigns(message: Message, settings: Any) -> None:
 
 
 # Bare /campaign opens the guided dialog (handlers/telegram/campaign_dialog.py).
-@router.message(Command("campaign", magic=F.args))
 async def new_campaign(message: Message, command: CommandObject, settings: Any) -> None:
     locale = _locale(message, settings)
     if not await permitted(message.from_user.id, settings.owner_ids, Action.CAMPAIGN):
@@ -202,7 +198,6 @@ async def new_campaign(message: Message, command: CommandObject, settings: Any) 
     )
 
 
-@router.callback_query(MagicData(F.event.data.startswith(BUTTONS)))
 async def on_confirm(query: CallbackQuery, settings: Any) -> None:
     locale = _locale(query, settings)
     if not await permitted(query.from_user.id, settings.owner_ids, Action.CAMPAIGN):
@@ -239,7 +234,6 @@ async def on_confirm(query: CallbackQuery, settings: Any) -> None:
         await query.message.answer(text)
 
 
-@router.message(Command("lottery"))
 async def run_lottery(message: Message, command: CommandObject, settings: Any) -> None:
     locale = _locale(message, settings)
     if not await permitted(message.from_user.id, settings.owner_ids, Action.LOTTERY):
@@ -301,3 +295,12 @@ async def _draw(message: Message, lottery_id: int, locale: str, settings: Any) -
             seed=drawn.seed,
         )
     )
+
+
+def router() -> Router:
+    commands = Router(name="campaigns")
+    commands.message.register(list_campaigns, Command("campaigns"))
+    commands.message.register(new_campaign, Command("campaign", magic=F.args))
+    commands.callback_query.register(on_confirm, MagicData(F.event.data.startswith(BUTTONS)))
+    commands.message.register(run_lottery, Command("lottery"))
+    return commands

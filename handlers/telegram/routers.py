@@ -11,20 +11,9 @@ from aiogram.types import CallbackQuery
 from aiogram_dialog import Dialog
 from aiogram_dialog.api.entities import Context
 
-from handlers.telegram import campaign_dialog, campaigns, member
-from handlers.telegram.campaigns import router as campaigns_router
+from handlers.telegram import campaign_dialog, campaigns, member, staff
 from handlers.telegram.staff import counter
 from handlers.telegram.staff import dialogs as staff_dialogs
-from handlers.telegram.staff import router as staff_router
-
-
-def _detached(router: Router) -> Router:
-    # The staff commands are module-level routers; aiogram refuses to attach a router to
-    # a second dispatcher, which tests (and the sandbox) build more than once per process.
-    if router.parent_router is not None:
-        router._parent_router = None
-    return router
-
 
 # The staff's own buttons that are not dialog windows (approving a purchase, a campaign).
 STAFF_BUTTONS = (counter.BUTTONS, campaigns.BUTTONS)
@@ -58,6 +47,7 @@ class _StaffPress(Filter):
 
 
 def all_routers() -> list[Router]:
+    """Fresh routers each call, so that tests and workers can build several dispatchers."""
     # Staff first: /start staff_<token> must reach the invitation handler, and the member
     # routers end with a catch-all that reopens the menu.
     # The management dialogs open on bare /rewards, /settings, /branches, /groups and let
@@ -65,9 +55,9 @@ def all_routers() -> list[Router]:
     staff_side = Router(name="staff-side")
     staff_side.include_routers(
         staff_dialogs.router(),
-        _detached(staff_router),
+        staff.router(),
         *campaign_dialog.routers(),
-        _detached(campaigns_router),
+        campaigns.router(),
     )
     staff_side.callback_query.filter(_StaffPress(staff_side))
     return [staff_side, *member.routers()]

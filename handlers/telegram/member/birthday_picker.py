@@ -10,17 +10,29 @@ from typing import Any
 
 from aiogram.types import CallbackQuery
 from aiogram_dialog import Data, Dialog, DialogManager, Window
-from aiogram_dialog.widgets.kbd import Button, Cancel, Group, Row, Select
+from aiogram_dialog.widgets.kbd import Group, Select
 from aiogram_dialog.widgets.text import Format
 
 from handlers.format import persian_digits
 from handlers.i18n import N_
-from handlers.telegram.member.common import Tr, buttons_only, locale_of
 from handlers.telegram.member.states import BirthdaySG
+from handlers.telegram.widgets import (
+    Tr,
+    buttons_only,
+    leave,
+    locale_of,
+    page_of,
+    pager,
+    settle_page,
+)
 from loyalty.clock import utcnow
 from loyalty.dates import calendar_year, days_in_month, parse_birthday
 
 YEARS_PER_PAGE = 12
+FIRST_SHOWN = 18  # the first page of years ends 18 years ago: most members are adults
+EARLIER_PAGES = 8  # pages before the first one: back to about 125 years ago
+# Pages after it, up to the first that reaches this year.
+LATER_PAGES = -(-FIRST_SHOWN // YEARS_PER_PAGE)
 JALALI_MONTHS = (
     "فروردین",
     "اردیبهشت",
@@ -59,23 +71,20 @@ async def start_picker(manager: DialogManager) -> None:
     await manager.start(BirthdaySG.year, data={"locale": locale_of(manager)})
 
 
+async def on_start(start_data: Data, manager: DialogManager) -> None:
+    await settle_page(manager, "year_pages", EARLIER_PAGES)
+
+
 async def years_getter(dialog_manager: DialogManager, **kwargs: Any) -> dict[str, Any]:
     locale = locale_of(dialog_manager)
     this_year = calendar_year(utcnow().date(), locale)
-    last = dialog_manager.dialog_data.setdefault("last_year", this_year - 18)
+    shift = await page_of(dialog_manager, "year_pages") - EARLIER_PAGES
+    last = this_year - FIRST_SHOWN + shift * YEARS_PER_PAGE
     years = range(last - YEARS_PER_PAGE + 1, last + 1)
     return {
         "years": [(_digits(y, locale), y) for y in years],
-        "has_later": last < this_year,
+        "page_count": EARLIER_PAGES + 1 + LATER_PAGES,
     }
-
-
-async def on_earlier(callback: CallbackQuery, button: Button, manager: DialogManager) -> None:
-    manager.dialog_data["last_year"] -= YEARS_PER_PAGE
-
-
-async def on_later(callback: CallbackQuery, button: Button, manager: DialogManager) -> None:
-    manager.dialog_data["last_year"] += YEARS_PER_PAGE
 
 
 async def on_year(
@@ -139,11 +148,8 @@ def dialog() -> Dialog:
         Window(
             Tr(N_("Which year were you born?")),
             _grid("years", on_year, 4),
-            Row(
-                Button(Tr(N_("◀ Earlier")), id="earlier", on_click=on_earlier),
-                Button(Tr(N_("Later ▶")), id="later", on_click=on_later, when="has_later"),
-            ),
-            Cancel(Tr(N_("Back"))),
+            *pager("year_pages", N_("◀ Earlier"), N_("Later ▶")),
+            leave(),
             buttons_only(),
             getter=years_getter,
             state=BirthdaySG.year,
@@ -151,7 +157,7 @@ def dialog() -> Dialog:
         Window(
             Tr(N_("Which month?")),
             _grid("months", on_month, 3),
-            Cancel(Tr(N_("Back"))),
+            leave(),
             buttons_only(),
             getter=months_getter,
             state=BirthdaySG.month,
@@ -159,9 +165,10 @@ def dialog() -> Dialog:
         Window(
             Tr(N_("Which day?")),
             _grid("days", on_day, 7),
-            Cancel(Tr(N_("Back"))),
+            leave(),
             buttons_only(),
             getter=days_getter,
             state=BirthdaySG.day,
         ),
+        on_start=on_start,
     )

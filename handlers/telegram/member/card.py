@@ -7,11 +7,12 @@ from typing import Any
 
 from aiogram.types import BufferedInputFile, CallbackQuery
 from aiogram_dialog import Dialog, DialogManager, ShowMode, Window
-from aiogram_dialog.widgets.kbd import Button, Cancel
+from aiogram_dialog.widgets.kbd import Button
 
 from handlers.i18n import N_, t
-from handlers.telegram.member.common import Tr, buttons_only, current_member, locale_of
+from handlers.telegram.member.common import current_member
 from handlers.telegram.member.states import CardSG
+from handlers.telegram.widgets import Tr, buttons_only, leave, locale_of
 from loyalty import members
 
 
@@ -50,7 +51,7 @@ def dialog() -> Dialog:
         Window(
             Tr(N_("Your card number: <code>{card}</code>")),
             Button(Tr(N_("Show QR code")), id="qr", on_click=on_show_qr),
-            Cancel(Tr(N_("Back"))),
+            leave(),
             buttons_only(),
             getter=card_getter,
             state=CardSG.card,

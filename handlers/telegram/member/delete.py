@@ -7,8 +7,9 @@ from aiogram_dialog import Dialog, DialogManager, Window
 from aiogram_dialog.widgets.kbd import Button, Cancel, Row
 
 from handlers.i18n import N_, t
-from handlers.telegram.member.common import Tr, buttons_only, current_member, locale_of
+from handlers.telegram.member.common import current_member
 from handlers.telegram.member.states import DeleteSG
+from handlers.telegram.widgets import Tr, buttons_only, locale_of
 from loyalty import erasure
 
 DONE = N_("Your data has been deleted. Send /start if you ever want to join again.")

@@ -4,24 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from aiogram.enums import ContentType
 from aiogram.types import CallbackQuery, Message
 from aiogram_dialog import Dialog, DialogManager, Window
-from aiogram_dialog.widgets.input import MessageInput
-from aiogram_dialog.widgets.kbd import Back, Button, Cancel, Row
+from aiogram_dialog.widgets.input import TextInput
+from aiogram_dialog.widgets.kbd import Button, Row
 from aiogram_dialog.widgets.text import Const
 
 from handlers.format import number
 from handlers.i18n import N_
-from handlers.telegram.member.common import (
-    Tr,
-    answer_error,
-    buttons_only,
-    current_member,
-    locale_of,
-    on_not_text,
-)
+from handlers.telegram.member.common import answer_error, current_member
 from handlers.telegram.member.states import FeedbackSG
+from handlers.telegram.widgets import Tr, back, buttons_only, leave, locale_of, text_input
 from loyalty import inbox
 from loyalty.errors import LoyaltyError
 from models import Channel
@@ -32,14 +25,14 @@ async def on_rating(callback: CallbackQuery, button: Button, manager: DialogMana
     await manager.next()
 
 
-async def on_text(message: Message, widget: MessageInput, manager: DialogManager) -> None:
+async def on_text(message: Message, widget: TextInput, manager: DialogManager, text: str) -> None:
     member = await current_member(manager)
     if member is None:
         return
     try:
         result = await inbox.submit_feedback(
             member.id,
-            message.text or "",
+            text,
             rating=manager.dialog_data.get("rating"),
             channel=Channel.TELEGRAM,
             tz=manager.middleware_data["tz"],
@@ -67,21 +60,20 @@ def dialog() -> Dialog:
             Tr(N_("How was your last visit? Rate it from 1 to 5 stars.")),
             Row(*(_star(v) for v in (1, 2, 3))),
             Row(*(_star(v) for v in (4, 5))),
-            Cancel(Tr(N_("Back"))),
+            leave(),
             buttons_only(),
             state=FeedbackSG.rating,
         ),
         Window(
             Tr(N_("Thank you! Now tell us in a few words what we should keep or change.")),
-            Back(Tr(N_("Back"))),
-            MessageInput(on_text, content_types=ContentType.TEXT),
-            MessageInput(on_not_text, content_types=ContentType.ANY),
+            back(),
+            *text_input("feedback", on_text),
             state=FeedbackSG.text,
         ),
         Window(
             Tr(N_("Thank you for your feedback!")),
             Tr(N_("You received {bonus} points for it."), when="has_bonus"),
-            Cancel(Tr(N_("Back to the menu"))),
+            leave(N_("Back to the menu")),
             buttons_only(),
             getter=thanks_getter,
             state=FeedbackSG.thanks,

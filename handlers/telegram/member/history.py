@@ -5,22 +5,23 @@ from __future__ import annotations
 from typing import Any
 
 from aiogram_dialog import Dialog, DialogManager, Window
-from aiogram_dialog.widgets.kbd import Button, Cancel, Row
 from aiogram_dialog.widgets.text import Format
 
 from handlers.format import day, number, signed
 from handlers.i18n import N_, t
-from handlers.telegram.member.common import (
+from handlers.telegram.member.common import current_member
+from handlers.telegram.member.states import HistorySG
+from handlers.telegram.widgets import (
     PAGE_SIZE,
     Tr,
     buttons_only,
-    current_member,
     esc,
+    leave,
     locale_of,
-    on_next,
-    on_prev,
+    page_of,
+    pager,
+    settle_page,
 )
-from handlers.telegram.member.states import HistorySG
 from handlers.texts import reason_text
 from loyalty import ledger
 
@@ -32,8 +33,9 @@ async def history_getter(dialog_manager: DialogManager, **kwargs: Any) -> dict[s
     shown = ledger.HistoryPage([], 0, 1)
     if member is not None:
         shown = await ledger.history_page(
-            member.id, dialog_manager.dialog_data.get("page", 0), PAGE_SIZE
+            member.id, await page_of(dialog_manager, "entries"), PAGE_SIZE
         )
+    await settle_page(dialog_manager, "entries", shown.page)
     rows = [
         f"{day(e.created_at, locale, tz)}  {signed(e.amount, locale)}  {esc(reason_text(e.reason, e.note, locale))}"
         for e in shown.entries
@@ -42,8 +44,7 @@ async def history_getter(dialog_manager: DialogManager, **kwargs: Any) -> dict[s
         "rows": "\n".join(rows) if rows else t(N_("No points yet."), locale),
         "page": number(shown.page + 1, locale),
         "pages": number(shown.pages, locale),
-        "has_prev": shown.page > 0,
-        "has_next": shown.page < shown.pages - 1,
+        "page_count": shown.pages,
     }
 
 
@@ -53,11 +54,8 @@ def dialog() -> Dialog:
         Window(
             Tr(N_("Your history (page {page} of {pages}):")),
             Format("{rows}"),
-            Row(
-                Button(Tr(N_("◀ Newer")), id="prev", on_click=on_prev, when="has_prev"),
-                Button(Tr(N_("Older ▶")), id="next", on_click=on_next, when="has_next"),
-            ),
-            Cancel(Tr(N_("Back"))),
+            *pager("entries", N_("◀ Newer"), N_("Older ▶")),
+            leave(),
             buttons_only(),
             getter=history_getter,
             state=HistorySG.page,

@@ -6,13 +6,13 @@ from typing import Any
 
 from aiogram import Bot
 from aiogram_dialog import Dialog, DialogManager, Window
-from aiogram_dialog.widgets.kbd import Cancel
 from aiogram_dialog.widgets.link_preview import LinkPreview
 
 from handlers.format import number
 from handlers.i18n import N_
-from handlers.telegram.member.common import Tr, buttons_only, current_member, locale_of
+from handlers.telegram.member.common import current_member
 from handlers.telegram.member.states import InviteSG
+from handlers.telegram.widgets import Tr, buttons_only, leave, locale_of
 from loyalty import members
 
 
@@ -36,7 +36,7 @@ def dialog() -> Dialog:
                     "Send this link to your friends. When a friend joins and makes a first purchase, you both get points:\n{link}\n\nFriends who joined through you: {count}"
                 )
             ),
-            Cancel(Tr(N_("Back"))),
+            leave(),
             LinkPreview(is_disabled=True),
             buttons_only(),
             getter=invite_getter,

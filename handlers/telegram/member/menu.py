@@ -13,7 +13,8 @@ from aiogram_dialog.widgets.kbd import Row, Start
 from handlers.format import number
 from handlers.i18n import N_
 from handlers.telegram.member import states
-from handlers.telegram.member.common import Tr, buttons_only, current_member, esc, locale_of
+from handlers.telegram.member.common import current_member
+from handlers.telegram.widgets import Tr, buttons_only, esc, locale_of
 from loyalty import members
 from models import Channel
 

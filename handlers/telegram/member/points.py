@@ -6,13 +6,13 @@ from datetime import timedelta
 from typing import Any
 
 from aiogram_dialog import Dialog, DialogManager, Window
-from aiogram_dialog.widgets.kbd import Cancel
 from aiogram_dialog.widgets.text import Format
 
 from handlers.format import day, number
 from handlers.i18n import N_, t
-from handlers.telegram.member.common import Tr, buttons_only, current_member_and_config, locale_of
+from handlers.telegram.member.common import current_member_and_config
 from handlers.telegram.member.states import PointsSG
+from handlers.telegram.widgets import Tr, buttons_only, leave, locale_of
 from handlers.texts import tier_name
 from loyalty import expiry, tiers
 from loyalty.clock import utcnow
@@ -61,7 +61,7 @@ def dialog() -> Dialog:
         Window(
             Tr(N_("Your balance: {balance} points\nYour tier: {tier}\n{next}")),
             Format("{expiring}", when="expiring"),
-            Cancel(Tr(N_("Back"))),
+            leave(),
             buttons_only(),
             getter=points_getter,
             state=PointsSG.points,

@@ -5,31 +5,22 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from aiogram.enums import ContentType
 from aiogram.types import CallbackQuery, Message
 from aiogram_dialog import Data, Dialog, DialogManager, Window
-from aiogram_dialog.widgets.input import MessageInput
-from aiogram_dialog.widgets.kbd import Button, Cancel, Row, SwitchTo
+from aiogram_dialog.widgets.input import TextInput
+from aiogram_dialog.widgets.kbd import Button, Row, SwitchTo
 from aiogram_dialog.widgets.text import Const
 
 from handlers.format import day
 from handlers.i18n import N_, t
 from handlers.telegram.member.birthday_picker import picked, start_picker
-from handlers.telegram.member.common import (
-    Tr,
-    answer_error,
-    buttons_only,
-    current_member,
-    esc,
-    locale_of,
-    on_not_text,
-)
+from handlers.telegram.member.common import answer_error, current_member, typed_birthday
 from handlers.telegram.member.signup import BIRTHDAY_EXAMPLE
 from handlers.telegram.member.states import ProfileSG
+from handlers.telegram.widgets import Tr, back_to, buttons_only, esc, leave, locale_of, text_input
 from loyalty import members
-from loyalty.clock import utcnow
-from loyalty.dates import parse_birthday
 from loyalty.errors import LoyaltyError
+from loyalty.text import clean_name
 
 LANGUAGES = {"fa": "فارسی", "en": "English"}
 
@@ -62,17 +53,14 @@ async def _update(manager: DialogManager, message: Message | None, **changes: An
     return True
 
 
-async def on_name(message: Message, widget: MessageInput, manager: DialogManager) -> None:
-    if await _update(manager, message, first_name=message.text or ""):
+async def on_name(message: Message, widget: TextInput, manager: DialogManager, name: str) -> None:
+    if await _update(manager, message, first_name=name):
         await manager.switch_to(ProfileSG.profile)
 
 
-async def on_birthday(message: Message, widget: MessageInput, manager: DialogManager) -> None:
-    try:
-        born = parse_birthday(message.text or "", locale_of(manager), today=utcnow().date())
-    except LoyaltyError as error:
-        await answer_error(message, error, manager)
-        return
+async def on_birthday(
+    message: Message, widget: TextInput, manager: DialogManager, born: date
+) -> None:
     if await _update(manager, message, birth_date=born):
         await manager.switch_to(ProfileSG.profile)
 
@@ -123,24 +111,22 @@ def dialog() -> Dialog:
                 on_click=on_consent,
                 when="not_consenting",
             ),
-            Cancel(Tr(N_("Back"))),
+            leave(),
             buttons_only(),
             getter=profile_getter,
             state=ProfileSG.profile,
         ),
         Window(
             Tr(N_("Send your new first name.")),
-            SwitchTo(Tr(N_("Back")), id="back", state=ProfileSG.profile),
-            MessageInput(on_name, content_types=ContentType.TEXT),
-            MessageInput(on_not_text, content_types=ContentType.ANY),
+            back_to(ProfileSG.profile),
+            *text_input("first_name", on_name, type_factory=clean_name),
             state=ProfileSG.name,
         ),
         Window(
             Tr(N_("Send your birthday like {example}.")),
             Button(Tr(N_("Pick from a calendar")), id="calendar", on_click=on_calendar),
-            SwitchTo(Tr(N_("Back")), id="back", state=ProfileSG.profile),
-            MessageInput(on_birthday, content_types=ContentType.TEXT),
-            MessageInput(on_not_text, content_types=ContentType.ANY),
+            back_to(ProfileSG.profile),
+            *text_input("birthday", on_birthday, type_factory=typed_birthday),
             getter=profile_getter,
             state=ProfileSG.birthday,
         ),
@@ -150,7 +136,7 @@ def dialog() -> Dialog:
                 Button(Const(LANGUAGES["fa"]), id="fa", on_click=on_language),
                 Button(Const(LANGUAGES["en"]), id="en", on_click=on_language),
             ),
-            SwitchTo(Tr(N_("Back")), id="back", state=ProfileSG.profile),
+            back_to(ProfileSG.profile),
             buttons_only(),
             state=ProfileSG.language,
         ),

@@ -6,23 +6,14 @@ from typing import Any
 
 from aiogram.types import CallbackQuery
 from aiogram_dialog import Dialog, DialogManager, Window
-from aiogram_dialog.widgets.kbd import Back, Button, Cancel, Column, Row, Select, SwitchTo
+from aiogram_dialog.widgets.kbd import Back, Button, Column, Row, Select, SwitchTo
 from aiogram_dialog.widgets.text import Format
 
 from handlers.format import day, number
 from handlers.i18n import N_, t
-from handlers.telegram.member.common import (
-    PAGE_SIZE,
-    Tr,
-    buttons_only,
-    current_member,
-    current_member_and_config,
-    esc,
-    locale_of,
-    on_next,
-    on_prev,
-)
+from handlers.telegram.member.common import current_member, current_member_and_config
 from handlers.telegram.member.states import RewardsSG
+from handlers.telegram.widgets import Tr, buttons_only, esc, leave, locale_of, page_slice, pager
 from handlers.texts import error_text
 from loyalty import rewards
 from loyalty.errors import LoyaltyError
@@ -38,9 +29,7 @@ async def catalog_getter(dialog_manager: DialogManager, **kwargs: Any) -> dict[s
         if member
         else set()
     )
-    pages = max(1, -(-len(offered) // PAGE_SIZE))
-    page = min(dialog_manager.dialog_data.get("page", 0), pages - 1)
-    shown = offered[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
+    shown, page, pages = await page_slice(dialog_manager, "catalog", offered)
     items = [
         {
             "id": r.id,
@@ -53,8 +42,7 @@ async def catalog_getter(dialog_manager: DialogManager, **kwargs: Any) -> dict[s
         "rewards": items,
         "empty": not offered,
         "balance": number(member.balance if member else 0, locale),
-        "has_prev": page > 0,
-        "has_next": page < pages - 1,
+        "page_count": pages,
         "page": number(page + 1, locale),
         "pages": number(pages, locale),
     }
@@ -126,11 +114,8 @@ def dialog() -> Dialog:
                     on_click=on_reward,
                 )
             ),
-            Row(
-                Button(Tr(N_("◀ Previous")), id="prev", on_click=on_prev, when="has_prev"),
-                Button(Tr(N_("Next ▶")), id="next", on_click=on_next, when="has_next"),
-            ),
-            Cancel(Tr(N_("Back"))),
+            *pager("catalog", N_("◀ Previous"), N_("Next ▶")),
+            leave(),
             buttons_only(),
             getter=catalog_getter,
             state=RewardsSG.catalog,
@@ -150,7 +135,7 @@ def dialog() -> Dialog:
                 )
             ),
             SwitchTo(Tr(N_("More rewards")), id="more", state=RewardsSG.catalog),
-            Cancel(Tr(N_("Back to the menu"))),
+            leave(N_("Back to the menu")),
             buttons_only(),
             getter=voucher_getter,
             state=RewardsSG.voucher,

@@ -8,7 +8,7 @@ from typing import Any
 from aiogram.enums import ContentType
 from aiogram.types import CallbackQuery, Message
 from aiogram_dialog import Data, Dialog, DialogManager, StartMode, Window
-from aiogram_dialog.widgets.input import MessageInput
+from aiogram_dialog.widgets.input import MessageInput, TextInput
 from aiogram_dialog.widgets.kbd import Button, Column, Multiselect, RequestContact, Row
 from aiogram_dialog.widgets.markup.reply_keyboard import ReplyKeyboardFactory
 from aiogram_dialog.widgets.text import Const, Format
@@ -16,18 +16,10 @@ from aiogram_dialog.widgets.text import Const, Format
 from handlers.format import number
 from handlers.i18n import N_, t
 from handlers.telegram.member.birthday_picker import picked, start_picker
-from handlers.telegram.member.common import (
-    Tr,
-    answer_error,
-    buttons_only,
-    esc,
-    locale_of,
-    on_not_text,
-)
+from handlers.telegram.member.common import answer_error, typed_birthday
 from handlers.telegram.member.states import MenuSG, SignupSG
+from handlers.telegram.widgets import Tr, buttons_only, esc, locale_of, text_input
 from loyalty import members
-from loyalty.clock import utcnow
-from loyalty.dates import parse_birthday
 from loyalty.errors import LoyaltyError
 from loyalty.text import clean_name
 from models import CustomerType, Gender, ProductGroup
@@ -76,21 +68,14 @@ async def on_not_contact(message: Message, widget: MessageInput, manager: Dialog
     )
 
 
-async def on_name(message: Message, widget: MessageInput, manager: DialogManager) -> None:
-    try:
-        manager.dialog_data["first_name"] = clean_name(message.text or "")
-    except LoyaltyError as error:
-        await answer_error(message, error, manager)
-        return
+async def on_name(message: Message, widget: TextInput, manager: DialogManager, name: str) -> None:
+    manager.dialog_data["first_name"] = name
     await manager.next()
 
 
-async def on_birthday(message: Message, widget: MessageInput, manager: DialogManager) -> None:
-    try:
-        born = parse_birthday(message.text or "", locale_of(manager), today=utcnow().date())
-    except LoyaltyError as error:
-        await answer_error(message, error, manager)
-        return
+async def on_birthday(
+    message: Message, widget: TextInput, manager: DialogManager, born: date
+) -> None:
     manager.dialog_data["birth_date"] = born.isoformat()
     await manager.next()
 
@@ -225,8 +210,7 @@ def dialog() -> Dialog:
         ),
         Window(
             Tr(N_("Thank you! What is your first name?")),
-            MessageInput(on_name, content_types=ContentType.TEXT),
-            MessageInput(on_not_text, content_types=ContentType.ANY),
+            *text_input("first_name", on_name, type_factory=clean_name),
             state=SignupSG.name,
         ),
         Window(
@@ -237,8 +221,7 @@ def dialog() -> Dialog:
             ),
             Button(Tr(N_("Pick from a calendar")), id="calendar", on_click=on_calendar),
             Button(Tr(N_("Skip")), id="skip", on_click=on_skip),
-            MessageInput(on_birthday, content_types=ContentType.TEXT),
-            MessageInput(on_not_text, content_types=ContentType.ANY),
+            *text_input("birthday", on_birthday, type_factory=typed_birthday),
             getter=birthday_getter,
             state=SignupSG.birthday,
         ),

@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from aiogram_dialog import Dialog, DialogManager, Window
-from aiogram_dialog.widgets.kbd import Cancel
 from aiogram_dialog.widgets.text import Format
 
 from handlers.format import day
 from handlers.i18n import N_, t
-from handlers.telegram.member.common import Tr, buttons_only, current_member, esc, locale_of
+from handlers.telegram.member.common import current_member
 from handlers.telegram.member.states import VouchersSG
+from handlers.telegram.widgets import Tr, buttons_only, esc, leave, locale_of
 from loyalty import rewards
 from models import VoucherStatus
 
@@ -44,7 +44,7 @@ def dialog() -> Dialog:
             Tr(N_("Your vouchers:")),
             Format("{rows}", when="rows"),
             Tr(N_("You have no vouchers yet. Choose one under Rewards."), when="empty"),
-            Cancel(Tr(N_("Back"))),
+            leave(),
             buttons_only(),
             getter=vouchers_getter,
             state=VouchersSG.vouchers,

@@ -1,4 +1,4 @@
-"""Staff commands in the members' bot: one router the dispatcher includes.
+"""Staff commands in the members' bot: `router()` gives the router the dispatcher includes.
 
 Include it before the member chat's router, so that `/start staff_<token>` reaches the
 invitation handler here. The dispatcher must carry `settings` (`dp["settings"] = settings`).
@@ -9,12 +9,15 @@ from aiogram import Router
 from handlers.telegram.staff import counter, figures, importing, inbox, manage
 from handlers.telegram.staff.access import install
 
-router = Router(name="staff")
-install(router)
-router.include_router(manage.router)
-router.include_router(counter.router)
-router.include_router(inbox.router)
-router.include_router(figures.router)
-router.include_router(importing.router)
+
+def router() -> Router:
+    """A fresh router each call: aiogram attaches a router to one dispatcher only."""
+    staff = Router(name="staff")
+    install(staff)
+    staff.include_routers(
+        manage.router(), counter.router(), inbox.router(), figures.router(), importing.router()
+    )
+    return staff
+
 
 __all__ = ["router"]

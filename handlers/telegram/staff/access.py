@@ -17,9 +17,9 @@ from aiogram import BaseMiddleware
 from aiogram.dispatcher.flags import get_flag
 from aiogram.types import CallbackQuery, Message, TelegramObject, User
 
-from bot.settings import Settings
 from handlers.i18n import locale_of
 from handlers.telegram.staff.texts import staff_error_text
+from handlers.telegram.workflow import Settings
 from loyalty.clock import utcnow
 from loyalty.errors import ErrorCode, LoyaltyError
 from loyalty.staff.access import identify

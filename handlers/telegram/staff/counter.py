@@ -10,10 +10,10 @@ from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command, CommandObject, MagicData
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
-from bot.settings import Settings
 from handlers.format import day, number, signed
 from handlers.i18n import N_, t
 from handlers.telegram.staff.common import ident, request_of, say
+from handlers.telegram.workflow import Settings
 from handlers.texts import reason_text, tier_name
 from loyalty.members import find_member, get_member
 from loyalty.numbers import parse_id, parse_int
@@ -23,7 +23,6 @@ from loyalty.staff.permissions import Action
 from loyalty.staff.profile import profile
 from models import PendingApproval, Staff, Tier
 
-router = Router(name="staff.counter")
 log = logging.getLogger("club.staff")
 
 GENDERS = {
@@ -37,7 +36,6 @@ def _tier(tier: Tier | None, locale: str) -> str:
     return tier_name(tier.code, tier.name, locale) if tier else "-"
 
 
-@router.message(Command("earn"), flags={"action": Action.EARN})
 async def on_earn(
     message: Message,
     command: CommandObject,
@@ -144,10 +142,6 @@ async def _ask_approvers(
             )
 
 
-@router.callback_query(
-    MagicData(F.event.data.startswith(APPROVE) | F.event.data.startswith(REJECT)),
-    flags={"action": Action.APPROVE},
-)
 async def on_decide(
     query: CallbackQuery, staff: Staff, locale: str, now: datetime, bot: Bot
 ) -> None:
@@ -177,7 +171,6 @@ async def on_decide(
         log.warning("decision on %s not delivered to the cashier", held.id)
 
 
-@router.message(Command("refund"), flags={"action": Action.REFUND})
 async def on_refund(
     message: Message, command: CommandObject, staff: Staff, locale: str, now: datetime
 ) -> None:
@@ -198,7 +191,6 @@ async def on_refund(
     )
 
 
-@router.message(Command("adjust"), flags={"action": Action.ADJUST})
 async def on_adjust(
     message: Message, command: CommandObject, staff: Staff, locale: str, now: datetime
 ) -> None:
@@ -228,7 +220,6 @@ async def on_adjust(
     )
 
 
-@router.message(Command("undo"), flags={"action": Action.UNDO})
 async def on_undo(
     message: Message, command: CommandObject, staff: Staff, locale: str, now: datetime
 ) -> None:
@@ -251,7 +242,6 @@ async def on_undo(
     )
 
 
-@router.message(Command("redeem"), flags={"action": Action.USE_VOUCHER})
 async def on_redeem(
     message: Message, command: CommandObject, staff: Staff, locale: str, now: datetime
 ) -> None:
@@ -271,7 +261,6 @@ async def on_redeem(
     )
 
 
-@router.message(Command("member"), flags={"action": Action.VIEW_MEMBER})
 async def on_member(
     message: Message,
     command: CommandObject,
@@ -304,3 +293,16 @@ async def on_member(
             f"{signed(entry.amount, locale)} {reason_text(entry.reason, entry.note, locale)}"
         )
     await say(message, "\n".join(lines))
+
+
+def router() -> Router:
+    commands = Router(name="staff.counter")
+    commands.message.register(on_earn, Command("earn"), flags={"action": Action.EARN})
+    commands.callback_query.register(
+        on_decide, MagicData(F.event.data.startswith(APPROVE) | F.event.data.startswith(REJECT)), flags={"action": Action.APPROVE})
+    commands.message.register(on_refund, Command("refund"), flags={"action": Action.REFUND})
+    commands.message.register(on_adjust, Command("adjust"), flags={"action": Action.ADJUST})
+    commands.message.register(on_undo, Command("undo"), flags={"action": Action.UNDO})
+    commands.message.register(on_redeem, Command("redeem"), flags={"action": Action.USE_VOUCHER})
+    commands.message.register(on_member, Command("member"), flags={"action": Action.VIEW_MEMBER})
+    return commands

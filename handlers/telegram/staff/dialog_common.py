@@ -1,17 +1,19 @@
-"""What the staff dialogs share: who is asking, the time, numbers shown and refusals answered."""
+"""What the staff dialogs share: who is asking, the time, names typed and refusals answered."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from aiogram.types import Message
 from aiogram_dialog import DialogManager
 
 from handlers.i18n import N_, t
-from handlers.telegram.member.common import locale_of
 from handlers.telegram.staff.texts import amount, staff_error_text
+from handlers.telegram.widgets import locale_of, refusal
 from loyalty.clock import utcnow
 from loyalty.errors import ErrorCode, LoyaltyError
+from loyalty.text import clean_name
 from models import Staff
 
 
@@ -44,3 +46,15 @@ async def refuse(
     else:
         text = staff_error_text(error, locale)
     await message.answer(text, parse_mode=None)
+
+
+async def on_refused(
+    message: Message, widget: Any, manager: DialogManager, error: ValueError
+) -> None:
+    """A TextInput's on_error in the staff dialogs: what is expected; nothing was changed."""
+    await refuse(message, refusal(error), manager)
+
+
+def short_name(text: str) -> str:
+    """The name of a reward or a product group as staff type it, cut to what its column holds."""
+    return clean_name(text)[:100]

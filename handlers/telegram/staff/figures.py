@@ -11,11 +11,11 @@ from aiogram import Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import BufferedInputFile, Message
 
-from bot.settings import Settings
 from handlers.format import day, moment, number
 from handlers.i18n import N_, t
 from handlers.telegram.staff.common import say
 from handlers.telegram.staff.report_charts import LABELS, report_charts
+from handlers.telegram.workflow import Settings
 from handlers.texts import SEGMENT_NAMES, tier_name
 from loyalty import rfm
 from loyalty.numbers import parse_int
@@ -24,8 +24,6 @@ from loyalty.staff import figures
 from loyalty.staff.access import sees_all_branches
 from loyalty.staff.permissions import Action
 from models import CustomerType, Gender, Staff
-
-router = Router(name="staff.figures")
 
 DEFAULT_DAYS = 30
 
@@ -107,7 +105,6 @@ def segments_text(counts: dict[str, int], locale: str) -> str:
     return t(N_("Customer segments: {values}"), locale, values=values)
 
 
-@router.message(Command("report"), flags={"action": Action.REPORT})
 async def on_report(
     message: Message,
     command: CommandObject,
@@ -219,7 +216,6 @@ async def members_xlsx(
     return buffer.getvalue(), count
 
 
-@router.message(Command("export"), flags={"action": Action.EXPORT})
 async def on_export(
     message: Message, staff: Staff, locale: str, settings: Settings, now: datetime
 ) -> None:
@@ -230,7 +226,6 @@ async def on_export(
     )
 
 
-@router.message(Command("audit"), flags={"action": Action.AUDIT})
 async def on_audit(message: Message, staff: Staff, locale: str, settings: Settings) -> None:
     entries = await figures.timeline(staff)
     if not entries:
@@ -248,3 +243,11 @@ async def on_audit(message: Message, staff: Staff, locale: str, settings: Settin
             f"{moment(entry.created_at, locale, settings.tz)} {who}: {entry.action} {details}".rstrip()
         )
     await say(message, "\n".join(lines)[-4000:])
+
+
+def router() -> Router:
+    commands = Router(name="staff.figures")
+    commands.message.register(on_report, Command("report"), flags={"action": Action.REPORT})
+    commands.message.register(on_export, Command("export"), flags={"action": Action.EXPORT})
+    commands.message.register(on_audit, Command("audit"), flags={"action": Action.AUDIT})
+    return commands

@@ -8,16 +8,15 @@ from aiogram import Bot, Router
 from aiogram.filters import Command
 from aiogram.types import Message
 
-from bot.settings import Settings
 from handlers.format import number
 from handlers.i18n import N_, t
 from handlers.telegram.staff.common import say
 from handlers.telegram.staff.texts import row_error_text
+from handlers.telegram.workflow import Settings
 from loyalty import importing
 from loyalty.staff.permissions import Action
 from models import Staff, Tier
 
-router = Router(name="staff.importing")
 MAX_FILE = 5 * 1024 * 1024
 MAX_ERROR_LINES = 30
 
@@ -40,7 +39,6 @@ def summary_text(
     return "\n".join(lines)
 
 
-@router.message(Command("import"), flags={"action": Action.IMPORT})
 async def on_import(
     message: Message, bot: Bot, staff: Staff, locale: str, settings: Settings, now: datetime
 ) -> None:
@@ -64,4 +62,7 @@ async def on_import(
     await say(message, summary_text(summary, errors, locale)[:4000])
 
 
-__all__ = ["router", "summary_text"]
+def router() -> Router:
+    commands = Router(name="staff.importing")
+    commands.message.register(on_import, Command("import"), flags={"action": Action.IMPORT})
+    return commands

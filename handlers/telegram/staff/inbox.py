@@ -9,7 +9,6 @@ from aiogram import Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
 
-from bot.settings import Settings
 from handlers.format import moment, number
 from handlers.i18n import N_, t
 from handlers.telegram.staff.common import ident, say
@@ -17,10 +16,10 @@ from loyalty.numbers import parse_id
 from loyalty.staff import inbox
 from loyalty.staff.access import identify
 from loyalty.staff.permissions import Action
+from handlers.telegram.workflow import Settings
 from loyalty.text import to_ascii_digits
 from models import InboxItem, InboxKind, Staff
 
-router = Router(name="staff.inbox")
 # Each inbox message starts with its number, so a reply to it says which item it answers.
 ITEM_MARK = re.compile(r"^#(\d+)")
 
@@ -34,7 +33,6 @@ def _item_text(item: InboxItem, locale: str, settings: Settings) -> str:
     return f"{head}\n{item.text}"
 
 
-@router.message(Command("inbox"), flags={"action": Action.INBOX})
 async def on_inbox(message: Message, staff: Staff, locale: str, settings: Settings) -> None:
     items = await inbox.inbox(staff)
     if not items:
@@ -52,7 +50,6 @@ async def on_inbox(message: Message, staff: Staff, locale: str, settings: Settin
         await say(message, _item_text(item, locale, settings))
 
 
-@router.message(Command("reply"), flags={"action": Action.INBOX})
 async def on_reply_command(
     message: Message, command: CommandObject, staff: Staff, locale: str, now: datetime
 ) -> None:
@@ -79,7 +76,6 @@ async def _staff_reply_to_item(message: Message, settings: Settings) -> bool:
     return shaped and await identify(message.from_user.id, settings.owner_ids) is not None  # type: ignore[union-attr]
 
 
-@router.message(_staff_reply_to_item, flags={"action": Action.INBOX})
 async def on_reply(message: Message, staff: Staff, locale: str, now: datetime) -> None:
     assert message.reply_to_message is not None and message.reply_to_message.text is not None
     match = ITEM_MARK.match(to_ascii_digits(message.reply_to_message.text))
@@ -94,3 +90,11 @@ async def _answer(
     await say(
         message, t(N_("Answer to #{id} sent to the member."), locale, id=ident(item.id, locale))
     )
+
+
+def router() -> Router:
+    commands = Router(name="staff.inbox")
+    commands.message.register(on_inbox, Command("inbox"), flags={"action": Action.INBOX})
+    commands.message.register(on_reply_command, Command("reply"), flags={"action": Action.INBOX})
+    commands.message.register(on_reply, _staff_reply_to_item, flags={"action": Action.INBOX})
+    return commands

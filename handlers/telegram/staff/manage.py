@@ -28,8 +28,6 @@ from loyalty.staff.limits import parse_number
 from loyalty.staff.permissions import Action, allowed
 from models import Branch, ProductGroup, Staff, StaffRole
 
-router = Router(name="staff.manage")
-
 ROLES = {"owner": N_("owner"), "manager": N_("manager"), "cashier": N_("cashier")}
 
 
@@ -44,10 +42,6 @@ def _branch_arg(parts: list[str], index: int) -> int | None:
     return parse_id(parts[index]) if len(parts) > index else None
 
 
-@router.message(
-    CommandStart(deep_link=True, magic=F.args.startswith(team.INVITE_PREFIX)),
-    flags={"public": True},
-)
 async def on_invite(message: Message, command: CommandObject, locale: str, now: datetime) -> None:
     assert message.from_user is not None
     staff = await team.accept_invite(
@@ -91,14 +85,11 @@ HELP: tuple[tuple[str, Action], ...] = (
     ("/import (CSV file caption)", Action.IMPORT),
 )
 
-
-@router.message(Command("staff_help"))
 async def on_help(message: Message, staff: Staff, locale: str) -> None:
     lines = [line for line, action in HELP if allowed(staff, action)]
     await say(message, t(N_("Staff commands:"), locale) + "\n" + "\n".join(lines))
 
 
-@router.message(Command("staff"), flags={"action": Action.MANAGE_STAFF})
 async def on_staff(
     message: Message, command: CommandObject, staff: Staff, locale: str, bot: Bot, now: datetime
 ) -> None:
@@ -156,7 +147,6 @@ async def on_staff(
         )
 
 
-@router.message(Command("rewards"), flags={"action": Action.REWARDS})
 async def on_rewards(
     message: Message, command: CommandObject, staff: Staff, locale: str, now: datetime
 ) -> None:
@@ -196,7 +186,6 @@ async def on_rewards(
         await say(message, t(N_("Usage: /rewards [add <cost> <name> | off <reward id>]"), locale))
 
 
-@router.message(Command("branches"), flags={"action": Action.BRANCHES})
 async def on_branches(
     message: Message, command: CommandObject, staff: Staff, locale: str, now: datetime
 ) -> None:
@@ -242,7 +231,6 @@ def _branch_line(branch: Branch, locale: str) -> str:
     )
 
 
-@router.message(Command("groups"), flags={"action": Action.GROUPS})
 async def on_groups(
     message: Message, command: CommandObject, staff: Staff, locale: str, now: datetime
 ) -> None:
@@ -267,7 +255,6 @@ async def on_groups(
     await say(message, "\n".join(lines) or t(N_("No product groups yet."), locale))
 
 
-@router.message(Command("settings"), flags={"action": Action.SETTINGS})
 async def on_settings(
     message: Message, command: CommandObject, staff: Staff, locale: str, now: datetime
 ) -> None:
@@ -284,3 +271,19 @@ async def on_settings(
 
 def _shown(value: object) -> str:
     return f"{value.normalize():f}" if isinstance(value, Decimal) else str(value)
+
+
+def router() -> Router:
+    commands = Router(name="staff.manage")
+    commands.message.register(
+        on_invite,
+        CommandStart(deep_link=True, magic=F.args.startswith(team.INVITE_PREFIX)),
+        flags={"public": True},
+    )
+    commands.message.register(on_help, Command("staff_help"))
+    commands.message.register(on_staff, Command("staff"), flags={"action": Action.MANAGE_STAFF})
+    commands.message.register(on_rewards, Command("rewards"), flags={"action": Action.REWARDS})
+    commands.message.register(on_branches, Command("branches"), flags={"action": Action.BRANCHES})
+    commands.message.register(on_groups, Command("groups"), flags={"action": Action.GROUPS})
+    commands.message.register(on_settings, Command("settings"), flags={"action": Action.SETTINGS})
+    return commands

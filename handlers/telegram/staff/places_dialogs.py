@@ -5,45 +5,41 @@ Those the permission table allows, as the command forms; the rules are loyalty.s
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
-from aiogram.enums import ContentType
 from aiogram.types import CallbackQuery, Message
 from aiogram_dialog import Dialog, DialogManager, Window
-from aiogram_dialog.widgets.input import MessageInput
-from aiogram_dialog.widgets.kbd import Button, Cancel, Column, Select, SwitchTo
+from aiogram_dialog.widgets.input import TextInput
+from aiogram_dialog.widgets.kbd import Button, Select, SwitchTo
 from aiogram_dialog.widgets.text import Format
 
 from handlers.i18n import N_, t
-from handlers.telegram.member.common import Tr, buttons_only, esc, locale_of, on_not_text
 from handlers.telegram.staff.common import ident
-from handlers.telegram.staff.dialog_common import amount, now_of, refuse, staff_of
+from handlers.telegram.staff.dialog_common import (
+    amount,
+    now_of,
+    on_refused,
+    refuse,
+    short_name,
+    staff_of,
+)
 from handlers.telegram.staff.states import BranchesSG, GroupsSG
+from handlers.telegram.widgets import (
+    Tr,
+    back_to,
+    buttons_only,
+    choices,
+    esc,
+    leave,
+    locale_of,
+    text_input,
+)
 from loyalty.errors import LoyaltyError
 from loyalty.staff import places
 from loyalty.staff.limits import DECIMAL_LIMITS, parse_number
 from loyalty.staff.permissions import Action, require
-from loyalty.text import clean_name
 from models import Branch, ProductGroup
-
-
-def _text_input(handler: Any) -> tuple[MessageInput, MessageInput]:
-    return MessageInput(handler, content_types=ContentType.TEXT), MessageInput(
-        on_not_text, content_types=ContentType.ANY
-    )
-
-
-def _select(items: str, on_click: Any, widget_id: str) -> Column:
-    return Column(
-        Select(
-            Format("{item[label]}"),
-            id=widget_id,
-            item_id_getter=lambda i: i["id"],
-            items=items,
-            on_click=on_click,
-        )
-    )
-
 
 # ---- branches ---------------------------------------------------------------------------------
 
@@ -104,9 +100,15 @@ async def _set_rate(manager: DialogManager, rate: Any) -> None:
     await manager.switch_to(BranchesSG.branches)
 
 
-async def on_rate(message: Message, widget: MessageInput, manager: DialogManager) -> None:
+def _rate_typed(text: str) -> Decimal:
+    return Decimal(parse_number(text, "earn_rate", decimal=True))
+
+
+async def on_rate(
+    message: Message, widget: TextInput, manager: DialogManager, rate: Decimal
+) -> None:
     try:
-        await _set_rate(manager, parse_number(message.text or "", "earn_rate", decimal=True))
+        await _set_rate(manager, rate)
     except LoyaltyError as error:
         await refuse(message, error, manager)
 
@@ -115,10 +117,12 @@ async def on_club_rate(callback: CallbackQuery, button: Button, manager: DialogM
     await _set_rate(manager, None)
 
 
-async def on_branch_name(message: Message, widget: MessageInput, manager: DialogManager) -> None:
+async def on_branch_name(
+    message: Message, widget: TextInput, manager: DialogManager, name: str
+) -> None:
     locale = locale_of(manager)
     try:
-        branch = await places.add_branch(staff_of(manager), message.text or "", now=now_of(manager))
+        branch = await places.add_branch(staff_of(manager), name, now=now_of(manager))
     except LoyaltyError as error:
         await refuse(message, error, manager)
         return
@@ -130,14 +134,14 @@ async def on_branch_name(message: Message, widget: MessageInput, manager: Dialog
 
 def branches_dialog() -> Dialog:
     """A fresh dialog: a router can belong to one dispatcher only."""
-    back = SwitchTo(Tr(N_("Back")), id="back", state=BranchesSG.branches)
+    back = back_to(BranchesSG.branches)
     return Dialog(
         Window(
             Format("{notice}", when="notice"),
             Tr(N_("Branches. Choose one to change its earning rate.")),
-            _select("branches", on_branch, "branch"),
+            choices("branches", on_branch, "branch"),
             SwitchTo(Tr(N_("Add a branch")), id="add", state=BranchesSG.name),
-            Cancel(Tr(N_("Close"))),
+            leave(N_("Close")),
             buttons_only(),
             getter=branches_getter,
             state=BranchesSG.branches,
@@ -149,14 +153,14 @@ def branches_dialog() -> Dialog:
                 )
             ),
             Button(Tr(N_("Use the club's rate")), id="club", on_click=on_club_rate),
-            *_text_input(on_rate),
+            *text_input("rate", on_rate, type_factory=_rate_typed, on_error=on_refused),
             back,
             getter=branch_getter,
             state=BranchesSG.branch,
         ),
         Window(
             Tr(N_("Send the new branch's name.")),
-            *_text_input(on_branch_name),
+            *text_input("branch_name", on_branch_name),
             back,
             state=BranchesSG.name,
         ),
@@ -197,12 +201,10 @@ async def on_group(
     await manager.switch_to(GroupsSG.multiplier)
 
 
-async def on_group_name(message: Message, widget: MessageInput, manager: DialogManager) -> None:
-    try:
-        manager.dialog_data["group_name"] = clean_name(message.text or "")[:100]
-    except LoyaltyError as error:
-        await refuse(message, error, manager)
-        return
+async def on_group_name(
+    message: Message, widget: TextInput, manager: DialogManager, name: str
+) -> None:
+    manager.dialog_data["group_name"] = name
     await manager.switch_to(GroupsSG.multiplier)
 
 
@@ -216,10 +218,15 @@ async def multiplier_getter(dialog_manager: DialogManager, **kwargs: Any) -> dic
     }
 
 
-async def on_multiplier(message: Message, widget: MessageInput, manager: DialogManager) -> None:
+def _multiplier_typed(text: str) -> Decimal:
+    return Decimal(parse_number(text, "multiplier", decimal=True))
+
+
+async def on_multiplier(
+    message: Message, widget: TextInput, manager: DialogManager, multiplier: Decimal
+) -> None:
     locale = locale_of(manager)
     try:
-        multiplier = parse_number(message.text or "", "multiplier", decimal=True)
         group = await places.set_group(
             staff_of(manager), manager.dialog_data["group_name"], multiplier, now=now_of(manager)
         )
@@ -232,29 +239,31 @@ async def on_multiplier(message: Message, widget: MessageInput, manager: DialogM
 
 def groups_dialog() -> Dialog:
     """A fresh dialog: a router can belong to one dispatcher only."""
-    back = SwitchTo(Tr(N_("Back")), id="back", state=GroupsSG.groups)
+    back = back_to(GroupsSG.groups)
     return Dialog(
         Window(
             Format("{notice}", when="notice"),
             Tr(N_("Product groups earn points × their multiplier. Choose one to change it.")),
             Tr(N_("No product groups yet."), when="empty"),
-            _select("groups", on_group, "group"),
+            choices("groups", on_group, "group"),
             SwitchTo(Tr(N_("Add a product group")), id="add", state=GroupsSG.name),
-            Cancel(Tr(N_("Close"))),
+            leave(N_("Close")),
             buttons_only(),
             getter=groups_getter,
             state=GroupsSG.groups,
         ),
         Window(
             Tr(N_("Send the points multiplier for {name} ({low} to {high}).")),
-            *_text_input(on_multiplier),
+            *text_input(
+                "multiplier", on_multiplier, type_factory=_multiplier_typed, on_error=on_refused
+            ),
             back,
             getter=multiplier_getter,
             state=GroupsSG.multiplier,
         ),
         Window(
             Tr(N_("Send the new product group's name.")),
-            *_text_input(on_group_name),
+            *text_input("group_name", on_group_name, type_factory=short_name, on_error=on_refused),
             back,
             state=GroupsSG.name,
         ),

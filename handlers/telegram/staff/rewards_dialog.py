@@ -7,38 +7,38 @@ mid-dialog stops at once.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
-from aiogram.enums import ContentType
+from aiogram.fsm.state import State
 from aiogram.types import CallbackQuery, Message
 from aiogram_dialog import Dialog, DialogManager, Window
-from aiogram_dialog.widgets.input import MessageInput
-from aiogram_dialog.widgets.kbd import Back, Button, Cancel, Column, Row, Select, SwitchTo
+from aiogram_dialog.widgets.input import MessageInput, TextInput
+from aiogram_dialog.widgets.kbd import Back, Button, Row, Select, SwitchTo
 from aiogram_dialog.widgets.text import Format
 
 from handlers.format import day
 from handlers.i18n import N_, t
-from handlers.telegram.member.common import (
-    PAGE_SIZE,
-    Tr,
-    buttons_only,
-    esc,
-    locale_of,
-    on_next,
-    on_not_text,
-    on_prev,
-)
 from handlers.telegram.staff.common import ident
-from handlers.telegram.staff.dialog_common import amount, now_of, refuse, staff_of
+from handlers.telegram.staff.dialog_common import amount, now_of, on_refused, short_name, staff_of
 from handlers.telegram.staff.states import RewardsAdminSG as SG
+from handlers.telegram.widgets import (
+    Tr,
+    back,
+    buttons_only,
+    choices,
+    esc,
+    leave,
+    locale_of,
+    page_slice,
+    pager,
+    text_input,
+)
 from handlers.texts import tier_name
-from loyalty.errors import LoyaltyError
 from loyalty.staff import catalogue
 from loyalty.staff.access import sees_all_branches
 from loyalty.staff.limits import LIMITS, parse_number
 from loyalty.staff.permissions import Action, require
-from loyalty.text import clean_name
 from models import Branch, ProductGroup, Reward, RewardKind, Tier
 
 KINDS = {
@@ -55,9 +55,7 @@ async def catalog_getter(dialog_manager: DialogManager, **kwargs: Any) -> dict[s
     locale = locale_of(dialog_manager)
     staff = require(staff_of(dialog_manager), Action.REWARDS)
     offered = await catalogue.manageable_rewards(staff)
-    pages = max(1, -(-len(offered) // PAGE_SIZE))
-    page = min(dialog_manager.dialog_data.get("page", 0), pages - 1)
-    shown = offered[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
+    shown, page, pages = await page_slice(dialog_manager, "catalog", offered)
     items = [
         {
             "id": r.id,
@@ -75,8 +73,7 @@ async def catalog_getter(dialog_manager: DialogManager, **kwargs: Any) -> dict[s
         "rewards": items,
         "empty": not offered,
         "notice": dialog_manager.dialog_data.pop("notice", ""),
-        "has_prev": page > 0,
-        "has_next": page < pages - 1,
+        "page_count": pages,
         "page": amount(page + 1, locale),
         "pages": amount(pages, locale),
     }
@@ -159,31 +156,41 @@ async def on_add(callback: CallbackQuery, button: Button, manager: DialogManager
     await manager.switch_to(SG.name)
 
 
-async def on_name(message: Message, widget: MessageInput, manager: DialogManager) -> None:
-    try:
-        _new(manager)["name"] = clean_name(message.text or "")[:100]
-    except LoyaltyError as error:
-        await refuse(message, error, manager)
-        return
+async def on_name(message: Message, widget: TextInput, manager: DialogManager, name: str) -> None:
+    _new(manager)["name"] = name
     await manager.switch_to(SG.cost)
 
 
-def _number_step(key: str | Callable[[dict[str, Any]], str], field: str, next_state: Any) -> Any:
+def _number_step(
+    key: str, field: str, next_state: State | None, *, filter: Callable[..., Any] | None = None
+) -> tuple[TextInput[int], MessageInput]:
     """A step that takes one typed number in the range loyalty.staff allows for `key`."""
 
-    async def on_number(message: Message, widget: MessageInput, manager: DialogManager) -> None:
-        new = _new(manager)
-        try:
-            new[field] = int(parse_number(message.text or "", key(new) if callable(key) else key))
-        except LoyaltyError as error:
-            await refuse(message, error, manager)
-            return
+    async def on_number(
+        message: Message, widget: TextInput, manager: DialogManager, value: int
+    ) -> None:
+        _new(manager)[field] = value
         if next_state is None:
             await _after(manager, field)
         else:
             await manager.switch_to(next_state)
 
-    return on_number
+    return text_input(
+        key,
+        on_number,
+        type_factory=lambda text: int(parse_number(text, key)),
+        on_error=on_refused,
+        filter=filter,
+    )
+
+
+def _kind_is(kind: RewardKind) -> Callable[..., Awaitable[bool]]:
+    """The discount's range depends on its kind: a TextInput filter picks the one for it."""
+
+    async def check(message: Message, dialog_manager: DialogManager) -> bool:
+        return _new(dialog_manager).get("kind") == kind.value
+
+    return check
 
 
 async def on_kind(
@@ -325,31 +332,18 @@ async def choices_getter(dialog_manager: DialogManager, **kwargs: Any) -> dict[s
     }
 
 
-def _value_key(new: dict[str, Any]) -> str:
-    return str(new.get("kind", RewardKind.FIXED_DISCOUNT.value))
-
-
-def _text_input(handler: Any) -> tuple[MessageInput, MessageInput]:
-    return MessageInput(handler, content_types=ContentType.TEXT), MessageInput(
-        on_not_text, content_types=ContentType.ANY
-    )
-
-
-def _select(items: str, on_click: Any, widget_id: str) -> Column:
-    return Column(
-        Select(
-            Format("{item[label]}"),
-            id=widget_id,
-            item_id_getter=lambda i: i["id"],
-            items=items,
-            on_click=on_click,
-        )
-    )
-
-
 def dialog() -> Dialog:
     """A fresh dialog: a router can belong to one dispatcher only."""
     cancel = SwitchTo(Tr(N_("Cancel")), id="stop", state=SG.catalog)
+    fixed, not_text = _number_step(
+        RewardKind.FIXED_DISCOUNT.value, "value", None, filter=_kind_is(RewardKind.FIXED_DISCOUNT)
+    )
+    percent, _ = _number_step(
+        RewardKind.PERCENT_DISCOUNT.value,
+        "value",
+        None,
+        filter=_kind_is(RewardKind.PERCENT_DISCOUNT),
+    )
     return Dialog(
         Window(
             Format("{notice}", when="notice"),
@@ -357,20 +351,17 @@ def dialog() -> Dialog:
                 N_("Rewards (page {page} of {pages}). Choose one to see it in full or withdraw it.")
             ),
             Tr(N_("No rewards on offer yet."), when="empty"),
-            _select("rewards", on_pick, "reward"),
-            Row(
-                Button(Tr(N_("◀ Previous")), id="prev", on_click=on_prev, when="has_prev"),
-                Button(Tr(N_("Next ▶")), id="next", on_click=on_next, when="has_next"),
-            ),
+            choices("rewards", on_pick, "reward"),
+            *pager("catalog", N_("◀ Previous"), N_("Next ▶")),
             Button(Tr(N_("Add a reward")), id="add", on_click=on_add),
-            Cancel(Tr(N_("Close"))),
+            leave(N_("Close")),
             buttons_only(),
             getter=catalog_getter,
             state=SG.catalog,
         ),
         Window(
             Format("{about}"),
-            Row(SwitchTo(Tr(N_("Withdraw")), id="off", state=SG.withdraw), Back(Tr(N_("Back")))),
+            Row(SwitchTo(Tr(N_("Withdraw")), id="off", state=SG.withdraw), back()),
             buttons_only(),
             getter=detail_getter,
             state=SG.detail,
@@ -387,21 +378,21 @@ def dialog() -> Dialog:
         ),
         Window(
             Tr(N_("New reward, step 1: send its name.")),
-            *_text_input(on_name),
+            *text_input("name", on_name, type_factory=short_name, on_error=on_refused),
             cancel,
             getter=choices_getter,
             state=SG.name,
         ),
         Window(
             Tr(N_("Step 2: how many points does {name} cost?")),
-            *_text_input(_number_step("cost", "cost", SG.kind)),
+            *_number_step("cost", "cost", SG.kind),
             cancel,
             getter=choices_getter,
             state=SG.cost,
         ),
         Window(
             Tr(N_("Step 3: what does the member get?")),
-            _select("kinds", on_kind, "kind"),
+            choices("kinds", on_kind, "kind"),
             cancel,
             buttons_only(),
             getter=choices_getter,
@@ -410,14 +401,16 @@ def dialog() -> Dialog:
         Window(
             Tr(N_("Step 4: how many toman off? ({low} to {high})"), when="fixed"),
             Tr(N_("Step 4: how many percent off? ({low} to {high})"), when="percent"),
-            *_text_input(_number_step(_value_key, "value", None)),
+            fixed,
+            percent,
+            not_text,
             cancel,
             getter=choices_getter,
             state=SG.value,
         ),
         Window(
             Tr(N_("On which products does the discount apply?")),
-            _select("groups", on_group, "group"),
+            choices("groups", on_group, "group"),
             cancel,
             buttons_only(),
             getter=choices_getter,
@@ -426,14 +419,14 @@ def dialog() -> Dialog:
         Window(
             Tr(N_("How many can be given out? Send a number, or choose unlimited.")),
             Button(Tr(N_("Unlimited")), id="unlimited", on_click=on_unlimited),
-            *_text_input(_number_step("stock", "stock", None)),
+            *_number_step("stock", "stock", None),
             cancel,
             getter=choices_getter,
             state=SG.stock,
         ),
         Window(
             Tr(N_("Which tier must a member have reached to take it?")),
-            _select("tiers", on_tier, "tier"),
+            choices("tiers", on_tier, "tier"),
             cancel,
             buttons_only(),
             getter=choices_getter,
@@ -441,7 +434,7 @@ def dialog() -> Dialog:
         ),
         Window(
             Tr(N_("At which branch is it offered?")),
-            _select("branches", on_branch, "branch"),
+            choices("branches", on_branch, "branch"),
             cancel,
             buttons_only(),
             getter=choices_getter,
@@ -450,7 +443,7 @@ def dialog() -> Dialog:
         Window(
             Tr(N_("For how many days is it offered? Send a number, or choose no end date.")),
             Button(Tr(N_("No end date")), id="open", on_click=on_open_ended),
-            *_text_input(_number_step("days", "days", SG.confirm)),
+            *_number_step("days", "days", SG.confirm),
             cancel,
             getter=choices_getter,
             state=SG.days,

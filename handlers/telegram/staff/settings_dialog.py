@@ -10,17 +10,26 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from aiogram.enums import ContentType
 from aiogram.types import CallbackQuery, Message
 from aiogram_dialog import Dialog, DialogManager, Window
-from aiogram_dialog.widgets.input import MessageInput
-from aiogram_dialog.widgets.kbd import Back, Cancel, Group, Select, SwitchTo
+from aiogram_dialog.widgets.input import TextInput
+from aiogram_dialog.widgets.kbd import Select, SwitchTo
 from aiogram_dialog.widgets.text import Format
 
 from handlers.i18n import N_, t
-from handlers.telegram.member.common import Tr, buttons_only, esc, locale_of, on_not_text
 from handlers.telegram.staff.dialog_common import amount, now_of, refuse, staff_of
 from handlers.telegram.staff.states import SettingsSG as SG
+from handlers.telegram.widgets import (
+    Tr,
+    back,
+    back_to,
+    buttons_only,
+    choices,
+    esc,
+    leave,
+    locale_of,
+    text_input,
+)
 from handlers.texts import tier_name
 from loyalty.errors import LoyaltyError
 from loyalty.rules import get_rules
@@ -96,11 +105,13 @@ async def rule_getter(dialog_manager: DialogManager, **kwargs: Any) -> dict[str,
     }
 
 
-async def on_rule_value(message: Message, widget: MessageInput, manager: DialogManager) -> None:
+async def on_rule_value(
+    message: Message, widget: TextInput, manager: DialogManager, text: str
+) -> None:
     locale = locale_of(manager)
     key = manager.dialog_data["key"]
     try:
-        await set_rule(staff_of(manager), key, message.text or "", now=now_of(manager))
+        await set_rule(staff_of(manager), key, text, now=now_of(manager))
     except LoyaltyError as error:
         await refuse(message, error, manager, label=t(RULES[key], locale))
         return
@@ -161,7 +172,9 @@ async def on_field(
     await manager.switch_to(SG.tier_field)
 
 
-async def on_tier_value(message: Message, widget: MessageInput, manager: DialogManager) -> None:
+async def on_tier_value(
+    message: Message, widget: TextInput, manager: DialogManager, text: str
+) -> None:
     locale = locale_of(manager)
     field = manager.dialog_data["field"]
     try:
@@ -169,7 +182,7 @@ async def on_tier_value(message: Message, widget: MessageInput, manager: DialogM
             staff_of(manager),
             manager.dialog_data["tier"],
             field,
-            message.text or "",
+            text,
             now=now_of(manager),
         )
     except LoyaltyError as error:
@@ -181,25 +194,6 @@ async def on_tier_value(message: Message, widget: MessageInput, manager: DialogM
     await manager.switch_to(SG.tier)
 
 
-def _text_input(handler: Any) -> tuple[MessageInput, MessageInput]:
-    return MessageInput(handler, content_types=ContentType.TEXT), MessageInput(
-        on_not_text, content_types=ContentType.ANY
-    )
-
-
-def _select(items: str, on_click: Any, widget_id: str) -> Group:
-    return Group(
-        Select(
-            Format("{item[label]}"),
-            id=widget_id,
-            item_id_getter=lambda i: i["id"],
-            items=items,
-            on_click=on_click,
-        ),
-        width=2,
-    )
-
-
 def dialog() -> Dialog:
     """A fresh dialog: a router can belong to one dispatcher only."""
     return Dialog(
@@ -207,17 +201,17 @@ def dialog() -> Dialog:
             Format("{notice}", when="notice"),
             Tr(N_("The club's rules. Choose one to change it.")),
             Format("{rules}"),
-            _select("keys", on_rule, "rule"),
+            choices("keys", on_rule, "rule", width=2),
             SwitchTo(Tr(N_("Tiers")), id="tiers", state=SG.tiers),
-            Cancel(Tr(N_("Close"))),
+            leave(N_("Close")),
             buttons_only(),
             getter=rules_getter,
             state=SG.rules,
         ),
         Window(
             Tr(N_("Send the new value for {label} (now {value}).")),
-            *_text_input(on_rule_value),
-            Back(Tr(N_("Back"))),
+            *text_input("rule_value", on_rule_value),
+            back(),
             getter=rule_getter,
             state=SG.rule,
         ),
@@ -225,8 +219,8 @@ def dialog() -> Dialog:
             Format("{notice}", when="notice"),
             Tr(N_("The tiers. Choose one to change it.")),
             Format("{lines}"),
-            _select("tiers", on_tier, "tier"),
-            SwitchTo(Tr(N_("Back")), id="rules", state=SG.rules),
+            choices("tiers", on_tier, "tier", width=2),
+            back_to(SG.rules, "rules"),
             buttons_only(),
             getter=tiers_getter,
             state=SG.tiers,
@@ -234,16 +228,16 @@ def dialog() -> Dialog:
         Window(
             Format("{notice}", when="notice"),
             Format("{line}"),
-            _select("fields", on_field, "field"),
-            SwitchTo(Tr(N_("Back")), id="back_tiers", state=SG.tiers),
+            choices("fields", on_field, "field", width=2),
+            back_to(SG.tiers, "back_tiers"),
             buttons_only(),
             getter=tier_getter,
             state=SG.tier,
         ),
         Window(
             Tr(N_("Send the new {label} for {tier} (now {value}).")),
-            *_text_input(on_tier_value),
-            SwitchTo(Tr(N_("Back")), id="back_tier", state=SG.tier),
+            *text_input("tier_value", on_tier_value),
+            back_to(SG.tier, "back_tier"),
             getter=tier_getter,
             state=SG.tier_field,
         ),

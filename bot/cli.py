@@ -17,6 +17,7 @@ from typing import NoReturn
 
 from tortoise.exceptions import OperationalError
 
+from bot import patches
 from bot.db import apply_migrations, close_db, open_db
 from bot.settings import Settings, get_settings
 from bot.sqlite_engine import is_busy
@@ -525,6 +526,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = build_parser().parse_args(argv)
     settings = get_settings()
+    patches.apply(settings)  # before anything imports aiogram
     try:
         workers = getattr(args, "workers", None) or settings.web_workers
         if args.command == "run" and workers > 1:

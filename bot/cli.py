@@ -25,8 +25,10 @@ from handlers.format import day, number
 from handlers.i18n import N_, t
 from handlers.texts import error_text, reason_text, tier_name
 from loyalty import earning, ledger, members, rewards
-from loyalty.errors import ErrorCode, LoyaltyError
-from models import Member, Reward, RewardKind, Tier
+from loyalty import staff as staff_rules
+from loyalty.errors import LoyaltyError
+from loyalty.staff import RewardSpec
+from models import Member, Reward, RewardKind, Staff, StaffRole, Tier
 
 Command = Callable[[argparse.Namespace, Settings], Awaitable[str]]
 _commands: dict[str, Command] = {}
@@ -205,17 +207,22 @@ async def _voucher_use(args: argparse.Namespace, settings: Settings) -> str:
     )
 
 
+def _terminal_owner() -> Staff:
+    """Whoever runs `club` on the club's machine acts as an owner; no staff row is theirs."""
+    return Staff(name="club command", role=StaffRole.OWNER, active=True, telegram_id=0)
+
+
 @command("reward add")
 async def _reward_add(args: argparse.Namespace, settings: Settings) -> str:
-    if args.cost <= 0 or (args.stock is not None and args.stock < 0):
-        raise LoyaltyError(ErrorCode.INVALID_AMOUNT, amount=args.cost)
-    reward = await Reward.create(
-        name=args.name.strip()[:100],
+    # The rules and the audit of the staff's /rewards, for a product or a discount.
+    spec = RewardSpec(
+        name=args.name,
         cost=args.cost,
-        stock=args.stock,
         kind=RewardKind(args.kind),
         value=args.value,
+        stock=args.stock,
     )
+    reward = await staff_rules.save_reward(_terminal_owner(), spec)
     return t(
         N_("Reward {id} added: {name} for {cost} points."),
         settings.default_locale,

@@ -29,10 +29,6 @@ async def say(message: Message, text: str) -> Message:
     return await message.answer(text, parse_mode=None)
 
 
-def args_of(text: str | None) -> list[str]:
-    return (text or "").split()
-
-
 def ident(value: int | None, locale: str) -> str:
     """A number people read as a name (#12, request 7): no thousands separator."""
     from handlers.format import persian_digits

@@ -63,6 +63,7 @@ def _responses() -> bool:
 def _dialog_ids() -> bool:
     from aiogram_dialog.api.entities import stack
 
+    # Short enough for callback data (64 bytes); a collision is practically impossible.
     stack.new_int_id = lambda: secrets.randbits(40)
     return True
 

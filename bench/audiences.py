@@ -34,7 +34,9 @@ from tortoise import Tortoise
 
 from bench.fill import fill_members
 from bench.ledger import _reset_postgres
+from bot import patches
 from bot.db import close_db, open_db
+from bot.settings import Settings
 from handlers.sms.text import sms_parts
 from loyalty import campaigns
 from loyalty.audiences import birthdays_on
@@ -158,4 +160,5 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    patches.apply(Settings())  # as `club` does at start-up, before aiogram is imported
     main()

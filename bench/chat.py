@@ -45,7 +45,9 @@ from stdnum import luhn
 
 from bench.club_process import Child, club_env, club_run, fake_bot_api, free_port
 from bench.ledger import _reset_postgres
+from bot import patches
 from bot.db import close_db, open_db
+from bot.settings import Settings
 from handlers.i18n import N_, t
 from loyalty.clock import utcnow
 from loyalty.members import credit_expiry
@@ -373,4 +375,5 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    patches.apply(Settings())  # as `club` does at start-up, before aiogram is imported
     main()

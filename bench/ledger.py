@@ -23,7 +23,9 @@ from pathlib import Path
 from tortoise import Tortoise
 from tortoise.transactions import in_transaction
 
+from bot import patches
 from bot.db import close_db, open_db
+from bot.settings import Settings
 from loyalty import earning, ledger
 from loyalty.members import register_member
 from models import Member
@@ -99,4 +101,5 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    patches.apply(Settings())  # as `club` does at start-up, before aiogram is imported
     main()

@@ -27,7 +27,9 @@ from pathlib import Path
 from bench.club_process import club_env, club_run, fake_bot_api, free_port, wait_until
 from bench.fill import fill_members
 from bench.ledger import _reset_postgres
+from bot import patches
 from bot.db import close_db, open_db
+from bot.settings import Settings
 
 TARGET_MB = 150
 SAMPLE_SECONDS = 0.5
@@ -103,4 +105,5 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    patches.apply(Settings())  # as `club` does at start-up, before aiogram is imported
     main()

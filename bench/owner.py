@@ -34,7 +34,9 @@ from bench.club_process import Child, club_env, club_run, fake_bot_api, free_por
 from bench.fill import fill_members, fill_purchases
 from bench.ledger import _reset_postgres
 from bench.memory import _polled
+from bot import patches
 from bot.db import close_db, open_db
+from bot.settings import Settings
 
 OWNER = 99_999_999
 FIRST_MEMBER = 10_000_000  # bench.fill's Telegram ids
@@ -171,4 +173,5 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    patches.apply(Settings())  # as `club` does at start-up, before aiogram is imported
     main()

@@ -24,7 +24,9 @@ from typing import Any
 import aiohttp
 
 from bench.club_process import club_env, club_run, fake_bot_api, free_port, fresh_database
+from bot import patches
 from bot.db import close_db
+from bot.settings import Settings
 from tests.fakes.kavenegar import FakeKavenegar
 
 SECRET = "bench-sms-secret"
@@ -150,4 +152,5 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    patches.apply(Settings())  # as `club` does at start-up, before aiogram is imported
     main()

@@ -38,7 +38,9 @@ from bench.club_process import (
     fresh_database,
     wait_until,
 )
+from bot import patches
 from bot.db import close_db
+from bot.settings import Settings
 from loyalty import campaigns
 from loyalty.clock import utcnow
 from models import Member, OutboxMessage, Tier
@@ -168,4 +170,5 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    patches.apply(Settings())  # as `club` does at start-up, before aiogram is imported
     main()

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import hashlib
 import logging
-import secrets
 import signal
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -16,16 +14,17 @@ from typing import Any
 import orjson
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import PRODUCTION, TelegramAPIServer
 from aiogram.filters import ExceptionTypeFilter
 from aiogram.fsm.storage.base import BaseStorage, DefaultKeyBuilder
 from aiogram.types import ErrorEvent
 from aiogram_dialog import DialogManager, setup_dialogs
-from aiogram_dialog.api.entities import stack as dialog_stack
 from aiogram_dialog.api.exceptions import OutdatedIntent, UnknownIntent
 from aiogram_dialog.api.protocols import MessageManagerProtocol
 from aiohttp import web
 
+from bot import patches
 from bot.db import close_db, open_db
 from bot.fsm_storage import TortoiseStorage
 from bot.liveness import Heartbeat
@@ -48,19 +47,6 @@ from loyalty.errors import LoyaltyError
 log = logging.getLogger("club.bot")
 
 
-def _unique_dialog_ids() -> None:
-    """Give aiogram-dialog intent and stack ids that do not collide.
-
-    aiogram-dialog 2.x builds them from the current second plus one of 100 random values,
-    so two dialogs a member opens within one second (the profile, then its calendar) get
-    the same id once in a hundred times; the member's stack is then "broken" and silently
-    reset to the main menu. 40 random bits keep the ids short (callback data is limited
-    to 64 bytes) and make a collision practically impossible.
-    """
-    dialog_stack.new_int_id = lambda: secrets.randbits(40)
-
-
-_unique_dialog_ids()
 WEBHOOK_PATH = "/telegram/webhook"
 
 
@@ -74,7 +60,8 @@ def build_bot(settings: Settings, *, session: Any = None) -> Bot:
             if settings.telegram_api_base
             else PRODUCTION
         )
-        session = JsonSession(api=api, json_loads=orjson.loads, json_dumps=json_text)
+        kind = JsonSession if patches.applied("json_session") else AiohttpSession
+        session = kind(api=api, json_loads=orjson.loads, json_dumps=json_text)
     return Bot(token, session=session, default=DefaultBotProperties(parse_mode="HTML"))
 
 
@@ -272,26 +259,6 @@ def build_updates(dp: Dispatcher, bot: Bot) -> Updates:
     return Updates(dp, bot, redis=getattr(storage, "redis", None), along=along)
 
 
-# The youngest generation is collected every 10,000 allocations instead of 700, the older
-# ones a little less often. At 700 the objects of the updates in flight were promoted
-# again and again while still in use, and the full collections they brought on walked
-# every chat's state, lock and cached row while the bot waited (BENCHMARKS.md,
-# "Garbage-collector thresholds and freeze").
-GC_THRESHOLDS = (10_000, 20, 20)
-
-
-def _tune_garbage_collector() -> None:
-    """Take what start-up built out of the garbage collector's rounds, and collect less often.
-
-    aiogram's and aiogram-dialog's types, the dialogs, the catalogues: hundreds of
-    thousands of objects that live as long as the process, which every full collection
-    walked.
-    """
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(*GC_THRESHOLDS)
-
-
 async def run(settings: Settings, *, worker: int | None = None) -> None:
     """Run the bot until stopped: long polling, or a webhook when WEBHOOK_URL is set.
 
@@ -323,7 +290,9 @@ async def run(settings: Settings, *, worker: int | None = None) -> None:
     stop = asyncio.Event()
     _stop_on_signals(stop)
     scheduler.start()
-    _tune_garbage_collector()
+    # aiogram's and aiogram-dialog's types, the dialogs, the catalogues: objects that live
+    # as long as the process, out of the collector's rounds.
+    patches.freeze_garbage()
     try:
         await updates.recover()
         if settings.webhook_url:

@@ -17,6 +17,7 @@ from typing import NoReturn
 
 from tortoise.exceptions import OperationalError
 
+from bot import patches
 from bot.db import apply_migrations, close_db, open_db
 from bot.settings import Settings, get_settings
 from bot.sqlite_engine import is_busy
@@ -26,7 +27,8 @@ from handlers.texts import error_text, reason_text, tier_name
 from loyalty import earning, ledger, members, rewards
 from loyalty.errors import ErrorCode, LoyaltyError
 from loyalty.numbers import BIGINT_MAX, INT_MAX, parse_int
-from models import Member, Reward, RewardKind, Tier
+from loyalty.staff.catalogue import RewardSpec, save_reward
+from models import Member, Reward, RewardKind, Staff, StaffRole, Tier
 
 Command = Callable[[argparse.Namespace, Settings], Awaitable[str]]
 _commands: dict[str, Command] = {}
@@ -205,17 +207,22 @@ async def _voucher_use(args: argparse.Namespace, settings: Settings) -> str:
     )
 
 
+def _terminal_owner() -> Staff:
+    """Whoever runs `club` on the club's machine acts as an owner; no staff row is theirs."""
+    return Staff(name="club command", role=StaffRole.OWNER, active=True, telegram_id=0)
+
+
 @command("reward add")
 async def _reward_add(args: argparse.Namespace, settings: Settings) -> str:
-    if args.cost <= 0 or (args.stock is not None and args.stock < 0):
-        raise LoyaltyError(ErrorCode.INVALID_AMOUNT, amount=args.cost)
-    reward = await Reward.create(
-        name=args.name.strip()[:100],
+    # The rules and the audit of the staff's /rewards, for a product or a discount.
+    spec = RewardSpec(
+        name=args.name,
         cost=args.cost,
-        stock=args.stock,
         kind=RewardKind(args.kind),
         value=args.value,
+        stock=args.stock,
     )
+    reward = await save_reward(_terminal_owner(), spec)
     return t(
         N_("Reward {id} added: {name} for {cost} points."),
         settings.default_locale,
@@ -537,6 +544,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = build_parser().parse_args(argv)
     settings = get_settings()
+    patches.apply(settings)  # before anything imports aiogram
     try:
         workers = getattr(args, "workers", None) or settings.web_workers
         if args.command == "run" and workers > 1:

@@ -1,17 +1,18 @@
 """aiogram's pydantic models built when first used, not all at import.
 
-`aiogram.types` ends by calling `model_rebuild()` on each of its 444 models, so each gets
-a validator of its own with the whole tree of the types it holds inlined: most of the
-bot's memory before it handles anything (aiogram issue #1513). The bot uses a few dozen
-of them. Here that loop is skipped: pydantic builds a model the first time it is
-validated or constructed, from the same names, so with the same result. Validating an `Update` builds one validator
-for the whole tree, a few MB. The names aiogram imports only for type checkers are put
-into its modules, so that a model finds them whenever and from wherever it is built.
+`aiogram.types` ends by calling `model_rebuild()` on each of its 444 models, so each
+gets a validator of its own with the whole tree of the types it holds inlined: most of
+the bot's memory before it handles anything (aiogram issue #1513). The bot uses a few
+dozen of them. Here that loop is skipped: pydantic builds a model the first time it is
+validated or constructed, from the same names, so with the same result. Validating an
+`Update` builds one validator for the whole tree, a few MB. The names aiogram imports
+only for type checkers are put into its modules, so that a model finds them whenever and
+from wherever it is built.
 
-`install()` must run before anything imports aiogram (`bot/__init__.py` calls it); if
-aiogram was imported already it does nothing, and aiogram builds everything at import as
-before. `tests/test_lazy_models.py` builds every model, and every method's response, the
-lazy way.
+`install()` must run before anything imports aiogram (the `lazy_models` patch of
+bot/patches.py); if aiogram was imported already it does nothing, and aiogram builds
+everything at import as before. `tests/test_lazy_models.py` builds every model, and
+every method's response, the lazy way.
 """
 
 from __future__ import annotations
@@ -58,11 +59,10 @@ def install() -> bool:
         if name.startswith(("aiogram.types.", "aiogram.methods.")) and module is not None:
             for key, value in namespace.items():
                 vars(module).setdefault(key, value)
-    _keep_responses()
     return True
 
 
-def _keep_responses() -> None:
+def keep_responses() -> None:
     """Each answer is read with `Response[<the method's result type>]`, and pydantic keeps
     such generic models only as long as someone else does: nobody does, so every request
     built its model again (a tenth of the bot's CPU under load). They are kept here; there

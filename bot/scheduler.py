@@ -25,9 +25,8 @@ from bot.rate_limit import Limiter
 from bot.settings import Settings
 from bot.sms_door import SmsDoor
 from bot.updates import prune as prune_updates
-from jobs import birthdays, expiry, tiers
+from jobs import birthdays, campaigns, daily, expiry, tiers
 from jobs.sms_poll import poll_inbound
-from loyalty import campaigns
 from loyalty.clock import utcnow
 from models import JobLease
 from models.queries.processes import take_lease
@@ -174,21 +173,15 @@ def build_scheduler(
         return job
 
     birthday_at = settings.birthday_time
-    bonus = True  # the club's birthday_bonus rule decides how many points; 0 gives none
     held = {"now": False}
 
     async def heartbeat() -> None:
-        # A process that takes over mid-day runs the daily jobs once: the one that died
-        # may have held the lease at their time. They are idempotent, so a repeat is harmless.
+        # A process that takes over mid-day runs the daily jobs once.
         now = clock()
         holds = await lease.acquire(now)
         if holds and not held["now"]:
-            local = now.astimezone(settings.tz).time()
             try:
-                if local >= birthday_at:
-                    await birthdays.run(now, settings.tz, bonus=bonus)
-                await expiry.run(now)
-                await tiers.run(now)
+                await daily.catch_up(now, settings.tz, birthday_at)
             except Exception:
                 log.exception("catch-up after taking the lease failed")
         held["now"] = holds
@@ -210,14 +203,14 @@ def build_scheduler(
     )
     wake.scheduler = scheduler
     add(
-        guarded("campaigns", lambda now: campaigns.run_due(now, settings.tz)),
+        guarded("campaigns", lambda now: campaigns.run(now, settings.tz)),
         "interval",
         seconds=60,
         id="campaigns",
         replace_existing=True,
     )
     add(
-        guarded("birthdays", lambda now: birthdays.run(now, settings.tz, bonus=bonus)),
+        guarded("birthdays", lambda now: birthdays.run(now, settings.tz)),
         "cron",
         hour=birthday_at.hour,
         minute=birthday_at.minute,

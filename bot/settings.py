@@ -66,6 +66,8 @@ class Settings(BaseSettings):
     birthday_time: time = time(10, 0)  # local time of the daily birthday wishes
     timezone: str = "Asia/Tehran"  # CLUB_TIMEZONE (or TIMEZONE, its old name)
     default_locale: str = "fa"
+    # Library patches (bot/patches.py): all, none, or a comma list of their names.
+    patches: str = "all"
 
     @classmethod
     def settings_customise_sources(
@@ -139,6 +141,14 @@ class Settings(BaseSettings):
     def _supported_locale(cls, value: str) -> str:
         if value not in ("fa", "en"):
             raise ValueError("DEFAULT_LOCALE must be fa or en")
+        return value
+
+    @field_validator("patches")
+    @classmethod
+    def _known_patches(cls, value: str) -> str:
+        from bot.patches import selected  # bot/patches.py reads these settings
+
+        selected(value)  # an unknown name fails at start-up, not silently
         return value
 
     @property

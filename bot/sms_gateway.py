@@ -244,20 +244,7 @@ class SmsSender(Protocol):
 
     async def send_array(self, items: Sequence[OutgoingSms]) -> list[SendResult]: ...
 
-    async def lookup(
-        self,
-        receptor: str,
-        template: str,
-        token: str,
-        token2: str | None = None,
-        token3: str | None = None,
-        *,
-        localid: str | None = None,
-    ) -> SendResult: ...
-
     async def receive(self, linenumber: str) -> list[InboundSms]: ...
-
-    async def account_credit(self) -> int: ...
 
 
 class SmsGateway:
@@ -328,29 +315,6 @@ class SmsGateway:
             raise SmsRetryable(None, "sendarray answer does not match the request", maybe_sent=True)
         return [_send_result(e, i.receptor, i.localid) for e, i in zip(entries, items)]
 
-    async def lookup(
-        self,
-        receptor: str,
-        template: str,
-        token: str,
-        token2: str | None = None,
-        token3: str | None = None,
-        *,
-        localid: str | None = None,
-    ) -> SendResult:
-        """Send a verify/lookup template message.
-
-        Kavenegar's lookup takes no localid, so it is only echoed in the result, and a
-        lookup is retried only when the request surely did not go through.
-        """
-        params = {"receptor": receptor, "template": template, "token": token}
-        params |= {k: v for k, v in (("token2", token2), ("token3", token3)) if v is not None}
-        try:
-            entries = await self._call(self._client.verify_lookup, params, repeatable=False)
-        except SmsInvalidReceptor as exc:
-            return _rejected(receptor, localid, exc)
-        return _send_result(_single_entry(entries), receptor, localid)
-
     async def receive(self, linenumber: str) -> list[InboundSms]:
         """Fetch up to 100 unread inbound messages; Kavenegar marks them read."""
         params = {"linenumber": linenumber, "isread": 0}
@@ -359,14 +323,6 @@ class SmsGateway:
             return [_inbound(entry) for entry in entries or []]
         except (KeyError, TypeError, ValueError):
             raise SmsRetryable(None, "malformed receive entry", maybe_sent=True) from None
-
-    async def account_credit(self) -> int:
-        """Remaining credit (rials), as Kavenegar's account/info reports it."""
-        entries = await self._call(lambda _params: self._client.account_info(), {})
-        try:
-            return int(entries["remaincredit"])
-        except (KeyError, TypeError, ValueError):
-            raise SmsRetryable(None, "malformed account info") from None
 
     async def _call(
         self, method: ApiMethod, params: dict[str, Any], *, repeatable: bool = True
@@ -442,12 +398,9 @@ class DrySmsGateway:
     Message ids are negative so they can never be mistaken for Kavenegar's.
     """
 
-    def __init__(
-        self, sender: str | None = None, *, recorder: Recorder | None = None, credit: int = 0
-    ) -> None:
+    def __init__(self, sender: str | None = None, *, recorder: Recorder | None = None) -> None:
         self.sender = sender
         self._recorder = recorder
-        self._credit = credit
         self._ids = itertools.count(-1, -1)
 
     def __repr__(self) -> str:
@@ -461,24 +414,8 @@ class DrySmsGateway:
             raise ValueError(f"sendarray takes at most {MAX_ARRAY} messages, got {len(items)}")
         return [await self._record(item) for item in items]
 
-    async def lookup(
-        self,
-        receptor: str,
-        template: str,
-        token: str,
-        token2: str | None = None,
-        token3: str | None = None,
-        *,
-        localid: str | None = None,
-    ) -> SendResult:
-        tokens = " ".join(t for t in (token, token2, token3) if t is not None)
-        return await self._record(OutgoingSms(receptor, f"[{template}] {tokens}", localid or ""))
-
     async def receive(self, linenumber: str) -> list[InboundSms]:
         return []
-
-    async def account_credit(self) -> int:
-        return self._credit
 
     async def _record(self, sms: OutgoingSms) -> SendResult:
         log.info(

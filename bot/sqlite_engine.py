@@ -8,11 +8,12 @@ holds Tortoise's one SQLite connection lock, so that every other update waited t
 `club run` stood idle while its updates queued for that lock (BENCHMARKS.md, "The SQLite
 engine on the event loop, yielding").
 
-Here a statement runs at once, where it is awaited. The price is that the event loop
-waits for the database: for the fsync of each commit (a fraction of a millisecond), and
-for a long statement (a report over a very large club) as long as it runs. With the
-thread it waited as well, for the connection lock, since almost every update reads the
-database; a club that outgrows this runs on PostgreSQL (README, "Running a large club").
+With the `sqlite_inline` patch a statement runs at once, where it is awaited. The price
+is that the event loop waits for the database: for the fsync of each commit (a fraction
+of a millisecond), and for a long statement (a report over a very large club) as long as
+it runs. With the thread it waited as well, for the connection lock, since almost every
+update reads the database; a club that outgrows this runs on PostgreSQL (README,
+"Running a large club").
 
 Another process writing at the same time (`club earn` or `club import` while `club run`
 holds the database) must wait its turn, not fail. SQLite's busy_timeout makes a statement
@@ -73,10 +74,6 @@ def _utc_text(value: datetime) -> str:
     return value.isoformat(" ")
 
 
-# Replaces Tortoise's adapter (registered when its SQLite client is imported, above).
-sqlite3.register_adapter(datetime, _utc_text)
-
-
 def is_busy(error: BaseException) -> bool:
     """SQLite's "database is locked", raw or as Tortoise wraps it."""
     cause = error.args[0] if isinstance(error, OperationalError) and error.args else error
@@ -85,37 +82,47 @@ def is_busy(error: BaseException) -> bool:
     return cause.sqlite_errorcode & 0xFF == sqlite3.SQLITE_BUSY  # SQLITE_BUSY_SNAPSHOT too
 
 
-class InlineConnection(aiosqlite.Connection):
-    """aiosqlite's connection without its thread: the same API, run where it is awaited.
+class ClubConnection(aiosqlite.Connection):
+    """aiosqlite's connection, with a single statement refused as busy tried again; with the
+    `sqlite_inline` patch (bot/patches.py), run where it is awaited, without its thread.
 
-    aiosqlite sends every call through `_execute` (its cursors too); here that calls the
-    function directly. The thread aiosqlite creates is never started.
+    aiosqlite sends every call through `_execute` (its cursors too): the retry is there,
+    and, inline, the call of the function itself. The thread aiosqlite creates is then
+    never started.
 
     Awaiting a statement that runs at once does not give the event loop a turn, so a job
     that runs many statements in a row (the tier review of a large club moving thousands
     of members, an import) would hold the loop for all of them: no member answered, and a
-    SIGTERM not acted on, until the last of them. So after `yield_after`
-    seconds without one, a statement gives the loop a turn, as every statement did when
-    it went through aiosqlite's thread.
+    SIGTERM not acted on, until the last of them. So inline, after `yield_after` seconds
+    without one, a statement gives the loop a turn, as every statement did when it went
+    through aiosqlite's thread.
     """
 
+    inline = False  # set by the `sqlite_inline` patch
     yield_after = 0.02
     _turn = 0.0  # when a statement last gave the loop a turn
 
-    def __await__(self) -> Generator[Any, None, InlineConnection]:
-        return self._connect().__await__()
+    def __await__(self) -> Generator[Any, None, ClubConnection]:
+        if not self.inline:
+            return super().__await__()  # type: ignore[return-value]
+        return self._connect_inline().__await__()
 
-    async def _connect(self) -> InlineConnection:
+    async def _connect_inline(self) -> ClubConnection:
         if self._connection is None:
             self._connection = self._connector()
         return self
+
+    async def _call(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        if self.inline:
+            return fn(*args, **kwargs)
+        return await super()._execute(fn, *args, **kwargs)
 
     async def _execute(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         if not self._running or self._connection is None:
             raise ValueError("Connection closed")
         idle = not self._connection.in_transaction
         try:
-            result = fn(*args, **kwargs)
+            result = await self._call(fn, *args, **kwargs)
         except sqlite3.OperationalError as error:
             if not (idle and is_busy(error) and getattr(fn, "__name__", "") in _REPEATABLE):
                 raise
@@ -123,7 +130,7 @@ class InlineConnection(aiosqlite.Connection):
         # Never within a transaction's start (a commit, then a BEGIN): a task cancelled there
         # would leave the transaction open. Anywhere else a cancellation is the statement's
         # own error, and the transaction is rolled back and its lock released.
-        if fn != self._conn.commit and args[:1] not in (("BEGIN",), (BEGIN,)):
+        if self.inline and fn != self._conn.commit and args[:1] not in (("BEGIN",), (BEGIN,)):
             now = time.monotonic()
             if now - self._turn >= self.yield_after:
                 self._turn = now
@@ -141,14 +148,17 @@ class InlineConnection(aiosqlite.Connection):
         await asyncio.sleep(0.1)  # the first pause; tenacity's come between the attempts
         async for attempt in retrying:
             with attempt:
-                return fn(*args, **kwargs)
+                return await self._call(fn, *args, **kwargs)
         raise AssertionError("unreachable: tenacity reraises the last error")
 
-    def stop(self) -> None:
+    def stop(self) -> asyncio.Future[Any] | None:
+        if not self.inline:
+            return super().stop()
         self._running = False
         if self._connection is not None:
             self._connection.close()
             self._connection = None
+        return None
 
 
 class ImmediateTransaction(SqliteTransactionWrapper):
@@ -181,15 +191,17 @@ class ImmediateTransactionContext(SqliteTransactionContext):
         return self.connection
 
 
-class InlineSqliteClient(SqliteClient):
+class ClubSqliteClient(SqliteClient):
     def _in_transaction(self) -> TransactionContext:
         return ImmediateTransactionContext(ImmediateTransaction(self), self._lock)
 
     async def create_connection(self, with_db: bool) -> None:
         if self._connection:
             return
+        # Replaces Tortoise's adapter (registered when its SQLite client was imported).
+        sqlite3.register_adapter(datetime, _utc_text)
         filename = self.filename
-        self._connection = await InlineConnection(
+        self._connection = await ClubConnection(
             lambda: sqlite3.connect(filename, isolation_level=None), iter_chunk_size=64
         )
         self._connection._conn.row_factory = sqlite3.Row
@@ -199,4 +211,4 @@ class InlineSqliteClient(SqliteClient):
         await self._post_connect()
 
 
-client_class = InlineSqliteClient
+client_class = ClubSqliteClient

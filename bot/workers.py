@@ -19,13 +19,13 @@ manager (systemd, docker) restarts the whole club at once rather than running sh
 from __future__ import annotations
 
 import asyncio
-import gc
 import logging
 import multiprocessing
 import signal
 from multiprocessing.connection import wait
 from types import FrameType
 
+from bot import patches
 from bot.app import build_bot, build_dispatcher, run, set_webhook
 from bot.db import close_db, open_db
 from bot.settings import Settings
@@ -89,7 +89,7 @@ def serve(settings: Settings, workers: int) -> int:
     asyncio.run(_prepare(settings))
     # The imported modules are shared with the workers page by page until written to;
     # frozen, the garbage collector does not write to them (and so copy them) in each one.
-    gc.freeze()
+    patches.freeze_garbage()
     context = multiprocessing.get_context("fork")
     processes = [
         context.Process(target=_worker, args=(settings, n), name=f"club-worker-{n}")

@@ -12,24 +12,20 @@ from loyalty.bonuses import birthday_bonus
 from loyalty.errors import LoyaltyError
 from loyalty.rewards import grant_voucher
 from loyalty.rules import get_rules
-from models import LedgerEntry
 
 log = logging.getLogger(__name__)
 
 
-async def run(now: datetime, tz: ZoneInfo, *, bonus: bool = True) -> int:
+async def run(now: datetime, tz: ZoneInfo) -> int:
     """Enqueue today's wishes; returns how many members were greeted (again: idempotent)."""
     today = now.astimezone(tz).date()
     members = await birthdays_on(today)
     reward_id = (await get_rules()).birthday_reward_id
     for member in members:
         year = birthday_year(member, today)
-        params: dict[str, object] = {"bonus": 0}
-        if bonus:
-            await birthday_bonus(member.id, year, now=now)
-            # Read the amount back, so a rerun after a crash still mentions the gift.
-            entry = await LedgerEntry.get_or_none(idempotency_key=f"birthday:{member.id}:{year}")
-            params["bonus"] = entry.amount if entry else 0
+        # The club's birthday_bonus rule decides how many points; 0 gives none.
+        bonus = await birthday_bonus(member.id, year, now=now)
+        params: dict[str, object] = {"bonus": bonus.points}
         if reward_id is not None:
             params.update(await _voucher(member.id, reward_id, year, now))
         await notify.enqueue(

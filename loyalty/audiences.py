@@ -102,10 +102,6 @@ async def members_with_points_expiring(now: datetime, within: timedelta) -> list
     )
 
 
-async def active_member_ids() -> list[int]:
-    return await Member.filter(deleted_at=None).order_by("id").values_list("id", flat=True)
-
-
 def age_on(birth: date, today: date) -> int:
     return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
 

@@ -37,8 +37,3 @@ def is_iranian_mobile(raw: str) -> bool:
         phonenumbers.region_code_for_number(number) == "IR"
         and phonenumbers.number_type(number) == PhoneNumberType.MOBILE
     )
-
-
-def looks_like_phone(raw: str) -> bool:
-    digits = to_ascii_digits(raw).lstrip("+")
-    return len(digits) >= 10

@@ -14,14 +14,21 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-import pytest
-from tortoise import Tortoise
-from tortoise.backends.base.executor import EXECUTOR_CACHE
-from tortoise.transactions import in_transaction
+from bot import patches
+from bot.settings import Settings
 
-from bot.db import apply_migrations, tortoise_config
-from handlers.i18n import compile_catalogs
-from loyalty.rules import ensure_defaults
+# As `club` does at start-up, before anything imports aiogram; PATCHES=none runs the suite
+# with every library patch off.
+patches.apply(Settings(_env_file=None))  # PATCHES from the environment only
+
+import pytest  # noqa: E402
+from tortoise import Tortoise  # noqa: E402
+from tortoise.backends.base.executor import EXECUTOR_CACHE  # noqa: E402
+from tortoise.transactions import in_transaction  # noqa: E402
+
+from bot.db import apply_migrations, tortoise_config  # noqa: E402
+from handlers.i18n import compile_catalogs  # noqa: E402
+from loyalty.rules import ensure_defaults  # noqa: E402
 
 NOW = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL")

@@ -10,7 +10,9 @@ import asyncio
 import os
 import sys
 
+from bot import patches
 from bot.db import close_db, open_db
+from bot.settings import Settings
 from loyalty import earning
 from models import Member
 
@@ -36,4 +38,5 @@ async def burst(url: str, ack_path: str, purchases: int, members: int) -> None:
 
 if __name__ == "__main__":
     url, ack_path, purchases, members = sys.argv[1:5]
+    patches.apply(Settings(_env_file=None))  # as `club` does at start-up
     asyncio.run(burst(url, ack_path, int(purchases), int(members)))

@@ -17,16 +17,18 @@ TEHRAN = ZoneInfo("Asia/Tehran")
 async def test_birthday_bonus_once_a_year(any_db: str) -> None:
     await set_rules(birthday_bonus=100)
     m = await member(NOW)
-    assert await bonuses.birthday_bonus(m.id, 1405, now=NOW) == 100
-    assert await bonuses.birthday_bonus(m.id, 1405, now=NOW) == 0
-    assert await bonuses.birthday_bonus(m.id, 1406, now=NOW + timedelta(days=365)) == 100
+    assert await bonuses.birthday_bonus(m.id, 1405, now=NOW) == bonuses.Bonus(100, replayed=False)
+    # Again (a rerun after a crash): nothing more paid, and told what the first run paid.
+    assert await bonuses.birthday_bonus(m.id, 1405, now=NOW) == bonuses.Bonus(100, replayed=True)
+    next_year = await bonuses.birthday_bonus(m.id, 1406, now=NOW + timedelta(days=365))
+    assert next_year.paid_now == 100
     assert (await Member.get(id=m.id)).balance == 220
 
 
 async def test_no_birthday_bonus_when_the_owner_set_none(any_db: str) -> None:
     await set_rules(birthday_bonus=0)
     m = await member(NOW)
-    assert await bonuses.birthday_bonus(m.id, 1405, now=NOW) == 0
+    assert await bonuses.birthday_bonus(m.id, 1405, now=NOW) == bonuses.Bonus(0, replayed=False)
     assert (await Member.get(id=m.id)).balance == 20
 
 

@@ -117,3 +117,24 @@ def test_numbers_as_people_type_them_and_ids_too_large(club) -> None:
     assert refused.returncode == 2
     assert refused.stderr.strip().endswith("99999999999 (at most 2147483647)")
     assert "Traceback" not in refused.stderr
+
+
+def test_reward_add_keeps_the_catalogue_rules_and_leaves_an_audit_row(club, tmp_path: Path) -> None:
+    import json
+    import sqlite3
+
+    assert club("migrate").returncode == 0
+    too_big = club(
+        "reward", "add", "Half off", "40", "--kind", "percent_discount", "--value", "150"
+    )
+    assert too_big.returncode == 1
+    assert "Traceback" not in too_big.stderr
+    added = club("reward", "add", "  Tea ", "30", "--stock", "5")
+    assert added.stdout.strip() == "Reward 1 added: Tea for 30 points."
+    with sqlite3.connect(tmp_path / "club.sqlite3") as db:
+        rewards = db.execute("SELECT name, cost, stock, kind FROM reward").fetchall()
+        audit = db.execute("SELECT staff_id, action, details FROM audit_entry").fetchall()
+    assert rewards == [("Tea", 30, 5, "product")]
+    assert [(staff, action) for staff, action, _ in audit] == [(None, "reward_add")]
+    details = json.loads(audit[0][2])
+    assert (details["reward"], details["cost"], details["stock"]) == (1, 30, 5)

@@ -64,6 +64,19 @@ async def test_birthdays_across_a_jalali_leap_year_and_a_restart(db: str) -> Non
     assert row.params == {"bonus": 25}
 
 
+async def test_a_wish_after_a_crash_that_paid_the_bonus_still_mentions_it(db: str) -> None:
+    from loyalty.bonuses import birthday_bonus
+
+    await set_rules(birthday_bonus=25)
+    member = await make_member(NOW, locale="en", birth_date=date(1990, 3, 20), balance=0)
+    day = at(date(2025, 3, 20))
+    await birthday_bonus(member.id, 2025, now=day)  # the run that crashed before its wish
+    assert await birthdays.run(day, TZ) == 1
+    row = await OutboxMessage.get(key=f"birthday:{member.id}:2025")
+    assert row.params == {"bonus": 25}
+    assert (await Member.get(id=member.id)).balance == 25
+
+
 @pytest.mark.parametrize(
     ("first", "then", "born", "days"),
     [
@@ -320,3 +333,25 @@ async def test_tier_review_job_moves_exactly_the_members_whose_points_changed(an
     assert await TierChange.filter(member_id=falls.id, to_tier_id=bronze.id).count() == 1
     assert await OutboxMessage.filter(member_id=falls.id, template="tier_down").count() == 1
     assert await tiers.run(NOW) == 0
+
+
+async def test_a_process_taking_over_the_lease_runs_the_daily_jobs_once_more(db: str) -> None:
+    from datetime import time
+
+    from jobs import daily
+    from loyalty import earning
+    from models import Tier
+
+    await set_rules(birthday_bonus=25)
+    born = await make_member(NOW, locale="en", birth_date=date(1990, 3, 20), balance=0)
+    falls = await make_member(NOW)
+    await earning.award_purchase(falls.id, 6_000_000, receipt="f", now=NOW - timedelta(days=400))
+    morning, noon = at(date(2026, 3, 20), 9), at(date(2026, 3, 20), 12)
+    await daily.catch_up(morning, TZ, time(10, 0))  # before the wishes' time: none yet
+    assert await OutboxMessage.filter(template="birthday").count() == 0
+    assert (await Member.get(id=falls.id)).tier_id == (await Tier.get(code="bronze")).id
+    await daily.catch_up(noon, TZ, time(10, 0))
+    await daily.catch_up(noon, TZ, time(10, 0))
+    keys = await OutboxMessage.filter(template="birthday").values_list("key", flat=True)
+    assert keys == [f"birthday:{born.id}:2026"]
+    assert (await Member.get(id=born.id)).balance == 25

@@ -1,4 +1,4 @@
-"""aiogram's models, built on first use (bot.lazy_models), are each complete when used."""
+"""aiogram's models, built on first use (bot/lazy_models.py), are each complete when used."""
 
 from __future__ import annotations
 
@@ -12,7 +12,11 @@ ROOT = Path(__file__).resolve().parents[1]
 CHECK = textwrap.dedent("""
     import gc
 
-    import bot  # installs the lazy build before aiogram is imported
+    from bot import patches
+    from bot.settings import Settings
+
+    # Before aiogram is imported, as `club` does, whatever PATCHES says.
+    patches.apply(Settings(_env_file=None, patches="lazy_models,responses"))
     import aiogram.methods
     import aiogram.types
     from aiogram.methods.base import Response, TelegramMethod

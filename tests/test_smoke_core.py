@@ -4,6 +4,7 @@ import contextlib
 import pytest
 from tortoise.transactions import in_transaction
 
+from bot import patches
 from loyalty import earning, ledger
 from tests.conftest import NOW
 from tests.helpers import member
@@ -17,29 +18,36 @@ async def test_purchase_on_both_databases(any_db: str) -> None:
     assert await ledger.ledger_sum(m.id) == 45
 
 
+inline = pytest.mark.skipif(
+    not patches.applied("sqlite_inline"), reason="PATCHES leaves sqlite_inline off"
+)
+
+
+@inline
 async def test_sqlite_statements_run_on_the_event_loops_own_thread(db: str) -> None:
     import threading
 
     from tortoise import connections
 
-    from bot.sqlite_engine import InlineSqliteClient
+    from bot.sqlite_engine import ClubSqliteClient
     from models import Member
 
-    assert isinstance(connections.get("default"), InlineSqliteClient)
+    assert isinstance(connections.get("default"), ClubSqliteClient)
     await Member.all().count()  # the connection is open and answers
     assert not [t.name for t in threading.enumerate() if "_connection_worker_thread" in t.name]
 
 
+@inline
 @pytest.mark.parametrize(("yield_after", "turns"), [(0.0, 60), (3600.0, 0)])
 async def test_a_long_run_of_sqlite_statements_gives_the_event_loop_turns(
     db: str, monkeypatch: pytest.MonkeyPatch, yield_after: float, turns: int
 ) -> None:
     """A job of many statements in a row (a tier review, an import) must not hold the
     loop: members are answered meanwhile, and a SIGTERM is acted on."""
-    from bot.sqlite_engine import InlineConnection
+    from bot.sqlite_engine import ClubConnection
     from models import Member
 
-    monkeypatch.setattr(InlineConnection, "yield_after", yield_after)
+    monkeypatch.setattr(ClubConnection, "yield_after", yield_after)
     await Member.all().count()
     others = 0
 

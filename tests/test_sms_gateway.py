@@ -238,24 +238,6 @@ async def test_wrong_api_key_is_final(fake: FakeKavenegar) -> None:
     assert fake.calls["sms/send"] == 1
 
 
-async def test_lookup(fake: FakeKavenegar) -> None:
-    result = await gateway_for(fake).lookup(MEMBER, "club-code", "1234", "Ali", localid="80")
-
-    assert result.ok and result.localid == "80"
-    assert fake.delivered == [(MEMBER, "[club-code] 1234 Ali", None)]
-
-
-async def test_lookup_is_not_repeated_when_it_may_have_gone_out(fake: FakeKavenegar) -> None:
-    # Lookup has no localid, so a repeat after a lost answer could send it twice.
-    fake.hang_next(after_processing=True)
-
-    with pytest.raises(SmsRetryable):
-        await gateway_for(fake, timeout=0.5).lookup(MEMBER, "club-code", "1234")
-
-    assert fake.calls["verify/lookup"] == 1
-    assert len(fake.delivered) == 1
-
-
 async def test_receive_returns_pushed_messages_once(fake: FakeKavenegar) -> None:
     fake.push_inbound("09121111111", "امتیاز", receptor=SENDER)
     fake.push_inbound("09122222222", "11", receptor=SENDER)
@@ -271,12 +253,6 @@ async def test_receive_returns_pushed_messages_once(fake: FakeKavenegar) -> None
     ]
     assert all(m.date.tzinfo is not None and m.message_id > 0 for m in first)
     assert second == []
-
-
-async def test_account_credit(fake: FakeKavenegar) -> None:
-    fake.credit = 12345
-
-    assert await gateway_for(fake).account_credit() == 12345
 
 
 async def test_api_key_never_appears_in_logs_or_errors(
@@ -339,11 +315,9 @@ async def test_dry_gateway_logs_and_records(caplog: pytest.LogCaptureFixture) ->
 
     single = await gateway.send(MEMBER, "سلام", localid="1")
     batch = await gateway.send_array([OutgoingSms("09120000001", "b", "2")])
-    code = await gateway.lookup(MEMBER, "club-code", "1234")
 
-    assert recorded[:2] == [OutgoingSms(MEMBER, "سلام", "1"), OutgoingSms("09120000001", "b", "2")]
-    assert len(recorded) == 3 and "1234" in recorded[2].message
-    results = [single, *batch, code]
+    assert recorded == [OutgoingSms(MEMBER, "سلام", "1"), OutgoingSms("09120000001", "b", "2")]
+    results = [single, *batch]
     assert all(r.ok and r.message_id is not None and r.message_id < 0 for r in results)
     assert any("سلام" in r.getMessage() and r.name == "club.sms" for r in caplog.records)
     assert await gateway.receive(SENDER) == []
@@ -416,7 +390,7 @@ async def test_fake_rejects_a_wrong_key(fake: FakeKavenegar) -> None:
 async def test_fake_stops_quickly_with_a_hanging_request(fake: FakeKavenegar) -> None:
     fake.hang_next()
     gateway = gateway_for(fake, attempts=1)
-    pending = asyncio.create_task(gateway.account_credit())
+    pending = asyncio.create_task(gateway.receive(SENDER))
     await eventually(lambda: fake.hanging == 1, "the request to hang")
 
     await fake.stop()

@@ -270,7 +270,6 @@ class FakeKavenegar:
             "sms/send": self._send,
             "sms/sendarray": self._sendarray,
             "sms/receive": self._receive,
-            "verify/lookup": self._lookup,
             "account/info": self._account_info,
         }
         if name not in handlers:
@@ -306,14 +305,6 @@ class FakeKavenegar:
             for r, m, i in zip(receptors, messages, localids)
         ]
         return self._deliver_all(items, str(senders[0]) if senders else None)
-
-    def _lookup(self, params: dict[str, str]) -> list[dict[str, Any]]:
-        receptor = _required(params, "receptor")
-        template = _required(params, "template")
-        tokens = [params[k] for k in ("token", "token2", "token3") if params.get(k)]
-        if not tokens:
-            raise KavenegarFault(400)
-        return self._deliver_all([(receptor, f"[{template}] {' '.join(tokens)}", None)], None)
 
     def _receive(self, params: dict[str, str]) -> list[dict[str, Any]]:
         line = _required(params, "linenumber")

@@ -6,7 +6,7 @@ from aiogram import Dispatcher
 from aiogram.types import Update
 
 from bot.settings import Settings
-from handlers.telegram.campaigns import router
+from handlers.telegram.staff.campaigns import router
 from models import Campaign, Channel, Lottery, Staff, StaffRole
 from tests.conftest import NOW
 from tests.fakes.bot_api import FakeBotAPI

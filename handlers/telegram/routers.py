@@ -11,9 +11,8 @@ from aiogram.types import CallbackQuery
 from aiogram_dialog import Dialog
 from aiogram_dialog.api.entities import Context
 
-from handlers.telegram import campaign_dialog, campaigns, member
-from handlers.telegram.campaigns import router as campaigns_router
-from handlers.telegram.staff import counter
+from handlers.telegram import member
+from handlers.telegram.staff import campaign_dialog, campaigns, counter
 from handlers.telegram.staff import dialogs as staff_dialogs
 from handlers.telegram.staff import router as staff_router
 
@@ -67,7 +66,7 @@ def all_routers() -> list[Router]:
         staff_dialogs.router(),
         _detached(staff_router),
         *campaign_dialog.routers(),
-        _detached(campaigns_router),
+        _detached(campaigns.router),
     )
     staff_side.callback_query.filter(_StaffPress(staff_side))
     return [staff_side, *member.routers()]

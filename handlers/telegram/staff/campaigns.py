@@ -144,7 +144,7 @@ async def list_campaigns(message: Message, settings: Any) -> None:
     await message.answer("\n".join(lines) or t(N_("No campaigns yet."), locale))
 
 
-# Bare /campaign opens the guided dialog (handlers/telegram/campaign_dialog.py).
+# Bare /campaign opens the guided dialog (campaign_dialog.py).
 @router.message(Command("campaign", magic=F.args))
 async def new_campaign(message: Message, command: CommandObject, settings: Any) -> None:
     locale = _locale(message, settings)

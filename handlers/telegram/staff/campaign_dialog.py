@@ -30,8 +30,8 @@ from aiogram_dialog.widgets.text import Format
 from handlers.format import moment, number
 from handlers.i18n import N_, t
 from handlers.sms.text import sms_parts
-from handlers.telegram.campaigns import CHANNEL_NAMES, _locale, _when
 from handlers.telegram.member.common import Tr, buttons_only, esc, locale_of, on_not_text
+from handlers.telegram.staff.campaigns import CHANNEL_NAMES, _locale, _when
 from handlers.texts import SEGMENT_NAMES, error_text, tier_name
 from loyalty import campaigns
 from loyalty.clock import utcnow
@@ -529,7 +529,7 @@ def dialog() -> Dialog:
 
 
 def routers() -> list[Router]:
-    """Bare /campaign (the one-line form with arguments stays in handlers/telegram/campaigns.py), then the dialog."""
+    """Bare /campaign (the one-line form with arguments stays in campaigns.py), then the dialog."""
     commands = Router(name="campaign_dialog.commands")
     commands.message.register(open_dialog, Command("campaign", magic=F.args.is_(None)))
     return [commands, dialog()]

@@ -10,7 +10,9 @@ import jdatetime
 from tortoise.expressions import Q, Subquery
 from tortoise.queryset import QuerySet
 
-from models import LedgerEntry, Member, Tier
+from loyalty.errors import ErrorCode, LoyaltyError
+from loyalty.rfm import SEGMENTS
+from models import Branch, CustomerType, Gender, LedgerEntry, Member, ProductGroup, Tier
 
 
 def jalali_birthday_today(birth: date, today: date) -> bool:
@@ -114,6 +116,57 @@ def born_by(today: date, years: int) -> date:
     """The last birth date of someone at least `years` old on `today` (age_on's rule)."""
     year = max(1, today.year - years)
     return date(year, today.month, min(today.day, calendar.monthrange(year, today.month)[1]))
+
+
+async def _choices(key: str) -> list[str] | None:
+    """The values an audience key may take, or None when any number in its range will do."""
+    if key == "tier":
+        return list(await Tier.all().order_by("threshold").values_list("code", flat=True))
+    if key == "branch_id":
+        ids = await Branch.filter(active=True).order_by("id").values_list("id", flat=True)
+        return [str(i) for i in ids]
+    if key == "interests":
+        ids = await ProductGroup.filter(active=True).order_by("id").values_list("id", flat=True)
+        return [str(i) for i in ids]
+    if key == "gender":
+        return [g.value for g in Gender]
+    if key == "customer_type":
+        return [c.value for c in CustomerType]
+    if key == "rfm":
+        return list(SEGMENTS)
+    if key == "birthday_month":
+        return [str(m) for m in range(1, 13)]
+    return None
+
+
+KEYS = (
+    "tier",
+    "branch_id",
+    "gender",
+    "customer_type",
+    "interests",
+    "age_min",
+    "age_max",
+    "birthday_month",
+    "inactive_days",
+    "rfm",
+)
+
+
+async def check(audience: dict[str, Any]) -> None:
+    """Every filter names a value that exists: LoyaltyError(INVALID_FILTER) with the valid
+    values otherwise. An audience that can never match would publish a lottery that cannot
+    be drawn, or leave a campaign to no one."""
+    for key, value in audience.items():
+        if key not in KEYS:
+            raise LoyaltyError(ErrorCode.INVALID_FILTER, filter=key, value=str(value), valid=[])
+        choices = await _choices(key)
+        given = [str(v) for v in value] if isinstance(value, list) else [str(value)]
+        if choices is not None and any(v not in choices for v in given):
+            bad = next(v for v in given if v not in choices)
+            raise LoyaltyError(ErrorCode.INVALID_FILTER, filter=key, value=bad, valid=choices)
+        if choices is None and any(not v.isdigit() for v in given):
+            raise LoyaltyError(ErrorCode.INVALID_FILTER, filter=key, value=given[0], valid=[])
 
 
 # The members of an RFM segment are matched in slices, because SQLite accepts at most

@@ -15,7 +15,7 @@ from tortoise.expressions import Q
 from tortoise.functions import Count
 
 from loyalty import audit, notify
-from loyalty.audiences import count, values
+from loyalty.audiences import check, count, values
 from loyalty.clock import utcnow
 from loyalty.errors import ErrorCode, LoyaltyError
 from models import Campaign, Channel, OutboxMessage, OutboxStatus
@@ -121,6 +121,7 @@ async def create(
     """A new campaign; with `key`, the one created under that key before, if any."""
     now = now or utcnow()
     _check(channel, text)
+    await check(audience)
     if key is not None and (earlier := await Campaign.get_or_none(request_key=key)) is not None:
         return earlier
     campaign = await Campaign.create(

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from tortoise.expressions import Q
 
 from loyalty import audit, notify
-from loyalty.audiences import values
+from loyalty.audiences import check, values
 from loyalty.clock import utcnow
 from models import Lottery
 
@@ -59,6 +59,7 @@ async def create(
 ) -> Lottery:
     """A lottery with a fresh secret seed; publish `seed_hash` now."""
     now = now or utcnow()
+    await check(audience)
     seed = seed or secrets.token_hex(32)
     lottery = await Lottery.create(
         audience=audience,

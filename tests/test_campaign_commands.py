@@ -62,8 +62,38 @@ async def test_cashier_refused_and_bad_filter_explained(db: str) -> None:
         await feed(
             dp, bot, api.push_message(OWNER, "/campaign sms colour=red | hi", language_code="en")
         )
-        assert api.last_message(OWNER)["text"] == "I did not understand «colour=red»."
+        assert api.last_message(OWNER)["text"] == (
+            "I did not understand «colour=red». Filters: tier= branch= gender= age= type= "
+            "interests= month= inactive= rfm="
+        )
         assert await Campaign.all().count() == 0
+
+
+async def test_a_filter_value_that_does_not_exist_is_refused_with_the_valid_ones(db: str) -> None:
+    dp, _ = await _setup()
+    async with FakeBotAPI() as api, bot_on(api) as bot:
+        await feed(dp, bot, api.push_message(OWNER, "/lottery 5 gender=x", language_code="en"))
+        assert api.last_message(OWNER)["text"] == (
+            "There is no x for gender. Choose one of: male, female, unspecified"
+        )
+        await feed(
+            dp, bot, api.push_message(OWNER, "/campaign sms gender=x | سلام", language_code="fa")
+        )
+        assert api.last_message(OWNER)["text"] == (
+            "برای gender مقدار x وجود ندارد. یکی از این‌ها را بنویسید: male، female، unspecified"
+        )
+        await feed(
+            dp,
+            bot,
+            api.push_message(OWNER, "/campaign sms tier=platinum | hi", language_code="en"),
+        )
+        assert api.last_message(OWNER)["text"] == (
+            "There is no platinum for tier. Choose one of: bronze, silver, gold"
+        )
+        await feed(dp, bot, api.push_message(OWNER, "/lottery 1 branch=7", language_code="en"))
+        assert api.last_message(OWNER)["text"] == ("There is no 7 for branch. Choose one of: 1")
+        assert await Campaign.all().count() == 0
+        assert await Lottery.all().count() == 0
 
 
 async def test_lottery_hash_then_draw_reveals_seed(db: str) -> None:

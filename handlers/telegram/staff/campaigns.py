@@ -22,7 +22,7 @@ from handlers.sms.text import sms_parts
 from handlers.texts import error_text
 from loyalty import campaigns, lottery
 from loyalty.clock import utcnow
-from loyalty.errors import LoyaltyError
+from loyalty.errors import ErrorCode, LoyaltyError
 from loyalty.rfm import SEGMENTS
 from loyalty.text import to_ascii_digits
 from models import Campaign
@@ -51,6 +51,42 @@ KEYS = {
     "inactive": "inactive_days",
     "rfm": "rfm",
 }
+
+
+# The filters as the command spells them, for the answer to one it does not know.
+FILTER_WORDS = "tier= branch= gender= age= type= interests= month= inactive= rfm="
+
+
+def not_understood(part: str, locale: str) -> str:
+    return t(
+        N_("I did not understand «{part}». Filters: {filters}"),
+        locale,
+        part=part,
+        filters=FILTER_WORDS,
+    )
+
+
+def filter_refusal(error: LoyaltyError, locale: str) -> str:
+    """A filter value that does not exist, with the values that do."""
+    if error.code is not ErrorCode.INVALID_FILTER:
+        return error_text(error, locale)
+    word = {audience_key: word for word, audience_key in KEYS.items()}
+    word |= {"interests": "interests", "age_min": "age", "age_max": "age"}
+    valid = error.values["valid"]
+    if not valid:
+        return t(
+            N_("There is no {value} for {filter}: there is nothing to choose from yet."),
+            locale,
+            value=error.values["value"],
+            filter=word.get(error.values["filter"], error.values["filter"]),
+        )
+    return t(
+        N_("There is no {value} for {filter}. Choose one of: {valid}"),
+        locale,
+        value=error.values["value"],
+        filter=word.get(error.values["filter"], error.values["filter"]),
+        valid=("، " if locale == "fa" else ", ").join(valid),
+    )
 
 
 def _locale(message: Message | CallbackQuery, settings: Any) -> str:
@@ -168,7 +204,7 @@ async def new_campaign(message: Message, command: CommandObject, settings: Any) 
     try:
         audience, send_at = parse_audience(tokens[1:], settings.tz)
     except ValueError as exc:
-        await message.answer(t(N_("I did not understand «{part}»."), locale, part=str(exc)))
+        await message.answer(not_understood(str(exc), locale))
         return
     now = utcnow()
     photo = message.photo[-1].file_id if message.photo else None
@@ -177,7 +213,7 @@ async def new_campaign(message: Message, command: CommandObject, settings: Any) 
             audience, tokens[0], text, send_at=send_at or now, photo=photo, now=now, status="draft"
         )
     except LoyaltyError as exc:
-        await message.answer(error_text(exc, locale))
+        await message.answer(filter_refusal(exc, locale))
         return
     p = await campaigns.preview(
         audience, tokens[0], campaign.text, now=now, tz=settings.tz, sms_parts=sms_parts
@@ -264,9 +300,13 @@ async def run_lottery(message: Message, command: CommandObject, settings: Any) -
             raise ValueError(per)
         points = int(per.removeprefix("per=")) if per else None
     except ValueError as exc:
-        await message.answer(t(N_("I did not understand «{part}»."), locale, part=str(exc)))
+        await message.answer(not_understood(str(exc), locale))
         return
-    made = await lottery.create(audience, int(args[0]), points_per_ticket=points, now=utcnow())
+    try:
+        made = await lottery.create(audience, int(args[0]), points_per_ticket=points, now=utcnow())
+    except LoyaltyError as exc:
+        await message.answer(filter_refusal(exc, locale))
+        return
     await message.answer(
         t(
             N_(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from aiogram import Dispatcher
 from aiogram.types import Update
 
@@ -106,3 +108,33 @@ async def test_lottery_hash_then_draw_reveals_seed(db: str) -> None:
         drawn = await Lottery.get(id=1)
         assert len(drawn.winners) == 2
         assert f"Seed: {drawn.seed}" in api.last_message(OWNER)["text"]
+
+
+async def test_send_time_in_the_usual_jalali_form(db: str) -> None:
+    dp, settings = await _setup()
+    async with FakeBotAPI() as api, bot_on(api) as bot:
+        await feed(
+            dp,
+            bot,
+            api.push_message(OWNER, "/campaign sms at=۱۴۲۰/۰۱/۱۰ ۱۸:۳۰ | حراج", language_code="fa"),
+        )
+        await feed(
+            dp,
+            bot,
+            api.push_message(OWNER, "/campaign sms at=1420/01/10 10:00 | sale", language_code="en"),
+        )
+        await feed(
+            dp,
+            bot,
+            api.push_message(OWNER, "/campaign sms at=1420/13/40 10:00 | sale", language_code="en"),
+        )
+        assert api.last_message(OWNER)["text"].startswith(
+            "I did not understand «at=1420/13/40 10:00»."
+        )
+    assert settings.tz.key == "Asia/Tehran"
+    sent = await Campaign.all().order_by("id").values_list("send_at", flat=True)
+    # 1420-01-10 is 2041-03-29; Tehran is UTC+3:30
+    assert sent == [
+        datetime(2041, 3, 29, 15, 0, tzinfo=UTC),
+        datetime(2041, 3, 29, 6, 30, tzinfo=UTC),
+    ]

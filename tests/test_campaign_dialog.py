@@ -155,7 +155,7 @@ async def test_dialog_in_persian_at_a_jalali_time_with_an_rfm_segment(
     await chat.click("بعدی")
     await chat.click("پیامک")
     await chat.send("حراج")
-    await chat.send("۱۴۲۰-۰۱-۱۰ ۱۸:۳۰")
+    await chat.send("۱۴۲۰/۰۱/۱۰ ۱۸:۳۰")
     assert chat.text.startswith(
         "کمپین از راه پیامک، در ۱۴۲۰/۰۱/۱۰ ۱۸:۳۰.\nمخاطبان:\nبخش RFM: در خطر ریزش\n"
     )

@@ -7,7 +7,7 @@ SMS parts, then confirm. The result is the same Campaign row the one-line
 
 When: "Send now", or a local time in the club's CLUB_TIMEZONE typed as
   18:30             today, or tomorrow when that time has already passed
-  1405-01-10 18:30  a Jalali date (year below 1700) and time
+  1405/01/10 18:30  a Jalali date (year below 1700) and time; 1405-01-10 as well
   2026-03-30 18:30  a Gregorian date and time
 Persian digits are accepted everywhere.
 """
@@ -305,7 +305,7 @@ def parse_when(text: str, now: datetime, tz: Any) -> datetime:
         at = local.replace(hour=hour, minute=minute, second=0, microsecond=0)
         return at if at > local else at + timedelta(days=1)
     date_part, _, clock = value.partition(" ")
-    if not clock or date_part.count("-") != 2:
+    if not clock or date_part.replace("/", "-").count("-") != 2:
         raise ValueError(text)
     return _when(f"{date_part}T{clock}", tz)
 
@@ -496,7 +496,7 @@ def dialog() -> Dialog:
             Tr(
                 N_(
                     "When should it go out? Press Send now, or write a local time: 18:30 (today, or tomorrow "
-                    "if that time has passed), 1405-01-10 18:30 (Jalali) or 2026-03-30 18:30."
+                    "if that time has passed), 1405/01/10 18:30 (Jalali) or 2026-03-30 18:30."
                 )
             ),
             Button(Tr(N_("Send now")), id="now", on_click=on_now),

@@ -2,7 +2,7 @@
 
     /campaign <telegram|sms|telegram_sms> [filters] | <text>
     filters: tier=gold branch=2 gender=female age=20-40 type=company interests=1,3
-             month=5 (Jalali birthday month) inactive=60 rfm=champions at=1405-01-10T10:00
+             month=5 (Jalali birthday month) inactive=60 rfm=champions at=1405/01/10 10:00
 A photo with the command as its caption is sent with the text on Telegram.
 """
 
@@ -98,6 +98,7 @@ def parse_audience(tokens: list[str], tz: Any) -> tuple[dict[str, Any], datetime
     """key=value filters into an audience; ValueError(token) names what was not understood."""
     audience: dict[str, Any] = {}
     send_at: datetime | None = None
+    tokens = _joined_times(tokens)
     for token in tokens:
         key, _, value = to_ascii_digits(token).partition("=")
         if not value:
@@ -112,7 +113,10 @@ def parse_audience(tokens: list[str], tz: Any) -> tuple[dict[str, Any], datetime
                 raise ValueError(token)
             audience["interests"] = [int(part) for part in value.split(",")]
         elif key == "at":
-            send_at = _when(value, tz)
+            try:
+                send_at = _when(value, tz)
+            except ValueError:
+                raise ValueError(token) from None
         elif key in ("branch", "month", "inactive"):
             if not value.isdigit():
                 raise ValueError(token)
@@ -126,10 +130,23 @@ def parse_audience(tokens: list[str], tz: Any) -> tuple[dict[str, Any], datetime
     return audience, send_at
 
 
+def _joined_times(tokens: list[str]) -> list[str]:
+    """`at=1405/09/12 10:00` arrives as two tokens: the clock joins its date."""
+    joined: list[str] = []
+    for token in tokens:
+        if joined and joined[-1].startswith("at=") and "=" not in token and ":" in token:
+            joined[-1] += f" {token}"
+        else:
+            joined.append(token)
+    return joined
+
+
 def _when(value: str, tz: Any) -> datetime:
-    """A local time, Jalali (1405-01-10T10:00) or Gregorian (2026-03-30T10:00)."""
+    """A local time in the club's zone: Jalali (1405/01/10 10:00, 1405-01-10T10:00, Persian
+    digits too) or Gregorian (2026-03-30T10:00); ValueError when it is not one."""
+    value = to_ascii_digits(value).strip().replace(" ", "T", 1)
     day, _, clock = value.partition("T")
-    year, month, dom = (int(p) for p in day.split("-"))
+    year, month, dom = (int(p) for p in day.replace("/", "-").split("-"))
     hour, minute = (int(p) for p in (clock or "10:00").split(":"))
     if year < 1700:
         gregorian = jdatetime.date(year, month, dom).togregorian()
@@ -195,7 +212,7 @@ async def new_campaign(message: Message, command: CommandObject, settings: Any) 
                 N_(
                     "Write: /campaign telegram|sms|telegram_sms [filters] | text\n"
                     "Filters: tier=gold branch=2 gender=female age=20-40 type=company interests=1,3 "
-                    "month=5 inactive=60 rfm=champions at=1405-01-10T10:00"
+                    "month=5 inactive=60 rfm=champions at=1405/01/10 10:00"
                 ),
                 locale,
             )

@@ -2,19 +2,33 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from aiogram import Dispatcher
 from aiogram.types import Update
 
 from bot.settings import Settings
 from handlers.telegram.staff.campaigns import router
-from models import Campaign, Channel, Lottery, Staff, StaffRole
+from handlers.format import moment
+from loyalty import campaigns
+from loyalty.clock import utcnow
+from models import (
+    AuditEntry,
+    Campaign,
+    Channel,
+    Lottery,
+    OutboxMessage,
+    OutboxStatus,
+    Staff,
+    StaffRole,
+)
 from tests.conftest import NOW
 from tests.fakes.bot_api import FakeBotAPI
 from tests.jobs_helpers import bot_on, make_member
 
 OWNER, MANAGER, CASHIER = 9001, 9002, 9003
+TZ = ZoneInfo("Asia/Tehran")
 
 
 async def _setup() -> tuple[Dispatcher, Settings]:
@@ -50,9 +64,13 @@ async def test_campaign_preview_then_confirm(db: str) -> None:
         await feed(dp, bot, {"update_id": 99, "callback_query": api._callbacks[query]})
         assert (await Campaign.get(id=1)).status == "scheduled"
         await feed(dp, bot, api.push_message(MANAGER, "/campaigns"))
-        assert (
-            api.last_message(MANAGER)["text"]
-            == "شماره ۱ (زمان‌بندی‌شده): در صف ۰، ارسال‌شده ۰، ناموفق ۰، ردشده ۰"
+        when = moment((await Campaign.get(id=1)).send_at, "fa", TZ)
+        assert api.last_message(MANAGER)["text"] == (
+            f"شماره ۱ (زمان‌بندی‌شده) · تلگرام، و پیامک برای کسانی که در تلگرام نیستند · {when}\n"
+            "تخفیف ویژه آخر هفته\n"
+            "مخاطبان ۴: در صف ۰، ارسال‌شده ۰، ناموفق ۰، ردشده ۰، نگه‌داشته ۰\n\n"
+            "لغو کمپینی که هنوز شروع نشده: /campaign cancel &lt;شماره&gt;. توقف موقت، ادامه یا "
+            "توقف کامل کمپینی که در حال ارسال است: /campaign pause|resume|stop &lt;شماره&gt;."
         )
 
 
@@ -138,3 +156,94 @@ async def test_send_time_in_the_usual_jalali_form(db: str) -> None:
         datetime(2041, 3, 29, 15, 0, tzinfo=UTC),
         datetime(2041, 3, 29, 6, 30, tzinfo=UTC),
     ]
+
+
+async def _confirmed(dp: Dispatcher, bot: object, api: FakeBotAPI, text: str) -> int:
+    await feed(dp, bot, api.push_message(MANAGER, text, language_code="en"))
+    made = await Campaign.all().order_by("-id").first()
+    assert made is not None
+    query = api.push_callback(MANAGER, api.last_message(MANAGER)["message_id"], f"cmp:ok:{made.id}")
+    await feed(dp, bot, api._updates[-1])
+    assert query
+    return made.id
+
+
+async def test_cancel_until_it_starts_then_pause_resume_and_stop(db: str) -> None:
+    dp, _ = await _setup()
+    manager = await Staff.get(telegram_id=MANAGER)
+    async with FakeBotAPI() as api, bot_on(api) as bot:
+        first = await _confirmed(dp, bot, api, "/campaign telegram_sms | Weekend sale")
+        await feed(dp, bot, api.push_message(MANAGER, f"/campaign cancel {first}"))
+        assert api.last_message(MANAGER)["text"] == "Campaign #1 cancelled."
+        assert (await Campaign.get(id=first)).status == "cancelled"
+
+        second = await _confirmed(dp, bot, api, "/campaign telegram_sms | Spring sale")
+        assert await campaigns.run_due(utcnow() + timedelta(minutes=1), TZ) == [second]
+        # The sender has sent one message when the manager pauses the campaign.
+        one = await OutboxMessage.filter(campaign_id=second).order_by("id").first()
+        assert one is not None
+        await OutboxMessage.filter(id=one.id).update(status=OutboxStatus.SENT)
+        await feed(dp, bot, api.push_message(MANAGER, "/campaign cancel 2"))
+        assert api.last_message(MANAGER)["text"] == (
+            "Campaign #2 has already started or ended: pause or stop it instead."
+        )
+        await feed(dp, bot, api.push_message(MANAGER, "/campaign pause ۲", language_code="fa"))
+        assert api.last_message(MANAGER)["text"] == (
+            "کمپین شماره ۲ موقتاً متوقف شد: پیام‌های فرستاده‌شده فرستاده شده‌اند."
+        )
+        assert await campaigns.progress(second) == {
+            "queued": 0,
+            "sent": 1,
+            "failed": 0,
+            "skipped": 0,
+            "held": 3,
+        }
+        await feed(dp, bot, api.push_message(MANAGER, "/campaigns", language_code="en"))
+        when = moment((await Campaign.get(id=second)).send_at, "en", TZ)
+        assert api.last_message(MANAGER)["text"].startswith(
+            f"#2 paused · Telegram, SMS when not on Telegram · {when}\nSpring sale\n"
+            "Reach 4: queued 0, sent 1, failed 0, skipped 0, held 3\n\n"
+            "#1 cancelled · Telegram, SMS when not on Telegram"
+        )
+        await feed(dp, bot, api.push_message(MANAGER, "/campaign resume 2", language_code="en"))
+        assert api.last_message(MANAGER)["text"] == "Campaign #2 goes on."
+        assert (await campaigns.progress(second))["queued"] == 3
+        await feed(dp, bot, api.push_message(MANAGER, "/campaign stop 2"))
+        assert api.last_message(MANAGER)["text"] == (
+            "Campaign #2 stopped: what was sent stays sent."
+        )
+        await feed(dp, bot, api.push_message(MANAGER, "/campaign resume 2"))
+        assert api.last_message(MANAGER)["text"] == "Campaign #2 is not paused."
+        await feed(dp, bot, api.push_message(MANAGER, "/campaign stop 9"))
+        assert api.last_message(MANAGER)["text"] == "No such campaign."
+    assert await campaigns.progress(second) == {
+        "queued": 0,
+        "sent": 1,
+        "failed": 0,
+        "skipped": 0,
+        "held": 3,
+    }
+    assert (await Campaign.get(id=second)).status == "stopped"
+    audit = await AuditEntry.filter(action__startswith="campaign_").order_by("id")
+    assert [(a.action, a.staff_id, a.details.get("campaign")) for a in audit] == [
+        ("campaign_created", None, first),
+        ("campaign_cancelled", manager.id, first),
+        ("campaign_created", None, second),
+        ("campaign_paused", manager.id, second),
+        ("campaign_resumed", manager.id, second),
+        ("campaign_stopped", manager.id, second),
+    ]
+
+
+async def test_a_draft_left_behind_expires(db: str) -> None:
+    dp, _ = await _setup()
+    async with FakeBotAPI() as api, bot_on(api) as bot:
+        await feed(dp, bot, api.push_message(MANAGER, "/campaign sms | hi", language_code="en"))
+        preview = api.last_message(MANAGER)
+        await campaigns.run_due(utcnow() + timedelta(days=1, minutes=1), TZ)
+        assert (await Campaign.get(id=1)).status == "expired"
+        api.push_callback(MANAGER, preview["message_id"], "cmp:ok:1")
+        await feed(dp, bot, api._updates[-1])
+        assert (await Campaign.get(id=1)).status == "expired"
+        await feed(dp, bot, api.push_message(MANAGER, "/campaigns", language_code="en"))
+        assert api.last_message(MANAGER)["text"].startswith("#1 expired unconfirmed · SMS · ")

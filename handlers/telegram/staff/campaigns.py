@@ -16,16 +16,17 @@ from aiogram import F, Router
 from aiogram.filters import Command, CommandObject, MagicData
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
-from handlers.format import number
+from handlers.format import moment, number
 from handlers.i18n import N_, t
 from handlers.sms.text import sms_parts
+from handlers.telegram.member.common import esc
 from handlers.texts import error_text
 from loyalty import campaigns, lottery
 from loyalty.clock import utcnow
 from loyalty.errors import ErrorCode, LoyaltyError
 from loyalty.rfm import SEGMENTS
 from loyalty.text import to_ascii_digits
-from models import Campaign
+from models import Campaign, Staff
 
 router = Router(name="campaigns")
 
@@ -33,9 +34,13 @@ STATUS = {
     "draft": N_("draft"),
     "scheduled": N_("scheduled"),
     "running": N_("running"),
-    "done": N_("done"),
+    "done": N_("sent to the outbox"),
     "cancelled": N_("cancelled"),
+    "paused": N_("paused"),
+    "stopped": N_("stopped"),
+    "expired": N_("expired unconfirmed"),
 }
+SHORT = 40  # characters of a campaign's text in the list
 CHANNEL_NAMES = {
     "telegram": N_("Telegram"),
     "sms": N_("SMS"),
@@ -174,27 +179,80 @@ def _confirm_keyboard(campaign_id: int, locale: str) -> InlineKeyboardMarkup:
     )
 
 
+def _short(text: str) -> str:
+    line = " ".join(text.split())
+    return line if len(line) <= SHORT else line[: SHORT - 1] + "…"
+
+
+async def _who(user_id: int) -> dict[str, Any]:
+    """Who acts, for the audit: the staff row, or an owner named in the settings only."""
+    staff = await Staff.get_or_none(telegram_id=user_id)
+    return {"staff_id": staff.id, "actor": ""} if staff else {"actor": f"telegram:{user_id}"}
+
+
 @router.message(Command("campaigns"))
 async def list_campaigns(message: Message, settings: Any) -> None:
     locale = _locale(message, settings)
     if not await campaigns.can_manage(message.from_user.id, settings.owner_ids):
         await message.answer(t(N_("Only the owner and managers can do this."), locale))
         return
-    lines = []
+    now = utcnow()
+    await campaigns.expire_drafts(now)
+    blocks = []
     for c in await campaigns.recent():
         p = {k: number(v, locale) for k, v in (await campaigns.progress(c.id)).items()}
-        lines.append(
+        blocks.append(
             t(
                 N_(
-                    "#{id} {status}: queued {queued}, sent {sent}, failed {failed}, skipped {skipped}"
+                    "#{id} {status} · {channel} · {when}\n{text}\n"
+                    "Reach {reach}: queued {queued}, sent {sent}, failed {failed}, "
+                    "skipped {skipped}, held {held}"
                 ),
                 locale,
                 id=number(c.id, locale),
                 status=t(STATUS.get(c.status, c.status), locale),
+                channel=t(CHANNEL_NAMES[c.channel], locale),
+                when=moment(c.send_at, locale, settings.tz),
+                text=esc(_short(c.text)),
+                reach=number(await campaigns.reach(c, now, settings.tz), locale),
                 **p,
             )
         )
-    await message.answer("\n".join(lines) or t(N_("No campaigns yet."), locale))
+    if not blocks:
+        await message.answer(t(N_("No campaigns yet."), locale))
+        return
+    blocks.append(esc(t(CONTROLS, locale)))
+    await message.answer("\n\n".join(blocks))
+
+
+CONTROLS = N_(
+    "Cancel one that has not started: /campaign cancel <number>. Pause, resume or stop one "
+    "that is sending: /campaign pause|resume|stop <number>."
+)
+ACTIONS = {
+    "cancel": (campaigns.cancel, N_("Campaign #{id} cancelled.")),
+    "pause": (campaigns.pause, N_("Campaign #{id} paused: what was sent stays sent.")),
+    "resume": (campaigns.resume, N_("Campaign #{id} goes on.")),
+    "stop": (campaigns.stop, N_("Campaign #{id} stopped: what was sent stays sent.")),
+}
+REFUSALS = {
+    "cancel": N_("Campaign #{id} has already started or ended: pause or stop it instead."),
+    "pause": N_("Campaign #{id} is not sending now."),
+    "resume": N_("Campaign #{id} is not paused."),
+    "stop": N_("Campaign #{id} is not sending now."),
+}
+
+
+async def _control(message: Message, action: str, raw_id: str, locale: str) -> None:
+    """Cancel, pause, resume or stop campaign number `raw_id`."""
+    raw_id = to_ascii_digits(raw_id).lstrip("#")
+    if not raw_id.isdigit() or not await Campaign.exists(id=int(raw_id)):
+        await message.answer(t(N_("No such campaign."), locale))
+        return
+    act, said = ACTIONS[action]
+    done = await act(int(raw_id), now=utcnow(), **await _who(message.from_user.id))
+    text = said if done else REFUSALS[action]
+    await message.answer(t(text, locale, id=number(int(raw_id), locale)))
 
 
 # Bare /campaign opens the guided dialog (campaign_dialog.py).
@@ -206,6 +264,9 @@ async def new_campaign(message: Message, command: CommandObject, settings: Any) 
         return
     head, bar, text = (command.args or "").partition("|")
     tokens = head.split()
+    if not bar and len(tokens) == 2 and tokens[0] in ACTIONS:
+        await _control(message, tokens[0], tokens[1], locale)
+        return
     if not bar or not tokens or tokens[0] not in campaigns.CHANNELS:
         await message.answer(
             t(
@@ -262,6 +323,7 @@ async def on_confirm(query: CallbackQuery, settings: Any) -> None:
         )
         return
     _, action, raw_id = (query.data or "").split(":", 2)
+    await campaigns.expire_drafts(utcnow())
     campaign = await Campaign.get_or_none(id=int(raw_id)) if raw_id.isdigit() else None
     if campaign is None or campaign.status != "draft":
         await query.answer(
@@ -278,7 +340,7 @@ async def on_confirm(query: CallbackQuery, settings: Any) -> None:
             id=number(campaign.id, locale),
         )
     else:
-        done = await campaigns.cancel(campaign.id)
+        done = await campaigns.cancel(campaign.id, **await _who(query.from_user.id))
         text = t(N_("Campaign #{id} cancelled."), locale, id=number(campaign.id, locale))
     if not done:
         await query.answer(

@@ -14,9 +14,15 @@ from typing import Any
 import jdatetime
 from aiogram import F, Router
 from aiogram.filters import Command, CommandObject, MagicData
-from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.types import (
+    BufferedInputFile,
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+)
 
-from handlers.format import moment, number
+from handlers.format import moment, number, persian_digits
 from handlers.i18n import N_, t
 from handlers.sms.text import sms_parts
 from handlers.telegram.member.common import esc
@@ -26,7 +32,7 @@ from loyalty.clock import utcnow
 from loyalty.errors import ErrorCode, LoyaltyError
 from loyalty.rfm import SEGMENTS
 from loyalty.text import to_ascii_digits
-from models import Campaign, Staff
+from models import Campaign, Lottery, Staff
 
 router = Router(name="campaigns")
 
@@ -382,7 +388,13 @@ async def run_lottery(message: Message, command: CommandObject, settings: Any) -
         await message.answer(not_understood(str(exc), locale))
         return
     try:
-        made = await lottery.create(audience, int(args[0]), points_per_ticket=points, now=utcnow())
+        made = await lottery.create(
+            audience,
+            int(args[0]),
+            points_per_ticket=points,
+            now=utcnow(),
+            **await _who(message.from_user.id),
+        )
     except LoyaltyError as exc:
         await message.answer(filter_refusal(exc, locale))
         return
@@ -398,23 +410,71 @@ async def run_lottery(message: Message, command: CommandObject, settings: Any) -
     )
 
 
-async def _draw(message: Message, lottery_id: int, locale: str, settings: Any) -> None:
-    from models import Lottery
+def masked_phone(phone: str, locale: str) -> str:
+    """+989121234567 → 0912***4567 (Persian digits in Persian): enough for a winner to know
+    themselves, too little to call a stranger."""
+    local = "0" + phone.removeprefix("+98") if phone.startswith("+98") else phone
+    masked = f"{local[:4]}***{local[-4:]}" if len(local) > 8 else "-"
+    return persian_digits(masked) if locale == "fa" else masked
 
+
+def _digits(text: str, locale: str) -> str:
+    return persian_digits(text) if locale == "fa" else text
+
+
+async def _draw(message: Message, lottery_id: int, locale: str, settings: Any) -> None:
     if not await Lottery.exists(id=lottery_id):
         await message.answer(t(N_("No such lottery."), locale))
         return
-    drawn = await lottery.draw(lottery_id, now=utcnow(), tz=settings.tz)
-    winners = ", ".join(number(w, locale) for w in drawn.winners) or "-"
+    drawn = await lottery.draw(
+        lottery_id, now=utcnow(), tz=settings.tz, **await _who(message.from_user.id)
+    )
+    winners = [
+        t(
+            N_("{n}. {name}, card {card}, {phone}"),
+            locale,
+            n=number(n, locale),
+            name=esc(w.name or "-"),
+            card=_digits(w.card or "-", locale),
+            phone=masked_phone(w.phone, locale),
+        )
+        for n, w in enumerate(await lottery.winners_of(drawn), start=1)
+    ]
     await message.answer(
         t(
             N_(
-                "Lottery #{id} drawn. Winners (member numbers): {winners}\nSeed: {seed}\n"
-                "Anyone can repeat the draw from the seed and the entries."
+                "Lottery #{id} drawn. Winners:\n{winners}\nSeed: {seed}\n"
+                "The entries are in the file: anyone can repeat the draw from the seed and the "
+                "entries."
             ),
             locale,
             id=number(lottery_id, locale),
-            winners=winners,
+            winners="\n".join(winners) or "-",
             seed=drawn.seed,
         )
     )
+    await message.answer_document(
+        BufferedInputFile(
+            (await _entries_file(drawn, locale)).encode(),
+            filename=f"lottery-{lottery_id}-entries.txt",
+        )
+    )
+
+
+async def _entries_file(drawn: Lottery, locale: str) -> str:
+    """The published entries: the rule, then member number, card and tickets a line, in the
+    order the draw counts them (loyalty/lottery.py, pick_winners)."""
+    head = t(
+        N_(
+            "Lottery #{id}. Seed: {seed} (its SHA-256 was published before the draw: {hash}). "
+            'Winner i (from 0) is ticket int(sha256("<seed>:<i>")) mod the tickets left, counted '
+            "through the entries below in their order; a winner's tickets leave the pot. "
+            "Columns: member number, card, tickets."
+        ),
+        locale,
+        id=number(drawn.id, locale),
+        seed=drawn.seed,
+        hash=drawn.seed_hash,
+    )
+    lines = [f"{e.member_id} {e.card or '-'} {e.tickets}" for e in await lottery.entrants(drawn)]
+    return "\n".join([head, *lines]) + "\n"

@@ -279,7 +279,7 @@ async def on_member(
 ) -> None:
     reference = (command.args or "").strip()
     if not reference:
-        await say(message, t(N_("Usage: /member <phone or card>"), locale))
+        await say(message, t(N_("Usage: /member <phone, card or #member number>"), locale))
         return
     info = await staff_rules.profile(staff, await find_member(reference), now=now)
     member = info.member

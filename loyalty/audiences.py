@@ -12,7 +12,17 @@ from tortoise.queryset import QuerySet
 
 from loyalty.errors import ErrorCode, LoyaltyError
 from loyalty.rfm import SEGMENTS
-from models import Branch, CustomerType, Gender, LedgerEntry, Member, ProductGroup, Tier
+from models import (
+    Branch,
+    CustomerType,
+    Gender,
+    LedgerEntry,
+    Member,
+    ProductGroup,
+    Staff,
+    StaffRole,
+    Tier,
+)
 
 
 def jalali_birthday_today(birth: date, today: date) -> bool:
@@ -151,6 +161,28 @@ KEYS = (
     "inactive_days",
     "rfm",
 )
+
+
+async def branch_of(staff_id: int | None) -> int | None:
+    """The branch a manager of one branch is limited to; None: no limit (the owner, a manager
+    of every branch, or no staff row: an owner named in the settings)."""
+    if staff_id is None:
+        return None
+    staff = await Staff.get_or_none(id=staff_id)
+    if staff is None or staff.role is not StaffRole.MANAGER:
+        return None
+    return staff.branch_id
+
+
+async def scoped(audience: dict[str, Any], staff_id: int | None) -> dict[str, Any]:
+    """The audience intersected with the branch of a manager of one branch: a filter naming
+    another branch is refused (OTHER_BRANCH), none gets theirs."""
+    branch = await branch_of(staff_id)
+    if branch is None:
+        return audience
+    if audience.get("branch_id") not in (None, branch):
+        raise LoyaltyError(ErrorCode.OTHER_BRANCH, branch=branch)
+    return {**audience, "branch_id": branch}
 
 
 async def check(audience: dict[str, Any]) -> None:

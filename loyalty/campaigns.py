@@ -15,7 +15,7 @@ from tortoise.expressions import Q
 from tortoise.functions import Count
 
 from loyalty import audit, notify
-from loyalty.audiences import check, count, values
+from loyalty.audiences import branch_of, check, count, scoped, values
 from loyalty.clock import utcnow
 from loyalty.errors import ErrorCode, LoyaltyError
 from models import Campaign, Channel, OutboxMessage, OutboxStatus
@@ -116,13 +116,16 @@ async def create(
     send_at: datetime | None = None,
     photo: str | None = None,
     staff_id: int | None = None,
+    actor: str = "",
     now: datetime | None = None,
     status: str = "scheduled",
     key: str | None = None,
 ) -> Campaign:
-    """A new campaign; with `key`, the one created under that key before, if any."""
+    """A new campaign; with `key`, the one created under that key before, if any. A manager of
+    one branch reaches that branch's members only."""
     now = now or utcnow()
     _check(channel, text)
+    audience = await scoped(audience, staff_id)
     await check(audience)
     if key is not None and (earlier := await Campaign.get_or_none(request_key=key)) is not None:
         return earlier
@@ -137,17 +140,26 @@ async def create(
         created_at=now,
         request_key=key,
     )
-    await audit.record("campaign_created", staff_id=staff_id, now=now, campaign=campaign.id)
+    await audit.record(
+        "campaign_created", staff_id=staff_id, actor=actor, now=now, campaign=campaign.id
+    )
     return campaign
 
 
-async def confirm(campaign_id: int, *, send_at: datetime, staff_id: int | None = None) -> bool:
+async def confirm(
+    campaign_id: int, *, send_at: datetime, staff_id: int | None = None, actor: str = ""
+) -> bool:
     """Schedule a draft; False: it was confirmed or cancelled already (by another press)."""
-    return bool(
+    done = bool(
         await Campaign.filter(id=campaign_id, status="draft").update(
             status="scheduled", send_at=send_at
         )
     )
+    if done:
+        await audit.record(
+            "campaign_confirmed", staff_id=staff_id, actor=actor, campaign=campaign_id
+        )
+    return done
 
 
 async def enqueue(campaign: Campaign, now: datetime, tz: ZoneInfo) -> int:
@@ -210,8 +222,20 @@ async def progress(campaign_id: int) -> dict[str, int]:
     }
 
 
-async def recent(limit: int = 10) -> list[Campaign]:
-    return await Campaign.all().order_by("-id").limit(limit)
+async def recent(limit: int = 10, *, staff_id: int | None = None) -> list[Campaign]:
+    """The latest campaigns; for a manager of one branch, those to that branch."""
+    branch = await branch_of(staff_id)
+    if branch is None:
+        return await Campaign.all().order_by("-id").limit(limit)
+    # The branch is inside the audience's JSON: read a few more and keep the branch's.
+    found = await Campaign.all().order_by("-id").limit(10 * limit)
+    return [c for c in found if c.audience.get("branch_id") == branch][:limit]
+
+
+async def in_reach(audience: dict[str, Any], staff_id: int | None) -> bool:
+    """A campaign or lottery of this audience may be run by this staff member."""
+    branch = await branch_of(staff_id)
+    return branch is None or audience.get("branch_id") == branch
 
 
 async def can_manage(telegram_id: int, owner_ids: list[int]) -> bool:

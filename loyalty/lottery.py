@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from tortoise.expressions import Q
 
 from loyalty import audit, notify
-from loyalty.audiences import check, values
+from loyalty.audiences import check, scoped, values
 from loyalty.clock import utcnow
 from models import Card, Lottery, Member
 
@@ -61,6 +61,7 @@ async def create(
 ) -> Lottery:
     """A lottery with a fresh secret seed; publish `seed_hash` now."""
     now = now or utcnow()
+    audience = await scoped(audience, staff_id)
     await check(audience)
     seed = seed or secrets.token_hex(32)
     lottery = await Lottery.create(

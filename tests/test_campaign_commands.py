@@ -15,6 +15,7 @@ from loyalty import campaigns
 from loyalty.clock import utcnow
 from models import (
     AuditEntry,
+    Branch,
     Campaign,
     Channel,
     Lottery,
@@ -27,7 +28,7 @@ from tests.conftest import NOW
 from tests.fakes.bot_api import FakeBotAPI
 from tests.jobs_helpers import bot_on, make_member
 
-OWNER, MANAGER, CASHIER = 9001, 9002, 9003
+OWNER, MANAGER, CASHIER, BRANCH_MANAGER = 9001, 9002, 9003, 9004
 TZ = ZoneInfo("Asia/Tehran")
 
 
@@ -226,9 +227,11 @@ async def test_cancel_until_it_starts_then_pause_resume_and_stop(db: str) -> Non
     assert (await Campaign.get(id=second)).status == "stopped"
     audit = await AuditEntry.filter(action__startswith="campaign_").order_by("id")
     assert [(a.action, a.staff_id, a.details.get("campaign")) for a in audit] == [
-        ("campaign_created", None, first),
+        ("campaign_created", manager.id, first),
+        ("campaign_confirmed", manager.id, first),
         ("campaign_cancelled", manager.id, first),
-        ("campaign_created", None, second),
+        ("campaign_created", manager.id, second),
+        ("campaign_confirmed", manager.id, second),
         ("campaign_paused", manager.id, second),
         ("campaign_resumed", manager.id, second),
         ("campaign_stopped", manager.id, second),
@@ -247,3 +250,50 @@ async def test_a_draft_left_behind_expires(db: str) -> None:
         assert (await Campaign.get(id=1)).status == "expired"
         await feed(dp, bot, api.push_message(MANAGER, "/campaigns", language_code="en"))
         assert api.last_message(MANAGER)["text"].startswith("#1 expired unconfirmed · SMS · ")
+
+
+async def test_a_branch_manager_reaches_their_branch_only_and_every_actor_is_audited(
+    db: str,
+) -> None:
+    dp, _ = await _setup()  # four members of no branch
+    second = await Branch.create(name="Tajrish", created_at=NOW)
+    for _ in range(3):
+        await make_member(NOW, branch_id=second.id)
+    boss = await Staff.create(
+        telegram_id=BRANCH_MANAGER, role=StaffRole.MANAGER, branch=second, created_at=NOW
+    )
+    async with FakeBotAPI() as api, bot_on(api) as bot:
+
+        async def say(user: int, text: str, language: str = "en") -> str:
+            await feed(dp, bot, api.push_message(user, text, language_code=language))
+            return api.last_message(user)["text"]
+
+        assert await say(BRANCH_MANAGER, "/campaign telegram | Tajrish only") == (
+            "Campaign #1 by Telegram reaches 3 members: 3 on Telegram, 0 by SMS "
+            "(0 SMS parts). Send it?"
+        )
+        assert await say(BRANCH_MANAGER, "/campaign telegram branch=1 | All") == (
+            "You manage branch 2: only its members can be chosen."
+        )
+        assert await say(BRANCH_MANAGER, "/lottery 1 branch=1", "fa") == (
+            "شما مدیر شعبه ۲ هستید: فقط اعضای همین شعبه را می‌توانید انتخاب کنید."
+        )
+        await say(BRANCH_MANAGER, "/lottery 1")
+        await say(OWNER, "/campaign sms | Everyone")
+        assert (await say(BRANCH_MANAGER, "/campaigns")).startswith("#1 draft · Telegram · ")
+        assert "#2" not in await say(BRANCH_MANAGER, "/campaigns")
+        assert await say(BRANCH_MANAGER, "/campaign cancel 2") == "No such campaign."
+        await feed(dp, bot, api.push_message(OWNER, "/lottery draw 1", language_code="en"))
+    assert (await Campaign.get(id=1)).audience == {"branch_id": second.id}
+    drawn = await Lottery.get(id=1)
+    assert (drawn.audience, drawn.status) == ({"branch_id": second.id}, "drawn")
+    assert len(drawn.entries) == 3
+    assert (await Campaign.get(id=2)).audience == {}
+    assert await Campaign.all().count() == 2
+    audit = await AuditEntry.all().order_by("id")
+    assert [(a.action, a.staff_id, a.actor) for a in audit] == [
+        ("campaign_created", boss.id, ""),
+        ("lottery_created", boss.id, ""),
+        ("campaign_created", None, f"telegram:{OWNER}"),
+        ("lottery_drawn", None, f"telegram:{OWNER}"),
+    ]

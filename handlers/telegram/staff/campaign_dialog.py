@@ -34,6 +34,7 @@ from handlers.telegram.member.common import Tr, buttons_only, esc, locale_of, on
 from handlers.telegram.staff.campaigns import CHANNEL_NAMES, _locale, _when
 from handlers.texts import SEGMENT_NAMES, error_text, tier_name
 from loyalty import campaigns
+from loyalty.audiences import scoped
 from loyalty.clock import utcnow
 from loyalty.errors import LoyaltyError
 from loyalty.rfm import SEGMENTS
@@ -339,8 +340,13 @@ async def preview_getter(dialog_manager: DialogManager, **kwargs: Any) -> dict[s
     locale = locale_of(dialog_manager)
     data = dialog_manager.dialog_data
     channel = data["channel"]
+    staff = await Staff.get_or_none(telegram_id=dialog_manager.event.from_user.id)
+    try:
+        audience = await scoped(_audience(dialog_manager), staff.id if staff else None)
+    except LoyaltyError:
+        audience = _audience(dialog_manager)  # refused, with the reason, at Confirm
     p = await campaigns.preview(
-        _audience(dialog_manager),
+        audience,
         channel,
         data["text"],
         now=_now(dialog_manager),
@@ -356,7 +362,7 @@ async def preview_getter(dialog_manager: DialogManager, **kwargs: Any) -> dict[s
     else:
         when = t(N_("now"), locale)
     return {
-        "audience": await describe(_audience(dialog_manager), locale),
+        "audience": await describe(audience, locale),
         "channel": t(CHANNEL_NAMES[channel], locale),
         "when": when,
         "text": esc(data["text"]),
@@ -388,6 +394,7 @@ async def on_confirm(callback: CallbackQuery, button: Button, manager: DialogMan
             send_at=send_at,
             photo=data.get("photo"),
             staff_id=staff.id if staff else None,
+            actor="" if staff else f"telegram:{callback.from_user.id}",
             now=now,
             key=f"tg:{callback.id}",
         )

@@ -204,8 +204,9 @@ async def list_campaigns(message: Message, settings: Any) -> None:
         return
     now = utcnow()
     await campaigns.expire_drafts(now)
+    who = await _who(message.from_user.id)
     blocks = []
-    for c in await campaigns.recent():
+    for c in await campaigns.recent(staff_id=who.get("staff_id")):
         p = {k: number(v, locale) for k, v in (await campaigns.progress(c.id)).items()}
         blocks.append(
             t(
@@ -252,11 +253,13 @@ REFUSALS = {
 async def _control(message: Message, action: str, raw_id: str, locale: str) -> None:
     """Cancel, pause, resume or stop campaign number `raw_id`."""
     raw_id = to_ascii_digits(raw_id).lstrip("#")
-    if not raw_id.isdigit() or not await Campaign.exists(id=int(raw_id)):
+    campaign = await Campaign.get_or_none(id=int(raw_id)) if raw_id.isdigit() else None
+    who = await _who(message.from_user.id)
+    if campaign is None or not await campaigns.in_reach(campaign.audience, who.get("staff_id")):
         await message.answer(t(N_("No such campaign."), locale))
         return
     act, said = ACTIONS[action]
-    done = await act(int(raw_id), now=utcnow(), **await _who(message.from_user.id))
+    done = await act(campaign.id, now=utcnow(), **who)
     text = said if done else REFUSALS[action]
     await message.answer(t(text, locale, id=number(int(raw_id), locale)))
 
@@ -294,13 +297,20 @@ async def new_campaign(message: Message, command: CommandObject, settings: Any) 
     photo = message.photo[-1].file_id if message.photo else None
     try:
         campaign = await campaigns.create(
-            audience, tokens[0], text, send_at=send_at or now, photo=photo, now=now, status="draft"
+            audience,
+            tokens[0],
+            text,
+            send_at=send_at or now,
+            photo=photo,
+            now=now,
+            status="draft",
+            **await _who(message.from_user.id),
         )
     except LoyaltyError as exc:
         await message.answer(filter_refusal(exc, locale))
         return
     p = await campaigns.preview(
-        audience, tokens[0], campaign.text, now=now, tz=settings.tz, sms_parts=sms_parts
+        campaign.audience, tokens[0], campaign.text, now=now, tz=settings.tz, sms_parts=sms_parts
     )
     await message.answer(
         t(
@@ -339,7 +349,11 @@ async def on_confirm(query: CallbackQuery, settings: Any) -> None:
     # Both buttons pressed at once both pass the check above: each acts only on the campaign
     # as it expects to find it, and says so otherwise.
     if action == "ok":
-        done = await campaigns.confirm(campaign.id, send_at=max(campaign.send_at, utcnow()))
+        done = await campaigns.confirm(
+            campaign.id,
+            send_at=max(campaign.send_at, utcnow()),
+            **await _who(query.from_user.id),
+        )
         text = t(
             N_("Campaign #{id} is scheduled. Follow it with /campaigns."),
             locale,
@@ -423,12 +437,12 @@ def _digits(text: str, locale: str) -> str:
 
 
 async def _draw(message: Message, lottery_id: int, locale: str, settings: Any) -> None:
-    if not await Lottery.exists(id=lottery_id):
+    found = await Lottery.get_or_none(id=lottery_id)
+    who = await _who(message.from_user.id)
+    if found is None or not await campaigns.in_reach(found.audience, who.get("staff_id")):
         await message.answer(t(N_("No such lottery."), locale))
         return
-    drawn = await lottery.draw(
-        lottery_id, now=utcnow(), tz=settings.tz, **await _who(message.from_user.id)
-    )
+    drawn = await lottery.draw(lottery_id, now=utcnow(), tz=settings.tz, **who)
     winners = [
         t(
             N_("{n}. {name}, card {card}, {phone}"),

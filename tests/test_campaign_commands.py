@@ -9,8 +9,8 @@ from aiogram import Dispatcher
 from aiogram.types import Update
 
 from bot.settings import Settings
-from handlers.telegram.staff.campaigns import router
 from handlers.format import moment
+from handlers.telegram.staff.campaigns import router
 from loyalty import campaigns
 from loyalty.clock import utcnow
 from models import (

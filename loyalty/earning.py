@@ -12,7 +12,7 @@ from tortoise.expressions import F
 from loyalty import ledger, notify, tiers
 from loyalty.clock import utcnow
 from loyalty.errors import ErrorCode, LoyaltyError
-from loyalty.members import credit_expiry
+from loyalty.members import credit_expiry, settle_home_branch
 from loyalty.rules import club_config, current_config
 from models import (
     Branch,
@@ -185,6 +185,7 @@ async def award_purchase(
             message=message,
         )
         purchase, balance, tier_id = written.purchase, written.balance, written.tier_id
+        await settle_home_branch(member, branch.id)
         if referral:
             if await _first_purchase(member_id, purchase.id):
                 await _pay_referral(member, rules, now)

@@ -191,6 +191,13 @@ async def find_member(reference: str) -> Member:
     return member
 
 
+async def settle_home_branch(member: Member, branch_id: int) -> None:
+    """A member without a home branch belongs to the one of their first purchase. Read from
+    the member already loaded, so the purchases after the first cost no statement."""
+    if member.branch_id is None:
+        await Member.filter(id=member.id, branch_id=None).update(branch_id=branch_id)
+
+
 async def get_member(member_id: int, *, lock: bool = False) -> Member:
     """The member, not deleted. `lock`: read under the row lock (PostgreSQL), to change the
     member in the caller's transaction while nothing else can."""

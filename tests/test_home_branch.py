@@ -1,0 +1,41 @@
+"""A member belongs to the branch of their first purchase: recorded at the counter, seen by a
+campaign to that branch. No test here sets a member's branch by hand."""
+
+from __future__ import annotations
+
+from handlers.telegram.staff.campaigns import router as campaigns_router
+from models import Branch, Member, Staff, StaffRole
+from tests.conftest import NOW
+from tests.helpers import member
+from tests.staff_harness import CASHIER, MANAGER, harness
+
+OTHER_CASHIER = CASHIER + 1
+
+
+async def test_the_first_purchase_s_branch_is_home_and_a_later_one_elsewhere_keeps_it(
+    db: str,
+) -> None:
+    home = await Branch.first()
+    assert home is not None
+    away = await Branch.create(name="Tajrish", created_at=NOW)
+    await Staff.create(telegram_id=CASHIER, role=StaffRole.CASHIER, branch=home, created_at=NOW)
+    await Staff.create(
+        telegram_id=OTHER_CASHIER, role=StaffRole.CASHIER, branch=away, created_at=NOW
+    )
+    await Staff.create(telegram_id=MANAGER, role=StaffRole.MANAGER, branch=away, created_at=NOW)
+    sara = await member(NOW, phone="09121110001", first_name="Sara")
+    reza = await member(NOW, phone="09121110002", first_name="Reza")
+    assert (sara.branch_id, reza.branch_id) == (None, None)
+    async with harness() as h:
+        campaigns_router._parent_router = None
+        h.dp.include_router(campaigns_router)
+        await h.send(CASHIER, "/earn 09121110001 250000 R1")
+        await h.send(OTHER_CASHIER, "/earn 09121110001 250000 R2")
+        await h.send(OTHER_CASHIER, "/earn ۰۹۱۲۱۱۱۰۰۰۲ 250000 R3", language="fa")
+        preview = await h.send(MANAGER, "/campaign sms | Tajrish opening")
+    assert (await Member.get(id=sara.id)).branch_id == home.id
+    assert (await Member.get(id=reza.id)).branch_id == away.id
+    # The manager of Tajrish reaches the one member who belongs there.
+    assert preview == [
+        "Campaign #1 by SMS reaches 1 members: 0 on Telegram, 1 by SMS (1 SMS parts). Send it?"
+    ]

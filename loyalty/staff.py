@@ -521,6 +521,29 @@ class Profile:
     history: list[LedgerEntry]
 
 
+async def move_member(
+    staff: Staff, member: Member, branch_id: int, *, now: datetime | None = None
+) -> Branch:
+    """Move a member to another home branch: the owner and managers of every branch move
+    anyone; a manager of one branch, the members of that branch or of none."""
+    require(staff, StaffRole.OWNER, StaffRole.MANAGER)
+    if not sees_all_branches(staff) and member.branch_id not in (None, staff.branch_id):
+        raise LoyaltyError(ErrorCode.NOT_ALLOWED)
+    branch = await Branch.get_or_none(id=branch_id, active=True)
+    if branch is None:
+        raise LoyaltyError(ErrorCode.BRANCH_NOT_FOUND)
+    await Member.filter(id=member.id).update(branch_id=branch.id)
+    await audit.record(
+        "member_moved",
+        staff_id=staff.id,
+        now=now or utcnow(),
+        member=member.id,
+        from_branch=member.branch_id,
+        to_branch=branch.id,
+    )
+    return branch
+
+
 async def profile(staff: Staff, member: Member, *, now: datetime | None = None) -> Profile:
     require(staff)
     private = is_manager(staff)

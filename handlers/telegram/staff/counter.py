@@ -301,3 +301,21 @@ async def on_member(
             f"{signed(entry.amount, locale)} {reason_text(entry.reason, entry.note, locale)}"
         )
     await say(message, "\n".join(lines))
+
+
+@router.message(Command("move"))
+async def on_move(
+    message: Message, command: CommandObject, staff: Staff, locale: str, now: datetime
+) -> None:
+    """Move a member to another home branch: /move <member> <branch number>."""
+    parts = (command.args or "").split()
+    if len(parts) < 2:
+        await say(message, t(N_("Usage: /move <member> <branch number>"), locale))
+        return
+    member = await find_member(" ".join(parts[:-1]))
+    branch = await staff_rules.move_member(staff, member, parse_int(parts[-1]), now=now)
+    name = f"{member.first_name} {member.last_name}".strip() or f"#{ident(member.id, locale)}"
+    await say(
+        message,
+        t(N_("{name} now belongs to branch {branch}."), locale, name=name, branch=branch.name),
+    )

@@ -84,6 +84,7 @@ async def on_help(message: Message, staff: Staff, locale: str) -> None:
     if staff_rules.is_manager(staff):
         lines += [
             "/adjust <member> <+N|-N> <reason>",
+            "/move <member> <branch number>",
             "/undo <transaction id>",
             "/report [days]",
             "/export",

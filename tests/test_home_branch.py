@@ -33,9 +33,11 @@ async def test_the_first_purchase_s_branch_is_home_and_a_later_one_elsewhere_kee
         await h.send(OTHER_CASHIER, "/earn 09121110001 250000 R2")
         await h.send(OTHER_CASHIER, "/earn ۰۹۱۲۱۱۱۰۰۰۲ 250000 R3", language="fa")
         preview = await h.send(MANAGER, "/campaign sms | Tajrish opening")
+        report = await h.send(MANAGER, "/report")
     assert (await Member.get(id=sara.id)).branch_id == home.id
     assert (await Member.get(id=reza.id)).branch_id == away.id
-    # The manager of Tajrish reaches the one member who belongs there.
+    # The manager of Tajrish counts and reaches the one member who belongs there.
+    assert report[0].split("\n")[1:2] == ["Members: 1; new: 1; left: 0; unreachable on Telegram: 0"]
     assert preview == [
         "Campaign #1 by SMS reaches 1 members: 0 on Telegram, 1 by SMS (1 SMS parts). Send it?"
     ]

@@ -18,6 +18,8 @@ ERRORS: dict[ErrorCode, str] = {
         "This Telegram account already belongs to another member."
     ),
     ErrorCode.BRANCH_NOT_FOUND: N_("No such branch."),
+    ErrorCode.INVALID_FILTER: N_("There is no {value} for {filter}."),
+    ErrorCode.OTHER_BRANCH: N_("You manage branch {branch}: only its members can be chosen."),
     ErrorCode.GROUP_NOT_FOUND: N_("No such product group."),
     ErrorCode.BELOW_MINIMUM: N_("Purchases below {minimum} earn no points."),
     ErrorCode.PURCHASE_NOT_FOUND: N_("No purchase with receipt {receipt} at this branch."),

@@ -10,7 +10,19 @@ import jdatetime
 from tortoise.expressions import Q, Subquery
 from tortoise.queryset import QuerySet
 
-from models import LedgerEntry, Member, Tier
+from loyalty.errors import ErrorCode, LoyaltyError
+from loyalty.rfm import SEGMENTS
+from models import (
+    Branch,
+    CustomerType,
+    Gender,
+    LedgerEntry,
+    Member,
+    ProductGroup,
+    Staff,
+    StaffRole,
+    Tier,
+)
 
 
 def jalali_birthday_today(birth: date, today: date) -> bool:
@@ -110,6 +122,79 @@ def born_by(today: date, years: int) -> date:
     """The last birth date of someone at least `years` old on `today` (age_on's rule)."""
     year = max(1, today.year - years)
     return date(year, today.month, min(today.day, calendar.monthrange(year, today.month)[1]))
+
+
+async def _choices(key: str) -> list[str] | None:
+    """The values an audience key may take, or None when any number in its range will do."""
+    if key == "tier":
+        return list(await Tier.all().order_by("threshold").values_list("code", flat=True))
+    if key == "branch_id":
+        ids = await Branch.filter(active=True).order_by("id").values_list("id", flat=True)
+        return [str(i) for i in ids]
+    if key == "interests":
+        ids = await ProductGroup.filter(active=True).order_by("id").values_list("id", flat=True)
+        return [str(i) for i in ids]
+    if key == "gender":
+        return [g.value for g in Gender]
+    if key == "customer_type":
+        return [c.value for c in CustomerType]
+    if key == "rfm":
+        return list(SEGMENTS)
+    if key == "birthday_month":
+        return [str(m) for m in range(1, 13)]
+    return None
+
+
+KEYS = (
+    "tier",
+    "branch_id",
+    "gender",
+    "customer_type",
+    "interests",
+    "age_min",
+    "age_max",
+    "birthday_month",
+    "inactive_days",
+    "rfm",
+)
+
+
+async def branch_of(staff_id: int | None) -> int | None:
+    """The branch a manager of one branch is limited to; None: no limit (the owner, a manager
+    of every branch, or no staff row: an owner named in the settings)."""
+    if staff_id is None:
+        return None
+    staff = await Staff.get_or_none(id=staff_id)
+    if staff is None or staff.role is not StaffRole.MANAGER:
+        return None
+    return staff.branch_id
+
+
+async def scoped(audience: dict[str, Any], staff_id: int | None) -> dict[str, Any]:
+    """The audience intersected with the branch of a manager of one branch: a filter naming
+    another branch is refused (OTHER_BRANCH), none gets theirs."""
+    branch = await branch_of(staff_id)
+    if branch is None:
+        return audience
+    if audience.get("branch_id") not in (None, branch):
+        raise LoyaltyError(ErrorCode.OTHER_BRANCH, branch=branch)
+    return {**audience, "branch_id": branch}
+
+
+async def check(audience: dict[str, Any]) -> None:
+    """Every filter names a value that exists: LoyaltyError(INVALID_FILTER) with the valid
+    values otherwise. An audience that can never match would publish a lottery that cannot
+    be drawn, or leave a campaign to no one."""
+    for key, value in audience.items():
+        if key not in KEYS:
+            raise LoyaltyError(ErrorCode.INVALID_FILTER, filter=key, value=str(value), valid=[])
+        choices = await _choices(key)
+        given = [str(v) for v in value] if isinstance(value, list) else [str(value)]
+        if choices is not None and any(v not in choices for v in given):
+            bad = next(v for v in given if v not in choices)
+            raise LoyaltyError(ErrorCode.INVALID_FILTER, filter=key, value=bad, valid=choices)
+        if choices is None and any(not v.isdigit() for v in given):
+            raise LoyaltyError(ErrorCode.INVALID_FILTER, filter=key, value=given[0], valid=[])
 
 
 # The members of an RFM segment are matched in slices, because SQLite accepts at most

@@ -7,7 +7,7 @@ so running a campaign again after a crash adds only the members not yet added.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -15,7 +15,7 @@ from tortoise.expressions import Q
 from tortoise.functions import Count
 
 from loyalty import audit, notify
-from loyalty.audiences import count, values
+from loyalty.audiences import branch_of, check, count, scoped, values
 from loyalty.clock import utcnow
 from loyalty.errors import ErrorCode, LoyaltyError
 from models import Campaign, Channel, OutboxMessage, OutboxStatus
@@ -23,6 +23,8 @@ from models import Campaign, Channel, OutboxMessage, OutboxStatus
 CHANNELS = ("telegram", "sms", "telegram_sms")
 FALLBACK_SMS = "fallback_sms"  # the sender reads this parameter (bot/outbox.py)
 MAX_TEXT = 1000
+# A draft waits for its Send button; one not pressed within this time is dropped.
+DRAFT_LIFETIME = timedelta(days=1)
 SMS_OPT_OUT = "\nلغو۱۱"  # appended to advertising SMS by the renderer
 
 
@@ -114,13 +116,17 @@ async def create(
     send_at: datetime | None = None,
     photo: str | None = None,
     staff_id: int | None = None,
+    actor: str = "",
     now: datetime | None = None,
     status: str = "scheduled",
     key: str | None = None,
 ) -> Campaign:
-    """A new campaign; with `key`, the one created under that key before, if any."""
+    """A new campaign; with `key`, the one created under that key before, if any. A manager of
+    one branch reaches that branch's members only."""
     now = now or utcnow()
     _check(channel, text)
+    audience = await scoped(audience, staff_id)
+    await check(audience)
     if key is not None and (earlier := await Campaign.get_or_none(request_key=key)) is not None:
         return earlier
     campaign = await Campaign.create(
@@ -134,17 +140,26 @@ async def create(
         created_at=now,
         request_key=key,
     )
-    await audit.record("campaign_created", staff_id=staff_id, now=now, campaign=campaign.id)
+    await audit.record(
+        "campaign_created", staff_id=staff_id, actor=actor, now=now, campaign=campaign.id
+    )
     return campaign
 
 
-async def confirm(campaign_id: int, *, send_at: datetime, staff_id: int | None = None) -> bool:
+async def confirm(
+    campaign_id: int, *, send_at: datetime, staff_id: int | None = None, actor: str = ""
+) -> bool:
     """Schedule a draft; False: it was confirmed or cancelled already (by another press)."""
-    return bool(
+    done = bool(
         await Campaign.filter(id=campaign_id, status="draft").update(
             status="scheduled", send_at=send_at
         )
     )
+    if done:
+        await audit.record(
+            "campaign_confirmed", staff_id=staff_id, actor=actor, campaign=campaign_id
+        )
+    return done
 
 
 async def enqueue(campaign: Campaign, now: datetime, tz: ZoneInfo) -> int:
@@ -167,13 +182,19 @@ async def enqueue(campaign: Campaign, now: datetime, tz: ZoneInfo) -> int:
     ]
     await notify.enqueue_many("campaign", messages, now=now, params=params, campaign_id=campaign.id)
     queued = await OutboxMessage.filter(campaign_id=campaign.id).count()
-    await Campaign.filter(id=campaign.id).update(status="done", queued=queued, finished_at=now)
+    await Campaign.filter(id=campaign.id).update(queued=queued, finished_at=now)
+    await Campaign.filter(id=campaign.id, status="running").update(status="done")
+    # Paused or stopped while its messages were being added: those added since wait too.
+    if await Campaign.exists(id=campaign.id, status__in=("paused", "stopped")):
+        await _hold(campaign.id)
     return queued
 
 
 async def run_due(now: datetime, tz: ZoneInfo | None = None) -> list[int]:
-    """Enqueue every campaign due at `now`, including one a crash left running."""
+    """Enqueue every campaign due at `now`, including one a crash left running; drop the
+    drafts no one confirmed."""
     tz = tz or ZoneInfo("Asia/Tehran")
+    await expire_drafts(now)
     due = await Campaign.filter(status__in=("scheduled", "running"), send_at__lte=now).order_by(
         "id"
     )
@@ -197,16 +218,115 @@ async def progress(campaign_id: int) -> dict[str, int]:
         "sent": by_status.get(OutboxStatus.SENT, 0),
         "failed": by_status.get(OutboxStatus.FAILED, 0),
         "skipped": by_status.get(OutboxStatus.SKIPPED, 0),
+        "held": by_status.get(OutboxStatus.HELD, 0),
     }
 
 
-async def recent(limit: int = 10) -> list[Campaign]:
-    return await Campaign.all().order_by("-id").limit(limit)
+async def recent(limit: int = 10, *, staff_id: int | None = None) -> list[Campaign]:
+    """The latest campaigns; for a manager of one branch, those to that branch."""
+    branch = await branch_of(staff_id)
+    if branch is None:
+        return await Campaign.all().order_by("-id").limit(limit)
+    # The branch is inside the audience's JSON: read a few more and keep the branch's.
+    found = await Campaign.all().order_by("-id").limit(10 * limit)
+    return [c for c in found if c.audience.get("branch_id") == branch][:limit]
 
 
-async def cancel(campaign_id: int) -> bool:
-    return bool(
+async def in_reach(audience: dict[str, Any], staff_id: int | None) -> bool:
+    """A campaign or lottery of this audience may be run by this staff member."""
+    branch = await branch_of(staff_id)
+    return branch is None or audience.get("branch_id") == branch
+
+
+async def cancel(
+    campaign_id: int, *, staff_id: int | None = None, actor: str = "", now: datetime | None = None
+) -> bool:
+    """Cancel a campaign that has not started; False: it has started, or is gone already."""
+    done = bool(
         await Campaign.filter(id=campaign_id, status__in=("draft", "scheduled")).update(
             status="cancelled"
         )
     )
+    if done:
+        await audit.record(
+            "campaign_cancelled", staff_id=staff_id, actor=actor, now=now, campaign=campaign_id
+        )
+    return done
+
+
+async def _hold(campaign_id: int) -> None:
+    await OutboxMessage.filter(campaign_id=campaign_id, status=OutboxStatus.PENDING).update(
+        status=OutboxStatus.HELD
+    )
+
+
+async def pause(
+    campaign_id: int, *, staff_id: int | None = None, actor: str = "", now: datetime | None = None
+) -> bool:
+    """Hold the messages of a started campaign not sent yet; those sent stay sent (a message
+    a sender holds at this moment still goes). False: it has not started, or is not sending."""
+    done = bool(
+        await Campaign.filter(id=campaign_id, status__in=("running", "done")).update(
+            status="paused"
+        )
+    )
+    if done:
+        await _hold(campaign_id)
+        await audit.record(
+            "campaign_paused", staff_id=staff_id, actor=actor, now=now, campaign=campaign_id
+        )
+    return done
+
+
+async def resume(
+    campaign_id: int, *, staff_id: int | None = None, actor: str = "", now: datetime | None = None
+) -> bool:
+    """Send the held messages of a paused campaign; one paused while its messages were being
+    added goes back to the job, which adds the rest."""
+    campaign = await Campaign.get_or_none(id=campaign_id, status="paused")
+    if campaign is None:
+        return False
+    status = "done" if campaign.finished_at is not None else "running"
+    if not await Campaign.filter(id=campaign_id, status="paused").update(status=status):
+        return False
+    await OutboxMessage.filter(campaign_id=campaign_id, status=OutboxStatus.HELD).update(
+        status=OutboxStatus.PENDING
+    )
+    await audit.record(
+        "campaign_resumed", staff_id=staff_id, actor=actor, now=now, campaign=campaign_id
+    )
+    return True
+
+
+async def stop(
+    campaign_id: int, *, staff_id: int | None = None, actor: str = "", now: datetime | None = None
+) -> bool:
+    """Stop a started campaign for good: what was sent stays sent, the rest stays held."""
+    done = bool(
+        await Campaign.filter(id=campaign_id, status__in=("running", "done", "paused")).update(
+            status="stopped"
+        )
+    )
+    if done:
+        await _hold(campaign_id)
+        await audit.record(
+            "campaign_stopped", staff_id=staff_id, actor=actor, now=now, campaign=campaign_id
+        )
+    return done
+
+
+async def expire_drafts(now: datetime) -> int:
+    """Drafts older than DRAFT_LIFETIME, never confirmed nor cancelled, expire."""
+    return await Campaign.filter(status="draft", created_at__lt=now - DRAFT_LIFETIME).update(
+        status="expired"
+    )
+
+
+async def reach(campaign: Campaign, now: datetime, tz: ZoneInfo) -> int:
+    """The members a campaign reaches: counted now until it starts, then the messages added."""
+    if campaign.status in ("draft", "scheduled"):
+        today = now.astimezone(tz).date()
+        return sum(
+            [await count(campaign.audience, now, today, who) for _, who in routes(campaign.channel)]
+        )
+    return campaign.queued

@@ -51,6 +51,8 @@ class ErrorCode(StrEnum):
     INBOX_NOT_FOUND = "inbox_not_found"
     INVALID_SETTING = "invalid_setting"
     INVALID_VALUE = "invalid_value"
+    OTHER_BRANCH = "other_branch"  # `branch`: the one a manager is limited to
+    INVALID_FILTER = "invalid_filter"  # `filter` (audience key), `value`, `valid` (choices)
     DUPLICATE_PHONE = "duplicate_phone"
     AMOUNT_TOO_LARGE = "amount_too_large"
     NUMBER_TOO_LARGE = "number_too_large"  # `max`: the largest value the field holds

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -17,9 +18,9 @@ from zoneinfo import ZoneInfo
 from tortoise.expressions import Q
 
 from loyalty import audit, notify
-from loyalty.audiences import values
+from loyalty.audiences import check, scoped, values
 from loyalty.clock import utcnow
-from models import Lottery
+from models import Card, Lottery, Member
 
 
 def seed_hash(seed: str) -> str:
@@ -54,11 +55,14 @@ async def create(
     *,
     points_per_ticket: int | None = None,
     staff_id: int | None = None,
+    actor: str = "",
     now: datetime | None = None,
     seed: str | None = None,
 ) -> Lottery:
     """A lottery with a fresh secret seed; publish `seed_hash` now."""
     now = now or utcnow()
+    audience = await scoped(audience, staff_id)
+    await check(audience)
     seed = seed or secrets.token_hex(32)
     lottery = await Lottery.create(
         audience=audience,
@@ -71,6 +75,7 @@ async def create(
     await audit.record(
         "lottery_created",
         staff_id=staff_id,
+        actor=actor,
         now=now,
         lottery=lottery.id,
         seed_hash=lottery.seed_hash,
@@ -79,7 +84,12 @@ async def create(
 
 
 async def draw(
-    lottery_id: int, *, now: datetime, tz: ZoneInfo, staff_id: int | None = None
+    lottery_id: int,
+    *,
+    now: datetime,
+    tz: ZoneInfo,
+    staff_id: int | None = None,
+    actor: str = "",
 ) -> Lottery:
     """Draw once (a second call returns the first result) and notify the winners."""
     lottery = await Lottery.get(id=lottery_id)
@@ -110,6 +120,7 @@ async def draw(
         await audit.record(
             "lottery_drawn",
             staff_id=staff_id,
+            actor=actor,
             now=now,
             lottery=lottery_id,
             seed=lottery.seed,
@@ -124,3 +135,44 @@ def verify(lottery: Lottery) -> bool:
         seed_hash(lottery.seed) == lottery.seed_hash
         and pick_winners(lottery.seed, lottery.entries, lottery.winners_count) == lottery.winners
     )
+
+
+SLICE = 10_000
+
+
+@dataclass(frozen=True)
+class Entrant:
+    """One entry of a drawn lottery, as it is published."""
+
+    member_id: int
+    name: str
+    card: str  # the active card's number; "" for a member without one
+    phone: str  # E.164; "" when none
+    tickets: int
+
+
+async def entrants(lottery: Lottery) -> list[Entrant]:
+    """The entries of a drawn lottery in the order the draw counts them (by member number)."""
+    ids = [member_id for member_id, _ in lottery.entries]
+    members: dict[int, Member] = {}
+    cards: dict[int, str] = {}
+    # In slices: SQLite binds at most 32766 values to one statement.
+    for i in range(0, len(ids), SLICE):
+        part = ids[i : i + SLICE]
+        fields = ("id", "first_name", "last_name", "phone")
+        members |= {m.id: m for m in await Member.filter(id__in=part).only(*fields)}
+        found_cards = Card.filter(member_id__in=part, active=True)
+        cards |= dict(await found_cards.values_list("member_id", "number"))
+    found = []
+    for member_id, tickets in sorted(lottery.entries):
+        member = members.get(member_id)
+        name = f"{member.first_name} {member.last_name}".strip() if member else ""
+        phone = (member.phone or "") if member else ""
+        found.append(Entrant(member_id, name, cards.get(member_id, ""), phone, tickets))
+    return found
+
+
+async def winners_of(lottery: Lottery) -> list[Entrant]:
+    """The winners of a drawn lottery, in the order drawn."""
+    by_id = {e.member_id: e for e in await entrants(lottery)}
+    return [by_id[member_id] for member_id in lottery.winners if member_id in by_id]

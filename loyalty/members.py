@@ -10,11 +10,16 @@ from tortoise.transactions import in_transaction
 
 from loyalty import ledger
 from loyalty.clock import utcnow
-from loyalty.codes import clean_card_number, looks_like_card, new_card_number, new_referral_code
+from loyalty.codes import (
+    clean_card_number,
+    looks_like_card,
+    new_card_number,
+    new_referral_code,
+)
 from loyalty.errors import ErrorCode, LoyaltyError
 from loyalty.phones import normalize_phone
 from loyalty.rules import ClubConfig, club_config, current_config, get_rules
-from loyalty.text import clean_name
+from loyalty.text import clean_name, to_ascii_digits
 from models import Card, Channel, ClubRules, CustomerType, EntryKind, Gender, Member, Tier
 from models.queries import members as members_sql
 
@@ -166,8 +171,15 @@ async def credit_expiry(now: datetime, rules: ClubRules | None = None) -> dateti
 
 
 async def find_member(reference: str) -> Member:
-    """A member by phone number (any format, any digits) or by an active card number."""
+    """A member by phone number (any format, any digits), an active card number, or the
+    member number after # (#12: the way lists show it; a bare number is a mistyped phone)."""
     reference = (reference or "").strip()
+    number = to_ascii_digits(reference).removeprefix("#")
+    if reference.startswith("#") and number.isdigit():
+        member = await Member.get_or_none(id=int(number), deleted_at=None)
+        if member is None:
+            raise LoyaltyError(ErrorCode.MEMBER_NOT_FOUND, reference=reference)
+        return member
     if looks_like_card(reference):
         found = await members_sql.member_by_active_card(clean_card_number(reference))
         if found is None:
@@ -177,6 +189,13 @@ async def find_member(reference: str) -> Member:
     if member is None or member.deleted_at is not None:
         raise LoyaltyError(ErrorCode.MEMBER_NOT_FOUND, reference=reference)
     return member
+
+
+async def settle_home_branch(member: Member, branch_id: int) -> None:
+    """A member without a home branch belongs to the one of their first purchase. Read from
+    the member already loaded, so the purchases after the first cost no statement."""
+    if member.branch_id is None:
+        await Member.filter(id=member.id, branch_id=None).update(branch_id=branch_id)
 
 
 async def get_member(member_id: int, *, lock: bool = False) -> Member:

@@ -15,7 +15,7 @@ from tortoise.transactions import in_transaction
 from loyalty import notify
 from loyalty.rules import ClubConfig, current_config, get_rules
 from loyalty.rules import tiers as tier_ladder
-from models import EntryKind, Member, Tier, TierChange
+from models import EntryKind, LedgerEntry, Member, Tier, TierChange
 from models.queries import ledger as ledger_sql
 from models.queries.ledger import TierWindow
 

@@ -60,6 +60,7 @@ class OutboxStatus(StrEnum):
     SENT = "sent"
     FAILED = "failed"
     SKIPPED = "skipped"
+    HELD = "held"  # a paused or stopped campaign's message, not to be sent while held
 
 
 class InboxKind(StrEnum):

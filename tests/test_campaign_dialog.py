@@ -17,7 +17,7 @@ from bot.settings import Settings
 from handlers.telegram.middlewares import ThrottleMiddleware
 from loyalty import campaigns
 from loyalty.clock import utcnow
-from models import Campaign, Channel, Gender, OutboxMessage, Staff, StaffRole
+from models import Branch, Campaign, Channel, Gender, OutboxMessage, Staff, StaffRole
 from tests.conftest import NOW
 from tests.jobs_helpers import make_member
 from tests.test_member_dialogs import Chat_, MessageManager
@@ -155,7 +155,7 @@ async def test_dialog_in_persian_at_a_jalali_time_with_an_rfm_segment(
     await chat.click("بعدی")
     await chat.click("پیامک")
     await chat.send("حراج")
-    await chat.send("۱۴۲۰-۰۱-۱۰ ۱۸:۳۰")
+    await chat.send("۱۴۲۰/۰۱/۱۰ ۱۸:۳۰")
     assert chat.text.startswith(
         "کمپین از راه پیامک، در ۱۴۲۰/۰۱/۱۰ ۱۸:۳۰.\nمخاطبان:\nبخش RFM: در خطر ریزش\n"
     )
@@ -195,3 +195,26 @@ async def test_sms_campaign_refuses_a_photo_and_past_times(
     await chat.send("2020-01-01 10:00")
     assert chat.answers()[-1] == "That time has already passed."
     assert await Campaign.all().count() == 0
+
+
+async def test_a_branch_manager_s_dialog_campaign_reaches_their_branch(
+    db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await _members()  # of no branch
+    branch = await Branch.create(name="Tajrish", created_at=NOW)
+    await make_member(NOW, branch_id=branch.id)
+    await Staff.create(
+        telegram_id=CASHIER + 2, role=StaffRole.MANAGER, branch=branch, created_at=NOW
+    )
+    chat = open_chat(monkeypatch, CASHIER + 2)
+    await chat.send("/campaign")
+    await chat.click("Next")
+    await chat.click("Telegram")
+    await chat.send("Tajrish opening")
+    await chat.click("Send now")
+    assert chat.text == (
+        "Campaign by Telegram, now.\nAudience:\nBranch: Tajrish\n\nTajrish opening\n\n"
+        "It reaches 1 members: 1 on Telegram, 0 by SMS (0 SMS parts)."
+    )
+    await chat.click("Confirm")
+    assert (await Campaign.get(id=1)).audience == {"branch_id": branch.id}

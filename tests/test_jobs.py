@@ -181,6 +181,7 @@ async def test_campaign_interrupted_halfway_and_resumed(
         "sent": 0,
         "failed": 0,
         "skipped": 0,
+        "held": 0,
     }
     rows = await OutboxMessage.filter(campaign_id=campaign.id).order_by("id")
     for row, status in zip(
@@ -192,6 +193,7 @@ async def test_campaign_interrupted_halfway_and_resumed(
         "sent": 4,
         "failed": 1,
         "skipped": 2,
+        "held": 0,
     }
 
 

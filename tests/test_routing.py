@@ -9,10 +9,9 @@ from aiogram_dialog.api.entities import Context
 
 from bot.app import build_dispatcher
 from bot.settings import Settings
-from handlers.telegram import campaigns
 from handlers.telegram.member.states import MenuSG, PointsSG
 from handlers.telegram.routers import _StaffPress, all_routers
-from handlers.telegram.staff import counter
+from handlers.telegram.staff import campaigns, counter
 from handlers.telegram.staff.states import RewardsAdminSG, SettingsSG
 
 STAFF_SIDE = all_routers()[0]

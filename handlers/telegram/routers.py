@@ -11,8 +11,8 @@ from aiogram.types import CallbackQuery
 from aiogram_dialog import Dialog
 from aiogram_dialog.api.entities import Context
 
-from handlers.telegram import campaign_dialog, campaigns, member, staff
-from handlers.telegram.staff import counter
+from handlers.telegram import member, staff
+from handlers.telegram.staff import campaign_dialog, campaigns, counter
 from handlers.telegram.staff import dialogs as staff_dialogs
 
 # The staff's own buttons that are not dialog windows (approving a purchase, a campaign).

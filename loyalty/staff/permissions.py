@@ -20,6 +20,7 @@ class Action(StrEnum):
     REFUND = "refund"
     USE_VOUCHER = "use_voucher"
     VIEW_MEMBER = "view_member"
+    MOVE_MEMBER = "move_member"  # to another home branch
     SEE_PRIVATE = "see_private"  # a member's birthday and gender in their profile
     INBOX = "inbox"
     ADJUST = "adjust"
@@ -49,6 +50,7 @@ PERMISSIONS: dict[Action, frozenset[StaffRole]] = {
     Action.REFUND: EVERYONE,
     Action.USE_VOUCHER: EVERYONE,
     Action.VIEW_MEMBER: EVERYONE,
+    Action.MOVE_MEMBER: MANAGERS,
     Action.SEE_PRIVATE: MANAGERS,
     Action.INBOX: EVERYONE,
     Action.ADJUST: MANAGERS,

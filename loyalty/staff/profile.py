@@ -7,10 +7,12 @@ from datetime import date, datetime
 
 from loyalty import audit
 from loyalty.clock import utcnow
+from loyalty.errors import ErrorCode, LoyaltyError
 from loyalty.ledger import history
 from loyalty.members import active_card
+from loyalty.staff.access import sees_all_branches
 from loyalty.staff.permissions import Action, allowed, require
-from models import LedgerEntry, Member, Staff, Tier
+from models import Branch, LedgerEntry, Member, Staff, Tier
 
 
 @dataclass(frozen=True)
@@ -37,3 +39,26 @@ async def profile(staff: Staff, member: Member, *, now: datetime | None = None) 
         member.gender.value if private else None,
         await history(member.id, limit=5),
     )
+
+
+async def move_member(
+    staff: Staff, member: Member, branch_id: int, *, now: datetime | None = None
+) -> Branch:
+    """Move a member to another home branch: the owner and managers of every branch move
+    anyone; a manager of one branch, the members of that branch or of none."""
+    require(staff, Action.MOVE_MEMBER)
+    if not sees_all_branches(staff) and member.branch_id not in (None, staff.branch_id):
+        raise LoyaltyError(ErrorCode.NOT_ALLOWED)
+    branch = await Branch.get_or_none(id=branch_id, active=True)
+    if branch is None:
+        raise LoyaltyError(ErrorCode.BRANCH_NOT_FOUND)
+    await Member.filter(id=member.id).update(branch_id=branch.id)
+    await audit.record(
+        "member_moved",
+        staff_id=staff.id,
+        now=now or utcnow(),
+        member=member.id,
+        from_branch=member.branch_id,
+        to_branch=branch.id,
+    )
+    return branch

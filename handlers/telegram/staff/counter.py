@@ -20,7 +20,7 @@ from loyalty.numbers import parse_id, parse_int
 from loyalty.staff import counter as desk
 from loyalty.staff.access import approvers
 from loyalty.staff.permissions import Action
-from loyalty.staff.profile import profile
+from loyalty.staff.profile import move_member, profile
 from models import PendingApproval, Staff, Tier
 
 log = logging.getLogger("club.staff")
@@ -271,7 +271,7 @@ async def on_member(
 ) -> None:
     reference = (command.args or "").strip()
     if not reference:
-        await say(message, t(N_("Usage: /member <phone or card>"), locale))
+        await say(message, t(N_("Usage: /member <phone, card or #member number>"), locale))
         return
     info = await profile(staff, await find_member(reference), now=now)
     member = info.member
@@ -295,6 +295,23 @@ async def on_member(
     await say(message, "\n".join(lines))
 
 
+async def on_move(
+    message: Message, command: CommandObject, staff: Staff, locale: str, now: datetime
+) -> None:
+    """Move a member to another home branch: /move <member> <branch number>."""
+    parts = (command.args or "").split()
+    if len(parts) < 2:
+        await say(message, t(N_("Usage: /move <member> <branch number>"), locale))
+        return
+    member = await find_member(" ".join(parts[:-1]))
+    branch = await move_member(staff, member, parse_int(parts[-1]), now=now)
+    name = f"{member.first_name} {member.last_name}".strip() or f"#{ident(member.id, locale)}"
+    await say(
+        message,
+        t(N_("{name} now belongs to branch {branch}."), locale, name=name, branch=branch.name),
+    )
+
+
 def router() -> Router:
     commands = Router(name="staff.counter")
     commands.message.register(on_earn, Command("earn"), flags={"action": Action.EARN})
@@ -305,4 +322,5 @@ def router() -> Router:
     commands.message.register(on_undo, Command("undo"), flags={"action": Action.UNDO})
     commands.message.register(on_redeem, Command("redeem"), flags={"action": Action.USE_VOUCHER})
     commands.message.register(on_member, Command("member"), flags={"action": Action.VIEW_MEMBER})
+    commands.message.register(on_move, Command("move"), flags={"action": Action.MOVE_MEMBER})
     return commands

@@ -70,6 +70,7 @@ HELP: tuple[tuple[str, Action], ...] = (
     ("/inbox", Action.INBOX),
     ("/reply <number> <text>", Action.INBOX),
     ("/adjust <member> <+N|-N> <reason>", Action.ADJUST),
+    ("/move <member> <branch number>", Action.MOVE_MEMBER),
     ("/undo <transaction id>", Action.UNDO),
     ("/report [days]", Action.REPORT),
     ("/export", Action.EXPORT),

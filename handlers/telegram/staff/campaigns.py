@@ -2,7 +2,7 @@
 
     /campaign <telegram|sms|telegram_sms> [filters] | <text>
     filters: tier=gold branch=2 gender=female age=20-40 type=company interests=1,3
-             month=5 (Jalali birthday month) inactive=60 rfm=champions at=1405-01-10T10:00
+             month=5 (Jalali birthday month) inactive=60 rfm=champions at=1405/01/10 10:00
 A photo with the command as its caption is sent with the text on Telegram.
 """
 
@@ -14,28 +14,39 @@ from typing import Any
 import jdatetime
 from aiogram import F, Router
 from aiogram.filters import Command, CommandObject, MagicData
-from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.types import (
+    BufferedInputFile,
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+)
 
-from handlers.format import number
+from handlers.format import moment, number, persian_digits
 from handlers.i18n import N_, t
 from handlers.sms.text import sms_parts
+from handlers.telegram.member.common import esc
 from handlers.texts import error_text
 from loyalty import campaigns, lottery
 from loyalty.clock import utcnow
-from loyalty.errors import LoyaltyError
+from loyalty.errors import ErrorCode, LoyaltyError
 from loyalty.rfm import SEGMENTS
 from loyalty.staff.access import permitted
 from loyalty.staff.permissions import Action
 from loyalty.text import to_ascii_digits
-from models import Campaign
+from models import Campaign, Lottery, Staff
 
 STATUS = {
     "draft": N_("draft"),
     "scheduled": N_("scheduled"),
     "running": N_("running"),
-    "done": N_("done"),
+    "done": N_("sent to the outbox"),
     "cancelled": N_("cancelled"),
+    "paused": N_("paused"),
+    "stopped": N_("stopped"),
+    "expired": N_("expired unconfirmed"),
 }
+SHORT = 40  # characters of a campaign's text in the list
 CHANNEL_NAMES = {
     "telegram": N_("Telegram"),
     "sms": N_("SMS"),
@@ -53,6 +64,42 @@ KEYS = {
 }
 
 
+# The filters as the command spells them, for the answer to one it does not know.
+FILTER_WORDS = "tier= branch= gender= age= type= interests= month= inactive= rfm="
+
+
+def not_understood(part: str, locale: str) -> str:
+    return t(
+        N_("I did not understand «{part}». Filters: {filters}"),
+        locale,
+        part=part,
+        filters=FILTER_WORDS,
+    )
+
+
+def filter_refusal(error: LoyaltyError, locale: str) -> str:
+    """A filter value that does not exist, with the values that do."""
+    if error.code is not ErrorCode.INVALID_FILTER:
+        return error_text(error, locale)
+    word = {audience_key: word for word, audience_key in KEYS.items()}
+    word |= {"interests": "interests", "age_min": "age", "age_max": "age"}
+    valid = error.values["valid"]
+    if not valid:
+        return t(
+            N_("There is no {value} for {filter}: there is nothing to choose from yet."),
+            locale,
+            value=error.values["value"],
+            filter=word.get(error.values["filter"], error.values["filter"]),
+        )
+    return t(
+        N_("There is no {value} for {filter}. Choose one of: {valid}"),
+        locale,
+        value=error.values["value"],
+        filter=word.get(error.values["filter"], error.values["filter"]),
+        valid=("، " if locale == "fa" else ", ").join(valid),
+    )
+
+
 def _locale(message: Message | CallbackQuery, settings: Any) -> str:
     code = (message.from_user.language_code or "") if message.from_user else ""
     return "en" if code.startswith("en") else getattr(settings, "default_locale", "fa")
@@ -62,6 +109,7 @@ def parse_audience(tokens: list[str], tz: Any) -> tuple[dict[str, Any], datetime
     """key=value filters into an audience; ValueError(token) names what was not understood."""
     audience: dict[str, Any] = {}
     send_at: datetime | None = None
+    tokens = _joined_times(tokens)
     for token in tokens:
         key, _, value = to_ascii_digits(token).partition("=")
         if not value:
@@ -76,7 +124,10 @@ def parse_audience(tokens: list[str], tz: Any) -> tuple[dict[str, Any], datetime
                 raise ValueError(token)
             audience["interests"] = [int(part) for part in value.split(",")]
         elif key == "at":
-            send_at = _when(value, tz)
+            try:
+                send_at = _when(value, tz)
+            except ValueError:
+                raise ValueError(token) from None
         elif key in ("branch", "month", "inactive"):
             if not value.isdigit():
                 raise ValueError(token)
@@ -90,10 +141,23 @@ def parse_audience(tokens: list[str], tz: Any) -> tuple[dict[str, Any], datetime
     return audience, send_at
 
 
+def _joined_times(tokens: list[str]) -> list[str]:
+    """`at=1405/09/12 10:00` arrives as two tokens: the clock joins its date."""
+    joined: list[str] = []
+    for token in tokens:
+        if joined and joined[-1].startswith("at=") and "=" not in token and ":" in token:
+            joined[-1] += f" {token}"
+        else:
+            joined.append(token)
+    return joined
+
+
 def _when(value: str, tz: Any) -> datetime:
-    """A local time, Jalali (1405-01-10T10:00) or Gregorian (2026-03-30T10:00)."""
+    """A local time in the club's zone: Jalali (1405/01/10 10:00, 1405-01-10T10:00, Persian
+    digits too) or Gregorian (2026-03-30T10:00); ValueError when it is not one."""
+    value = to_ascii_digits(value).strip().replace(" ", "T", 1)
     day, _, clock = value.partition("T")
-    year, month, dom = (int(p) for p in day.split("-"))
+    year, month, dom = (int(p) for p in day.replace("/", "-").split("-"))
     hour, minute = (int(p) for p in (clock or "10:00").split(":"))
     if year < 1700:
         gregorian = jdatetime.date(year, month, dom).togregorian()
@@ -121,29 +185,84 @@ def _confirm_keyboard(campaign_id: int, locale: str) -> InlineKeyboardMarkup:
     )
 
 
+def _short(text: str) -> str:
+    line = " ".join(text.split())
+    return line if len(line) <= SHORT else line[: SHORT - 1] + "…"
+
+
+async def _who(user_id: int) -> dict[str, Any]:
+    """Who acts, for the audit: the staff row, or an owner named in the settings only."""
+    staff = await Staff.get_or_none(telegram_id=user_id)
+    return {"staff_id": staff.id, "actor": ""} if staff else {"actor": f"telegram:{user_id}"}
+
 async def list_campaigns(message: Message, settings: Any) -> None:
     locale = _locale(message, settings)
     if not await permitted(message.from_user.id, settings.owner_ids, Action.CAMPAIGN):
         await message.answer(t(N_("Only the owner and managers can do this."), locale))
         return
-    lines = []
-    for c in await campaigns.recent():
+    now = utcnow()
+    await campaigns.expire_drafts(now)
+    who = await _who(message.from_user.id)
+    blocks = []
+    for c in await campaigns.recent(staff_id=who.get("staff_id")):
         p = {k: number(v, locale) for k, v in (await campaigns.progress(c.id)).items()}
-        lines.append(
+        blocks.append(
             t(
                 N_(
-                    "#{id} {status}: queued {queued}, sent {sent}, failed {failed}, skipped {skipped}"
+                    "#{id} {status} · {channel} · {when}\n{text}\n"
+                    "Reach {reach}: queued {queued}, sent {sent}, failed {failed}, "
+                    "skipped {skipped}, held {held}"
                 ),
                 locale,
                 id=number(c.id, locale),
                 status=t(STATUS.get(c.status, c.status), locale),
+                channel=t(CHANNEL_NAMES[c.channel], locale),
+                when=moment(c.send_at, locale, settings.tz),
+                text=esc(_short(c.text)),
+                reach=number(await campaigns.reach(c, now, settings.tz), locale),
                 **p,
             )
         )
-    await message.answer("\n".join(lines) or t(N_("No campaigns yet."), locale))
+    if not blocks:
+        await message.answer(t(N_("No campaigns yet."), locale))
+        return
+    blocks.append(esc(t(CONTROLS, locale)))
+    await message.answer("\n\n".join(blocks))
 
 
-# Bare /campaign opens the guided dialog (handlers/telegram/campaign_dialog.py).
+CONTROLS = N_(
+    "Cancel one that has not started: /campaign cancel <number>. Pause, resume or stop one "
+    "that is sending: /campaign pause|resume|stop <number>."
+)
+ACTIONS = {
+    "cancel": (campaigns.cancel, N_("Campaign #{id} cancelled.")),
+    "pause": (campaigns.pause, N_("Campaign #{id} paused: what was sent stays sent.")),
+    "resume": (campaigns.resume, N_("Campaign #{id} goes on.")),
+    "stop": (campaigns.stop, N_("Campaign #{id} stopped: what was sent stays sent.")),
+}
+REFUSALS = {
+    "cancel": N_("Campaign #{id} has already started or ended: pause or stop it instead."),
+    "pause": N_("Campaign #{id} is not sending now."),
+    "resume": N_("Campaign #{id} is not paused."),
+    "stop": N_("Campaign #{id} is not sending now."),
+}
+
+
+async def _control(message: Message, action: str, raw_id: str, locale: str) -> None:
+    """Cancel, pause, resume or stop campaign number `raw_id`."""
+    raw_id = to_ascii_digits(raw_id).lstrip("#")
+    campaign = await Campaign.get_or_none(id=int(raw_id)) if raw_id.isdigit() else None
+    who = await _who(message.from_user.id)
+    if campaign is None or not await campaigns.in_reach(campaign.audience, who.get("staff_id")):
+        await message.answer(t(N_("No such campaign."), locale))
+        return
+    act, said = ACTIONS[action]
+    done = await act(campaign.id, now=utcnow(), **who)
+    text = said if done else REFUSALS[action]
+    await message.answer(t(text, locale, id=number(int(raw_id), locale)))
+
+
+# Bare /campaign opens the guided dialog (campaign_dialog.py).
 async def new_campaign(message: Message, command: CommandObject, settings: Any) -> None:
     locale = _locale(message, settings)
     if not await permitted(message.from_user.id, settings.owner_ids, Action.CAMPAIGN):
@@ -151,13 +270,16 @@ async def new_campaign(message: Message, command: CommandObject, settings: Any) 
         return
     head, bar, text = (command.args or "").partition("|")
     tokens = head.split()
+    if not bar and len(tokens) == 2 and tokens[0] in ACTIONS:
+        await _control(message, tokens[0], tokens[1], locale)
+        return
     if not bar or not tokens or tokens[0] not in campaigns.CHANNELS:
         await message.answer(
             t(
                 N_(
                     "Write: /campaign telegram|sms|telegram_sms [filters] | text\n"
                     "Filters: tier=gold branch=2 gender=female age=20-40 type=company interests=1,3 "
-                    "month=5 inactive=60 rfm=champions at=1405-01-10T10:00"
+                    "month=5 inactive=60 rfm=champions at=1405/01/10 10:00"
                 ),
                 locale,
             )
@@ -166,19 +288,26 @@ async def new_campaign(message: Message, command: CommandObject, settings: Any) 
     try:
         audience, send_at = parse_audience(tokens[1:], settings.tz)
     except ValueError as exc:
-        await message.answer(t(N_("I did not understand «{part}»."), locale, part=str(exc)))
+        await message.answer(not_understood(str(exc), locale))
         return
     now = utcnow()
     photo = message.photo[-1].file_id if message.photo else None
     try:
         campaign = await campaigns.create(
-            audience, tokens[0], text, send_at=send_at or now, photo=photo, now=now, status="draft"
+            audience,
+            tokens[0],
+            text,
+            send_at=send_at or now,
+            photo=photo,
+            now=now,
+            status="draft",
+            **await _who(message.from_user.id),
         )
     except LoyaltyError as exc:
-        await message.answer(error_text(exc, locale))
+        await message.answer(filter_refusal(exc, locale))
         return
     p = await campaigns.preview(
-        audience, tokens[0], campaign.text, now=now, tz=settings.tz, sms_parts=sms_parts
+        campaign.audience, tokens[0], campaign.text, now=now, tz=settings.tz, sms_parts=sms_parts
     )
     await message.answer(
         t(
@@ -206,6 +335,7 @@ async def on_confirm(query: CallbackQuery, settings: Any) -> None:
         )
         return
     _, action, raw_id = (query.data or "").split(":", 2)
+    await campaigns.expire_drafts(utcnow())
     campaign = await Campaign.get_or_none(id=int(raw_id)) if raw_id.isdigit() else None
     if campaign is None or campaign.status != "draft":
         await query.answer(
@@ -215,14 +345,18 @@ async def on_confirm(query: CallbackQuery, settings: Any) -> None:
     # Both buttons pressed at once both pass the check above: each acts only on the campaign
     # as it expects to find it, and says so otherwise.
     if action == "ok":
-        done = await campaigns.confirm(campaign.id, send_at=max(campaign.send_at, utcnow()))
+        done = await campaigns.confirm(
+            campaign.id,
+            send_at=max(campaign.send_at, utcnow()),
+            **await _who(query.from_user.id),
+        )
         text = t(
             N_("Campaign #{id} is scheduled. Follow it with /campaigns."),
             locale,
             id=number(campaign.id, locale),
         )
     else:
-        done = await campaigns.cancel(campaign.id)
+        done = await campaigns.cancel(campaign.id, **await _who(query.from_user.id))
         text = t(N_("Campaign #{id} cancelled."), locale, id=number(campaign.id, locale))
     if not done:
         await query.answer(
@@ -260,9 +394,19 @@ async def run_lottery(message: Message, command: CommandObject, settings: Any) -
             raise ValueError(per)
         points = int(per.removeprefix("per=")) if per else None
     except ValueError as exc:
-        await message.answer(t(N_("I did not understand «{part}»."), locale, part=str(exc)))
+        await message.answer(not_understood(str(exc), locale))
         return
-    made = await lottery.create(audience, int(args[0]), points_per_ticket=points, now=utcnow())
+    try:
+        made = await lottery.create(
+            audience,
+            int(args[0]),
+            points_per_ticket=points,
+            now=utcnow(),
+            **await _who(message.from_user.id),
+        )
+    except LoyaltyError as exc:
+        await message.answer(filter_refusal(exc, locale))
+        return
     await message.answer(
         t(
             N_(
@@ -275,26 +419,74 @@ async def run_lottery(message: Message, command: CommandObject, settings: Any) -
     )
 
 
-async def _draw(message: Message, lottery_id: int, locale: str, settings: Any) -> None:
-    from models import Lottery
+def masked_phone(phone: str, locale: str) -> str:
+    """+989121234567 → 0912***4567 (Persian digits in Persian): enough for a winner to know
+    themselves, too little to call a stranger."""
+    local = "0" + phone.removeprefix("+98") if phone.startswith("+98") else phone
+    masked = f"{local[:4]}***{local[-4:]}" if len(local) > 8 else "-"
+    return persian_digits(masked) if locale == "fa" else masked
 
-    if not await Lottery.exists(id=lottery_id):
+
+def _digits(text: str, locale: str) -> str:
+    return persian_digits(text) if locale == "fa" else text
+
+
+async def _draw(message: Message, lottery_id: int, locale: str, settings: Any) -> None:
+    found = await Lottery.get_or_none(id=lottery_id)
+    who = await _who(message.from_user.id)
+    if found is None or not await campaigns.in_reach(found.audience, who.get("staff_id")):
         await message.answer(t(N_("No such lottery."), locale))
         return
-    drawn = await lottery.draw(lottery_id, now=utcnow(), tz=settings.tz)
-    winners = ", ".join(number(w, locale) for w in drawn.winners) or "-"
+    drawn = await lottery.draw(lottery_id, now=utcnow(), tz=settings.tz, **who)
+    winners = [
+        t(
+            N_("{n}. {name}, card {card}, {phone}"),
+            locale,
+            n=number(n, locale),
+            name=esc(w.name or "-"),
+            card=_digits(w.card or "-", locale),
+            phone=masked_phone(w.phone, locale),
+        )
+        for n, w in enumerate(await lottery.winners_of(drawn), start=1)
+    ]
     await message.answer(
         t(
             N_(
-                "Lottery #{id} drawn. Winners (member numbers): {winners}\nSeed: {seed}\n"
-                "Anyone can repeat the draw from the seed and the entries."
+                "Lottery #{id} drawn. Winners:\n{winners}\nSeed: {seed}\n"
+                "The entries are in the file: anyone can repeat the draw from the seed and the "
+                "entries."
             ),
             locale,
             id=number(lottery_id, locale),
-            winners=winners,
+            winners="\n".join(winners) or "-",
             seed=drawn.seed,
         )
     )
+    await message.answer_document(
+        BufferedInputFile(
+            (await _entries_file(drawn, locale)).encode(),
+            filename=f"lottery-{lottery_id}-entries.txt",
+        )
+    )
+
+
+async def _entries_file(drawn: Lottery, locale: str) -> str:
+    """The published entries: the rule, then member number, card and tickets a line, in the
+    order the draw counts them (loyalty/lottery.py, pick_winners)."""
+    head = t(
+        N_(
+            "Lottery #{id}. Seed: {seed} (its SHA-256 was published before the draw: {hash}). "
+            'Winner i (from 0) is ticket int(sha256("<seed>:<i>")) mod the tickets left, counted '
+            "through the entries below in their order; a winner's tickets leave the pot. "
+            "Columns: member number, card, tickets."
+        ),
+        locale,
+        id=number(drawn.id, locale),
+        seed=drawn.seed,
+        hash=drawn.seed_hash,
+    )
+    lines = [f"{e.member_id} {e.card or '-'} {e.tickets}" for e in await lottery.entrants(drawn)]
+    return "\n".join([head, *lines]) + "\n"
 
 
 def router() -> Router:

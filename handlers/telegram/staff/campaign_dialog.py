@@ -7,7 +7,7 @@ SMS parts, then confirm. The result is the same Campaign row the one-line
 
 When: "Send now", or a local time in the club's CLUB_TIMEZONE typed as
   18:30             today, or tomorrow when that time has already passed
-  1405-01-10 18:30  a Jalali date (year below 1700) and time
+  1405/01/10 18:30  a Jalali date (year below 1700) and time; 1405-01-10 as well
   2026-03-30 18:30  a Gregorian date and time
 Persian digits are accepted everywhere.
 """
@@ -30,10 +30,11 @@ from aiogram_dialog.widgets.text import Format
 from handlers.format import moment, number
 from handlers.i18n import N_, t
 from handlers.sms.text import sms_parts
-from handlers.telegram.campaigns import CHANNEL_NAMES, _locale, _when
+from handlers.telegram.staff.campaigns import CHANNEL_NAMES, _locale, _when
 from handlers.telegram.widgets import Tr, buttons_only, esc, locale_of, on_not_text
 from handlers.texts import SEGMENT_NAMES, error_text, tier_name
 from loyalty import campaigns
+from loyalty.audiences import scoped
 from loyalty.clock import utcnow
 from loyalty.errors import LoyaltyError
 from loyalty.rfm import SEGMENTS
@@ -307,7 +308,7 @@ def parse_when(text: str, now: datetime, tz: Any) -> datetime:
         at = local.replace(hour=hour, minute=minute, second=0, microsecond=0)
         return at if at > local else at + timedelta(days=1)
     date_part, _, clock = value.partition(" ")
-    if not clock or date_part.count("-") != 2:
+    if not clock or date_part.replace("/", "-").count("-") != 2:
         raise ValueError(text)
     return _when(f"{date_part}T{clock}", tz)
 
@@ -341,8 +342,13 @@ async def preview_getter(dialog_manager: DialogManager, **kwargs: Any) -> dict[s
     locale = locale_of(dialog_manager)
     data = dialog_manager.dialog_data
     channel = data["channel"]
+    staff = await Staff.get_or_none(telegram_id=dialog_manager.event.from_user.id)
+    try:
+        audience = await scoped(_audience(dialog_manager), staff.id if staff else None)
+    except LoyaltyError:
+        audience = _audience(dialog_manager)  # refused, with the reason, at Confirm
     p = await campaigns.preview(
-        _audience(dialog_manager),
+        audience,
         channel,
         data["text"],
         now=_now(dialog_manager),
@@ -358,7 +364,7 @@ async def preview_getter(dialog_manager: DialogManager, **kwargs: Any) -> dict[s
     else:
         when = t(N_("now"), locale)
     return {
-        "audience": await describe(_audience(dialog_manager), locale),
+        "audience": await describe(audience, locale),
         "channel": t(CHANNEL_NAMES[channel], locale),
         "when": when,
         "text": esc(data["text"]),
@@ -390,6 +396,7 @@ async def on_confirm(callback: CallbackQuery, button: Button, manager: DialogMan
             send_at=send_at,
             photo=data.get("photo"),
             staff_id=staff.id if staff else None,
+            actor="" if staff else f"telegram:{callback.from_user.id}",
             now=now,
             key=f"tg:{callback.id}",
         )
@@ -498,7 +505,7 @@ def dialog() -> Dialog:
             Tr(
                 N_(
                     "When should it go out? Press Send now, or write a local time: 18:30 (today, or tomorrow "
-                    "if that time has passed), 1405-01-10 18:30 (Jalali) or 2026-03-30 18:30."
+                    "if that time has passed), 1405/01/10 18:30 (Jalali) or 2026-03-30 18:30."
                 )
             ),
             Button(Tr(N_("Send now")), id="now", on_click=on_now),
@@ -531,7 +538,7 @@ def dialog() -> Dialog:
 
 
 def routers() -> list[Router]:
-    """Bare /campaign (the one-line form with arguments stays in handlers/telegram/campaigns.py), then the dialog."""
+    """Bare /campaign (the one-line form with arguments stays in campaigns.py), then the dialog."""
     commands = Router(name="campaign_dialog.commands")
     commands.message.register(open_dialog, Command("campaign", magic=F.args.is_(None)))
     return [commands, dialog()]

@@ -22,7 +22,7 @@ from bot.settings import Settings, get_settings
 from bot.sqlite_engine import is_busy
 from handlers.format import day, number
 from handlers.i18n import N_, t
-from handlers.texts import error_text, reason_text, tier_name
+from handlers.texts import error_text, reason_text, tier_name, tier_names
 from loyalty import earning, ledger, members, rewards
 from loyalty.errors import ErrorCode, LoyaltyError
 from models import Member, Reward, RewardKind, Tier
@@ -58,9 +58,10 @@ async def _describe_member(member: Member, locale: str, settings: Settings) -> s
         ),
     ]
     for entry in await ledger.history(member.id, limit=5):
+        amount = number(entry.amount, locale)
         lines.append(
             f"  #{entry.id} {day(entry.created_at, locale, settings.tz)} "
-            f"{number(entry.amount, locale) if entry.amount < 0 else '+' + number(entry.amount, locale)} "
+            f"{amount if entry.amount < 0 else '+' + amount} "
             f"{reason_text(entry.reason, entry.note, locale)}"
         )
     return "\n".join(lines)
@@ -284,10 +285,27 @@ async def _import(args: argparse.Namespace, settings: Settings) -> str:
     from loyalty.clock import utcnow
 
     locale = settings.default_locale
-    text = Path(args.file).read_text(encoding="utf-8-sig")
+    try:
+        data = await asyncio.to_thread(Path(args.file).read_bytes)
+    except FileNotFoundError:
+        raise SystemExit(t(N_("There is no file {path}."), locale, path=args.file)) from None
+    except OSError:  # a folder, no permission
+        raise SystemExit(
+            t(
+                N_("The file {path} cannot be read: is it a folder, or not yours to read?"),
+                locale,
+                path=args.file,
+            )
+        ) from None
+    text = importing.decode_csv(data)
     now = utcnow()
-    tiers = await Tier.all().values_list("code", flat=True)
-    records, errors = importing.parse_csv(text, tiers, today=now.astimezone(settings.tz).date())
+    tiers = await Tier.all().values_list("code", "name")
+    records, errors = importing.parse_csv(
+        text,
+        [code for code, _ in tiers],
+        today=now.astimezone(settings.tz).date(),
+        tier_names=tier_names(tiers),
+    )
     bar = ProgressBar(len(records))
     committed = importing.ImportSummary(0, 0)
 

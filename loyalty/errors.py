@@ -52,6 +52,7 @@ class ErrorCode(StrEnum):
     INVALID_SETTING = "invalid_setting"
     INVALID_VALUE = "invalid_value"
     DUPLICATE_PHONE = "duplicate_phone"
+    INVALID_FILE = "invalid_file"  # an upload that is not text in an encoding the door reads
     AMOUNT_TOO_LARGE = "amount_too_large"
     ADJUSTMENT_TOO_LARGE = "adjustment_too_large"
     ALREADY_APPROVED = "already_approved"

@@ -48,10 +48,15 @@ class LocalSession(BaseSession):
         self.on_alert: Callable[[str], None] | None = None
         self.calls: list[TelegramMethod[Any]] = []
         self.messages: dict[tuple[int, int], Message] = {}
+        # Messages sent without a parse mode: their "<" and "&" are text, not HTML.
+        self.plain_texts: set[tuple[int, int]] = set()
         self._ids = itertools.count(1_000_000)
 
     async def make_request(
-        self, bot: Bot, method: TelegramMethod[TelegramType], timeout: int | None = None
+        self,
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+        timeout: int | None = None,  # noqa: ASYNC109 (aiogram's BaseSession interface)
     ) -> Any:
         self.calls.append(method)
         name = type(method).__name__
@@ -85,6 +90,11 @@ class LocalSession(BaseSession):
             reply_markup=markup if isinstance(markup, InlineKeyboardMarkup) else None,
         )
         self.messages[(chat_id, message_id)] = message
+        if text is not None or caption is not None:
+            if getattr(method, "parse_mode", "HTML") is None:
+                self.plain_texts.add((chat_id, message_id))
+            else:
+                self.plain_texts.discard((chat_id, message_id))
         if isinstance(markup, ReplyKeyboardMarkup):
             self.reply_keyboard = markup
         if self.on_message is not None:
@@ -98,7 +108,7 @@ class LocalSession(BaseSession):
         self,
         url: str,
         headers: dict[str, Any] | None = None,
-        timeout: int = 30,
+        timeout: int = 30,  # noqa: ASYNC109 (aiogram's BaseSession interface)
         chunk_size: int = 65536,
         raise_for_status: bool = True,
     ) -> AsyncGenerator[bytes, None]:
@@ -109,6 +119,7 @@ class LocalSession(BaseSession):
 
 
 def plain(text: str | None) -> str:
+    """What Telegram shows of a text in HTML mode: the tags applied, entities decoded."""
     return html.unescape(_TAGS.sub("", text or ""))
 
 
@@ -137,7 +148,10 @@ class Sandbox:
 
     def _show(self, message: Message, edited: bool) -> None:
         head = "~ " if edited else "> "
-        self.write(head + plain(message.text or message.caption or "[photo]").replace("\n", "\n  "))
+        text = message.text or message.caption or "[photo]"
+        if (message.chat.id, message.message_id) not in self.session.plain_texts:
+            text = plain(text)
+        self.write(head + text.replace("\n", "\n  "))
         self.buttons = []
         if message.reply_markup:
             self.last = message

@@ -32,7 +32,7 @@ from loyalty import audit, ledger
 from loyalty.clock import utcnow
 from loyalty.errors import ErrorCode, LoyaltyError
 from loyalty.members import _unused_card_number, _unused_referral_code, credit_expiry
-from loyalty.phones import normalize_phone
+from loyalty.phones import normalize_mobile
 from loyalty.text import clean_name, to_ascii_digits
 from models import Card, EntryKind, Gender, Member, Tier
 
@@ -201,7 +201,7 @@ def _parse_row(
             errors.append(RowError(line, column, error.code, row.get(column, ""), error.values))
             return None
 
-    phone = cell("phone", normalize_phone)
+    phone = cell("phone", normalize_mobile)
     first = cell("first_name", lambda v: clean_name(v) if v else "")
     last = cell("last_name", lambda v: clean_name(v) if v else "")
     birth = cell("birthday", lambda v: parse_birthday(v, today))

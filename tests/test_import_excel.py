@@ -9,18 +9,17 @@ from __future__ import annotations
 import csv
 import io
 import os
-import shutil
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from bot import cli
-from bot.settings import get_settings
+from tests import cli_harness
+from tests.cli_harness import Club
 
-Club = Callable[..., tuple[int, str, str]]
+club = cli_harness.club  # the fixture
 
 # Persian names, Persian tier names (one typed with the Arabic ye and no joiner), a code.
 ROWS = [
@@ -41,35 +40,6 @@ def csv_bytes(separator: str, encoding: str) -> bytes:
     if encoding == "cp1256":
         text = text.replace("ی", "ي")
     return text.encode(encoding)
-
-
-@pytest.fixture
-def club(
-    sqlite_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
-) -> Iterator[Callable[[str], Club]]:
-    shutil.copy(sqlite_template, tmp_path / "club.sqlite3")
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("DATABASE_URL", f"sqlite://{tmp_path}/club.sqlite3")
-    monkeypatch.setenv("BOT_TOKEN", "")
-
-    def in_language(locale: str) -> Club:
-        def run(*args: str) -> tuple[int, str, str]:
-            monkeypatch.setenv("DEFAULT_LOCALE", locale)
-            get_settings.cache_clear()
-            capsys.readouterr()
-            try:
-                code = cli.main(list(args))
-            except SystemExit as stop:  # what the interpreter does with it at the top
-                code = 1 if isinstance(stop.code, str) else int(stop.code or 0)
-                if isinstance(stop.code, str):
-                    print(stop.code, file=sys.stderr)
-            out, err = capsys.readouterr()
-            return code, out, err
-
-        return run
-
-    yield in_language
-    get_settings.cache_clear()
 
 
 def tier_of(club: Club, phone: str) -> str:

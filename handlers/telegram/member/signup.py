@@ -29,6 +29,7 @@ from loyalty import members
 from loyalty.clock import utcnow
 from loyalty.dates import parse_birthday
 from loyalty.errors import LoyaltyError
+from loyalty.phones import normalize_mobile
 from loyalty.text import clean_name
 from models import CustomerType, Gender, ProductGroup
 
@@ -59,6 +60,7 @@ async def on_contact(message: Message, widget: MessageInput, manager: DialogMana
         )
         return
     try:
+        normalize_mobile(contact.phone_number)  # a landline shared as a contact: refused now
         existing = await members.member_by_phone(contact.phone_number)
         if existing is not None:
             await _join(manager, contact.phone_number, existing.first_name)

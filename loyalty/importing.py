@@ -141,7 +141,7 @@ def decode_csv(data: bytes) -> str:
     raise LoyaltyError(ErrorCode.INVALID_FILE)
 
 
-def tier_key(name: str) -> str:
+def _tier_key(name: str) -> str:
     return name.strip().lower().translate(_TIER_KEY)
 
 
@@ -161,8 +161,8 @@ def parse_csv(
     if "phone" not in header:
         return [], [RowError(1, "phone", ErrorCode.INVALID_PHONE, "")]
     reader.fieldnames = header
-    tiers = {tier_key(code): code.lower() for code in tier_codes}
-    tiers |= {tier_key(name): code.lower() for name, code in (tier_names or {}).items()}
+    tiers = {_tier_key(code): code.lower() for code in tier_codes}
+    tiers |= {_tier_key(name): code.lower() for name, code in (tier_names or {}).items()}
     records: list[ImportRecord] = []
     errors: list[RowError] = []
     seen: set[str] = set()
@@ -233,7 +233,7 @@ def _balance(raw: str) -> int:
 
 
 def _tier(raw: str, tiers: dict[str, str]) -> str | None:
-    key = tier_key(raw)
+    key = _tier_key(raw)
     if not key:
         return None
     if key not in tiers:

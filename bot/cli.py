@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import logging
 import os
+import re
 import sqlite3
 import sys
 from collections.abc import Awaitable, Callable
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from tortoise.exceptions import OperationalError
 
@@ -21,9 +23,9 @@ from bot import patches
 from bot.db import apply_migrations, close_db, open_db
 from bot.settings import Settings, get_settings
 from bot.sqlite_engine import is_busy
-from handlers.format import day, number
+from handlers.format import day, number, persian_digits
 from handlers.i18n import N_, t
-from handlers.texts import error_text, reason_text, tier_name
+from handlers.texts import error_text, reason_text, tier_name, tier_names
 from loyalty import earning, ledger, members, rewards
 from loyalty.errors import ErrorCode, LoyaltyError
 from loyalty.numbers import BIGINT_MAX, INT_MAX, parse_int
@@ -61,9 +63,10 @@ async def _describe_member(member: Member, locale: str, settings: Settings) -> s
         ),
     ]
     for entry in await ledger.history(member.id, limit=5):
+        amount = number(entry.amount, locale)
         lines.append(
             f"  #{entry.id} {day(entry.created_at, locale, settings.tz)} "
-            f"{number(entry.amount, locale) if entry.amount < 0 else '+' + number(entry.amount, locale)} "
+            f"{amount if entry.amount < 0 else '+' + amount} "
             f"{reason_text(entry.reason, entry.note, locale)}"
         )
     return "\n".join(lines)
@@ -238,16 +241,26 @@ async def _reward_list(args: argparse.Namespace, settings: Settings) -> str:
     items = await rewards.catalog()
     if not items:
         return t(N_("No rewards on offer yet."), locale)
-    return "\n".join(
-        t(
-            N_("{id}. {name}: {cost} points"),
-            locale,
-            id=r.id,
-            name=r.name,
-            cost=number(r.cost, locale),
-        )
-        for r in items
-    )
+    lines = []
+    for r in items:
+        # The id other commands take (`club redeem`): no thousands separator.
+        ident = persian_digits(str(r.id)) if locale == "fa" else str(r.id)
+        values = {"id": ident, "name": r.name, "cost": number(r.cost, locale)}
+        if r.stock is None:
+            lines.append(
+                t(N_("Reward {id}: {name}, {cost} points, no stock limit"), locale, **values)
+            )
+        else:
+            stock = number(r.stock, locale)
+            lines.append(
+                t(
+                    N_("Reward {id}: {name}, {cost} points, {stock} left"),
+                    locale,
+                    stock=stock,
+                    **values,
+                )
+            )
+    return "\n".join(lines)
 
 
 class ProgressBar:
@@ -292,10 +305,27 @@ async def _import(args: argparse.Namespace, settings: Settings) -> str:
     from loyalty.clock import utcnow
 
     locale = settings.default_locale
-    text = Path(args.file).read_text(encoding="utf-8-sig")
+    try:
+        data = await asyncio.to_thread(Path(args.file).read_bytes)
+    except FileNotFoundError:
+        raise SystemExit(t(N_("There is no file {path}."), locale, path=args.file)) from None
+    except OSError:  # a folder, no permission
+        raise SystemExit(
+            t(
+                N_("The file {path} cannot be read: is it a folder, or not yours to read?"),
+                locale,
+                path=args.file,
+            )
+        ) from None
+    text = importing.decode_csv(data)
     now = utcnow()
-    tiers = await Tier.all().values_list("code", flat=True)
-    records, errors = importing.parse_csv(text, tiers, today=now.astimezone(settings.tz).date())
+    tiers = await Tier.all().values_list("code", "name")
+    records, errors = importing.parse_csv(
+        text,
+        [code for code, _ in tiers],
+        today=now.astimezone(settings.tz).date(),
+        tier_names=tier_names(tiers),
+    )
     bar = ProgressBar(len(records))
     committed = importing.ImportSummary(0, 0)
 
@@ -372,89 +402,274 @@ _big = _whole(BIGINT_MAX)  # a Telegram id, a discount in toman
 def _at_least_one(text: str) -> int:
     value = _id(text)
     if value < 1:
-        raise argparse.ArgumentTypeError(f"{text} (at least 1)")
+        raise ValueError(text)
     return value
 
 
+# argparse's refusals (Python 3.11 to 3.13 wording) and the club's sentence for each.
+_ARGPARSE_ERRORS: list[tuple[re.Pattern[str], str]] = [
+    (
+        re.compile(r"the following arguments are required: (?P<names>.+)"),
+        N_("Missing: {names}. See -h for what each one takes."),
+    ),
+    (
+        re.compile(r"unrecognized arguments: (?P<names>.+)"),
+        N_("Not understood: {names}. See -h for what the command takes."),
+    ),
+    (
+        re.compile(
+            r"argument (?P<name>\S+): invalid choice: (?P<value>.+?) "
+            r"\(choose from (?P<choices>.+)\)"
+        ),
+        N_("{name}: «{value}» is not one of: {choices}."),
+    ),
+    (
+        re.compile(r"argument (?P<name>\S+): invalid _at_least_one value: (?P<value>.+)"),
+        N_("{name}: «{value}» is not a whole number of 1 or more."),
+    ),
+    (
+        re.compile(r"argument (?P<name>\S+): invalid \w+ value: (?P<value>.+)"),
+        N_("{name}: «{value}» is not a whole number."),
+    ),
+    (
+        re.compile(r"argument (?P<name>\S+): expected one argument"),
+        N_("{name}: a value must follow it."),
+    ),
+]
+_HEADINGS = {"positional arguments": N_("arguments"), "options": N_("options")}
+
+
+def argparse_error_text(message: str, locale: str) -> str:
+    """An argparse refusal in the club's language; one it does not know, as argparse said it."""
+    for pattern, sentence in _ARGPARSE_ERRORS:
+        match = pattern.fullmatch(message)
+        if match is not None:
+            values = {key: _listed(value, locale) for key, value in match.groupdict().items()}
+            return t(sentence, locale, **values)
+    return message
+
+
+def _listed(value: str, locale: str) -> str:
+    """argparse quotes values as Python does ('x') and lists them with commas."""
+    value = value.replace("'", "")
+    return value.replace(", ", "، ") if locale == "fa" else value
+
+
+class _Formatter(argparse.HelpFormatter):
+    """argparse's help page with its own words (usage, headings) in the club's language."""
+
+    def __init__(self, prog: str, *, locale: str) -> None:
+        super().__init__(prog, max_help_position=32)
+        self.locale = locale
+
+    def add_usage(self, usage: Any, actions: Any, groups: Any, prefix: str | None = None) -> None:
+        prefix = t(N_("usage: "), self.locale) if prefix is None else prefix
+        super().add_usage(usage, actions, groups, prefix)
+
+    def start_section(self, heading: str | None) -> None:
+        title = _HEADINGS.get(heading or "")
+        super().start_section(t(title, self.locale) if title else heading)
+
+
 class _Parser(argparse.ArgumentParser):
+    """Every parser of the command, its subcommands' too (argparse makes them of this class)."""
+
+    locale = "fa"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["formatter_class"] = functools.partial(_Formatter, locale=self.locale)
+        kwargs["add_help"] = False  # added below, with its help in the club's language
+        super().__init__(*args, **kwargs)
+        self.add_argument(
+            "-h",
+            "--help",
+            action="help",
+            default=argparse.SUPPRESS,
+            help=t(N_("show this help and exit"), self.locale),
+        )
+
     def error(self, message: str) -> NoReturn:
         # One line, like every other refusal of the command; `club -h` has the usage.
-        self.exit(2, f"{self.prog}: {message}\n")
+        self.exit(2, f"{self.prog}: {argparse_error_text(message, self.locale)}\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="club", description="A customer club on Telegram and SMS.")
-    sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("migrate", help="apply database migrations")
-    sub.add_parser("status", help="show the club's status")
-    backup = sub.add_parser("backup", help="copy the SQLite database while the bot runs")
-    backup.add_argument("path", help="the file to write the copy to")
+def build_parser(locale: str = "fa") -> argparse.ArgumentParser:
+    """The command line, its help and its refusals in `locale` (the club's DEFAULT_LOCALE)."""
 
-    member = sub.add_parser("member", help="members").add_subparsers(dest="action", required=True)
-    add = member.add_parser("add", help="add a member")
-    add.add_argument("phone")
-    add.add_argument("--first-name")
-    add.add_argument("--last-name")
-    add.add_argument("--telegram-id", type=_big)
-    add.add_argument("--locale", choices=["fa", "en"])
-    show = member.add_parser("show", help="show a member by phone or card number")
-    show.add_argument("member")
+    class Parser(_Parser):
+        pass
 
-    earn = sub.add_parser("earn", help="record a purchase")
-    earn.add_argument("member", help="phone or card number")
-    earn.add_argument("amount", type=_amount)
-    earn.add_argument("--receipt")
-    earn.add_argument("--branch", type=_id)
-    earn.add_argument("--group", type=_id)
+    Parser.locale = locale
 
-    refund = sub.add_parser("refund", help="refund a purchase in full or in part")
-    refund.add_argument("receipt")
-    refund.add_argument("amount", type=_amount, nargs="?")
-    refund.add_argument("--branch", type=_id)
+    def h(text: str) -> str:
+        return t(text, locale)
 
-    redeem = sub.add_parser("redeem", help="redeem a reward for a member")
-    redeem.add_argument("member")
-    redeem.add_argument("reward", type=_id)
+    def positional(parser: argparse.ArgumentParser, name: str, text: str, **kw: Any) -> None:
+        # The placeholder in the usage line names what it takes, in the reader's language.
+        parser.add_argument(name, metavar=h(_PLACEHOLDERS[name]), help=h(text), **kw)
 
-    voucher = sub.add_parser("voucher", help="vouchers").add_subparsers(
-        dest="action", required=True
+    parser = Parser(prog="club", description=h(N_("A customer club on Telegram and SMS.")))
+    sub = parser.add_subparsers(dest="command", required=True, metavar=h(N_("command")))
+    sub.add_parser("migrate", help=h(N_("apply database migrations")))
+    sub.add_parser("status", help=h(N_("show the club's status")))
+    backup = sub.add_parser("backup", help=h(N_("copy the SQLite database while the bot runs")))
+    positional(backup, "path", N_("the file to write the copy to"))
+
+    member = sub.add_parser("member", help=h(N_("members"))).add_subparsers(
+        dest="action", required=True, metavar=h(N_("action"))
     )
-    use = voucher.add_parser("use", help="mark a voucher used")
-    use.add_argument("code")
-
-    reward = sub.add_parser("reward", help="the reward catalogue").add_subparsers(
-        dest="action", required=True
+    add = member.add_parser("add", help=h(N_("add a member")))
+    positional(add, "phone", N_("the member's mobile number, e.g. 09121234567 or +989121234567"))
+    add.add_argument("--first-name", metavar=h(N_("NAME")), help=h(N_("the first name")))
+    add.add_argument("--last-name", metavar=h(N_("NAME")), help=h(N_("the last name")))
+    add.add_argument(
+        "--telegram-id",
+        type=_big,
+        metavar=h(N_("ID")),
+        help=h(N_("the member's numeric Telegram user id, to link their chat")),
     )
-    radd = reward.add_parser("add", help="add a reward")
-    radd.add_argument("name")
-    radd.add_argument("cost", type=_id)
-    radd.add_argument("--stock", type=_id)
+    add.add_argument(
+        "--locale",
+        choices=["fa", "en"],
+        help=h(N_("the member's language: fa (Persian) or en (English)")),
+    )
+    show = member.add_parser("show", help=h(N_("show a member by phone or card number")))
+    positional(show, "member", N_("the member's phone or card number"))
+
+    earn = sub.add_parser("earn", help=h(N_("record a purchase")))
+    positional(earn, "member", N_("the member's phone or card number"))
+    positional(
+        earn,
+        "amount",
+        N_("the purchase amount in toman, a whole number"),
+        type=_amount,
+    )
+    earn.add_argument(
+        "--receipt",
+        metavar=h(N_("RECEIPT")),
+        help=h(N_("the receipt number: the same receipt is never counted twice")),
+    )
+    earn.add_argument(
+        "--branch", type=_id, metavar=h(N_("ID")), help=h(N_("the branch id"))
+    )
+    earn.add_argument(
+        "--group", type=_id, metavar=h(N_("ID")), help=h(N_("the product group id"))
+    )
+
+    refund = sub.add_parser("refund", help=h(N_("refund a purchase in full or in part")))
+    positional(refund, "receipt", N_("the receipt number of the purchase"))
+    positional(
+        refund,
+        "amount",
+        N_("the amount refunded in toman; without it, the whole purchase"),
+        type=_amount,
+        nargs="?",
+    )
+    refund.add_argument(
+        "--branch",
+        type=_id,
+        metavar=h(N_("ID")),
+        help=h(N_("the id of the branch where the purchase was made")),
+    )
+
+    redeem = sub.add_parser("redeem", help=h(N_("redeem a reward for a member")))
+    positional(redeem, "member", N_("the member's phone or card number"))
+    positional(
+        redeem, "reward", N_("the reward id, as `club reward list` shows it"), type=_id
+    )
+
+    voucher = sub.add_parser("voucher", help=h(N_("vouchers"))).add_subparsers(
+        dest="action", required=True, metavar=h(N_("action"))
+    )
+    use = voucher.add_parser("use", help=h(N_("mark a voucher used")))
+    positional(use, "code", N_("the voucher code the member shows"))
+
+    reward = sub.add_parser("reward", help=h(N_("the reward catalogue"))).add_subparsers(
+        dest="action", required=True, metavar=h(N_("action"))
+    )
+    radd = reward.add_parser("add", help=h(N_("add a reward")))
+    positional(radd, "name", N_("the reward's name as members read it"))
+    positional(radd, "cost", N_("its price in points, a whole number"), type=_id)
     radd.add_argument(
-        "--kind", choices=[k.value for k in RewardKind], default=RewardKind.PRODUCT.value
+        "--stock",
+        type=_id,
+        metavar=h(N_("COUNT")),
+        help=h(N_("how many can be given out (default: no limit)")),
     )
-    radd.add_argument("--value", type=_big, default=0)
-    reward.add_parser("list", help="list rewards on offer")
+    radd.add_argument(
+        "--kind",
+        choices=[k.value for k in RewardKind],
+        default=RewardKind.PRODUCT.value,
+        help=h(
+            N_(
+                "what the member gets: product (default), fixed_discount (VALUE toman off) "
+                "or percent_discount (VALUE percent off)"
+            )
+        ),
+    )
+    radd.add_argument(
+        "--value",
+        type=_big,
+        default=0,
+        metavar=h(N_("VALUE")),
+        help=h(N_("the discount: toman for fixed_discount, a percent for percent_discount")),
+    )
+    reward.add_parser("list", help=h(N_("list rewards on offer, with their ids and stock")))
 
     run = sub.add_parser(
-        "run", help="run the Telegram bot (the sandbox chat when no BOT_TOKEN is set)"
+        "run", help=h(N_("run the Telegram bot (the sandbox chat when no BOT_TOKEN is set)"))
     )
     run.add_argument(
         "--workers",
         type=_at_least_one,
-        help="webhook worker processes on WEB_PORT (default: WEB_WORKERS, 1)",
+        metavar=h(N_("COUNT")),
+        help=h(N_("webhook worker processes on WEB_PORT (default: WEB_WORKERS, 1)")),
     )
-    chat = sub.add_parser("chat", help="try the bot in this terminal, without Telegram")
+    chat = sub.add_parser("chat", help=h(N_("try the bot in this terminal, without Telegram")))
     chat.add_argument(
-        "--user", type=_big, default=SANDBOX_USER, help="the Telegram user id to act as"
+        "--user",
+        type=_big,
+        default=SANDBOX_USER,
+        metavar=h(N_("ID")),
+        help=t(
+            N_(
+                "the numeric Telegram user id to act as (default {user}); an id listed in "
+                "OWNER_IDS plays the owner"
+            ),
+            locale,
+            user=SANDBOX_USER,
+        ),
     )
-    imports = sub.add_parser("import", help="import members from a CSV file")
-    imports.add_argument(
-        "file", help="CSV with phone, first_name, last_name, birthday, gender, balance, tier"
+    imports = sub.add_parser("import", help=h(N_("import members from a CSV file")))
+    positional(
+        imports,
+        "file",
+        N_(
+            "a CSV file (as Excel saves it) with the columns phone, first_name, last_name, "
+            "birthday, gender, balance (opening points), tier"
+        ),
     )
-    sms = sub.add_parser("sms", help="process one inbound SMS locally and print the answer")
-    sms.add_argument("sender", help="the sender's phone number")
-    sms.add_argument("text", nargs="+", help="the message (several words are joined)")
+    sms = sub.add_parser("sms", help=h(N_("process one inbound SMS locally and print the answer")))
+    positional(sms, "sender", N_("the sender's phone number"))
+    positional(sms, "text", N_("the message (several words are joined)"), nargs="+")
     return parser
+
+
+# What each positional argument's placeholder says in the usage line.
+_PLACEHOLDERS = {
+    "path": N_("PATH"),
+    "phone": N_("PHONE"),
+    "member": N_("MEMBER"),
+    "amount": N_("AMOUNT"),
+    "receipt": N_("RECEIPT"),
+    "reward": N_("REWARD_ID"),
+    "code": N_("CODE"),
+    "name": N_("NAME"),
+    "cost": N_("POINTS"),
+    "file": N_("FILE"),
+    "sender": N_("PHONE"),
+    "text": N_("TEXT"),
+}
 
 
 SANDBOX_USER = 100001
@@ -542,9 +757,9 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(
         level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    args = build_parser().parse_args(argv)
     settings = get_settings()
     patches.apply(settings)  # before anything imports aiogram
+    args = build_parser(settings.default_locale).parse_args(argv)
     try:
         workers = getattr(args, "workers", None) or settings.web_workers
         if args.command == "run" and workers > 1:

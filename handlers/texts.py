@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from handlers.format import number
-from handlers.i18n import N_, t
+from handlers.i18n import LOCALES, N_, t
 from loyalty.errors import ErrorCode, LoyaltyError
 
 ERRORS: dict[ErrorCode, str] = {
@@ -12,6 +14,10 @@ ERRORS: dict[ErrorCode, str] = {
     ErrorCode.INVALID_CARD: N_("That card number is not valid: please check the digits."),
     ErrorCode.INVALID_NAME: N_("Please send a name of 1 to {max} letters."),
     ErrorCode.INVALID_DATE: N_("That date does not exist or is not a valid birthday."),
+    ErrorCode.INVALID_FILE: N_(
+        "The file cannot be read as CSV text: in Excel choose Save As, CSV (UTF-8 or comma "
+        "delimited)."
+    ),
     ErrorCode.MEMBER_NOT_FOUND: N_("No member with that phone or card number."),
     ErrorCode.MEMBER_DELETED: N_("This membership was closed at the member's request."),
     ErrorCode.TELEGRAM_LINKED_ELSEWHERE: N_(
@@ -118,3 +124,9 @@ def tier_name(code: str, custom: str | None, locale: str) -> str:
     if custom:
         return custom
     return t(TIERS[code], locale) if code in TIERS else code
+
+
+def tier_names(tiers: Iterable[tuple[str, str | None]]) -> dict[str, str]:
+    """Every name a tier (code, owner's name) is shown by, in every language, to its code:
+    what a spreadsheet typed by a person may hold in its tier column."""
+    return {tier_name(code, custom, locale): code for code, custom in tiers for locale in LOCALES}

@@ -54,6 +54,7 @@ class ErrorCode(StrEnum):
     OTHER_BRANCH = "other_branch"  # `branch`: the one a manager is limited to
     INVALID_FILTER = "invalid_filter"  # `filter` (audience key), `value`, `valid` (choices)
     DUPLICATE_PHONE = "duplicate_phone"
+    INVALID_FILE = "invalid_file"  # an upload that is not text in an encoding the door reads
     AMOUNT_TOO_LARGE = "amount_too_large"
     NUMBER_TOO_LARGE = "number_too_large"  # `max`: the largest value the field holds
     ADJUSTMENT_TOO_LARGE = "adjustment_too_large"

@@ -2,7 +2,10 @@
 
 Columns (a header row names them; order is free): phone, first_name, last_name, birthday
 (Jalali like 1370/05/12 or Gregorian like 1991-08-03), gender, balance (the opening
-balance), tier (a tier code). Only phone is required. A row with an error is reported
+balance), tier (a tier's code or any of its names, e.g. «طلایی» or Gold). Only phone is
+required. The file may be what Excel saves on Persian Windows: UTF-8 with or without a BOM,
+UTF-16 ("Unicode text") or Windows-1256, its cells separated by `,`, `;`, `؛` or tabs
+(whichever the header row uses). A row with an error is reported
 with its line number and nothing of it is written; the others are imported once: a
 phone already in the club is left alone, and the opening balance is a ledger row with
 the key `import:<phone>`, so running the same file twice changes nothing.
@@ -17,7 +20,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -30,7 +33,7 @@ from loyalty.clock import utcnow
 from loyalty.errors import ErrorCode, LoyaltyError
 from loyalty.members import _unused_card_number, _unused_referral_code, credit_expiry
 from loyalty.numbers import parse_int
-from loyalty.phones import normalize_phone
+from loyalty.phones import normalize_mobile
 from loyalty.text import clean_name, to_ascii_digits
 from models import Card, EntryKind, Gender, Member, Tier
 
@@ -54,6 +57,15 @@ GENDERS = {
     "": Gender.UNSPECIFIED,
 }
 _DATE = re.compile(r"^(\d{4})[/\-.](\d{1,2})[/\-.](\d{1,2})$")
+# Separators Excel writes: the list separator of the Windows region (`;` or the Arabic `؛`
+# in much of the world, `,` in English), and tabs for "Unicode text".
+DELIMITERS = (",", ";", "\u061b", "\t")
+# Text that no spreadsheet writes in a cell: a file decoded into these is not CSV in the
+# encoding tried (an .xlsx, a picture, a UTF-16 file without its BOM).
+_BINARY = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_PERSIAN_YE = str.maketrans({"\u064a": "\u06cc"})
+# A tier's name as typed: Arabic ye and kaf, the joiner in «نقره‌ای», spaces and case aside.
+_TIER_KEY = str.maketrans({"\u064a": "\u06cc", "\u0643": "\u06a9", "\u200c": None, " ": None})
 
 
 @dataclass(frozen=True)
@@ -109,16 +121,49 @@ def parse_birthday(raw: str, today: date) -> date | None:
     return value
 
 
+def decode_csv(data: bytes) -> str:
+    """The text of a CSV file in any encoding Excel saves in Iran; `INVALID_FILE` otherwise."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        encodings = ("utf-16",)
+    else:
+        # Windows-1256 gives every byte a letter, so it is tried last; UTF-8 first keeps a
+        # BOM-less UTF-8 file from being read as Arabic code page mojibake.
+        encodings = ("utf-8-sig", "cp1256")
+    for encoding in encodings:
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        if _BINARY.search(text):
+            continue
+        text = text.lstrip("\ufeff")
+        # Windows-1256 has no Persian ye: Excel writes the Arabic one in its place.
+        return text.translate(_PERSIAN_YE) if encoding == "cp1256" else text
+    raise LoyaltyError(ErrorCode.INVALID_FILE)
+
+
+def _tier_key(name: str) -> str:
+    return name.strip().lower().translate(_TIER_KEY)
+
+
 def parse_csv(
-    text: str, tier_codes: Iterable[str], *, today: date
+    text: str,
+    tier_codes: Iterable[str],
+    *,
+    today: date,
+    tier_names: Mapping[str, str] | None = None,
 ) -> tuple[list[ImportRecord], list[RowError]]:
-    """Valid records and the errors of the others, by line number (the header is line 1)."""
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    """Valid records and the errors of the others, by line number (the header is line 1).
+
+    A tier cell holds a code of `tier_codes` or a name of `tier_names` (name to code)."""
+    text = text.lstrip("\ufeff")
+    reader = csv.DictReader(io.StringIO(text), delimiter=_delimiter(text))
     header = [(name or "").strip().lower() for name in reader.fieldnames or []]
     if "phone" not in header:
         return [], [RowError(1, "phone", ErrorCode.INVALID_PHONE, "")]
     reader.fieldnames = header
-    tiers = {code.lower() for code in tier_codes}
+    tiers = {_tier_key(code): code.lower() for code in tier_codes}
+    tiers |= {_tier_key(name): code.lower() for name, code in (tier_names or {}).items()}
     records: list[ImportRecord] = []
     errors: list[RowError] = []
     seen: set[str] = set()
@@ -139,8 +184,14 @@ def parse_csv(
     return records, errors
 
 
+def _delimiter(text: str) -> str:
+    """The separator the header row uses most (a one-column file has none: a comma)."""
+    header = text.split("\n", 1)[0]
+    return max(DELIMITERS, key=header.count) if any(d in header for d in DELIMITERS) else ","
+
+
 def _parse_row(
-    line: int, row: dict[str, str], tiers: set[str], today: date
+    line: int, row: dict[str, str], tiers: dict[str, str], today: date
 ) -> tuple[ImportRecord | None, list[RowError]]:
     errors: list[RowError] = []
 
@@ -151,7 +202,7 @@ def _parse_row(
             errors.append(RowError(line, column, error.code, row.get(column, ""), error.values))
             return None
 
-    phone = cell("phone", normalize_phone)
+    phone = cell("phone", normalize_mobile)
     first = cell("first_name", lambda v: clean_name(v) if v else "")
     last = cell("last_name", lambda v: clean_name(v) if v else "")
     birth = cell("birthday", lambda v: parse_birthday(v, today))
@@ -182,13 +233,13 @@ def _balance(raw: str) -> int:
         raise LoyaltyError(ErrorCode.INVALID_AMOUNT, amount=raw) from None
 
 
-def _tier(raw: str, tiers: set[str]) -> str | None:
-    code = raw.strip().lower()
-    if not code:
+def _tier(raw: str, tiers: dict[str, str]) -> str | None:
+    key = _tier_key(raw)
+    if not key:
         return None
-    if code not in tiers:
+    if key not in tiers:
         raise LoyaltyError(ErrorCode.INVALID_VALUE)
-    return code
+    return tiers[key]
 
 
 async def import_records(

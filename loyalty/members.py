@@ -17,7 +17,7 @@ from loyalty.codes import (
     new_referral_code,
 )
 from loyalty.errors import ErrorCode, LoyaltyError
-from loyalty.phones import normalize_phone
+from loyalty.phones import normalize_mobile, normalize_phone
 from loyalty.rules import ClubConfig, club_config, current_config, get_rules
 from loyalty.text import clean_name, to_ascii_digits
 from models import Card, Channel, ClubRules, CustomerType, EntryKind, Gender, Member, Tier
@@ -47,7 +47,7 @@ async def register_member(
 ) -> Registration:
     """Join with a verified phone number, or link a Telegram account to the member who has it."""
     now = now or utcnow()
-    e164 = normalize_phone(phone)
+    e164 = normalize_mobile(phone)
     first = clean_name(first_name) if first_name.strip() else ""
     last = clean_name(last_name) if last_name.strip() else ""
     locale = locale if locale in SUPPORTED_LOCALES else "fa"

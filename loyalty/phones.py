@@ -25,6 +25,19 @@ def normalize_phone(raw: str) -> str:
     return phonenumbers.format_number(parse_phone(raw), phonenumbers.PhoneNumberFormat.E164)
 
 
+# What a member's own phone may be: a landline cannot share a contact in Telegram, receive
+# an SMS or verify anything. Some countries' numbers do not tell the two apart.
+_MEMBER_TYPES = (PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE)
+
+
+def normalize_mobile(raw: str) -> str:
+    """As `normalize_phone`, for a member's own number: a landline (`+98 21 ...`) is refused."""
+    number = parse_phone(raw)
+    if phonenumbers.number_type(number) not in _MEMBER_TYPES:
+        raise LoyaltyError(ErrorCode.INVALID_PHONE, phone=raw)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
 def is_iranian_mobile(raw: str) -> bool:
     """Only Iranian mobiles get automatic replies and join by SMS: short codes and landlines
     may be machines (a reply loop), and an SMS abroad costs the club many times more (SMS

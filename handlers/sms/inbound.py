@@ -200,11 +200,14 @@ async def _decide(row: InboundSms, config: SmsConfig) -> tuple[InboundOutcome, s
         return InboundOutcome.NOT_MOBILE, None
     # The decisions about one sender's messages (the flood gate, help once a day) one at a time.
     await sms_sql.lock_sender(row.sender)
-    gate = await _rate_gate(row, now, config)
-    if gate is not None:
-        return gate
-    member = await member_by_phone(row.sender)
     command = keywords.parse(row.text)
+    # An opt-out passes the flood gate: the law and the member's trust both need it carried
+    # out, and a throttled sender may well be someone texting STOP again and again.
+    if command.kind is not keywords.Kind.STOP:
+        gate = await _rate_gate(row, now, config)
+        if gate is not None:
+            return gate
+    member = await member_by_phone(row.sender)
     if command.kind is keywords.Kind.UNKNOWN:
         return await _unknown(row, member, now, config)
     ctx = keywords.Context(row.sender, member, now, config.tz, _key(row))

@@ -5,17 +5,20 @@ from __future__ import annotations
 from typing import Any
 
 from aiogram import F, Router
+from aiogram.enums import ContentType
 from aiogram.filters import CommandObject, CommandStart, MagicData
 from aiogram.types import ChatMemberUpdated, Message
 from aiogram_dialog import Dialog, DialogManager, ShowMode, StartMode, Window
+from aiogram_dialog.widgets.input import MessageInput
 from aiogram_dialog.widgets.kbd import Row, Start
 
 from handlers.format import number
 from handlers.i18n import N_
 from handlers.telegram.member import states
-from handlers.telegram.member.common import current_member
-from handlers.telegram.widgets import Tr, buttons_only, esc, locale_of
+from handlers.telegram.member.common import answer_error, current_member
+from handlers.telegram.widgets import Tr, buttons_only, esc, locale_of, on_not_text
 from loyalty import members
+from loyalty.errors import LoyaltyError
 from models import Channel
 
 
@@ -33,7 +36,21 @@ async def open_home(
             show_mode=show_mode,
         )
     else:
-        await manager.start(states.MenuSG.main, mode=StartMode.RESET_STACK, show_mode=show_mode)
+        # A member added without a name (the CLI, SMS JOIN) is asked for it before the menu.
+        state = states.MenuSG.main if member.first_name.strip() else states.MenuSG.name
+        await manager.start(state, mode=StartMode.RESET_STACK, show_mode=show_mode)
+
+
+async def on_name(message: Message, widget: MessageInput, manager: DialogManager) -> None:
+    member = await current_member(manager)
+    if member is None:
+        return
+    try:
+        await members.update_profile(member.id, first_name=message.text or "")
+    except LoyaltyError as error:
+        await answer_error(message, error, manager)
+        return
+    await manager.switch_to(states.MenuSG.main)
 
 
 async def on_start(message: Message, command: CommandObject, dialog_manager: DialogManager) -> None:
@@ -83,6 +100,7 @@ def dialog() -> Dialog:
     """A fresh dialog: a router can belong to one dispatcher only."""
     return Dialog(
         Window(
+            # Never shown without a name: open_home asks a nameless member for it first.
             Tr(N_("Hello {name}! You have {balance} points.\nWhat would you like to do?")),
             Row(
                 Start(Tr(N_("My card")), id="card", state=states.CardSG.card),
@@ -107,5 +125,11 @@ def dialog() -> Dialog:
             buttons_only(),
             getter=menu_getter,
             state=states.MenuSG.main,
+        ),
+        Window(
+            Tr(N_("Hello! What is your first name?")),
+            MessageInput(on_name, content_types=ContentType.TEXT),
+            MessageInput(on_not_text, content_types=ContentType.ANY),
+            state=states.MenuSG.name,
         ),
     )

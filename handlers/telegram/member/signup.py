@@ -21,6 +21,7 @@ from handlers.telegram.member.states import MenuSG, SignupSG
 from handlers.telegram.widgets import Tr, buttons_only, esc, locale_of, text_input
 from loyalty import members
 from loyalty.errors import LoyaltyError
+from loyalty.phones import normalize_mobile
 from loyalty.text import clean_name
 from models import CustomerType, Gender, ProductGroup
 
@@ -51,6 +52,7 @@ async def on_contact(message: Message, widget: MessageInput, manager: DialogMana
         )
         return
     try:
+        normalize_mobile(contact.phone_number)  # a landline shared as a contact: refused now
         existing = await members.member_by_phone(contact.phone_number)
         if existing is not None:
             await _join(manager, contact.phone_number, existing.first_name)
@@ -159,7 +161,9 @@ async def _join(
 
 
 async def on_menu(callback: CallbackQuery, button: Button, manager: DialogManager) -> None:
-    await manager.start(MenuSG.main, mode=StartMode.RESET_STACK)
+    # A member linked here who joined by SMS without a name is asked for it first.
+    state = MenuSG.main if manager.dialog_data.get("welcome", {}).get("name") else MenuSG.name
+    await manager.start(state, mode=StartMode.RESET_STACK)
 
 
 async def birthday_getter(dialog_manager: DialogManager, **kwargs: Any) -> dict[str, Any]:
@@ -174,10 +178,12 @@ async def interests_getter(dialog_manager: DialogManager, **kwargs: Any) -> dict
 async def welcome_getter(dialog_manager: DialogManager, **kwargs: Any) -> dict[str, Any]:
     locale = locale_of(dialog_manager)
     welcome = dialog_manager.dialog_data.get("welcome", {})
+    name = (welcome.get("name") or "").strip()
     return {
         "created": welcome.get("created", False),
         "linked": not welcome.get("created", False),
-        "name": esc(welcome.get("name") or ""),
+        "named": bool(name),
+        "name": esc(name),
         "bonus": number(welcome.get("bonus", 0), locale),
         "balance": number(welcome.get("balance", 0), locale),
         "has_bonus": welcome.get("bonus", 0) > 0,
@@ -281,7 +287,15 @@ def dialog() -> Dialog:
                 N_(
                     "Welcome back, {name}! Your membership is now linked to this Telegram account and keeps its {balance} points."
                 ),
-                when="linked",
+                when=lambda d, w, m: d["linked"] and d["named"],
+            ),
+            # Joined by SMS without a name: no "Welcome back, !"; the menu asks for the name.
+            Tr(
+                N_(
+                    "Welcome back! Your membership is now linked to this Telegram account and "
+                    "keeps its {balance} points."
+                ),
+                when=lambda d, w, m: d["linked"] and not d["named"],
             ),
             Button(Tr(N_("Open the menu")), id="menu", on_click=on_menu),
             buttons_only(),

@@ -16,6 +16,7 @@ class SignupSG(StatesGroup):
 
 class MenuSG(StatesGroup):
     main = State()
+    name = State()  # a member who joined by SMS or was added without a name is asked first
 
 
 class CardSG(StatesGroup):

@@ -384,7 +384,8 @@ async def run_lottery(message: Message, command: CommandObject, settings: Any) -
                     "Write: /lottery <winners> [per=<points per ticket>] [filters], then /lottery draw <number>"
                 ),
                 locale,
-            )
+            ),
+            parse_mode=None,  # plain: the placeholders in <> are not HTML tags
         )
         return
     per = next((a for a in args[1:] if a.startswith("per=")), None)

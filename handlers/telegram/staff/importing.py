@@ -13,6 +13,7 @@ from handlers.i18n import N_, t
 from handlers.telegram.staff.common import say
 from handlers.telegram.staff.texts import row_error_text
 from handlers.telegram.workflow import Settings
+from handlers.texts import tier_names
 from loyalty import importing
 from loyalty.staff.permissions import Action
 from models import Staff, Tier
@@ -51,13 +52,14 @@ async def on_import(
         return
     data = await bot.download(document.file_id)
     assert data is not None
-    try:
-        text = data.read().decode("utf-8-sig")
-    except UnicodeDecodeError:
-        await say(message, t(N_("The file must be CSV in UTF-8."), locale))
-        return
-    tiers = await Tier.all().values_list("code", flat=True)
-    records, errors = importing.parse_csv(text, tiers, today=now.astimezone(settings.tz).date())
+    text = importing.decode_csv(data.read())
+    tiers = await Tier.all().values_list("code", "name")
+    records, errors = importing.parse_csv(
+        text,
+        [code for code, _ in tiers],
+        today=now.astimezone(settings.tz).date(),
+        tier_names=tier_names(tiers),
+    )
     summary = await importing.import_records(records, staff_id=staff.id, now=now)
     await say(message, summary_text(summary, errors, locale)[:4000])
 

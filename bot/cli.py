@@ -25,7 +25,7 @@ from handlers.i18n import N_, t
 from handlers.texts import error_text, reason_text, tier_name
 from loyalty import earning, ledger, members, rewards
 from loyalty.errors import ErrorCode, LoyaltyError
-from models import Member, Reward, RewardKind, Tier
+from models import Branch, Member, Reward, RewardKind, Tier
 
 Command = Callable[[argparse.Namespace, Settings], Awaitable[str]]
 _commands: dict[str, Command] = {}
@@ -242,6 +242,36 @@ async def _reward_list(args: argparse.Namespace, settings: Settings) -> str:
     )
 
 
+@command("apikey create")
+async def _apikey_create(args: argparse.Namespace, settings: Settings) -> str:
+    from handlers.api.texts import created_text
+    from loyalty import api_keys
+
+    new = await api_keys.create_key(args.branch, args.scopes, args.name)
+    branch = await Branch.get(id=new.key.branch_id)
+    return created_text(new, branch.name, settings.default_locale)
+
+
+@command("apikey revoke")
+async def _apikey_revoke(args: argparse.Namespace, settings: Settings) -> str:
+    from handlers.api.texts import revoked_text
+    from loyalty import api_keys
+
+    return revoked_text(await api_keys.revoke_key(args.id), settings.default_locale)
+
+
+@command("apikey list")
+async def _apikey_list(args: argparse.Namespace, settings: Settings) -> str:
+    from handlers.api.texts import NO_KEYS, key_line
+    from loyalty import api_keys
+
+    locale = settings.default_locale
+    keys = await api_keys.list_keys()
+    if not keys:
+        return t(NO_KEYS, locale)
+    return "\n".join(key_line(key, key.branch.name, locale, settings.tz) for key in keys)
+
+
 class ProgressBar:
     """A one-line progress bar on stderr, redrawn at most once per percent."""
 
@@ -415,6 +445,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     radd.add_argument("--value", type=int, default=0)
     reward.add_parser("list", help="list rewards on offer")
+
+    apikey = sub.add_parser("apikey", help="keys of the HTTP API").add_subparsers(
+        dest="action", required=True
+    )
+    kcreate = apikey.add_parser("create", help="make a key (shown once)")
+    kcreate.add_argument("--branch", type=int, required=True, help="the branch's number")
+    kcreate.add_argument(
+        "--scopes", required=True, help="e.g. members:read,purchases:write,vouchers:redeem"
+    )
+    kcreate.add_argument("--name", required=True, help="what the key is for, e.g. till1")
+    krevoke = apikey.add_parser("revoke", help="stop a key from working")
+    krevoke.add_argument("id", type=int)
+    apikey.add_parser("list", help="list the keys")
 
     run = sub.add_parser(
         "run", help="run the Telegram bot (the sandbox chat when no BOT_TOKEN is set)"

@@ -51,6 +51,8 @@ ERRORS: dict[ErrorCode, str] = {
     ErrorCode.EMPTY_TEXT: N_("Please write some text."),
     ErrorCode.AMOUNT_TOO_LARGE: N_("The amount is above the club's maximum purchase of {max}."),
     ErrorCode.ADJUSTMENT_TOO_LARGE: N_("A correction can change at most {max} points."),
+    ErrorCode.UNKNOWN_SCOPE: N_("Unknown scopes: {scopes}. Choose from: {known}."),
+    ErrorCode.API_KEY_NOT_FOUND: N_("No API key with that number."),
 }
 
 REASONS: dict[str, str] = {

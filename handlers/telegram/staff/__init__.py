@@ -6,7 +6,7 @@ invitation handler here. The dispatcher must carry `settings` (`dp["settings"] =
 
 from aiogram import Router
 
-from handlers.telegram.staff import counter, figures, importing, inbox, manage
+from handlers.telegram.staff import api_keys, counter, figures, importing, inbox, manage
 from handlers.telegram.staff.access import install
 
 router = Router(name="staff")
@@ -16,5 +16,6 @@ router.include_router(counter.router)
 router.include_router(inbox.router)
 router.include_router(figures.router)
 router.include_router(importing.router)
+router.include_router(api_keys.router)
 
 __all__ = ["router"]

@@ -92,6 +92,7 @@ async def on_help(message: Message, staff: Staff, locale: str) -> None:
         ]
     if staff.role is StaffRole.OWNER:
         lines += ["/audit", "/branches", "/groups", "/settings", "/import (CSV file caption)"]
+        lines += ["/apikeys"]
     await say(message, t(N_("Staff commands:"), locale) + "\n" + "\n".join(lines))
 
 

@@ -71,16 +71,17 @@ class ApiError(Exception):
         self.status, self.code, self.field = status, code, field
         self.headers = headers or {}
         self.values = values
+        self.refusal: LoyaltyError | None = None
 
     @classmethod
     def refused(cls, error: LoyaltyError, field: str | None = None) -> ApiError:
         wrapped = cls(STATUS.get(error.code, 422), error.code.value, field=field)
-        wrapped.__cause__ = error
+        wrapped.refusal = error
         return wrapped
 
     def message(self, locale: str) -> str:
-        if isinstance(self.__cause__, LoyaltyError):
-            return error_text(self.__cause__, locale)
+        if self.refusal is not None:
+            return error_text(self.refusal, locale)
         values = {"field": self.field or "", **self.values}
         return t(MESSAGES[self.code], locale, **values)
 

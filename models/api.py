@@ -23,7 +23,6 @@ class ApiKey(Model):
     digest = fields.CharField(max_length=64, unique=True)  # sha256 of the secret, hex
     created_at = fields.DatetimeField()
     revoked_at = fields.DatetimeField(null=True)
-    last_used_at = fields.DatetimeField(null=True)
 
     class Meta:
         table = "api_key"

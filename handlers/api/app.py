@@ -8,6 +8,7 @@ in its stead) through `loyalty.api_requests`: a repeat gets the first answer.
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -26,6 +27,8 @@ from loyalty.clock import utcnow
 from loyalty.errors import LoyaltyError
 from loyalty.rules import current_config
 from models import ApiKey
+
+log = logging.getLogger("club.api")
 
 PREFIX = "/api/v1"
 OPENAPI = Path(__file__).with_name("openapi.json")
@@ -73,6 +76,9 @@ async def answer_in_json(
         return ApiError(404, "not_found").response(locale)
     except web.HTTPRequestEntityTooLarge:
         return ApiError(413, "body_too_large", max=request.client_max_size).response(locale)
+    except Exception:
+        log.exception("API request %s %s failed", request.method, request.path)
+        return ApiError(500, "internal").response(locale)
 
 
 def guarded(scope: Scope, endpoint: Endpoint) -> Callable[[web.Request], Awaitable[web.Response]]:
@@ -139,7 +145,8 @@ async def once(
     try:
         claim = await api_requests.begin(call.key.id, request_key, print_, now=call.now)
     except api_requests.KeyReused:
-        raise ApiError(422, "idempotency_key_reused", field=key_field) from None
+        reused = "idempotency_key_reused" if key_field == "Idempotency-Key" else "already_recorded"
+        raise ApiError(422, reused, field=key_field) from None
     except api_requests.InProgress:
         raise ApiError(409, "request_in_progress", headers={"Retry-After": "1"}) from None
     if isinstance(claim, api_requests.Stored):

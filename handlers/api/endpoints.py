@@ -113,8 +113,10 @@ async def record_purchase(request: web.Request, call: Call) -> web.Response:
             )
         except LoyaltyError as error:
             raise _refused(error, PURCHASE_FIELDS) from None
-        if result.replayed and result.purchase.amount != amount:
-            raise ApiError(422, "idempotency_key_reused", field="receipt")
+        earlier = result.purchase
+        if result.replayed and (earlier.amount, earlier.member_id) != (amount, member.id):
+            # Recorded before by another door or under another Idempotency-Key.
+            raise ApiError(422, "already_recorded", field="receipt")
         fresh = await members.get_member(member.id)
         return 201, {
             "receipt": receipt,

@@ -33,6 +33,7 @@ MESSAGES: dict[str, str] = {
         "The Idempotency-Key header must be 1 to {max} visible ASCII characters."
     ),
     "idempotency_key_reused": N_("This Idempotency-Key was used before for a different request."),
+    "already_recorded": N_("A different request with the same {field} was made before."),
     "request_in_progress": N_("The first request with this Idempotency-Key is still running."),
     "not_found": N_("There is nothing at this address."),
     "method_not_allowed": N_("This address does not take this method."),

@@ -37,10 +37,6 @@ class Migration(migrations.Migration):
                 ("digest", fields.CharField(unique=True, max_length=64)),
                 ("created_at", fields.DatetimeField(auto_now=False, auto_now_add=False)),
                 ("revoked_at", fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
-                (
-                    "last_used_at",
-                    fields.DatetimeField(null=True, auto_now=False, auto_now_add=False),
-                ),
             ],
             options={
                 "table": "api_key",

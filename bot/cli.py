@@ -260,6 +260,15 @@ async def _apikey_revoke(args: argparse.Namespace, settings: Settings) -> str:
     return revoked_text(await api_keys.revoke_key(args.id), settings.default_locale)
 
 
+@command("apikey webhook")
+async def _apikey_webhook(args: argparse.Namespace, settings: Settings) -> str:
+    from handlers.api.texts import webhook_set_text
+    from loyalty import webhooks
+
+    url = None if args.url.lower() == "off" else args.url
+    return webhook_set_text(await webhooks.set_webhook(args.id, url), settings.default_locale)
+
+
 @command("apikey list")
 async def _apikey_list(args: argparse.Namespace, settings: Settings) -> str:
     from handlers.api.texts import NO_KEYS, key_line
@@ -458,6 +467,9 @@ def build_parser() -> argparse.ArgumentParser:
     krevoke = apikey.add_parser("revoke", help="stop a key from working")
     krevoke.add_argument("id", type=int)
     apikey.add_parser("list", help="list the keys")
+    khook = apikey.add_parser("webhook", help="send the club's events to a URL (or 'off')")
+    khook.add_argument("id", type=int)
+    khook.add_argument("url")
 
     run = sub.add_parser(
         "run", help="run the Telegram bot (the sandbox chat when no BOT_TOKEN is set)"

@@ -1,6 +1,6 @@
 """Tortoise models: storage only. Rules live in `loyalty/`."""
 
-from models.api import ApiKey, ApiRequest
+from models.api import ApiKey, ApiRequest, WebhookCursor, WebhookDelivery
 from models.club import Branch, ClubRules, ProductGroup, Tier
 from models.enums import (
     Channel,
@@ -63,4 +63,6 @@ __all__ = [
     "TierChange",
     "Voucher",
     "VoucherStatus",
+    "WebhookCursor",
+    "WebhookDelivery",
 ]

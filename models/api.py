@@ -23,6 +23,10 @@ class ApiKey(Model):
     digest = fields.CharField(max_length=64, unique=True)  # sha256 of the secret, hex
     created_at = fields.DatetimeField()
     revoked_at = fields.DatetimeField(null=True)
+    # Where the club posts its events for this key (loyalty.webhooks), and the secret that
+    # signs them: kept as it is, since every delivery is signed with it.
+    webhook_url = fields.CharField(max_length=500, null=True)
+    webhook_secret = fields.CharField(max_length=64, null=True)
 
     class Meta:
         table = "api_key"
@@ -48,3 +52,38 @@ class ApiRequest(Model):
     class Meta:
         table = "api_request"
         unique_together = (("api_key", "request_key"),)
+
+
+class WebhookCursor(Model):
+    """How far the events of one kind were read: the last id of their table handed out."""
+
+    name = fields.CharField(max_length=30, primary_key=True)
+    last_id = fields.BigIntField()
+
+    class Meta:
+        table = "webhook_cursor"
+
+
+class WebhookDelivery(Model):
+    """One event for one key's webhook, sent until it is answered 2xx (at least once).
+
+    `source` names what the event is about ("purchase:12"): unique per key, so an event
+    read twice is queued once.
+    """
+
+    id = fields.BigIntField(primary_key=True)
+    api_key = fields.ForeignKeyField(
+        "models.ApiKey", related_name="deliveries", on_delete=fields.RESTRICT
+    )
+    event = fields.CharField(max_length=30)
+    source = fields.CharField(max_length=60)
+    payload = fields.JSONField()
+    created_at = fields.DatetimeField()
+    next_attempt_at = fields.DatetimeField(null=True, db_index=True)  # null: done or given up
+    attempts = fields.IntField(default=0)
+    delivered_at = fields.DatetimeField(null=True)
+    last_error = fields.CharField(max_length=200, default="")
+
+    class Meta:
+        table = "webhook_delivery"
+        unique_together = (("api_key", "source"),)

@@ -6,7 +6,8 @@ from tortoise.migrations import operations as ops
 
 
 class Migration(migrations.Migration):
-    """Keys of the HTTP API for tills and shops, and the requests they made (idempotency)."""
+    """Keys of the HTTP API for tills and shops, the requests they made (idempotency), and
+    the deliveries of the club's events to their webhooks."""
 
     dependencies = [("models", "0009_telegram_update")]
 
@@ -37,6 +38,8 @@ class Migration(migrations.Migration):
                 ("digest", fields.CharField(unique=True, max_length=64)),
                 ("created_at", fields.DatetimeField(auto_now=False, auto_now_add=False)),
                 ("revoked_at", fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ("webhook_url", fields.CharField(null=True, max_length=500)),
+                ("webhook_secret", fields.CharField(null=True, max_length=64)),
             ],
             options={
                 "table": "api_key",
@@ -81,6 +84,69 @@ class Migration(migrations.Migration):
                 "unique_together": (("api_key", "request_key"),),
                 "pk_attr": "id",
                 "table_description": "One write through the API, by its key's request key, and the answer it got.",
+            },
+            bases=["Model"],
+        ),
+        ops.CreateModel(
+            name="WebhookCursor",
+            fields=[
+                (
+                    "name",
+                    fields.CharField(primary_key=True, unique=True, db_index=True, max_length=30),
+                ),
+                ("last_id", fields.BigIntField()),
+            ],
+            options={
+                "table": "webhook_cursor",
+                "app": "models",
+                "pk_attr": "name",
+                "table_description": "How far the events of one kind were read: the last id of their table handed out.",
+            },
+            bases=["Model"],
+        ),
+        ops.CreateModel(
+            name="WebhookDelivery",
+            fields=[
+                (
+                    "id",
+                    fields.BigIntField(
+                        generated=True, primary_key=True, unique=True, db_index=True
+                    ),
+                ),
+                (
+                    "api_key",
+                    fields.ForeignKeyField(
+                        "models.ApiKey",
+                        source_field="api_key_id",
+                        db_constraint=True,
+                        to_field="id",
+                        related_name="deliveries",
+                        on_delete=OnDelete.RESTRICT,
+                    ),
+                ),
+                ("event", fields.CharField(max_length=30)),
+                ("source", fields.CharField(max_length=60)),
+                ("payload", fields.JSONField(encoder=JSON_DUMPS, decoder=loads)),
+                ("created_at", fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                (
+                    "next_attempt_at",
+                    fields.DatetimeField(
+                        null=True, db_index=True, auto_now=False, auto_now_add=False
+                    ),
+                ),
+                ("attempts", fields.IntField(default=0)),
+                (
+                    "delivered_at",
+                    fields.DatetimeField(null=True, auto_now=False, auto_now_add=False),
+                ),
+                ("last_error", fields.CharField(default="", max_length=200)),
+            ],
+            options={
+                "table": "webhook_delivery",
+                "app": "models",
+                "unique_together": (("api_key", "source"),),
+                "pk_attr": "id",
+                "table_description": "One event for one key's webhook, sent until it is answered 2xx (at least once).",
             },
             bases=["Model"],
         ),

@@ -1,4 +1,5 @@
-"""/apikeys: the owner makes, lists and revokes the keys of the HTTP API."""
+"""/apikeys: the owner makes, lists and revokes the keys of the HTTP API and sets their
+webhooks; /webhooks: the events sent to them, and sending one again."""
 
 from __future__ import annotations
 
@@ -9,10 +10,19 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
 
 from bot.settings import Settings
-from handlers.api.texts import NO_KEYS, created_text, key_line, revoked_text
+from handlers.api.texts import (
+    NO_DELIVERIES,
+    NO_KEYS,
+    created_text,
+    delivery_line,
+    key_line,
+    replayed_text,
+    revoked_text,
+    webhook_set_text,
+)
 from handlers.i18n import N_, t
 from handlers.telegram.staff.common import parse_int, say
-from loyalty import api_keys
+from loyalty import api_keys, webhooks
 from loyalty import staff as staff_rules
 from models import Branch, Staff, StaffRole
 
@@ -20,7 +30,8 @@ router = Router(name="staff.api_keys")
 
 USAGE = N_(
     "Usage:\n/apikeys — the keys\n/apikeys new <branch number> <scopes> <name>\n"
-    "/apikeys revoke <key number>\nScopes: {scopes}"
+    "/apikeys revoke <key number>\n/apikeys webhook <key number> <https://…|off>\n"
+    "Scopes: {scopes}"
 )
 
 
@@ -47,6 +58,31 @@ async def on_api_keys(
         await say(
             message, revoked_text(await api_keys.revoke_key(parse_int(words[1]), now=now), locale)
         )
+    elif words[0] == "webhook" and len(words) == 3:
+        url = None if words[2].lower() == "off" else words[2]
+        await say(
+            message, webhook_set_text(await webhooks.set_webhook(parse_int(words[1]), url), locale)
+        )
     else:
         scopes = ", ".join(scope.value for scope in api_keys.Scope)
         await say(message, t(USAGE, locale, scopes=scopes))
+
+
+@router.message(Command("webhooks"))
+async def on_webhooks(
+    message: Message,
+    command: CommandObject,
+    staff: Staff,
+    locale: str,
+    settings: Settings,
+    now: datetime,
+) -> None:
+    staff_rules.require(staff, StaffRole.OWNER)
+    words = (command.args or "").split()
+    if len(words) == 2 and words[0] == "replay":
+        await say(
+            message, replayed_text(await webhooks.replay(parse_int(words[1]), now=now), locale)
+        )
+        return
+    lines = [delivery_line(d, locale, settings.tz) for d in await webhooks.recent()]
+    await say(message, "\n".join(lines) or t(NO_DELIVERIES, locale))

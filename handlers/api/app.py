@@ -167,7 +167,7 @@ async def openapi(request: web.Request) -> web.Response:
 def build_api_app(
     *, limiter: KeyLimiter | None = None, clock: Callable[[], datetime] = utcnow
 ) -> web.Application:
-    from handlers.api.endpoints import ROUTES
+    from handlers.api.endpoints import ROUTES  # the endpoints import this module's helpers
 
     api = web.Application(middlewares=[answer_in_json])
     api[LIMITER] = limiter or MemoryKeyLimiter(DEFAULT_RATE, DEFAULT_BURST)

@@ -422,6 +422,11 @@ async def test_a_key_over_its_rate_waits(db: str) -> None:
             error("rate_limited", "Too many requests: try again in 1 seconds."),
             "1",
         )
+        status, body, _ = await till.call("GET", "/members/" + PHONE, language="fa")
+        assert (status, body["error"]["message"]) == (
+            429,
+            "درخواست‌ها بیش از حد است: ۱ ثانیهٔ دیگر دوباره بفرستید.",
+        )
         assert (await till.call("GET", "/members/" + PHONE, key=till.other_branch))[0] == 200
         now[0] += 0.5
         assert (await till.call("GET", "/members/" + PHONE))[0] == 200

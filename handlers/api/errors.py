@@ -11,6 +11,7 @@ from typing import Any
 
 from aiohttp import web
 
+from handlers.format import number
 from handlers.i18n import LOCALES, N_, t
 from handlers.texts import error_text
 from loyalty.errors import ErrorCode, LoyaltyError
@@ -83,7 +84,10 @@ class ApiError(Exception):
     def message(self, locale: str) -> str:
         if self.refusal is not None:
             return error_text(self.refusal, locale)
-        values = {"field": self.field or "", **self.values}
+        values = {
+            name: number(value, locale) if isinstance(value, int) else value
+            for name, value in {"field": self.field or "", **self.values}.items()
+        }
         return t(MESSAGES[self.code], locale, **values)
 
     def response(self, locale: str) -> web.Response:

@@ -28,13 +28,21 @@ from bot import patches
 from bot.db import close_db, open_db
 from bot.fsm_storage import TortoiseStorage
 from bot.liveness import Heartbeat
-from bot.rate_limit import Limiter, RedisFloodCounter, RedisRateLimiter, telegram_key
+from bot.rate_limit import (
+    Limiter,
+    RedisFloodCounter,
+    RedisKeyLimiter,
+    RedisRateLimiter,
+    telegram_key,
+)
 from bot.scheduler import OutboxWake, build_scheduler
 from bot.settings import Settings
 from bot.sms_door import SmsDoor, build_sms_door, build_sms_gateway
 from bot.telegram_session import JsonSession, json_text
 from bot.updates import Updates
 from bot.web_log import AccessLogger, hide_sms_secret
+from handlers.api import add_api_routes
+from handlers.api.limits import KeyLimiter, MemoryKeyLimiter
 from handlers.i18n import N_, t
 from handlers.sms.web import add_sms_routes
 from handlers.telegram.member.menu import open_home
@@ -183,7 +191,7 @@ def build_web_app(
     worker: int | None = None,
     updates: Updates | None = None,
 ) -> web.Application:
-    """`/healthz`, the Telegram webhook (in webhook mode) and any extra routes (SMS).
+    """`/healthz`, the JSON API, the Telegram webhook (in webhook mode), extra routes (SMS).
 
     The webhook stores each update before it answers (bot/updates.py); `updates` is the
     door that stores and handles them (by default one of its own, for this `dp` and `bot`).
@@ -192,6 +200,7 @@ def build_web_app(
     """
     app = web.Application()
     app.router.add_get("/healthz", healthz)
+    add_api_routes(app, limiter=api_limiter(dp.storage, settings))
     if webhook:
         door = updates or Updates(dp, bot)
         app.router.add_post(WEBHOOK_PATH, door.webhook(webhook_secret(settings)))
@@ -204,6 +213,14 @@ def build_web_app(
 
         app.on_response_prepare.append(name_worker)
     return app
+
+
+def api_limiter(storage: BaseStorage, settings: Settings) -> KeyLimiter:
+    """The API's limit per key; with Redis, one for all the workers together."""
+    redis = getattr(storage, "redis", None)  # RedisStorage's client, shared with it
+    if redis is None:
+        return MemoryKeyLimiter(settings.api_rate, settings.api_burst)
+    return RedisKeyLimiter(redis, settings.api_rate, settings.api_burst)
 
 
 def sms_routes(settings: Settings, door: SmsDoor) -> Callable[[web.Application], None]:

@@ -30,7 +30,7 @@ from loyalty import earning, ledger, members, rewards
 from loyalty.errors import ErrorCode, LoyaltyError
 from loyalty.numbers import BIGINT_MAX, INT_MAX, parse_int
 from loyalty.staff.catalogue import RewardSpec, save_reward
-from models import Member, Reward, RewardKind, Staff, StaffRole, Tier
+from models import Branch, Member, Reward, RewardKind, Staff, StaffRole, Tier
 
 Command = Callable[[argparse.Namespace, Settings], Awaitable[str]]
 _commands: dict[str, Command] = {}
@@ -261,6 +261,45 @@ async def _reward_list(args: argparse.Namespace, settings: Settings) -> str:
                 )
             )
     return "\n".join(lines)
+
+
+@command("apikey create")
+async def _apikey_create(args: argparse.Namespace, settings: Settings) -> str:
+    from handlers.api.texts import created_text
+    from loyalty import api_keys
+
+    new = await api_keys.create_key(args.branch, args.scopes, args.name)
+    branch = await Branch.get(id=new.key.branch_id)
+    return created_text(new, branch.name, settings.default_locale)
+
+
+@command("apikey revoke")
+async def _apikey_revoke(args: argparse.Namespace, settings: Settings) -> str:
+    from handlers.api.texts import revoked_text
+    from loyalty import api_keys
+
+    return revoked_text(await api_keys.revoke_key(args.id), settings.default_locale)
+
+
+@command("apikey webhook")
+async def _apikey_webhook(args: argparse.Namespace, settings: Settings) -> str:
+    from handlers.api.texts import webhook_set_text
+    from loyalty import webhooks
+
+    url = None if args.url.lower() == "off" else args.url
+    return webhook_set_text(await webhooks.set_webhook(args.id, url), settings.default_locale)
+
+
+@command("apikey list")
+async def _apikey_list(args: argparse.Namespace, settings: Settings) -> str:
+    from handlers.api.texts import NO_KEYS, key_line
+    from loyalty import api_keys
+
+    locale = settings.default_locale
+    keys = await api_keys.list_keys()
+    if not keys:
+        return t(NO_KEYS, locale)
+    return "\n".join(key_line(key, key.branch.name, locale, settings.tz) for key in keys)
 
 
 class ProgressBar:
@@ -615,6 +654,22 @@ def build_parser(locale: str = "fa") -> argparse.ArgumentParser:
         help=h(N_("the discount: toman for fixed_discount, a percent for percent_discount")),
     )
     reward.add_parser("list", help=h(N_("list rewards on offer, with their ids and stock")))
+
+    apikey = sub.add_parser("apikey", help="keys of the HTTP API").add_subparsers(
+        dest="action", required=True
+    )
+    kcreate = apikey.add_parser("create", help="make a key (shown once)")
+    kcreate.add_argument("--branch", type=int, required=True, help="the branch's number")
+    kcreate.add_argument(
+        "--scopes", required=True, help="e.g. members:read,purchases:write,vouchers:redeem"
+    )
+    kcreate.add_argument("--name", required=True, help="what the key is for, e.g. till1")
+    krevoke = apikey.add_parser("revoke", help="stop a key from working")
+    krevoke.add_argument("id", type=int)
+    apikey.add_parser("list", help="list the keys")
+    khook = apikey.add_parser("webhook", help="send the club's events to a URL (or 'off')")
+    khook.add_argument("id", type=int)
+    khook.add_argument("url")
 
     run = sub.add_parser(
         "run", help=h(N_("run the Telegram bot (the sandbox chat when no BOT_TOKEN is set)"))

@@ -120,3 +120,20 @@ class RedisFloodCounter:
 
     async def hit(self, key: str) -> int:
         return int(await self._script(keys=[self.prefix + key], args=[self.window_ms]))
+
+
+class RedisKeyLimiter:
+    """The API's requests per second per key (`handlers.api.limits`), for all workers."""
+
+    def __init__(self, redis: Redis, rate: float, capacity: int) -> None:
+        self.redis, self.rate, self.capacity = redis, rate, capacity
+        self._limiters: dict[int, RedisRateLimiter] = {}
+
+    async def try_take(self, key_id: int) -> float:
+        limiter = self._limiters.get(key_id)
+        if limiter is None:
+            limiter = RedisRateLimiter(
+                self.redis, f"club:rate:api:{key_id}", self.rate, self.capacity
+            )
+            self._limiters[key_id] = limiter
+        return await limiter.try_take()

@@ -61,6 +61,8 @@ class Settings(BaseSettings):
     sms_rate_per_minute: int = 5  # inbound SMS from one sender; more are throttled
     sms_quiet_minutes: int = 10  # how long a throttled sender is ignored
     telegram_rate: float = 25.0  # messages per second from the outbox, under Telegram's 30
+    api_rate: float = Field(default=10.0, gt=0)  # HTTP API requests per second per key
+    api_burst: int = Field(default=20, ge=1)  # requests a key may send at once before that
     sms_quiet_start: time = time(22, 0)  # campaign SMS wait between these local times
     sms_quiet_end: time = time(7, 0)
     birthday_time: time = time(10, 0)  # local time of the daily birthday wishes

@@ -61,6 +61,8 @@ class ErrorCode(StrEnum):
     ALREADY_APPROVED = "already_approved"
     ALREADY_REJECTED = "already_rejected"
     APPROVAL_REFUSED = "approval_refused"  # `reason`: the purchase's own refusal
+    UNKNOWN_SCOPE = "unknown_scope"  # `scopes`: the names not known, `known`: those that are
+    API_KEY_NOT_FOUND = "api_key_not_found"
 
 
 class LoyaltyError(Exception):

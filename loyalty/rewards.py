@@ -272,6 +272,17 @@ async def use_voucher(
     return voucher
 
 
+async def check_voucher(
+    code: str, *, branch_id: int | None = None, now: datetime | None = None
+) -> Voucher:
+    """The voucher if it could be used now at `branch_id`; what `use_voucher` would refuse."""
+    voucher = await find_voucher(code)
+    _check_usable(voucher, now or utcnow())
+    if voucher.reward.branch_id not in (None, branch_id) and branch_id is not None:
+        raise LoyaltyError(ErrorCode.REWARD_WRONG_BRANCH, code=voucher.code)
+    return voucher
+
+
 def _check_usable(voucher: Voucher, now: datetime) -> None:
     if voucher.status is VoucherStatus.USED:
         raise LoyaltyError(ErrorCode.VOUCHER_USED, code=voucher.code, used_at=voucher.used_at)

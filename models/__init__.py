@@ -1,5 +1,6 @@
 """Tortoise models: storage only. Rules live in `loyalty/`."""
 
+from models.api import ApiKey, ApiRequest, WebhookCursor, WebhookDelivery
 from models.club import Branch, ClubRules, ProductGroup, Tier
 from models.enums import (
     Channel,
@@ -24,6 +25,8 @@ from models.staff_extras import PendingApproval, StaffInvite
 from models.updates import TelegramUpdate
 
 __all__ = [
+    "ApiKey",
+    "ApiRequest",
     "AuditEntry",
     "Branch",
     "Campaign",
@@ -60,4 +63,6 @@ __all__ = [
     "TierChange",
     "Voucher",
     "VoucherStatus",
+    "WebhookCursor",
+    "WebhookDelivery",
 ]

@@ -37,7 +37,16 @@ async def test_racing_holders_never_both_win(any_db: str) -> None:
 async def test_scheduler_jobs_have_fixed_ids(db: str) -> None:
     scheduler = build_scheduler(Settings(_env_file=None), bot=None, gateway=None)
     ids = sorted(job.id for job in scheduler.get_jobs())
-    assert ids == ["birthdays", "campaigns", "expiry", "lease", "outbox", "tiers", "updates"]
+    assert ids == [
+        "birthdays",
+        "campaigns",
+        "expiry",
+        "lease",
+        "outbox",
+        "tiers",
+        "updates",
+        "webhooks",
+    ]
     birthdays = scheduler.get_job("birthdays")
     assert str(birthdays.trigger) == "cron[hour='10', minute='0']"
 

@@ -38,6 +38,7 @@ class Action(StrEnum):
     IMPORT = "import"
     CAMPAIGN = "campaign"
     LOTTERY = "lottery"
+    API_KEYS = "api_keys"  # keys of the HTTP API and their event webhooks
 
 
 EVERYONE = frozenset(StaffRole)
@@ -68,6 +69,7 @@ PERMISSIONS: dict[Action, frozenset[StaffRole]] = {
     Action.IMPORT: OWNER,
     Action.CAMPAIGN: MANAGERS,
     Action.LOTTERY: MANAGERS,
+    Action.API_KEYS: OWNER,
 }
 
 

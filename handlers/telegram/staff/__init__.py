@@ -6,7 +6,7 @@ invitation handler here. The dispatcher must carry `settings` (`dp["settings"] =
 
 from aiogram import Router
 
-from handlers.telegram.staff import counter, figures, importing, inbox, manage
+from handlers.telegram.staff import api_keys, counter, figures, importing, inbox, manage
 from handlers.telegram.staff.access import install
 
 
@@ -15,7 +15,8 @@ def router() -> Router:
     staff = Router(name="staff")
     install(staff)
     staff.include_routers(
-        manage.router(), counter.router(), inbox.router(), figures.router(), importing.router()
+        manage.router(), counter.router(), inbox.router(), figures.router(), importing.router(),
+        api_keys.router(),
     )
     return staff
 

@@ -84,6 +84,8 @@ HELP: tuple[tuple[str, Action], ...] = (
     ("/groups", Action.GROUPS),
     ("/settings", Action.SETTINGS),
     ("/import (CSV file caption)", Action.IMPORT),
+    ("/apikeys", Action.API_KEYS),
+    ("/webhooks", Action.API_KEYS),
 )
 
 async def on_help(message: Message, staff: Staff, locale: str) -> None:

@@ -1,0 +1,273 @@
+"""The routes of the API: each reads its input, calls one rule of `loyalty/`, answers JSON.
+
+The member a till sees is what it needs at the counter: name, card, tier (with its
+discount), balance and the rewards the balance affords; never a birthday or a gender.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from contextlib import suppress
+from typing import Any
+
+from aiohttp import web
+from tortoise.exceptions import IntegrityError
+
+from handlers.api.app import Call, Endpoint, json_response, once
+from handlers.api.body import MAX_BODY, canonical, int_field, no_other_fields, read_json, text_field
+from handlers.api.errors import ApiError
+from handlers.format import number
+from handlers.i18n import t
+from handlers.sms.keywords import JOINED, JOINED_NO_BONUS
+from handlers.sms.text import to_persian_digits
+from handlers.texts import tier_name
+from loyalty import earning, members, notify, rewards
+from loyalty.api_keys import Scope
+from loyalty.errors import ErrorCode, LoyaltyError
+from loyalty.members import SUPPORTED_LOCALES
+from loyalty.rules import current_config
+from models import Channel, Member, Voucher
+
+# Errors of the domain that name a field of the request, per route.
+PURCHASE_FIELDS = {
+    ErrorCode.INVALID_PHONE: "member",
+    ErrorCode.INVALID_CARD: "member",
+    ErrorCode.MEMBER_NOT_FOUND: "member",
+    ErrorCode.MEMBER_DELETED: "member",
+    ErrorCode.INVALID_AMOUNT: "amount",
+    ErrorCode.AMOUNT_TOO_LARGE: "amount",
+    ErrorCode.BELOW_MINIMUM: "amount",
+    ErrorCode.REFUND_TOO_LARGE: "amount",
+    ErrorCode.GROUP_NOT_FOUND: "group_id",
+    ErrorCode.PURCHASE_NOT_FOUND: "receipt",
+    ErrorCode.ALREADY_REFUNDED: "receipt",
+}
+JOIN_FIELDS = {
+    ErrorCode.INVALID_PHONE: "phone",
+    ErrorCode.MEMBER_DELETED: "phone",
+    ErrorCode.INVALID_NAME: "first_name",
+}
+
+
+def _refused(error: LoyaltyError, fields: dict[ErrorCode, str]) -> ApiError:
+    return ApiError.refused(error, fields.get(error.code))
+
+
+async def _member_view(member: Member, call: Call) -> dict[str, Any]:
+    config = await current_config()
+    tier = next((t for t in config.tiers if t.id == member.tier_id), None)
+    card = await members.active_card(member.id)
+    offered = await rewards.catalog(now=call.now, branch_id=call.key.branch_id, config=config)
+    affordable = await rewards.affordable(member, offered=offered, config=config)
+    return {
+        "id": member.id,
+        "first_name": member.first_name,
+        "last_name": member.last_name,
+        "card": card.number,
+        "balance": member.balance,
+        "tier": None
+        if tier is None
+        else {
+            "code": tier.code,
+            "name": tier_name(tier.code, tier.name, call.locale),
+            "discount_percent": tier.discount_percent,
+        },
+        "rewards": [
+            {"id": reward.id, "name": reward.name, "cost": reward.cost} for reward in affordable
+        ],
+    }
+
+
+async def get_member(request: web.Request, call: Call) -> web.Response:
+    reference = request.match_info["reference"]
+    try:
+        member = await members.find_member(reference)
+    except LoyaltyError as error:
+        raise ApiError.refused(error, "phone_or_card") from None
+    return json_response({"member": await _member_view(member, call)})
+
+
+async def record_purchase(request: web.Request, call: Call) -> web.Response:
+    body = await read_json(request)
+    no_other_fields(body, {"receipt", "amount", "member", "group_id"})
+    receipt = text_field(body, "receipt")
+    amount = int_field(body, "amount")
+    reference = text_field(body, "member", required=False)
+    group_id = int_field(body, "group_id", required=False)
+    assert receipt is not None and amount is not None
+
+    async def work() -> tuple[int, dict[str, Any]]:
+        try:
+            if reference is None:
+                # Nobody to give points to: the till learns that, and nothing is stored.
+                earning.check_amount(amount, (await current_config()).rules)
+                return 200, {"receipt": receipt, "amount": amount, "points": 0, "member": None}
+            member = await members.find_member(reference)
+            result = await earning.award_purchase(
+                member.id,
+                amount,
+                receipt=receipt,
+                branch_id=call.key.branch_id,
+                group_id=group_id,
+                now=call.now,
+            )
+        except LoyaltyError as error:
+            raise _refused(error, PURCHASE_FIELDS) from None
+        earlier = result.purchase
+        if result.replayed and (earlier.amount, earlier.member_id) != (amount, member.id):
+            # Recorded before by another door or under another Idempotency-Key.
+            raise ApiError(422, "already_recorded", field="receipt")
+        fresh = await members.get_member(member.id)
+        return 201, {
+            "receipt": receipt,
+            "amount": amount,
+            "points": result.points,
+            "balance": result.balance,
+            "replayed": result.replayed,
+            "member": await _member_view(fresh, call),
+        }
+
+    return await once(
+        request, call, canonical(body), work, default_key=f"receipt:{receipt}", key_field="receipt"
+    )
+
+
+async def refund_purchase(request: web.Request, call: Call) -> web.Response:
+    receipt = request.match_info["receipt"]
+    body = await read_json(request)
+    no_other_fields(body, {"amount"})
+    amount = int_field(body, "amount", required=False)
+
+    async def work() -> tuple[int, dict[str, Any]]:
+        # The ledger's key of this refund: the till's own key, under this API key.
+        seed = f"{call.key.id}:{request.headers['Idempotency-Key']}"
+        key = "api-refund:" + hashlib.sha256(seed.encode()).hexdigest()[:40]
+        try:
+            result = await earning.refund_purchase(
+                receipt, amount, branch_id=call.key.branch_id, key=key, now=call.now
+            )
+        except LoyaltyError as error:
+            raise _refused(error, PURCHASE_FIELDS) from None
+        return 200, {
+            "receipt": result.purchase.receipt,
+            "refunded_amount": result.purchase.refunded_amount,
+            "points_reversed": result.points_reversed,
+            "balance": result.balance,
+        }
+
+    return await once(request, call, canonical(body), work)
+
+
+def _voucher_view(voucher: Voucher) -> dict[str, Any]:
+    reward = voucher.reward
+    return {
+        "code": voucher.code,
+        "status": voucher.status.value,
+        "expires_at": voucher.expires_at.isoformat(),
+        "used_at": voucher.used_at.isoformat() if voucher.used_at else None,
+        "reward": {
+            "id": reward.id,
+            "name": reward.name,
+            "kind": reward.kind.value,
+            "value": reward.value,
+        },
+    }
+
+
+def _voucher_code(request: web.Request) -> str:
+    code = request.match_info["code"]
+    if len(code) > 32 or not code.isprintable():
+        raise ApiError(422, "invalid_field", field="code")
+    return code
+
+
+async def validate_voucher(request: web.Request, call: Call) -> web.Response:
+    code = _voucher_code(request)
+    no_other_fields(await read_json(request), set())
+    try:
+        voucher = await rewards.check_voucher(code, branch_id=call.key.branch_id, now=call.now)
+    except LoyaltyError as error:
+        raise ApiError.refused(error, "code") from None
+    return json_response({"voucher": _voucher_view(voucher)})
+
+
+async def redeem_voucher(request: web.Request, call: Call) -> web.Response:
+    code = _voucher_code(request)
+    body = await read_json(request)
+    no_other_fields(body, set())
+
+    async def work() -> tuple[int, dict[str, Any]]:
+        try:
+            voucher = await rewards.use_voucher(code, branch_id=call.key.branch_id, now=call.now)
+        except LoyaltyError as error:
+            raise ApiError.refused(error, "code") from None
+        await voucher.fetch_related("reward")
+        return 200, {"voucher": _voucher_view(voucher)}
+
+    return await once(request, call, canonical(body), work, default_key=f"voucher:{code.upper()}")
+
+
+async def join_member(request: web.Request, call: Call) -> web.Response:
+    body = await read_json(request)
+    no_other_fields(body, {"phone", "first_name", "last_name", "locale"})
+    phone = text_field(body, "phone", max_length=32)
+    first = text_field(body, "first_name", required=False) or ""
+    last = text_field(body, "last_name", required=False) or ""
+    locale = text_field(body, "locale", required=False) or call.locale
+    if locale not in SUPPORTED_LOCALES:
+        raise ApiError(422, "invalid_field", field="locale")
+    assert phone is not None
+
+    async def work() -> tuple[int, dict[str, Any]]:
+        try:
+            joined = await members.register_member(
+                phone,
+                first_name=first,
+                last_name=last,
+                locale=locale,
+                branch_id=call.key.branch_id,
+                channel=Channel.SMS,
+                now=call.now,
+            )
+        except LoyaltyError as error:
+            raise _refused(error, JOIN_FIELDS) from None
+        member = joined.member
+        if joined.created:
+            await _welcome(member, joined.bonus, call)
+        return 201 if joined.created else 200, {
+            "created": joined.created,
+            "bonus": joined.bonus,
+            "member": await _member_view(member, call),
+        }
+
+    return await once(
+        request, call, canonical(body), work, default_key=f"join:{phone}", key_field="phone"
+    )
+
+
+async def _welcome(member: Member, bonus: int, call: Call) -> None:
+    """The welcome the SMS door gives, by SMS through the outbox, once per member."""
+    locale = member.locale
+    card = (await members.active_card(member.id)).number
+    card = to_persian_digits(card) if locale == "fa" else card
+    if bonus > 0:
+        text = t(JOINED, locale, card=card, points=number(bonus, locale))
+    else:
+        text = t(JOINED_NO_BONUS, locale, card=card)
+    assert member.phone is not None
+    with suppress(IntegrityError):  # queued by an earlier attempt of this request
+        await notify.enqueue_sms_reply(
+            member.phone, text, f"api-welcome:{member.id}", member_id=member.id, now=call.now
+        )
+
+
+ROUTES: list[tuple[str, str, Scope, Endpoint]] = [
+    ("GET", "/members/{reference}", Scope.MEMBERS_READ, get_member),
+    ("POST", "/members", Scope.MEMBERS_WRITE, join_member),
+    ("POST", "/purchases", Scope.PURCHASES_WRITE, record_purchase),
+    ("POST", "/purchases/{receipt}/refund", Scope.PURCHASES_WRITE, refund_purchase),
+    ("POST", "/vouchers/{code}/validate", Scope.VOUCHERS_REDEEM, validate_voucher),
+    ("POST", "/vouchers/{code}/redeem", Scope.VOUCHERS_REDEEM, redeem_voucher),
+]
+
+__all__ = ["MAX_BODY", "ROUTES"]

@@ -25,7 +25,7 @@ from aiogram.types import (
 from handlers.format import moment, number, persian_digits
 from handlers.i18n import N_, t
 from handlers.sms.text import sms_parts
-from handlers.telegram.member.common import esc
+from handlers.telegram.widgets import esc
 from handlers.texts import error_text
 from loyalty import campaigns, lottery
 from loyalty.clock import utcnow

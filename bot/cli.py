@@ -284,7 +284,7 @@ async def _import(args: argparse.Namespace, settings: Settings) -> str:
     from loyalty.clock import utcnow
 
     locale = settings.default_locale
-    text = Path(args.file).read_text(encoding="utf-8-sig")
+    text = await asyncio.to_thread(Path(args.file).read_text, encoding="utf-8-sig")
     now = utcnow()
     tiers = await Tier.all().values_list("code", flat=True)
     records, errors = importing.parse_csv(text, tiers, today=now.astimezone(settings.tz).date())

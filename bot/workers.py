@@ -19,6 +19,7 @@ manager (systemd, docker) restarts the whole club at once rather than running sh
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import logging
 import multiprocessing
@@ -78,10 +79,9 @@ async def _prepare(settings: Settings) -> None:
 
 
 def _worker(settings: Settings, number: int) -> None:
-    try:
+    # Ctrl-C reaches every process of the terminal.
+    with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(run(settings, worker=number))
-    except KeyboardInterrupt:  # Ctrl-C reaches every process of the terminal
-        pass
 
 
 def serve(settings: Settings, workers: int) -> int:

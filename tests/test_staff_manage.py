@@ -119,7 +119,7 @@ async def test_rewards_branches_groups_settings(h: Harness) -> None:
     assert await h.send(OWNER, "/settings colour red") == ["That value is not valid for colour."]
 
 
-async def test_staff_rules_stay_channel_free() -> None:
+def test_staff_rules_stay_channel_free() -> None:
     import ast
     from pathlib import Path
 

@@ -60,7 +60,7 @@ async def _describe_member(member: Member, locale: str, settings: Settings) -> s
     for entry in await ledger.history(member.id, limit=5):
         lines.append(
             f"  #{entry.id} {day(entry.created_at, locale, settings.tz)} "
-            f"{number(entry.amount, locale) if entry.amount < 0 else '+' + number(entry.amount, locale)} "
+            f"{'' if entry.amount < 0 else '+'}{number(entry.amount, locale)} "
             f"{reason_text(entry.reason, entry.note, locale)}"
         )
     return "\n".join(lines)

@@ -158,7 +158,8 @@ class TortoiseStorage(BaseStorage):
 
     def _change(self, name: str, row: _Row) -> None:
         if self._known(name) == row:
-            return  # aiogram-dialog saves the stack and the context after every update, changed or not
+            # aiogram-dialog saves the stack and the context after every update, changed or not.
+            return
         if row.maybe_empty():
             self._rows.pop(name, None)  # a closed dialog's context: read no more, keep no copy
         else:

@@ -4,9 +4,10 @@
 a validator of its own with the whole tree of the types it holds inlined: most of the
 bot's memory before it handles anything (aiogram issue #1513). The bot uses a few dozen
 of them. Here that loop is skipped: pydantic builds a model the first time it is
-validated or constructed, from the same names, so with the same result. Validating an `Update` builds one validator
-for the whole tree, a few MB. The names aiogram imports only for type checkers are put
-into its modules, so that a model finds them whenever and from wherever it is built.
+validated or constructed, from the same names, so with the same result. Validating an
+`Update` builds one validator for the whole tree, a few MB. The names aiogram imports only
+for type checkers are put into its modules, so that a model finds them whenever and from
+wherever it is built.
 
 `install()` must run before anything imports aiogram (`bot/__init__.py` calls it); if
 aiogram was imported already it does nothing, and aiogram builds everything at import as

@@ -88,8 +88,10 @@ BATCH = 5 * MAX_ARRAY
 _FREE = f"(status IN (?, ?) AND next_attempt_at <= ? OR status = ? AND {dead_holder('claimed_by')})"
 _CLAIM = Statement(
     OutboxMessage,
-    "UPDATE outbox_message SET status = ?, next_attempt_at = ?, attempts = attempts + 1, claimed_by = ?"
-    f" WHERE id IN (SELECT id FROM outbox_message WHERE {_FREE} ORDER BY id LIMIT ?) AND {_FREE} RETURNING id",
+    "UPDATE outbox_message SET status = ?, next_attempt_at = ?, attempts = attempts + 1,"
+    " claimed_by = ?"
+    f" WHERE id IN (SELECT id FROM outbox_message WHERE {_FREE} ORDER BY id LIMIT ?)"
+    f" AND {_FREE} RETURNING id",
 )
 # Once per Telegram message, on the critical path of the send rate: written once, not
 # built by the ORM each time (BENCHMARKS.md, "Hand-written statements on the purchase path").

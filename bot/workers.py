@@ -58,7 +58,8 @@ def refusal(settings: Settings, workers: int) -> str | None:
         return None
     return t(
         N_(
-            "{count} workers need {missing}: SQLite, long polling and dialogs kept in the database serve one process only."
+            "{count} workers need {missing}: SQLite, long polling and dialogs kept in the "
+            "database serve one process only."
         ),
         settings.default_locale,
         count=number(workers, settings.default_locale),

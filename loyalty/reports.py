@@ -72,10 +72,13 @@ def _member_figures(branch: bool) -> Statement:
     return Statement(
         Member,
         f"""
-        SELECT tier_id, gender, customer_type, branch_id, CASE WHEN birth_date IS NULL THEN 'unknown' {age}
-               ELSE 'unknown' END AS age, COUNT(*) AS n,
-               SUM(CASE WHEN telegram_id IS NOT NULL AND reachable_telegram = ? THEN 1 ELSE 0 END) AS churned
-        FROM member WHERE deleted_at IS NULL AND joined_at <= ? {"AND branch_id = ?" if branch else ""}
+        SELECT tier_id, gender, customer_type, branch_id,
+               CASE WHEN birth_date IS NULL THEN 'unknown' {age} ELSE 'unknown' END AS age,
+               COUNT(*) AS n,
+               SUM(CASE WHEN telegram_id IS NOT NULL AND reachable_telegram = ? THEN 1 ELSE 0 END)
+                   AS churned
+        FROM member WHERE deleted_at IS NULL AND joined_at <= ?
+              {"AND branch_id = ?" if branch else ""}
         GROUP BY tier_id, gender, customer_type, branch_id, age
     """,
     )
@@ -265,8 +268,8 @@ def _member_page(branch: bool) -> Statement:
     return Statement(
         Member,
         f"""
-        SELECT id, phone, first_name, last_name, birth_date, gender, customer_type, branch_id, tier_id,
-               balance, joined_at
+        SELECT id, phone, first_name, last_name, birth_date, gender, customer_type, branch_id,
+               tier_id, balance, joined_at
         FROM member WHERE deleted_at IS NULL AND id > ? {"AND branch_id = ?" if branch else ""}
         ORDER BY id LIMIT ?
     """,

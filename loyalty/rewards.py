@@ -40,7 +40,8 @@ class Redemption:
 def _check_reward(
     reward: Reward, member: Member, tier: Tier | None, min_tier: Tier | None, now: datetime
 ) -> None:
-    """Everything about the reward and the member except the balance, which is checked atomically."""
+    """Everything about the reward and the member except the balance, which is checked
+    atomically."""
     _check_offer(reward, now)
     if min_tier is not None and (tier is None or tier.threshold < min_tier.threshold):
         raise LoyaltyError(ErrorCode.TIER_TOO_LOW, reward=reward.id, tier=min_tier.code)

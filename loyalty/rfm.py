@@ -44,7 +44,8 @@ class Score:
 
 
 def _steps(column: str, op: str, count: int) -> str:
-    """5 when `column op ?` holds for the first of `count` parameters, 4 for the next, ..., else 1."""
+    """5 when `column op ?` holds for the first of `count` parameters, 4 for the next, ...,
+    else 1."""
     whens = " ".join(f"WHEN {column} {op} ? THEN {5 - n}" for n in range(count))
     return f"CASE {whens} ELSE 1 END"
 

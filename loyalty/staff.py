@@ -706,7 +706,8 @@ async def _export_pages(
 
 
 async def add_reward(staff: Staff, name: str, cost: int, *, now: datetime | None = None) -> Reward:
-    """The quick form (`/rewards add <cost> <name>`): a product, unlimited, for everyone; see save_reward."""
+    """The quick form (`/rewards add <cost> <name>`): a product, unlimited, for everyone; see
+    save_reward."""
     require(staff, *MANAGERS)
     low, high = LIMITS["cost"]
     if not low <= cost <= high:

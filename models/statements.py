@@ -248,7 +248,8 @@ member_and_config_token = Statement(
 )
 member_and_config_token_by_telegram = Statement(
     Member,
-    f"SELECT *, {CONFIG_TOKEN} AS config_token FROM member WHERE telegram_id = ? AND deleted_at IS NULL",
+    f"SELECT *, {CONFIG_TOKEN} AS config_token FROM member WHERE telegram_id = ? AND deleted_at "
+    "IS NULL",
 )
 
 
@@ -277,7 +278,8 @@ move_balance = Statement(
 )
 move_balance_funded = Statement(
     Member,
-    "UPDATE member SET balance = balance + ? WHERE id = ? AND balance >= ? RETURNING balance, tier_id",
+    "UPDATE member SET balance = balance + ? WHERE id = ? AND balance >= ? RETURNING balance, "
+    "tier_id",
 )
 # A purchase's: also the points in the tier window, which saves the tier review a
 # statement; run beside the insert of the purchase's entry, it does not count that entry

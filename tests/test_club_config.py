@@ -105,7 +105,8 @@ async def test_the_points_and_rewards_windows_see_a_tier_changed_by_another_proc
 @pytest.mark.parametrize(
     "change",
     [
-        "INSERT INTO branch (name, active, created_at) VALUES ('South', true, '2026-03-01 09:00:00+00:00')",
+        "INSERT INTO branch (name, active, created_at) VALUES ('South', true, '2026-03-01 "
+        "09:00:00+00:00')",
         "UPDATE branch SET earn_rate = 2",
         "DELETE FROM tier WHERE code = 'gold'",
         "INSERT INTO product_group (name, multiplier, active) VALUES ('Tea', 2, true)",

@@ -121,9 +121,11 @@ async def test_wrong_token_is_401(api: FakeBotAPI) -> None:
             {
                 "chat_id": str(USER),
                 "text": "x",
-                "reply_markup": '{"inline_keyboard": [[{"text": "a", "callback_data": "b", "colour": 1}]]}',
+                "reply_markup": '{"inline_keyboard": '
+                '[[{"text": "a", "callback_data": "b", "colour": 1}]]}',
             },
-            'Bad Request: can\'t parse reply_markup.inline_keyboard[0][0]: unknown field "colour" in InlineKeyboardButton',
+            "Bad Request: can't parse reply_markup.inline_keyboard[0][0]: "
+            'unknown field "colour" in InlineKeyboardButton',
         ),
         (
             {
@@ -131,7 +133,8 @@ async def test_wrong_token_is_401(api: FakeBotAPI) -> None:
                 "text": "x",
                 "reply_markup": '{"keyboard": [[{"text": "a", "request_contact": "yes"}]]}',
             },
-            "Bad Request: can't parse reply_markup.keyboard[0][0].request_contact: field must be of type Boolean",
+            "Bad Request: can't parse reply_markup.keyboard[0][0].request_contact: field must be "
+            "of type Boolean",
         ),
         (
             {"chat_id": str(USER), "text": "x", "reply_markup": "{not json"},

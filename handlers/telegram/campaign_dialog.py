@@ -112,12 +112,14 @@ async def describe(audience: dict[str, Any], locale: str) -> str:
     if audience.get("tier"):
         tier = await Tier.get_or_none(code=audience["tier"])
         parts.append(
-            f"{t(PICKED['tier'], locale)}: {tier_name(audience['tier'], tier.name if tier else None, locale)}"
+            f"{t(PICKED['tier'], locale)}: "
+            f"{tier_name(audience['tier'], tier.name if tier else None, locale)}"
         )
     if audience.get("branch_id"):
         branch = await Branch.get_or_none(id=audience["branch_id"])
         parts.append(
-            f"{t(PICKED['branch_id'], locale)}: {esc(branch.name if branch else audience['branch_id'])}"
+            f"{t(PICKED['branch_id'], locale)}: "
+            f"{esc(branch.name if branch else audience['branch_id'])}"
         )
     if audience.get("gender"):
         parts.append(t(GENDER_NAMES[Gender(audience["gender"])], locale))
@@ -130,7 +132,8 @@ async def describe(audience: dict[str, Any], locale: str) -> str:
             .values_list("name", flat=True)
         )
         parts.append(
-            f"{t(PICKED['interests'], locale)}: {esc('، '.join(names) if locale == 'fa' else ', '.join(names))}"
+            f"{t(PICKED['interests'], locale)}: "
+            f"{esc('، '.join(names) if locale == 'fa' else ', '.join(names))}"
         )
     if "age_min" in audience:
         parts.append(
@@ -380,7 +383,8 @@ async def on_confirm(callback: CallbackQuery, button: Button, manager: DialogMan
     send_at = datetime.fromisoformat(data["send_at"]) if data.get("send_at") else now
     staff = await Staff.get_or_none(telegram_id=callback.from_user.id)
     try:
-        # Keyed by the press: the same update handled again (after a crash) schedules no second campaign.
+        # Keyed by the press: the same update handled again (after a crash) schedules no second
+        # campaign.
         campaign = await campaigns.create(
             _audience(manager),
             data["channel"],
@@ -415,7 +419,8 @@ def dialog() -> Dialog:
         Window(
             Tr(
                 N_(
-                    "New campaign.\nAudience:\n{audience}\n\nAdd a filter (each one narrows the audience), or go on."
+                    "New campaign.\nAudience:\n{audience}\n\n"
+                    "Add a filter (each one narrows the audience), or go on."
                 )
             ),
             Group(
@@ -495,8 +500,9 @@ def dialog() -> Dialog:
         Window(
             Tr(
                 N_(
-                    "When should it go out? Press Send now, or write a local time: 18:30 (today, or tomorrow "
-                    "if that time has passed), 1405-01-10 18:30 (Jalali) or 2026-03-30 18:30."
+                    "When should it go out? Press Send now, or write a local time: "
+                    "18:30 (today, or tomorrow if that time has passed), "
+                    "1405-01-10 18:30 (Jalali) or 2026-03-30 18:30."
                 )
             ),
             Button(Tr(N_("Send now")), id="now", on_click=on_now),
@@ -508,7 +514,8 @@ def dialog() -> Dialog:
         Window(
             Tr(
                 N_(
-                    "Campaign by {channel}, {when}.\nAudience:\n{audience}\n\n{text}\n\nIt reaches {total} members: "
+                    "Campaign by {channel}, {when}.\nAudience:\n{audience}\n\n{text}\n\n"
+                    "It reaches {total} members: "
                     "{telegram} on Telegram, {sms} by SMS ({parts} SMS parts)."
                 )
             ),
@@ -529,7 +536,8 @@ def dialog() -> Dialog:
 
 
 def routers() -> list[Router]:
-    """Bare /campaign (the one-line form with arguments stays in handlers/telegram/campaigns.py), then the dialog."""
+    """Bare /campaign (the one-line form with arguments stays in handlers/telegram/campaigns.py),
+    then the dialog."""
     commands = Router(name="campaign_dialog.commands")
     commands.message.register(open_dialog, Command("campaign", magic=F.args.is_(None)))
     return [commands, dialog()]

@@ -133,7 +133,8 @@ async def list_campaigns(message: Message, settings: Any) -> None:
         lines.append(
             t(
                 N_(
-                    "#{id} {status}: queued {queued}, sent {sent}, failed {failed}, skipped {skipped}"
+                    "#{id} {status}: queued {queued}, sent {sent}, "
+                    "failed {failed}, skipped {skipped}"
                 ),
                 locale,
                 id=number(c.id, locale),
@@ -158,8 +159,8 @@ async def new_campaign(message: Message, command: CommandObject, settings: Any) 
             t(
                 N_(
                     "Write: /campaign telegram|sms|telegram_sms [filters] | text\n"
-                    "Filters: tier=gold branch=2 gender=female age=20-40 type=company interests=1,3 "
-                    "month=5 inactive=60 rfm=champions at=1405-01-10T10:00"
+                    "Filters: tier=gold branch=2 gender=female age=20-40 type=company "
+                    "interests=1,3 month=5 inactive=60 rfm=champions at=1405-01-10T10:00"
                 ),
                 locale,
             )
@@ -185,8 +186,8 @@ async def new_campaign(message: Message, command: CommandObject, settings: Any) 
     await message.answer(
         t(
             N_(
-                "Campaign #{id} by {channel} reaches {total} members: {telegram} on Telegram, {sms} by SMS "
-                "({parts} SMS parts). Send it?"
+                "Campaign #{id} by {channel} reaches {total} members: "
+                "{telegram} on Telegram, {sms} by SMS ({parts} SMS parts). Send it?"
             ),
             locale,
             id=number(campaign.id, locale),
@@ -251,7 +252,8 @@ async def run_lottery(message: Message, command: CommandObject, settings: Any) -
         await message.answer(
             t(
                 N_(
-                    "Write: /lottery <winners> [per=<points per ticket>] [filters], then /lottery draw <number>"
+                    "Write: /lottery <winners> [per=<points per ticket>] [filters], then "
+                    "/lottery draw <number>"
                 ),
                 locale,
             )
@@ -270,7 +272,8 @@ async def run_lottery(message: Message, command: CommandObject, settings: Any) -
     await message.answer(
         t(
             N_(
-                "Lottery #{id} is open. Publish this hash of its secret seed before the draw:\n{hash}"
+                "Lottery #{id} is open. Publish this hash of its secret seed before the draw:\n"
+                "{hash}"
             ),
             locale,
             id=number(made.id, locale),

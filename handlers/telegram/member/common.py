@@ -23,7 +23,8 @@ PAGE_SIZE = 5
 
 
 def locale_of(manager: DialogManager) -> str:
-    """The language chosen in this dialog (sign-up) or passed to it, else the member's stored one."""
+    """The language chosen in this dialog (sign-up) or passed to it, else the member's stored
+    one."""
     chosen = None
     if manager.has_context():
         context = manager.current_context()

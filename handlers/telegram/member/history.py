@@ -35,7 +35,8 @@ async def history_getter(dialog_manager: DialogManager, **kwargs: Any) -> dict[s
             member.id, dialog_manager.dialog_data.get("page", 0), PAGE_SIZE
         )
     rows = [
-        f"{day(e.created_at, locale, tz)}  {signed(e.amount, locale)}  {esc(reason_text(e.reason, e.note, locale))}"
+        f"{day(e.created_at, locale, tz)}  {signed(e.amount, locale)}  "
+        f"{esc(reason_text(e.reason, e.note, locale))}"
         for e in shown.entries
     ]
     return {

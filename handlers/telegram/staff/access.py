@@ -1,9 +1,10 @@
 """Who is talking: staff identity and language for every staff handler.
 
 It also puts `now` into the handler data, from a `clock` workflow-data callable when the
-dispatcher has one (tests), else the real time. The middleware runs after a staff handler's filters matched, so only staff commands are
-refused to others; handlers flagged `public` (the invitation link) run for anyone. A
-refused request (LoyaltyError) is answered here, in the sender's language.
+dispatcher has one (tests), else the real time. The middleware runs after a staff handler's
+filters matched, so only staff commands are refused to others; handlers flagged `public`
+(the invitation link) run for anyone. A refused request (LoyaltyError) is answered here, in
+the sender's language.
 """
 
 from __future__ import annotations

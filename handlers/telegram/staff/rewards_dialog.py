@@ -1,4 +1,5 @@
-"""/rewards as a dialog: the catalogue a page at a time, a reward added step by step, withdrawing one.
+"""/rewards as a dialog: the catalogue a page at a time, a reward added step by step,
+withdrawing one.
 
 Managers and the owner only; the rules (ranges, branch scope, roles) are decided in
 loyalty.staff, which each step asks again, so a role revoked mid-dialog stops at once.
@@ -105,7 +106,8 @@ async def describe(spec: staff_rules.RewardSpec, locale: str, manager: DialogMan
     )
     return t(
         N_(
-            "{name}\nCost: {cost} points\nOffer: {offer} ({group})\nStock: {stock}\nMinimum tier: {tier}\n"
+            "{name}\nCost: {cost} points\nOffer: {offer} ({group})\nStock: {stock}\n"
+            "Minimum tier: {tier}\n"
             "Branch: {branch}\nValid until: {until}"
         ),
         locale,

@@ -41,3 +41,9 @@ def test_loyalty_imports_no_channel_library() -> None:
 def test_models_import_only_storage() -> None:
     for path in (ROOT / "models").rglob("*.py"):
         assert not _imports(path) & (FORBIDDEN | {"loyalty"}), path
+
+
+def test_staff_rules_stay_channel_free() -> None:
+    forbidden = FORBIDDEN | {"matplotlib", "openpyxl"}  # charts and workbooks are the doors' work
+    for name in ("staff.py", "reports.py", "importing.py"):
+        assert not _imports(ROOT / "loyalty" / name) & forbidden, name

@@ -174,7 +174,8 @@ def club_env(
     kavenegar_port: int | None = None,
     **extra: str,
 ) -> dict[str, str]:
-    """The environment `club run` reads: the database and the fakes in place of the real services."""
+    """The environment `club run` reads: the database, and the fakes in place of the real
+    services."""
     env = {"DATABASE_URL": database_url, **extra}
     if bot_api_port is not None:
         env |= {"BOT_TOKEN": DEFAULT_TOKEN, "TELEGRAM_API_BASE": f"http://127.0.0.1:{bot_api_port}"}

@@ -150,7 +150,8 @@ async def fill_purchases(
     connection = Tortoise.get_connection("default")
     postgres = connection.capabilities.dialect == "postgres"
     branch = (await connection.execute_query_dict("SELECT MIN(id) AS id FROM branch"))[0]["id"]
-    insert = f"INSERT INTO purchase ({', '.join(PURCHASE_COLUMNS)}) VALUES ({', '.join('?' * len(PURCHASE_COLUMNS))})"
+    columns, marks = ", ".join(PURCHASE_COLUMNS), ", ".join("?" * len(PURCHASE_COLUMNS))
+    insert = f"INSERT INTO purchase ({columns}) VALUES ({marks})"
     for start in range(0, count, BATCH):
         rows = []
         for n in range(start, min(count, start + BATCH)):

@@ -1,4 +1,4 @@
-"""Benchmark 3: an SMS campaign to 10,000 members through the fake Kavenegar, then again with faults.
+"""Benchmark 3: an SMS campaign to 10,000 members through the fake Kavenegar, then with faults.
 
     python -m bench.sms_broadcast                        # SQLite file in a temporary folder
     python -m bench.sms_broadcast --database-url postgres://postgres@127.0.0.1:5432/club_bench

@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import statistics
 import tempfile
 import time
@@ -129,7 +130,7 @@ async def run(database_url: str, members: int, pause: float, folder: Path) -> di
         "database": database_url.split(":", 1)[0],
         "join": summary(joins),
         "points": summary(points),
-        "loadavg": Path("/proc/loadavg").read_text().split()[:3],
+        "loadavg": [round(x, 2) for x in os.getloadavg()],
     }
 
 

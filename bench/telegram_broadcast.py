@@ -7,10 +7,10 @@
 The members are inserted in bulk (joining 10,000 members one by one is not what is
 measured, and takes minutes on a busy machine); the campaign is made through the domain,
 `campaigns.create` as the staff command does, then `campaigns.run_due`, which is what
-the scheduler's campaign job calls. Then `club run` is started as a child process against the fake Bot API, which
-answers 429 (`retry_after` 1) to any send above `--rate-limit` in a sliding 1-s window;
-the club sends at TELEGRAM_RATE = `--sender-share` x the limit. The fake's own record
-says who got what and when.
+the scheduler's campaign job calls. Then `club run` is started as a child process against
+the fake Bot API, which answers 429 (`retry_after` 1) to any send above `--rate-limit` in a
+sliding 1-s window; the club sends at TELEGRAM_RATE = `--sender-share` x the limit. The
+fake's own record says who got what and when.
 
 Targets: delivered rate at least 95 % of the limit, at most 1 % of the send requests
 answered 429, no member twice, none missing. The limit is raised from Telegram's 30/s to

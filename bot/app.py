@@ -262,10 +262,9 @@ def _stop_on_signals(stop: asyncio.Event) -> None:
     # order: no more updates taken, those in hand finished, then everything closed.
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
-        try:
+        # No signals outside the main thread.
+        with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(signum, stop.set)
-        except (NotImplementedError, RuntimeError):  # no signals outside the main thread
-            pass
 
 
 def build_updates(dp: Dispatcher, bot: Bot) -> Updates:

@@ -454,7 +454,7 @@ class OutboxSender:
             return
         if self.credit_alert is not None:
             await self.credit_alert.credit_back(now)
-        delivered = [job.row.id for job, sent in zip(jobs, results) if sent.ok]
+        delivered = [job.row.id for job, sent in zip(jobs, results, strict=True) if sent.ok]
         if delivered:
             # One UPDATE for the array: the localids make a repeat after a crash harmless anyway.
             await OutboxMessage.filter(id__in=delivered).update(
@@ -462,7 +462,7 @@ class OutboxSender:
             )
             result.sent += len(delivered)
             result.by_channel["sms"] = result.by_channel.get("sms", 0) + len(delivered)
-        for job, sent in zip(jobs, results):
+        for job, sent in zip(jobs, results, strict=True):
             if sent.ok:
                 continue
             if sent.code == 411 and job.member is not None:

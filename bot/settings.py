@@ -51,7 +51,8 @@ class Settings(BaseSettings):
     web_workers: int = Field(default=1, ge=1)  # processes serving WEB_PORT in webhook mode
     web_host: str = "127.0.0.1"
     web_port: int = 8080
-    # On SIGTERM or Ctrl-C, how long updates in hand may take to finish; the rest wait for the next start.
+    # On SIGTERM or Ctrl-C, how long updates in hand may take to finish; the rest wait for the
+    # next start.
     shutdown_seconds: float = Field(default=20.0, gt=0)
     kavenegar_api_key: SecretStr | None = None
     kavenegar_sender: str | None = None

@@ -313,7 +313,7 @@ class SmsGateway:
         entries = await self._call(self._client.sms_sendarray, params)
         if not isinstance(entries, list) or len(entries) != len(items):
             raise SmsRetryable(None, "sendarray answer does not match the request", maybe_sent=True)
-        return [_send_result(e, i.receptor, i.localid) for e, i in zip(entries, items)]
+        return [_send_result(e, i.receptor, i.localid) for e, i in zip(entries, items, strict=True)]
 
     async def receive(self, linenumber: str) -> list[InboundSms]:
         """Fetch up to 100 unread inbound messages; Kavenegar marks them read."""

@@ -299,7 +299,7 @@ class Updates:
         """Queue what an earlier run stored and did not handle; with several processes, keep
         looking for what a process that died left."""
         if self.redis is None:
-            for update_id, body in await self.journal.pending():
+            for _, body in await self.journal.pending():
                 update = Update.model_validate_json(body, context={"bot": self.bot})
                 self.lanes.push(chat_of(update), update)
             return

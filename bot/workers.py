@@ -57,7 +57,8 @@ def refusal(settings: Settings, workers: int) -> str | None:
         return None
     return t(
         N_(
-            "{count} workers need {missing}: SQLite, long polling and dialogs kept in the database serve one process only."
+            "{count} workers need {missing}: SQLite, long polling and dialogs kept in the "
+            "database serve one process only."
         ),
         settings.default_locale,
         count=number(workers, settings.default_locale),
@@ -78,10 +79,9 @@ async def _prepare(settings: Settings) -> None:
 
 
 def _worker(settings: Settings, number: int) -> None:
-    try:
+    # Ctrl-C reaches every process of the terminal.
+    with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(run(settings, worker=number))
-    except KeyboardInterrupt:  # Ctrl-C reaches every process of the terminal
-        pass
 
 
 def serve(settings: Settings, workers: int) -> int:

@@ -1,4 +1,5 @@
-"""Daily: a birthday wish (and the optional bonus and voucher) for each member whose birthday is today."""
+"""Daily: a birthday wish (and the optional bonus and voucher) for each member whose birthday
+is today."""
 
 from __future__ import annotations
 
@@ -35,7 +36,8 @@ async def run(now: datetime, tz: ZoneInfo) -> int:
 
 
 async def _voucher(member_id: int, reward_id: int, year: int, now: datetime) -> dict[str, object]:
-    """The year's voucher (issued now or on an earlier run) as wish params; none if it cannot be given."""
+    """The year's voucher (issued now or on an earlier run) as wish params; none if it cannot
+    be given."""
     try:
         granted = await grant_voucher(
             member_id,

@@ -9,6 +9,7 @@ returned, the moment a cashier would see "points earned".
 import asyncio
 import os
 import sys
+from typing import TextIO
 
 from bot import patches
 from bot.db import close_db, open_db
@@ -19,20 +20,19 @@ from models import Member
 CONCURRENCY = 8
 
 
-async def burst(url: str, ack_path: str, purchases: int, members: int) -> None:
+async def burst(url: str, ack: TextIO, purchases: int, members: int) -> None:
     await open_db(url, run_migrations=False)
     ids = sorted(await Member.all().values_list("id", flat=True))[:members]
     gate = asyncio.Semaphore(CONCURRENCY)
-    with open(ack_path, "a", encoding="utf-8") as ack:
 
-        async def buy(n: int) -> None:
-            async with gate:
-                await earning.award_purchase(ids[n % len(ids)], 100_000 + n, receipt=f"crash-{n}")
-            ack.write(f"crash-{n}\n")
-            ack.flush()
-            os.fsync(ack.fileno())
+    async def buy(n: int) -> None:
+        async with gate:
+            await earning.award_purchase(ids[n % len(ids)], 100_000 + n, receipt=f"crash-{n}")
+        ack.write(f"crash-{n}\n")
+        ack.flush()
+        os.fsync(ack.fileno())
 
-        await asyncio.gather(*(buy(n) for n in range(purchases)))
+    await asyncio.gather(*(buy(n) for n in range(purchases)))
     await close_db()
 
 

@@ -152,11 +152,10 @@ def _reference(
             audience["interests"]
         ):
             continue
-        if audience.get("inactive_days"):
-            if (m.last_purchase_at or m.joined_at) >= now - timedelta(
-                days=audience["inactive_days"]
-            ):
-                continue
+        if audience.get("inactive_days") and (m.last_purchase_at or m.joined_at) >= now - timedelta(
+            days=audience["inactive_days"]
+        ):
+            continue
         if "age_min" in audience and not (
             m.birth_date
             and audience["age_min"] <= age_on(m.birth_date, today) <= audience["age_max"]

@@ -98,7 +98,8 @@ async def test_campaign_created_through_the_dialog(
     chat = open_chat(monkeypatch, OWNER)
     await chat.send("/campaign")
     assert chat.text == (
-        "New campaign.\nAudience:\nEveryone\n\nAdd a filter (each one narrows the audience), or go on."
+        "New campaign.\nAudience:\nEveryone\n\nAdd a filter (each one narrows the audience), or "
+        "go on."
     )
     await chat.click("Gender")
     assert chat.text == "Choose: Gender"

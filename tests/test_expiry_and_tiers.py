@@ -149,7 +149,8 @@ async def test_the_daily_review_waits_for_a_purchase_at_the_same_moment(any_db: 
         await held.start()
         await purchase.execute("UPDATE member SET balance = balance + 600 WHERE id = $1", m.id)
         await purchase.execute(
-            "INSERT INTO ledger_entry (member_id, kind, amount, reason, note, idempotency_key, created_at)"
+            "INSERT INTO ledger_entry (member_id, kind, amount, reason, note, idempotency_key, "
+            "created_at)"
             " VALUES ($1, 'earn', 600, 'purchase', '', 'elsewhere', $2)",
             m.id,
             NOW,

@@ -59,9 +59,9 @@ async def bot(api: FakeBotAPI, request: pytest.FixtureRequest) -> AsyncIterator[
 
 async def raw_call(api: FakeBotAPI, method: str, **kwargs: Any) -> tuple[int, dict]:
     """A request without aiogram, to check status codes and bodies exactly."""
-    async with aiohttp.ClientSession() as session:
-        async with session.post(f"{api.base_url}/bot{api.token}/{method}", **kwargs) as resp:
-            return resp.status, await resp.json()
+    url = f"{api.base_url}/bot{api.token}/{method}"
+    async with aiohttp.ClientSession() as session, session.post(url, **kwargs) as resp:
+        return resp.status, await resp.json()
 
 
 def inline(data: str) -> InlineKeyboardMarkup:
@@ -97,9 +97,9 @@ async def test_method_names_are_case_insensitive_and_json_bodies_work(api: FakeB
 
 
 async def test_wrong_token_is_401(api: FakeBotAPI) -> None:
-    async with aiohttp.ClientSession() as session:
-        async with session.post(f"{api.base_url}/bot1:nope/getMe") as resp:
-            assert resp.status == 401
+    url = f"{api.base_url}/bot1:nope/getMe"
+    async with aiohttp.ClientSession() as session, session.post(url) as resp:
+        assert resp.status == 401
 
 
 # ---- strict parameters --------------------------------------------------------------------
@@ -121,9 +121,11 @@ async def test_wrong_token_is_401(api: FakeBotAPI) -> None:
             {
                 "chat_id": str(USER),
                 "text": "x",
-                "reply_markup": '{"inline_keyboard": [[{"text": "a", "callback_data": "b", "colour": 1}]]}',
+                "reply_markup": '{"inline_keyboard": '
+                '[[{"text": "a", "callback_data": "b", "colour": 1}]]}',
             },
-            'Bad Request: can\'t parse reply_markup.inline_keyboard[0][0]: unknown field "colour" in InlineKeyboardButton',
+            "Bad Request: can't parse reply_markup.inline_keyboard[0][0]: "
+            'unknown field "colour" in InlineKeyboardButton',
         ),
         (
             {
@@ -131,7 +133,8 @@ async def test_wrong_token_is_401(api: FakeBotAPI) -> None:
                 "text": "x",
                 "reply_markup": '{"keyboard": [[{"text": "a", "request_contact": "yes"}]]}',
             },
-            "Bad Request: can't parse reply_markup.keyboard[0][0].request_contact: field must be of type Boolean",
+            "Bad Request: can't parse reply_markup.keyboard[0][0].request_contact: field must be "
+            "of type Boolean",
         ),
         (
             {"chat_id": str(USER), "text": "x", "reply_markup": "{not json"},
@@ -558,9 +561,9 @@ async def test_timings_record_when_an_update_was_pushed_and_answered() -> None:
 
 async def test_push_batch_over_http_now_and_at_a_rate(api: FakeBotAPI) -> None:
     async def control(action: str, **kwargs: Any) -> tuple[int, dict]:
-        async with aiohttp.ClientSession() as session:
-            async with session.post(f"{api.base_url}/_fake/{action}", json=kwargs) as resp:
-                return resp.status, await resp.json()
+        url = f"{api.base_url}/_fake/{action}"
+        async with aiohttp.ClientSession() as session, session.post(url, json=kwargs) as resp:
+            return resp.status, await resp.json()
 
     status, body = await control(
         "push_batch",

@@ -51,3 +51,10 @@ def test_handlers_do_not_import_the_composition_root() -> None:
         if "bot" in _imports(path)
     )
     assert offenders == []
+
+
+def test_staff_rules_stay_channel_free() -> None:
+    forbidden = FORBIDDEN | {"matplotlib", "openpyxl"}  # charts and workbooks are the doors' work
+    paths = [*(ROOT / "loyalty" / "staff").glob("*.py")]
+    for path in [*paths, ROOT / "loyalty" / "reports.py", ROOT / "loyalty" / "importing.py"]:
+        assert not _imports(path) & forbidden, path.name

@@ -22,7 +22,11 @@ CHECK = textwrap.dedent("""
     from aiogram.methods.base import Response, TelegramMethod
     from pydantic import BaseModel
 
-    models = [getattr(module, name) for module in (aiogram.types, aiogram.methods) for name in module.__all__]
+    models = [
+        getattr(module, name)
+        for module in (aiogram.types, aiogram.methods)
+        for name in module.__all__
+    ]
     models = [m for m in models if isinstance(m, type) and issubclass(m, BaseModel)]
     waiting = [m for m in models if not m.__pydantic_complete__]
     methods = [m for m in models if issubclass(m, TelegramMethod) and m is not TelegramMethod]
@@ -32,7 +36,8 @@ CHECK = textwrap.dedent("""
         model.model_rebuild(_parent_namespace_depth=0)
     gc.collect()
     kept = all(Response[m.__returning__] is response for m, response in zip(methods, responses))
-    print(len(models), len(waiting), len(responses), sum(not m.__pydantic_complete__ for m in models + responses), kept)
+    incomplete = sum(not m.__pydantic_complete__ for m in models + responses)
+    print(len(models), len(waiting), len(responses), incomplete, kept)
 """)
 
 

@@ -25,6 +25,7 @@ from models import ClubProcess, Member, OutboxMessage
 from tests.conftest import NOW
 from tests.fakes.bot_api import FakeBotAPI
 from tests.jobs_helpers import OtherProcess, bot_on, make_member
+from tests.waiting import eventually
 
 pytestmark = pytest.mark.skipif(not pid_space(), reason="no /proc: pids are not checked here")
 
@@ -53,8 +54,7 @@ async def hold_in_hand(bot: Bot, api: FakeBotAPI, process: Heartbeat) -> None:
     drain = asyncio.create_task(
         OutboxSender(bot=bot, gateway=None, tz=TZ, rate=1000, process=process).drain(NOW)
     )
-    while not api.hung:
-        await asyncio.sleep(0.01)
+    await eventually(lambda: api.hung, "the first message, held by the fake")
     drain.cancel()
     with pytest.raises(asyncio.CancelledError):
         await drain

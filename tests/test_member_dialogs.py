@@ -250,7 +250,7 @@ async def test_an_existing_member_is_linked_and_keeps_points(chat: Chat_) -> Non
     assert await Member.all().count() == 1
 
 
-# ---- menus ----------------------------------------------------------------------------------------
+# ---- menus ---------------------------------------------------------------------------------
 
 
 async def test_points_card_history_and_vouchers(chat: Chat_) -> None:
@@ -426,7 +426,7 @@ async def test_delete_my_data(chat: Chat_) -> None:
     assert "Choose your language" in chat.text
 
 
-# ---- bad input and odd situations --------------------------------------------------------------------
+# ---- bad input and odd situations ----------------------------------------------------------
 
 
 async def test_a_button_from_before_a_restart_gives_a_fresh_menu(chat: Chat_) -> None:

@@ -166,7 +166,8 @@ async def _purchase_held_open(
     await held.start()
     await connection.execute("UPDATE member SET balance = balance + 100 WHERE id = $1", member_id)
     await connection.execute(
-        "INSERT INTO ledger_entry (member_id, kind, amount, reason, note, idempotency_key, created_at)"
+        "INSERT INTO ledger_entry (member_id, kind, amount, reason, note, idempotency_key, "
+        "created_at)"
         " VALUES ($1, 'earn', 100, 'purchase', '', 'elsewhere', $2)",
         member_id,
         NOW,

@@ -31,9 +31,12 @@ async def test_birthday_keys_filled_for_members_saved_before_they_existed(tmp_pa
     connection = Tortoise.get_connection("default")
     for n, born in enumerate(["2021-03-20", "2000-02-29", None]):
         await connection.execute_query(
-            "INSERT INTO member (phone, first_name, last_name, gender, birth_date, customer_type, company_name,"
-            " locale, preferred_channel, consent_telegram, consent_sms, reachable_telegram, reachable_sms,"
-            " balance, referral_code, joined_at) VALUES (?, '', '', 'unspecified', ?, 'individual', '', 'fa',"
+            "INSERT INTO member (phone, first_name, last_name, gender, birth_date, "
+            "customer_type, company_name,"
+            " locale, preferred_channel, consent_telegram, consent_sms, reachable_telegram, "
+            "reachable_sms,"
+            " balance, referral_code, joined_at) VALUES (?, '', '', 'unspecified', ?, "
+            "'individual', '', 'fa',"
             " 'telegram', 1, 1, 1, 1, 0, ?, '2026-01-01 00:00:00+00:00')",
             [f"+98912000000{n}", born, f"R{n}"],
         )

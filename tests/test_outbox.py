@@ -429,8 +429,10 @@ async def test_a_chunk_queued_by_another_worker_meanwhile_is_finished_one_by_one
         held = other.transaction()
         await held.start()
         await other.execute(
-            "INSERT INTO outbox_message (key, member_id, template, params, status, attempts, last_error,"
-            " next_attempt_at, created_at) VALUES ($1, $2, 'elsewhere', '{}', 'pending', 0, '', $3, $3)",
+            "INSERT INTO outbox_message (key, member_id, template, params, status, attempts, "
+            "last_error,"
+            " next_attempt_at, created_at) VALUES ($1, $2, 'elsewhere', '{}', 'pending', 0, '', "
+            "$3, $3)",
             keys[2],
             members[2].id,
             NOW,

@@ -334,9 +334,9 @@ async def test_build_gateway_with_a_key(fake: FakeKavenegar) -> None:
 
 
 async def post(fake: FakeKavenegar, path: str, **params: str) -> tuple[int, dict]:
-    async with aiohttp.ClientSession() as session:
-        async with session.post(f"{fake.base_url}/v1/{fake.api_key}/{path}.json", data=params) as r:
-            return r.status, await r.json()
+    url = f"{fake.base_url}/v1/{fake.api_key}/{path}.json"
+    async with aiohttp.ClientSession() as session, session.post(url, data=params) as r:
+        return r.status, await r.json()
 
 
 @pytest.mark.parametrize(
@@ -363,9 +363,9 @@ async def test_fake_validates(fake: FakeKavenegar, path: str, params: dict, code
 
 async def test_fake_answers_get_and_accepts_989_numbers(fake: FakeKavenegar) -> None:
     url = f"{fake.base_url}/v1/{fake.api_key}/sms/send.json"
-    async with aiohttp.ClientSession() as session:
-        async with session.get(url, params={"receptor": "989121234567", "message": "hi"}) as r:
-            body = await r.json()
+    params = {"receptor": "989121234567", "message": "hi"}
+    async with aiohttp.ClientSession() as session, session.get(url, params=params) as r:
+        body = await r.json()
 
     assert r.status == 200 and body["return"] == {"status": 200, "message": "تایید شد"}
     entry = body["entries"][0]
@@ -382,9 +382,9 @@ async def test_fake_answers_get_and_accepts_989_numbers(fake: FakeKavenegar) -> 
 
 
 async def test_fake_rejects_a_wrong_key(fake: FakeKavenegar) -> None:
-    async with aiohttp.ClientSession() as session:
-        async with session.post(f"{fake.base_url}/v1/nope/account/info.json") as r:
-            assert r.status == 403
+    url = f"{fake.base_url}/v1/nope/account/info.json"
+    async with aiohttp.ClientSession() as session, session.post(url) as r:
+        assert r.status == 403
 
 
 async def test_fake_stops_quickly_with_a_hanging_request(fake: FakeKavenegar) -> None:

@@ -142,7 +142,8 @@ async def test_a_member_who_joins_in_english_is_answered_in_english(db: str) -> 
     assert await sms("STOP") == "No more club offers by SMS. Send 12 to get them again."
     assert await sms("START") == "Club offers by SMS are on again. Send 11 to stop them."
     assert await sms("help") == (
-        "Keywords: JOIN name, POINTS, REWARDS, REDEEM n, BIRTHDAY 1991-08-03, FEEDBACK text, STOP, START"
+        "Keywords: JOIN name, POINTS, REWARDS, REDEEM n, BIRTHDAY 1991-08-03, FEEDBACK text, "
+        "STOP, START"
     )
 
 

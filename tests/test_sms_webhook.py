@@ -227,7 +227,8 @@ MULTIPART = {"Content-Type": "multipart/form-data; boundary=x"}
             "POST",
             "",
             {
-                "data": b'--x\r\nContent-Disposition: form-data; name="from"\r\n\r\n0912\xff\r\n--x--\r\n',
+                "data": b'--x\r\nContent-Disposition: form-data; name="from"\r\n\r\n'
+                b"0912\xff\r\n--x--\r\n",
                 "headers": MULTIPART,
             },
         ),

@@ -112,7 +112,8 @@ async def test_tier_perk_is_shown(h: Harness) -> None:
     await make_member(NOW, phone="09121111111")
     replies = await h.send(MANAGER, "/earn 09121111111 6000000 R9")
     assert replies == [
-        "Purchase recorded: 600 points earned. Balance: 620. Tier: Silver.\nTier perk: 5% off this purchase."
+        "Purchase recorded: 600 points earned. Balance: 620. Tier: Silver.\nTier perk: 5% off "
+        "this purchase."
     ]
 
 
@@ -211,7 +212,8 @@ async def test_member_profile_hides_private_fields_from_cashiers(h: Harness) -> 
     ]
     manager_view = await h.send(MANAGER, "/member 09121111111")
     assert manager_view == [
-        f"Sara Karimi\nCard: {card}\nTier: Bronze\nBalance: 20 points\nBirthday: 1990-03-20\nGender: female\n"
+        f"Sara Karimi\nCard: {card}\nTier: Bronze\nBalance: 20 points\nBirthday: "
+        "1990-03-20\nGender: female\n"
         f"Last transactions:\n#{signup.id} 2026-03-01 +20 for joining"
     ]
 
@@ -233,7 +235,8 @@ async def test_cashier_over_the_daily_cap_waits_for_approval(h: Harness) -> None
     ask = h.api.last_message(MANAGER)
     assert (
         ask["text"]
-        == f"Approval needed (request {held.id}): Kaveh records a purchase of 300,000 for Sara: 30 points."
+        == f"Approval needed (request {held.id}): Kaveh records a purchase of 300,000 for Sara: "
+        "30 points."
     )
     assert h.api.last_message(OWNER)["text"] == ask["text"]
     # the same receipt again does not make a second request

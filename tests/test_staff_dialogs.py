@@ -1,4 +1,5 @@
-"""The /rewards and /settings dialogs through aiogram-dialog's test tools: text sent, buttons clicked by label."""
+"""The /rewards and /settings dialogs through aiogram-dialog's test tools: text sent, buttons
+clicked by label."""
 
 from __future__ import annotations
 

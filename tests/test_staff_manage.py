@@ -119,27 +119,6 @@ async def test_rewards_branches_groups_settings(h: Harness) -> None:
     assert await h.send(OWNER, "/settings colour red") == ["That value is not valid for colour."]
 
 
-async def test_staff_rules_stay_channel_free() -> None:
-    import ast
-    from pathlib import Path
-
-    forbidden = ("aiogram", "kavenegar", "handlers", "jobs", "bot", "matplotlib", "openpyxl")
-    paths = [*Path("loyalty", "staff").glob("*.py"), Path("loyalty", "reports.py")]
-    for path in [*paths, Path("loyalty", "importing.py")]:
-        name = str(path)
-        tree = ast.parse(path.read_text(encoding="utf-8"))
-        imported = {
-            alias.name
-            for node in ast.walk(tree)
-            if isinstance(node, ast.Import)
-            for alias in node.names
-        }
-        imported |= {
-            node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
-        }
-        assert not [m for m in imported if m.split(".")[0] in forbidden], name
-
-
 async def test_two_settings_saved_at_the_same_moment_both_stay(
     db: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -32,7 +32,8 @@ POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL")
 REDIS_URL = os.environ.get("TEST_REDIS_URL")
 pytestmark = pytest.mark.skipif(
     not (POSTGRES_URL and REDIS_URL),
-    reason="TEST_POSTGRES_URL and TEST_REDIS_URL are both needed: several workers share PostgreSQL and Redis",
+    reason="TEST_POSTGRES_URL and TEST_REDIS_URL are both needed: several workers share "
+    "PostgreSQL and Redis",
 )
 
 SECRET = "s3cret-for-the-workers_test"

@@ -122,7 +122,8 @@ def parse(text: str) -> Command:
 # --- answers ------------------------------------------------------------------------
 
 HELP = N_(
-    "Keywords: JOIN name, POINTS, REWARDS, REDEEM n, BIRTHDAY 1991-08-03, FEEDBACK text, STOP, START"
+    "Keywords: JOIN name, POINTS, REWARDS, REDEEM n, BIRTHDAY 1991-08-03, "
+    "FEEDBACK text, STOP, START"
 )
 JOINED = N_("Welcome! Card {card}, {points} points gift. Send HELP for keywords.")
 JOINED_NO_BONUS = N_("Welcome! Your card is {card}. Send HELP for keywords.")

@@ -33,7 +33,7 @@ _NORMALIZE = str.maketrans(
 _TO_PERSIAN_DIGITS = str.maketrans(
     {
         **{str(i): c for i, c in enumerate(_PERSIAN_DIGITS)},
-        **{a: p for a, p in zip(_ARABIC_INDIC_DIGITS, _PERSIAN_DIGITS)},
+        **{a: p for a, p in zip(_ARABIC_INDIC_DIGITS, _PERSIAN_DIGITS, strict=True)},
     }
 )
 

@@ -1,4 +1,5 @@
-# Validates against api.json from PaulSonOfLars/telegram-bot-api-spec (MIT, see LICENSE-telegram-bot-api-spec).
+# Validates against api.json from PaulSonOfLars/telegram-bot-api-spec
+# (MIT, see LICENSE-telegram-bot-api-spec).
 """A strict local fake of the Telegram Bot API, for tests and benchmarks.
 
 A real aiogram `Bot` talks to it over HTTP on 127.0.0.1:
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import itertools
 import json
 import re
@@ -1271,7 +1273,8 @@ def main() -> None:
         api.rate_limit(args.rate_limit)
         await api.start()
         print(
-            f"fake Bot API at {api.base_url} (token {api.token}); controls at {api.base_url}/_fake/",
+            f"fake Bot API at {api.base_url} (token {api.token}); controls at "
+            f"{api.base_url}/_fake/",
             flush=True,
         )
         try:
@@ -1279,10 +1282,8 @@ def main() -> None:
         finally:
             await api.stop()
 
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(serve())
-    except KeyboardInterrupt:
-        pass
 
 
 if __name__ == "__main__":

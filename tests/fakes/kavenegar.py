@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import itertools
 import json
 import random
@@ -286,7 +287,8 @@ class FakeKavenegar:
         if len(localids) != len(receptors):
             raise KavenegarFault(419)
         return self._deliver_all(
-            [(r, message, localid) for r, localid in zip(receptors, localids)], params.get("sender")
+            [(r, message, localid) for r, localid in zip(receptors, localids, strict=True)],
+            params.get("sender"),
         )
 
     def _sendarray(self, params: dict[str, str]) -> list[dict[str, Any]]:
@@ -302,7 +304,7 @@ class FakeKavenegar:
             raise KavenegarFault(419)
         items = [
             (str(r), str(m), None if i is None else str(i))
-            for r, m, i in zip(receptors, messages, localids)
+            for r, m, i in zip(receptors, messages, localids, strict=True)
         ]
         return self._deliver_all(items, str(senders[0]) if senders else None)
 
@@ -397,10 +399,8 @@ def main() -> None:
     )
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(_serve(args.port, args.api_key, args.fail_ratio, args.timeout_ratio, args.seed))
-    except KeyboardInterrupt:
-        pass
 
 
 if __name__ == "__main__":

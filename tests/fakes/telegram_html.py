@@ -138,7 +138,8 @@ class _Parser:
             name = _ATTR_NAME_RE.match(src, i).group(0).lower()
             if not name:
                 raise EntityParseError(
-                    f'Empty attribute name in the tag "{tag}" at byte offset {self.byte_offset(begin)}'
+                    f'Empty attribute name in the tag "{tag}" '
+                    f"at byte offset {self.byte_offset(begin)}"
                 )
             i += len(name)
             while i < len(src) and src[i].isspace():

@@ -33,7 +33,8 @@ def dialog() -> Dialog:
         Window(
             Tr(
                 N_(
-                    "Delete your data? Your name, phone number, birthday, card, messages and vouchers are erased and your points are lost. This cannot be undone."
+                    "Delete your data? Your name, phone number, birthday, card, messages and "
+                    "vouchers are erased and your points are lost. This cannot be undone."
                 )
             ),
             Row(

@@ -37,7 +37,8 @@ async def history_getter(dialog_manager: DialogManager, **kwargs: Any) -> dict[s
         )
     await settle_page(dialog_manager, "entries", shown.page)
     rows = [
-        f"{day(e.created_at, locale, tz)}  {signed(e.amount, locale)}  {esc(reason_text(e.reason, e.note, locale))}"
+        f"{day(e.created_at, locale, tz)}  {signed(e.amount, locale)}  "
+        f"{esc(reason_text(e.reason, e.note, locale))}"
         for e in shown.entries
     ]
     return {

@@ -33,7 +33,9 @@ def dialog() -> Dialog:
         Window(
             Tr(
                 N_(
-                    "Send this link to your friends. When a friend joins and makes a first purchase, you both get points:\n{link}\n\nFriends who joined through you: {count}"
+                    "Send this link to your friends. When a friend joins and makes a first "
+                    "purchase, you both get points:\n{link}\n\n"
+                    "Friends who joined through you: {count}"
                 )
             ),
             leave(),

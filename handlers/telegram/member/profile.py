@@ -91,7 +91,8 @@ def dialog() -> Dialog:
         Window(
             Tr(
                 N_(
-                    "Your profile\nName: {name}\nBirthday: {birthday}\nLanguage: {language}\nNews and offers: {consent}"
+                    "Your profile\nName: {name}\nBirthday: {birthday}\n"
+                    "Language: {language}\nNews and offers: {consent}"
                 )
             ),
             Row(

@@ -101,7 +101,8 @@ def dialog() -> Dialog:
         Window(
             Tr(
                 N_(
-                    "Rewards (page {page} of {pages}). You have {balance} points; ✅ marks what you can take now."
+                    "Rewards (page {page} of {pages}). You have {balance} points; ✅ marks what "
+                    "you can take now."
                 )
             ),
             Tr(N_("No rewards on offer yet."), when="empty"),
@@ -131,7 +132,8 @@ def dialog() -> Dialog:
         Window(
             Tr(
                 N_(
-                    "Your voucher for {reward}: <code>{code}</code>\nShow it at the till before {until}. Your balance is now {balance} points."
+                    "Your voucher for {reward}: <code>{code}</code>\n"
+                    "Show it at the till before {until}. Your balance is now {balance} points."
                 )
             ),
             SwitchTo(Tr(N_("More rewards")), id="more", state=RewardsSG.catalog),

@@ -205,7 +205,8 @@ def dialog() -> Dialog:
         Window(
             Tr(
                 N_(
-                    "To join, share your phone number with the button below. Only your own number is accepted."
+                    "To join, share your phone number with the button below. Only your own "
+                    "number is accepted."
                 )
             ),
             RequestContact(Tr(N_("Share my phone number"))),
@@ -222,7 +223,8 @@ def dialog() -> Dialog:
         Window(
             Tr(
                 N_(
-                    "When is your birthday? We have a gift for you on that day. Type it like {example}, or skip."
+                    "When is your birthday? We have a gift for you on that day. Type it like "
+                    "{example}, or skip."
                 )
             ),
             Button(Tr(N_("Pick from a calendar")), id="calendar", on_click=on_calendar),
@@ -285,7 +287,8 @@ def dialog() -> Dialog:
             ),
             Tr(
                 N_(
-                    "Welcome back, {name}! Your membership is now linked to this Telegram account and keeps its {balance} points."
+                    "Welcome back, {name}! Your membership is now linked to this Telegram "
+                    "account and keeps its {balance} points."
                 ),
                 when=lambda d, w, m: d["linked"] and d["named"],
             ),

@@ -115,12 +115,14 @@ async def describe(audience: dict[str, Any], locale: str) -> str:
     if audience.get("tier"):
         tier = await Tier.get_or_none(code=audience["tier"])
         parts.append(
-            f"{t(PICKED['tier'], locale)}: {tier_name(audience['tier'], tier.name if tier else None, locale)}"
+            f"{t(PICKED['tier'], locale)}: "
+            f"{tier_name(audience['tier'], tier.name if tier else None, locale)}"
         )
     if audience.get("branch_id"):
         branch = await Branch.get_or_none(id=audience["branch_id"])
         parts.append(
-            f"{t(PICKED['branch_id'], locale)}: {esc(branch.name if branch else audience['branch_id'])}"
+            f"{t(PICKED['branch_id'], locale)}: "
+            f"{esc(branch.name if branch else audience['branch_id'])}"
         )
     if audience.get("gender"):
         parts.append(t(GENDER_NAMES[Gender(audience["gender"])], locale))
@@ -133,7 +135,8 @@ async def describe(audience: dict[str, Any], locale: str) -> str:
             .values_list("name", flat=True)
         )
         parts.append(
-            f"{t(PICKED['interests'], locale)}: {esc('، '.join(names) if locale == 'fa' else ', '.join(names))}"
+            f"{t(PICKED['interests'], locale)}: "
+            f"{esc('، '.join(names) if locale == 'fa' else ', '.join(names))}"
         )
     if "age_min" in audience:
         parts.append(
@@ -388,7 +391,8 @@ async def on_confirm(callback: CallbackQuery, button: Button, manager: DialogMan
     send_at = datetime.fromisoformat(data["send_at"]) if data.get("send_at") else now
     staff = await Staff.get_or_none(telegram_id=callback.from_user.id)
     try:
-        # Keyed by the press: the same update handled again (after a crash) schedules no second campaign.
+        # Keyed by the press: the same update handled again (after a crash) schedules no second
+        # campaign.
         campaign = await campaigns.create(
             _audience(manager),
             data["channel"],
@@ -424,7 +428,8 @@ def dialog() -> Dialog:
         Window(
             Tr(
                 N_(
-                    "New campaign.\nAudience:\n{audience}\n\nAdd a filter (each one narrows the audience), or go on."
+                    "New campaign.\nAudience:\n{audience}\n\n"
+                    "Add a filter (each one narrows the audience), or go on."
                 )
             ),
             Group(
@@ -517,7 +522,8 @@ def dialog() -> Dialog:
         Window(
             Tr(
                 N_(
-                    "Campaign by {channel}, {when}.\nAudience:\n{audience}\n\n{text}\n\nIt reaches {total} members: "
+                    "Campaign by {channel}, {when}.\nAudience:\n{audience}\n\n{text}\n\n"
+                    "It reaches {total} members: "
                     "{telegram} on Telegram, {sms} by SMS ({parts} SMS parts)."
                 )
             ),

@@ -60,7 +60,8 @@ async def on_earn(
             message,
             t(
                 N_(
-                    "Over the daily cap: this purchase waits for a manager's approval (request {id})."
+                    "Over the daily cap: this purchase waits for a manager's approval "
+                    "(request {id})."
                 ),
                 locale,
                 id=ident(outcome.pending.id, locale),
@@ -79,7 +80,8 @@ async def on_earn(
     if result.replayed and given:
         text = t(
             N_(
-                "This receipt was already recorded: {points} points were earned then. Balance: {balance}. Tier: {tier}."
+                "This receipt was already recorded: {points} points were earned then. "
+                "Balance: {balance}. Tier: {tier}."
             ),
             locale,
             **values,
@@ -99,7 +101,8 @@ async def on_earn(
     await say(message, text)
 
 
-# The approvers' buttons; every staff button's data starts with BUTTONS (handlers/telegram/routers.py).
+# The approvers' buttons; every staff button's data starts with BUTTONS
+# (handlers/telegram/routers.py).
 BUTTONS = "staff:"
 APPROVE, REJECT = f"{BUTTONS}approve:", f"{BUTTONS}reject:"
 
@@ -111,7 +114,8 @@ async def _ask_approvers(
     locale = settings.default_locale
     text = t(
         N_(
-            "Approval needed (request {id}): {cashier} records a purchase of {amount} for {member}: {points} points."
+            "Approval needed (request {id}): {cashier} records a purchase of {amount} "
+            "for {member}: {points} points."
         ),
         locale,
         id=ident(held.id, locale),

@@ -18,7 +18,8 @@ from models import Staff
 
 
 def staff_of(manager: DialogManager) -> Staff | None:
-    """Identified again for every update by the staff middleware, so a revoked role stops at once."""
+    """Identified again for every update by the staff middleware, so a revoked role stops at
+    once."""
     return manager.middleware_data.get("staff")
 
 

@@ -239,9 +239,8 @@ async def on_audit(message: Message, staff: Staff, locale: str, settings: Settin
             else entry.actor or "-"
         )
         details = " ".join(f"{k}={v}" for k, v in entry.details.items() if v is not None)
-        lines.append(
-            f"{moment(entry.created_at, locale, settings.tz)} {who}: {entry.action} {details}".rstrip()
-        )
+        when = moment(entry.created_at, locale, settings.tz)
+        lines.append(f"{when} {who}: {entry.action} {details}".rstrip())
     await say(message, "\n".join(lines)[-4000:])
 
 

@@ -28,7 +28,8 @@ def summary_text(
     lines = [
         t(
             N_(
-                "Imported {created} new members; {skipped} were already in the club; {errors} rows with errors."
+                "Imported {created} new members; {skipped} were already in the club; "
+                "{errors} rows with errors."
             ),
             locale,
             created=number(summary.created, locale),

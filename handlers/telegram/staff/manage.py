@@ -52,7 +52,8 @@ async def on_invite(message: Message, command: CommandObject, locale: str, now: 
         message,
         t(
             N_(
-                "Welcome to the staff: you are now {role} ({branch}). Send /staff_help for the commands."
+                "Welcome to the staff: you are now {role} ({branch}). "
+                "Send /staff_help for the commands."
             ),
             locale,
             role=t(ROLES[staff.role.value], locale),
@@ -132,9 +133,10 @@ async def on_staff(
     elif action == "list" and len(parts) <= 1:
         members = await team.staff_list(staff)
         branches = {b.id: b.name for b in await Branch.all()}
+        everywhere = t(N_("all branches"), locale)
         lines = [
             f"#{ident(s.id, locale)} {s.name or s.telegram_id}: {t(ROLES[s.role.value], locale)}, "
-            f"{branches.get(s.branch_id, t(N_('all branches'), locale)) if s.branch_id else t(N_('all branches'), locale)}"
+            f"{branches.get(s.branch_id, everywhere) if s.branch_id else everywhere}"
             for s in members
         ]
         await say(message, "\n".join(lines))
@@ -143,7 +145,8 @@ async def on_staff(
             message,
             t(
                 N_(
-                    "Usage: /staff [invite <cashier|manager> [branch id] | role <staff id> <role> [branch id] | revoke <staff id>]"
+                    "Usage: /staff [invite <cashier|manager> [branch id] | "
+                    "role <staff id> <role> [branch id] | revoke <staff id>]"
                 ),
                 locale,
             ),

@@ -1,4 +1,5 @@
-"""/branches and /groups as dialogs: add a branch and set its earning rate, add a product group and set its multiplier.
+"""/branches and /groups as dialogs: add a branch and set its earning rate, add a product group
+and set its multiplier.
 
 Those the permission table allows, as the command forms; the rules are loyalty.staff's.
 """
@@ -149,7 +150,8 @@ def branches_dialog() -> Dialog:
         Window(
             Tr(
                 N_(
-                    "{name} earns at {rate}. Send a new rate ({low} to {high}), or use the club's rate."
+                    "{name} earns at {rate}. "
+                    "Send a new rate ({low} to {high}), or use the club's rate."
                 )
             ),
             Button(Tr(N_("Use the club's rate")), id="club", on_click=on_club_rate),

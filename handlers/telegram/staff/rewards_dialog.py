@@ -1,4 +1,5 @@
-"""/rewards as a dialog: the catalogue a page at a time, a reward added step by step, withdrawing one.
+"""/rewards as a dialog: the catalogue a page at a time, a reward added step by step,
+withdrawing one.
 
 Those the permission table allows (Action.REWARDS); the rules (ranges, branch scope,
 roles) are decided in loyalty.staff, which each step asks again, so a role revoked
@@ -106,7 +107,8 @@ async def describe(spec: catalogue.RewardSpec, locale: str, manager: DialogManag
     )
     return t(
         N_(
-            "{name}\nCost: {cost} points\nOffer: {offer} ({group})\nStock: {stock}\nMinimum tier: {tier}\n"
+            "{name}\nCost: {cost} points\nOffer: {offer} ({group})\nStock: {stock}\n"
+            "Minimum tier: {tier}\n"
             "Branch: {branch}\nValid until: {until}"
         ),
         locale,

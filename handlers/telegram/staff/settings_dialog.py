@@ -1,4 +1,5 @@
-"""/settings as a dialog: the club's rules one at a time, and the tiers' thresholds, multipliers and discounts.
+"""/settings as a dialog: the club's rules one at a time, and the tiers' thresholds,
+multipliers and discounts.
 
 Those the permission table allows (Action.SETTINGS). A typed value goes to loyalty.staff
 as text (Persian digits are fine); a value it refuses gets a clear answer and changes

@@ -588,12 +588,8 @@ def build_parser(locale: str = "fa") -> argparse.ArgumentParser:
         metavar=h(N_("RECEIPT")),
         help=h(N_("the receipt number: the same receipt is never counted twice")),
     )
-    earn.add_argument(
-        "--branch", type=_id, metavar=h(N_("ID")), help=h(N_("the branch id"))
-    )
-    earn.add_argument(
-        "--group", type=_id, metavar=h(N_("ID")), help=h(N_("the product group id"))
-    )
+    earn.add_argument("--branch", type=_id, metavar=h(N_("ID")), help=h(N_("the branch id")))
+    earn.add_argument("--group", type=_id, metavar=h(N_("ID")), help=h(N_("the product group id")))
 
     refund = sub.add_parser("refund", help=h(N_("refund a purchase in full or in part")))
     positional(refund, "receipt", N_("the receipt number of the purchase"))
@@ -613,9 +609,7 @@ def build_parser(locale: str = "fa") -> argparse.ArgumentParser:
 
     redeem = sub.add_parser("redeem", help=h(N_("redeem a reward for a member")))
     positional(redeem, "member", N_("the member's phone or card number"))
-    positional(
-        redeem, "reward", N_("the reward id, as `club reward list` shows it"), type=_id
-    )
+    positional(redeem, "reward", N_("the reward id, as `club reward list` shows it"), type=_id)
 
     voucher = sub.add_parser("voucher", help=h(N_("vouchers"))).add_subparsers(
         dest="action", required=True, metavar=h(N_("action"))

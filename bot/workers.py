@@ -19,6 +19,7 @@ manager (systemd, docker) restarts the whole club at once rather than running sh
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import multiprocessing
 import signal

@@ -487,7 +487,10 @@ async def test_decisions_at_once_record_one_purchase(any_db: str) -> None:
         assert held is not None
         verdicts = [True] * 4 if approve_all else [True, False, True, False]
         results = await asyncio.gather(
-            *(counter.decide(x, held.id, ok, now=NOW) for x, ok in zip(managers, verdicts)),
+            *(
+                counter.decide(x, held.id, ok, now=NOW)
+                for x, ok in zip(managers, verdicts, strict=True)
+            ),
             return_exceptions=True,
         )
         decided = [r for r in results if not isinstance(r, BaseException)]

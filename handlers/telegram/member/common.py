@@ -1,4 +1,4 @@
-"""What the member dialogs share: the member behind the chat, a typed birthday, refusals answered."""
+"""What the member dialogs share: the member behind the chat, a typed birthday, refusals."""
 
 from __future__ import annotations
 

@@ -15,7 +15,11 @@ def router() -> Router:
     staff = Router(name="staff")
     install(staff)
     staff.include_routers(
-        manage.router(), counter.router(), inbox.router(), figures.router(), importing.router(),
+        manage.router(),
+        counter.router(),
+        inbox.router(),
+        figures.router(),
+        importing.router(),
         api_keys.router(),
     )
     return staff

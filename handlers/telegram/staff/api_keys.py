@@ -27,7 +27,6 @@ from loyalty.numbers import parse_id
 from loyalty.staff.permissions import Action, require
 from models import Branch, Staff
 
-
 USAGE = N_(
     "Usage:\n/apikeys — the keys\n/apikeys new <branch number> <scopes> <name>\n"
     "/apikeys revoke <key number>\n/apikeys webhook <key number> <https://…|off>\n"

@@ -509,7 +509,8 @@ def dialog() -> Dialog:
         Window(
             Tr(
                 N_(
-                    "When should it go out? Press Send now, or write a local time: 18:30 (today, or tomorrow "
+                    "When should it go out? Press Send now, or write a local time: 18:30 (today, "
+                    "or tomorrow "
                     "if that time has passed), 1405/01/10 18:30 (Jalali) or 2026-03-30 18:30."
                 )
             ),

@@ -195,6 +195,7 @@ async def _who(user_id: int) -> dict[str, Any]:
     staff = await Staff.get_or_none(telegram_id=user_id)
     return {"staff_id": staff.id, "actor": ""} if staff else {"actor": f"telegram:{user_id}"}
 
+
 async def list_campaigns(message: Message, settings: Any) -> None:
     locale = _locale(message, settings)
     if not await permitted(message.from_user.id, settings.owner_ids, Action.CAMPAIGN):
@@ -278,7 +279,8 @@ async def new_campaign(message: Message, command: CommandObject, settings: Any) 
             t(
                 N_(
                     "Write: /campaign telegram|sms|telegram_sms [filters] | text\n"
-                    "Filters: tier=gold branch=2 gender=female age=20-40 type=company interests=1,3 "
+                    "Filters: tier=gold branch=2 gender=female age=20-40 type=company "
+                    "interests=1,3 "
                     "month=5 inactive=60 rfm=champions at=1405/01/10 10:00"
                 ),
                 locale,
@@ -312,7 +314,8 @@ async def new_campaign(message: Message, command: CommandObject, settings: Any) 
     await message.answer(
         t(
             N_(
-                "Campaign #{id} by {channel} reaches {total} members: {telegram} on Telegram, {sms} by SMS "
+                "Campaign #{id} by {channel} reaches {total} members: {telegram} on Telegram, "
+                "{sms} by SMS "
                 "({parts} SMS parts). Send it?"
             ),
             locale,
@@ -381,7 +384,8 @@ async def run_lottery(message: Message, command: CommandObject, settings: Any) -
         await message.answer(
             t(
                 N_(
-                    "Write: /lottery <winners> [per=<points per ticket>] [filters], then /lottery draw <number>"
+                    "Write: /lottery <winners> [per=<points per ticket>] [filters], then /lottery "
+                    "draw <number>"
                 ),
                 locale,
             ),
@@ -411,7 +415,8 @@ async def run_lottery(message: Message, command: CommandObject, settings: Any) -
     await message.answer(
         t(
             N_(
-                "Lottery #{id} is open. Publish this hash of its secret seed before the draw:\n{hash}"
+                "Lottery #{id} is open. Publish this hash of its secret seed before the "
+                "draw:\n{hash}"
             ),
             locale,
             id=number(made.id, locale),

@@ -320,7 +320,10 @@ def router() -> Router:
     commands = Router(name="staff.counter")
     commands.message.register(on_earn, Command("earn"), flags={"action": Action.EARN})
     commands.callback_query.register(
-        on_decide, MagicData(F.event.data.startswith(APPROVE) | F.event.data.startswith(REJECT)), flags={"action": Action.APPROVE})
+        on_decide,
+        MagicData(F.event.data.startswith(APPROVE) | F.event.data.startswith(REJECT)),
+        flags={"action": Action.APPROVE},
+    )
     commands.message.register(on_refund, Command("refund"), flags={"action": Action.REFUND})
     commands.message.register(on_adjust, Command("adjust"), flags={"action": Action.ADJUST})
     commands.message.register(on_undo, Command("undo"), flags={"action": Action.UNDO})

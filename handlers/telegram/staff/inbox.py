@@ -12,11 +12,11 @@ from aiogram.types import Message
 from handlers.format import moment, number
 from handlers.i18n import N_, t
 from handlers.telegram.staff.common import ident, say
+from handlers.telegram.workflow import Settings
 from loyalty.numbers import parse_id
 from loyalty.staff import inbox
 from loyalty.staff.access import identify
 from loyalty.staff.permissions import Action
-from handlers.telegram.workflow import Settings
 from loyalty.text import to_ascii_digits
 from models import InboxItem, InboxKind, Staff
 

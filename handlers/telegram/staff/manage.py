@@ -89,6 +89,7 @@ HELP: tuple[tuple[str, Action], ...] = (
     ("/webhooks", Action.API_KEYS),
 )
 
+
 async def on_help(message: Message, staff: Staff, locale: str) -> None:
     lines = [line for line, action in HELP if allowed(staff, action)]
     await say(message, t(N_("Staff commands:"), locale) + "\n" + "\n".join(lines))

@@ -427,7 +427,7 @@ def _whole(maximum: int | None) -> Callable[[str], int]:
         except LoyaltyError as error:
             if error.code is ErrorCode.NUMBER_TOO_LARGE:
                 raise argparse.ArgumentTypeError(f"{text} (at most {maximum})") from None
-            raise argparse.ArgumentTypeError(text) from None
+            raise ValueError(text) from None  # argparse says it is not a whole number
 
     return read
 
@@ -649,21 +649,31 @@ def build_parser(locale: str = "fa") -> argparse.ArgumentParser:
     )
     reward.add_parser("list", help=h(N_("list rewards on offer, with their ids and stock")))
 
-    apikey = sub.add_parser("apikey", help="keys of the HTTP API").add_subparsers(
-        dest="action", required=True
+    apikey = sub.add_parser("apikey", help=h(N_("keys of the HTTP API"))).add_subparsers(
+        dest="action", required=True, metavar=h(N_("action"))
     )
-    kcreate = apikey.add_parser("create", help="make a key (shown once)")
-    kcreate.add_argument("--branch", type=int, required=True, help="the branch's number")
+    kcreate = apikey.add_parser("create", help=h(N_("make a key (shown once)")))
     kcreate.add_argument(
-        "--scopes", required=True, help="e.g. members:read,purchases:write,vouchers:redeem"
+        "--branch", type=_id, required=True, metavar=h(N_("ID")), help=h(N_("the branch id"))
     )
-    kcreate.add_argument("--name", required=True, help="what the key is for, e.g. till1")
-    krevoke = apikey.add_parser("revoke", help="stop a key from working")
-    krevoke.add_argument("id", type=int)
-    apikey.add_parser("list", help="list the keys")
-    khook = apikey.add_parser("webhook", help="send the club's events to a URL (or 'off')")
-    khook.add_argument("id", type=int)
-    khook.add_argument("url")
+    kcreate.add_argument(
+        "--scopes",
+        required=True,
+        metavar=h(N_("SCOPES")),
+        help=h(N_("what the key may do, e.g. members:read,purchases:write,vouchers:redeem")),
+    )
+    kcreate.add_argument(
+        "--name",
+        required=True,
+        metavar=h(N_("NAME")),
+        help=h(N_("what the key is for, e.g. till1")),
+    )
+    krevoke = apikey.add_parser("revoke", help=h(N_("stop a key from working")))
+    positional(krevoke, "id", N_("the key's number, as `club apikey list` shows it"), type=_id)
+    apikey.add_parser("list", help=h(N_("list the keys")))
+    khook = apikey.add_parser("webhook", help=h(N_("send the club's events to a URL (or 'off')")))
+    positional(khook, "id", N_("the key's number, as `club apikey list` shows it"), type=_id)
+    positional(khook, "url", N_("the https address that receives the events, or off"))
 
     run = sub.add_parser(
         "run", help=h(N_("run the Telegram bot (the sandbox chat when no BOT_TOKEN is set)"))
@@ -718,6 +728,8 @@ _PLACEHOLDERS = {
     "file": N_("FILE"),
     "sender": N_("PHONE"),
     "text": N_("TEXT"),
+    "id": N_("ID"),
+    "url": N_("URL"),
 }
 
 

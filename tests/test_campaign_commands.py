@@ -290,9 +290,10 @@ async def test_a_branch_manager_reaches_their_branch_only_and_every_actor_is_aud
     assert (await Campaign.get(id=2)).audience == {}
     assert await Campaign.all().count() == 2
     audit = await AuditEntry.all().order_by("id")
+    settings_owner = await Staff.get(telegram_id=OWNER)  # identified, so given a staff row
     assert [(a.action, a.staff_id, a.actor) for a in audit] == [
         ("campaign_created", boss.id, ""),
         ("lottery_created", boss.id, ""),
-        ("campaign_created", None, f"telegram:{OWNER}"),
-        ("lottery_drawn", None, f"telegram:{OWNER}"),
+        ("campaign_created", settings_owner.id, ""),
+        ("lottery_drawn", settings_owner.id, ""),
     ]

@@ -31,8 +31,7 @@ async def feed(dp: Dispatcher, bot: object, update: dict) -> None:
 
 async def _dispatcher() -> Dispatcher:
     dp = Dispatcher(settings=Settings(_env_file=None, owner_ids=[OWNER]))
-    router._parent_router = None  # the module-level router joins one dispatcher per test
-    dp.include_router(router)
+    dp.include_router(router())
     return dp
 
 

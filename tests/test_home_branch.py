@@ -27,8 +27,7 @@ async def test_the_first_purchase_s_branch_is_home_and_a_later_one_elsewhere_kee
     reza = await member(NOW, phone="09121110002", first_name="Reza")
     assert (sara.branch_id, reza.branch_id) == (None, None)
     async with harness() as h:
-        campaigns_router._parent_router = None
-        h.dp.include_router(campaigns_router)
+        h.dp.include_router(campaigns_router())
         await h.send(CASHIER, "/earn 09121110001 250000 R1")
         await h.send(OTHER_CASHIER, "/earn 09121110001 250000 R2")
         await h.send(OTHER_CASHIER, "/earn ۰۹۱۲۱۱۱۰۰۰۲ 250000 R3", language="fa")

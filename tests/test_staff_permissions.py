@@ -127,6 +127,7 @@ async def test_staff_help_lists_what_the_table_allows(db: str) -> None:
     ]
     managing = [
         "/adjust <member> <+N|-N> <reason>",
+        "/move <member> <branch number>",
         "/undo <transaction id>",
         "/report [days]",
         "/export",
@@ -136,7 +137,15 @@ async def test_staff_help_lists_what_the_table_allows(db: str) -> None:
         "/campaigns",
         "/lottery <winners> [per=N] [filters]",
     ]
-    owning = ["/audit", "/branches", "/groups", "/settings", "/import (CSV file caption)"]
+    owning = [
+        "/audit",
+        "/branches",
+        "/groups",
+        "/settings",
+        "/import (CSV file caption)",
+        "/apikeys",
+        "/webhooks",
+    ]
     async with harness() as h:
         for user, lines in (
             (CASHIER, counter),

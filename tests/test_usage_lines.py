@@ -36,13 +36,12 @@ async def test_the_lottery_usage_is_not_refused_as_html(db: str, language: str) 
     from aiogram.types import Update
 
     from bot.app import build_bot
-    from handlers.telegram.campaigns import router
+    from handlers.telegram.staff.campaigns import router
     from tests.fakes.bot_api import FakeBotAPI
 
     settings = Settings(_env_file=None, owner_ids=[OWNER])
     dp = Dispatcher(settings=settings)
-    router._parent_router = None  # the module-level router joins one dispatcher per test
-    dp.include_router(router)
+    dp.include_router(router())
     async with FakeBotAPI() as api:
         # As the club builds it: HTML is the default parse mode.
         session = AiohttpSession(api=TelegramAPIServer.from_base(api.base_url))

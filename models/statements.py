@@ -233,25 +233,13 @@ def one_writer(connection: BaseDBAsyncClient) -> bool:
     return connection.capabilities.dialect == "sqlite"
 
 
-# loyalty/staff.py's names, until it reads them from models/queries/staff.py.
-from models.queries.staff import (  # noqa: E402
-    active_staff_by_telegram,
-    issued_since,
-    lock_staff,
-    receipt_recorded,
-)
-
 __all__ = [
     "Insert",
     "NameLock",
     "Select",
     "Statement",
-    "active_staff_by_telegram",
     "db_value",
     "is_postgres",
-    "issued_since",
     "loaded",
-    "lock_staff",
     "one_writer",
-    "receipt_recorded",
 ]

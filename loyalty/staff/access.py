@@ -10,7 +10,7 @@ from loyalty.errors import ErrorCode, LoyaltyError
 from loyalty.rules import default_branch
 from loyalty.staff.permissions import PERMISSIONS, Action, allowed
 from models import Staff, StaffRole
-from models import statements as sql
+from models.queries import staff as sql
 
 
 async def identify(

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
 from typing import NoReturn
 from zoneinfo import ZoneInfo
 
@@ -19,8 +18,8 @@ from loyalty.errors import ErrorCode, LoyaltyError
 from loyalty.rules import ClubConfig, current_config
 from loyalty.staff.access import check_branch_scope, counter_branch
 from loyalty.staff.permissions import Action, allowed, require
-from models import EntryKind, LedgerEntry, Member, PendingApproval, Staff, Voucher
-from models import statements as sql
+from models import EntryKind, LedgerEntry, Member, PendingApproval, Staff, Voucher, statements
+from models.queries import staff as sql
 
 # Kinds of rows a cashier issues points with; the daily cap counts them.
 CAPPED_KINDS = (EntryKind.EARN, EntryKind.ADJUST)
@@ -35,15 +34,13 @@ class EarnOutcome:
 
 async def issued_today(staff_id: int, tz: ZoneInfo, now: datetime) -> int:
     """Points a staff member issued since the start of the local day."""
-    since = sql.db_value(LedgerEntry, "created_at", local_day_start(now, tz, 0))
+    since = statements.db_value(LedgerEntry, "created_at", local_day_start(now, tz, 0))
     rows = await sql.issued_since.rows(staff_id, *(kind.value for kind in CAPPED_KINDS), since)
     return int(rows[0]["total"])
 
 
 def expected_points(member: Member, amount: int, branch_id: int, config: ClubConfig) -> int:
-    rule = earning.earning_rule(config.rules, config.branch(branch_id), member)
-    tier = next((tier for tier in config.tiers if tier.id == member.tier_id), None)
-    return earning.points_for(amount, rule, tier_multiplier=tier.multiplier if tier else Decimal(1))
+    return earning.purchase_points(amount, member, config, config.branch(branch_id))
 
 
 async def earn(

@@ -39,4 +39,5 @@ async def burst(url: str, ack: TextIO, purchases: int, members: int) -> None:
 if __name__ == "__main__":
     url, ack_path, purchases, members = sys.argv[1:5]
     patches.apply(Settings(_env_file=None))  # as `club` does at start-up
-    asyncio.run(burst(url, ack_path, int(purchases), int(members)))
+    with open(ack_path, "a", encoding="utf-8") as ack:
+        asyncio.run(burst(url, ack, int(purchases), int(members)))

@@ -9,6 +9,7 @@ import pytest
 from aiogram.fsm.storage.base import StorageKey
 from aiohttp.test_utils import TestClient, TestServer
 
+from bot import patches
 from bot.app import WEBHOOK_PATH, build_bot, build_dispatcher, build_web_app, webhook_secret
 from bot.fsm_storage import TortoiseStorage
 from bot.sandbox import LocalSession
@@ -249,10 +250,11 @@ def test_redis_storage_when_redis_url_is_set() -> None:
     assert isinstance(build_storage(Settings(_env_file=None)), TortoiseStorage)
 
 
+@pytest.mark.skipif(
+    not patches.applied("dialog_ids"), reason="the dialog_ids patch is off (PATCHES)"
+)
 def test_dialog_ids_opened_in_one_second_do_not_collide() -> None:
     from aiogram_dialog.api.entities.stack import new_id
-
-    import bot.app  # noqa: F401  (installs the id generator)
 
     ids = {new_id() for _ in range(5000)}
     assert len(ids) == 5000

@@ -61,6 +61,7 @@ class ProfileSG(StatesGroup):
     name = State()
     birthday = State()
     language = State()
+    branch = State()
 
 
 class DeleteSG(StatesGroup):

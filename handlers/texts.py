@@ -40,7 +40,7 @@ ERRORS: dict[ErrorCode, str] = {
         "Receipt {receipt} is in branches {branches}: name the branch, as in "
         "/refund {receipt} all <branch>."
     ),
-    ErrorCode.OWN_BRANCH_ONLY: N_("Only purchases of your own branch ({branch}) can be refunded."),
+    ErrorCode.OWN_BRANCH_ONLY: N_("Only purchases of your own branch (#{branch}) can be refunded."),
     ErrorCode.REFUND_TOO_LARGE: N_("Only {left} of this purchase is left to refund."),
     ErrorCode.ALREADY_REFUNDED: N_("This purchase has already been refunded in full."),
     ErrorCode.ENTRY_NOT_FOUND: N_("No transaction with that number."),

@@ -288,7 +288,7 @@ async def branch_rules_text(branch: Branch, locale: str) -> str:
     """A branch's currency unit and minimum purchase, the club's where it has none."""
     rules = await get_rules()
     return t(
-        N_("#{id} {name}: currency unit {unit}, minimum purchase {minimum} (in toman)."),
+        N_("#{id} {name}: currency unit {unit}; minimum purchase {minimum}."),
         locale,
         id=ident(branch.id, locale),
         name=branch.name,
@@ -300,8 +300,8 @@ async def branch_rules_text(branch: Branch, locale: str) -> str:
 def own_amount(value: int | None, club: int, locale: str) -> str:
     """A branch's own amount, or the club's, said to be the club's."""
     if value is None:
-        return t(N_("{amount} (the club's)"), locale, amount=number(club, locale))
-    return number(value, locale)
+        return t(N_("the club's ({amount} toman)"), locale, amount=number(club, locale))
+    return t(N_("{amount} toman"), locale, amount=number(value, locale))
 
 
 async def on_groups(

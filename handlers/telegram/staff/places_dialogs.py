@@ -247,7 +247,7 @@ def branches_dialog() -> Dialog:
         Window(
             Tr(
                 N_(
-                    "Currency unit of {name}, in toman: {unit}. Points are the amount ÷ the "
+                    "Currency unit of {name}: {unit}. Points are the amount ÷ the "
                     "unit × the rate. Send a new unit ({unit_low} to {unit_high}), or use the "
                     "club's."
                 )
@@ -261,7 +261,7 @@ def branches_dialog() -> Dialog:
         Window(
             Tr(
                 N_(
-                    "Minimum purchase of {name}, in toman: {minimum}. A smaller purchase is "
+                    "Minimum purchase of {name}: {minimum}. A smaller purchase is "
                     "not recorded. Send a new minimum ({minimum_low} to {minimum_high}), or use "
                     "the club's."
                 )

@@ -6,7 +6,7 @@ from __future__ import annotations
 from models import Branch, Member, Staff, StaffRole
 from tests.conftest import NOW
 from tests.staff_harness import CASHIER, MANAGER, harness
-from tests.test_member_dialogs import joined, open_chat
+from tests.test_member_dialogs import USER, Chat_, joined, open_chat
 
 
 async def test_a_member_chooses_their_branch_and_its_manager_counts_them(db: str) -> None:
@@ -73,3 +73,29 @@ async def test_with_one_open_branch_there_is_nothing_to_choose(db: str) -> None:
     await chat.click("Profile")
     assert "My branch" not in chat.text
     assert "My branch" not in chat.buttons()
+
+
+async def _sign_up(chat: Chat_, branch: str | None) -> None:
+    await chat.send("/start")
+    await chat.click("English")
+    await chat.contact("+989121234567")
+    await chat.send("Sara")
+    await chat.click("Skip")  # the birthday
+    await chat.click("Skip")  # woman or man
+    await chat.click("For myself")
+    assert chat.text == "Which branch do you shop at most? (optional)"
+    assert chat.buttons() == ["Main", "North", "Skip"]
+    await chat.click(branch or "Skip")
+    assert chat.text == "Welcome to the club, Sara! You received 20 points for joining."
+
+
+async def test_at_sign_up_a_branch_may_be_chosen_when_there_are_several(db: str) -> None:
+    await Branch.create(name="North", created_at=NOW)
+    await _sign_up(open_chat(), "North")
+    assert (await Member.get(telegram_id=USER)).branch_id == 2
+
+
+async def test_at_sign_up_the_branch_may_be_skipped(db: str) -> None:
+    await Branch.create(name="North", created_at=NOW)
+    await _sign_up(open_chat(), None)
+    assert (await Member.get(telegram_id=USER)).branch_id is None

@@ -155,8 +155,14 @@ async def test_an_invitation_to_a_branch_closed_since_is_refused(h: Harness) -> 
 
 
 async def test_the_branches_dialog_sets_unit_minimum_name_and_closes(db: str) -> None:
-    await Branch.create(name="North", created_at=NOW)
     chat = open_chat(OWNER)
+    await chat.send("/branches")
+    await chat.click("#1 Main: earning rate the club's rate")
+    await chat.click("Close the branch")
+    alerts = [call.text for call in chat.session.sent("AnswerCallbackQuery") if call.text]
+    assert alerts == ["This is the last open branch: open another one first."]
+    assert (await Branch.get(id=1)).active
+    await Branch.create(name="North", created_at=NOW)
     await chat.send("/branches")
     await chat.click("#2 North: earning rate the club's rate")
     assert chat.buttons() == [

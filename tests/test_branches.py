@@ -88,6 +88,10 @@ async def test_unit_and_minimum_set_by_owner_and_own_manager_and_earn_follows(
     assert await h.send(CASHIER, f"/earn {PHONE} 250000 N3") == [
         "Purchase recorded: 25 points earned. Balance: 129. Tier: Bronze."
     ]
+    assert await h.send(CASHIER, "/branch 2") == ["Not allowed."]
+    assert await h.send(MANAGER, "/branch 2") == [
+        "#2 North: currency unit the club's (10,000 toman); minimum purchase 100,000 toman."
+    ]
     audit = await AuditEntry.filter(action="branch_rule").order_by("id")
     assert [(a.details["key"], a.details["value"]) for a in audit] == [
         ("currency_unit", 5000),

@@ -9,10 +9,10 @@ from loyalty import audit
 from loyalty.clock import utcnow
 from loyalty.errors import ErrorCode, LoyaltyError
 from loyalty.ledger import history
-from loyalty.members import active_card
+from loyalty.members import active_card, replaced_cards
 from loyalty.staff.access import sees_all_branches
 from loyalty.staff.permissions import Action, allowed, require
-from models import Branch, LedgerEntry, Member, Staff, Tier
+from models import Branch, Card, LedgerEntry, Member, Staff, Tier
 
 
 @dataclass(frozen=True)
@@ -23,6 +23,8 @@ class Profile:
     birth_date: date | None  # None for cashiers, who may not see it
     gender: str | None
     history: list[LedgerEntry]
+    floor: Tier | None  # the tier the periodic review keeps the member at, at least
+    replaced_cards: list[Card]  # lost cards, refused since, the latest first
 
 
 async def profile(staff: Staff, member: Member, *, now: datetime | None = None) -> Profile:
@@ -38,6 +40,8 @@ async def profile(staff: Staff, member: Member, *, now: datetime | None = None) 
         member.birth_date if private else None,
         member.gender.value if private else None,
         await history(member.id, limit=5),
+        await Tier.get_or_none(id=member.tier_floor_id) if member.tier_floor_id else None,
+        await replaced_cards(member.id),
     )
 
 

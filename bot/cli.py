@@ -156,8 +156,7 @@ async def _member_replace_card(args: argparse.Namespace, settings: Settings) -> 
     from loyalty.staff.member_settings import new_card
 
     locale = settings.default_locale
-    member = await members.find_member(args.member)
-    done = await new_card(_terminal_owner(), member.id)
+    done = await new_card(_terminal_owner(), args.member)
     return t(
         N_("New card: {card}. Card {old} no longer works."),
         locale,

@@ -258,8 +258,8 @@ async def replace_card(
             # cards, and makes a repeated request wait for the first and find its card.
             await get_member(member_id, lock=True)
             if request is not None:
-                done = await _replacement_of(member_id, request)
-                if done is not None:
+                done = await replacement_of(request)
+                if done is not None and done.card.member_id == member_id:
                     return done
             old = await active_card(member_id)
             await Card.filter(id=old.id).update(active=False, replaced_at=now)
@@ -272,19 +272,22 @@ async def replace_card(
             return Replacement(card, old.number, False)
     except IntegrityError:
         # SQLite has no row lock: the same request committed first in another connection.
-        done = await _replacement_of(member_id, request) if request is not None else None
-        if done is None:
+        done = await replacement_of(request) if request is not None else None
+        if done is None or done.card.member_id != member_id:
             raise
         return done
 
 
-async def _replacement_of(member_id: int, request: str) -> Replacement | None:
+async def replacement_of(request: str) -> Replacement | None:
+    """The replacement this request made before, if it did."""
     card = await Card.get_or_none(request=request)
     if card is None:
         return None
-    if card.member_id != member_id:
-        raise LoyaltyError(ErrorCode.INVALID_VALUE)
-    old = await Card.filter(member_id=member_id, replaced_at=card.issued_at, active=False).first()
+    old = (
+        await Card.filter(member_id=card.member_id, replaced_at=card.issued_at, active=False)
+        .order_by("-id")
+        .first()
+    )
     return Replacement(card, old.number if old else "", True)
 
 
@@ -371,6 +374,7 @@ __all__ = [
     "register_member",
     "replace_card",
     "replaced_cards",
+    "replacement_of",
     "set_reachable",
     "update_profile",
 ]

@@ -12,7 +12,7 @@ from tortoise.transactions import in_transaction
 from loyalty import audit, tiers
 from loyalty.clock import utcnow
 from loyalty.errors import ErrorCode, LoyaltyError
-from loyalty.members import Replacement, get_member, replace_card
+from loyalty.members import Replacement, find_member, get_member, replace_card, replacement_of
 from loyalty.staff.limits import DECIMAL_LIMITS, in_range
 from loyalty.staff.permissions import Action, require
 from loyalty.text import clean_name
@@ -20,18 +20,25 @@ from models import CustomerType, Member, Staff, Tier
 
 
 async def new_card(
-    staff: Staff, member_id: int, *, request: str | None = None, now: datetime | None = None
+    staff: Staff, reference: str, *, request: str | None = None, now: datetime | None = None
 ) -> Replacement:
-    """A lost card: the member gets a new number, the old one is refused from now on."""
+    """A lost card: the member named by `reference` (phone, card, #number) gets a new
+    number, and the old one is refused from now on. The same `request` again answers with
+    the card it issued, though the old number it named no longer finds the member."""
     now = now or utcnow()
     require(staff, Action.REPLACE_CARD)
-    done = await replace_card(member_id, request=request, now=now)
+    if request is not None:
+        done = await replacement_of(request)
+        if done is not None:
+            return done
+    member = await find_member(reference)
+    done = await replace_card(member.id, request=request, now=now)
     if not done.replayed:
         await audit.record(
             "card_replaced",
             staff_id=staff.id,
             now=now,
-            member=member_id,
+            member=member.id,
             old=done.old,
             new=done.card.number,
         )

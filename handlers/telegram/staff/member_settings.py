@@ -12,7 +12,7 @@ from aiogram.types import Message
 from handlers.i18n import N_, t
 from handlers.telegram.staff.common import request_of, say
 from handlers.texts import tier_code, tier_name
-from loyalty.members import find_member
+from loyalty.members import find_member, get_member
 from loyalty.staff import member_settings as settings_of
 from loyalty.staff.limits import parse_number
 from loyalty.staff.permissions import Action
@@ -32,8 +32,8 @@ async def on_new_card(
     if not reference:
         await say(message, t(N_("Usage: /newcard <member>"), locale))
         return
-    member = await find_member(reference)
-    done = await settings_of.new_card(staff, member.id, request=request_of(message), now=now)
+    done = await settings_of.new_card(staff, reference, request=request_of(message), now=now)
+    member = await get_member(done.card.member_id)
     await say(
         message,
         t(

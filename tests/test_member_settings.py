@@ -1,0 +1,238 @@
+"""Settings staff give a member in Telegram: a new card for a lost one (/newcard), a tier
+floor the periodic review keeps (/tier), a company and its earning rate (/company), and
+rewards kept for one customer type (/rewards for)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+import pytest
+from aiogram.types import Update
+
+from jobs import tiers as tier_review
+from loyalty import rewards
+from loyalty.errors import ErrorCode, LoyaltyError
+from models import AuditEntry, Branch, Card, CustomerType, Member, Reward, Staff, StaffRole, Tier
+from tests.conftest import NOW
+from tests.helpers import member as make_member
+from tests.helpers import reward, set_rules
+from tests.staff_harness import CASHIER, MANAGER, OWNER, Harness, harness
+
+DAY = timedelta(days=1)
+PHONE = "09121111111"
+
+
+@pytest.fixture
+async def h(db: str) -> AsyncIterator[Harness]:
+    branch = await Branch.first()
+    await Staff.create(
+        telegram_id=MANAGER, role=StaffRole.MANAGER, branch=branch, name="Mina", created_at=NOW
+    )
+    await Staff.create(
+        telegram_id=CASHIER, role=StaffRole.CASHIER, branch=branch, name="Kaveh", created_at=NOW
+    )
+    async with harness() as harness_:
+        yield harness_
+        assert harness_.api.rejected == []
+
+
+async def tier_of(member: Member) -> str:
+    return (await Tier.get(id=(await Member.get(id=member.id)).tier_id)).code
+
+
+async def again(h: Harness, user_id: int) -> list[str]:
+    """The last update delivered once more, as Telegram does when a webhook answer is lost."""
+    before = len(h.api.sent_to(user_id))
+    update = Update.model_validate(h.api._updates[-1], context={"bot": h.bot})
+    await h.dp.feed_update(h.bot, update)
+    return [m.get("text") or "" for m in h.api.sent_to(user_id)[before:]]
+
+
+# ---- the tier floor -----------------------------------------------------------------------------
+
+
+async def test_a_tier_floor_holds_at_the_review_until_it_is_removed(h: Harness) -> None:
+    m = await make_member(NOW, phone=PHONE, first_name="Sara")
+    assert await h.send(CASHIER, f"/tier {PHONE} gold") == ["Not allowed."]
+    assert await h.send(MANAGER, f"/tier {PHONE} gold") == [
+        "Sara keeps at least Gold at every review. Tier: Gold."
+    ]
+    assert await tier_of(m) == "gold"  # a floor above the member's tier lifts them at once
+    assert await tier_review.run(NOW + 2 * DAY) == 0
+    assert await tier_review.run(NOW + 400 * DAY) == 0
+    assert await tier_of(m) == "gold"
+    audit = await AuditEntry.get(action="tier_floor")
+    assert audit.details == {"member": m.id, "tier": "gold"}
+
+    assert await h.send(MANAGER, f"/tier {PHONE} off") == [
+        "Sara has no tier floor: from the next review the points decide. Tier: Gold."
+    ]
+    assert await tier_of(m) == "gold"  # downgrades wait for the review
+    assert await tier_review.run(NOW + 401 * DAY) == 1
+    assert await tier_of(m) == "bronze"
+
+
+async def test_points_lift_a_member_above_the_floor_and_the_review_falls_back_to_it(
+    h: Harness,
+) -> None:
+    m = await make_member(NOW, phone=PHONE, first_name="Sara")
+    # By the tier's Persian name, typed with Persian digits in the phone.
+    assert await h.send(OWNER, "/tier ۰۹۱۲۱۱۱۱۱۱۱ نقره‌ای", language="fa") == [
+        "Sara در هر بازبینی دست‌کم در سطح نقره‌ای می‌ماند. سطح: نقره‌ای."
+    ]
+    # 16,000,000 toman: 1,600 points × 1.25 (silver) = 2,000 purchase points: gold.
+    assert await h.send(MANAGER, f"/earn {PHONE} 16000000 R1") == [
+        "Purchase recorded: 2,000 points earned. Balance: 2,020. Tier: Gold.\n"
+        "Tier perk: 10% off this purchase."
+    ]
+    assert await tier_review.run(NOW + DAY) == 0
+    assert await tier_of(m) == "gold"
+    # A year on the purchase is out of the window: down to the floor, not below it.
+    assert await tier_review.run(NOW + 400 * DAY) == 1
+    assert await tier_of(m) == "silver"
+
+
+async def test_an_unknown_tier_and_a_missing_argument_change_nothing(h: Harness) -> None:
+    m = await make_member(NOW, phone=PHONE)
+    assert await h.send(MANAGER, f"/tier {PHONE} platinum") == ["There is no tier platinum."]
+    assert await h.send(MANAGER, f"/tier {PHONE}") == ["Usage: /tier <member> <tier|off>"]
+    assert await h.send(MANAGER, "/tier 09120000000 gold") == [
+        "No member with that phone or card number."
+    ]
+    assert (await Member.get(id=m.id)).tier_floor_id is None
+    assert not await AuditEntry.exists(action="tier_floor")
+
+
+async def test_the_floor_in_persian_and_in_the_member_view(h: Harness) -> None:
+    await make_member(NOW, phone=PHONE, first_name="سارا")
+    assert await h.send(MANAGER, f"/tier {PHONE} Gold", language="fa") == [
+        "سارا در هر بازبینی دست‌کم در سطح طلایی می‌ماند. سطح: طلایی."
+    ]
+    view = (await h.send(MANAGER, f"/member {PHONE}", language="fa"))[0]
+    assert "کف سطح: طلایی" in view.splitlines()
+
+
+# ---- a new card for a lost one ------------------------------------------------------------------
+
+
+async def test_a_cashier_replaces_a_lost_card_once_and_the_old_number_is_refused(
+    h: Harness,
+) -> None:
+    m = await make_member(NOW, phone=PHONE, first_name="Sara")
+    old = (await Card.get(member_id=m.id)).number
+    replies = await h.send(CASHIER, f"/newcard {old}")
+    new = (await Card.get(member_id=m.id, active=True)).number
+    assert new != old
+    assert replies == [f"New card for Sara: {new}. Card {old} no longer works."]
+    # Telegram delivers the command again: the same answer, no third card.
+    assert await again(h, CASHIER) == replies
+    assert await Card.filter(member_id=m.id).count() == 2
+    audit = await AuditEntry.get(action="card_replaced")
+    assert audit.details == {"member": m.id, "old": old, "new": new}
+
+    assert await h.send(CASHIER, f"/member {old}") == [
+        f"Card {old} was replaced by a new card and no longer works."
+    ]
+    assert await h.send(CASHIER, f"/earn {old} 100000") == [
+        f"Card {old} was replaced by a new card and no longer works."
+    ]
+    view = (await h.send(CASHIER, f"/member {new}"))[0].splitlines()
+    assert f"Card: {new}" in view
+    assert f"Card {old} replaced on 2026-03-01" in view
+    fa = (await h.send(CASHIER, f"/member {new}", language="fa"))[0].splitlines()
+    assert f"کارت {old} در ۱۴۰۴/۱۲/۱۰ جایگزین شد" in fa
+    assert await h.send(CASHIER, f"/member {old}", language="fa") == [
+        f"کارت {old} با کارت تازه‌ای جایگزین شده و دیگر کار نمی‌کند."
+    ]
+
+
+async def test_newcard_needs_a_member(h: Harness) -> None:
+    assert await h.send(CASHIER, "/newcard") == ["Usage: /newcard <member>"]
+    assert await h.send(CASHIER, "/newcard 09120000000") == [
+        "No member with that phone or card number."
+    ]
+    assert not await AuditEntry.exists(action="card_replaced")
+
+
+# ---- company customers --------------------------------------------------------------------------
+
+
+async def test_a_company_customer_earns_by_the_companys_rate(h: Harness) -> None:
+    m = await make_member(NOW, phone=PHONE, first_name="Sara")
+    assert await h.send(MANAGER, f"/company {PHONE} rate 3") == [
+        "This member is not a company customer: give the company's name first."
+    ]
+    assert await h.send(CASHIER, f"/company {PHONE} Acme Ltd") == ["Not allowed."]
+    assert await h.send(MANAGER, f"/company {PHONE} Acme Ltd") == [
+        "Sara is a company customer now, for Acme Ltd."
+    ]
+    assert await h.send(MANAGER, f"/company {PHONE} rate abc") == [
+        "That value is not valid for earn_rate: send a number from 0 to 1,000."
+    ]
+    assert await h.send(MANAGER, f"/company {PHONE} rate ۳") == [
+        "Sara earns 3 points per currency unit from now on."
+    ]
+    fresh = await Member.get(id=m.id)
+    assert (fresh.customer_type, fresh.company_name, str(fresh.company_earn_rate)) == (
+        CustomerType.COMPANY,
+        "Acme Ltd",
+        "3.0000",
+    )
+    # 250,000 toman is 25 currency units: 75 points at the company's rate, not 25.
+    assert await h.send(CASHIER, f"/earn {PHONE} 250000 R1") == [
+        "Purchase recorded: 75 points earned. Balance: 95. Tier: Bronze."
+    ]
+    view = (await h.send(MANAGER, f"/member {PHONE}"))[0].splitlines()
+    assert "Company: Acme Ltd" in view and "Company earning rate: 3" in view
+
+    assert await h.send(MANAGER, f"/company {PHONE} rate club") == [
+        "Sara earns by the club's rate again."
+    ]
+    assert await h.send(CASHIER, f"/earn {PHONE} 250000 R2") == [
+        "Purchase recorded: 25 points earned. Balance: 120. Tier: Bronze."
+    ]
+    assert await h.send(MANAGER, f"/company {PHONE} off") == ["Sara is an individual customer now."]
+    fresh = await Member.get(id=m.id)
+    assert (fresh.customer_type, fresh.company_name, fresh.company_earn_rate) == (
+        CustomerType.INDIVIDUAL,
+        "",
+        None,
+    )
+    actions = await AuditEntry.filter(action__in=("member_company", "company_rate")).count()
+    assert actions == 4
+
+
+async def test_a_company_only_reward_is_refused_to_an_individual(h: Harness) -> None:
+    await set_rules(signup_bonus=500)
+    gift = await reward(100, name="Company hamper")
+    person = await make_member(NOW, phone=PHONE)
+    firm = await make_member(NOW, phone="09122222222")
+    await h.send(MANAGER, "/company 09122222222 Acme")
+    assert await h.send(CASHIER, f"/rewards for {gift.id} company") == ["Not allowed."]
+    # The reward is for every branch: the owner's (a branch manager changes their branch's).
+    assert await h.send(OWNER, f"/rewards for {gift.id} company") == [
+        f"Reward #{gift.id} is for company customers only."
+    ]
+    assert await h.send(OWNER, f"/rewards for {gift.id} company", language="fa") == [
+        f"جایزه #{_fa(gift.id)} فقط برای مشتریان شرکتی است."
+    ]
+    assert (await Reward.get(id=gift.id)).customer_type is CustomerType.COMPANY
+
+    with pytest.raises(LoyaltyError) as refused:
+        await rewards.redeem_reward(person.id, gift.id, now=NOW)
+    assert refused.value.code is ErrorCode.CUSTOMER_TYPE_ONLY
+    assert (await Member.get(id=person.id)).balance == 500
+    assert gift.id not in {r.id for r in await rewards.affordable(person, now=NOW)}
+    assert (await rewards.redeem_reward(firm.id, gift.id, now=NOW)).balance == 400
+
+    assert await h.send(OWNER, f"/rewards for {gift.id} all") == [
+        f"Reward #{gift.id} is for every member."
+    ]
+    assert (await rewards.redeem_reward(person.id, gift.id, now=NOW)).balance == 400
+
+
+def _fa(n: int) -> str:
+    from handlers.format import persian_digits
+
+    return persian_digits(str(n))

@@ -194,20 +194,24 @@ async def _member_tier(args: argparse.Namespace, settings: Settings) -> str:
 
 @command("member company")
 async def _member_company(args: argparse.Namespace, settings: Settings) -> str:
-    from handlers.telegram.staff.texts import amount
+    from handlers.telegram.staff.texts import amount, staff_error_text
     from loyalty.staff.limits import parse_number
     from loyalty.staff.member_settings import set_company, set_company_rate
 
     locale = settings.default_locale
     owner = _terminal_owner()
     member = await members.find_member(args.member)
-    if args.company is not None:
-        off = args.company.strip().lower() in ("off", "-")
-        member = await set_company(owner, member.id, None if off else args.company)
-    if args.rate is not None:
-        club = args.rate.strip().lower() == "club"
-        rate = None if club else parse_number(args.rate, "earn_rate", decimal=True)
-        member = await set_company_rate(owner, member.id, rate)  # type: ignore[arg-type]
+    try:
+        if args.company is not None:
+            off = args.company.strip().lower() in ("off", "-")
+            member = await set_company(owner, member.id, None if off else args.company)
+        if args.rate is not None:
+            club = args.rate.strip().lower() == "club"
+            rate = None if club else parse_number(args.rate, "earn_rate", decimal=True)
+            member = await set_company_rate(owner, member.id, rate)  # type: ignore[arg-type]
+    except LoyaltyError as error:
+        # The settings' refusals (a rate out of range, no company yet) as staff read them.
+        raise SystemExit(staff_error_text(error, locale)) from None
     if not member.company_name:
         return t(N_("An individual customer."), locale)
     if member.company_earn_rate is None:

@@ -236,3 +236,94 @@ def _fa(n: int) -> str:
     from handlers.format import persian_digits
 
     return persian_digits(str(n))
+
+
+# ---- the owner names a tier; members read it as typed ------------------------------------------
+
+
+async def test_the_owner_renames_a_tier_in_settings_and_members_read_it_as_typed(db: str) -> None:
+    from tests import test_member_dialogs as member_chat
+    from tests import test_staff_dialogs as staff_chat
+
+    owner = staff_chat.open_chat(OWNER, locale="fa")
+    await owner.send("/settings")
+    await owner.click("سطح‌ها")
+    await owner.click("نقره‌ای")
+    await owner.click("نامی که اعضا می‌بینند")
+    assert owner.text == (
+        "نامی که اعضا می‌بینند تازه را برای نقره‌ای بفرستید (اکنون -).\n"
+        "برای نام معمول سطح در هر زبان، - بفرستید."
+    )
+    await owner.send("x" * 51)
+    assert owner.answers()[-1] == "این متن خیلی طولانی است: حداکثر ۵۰ نویسه."
+    await owner.send("  Silver   Star ")
+    assert owner.text.startswith("ذخیره شد: نامی که اعضا می‌بینند.\nSilver Star: از ۵۰۰ امتیاز")
+    assert (await Tier.get(code="silver")).name == "Silver Star"
+    assert (await AuditEntry.get(action="tier_name")).details["name"] == "Silver Star"
+
+    sara = await member_chat.joined("en")
+    for locale in ("en", "fa"):
+        await Member.filter(id=sara.id).update(locale=locale)
+        chat = member_chat.open_chat()
+        await chat.send("/start")
+        await chat.click("My points" if locale == "en" else "امتیازهای من")
+        assert ("to reach Silver Star." if locale == "en" else "Silver Star") in chat.text
+
+    await owner.click("نامی که اعضا می‌بینند")
+    await owner.send("-")
+    assert (await Tier.get(code="silver")).name is None
+    assert owner.text.startswith("ذخیره شد: نامی که اعضا می‌بینند.\nنقره‌ای: از ۵۰۰ امتیاز")
+
+
+async def test_a_cashier_cannot_rename_a_tier(db: str) -> None:
+    from loyalty.staff.club_settings import rename_tier
+
+    branch = await Branch.first()
+    cashier = await Staff.create(
+        telegram_id=CASHIER, role=StaffRole.CASHIER, branch=branch, created_at=NOW
+    )
+    silver = await Tier.get(code="silver")
+    with pytest.raises(LoyaltyError) as refused:
+        await rename_tier(cashier, silver.id, "Mine", now=NOW)
+    assert refused.value.code is ErrorCode.NOT_ALLOWED
+    assert (await Tier.get(code="silver")).name is None
+
+
+# ---- the birthday question promises a gift only when there is one ------------------------------
+
+
+async def _birthday_question(locale: str) -> str:
+    from tests import test_member_dialogs as member_chat
+
+    chat = member_chat.open_chat()
+    await chat.send("/start")
+    await chat.click("English" if locale == "en" else "فارسی")
+    await chat.contact("+989121234567")
+    await chat.send("Sara")
+    return chat.text
+
+
+NO_GIFT = {
+    "en": "When is your birthday? Type it like 1991-08-03, or skip.",
+    "fa": "تاریخ تولدتان چه روزی است؟ آن را مانند ۱۳۷۰/۰۵/۱۲ بنویسید، یا رد شوید.",
+}
+GIFT = {
+    "en": "When is your birthday? We have a gift for you on that day. Type it like "
+    "1991-08-03, or skip.",
+    "fa": "تاریخ تولدتان چه روزی است؟ آن روز هدیه‌ای برایتان داریم. آن را مانند "
+    "۱۳۷۰/۰۵/۱۲ بنویسید، یا رد شوید.",
+}
+
+
+@pytest.mark.parametrize("locale", ["en", "fa"])
+@pytest.mark.parametrize("gift", ["none", "points", "voucher"])
+async def test_the_signup_promises_a_birthday_gift_only_when_one_is_set(
+    db: str, locale: str, gift: str
+) -> None:
+    # A new club gives nothing on birthdays (birthday_bonus 0, no voucher): no promise.
+    if gift == "points":
+        await set_rules(birthday_bonus=50)
+    elif gift == "voucher":
+        await set_rules(birthday_reward_id=(await reward(10)).id)
+    expected = NO_GIFT if gift == "none" else GIFT
+    assert await _birthday_question(locale) == expected[locale]

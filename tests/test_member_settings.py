@@ -327,3 +327,24 @@ async def test_the_signup_promises_a_birthday_gift_only_when_one_is_set(
         await set_rules(birthday_reward_id=(await reward(10)).id)
     expected = NO_GIFT if gift == "none" else GIFT
     assert await _birthday_question(locale) == expected[locale]
+
+
+# ---- the floor on both stores ------------------------------------------------------------------
+
+
+async def test_the_review_keeps_the_floor_on_both_stores(any_db: str) -> None:
+    from loyalty import earning
+    from loyalty.staff.member_settings import set_tier_floor
+
+    owner = Staff(name="owner", role=StaffRole.OWNER, active=True, telegram_id=0)
+    floored = await make_member(NOW)
+    free = await make_member(NOW)
+    for m in (floored, free):
+        await earning.award_purchase(m.id, 6_000_000, receipt=f"r{m.id}", now=NOW)
+    assert {await tier_of(floored), await tier_of(free)} == {"silver"}
+    await set_tier_floor(owner, floored.id, "silver", now=NOW)
+    assert await tier_review.run(NOW + 400 * DAY) == 1  # only the member without a floor
+    assert (await tier_of(floored), await tier_of(free)) == ("silver", "bronze")
+    await set_tier_floor(owner, floored.id, None, now=NOW + 400 * DAY)
+    assert await tier_review.run(NOW + 401 * DAY) == 1
+    assert await tier_of(floored) == "bronze"

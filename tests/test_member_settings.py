@@ -113,6 +113,18 @@ async def test_the_floor_in_persian_and_in_the_member_view(h: Harness) -> None:
     assert "کف سطح: طلایی" in view.splitlines()
 
 
+async def test_a_branch_manager_sets_the_members_of_their_branch_only(h: Harness) -> None:
+    other = await Branch.create(name="North")
+    m = await make_member(NOW, phone=PHONE, first_name="Sara", branch_id=other.id)
+    assert await h.send(MANAGER, f"/tier {PHONE} gold") == ["Not allowed."]
+    assert await h.send(MANAGER, f"/company {PHONE} Acme") == ["Not allowed."]
+    fresh = await Member.get(id=m.id)
+    assert (fresh.tier_floor_id, fresh.company_name) == (None, "")
+    assert await h.send(OWNER, f"/tier {PHONE} gold") == [
+        "Sara keeps at least Gold at every review. Tier: Gold."
+    ]
+
+
 # ---- a new card for a lost one ------------------------------------------------------------------
 
 

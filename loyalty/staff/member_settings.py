@@ -13,6 +13,7 @@ from loyalty import audit, tiers
 from loyalty.clock import utcnow
 from loyalty.errors import ErrorCode, LoyaltyError
 from loyalty.members import Replacement, find_member, get_member, replace_card, replacement_of
+from loyalty.staff.access import check_member_scope
 from loyalty.staff.limits import DECIMAL_LIMITS, in_range
 from loyalty.staff.permissions import Action, require
 from loyalty.text import clean_name
@@ -62,7 +63,7 @@ async def set_tier_floor(
     require(staff, Action.SET_TIER)
     floor = await tier_by_code(code) if code is not None else None
     async with in_transaction():
-        await get_member(member_id, lock=True)
+        check_member_scope(staff, (await get_member(member_id, lock=True)).branch_id)
         await Member.filter(id=member_id).update(tier_floor_id=floor.id if floor else None)
         await tiers.review(member_id, now, allow_downgrade=False)
         await audit.record(
@@ -90,7 +91,7 @@ async def set_company(
         }
     else:
         changed = {"customer_type": CustomerType.COMPANY, "company_name": clean_name(company_name)}
-    await _update(member_id, changed)
+    await _update(staff, member_id, changed)
     await audit.record(
         "member_company",
         staff_id=staff.id,
@@ -113,7 +114,7 @@ async def set_company_rate(
     member = await get_member(member_id)
     if member.customer_type != CustomerType.COMPANY and rate is not None:
         raise LoyaltyError(ErrorCode.NOT_A_COMPANY)
-    await _update(member_id, {"company_earn_rate": rate})
+    await _update(staff, member_id, {"company_earn_rate": rate})
     await audit.record(
         "company_rate",
         staff_id=staff.id,
@@ -124,8 +125,8 @@ async def set_company_rate(
     return await get_member(member_id)
 
 
-async def _update(member_id: int, changed: dict[str, object]) -> None:
+async def _update(staff: Staff, member_id: int, changed: dict[str, object]) -> None:
     # Only these fields, under the member's lock: a purchase may have moved the balance.
     async with in_transaction():
-        await get_member(member_id, lock=True)
+        check_member_scope(staff, (await get_member(member_id, lock=True)).branch_id)
         await Member.filter(id=member_id).update(**changed)

@@ -10,7 +10,7 @@ from loyalty.clock import utcnow
 from loyalty.errors import ErrorCode, LoyaltyError
 from loyalty.ledger import history
 from loyalty.members import active_card, replaced_cards
-from loyalty.staff.access import sees_all_branches
+from loyalty.staff.access import check_member_scope
 from loyalty.staff.permissions import Action, allowed, require
 from models import Branch, Card, LedgerEntry, Member, Staff, Tier
 
@@ -51,8 +51,7 @@ async def move_member(
     """Move a member to another home branch: the owner and managers of every branch move
     anyone; a manager of one branch, the members of that branch or of none."""
     require(staff, Action.MOVE_MEMBER)
-    if not sees_all_branches(staff) and member.branch_id not in (None, staff.branch_id):
-        raise LoyaltyError(ErrorCode.NOT_ALLOWED)
+    check_member_scope(staff, member.branch_id)
     branch = await Branch.get_or_none(id=branch_id, active=True)
     if branch is None:
         raise LoyaltyError(ErrorCode.BRANCH_NOT_FOUND)

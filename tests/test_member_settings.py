@@ -360,3 +360,16 @@ async def test_the_review_keeps_the_floor_on_both_stores(any_db: str) -> None:
     await set_tier_floor(owner, floored.id, None, now=NOW + 400 * DAY)
     assert await tier_review.run(NOW + 401 * DAY) == 1
     assert await tier_of(floored) == "bronze"
+
+
+async def test_the_rewards_dialog_says_who_a_reward_is_for(h: Harness) -> None:
+    from tests import test_staff_dialogs as staff_chat
+
+    gift = await reward(100, name="Company hamper")
+    await h.send(OWNER, f"/rewards for {gift.id} company")
+    chat = staff_chat.open_chat(OWNER)
+    await chat.send("/rewards")
+    await chat.click("#1 Company hamper: 100 points")
+    assert chat.text.endswith(
+        "Valid until: no end date\nThis reward is for company customers only."
+    )

@@ -62,6 +62,13 @@ async def _describe_member(member: Member, locale: str, settings: Settings) -> s
             tier=tier_name(tier.code, tier.name, locale) if tier else "-",
         ),
     ]
+    if member.tier_floor_id is not None:
+        floor = await Tier.get(id=member.tier_floor_id)
+        lines.append(
+            t(N_("Tier floor: {tier}"), locale, tier=tier_name(floor.code, floor.name, locale))
+        )
+    if member.company_name:
+        lines.append(t(N_("Company: {company}"), locale, company=member.company_name))
     for entry in await ledger.history(member.id, limit=5):
         amount = number(entry.amount, locale)
         lines.append(

@@ -59,8 +59,10 @@ def test_an_imported_gold_member_stays_gold_at_the_review(
     assert en("import", "m.csv")[0] == 0
     assert review(1) == 0
     assert review(400) == 0
-    assert line(en("member", "show", PHONE)[1], "Tier") == "Tier: Gold"
+    shown = en("member", "show", PHONE)[1].splitlines()
+    assert (shown[4], shown[5]) == ("Tier: Gold", "Tier floor: Gold")
     assert line(en("member", "show", "09122222222")[1], "Tier") == "Tier: Bronze"
+    assert "Tier floor" not in en("member", "show", "09122222222")[1]
 
     code, out, _ = en("member", "tier", PHONE, "off")
     assert (code, out.strip()) == (
@@ -132,6 +134,7 @@ def test_a_company_customer_and_a_company_only_reward_in_the_terminal(
         "A company customer, for Acme Ltd, earning 2.5 points per currency unit.",
     )
     # 250,000 toman: 25 currency units × 2.5 = 62 points (rounded down), not 25.
+    assert "Company: Acme Ltd" in en("member", "show", PHONE)[1].splitlines()
     code, out, _ = en("earn", PHONE, "250000")
     assert (code, out.strip()) == (0, "62 points earned; balance 82; tier Bronze.")
     code, out, _ = en("redeem", PHONE, "1")

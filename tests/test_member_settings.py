@@ -13,7 +13,18 @@ from aiogram.types import Update
 from jobs import tiers as tier_review
 from loyalty import rewards
 from loyalty.errors import ErrorCode, LoyaltyError
-from models import AuditEntry, Branch, Card, CustomerType, Member, Reward, Staff, StaffRole, Tier
+from models import (
+    AuditEntry,
+    Branch,
+    Card,
+    CustomerType,
+    Member,
+    Reward,
+    Staff,
+    StaffRole,
+    Tier,
+    Voucher,
+)
 from tests.conftest import NOW
 from tests.helpers import member as make_member
 from tests.helpers import reward, set_rules
@@ -373,3 +384,26 @@ async def test_the_rewards_dialog_says_who_a_reward_is_for(h: Harness) -> None:
     assert chat.text.endswith(
         "Valid until: no end date\nThis reward is for company customers only."
     )
+
+
+@pytest.mark.parametrize(
+    ("locale", "refusal"),
+    [
+        ("en", "This reward is for company customers only."),
+        ("fa", "این جایزه فقط برای مشتریان شرکتی است."),
+    ],
+)
+async def test_a_member_who_is_no_company_is_told_so_in_the_rewards_window(
+    db: str, locale: str, refusal: str
+) -> None:
+    from tests import test_member_dialogs as member_chat
+
+    await member_chat.joined(locale)
+    await reward(15, name="Hamper", customer_type=CustomerType.COMPANY)
+    chat = member_chat.open_chat()
+    await chat.send("/start")
+    await chat.click("Rewards" if locale == "en" else "جایزه‌ها")
+    await chat.click(chat.buttons()[0])  # not marked ✅: not one the member can take
+    await chat.click("Yes, redeem" if locale == "en" else "بله، می‌گیرم")
+    assert chat.alerts()[-1] == refusal
+    assert not await Voucher.exists()

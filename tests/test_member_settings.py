@@ -277,8 +277,9 @@ async def test_the_owner_renames_a_tier_in_settings_and_members_read_it_as_typed
         "نامی که اعضا می‌بینند تازه را برای نقره‌ای بفرستید (اکنون -).\n"
         "برای نام معمول سطح در هر زبان، - بفرستید."
     )
-    await owner.send("x" * 51)
-    assert owner.answers()[-1] == "این متن خیلی طولانی است: حداکثر ۵۰ نویسه."
+    for too_long in ("x" * 51, "x" * 100):
+        await owner.send(too_long)
+        assert owner.answers()[-1] == "این متن خیلی طولانی است: حداکثر ۵۰ نویسه."
     await owner.send("  Silver   Star ")
     assert owner.text.startswith("ذخیره شد: نامی که اعضا می‌بینند.\nSilver Star: از ۵۰۰ امتیاز")
     assert (await Tier.get(code="silver")).name == "Silver Star"

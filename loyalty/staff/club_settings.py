@@ -156,9 +156,10 @@ async def rename_tier(
     tier = await Tier.get_or_none(id=tier_id)
     if tier is None:
         raise LoyaltyError(ErrorCode.INVALID_SETTING, key="tier")
-    text = clean_name(name) if (name or "").strip() else ""
-    if len(text) > TIER_NAME_MAX:
+    # The column's bound first: a name's own (longer) is not the one to tell the owner.
+    if len(" ".join((name or "").split())) > TIER_NAME_MAX:
         raise LoyaltyError(ErrorCode.TEXT_TOO_LONG, max=TIER_NAME_MAX)
+    text = clean_name(name) if name and name.strip() else ""
     tier.name = text or None
     await tier.save(update_fields=["name"])
     await audit.record("tier_name", staff_id=staff.id, now=now, tier=tier.id, name=tier.name)

@@ -31,7 +31,7 @@ from loyalty.errors import ErrorCode, LoyaltyError
 from loyalty.numbers import BIGINT_MAX, INT_MAX, parse_int
 from loyalty.staff import counter, places
 from loyalty.staff.catalogue import RewardSpec, save_reward
-from models import Branch, Member, Reward, RewardKind, Staff, StaffRole, Tier
+from models import Branch, CustomerType, Member, Reward, RewardKind, Staff, StaffRole, Tier
 
 Command = Callable[[argparse.Namespace, Settings], Awaitable[str]]
 _commands: dict[str, Command] = {}
@@ -63,6 +63,13 @@ async def _describe_member(member: Member, locale: str, settings: Settings) -> s
             tier=tier_name(tier.code, tier.name, locale) if tier else "-",
         ),
     ]
+    if member.tier_floor_id is not None:
+        floor = await Tier.get(id=member.tier_floor_id)
+        lines.append(
+            t(N_("Tier floor: {tier}"), locale, tier=tier_name(floor.code, floor.name, locale))
+        )
+    if member.company_name:
+        lines.append(t(N_("Company: {company}"), locale, company=member.company_name))
     for entry in await ledger.history(member.id, limit=5):
         amount = number(entry.amount, locale)
         lines.append(
@@ -152,6 +159,115 @@ async def _member_show(args: argparse.Namespace, settings: Settings) -> str:
     return await _describe_member(member, settings.default_locale, settings)
 
 
+@command("member replace-card")
+async def _member_replace_card(args: argparse.Namespace, settings: Settings) -> str:
+    from loyalty.staff.member_settings import new_card
+
+    locale = settings.default_locale
+    done = await new_card(_terminal_owner(), args.member)
+    return t(
+        N_("New card: {card}. Card {old} no longer works."),
+        locale,
+        card=done.card.number,
+        old=done.old or "-",
+    )
+
+
+@command("member tier")
+async def _member_tier(args: argparse.Namespace, settings: Settings) -> str:
+    from handlers.texts import tier_code
+    from loyalty.staff.member_settings import set_tier_floor
+
+    locale = settings.default_locale
+    member = await members.find_member(args.member)
+    off = args.tier.strip().lower() in ("off", "-")
+    code = None if off else tier_code(args.tier, await Tier.all().values_list("code", "name"))
+    member = await set_tier_floor(_terminal_owner(), member.id, code)
+    tier = await Tier.get(id=member.tier_id)
+    shown = tier_name(tier.code, tier.name, locale)
+    if code is None:
+        return t(
+            N_("No tier floor: from the next review the points decide. Tier: {tier}."),
+            locale,
+            tier=shown,
+        )
+    floor = await Tier.get(id=member.tier_floor_id)
+    return t(
+        N_("Tier floor {floor}: the review keeps the member at least there. Tier: {tier}."),
+        locale,
+        floor=tier_name(floor.code, floor.name, locale),
+        tier=shown,
+    )
+
+
+@command("member company")
+async def _member_company(args: argparse.Namespace, settings: Settings) -> str:
+    from handlers.telegram.staff.texts import amount, staff_error_text
+    from loyalty.staff.limits import parse_number
+    from loyalty.staff.member_settings import set_company, set_company_rate
+
+    locale = settings.default_locale
+    owner = _terminal_owner()
+    member = await members.find_member(args.member)
+    try:
+        if args.company is not None:
+            off = args.company.strip().lower() in ("off", "-")
+            member = await set_company(owner, member.id, None if off else args.company)
+        if args.rate is not None:
+            club = args.rate.strip().lower() == "club"
+            rate = None if club else parse_number(args.rate, "earn_rate", decimal=True)
+            member = await set_company_rate(owner, member.id, rate)  # type: ignore[arg-type]
+    except LoyaltyError as error:
+        # The settings' refusals (a rate out of range, no company yet) as staff read them.
+        raise SystemExit(staff_error_text(error, locale)) from None
+    if not member.company_name:
+        return t(N_("An individual customer."), locale)
+    if member.company_earn_rate is None:
+        return t(
+            N_("A company customer, for {company}, earning by the club's rate."),
+            locale,
+            company=member.company_name,
+        )
+    return t(
+        N_("A company customer, for {company}, earning {rate} points per currency unit."),
+        locale,
+        company=member.company_name,
+        rate=amount(member.company_earn_rate, locale),
+    )
+
+
+@command("tier list")
+async def _tier_list(args: argparse.Namespace, settings: Settings) -> str:
+    locale = settings.default_locale
+    return "\n".join(
+        t(
+            N_("{code}: {name}, from {threshold} points"),
+            locale,
+            code=tier.code,
+            name=tier_name(tier.code, tier.name, locale),
+            threshold=number(tier.threshold, locale),
+        )
+        for tier in await Tier.all().order_by("threshold")
+    )
+
+
+@command("tier name")
+async def _tier_name(args: argparse.Namespace, settings: Settings) -> str:
+    from handlers.texts import tier_code
+    from loyalty.staff.club_settings import rename_tier
+    from loyalty.staff.member_settings import tier_by_code
+
+    locale = settings.default_locale
+    tier = await tier_by_code(tier_code(args.tier, await Tier.all().values_list("code", "name")))
+    tier = await rename_tier(_terminal_owner(), tier.id, args.name)
+    return t(
+        N_("Tier {code} is shown as {name}."),
+        locale,
+        code=tier.code,
+        name=tier_name(tier.code, tier.name, locale),
+    )
+
+
 @command("earn")
 async def _earn(args: argparse.Namespace, settings: Settings) -> str:
     locale = settings.default_locale
@@ -228,6 +344,7 @@ async def _reward_add(args: argparse.Namespace, settings: Settings) -> str:
         kind=RewardKind(args.kind),
         value=args.value,
         stock=args.stock,
+        customer_type=CustomerType(args.for_whom) if args.for_whom else None,
     )
     reward = await save_reward(_terminal_owner(), spec)
     return t(
@@ -624,6 +741,30 @@ def build_parser(locale: str = "fa") -> argparse.ArgumentParser:
     )
     show = member.add_parser("show", help=h(N_("show a member by phone or card number")))
     positional(show, "member", N_("the member's phone or card number"))
+    replace_card = member.add_parser(
+        "replace-card", help=h(N_("a new card for a lost one: the old number stops working"))
+    )
+    positional(replace_card, "member", N_("the member's phone or card number"))
+    floor = member.add_parser(
+        "tier", help=h(N_("the tier the periodic review never takes the member below"))
+    )
+    positional(floor, "member", N_("the member's phone or card number"))
+    positional(floor, "tier", N_("a tier's code or name, or off to let the points decide"))
+    company = member.add_parser(
+        "company", help=h(N_("a company customer: the company's name and its earning rate"))
+    )
+    positional(company, "member", N_("the member's phone or card number"))
+    positional(
+        company,
+        "company",
+        N_("the company's name, or off for an individual customer"),
+        nargs="?",
+    )
+    company.add_argument(
+        "--rate",
+        metavar=h(N_("RATE")),
+        help=h(N_("the company's own points per currency unit, or club for the club's rate")),
+    )
 
     earn = sub.add_parser("earn", help=h(N_("record a purchase")))
     positional(earn, "member", N_("the member's phone or card number"))
@@ -691,6 +832,12 @@ def build_parser(locale: str = "fa") -> argparse.ArgumentParser:
         ),
     )
     radd.add_argument(
+        "--for",
+        dest="for_whom",
+        choices=[c.value for c in CustomerType],
+        help=h(N_("only members of this customer type may redeem it (default: everyone)")),
+    )
+    radd.add_argument(
         "--value",
         type=_big,
         default=0,
@@ -718,6 +865,19 @@ def build_parser(locale: str = "fa") -> argparse.ArgumentParser:
         ("open", N_("open a closed branch again")),
     ):
         positional(branch.add_parser(action, help=h(about)), "id", N_("the branch id"), type=_id)
+
+    tier = sub.add_parser("tier", help=h(N_("the tiers"))).add_subparsers(
+        dest="action", required=True, metavar=h(N_("action"))
+    )
+    tier.add_parser("list", help=h(N_("list the tiers with their codes and names")))
+    tname = tier.add_parser("name", help=h(N_("the name members read for a tier")))
+    positional(tname, "tier", N_("a tier's code or name"))
+    positional(
+        tname,
+        "name",
+        N_("the new name, shown as typed in every language; without it, the usual name"),
+        nargs="?",
+    )
 
     apikey = sub.add_parser("apikey", help=h(N_("keys of the HTTP API"))).add_subparsers(
         dest="action", required=True, metavar=h(N_("action"))
@@ -801,6 +961,8 @@ _PLACEHOLDERS = {
     "id": N_("ID"),
     "url": N_("URL"),
     "value": N_("VALUE"),
+    "tier": N_("TIER"),
+    "company": N_("COMPANY"),
 }
 
 

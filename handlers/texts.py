@@ -55,6 +55,9 @@ ERRORS: dict[ErrorCode, str] = {
     ErrorCode.REWARD_OUT_OF_STOCK: N_("This reward is out of stock."),
     ErrorCode.REWARD_WRONG_BRANCH: N_("This voucher is for another branch."),
     ErrorCode.TIER_TOO_LOW: N_("This reward needs a higher tier."),
+    ErrorCode.CUSTOMER_TYPE_ONLY: N_("This reward is for {customer_type} customers only."),
+    ErrorCode.CARD_REPLACED: N_("Card {reference} was replaced by a new card and no longer works."),
+    ErrorCode.TIER_NOT_FOUND: N_("There is no tier {tier}."),
     ErrorCode.NOT_ENOUGH_POINTS: N_("Not enough points: you have {balance}, this needs {needed}."),
     ErrorCode.NEGATIVE_BALANCE: N_(
         "Your balance is below zero, so rewards are paused until it is positive again."
@@ -95,6 +98,12 @@ REASONS: dict[str, str] = {
     "gift_voucher": N_("gift voucher"),
 }
 
+# Who a reward is for, in "This reward is for {customer_type} customers only."
+CUSTOMER_TYPES: dict[str, str] = {
+    "individual": N_("individual"),
+    "company": N_("company"),
+}
+
 TIERS: dict[str, str] = {
     "bronze": N_("Bronze"),
     "silver": N_("Silver"),
@@ -114,6 +123,8 @@ SEGMENT_NAMES = {
 
 def error_text(error: LoyaltyError, locale: str) -> str:
     values = {key: _value(value, locale) for key, value in error.values.items()}
+    if error.values.get("customer_type") in CUSTOMER_TYPES:
+        values["customer_type"] = t(CUSTOMER_TYPES[error.values["customer_type"]], locale)
     template = ERRORS.get(error.code)
     if template is None:
         return t(N_("That did not work."), locale)
@@ -148,3 +159,13 @@ def tier_names(tiers: Iterable[tuple[str, str | None]]) -> dict[str, str]:
     """Every name a tier (code, owner's name) is shown by, in every language, to its code:
     what a spreadsheet typed by a person may hold in its tier column."""
     return {tier_name(code, custom, locale): code for code, custom in tiers for locale in LOCALES}
+
+
+def tier_code(typed: str, tiers: Iterable[tuple[str, str | None]]) -> str:
+    """The code of the tier staff typed by its code or any of its names, in any letter
+    case; what they typed when no tier has it (the domain refuses it then)."""
+    tiers = list(tiers)
+    known = {name.casefold(): code for name, code in tier_names(tiers).items()}
+    known |= {code.casefold(): code for code, _ in tiers}
+    typed = " ".join(typed.split())
+    return known.get(typed.casefold(), typed)

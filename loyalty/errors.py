@@ -36,6 +36,10 @@ class ErrorCode(StrEnum):
     REWARD_OUT_OF_STOCK = "reward_out_of_stock"
     REWARD_WRONG_BRANCH = "reward_wrong_branch"
     TIER_TOO_LOW = "tier_too_low"
+    CUSTOMER_TYPE_ONLY = "customer_type_only"  # `customer_type`: who the reward is for
+    CARD_REPLACED = "card_replaced"  # `reference`: a card number since replaced
+    TIER_NOT_FOUND = "tier_not_found"  # `tier`: as typed
+    NOT_A_COMPANY = "not_a_company"  # a company earning rate for an individual
     NOT_ENOUGH_POINTS = "not_enough_points"
     NEGATIVE_BALANCE = "negative_balance"
     VOUCHER_NOT_FOUND = "voucher_not_found"

@@ -122,12 +122,15 @@ async def test_staff_help_lists_what_the_table_allows(db: str) -> None:
         "/refund <receipt> [amount|all] [branch]",
         "/redeem <voucher code>",
         "/member <member>",
+        "/newcard <member>",
         "/inbox",
         "/reply <number> <text>",
     ]
     managing = [
         "/adjust <member> <+N|-N> <reason>",
         "/move <member> <branch number>",
+        "/tier <member> <tier|off>",
+        "/company <member> <company name|off|rate <rate|club>>",
         "/undo <transaction id>",
         "/report [days]",
         "/export",

@@ -44,6 +44,7 @@ MESSAGES: dict[str, str] = {
 # How the domain's refusals answer over HTTP; the rest are 422 (understood, but refused).
 STATUS: dict[ErrorCode, int] = {
     ErrorCode.MEMBER_NOT_FOUND: 404,
+    ErrorCode.CARD_REPLACED: 404,
     ErrorCode.PURCHASE_NOT_FOUND: 404,
     ErrorCode.VOUCHER_NOT_FOUND: 404,
     ErrorCode.GROUP_NOT_FOUND: 404,

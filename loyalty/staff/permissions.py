@@ -22,6 +22,9 @@ class Action(StrEnum):
     USE_VOUCHER = "use_voucher"
     VIEW_MEMBER = "view_member"
     MOVE_MEMBER = "move_member"  # to another home branch
+    REPLACE_CARD = "replace_card"  # a lost card: a new number, the old one refused
+    SET_TIER = "set_tier"  # a member's tier floor, which the periodic review keeps
+    COMPANY = "company"  # a member's customer type, company name and company earning rate
     SEE_PRIVATE = "see_private"  # a member's birthday and gender in their profile
     INBOX = "inbox"
     ADJUST = "adjust"
@@ -55,6 +58,9 @@ PERMISSIONS: dict[Action, frozenset[StaffRole]] = {
     Action.USE_VOUCHER: EVERYONE,
     Action.VIEW_MEMBER: EVERYONE,
     Action.MOVE_MEMBER: MANAGERS,
+    Action.REPLACE_CARD: EVERYONE,
+    Action.SET_TIER: MANAGERS,
+    Action.COMPANY: MANAGERS,
     Action.SEE_PRIVATE: MANAGERS,
     Action.INBOX: EVERYONE,
     Action.ADJUST: MANAGERS,

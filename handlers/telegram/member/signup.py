@@ -28,8 +28,10 @@ from handlers.telegram.member.common import answer_error, typed_birthday
 from handlers.telegram.member.states import MenuSG, SignupSG
 from handlers.telegram.widgets import Tr, buttons_only, choices, esc, locale_of, text_input
 from loyalty import members
+from loyalty.bonuses import birthday_gift_offered
 from loyalty.errors import LoyaltyError
 from loyalty.phones import normalize_mobile
+from loyalty.rules import get_rules
 from loyalty.text import clean_name
 from models import CustomerType, Gender, ProductGroup
 
@@ -204,7 +206,13 @@ async def on_menu(callback: CallbackQuery, button: Button, manager: DialogManage
 
 
 async def birthday_getter(dialog_manager: DialogManager, **kwargs: Any) -> dict[str, Any]:
-    return {"example": BIRTHDAY_EXAMPLE.get(locale_of(dialog_manager), BIRTHDAY_EXAMPLE["en"])}
+    # A gift is promised only when the owner set one (a birthday bonus or voucher).
+    gift = birthday_gift_offered(await get_rules())
+    return {
+        "example": BIRTHDAY_EXAMPLE.get(locale_of(dialog_manager), BIRTHDAY_EXAMPLE["en"]),
+        "gift": gift,
+        "no_gift": not gift,
+    }
 
 
 async def interests_getter(dialog_manager: DialogManager, **kwargs: Any) -> dict[str, Any]:
@@ -266,7 +274,12 @@ def dialog() -> Dialog:
                 N_(
                     "When is your birthday? We have a gift for you on that day. Type it like "
                     "{example}, or skip."
-                )
+                ),
+                when="gift",
+            ),
+            Tr(
+                N_("When is your birthday? Type it like {example}, or skip."),
+                when="no_gift",
             ),
             Button(Tr(N_("Pick from a calendar")), id="calendar", on_click=on_calendar),
             Button(Tr(N_("Skip")), id="skip", on_click=on_skip),

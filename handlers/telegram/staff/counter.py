@@ -13,6 +13,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 from handlers.format import day, number, signed
 from handlers.i18n import N_, t
 from handlers.telegram.staff.common import ident, request_of, say
+from handlers.telegram.staff.texts import amount
 from handlers.telegram.workflow import Settings
 from handlers.texts import reason_text, tier_name
 from loyalty.members import find_member, get_member
@@ -293,6 +294,27 @@ async def on_member(
         t(N_("Tier: {tier}"), locale, tier=_tier(info.tier, locale)),
         t(N_("Balance: {points} points"), locale, points=number(member.balance, locale)),
     ]
+    if info.floor is not None:
+        lines.append(t(N_("Tier floor: {tier}"), locale, tier=_tier(info.floor, locale)))
+    if member.company_name:
+        lines.append(t(N_("Company: {company}"), locale, company=member.company_name))
+    if member.company_earn_rate is not None:
+        lines.append(
+            t(
+                N_("Company earning rate: {rate}"),
+                locale,
+                rate=amount(member.company_earn_rate, locale),
+            )
+        )
+    for card in info.replaced_cards:
+        lines.append(
+            t(
+                N_("Card {card} replaced on {date}"),
+                locale,
+                card=card.number,
+                date=day(card.replaced_at, locale, settings.tz) if card.replaced_at else "-",
+            )
+        )
     if info.gender is not None:
         if member.birth_date is not None:
             lines.append(t(N_("Birthday: {date}"), locale, date=day(member.birth_date, locale)))

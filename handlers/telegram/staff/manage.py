@@ -18,6 +18,7 @@ from aiogram.types import Message
 from handlers.format import number
 from handlers.i18n import N_, t
 from handlers.telegram.staff.common import ident, say
+from handlers.texts import CUSTOMER_TYPES
 from loyalty.errors import ErrorCode, LoyaltyError
 from loyalty.numbers import parse_id, parse_int
 from loyalty.rewards import catalog
@@ -26,7 +27,7 @@ from loyalty.staff import catalogue, places, team
 from loyalty.staff.club_settings import SETTINGS, set_rule
 from loyalty.staff.limits import parse_number
 from loyalty.staff.permissions import Action, allowed
-from models import Branch, ProductGroup, Staff, StaffRole
+from models import Branch, CustomerType, ProductGroup, Staff, StaffRole
 
 ROLES = {"owner": N_("owner"), "manager": N_("manager"), "cashier": N_("cashier")}
 
@@ -68,10 +69,13 @@ HELP: tuple[tuple[str, Action], ...] = (
     ("/refund <receipt> [amount|all] [branch]", Action.REFUND),
     ("/redeem <voucher code>", Action.USE_VOUCHER),
     ("/member <member>", Action.VIEW_MEMBER),
+    ("/newcard <member>", Action.REPLACE_CARD),
     ("/inbox", Action.INBOX),
     ("/reply <number> <text>", Action.INBOX),
     ("/adjust <member> <+N|-N> <reason>", Action.ADJUST),
     ("/move <member> <branch number>", Action.MOVE_MEMBER),
+    ("/tier <member> <tier|off>", Action.SET_TIER),
+    ("/company <member> <company name|off|rate <rate|club>>", Action.COMPANY),
     ("/undo <transaction id>", Action.UNDO),
     ("/report [days]", Action.REPORT),
     ("/export", Action.EXPORT),
@@ -177,6 +181,10 @@ async def on_rewards(
             message,
             t(N_("Reward #{id} is no longer offered."), locale, id=ident(reward.id, locale)),
         )
+    elif parts[:1] == ["for"] and len(parts) == 3 and parts[2].lower() in FOR_WHOM:
+        who = FOR_WHOM[parts[2].lower()]
+        reward = await catalogue.set_reward_customer_type(staff, parse_id(parts[1]), who, now=now)
+        await say(message, _for_whom_line(reward.id, who, locale))
     elif not parts:
         rewards = await catalog(now=now, branch_id=staff.branch_id)
         lines = [
@@ -191,7 +199,35 @@ async def on_rewards(
         ]
         await say(message, "\n".join(lines) or t(N_("No rewards on offer yet."), locale))
     else:
-        await say(message, t(N_("Usage: /rewards [add <cost> <name> | off <reward id>]"), locale))
+        await say(
+            message,
+            t(
+                N_(
+                    "Usage: /rewards [add <cost> <name> | off <reward id> | "
+                    "for <reward id> <company|individual|all>]"
+                ),
+                locale,
+            ),
+        )
+
+
+# Who a reward is for, as `/rewards for <id> <who>` takes it.
+FOR_WHOM: dict[str, CustomerType | None] = {
+    "company": CustomerType.COMPANY,
+    "individual": CustomerType.INDIVIDUAL,
+    "all": None,
+}
+
+
+def _for_whom_line(reward_id: int, who: CustomerType | None, locale: str) -> str:
+    if who is None:
+        return t(N_("Reward #{id} is for every member."), locale, id=ident(reward_id, locale))
+    return t(
+        N_("Reward #{id} is for {customer_type} customers only."),
+        locale,
+        id=ident(reward_id, locale),
+        customer_type=t(CUSTOMER_TYPES[who.value], locale),
+    )
 
 
 async def on_branches(

@@ -105,6 +105,20 @@ async def undo(
         )
         if original.amount < 0 and original.kind is not EntryKind.EXPIRE:
             await expiry.expire_due(original.member_id, now, returned=posted.entry)
+        # Told after the expiry above, so the balance is the one the member now has.
+        await notify.enqueue(
+            original.member_id,
+            "points_reversed",
+            f"reversed:{posted.entry.id}",
+            now=now,
+            params={
+                "points": posted.entry.amount,
+                "balance": await ledger.balance_of(original.member_id),
+                "reason": original.reason,
+                "note": original.note or "",
+            },
+            new_key=True,
+        )
         return posted.entry
 
     try:

@@ -375,7 +375,7 @@ async def refund_purchase(
         points = target - purchase.refunded_points
         await Purchase.filter(id=purchase.id).update(refunded_points=target)
         credit = await _purchase_credit(purchase.id)
-        await ledger.post(
+        posted = await ledger.post(
             purchase.member_id,
             EntryKind.REFUND,
             -points,
@@ -388,8 +388,17 @@ async def refund_purchase(
             reverses_id=credit.id if credit else None,
             expires_at=credit.expires_at if credit else None,
         )
+        if points:  # a refund too small to take a point back changes nothing to tell
+            await notify.enqueue(
+                purchase.member_id,
+                "points_refunded",
+                f"refunded:{posted.entry.id}",
+                now=now,
+                params={"points": points, "amount": amount, "balance": posted.balance},
+                new_key=True,
+            )
         fresh = await Purchase.get(id=purchase.id)
-        return RefundResult(fresh, points, await ledger.balance_of(purchase.member_id))
+        return RefundResult(fresh, points, posted.balance)
 
     result, _ = await ledger.once(record, replay)
     return result

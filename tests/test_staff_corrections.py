@@ -6,12 +6,13 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest
+from aiogram.types import Update
 
 from bot.outbox import OutboxSender
-from models import Branch, LedgerEntry, Member, Staff, StaffRole
+from models import AuditEntry, Branch, LedgerEntry, Member, PendingApproval, Staff, StaffRole
 from tests.conftest import NOW
 from tests.helpers import member as make_member
-from tests.staff_harness import CASHIER, MANAGER, Harness, harness
+from tests.staff_harness import CASHIER, MANAGER, OWNER, Harness, harness
 
 pytestmark = pytest.mark.asyncio
 
@@ -94,3 +95,84 @@ async def test_a_refund_tells_the_member(h: Harness, locale: str, texts: list[st
     await h.send(CASHIER, "/refund R1")
     assert (await Member.get(id=sara.id)).balance == 20
     assert (await told(h, sara))[before:] == texts
+
+
+def buttons(message: dict) -> list[tuple[str, str]]:
+    rows = message.get("reply_markup", {}).get("inline_keyboard", [])
+    return [(b["text"], b["callback_data"]) for row in rows for b in row]
+
+
+async def test_an_adjustment_that_stays_at_or_above_zero_goes_through(h: Harness) -> None:
+    sara = await make_member(NOW, phone="09121111111")  # 20 points for joining
+    assert await h.send(MANAGER, "/adjust 09121111111 -20 wrong card") == [
+        f"Correction #{(await LedgerEntry.filter(member_id=sara.id).order_by('-id').first()).id}"
+        ": -20 points. Balance: 0."
+    ]
+    (reply,) = await h.send(MANAGER, "/adjust 09121111111 +5 sorry")
+    assert reply.endswith(": +5 points. Balance: 5.")
+    assert (await Member.get(id=sara.id)).balance == 5
+    assert await PendingApproval.all().count() == 0
+
+
+@pytest.mark.parametrize(
+    ("language", "question", "done", "cancelled"),
+    [
+        (
+            "en",
+            "This correction (-50 points) would leave the balance at -30 (now 20). "
+            "Record it anyway?",
+            ": -50 points. Balance: -30.",
+            "Correction cancelled: nothing was recorded.",
+        ),
+        (
+            "fa",
+            "این اصلاح (-۵۰ امتیاز) موجودی را به -۳۰ می‌رساند (اکنون ۲۰). با این حال ثبت شود؟",
+            ": -۵۰ امتیاز. موجودی: -۳۰.",
+            "اصلاح لغو شد: چیزی ثبت نشد.",
+        ),
+    ],
+)
+async def test_an_adjustment_below_zero_waits_for_confirmation(
+    h: Harness, language: str, question: str, done: str, cancelled: str
+) -> None:
+    sara = await make_member(NOW, phone="09121111111")
+    # Cancelled: nothing is recorded.
+    assert await h.send(MANAGER, "/adjust 09121111111 -50 stolen card", language=language) == [
+        question
+    ]
+    asked = h.api.sent_to(MANAGER)[-1]
+    (_, yes), (_, no) = buttons(asked)
+    await h.click(MANAGER, asked["message_id"], no)
+    assert h.api.sent_to(MANAGER)[-1]["text"] == cancelled
+    assert (await Member.get(id=sara.id)).balance == 20
+    assert await LedgerEntry.filter(member_id=sara.id, kind="adjust").count() == 0
+    # Confirmed: recorded once, however often the button is pressed.
+    await h.send(MANAGER, "/adjust 09121111111 -50 stolen card", language=language)
+    asked = h.api.sent_to(MANAGER)[-1]
+    (_, yes), _ = buttons(asked)
+    await h.click(MANAGER, asked["message_id"], yes)
+    assert h.api.sent_to(MANAGER)[-1]["text"].endswith(done)
+    # A press Telegram delivers again (the buttons are gone by then) decides nothing more.
+    h.api.push_callback(MANAGER, asked["message_id"], yes, check_button=False)
+    await h.dp.feed_update(h.bot, Update.model_validate(h.api._updates[-1], context={"bot": h.bot}))
+    assert (await Member.get(id=sara.id)).balance == -30
+    assert await LedgerEntry.filter(member_id=sara.id, kind="adjust").count() == 1
+    actions = await AuditEntry.all().order_by("id").values_list("action", flat=True)
+    assert actions == ["adjust_held", "adjust_cancelled", "adjust_held", "adjust"]
+
+
+async def test_only_the_author_confirms_a_held_adjustment(h: Harness) -> None:
+    sara = await make_member(NOW, phone="09121111111")
+    await h.send(MANAGER, "/adjust 09121111111 -50 stolen card")
+    held = await PendingApproval.get(kind="adjust")
+    await Staff.create(
+        telegram_id=OWNER, role=StaffRole.OWNER, branch=None, name="Ali", created_at=NOW
+    )
+    from loyalty.errors import ErrorCode, LoyaltyError
+    from loyalty.staff import counter
+
+    owner = await Staff.get(telegram_id=OWNER)
+    with pytest.raises(LoyaltyError) as refused:
+        await counter.confirm_adjustment(owner, held.id, True, now=NOW)
+    assert refused.value.code is ErrorCode.APPROVAL_NOT_FOUND
+    assert (await Member.get(id=sara.id)).balance == 20

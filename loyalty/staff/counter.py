@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from tortoise.transactions import in_transaction
 
-from loyalty import audit, corrections, earning, rewards
+from loyalty import audit, corrections, earning, ledger, rewards
 from loyalty.clock import local_day_start, utcnow
 from loyalty.errors import ErrorCode, LoyaltyError
 from loyalty.rules import ClubConfig, current_config
@@ -219,6 +219,16 @@ async def refund(
     return result
 
 
+@dataclass(frozen=True)
+class AdjustOutcome:
+    entry: LedgerEntry | None  # None: the correction waits for its author's confirmation
+    balance: int  # the member's balance now
+    held: PendingApproval | None = None  # the correction that waits, its points in `points`
+
+
+ADJUST_KIND = "adjust"  # PendingApproval.kind of a correction waiting for confirmation
+
+
 async def adjust(
     staff: Staff,
     member_id: int,
@@ -227,12 +237,43 @@ async def adjust(
     *,
     request: str | None = None,
     now: datetime | None = None,
-) -> LedgerEntry:
-    """`request`: the door's name for this request; the same request again corrects nothing more."""
+) -> AdjustOutcome:
+    """`request`: the door's name for this request; the same request again corrects nothing more.
+
+    A correction that would leave the balance below zero is not recorded but held: the
+    staff member confirms it (`confirm_adjustment`) or lets it go.
+    """
     now = now or utcnow()
     require(staff, Action.ADJUST)
+    try:
+        entry = await _adjust(staff, member_id, points, note, request, now, allow_negative=False)
+    except LoyaltyError as refused:
+        if refused.code is not ErrorCode.NEGATIVE_RESULT:
+            raise
+        held = await _hold_adjustment(staff, member_id, points, note, request, now)
+        return AdjustOutcome(None, refused.values["balance"], held)
+    return AdjustOutcome(entry, await ledger.balance_of(member_id))
+
+
+async def _adjust(
+    staff: Staff,
+    member_id: int,
+    points: int,
+    note: str,
+    request: str | None,
+    now: datetime,
+    *,
+    allow_negative: bool,
+) -> LedgerEntry:
     entry, replayed = await corrections.adjust(
-        member_id, points, note, staff_id=staff.id, branch_id=staff.branch_id, key=request, now=now
+        member_id,
+        points,
+        note,
+        staff_id=staff.id,
+        branch_id=staff.branch_id,
+        key=request,
+        now=now,
+        allow_negative=allow_negative,
     )
     if not replayed:
         await audit.record(
@@ -245,6 +286,61 @@ async def adjust(
             entry=entry.id,
         )
     return entry
+
+
+async def _hold_adjustment(
+    staff: Staff, member_id: int, points: int, note: str, request: str | None, now: datetime
+) -> PendingApproval:
+    """The correction as it waits; the same request delivered again finds the same one."""
+    payload = {"member": member_id, "note": note, "request": request}
+    if request is not None:
+        for earlier in await PendingApproval.filter(
+            kind=ADJUST_KIND, status="pending", staff_id=staff.id
+        ):
+            if earlier.payload.get("request") == request:
+                return earlier
+    held = await PendingApproval.create(
+        kind=ADJUST_KIND,
+        payload=payload,
+        points=points,
+        staff=staff,
+        branch_id=staff.branch_id,
+        created_at=now,
+    )
+    await audit.record(
+        "adjust_held", staff_id=staff.id, now=now, approval=held.id, points=points, **payload
+    )
+    return held
+
+
+async def confirm_adjustment(
+    staff: Staff, held_id: int, confirm: bool, *, now: datetime | None = None
+) -> tuple[PendingApproval, AdjustOutcome]:
+    """Its author confirms a held correction (recorded, the balance may go below zero) or
+    cancels it. Deciding is a conditional update of the waiting row: of two presses one
+    decides, and the other is told what was decided."""
+    now = now or utcnow()
+    require(staff, Action.ADJUST)
+    held = await PendingApproval.get_or_none(id=held_id, kind=ADJUST_KIND)
+    if held is None or held.staff_id != staff.id:
+        raise LoyaltyError(ErrorCode.APPROVAL_NOT_FOUND, approval=held_id)
+    status = "approved" if confirm else "rejected"
+    member_id, entry = held.payload["member"], None
+    async with in_transaction():
+        taken = await PendingApproval.filter(id=held.id, status="pending").update(
+            status=status, decided_by_id=staff.id, decided_at=now
+        )
+        if taken == 0:
+            await _already_decided(held.id)
+        if confirm:
+            p = held.payload
+            entry = await _adjust(
+                staff, member_id, held.points, p["note"], p.get("request"), now, allow_negative=True
+            )
+        else:
+            await audit.record("adjust_cancelled", staff_id=staff.id, now=now, approval=held.id)
+    await held.refresh_from_db()
+    return held, AdjustOutcome(entry, await ledger.balance_of(member_id), held)
 
 
 async def undo(staff: Staff, entry_id: int, *, now: datetime | None = None) -> LedgerEntry:

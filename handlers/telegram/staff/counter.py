@@ -105,6 +105,7 @@ async def on_earn(
 # (handlers/telegram/routers.py).
 BUTTONS = "staff:"
 APPROVE, REJECT = f"{BUTTONS}approve:", f"{BUTTONS}reject:"
+ADJUST_OK, ADJUST_NO = f"{BUTTONS}adjust_ok:", f"{BUTTONS}adjust_no:"
 
 
 async def _ask_approvers(
@@ -203,7 +204,7 @@ async def on_adjust(
         await say(message, t(N_("Usage: /adjust <member> <+N|-N> <reason>"), locale))
         return
     member = await find_member(parts[0])
-    entry = await desk.adjust(
+    outcome = await desk.adjust(
         staff,
         member.id,
         parse_int(parts[1], signed=True, maximum=None),
@@ -211,17 +212,71 @@ async def on_adjust(
         request=request_of(message),
         now=now,
     )
-    balance = (await get_member(member.id)).balance
-    await say(
-        message,
-        t(
-            N_("Correction #{id}: {points} points. Balance: {balance}."),
-            locale,
-            id=ident(entry.id, locale),
-            points=signed(entry.amount, locale),
-            balance=number(balance, locale),
-        ),
+    if outcome.held is not None:
+        held = outcome.held
+        await message.answer(
+            t(
+                N_(
+                    "This correction ({points} points) would leave the balance at {after} "
+                    "(now {balance}). Record it anyway?"
+                ),
+                locale,
+                points=signed(held.points, locale),
+                after=number(outcome.balance + held.points, locale),
+                balance=number(outcome.balance, locale),
+            ),
+            reply_markup=_confirm_keyboard(held.id, locale),
+            parse_mode=None,
+        )
+        return
+    await say(message, _corrected(outcome, locale))
+
+
+def _corrected(outcome: desk.AdjustOutcome, locale: str) -> str:
+    assert outcome.entry is not None
+    return t(
+        N_("Correction #{id}: {points} points. Balance: {balance}."),
+        locale,
+        id=ident(outcome.entry.id, locale),
+        points=signed(outcome.entry.amount, locale),
+        balance=number(outcome.balance, locale),
     )
+
+
+def _confirm_keyboard(held_id: int, locale: str) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                InlineKeyboardButton(
+                    text=t(N_("Confirm"), locale), callback_data=f"{ADJUST_OK}{held_id}"
+                ),
+                InlineKeyboardButton(
+                    text=t(N_("Cancel"), locale), callback_data=f"{ADJUST_NO}{held_id}"
+                ),
+            ]
+        ]
+    )
+
+
+async def on_adjust_confirm(
+    query: CallbackQuery, staff: Staff, locale: str, now: datetime, bot: Bot
+) -> None:
+    _, verdict, raw_id = (query.data or "").split(":")
+    held, outcome = await desk.confirm_adjustment(
+        staff, int(raw_id), verdict == "adjust_ok", now=now
+    )
+    if outcome.entry is not None:
+        text = _corrected(outcome, locale)
+    else:
+        text = t(N_("Correction cancelled: nothing was recorded."), locale)
+    await query.answer()
+    if query.message is not None:
+        await bot.edit_message_text(
+            text,
+            chat_id=query.message.chat.id,
+            message_id=query.message.message_id,
+            parse_mode=None,
+        )
 
 
 async def on_undo(
@@ -326,6 +381,11 @@ def router() -> Router:
     )
     commands.message.register(on_refund, Command("refund"), flags={"action": Action.REFUND})
     commands.message.register(on_adjust, Command("adjust"), flags={"action": Action.ADJUST})
+    commands.callback_query.register(
+        on_adjust_confirm,
+        MagicData(F.event.data.startswith(ADJUST_OK) | F.event.data.startswith(ADJUST_NO)),
+        flags={"action": Action.ADJUST},
+    )
     commands.message.register(on_undo, Command("undo"), flags={"action": Action.UNDO})
     commands.message.register(on_redeem, Command("redeem"), flags={"action": Action.USE_VOUCHER})
     commands.message.register(on_member, Command("member"), flags={"action": Action.VIEW_MEMBER})

@@ -15,6 +15,7 @@ from loyalty.clock import utcnow
 from loyalty.errors import ErrorCode, LoyaltyError
 from loyalty.members import credit_expiry, settle_home_branch
 from loyalty.rules import ClubConfig, club_config, current_config
+from loyalty.text import to_ascii_digits
 from models import (
     Branch,
     ClubRules,
@@ -106,6 +107,27 @@ def purchase_points(
         group.multiplier if group else Decimal(1),
         tier.multiplier if tier else Decimal(1),
     )
+
+
+_LETTERS = str.maketrans({"ي": "ی", "ى": "ی", "ك": "ک", "\u200c": " "})
+
+
+def _folded(name: str) -> str:
+    """A group's name as compared: case, Arabic letters, ZWNJ and spaces do not matter."""
+    return " ".join(to_ascii_digits(name).translate(_LETTERS).casefold().split())
+
+
+def group_by_reference(reference: str, config: ClubConfig) -> ProductGroup:
+    """An active product group named by its id (`3`, `#3`, `۳`) or its name; GROUP_NOT_FOUND
+    otherwise. A name made of digits is looked up as a name too."""
+    wanted = _folded(reference)
+    for group in config.groups.values():
+        if _folded(group.name) == wanted:
+            return group
+    digits = wanted.lstrip("#")
+    if digits.isdigit() and int(digits) in config.groups:
+        return config.groups[int(digits)]
+    raise LoyaltyError(ErrorCode.GROUP_NOT_FOUND, group=reference)
 
 
 def check_positive(amount: int) -> None:
@@ -416,6 +438,7 @@ __all__ = [
     "check_amount",
     "check_positive",
     "earning_rule",
+    "group_by_reference",
     "points_for",
     "purchase_points",
     "refund_purchase",

@@ -4,12 +4,23 @@ vouchers cancelled, purchases of a product group (issue 18)."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from decimal import Decimal
 
 import pytest
 from aiogram.types import Update
 
 from bot.outbox import OutboxSender
-from models import AuditEntry, Branch, LedgerEntry, Member, PendingApproval, Staff, StaffRole
+from models import (
+    AuditEntry,
+    Branch,
+    LedgerEntry,
+    Member,
+    PendingApproval,
+    ProductGroup,
+    Purchase,
+    Staff,
+    StaffRole,
+)
 from tests.conftest import NOW
 from tests.helpers import member as make_member
 from tests.staff_harness import CASHIER, MANAGER, OWNER, Harness, harness
@@ -176,3 +187,53 @@ async def test_only_the_author_confirms_a_held_adjustment(h: Harness) -> None:
         await counter.confirm_adjustment(owner, held.id, True, now=NOW)
     assert refused.value.code is ErrorCode.APPROVAL_NOT_FOUND
     assert (await Member.get(id=sara.id)).balance == 20
+
+
+@pytest.mark.parametrize(
+    ("language", "reply"),
+    [
+        (
+            "en",
+            "Purchase recorded: 37 points earned. Balance: 57. Tier: Bronze.\n"
+            "Product group: Hot drinks (points ×1.5).",
+        ),
+        (
+            "fa",
+            "خرید ثبت شد: ۳۷ امتیاز. موجودی: ۵۷. سطح: برنزی.\nگروه کالا: Hot drinks (امتیاز ×۱٫۵).",
+        ),
+    ],
+)
+async def test_earn_with_a_product_group_by_name(h: Harness, language: str, reply: str) -> None:
+    sara = await make_member(NOW, phone="09121111111")
+    await ProductGroup.create(name="Hot drinks", multiplier=Decimal("1.5"))
+    # 250,000 earns 25 points; the group's ×1.5 makes 37.5, rounded down.
+    assert await h.send(CASHIER, "/earn 09121111111 250000 R1 hot  DRINKS", language=language) == [
+        reply
+    ]
+    assert (await Member.get(id=sara.id)).balance == 57
+    purchase = await Purchase.get(receipt="R1")
+    assert (purchase.points, purchase.product_group_id) == (37, (await ProductGroup.get()).id)
+
+
+async def test_earn_with_a_product_group_by_id_without_a_receipt(h: Harness) -> None:
+    sara = await make_member(NOW, phone="09121111111")
+    cakes = await ProductGroup.create(name="Cakes", multiplier=Decimal("2"))
+    (reply,) = await h.send(CASHIER, f"/earn 09121111111 250000 - #{cakes.id}")
+    assert reply.startswith("Purchase recorded: 50 points earned. Balance: 70.")
+    assert (await Member.get(id=sara.id)).balance == 70
+
+
+async def test_an_unknown_group_is_refused_and_nothing_is_recorded(h: Harness) -> None:
+    sara = await make_member(NOW, phone="09121111111")
+    await ProductGroup.create(name="Old stock", multiplier=Decimal("3"), active=False)
+    for language, refusal in (
+        ("en", "No such product group."),
+        ("fa", "چنین گروه کالایی وجود ندارد."),
+    ):
+        for group in ("Tea", "99", "Old stock"):
+            assert await h.send(
+                CASHIER, f"/earn 09121111111 250000 R1 {group}", language=language
+            ) == [refusal]
+    assert (await Member.get(id=sara.id)).balance == 20
+    assert await Purchase.all().count() == 0
+    assert await LedgerEntry.filter(member_id=sara.id).count() == 1  # joining only

@@ -18,7 +18,16 @@ from loyalty.errors import ErrorCode, LoyaltyError
 from loyalty.rules import ClubConfig, current_config
 from loyalty.staff.access import check_branch_scope, counter_branch
 from loyalty.staff.permissions import Action, allowed, require
-from models import EntryKind, LedgerEntry, Member, PendingApproval, Staff, Voucher, statements
+from models import (
+    EntryKind,
+    LedgerEntry,
+    Member,
+    PendingApproval,
+    ProductGroup,
+    Staff,
+    Voucher,
+    statements,
+)
 from models.queries import staff as sql
 
 # Kinds of rows a cashier issues points with; the daily cap counts them.
@@ -39,8 +48,17 @@ async def issued_today(staff_id: int, tz: ZoneInfo, now: datetime) -> int:
     return int(rows[0]["total"])
 
 
-def expected_points(member: Member, amount: int, branch_id: int, config: ClubConfig) -> int:
-    return earning.purchase_points(amount, member, config, config.branch(branch_id))
+def expected_points(
+    member: Member, amount: int, branch_id: int, config: ClubConfig, group_id: int | None = None
+) -> int:
+    return earning.purchase_points(
+        amount, member, config, config.branch(branch_id), config.group(group_id)
+    )
+
+
+async def product_group(reference: str) -> ProductGroup:
+    """The active product group a staff member names by id or name; GROUP_NOT_FOUND else."""
+    return earning.group_by_reference(reference, await current_config())
 
 
 async def earn(
@@ -50,6 +68,7 @@ async def earn(
     receipt: str | None,
     *,
     tz: ZoneInfo,
+    group_id: int | None = None,
     now: datetime | None = None,
 ) -> EarnOutcome:
     """Record a purchase at the staff member's branch, or hold it over a cashier's cap.
@@ -64,26 +83,40 @@ async def earn(
     branch_id = await counter_branch(staff)
     receipt = (receipt or "").strip()[:64] or None
     if allowed(staff, Action.EARN_OVER_CAP) or await _recorded(branch_id, receipt):
-        return await _award(staff, member.id, amount, receipt, branch_id, now)
+        return await _award(staff, member.id, amount, receipt, branch_id, group_id, now)
     async with in_transaction():
         await sql.lock_staff.rows(staff.id)
         config = await current_config()
         earning.check_amount(amount, config.rules)  # a held request is a purchase too
-        points = expected_points(member, amount, branch_id, config)
+        points = expected_points(member, amount, branch_id, config, group_id)
         if (
             points > 0
             and await issued_today(staff.id, tz, now) + points > config.rules.cashier_daily_cap
         ):
-            held, created = await _hold(staff, branch_id, member.id, amount, receipt, points, now)
+            held, created = await _hold(
+                staff, branch_id, member.id, amount, receipt, group_id, points, now
+            )
             return EarnOutcome(None, held, created)
-        return await _award(staff, member.id, amount, receipt, branch_id, now)
+        return await _award(staff, member.id, amount, receipt, branch_id, group_id, now)
 
 
 async def _award(
-    staff: Staff, member_id: int, amount: int, receipt: str | None, branch_id: int, now: datetime
+    staff: Staff,
+    member_id: int,
+    amount: int,
+    receipt: str | None,
+    branch_id: int,
+    group_id: int | None,
+    now: datetime,
 ) -> EarnOutcome:
     result = await earning.award_purchase(
-        member_id, amount, receipt=receipt, branch_id=branch_id, staff_id=staff.id, now=now
+        member_id,
+        amount,
+        receipt=receipt,
+        branch_id=branch_id,
+        group_id=group_id,
+        staff_id=staff.id,
+        now=now,
     )
     if not result.replayed:
         await audit.record(
@@ -95,6 +128,7 @@ async def _award(
             receipt=result.purchase.receipt,
             points=result.points,
             branch=branch_id,
+            group=group_id,
         )
     return EarnOutcome(result, None)
 
@@ -109,10 +143,11 @@ async def _hold(
     member_id: int,
     amount: int,
     receipt: str | None,
+    group_id: int | None,
     points: int,
     now: datetime,
 ) -> tuple[PendingApproval, bool]:
-    payload = {"member": member_id, "amount": amount, "receipt": receipt}
+    payload = {"member": member_id, "amount": amount, "receipt": receipt, "group": group_id}
     if receipt is not None:
         # JSON lookups differ between SQLite and PostgreSQL, so held receipts are compared here.
         for earlier in await PendingApproval.filter(
@@ -172,6 +207,7 @@ async def decide(
                     p["amount"],
                     receipt=p.get("receipt"),
                     branch_id=held.branch_id,
+                    group_id=p.get("group"),
                     staff_id=held.staff_id,
                     now=now,
                 )

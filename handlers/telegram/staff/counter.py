@@ -32,6 +32,10 @@ GENDERS = {
 }
 
 
+# Typed in the receipt's place to name a product group for a purchase without a receipt.
+NO_RECEIPT = "-"
+
+
 def _tier(tier: Tier | None, locale: str) -> str:
     return tier_name(tier.code, tier.name, locale) if tier else "-"
 
@@ -45,16 +49,20 @@ async def on_earn(
     settings: Settings,
     bot: Bot,
 ) -> None:
-    parts = (command.args or "").split()
-    if len(parts) not in (2, 3):
-        await say(message, t(N_("Usage: /earn <member> <amount> [receipt]"), locale))
+    # The group's name may have spaces: it is the rest of the line.
+    parts = (command.args or "").split(maxsplit=3)
+    if len(parts) < 2:
+        await say(message, t(N_("Usage: /earn <member> <amount> [receipt] [group]"), locale))
         return
     member = await find_member(parts[0])
     amount = parse_int(parts[1], maximum=None)  # the club's maximum purchase bounds it
-    given = parts[2] if len(parts) == 3 else None
+    given = parts[2] if len(parts) > 2 and parts[2] != NO_RECEIPT else None
+    group = await desk.product_group(parts[3]) if len(parts) == 4 else None
     # Without a receipt the message itself names the purchase.
     receipt = given or request_of(message)
-    outcome = await desk.earn(staff, member, amount, receipt, tz=settings.tz, now=now)
+    outcome = await desk.earn(
+        staff, member, amount, receipt, tz=settings.tz, group_id=group and group.id, now=now
+    )
     if outcome.pending is not None:
         await say(
             message,
@@ -91,6 +99,13 @@ async def on_earn(
             N_("Purchase recorded: {points} points earned. Balance: {balance}. Tier: {tier}."),
             locale,
             **values,
+        )
+    if group is not None:
+        text += "\n" + t(
+            N_("Product group: {group} (points ×{multiplier})."),
+            locale,
+            group=group.name,
+            multiplier=number(group.multiplier, locale),
         )
     if result.tier is not None and result.tier.discount_percent > 0:
         text += "\n" + t(

@@ -64,7 +64,7 @@ async def on_invite(message: Message, command: CommandObject, locale: str, now: 
 
 # What /staff_help lists, each line with the action it needs: a reader sees what they may do.
 HELP: tuple[tuple[str, Action], ...] = (
-    ("/earn <member> <amount> [receipt]", Action.EARN),
+    ("/earn <member> <amount> [receipt] [group]", Action.EARN),
     ("/refund <receipt> [amount]", Action.REFUND),
     ("/redeem <voucher code>", Action.USE_VOUCHER),
     ("/member <member>", Action.VIEW_MEMBER),

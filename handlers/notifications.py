@@ -64,6 +64,30 @@ def voucher_used(params: Params, locale: str, sms: bool, tz: ZoneInfo) -> str:
     )
 
 
+def voucher_cancelled(params: Params, locale: str, sms: bool, tz: ZoneInfo) -> str:
+    code, points = str(params.get("code", "")), _n(params, "points", locale)
+    balance = _n(params, "balance", locale)
+    if sms:
+        return t(
+            N_("Voucher {code} cancelled: +{points} points. Balance: {balance}"),
+            locale,
+            code=code,
+            points=points,
+            balance=balance,
+        )
+    return t(
+        N_(
+            "Your voucher {code} for {reward} was cancelled and its {points} points were "
+            "returned. Your balance is {balance}."
+        ),
+        locale,
+        code=code,
+        reward=str(params.get("reward", "")),
+        points=points,
+        balance=balance,
+    )
+
+
 def referral_rewarded(params: Params, locale: str, sms: bool, tz: ZoneInfo) -> str:
     points = _n(params, "points", locale)
     if sms:
@@ -203,6 +227,7 @@ TEMPLATES: dict[str, Renderer] = {
     "tier_up": tier_up,
     "tier_down": tier_down,
     "voucher_used": voucher_used,
+    "voucher_cancelled": voucher_cancelled,
     "referral_rewarded": referral_rewarded,
     "points_adjusted": points_adjusted,
     "points_reversed": points_reversed,

@@ -3,6 +3,7 @@ vouchers cancelled, purchases of a product group (issue 18)."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from decimal import Decimal
 
@@ -10,6 +11,9 @@ import pytest
 from aiogram.types import Update
 
 from bot.outbox import OutboxSender
+from loyalty import ledger, rewards
+from loyalty.errors import ErrorCode, LoyaltyError
+from loyalty.staff import counter
 from models import (
     AuditEntry,
     Branch,
@@ -18,11 +22,15 @@ from models import (
     PendingApproval,
     ProductGroup,
     Purchase,
+    Reward,
     Staff,
     StaffRole,
+    Voucher,
+    VoucherStatus,
 )
 from tests.conftest import NOW
 from tests.helpers import member as make_member
+from tests.helpers import reward
 from tests.staff_harness import CASHIER, MANAGER, OWNER, Harness, harness
 
 pytestmark = pytest.mark.asyncio
@@ -179,9 +187,6 @@ async def test_only_the_author_confirms_a_held_adjustment(h: Harness) -> None:
     await Staff.create(
         telegram_id=OWNER, role=StaffRole.OWNER, branch=None, name="Ali", created_at=NOW
     )
-    from loyalty.errors import ErrorCode, LoyaltyError
-    from loyalty.staff import counter
-
     owner = await Staff.get(telegram_id=OWNER)
     with pytest.raises(LoyaltyError) as refused:
         await counter.confirm_adjustment(owner, held.id, True, now=NOW)
@@ -237,3 +242,81 @@ async def test_an_unknown_group_is_refused_and_nothing_is_recorded(h: Harness) -
     assert (await Member.get(id=sara.id)).balance == 20
     assert await Purchase.all().count() == 0
     assert await LedgerEntry.filter(member_id=sara.id).count() == 1  # joining only
+
+
+@pytest.mark.parametrize(
+    ("locale", "text"),
+    [
+        (
+            "en",
+            "Your voucher {code} for Tea was cancelled and its 15 points were returned. "
+            "Your balance is 20.",
+        ),
+        ("fa", "حواله {code} شما برای Tea لغو شد و ۱۵ امتیاز آن برگشت. موجودی شما ۲۰ است."),
+    ],
+)
+async def test_a_manager_cancels_an_unused_voucher_once(h: Harness, locale: str, text: str) -> None:
+    sara = await make_member(NOW, phone="09121111111", telegram_id=SARA, locale=locale)
+    tea = await reward(15, name="Tea", stock=3)
+    code = (await rewards.redeem_reward(sara.id, tea.id, now=NOW)).voucher.code
+    assert (await Member.get(id=sara.id)).balance == 5
+    assert await h.send(MANAGER, f"/voucher cancel {code.lower()}") == [
+        f"Voucher {code} cancelled: 15 points back to the member. Balance: 20."
+    ]
+    assert (await told(h, sara))[-1] == text.format(code=code)
+    # Sent again, or used afterwards: refused, and the points came back once.
+    assert await h.send(MANAGER, f"/voucher cancel {code}") == ["This voucher was cancelled."]
+    assert await h.send(CASHIER, f"/redeem {code}") == ["This voucher was cancelled."]
+    assert (await Member.get(id=sara.id)).balance == 20
+    assert await LedgerEntry.filter(member_id=sara.id, reason="voucher_cancelled").count() == 1
+    assert (await Voucher.get(code=code)).status is VoucherStatus.CANCELLED
+    assert (await Reward.get(id=tea.id)).stock == 3
+    assert await AuditEntry.filter(action="voucher_cancel").count() == 1
+
+
+async def test_a_used_voucher_is_not_cancelled_and_a_cashier_may_not(h: Harness) -> None:
+    sara = await make_member(NOW, phone="09121111111")
+    tea = await reward(15, name="Tea")
+    code = (await rewards.redeem_reward(sara.id, tea.id, now=NOW)).voucher.code
+    assert await h.send(CASHIER, f"/voucher cancel {code}") == ["Not allowed."]
+    assert await h.send(MANAGER, "/voucher cancel") == ["Usage: /voucher cancel <voucher code>"]
+    assert await h.send(MANAGER, "/voucher cancel", language="fa") == [
+        "روش استفاده: /voucher cancel <کد حواله>"
+    ]
+    assert await h.send(MANAGER, "/voucher cancel NOPE1234") == ["No voucher with that code."]
+    await h.send(CASHIER, f"/redeem {code}")
+    assert await h.send(MANAGER, f"/voucher cancel {code}") == [
+        "This voucher has already been used."
+    ]
+    assert (await Member.get(id=sara.id)).balance == 5
+
+
+async def test_cancel_and_use_of_one_voucher_at_once_one_wins(any_db: str) -> None:
+    branch = await Branch.first()
+    manager = await Staff.create(
+        telegram_id=MANAGER, role=StaffRole.MANAGER, branch=branch, created_at=NOW
+    )
+    cashier = await Staff.create(
+        telegram_id=CASHIER, role=StaffRole.CASHIER, branch=branch, created_at=NOW
+    )
+    for _ in range(5):
+        sara = await make_member(NOW)
+        code = (await rewards.redeem_reward(sara.id, (await reward(15)).id, now=NOW)).voucher.code
+        cancelled, used = await asyncio.gather(
+            counter.cancel_voucher(manager, code, now=NOW),
+            counter.use_voucher(cashier, code, now=NOW),
+            return_exceptions=True,
+        )
+        outcomes = [r for r in (cancelled, used) if not isinstance(r, BaseException)]
+        refusals = [r for r in (cancelled, used) if isinstance(r, LoyaltyError)]
+        assert (len(outcomes), len(refusals)) == (1, 1)
+        voucher = await Voucher.get(code=code)
+        if isinstance(used, LoyaltyError):
+            assert used.code is ErrorCode.VOUCHER_CANCELLED
+            assert voucher.status is VoucherStatus.CANCELLED
+            assert (await Member.get(id=sara.id)).balance == 20
+        else:
+            assert cancelled.code is ErrorCode.VOUCHER_USED  # type: ignore[union-attr]
+            assert voucher.status is VoucherStatus.USED
+            assert (await Member.get(id=sara.id)).balance == 5
+        assert await ledger.ledger_sum(sara.id) == (await Member.get(id=sara.id)).balance

@@ -126,6 +126,7 @@ async def test_staff_help_lists_what_the_table_allows(db: str) -> None:
         "/reply <number> <text>",
     ]
     managing = [
+        "/voucher cancel <voucher code>",
         "/adjust <member> <+N|-N> <reason>",
         "/move <member> <branch number>",
         "/undo <transaction id>",

@@ -397,3 +397,24 @@ async def use_voucher(staff: Staff, code: str, *, now: datetime | None = None) -
         "voucher_use", staff_id=staff.id, now=now, voucher=voucher.code, member=voucher.member_id
     )
     return voucher
+
+
+async def cancel_voucher(staff: Staff, code: str, *, now: datetime | None = None) -> Voucher:
+    """Withdraw a member's unused voucher; its points go back and the member is told.
+
+    A voucher for a branch's own reward is that branch's to cancel."""
+    now = now or utcnow()
+    require(staff, Action.CANCEL_VOUCHER)
+    voucher = await rewards.find_voucher(code)
+    if voucher.reward.branch_id is not None:
+        check_branch_scope(staff, voucher.reward.branch_id)
+    voucher = await rewards.cancel_voucher(code, staff_id=staff.id, tell_member=True, now=now)
+    await audit.record(
+        "voucher_cancel",
+        staff_id=staff.id,
+        now=now,
+        voucher=voucher.code,
+        member=voucher.member_id,
+        points=voucher.cost,
+    )
+    return voucher

@@ -19,6 +19,7 @@ class Action(StrEnum):
     EARN_OVER_CAP = "earn_over_cap"  # without a manager's approval above the daily cap
     REFUND = "refund"
     USE_VOUCHER = "use_voucher"
+    CANCEL_VOUCHER = "cancel_voucher"  # an unused one; its points go back to the member
     VIEW_MEMBER = "view_member"
     MOVE_MEMBER = "move_member"  # to another home branch
     SEE_PRIVATE = "see_private"  # a member's birthday and gender in their profile
@@ -50,6 +51,7 @@ PERMISSIONS: dict[Action, frozenset[StaffRole]] = {
     Action.EARN_OVER_CAP: MANAGERS,
     Action.REFUND: EVERYONE,
     Action.USE_VOUCHER: EVERYONE,
+    Action.CANCEL_VOUCHER: MANAGERS,
     Action.VIEW_MEMBER: EVERYONE,
     Action.MOVE_MEMBER: MANAGERS,
     Action.SEE_PRIVATE: MANAGERS,

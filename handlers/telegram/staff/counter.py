@@ -335,6 +335,28 @@ async def on_redeem(
     )
 
 
+async def on_voucher(
+    message: Message, command: CommandObject, staff: Staff, locale: str, now: datetime
+) -> None:
+    """/voucher cancel <code>: withdraw an unused voucher; its points go back."""
+    parts = (command.args or "").split()
+    if len(parts) != 2 or parts[0].casefold() != "cancel":
+        await say(message, t(N_("Usage: /voucher cancel <voucher code>"), locale))
+        return
+    voucher = await desk.cancel_voucher(staff, parts[1], now=now)
+    balance = (await get_member(voucher.member_id)).balance
+    await say(
+        message,
+        t(
+            N_("Voucher {code} cancelled: {points} points back to the member. Balance: {balance}."),
+            locale,
+            code=voucher.code,
+            points=number(voucher.cost, locale),
+            balance=number(balance, locale),
+        ),
+    )
+
+
 async def on_member(
     message: Message,
     command: CommandObject,
@@ -403,6 +425,9 @@ def router() -> Router:
     )
     commands.message.register(on_undo, Command("undo"), flags={"action": Action.UNDO})
     commands.message.register(on_redeem, Command("redeem"), flags={"action": Action.USE_VOUCHER})
+    commands.message.register(
+        on_voucher, Command("voucher"), flags={"action": Action.CANCEL_VOUCHER}
+    )
     commands.message.register(on_member, Command("member"), flags={"action": Action.VIEW_MEMBER})
     commands.message.register(on_move, Command("move"), flags={"action": Action.MOVE_MEMBER})
     return commands

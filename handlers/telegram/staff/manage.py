@@ -67,6 +67,7 @@ HELP: tuple[tuple[str, Action], ...] = (
     ("/earn <member> <amount> [receipt] [group]", Action.EARN),
     ("/refund <receipt> [amount]", Action.REFUND),
     ("/redeem <voucher code>", Action.USE_VOUCHER),
+    ("/voucher cancel <voucher code>", Action.CANCEL_VOUCHER),
     ("/member <member>", Action.VIEW_MEMBER),
     ("/inbox", Action.INBOX),
     ("/reply <number> <text>", Action.INBOX),

@@ -29,6 +29,7 @@ from handlers.texts import error_text, reason_text, tier_name, tier_names
 from loyalty import earning, ledger, members, rewards
 from loyalty.errors import ErrorCode, LoyaltyError
 from loyalty.numbers import BIGINT_MAX, INT_MAX, parse_int
+from loyalty.staff import counter
 from loyalty.staff.catalogue import RewardSpec, save_reward
 from models import Branch, Member, Reward, RewardKind, Staff, StaffRole, Tier
 
@@ -207,6 +208,20 @@ async def _voucher_use(args: argparse.Namespace, settings: Settings) -> str:
     voucher = await rewards.use_voucher(args.code)
     return t(
         N_("Voucher accepted: give {reward}."), settings.default_locale, reward=voucher.reward.name
+    )
+
+
+@command("voucher cancel")
+async def _voucher_cancel(args: argparse.Namespace, settings: Settings) -> str:
+    # The staff's /voucher cancel: points back once, the member told, an audit row.
+    voucher = await counter.cancel_voucher(_terminal_owner(), args.code)
+    locale = settings.default_locale
+    return t(
+        N_("Voucher {code} cancelled: {points} points back to the member. Balance: {balance}."),
+        locale,
+        code=voucher.code,
+        points=number(voucher.cost, locale),
+        balance=number(await ledger.balance_of(voucher.member_id), locale),
     )
 
 
@@ -616,6 +631,10 @@ def build_parser(locale: str = "fa") -> argparse.ArgumentParser:
     )
     use = voucher.add_parser("use", help=h(N_("mark a voucher used")))
     positional(use, "code", N_("the voucher code the member shows"))
+    cancel = voucher.add_parser(
+        "cancel", help=h(N_("withdraw an unused voucher; its points go back to the member"))
+    )
+    positional(cancel, "code", N_("the voucher code"))
 
     reward = sub.add_parser("reward", help=h(N_("the reward catalogue"))).add_subparsers(
         dest="action", required=True, metavar=h(N_("action"))

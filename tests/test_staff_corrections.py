@@ -30,7 +30,7 @@ from models import (
 )
 from tests.conftest import NOW
 from tests.helpers import member as make_member
-from tests.helpers import reward
+from tests.helpers import reward, set_rules
 from tests.staff_harness import CASHIER, MANAGER, OWNER, Harness, harness
 
 pytestmark = pytest.mark.asyncio
@@ -320,3 +320,22 @@ async def test_cancel_and_use_of_one_voucher_at_once_one_wins(any_db: str) -> No
             assert voucher.status is VoucherStatus.USED
             assert (await Member.get(id=sara.id)).balance == 5
         assert await ledger.ledger_sum(sara.id) == (await Member.get(id=sara.id)).balance
+
+
+async def test_a_held_purchase_keeps_its_group_to_the_approval(h: Harness) -> None:
+    await set_rules(cashier_daily_cap=40)
+    sara = await make_member(NOW, phone="09121111111", first_name="Sara")
+    await ProductGroup.create(name="Cakes", multiplier=Decimal("2"))
+    h.api.add_user(MANAGER)
+    h.api.add_user(OWNER)
+    # 250,000 earns 25 points, 50 with the group's ×2: over the cap of 40.
+    await h.send(CASHIER, "/earn 09121111111 250000 R1 Cakes")
+    held = await PendingApproval.get(kind="earn")
+    assert held.points == 50
+    ask = h.api.last_message(MANAGER)
+    assert ask["text"].endswith("for Sara: 50 points.")
+    await h.click(MANAGER, ask["message_id"], f"staff:approve:{held.id}")
+    assert h.api.last_message(MANAGER)["text"] == (
+        f"Request {held.id} approved: 50 points earned. Balance: 70."
+    )
+    assert (await Member.get(id=sara.id)).balance == 70

@@ -7,8 +7,6 @@ import pytest
 from models import CustomerType, Gender, Member, ProductGroup
 from tests.test_member_dialogs import Chat_, joined, open_chat
 
-pytestmark = pytest.mark.asyncio
-
 
 @pytest.fixture
 async def chat(db: str) -> Chat_:

@@ -33,8 +33,6 @@ from tests.helpers import member as make_member
 from tests.helpers import reward, set_rules
 from tests.staff_harness import CASHIER, MANAGER, OWNER, Harness, harness
 
-pytestmark = pytest.mark.asyncio
-
 SARA = 7001  # the member's Telegram id
 
 
@@ -339,3 +337,27 @@ async def test_a_held_purchase_keeps_its_group_to_the_approval(h: Harness) -> No
         f"Request {held.id} approved: 50 points earned. Balance: 70."
     )
     assert (await Member.get(id=sara.id)).balance == 70
+
+
+@pytest.mark.parametrize("locale", ["fa", "en"])
+@pytest.mark.parametrize(
+    ("template", "params"),
+    [
+        ("points_reversed", {"points": -12345, "balance": -123456}),
+        ("points_refunded", {"points": 12345, "amount": 123456789, "balance": -123456}),
+        (
+            "voucher_cancelled",
+            {"code": "K7QX2M9P", "reward": "Tea", "points": 12345, "balance": 123456},
+        ),
+    ],
+)
+def test_what_the_member_is_told_by_sms_fits_one_part(
+    locale: str, template: str, params: dict[str, object]
+) -> None:
+    from zoneinfo import ZoneInfo
+
+    from handlers.notifications import render
+    from handlers.sms.text import sms_parts
+
+    text = render(template, params, locale, sms=True, tz=ZoneInfo("Asia/Tehran"))
+    assert sms_parts(text) == 1, text

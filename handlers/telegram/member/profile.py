@@ -21,6 +21,7 @@ from handlers.telegram.member.states import ProfileSG
 from handlers.telegram.widgets import Tr, back_to, buttons_only, esc, leave, locale_of, text_input
 from loyalty import members
 from loyalty.errors import LoyaltyError
+from loyalty.rules import current_config
 from loyalty.text import clean_name
 from models import CustomerType, Gender, Member
 
@@ -49,6 +50,7 @@ async def profile_getter(dialog_manager: DialogManager, **kwargs: Any) -> dict[s
         "language": LANGUAGES.get(locale, locale),
         "consent": t(N_("yes") if consent else N_("no"), locale),
         "consenting": consent,
+        "groups_offered": bool((await current_config()).groups),
         "not_consenting": not consent,
         "example": BIRTHDAY_EXAMPLE.get(locale, BIRTHDAY_EXAMPLE["en"]),
     }
@@ -175,7 +177,12 @@ def dialog() -> Dialog:
             ),
             Row(
                 SwitchTo(Tr(N_("Self or company")), id="type", state=ProfileSG.customer_type),
-                Button(Tr(N_("Interests")), id="interests_open", on_click=on_open_interests),
+                Button(
+                    Tr(N_("Interests")),
+                    id="interests_open",
+                    on_click=on_open_interests,
+                    when="groups_offered",
+                ),
             ),
             SwitchTo(Tr(N_("Change language")), id="language", state=ProfileSG.language),
             Button(

@@ -330,6 +330,20 @@ async def _voucher_use(args: argparse.Namespace, settings: Settings) -> str:
     )
 
 
+@command("voucher cancel")
+async def _voucher_cancel(args: argparse.Namespace, settings: Settings) -> str:
+    # The staff's /voucher cancel: points back once, the member told, an audit row.
+    voucher = await counter.cancel_voucher(_terminal_owner(), args.code)
+    locale = settings.default_locale
+    return t(
+        N_("Voucher {code} cancelled: {points} points back to the member. Balance: {balance}."),
+        locale,
+        code=voucher.code,
+        points=number(voucher.cost, locale),
+        balance=number(await ledger.balance_of(voucher.member_id), locale),
+    )
+
+
 def _terminal_owner() -> Staff:
     """Whoever runs `club` on the club's machine acts as an owner; no staff row is theirs."""
     return Staff(name="club command", role=StaffRole.OWNER, active=True, telegram_id=0)
@@ -807,6 +821,10 @@ def build_parser(locale: str = "fa") -> argparse.ArgumentParser:
     )
     use = voucher.add_parser("use", help=h(N_("mark a voucher used")))
     positional(use, "code", N_("the voucher code the member shows"))
+    cancel = voucher.add_parser(
+        "cancel", help=h(N_("withdraw an unused voucher; its points go back to the member"))
+    )
+    positional(cancel, "code", N_("the voucher code"))
 
     reward = sub.add_parser("reward", help=h(N_("the reward catalogue"))).add_subparsers(
         dest="action", required=True, metavar=h(N_("action"))

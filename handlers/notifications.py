@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from handlers.format import day, number, signed
 from handlers.i18n import N_, t
-from handlers.texts import tier_name
+from handlers.texts import reason_text, tier_name
 from loyalty.notify import SMS_REPLY
 
 # Advertising SMS must end with this: the receiver answering 11 opts out.
@@ -64,6 +64,30 @@ def voucher_used(params: Params, locale: str, sms: bool, tz: ZoneInfo) -> str:
     )
 
 
+def voucher_cancelled(params: Params, locale: str, sms: bool, tz: ZoneInfo) -> str:
+    code, points = str(params.get("code", "")), _n(params, "points", locale)
+    balance = _n(params, "balance", locale)
+    if sms:
+        return t(
+            N_("Voucher {code} cancelled: +{points} points. Balance: {balance}"),
+            locale,
+            code=code,
+            points=points,
+            balance=balance,
+        )
+    return t(
+        N_(
+            "Your voucher {code} for {reward} was cancelled and its {points} points were "
+            "returned. Your balance is {balance}."
+        ),
+        locale,
+        code=code,
+        reward=str(params.get("reward", "")),
+        points=points,
+        balance=balance,
+    )
+
+
 def referral_rewarded(params: Params, locale: str, sms: bool, tz: ZoneInfo) -> str:
     points = _n(params, "points", locale)
     if sms:
@@ -91,6 +115,51 @@ def points_adjusted(params: Params, locale: str, sms: bool, tz: ZoneInfo) -> str
         locale,
         points=points,
         note=note,
+        balance=balance,
+    )
+
+
+def points_reversed(params: Params, locale: str, sms: bool, tz: ZoneInfo) -> str:
+    """A staff member undid one of the member's transactions (a reversing row)."""
+    points = signed(int(params.get("points") or 0), locale)
+    balance = _n(params, "balance", locale)
+    if sms:
+        return t(
+            N_("Undone: {points} points. Balance: {balance}"),
+            locale,
+            points=points,
+            balance=balance,
+        )
+    what = reason_text(str(params.get("reason") or ""), str(params.get("note") or ""), locale)
+    return t(
+        N_(
+            "The club undid a transaction of yours ({what}): {points} points. "
+            "Your balance is {balance}."
+        ),
+        locale,
+        what=what,
+        points=points,
+        balance=balance,
+    )
+
+
+def points_refunded(params: Params, locale: str, sms: bool, tz: ZoneInfo) -> str:
+    points, balance = _n(params, "points", locale), _n(params, "balance", locale)
+    if sms:
+        return t(
+            N_("Refund: -{points} points. Balance: {balance}"),
+            locale,
+            points=points,
+            balance=balance,
+        )
+    return t(
+        N_(
+            "Your purchase of {amount} was refunded: {points} points were taken back. "
+            "Your balance is {balance}."
+        ),
+        locale,
+        amount=_n(params, "amount", locale),
+        points=points,
         balance=balance,
     )
 
@@ -158,8 +227,11 @@ TEMPLATES: dict[str, Renderer] = {
     "tier_up": tier_up,
     "tier_down": tier_down,
     "voucher_used": voucher_used,
+    "voucher_cancelled": voucher_cancelled,
     "referral_rewarded": referral_rewarded,
     "points_adjusted": points_adjusted,
+    "points_reversed": points_reversed,
+    "points_refunded": points_refunded,
     "staff_reply": staff_reply,
     "birthday": birthday,
     "expiry_reminder": expiry_reminder,

@@ -75,6 +75,9 @@ ERRORS: dict[ErrorCode, str] = {
     ErrorCode.AMOUNT_TOO_LARGE: N_("The amount is above the club's maximum purchase of {max}."),
     ErrorCode.NUMBER_TOO_LARGE: N_("That number is too large: at most {max}."),
     ErrorCode.ADJUSTMENT_TOO_LARGE: N_("A correction can change at most {max} points."),
+    ErrorCode.NEGATIVE_RESULT: N_(
+        "This correction would leave the balance at {after} (now {balance})."
+    ),
     ErrorCode.UNKNOWN_SCOPE: N_("Unknown scopes: {scopes}. Choose from: {known}."),
     ErrorCode.API_KEY_NOT_FOUND: N_("No API key with that number."),
 }

@@ -27,10 +27,14 @@ async def adjust(
     branch_id: int | None = None,
     key: str | None = None,
     now: datetime | None = None,
+    allow_negative: bool = False,
 ) -> tuple[LedgerEntry, bool]:
     """Add or remove points by hand, with the reason the member will read.
 
     Returns the entry and whether it was a replay (the same `key` again: nothing changed).
+    A removal that would leave the balance below zero is refused (NEGATIVE_RESULT) unless
+    `allow_negative`: the check and the debit are one conditional update, so a purchase
+    refunded meanwhile cannot slip under it.
     """
     now = now or utcnow()
     if not isinstance(points, int) or isinstance(points, bool) or points == 0:
@@ -57,6 +61,7 @@ async def adjust(
             staff_id=staff_id,
             branch_id=branch_id,
             expires_at=await credit_expiry(now) if points > 0 else None,
+            require_funds=points < 0 and not allow_negative,
         )
         await notify.enqueue(
             member_id,
@@ -67,7 +72,15 @@ async def adjust(
         )
         return posted.entry
 
-    return await ledger.once(record, lambda: LedgerEntry.get_or_none(idempotency_key=key))
+    try:
+        return await ledger.once(record, lambda: LedgerEntry.get_or_none(idempotency_key=key))
+    except LoyaltyError as refused:
+        if refused.code not in (ErrorCode.NOT_ENOUGH_POINTS, ErrorCode.NEGATIVE_BALANCE):
+            raise
+        balance = refused.values["balance"]
+        raise LoyaltyError(
+            ErrorCode.NEGATIVE_RESULT, balance=balance, after=balance + points
+        ) from refused
 
 
 # Rows whose effect has its own way back: a purchase is refunded, a voucher cancelled.
@@ -105,6 +118,20 @@ async def undo(
         )
         if original.amount < 0 and original.kind is not EntryKind.EXPIRE:
             await expiry.expire_due(original.member_id, now, returned=posted.entry)
+        # Told after the expiry above, so the balance is the one the member now has.
+        await notify.enqueue(
+            original.member_id,
+            "points_reversed",
+            f"reversed:{posted.entry.id}",
+            now=now,
+            params={
+                "points": posted.entry.amount,
+                "balance": await ledger.balance_of(original.member_id),
+                "reason": original.reason,
+                "note": original.note or "",
+            },
+            new_key=True,
+        )
         return posted.entry
 
     try:

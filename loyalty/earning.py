@@ -15,6 +15,7 @@ from loyalty.clock import utcnow
 from loyalty.errors import ErrorCode, LoyaltyError
 from loyalty.members import credit_expiry, settle_home_branch
 from loyalty.rules import ClubConfig, club_config, current_config
+from loyalty.text import to_ascii_digits
 from models import (
     Branch,
     ClubRules,
@@ -106,6 +107,27 @@ def purchase_points(
         group.multiplier if group else Decimal(1),
         tier.multiplier if tier else Decimal(1),
     )
+
+
+_LETTERS = str.maketrans({"ي": "ی", "ى": "ی", "ك": "ک", "\u200c": " "})
+
+
+def _folded(name: str) -> str:
+    """A group's name as compared: case, Arabic letters, ZWNJ and spaces do not matter."""
+    return " ".join(to_ascii_digits(name).translate(_LETTERS).casefold().split())
+
+
+def group_by_reference(reference: str, config: ClubConfig) -> ProductGroup:
+    """An active product group named by its id (`3`, `#3`, `۳`) or its name; GROUP_NOT_FOUND
+    otherwise. A name made of digits is looked up as a name too."""
+    wanted = _folded(reference)
+    for group in config.groups.values():
+        if _folded(group.name) == wanted:
+            return group
+    digits = wanted.lstrip("#")
+    if digits.isdigit() and int(digits) in config.groups:
+        return config.groups[int(digits)]
+    raise LoyaltyError(ErrorCode.GROUP_NOT_FOUND, group=reference)
 
 
 def check_positive(amount: int) -> None:
@@ -377,7 +399,7 @@ async def refund_purchase(
         points = target - purchase.refunded_points
         await Purchase.filter(id=purchase.id).update(refunded_points=target)
         credit = await _purchase_credit(purchase.id)
-        await ledger.post(
+        posted = await ledger.post(
             purchase.member_id,
             EntryKind.REFUND,
             -points,
@@ -390,8 +412,17 @@ async def refund_purchase(
             reverses_id=credit.id if credit else None,
             expires_at=credit.expires_at if credit else None,
         )
+        if points:  # a refund too small to take a point back changes nothing to tell
+            await notify.enqueue(
+                purchase.member_id,
+                "points_refunded",
+                f"refunded:{posted.entry.id}",
+                now=now,
+                params={"points": points, "amount": amount, "balance": posted.balance},
+                new_key=True,
+            )
         fresh = await Purchase.get(id=purchase.id)
-        return RefundResult(fresh, points, await ledger.balance_of(purchase.member_id))
+        return RefundResult(fresh, points, posted.balance)
 
     result, _ = await ledger.once(record, replay)
     return result
@@ -415,6 +446,7 @@ __all__ = [
     "check_amount",
     "check_positive",
     "earning_rule",
+    "group_by_reference",
     "points_for",
     "purchase_points",
     "receipt_branches",

@@ -67,6 +67,8 @@ class ErrorCode(StrEnum):
     AMOUNT_TOO_LARGE = "amount_too_large"
     NUMBER_TOO_LARGE = "number_too_large"  # `max`: the largest value the field holds
     ADJUSTMENT_TOO_LARGE = "adjustment_too_large"
+    # A correction that would leave the balance below zero: `balance` now, `after` it.
+    NEGATIVE_RESULT = "negative_result"
     ALREADY_APPROVED = "already_approved"
     ALREADY_REJECTED = "already_rejected"
     APPROVAL_REFUSED = "approval_refused"  # `reason`: the purchase's own refusal

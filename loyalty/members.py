@@ -29,6 +29,7 @@ from models import (
     EntryKind,
     Gender,
     Member,
+    ProductGroup,
     Tier,
 )
 from models.queries import members as members_sql
@@ -365,13 +366,16 @@ async def update_profile(
             member.update_from_dict(changed)
             await member.save(update_fields=list(changed))
         if interest_ids is not None:
-            from models import ProductGroup
-
             await member.interests.clear()
             groups = await ProductGroup.filter(id__in=interest_ids, active=True)
             if groups:
                 await member.interests.add(*groups)
     return member
+
+
+async def interests_of(member_id: int) -> list[ProductGroup]:
+    """The product groups on offer that the member said they are interested in, by name."""
+    return await ProductGroup.filter(members__id=member_id, active=True).order_by("name")
 
 
 async def set_reachable(member_id: int, channel: Channel, reachable: bool) -> None:

@@ -6,6 +6,7 @@ import hashlib
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NoReturn
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
@@ -271,7 +272,7 @@ async def use_voucher(
             status=VoucherStatus.USED, used_at=now, used_by_id=staff_id, used_branch_id=branch_id
         )
         if updated == 0:
-            raise LoyaltyError(ErrorCode.VOUCHER_USED, code=voucher.code)
+            await _taken_meanwhile(voucher)
         await notify.enqueue(
             voucher.member_id,
             "voucher_used",
@@ -305,14 +306,28 @@ def _check_usable(voucher: Voucher, now: datetime) -> None:
         )
 
 
+async def _taken_meanwhile(voucher: Voucher) -> NoReturn:
+    """A voucher another request used, cancelled or expired between our read and our update:
+    refused with what it is now. On PostgreSQL the update waited for that one's commit."""
+    await voucher.refresh_from_db()
+    _check_usable(voucher, voucher.issued_at)  # raises for every status but ISSUED
+    raise LoyaltyError(ErrorCode.VOUCHER_USED, code=voucher.code)
+
+
 async def cancel_voucher(
     code: str,
     *,
     status: VoucherStatus = VoucherStatus.CANCELLED,
     staff_id: int | None = None,
+    tell_member: bool = False,
     now: datetime | None = None,
 ) -> Voucher:
-    """Withdraw an unused voucher and give its points back (a reversing row), once."""
+    """Withdraw an unused voucher and give its points back (a reversing row), once.
+
+    The withdrawal is a conditional update of the issued voucher: of a cancel and a use
+    at once, one wins and the other is refused. `tell_member`: the member is told (a
+    staff member cancelled it), in the same transaction.
+    """
     now = now or utcnow()
     voucher = await find_voucher(code)
     if voucher.status is not VoucherStatus.ISSUED:
@@ -322,7 +337,7 @@ async def cancel_voucher(
             status=status
         )
         if updated == 0:
-            raise LoyaltyError(ErrorCode.VOUCHER_USED, code=voucher.code)
+            await _taken_meanwhile(voucher)
         debit = await LedgerEntry.get(voucher_id=voucher.id, kind=EntryKind.REDEEM)
         # No expiry of its own: the points go back to the credits the redemption spent, with
         # their dates (loyalty.expiry), and those past their date expire at once, so letting
@@ -341,6 +356,20 @@ async def cancel_voucher(
         await expiry.expire_due(voucher.member_id, now, returned=returned.entry)
         if voucher.reward.stock is not None:
             await Reward.filter(id=voucher.reward_id).update(stock=F("stock") + 1)
+        if tell_member:
+            await notify.enqueue(
+                voucher.member_id,
+                "voucher_cancelled",
+                f"voucher_cancelled:{voucher.id}",
+                now=now,
+                params={
+                    "code": voucher.code,
+                    "reward": voucher.reward.name,
+                    "points": voucher.cost,
+                    "balance": await ledger.balance_of(voucher.member_id),
+                },
+                new_key=True,
+            )
     await voucher.refresh_from_db()
     return voucher
 

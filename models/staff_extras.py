@@ -26,6 +26,9 @@ class PendingApproval(Model):
     """A cashier action above the daily cap, held until a manager decides."""
 
     id = fields.IntField(primary_key=True)
+    # "earn": a cashier's purchase above the daily cap, a manager decides; "adjust": a
+    # correction that would leave a balance below zero, its author confirms or cancels.
+    # (The docstring is the table's description in the migrations: kept as it was.)
     kind = fields.CharField(max_length=20)
     payload = fields.JSONField(default=dict)
     points = fields.BigIntField(default=0)

@@ -138,3 +138,32 @@ def test_reward_add_keeps_the_catalogue_rules_and_leaves_an_audit_row(club, tmp_
     assert [(staff, action) for staff, action, _ in audit] == [(None, "reward_add")]
     details = json.loads(audit[0][2])
     assert (details["reward"], details["cost"], details["stock"]) == (1, 30, 5)
+
+
+def test_a_voucher_cancelled_from_the_terminal_gives_its_points_back_once(
+    club, tmp_path: Path
+) -> None:
+    import sqlite3
+
+    assert club("migrate").returncode == 0
+    assert club("member", "add", "09121234567").returncode == 0
+    assert club("reward", "add", "Tea", "15").returncode == 0
+    code = club("redeem", "09121234567", "1").stdout.split()[1]
+    cancelled = club("voucher", "cancel", code)
+    assert cancelled.stdout.strip() == (
+        f"Voucher {code} cancelled: 15 points back to the member. Balance: 20."
+    )
+    again = club("voucher", "cancel", code)
+    assert (again.returncode, again.stderr.strip()) == (1, "This voucher was cancelled.")
+    assert club("voucher", "use", code).stderr.strip() == "This voucher was cancelled."
+    with sqlite3.connect(tmp_path / "club.sqlite3") as db:
+        returned = db.execute(
+            "SELECT COUNT(*) FROM ledger_entry WHERE reason = 'voucher_cancelled'"
+        ).fetchone()
+        told = db.execute(
+            "SELECT COUNT(*) FROM outbox_message WHERE template = 'voucher_cancelled'"
+        ).fetchone()
+        audited = db.execute(
+            "SELECT COUNT(*) FROM audit_entry WHERE action = 'voucher_cancel'"
+        ).fetchone()
+    assert (returned, told, audited) == ((1,), (1,), (1,))

@@ -20,7 +20,8 @@ async def test_a_member_chooses_their_branch_and_its_manager_counts_them(db: str
     await chat.send("/start")
     await chat.click("Profile")
     assert chat.text == (
-        "Your profile\nName: Sara\nBirthday: -\nLanguage: English\nNews and offers: yes\n"
+        "Your profile\nName: Sara\nLast name: -\nBirthday: -\nGender: not given\n"
+        "You buy for yourself\nInterests: -\nLanguage: English\nNews and offers: yes\n"
         "My branch: not chosen"
     )
     await chat.click("My branch")

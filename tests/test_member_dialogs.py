@@ -357,8 +357,8 @@ async def test_profile(chat: Chat_) -> None:
     await chat.send("/start")
     await chat.click("Profile")
     assert (
-        chat.text
-        == "Your profile\nName: Sara\nBirthday: -\nLanguage: English\nNews and offers: yes"
+        chat.text == "Your profile\nName: Sara\nLast name: -\nBirthday: -\nGender: not given\n"
+        "You buy for yourself\nInterests: -\nLanguage: English\nNews and offers: yes"
     )
     await chat.click("Change name")
     await chat.send("<Sara Jan>")

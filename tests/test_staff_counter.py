@@ -134,7 +134,7 @@ async def test_stranger_is_refused_and_nothing_changes(h: Harness) -> None:
 
 async def test_usage_and_bad_input(h: Harness) -> None:
     await make_member(NOW, phone="09121111111")
-    assert await h.send(CASHIER, "/earn") == ["Usage: /earn <member> <amount> [receipt]"]
+    assert await h.send(CASHIER, "/earn") == ["Usage: /earn <member> <amount> [receipt] [group]"]
     assert await h.send(CASHIER, "/earn 09121111111 lots") == [
         "The amount must be a positive whole number."
     ]

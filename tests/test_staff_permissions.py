@@ -118,7 +118,7 @@ async def test_staff_help_lists_what_the_table_allows(db: str) -> None:
     await Staff.create(telegram_id=CASHIER, role=StaffRole.CASHIER, created_at=NOW)
     await Staff.create(telegram_id=MANAGER, role=StaffRole.MANAGER, created_at=NOW)
     counter = [
-        "/earn <member> <amount> [receipt]",
+        "/earn <member> <amount> [receipt] [group]",
         "/refund <receipt> [amount|all] [branch]",
         "/redeem <voucher code>",
         "/member <member>",
@@ -127,6 +127,7 @@ async def test_staff_help_lists_what_the_table_allows(db: str) -> None:
         "/reply <number> <text>",
     ]
     managing = [
+        "/voucher cancel <voucher code>",
         "/adjust <member> <+N|-N> <reason>",
         "/move <member> <branch number>",
         "/tier <member> <tier|off>",

@@ -12,13 +12,22 @@ from zoneinfo import ZoneInfo
 
 from tortoise.transactions import in_transaction
 
-from loyalty import audit, corrections, earning, rewards
+from loyalty import audit, corrections, earning, ledger, rewards
 from loyalty.clock import local_day_start, utcnow
 from loyalty.errors import ErrorCode, LoyaltyError
 from loyalty.rules import ClubConfig, current_config
 from loyalty.staff.access import check_branch_scope, counter_branch
 from loyalty.staff.permissions import Action, allowed, require
-from models import EntryKind, LedgerEntry, Member, PendingApproval, Staff, Voucher, statements
+from models import (
+    EntryKind,
+    LedgerEntry,
+    Member,
+    PendingApproval,
+    ProductGroup,
+    Staff,
+    Voucher,
+    statements,
+)
 from models.queries import staff as sql
 
 # Kinds of rows a cashier issues points with; the daily cap counts them.
@@ -39,8 +48,17 @@ async def issued_today(staff_id: int, tz: ZoneInfo, now: datetime) -> int:
     return int(rows[0]["total"])
 
 
-def expected_points(member: Member, amount: int, branch_id: int, config: ClubConfig) -> int:
-    return earning.purchase_points(amount, member, config, config.branch(branch_id))
+def expected_points(
+    member: Member, amount: int, branch_id: int, config: ClubConfig, group_id: int | None = None
+) -> int:
+    return earning.purchase_points(
+        amount, member, config, config.branch(branch_id), config.group(group_id)
+    )
+
+
+async def product_group(reference: str) -> ProductGroup:
+    """The active product group a staff member names by id or name; GROUP_NOT_FOUND else."""
+    return earning.group_by_reference(reference, await current_config())
 
 
 async def earn(
@@ -50,6 +68,7 @@ async def earn(
     receipt: str | None,
     *,
     tz: ZoneInfo,
+    group_id: int | None = None,
     now: datetime | None = None,
 ) -> EarnOutcome:
     """Record a purchase at the staff member's branch, or hold it over a cashier's cap.
@@ -64,26 +83,40 @@ async def earn(
     branch_id = await counter_branch(staff)
     receipt = (receipt or "").strip()[:64] or None
     if allowed(staff, Action.EARN_OVER_CAP) or await _recorded(branch_id, receipt):
-        return await _award(staff, member.id, amount, receipt, branch_id, now)
+        return await _award(staff, member.id, amount, receipt, branch_id, group_id, now)
     async with in_transaction():
         await sql.lock_staff.rows(staff.id)
         config = await current_config()
         earning.check_amount(amount, config.rules)  # a held request is a purchase too
-        points = expected_points(member, amount, branch_id, config)
+        points = expected_points(member, amount, branch_id, config, group_id)
         if (
             points > 0
             and await issued_today(staff.id, tz, now) + points > config.rules.cashier_daily_cap
         ):
-            held, created = await _hold(staff, branch_id, member.id, amount, receipt, points, now)
+            held, created = await _hold(
+                staff, branch_id, member.id, amount, receipt, group_id, points, now
+            )
             return EarnOutcome(None, held, created)
-        return await _award(staff, member.id, amount, receipt, branch_id, now)
+        return await _award(staff, member.id, amount, receipt, branch_id, group_id, now)
 
 
 async def _award(
-    staff: Staff, member_id: int, amount: int, receipt: str | None, branch_id: int, now: datetime
+    staff: Staff,
+    member_id: int,
+    amount: int,
+    receipt: str | None,
+    branch_id: int,
+    group_id: int | None,
+    now: datetime,
 ) -> EarnOutcome:
     result = await earning.award_purchase(
-        member_id, amount, receipt=receipt, branch_id=branch_id, staff_id=staff.id, now=now
+        member_id,
+        amount,
+        receipt=receipt,
+        branch_id=branch_id,
+        group_id=group_id,
+        staff_id=staff.id,
+        now=now,
     )
     if not result.replayed:
         await audit.record(
@@ -95,6 +128,7 @@ async def _award(
             receipt=result.purchase.receipt,
             points=result.points,
             branch=branch_id,
+            group=group_id,
         )
     return EarnOutcome(result, None)
 
@@ -109,10 +143,11 @@ async def _hold(
     member_id: int,
     amount: int,
     receipt: str | None,
+    group_id: int | None,
     points: int,
     now: datetime,
 ) -> tuple[PendingApproval, bool]:
-    payload = {"member": member_id, "amount": amount, "receipt": receipt}
+    payload = {"member": member_id, "amount": amount, "receipt": receipt, "group": group_id}
     if receipt is not None:
         # JSON lookups differ between SQLite and PostgreSQL, so held receipts are compared here.
         for earlier in await PendingApproval.filter(
@@ -172,6 +207,7 @@ async def decide(
                     p["amount"],
                     receipt=p.get("receipt"),
                     branch_id=held.branch_id,
+                    group_id=p.get("group"),
                     staff_id=held.staff_id,
                     now=now,
                 )
@@ -244,6 +280,16 @@ async def _branch_of_receipt(receipt: str) -> int:
     return found[0]
 
 
+@dataclass(frozen=True)
+class AdjustOutcome:
+    entry: LedgerEntry | None  # None: the correction waits for its author's confirmation
+    balance: int  # the member's balance now
+    held: PendingApproval | None = None  # the correction that waits, its points in `points`
+
+
+ADJUST_KIND = "adjust"  # PendingApproval.kind of a correction waiting for confirmation
+
+
 async def adjust(
     staff: Staff,
     member_id: int,
@@ -252,12 +298,43 @@ async def adjust(
     *,
     request: str | None = None,
     now: datetime | None = None,
-) -> LedgerEntry:
-    """`request`: the door's name for this request; the same request again corrects nothing more."""
+) -> AdjustOutcome:
+    """`request`: the door's name for this request; the same request again corrects nothing more.
+
+    A correction that would leave the balance below zero is not recorded but held: the
+    staff member confirms it (`confirm_adjustment`) or lets it go.
+    """
     now = now or utcnow()
     require(staff, Action.ADJUST)
+    try:
+        entry = await _adjust(staff, member_id, points, note, request, now, allow_negative=False)
+    except LoyaltyError as refused:
+        if refused.code is not ErrorCode.NEGATIVE_RESULT:
+            raise
+        held = await _hold_adjustment(staff, member_id, points, note, request, now)
+        return AdjustOutcome(None, refused.values["balance"], held)
+    return AdjustOutcome(entry, await ledger.balance_of(member_id))
+
+
+async def _adjust(
+    staff: Staff,
+    member_id: int,
+    points: int,
+    note: str,
+    request: str | None,
+    now: datetime,
+    *,
+    allow_negative: bool,
+) -> LedgerEntry:
     entry, replayed = await corrections.adjust(
-        member_id, points, note, staff_id=staff.id, branch_id=staff.branch_id, key=request, now=now
+        member_id,
+        points,
+        note,
+        staff_id=staff.id,
+        branch_id=staff.branch_id,
+        key=request,
+        now=now,
+        allow_negative=allow_negative,
     )
     if not replayed:
         await audit.record(
@@ -270,6 +347,61 @@ async def adjust(
             entry=entry.id,
         )
     return entry
+
+
+async def _hold_adjustment(
+    staff: Staff, member_id: int, points: int, note: str, request: str | None, now: datetime
+) -> PendingApproval:
+    """The correction as it waits; the same request delivered again finds the same one."""
+    payload = {"member": member_id, "note": note, "request": request}
+    if request is not None:
+        for earlier in await PendingApproval.filter(
+            kind=ADJUST_KIND, status="pending", staff_id=staff.id
+        ):
+            if earlier.payload.get("request") == request:
+                return earlier
+    held = await PendingApproval.create(
+        kind=ADJUST_KIND,
+        payload=payload,
+        points=points,
+        staff=staff,
+        branch_id=staff.branch_id,
+        created_at=now,
+    )
+    await audit.record(
+        "adjust_held", staff_id=staff.id, now=now, approval=held.id, points=points, **payload
+    )
+    return held
+
+
+async def confirm_adjustment(
+    staff: Staff, held_id: int, confirm: bool, *, now: datetime | None = None
+) -> tuple[PendingApproval, AdjustOutcome]:
+    """Its author confirms a held correction (recorded, the balance may go below zero) or
+    cancels it. Deciding is a conditional update of the waiting row: of two presses one
+    decides, and the other is told what was decided."""
+    now = now or utcnow()
+    require(staff, Action.ADJUST)
+    held = await PendingApproval.get_or_none(id=held_id, kind=ADJUST_KIND)
+    if held is None or held.staff_id != staff.id:
+        raise LoyaltyError(ErrorCode.APPROVAL_NOT_FOUND, approval=held_id)
+    status = "approved" if confirm else "rejected"
+    member_id, entry = held.payload["member"], None
+    async with in_transaction():
+        taken = await PendingApproval.filter(id=held.id, status="pending").update(
+            status=status, decided_by_id=staff.id, decided_at=now
+        )
+        if taken == 0:
+            await _already_decided(held.id)
+        if confirm:
+            p = held.payload
+            entry = await _adjust(
+                staff, member_id, held.points, p["note"], p.get("request"), now, allow_negative=True
+            )
+        else:
+            await audit.record("adjust_cancelled", staff_id=staff.id, now=now, approval=held.id)
+    await held.refresh_from_db()
+    return held, AdjustOutcome(entry, await ledger.balance_of(member_id), held)
 
 
 async def undo(staff: Staff, entry_id: int, *, now: datetime | None = None) -> LedgerEntry:
@@ -288,5 +420,26 @@ async def use_voucher(staff: Staff, code: str, *, now: datetime | None = None) -
     )
     await audit.record(
         "voucher_use", staff_id=staff.id, now=now, voucher=voucher.code, member=voucher.member_id
+    )
+    return voucher
+
+
+async def cancel_voucher(staff: Staff, code: str, *, now: datetime | None = None) -> Voucher:
+    """Withdraw a member's unused voucher; its points go back and the member is told.
+
+    A voucher for a branch's own reward is that branch's to cancel."""
+    now = now or utcnow()
+    require(staff, Action.CANCEL_VOUCHER)
+    voucher = await rewards.find_voucher(code)
+    if voucher.reward.branch_id is not None:
+        check_branch_scope(staff, voucher.reward.branch_id)
+    voucher = await rewards.cancel_voucher(code, staff_id=staff.id, tell_member=True, now=now)
+    await audit.record(
+        "voucher_cancel",
+        staff_id=staff.id,
+        now=now,
+        voucher=voucher.code,
+        member=voucher.member_id,
+        points=voucher.cost,
     )
     return voucher

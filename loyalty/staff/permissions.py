@@ -20,6 +20,7 @@ class Action(StrEnum):
     REFUND = "refund"
     REFUND_ANY_BRANCH = "refund_any_branch"  # a purchase of any branch, not only one's own
     USE_VOUCHER = "use_voucher"
+    CANCEL_VOUCHER = "cancel_voucher"  # an unused one; its points go back to the member
     VIEW_MEMBER = "view_member"
     MOVE_MEMBER = "move_member"  # to another home branch
     REPLACE_CARD = "replace_card"  # a lost card: a new number, the old one refused
@@ -56,6 +57,7 @@ PERMISSIONS: dict[Action, frozenset[StaffRole]] = {
     Action.REFUND: EVERYONE,
     Action.REFUND_ANY_BRANCH: OWNER,
     Action.USE_VOUCHER: EVERYONE,
+    Action.CANCEL_VOUCHER: MANAGERS,
     Action.VIEW_MEMBER: EVERYONE,
     Action.MOVE_MEMBER: MANAGERS,
     Action.REPLACE_CARD: EVERYONE,

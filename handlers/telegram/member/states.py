@@ -60,6 +60,11 @@ class MessagesSG(StatesGroup):
 class ProfileSG(StatesGroup):
     profile = State()
     name = State()
+    last_name = State()
+    gender = State()
+    customer_type = State()
+    company = State()
+    interests = State()
     birthday = State()
     language = State()
     branch = State()

@@ -33,6 +33,10 @@ GENDERS = {
 }
 
 
+# Typed in the receipt's place to name a product group for a purchase without a receipt.
+NO_RECEIPT = "-"
+
+
 def _tier(tier: Tier | None, locale: str) -> str:
     return tier_name(tier.code, tier.name, locale) if tier else "-"
 
@@ -46,16 +50,20 @@ async def on_earn(
     settings: Settings,
     bot: Bot,
 ) -> None:
-    parts = (command.args or "").split()
-    if len(parts) not in (2, 3):
-        await say(message, t(N_("Usage: /earn <member> <amount> [receipt]"), locale))
+    # The group's name may have spaces: it is the rest of the line.
+    parts = (command.args or "").split(maxsplit=3)
+    if len(parts) < 2:
+        await say(message, t(N_("Usage: /earn <member> <amount> [receipt] [group]"), locale))
         return
     member = await find_member(parts[0])
     amount = parse_int(parts[1], maximum=None)  # the club's maximum purchase bounds it
-    given = parts[2] if len(parts) == 3 else None
+    given = parts[2] if len(parts) > 2 and parts[2] != NO_RECEIPT else None
+    group = await desk.product_group(parts[3]) if len(parts) == 4 else None
     # Without a receipt the message itself names the purchase.
     receipt = given or request_of(message)
-    outcome = await desk.earn(staff, member, amount, receipt, tz=settings.tz, now=now)
+    outcome = await desk.earn(
+        staff, member, amount, receipt, tz=settings.tz, group_id=group and group.id, now=now
+    )
     if outcome.pending is not None:
         await say(
             message,
@@ -93,6 +101,13 @@ async def on_earn(
             locale,
             **values,
         )
+    if group is not None:
+        text += "\n" + t(
+            N_("Product group: {group} (points ×{multiplier})."),
+            locale,
+            group=group.name,
+            multiplier=number(group.multiplier, locale),
+        )
     if result.tier is not None and result.tier.discount_percent > 0:
         text += "\n" + t(
             N_("Tier perk: {percent}% off this purchase."),
@@ -106,6 +121,7 @@ async def on_earn(
 # (handlers/telegram/routers.py).
 BUTTONS = "staff:"
 APPROVE, REJECT = f"{BUTTONS}approve:", f"{BUTTONS}reject:"
+ADJUST_OK, ADJUST_NO = f"{BUTTONS}adjust_ok:", f"{BUTTONS}adjust_no:"
 
 
 async def _ask_approvers(
@@ -212,7 +228,7 @@ async def on_adjust(
         await say(message, t(N_("Usage: /adjust <member> <+N|-N> <reason>"), locale))
         return
     member = await find_member(parts[0])
-    entry = await desk.adjust(
+    outcome = await desk.adjust(
         staff,
         member.id,
         parse_int(parts[1], signed=True, maximum=None),
@@ -220,17 +236,71 @@ async def on_adjust(
         request=request_of(message),
         now=now,
     )
-    balance = (await get_member(member.id)).balance
-    await say(
-        message,
-        t(
-            N_("Correction #{id}: {points} points. Balance: {balance}."),
-            locale,
-            id=ident(entry.id, locale),
-            points=signed(entry.amount, locale),
-            balance=number(balance, locale),
-        ),
+    if outcome.held is not None:
+        held = outcome.held
+        await message.answer(
+            t(
+                N_(
+                    "This correction ({points} points) would leave the balance at {after} "
+                    "(now {balance}). Record it anyway?"
+                ),
+                locale,
+                points=signed(held.points, locale),
+                after=number(outcome.balance + held.points, locale),
+                balance=number(outcome.balance, locale),
+            ),
+            reply_markup=_confirm_keyboard(held.id, locale),
+            parse_mode=None,
+        )
+        return
+    await say(message, _corrected(outcome, locale))
+
+
+def _corrected(outcome: desk.AdjustOutcome, locale: str) -> str:
+    assert outcome.entry is not None
+    return t(
+        N_("Correction #{id}: {points} points. Balance: {balance}."),
+        locale,
+        id=ident(outcome.entry.id, locale),
+        points=signed(outcome.entry.amount, locale),
+        balance=number(outcome.balance, locale),
     )
+
+
+def _confirm_keyboard(held_id: int, locale: str) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                InlineKeyboardButton(
+                    text=t(N_("Confirm"), locale), callback_data=f"{ADJUST_OK}{held_id}"
+                ),
+                InlineKeyboardButton(
+                    text=t(N_("Cancel"), locale), callback_data=f"{ADJUST_NO}{held_id}"
+                ),
+            ]
+        ]
+    )
+
+
+async def on_adjust_confirm(
+    query: CallbackQuery, staff: Staff, locale: str, now: datetime, bot: Bot
+) -> None:
+    _, verdict, raw_id = (query.data or "").split(":")
+    held, outcome = await desk.confirm_adjustment(
+        staff, int(raw_id), verdict == "adjust_ok", now=now
+    )
+    if outcome.entry is not None:
+        text = _corrected(outcome, locale)
+    else:
+        text = t(N_("Correction cancelled: nothing was recorded."), locale)
+    await query.answer()
+    if query.message is not None:
+        await bot.edit_message_text(
+            text,
+            chat_id=query.message.chat.id,
+            message_id=query.message.message_id,
+            parse_mode=None,
+        )
 
 
 async def on_undo(
@@ -270,6 +340,28 @@ async def on_redeem(
             locale,
             code=voucher.code,
             reward=voucher.reward.name,
+        ),
+    )
+
+
+async def on_voucher(
+    message: Message, command: CommandObject, staff: Staff, locale: str, now: datetime
+) -> None:
+    """/voucher cancel <code>: withdraw an unused voucher; its points go back."""
+    parts = (command.args or "").split()
+    if len(parts) != 2 or parts[0].casefold() != "cancel":
+        await say(message, t(N_("Usage: /voucher cancel <voucher code>"), locale))
+        return
+    voucher = await desk.cancel_voucher(staff, parts[1], now=now)
+    balance = (await get_member(voucher.member_id)).balance
+    await say(
+        message,
+        t(
+            N_("Voucher {code} cancelled: {points} points back to the member. Balance: {balance}."),
+            locale,
+            code=voucher.code,
+            points=number(voucher.cost, locale),
+            balance=number(balance, locale),
         ),
     )
 
@@ -356,8 +448,16 @@ def router() -> Router:
     )
     commands.message.register(on_refund, Command("refund"), flags={"action": Action.REFUND})
     commands.message.register(on_adjust, Command("adjust"), flags={"action": Action.ADJUST})
+    commands.callback_query.register(
+        on_adjust_confirm,
+        MagicData(F.event.data.startswith(ADJUST_OK) | F.event.data.startswith(ADJUST_NO)),
+        flags={"action": Action.ADJUST},
+    )
     commands.message.register(on_undo, Command("undo"), flags={"action": Action.UNDO})
     commands.message.register(on_redeem, Command("redeem"), flags={"action": Action.USE_VOUCHER})
+    commands.message.register(
+        on_voucher, Command("voucher"), flags={"action": Action.CANCEL_VOUCHER}
+    )
     commands.message.register(on_member, Command("member"), flags={"action": Action.VIEW_MEMBER})
     commands.message.register(on_move, Command("move"), flags={"action": Action.MOVE_MEMBER})
     return commands

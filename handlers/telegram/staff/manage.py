@@ -65,13 +65,14 @@ async def on_invite(message: Message, command: CommandObject, locale: str, now: 
 
 # What /staff_help lists, each line with the action it needs: a reader sees what they may do.
 HELP: tuple[tuple[str, Action], ...] = (
-    ("/earn <member> <amount> [receipt]", Action.EARN),
+    ("/earn <member> <amount> [receipt] [group]", Action.EARN),
     ("/refund <receipt> [amount|all] [branch]", Action.REFUND),
     ("/redeem <voucher code>", Action.USE_VOUCHER),
     ("/member <member>", Action.VIEW_MEMBER),
     ("/newcard <member>", Action.REPLACE_CARD),
     ("/inbox", Action.INBOX),
     ("/reply <number> <text>", Action.INBOX),
+    ("/voucher cancel <voucher code>", Action.CANCEL_VOUCHER),
     ("/adjust <member> <+N|-N> <reason>", Action.ADJUST),
     ("/move <member> <branch number>", Action.MOVE_MEMBER),
     ("/tier <member> <tier|off>", Action.SET_TIER),

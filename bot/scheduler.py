@@ -26,7 +26,7 @@ from bot.settings import Settings
 from bot.sms_door import SmsDoor
 from bot.updates import prune as prune_updates
 from bot.webhooks import run as post_webhooks
-from jobs import birthdays, campaigns, daily, expiry, tiers
+from jobs import birthdays, campaigns, daily, expiry, giftcards, tiers
 from jobs.sms_poll import poll_inbound
 from loyalty.clock import utcnow
 from models import JobLease
@@ -219,6 +219,14 @@ def build_scheduler(
         replace_existing=True,
     )
     add(guarded("expiry", expiry.run), "cron", hour=3, minute=0, id="expiry", replace_existing=True)
+    add(
+        guarded("giftcards", giftcards.run),
+        "cron",
+        hour=3,
+        minute=10,
+        id="giftcards",
+        replace_existing=True,
+    )
     add(guarded("tiers", tiers.run), "cron", hour=4, minute=0, id="tiers", replace_existing=True)
     add(guarded("updates", prune_updates), "interval", hours=1, id="updates", replace_existing=True)
     add(

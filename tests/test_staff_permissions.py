@@ -122,6 +122,7 @@ async def test_staff_help_lists_what_the_table_allows(db: str) -> None:
         "/refund <receipt> [amount]",
         "/redeem <voucher code>",
         "/member <member>",
+        "/giftcard sell|topup|spend|refund|block ...",
         "/inbox",
         "/reply <number> <text>",
     ]

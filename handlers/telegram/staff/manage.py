@@ -68,6 +68,7 @@ HELP: tuple[tuple[str, Action], ...] = (
     ("/refund <receipt> [amount]", Action.REFUND),
     ("/redeem <voucher code>", Action.USE_VOUCHER),
     ("/member <member>", Action.VIEW_MEMBER),
+    ("/giftcard sell|topup|spend|refund|block ...", Action.GIFT_CARDS),
     ("/inbox", Action.INBOX),
     ("/reply <number> <text>", Action.INBOX),
     ("/adjust <member> <+N|-N> <reason>", Action.ADJUST),

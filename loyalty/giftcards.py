@@ -506,11 +506,12 @@ class Figures:
 
 
 async def figures(since: datetime, until: datetime) -> Figures:
-    """The owner's report: the liability now, and the money that moved in the period."""
+    """The owner's report: the liability now, and the money that moved from `since` to
+    `until`, both included (as `reports.build` counts)."""
     outstanding = await GiftCard.all().annotate(total=Sum("balance")).values("total")
     moved = (
         await GiftCardEntry.filter(
-            created_at__gte=since.astimezone(UTC), created_at__lt=until.astimezone(UTC)
+            created_at__gte=since.astimezone(UTC), created_at__lte=until.astimezone(UTC)
         )
         .group_by("kind")
         .annotate(total=Sum("amount"))

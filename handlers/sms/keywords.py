@@ -30,7 +30,6 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from handlers.format import day, number
-from handlers.gift_texts import short_code
 from handlers.i18n import N_, locale_of, t
 from handlers.sms.text import normalize, sms_parts, to_persian_digits
 from handlers.texts import error_text, money, tier_name
@@ -244,7 +243,8 @@ async def _gift(command: Command, ctx: Context, locale: str) -> str:
         return t(GIFT_HOW, locale)
     card = await giftcards.balance_by_code(command.arg, now=ctx.now)
     values = {
-        "code": short_code(card),
+        # ".." rather than "…", which would make an English answer UCS-2 (as `_short`).
+        "code": ".." + card.code[-4:],
         "balance": money(card.balance, await giftcards.currency(), locale),
     }
     if card.expires_at is None:

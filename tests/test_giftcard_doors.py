@@ -275,3 +275,19 @@ def test_the_cli_sells_spends_and_shows_a_card(club: Callable[[str], Club]) -> N
         f"Gift card {code} is blocked; the 165,000 toman on it stays owed.\n"
     )
     assert run("giftcard", "spend", code, "10")[:2] == (1, "")
+
+
+async def test_the_owner_sets_the_currency_and_how_long_cards_last(h: Harness) -> None:
+    shown = await h.send(OWNER, "/settings currency ریال")
+    assert shown[0].splitlines()[-2:] == ["currency = rial", "gift_card_valid_days = 0"]
+    assert await h.send(OWNER, "/settings currency dollar") == [
+        "That value is not valid for currency."
+    ]
+    shown = await h.send(OWNER, "/settings gift_card_valid_days 365")
+    assert shown[0].splitlines()[-1] == "gift_card_valid_days = 365"
+    await h.send(CASHIER, "/giftcard sell 1000")
+    card = await _sold_card()
+    assert card.expires_at == NOW + timedelta(days=365)
+    assert await h.send(CASHIER, f"/giftcard spend {card.code} 5000") == [
+        "Not enough on the gift card: it holds 1,000 rial."
+    ]

@@ -22,7 +22,7 @@ from tortoise.expressions import F, Q
 from tortoise.functions import Sum
 from tortoise.transactions import in_transaction
 
-from loyalty import audit, earning, ledger
+from loyalty import audit, earning, ledger, notify
 from loyalty.clock import utcnow
 from loyalty.codes import clean_gift_card_code, new_gift_card_code
 from loyalty.errors import ErrorCode, LoyaltyError
@@ -225,6 +225,8 @@ async def _issue(
         entry = await _append(
             card, GiftCardKind.ISSUE, amount, key, now, staff_id=staff_id, branch_id=branch_id
         )
+        if member_id is not None:
+            await _tell_holder(card, member_id, money, now)
         return Movement(card, entry, card.balance, money, False)
 
     movement, _ = await ledger.once(action, lambda: _replay(key, money))
@@ -441,15 +443,32 @@ async def give(
     if receiver.id == member_id:
         raise LoyaltyError(ErrorCode.GIFT_CARD_TO_SELF)
     await get_member(receiver.id)
-    # Conditional: of two gifts of one card at once, one moves it.
-    moved = await GiftCard.filter(id=card.id, member_id=member_id).update(member_id=receiver.id)
-    if not moved:
-        raise LoyaltyError(ErrorCode.GIFT_CARD_NOT_YOURS)
-    await audit.record(
-        "giftcard_give", actor=f"member:{member_id}", now=now, card=card.id, to=receiver.id
-    )
-    card.member_id = receiver.id
+    async with in_transaction():
+        # Conditional: of two gifts of one card at once, one moves it.
+        moved = await GiftCard.filter(id=card.id, member_id=member_id).update(member_id=receiver.id)
+        if not moved:
+            raise LoyaltyError(ErrorCode.GIFT_CARD_NOT_YOURS)
+        card.member_id = receiver.id
+        # The time in the key: a card given back and forth is told about each time.
+        await _tell_holder(card, receiver.id, await currency(), now, f":{now.isoformat()}")
+        await audit.record(
+            "giftcard_give", actor=f"member:{member_id}", now=now, card=card.id, to=receiver.id
+        )
     return card, receiver
+
+
+async def _tell_holder(
+    card: GiftCard, member_id: int, money: str, now: datetime, key_suffix: str = ""
+) -> None:
+    """The outbox row telling a member a card is theirs, in the transaction that made it so.
+    Without the code: the member reads it in the menu, not in an SMS or a log."""
+    await notify.enqueue(
+        member_id,
+        "gift_card_received",
+        f"gift-received:{card.id}:{member_id}{key_suffix}",
+        now=now,
+        params={"balance": card.balance, "currency": money},
+    )
 
 
 async def balance_by_code(code: str, *, now: datetime | None = None) -> GiftCard:

@@ -5,15 +5,17 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from bot.sms_door import SmsDoor
 from handlers.gift_texts import code_text
+from handlers.notifications import render
 from handlers.sms.inbound import SmsConfig
 from loyalty import giftcards
 from loyalty.codes import VOUCHER_ALPHABET, new_gift_card_code
-from models import AuditEntry, Branch, GiftCard, GiftCardEntry, Staff, StaffRole
+from models import AuditEntry, Branch, GiftCard, GiftCardEntry, OutboxMessage, Staff, StaffRole
 from tests import cli_harness
 from tests.cli_harness import Club
 from tests.conftest import NOW
@@ -24,6 +26,7 @@ from tests.staff_harness import CASHIER, MANAGER, OWNER, STRANGER, Harness, harn
 from tests.test_member_dialogs import Chat_, joined, open_chat
 
 club = cli_harness.club  # the fixture
+TEHRAN = ZoneInfo("Asia/Tehran")
 
 
 @pytest.fixture
@@ -60,6 +63,8 @@ async def test_a_card_sold_spent_topped_up_refunded_and_blocked_at_the_till(h: H
     assert replies == [f"Gift card sold: {code}, holding 500,000 toman."]
     photo = h.api.sent_to(CASHIER)[-1]
     assert "photo" in photo and card.member_id == m.id
+    told = await OutboxMessage.get(member_id=m.id, template="gift_card_received")
+    assert told.params == {"balance": 500_000, "currency": "toman"}
 
     assert await h.send(CASHIER, f"/giftcard spend {code} 120000 R1") == [
         f"Paid 120,000 toman by gift card {code}. Left on it: 380,000 toman."
@@ -196,6 +201,10 @@ async def test_a_member_sees_a_card_and_gives_it_to_another_member(chat: Chat_) 
     await chat.send("۰۹۱۲ ۲۲۲ ۲۲۲۲")
     assert chat.text == "The card now belongs to Reza."
     assert (await GiftCard.get(id=sold.card.id)).member_id == reza.id
+    told = await OutboxMessage.get(member_id=reza.id, template="gift_card_received")
+    assert render(told.template, told.params, "en", sms=False, tz=TEHRAN) == (
+        "You received a gift card holding 70,000 toman. It is under Gift cards in the menu."
+    )
     await chat.click("Back")
     assert "You have no gift cards." in chat.text
 

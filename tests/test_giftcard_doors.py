@@ -8,6 +8,7 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from aiogram.types import Update
 
 from bot.sms_door import SmsDoor
 from handlers.gift_texts import code_text
@@ -300,3 +301,18 @@ async def test_the_owner_sets_the_currency_and_how_long_cards_last(h: Harness) -
     assert await h.send(CASHIER, f"/giftcard spend {card.code} 5000") == [
         "Not enough on the gift card: it holds 1,000 rial."
     ]
+
+
+async def test_a_spend_without_receipt_delivered_twice_pays_once(h: Harness) -> None:
+    """Telegram sends an update again after a crash; the message itself keys the spend."""
+    await h.send(CASHIER, "/giftcard sell 30000")
+    card = await _sold_card()
+    update = h.api.push_message(CASHIER, f"/giftcard spend {card.code} 10000", language_code="en")
+    replies = []
+    for _ in range(2):
+        before = len(h.api.sent_to(CASHIER))
+        await h.dp.feed_update(h.bot, Update.model_validate(update, context={"bot": h.bot}))
+        replies += [message["text"] for message in h.api.sent_to(CASHIER)[before:]]
+    code = code_text(card.code)
+    assert replies == [f"Paid 10,000 toman by gift card {code}. Left on it: 20,000 toman."] * 2
+    assert (await GiftCard.get(id=card.id)).balance == 20_000

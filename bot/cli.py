@@ -29,6 +29,7 @@ from handlers.texts import error_text, money, reason_text, tier_name, tier_names
 from loyalty import earning, ledger, members, rewards
 from loyalty.errors import ErrorCode, LoyaltyError
 from loyalty.numbers import BIGINT_MAX, INT_MAX, parse_int
+from loyalty.staff import counter, places
 from loyalty.staff.catalogue import RewardSpec, save_reward
 from models import Branch, Member, Reward, RewardKind, Staff, StaffRole, Tier
 
@@ -178,7 +179,10 @@ async def _earn(args: argparse.Namespace, settings: Settings) -> str:
 @command("refund")
 async def _refund(args: argparse.Namespace, settings: Settings) -> str:
     locale = settings.default_locale
-    result = await earning.refund_purchase(args.receipt, args.amount, branch_id=args.branch)
+    # As the owner's /refund: the receipt is found in whichever branch holds it.
+    result = await counter.refund(
+        _terminal_owner(), args.receipt, args.amount, branch_id=args.branch
+    )
     return t(
         N_("{points} points taken back; balance {balance}."),
         locale,
@@ -362,6 +366,52 @@ async def _giftcard_show(args: argparse.Namespace, settings: Settings) -> str:
         for entry in await giftcards.history(card.id)
     ]
     return "\n".join(lines)
+
+
+@command("branch list")
+async def _branch_list(args: argparse.Namespace, settings: Settings) -> str:
+    from handlers.telegram.staff.manage import branch_line, branch_rules_text
+
+    locale = settings.default_locale
+    lines = []
+    for branch in await Branch.all().order_by("-active", "id"):
+        lines.append(branch_line(branch, locale))
+        if branch.active:
+            lines.append("  " + await branch_rules_text(branch, locale))
+    return "\n".join(lines)
+
+
+@command("branch unit")
+@command("branch minimum")
+async def _branch_rule(args: argparse.Namespace, settings: Settings) -> str:
+    from handlers.telegram.staff.manage import branch_rules_text
+    from handlers.telegram.staff.texts import staff_error_text
+
+    key = "currency_unit" if args.action == "unit" else "min_purchase"
+    club = args.value.strip().lower() in ("club", "باشگاه")
+    try:
+        value = None if club else parse_int(args.value, signed=True, maximum=None)
+        branch = await places.set_branch_rule(_terminal_owner(), args.id, key, value)
+    except LoyaltyError as error:
+        if error.code is not ErrorCode.INVALID_SETTING:
+            raise
+        # The staff's words name the bounds of the setting.
+        sys.exit(staff_error_text(error, settings.default_locale))
+    return await branch_rules_text(branch, settings.default_locale)
+
+
+@command("branch rename")
+@command("branch close")
+@command("branch open")
+async def _branch_change(args: argparse.Namespace, settings: Settings) -> str:
+    from handlers.telegram.staff.manage import branch_line
+
+    owner = _terminal_owner()
+    if args.action == "rename":
+        branch = await places.rename_branch(owner, args.id, args.name)
+    else:
+        branch = await places.set_branch_open(owner, args.id, args.action == "open")
+    return branch_line(branch, settings.default_locale)
 
 
 @command("apikey create")
@@ -777,6 +827,25 @@ def build_parser(locale: str = "fa") -> argparse.ArgumentParser:
     positional(gblock, "code", N_("the gift card's code"))
     gshow = gift.add_parser("show", help=h(N_("a gift card's balance and history")))
     positional(gshow, "code", N_("the gift card's code"))
+    branch = sub.add_parser("branch", help=h(N_("branches"))).add_subparsers(
+        dest="action", required=True, metavar=h(N_("action"))
+    )
+    branch.add_parser("list", help=h(N_("list the branches and their earning rules")))
+    for action, about in (
+        ("unit", N_("set a branch's currency unit: a point per unit times the earning rate")),
+        ("minimum", N_("set a branch's minimum purchase: a smaller one is not recorded")),
+    ):
+        rule = branch.add_parser(action, help=h(about))
+        positional(rule, "id", N_("the branch id"), type=_id)
+        positional(rule, "value", N_("an amount in toman, or club for the club's own"))
+    rename = branch.add_parser("rename", help=h(N_("rename a branch")))
+    positional(rename, "id", N_("the branch id"), type=_id)
+    positional(rename, "name", N_("the branch's new name"))
+    for action, about in (
+        ("close", N_("close a branch: no new purchases or staff; its history stays")),
+        ("open", N_("open a closed branch again")),
+    ):
+        positional(branch.add_parser(action, help=h(about)), "id", N_("the branch id"), type=_id)
 
     apikey = sub.add_parser("apikey", help=h(N_("keys of the HTTP API"))).add_subparsers(
         dest="action", required=True, metavar=h(N_("action"))
@@ -859,6 +928,7 @@ _PLACEHOLDERS = {
     "text": N_("TEXT"),
     "id": N_("ID"),
     "url": N_("URL"),
+    "value": N_("VALUE"),
 }
 
 

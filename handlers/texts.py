@@ -24,11 +24,23 @@ ERRORS: dict[ErrorCode, str] = {
         "This Telegram account already belongs to another member."
     ),
     ErrorCode.BRANCH_NOT_FOUND: N_("No such branch."),
+    ErrorCode.BRANCH_CLOSED: N_(
+        "Branch {branch} is closed: it takes no new purchases, staff or members."
+    ),
+    ErrorCode.BRANCH_NAME_TAKEN: N_("Another branch is already called {name}."),
+    ErrorCode.LAST_OPEN_BRANCH: N_("This is the last open branch: open another one first."),
     ErrorCode.INVALID_FILTER: N_("There is no {value} for {filter}."),
     ErrorCode.OTHER_BRANCH: N_("You manage branch {branch}: only its members can be chosen."),
     ErrorCode.GROUP_NOT_FOUND: N_("No such product group."),
-    ErrorCode.BELOW_MINIMUM: N_("Purchases below {minimum} earn no points."),
+    ErrorCode.BELOW_MINIMUM: N_(
+        "Not recorded: the minimum purchase here is {minimum}; smaller purchases earn no points."
+    ),
     ErrorCode.PURCHASE_NOT_FOUND: N_("No purchase with receipt {receipt} at this branch."),
+    ErrorCode.RECEIPT_IN_BRANCHES: N_(
+        "Receipt {receipt} is in branches {branches}: name the branch, as in "
+        "/refund {receipt} all <branch>."
+    ),
+    ErrorCode.OWN_BRANCH_ONLY: N_("Only purchases of your own branch (#{branch}) can be refunded."),
     ErrorCode.REFUND_TOO_LARGE: N_("Only {left} of this purchase is left to refund."),
     ErrorCode.ALREADY_REFUNDED: N_("This purchase has already been refunded in full."),
     ErrorCode.ENTRY_NOT_FOUND: N_("No transaction with that number."),
@@ -114,12 +126,7 @@ SEGMENT_NAMES = {
 
 
 def error_text(error: LoyaltyError, locale: str) -> str:
-    values = {
-        key: number(value, locale)
-        if isinstance(value, int) and not isinstance(value, bool)
-        else value
-        for key, value in error.values.items()
-    }
+    values = {key: _value(value, locale) for key, value in error.values.items()}
     if "currency" in values:
         values["currency"] = currency_name(str(values["currency"]), locale)
     template = ERRORS.get(error.code)
@@ -129,6 +136,15 @@ def error_text(error: LoyaltyError, locale: str) -> str:
         return t(template, locale, **values)
     except (KeyError, IndexError):
         return t(template, locale)
+
+
+def _value(value: object, locale: str) -> object:
+    """A number in the reader's digits; a list of numbers (branch ids) one after another."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return number(value, locale)
+    if isinstance(value, list):
+        return ("، " if locale == "fa" else ", ").join(str(_value(v, locale)) for v in value)
+    return value
 
 
 def currency_name(code: str, locale: str) -> str:

@@ -16,9 +16,14 @@ class ErrorCode(StrEnum):
     MEMBER_DELETED = "member_deleted"
     TELEGRAM_LINKED_ELSEWHERE = "telegram_linked_elsewhere"
     BRANCH_NOT_FOUND = "branch_not_found"
+    BRANCH_CLOSED = "branch_closed"  # `branch`: its name; it takes no new purchases or staff
+    BRANCH_NAME_TAKEN = "branch_name_taken"  # `name`
+    LAST_OPEN_BRANCH = "last_open_branch"  # the club needs one branch to ring purchases up
     GROUP_NOT_FOUND = "group_not_found"
     BELOW_MINIMUM = "below_minimum"
     PURCHASE_NOT_FOUND = "purchase_not_found"
+    RECEIPT_IN_BRANCHES = "receipt_in_branches"  # `receipt`, `branches`: the ids holding it
+    OWN_BRANCH_ONLY = "own_branch_only"  # `branch`: the one a staff member acts for
     REFUND_TOO_LARGE = "refund_too_large"
     ALREADY_REFUNDED = "already_refunded"
     ENTRY_NOT_FOUND = "entry_not_found"

@@ -18,9 +18,19 @@ from loyalty.codes import (
 )
 from loyalty.errors import ErrorCode, LoyaltyError
 from loyalty.phones import normalize_mobile, normalize_phone
-from loyalty.rules import ClubConfig, club_config, current_config, get_rules
+from loyalty.rules import ClubConfig, club_config, current_config, get_rules, open_branch
 from loyalty.text import clean_name, to_ascii_digits
-from models import Card, Channel, ClubRules, CustomerType, EntryKind, Gender, Member, Tier
+from models import (
+    Branch,
+    Card,
+    Channel,
+    ClubRules,
+    CustomerType,
+    EntryKind,
+    Gender,
+    Member,
+    Tier,
+)
 from models.queries import members as members_sql
 
 SUPPORTED_LOCALES = ("fa", "en")
@@ -196,6 +206,20 @@ async def settle_home_branch(member: Member, branch_id: int) -> None:
     the member already loaded, so the purchases after the first cost no statement."""
     if member.branch_id is None:
         await Member.filter(id=member.id, branch_id=None).update(branch_id=branch_id)
+
+
+async def choose_branch(member_id: int, branch_id: int) -> Branch:
+    """The member's own choice of home branch, among the open ones; it stays theirs (a
+    purchase elsewhere does not move them) until they or a manager change it."""
+    branch = await open_branch(branch_id)
+    await get_member(member_id)
+    await Member.filter(id=member_id, deleted_at=None).update(branch_id=branch.id)
+    return branch
+
+
+async def open_branches() -> list[Branch]:
+    """The branches a member may choose, in the order the club made them."""
+    return await Branch.filter(active=True).order_by("id")
 
 
 async def get_member(member_id: int, *, lock: bool = False) -> Member:

@@ -119,7 +119,7 @@ async def test_staff_help_lists_what_the_table_allows(db: str) -> None:
     await Staff.create(telegram_id=MANAGER, role=StaffRole.MANAGER, created_at=NOW)
     counter = [
         "/earn <member> <amount> [receipt]",
-        "/refund <receipt> [amount]",
+        "/refund <receipt> [amount|all] [branch]",
         "/redeem <voucher code>",
         "/member <member>",
         "/giftcard sell|topup|spend|refund|block ...",
@@ -137,6 +137,7 @@ async def test_staff_help_lists_what_the_table_allows(db: str) -> None:
         "/campaign",
         "/campaigns",
         "/lottery <winners> [per=N] [filters]",
+        "/branch <branch id> [unit|minimum <amount|club>]",
     ]
     owning = [
         "/audit",

@@ -97,7 +97,7 @@ class ApiError(Exception):
         return web.json_response({"error": error}, status=self.status, headers=self.headers)
 
 
-def locale_of(header: str | None) -> str:
+def accepted_locale(header: str | None) -> str:
     """The first language of `Accept-Language` the club speaks (by weight), else Persian."""
     best, weight = DEFAULT_LOCALE, -1.0
     for part in (header or "").split(",")[:20]:

@@ -30,7 +30,7 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from handlers.format import day, number
-from handlers.i18n import N_, locale_of, t
+from handlers.i18n import N_, pick_locale, t
 from handlers.sms.text import normalize, sms_parts, to_persian_digits
 from handlers.texts import error_text, money, tier_name
 from loyalty import giftcards, inbox, members, rewards, tiers
@@ -197,7 +197,7 @@ def help_text(locale: str) -> str:
 
 def member_locale(member: Member | None) -> str:
     """The language an SMS is answered in: the member's, Persian for a number not known."""
-    return locale_of(member.locale if member is not None else None, default=NEW_NUMBER_LOCALE)
+    return pick_locale(member.locale if member is not None else None, default=NEW_NUMBER_LOCALE)
 
 
 async def respond(command: Command, ctx: Context) -> str:

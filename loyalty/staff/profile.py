@@ -10,6 +10,7 @@ from loyalty.clock import utcnow
 from loyalty.errors import ErrorCode, LoyaltyError
 from loyalty.ledger import history
 from loyalty.members import active_card
+from loyalty.rules import open_branch
 from loyalty.staff.access import sees_all_branches
 from loyalty.staff.permissions import Action, allowed, require
 from models import Branch, LedgerEntry, Member, Staff, Tier
@@ -49,9 +50,7 @@ async def move_member(
     require(staff, Action.MOVE_MEMBER)
     if not sees_all_branches(staff) and member.branch_id not in (None, staff.branch_id):
         raise LoyaltyError(ErrorCode.NOT_ALLOWED)
-    branch = await Branch.get_or_none(id=branch_id, active=True)
-    if branch is None:
-        raise LoyaltyError(ErrorCode.BRANCH_NOT_FOUND)
+    branch = await open_branch(branch_id)
     await Member.filter(id=member.id).update(branch_id=branch.id)
     await audit.record(
         "member_moved",

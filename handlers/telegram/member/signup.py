@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
 from datetime import date
 from typing import Any
 
@@ -9,7 +10,14 @@ from aiogram.enums import ContentType
 from aiogram.types import CallbackQuery, Message
 from aiogram_dialog import Data, Dialog, DialogManager, StartMode, Window
 from aiogram_dialog.widgets.input import MessageInput, TextInput
-from aiogram_dialog.widgets.kbd import Button, Column, Multiselect, RequestContact, Row
+from aiogram_dialog.widgets.kbd import (
+    Button,
+    Column,
+    Multiselect,
+    RequestContact,
+    Row,
+    Select,
+)
 from aiogram_dialog.widgets.markup.reply_keyboard import ReplyKeyboardFactory
 from aiogram_dialog.widgets.text import Const, Format
 
@@ -18,7 +26,7 @@ from handlers.i18n import N_, t
 from handlers.telegram.member.birthday_picker import picked, start_picker
 from handlers.telegram.member.common import answer_error, typed_birthday
 from handlers.telegram.member.states import MenuSG, SignupSG
-from handlers.telegram.widgets import Tr, buttons_only, esc, locale_of, text_input
+from handlers.telegram.widgets import Tr, buttons_only, choices, esc, locale_of, text_input
 from loyalty import members
 from loyalty.errors import LoyaltyError
 from loyalty.phones import normalize_mobile
@@ -100,8 +108,28 @@ async def on_gender(callback: CallbackQuery, button: Button, manager: DialogMana
 
 async def on_customer_type(callback: CallbackQuery, button: Button, manager: DialogManager) -> None:
     manager.dialog_data["customer_type"] = button.widget_id
+    if len(await members.open_branches()) > 1:
+        await manager.switch_to(SignupSG.branch)
+    else:
+        await _to_interests(manager)
+
+
+async def on_branch(
+    callback: CallbackQuery, widget: Select, manager: DialogManager, item_id: str
+) -> None:
+    manager.dialog_data["branch"] = int(item_id)
+    await _to_interests(manager)
+
+
+async def on_branch_skipped(
+    callback: CallbackQuery, button: Button, manager: DialogManager
+) -> None:
+    await _to_interests(manager)
+
+
+async def _to_interests(manager: DialogManager) -> None:
     if await ProductGroup.filter(active=True).exists():
-        await manager.next()
+        await manager.switch_to(SignupSG.interests)
     else:
         await _finish(manager)
 
@@ -147,6 +175,8 @@ async def _join(
             else None,
             interest_ids=interest_ids or None,
         )
+        if data.get("branch"):
+            await _choose_branch(result.member.id, data["branch"])
     else:
         # A member who joined by SMS or was imported keeps points, and now reads in this language.
         await members.update_profile(result.member.id, locale=locale)
@@ -158,6 +188,13 @@ async def _join(
         "balance": result.member.balance,
     }
     await manager.switch_to(SignupSG.welcome)
+
+
+async def _choose_branch(member_id: int, branch_id: int) -> None:
+    # Closed while the member was signing up: they have joined all the same, and their
+    # first purchase (or the profile) gives them a branch.
+    with suppress(LoyaltyError):
+        await members.choose_branch(member_id, branch_id)
 
 
 async def on_menu(callback: CallbackQuery, button: Button, manager: DialogManager) -> None:
@@ -173,6 +210,10 @@ async def birthday_getter(dialog_manager: DialogManager, **kwargs: Any) -> dict[
 async def interests_getter(dialog_manager: DialogManager, **kwargs: Any) -> dict[str, Any]:
     groups = await ProductGroup.filter(active=True).order_by("name")
     return {"groups": [(esc(g.name), g.id) for g in groups]}
+
+
+async def branches_getter(dialog_manager: DialogManager, **kwargs: Any) -> dict[str, Any]:
+    return {"branches": [{"id": b.id, "label": b.name} for b in await members.open_branches()]}
 
 
 async def welcome_getter(dialog_manager: DialogManager, **kwargs: Any) -> dict[str, Any]:
@@ -259,6 +300,14 @@ def dialog() -> Dialog:
             ),
             buttons_only(),
             state=SignupSG.customer_type,
+        ),
+        Window(
+            Tr(N_("Which branch do you shop at most? (optional)")),
+            choices("branches", on_branch, "branch"),
+            Button(Tr(N_("Skip")), id="skip_branch", on_click=on_branch_skipped),
+            buttons_only(),
+            getter=branches_getter,
+            state=SignupSG.branch,
         ),
         Window(
             Tr(N_("What are you interested in? Choose any, then press Done.")),

@@ -175,15 +175,23 @@ async def on_decide(
         log.warning("decision on %s not delivered to the cashier", held.id)
 
 
+# The amount of /refund that means the whole purchase, for naming the branch after it.
+WHOLE = frozenset({"all", "همه"})
+
+
 async def on_refund(
     message: Message, command: CommandObject, staff: Staff, locale: str, now: datetime
 ) -> None:
     parts = (command.args or "").split()
-    if len(parts) not in (1, 2):
-        await say(message, t(N_("Usage: /refund <receipt> [amount]"), locale))
+    if len(parts) not in (1, 2, 3):
+        await say(message, t(N_("Usage: /refund <receipt> [amount|all] [branch]"), locale))
         return
-    amount = parse_int(parts[1], maximum=None) if len(parts) == 2 else None
-    result = await desk.refund(staff, parts[0], amount, request=request_of(message), now=now)
+    whole = len(parts) == 1 or parts[1].casefold() in WHOLE
+    amount = None if whole else parse_int(parts[1], maximum=None)
+    branch_id = parse_id(parts[2]) if len(parts) == 3 else None
+    result = await desk.refund(
+        staff, parts[0], amount, branch_id=branch_id, request=request_of(message), now=now
+    )
     await say(
         message,
         t(

@@ -65,7 +65,7 @@ async def on_invite(message: Message, command: CommandObject, locale: str, now: 
 # What /staff_help lists, each line with the action it needs: a reader sees what they may do.
 HELP: tuple[tuple[str, Action], ...] = (
     ("/earn <member> <amount> [receipt]", Action.EARN),
-    ("/refund <receipt> [amount]", Action.REFUND),
+    ("/refund <receipt> [amount|all] [branch]", Action.REFUND),
     ("/redeem <voucher code>", Action.USE_VOUCHER),
     ("/member <member>", Action.VIEW_MEMBER),
     ("/giftcard sell|topup|spend|refund|block ...", Action.GIFT_CARDS),
@@ -81,6 +81,7 @@ HELP: tuple[tuple[str, Action], ...] = (
     ("/campaign", Action.CAMPAIGN),
     ("/campaigns", Action.CAMPAIGN),
     ("/lottery <winners> [per=N] [filters]", Action.LOTTERY),
+    ("/branch <branch id> [unit|minimum <amount|club>]", Action.BRANCH_EARNING),
     ("/audit", Action.AUDIT),
     ("/branches", Action.BRANCHES),
     ("/groups", Action.GROUPS),
@@ -198,31 +199,45 @@ async def on_branches(
     message: Message, command: CommandObject, staff: Staff, locale: str, now: datetime
 ) -> None:
     parts = (command.args or "").split(maxsplit=2)
-    if parts[:1] == ["add"] and len(parts) >= 2:
+    verb = parts[0].lower() if parts else ""
+    if verb == "add" and len(parts) >= 2:
         branch = await places.add_branch(staff, " ".join(parts[1:]), now=now)
         await say(
             message,
             t(N_("Branch #{id}: {name}."), locale, id=ident(branch.id, locale), name=branch.name),
         )
-    elif parts[:1] == ["rate"] and len(parts) == 3:
+    elif verb == "rate" and len(parts) == 3:
         club = parts[2].lower() == "club"
         rate = None if club else parse_number(parts[2], "earn_rate", decimal=True)
         branch = await places.set_branch_rate(staff, parse_id(parts[1]), rate, now=now)
-        await say(message, _branch_line(branch, locale))
+        await say(message, branch_line(branch, locale))
+    elif verb == "rename" and len(parts) == 3:
+        branch = await places.rename_branch(staff, parse_id(parts[1]), parts[2], now=now)
+        await say(message, branch_line(branch, locale))
+    elif verb in ("close", "open") and len(parts) == 2:
+        branch = await places.set_branch_open(staff, parse_id(parts[1]), verb == "open", now=now)
+        await say(message, branch_line(branch, locale))
     elif not parts:
         await say(
             message,
-            "\n".join(
-                _branch_line(b, locale) for b in await Branch.filter(active=True).order_by("id")
-            ),
+            "\n".join(branch_line(b, locale) for b in await Branch.all().order_by("-active", "id")),
         )
     else:
         await say(
-            message, t(N_("Usage: /branches [add <name> | rate <branch id> <rate|club>]"), locale)
+            message,
+            t(
+                N_(
+                    "Usage: /branches [add <name> | rate <branch id> <rate|club> | "
+                    "rename <branch id> <name> | close <branch id> | open <branch id>]"
+                ),
+                locale,
+            ),
         )
 
 
-def _branch_line(branch: Branch, locale: str) -> str:
+def branch_line(branch: Branch, locale: str) -> str:
+    if not branch.active:
+        return t(N_("#{id} {name}: closed"), locale, id=ident(branch.id, locale), name=branch.name)
     if branch.earn_rate is None:
         return t(
             N_("#{id} {name}: the club's earning rate"),
@@ -237,6 +252,57 @@ def _branch_line(branch: Branch, locale: str) -> str:
         name=branch.name,
         rate=f"{branch.earn_rate.normalize():f}",
     )
+
+
+# /branch's words for a branch's own earning rules, in both languages.
+BRANCH_RULE_WORDS = {
+    "unit": "currency_unit",
+    "واحد": "currency_unit",
+    "minimum": "min_purchase",
+    "حداقل": "min_purchase",
+}
+
+
+async def on_branch(
+    message: Message, command: CommandObject, staff: Staff, locale: str, now: datetime
+) -> None:
+    """A branch's currency unit and minimum purchase: /branch <id> [unit|minimum <amount|club>]."""
+    parts = (command.args or "").split()
+    key = BRANCH_RULE_WORDS.get(parts[1].lower()) if len(parts) == 3 else None
+    if len(parts) not in (1, 3) or (len(parts) == 3 and key is None):
+        await say(
+            message,
+            t(N_("Usage: /branch <branch id> [unit|minimum <amount|club>]"), locale),
+        )
+        return
+    branch_id = parse_id(parts[0])
+    if key is None:
+        branch = await places.branch_rules(staff, branch_id)
+    else:
+        club = parts[2].lower() in ("club", "باشگاه")
+        value = None if club else parse_int(parts[2], signed=True, maximum=None)
+        branch = await places.set_branch_rule(staff, branch_id, key, value, now=now)
+    await say(message, await branch_rules_text(branch, locale))
+
+
+async def branch_rules_text(branch: Branch, locale: str) -> str:
+    """A branch's currency unit and minimum purchase, the club's where it has none."""
+    rules = await get_rules()
+    return t(
+        N_("#{id} {name}: currency unit {unit}; minimum purchase {minimum}."),
+        locale,
+        id=ident(branch.id, locale),
+        name=branch.name,
+        unit=own_amount(branch.currency_unit or None, rules.currency_unit, locale),
+        minimum=own_amount(branch.min_purchase, rules.min_purchase, locale),
+    )
+
+
+def own_amount(value: int | None, club: int, locale: str) -> str:
+    """A branch's own amount, or the club's, said to be the club's."""
+    if value is None:
+        return t(N_("the club's ({amount} toman)"), locale, amount=number(club, locale))
+    return t(N_("{amount} toman"), locale, amount=number(value, locale))
 
 
 async def on_groups(
@@ -292,6 +358,7 @@ def router() -> Router:
     commands.message.register(on_staff, Command("staff"), flags={"action": Action.MANAGE_STAFF})
     commands.message.register(on_rewards, Command("rewards"), flags={"action": Action.REWARDS})
     commands.message.register(on_branches, Command("branches"), flags={"action": Action.BRANCHES})
+    commands.message.register(on_branch, Command("branch"), flags={"action": Action.BRANCH_EARNING})
     commands.message.register(on_groups, Command("groups"), flags={"action": Action.GROUPS})
     commands.message.register(on_settings, Command("settings"), flags={"action": Action.SETTINGS})
     return commands

@@ -25,7 +25,7 @@ from bot.settings import Settings, get_settings
 from bot.sqlite_engine import is_busy
 from handlers.format import day, number, persian_digits
 from handlers.i18n import N_, t
-from handlers.texts import error_text, reason_text, tier_name, tier_names
+from handlers.texts import error_text, money, reason_text, tier_name, tier_names
 from loyalty import earning, ledger, members, rewards
 from loyalty.errors import ErrorCode, LoyaltyError
 from loyalty.numbers import BIGINT_MAX, INT_MAX, parse_int
@@ -395,6 +395,107 @@ async def _reward_list(args: argparse.Namespace, settings: Settings) -> str:
                     **values,
                 )
             )
+    return "\n".join(lines)
+
+
+async def _gift_answer(template: str, moved: Any, amount: int, settings: Settings) -> str:
+    from handlers.gift_texts import code_text
+
+    locale = settings.default_locale
+    return t(
+        template,
+        locale,
+        code=code_text(moved.card.code),
+        amount=money(amount, moved.currency, locale),
+        balance=money(moved.balance, moved.currency, locale),
+        receipt=moved.entry.receipt or "",
+    )
+
+
+@command("giftcard sell")
+async def _giftcard_sell(args: argparse.Namespace, settings: Settings) -> str:
+    from loyalty import giftcards
+
+    sold = await giftcards.sell(_terminal_owner(), args.amount, args.member)
+    return await _gift_answer(
+        N_("Gift card sold: {code}, holding {balance}."), sold, sold.balance, settings
+    )
+
+
+@command("giftcard topup")
+async def _giftcard_topup(args: argparse.Namespace, settings: Settings) -> str:
+    from loyalty import giftcards
+
+    moved = await giftcards.top_up(_terminal_owner(), args.code, args.amount)
+    return await _gift_answer(
+        N_("Gift card {code} topped up by {amount}. Balance: {balance}."),
+        moved,
+        args.amount,
+        settings,
+    )
+
+
+@command("giftcard spend")
+async def _giftcard_spend(args: argparse.Namespace, settings: Settings) -> str:
+    from loyalty import giftcards
+
+    moved = await giftcards.spend(_terminal_owner(), args.code, args.amount, args.receipt)
+    template = (
+        N_("Receipt {receipt} was already paid by this card: {amount}. Left on it: {balance}.")
+        if moved.replayed
+        else N_("Paid {amount} by gift card {code}. Left on it: {balance}.")
+    )
+    return await _gift_answer(template, moved, -moved.entry.amount, settings)
+
+
+@command("giftcard refund")
+async def _giftcard_refund(args: argparse.Namespace, settings: Settings) -> str:
+    from loyalty import giftcards
+
+    moved = await giftcards.refund(_terminal_owner(), args.code, args.amount, args.receipt)
+    return await _gift_answer(
+        N_("{amount} put back on gift card {code}. Balance: {balance}."),
+        moved,
+        args.amount,
+        settings,
+    )
+
+
+@command("giftcard block")
+async def _giftcard_block(args: argparse.Namespace, settings: Settings) -> str:
+    from handlers.gift_texts import code_text
+    from loyalty import giftcards
+
+    locale = settings.default_locale
+    card = await giftcards.block(_terminal_owner(), args.code)
+    return t(
+        N_("Gift card {code} is blocked; the {balance} on it stays owed."),
+        locale,
+        code=code_text(card.code),
+        balance=money(card.balance, await giftcards.currency(), locale),
+    )
+
+
+@command("giftcard show")
+async def _giftcard_show(args: argparse.Namespace, settings: Settings) -> str:
+    from handlers.gift_texts import code_text, entry_line
+    from loyalty import giftcards
+
+    locale = settings.default_locale
+    card = await giftcards.find_card(args.code)
+    currency = await giftcards.currency()
+    lines = [
+        t(
+            N_("Gift card {code}: {balance}."),
+            locale,
+            code=code_text(card.code),
+            balance=money(card.balance, currency, locale),
+        )
+    ]
+    lines += [
+        "  " + entry_line(entry, currency, locale, settings.tz)
+        for entry in await giftcards.history(card.id)
+    ]
     return "\n".join(lines)
 
 
@@ -864,6 +965,33 @@ def build_parser(locale: str = "fa") -> argparse.ArgumentParser:
     )
     reward.add_parser("list", help=h(N_("list rewards on offer, with their ids and stock")))
 
+    gift = sub.add_parser("giftcard", help=h(N_("gift cards"))).add_subparsers(
+        dest="action", required=True, metavar=h(N_("action"))
+    )
+    gsell = gift.add_parser("sell", help=h(N_("sell a gift card holding an amount")))
+    positional(gsell, "amount", N_("the money on the card, a whole number"), type=_amount)
+    gsell.add_argument(
+        "--member", metavar=h(N_("MEMBER")), help=h(N_("the member it is for (phone or card)"))
+    )
+    gtop = gift.add_parser("topup", help=h(N_("add money to a gift card")))
+    positional(gtop, "code", N_("the gift card's code"))
+    positional(gtop, "amount", N_("the money added, a whole number"), type=_amount)
+    gspend = gift.add_parser("spend", help=h(N_("pay from a gift card")))
+    positional(gspend, "code", N_("the gift card's code"))
+    positional(gspend, "amount", N_("the money paid, a whole number"), type=_amount)
+    gspend.add_argument(
+        "--receipt",
+        metavar=h(N_("RECEIPT")),
+        help=h(N_("the receipt number; the same receipt twice pays once")),
+    )
+    grefund = gift.add_parser("refund", help=h(N_("put a refund back on a gift card")))
+    positional(grefund, "code", N_("the gift card's code"))
+    positional(grefund, "amount", N_("the money put back, a whole number"), type=_amount)
+    positional(grefund, "receipt", N_("the receipt the card paid"))
+    gblock = gift.add_parser("block", help=h(N_("block a lost gift card")))
+    positional(gblock, "code", N_("the gift card's code"))
+    gshow = gift.add_parser("show", help=h(N_("a gift card's balance and history")))
+    positional(gshow, "code", N_("the gift card's code"))
     branch = sub.add_parser("branch", help=h(N_("branches"))).add_subparsers(
         dest="action", required=True, metavar=h(N_("action"))
     )

@@ -24,7 +24,7 @@ from bot.outbox import OutboxSender
 from bot.rate_limit import Limiter
 from bot.settings import Settings
 from bot.sms_door import SmsDoor
-from jobs import birthdays, campaigns, daily, expiry, tiers, updates, webhooks
+from jobs import birthdays, campaigns, daily, expiry, giftcards, tiers, updates, webhooks
 from jobs.sms_poll import poll_inbound
 from loyalty.clock import utcnow
 from models import JobLease
@@ -217,6 +217,14 @@ def build_scheduler(
         replace_existing=True,
     )
     add(guarded("expiry", expiry.run), "cron", hour=3, minute=0, id="expiry", replace_existing=True)
+    add(
+        guarded("giftcards", giftcards.run),
+        "cron",
+        hour=3,
+        minute=10,
+        id="giftcards",
+        replace_existing=True,
+    )
     add(guarded("tiers", tiers.run), "cron", hour=4, minute=0, id="tiers", replace_existing=True)
     add(guarded("updates", updates.prune), "interval", hours=1, id="updates", replace_existing=True)
     add(

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from handlers.format import day, number, signed
 from handlers.i18n import N_, t
-from handlers.texts import reason_text, tier_name
+from handlers.texts import money, reason_text, tier_name
 from loyalty.notify import SMS_REPLY
 
 # Advertising SMS must end with this: the receiver answering 11 opts out.
@@ -217,6 +217,17 @@ def lottery_won(params: Params, locale: str, sms: bool, tz: ZoneInfo) -> str:
     )
 
 
+def gift_card_received(params: Params, locale: str, sms: bool, tz: ZoneInfo) -> str:
+    balance = money(int(params.get("balance") or 0), str(params.get("currency", "")), locale)
+    if sms:
+        return t(N_("You received a gift card holding {balance}."), locale, balance=balance)
+    return t(
+        N_("You received a gift card holding {balance}. It is under Gift cards in the menu."),
+        locale,
+        balance=balance,
+    )
+
+
 def sms_reply(params: Params, locale: str, sms: bool, tz: ZoneInfo) -> str:
     # Rendered when the message was answered, in the sender's language: sent as it is.
     return str(params.get("text", ""))
@@ -237,6 +248,7 @@ TEMPLATES: dict[str, Renderer] = {
     "expiry_reminder": expiry_reminder,
     "campaign": campaign,
     "lottery_won": lottery_won,
+    "gift_card_received": gift_card_received,
     SMS_REPLY: sms_reply,
 }
 

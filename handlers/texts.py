@@ -80,7 +80,20 @@ ERRORS: dict[ErrorCode, str] = {
     ),
     ErrorCode.UNKNOWN_SCOPE: N_("Unknown scopes: {scopes}. Choose from: {known}."),
     ErrorCode.API_KEY_NOT_FOUND: N_("No API key with that number."),
+    ErrorCode.INVALID_GIFT_CODE: N_("That is not a gift card code: please check it."),
+    ErrorCode.GIFT_CARD_NOT_FOUND: N_("No gift card with that code."),
+    ErrorCode.GIFT_CARD_BLOCKED: N_("This gift card is blocked."),
+    ErrorCode.GIFT_CARD_EXPIRED: N_("This gift card has expired."),
+    ErrorCode.GIFT_CARD_BALANCE: N_("Not enough on the gift card: it holds {balance} {currency}."),
+    ErrorCode.GIFT_REFUND_TOO_LARGE: N_(
+        "Only {left} {currency} of this receipt can go back on the card."
+    ),
+    ErrorCode.GIFT_CARD_NOT_YOURS: N_("That gift card is not yours."),
+    ErrorCode.GIFT_CARD_TO_SELF: N_("The card is yours already: give it to someone else."),
 }
+
+# The club's currency (ClubRules.currency), after an amount of money.
+CURRENCIES: dict[str, str] = {"toman": N_("toman"), "rial": N_("rial")}
 
 REASONS: dict[str, str] = {
     "signup": N_("for joining"),
@@ -128,6 +141,8 @@ def error_text(error: LoyaltyError, locale: str) -> str:
     values = {key: _value(value, locale) for key, value in error.values.items()}
     if error.values.get("customer_type") in CUSTOMER_TYPES:
         values["customer_type"] = t(CUSTOMER_TYPES[error.values["customer_type"]], locale)
+    if "currency" in values:
+        values["currency"] = currency_name(str(values["currency"]), locale)
     template = ERRORS.get(error.code)
     if template is None:
         return t(N_("That did not work."), locale)
@@ -144,6 +159,15 @@ def _value(value: object, locale: str) -> object:
     if isinstance(value, list):
         return ("، " if locale == "fa" else ", ").join(str(_value(v, locale)) for v in value)
     return value
+
+
+def currency_name(code: str, locale: str) -> str:
+    return t(CURRENCIES[code], locale) if code in CURRENCIES else code
+
+
+def money(amount: int, code: str, locale: str) -> str:
+    """An amount of money with its unit: 25,000 toman, ۲۵٬۰۰۰ تومان."""
+    return f"{number(amount, locale)} {currency_name(code, locale)}"
 
 
 def reason_text(reason: str, note: str, locale: str) -> str:

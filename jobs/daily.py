@@ -6,11 +6,12 @@ from __future__ import annotations
 from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
-from jobs import birthdays, expiry, tiers
+from jobs import birthdays, expiry, giftcards, tiers
 
 
 async def catch_up(now: datetime, tz: ZoneInfo, birthday_time: time) -> None:
     if now.astimezone(tz).time() >= birthday_time:
         await birthdays.run(now, tz)
     await expiry.run(now)
+    await giftcards.run(now)
     await tiers.run(now)

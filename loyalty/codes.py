@@ -45,3 +45,32 @@ def clean_voucher_code(raw: str) -> str:
 
 def new_referral_code() -> str:
     return "".join(secrets.choice(REFERRAL_ALPHABET) for _ in range(8))
+
+
+# A gift card is money to whoever holds its code: 15 random characters of the voucher
+# alphabet (75 bits, beyond any guessing) and a check character (Luhn mod 32) that catches
+# a mistyped character or two swapped ones before the code is looked up at all.
+GIFT_CARD_BODY = 15
+GIFT_CARD_GROUP = 4  # shown as ABCD-EFGH-JKLM-NPQR, read aloud in fours
+
+
+def new_gift_card_code() -> str:
+    body = "".join(secrets.choice(VOUCHER_ALPHABET) for _ in range(GIFT_CARD_BODY))
+    return body + luhn.calc_check_digit(body, alphabet=VOUCHER_ALPHABET)
+
+
+def clean_gift_card_code(raw: str) -> str:
+    """A gift card code as typed (any case, spaces or dashes); INVALID_GIFT_CODE when it
+    cannot be one, so a typo never reaches the database."""
+    code = clean_voucher_code(raw or "")
+    if (
+        len(code) != GIFT_CARD_BODY + 1
+        or any(c not in VOUCHER_ALPHABET for c in code)
+        or not luhn.is_valid(code, alphabet=VOUCHER_ALPHABET)
+    ):
+        raise LoyaltyError(ErrorCode.INVALID_GIFT_CODE)
+    return code
+
+
+def show_gift_card_code(code: str) -> str:
+    return "-".join(code[i : i + GIFT_CARD_GROUP] for i in range(0, len(code), GIFT_CARD_GROUP))

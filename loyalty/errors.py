@@ -74,6 +74,14 @@ class ErrorCode(StrEnum):
     APPROVAL_REFUSED = "approval_refused"  # `reason`: the purchase's own refusal
     UNKNOWN_SCOPE = "unknown_scope"  # `scopes`: the names not known, `known`: those that are
     API_KEY_NOT_FOUND = "api_key_not_found"
+    INVALID_GIFT_CODE = "invalid_gift_code"  # a typo: wrong length, letters or check character
+    GIFT_CARD_NOT_FOUND = "gift_card_not_found"
+    GIFT_CARD_BLOCKED = "gift_card_blocked"
+    GIFT_CARD_EXPIRED = "gift_card_expired"
+    GIFT_CARD_BALANCE = "gift_card_balance"  # `balance`, `needed`, `currency`
+    GIFT_REFUND_TOO_LARGE = "gift_refund_too_large"  # `left`, `currency`: of the receipt
+    GIFT_CARD_NOT_YOURS = "gift_card_not_yours"
+    GIFT_CARD_TO_SELF = "gift_card_to_self"
 
 
 class LoyaltyError(Exception):

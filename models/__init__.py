@@ -14,6 +14,7 @@ from models.enums import (
     VoucherStatus,
 )
 from models.fsm import FsmRecord
+from models.giftcards import GiftCard, GiftCardEntry, GiftCardKind, GiftCardStatus
 from models.jobs import Campaign, ClubProcess, JobLease, Lottery
 from models.ledger import LedgerEntry, Purchase
 from models.members import Card, Member, TierChange
@@ -39,6 +40,10 @@ __all__ = [
     "ErasedVoucherCode",
     "FsmRecord",
     "Gender",
+    "GiftCard",
+    "GiftCardEntry",
+    "GiftCardKind",
+    "GiftCardStatus",
     "InboxItem",
     "InboxKind",
     "InboundOutcome",

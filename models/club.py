@@ -31,6 +31,10 @@ class ClubRules(Model):
     # refused instead of recorded. The database default fills the row of a club that
     # existed before this rule.
     max_purchase = fields.BigIntField(default=1_000_000_000, db_default=1_000_000_000)
+    # The unit the till's amounts and gift cards are in: "toman" or "rial".
+    currency = fields.CharField(max_length=10, default="toman", db_default="toman")
+    # Days a gift card can be spent after it is sold; 0: it never expires.
+    gift_card_valid_days = fields.IntField(default=0, db_default=0)
     updated_at = fields.DatetimeField(auto_now=True)
 
     class Meta:

@@ -41,6 +41,7 @@ async def test_scheduler_jobs_have_fixed_ids(db: str) -> None:
         "birthdays",
         "campaigns",
         "expiry",
+        "giftcards",
         "lease",
         "outbox",
         "tiers",

@@ -123,6 +123,7 @@ async def test_staff_help_lists_what_the_table_allows(db: str) -> None:
         "/redeem <voucher code>",
         "/member <member>",
         "/newcard <member>",
+        "/giftcard sell|topup|spend|refund|block ...",
         "/inbox",
         "/reply <number> <text>",
     ]

@@ -59,6 +59,9 @@ class SmsConfig:
     per_minute: int = 5  # more messages than this from one sender in a minute: throttled
     quiet: timedelta = timedelta(minutes=10)  # how long a throttled sender is ignored
     help_every: timedelta = timedelta(days=1)  # unknown text: help at most this often
+    # Gift card balance checks by code from one sender in an hour: a code cannot be
+    # guessed, and this keeps anyone from trying.
+    gift_checks_per_hour: int = 5
 
 
 DEFAULT_CONFIG = SmsConfig()
@@ -205,6 +208,8 @@ async def _decide(row: InboundSms, config: SmsConfig) -> tuple[InboundOutcome, s
     # out, and a throttled sender may well be someone texting STOP again and again.
     if command.kind is not keywords.Kind.STOP:
         gate = await _rate_gate(row, now, config)
+        if gate is None and command.kind is keywords.Kind.GIFT:
+            gate = await _gift_gate(row, now, config)
         if gate is not None:
             return gate
     member = await member_by_phone(row.sender)
@@ -240,6 +245,23 @@ async def _rate_gate(
         return InboundOutcome.IGNORED, None
     member = await member_by_phone(row.sender)
     return InboundOutcome.THROTTLED, t(keywords.THROTTLED, keywords.member_locale(member))
+
+
+async def _gift_gate(
+    row: InboundSms, now: datetime, config: SmsConfig
+) -> tuple[InboundOutcome, str | None] | None:
+    """Gift card checks beyond the hour's allowance get the flood answer once (THROTTLED,
+    so `_rate_gate` keeps the sender quiet after it), whatever the codes were."""
+    earlier = await InboundSms.filter(
+        sender=row.sender, id__lt=row.id, received_at__gt=now - timedelta(hours=1)
+    ).values_list("text", flat=True)
+    checks = sum(keywords.parse(text).kind is keywords.Kind.GIFT for text in earlier)
+    if checks < config.gift_checks_per_hour:
+        return None
+    command = keywords.parse(row.text)
+    member = await member_by_phone(row.sender)
+    locale = keywords.member_locale(member) if member else command.language
+    return InboundOutcome.THROTTLED, t(keywords.GIFT_THROTTLED, locale)
 
 
 async def _unknown(

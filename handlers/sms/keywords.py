@@ -11,6 +11,7 @@ The keyword table is a contract with members (printed on posters and receipts):
     لغو or 11    | STOP           no more campaigns by SMS
     12           | START          campaigns by SMS again
     راهنما       | HELP           the list of keywords
+    کارت <code>  | GIFT <code>    what a gift card holds (anyone may ask: the code is the key)
 
 The number n in REDEEM is the reward's id, which the REWARDS answer prints before each
 reward. An id stays the same between the list and the redeem request, whereas a position
@@ -31,8 +32,8 @@ from zoneinfo import ZoneInfo
 from handlers.format import day, number
 from handlers.i18n import N_, pick_locale, t
 from handlers.sms.text import normalize, sms_parts, to_persian_digits
-from handlers.texts import error_text, tier_name
-from loyalty import inbox, members, rewards, tiers
+from handlers.texts import error_text, money, tier_name
+from loyalty import giftcards, inbox, members, rewards, tiers
 from loyalty.dates import parse_birthday
 from loyalty.errors import ErrorCode, LoyaltyError
 from loyalty.numbers import parse_id
@@ -55,6 +56,7 @@ class Kind(StrEnum):
     STOP = "stop"
     START = "start"
     HELP = "help"
+    GIFT = "gift"
     UNKNOWN = "unknown"
 
 
@@ -77,6 +79,8 @@ KEYWORDS: dict[str, tuple[Kind, str]] = {
     "start": (Kind.START, "en"),
     "راهنما": (Kind.HELP, "fa"),
     "help": (Kind.HELP, "en"),
+    "کارت": (Kind.GIFT, "fa"),
+    "gift": (Kind.GIFT, "en"),
 }
 # Whole texts: the operators' opt-out codes, and «لغو۱۱» copied from the end of a campaign.
 EXACT: dict[str, tuple[Kind, str]] = {
@@ -144,6 +148,10 @@ STOPPED = N_("No more club offers by SMS. Send 12 to get them again.")
 STARTED = N_("Club offers by SMS are on again. Send 11 to stop them.")
 THROTTLED = N_("Too many messages. Please wait a few minutes.")
 FAILED = N_("Something went wrong. Please try again later.")
+GIFT_BALANCE = N_("Gift card {code}: {balance}.")
+GIFT_BALANCE_UNTIL = N_("Gift card {code}: {balance}, until {until}.")
+GIFT_HOW = N_("Send GIFT and the code of the gift card.")
+GIFT_THROTTLED = N_("Too many gift card checks. Please try again in an hour.")
 
 # Every sentence an SMS answer can be made of, for the length test.
 TEMPLATES = (
@@ -167,6 +175,10 @@ TEMPLATES = (
     STARTED,
     THROTTLED,
     FAILED,
+    GIFT_BALANCE,
+    GIFT_BALANCE_UNTIL,
+    GIFT_HOW,
+    GIFT_THROTTLED,
 )
 
 
@@ -194,6 +206,8 @@ async def respond(command: Command, ctx: Context) -> str:
     A refused request (a `LoyaltyError`) is answered with what went wrong; nothing changed.
     """
     locale = member_locale(ctx.member)
+    if ctx.member is None and command.kind is Kind.GIFT:
+        locale = command.language  # a stranger with a card: the language they wrote in
     try:
         return await _respond(command, ctx, locale)
     except LoyaltyError as error:
@@ -205,6 +219,8 @@ async def _respond(command: Command, ctx: Context, locale: str) -> str:
         return help_text(locale)
     if command.kind is Kind.JOIN:
         return await _join(command, ctx)
+    if command.kind is Kind.GIFT:  # a card's holder need not be a member
+        return await _gift(command, ctx, locale)
     if command.kind is Kind.STOP and ctx.member is None:
         return t(STOPPED, locale)  # a stranger gets no offers anyway: just confirm
     if ctx.member is None:
@@ -220,6 +236,20 @@ def _digits(text: str, locale: str) -> str:
 def _short(name: str) -> str:
     # ".." rather than "…", which is not GSM-7 and would make an English answer UCS-2.
     return name if len(name) <= MAX_REWARD_NAME else name[: MAX_REWARD_NAME - 2] + ".."
+
+
+async def _gift(command: Command, ctx: Context, locale: str) -> str:
+    if not command.arg:
+        return t(GIFT_HOW, locale)
+    card = await giftcards.balance_by_code(command.arg, now=ctx.now)
+    values = {
+        # ".." rather than "…", which would make an English answer UCS-2 (as `_short`).
+        "code": ".." + card.code[-4:],
+        "balance": money(card.balance, await giftcards.currency(), locale),
+    }
+    if card.expires_at is None:
+        return t(GIFT_BALANCE, locale, **values)
+    return t(GIFT_BALANCE_UNTIL, locale, until=day(card.expires_at, locale, ctx.tz), **values)
 
 
 async def _join(command: Command, ctx: Context) -> str:

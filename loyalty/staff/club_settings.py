@@ -34,13 +34,18 @@ SETTINGS: dict[str, type] = {
     "tier_window_days": int,
     "cashier_daily_cap": int,
     "max_purchase": int,
+    "currency": str,  # of amounts at the till and on gift cards: one of CURRENCIES
+    "gift_card_valid_days": int,
 }
+# The club's currency as the owner may type it.
+CURRENCIES = {"toman": "toman", "rial": "rial", "تومان": "toman", "ریال": "rial"}
 # The numbers a rule may be set to (amounts in the shop's currency, the rest within their
 # columns); a value outside is refused with these bounds in the error.
 RULE_LIMITS: dict[str, tuple[int, int]] = {
     "currency_unit": (1, earning.MAX_AMOUNT),
     "min_purchase": (0, earning.MAX_AMOUNT),
     "max_purchase": (1, earning.MAX_AMOUNT),
+    "gift_card_valid_days": (0, 36_500),  # 0: gift cards never expire
 }
 
 
@@ -54,6 +59,8 @@ async def set_rule(staff: Staff, key: str, raw: str, *, now: datetime | None = N
     value: str | int | Decimal
     if kind is str:
         value = raw[:100]
+        if key == "currency":
+            value = CURRENCIES.get(value.casefold(), "")
         if not value:
             raise LoyaltyError(ErrorCode.INVALID_SETTING, key=key)
     else:

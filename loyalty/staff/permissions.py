@@ -45,6 +45,12 @@ class Action(StrEnum):
     CAMPAIGN = "campaign"
     LOTTERY = "lottery"
     API_KEYS = "api_keys"  # keys of the HTTP API and their event webhooks
+    GIFT_CARDS = "gift_cards"  # the /giftcard command; each verb asks its own action too
+    GIFT_CARD_SELL = "gift_card_sell"
+    GIFT_CARD_TOPUP = "gift_card_topup"
+    GIFT_CARD_SPEND = "gift_card_spend"
+    GIFT_CARD_REFUND = "gift_card_refund"
+    GIFT_CARD_BLOCK = "gift_card_block"  # a card reported lost, blocked at the till at once
 
 
 EVERYONE = frozenset(StaffRole)
@@ -82,6 +88,12 @@ PERMISSIONS: dict[Action, frozenset[StaffRole]] = {
     Action.CAMPAIGN: MANAGERS,
     Action.LOTTERY: MANAGERS,
     Action.API_KEYS: OWNER,
+    Action.GIFT_CARDS: EVERYONE,
+    Action.GIFT_CARD_SELL: EVERYONE,
+    Action.GIFT_CARD_TOPUP: EVERYONE,
+    Action.GIFT_CARD_SPEND: EVERYONE,
+    Action.GIFT_CARD_REFUND: EVERYONE,
+    Action.GIFT_CARD_BLOCK: EVERYONE,
 }
 
 

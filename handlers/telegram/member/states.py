@@ -42,6 +42,13 @@ class VouchersSG(StatesGroup):
     vouchers = State()
 
 
+class GiftCardsSG(StatesGroup):
+    cards = State()
+    card = State()
+    give = State()
+    given = State()
+
+
 class InviteSG(StatesGroup):
     invite = State()
 

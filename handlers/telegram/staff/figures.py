@@ -16,8 +16,8 @@ from handlers.i18n import N_, t
 from handlers.telegram.staff.common import say
 from handlers.telegram.staff.report_charts import LABELS, report_charts
 from handlers.telegram.workflow import Settings
-from handlers.texts import SEGMENT_NAMES, tier_name
-from loyalty import rfm
+from handlers.texts import SEGMENT_NAMES, money, tier_name
+from loyalty import giftcards, rfm
 from loyalty.numbers import parse_int
 from loyalty.reports import MemberRow, Report
 from loyalty.staff import figures
@@ -105,6 +105,23 @@ def segments_text(counts: dict[str, int], locale: str) -> str:
     return t(N_("Customer segments: {values}"), locale, values=values)
 
 
+def gift_cards_text(figures: giftcards.Figures, locale: str) -> str:
+    def m(value: int) -> str:
+        return money(value, figures.currency, locale)
+
+    return t(
+        N_(
+            "Gift cards: {outstanding} outstanding (owed to holders); in the period sold "
+            "{sold}, spent {spent}, expired {expired}"
+        ),
+        locale,
+        outstanding=m(figures.outstanding),
+        sold=m(figures.sold),
+        spent=m(figures.spent),
+        expired=m(figures.expired),
+    )
+
+
 async def on_report(
     message: Message,
     command: CommandObject,
@@ -122,6 +139,8 @@ async def on_report(
     text = report_text(report, days, locale, settings)
     if sees_all_branches(staff):  # segments are scored over the whole club
         text += "\n" + segments_text(await rfm.segment_counts(now), locale)
+        # Gift cards are the club's money owed, not a branch's.
+        text += "\n" + gift_cards_text(await giftcards.figures(report.start, report.end), locale)
     await say(message, text)
     # matplotlib costs 27 MB resident once imported: only when a report is asked for.
     from handlers.telegram.staff.charts import draw

@@ -70,6 +70,7 @@ HELP: tuple[tuple[str, Action], ...] = (
     ("/redeem <voucher code>", Action.USE_VOUCHER),
     ("/member <member>", Action.VIEW_MEMBER),
     ("/newcard <member>", Action.REPLACE_CARD),
+    ("/giftcard sell|topup|spend|refund|block ...", Action.GIFT_CARDS),
     ("/inbox", Action.INBOX),
     ("/reply <number> <text>", Action.INBOX),
     ("/voucher cancel <voucher code>", Action.CANCEL_VOUCHER),

@@ -23,7 +23,7 @@ from bot import patches
 from bot.db import apply_migrations, close_db, open_db
 from bot.settings import Settings, get_settings
 from bot.sqlite_engine import is_busy
-from handlers.format import day, number, persian_digits
+from handlers.format import day, digits, number, persian_digits
 from handlers.i18n import N_, t
 from handlers.texts import error_text, reason_text, tier_name, tier_names
 from loyalty import earning, ledger, members, rewards
@@ -54,7 +54,7 @@ async def _describe_member(member: Member, locale: str, settings: Settings) -> s
             name=f"{member.first_name} {member.last_name}".strip() or "-",
         ),
         t(N_("Phone: {phone}"), locale, phone=member.phone),
-        t(N_("Card: {card}"), locale, card=card.number),
+        t(N_("Card: {card}"), locale, card=digits(card.number, locale)),
         t(N_("Balance: {points} points"), locale, points=number(member.balance, locale)),
         t(
             N_("Tier: {tier}"),

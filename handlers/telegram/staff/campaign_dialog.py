@@ -27,7 +27,7 @@ from aiogram_dialog.widgets.input import MessageInput
 from aiogram_dialog.widgets.kbd import Button, Cancel, Group, Row, Select, SwitchTo
 from aiogram_dialog.widgets.text import Format
 
-from handlers.format import moment, number
+from handlers.format import listing, moment, number
 from handlers.i18n import N_, t
 from handlers.sms.text import sms_parts
 from handlers.telegram.staff.campaigns import CHANNEL_NAMES, _locale, _when
@@ -134,10 +134,7 @@ async def describe(audience: dict[str, Any], locale: str) -> str:
             .order_by("id")
             .values_list("name", flat=True)
         )
-        parts.append(
-            f"{t(PICKED['interests'], locale)}: "
-            f"{esc('، '.join(names) if locale == 'fa' else ', '.join(names))}"
-        )
+        parts.append(f"{t(PICKED['interests'], locale)}: {esc(listing(names, locale))}")
     if "age_min" in audience:
         parts.append(
             t(

@@ -10,7 +10,7 @@ from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command, CommandObject, MagicData
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
-from handlers.format import day, number, signed
+from handlers.format import day, digits, number, signed
 from handlers.i18n import N_, t
 from handlers.telegram.staff.common import ident, request_of, say
 from handlers.telegram.workflow import Settings
@@ -281,7 +281,7 @@ async def on_member(
     member = info.member
     lines = [
         f"{member.first_name} {member.last_name}".strip() or "-",
-        t(N_("Card: {card}"), locale, card=info.card),
+        t(N_("Card: {card}"), locale, card=digits(info.card, locale)),
         t(N_("Tier: {tier}"), locale, tier=_tier(info.tier, locale)),
         t(N_("Balance: {points} points"), locale, points=number(member.balance, locale)),
     ]

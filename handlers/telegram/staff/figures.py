@@ -11,7 +11,7 @@ from aiogram import Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import BufferedInputFile, Message
 
-from handlers.format import day, moment, number
+from handlers.format import day, listing, moment, number
 from handlers.i18n import N_, t
 from handlers.telegram.staff.common import say
 from handlers.telegram.staff.report_charts import LABELS, report_charts
@@ -31,7 +31,7 @@ DEFAULT_DAYS = 30
 def _breakdown(values: dict[str, int], locale: str, name: Callable[[str], str]) -> str:
     if not values:
         return "-"
-    return ", ".join(f"{name(k)} {number(v, locale)}" for k, v in values.items())
+    return listing((f"{name(k)} {number(v, locale)}" for k, v in values.items()), locale)
 
 
 def report_text(report: Report, days: int, locale: str, settings: Settings) -> str:
@@ -71,7 +71,7 @@ def report_text(report: Report, days: int, locale: str, settings: Settings) -> s
         t(
             N_("By branch: {values}"),
             locale,
-            values=", ".join(f"{k} {n(v)}" for k, v in report.by_branch.items()) or "-",
+            values=listing((f"{k} {n(v)}" for k, v in report.by_branch.items()), locale) or "-",
         ),
         t(
             N_("Points issued: {issued}; redeemed: {redeemed}; expired: {expired}"),
@@ -83,13 +83,14 @@ def report_text(report: Report, days: int, locale: str, settings: Settings) -> s
         t(
             N_("Most redeemed rewards: {values}"),
             locale,
-            values=", ".join(f"{k} {n(v)}" for k, v in report.top_rewards) or "-",
+            values=listing((f"{k} {n(v)}" for k, v in report.top_rewards), locale) or "-",
         ),
         t(
             N_("Purchases by branch: {values}"),
             locale,
-            values=", ".join(
-                f"{k} {n(c)} ({n(a)})" for k, (c, a) in report.purchases_by_branch.items()
+            values=listing(
+                (f"{k} {n(c)} ({n(a)})" for k, (c, a) in report.purchases_by_branch.items()),
+                locale,
             )
             or "-",
         ),
@@ -98,9 +99,12 @@ def report_text(report: Report, days: int, locale: str, settings: Settings) -> s
 
 
 def segments_text(counts: dict[str, int], locale: str) -> str:
-    values = ", ".join(
-        f"{t(SEGMENT_NAMES[name], locale)} {number(count, locale)}"
-        for name, count in counts.items()
+    values = listing(
+        (
+            f"{t(SEGMENT_NAMES[name], locale)} {number(count, locale)}"
+            for name, count in counts.items()
+        ),
+        locale,
     )
     return t(N_("Customer segments: {values}"), locale, values=values)
 

@@ -63,35 +63,36 @@ async def on_invite(message: Message, command: CommandObject, locale: str, now: 
 
 
 # What /staff_help lists, each line with the action it needs: a reader sees what they may do.
+# The placeholders are words of the reader's language; the commands are typed as they are.
 HELP: tuple[tuple[str, Action], ...] = (
-    ("/earn <member> <amount> [receipt]", Action.EARN),
-    ("/refund <receipt> [amount]", Action.REFUND),
-    ("/redeem <voucher code>", Action.USE_VOUCHER),
-    ("/member <member>", Action.VIEW_MEMBER),
+    (N_("/earn <member> <amount> [receipt]"), Action.EARN),
+    (N_("/refund <receipt> [amount]"), Action.REFUND),
+    (N_("/redeem <voucher code>"), Action.USE_VOUCHER),
+    (N_("/member <member>"), Action.VIEW_MEMBER),
     ("/inbox", Action.INBOX),
-    ("/reply <number> <text>", Action.INBOX),
-    ("/adjust <member> <+N|-N> <reason>", Action.ADJUST),
-    ("/move <member> <branch number>", Action.MOVE_MEMBER),
-    ("/undo <transaction id>", Action.UNDO),
-    ("/report [days]", Action.REPORT),
+    (N_("/reply <number> <text>"), Action.INBOX),
+    (N_("/adjust <member> <+N|-N> <reason>"), Action.ADJUST),
+    (N_("/move <member> <branch number>"), Action.MOVE_MEMBER),
+    (N_("/undo <transaction id>"), Action.UNDO),
+    (N_("/report [days]"), Action.REPORT),
     ("/export", Action.EXPORT),
     ("/staff", Action.MANAGE_STAFF),
     ("/rewards", Action.REWARDS),
     ("/campaign", Action.CAMPAIGN),
     ("/campaigns", Action.CAMPAIGN),
-    ("/lottery <winners> [per=N] [filters]", Action.LOTTERY),
+    (N_("/lottery <winners> [per=N] [filters]"), Action.LOTTERY),
     ("/audit", Action.AUDIT),
     ("/branches", Action.BRANCHES),
     ("/groups", Action.GROUPS),
     ("/settings", Action.SETTINGS),
-    ("/import (CSV file caption)", Action.IMPORT),
+    (N_("/import (CSV file caption)"), Action.IMPORT),
     ("/apikeys", Action.API_KEYS),
     ("/webhooks", Action.API_KEYS),
 )
 
 
 async def on_help(message: Message, staff: Staff, locale: str) -> None:
-    lines = [line for line, action in HELP if allowed(staff, action)]
+    lines = [t(line, locale) for line, action in HELP if allowed(staff, action)]
     await say(message, t(N_("Staff commands:"), locale) + "\n" + "\n".join(lines))
 
 

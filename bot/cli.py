@@ -25,7 +25,7 @@ from bot.settings import Settings, get_settings
 from bot.sqlite_engine import is_busy
 from handlers.format import day, digits, number, persian_digits
 from handlers.i18n import N_, t
-from handlers.texts import error_text, reason_text, tier_name, tier_names
+from handlers.texts import branch_name, error_text, reason_text, tier_name, tier_names
 from loyalty import earning, ledger, members, rewards
 from loyalty.errors import ErrorCode, LoyaltyError
 from loyalty.numbers import BIGINT_MAX, INT_MAX, parse_int
@@ -270,7 +270,9 @@ async def _apikey_create(args: argparse.Namespace, settings: Settings) -> str:
 
     new = await api_keys.create_key(args.branch, args.scopes, args.name)
     branch = await Branch.get(id=new.key.branch_id)
-    return created_text(new, branch.name, settings.default_locale)
+    return created_text(
+        new, branch_name(branch.name, settings.default_locale), settings.default_locale
+    )
 
 
 @command("apikey revoke")
@@ -299,7 +301,9 @@ async def _apikey_list(args: argparse.Namespace, settings: Settings) -> str:
     keys = await api_keys.list_keys()
     if not keys:
         return t(NO_KEYS, locale)
-    return "\n".join(key_line(key, key.branch.name, locale, settings.tz) for key in keys)
+    return "\n".join(
+        key_line(key, branch_name(key.branch.name, locale), locale, settings.tz) for key in keys
+    )
 
 
 class ProgressBar:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from models import Staff, StaffRole
+from loyalty.staff import catalogue, club_settings
+from loyalty.staff.catalogue import RewardSpec
+from models import RewardKind, Staff, StaffRole
 from tests.conftest import NOW
-from tests.staff_harness import CASHIER, harness
+from tests.staff_harness import CASHIER, OWNER, harness
 
 pytestmark = pytest.mark.asyncio
 
@@ -24,3 +26,45 @@ async def test_staff_help_names_the_placeholders_in_persian(db: str) -> None:
             "/reply <شماره> <متن>"
         ]
         assert h.api.rejected == []
+
+
+async def test_settings_read_as_persian_with_the_default_names_translated(db: str) -> None:
+    async with harness() as h:
+        settings = (await h.send(OWNER, "/settings", language="fa"))[0].split("\n")
+        assert settings[:3] == [
+            "نام باشگاه: باشگاه (/settings name)",
+            "نام امتیازها: - (/settings points_name)",
+            "امتیاز به ازای هر واحد پول: ۱ (/settings earn_rate)",
+        ]
+        assert await h.send(OWNER, "/branches", language="fa") == ["#۱ مرکزی: نرخ امتیاز باشگاه"]
+        assert (await h.send(OWNER, "/settings", language="en"))[0].split("\n")[0] == (
+            "Club name: Club (/settings name)"
+        )
+        await h.send(OWNER, "/settings name Kafe Nur")
+        assert (await h.send(OWNER, "/settings", language="fa"))[0].split("\n")[0] == (
+            "نام باشگاه: Kafe Nur (/settings name)"
+        )
+        assert h.api.rejected == []
+
+
+async def test_the_audit_reads_in_words(db: str) -> None:
+    owner = await Staff.create(
+        telegram_id=OWNER, role=StaffRole.OWNER, name="Nasrin", created_at=NOW
+    )
+    await catalogue.save_reward(
+        owner,
+        RewardSpec(name="Tea", cost=90, kind=RewardKind.PERCENT_DISCOUNT, value=10),
+        now=NOW,
+    )
+    await club_settings.set_rule(owner, "signup_bonus", "35", now=NOW)
+    async with harness() as h:
+        assert await h.send(OWNER, "/audit", language="fa") == [
+            "۱۴۰۴/۱۲/۱۰ ۱۲:۳۰ Nasrin: افزودن جایزه (جایزه: #۱، بها: ۹۰، نوع: تخفیف درصدی، "
+            "مقدار: ۱۰)\n"
+            "۱۴۰۴/۱۲/۱۰ ۱۲:۳۰ Nasrin: تغییر قانون باشگاه (قانون: هدیهٔ عضویت، مقدار: ۳۵)"
+        ]
+        assert await h.send(OWNER, "/audit", language="en") == [
+            "2026-03-01 12:30 Nasrin: reward added (reward: #1, cost: 90, kind: percent "
+            "discount, value: 10)\n"
+            "2026-03-01 12:30 Nasrin: rule changed (rule: Sign-up bonus, value: 35)"
+        ]

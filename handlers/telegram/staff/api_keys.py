@@ -22,6 +22,7 @@ from handlers.api.texts import (
 from handlers.i18n import N_, t
 from handlers.telegram.staff.common import say
 from handlers.telegram.workflow import Settings
+from handlers.texts import branch_name
 from loyalty import api_keys, webhooks
 from loyalty.numbers import parse_id
 from loyalty.staff.permissions import Action, require
@@ -46,12 +47,14 @@ async def on_api_keys(
     words = (command.args or "").split(maxsplit=3)
     if not words:
         keys = await api_keys.list_keys()
-        lines = [key_line(key, key.branch.name, locale, settings.tz) for key in keys]
+        lines = [
+            key_line(key, branch_name(key.branch.name, locale), locale, settings.tz) for key in keys
+        ]
         await say(message, "\n".join(lines) or t(NO_KEYS, locale))
     elif words[0] == "new" and len(words) == 4:
         new = await api_keys.create_key(parse_id(words[1]), words[2], words[3], now=now)
         branch = await Branch.get(id=new.key.branch_id)
-        await say(message, created_text(new, branch.name, locale))
+        await say(message, created_text(new, branch_name(branch.name, locale), locale))
     elif words[0] == "revoke" and len(words) == 2:
         await say(
             message, revoked_text(await api_keys.revoke_key(parse_id(words[1]), now=now), locale)

@@ -32,7 +32,7 @@ from handlers.i18n import N_, t
 from handlers.sms.text import sms_parts
 from handlers.telegram.staff.campaigns import CHANNEL_NAMES, _locale, _when
 from handlers.telegram.widgets import Tr, buttons_only, esc, locale_of, on_not_text
-from handlers.texts import SEGMENT_NAMES, error_text, tier_name
+from handlers.texts import SEGMENT_NAMES, branch_name, error_text, tier_name
 from loyalty import campaigns
 from loyalty.audiences import scoped
 from loyalty.clock import utcnow
@@ -122,7 +122,7 @@ async def describe(audience: dict[str, Any], locale: str) -> str:
         branch = await Branch.get_or_none(id=audience["branch_id"])
         parts.append(
             f"{t(PICKED['branch_id'], locale)}: "
-            f"{esc(branch.name if branch else audience['branch_id'])}"
+            f"{esc(branch_name(branch.name, locale) if branch else audience['branch_id'])}"
         )
     if audience.get("gender"):
         parts.append(t(GENDER_NAMES[Gender(audience["gender"])], locale))

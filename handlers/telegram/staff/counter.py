@@ -14,7 +14,7 @@ from handlers.format import day, digits, number, signed
 from handlers.i18n import N_, t
 from handlers.telegram.staff.common import ident, request_of, say
 from handlers.telegram.workflow import Settings
-from handlers.texts import reason_text, tier_name
+from handlers.texts import branch_name, reason_text, tier_name
 from loyalty.members import find_member, get_member
 from loyalty.numbers import parse_id, parse_int
 from loyalty.staff import counter as desk
@@ -312,7 +312,12 @@ async def on_move(
     name = f"{member.first_name} {member.last_name}".strip() or f"#{ident(member.id, locale)}"
     await say(
         message,
-        t(N_("{name} now belongs to branch {branch}."), locale, name=name, branch=branch.name),
+        t(
+            N_("{name} now belongs to branch {branch}."),
+            locale,
+            name=name,
+            branch=branch_name(branch.name, locale),
+        ),
     )
 
 

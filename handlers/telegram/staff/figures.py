@@ -13,10 +13,11 @@ from aiogram.types import BufferedInputFile, Message
 
 from handlers.format import day, listing, moment, number
 from handlers.i18n import N_, t
+from handlers.telegram.staff.audit_text import audit_line
 from handlers.telegram.staff.common import say
 from handlers.telegram.staff.report_charts import LABELS, report_charts
 from handlers.telegram.workflow import Settings
-from handlers.texts import SEGMENT_NAMES, tier_name
+from handlers.texts import SEGMENT_NAMES, branch_name, tier_name
 from loyalty import rfm
 from loyalty.numbers import parse_int
 from loyalty.reports import MemberRow, Report
@@ -71,7 +72,10 @@ def report_text(report: Report, days: int, locale: str, settings: Settings) -> s
         t(
             N_("By branch: {values}"),
             locale,
-            values=listing((f"{k} {n(v)}" for k, v in report.by_branch.items()), locale) or "-",
+            values=listing(
+                (f"{branch_name(k, locale)} {n(v)}" for k, v in report.by_branch.items()), locale
+            )
+            or "-",
         ),
         t(
             N_("Points issued: {issued}; redeemed: {redeemed}; expired: {expired}"),
@@ -89,7 +93,10 @@ def report_text(report: Report, days: int, locale: str, settings: Settings) -> s
             N_("Purchases by branch: {values}"),
             locale,
             values=listing(
-                (f"{k} {n(c)} ({n(a)})" for k, (c, a) in report.purchases_by_branch.items()),
+                (
+                    f"{branch_name(k, locale)} {n(c)} ({n(a)})"
+                    for k, (c, a) in report.purchases_by_branch.items()
+                ),
                 locale,
             )
             or "-",
@@ -200,7 +207,7 @@ async def members_xlsx(
                     date_cell(r.birth_date) if r.birth_date else None,
                     genders.get(r.gender) or None,
                     types.get(r.customer_type) or None,
-                    r.branch or None,
+                    branch_name(r.branch, locale) if r.branch else None,
                     tiers[r.tier, r.tier_name] or None,
                     r.balance,
                     date_cell(r.joined_at.astimezone(settings.tz).date()),
@@ -235,16 +242,10 @@ async def on_audit(message: Message, staff: Staff, locale: str, settings: Settin
     if not entries:
         await say(message, t(N_("Nothing recorded yet."), locale))
         return
-    lines = []
-    for entry in reversed(entries):
-        who = (
-            (entry.staff.name or str(entry.staff.telegram_id))
-            if entry.staff
-            else entry.actor or "-"
-        )
-        details = " ".join(f"{k}={v}" for k, v in entry.details.items() if v is not None)
-        when = moment(entry.created_at, locale, settings.tz)
-        lines.append(f"{when} {who}: {entry.action} {details}".rstrip())
+    lines = [
+        audit_line(entry, moment(entry.created_at, locale, settings.tz), locale)
+        for entry in reversed(entries)
+    ]
     await say(message, "\n".join(lines)[-4000:])
 
 

@@ -9,7 +9,6 @@ before this one; the listings here answer when it is not.
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal
 
 from aiogram import Bot, F, Router
 from aiogram.filters import Command, CommandObject, CommandStart
@@ -18,6 +17,8 @@ from aiogram.types import Message
 from handlers.format import number
 from handlers.i18n import N_, t
 from handlers.telegram.staff.common import ident, say
+from handlers.telegram.staff.settings_dialog import RULES, rule_value
+from handlers.texts import branch_name
 from loyalty.errors import ErrorCode, LoyaltyError
 from loyalty.numbers import parse_id, parse_int
 from loyalty.rewards import catalog
@@ -57,7 +58,7 @@ async def on_invite(message: Message, command: CommandObject, locale: str, now: 
             ),
             locale,
             role=t(ROLES[staff.role.value], locale),
-            branch=branch.name if branch else t(N_("all branches"), locale),
+            branch=branch_name(branch.name, locale) if branch else t(N_("all branches"), locale),
         ),
     )
 
@@ -134,7 +135,7 @@ async def on_staff(
         )
     elif action == "list" and len(parts) <= 1:
         members = await team.staff_list(staff)
-        branches = {b.id: b.name for b in await Branch.all()}
+        branches = {b.id: branch_name(b.name, locale) for b in await Branch.all()}
         everywhere = t(N_("all branches"), locale)
         lines = [
             f"#{ident(s.id, locale)} {s.name or s.telegram_id}: {t(ROLES[s.role.value], locale)}, "
@@ -228,13 +229,13 @@ def _branch_line(branch: Branch, locale: str) -> str:
             N_("#{id} {name}: the club's earning rate"),
             locale,
             id=ident(branch.id, locale),
-            name=branch.name,
+            name=branch_name(branch.name, locale),
         )
     return t(
         N_("#{id} {name}: earning rate {rate}"),
         locale,
         id=ident(branch.id, locale),
-        name=branch.name,
+        name=branch_name(branch.name, locale),
         rate=f"{branch.earn_rate.normalize():f}",
     )
 
@@ -273,12 +274,12 @@ async def on_settings(
         await say(message, t(N_("Usage: /settings [<name> <value>]"), locale))
         return
     rules = await get_rules()
-    lines = [f"{key} = {_shown(getattr(rules, key))}" for key in SETTINGS]
+    # Each rule by its name in the reader's language, then how to change it: the key is typed.
+    lines = [
+        f"{t(RULES[key], locale)}: {rule_value(key, getattr(rules, key), locale)} (/settings {key})"
+        for key in SETTINGS
+    ]
     await say(message, "\n".join(lines))
-
-
-def _shown(value: object) -> str:
-    return f"{value.normalize():f}" if isinstance(value, Decimal) else str(value)
 
 
 def router() -> Router:

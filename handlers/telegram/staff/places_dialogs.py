@@ -36,6 +36,7 @@ from handlers.telegram.widgets import (
     locale_of,
     text_input,
 )
+from handlers.texts import branch_name
 from loyalty.errors import LoyaltyError
 from loyalty.staff import places
 from loyalty.staff.limits import DECIMAL_LIMITS, parse_number
@@ -64,7 +65,7 @@ async def branches_getter(dialog_manager: DialogManager, **kwargs: Any) -> dict[
                     N_("#{id} {name}: earning rate {rate}"),
                     locale,
                     id=ident(b.id, locale),
-                    name=b.name,
+                    name=esc(branch_name(b.name, locale)),
                     rate=_rate(b, locale),
                 ),
             }
@@ -85,7 +86,7 @@ async def branch_getter(dialog_manager: DialogManager, **kwargs: Any) -> dict[st
     branch = await Branch.get(id=dialog_manager.dialog_data["branch"])
     low, high = DECIMAL_LIMITS["earn_rate"]
     return {
-        "name": esc(branch.name),
+        "name": esc(branch_name(branch.name, locale)),
         "rate": _rate(branch, locale),
         "low": amount(low, locale),
         "high": amount(high, locale),
@@ -97,7 +98,9 @@ async def _set_rate(manager: DialogManager, rate: Any) -> None:
     branch = await places.set_branch_rate(
         staff_of(manager), manager.dialog_data["branch"], rate, now=now_of(manager)
     )
-    manager.dialog_data["notice"] = t(N_("Saved: {label}."), locale, label=esc(branch.name))
+    manager.dialog_data["notice"] = t(
+        N_("Saved: {label}."), locale, label=esc(branch_name(branch.name, locale))
+    )
     await manager.switch_to(BranchesSG.branches)
 
 

@@ -35,7 +35,7 @@ from handlers.telegram.widgets import (
     pager,
     text_input,
 )
-from handlers.texts import tier_name
+from handlers.texts import branch_name, tier_name
 from loyalty.staff import catalogue
 from loyalty.staff.access import sees_all_branches
 from loyalty.staff.limits import LIMITS, parse_number
@@ -118,7 +118,7 @@ async def describe(spec: catalogue.RewardSpec, locale: str, manager: DialogManag
         group=esc(group.name) if group else t(N_("any product"), locale),
         stock=amount(spec.stock, locale) if spec.stock is not None else t(N_("unlimited"), locale),
         tier=tier_name(tier.code, tier.name, locale) if tier else t(N_("everyone"), locale),
-        branch=esc(branch.name) if branch else t(N_("all branches"), locale),
+        branch=esc(branch_name(branch.name, locale)) if branch else t(N_("all branches"), locale),
         until=until or t(N_("no end date"), locale),
     )
 

@@ -183,9 +183,12 @@ def help_text(locale: str) -> str:
     return t(HELP, locale)
 
 
-def member_locale(member: Member | None) -> str:
-    """The language an SMS is answered in: the member's, Persian for a number not known."""
-    return locale_of(member.locale if member is not None else None, default=NEW_NUMBER_LOCALE)
+def member_locale(member: Member | None, keyword_language: str | None = None) -> str:
+    """The language an SMS is answered in: the member's; for a number not known, the
+    language of the help keyword it sent (HELP in English, راهنما in Persian), else Persian."""
+    if member is not None:
+        return locale_of(member.locale, default=NEW_NUMBER_LOCALE)
+    return locale_of(keyword_language, default=NEW_NUMBER_LOCALE)
 
 
 async def respond(command: Command, ctx: Context) -> str:
@@ -193,7 +196,9 @@ async def respond(command: Command, ctx: Context) -> str:
 
     A refused request (a `LoyaltyError`) is answered with what went wrong; nothing changed.
     """
-    locale = member_locale(ctx.member)
+    # Someone who asks for help by name is answered in the language they asked in.
+    asked = command.language if command.kind is Kind.HELP else None
+    locale = member_locale(ctx.member, asked)
     try:
         return await _respond(command, ctx, locale)
     except LoyaltyError as error:

@@ -6,8 +6,9 @@ import pytest
 
 from loyalty.staff import catalogue, club_settings
 from loyalty.staff.catalogue import RewardSpec
-from models import RewardKind, Staff, StaffRole
+from models import Member, RewardKind, Staff, StaffRole
 from tests.conftest import NOW
+from tests.helpers import member as make_member
 from tests.staff_harness import CASHIER, OWNER, harness
 
 pytestmark = pytest.mark.asyncio
@@ -68,3 +69,29 @@ async def test_the_audit_reads_in_words(db: str) -> None:
             "discount, value: 10)\n"
             "2026-03-01 12:30 Nasrin: rule changed (rule: Sign-up bonus, value: 35)"
         ]
+
+
+@pytest.mark.parametrize(
+    ("app_language", "stored", "reads"),
+    [("en-US", None, "en"), ("fa", None, "fa"), (None, None, "fa"), ("en", "fa", "fa")],
+)
+async def test_a_reader_is_answered_in_their_language(
+    db: str, app_language: str | None, stored: str | None, reads: str
+) -> None:
+    """Refusals and crashes are answered in `locale`: a stranger whose Telegram app is in
+    English reads English; a member reads the language they chose."""
+    from aiogram.types import User
+
+    from handlers.telegram.middlewares import LocaleMiddleware
+
+    if stored is not None:
+        member = await make_member(NOW, phone="09121111111")
+        await Member.filter(id=member.id).update(telegram_id=7007, locale=stored)
+    seen: dict[str, object] = {}
+
+    async def handler(event: object, data: dict[str, object]) -> None:
+        seen.update(data)
+
+    user = User(id=7007, is_bot=False, first_name="Sara", language_code=app_language)
+    await LocaleMiddleware("fa")(handler, object(), {"event_from_user": user})  # type: ignore[arg-type]
+    assert seen["locale"] == reads

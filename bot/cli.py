@@ -53,7 +53,7 @@ async def _describe_member(member: Member, locale: str, settings: Settings) -> s
             locale,
             name=f"{member.first_name} {member.last_name}".strip() or "-",
         ),
-        t(N_("Phone: {phone}"), locale, phone=member.phone),
+        t(N_("Phone: {phone}"), locale, phone=digits(member.phone or "-", locale)),
         t(N_("Card: {card}"), locale, card=digits(card.number, locale)),
         t(N_("Balance: {points} points"), locale, points=number(member.balance, locale)),
         t(
@@ -65,7 +65,7 @@ async def _describe_member(member: Member, locale: str, settings: Settings) -> s
     for entry in await ledger.history(member.id, limit=5):
         amount = number(entry.amount, locale)
         lines.append(
-            f"  #{entry.id} {day(entry.created_at, locale, settings.tz)} "
+            f"  #{digits(str(entry.id), locale)} {day(entry.created_at, locale, settings.tz)} "
             f"{amount if entry.amount < 0 else '+' + amount} "
             f"{reason_text(entry.reason, entry.note, locale)}"
         )

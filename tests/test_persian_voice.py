@@ -95,3 +95,16 @@ async def test_a_reader_is_answered_in_their_language(
     user = User(id=7007, is_bot=False, first_name="Sara", language_code=app_language)
     await LocaleMiddleware("fa")(handler, object(), {"event_from_user": user})  # type: ignore[arg-type]
     assert seen["locale"] == reads
+
+
+async def test_rates_and_multipliers_in_persian_digits(db: str) -> None:
+    async with harness() as h:
+        assert await h.send(OWNER, "/groups set ۱٫۵ Coffee", language="fa") == [
+            "#۱ Coffee: امتیاز ×۱٫۵"
+        ]
+        assert await h.send(OWNER, "/branches rate 1 2.25", language="fa") == [
+            "#۱ مرکزی: نرخ امتیاز ۲٫۲۵"
+        ]
+        assert await h.send(OWNER, "/branches rate 1 2.25", language="en") == [
+            "#1 Main: earning rate 2.25"
+        ]

@@ -18,6 +18,7 @@ from handlers.format import number
 from handlers.i18n import N_, t
 from handlers.telegram.staff.common import ident, say
 from handlers.telegram.staff.settings_dialog import RULES, rule_value
+from handlers.telegram.staff.texts import amount
 from handlers.texts import branch_name
 from loyalty.errors import ErrorCode, LoyaltyError
 from loyalty.numbers import parse_id, parse_int
@@ -236,7 +237,7 @@ def _branch_line(branch: Branch, locale: str) -> str:
         locale,
         id=ident(branch.id, locale),
         name=branch_name(branch.name, locale),
-        rate=f"{branch.earn_rate.normalize():f}",
+        rate=amount(branch.earn_rate, locale),
     )
 
 
@@ -257,7 +258,7 @@ async def on_groups(
             locale,
             id=ident(g.id, locale),
             name=g.name,
-            multiplier=f"{g.multiplier.normalize():f}",
+            multiplier=amount(g.multiplier, locale),
         )
         for g in groups
     ]

@@ -6,10 +6,10 @@ import pytest
 
 from loyalty.staff import catalogue, club_settings
 from loyalty.staff.catalogue import RewardSpec
-from models import Member, RewardKind, Staff, StaffRole
+from models import Branch, Member, RewardKind, Staff, StaffRole
 from tests.conftest import NOW
 from tests.helpers import member as make_member
-from tests.staff_harness import CASHIER, OWNER, harness
+from tests.staff_harness import CASHIER, MANAGER, OWNER, harness
 
 pytestmark = pytest.mark.asyncio
 
@@ -107,4 +107,19 @@ async def test_rates_and_multipliers_in_persian_digits(db: str) -> None:
         ]
         assert await h.send(OWNER, "/branches rate 1 2.25", language="en") == [
             "#1 Main: earning rate 2.25"
+        ]
+
+
+async def test_the_staff_list_reads_persian(db: str) -> None:
+    await Staff.create(
+        telegram_id=CASHIER,
+        role=StaffRole.CASHIER,
+        branch=await Branch.first(),
+        name="Kaveh",
+        created_at=NOW,
+    )
+    await Staff.create(telegram_id=MANAGER, role=StaffRole.MANAGER, created_at=NOW)
+    async with harness() as h:
+        assert await h.send(OWNER, "/staff", language="fa") == [
+            "#۱ Kaveh: صندوقدار، مرکزی\n#۲ ۲۰۰۰: مدیر، همه شعبه‌ها\n#۳ User1000: مالک، همه شعبه‌ها"
         ]

@@ -119,7 +119,7 @@ async def _ask_approvers(
         ),
         locale,
         id=ident(held.id, locale),
-        cashier=cashier.name or str(cashier.telegram_id),
+        cashier=cashier.name or ident(cashier.telegram_id, locale),
         amount=number(held.payload["amount"], locale),
         member=f"{member.first_name} {member.last_name}".strip() or member.phone or "-",
         points=number(held.points, locale),

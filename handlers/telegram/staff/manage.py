@@ -14,7 +14,7 @@ from aiogram import Bot, F, Router
 from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.types import Message
 
-from handlers.format import number
+from handlers.format import listing, number
 from handlers.i18n import N_, t
 from handlers.telegram.staff.common import ident, say
 from handlers.telegram.staff.settings_dialog import RULES, rule_value
@@ -139,8 +139,14 @@ async def on_staff(
         branches = {b.id: branch_name(b.name, locale) for b in await Branch.all()}
         everywhere = t(N_("all branches"), locale)
         lines = [
-            f"#{ident(s.id, locale)} {s.name or s.telegram_id}: {t(ROLES[s.role.value], locale)}, "
-            f"{branches.get(s.branch_id, everywhere) if s.branch_id else everywhere}"
+            f"#{ident(s.id, locale)} {s.name or ident(s.telegram_id, locale)}: "
+            + listing(
+                [
+                    t(ROLES[s.role.value], locale),
+                    branches.get(s.branch_id, everywhere) if s.branch_id else everywhere,
+                ],
+                locale,
+            )
             for s in members
         ]
         await say(message, "\n".join(lines))

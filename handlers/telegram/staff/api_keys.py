@@ -19,6 +19,7 @@ from handlers.api.texts import (
     revoked_text,
     webhook_set_text,
 )
+from handlers.format import listing
 from handlers.i18n import N_, t
 from handlers.telegram.staff.common import say
 from handlers.telegram.workflow import Settings
@@ -65,7 +66,7 @@ async def on_api_keys(
             message, webhook_set_text(await webhooks.set_webhook(parse_id(words[1]), url), locale)
         )
     else:
-        scopes = ", ".join(scope.value for scope in api_keys.Scope)
+        scopes = listing((scope.value for scope in api_keys.Scope), locale)
         await say(message, t(USAGE, locale, scopes=scopes))
 
 

@@ -29,8 +29,9 @@ from handlers.texts import branch_name, error_text, reason_text, tier_name, tier
 from loyalty import earning, ledger, members, rewards
 from loyalty.errors import ErrorCode, LoyaltyError
 from loyalty.numbers import BIGINT_MAX, INT_MAX, parse_int
+from loyalty.staff import counter, places
 from loyalty.staff.catalogue import RewardSpec, save_reward
-from models import Branch, Member, Reward, RewardKind, Staff, StaffRole, Tier
+from models import Branch, CustomerType, Member, Reward, RewardKind, Staff, StaffRole, Tier
 
 Command = Callable[[argparse.Namespace, Settings], Awaitable[str]]
 _commands: dict[str, Command] = {}
@@ -62,6 +63,13 @@ async def _describe_member(member: Member, locale: str, settings: Settings) -> s
             tier=tier_name(tier.code, tier.name, locale) if tier else "-",
         ),
     ]
+    if member.tier_floor_id is not None:
+        floor = await Tier.get(id=member.tier_floor_id)
+        lines.append(
+            t(N_("Tier floor: {tier}"), locale, tier=tier_name(floor.code, floor.name, locale))
+        )
+    if member.company_name:
+        lines.append(t(N_("Company: {company}"), locale, company=member.company_name))
     for entry in await ledger.history(member.id, limit=5):
         amount = number(entry.amount, locale)
         lines.append(
@@ -151,6 +159,115 @@ async def _member_show(args: argparse.Namespace, settings: Settings) -> str:
     return await _describe_member(member, settings.default_locale, settings)
 
 
+@command("member replace-card")
+async def _member_replace_card(args: argparse.Namespace, settings: Settings) -> str:
+    from loyalty.staff.member_settings import new_card
+
+    locale = settings.default_locale
+    done = await new_card(_terminal_owner(), args.member)
+    return t(
+        N_("New card: {card}. Card {old} no longer works."),
+        locale,
+        card=done.card.number,
+        old=done.old or "-",
+    )
+
+
+@command("member tier")
+async def _member_tier(args: argparse.Namespace, settings: Settings) -> str:
+    from handlers.texts import tier_code
+    from loyalty.staff.member_settings import set_tier_floor
+
+    locale = settings.default_locale
+    member = await members.find_member(args.member)
+    off = args.tier.strip().lower() in ("off", "-")
+    code = None if off else tier_code(args.tier, await Tier.all().values_list("code", "name"))
+    member = await set_tier_floor(_terminal_owner(), member.id, code)
+    tier = await Tier.get(id=member.tier_id)
+    shown = tier_name(tier.code, tier.name, locale)
+    if code is None:
+        return t(
+            N_("No tier floor: from the next review the points decide. Tier: {tier}."),
+            locale,
+            tier=shown,
+        )
+    floor = await Tier.get(id=member.tier_floor_id)
+    return t(
+        N_("Tier floor {floor}: the review keeps the member at least there. Tier: {tier}."),
+        locale,
+        floor=tier_name(floor.code, floor.name, locale),
+        tier=shown,
+    )
+
+
+@command("member company")
+async def _member_company(args: argparse.Namespace, settings: Settings) -> str:
+    from handlers.telegram.staff.texts import amount, staff_error_text
+    from loyalty.staff.limits import parse_number
+    from loyalty.staff.member_settings import set_company, set_company_rate
+
+    locale = settings.default_locale
+    owner = _terminal_owner()
+    member = await members.find_member(args.member)
+    try:
+        if args.company is not None:
+            off = args.company.strip().lower() in ("off", "-")
+            member = await set_company(owner, member.id, None if off else args.company)
+        if args.rate is not None:
+            club = args.rate.strip().lower() == "club"
+            rate = None if club else parse_number(args.rate, "earn_rate", decimal=True)
+            member = await set_company_rate(owner, member.id, rate)  # type: ignore[arg-type]
+    except LoyaltyError as error:
+        # The settings' refusals (a rate out of range, no company yet) as staff read them.
+        raise SystemExit(staff_error_text(error, locale)) from None
+    if not member.company_name:
+        return t(N_("An individual customer."), locale)
+    if member.company_earn_rate is None:
+        return t(
+            N_("A company customer, for {company}, earning by the club's rate."),
+            locale,
+            company=member.company_name,
+        )
+    return t(
+        N_("A company customer, for {company}, earning {rate} points per currency unit."),
+        locale,
+        company=member.company_name,
+        rate=amount(member.company_earn_rate, locale),
+    )
+
+
+@command("tier list")
+async def _tier_list(args: argparse.Namespace, settings: Settings) -> str:
+    locale = settings.default_locale
+    return "\n".join(
+        t(
+            N_("{code}: {name}, from {threshold} points"),
+            locale,
+            code=tier.code,
+            name=tier_name(tier.code, tier.name, locale),
+            threshold=number(tier.threshold, locale),
+        )
+        for tier in await Tier.all().order_by("threshold")
+    )
+
+
+@command("tier name")
+async def _tier_name(args: argparse.Namespace, settings: Settings) -> str:
+    from handlers.texts import tier_code
+    from loyalty.staff.club_settings import rename_tier
+    from loyalty.staff.member_settings import tier_by_code
+
+    locale = settings.default_locale
+    tier = await tier_by_code(tier_code(args.tier, await Tier.all().values_list("code", "name")))
+    tier = await rename_tier(_terminal_owner(), tier.id, args.name)
+    return t(
+        N_("Tier {code} is shown as {name}."),
+        locale,
+        code=tier.code,
+        name=tier_name(tier.code, tier.name, locale),
+    )
+
+
 @command("earn")
 async def _earn(args: argparse.Namespace, settings: Settings) -> str:
     locale = settings.default_locale
@@ -178,7 +295,10 @@ async def _earn(args: argparse.Namespace, settings: Settings) -> str:
 @command("refund")
 async def _refund(args: argparse.Namespace, settings: Settings) -> str:
     locale = settings.default_locale
-    result = await earning.refund_purchase(args.receipt, args.amount, branch_id=args.branch)
+    # As the owner's /refund: the receipt is found in whichever branch holds it.
+    result = await counter.refund(
+        _terminal_owner(), args.receipt, args.amount, branch_id=args.branch
+    )
     return t(
         N_("{points} points taken back; balance {balance}."),
         locale,
@@ -224,6 +344,7 @@ async def _reward_add(args: argparse.Namespace, settings: Settings) -> str:
         kind=RewardKind(args.kind),
         value=args.value,
         stock=args.stock,
+        customer_type=CustomerType(args.for_whom) if args.for_whom else None,
     )
     reward = await save_reward(_terminal_owner(), spec)
     return t(
@@ -261,6 +382,52 @@ async def _reward_list(args: argparse.Namespace, settings: Settings) -> str:
                 )
             )
     return "\n".join(lines)
+
+
+@command("branch list")
+async def _branch_list(args: argparse.Namespace, settings: Settings) -> str:
+    from handlers.telegram.staff.manage import branch_line, branch_rules_text
+
+    locale = settings.default_locale
+    lines = []
+    for branch in await Branch.all().order_by("-active", "id"):
+        lines.append(branch_line(branch, locale))
+        if branch.active:
+            lines.append("  " + await branch_rules_text(branch, locale))
+    return "\n".join(lines)
+
+
+@command("branch unit")
+@command("branch minimum")
+async def _branch_rule(args: argparse.Namespace, settings: Settings) -> str:
+    from handlers.telegram.staff.manage import branch_rules_text
+    from handlers.telegram.staff.texts import staff_error_text
+
+    key = "currency_unit" if args.action == "unit" else "min_purchase"
+    club = args.value.strip().lower() in ("club", "باشگاه")
+    try:
+        value = None if club else parse_int(args.value, signed=True, maximum=None)
+        branch = await places.set_branch_rule(_terminal_owner(), args.id, key, value)
+    except LoyaltyError as error:
+        if error.code is not ErrorCode.INVALID_SETTING:
+            raise
+        # The staff's words name the bounds of the setting.
+        sys.exit(staff_error_text(error, settings.default_locale))
+    return await branch_rules_text(branch, settings.default_locale)
+
+
+@command("branch rename")
+@command("branch close")
+@command("branch open")
+async def _branch_change(args: argparse.Namespace, settings: Settings) -> str:
+    from handlers.telegram.staff.manage import branch_line
+
+    owner = _terminal_owner()
+    if args.action == "rename":
+        branch = await places.rename_branch(owner, args.id, args.name)
+    else:
+        branch = await places.set_branch_open(owner, args.id, args.action == "open")
+    return branch_line(branch, settings.default_locale)
 
 
 @command("apikey create")
@@ -578,6 +745,30 @@ def build_parser(locale: str = "fa") -> argparse.ArgumentParser:
     )
     show = member.add_parser("show", help=h(N_("show a member by phone or card number")))
     positional(show, "member", N_("the member's phone or card number"))
+    replace_card = member.add_parser(
+        "replace-card", help=h(N_("a new card for a lost one: the old number stops working"))
+    )
+    positional(replace_card, "member", N_("the member's phone or card number"))
+    floor = member.add_parser(
+        "tier", help=h(N_("the tier the periodic review never takes the member below"))
+    )
+    positional(floor, "member", N_("the member's phone or card number"))
+    positional(floor, "tier", N_("a tier's code or name, or off to let the points decide"))
+    company = member.add_parser(
+        "company", help=h(N_("a company customer: the company's name and its earning rate"))
+    )
+    positional(company, "member", N_("the member's phone or card number"))
+    positional(
+        company,
+        "company",
+        N_("the company's name, or off for an individual customer"),
+        nargs="?",
+    )
+    company.add_argument(
+        "--rate",
+        metavar=h(N_("RATE")),
+        help=h(N_("the company's own points per currency unit, or club for the club's rate")),
+    )
 
     earn = sub.add_parser("earn", help=h(N_("record a purchase")))
     positional(earn, "member", N_("the member's phone or card number"))
@@ -645,6 +836,12 @@ def build_parser(locale: str = "fa") -> argparse.ArgumentParser:
         ),
     )
     radd.add_argument(
+        "--for",
+        dest="for_whom",
+        choices=[c.value for c in CustomerType],
+        help=h(N_("only members of this customer type may redeem it (default: everyone)")),
+    )
+    radd.add_argument(
         "--value",
         type=_big,
         default=0,
@@ -652,6 +849,39 @@ def build_parser(locale: str = "fa") -> argparse.ArgumentParser:
         help=h(N_("the discount: toman for fixed_discount, a percent for percent_discount")),
     )
     reward.add_parser("list", help=h(N_("list rewards on offer, with their ids and stock")))
+
+    branch = sub.add_parser("branch", help=h(N_("branches"))).add_subparsers(
+        dest="action", required=True, metavar=h(N_("action"))
+    )
+    branch.add_parser("list", help=h(N_("list the branches and their earning rules")))
+    for action, about in (
+        ("unit", N_("set a branch's currency unit: a point per unit times the earning rate")),
+        ("minimum", N_("set a branch's minimum purchase: a smaller one is not recorded")),
+    ):
+        rule = branch.add_parser(action, help=h(about))
+        positional(rule, "id", N_("the branch id"), type=_id)
+        positional(rule, "value", N_("an amount in toman, or club for the club's own"))
+    rename = branch.add_parser("rename", help=h(N_("rename a branch")))
+    positional(rename, "id", N_("the branch id"), type=_id)
+    positional(rename, "name", N_("the branch's new name"))
+    for action, about in (
+        ("close", N_("close a branch: no new purchases or staff; its history stays")),
+        ("open", N_("open a closed branch again")),
+    ):
+        positional(branch.add_parser(action, help=h(about)), "id", N_("the branch id"), type=_id)
+
+    tier = sub.add_parser("tier", help=h(N_("the tiers"))).add_subparsers(
+        dest="action", required=True, metavar=h(N_("action"))
+    )
+    tier.add_parser("list", help=h(N_("list the tiers with their codes and names")))
+    tname = tier.add_parser("name", help=h(N_("the name members read for a tier")))
+    positional(tname, "tier", N_("a tier's code or name"))
+    positional(
+        tname,
+        "name",
+        N_("the new name, shown as typed in every language; without it, the usual name"),
+        nargs="?",
+    )
 
     apikey = sub.add_parser("apikey", help=h(N_("keys of the HTTP API"))).add_subparsers(
         dest="action", required=True, metavar=h(N_("action"))
@@ -734,6 +964,9 @@ _PLACEHOLDERS = {
     "text": N_("TEXT"),
     "id": N_("ID"),
     "url": N_("URL"),
+    "value": N_("VALUE"),
+    "tier": N_("TIER"),
+    "company": N_("COMPANY"),
 }
 
 

@@ -24,9 +24,7 @@ from bot.outbox import OutboxSender
 from bot.rate_limit import Limiter
 from bot.settings import Settings
 from bot.sms_door import SmsDoor
-from bot.updates import prune as prune_updates
-from bot.webhooks import run as post_webhooks
-from jobs import birthdays, campaigns, daily, expiry, tiers
+from jobs import birthdays, campaigns, daily, expiry, tiers, updates, webhooks
 from jobs.sms_poll import poll_inbound
 from loyalty.clock import utcnow
 from models import JobLease
@@ -220,9 +218,9 @@ def build_scheduler(
     )
     add(guarded("expiry", expiry.run), "cron", hour=3, minute=0, id="expiry", replace_existing=True)
     add(guarded("tiers", tiers.run), "cron", hour=4, minute=0, id="tiers", replace_existing=True)
-    add(guarded("updates", prune_updates), "interval", hours=1, id="updates", replace_existing=True)
+    add(guarded("updates", updates.prune), "interval", hours=1, id="updates", replace_existing=True)
     add(
-        guarded("webhooks", post_webhooks),
+        guarded("webhooks", webhooks.run),
         "interval",
         seconds=5,
         id="webhooks",

@@ -61,7 +61,6 @@ CONCURRENCY = 64
 # Telegram's queue, as they would for a slower bot.
 BACKLOG = 4 * CONCURRENCY
 POLL_TIMEOUT = 30  # seconds a getUpdates call waits for news
-KEEP = timedelta(days=1)  # handled rows kept, so that a late re-send of one is recognised
 # Several processes: how often rows left unmarked (by a process that died) are looked for,
 # and how old they must be, so as not to race the process that received them.
 RECOVER_EVERY = 30.0
@@ -134,11 +133,6 @@ class Journal:
             row["chat_id"]
             for row in await updates_sql.chats_pending.rows(updates_sql.db_time(received_before))
         ]
-
-
-async def prune(now: datetime) -> None:
-    """Forget updates handled more than KEEP ago."""
-    await updates_sql.prune.many([[updates_sql.db_time(now - KEEP)]])
 
 
 LaneLock = Callable[[int], contextlib.AbstractAsyncContextManager[Any]]

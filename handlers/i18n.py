@@ -75,7 +75,7 @@ class Translator:
 translator = Translator()
 
 
-def locale_of(*choices: str | None, default: str) -> str:
+def pick_locale(*choices: str | None, default: str) -> str:
     """The reader's language: the first of `choices` the catalogues have, else `default`.
 
     Each door passes what it knows, the most specific first: a language chosen in a dialog,

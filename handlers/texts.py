@@ -25,11 +25,23 @@ ERRORS: dict[ErrorCode, str] = {
         "This Telegram account already belongs to another member."
     ),
     ErrorCode.BRANCH_NOT_FOUND: N_("No such branch."),
+    ErrorCode.BRANCH_CLOSED: N_(
+        "Branch {branch} is closed: it takes no new purchases, staff or members."
+    ),
+    ErrorCode.BRANCH_NAME_TAKEN: N_("Another branch is already called {name}."),
+    ErrorCode.LAST_OPEN_BRANCH: N_("This is the last open branch: open another one first."),
     ErrorCode.INVALID_FILTER: N_("There is no {value} for {filter}."),
     ErrorCode.OTHER_BRANCH: N_("You manage branch {branch}: only its members can be chosen."),
     ErrorCode.GROUP_NOT_FOUND: N_("No such product group."),
-    ErrorCode.BELOW_MINIMUM: N_("Purchases below {minimum} earn no points."),
+    ErrorCode.BELOW_MINIMUM: N_(
+        "Not recorded: the minimum purchase here is {minimum}; smaller purchases earn no points."
+    ),
     ErrorCode.PURCHASE_NOT_FOUND: N_("No purchase with receipt {receipt} at this branch."),
+    ErrorCode.RECEIPT_IN_BRANCHES: N_(
+        "Receipt {receipt} is in branches {branches}: name the branch, as in "
+        "/refund {receipt} all <branch>."
+    ),
+    ErrorCode.OWN_BRANCH_ONLY: N_("Only purchases of your own branch (#{branch}) can be refunded."),
     ErrorCode.REFUND_TOO_LARGE: N_("Only {left} of this purchase is left to refund."),
     ErrorCode.ALREADY_REFUNDED: N_("This purchase has already been refunded in full."),
     ErrorCode.ENTRY_NOT_FOUND: N_("No transaction with that number."),
@@ -44,6 +56,9 @@ ERRORS: dict[ErrorCode, str] = {
     ErrorCode.REWARD_OUT_OF_STOCK: N_("This reward is out of stock."),
     ErrorCode.REWARD_WRONG_BRANCH: N_("This voucher is for another branch."),
     ErrorCode.TIER_TOO_LOW: N_("This reward needs a higher tier."),
+    ErrorCode.CUSTOMER_TYPE_ONLY: N_("This reward is for {customer_type} customers only."),
+    ErrorCode.CARD_REPLACED: N_("Card {reference} was replaced by a new card and no longer works."),
+    ErrorCode.TIER_NOT_FOUND: N_("There is no tier {tier}."),
     ErrorCode.NOT_ENOUGH_POINTS: N_("Not enough points: you have {balance}, this needs {needed}."),
     ErrorCode.NEGATIVE_BALANCE: N_(
         "Your balance is below zero, so rewards are paused until it is positive again."
@@ -84,6 +99,12 @@ REASONS: dict[str, str] = {
     "gift_voucher": N_("gift voucher"),
 }
 
+# Who a reward is for, in "This reward is for {customer_type} customers only."
+CUSTOMER_TYPES: dict[str, str] = {
+    "individual": N_("individual"),
+    "company": N_("company"),
+}
+
 TIERS: dict[str, str] = {
     "bronze": N_("Bronze"),
     "silver": N_("Silver"),
@@ -102,12 +123,9 @@ SEGMENT_NAMES = {
 
 
 def error_text(error: LoyaltyError, locale: str) -> str:
-    values = {
-        key: number(value, locale)
-        if isinstance(value, int) and not isinstance(value, bool)
-        else value
-        for key, value in error.values.items()
-    }
+    values = {key: _value(value, locale) for key, value in error.values.items()}
+    if error.values.get("customer_type") in CUSTOMER_TYPES:
+        values["customer_type"] = t(CUSTOMER_TYPES[error.values["customer_type"]], locale)
     template = ERRORS.get(error.code)
     if template is None:
         return t(N_("That did not work."), locale)
@@ -115,6 +133,15 @@ def error_text(error: LoyaltyError, locale: str) -> str:
         return t(template, locale, **values)
     except (KeyError, IndexError):
         return t(template, locale)
+
+
+def _value(value: object, locale: str) -> object:
+    """A number in the reader's digits; a list of numbers (branch ids) one after another."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return number(value, locale)
+    if isinstance(value, list):
+        return ("، " if locale == "fa" else ", ").join(str(_value(v, locale)) for v in value)
+    return value
 
 
 def reason_text(reason: str, note: str, locale: str) -> str:
@@ -144,3 +171,13 @@ def tier_names(tiers: Iterable[tuple[str, str | None]]) -> dict[str, str]:
     """Every name a tier (code, owner's name) is shown by, in every language, to its code:
     what a spreadsheet typed by a person may hold in its tier column."""
     return {tier_name(code, custom, locale): code for code, custom in tiers for locale in LOCALES}
+
+
+def tier_code(typed: str, tiers: Iterable[tuple[str, str | None]]) -> str:
+    """The code of the tier staff typed by its code or any of its names, in any letter
+    case; what they typed when no tier has it (the domain refuses it then)."""
+    tiers = list(tiers)
+    known = {name.casefold(): code for name, code in tier_names(tiers).items()}
+    known |= {code.casefold(): code for code, _ in tiers}
+    typed = " ".join(typed.split())
+    return known.get(typed.casefold(), typed)

@@ -12,7 +12,7 @@ from loyalty import ledger
 from loyalty.clock import utcnow
 from loyalty.members import credit_expiry
 from loyalty.rules import get_rules
-from models import EntryKind, LedgerEntry
+from models import ClubRules, EntryKind, LedgerEntry
 
 
 @dataclass(frozen=True)
@@ -48,6 +48,12 @@ async def _bonus_once(member_id: int, points: int, reason: str, key: str, now: d
         record, lambda: LedgerEntry.get_or_none(idempotency_key=key)
     )
     return Bonus(entry.amount, replayed)
+
+
+def birthday_gift_offered(rules: ClubRules) -> bool:
+    """Whether the club gives anything on a birthday (points, or a voucher): only then may
+    a door promise a gift for it."""
+    return rules.birthday_bonus > 0 or rules.birthday_reward_id is not None
 
 
 async def birthday_bonus(member_id: int, year: int, *, now: datetime | None = None) -> Bonus:

@@ -1,10 +1,11 @@
-"""Dates as members type them: Jalali or Gregorian, in any digits."""
+"""Dates and times as people type them: Jalali or Gregorian, in any digits."""
 
 from __future__ import annotations
 
 import calendar
 import re
-from datetime import date
+from datetime import date, datetime, timedelta, tzinfo
+from typing import NamedTuple
 
 import jdatetime
 
@@ -59,3 +60,50 @@ def days_in_month(year: int, month: int, locale: str) -> int:
             return 30
         return jdatetime.j_days_in_month[month - 1]
     return calendar.monthrange(year, month)[1]
+
+
+class LocalTime(NamedTuple):
+    """A time staff typed in the club's zone, read before it is placed on the calendar:
+    18:30             today, or tomorrow when that time has passed
+    1405/01/10 18:30  a Jalali date (a year below 1700); 1405-01-10 and 1405-01-10T18:30 too
+    2026-03-30 18:30  a Gregorian date
+    1405/01/10        a date alone, at 10:00
+    """
+
+    day: tuple[int, int, int] | None  # (year, month, day) as typed; None: the next such hour
+    hour: int
+    minute: int
+
+    def at(self, now: datetime, tz: tzinfo) -> datetime:
+        """The moment it names; ValueError for a date that does not exist (1405/13/40)."""
+        if self.day is None:
+            local = now.astimezone(tz)
+            moment = local.replace(hour=self.hour, minute=self.minute, second=0, microsecond=0)
+            return moment if moment > local else moment + timedelta(days=1)
+        year, month, dom = self.day
+        if year < 1700:
+            gregorian = jdatetime.date(year, month, dom).togregorian()
+            year, month, dom = gregorian.year, gregorian.month, gregorian.day
+        return datetime(year, month, dom, self.hour, self.minute, tzinfo=tz)
+
+
+_CLOCK = re.compile(r"^(\d{1,2}):(\d{2})$")
+_DAY = re.compile(r"^(\d{4})[/\-](\d{1,2})[/\-](\d{1,2})$")
+
+
+def read_local_time(text: str) -> LocalTime:
+    """A typed time (LocalTime's forms, any digits); ValueError when it is not one."""
+    value = " ".join(to_ascii_digits(text).replace("T", " ", 1).split())
+    day_part, _, clock_part = value.rpartition(" ") if " " in value else ("", "", value)
+    if not day_part and _DAY.match(clock_part):  # a date alone
+        day_part, clock_part = clock_part, "10:00"
+    clock = _CLOCK.match(clock_part)
+    if clock is None or int(clock[1]) > 23 or int(clock[2]) > 59:
+        raise ValueError(text)
+    day = None
+    if day_part:
+        parts = _DAY.match(day_part)
+        if parts is None:
+            raise ValueError(text)
+        day = (int(parts[1]), int(parts[2]), int(parts[3]))
+    return LocalTime(day, int(clock[1]), int(clock[2]))

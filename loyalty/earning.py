@@ -336,8 +336,10 @@ async def refund_purchase(
     balance may go negative; redeeming is then blocked until it is positive again.
     """
     now = now or utcnow()
-    branch = (await current_config()).branch(branch_id)
-    purchase = await Purchase.get_or_none(branch_id=branch.id, receipt=(receipt or "").strip())
+    # A named branch may be closed since: its purchases can still be refunded.
+    if branch_id is None:
+        branch_id = (await current_config()).branch(None).id
+    purchase = await Purchase.get_or_none(branch_id=branch_id, receipt=(receipt or "").strip())
     if purchase is None:
         raise LoyaltyError(ErrorCode.PURCHASE_NOT_FOUND, receipt=receipt)
 
@@ -383,7 +385,7 @@ async def refund_purchase(
             key,
             now=now,
             staff_id=staff_id,
-            branch_id=branch.id,
+            branch_id=branch_id,
             purchase_id=purchase.id,
             reverses_id=credit.id if credit else None,
             expires_at=credit.expires_at if credit else None,
@@ -393,6 +395,12 @@ async def refund_purchase(
 
     result, _ = await ledger.once(record, replay)
     return result
+
+
+async def receipt_branches(receipt: str) -> list[int]:
+    """The branches where a purchase with this receipt number was recorded."""
+    rows = Purchase.filter(receipt=(receipt or "").strip()).order_by("branch_id")
+    return list(dict.fromkeys(await rows.values_list("branch_id", flat=True)))
 
 
 async def _purchase_credit(purchase_id: int) -> LedgerEntry | None:
@@ -409,6 +417,7 @@ __all__ = [
     "earning_rule",
     "points_for",
     "purchase_points",
+    "receipt_branches",
     "refund_purchase",
     "tier_of",
 ]

@@ -16,9 +16,14 @@ class ErrorCode(StrEnum):
     MEMBER_DELETED = "member_deleted"
     TELEGRAM_LINKED_ELSEWHERE = "telegram_linked_elsewhere"
     BRANCH_NOT_FOUND = "branch_not_found"
+    BRANCH_CLOSED = "branch_closed"  # `branch`: its name; it takes no new purchases or staff
+    BRANCH_NAME_TAKEN = "branch_name_taken"  # `name`
+    LAST_OPEN_BRANCH = "last_open_branch"  # the club needs one branch to ring purchases up
     GROUP_NOT_FOUND = "group_not_found"
     BELOW_MINIMUM = "below_minimum"
     PURCHASE_NOT_FOUND = "purchase_not_found"
+    RECEIPT_IN_BRANCHES = "receipt_in_branches"  # `receipt`, `branches`: the ids holding it
+    OWN_BRANCH_ONLY = "own_branch_only"  # `branch`: the one a staff member acts for
     REFUND_TOO_LARGE = "refund_too_large"
     ALREADY_REFUNDED = "already_refunded"
     ENTRY_NOT_FOUND = "entry_not_found"
@@ -31,6 +36,10 @@ class ErrorCode(StrEnum):
     REWARD_OUT_OF_STOCK = "reward_out_of_stock"
     REWARD_WRONG_BRANCH = "reward_wrong_branch"
     TIER_TOO_LOW = "tier_too_low"
+    CUSTOMER_TYPE_ONLY = "customer_type_only"  # `customer_type`: who the reward is for
+    CARD_REPLACED = "card_replaced"  # `reference`: a card number since replaced
+    TIER_NOT_FOUND = "tier_not_found"  # `tier`: as typed
+    NOT_A_COMPANY = "not_a_company"  # a company earning rate for an individual
     NOT_ENOUGH_POINTS = "not_enough_points"
     NEGATIVE_BALANCE = "negative_balance"
     VOUCHER_NOT_FOUND = "voucher_not_found"

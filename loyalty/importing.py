@@ -298,6 +298,8 @@ async def _import_one(
                 birth_date=record.birth_date,
                 gender=record.gender,
                 tier=tier,
+                # The tier the old club gave stays theirs: the review keeps it as a floor.
+                tier_floor=tier if record.tier_code else None,
                 reachable_telegram=False,
                 referral_code=await _unused_referral_code(),
                 joined_at=now,

@@ -18,9 +18,19 @@ from loyalty.codes import (
 )
 from loyalty.errors import ErrorCode, LoyaltyError
 from loyalty.phones import normalize_mobile, normalize_phone
-from loyalty.rules import ClubConfig, club_config, current_config, get_rules
+from loyalty.rules import ClubConfig, club_config, current_config, get_rules, open_branch
 from loyalty.text import clean_name, to_ascii_digits
-from models import Card, Channel, ClubRules, CustomerType, EntryKind, Gender, Member, Tier
+from models import (
+    Branch,
+    Card,
+    Channel,
+    ClubRules,
+    CustomerType,
+    EntryKind,
+    Gender,
+    Member,
+    Tier,
+)
 from models.queries import members as members_sql
 
 SUPPORTED_LOCALES = ("fa", "en")
@@ -181,9 +191,13 @@ async def find_member(reference: str) -> Member:
             raise LoyaltyError(ErrorCode.MEMBER_NOT_FOUND, reference=reference)
         return member
     if looks_like_card(reference):
-        found = await members_sql.member_by_active_card(clean_card_number(reference))
+        number = clean_card_number(reference)
+        found = await members_sql.member_by_active_card(number)
         if found is None:
-            raise LoyaltyError(ErrorCode.MEMBER_NOT_FOUND, reference=reference)
+            # A lost card stays in history, refused: say so, rather than "no such member".
+            replaced = await Card.exists(number=number, active=False)
+            code = ErrorCode.CARD_REPLACED if replaced else ErrorCode.MEMBER_NOT_FOUND
+            raise LoyaltyError(code, reference=reference)
         return found
     member = await Member.get_or_none(phone=normalize_phone(reference))
     if member is None or member.deleted_at is not None:
@@ -196,6 +210,20 @@ async def settle_home_branch(member: Member, branch_id: int) -> None:
     the member already loaded, so the purchases after the first cost no statement."""
     if member.branch_id is None:
         await Member.filter(id=member.id, branch_id=None).update(branch_id=branch_id)
+
+
+async def choose_branch(member_id: int, branch_id: int) -> Branch:
+    """The member's own choice of home branch, among the open ones; it stays theirs (a
+    purchase elsewhere does not move them) until they or a manager change it."""
+    branch = await open_branch(branch_id)
+    await get_member(member_id)
+    await Member.filter(id=member_id, deleted_at=None).update(branch_id=branch.id)
+    return branch
+
+
+async def open_branches() -> list[Branch]:
+    """The branches a member may choose, in the order the club made them."""
+    return await Branch.filter(active=True).order_by("id")
 
 
 async def get_member(member_id: int, *, lock: bool = False) -> Member:
@@ -235,16 +263,61 @@ async def active_card(member_id: int) -> Card:
     return card
 
 
-async def replace_card(member_id: int, *, now: datetime | None = None) -> Card:
-    """A new card number; the old one stops working and stays in history."""
+@dataclass(frozen=True)
+class Replacement:
+    card: Card  # the new one
+    old: str  # the number that stopped working
+    replayed: bool  # the same request again: this card was issued then
+
+
+async def replace_card(
+    member_id: int, *, request: str | None = None, now: datetime | None = None
+) -> Replacement:
+    """A new card number; the old one stops working and stays in history. The same
+    `request` again answers with the card it issued, and replaces nothing more."""
     now = now or utcnow()
-    async with in_transaction():
-        # The member's row lock keeps two replacements at once from leaving two active cards.
-        await get_member(member_id, lock=True)
-        await Card.filter(member_id=member_id, active=True).update(active=False, replaced_at=now)
-        return await Card.create(
-            number=await _unused_card_number(), member_id=member_id, issued_at=now
-        )
+    try:
+        async with in_transaction():
+            # The member's row lock keeps two replacements at once from leaving two active
+            # cards, and makes a repeated request wait for the first and find its card.
+            await get_member(member_id, lock=True)
+            if request is not None:
+                done = await replacement_of(request)
+                if done is not None and done.card.member_id == member_id:
+                    return done
+            old = await active_card(member_id)
+            await Card.filter(id=old.id).update(active=False, replaced_at=now)
+            card = await Card.create(
+                number=await _unused_card_number(),
+                member_id=member_id,
+                issued_at=now,
+                request=request,
+            )
+            return Replacement(card, old.number, False)
+    except IntegrityError:
+        # SQLite has no row lock: the same request committed first in another connection.
+        done = await replacement_of(request) if request is not None else None
+        if done is None or done.card.member_id != member_id:
+            raise
+        return done
+
+
+async def replacement_of(request: str) -> Replacement | None:
+    """The replacement this request made before, if it did."""
+    card = await Card.get_or_none(request=request)
+    if card is None:
+        return None
+    old = (
+        await Card.filter(member_id=card.member_id, replaced_at=card.issued_at, active=False)
+        .order_by("-id")
+        .first()
+    )
+    return Replacement(card, old.number if old else "", True)
+
+
+async def replaced_cards(member_id: int) -> list[Card]:
+    """The member's earlier cards, the latest replaced first."""
+    return await Card.filter(member_id=member_id, active=False).order_by("-replaced_at", "-id")
 
 
 async def update_profile(
@@ -312,6 +385,7 @@ async def referral_count(member_id: int) -> int:
 
 __all__ = [
     "Registration",
+    "Replacement",
     "active_card",
     "credit_expiry",
     "find_member",
@@ -323,6 +397,8 @@ __all__ = [
     "referral_count",
     "register_member",
     "replace_card",
+    "replaced_cards",
+    "replacement_of",
     "set_reachable",
     "update_profile",
 ]

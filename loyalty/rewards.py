@@ -44,8 +44,18 @@ def _check_reward(
     _check_offer(reward, now)
     if min_tier is not None and (tier is None or tier.threshold < min_tier.threshold):
         raise LoyaltyError(ErrorCode.TIER_TOO_LOW, reward=reward.id, tier=min_tier.code)
+    if not for_customer(reward, member):
+        raise LoyaltyError(
+            ErrorCode.CUSTOMER_TYPE_ONLY, reward=reward.id, customer_type=str(reward.customer_type)
+        )
     if member.balance < 0:
         raise LoyaltyError(ErrorCode.NEGATIVE_BALANCE, balance=member.balance)
+
+
+def for_customer(reward: Reward, member: Member) -> bool:
+    """Whether the reward is for members of this customer type (a company gift is not for
+    an individual)."""
+    return reward.customer_type is None or reward.customer_type == member.customer_type
 
 
 async def catalog(
@@ -89,6 +99,7 @@ async def affordable(
         reward
         for reward in offered
         if reward.cost <= member.balance
+        and for_customer(reward, member)
         and (
             reward.min_tier_id is None
             or (threshold is not None and threshold >= ladder[reward.min_tier_id].threshold)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import NoReturn
 
 from loyalty.errors import ErrorCode, LoyaltyError
 from models import Branch, ClubRules, ProductGroup, Tier
@@ -48,6 +49,20 @@ async def default_branch() -> Branch:
     return branch
 
 
+def _refuse_branch(branch_id: int, closed: Branch | None) -> NoReturn:
+    if closed is not None:
+        raise LoyaltyError(ErrorCode.BRANCH_CLOSED, branch=closed.name)
+    raise LoyaltyError(ErrorCode.BRANCH_NOT_FOUND, branch=branch_id)
+
+
+async def open_branch(branch_id: int) -> Branch:
+    """The branch, if it exists and is open: where new staff, purchases and members may go."""
+    branch = await Branch.get_or_none(id=branch_id)
+    if branch is None or not branch.active:
+        _refuse_branch(branch_id, branch)
+    return branch
+
+
 async def tiers() -> list[Tier]:
     return await Tier.all().order_by("threshold", "id")
 
@@ -61,13 +76,15 @@ class ClubConfig:
     branches: dict[int, Branch]  # the active ones; the default is the first
     groups: dict[int, ProductGroup]  # the active ones
     tiers: list[Tier]  # by threshold
+    closed: dict[int, Branch] = field(default_factory=dict)  # deactivated by the owner
 
     def branch(self, branch_id: int | None) -> Branch:
+        """An open branch; a closed one is refused by its name, so the till says why."""
         if branch_id is None:
             return next(iter(self.branches.values()))
         branch = self.branches.get(branch_id)
         if branch is None:
-            raise LoyaltyError(ErrorCode.BRANCH_NOT_FOUND, branch=branch_id)
+            _refuse_branch(branch_id, self.closed.get(branch_id))
         return branch
 
     def group(self, group_id: int | None) -> ProductGroup | None:
@@ -96,7 +113,8 @@ async def club_config(token: str | None) -> ClubConfig:
     if token is not None and _config is not None and _config.token == token:
         return _config
     # Read only when the set-up changed: the ORM's cost does not matter here.
-    branches = {b.id: b for b in await Branch.filter(active=True).order_by("id")}
+    every = await Branch.all().order_by("id")
+    branches = {b.id: b for b in every if b.active}
     if not branches:
         # A new club's branch, made in the caller's transaction, which may yet roll back.
         token = None
@@ -107,6 +125,7 @@ async def club_config(token: str | None) -> ClubConfig:
         branches=branches,
         groups={g.id: g for g in await ProductGroup.filter(active=True).order_by("id")},
         tiers=await tiers(),
+        closed={b.id: b for b in every if not b.active},
     )
     if token is not None:
         _config = config

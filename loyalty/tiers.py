@@ -41,11 +41,12 @@ async def qualifying_points(member_id: int, now: datetime, window_days: int | No
     return await ledger_sql.qualifying_sum(window(member_id, now, days))
 
 
-def tier_for(points: int, tiers: list[Tier]) -> Tier:
-    """The highest tier whose threshold the points reach (tiers sorted by threshold)."""
+def tier_for(points: int, tiers: list[Tier], floor_id: int | None = None) -> Tier:
+    """The highest tier whose threshold the points reach (tiers sorted by threshold), and
+    never below the member's floor (`floor_id`), the tier staff or an import gave them."""
     best = tiers[0]
     for tier in tiers:
-        if points >= tier.threshold:
+        if points >= tier.threshold or tier.id == floor_id:
             best = tier
     return best
 
@@ -77,11 +78,15 @@ async def review(
     A caller that has just read the member inside the same transaction, under its row
     lock as a purchase does, passes its `current_tier_id` and the tiers (sorted by
     threshold), saving two queries, and may pass the qualifying `points` read in that
-    transaction, saving a third. Otherwise the member is read under its row lock
-    (PostgreSQL): a purchase at the same moment either commits first and counts, or waits.
+    transaction, saving a third. Such a caller only moves members up, so the member's
+    floor, which only stops a move down, is not needed there. Otherwise the member is read
+    under its row lock (PostgreSQL): a purchase at the same moment either commits first
+    and counts, or waits.
     """
+    floor_id = None
     if tier_list is None:
-        current_tier_id = (await Member.select_for_update().get(id=member_id)).tier_id
+        locked = await Member.select_for_update().get(id=member_id)
+        current_tier_id, floor_id = locked.tier_id, locked.tier_floor_id
     tiers = tier_list if tier_list is not None else await tier_ladder()
     if not tiers:
         return None
@@ -90,7 +95,7 @@ async def review(
         return None  # already at the top: nothing a purchase can change
     if points is None:
         points = await qualifying_points(member_id, now, window_days)
-    target = tier_for(points, tiers)
+    target = tier_for(points, tiers, floor_id)
     if current is not None and target.id == current.id:
         return None
     if current is not None and target.threshold < current.threshold and not allow_downgrade:
@@ -130,10 +135,12 @@ async def review_all(now: datetime) -> int:
         .values_list("member_id", "total")
     )
     changed = 0
-    for member_id, tier_id in (
-        await Member.filter(deleted_at=None).order_by("id").values_list("id", "tier_id")
+    for member_id, tier_id, floor_id in (
+        await Member.filter(deleted_at=None)
+        .order_by("id")
+        .values_list("id", "tier_id", "tier_floor_id")
     ):
-        if tier_for(int(totals.get(member_id) or 0), tiers).id == tier_id:
+        if tier_for(int(totals.get(member_id) or 0), tiers, floor_id).id == tier_id:
             continue
         async with in_transaction():
             if await review(member_id, now, allow_downgrade=True) is not None:

@@ -50,6 +50,11 @@ class Member(Model):
     reachable_sms = fields.BooleanField(default=True)
     balance = fields.BigIntField(default=0)  # cache of sum(ledger.amount), same transaction
     tier = fields.ForeignKeyField("models.Tier", related_name="members", null=True)
+    # A tier set by staff (or brought by an import) that the periodic review never goes
+    # below; points may still lift the member above it. Null: the points alone decide.
+    tier_floor = fields.ForeignKeyField(
+        "models.Tier", related_name=False, null=True, on_delete=fields.RESTRICT
+    )
     referral_code = fields.CharField(max_length=16, unique=True)
     referred_by = fields.ForeignKeyField("models.Member", related_name="referrals", null=True)
     joined_at = fields.DatetimeField()
@@ -89,6 +94,9 @@ class Card(Model):
     active = fields.BooleanField(default=True)
     issued_at = fields.DatetimeField()
     replaced_at = fields.DatetimeField(null=True)
+    # The request that issued this card in place of a lost one: the same request again
+    # (a staff command Telegram delivers twice) finds it instead of replacing it again.
+    request = fields.CharField(max_length=64, unique=True, null=True)
 
     class Meta:
         table = "card"

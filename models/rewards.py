@@ -3,7 +3,7 @@
 from tortoise import fields
 from tortoise.models import Model
 
-from models.enums import RewardKind, VoucherStatus
+from models.enums import CustomerType, RewardKind, VoucherStatus
 
 
 class Reward(Model):
@@ -23,6 +23,8 @@ class Reward(Model):
     branch = fields.ForeignKeyField(
         "models.Branch", related_name="rewards", null=True, on_delete=fields.RESTRICT
     )
+    # Only members of this type may redeem it (a company gift); null: everyone.
+    customer_type = fields.CharEnumField(CustomerType, max_length=10, null=True)
     valid_from = fields.DatetimeField(null=True)
     valid_until = fields.DatetimeField(null=True)
     active = fields.BooleanField(default=True)

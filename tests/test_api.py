@@ -117,6 +117,20 @@ async def test_a_member_is_looked_up_by_phone_or_card_without_private_details(ti
     )
 
 
+async def test_a_replaced_card_is_refused_as_replaced(till: Till) -> None:
+    member = await members.find_member(PHONE)
+    await members.replace_card(member.id)
+    status, body, _ = await till.call("GET", "/members/" + till.card)
+    assert (status, body) == (
+        404,
+        error(
+            "card_replaced",
+            f"Card {till.card} was replaced by a new card and no longer works.",
+            "phone_or_card",
+        ),
+    )
+
+
 async def test_wrong_revoked_scopeless_and_other_branch_keys_are_refused(till: Till) -> None:
     unauthorized = error("unauthorized", "Send a valid API key: Authorization: Bearer <key>.")
     for key in ["-", "club_00000000_nope", till.key + "x", till.key.upper()]:

@@ -12,7 +12,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from bot import webhooks as sender
+from jobs import webhooks as sender
 from loyalty import api_keys, earning, members, rewards, webhooks
 from loyalty.errors import LoyaltyError
 from models import Reward, WebhookDelivery

@@ -195,6 +195,9 @@ async def test_sms_campaign_refuses_a_photo_and_past_times(
     await chat.send("Hello")
     await chat.send("2020-01-01 10:00")
     assert chat.answers()[-1] == "That time has already passed."
+    for typed in ("1405/13/40 10:00", "25:00", "tomorrow"):  # no such day, hour, or form
+        await chat.send(typed)
+        assert chat.answers()[-1] == f"I did not understand «{typed}»."
     assert await Campaign.all().count() == 0
 
 

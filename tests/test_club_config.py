@@ -73,7 +73,7 @@ async def test_a_change_made_by_another_process_applies_to_the_next_purchase(any
     await _elsewhere(f"UPDATE branch SET active = false WHERE id = {north.id}")
     with pytest.raises(LoyaltyError) as caught:
         await earning.award_purchase(m.id, 100_000, receipt="D", branch_id=north.id, now=NOW)
-    assert caught.value.code is ErrorCode.BRANCH_NOT_FOUND
+    assert caught.value.code is ErrorCode.BRANCH_CLOSED  # by name, not "no such branch"
     await _elsewhere("INSERT INTO product_group (name, multiplier, active) VALUES ('Tea', 5, true)")
     tea = await ProductGroup.get(name="Tea")
     assert (

@@ -69,5 +69,19 @@ async def test_cards_replaced_five_times_at_once_leave_one_active(any_db: str) -
     new = await asyncio.gather(*(members.replace_card(m.id, now=NOW) for _ in range(5)))
     active = await Card.filter(member_id=m.id, active=True).values_list("number", flat=True)
     assert len(active) == 1
-    assert active[0] in {card.number for card in new}
+    assert active[0] in {done.card.number for done in new}
     assert await Card.filter(member_id=m.id).count() == 6
+
+
+async def test_one_request_to_replace_a_card_sent_five_times_at_once_replaces_it_once(
+    any_db: str,
+) -> None:
+    m = await member(NOW)
+    old = (await members.active_card(m.id)).number
+    done = await asyncio.gather(
+        *(members.replace_card(m.id, request="tg-1-7", now=NOW) for _ in range(5))
+    )
+    assert await Card.filter(member_id=m.id).count() == 2
+    new = (await members.active_card(m.id)).number
+    assert {(d.card.number, d.old) for d in done} == {(new, old)}
+    assert sorted(d.replayed for d in done) == [False, True, True, True, True]

@@ -103,10 +103,12 @@ async def test_unknown_member(db: str) -> None:
 async def test_replacement_card_retires_the_old_number(db: str) -> None:
     m = await member(NOW)
     old = await members.active_card(m.id)
-    new = await members.replace_card(m.id, now=NOW)
-    assert new.number != old.number
-    with pytest.raises(LoyaltyError):
+    replacement = await members.replace_card(m.id, now=NOW)
+    new = replacement.card
+    assert (new.number != old.number, replacement.old) == (True, old.number)
+    with pytest.raises(LoyaltyError) as caught:
         await members.find_member(old.number)
+    assert caught.value.code is ErrorCode.CARD_REPLACED
     assert (await members.find_member(new.number)).id == m.id
     history = await Card.filter(member_id=m.id).order_by("id")
     assert [(c.number, c.active) for c in history] == [(old.number, False), (new.number, True)]

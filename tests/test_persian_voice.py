@@ -20,9 +20,10 @@ async def test_staff_help_names_the_placeholders_in_persian(db: str) -> None:
         assert await h.send(CASHIER, "/staff_help", language="fa") == [
             "فرمان‌های کارکنان:\n"
             "/earn <عضو> <مبلغ> [شماره فاکتور]\n"
-            "/refund <شماره فاکتور> [مبلغ]\n"
+            "/refund <شماره فاکتور> [مبلغ|همه] [شماره شعبه]\n"
             "/redeem <کد کوپن>\n"
             "/member <عضو>\n"
+            "/newcard <عضو>\n"
             "/inbox\n"
             "/reply <شماره> <متن>"
         ]

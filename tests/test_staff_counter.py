@@ -160,7 +160,7 @@ async def test_refund_in_part_and_in_full(h: Harness) -> None:
     assert await h.send(CASHIER, "/refund R1") == [
         "This purchase has already been refunded in full."
     ]
-    assert await h.send(CASHIER, "/refund") == ["Usage: /refund <receipt> [amount]"]
+    assert await h.send(CASHIER, "/refund") == ["Usage: /refund <receipt> [amount|all] [branch]"]
 
 
 async def test_adjust_and_undo_for_managers_only(h: Harness) -> None:

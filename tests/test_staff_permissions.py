@@ -119,15 +119,18 @@ async def test_staff_help_lists_what_the_table_allows(db: str) -> None:
     await Staff.create(telegram_id=MANAGER, role=StaffRole.MANAGER, created_at=NOW)
     counter = [
         "/earn <member> <amount> [receipt]",
-        "/refund <receipt> [amount]",
+        "/refund <receipt> [amount|all] [branch]",
         "/redeem <voucher code>",
         "/member <member>",
+        "/newcard <member>",
         "/inbox",
         "/reply <number> <text>",
     ]
     managing = [
         "/adjust <member> <+N|-N> <reason>",
         "/move <member> <branch number>",
+        "/tier <member> <tier|off>",
+        "/company <member> <company name|off|rate <rate|club>>",
         "/undo <transaction id>",
         "/report [days]",
         "/export",
@@ -136,6 +139,7 @@ async def test_staff_help_lists_what_the_table_allows(db: str) -> None:
         "/campaign",
         "/campaigns",
         "/lottery <winners> [per=N] [filters]",
+        "/branch <branch id> [unit|minimum <amount|club>]",
     ]
     owning = [
         "/audit",

@@ -83,7 +83,7 @@ async def test_bad_calls_get_a_4xx_and_store_nothing(client: TestClient) -> None
 async def test_handled_updates_are_kept_a_day(client: TestClient) -> None:
     from datetime import timedelta
 
-    from bot.updates import prune
+    from jobs.updates import prune
     from loyalty.clock import utcnow
 
     for update_id in (51, 52, 53):

@@ -21,6 +21,7 @@ import aiohttp
 import pytest
 from tortoise import Tortoise
 
+from bot import patches
 from loyalty import members
 from models import EntryKind, LedgerEntry, Member, OutboxMessage, OutboxStatus
 from tests.conftest import _open_postgres
@@ -221,13 +222,17 @@ async def test_two_workers_answer_every_update_once_and_keep_balances_exact(
                 text = f"/earn {club_db[user]} {AMOUNT} m{n}-twice"
                 await asyncio.gather(earn(OWNERS[n % 4], text), earn(OWNERS[(n + 1) % 4], text))
 
-            walks = [walk_the_menu(club, user) for user in MEMBERS]
+            # Without the dialog_ids patch aiogram-dialog's ids collide for two dialogs opened
+            # in one second (one chance in a hundred), and a menu's Back then re-shows the
+            # dialog it closed: the bug the patch exists for, not what this test is about.
+            walking = "dialog_ids" in patches.selected(os.environ.get("PATCHES", "all"))
+            walks = [walk_the_menu(club, user) for user in MEMBERS] if walking else []
             results = await asyncio.gather(
                 *walks,
                 *(earn(o, text) for o, text in earns),
                 *(twice(n, user) for n, user in enumerate(MEMBERS)),
             )
-            pressed = [query for walk in results[: len(MEMBERS)] for query in walk]
+            pressed = [query for walk in results[: len(walks)] for query in walk]
 
             earn_count = len(earns) + 2 * len(MEMBERS)
             owner_texts = lambda: [text for owner in OWNERS for text in texts_to(api, owner)]  # noqa: E731
@@ -269,7 +274,8 @@ async def test_two_workers_answer_every_update_once_and_keep_balances_exact(
     assert sorted(api.callback_answers) == sorted(pressed)
     for user in MEMBERS:
         sent = texts_to(api, user)
-        assert sum(t.startswith("Hello") for t in sent) == 1  # /start once; the buttons edit
+        # /start once; the buttons edit
+        assert sum(t.startswith("Hello") for t in sent) == (1 if walking else 0)
         assert sum(t.startswith("You earned 25 points") for t in sent) == PURCHASES + 1
     assert await OutboxMessage.exclude(status=OutboxStatus.SENT).count() == 0
 

@@ -19,7 +19,7 @@ from typing import Any
 import orjson
 from aiohttp import web
 
-from handlers.api.errors import ApiError, locale_of
+from handlers.api.errors import ApiError, accepted_locale
 from handlers.api.limits import KeyLimiter, MemoryKeyLimiter
 from loyalty import api_keys, api_requests
 from loyalty.api_keys import Scope
@@ -63,7 +63,7 @@ async def answer_in_json(
     request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
 ) -> web.StreamResponse:
     """Every refusal as the API's JSON error, in the caller's language."""
-    locale = locale_of(request.headers.get("Accept-Language"))
+    locale = accepted_locale(request.headers.get("Accept-Language"))
     try:
         return await handler(request)
     except ApiError as error:
@@ -85,7 +85,7 @@ def guarded(scope: Scope, endpoint: Endpoint) -> Callable[[web.Request], Awaitab
     """The endpoint behind the key check, the rate limit and the scope check."""
 
     async def handle(request: web.Request) -> web.Response:
-        locale = locale_of(request.headers.get("Accept-Language"))
+        locale = accepted_locale(request.headers.get("Accept-Language"))
         key = await _key_of(request)
         wait = await request.app[LIMITER].try_take(key.id)
         if wait > 0:

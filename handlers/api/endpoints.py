@@ -33,6 +33,7 @@ PURCHASE_FIELDS = {
     ErrorCode.INVALID_PHONE: "member",
     ErrorCode.INVALID_CARD: "member",
     ErrorCode.MEMBER_NOT_FOUND: "member",
+    ErrorCode.CARD_REPLACED: "member",
     ErrorCode.MEMBER_DELETED: "member",
     ErrorCode.INVALID_AMOUNT: "amount",
     ErrorCode.AMOUNT_TOO_LARGE: "amount",

@@ -44,6 +44,7 @@ MESSAGES: dict[str, str] = {
 # How the domain's refusals answer over HTTP; the rest are 422 (understood, but refused).
 STATUS: dict[ErrorCode, int] = {
     ErrorCode.MEMBER_NOT_FOUND: 404,
+    ErrorCode.CARD_REPLACED: 404,
     ErrorCode.PURCHASE_NOT_FOUND: 404,
     ErrorCode.VOUCHER_NOT_FOUND: 404,
     ErrorCode.GROUP_NOT_FOUND: 404,
@@ -97,7 +98,7 @@ class ApiError(Exception):
         return web.json_response({"error": error}, status=self.status, headers=self.headers)
 
 
-def locale_of(header: str | None) -> str:
+def accepted_locale(header: str | None) -> str:
     """The first language of `Accept-Language` the club speaks (by weight), else Persian."""
     best, weight = DEFAULT_LOCALE, -1.0
     for part in (header or "").split(",")[:20]:

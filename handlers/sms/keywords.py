@@ -29,7 +29,7 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from handlers.format import day, number
-from handlers.i18n import N_, locale_of, t
+from handlers.i18n import N_, pick_locale, t
 from handlers.sms.text import normalize, sms_parts, to_persian_digits
 from handlers.texts import error_text, tier_name
 from loyalty import inbox, members, rewards, tiers
@@ -187,8 +187,8 @@ def member_locale(member: Member | None, keyword_language: str | None = None) ->
     """The language an SMS is answered in: the member's; for a number not known, the
     language of the help keyword it sent (HELP in English, راهنما in Persian), else Persian."""
     if member is not None:
-        return locale_of(member.locale, default=NEW_NUMBER_LOCALE)
-    return locale_of(keyword_language, default=NEW_NUMBER_LOCALE)
+        return pick_locale(member.locale, default=NEW_NUMBER_LOCALE)
+    return pick_locale(keyword_language, default=NEW_NUMBER_LOCALE)
 
 
 async def respond(command: Command, ctx: Context) -> str:

@@ -9,7 +9,7 @@ from typing import Any, Protocol
 from aiogram import BaseMiddleware, Bot
 from aiogram.types import CallbackQuery, Message, TelegramObject, User
 
-from handlers.i18n import N_, locale_of, t
+from handlers.i18n import N_, pick_locale, t
 from loyalty.members import locale_by_telegram
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
@@ -26,7 +26,7 @@ class LocaleMiddleware(BaseMiddleware):
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         user: User | None = data.get("event_from_user")
         stored = await locale_by_telegram(user.id) if user else None
-        data["locale"] = locale_of(
+        data["locale"] = pick_locale(
             stored, user.language_code if user else None, default=self.default_locale
         )
         return await handler(event, data)

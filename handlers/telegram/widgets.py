@@ -26,7 +26,7 @@ from aiogram_dialog.widgets.kbd import (
 )
 from aiogram_dialog.widgets.text import Format, Text
 
-from handlers.i18n import N_, t
+from handlers.i18n import N_, pick_locale, t
 from handlers.texts import error_text
 from loyalty.errors import ErrorCode, LoyaltyError
 
@@ -44,7 +44,7 @@ def locale_of(manager: DialogManager) -> str:
         context = manager.current_context()
         passed = context.start_data if isinstance(context.start_data, dict) else {}
         chosen = context.dialog_data.get("locale") or passed.get("locale")
-    return chosen or manager.middleware_data.get("locale") or "fa"
+    return pick_locale(chosen, manager.middleware_data.get("locale"), default="fa")
 
 
 class Tr(Text):

@@ -65,6 +65,13 @@ def check_branch_scope(staff: Staff, branch_id: int | None) -> None:
         raise LoyaltyError(ErrorCode.NOT_ALLOWED)
 
 
+def check_member_scope(staff: Staff, member_branch_id: int | None) -> None:
+    """The owner and managers of every branch act on any member; a manager of one branch,
+    on the members of that branch or of none yet."""
+    if not sees_all_branches(staff) and member_branch_id not in (None, staff.branch_id):
+        raise LoyaltyError(ErrorCode.NOT_ALLOWED)
+
+
 async def approvers(branch_id: int | None, owner_ids: Iterable[int]) -> list[int]:
     """Telegram ids of those who may approve an action at a branch: managers and owners."""
     ids = list(dict.fromkeys(owner_ids))

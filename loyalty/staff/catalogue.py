@@ -15,7 +15,7 @@ from loyalty.staff.access import check_branch_scope, own_branch
 from loyalty.staff.limits import LIMITS, in_range
 from loyalty.staff.permissions import Action, require
 from loyalty.text import clean_name
-from models import Branch, ProductGroup, Reward, RewardKind, Staff, Tier
+from models import Branch, CustomerType, ProductGroup, Reward, RewardKind, Staff, Tier
 
 
 async def add_reward(staff: Staff, name: str, cost: int, *, now: datetime | None = None) -> Reward:
@@ -56,6 +56,7 @@ class RewardSpec:
     valid_from: datetime | None = None
     valid_until: datetime | None = None
     description: str = ""
+    customer_type: CustomerType | None = None  # None: for every member; else that type only
 
 
 def reward_spec(reward: Reward) -> RewardSpec:
@@ -72,6 +73,7 @@ def reward_spec(reward: Reward) -> RewardSpec:
         valid_from=reward.valid_from,
         valid_until=reward.valid_until,
         description=reward.description,
+        customer_type=reward.customer_type,
     )
 
 
@@ -113,6 +115,7 @@ async def _checked(staff: Staff, spec: RewardSpec) -> RewardSpec:
         product_group_id=group_id,
         branch_id=branch_id,
         description=(spec.description or "").strip()[:500],
+        customer_type=CustomerType(spec.customer_type) if spec.customer_type else None,
     )
 
 
@@ -138,6 +141,7 @@ async def save_reward(
         "valid_from": spec.valid_from,
         "valid_until": spec.valid_until,
         "description": spec.description,
+        "customer_type": spec.customer_type,
     }
     if reward_id is None:
         reward = await Reward.create(**fields)
@@ -163,8 +167,26 @@ async def save_reward(
         branch=spec.branch_id,
         group=spec.product_group_id,
         valid_until=spec.valid_until.isoformat() if spec.valid_until else None,
+        customer_type=spec.customer_type.value if spec.customer_type else None,
     )
     return reward
+
+
+async def set_reward_customer_type(
+    staff: Staff,
+    reward_id: int,
+    customer_type: CustomerType | None,
+    *,
+    now: datetime | None = None,
+) -> Reward:
+    """Keep a reward for one customer type (a company gift), or open it to everyone (None)."""
+    require(staff, Action.REWARDS)
+    reward = await Reward.get_or_none(id=reward_id, active=True)
+    if reward is None:
+        raise LoyaltyError(ErrorCode.REWARD_NOT_FOUND, reward=reward_id)
+    return await save_reward(
+        staff, replace(reward_spec(reward), customer_type=customer_type), reward.id, now=now
+    )
 
 
 async def manageable_rewards(staff: Staff) -> list[Reward]:

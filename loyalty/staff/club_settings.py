@@ -14,6 +14,7 @@ from loyalty.numbers import INT_MAX, parse_decimal, parse_int
 from loyalty.rules import get_rules
 from loyalty.staff.limits import DECIMAL_LIMITS, LIMITS, MULTIPLIER_RANGE, in_range, parse_number
 from loyalty.staff.permissions import Action, require
+from loyalty.text import clean_name
 from models import Staff, Tier
 
 # What `/settings <key> <value>` may change, with the type of the value.
@@ -140,3 +141,26 @@ async def set_tier_value(
         raise LoyaltyError(ErrorCode.INVALID_SETTING, key=field)
     value = parse_number(raw, field, decimal=field == "multiplier")
     return await set_tier(staff, tier_id, now=now, **{field: value})
+
+
+TIER_NAME_MAX = 50  # the column's length
+
+
+async def rename_tier(
+    staff: Staff, tier_id: int, name: str | None, *, now: datetime | None = None
+) -> Tier:
+    """The owner's own name for a tier, shown as typed in every language; None or blank:
+    the translated name of its code again."""
+    now = now or utcnow()
+    require(staff, Action.SETTINGS)
+    tier = await Tier.get_or_none(id=tier_id)
+    if tier is None:
+        raise LoyaltyError(ErrorCode.INVALID_SETTING, key="tier")
+    # The column's bound first: a name's own (longer) is not the one to tell the owner.
+    if len(" ".join((name or "").split())) > TIER_NAME_MAX:
+        raise LoyaltyError(ErrorCode.TEXT_TOO_LONG, max=TIER_NAME_MAX)
+    text = clean_name(name) if name and name.strip() else ""
+    tier.name = text or None
+    await tier.save(update_fields=["name"])
+    await audit.record("tier_name", staff_id=staff.id, now=now, tier=tier.id, name=tier.name)
+    return tier

@@ -196,13 +196,26 @@ async def refund(
     receipt: str,
     amount: int | None,
     *,
+    branch_id: int | None = None,
     request: str | None = None,
     now: datetime | None = None,
 ) -> earning.RefundResult:
-    """`request`: the door's name for this request; the same request again refunds nothing more."""
+    """`request`: the door's name for this request; the same request again refunds nothing more.
+
+    `branch_id`: where the purchase was made. Those the table lets refund at any branch
+    (the owner) may name it, and need to only when the receipt number is in several
+    branches; the others refund their own branch's purchases only.
+    """
     now = now or utcnow()
     require(staff, Action.REFUND)
-    branch_id = await counter_branch(staff)
+    if allowed(staff, Action.REFUND_ANY_BRANCH):
+        if branch_id is None:
+            branch_id = await _branch_of_receipt(receipt)
+    else:
+        own = await counter_branch(staff)
+        if branch_id is not None and branch_id != own:
+            raise LoyaltyError(ErrorCode.OWN_BRANCH_ONLY, branch=own)
+        branch_id = own
     key = f"refund:{request}" if request else None
     result = await earning.refund_purchase(
         receipt, amount, branch_id=branch_id, staff_id=staff.id, key=key, now=now
@@ -215,8 +228,20 @@ async def refund(
             receipt=receipt,
             amount=amount,
             points=result.points_reversed,
+            branch=branch_id,
         )
     return result
+
+
+async def _branch_of_receipt(receipt: str) -> int:
+    """The one branch with a purchase of this receipt number; refused when it is in none
+    (PURCHASE_NOT_FOUND) or in several (RECEIPT_IN_BRANCHES: the branch must be named)."""
+    found = await earning.receipt_branches(receipt)
+    if not found:
+        raise LoyaltyError(ErrorCode.PURCHASE_NOT_FOUND, receipt=receipt)
+    if len(found) > 1:
+        raise LoyaltyError(ErrorCode.RECEIPT_IN_BRANCHES, receipt=receipt, branches=found)
+    return found[0]
 
 
 async def adjust(

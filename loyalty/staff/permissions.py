@@ -18,9 +18,13 @@ class Action(StrEnum):
     EARN = "earn"
     EARN_OVER_CAP = "earn_over_cap"  # without a manager's approval above the daily cap
     REFUND = "refund"
+    REFUND_ANY_BRANCH = "refund_any_branch"  # a purchase of any branch, not only one's own
     USE_VOUCHER = "use_voucher"
     VIEW_MEMBER = "view_member"
     MOVE_MEMBER = "move_member"  # to another home branch
+    REPLACE_CARD = "replace_card"  # a lost card: a new number, the old one refused
+    SET_TIER = "set_tier"  # a member's tier floor, which the periodic review keeps
+    COMPANY = "company"  # a member's customer type, company name and company earning rate
     SEE_PRIVATE = "see_private"  # a member's birthday and gender in their profile
     INBOX = "inbox"
     ADJUST = "adjust"
@@ -31,7 +35,8 @@ class Action(StrEnum):
     MANAGE_STAFF = "manage_staff"  # invite cashiers, change or revoke those below
     APPOINT_MANAGERS = "appoint_managers"
     REWARDS = "rewards"
-    BRANCHES = "branches"
+    BRANCHES = "branches"  # add, rename, close and reopen branches; their earning rates
+    BRANCH_EARNING = "branch_earning"  # a branch's currency unit and minimum purchase
     GROUPS = "groups"
     SETTINGS = "settings"  # the club's rules and the tiers
     AUDIT = "audit"
@@ -49,9 +54,13 @@ PERMISSIONS: dict[Action, frozenset[StaffRole]] = {
     Action.EARN: EVERYONE,
     Action.EARN_OVER_CAP: MANAGERS,
     Action.REFUND: EVERYONE,
+    Action.REFUND_ANY_BRANCH: OWNER,
     Action.USE_VOUCHER: EVERYONE,
     Action.VIEW_MEMBER: EVERYONE,
     Action.MOVE_MEMBER: MANAGERS,
+    Action.REPLACE_CARD: EVERYONE,
+    Action.SET_TIER: MANAGERS,
+    Action.COMPANY: MANAGERS,
     Action.SEE_PRIVATE: MANAGERS,
     Action.INBOX: EVERYONE,
     Action.ADJUST: MANAGERS,
@@ -63,6 +72,7 @@ PERMISSIONS: dict[Action, frozenset[StaffRole]] = {
     Action.APPOINT_MANAGERS: OWNER,
     Action.REWARDS: MANAGERS,
     Action.BRANCHES: OWNER,
+    Action.BRANCH_EARNING: MANAGERS,  # a manager of one branch, that branch's only
     Action.GROUPS: OWNER,
     Action.SETTINGS: OWNER,
     Action.AUDIT: OWNER,

@@ -7,12 +7,12 @@ from datetime import date, datetime
 
 from loyalty import audit
 from loyalty.clock import utcnow
-from loyalty.errors import ErrorCode, LoyaltyError
 from loyalty.ledger import history
-from loyalty.members import active_card
-from loyalty.staff.access import sees_all_branches
+from loyalty.members import active_card, replaced_cards
+from loyalty.rules import open_branch
+from loyalty.staff.access import check_member_scope
 from loyalty.staff.permissions import Action, allowed, require
-from models import Branch, LedgerEntry, Member, Staff, Tier
+from models import Branch, Card, LedgerEntry, Member, Staff, Tier
 
 
 @dataclass(frozen=True)
@@ -23,6 +23,8 @@ class Profile:
     birth_date: date | None  # None for cashiers, who may not see it
     gender: str | None
     history: list[LedgerEntry]
+    floor: Tier | None  # the tier the periodic review keeps the member at, at least
+    replaced_cards: list[Card]  # lost cards, refused since, the latest first
 
 
 async def profile(staff: Staff, member: Member, *, now: datetime | None = None) -> Profile:
@@ -38,6 +40,8 @@ async def profile(staff: Staff, member: Member, *, now: datetime | None = None) 
         member.birth_date if private else None,
         member.gender.value if private else None,
         await history(member.id, limit=5),
+        await Tier.get_or_none(id=member.tier_floor_id) if member.tier_floor_id else None,
+        await replaced_cards(member.id),
     )
 
 
@@ -47,11 +51,8 @@ async def move_member(
     """Move a member to another home branch: the owner and managers of every branch move
     anyone; a manager of one branch, the members of that branch or of none."""
     require(staff, Action.MOVE_MEMBER)
-    if not sees_all_branches(staff) and member.branch_id not in (None, staff.branch_id):
-        raise LoyaltyError(ErrorCode.NOT_ALLOWED)
-    branch = await Branch.get_or_none(id=branch_id, active=True)
-    if branch is None:
-        raise LoyaltyError(ErrorCode.BRANCH_NOT_FOUND)
+    check_member_scope(staff, member.branch_id)
+    branch = await open_branch(branch_id)
     await Member.filter(id=member.id).update(branch_id=branch.id)
     await audit.record(
         "member_moved",

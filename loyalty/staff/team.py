@@ -12,10 +12,10 @@ from datetime import datetime
 from loyalty import audit
 from loyalty.clock import utcnow
 from loyalty.errors import ErrorCode, LoyaltyError
-from loyalty.rules import default_branch
+from loyalty.rules import default_branch, open_branch
 from loyalty.staff.access import check_branch_scope, own_branch
 from loyalty.staff.permissions import Action, allowed, require
-from models import Branch, Staff, StaffInvite, StaffRole
+from models import Staff, StaffInvite, StaffRole
 
 INVITE_PREFIX = "staff_"
 
@@ -58,8 +58,8 @@ async def _valid_branch(role: StaffRole, branch_id: int | None, creator: Staff) 
         branch_id = (
             creator.branch_id if creator.branch_id is not None else (await default_branch()).id
         )
-    if branch_id is not None and not await Branch.exists(id=branch_id, active=True):
-        raise LoyaltyError(ErrorCode.BRANCH_NOT_FOUND, branch=branch_id)
+    if branch_id is not None:
+        await open_branch(branch_id)
     check_branch_scope(creator, branch_id)
     return branch_id
 
@@ -77,6 +77,8 @@ async def accept_invite(
     invite = await StaffInvite.get_or_none(token=token, used_at=None)
     if invite is None:
         raise LoyaltyError(ErrorCode.INVITE_NOT_FOUND)
+    if invite.branch_id is not None:
+        await open_branch(invite.branch_id)  # closed since the link was made: no new staff
     # The conditional update makes a link that two people open at once work for one.
     if await StaffInvite.filter(id=invite.id, used_at=None).update(used_at=now) == 0:
         raise LoyaltyError(ErrorCode.INVITE_NOT_FOUND)

@@ -1,4 +1,4 @@
-"""The member's profile: name, birthday, language and campaign consent."""
+"""The member's profile: name, birthday, language, campaign consent and home branch."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 from aiogram.types import CallbackQuery, Message
 from aiogram_dialog import Data, Dialog, DialogManager, Window
 from aiogram_dialog.widgets.input import TextInput
-from aiogram_dialog.widgets.kbd import Button, Row, SwitchTo
+from aiogram_dialog.widgets.kbd import Button, Row, Select, SwitchTo
 from aiogram_dialog.widgets.text import Const
 
 from handlers.format import day
@@ -17,7 +17,17 @@ from handlers.telegram.member.birthday_picker import picked, start_picker
 from handlers.telegram.member.common import answer_error, current_member, typed_birthday
 from handlers.telegram.member.signup import BIRTHDAY_EXAMPLE
 from handlers.telegram.member.states import ProfileSG
-from handlers.telegram.widgets import Tr, back_to, buttons_only, esc, leave, locale_of, text_input
+from handlers.telegram.widgets import (
+    Tr,
+    back_to,
+    buttons_only,
+    choices,
+    esc,
+    leave,
+    locale_of,
+    text_input,
+)
+from handlers.texts import branch_name, error_text
 from loyalty import members
 from loyalty.errors import LoyaltyError
 from loyalty.text import clean_name
@@ -29,7 +39,16 @@ async def profile_getter(dialog_manager: DialogManager, **kwargs: Any) -> dict[s
     locale = locale_of(dialog_manager)
     member = await current_member(dialog_manager)
     consent = member is not None and member.consent_telegram
+    branches = await members.open_branches()
+    mine = next((b for b in branches if member and b.id == member.branch_id), None)
     return {
+        # With one open branch there is nothing to choose.
+        "branch_choice": len(branches) > 1,
+        "branch": esc(branch_name(mine.name, locale)) if mine else t(N_("not chosen"), locale),
+        "branches": [
+            {"id": b.id, "label": ("✓ " if b is mine else "") + branch_name(b.name, locale)}
+            for b in branches
+        ],
         "name": esc(member.first_name if member else ""),
         "birthday": day(member.birth_date, locale) if member and member.birth_date else "-",
         "language": LANGUAGES.get(locale, locale),
@@ -85,6 +104,21 @@ async def on_consent(callback: CallbackQuery, button: Button, manager: DialogMan
     await _update(manager, None, consent_telegram=button.widget_id == "consent_on")
 
 
+async def on_branch(
+    callback: CallbackQuery, widget: Select, manager: DialogManager, item_id: str
+) -> None:
+    member = await current_member(manager)
+    if member is None:
+        return
+    try:
+        await members.choose_branch(member.id, int(item_id))
+    except LoyaltyError as error:
+        # Closed while the buttons were shown: the choice is shown again without it.
+        await callback.answer(error_text(error, locale_of(manager)), show_alert=True)
+        return
+    await manager.switch_to(ProfileSG.profile)
+
+
 def dialog() -> Dialog:
     """A fresh dialog: a router can belong to one dispatcher only."""
     return Dialog(
@@ -99,7 +133,11 @@ def dialog() -> Dialog:
                 SwitchTo(Tr(N_("Change name")), id="name", state=ProfileSG.name),
                 SwitchTo(Tr(N_("Change birthday")), id="birthday", state=ProfileSG.birthday),
             ),
+            Tr(N_("My branch: {branch}"), when="branch_choice"),
             SwitchTo(Tr(N_("Change language")), id="language", state=ProfileSG.language),
+            SwitchTo(
+                Tr(N_("My branch")), id="branch", state=ProfileSG.branch, when="branch_choice"
+            ),
             Button(
                 Tr(N_("Stop news and offers")),
                 id="consent_off",
@@ -140,6 +178,14 @@ def dialog() -> Dialog:
             back_to(ProfileSG.profile),
             buttons_only(),
             state=ProfileSG.language,
+        ),
+        Window(
+            Tr(N_("Choose your branch: the one you shop at most.")),
+            choices("branches", on_branch, "branch_choice"),
+            back_to(ProfileSG.profile),
+            buttons_only(),
+            getter=profile_getter,
+            state=ProfileSG.branch,
         ),
         on_process_result=on_birthday_picked,
     )

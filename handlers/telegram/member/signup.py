@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
 from datetime import date
 from typing import Any
 
@@ -9,7 +10,14 @@ from aiogram.enums import ContentType
 from aiogram.types import CallbackQuery, Message
 from aiogram_dialog import Data, Dialog, DialogManager, StartMode, Window
 from aiogram_dialog.widgets.input import MessageInput, TextInput
-from aiogram_dialog.widgets.kbd import Button, Column, Multiselect, RequestContact, Row
+from aiogram_dialog.widgets.kbd import (
+    Button,
+    Column,
+    Multiselect,
+    RequestContact,
+    Row,
+    Select,
+)
 from aiogram_dialog.widgets.markup.reply_keyboard import ReplyKeyboardFactory
 from aiogram_dialog.widgets.text import Const, Format
 
@@ -18,10 +26,13 @@ from handlers.i18n import N_, t
 from handlers.telegram.member.birthday_picker import picked, start_picker
 from handlers.telegram.member.common import answer_error, typed_birthday
 from handlers.telegram.member.states import MenuSG, SignupSG
-from handlers.telegram.widgets import Tr, buttons_only, esc, locale_of, text_input
+from handlers.telegram.widgets import Tr, buttons_only, choices, esc, locale_of, text_input
+from handlers.texts import branch_name
 from loyalty import members
+from loyalty.bonuses import birthday_gift_offered
 from loyalty.errors import LoyaltyError
 from loyalty.phones import normalize_mobile
+from loyalty.rules import get_rules
 from loyalty.text import clean_name
 from models import CustomerType, Gender, ProductGroup
 
@@ -100,8 +111,28 @@ async def on_gender(callback: CallbackQuery, button: Button, manager: DialogMana
 
 async def on_customer_type(callback: CallbackQuery, button: Button, manager: DialogManager) -> None:
     manager.dialog_data["customer_type"] = button.widget_id
+    if len(await members.open_branches()) > 1:
+        await manager.switch_to(SignupSG.branch)
+    else:
+        await _to_interests(manager)
+
+
+async def on_branch(
+    callback: CallbackQuery, widget: Select, manager: DialogManager, item_id: str
+) -> None:
+    manager.dialog_data["branch"] = int(item_id)
+    await _to_interests(manager)
+
+
+async def on_branch_skipped(
+    callback: CallbackQuery, button: Button, manager: DialogManager
+) -> None:
+    await _to_interests(manager)
+
+
+async def _to_interests(manager: DialogManager) -> None:
     if await ProductGroup.filter(active=True).exists():
-        await manager.next()
+        await manager.switch_to(SignupSG.interests)
     else:
         await _finish(manager)
 
@@ -147,6 +178,8 @@ async def _join(
             else None,
             interest_ids=interest_ids or None,
         )
+        if data.get("branch"):
+            await _choose_branch(result.member.id, data["branch"])
     else:
         # A member who joined by SMS or was imported keeps points, and now reads in this language.
         await members.update_profile(result.member.id, locale=locale)
@@ -160,6 +193,13 @@ async def _join(
     await manager.switch_to(SignupSG.welcome)
 
 
+async def _choose_branch(member_id: int, branch_id: int) -> None:
+    # Closed while the member was signing up: they have joined all the same, and their
+    # first purchase (or the profile) gives them a branch.
+    with suppress(LoyaltyError):
+        await members.choose_branch(member_id, branch_id)
+
+
 async def on_menu(callback: CallbackQuery, button: Button, manager: DialogManager) -> None:
     # A member linked here who joined by SMS without a name is asked for it first.
     state = MenuSG.main if manager.dialog_data.get("welcome", {}).get("name") else MenuSG.name
@@ -167,12 +207,28 @@ async def on_menu(callback: CallbackQuery, button: Button, manager: DialogManage
 
 
 async def birthday_getter(dialog_manager: DialogManager, **kwargs: Any) -> dict[str, Any]:
-    return {"example": BIRTHDAY_EXAMPLE.get(locale_of(dialog_manager), BIRTHDAY_EXAMPLE["en"])}
+    # A gift is promised only when the owner set one (a birthday bonus or voucher).
+    gift = birthday_gift_offered(await get_rules())
+    return {
+        "example": BIRTHDAY_EXAMPLE.get(locale_of(dialog_manager), BIRTHDAY_EXAMPLE["en"]),
+        "gift": gift,
+        "no_gift": not gift,
+    }
 
 
 async def interests_getter(dialog_manager: DialogManager, **kwargs: Any) -> dict[str, Any]:
     groups = await ProductGroup.filter(active=True).order_by("name")
     return {"groups": [(esc(g.name), g.id) for g in groups]}
+
+
+async def branches_getter(dialog_manager: DialogManager, **kwargs: Any) -> dict[str, Any]:
+    locale = locale_of(dialog_manager)
+    return {
+        "branches": [
+            {"id": b.id, "label": branch_name(b.name, locale)}
+            for b in await members.open_branches()
+        ]
+    }
 
 
 async def welcome_getter(dialog_manager: DialogManager, **kwargs: Any) -> dict[str, Any]:
@@ -225,7 +281,12 @@ def dialog() -> Dialog:
                 N_(
                     "When is your birthday? We have a gift for you on that day. Type it like "
                     "{example}, or skip."
-                )
+                ),
+                when="gift",
+            ),
+            Tr(
+                N_("When is your birthday? Type it like {example}, or skip."),
+                when="no_gift",
             ),
             Button(Tr(N_("Pick from a calendar")), id="calendar", on_click=on_calendar),
             Button(Tr(N_("Skip")), id="skip", on_click=on_skip),
@@ -259,6 +320,14 @@ def dialog() -> Dialog:
             ),
             buttons_only(),
             state=SignupSG.customer_type,
+        ),
+        Window(
+            Tr(N_("Which branch do you shop at most? (optional)")),
+            choices("branches", on_branch, "branch"),
+            Button(Tr(N_("Skip")), id="skip_branch", on_click=on_branch_skipped),
+            buttons_only(),
+            getter=branches_getter,
+            state=SignupSG.branch,
         ),
         Window(
             Tr(N_("What are you interested in? Choose any, then press Done.")),

@@ -10,6 +10,7 @@ class SignupSG(StatesGroup):
     birthday = State()
     gender = State()
     customer_type = State()
+    branch = State()  # only when the club has more than one open branch
     interests = State()
     welcome = State()
 
@@ -61,6 +62,7 @@ class ProfileSG(StatesGroup):
     name = State()
     birthday = State()
     language = State()
+    branch = State()
 
 
 class DeleteSG(StatesGroup):

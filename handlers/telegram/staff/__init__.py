@@ -6,7 +6,15 @@ invitation handler here. The dispatcher must carry `settings` (`dp["settings"] =
 
 from aiogram import Router
 
-from handlers.telegram.staff import api_keys, counter, figures, importing, inbox, manage
+from handlers.telegram.staff import (
+    api_keys,
+    counter,
+    figures,
+    importing,
+    inbox,
+    manage,
+    member_settings,
+)
 from handlers.telegram.staff.access import install
 
 
@@ -17,6 +25,7 @@ def router() -> Router:
     staff.include_routers(
         manage.router(),
         counter.router(),
+        member_settings.router(),
         inbox.router(),
         figures.router(),
         importing.router(),

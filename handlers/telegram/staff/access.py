@@ -17,7 +17,7 @@ from aiogram import BaseMiddleware
 from aiogram.dispatcher.flags import get_flag
 from aiogram.types import CallbackQuery, Message, TelegramObject, User
 
-from handlers.i18n import locale_of
+from handlers.i18n import pick_locale
 from handlers.telegram.staff.texts import staff_error_text
 from handlers.telegram.workflow import Settings
 from loyalty.clock import utcnow
@@ -32,7 +32,7 @@ class StaffMiddleware(BaseMiddleware):
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         settings: Settings = data["settings"]
         user: User | None = data.get("event_from_user")
-        locale = locale_of(user.language_code if user else None, default=settings.default_locale)
+        locale = pick_locale(user.language_code if user else None, default=settings.default_locale)
         data["locale"] = locale
         # Tests give the dispatcher a `clock`; the bot runs on the real one.
         now = data.get("clock", utcnow)()

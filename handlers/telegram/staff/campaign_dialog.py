@@ -5,17 +5,14 @@ the text as its caption on Telegram), when, a preview with the counts per channe
 SMS parts, then confirm. The result is the same Campaign row the one-line
 `/campaign <channel> [filters] | text` makes; the scheduler's campaign job enqueues it.
 
-When: "Send now", or a local time in the club's CLUB_TIMEZONE typed as
-  18:30             today, or tomorrow when that time has already passed
-  1405/01/10 18:30  a Jalali date (year below 1700) and time; 1405-01-10 as well
-  2026-03-30 18:30  a Gregorian date and time
-Persian digits are accepted everywhere.
+When: "Send now", or a local time in the club's CLUB_TIMEZONE, typed in any of the forms
+`loyalty.dates.LocalTime` lists (18:30, 1405/01/10 18:30, 2026-03-30 18:30).
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import datetime
+from typing import Any, NamedTuple
 
 from aiogram import F, Router
 from aiogram.enums import ContentType
@@ -30,12 +27,13 @@ from aiogram_dialog.widgets.text import Format
 from handlers.format import listing, moment, number
 from handlers.i18n import N_, t
 from handlers.sms.text import sms_parts
-from handlers.telegram.staff.campaigns import CHANNEL_NAMES, _locale, _when
-from handlers.telegram.widgets import Tr, buttons_only, esc, locale_of, on_not_text
+from handlers.telegram.staff.campaigns import CHANNEL_NAMES, _locale
+from handlers.telegram.widgets import Tr, buttons_only, esc, locale_of, on_not_text, text_input
 from handlers.texts import SEGMENT_NAMES, branch_name, error_text, tier_name
 from loyalty import campaigns
 from loyalty.audiences import scoped
 from loyalty.clock import utcnow
+from loyalty.dates import LocalTime, read_local_time
 from loyalty.errors import LoyaltyError
 from loyalty.rfm import SEGMENTS
 from loyalty.staff.access import permitted
@@ -228,26 +226,45 @@ async def typed_getter(dialog_manager: DialogManager, **kwargs: Any) -> dict[str
     return {"prompt": t(PROMPTS[chosen], locale_of(dialog_manager))}
 
 
-def parse_typed(chosen: str, text: str) -> dict[str, int]:
-    """The audience keys of a typed filter; ValueError when it is not understood."""
-    value = to_ascii_digits(text).strip().replace(" ", "")
-    if chosen == "age":
-        low, _, high = value.replace("–", "-").partition("-")
-        if not (low.isdigit() and high.isdigit()) or int(low) > int(high):
-            raise ValueError(text)
-        return {"age_min": int(low), "age_max": int(high)}
-    if not value.isdigit() or int(value) < 1 or (chosen == "birthday_month" and int(value) > 12):
+class TypedNumbers(NamedTuple):
+    low: int
+    high: int | None  # a range's end; None for a single number
+
+
+def read_numbers(text: str) -> TypedNumbers:
+    """A number (60) or a range (20-40), any digits; ValueError when it is neither."""
+    value = to_ascii_digits(text).replace(" ", "").replace("–", "-")
+    low, dash, high = value.partition("-")
+    if not low.isdigit() or (dash and not high.isdigit()):
         raise ValueError(text)
-    return {chosen: int(value)}
+    return TypedNumbers(int(low), int(high) if dash else None)
 
 
-async def on_typed(message: Message, widget: MessageInput, manager: DialogManager) -> None:
-    try:
-        values = parse_typed(manager.dialog_data.get("filter", "age"), message.text or "")
-    except ValueError:
-        await message.answer(
-            t(N_("I did not understand «{part}»."), locale_of(manager), part=esc(message.text))
-        )
+def typed_filter(chosen: str, typed: TypedNumbers) -> dict[str, int] | None:
+    """The audience keys of a typed filter; None when the numbers do not fit it."""
+    if chosen == "age":
+        if typed.high is None or typed.low > typed.high:
+            return None
+        return {"age_min": typed.low, "age_max": typed.high}
+    if typed.high is not None or typed.low < 1 or (chosen == "birthday_month" and typed.low > 12):
+        return None
+    return {chosen: typed.low}
+
+
+async def on_not_understood(
+    message: Message, widget: Any, manager: DialogManager, error: ValueError
+) -> None:
+    await message.answer(
+        t(N_("I did not understand «{part}»."), locale_of(manager), part=esc(message.text))
+    )
+
+
+async def on_typed(
+    message: Message, widget: Any, manager: DialogManager, typed: TypedNumbers
+) -> None:
+    values = typed_filter(manager.dialog_data.get("filter", "age"), typed)
+    if values is None:
+        await on_not_understood(message, widget, manager, ValueError(message.text))
         return
     _audience(manager).update(values)
     await manager.switch_to(CampaignSG.audience)
@@ -299,32 +316,15 @@ async def on_text(message: Message, widget: MessageInput, manager: DialogManager
     await manager.switch_to(CampaignSG.when)
 
 
-def parse_when(text: str, now: datetime, tz: Any) -> datetime:
-    """A typed local time (see the module docstring) as an aware datetime; ValueError if not one."""
-    value = " ".join(to_ascii_digits(text).split())
-    if ":" in value and " " not in value and "-" not in value:
-        hour, minute = (int(p) for p in value.split(":"))
-        local = now.astimezone(tz)
-        at = local.replace(hour=hour, minute=minute, second=0, microsecond=0)
-        return at if at > local else at + timedelta(days=1)
-    date_part, _, clock = value.partition(" ")
-    if not clock or date_part.replace("/", "-").count("-") != 2:
-        raise ValueError(text)
-    return _when(f"{date_part}T{clock}", tz)
-
-
-async def on_when(message: Message, widget: MessageInput, manager: DialogManager) -> None:
-    locale = locale_of(manager)
+async def on_when(message: Message, widget: Any, manager: DialogManager, typed: LocalTime) -> None:
     now = _now(manager)
     try:
-        at = parse_when(message.text or "", now, _tz(manager))
-    except (ValueError, TypeError):
-        await message.answer(
-            t(N_("I did not understand «{part}»."), locale, part=esc(message.text))
-        )
+        at = typed.at(now, _tz(manager))
+    except ValueError as error:  # a date that does not exist
+        await on_not_understood(message, widget, manager, error)
         return
     if at <= now:
-        await message.answer(t(N_("That time has already passed."), locale))
+        await message.answer(t(N_("That time has already passed."), locale_of(manager)))
         return
     manager.dialog_data["send_at"] = at.isoformat()
     await manager.switch_to(CampaignSG.preview)
@@ -469,8 +469,7 @@ def dialog() -> Dialog:
         Window(
             Format("{prompt}"),
             _back(CampaignSG.audience),
-            MessageInput(on_typed, content_types=ContentType.TEXT),
-            MessageInput(on_not_text, content_types=ContentType.ANY),
+            *text_input("typed", on_typed, type_factory=read_numbers, on_error=on_not_understood),
             getter=typed_getter,
             state=CampaignSG.typed,
         ),
@@ -513,8 +512,7 @@ def dialog() -> Dialog:
             ),
             Button(Tr(N_("Send now")), id="now", on_click=on_now),
             _back(CampaignSG.text),
-            MessageInput(on_when, content_types=ContentType.TEXT),
-            MessageInput(on_not_text, content_types=ContentType.ANY),
+            *text_input("when", on_when, type_factory=read_local_time, on_error=on_not_understood),
             state=CampaignSG.when,
         ),
         Window(

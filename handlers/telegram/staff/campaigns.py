@@ -11,7 +11,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-import jdatetime
 from aiogram import F, Router
 from aiogram.filters import Command, CommandObject, MagicData
 from aiogram.types import (
@@ -23,12 +22,13 @@ from aiogram.types import (
 )
 
 from handlers.format import digits, listing, moment, number
-from handlers.i18n import N_, t
+from handlers.i18n import N_, pick_locale, t
 from handlers.sms.text import sms_parts
 from handlers.telegram.widgets import esc
 from handlers.texts import error_text
 from loyalty import campaigns, lottery
 from loyalty.clock import utcnow
+from loyalty.dates import read_local_time
 from loyalty.errors import ErrorCode, LoyaltyError
 from loyalty.rfm import SEGMENTS
 from loyalty.staff.access import permitted
@@ -101,11 +101,13 @@ def filter_refusal(error: LoyaltyError, locale: str) -> str:
 
 
 def _locale(message: Message | CallbackQuery, settings: Any) -> str:
-    code = (message.from_user.language_code or "") if message.from_user else ""
-    return "en" if code.startswith("en") else getattr(settings, "default_locale", "fa")
+    code = message.from_user.language_code if message.from_user else None
+    return pick_locale(code, default=getattr(settings, "default_locale", "fa"))
 
 
-def parse_audience(tokens: list[str], tz: Any) -> tuple[dict[str, Any], datetime | None]:
+def parse_audience(
+    tokens: list[str], tz: Any, now: datetime
+) -> tuple[dict[str, Any], datetime | None]:
     """key=value filters into an audience; ValueError(token) names what was not understood."""
     audience: dict[str, Any] = {}
     send_at: datetime | None = None
@@ -125,7 +127,7 @@ def parse_audience(tokens: list[str], tz: Any) -> tuple[dict[str, Any], datetime
             audience["interests"] = [int(part) for part in value.split(",")]
         elif key == "at":
             try:
-                send_at = _when(value, tz)
+                send_at = read_local_time(value).at(now, tz)
             except ValueError:
                 raise ValueError(token) from None
         elif key in ("branch", "month", "inactive"):
@@ -150,19 +152,6 @@ def _joined_times(tokens: list[str]) -> list[str]:
         else:
             joined.append(token)
     return joined
-
-
-def _when(value: str, tz: Any) -> datetime:
-    """A local time in the club's zone: Jalali (1405/01/10 10:00, 1405-01-10T10:00, Persian
-    digits too) or Gregorian (2026-03-30T10:00); ValueError when it is not one."""
-    value = to_ascii_digits(value).strip().replace(" ", "T", 1)
-    day, _, clock = value.partition("T")
-    year, month, dom = (int(p) for p in day.replace("/", "-").split("-"))
-    hour, minute = (int(p) for p in (clock or "10:00").split(":"))
-    if year < 1700:
-        gregorian = jdatetime.date(year, month, dom).togregorian()
-        year, month, dom = gregorian.year, gregorian.month, gregorian.day
-    return datetime(year, month, dom, hour, minute, tzinfo=tz)
 
 
 # The confirmation's buttons; every staff button's data starts with one such prefix
@@ -287,12 +276,12 @@ async def new_campaign(message: Message, command: CommandObject, settings: Any) 
             )
         )
         return
+    now = utcnow()
     try:
-        audience, send_at = parse_audience(tokens[1:], settings.tz)
+        audience, send_at = parse_audience(tokens[1:], settings.tz, now)
     except ValueError as exc:
         await message.answer(not_understood(str(exc), locale))
         return
-    now = utcnow()
     photo = message.photo[-1].file_id if message.photo else None
     try:
         campaign = await campaigns.create(
@@ -394,7 +383,7 @@ async def run_lottery(message: Message, command: CommandObject, settings: Any) -
         return
     per = next((a for a in args[1:] if a.startswith("per=")), None)
     try:
-        audience, _ = parse_audience([a for a in args[1:] if a is not per], settings.tz)
+        audience, _ = parse_audience([a for a in args[1:] if a is not per], settings.tz, utcnow())
         if per is not None and not per.removeprefix("per=").isdigit():
             raise ValueError(per)
         points = int(per.removeprefix("per=")) if per else None

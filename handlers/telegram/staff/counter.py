@@ -13,6 +13,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 from handlers.format import day, digits, number, signed
 from handlers.i18n import N_, t
 from handlers.telegram.staff.common import ident, request_of, say
+from handlers.telegram.staff.texts import amount
 from handlers.telegram.workflow import Settings
 from handlers.texts import branch_name, reason_text, tier_name
 from loyalty.members import find_member, get_member
@@ -175,15 +176,23 @@ async def on_decide(
         log.warning("decision on %s not delivered to the cashier", held.id)
 
 
+# The amount of /refund that means the whole purchase, for naming the branch after it.
+WHOLE = frozenset({"all", "همه"})
+
+
 async def on_refund(
     message: Message, command: CommandObject, staff: Staff, locale: str, now: datetime
 ) -> None:
     parts = (command.args or "").split()
-    if len(parts) not in (1, 2):
-        await say(message, t(N_("Usage: /refund <receipt> [amount]"), locale))
+    if len(parts) not in (1, 2, 3):
+        await say(message, t(N_("Usage: /refund <receipt> [amount|all] [branch]"), locale))
         return
-    amount = parse_int(parts[1], maximum=None) if len(parts) == 2 else None
-    result = await desk.refund(staff, parts[0], amount, request=request_of(message), now=now)
+    whole = len(parts) == 1 or parts[1].casefold() in WHOLE
+    amount = None if whole else parse_int(parts[1], maximum=None)
+    branch_id = parse_id(parts[2]) if len(parts) == 3 else None
+    result = await desk.refund(
+        staff, parts[0], amount, branch_id=branch_id, request=request_of(message), now=now
+    )
     await say(
         message,
         t(
@@ -285,6 +294,27 @@ async def on_member(
         t(N_("Tier: {tier}"), locale, tier=_tier(info.tier, locale)),
         t(N_("Balance: {points} points"), locale, points=number(member.balance, locale)),
     ]
+    if info.floor is not None:
+        lines.append(t(N_("Tier floor: {tier}"), locale, tier=_tier(info.floor, locale)))
+    if member.company_name:
+        lines.append(t(N_("Company: {company}"), locale, company=member.company_name))
+    if member.company_earn_rate is not None:
+        lines.append(
+            t(
+                N_("Company earning rate: {rate}"),
+                locale,
+                rate=amount(member.company_earn_rate, locale),
+            )
+        )
+    for card in info.replaced_cards:
+        lines.append(
+            t(
+                N_("Card {card} replaced on {date}"),
+                locale,
+                card=card.number,
+                date=day(card.replaced_at, locale, settings.tz) if card.replaced_at else "-",
+            )
+        )
     if info.gender is not None:
         if member.birth_date is not None:
             lines.append(t(N_("Birthday: {date}"), locale, date=day(member.birth_date, locale)))

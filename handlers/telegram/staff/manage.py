@@ -19,7 +19,7 @@ from handlers.i18n import N_, t
 from handlers.telegram.staff.common import ident, say
 from handlers.telegram.staff.settings_dialog import RULES, rule_value
 from handlers.telegram.staff.texts import amount
-from handlers.texts import branch_name
+from handlers.texts import CUSTOMER_TYPES, branch_name
 from loyalty.errors import ErrorCode, LoyaltyError
 from loyalty.numbers import parse_id, parse_int
 from loyalty.rewards import catalog
@@ -28,7 +28,7 @@ from loyalty.staff import catalogue, places, team
 from loyalty.staff.club_settings import SETTINGS, set_rule
 from loyalty.staff.limits import parse_number
 from loyalty.staff.permissions import Action, allowed
-from models import Branch, ProductGroup, Staff, StaffRole
+from models import Branch, CustomerType, ProductGroup, Staff, StaffRole
 
 ROLES = {"owner": N_("owner"), "manager": N_("manager"), "cashier": N_("cashier")}
 
@@ -68,13 +68,16 @@ async def on_invite(message: Message, command: CommandObject, locale: str, now: 
 # The placeholders are words of the reader's language; the commands are typed as they are.
 HELP: tuple[tuple[str, Action], ...] = (
     (N_("/earn <member> <amount> [receipt]"), Action.EARN),
-    (N_("/refund <receipt> [amount]"), Action.REFUND),
+    (N_("/refund <receipt> [amount|all] [branch]"), Action.REFUND),
     (N_("/redeem <voucher code>"), Action.USE_VOUCHER),
     (N_("/member <member>"), Action.VIEW_MEMBER),
+    (N_("/newcard <member>"), Action.REPLACE_CARD),
     ("/inbox", Action.INBOX),
     (N_("/reply <number> <text>"), Action.INBOX),
     (N_("/adjust <member> <+N|-N> <reason>"), Action.ADJUST),
     (N_("/move <member> <branch number>"), Action.MOVE_MEMBER),
+    (N_("/tier <member> <tier|off>"), Action.SET_TIER),
+    (N_("/company <member> <company name|off|rate <rate|club>>"), Action.COMPANY),
     (N_("/undo <transaction id>"), Action.UNDO),
     (N_("/report [days]"), Action.REPORT),
     ("/export", Action.EXPORT),
@@ -83,6 +86,7 @@ HELP: tuple[tuple[str, Action], ...] = (
     ("/campaign", Action.CAMPAIGN),
     ("/campaigns", Action.CAMPAIGN),
     (N_("/lottery <winners> [per=N] [filters]"), Action.LOTTERY),
+    (N_("/branch <branch id> [unit|minimum <amount|club>]"), Action.BRANCH_EARNING),
     ("/audit", Action.AUDIT),
     ("/branches", Action.BRANCHES),
     ("/groups", Action.GROUPS),
@@ -185,6 +189,10 @@ async def on_rewards(
             message,
             t(N_("Reward #{id} is no longer offered."), locale, id=ident(reward.id, locale)),
         )
+    elif parts[:1] == ["for"] and len(parts) == 3 and parts[2].lower() in FOR_WHOM:
+        who = FOR_WHOM[parts[2].lower()]
+        reward = await catalogue.set_reward_customer_type(staff, parse_id(parts[1]), who, now=now)
+        await say(message, _for_whom_line(reward.id, who, locale))
     elif not parts:
         rewards = await catalog(now=now, branch_id=staff.branch_id)
         lines = [
@@ -199,38 +207,85 @@ async def on_rewards(
         ]
         await say(message, "\n".join(lines) or t(N_("No rewards on offer yet."), locale))
     else:
-        await say(message, t(N_("Usage: /rewards [add <cost> <name> | off <reward id>]"), locale))
+        await say(
+            message,
+            t(
+                N_(
+                    "Usage: /rewards [add <cost> <name> | off <reward id> | "
+                    "for <reward id> <company|individual|all>]"
+                ),
+                locale,
+            ),
+        )
+
+
+# Who a reward is for, as `/rewards for <id> <who>` takes it.
+FOR_WHOM: dict[str, CustomerType | None] = {
+    "company": CustomerType.COMPANY,
+    "individual": CustomerType.INDIVIDUAL,
+    "all": None,
+}
+
+
+def _for_whom_line(reward_id: int, who: CustomerType | None, locale: str) -> str:
+    if who is None:
+        return t(N_("Reward #{id} is for every member."), locale, id=ident(reward_id, locale))
+    return t(
+        N_("Reward #{id} is for {customer_type} customers only."),
+        locale,
+        id=ident(reward_id, locale),
+        customer_type=t(CUSTOMER_TYPES[who.value], locale),
+    )
 
 
 async def on_branches(
     message: Message, command: CommandObject, staff: Staff, locale: str, now: datetime
 ) -> None:
     parts = (command.args or "").split(maxsplit=2)
-    if parts[:1] == ["add"] and len(parts) >= 2:
+    verb = parts[0].lower() if parts else ""
+    if verb == "add" and len(parts) >= 2:
         branch = await places.add_branch(staff, " ".join(parts[1:]), now=now)
         await say(
             message,
             t(N_("Branch #{id}: {name}."), locale, id=ident(branch.id, locale), name=branch.name),
         )
-    elif parts[:1] == ["rate"] and len(parts) == 3:
+    elif verb == "rate" and len(parts) == 3:
         club = parts[2].lower() == "club"
         rate = None if club else parse_number(parts[2], "earn_rate", decimal=True)
         branch = await places.set_branch_rate(staff, parse_id(parts[1]), rate, now=now)
-        await say(message, _branch_line(branch, locale))
+        await say(message, branch_line(branch, locale))
+    elif verb == "rename" and len(parts) == 3:
+        branch = await places.rename_branch(staff, parse_id(parts[1]), parts[2], now=now)
+        await say(message, branch_line(branch, locale))
+    elif verb in ("close", "open") and len(parts) == 2:
+        branch = await places.set_branch_open(staff, parse_id(parts[1]), verb == "open", now=now)
+        await say(message, branch_line(branch, locale))
     elif not parts:
         await say(
             message,
-            "\n".join(
-                _branch_line(b, locale) for b in await Branch.filter(active=True).order_by("id")
-            ),
+            "\n".join(branch_line(b, locale) for b in await Branch.all().order_by("-active", "id")),
         )
     else:
         await say(
-            message, t(N_("Usage: /branches [add <name> | rate <branch id> <rate|club>]"), locale)
+            message,
+            t(
+                N_(
+                    "Usage: /branches [add <name> | rate <branch id> <rate|club> | "
+                    "rename <branch id> <name> | close <branch id> | open <branch id>]"
+                ),
+                locale,
+            ),
         )
 
 
-def _branch_line(branch: Branch, locale: str) -> str:
+def branch_line(branch: Branch, locale: str) -> str:
+    if not branch.active:
+        return t(
+            N_("#{id} {name}: closed"),
+            locale,
+            id=ident(branch.id, locale),
+            name=branch_name(branch.name, locale),
+        )
     if branch.earn_rate is None:
         return t(
             N_("#{id} {name}: the club's earning rate"),
@@ -245,6 +300,57 @@ def _branch_line(branch: Branch, locale: str) -> str:
         name=branch_name(branch.name, locale),
         rate=amount(branch.earn_rate, locale),
     )
+
+
+# /branch's words for a branch's own earning rules, in both languages.
+BRANCH_RULE_WORDS = {
+    "unit": "currency_unit",
+    "واحد": "currency_unit",
+    "minimum": "min_purchase",
+    "حداقل": "min_purchase",
+}
+
+
+async def on_branch(
+    message: Message, command: CommandObject, staff: Staff, locale: str, now: datetime
+) -> None:
+    """A branch's currency unit and minimum purchase: /branch <id> [unit|minimum <amount|club>]."""
+    parts = (command.args or "").split()
+    key = BRANCH_RULE_WORDS.get(parts[1].lower()) if len(parts) == 3 else None
+    if len(parts) not in (1, 3) or (len(parts) == 3 and key is None):
+        await say(
+            message,
+            t(N_("Usage: /branch <branch id> [unit|minimum <amount|club>]"), locale),
+        )
+        return
+    branch_id = parse_id(parts[0])
+    if key is None:
+        branch = await places.branch_rules(staff, branch_id)
+    else:
+        club = parts[2].lower() in ("club", "باشگاه")
+        value = None if club else parse_int(parts[2], signed=True, maximum=None)
+        branch = await places.set_branch_rule(staff, branch_id, key, value, now=now)
+    await say(message, await branch_rules_text(branch, locale))
+
+
+async def branch_rules_text(branch: Branch, locale: str) -> str:
+    """A branch's currency unit and minimum purchase, the club's where it has none."""
+    rules = await get_rules()
+    return t(
+        N_("#{id} {name}: currency unit {unit}; minimum purchase {minimum}."),
+        locale,
+        id=ident(branch.id, locale),
+        name=branch_name(branch.name, locale),
+        unit=own_amount(branch.currency_unit or None, rules.currency_unit, locale),
+        minimum=own_amount(branch.min_purchase, rules.min_purchase, locale),
+    )
+
+
+def own_amount(value: int | None, club: int, locale: str) -> str:
+    """A branch's own amount, or the club's, said to be the club's."""
+    if value is None:
+        return t(N_("the club's ({amount} toman)"), locale, amount=number(club, locale))
+    return t(N_("{amount} toman"), locale, amount=number(value, locale))
 
 
 async def on_groups(
@@ -300,6 +406,7 @@ def router() -> Router:
     commands.message.register(on_staff, Command("staff"), flags={"action": Action.MANAGE_STAFF})
     commands.message.register(on_rewards, Command("rewards"), flags={"action": Action.REWARDS})
     commands.message.register(on_branches, Command("branches"), flags={"action": Action.BRANCHES})
+    commands.message.register(on_branch, Command("branch"), flags={"action": Action.BRANCH_EARNING})
     commands.message.register(on_groups, Command("groups"), flags={"action": Action.GROUPS})
     commands.message.register(on_settings, Command("settings"), flags={"action": Action.SETTINGS})
     return commands

@@ -35,12 +35,12 @@ from handlers.telegram.widgets import (
     pager,
     text_input,
 )
-from handlers.texts import branch_name, tier_name
+from handlers.texts import CUSTOMER_TYPES, branch_name, tier_name
 from loyalty.staff import catalogue
 from loyalty.staff.access import sees_all_branches
 from loyalty.staff.limits import LIMITS, parse_number
 from loyalty.staff.permissions import Action, require
-from models import Branch, ProductGroup, Reward, RewardKind, Tier
+from models import Branch, CustomerType, ProductGroup, Reward, RewardKind, Tier
 
 KINDS = {
     RewardKind.PRODUCT: N_("A product"),
@@ -105,7 +105,7 @@ async def describe(spec: catalogue.RewardSpec, locale: str, manager: DialogManag
         if spec.valid_until
         else None
     )
-    return t(
+    text = t(
         N_(
             "{name}\nCost: {cost} points\nOffer: {offer} ({group})\nStock: {stock}\n"
             "Minimum tier: {tier}\n"
@@ -121,6 +121,13 @@ async def describe(spec: catalogue.RewardSpec, locale: str, manager: DialogManag
         branch=esc(branch_name(branch.name, locale)) if branch else t(N_("all branches"), locale),
         until=until or t(N_("no end date"), locale),
     )
+    if spec.customer_type is not None:
+        text += "\n" + t(
+            N_("This reward is for {customer_type} customers only."),
+            locale,
+            customer_type=t(CUSTOMER_TYPES[CustomerType(spec.customer_type).value], locale),
+        )
+    return text
 
 
 async def detail_getter(dialog_manager: DialogManager, **kwargs: Any) -> dict[str, Any]:
@@ -316,7 +323,8 @@ async def choices_getter(dialog_manager: DialogManager, **kwargs: Any) -> dict[s
     ]
     branches = [{"id": 0, "label": t(N_("All branches"), locale)}]
     branches += [
-        {"id": b.id, "label": b.name} for b in await Branch.filter(active=True).order_by("id")
+        {"id": b.id, "label": branch_name(b.name, locale)}
+        for b in await Branch.filter(active=True).order_by("id")
     ]
     new = dialog_manager.dialog_data.get("new", {})
     kind = new.get("kind", RewardKind.PRODUCT.value)

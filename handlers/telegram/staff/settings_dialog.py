@@ -34,7 +34,7 @@ from handlers.telegram.widgets import (
 from handlers.texts import club_name, tier_name
 from loyalty.errors import LoyaltyError
 from loyalty.rules import get_rules
-from loyalty.staff.club_settings import SETTINGS, set_rule, set_tier_value
+from loyalty.staff.club_settings import SETTINGS, rename_tier, set_rule, set_tier_value
 from loyalty.staff.permissions import Action, require
 from models import Tier
 
@@ -59,6 +59,8 @@ TIER_FIELDS: dict[str, str] = {
     "threshold": N_("Threshold (points)"),
     "multiplier": N_("Points multiplier"),
     "discount_percent": N_("Standing discount (%)"),
+    # The owner's own name, shown to members as typed in both languages; "-": the default.
+    "name": N_("Name shown to members"),
 }
 
 
@@ -173,6 +175,7 @@ async def tier_getter(dialog_manager: DialogManager, **kwargs: Any) -> dict[str,
         "label": t(TIER_FIELDS[field], locale),
         "tier": esc(tier_name(tier.code, tier.name, locale)),
         "value": _shown(getattr(tier, field), locale),
+        "naming": field == "name",
     }
 
 
@@ -189,13 +192,19 @@ async def on_tier_value(
     locale = locale_of(manager)
     field = manager.dialog_data["field"]
     try:
-        await set_tier_value(
-            staff_of(manager),
-            manager.dialog_data["tier"],
-            field,
-            text,
-            now=now_of(manager),
-        )
+        if field == "name":
+            name = None if text.strip() == "-" else text
+            await rename_tier(
+                staff_of(manager), manager.dialog_data["tier"], name, now=now_of(manager)
+            )
+        else:
+            await set_tier_value(
+                staff_of(manager),
+                manager.dialog_data["tier"],
+                field,
+                text,
+                now=now_of(manager),
+            )
     except LoyaltyError as error:
         await refuse(message, error, manager, label=t(TIER_FIELDS[field], locale))
         return
@@ -247,6 +256,7 @@ def dialog() -> Dialog:
         ),
         Window(
             Tr(N_("Send the new {label} for {tier} (now {value}).")),
+            Tr(N_("Send - for the tier's usual name in each language."), when="naming"),
             *text_input("tier_value", on_tier_value),
             back_to(SG.tier, "back_tier"),
             getter=tier_getter,

@@ -31,6 +31,9 @@ class BranchesSG(StatesGroup):
     branches = State()
     branch = State()
     name = State()
+    currency_unit = State()
+    min_purchase = State()
+    rename = State()
 
 
 class GroupsSG(StatesGroup):

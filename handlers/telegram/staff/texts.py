@@ -19,6 +19,9 @@ STAFF_ERRORS: dict[ErrorCode, str] = {
     ErrorCode.INBOX_NOT_FOUND: N_("No message with that number in the inbox."),
     ErrorCode.INVALID_SETTING: N_("That value is not valid for {key}."),
     ErrorCode.INVALID_VALUE: N_("This value is not understood."),
+    ErrorCode.NOT_A_COMPANY: N_(
+        "This member is not a company customer: give the company's name first."
+    ),
     ErrorCode.DUPLICATE_PHONE: N_("This phone number is on an earlier line too."),
     # A member reading "you have" fits the member chat; staff read about the member.
     ErrorCode.NOT_ENOUGH_POINTS: N_(

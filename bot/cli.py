@@ -23,9 +23,9 @@ from bot import patches
 from bot.db import apply_migrations, close_db, open_db
 from bot.settings import Settings, get_settings
 from bot.sqlite_engine import is_busy
-from handlers.format import day, number, persian_digits
+from handlers.format import day, digits, number, persian_digits
 from handlers.i18n import N_, t
-from handlers.texts import error_text, money, reason_text, tier_name, tier_names
+from handlers.texts import branch_name, error_text, money, reason_text, tier_name, tier_names
 from loyalty import earning, ledger, members, rewards
 from loyalty.errors import ErrorCode, LoyaltyError
 from loyalty.numbers import BIGINT_MAX, INT_MAX, parse_int
@@ -54,8 +54,8 @@ async def _describe_member(member: Member, locale: str, settings: Settings) -> s
             locale,
             name=f"{member.first_name} {member.last_name}".strip() or "-",
         ),
-        t(N_("Phone: {phone}"), locale, phone=member.phone),
-        t(N_("Card: {card}"), locale, card=card.number),
+        t(N_("Phone: {phone}"), locale, phone=digits(member.phone or "-", locale)),
+        t(N_("Card: {card}"), locale, card=digits(card.number, locale)),
         t(N_("Balance: {points} points"), locale, points=number(member.balance, locale)),
         t(
             N_("Tier: {tier}"),
@@ -73,7 +73,7 @@ async def _describe_member(member: Member, locale: str, settings: Settings) -> s
     for entry in await ledger.history(member.id, limit=5):
         amount = number(entry.amount, locale)
         lines.append(
-            f"  #{entry.id} {day(entry.created_at, locale, settings.tz)} "
+            f"  #{digits(str(entry.id), locale)} {day(entry.created_at, locale, settings.tz)} "
             f"{amount if entry.amount < 0 else '+' + amount} "
             f"{reason_text(entry.reason, entry.note, locale)}"
         )
@@ -552,7 +552,9 @@ async def _apikey_create(args: argparse.Namespace, settings: Settings) -> str:
 
     new = await api_keys.create_key(args.branch, args.scopes, args.name)
     branch = await Branch.get(id=new.key.branch_id)
-    return created_text(new, branch.name, settings.default_locale)
+    return created_text(
+        new, branch_name(branch.name, settings.default_locale), settings.default_locale
+    )
 
 
 @command("apikey revoke")
@@ -581,7 +583,9 @@ async def _apikey_list(args: argparse.Namespace, settings: Settings) -> str:
     keys = await api_keys.list_keys()
     if not keys:
         return t(NO_KEYS, locale)
-    return "\n".join(key_line(key, key.branch.name, locale, settings.tz) for key in keys)
+    return "\n".join(
+        key_line(key, branch_name(key.branch.name, locale), locale, settings.tz) for key in keys
+    )
 
 
 class ProgressBar:

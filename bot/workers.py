@@ -30,7 +30,7 @@ from bot import patches
 from bot.app import build_bot, build_dispatcher, run, set_webhook
 from bot.db import close_db, open_db
 from bot.settings import Settings
-from handlers.format import number
+from handlers.format import listing, number
 from handlers.i18n import N_, t
 
 log = logging.getLogger("club.workers")
@@ -63,7 +63,7 @@ def refusal(settings: Settings, workers: int) -> str | None:
         ),
         settings.default_locale,
         count=number(workers, settings.default_locale),
-        missing=", ".join(missing),
+        missing=listing(missing, settings.default_locale),
     )
 
 

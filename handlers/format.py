@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -14,6 +15,16 @@ _PERSIAN_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
 
 def persian_digits(text: str) -> str:
     return text.translate(_PERSIAN_DIGITS)
+
+
+def digits(text: str, locale: str) -> str:
+    """A number read as a name (a card, a code, #12) in the reader's digits, unseparated."""
+    return persian_digits(text) if locale == "fa" else text
+
+
+def listing(items: Iterable[str], locale: str) -> str:
+    """Items one after another, with the comma of the reader's language (، in Persian)."""
+    return ("، " if locale == "fa" else ", ").join(items)
 
 
 @functools.lru_cache(maxsize=4096)

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from handlers.format import number
 from handlers.i18n import LOCALES, N_, t
 from loyalty.errors import ErrorCode, LoyaltyError
+from loyalty.rules import DEFAULT_BRANCH_NAME, DEFAULT_CLUB_NAME
 
 ERRORS: dict[ErrorCode, str] = {
     ErrorCode.INVALID_PHONE: N_("That is not a valid mobile number."),
@@ -174,6 +175,17 @@ def reason_text(reason: str, note: str, locale: str) -> str:
     """Why points changed, as the member reads it; staff's own words follow a correction."""
     label = t(REASONS[reason], locale) if reason in REASONS else reason
     return f"{label}: {note}" if note else label
+
+
+def branch_name(name: str, locale: str) -> str:
+    """A branch as the reader calls it: the first branch the club was given is named in
+    their language until the owner renames it."""
+    return t(N_("Main"), locale) if name == DEFAULT_BRANCH_NAME else name
+
+
+def club_name(name: str, locale: str) -> str:
+    """The club's name, in the reader's language while the owner has not set one."""
+    return t(N_("Club"), locale) if name == DEFAULT_CLUB_NAME else name
 
 
 def tier_name(code: str, custom: str | None, locale: str) -> str:

@@ -17,6 +17,8 @@ DEFAULT_TIERS = (
     ("gold", 2000, Decimal("1.5"), 10),
 )
 DEFAULT_BRANCH_NAME = "Main"
+# The name models.ClubRules gives a club whose owner has not named it.
+DEFAULT_CLUB_NAME = "Club"
 
 
 async def get_rules() -> ClubRules:

@@ -54,7 +54,7 @@ async def test_the_owner_manages_keys_in_the_bot(db: str) -> None:
         assert await h.send(OWNER, "/apikeys new 9 members:read x") == ["No such branch."]
         listed = await h.send(OWNER, "/apikeys", language="fa")
         assert listed == [
-            f"#۱ till 1: Main، members:read,vouchers:redeem، کلید club_{secret[5:13]}_…، "
+            f"#۱ till 1: مرکزی، members:read,vouchers:redeem، کلید club_{secret[5:13]}_…، "
             "ساخته‌شده در ۱۴۰۴/۱۲/۱۰"
         ]
         assert secret not in listed[0]

@@ -230,7 +230,7 @@ def test_branches_from_the_terminal(club) -> None:  # type: ignore[no-untyped-de
         "",
     )
     assert fa("branch", "minimum", "1", "۱۰۰۰۰۰")[1] == (
-        "#۱ Main: واحد پول ۵٬۰۰۰ تومان؛ کمترین خرید ۱۰۰٬۰۰۰ تومان.\n"
+        "#۱ مرکزی: واحد پول ۵٬۰۰۰ تومان؛ کمترین خرید ۱۰۰٬۰۰۰ تومان.\n"
     )
     assert en("earn", PHONE, "250000", "--receipt", "R1")[1] == (
         "50 points earned; balance 70; tier Bronze.\n"

@@ -151,14 +151,14 @@ async def test_dialog_in_persian_at_a_jalali_time_with_an_rfm_segment(
     await Staff.create(telegram_id=CASHIER + 1, role=StaffRole.MANAGER, created_at=NOW)
     chat = open_chat(monkeypatch, CASHIER + 1, locale="fa")
     await chat.send("/campaign")
-    await chat.click("بخش RFM")
+    await chat.click("بخش رفتار خرید")
     await chat.click("در خطر ریزش")
     await chat.click("بعدی")
     await chat.click("پیامک")
     await chat.send("حراج")
     await chat.send("۱۴۲۰/۰۱/۱۰ ۱۸:۳۰")
     assert chat.text.startswith(
-        "کمپین از راه پیامک، در ۱۴۲۰/۰۱/۱۰ ۱۸:۳۰.\nمخاطبان:\nبخش RFM: در خطر ریزش\n"
+        "کمپین از راه پیامک، در ۱۴۲۰/۰۱/۱۰ ۱۸:۳۰.\nمخاطبان:\nبخش رفتار خرید: در خطر ریزش\n"
     )
     await chat.click("تأیید")
     campaign = await Campaign.get(id=1)

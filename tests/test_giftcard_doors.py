@@ -289,12 +289,17 @@ def test_the_cli_sells_spends_and_shows_a_card(club: Callable[[str], Club]) -> N
 
 async def test_the_owner_sets_the_currency_and_how_long_cards_last(h: Harness) -> None:
     shown = await h.send(OWNER, "/settings currency ریال")
-    assert shown[0].splitlines()[-2:] == ["currency = rial", "gift_card_valid_days = 0"]
+    assert shown[0].splitlines()[-2:] == [
+        "Currency (toman or rial): rial (/settings currency)",
+        "Gift cards valid for (days, 0: always): 0 (/settings gift_card_valid_days)",
+    ]
     assert await h.send(OWNER, "/settings currency dollar") == [
         "That value is not valid for currency."
     ]
     shown = await h.send(OWNER, "/settings gift_card_valid_days 365")
-    assert shown[0].splitlines()[-1] == "gift_card_valid_days = 365"
+    assert shown[0].splitlines()[-1] == (
+        "Gift cards valid for (days, 0: always): 365 (/settings gift_card_valid_days)"
+    )
     await h.send(CASHIER, "/giftcard sell 1000")
     card = await _sold_card()
     assert card.expires_at == NOW + timedelta(days=365)

@@ -123,7 +123,7 @@ async def test_birthday_voucher_once_per_year_whatever_the_restarts(db: str) -> 
     )
     assert render("birthday", row.params, "fa", sms=False, tz=TZ) == (
         "تولدتان مبارک! همه ما در باشگاه سالی شاد برایتان آرزو می‌کنیم."
-        f" و یک کارت هدیه برای Cake: کد {voucher.code} را در صندوق نشان دهید."
+        f" و یک کوپن هدیه برای Cake: کد {voucher.code} را در صندوق نشان دهید."
     )
     await birthdays.run(at(date(2026, 3, 20)), TZ)  # the next year: a second voucher
     assert await Voucher.filter(member_id=member.id).count() == 2

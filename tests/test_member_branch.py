@@ -60,7 +60,7 @@ async def test_in_persian_and_a_closed_branch_is_not_offered(db: str) -> None:
     assert chat.text.endswith("شعبه من: انتخاب نشده")
     await chat.click("شعبه من")
     assert chat.text == "شعبه خود را انتخاب کنید: جایی که بیشتر از آن خرید می‌کنید."
-    assert chat.buttons() == ["Main", "North", "بازگشت"]
+    assert chat.buttons() == ["مرکزی", "North", "بازگشت"]
     await chat.click("North")
     assert chat.text.endswith("شعبه من: North")
     assert (await Member.get(id=sara.id)).branch_id == 2

@@ -282,6 +282,18 @@ async def test_points_card_history_and_vouchers(chat: Chat_) -> None:
     assert "You have no vouchers yet." in chat.text
 
 
+async def test_a_persian_member_reads_the_card_in_persian_digits(chat: Chat_) -> None:
+    member = await joined(locale="fa")
+    card = (await Card.get(member_id=member.id, active=True)).number
+    persian = card.translate(str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹"))
+    await chat.send("/start")
+    await chat.click("کارت من")
+    assert chat.text == f"شماره کارت شما: <code>{persian}</code>"
+    await chat.click("نمایش کد QR")
+    photo = chat.session.sent("SendPhoto")[-1]
+    assert photo.caption == f"کارت {persian}: این کد را هنگام پرداخت به صندوق نشان دهید."
+
+
 async def test_history_pages(chat: Chat_) -> None:
     member = await joined()
     for n in range(6):

@@ -68,7 +68,7 @@ async def test_a_receipt_in_two_branches_needs_the_branch(h: Harness) -> None:
         "Receipt R1 is in branches 1, 2: name the branch, as in /refund R1 all <branch>."
     ]
     assert await h.send(OWNER, "/refund R1", language="fa") == [
-        "رسید R1 در شعبه‌های ۱، ۲ هست: شعبه را هم بنویسید، مانند /refund R1 همه <شماره شعبه>."
+        "فاکتور R1 در شعبه‌های ۱، ۲ هست: شعبه را هم بنویسید، مانند /refund R1 همه <شماره شعبه>."
     ]
     assert await h.send(OWNER, "/refund R1 همه ۲", language="fa") == [
         "مرجوعی ثبت شد: ۳۰ امتیاز پس گرفته شد. موجودی: ۱۷۰."

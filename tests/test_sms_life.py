@@ -76,7 +76,7 @@ async def test_a_member_life_by_sms_in_persian(db: str) -> None:
     reply = await sms(f"دریافت {number(coffee.id, 'fa')}")
     voucher = await Voucher.get(member=member)
     assert voucher.reward_id == coffee.id
-    assert reply == f"کد {voucher.code}: Coffee، تا ۱۴۰۵/۰۱/۱۱. موجودی ۱۵."
+    assert reply == f"کوپن {voucher.code}: Coffee، تا ۱۴۰۵/۰۱/۱۱. موجودی ۱۵."
     assert (await Member.get(id=member.id)).balance == 15
 
     # The cake is now too dear: refused, nothing changes.

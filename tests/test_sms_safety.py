@@ -17,6 +17,10 @@ from tests.conftest import NOW
 PHONE = "09121234567"
 HELP_FA = "عضویت نام، امتیاز، جوایز، دریافت ۲، تولد ۱۳۷۰/۰۵/۱۲، نظر متن، لغو، ۱۲"
 THROTTLED_FA = "پیام‌ها زیاد است. لطفاً چند دقیقه صبر کنید."
+HELP_EN = (
+    "Keywords: JOIN name, POINTS, REWARDS, REDEEM n, BIRTHDAY 1991-08-03, FEEDBACK text, "
+    "STOP, START"
+)
 
 
 async def answer(
@@ -73,8 +77,11 @@ async def test_unknown_text_gets_help_at_most_once_a_day(db: str) -> None:
     assert await handle_inbound(PHONE, "سلام خوبی؟", now=NOW) == HELP_FA
     assert await handle_inbound(PHONE, "ok", now=NOW + timedelta(hours=2)) is None
     assert await handle_inbound(PHONE, "؟", now=NOW + timedelta(hours=23)) is None
-    # Asking for help is always answered.
-    assert await handle_inbound(PHONE, "help", now=NOW + timedelta(hours=23, minutes=5)) == HELP_FA
+    # Asking for help is always answered, in the language it was asked in.
+    assert await handle_inbound(PHONE, "help", now=NOW + timedelta(hours=23, minutes=5)) == HELP_EN
+    assert await handle_inbound(PHONE, "راهنما", now=NOW + timedelta(hours=23, minutes=6)) == (
+        HELP_FA
+    )
     assert await handle_inbound(PHONE, "hello", now=NOW + timedelta(days=1, minutes=1)) == HELP_FA
 
 

@@ -250,7 +250,7 @@ async def test_an_unknown_group_is_refused_and_nothing_is_recorded(h: Harness) -
             "Your voucher {code} for Tea was cancelled and its 15 points were returned. "
             "Your balance is 20.",
         ),
-        ("fa", "حواله {code} شما برای Tea لغو شد و ۱۵ امتیاز آن برگشت. موجودی شما ۲۰ است."),
+        ("fa", "کوپن {code} شما برای Tea لغو شد و ۱۵ امتیاز آن برگشت. موجودی شما ۲۰ است."),
     ],
 )
 async def test_a_manager_cancels_an_unused_voucher_once(h: Harness, locale: str, text: str) -> None:
@@ -279,7 +279,7 @@ async def test_a_used_voucher_is_not_cancelled_and_a_cashier_may_not(h: Harness)
     assert await h.send(CASHIER, f"/voucher cancel {code}") == ["Not allowed."]
     assert await h.send(MANAGER, "/voucher cancel") == ["Usage: /voucher cancel <voucher code>"]
     assert await h.send(MANAGER, "/voucher cancel", language="fa") == [
-        "روش استفاده: /voucher cancel <کد حواله>"
+        "روش استفاده: /voucher cancel <کد کوپن>"
     ]
     assert await h.send(MANAGER, "/voucher cancel NOPE1234") == ["No voucher with that code."]
     await h.send(CASHIER, f"/redeem {code}")

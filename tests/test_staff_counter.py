@@ -363,7 +363,9 @@ async def test_an_amount_above_the_maximum_purchase_is_refused_with_the_limit(h:
     assert (await Member.get(id=m.id)).balance == 20
     # The owner raises the limit: the same purchase is recorded.
     replies = await h.send(OWNER, "/settings max_purchase ۲٬۰۰۰٬۰۰۰٬۰۰۰")
-    assert "max_purchase = 2000000000" in replies[0].split("\n")
+    assert "Maximum purchase (toman): 2,000,000,000 (/settings max_purchase)" in replies[0].split(
+        "\n"
+    )
     assert await h.send(MANAGER, "/earn 09121111111 1000000001 R1") == [
         (
             "Purchase recorded: 100,000 points earned. Balance: 100,020. Tier: Gold.\n"

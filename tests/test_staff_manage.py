@@ -111,7 +111,7 @@ async def test_rewards_branches_groups_settings(h: Harness) -> None:
     assert (await ProductGroup.get(id=1)).multiplier == Decimal(2)
     assert await h.send(MANAGER, "/settings earn_rate 2") == ["Not allowed."]
     replies = await h.send(OWNER, "/settings cashier_daily_cap ۵۰۰")
-    assert "cashier_daily_cap = 500" in replies[0].split("\n")
+    assert "Cashier daily cap (points): 500 (/settings cashier_daily_cap)" in replies[0].split("\n")
     assert (await ClubRules.get(id=1)).cashier_daily_cap == 500
     assert await h.send(OWNER, "/settings earn_rate lots") == [
         "That value is not valid for earn_rate."

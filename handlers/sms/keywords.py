@@ -195,9 +195,12 @@ def help_text(locale: str) -> str:
     return t(HELP, locale)
 
 
-def member_locale(member: Member | None) -> str:
-    """The language an SMS is answered in: the member's, Persian for a number not known."""
-    return pick_locale(member.locale if member is not None else None, default=NEW_NUMBER_LOCALE)
+def member_locale(member: Member | None, keyword_language: str | None = None) -> str:
+    """The language an SMS is answered in: the member's; for a number not known, the
+    language of the help keyword it sent (HELP in English, راهنما in Persian), else Persian."""
+    if member is not None:
+        return pick_locale(member.locale, default=NEW_NUMBER_LOCALE)
+    return pick_locale(keyword_language, default=NEW_NUMBER_LOCALE)
 
 
 async def respond(command: Command, ctx: Context) -> str:
@@ -205,7 +208,9 @@ async def respond(command: Command, ctx: Context) -> str:
 
     A refused request (a `LoyaltyError`) is answered with what went wrong; nothing changed.
     """
-    locale = member_locale(ctx.member)
+    # Someone who asks for help by name is answered in the language they asked in.
+    asked = command.language if command.kind is Kind.HELP else None
+    locale = member_locale(ctx.member, asked)
     if ctx.member is None and command.kind is Kind.GIFT:
         locale = command.language  # a stranger with a card: the language they wrote in
     try:

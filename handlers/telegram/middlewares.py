@@ -9,22 +9,26 @@ from typing import Any, Protocol
 from aiogram import BaseMiddleware, Bot
 from aiogram.types import CallbackQuery, Message, TelegramObject, User
 
-from handlers.i18n import N_, t
+from handlers.i18n import N_, pick_locale, t
 from loyalty.members import locale_by_telegram
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 
 
 class LocaleMiddleware(BaseMiddleware):
-    """Puts `locale` (the member's stored language, else the club's default) into handler data."""
+    """Puts `locale` into handler data: the member's stored language, else the language of
+    the reader's Telegram app (someone not yet a member reads English if their app is in
+    English), else the club's default."""
 
     def __init__(self, default_locale: str = "fa") -> None:
         self.default_locale = default_locale
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         user: User | None = data.get("event_from_user")
-        locale = await locale_by_telegram(user.id) if user else None
-        data["locale"] = locale or self.default_locale
+        stored = await locale_by_telegram(user.id) if user else None
+        data["locale"] = pick_locale(
+            stored, user.language_code if user else None, default=self.default_locale
+        )
         return await handler(event, data)
 
 

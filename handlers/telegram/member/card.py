@@ -9,6 +9,7 @@ from aiogram.types import BufferedInputFile, CallbackQuery
 from aiogram_dialog import Dialog, DialogManager, ShowMode, Window
 from aiogram_dialog.widgets.kbd import Button
 
+from handlers.format import digits
 from handlers.i18n import N_, t
 from handlers.telegram.member.common import current_member
 from handlers.telegram.member.states import CardSG
@@ -27,7 +28,7 @@ def qr_png(text: str) -> bytes:
 async def card_getter(dialog_manager: DialogManager, **kwargs: Any) -> dict[str, Any]:
     member = await current_member(dialog_manager)
     card = await members.active_card(member.id) if member else None
-    return {"card": card.number if card else "-"}
+    return {"card": digits(card.number, locale_of(dialog_manager)) if card else "-"}
 
 
 async def on_show_qr(callback: CallbackQuery, button: Button, manager: DialogManager) -> None:
@@ -35,8 +36,9 @@ async def on_show_qr(callback: CallbackQuery, button: Button, manager: DialogMan
     if member is None or callback.message is None:
         return
     card = await members.active_card(member.id)
+    locale = locale_of(manager)
     caption = t(
-        N_("Card {card}: show this code at the till."), locale_of(manager), card=card.number
+        N_("Card {card}: show this code at the till."), locale, card=digits(card.number, locale)
     )
     await callback.message.answer_photo(
         BufferedInputFile(qr_png(card.number), filename=f"card-{card.number}.png"), caption=caption

@@ -28,7 +28,7 @@ from handlers.telegram.widgets import (
     locale_of,
     text_input,
 )
-from handlers.texts import error_text
+from handlers.texts import branch_name, error_text
 from loyalty import members
 from loyalty.errors import LoyaltyError
 from loyalty.rules import current_config
@@ -55,8 +55,11 @@ async def profile_getter(dialog_manager: DialogManager, **kwargs: Any) -> dict[s
     return {
         # With one open branch there is nothing to choose.
         "branch_choice": len(branches) > 1,
-        "branch": esc(mine.name) if mine else t(N_("not chosen"), locale),
-        "branches": [{"id": b.id, "label": ("✓ " if b is mine else "") + b.name} for b in branches],
+        "branch": esc(branch_name(mine.name, locale)) if mine else t(N_("not chosen"), locale),
+        "branches": [
+            {"id": b.id, "label": ("✓ " if b is mine else "") + branch_name(b.name, locale)}
+            for b in branches
+        ],
         "name": esc(member.first_name if member else ""),
         "last_name": esc(member.last_name) if member and member.last_name else "-",
         "birthday": day(member.birth_date, locale) if member and member.birth_date else "-",

@@ -27,6 +27,7 @@ from handlers.telegram.member.birthday_picker import picked, start_picker
 from handlers.telegram.member.common import answer_error, typed_birthday
 from handlers.telegram.member.states import MenuSG, SignupSG
 from handlers.telegram.widgets import Tr, buttons_only, choices, esc, locale_of, text_input
+from handlers.texts import branch_name
 from loyalty import members
 from loyalty.bonuses import birthday_gift_offered
 from loyalty.errors import LoyaltyError
@@ -221,7 +222,13 @@ async def interests_getter(dialog_manager: DialogManager, **kwargs: Any) -> dict
 
 
 async def branches_getter(dialog_manager: DialogManager, **kwargs: Any) -> dict[str, Any]:
-    return {"branches": [{"id": b.id, "label": b.name} for b in await members.open_branches()]}
+    locale = locale_of(dialog_manager)
+    return {
+        "branches": [
+            {"id": b.id, "label": branch_name(b.name, locale)}
+            for b in await members.open_branches()
+        ]
+    }
 
 
 async def welcome_getter(dialog_manager: DialogManager, **kwargs: Any) -> dict[str, Any]:

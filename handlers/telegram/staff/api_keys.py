@@ -19,9 +19,11 @@ from handlers.api.texts import (
     revoked_text,
     webhook_set_text,
 )
+from handlers.format import listing
 from handlers.i18n import N_, t
 from handlers.telegram.staff.common import say
 from handlers.telegram.workflow import Settings
+from handlers.texts import branch_name
 from loyalty import api_keys, webhooks
 from loyalty.numbers import parse_id
 from loyalty.staff.permissions import Action, require
@@ -46,12 +48,14 @@ async def on_api_keys(
     words = (command.args or "").split(maxsplit=3)
     if not words:
         keys = await api_keys.list_keys()
-        lines = [key_line(key, key.branch.name, locale, settings.tz) for key in keys]
+        lines = [
+            key_line(key, branch_name(key.branch.name, locale), locale, settings.tz) for key in keys
+        ]
         await say(message, "\n".join(lines) or t(NO_KEYS, locale))
     elif words[0] == "new" and len(words) == 4:
         new = await api_keys.create_key(parse_id(words[1]), words[2], words[3], now=now)
         branch = await Branch.get(id=new.key.branch_id)
-        await say(message, created_text(new, branch.name, locale))
+        await say(message, created_text(new, branch_name(branch.name, locale), locale))
     elif words[0] == "revoke" and len(words) == 2:
         await say(
             message, revoked_text(await api_keys.revoke_key(parse_id(words[1]), now=now), locale)
@@ -62,7 +66,7 @@ async def on_api_keys(
             message, webhook_set_text(await webhooks.set_webhook(parse_id(words[1]), url), locale)
         )
     else:
-        scopes = ", ".join(scope.value for scope in api_keys.Scope)
+        scopes = listing((scope.value for scope in api_keys.Scope), locale)
         await say(message, t(USAGE, locale, scopes=scopes))
 
 

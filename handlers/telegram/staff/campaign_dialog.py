@@ -24,12 +24,12 @@ from aiogram_dialog.widgets.input import MessageInput
 from aiogram_dialog.widgets.kbd import Button, Cancel, Group, Row, Select, SwitchTo
 from aiogram_dialog.widgets.text import Format
 
-from handlers.format import moment, number
+from handlers.format import listing, moment, number
 from handlers.i18n import N_, t
 from handlers.sms.text import sms_parts
 from handlers.telegram.staff.campaigns import CHANNEL_NAMES, _locale
 from handlers.telegram.widgets import Tr, buttons_only, esc, locale_of, on_not_text, text_input
-from handlers.texts import SEGMENT_NAMES, error_text, tier_name
+from handlers.texts import SEGMENT_NAMES, branch_name, error_text, tier_name
 from loyalty import campaigns
 from loyalty.audiences import scoped
 from loyalty.clock import utcnow
@@ -120,7 +120,7 @@ async def describe(audience: dict[str, Any], locale: str) -> str:
         branch = await Branch.get_or_none(id=audience["branch_id"])
         parts.append(
             f"{t(PICKED['branch_id'], locale)}: "
-            f"{esc(branch.name if branch else audience['branch_id'])}"
+            f"{esc(branch_name(branch.name, locale) if branch else audience['branch_id'])}"
         )
     if audience.get("gender"):
         parts.append(t(GENDER_NAMES[Gender(audience["gender"])], locale))
@@ -132,10 +132,7 @@ async def describe(audience: dict[str, Any], locale: str) -> str:
             .order_by("id")
             .values_list("name", flat=True)
         )
-        parts.append(
-            f"{t(PICKED['interests'], locale)}: "
-            f"{esc('، '.join(names) if locale == 'fa' else ', '.join(names))}"
-        )
+        parts.append(f"{t(PICKED['interests'], locale)}: {esc(listing(names, locale))}")
     if "age_min" in audience:
         parts.append(
             t(

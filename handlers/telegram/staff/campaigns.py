@@ -21,7 +21,7 @@ from aiogram.types import (
     Message,
 )
 
-from handlers.format import moment, number, persian_digits
+from handlers.format import digits, listing, moment, number
 from handlers.i18n import N_, pick_locale, t
 from handlers.sms.text import sms_parts
 from handlers.telegram.widgets import esc
@@ -96,7 +96,7 @@ def filter_refusal(error: LoyaltyError, locale: str) -> str:
         locale,
         value=error.values["value"],
         filter=word.get(error.values["filter"], error.values["filter"]),
-        valid=("، " if locale == "fa" else ", ").join(valid),
+        valid=listing(valid, locale),
     )
 
 
@@ -419,11 +419,7 @@ def masked_phone(phone: str, locale: str) -> str:
     themselves, too little to call a stranger."""
     local = "0" + phone.removeprefix("+98") if phone.startswith("+98") else phone
     masked = f"{local[:4]}***{local[-4:]}" if len(local) > 8 else "-"
-    return persian_digits(masked) if locale == "fa" else masked
-
-
-def _digits(text: str, locale: str) -> str:
-    return persian_digits(text) if locale == "fa" else text
+    return digits(masked, locale)
 
 
 async def _draw(message: Message, lottery_id: int, locale: str, settings: Any) -> None:
@@ -439,7 +435,7 @@ async def _draw(message: Message, lottery_id: int, locale: str, settings: Any) -
             locale,
             n=number(n, locale),
             name=esc(w.name or "-"),
-            card=_digits(w.card or "-", locale),
+            card=digits(w.card or "-", locale),
             phone=masked_phone(w.phone, locale),
         )
         for n, w in enumerate(await lottery.winners_of(drawn), start=1)

@@ -10,12 +10,12 @@ from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command, CommandObject, MagicData
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
-from handlers.format import day, number, signed
+from handlers.format import day, digits, number, signed
 from handlers.i18n import N_, t
 from handlers.telegram.staff.common import ident, request_of, say
 from handlers.telegram.staff.texts import amount
 from handlers.telegram.workflow import Settings
-from handlers.texts import reason_text, tier_name
+from handlers.texts import branch_name, reason_text, tier_name
 from loyalty.members import find_member, get_member
 from loyalty.numbers import parse_id, parse_int
 from loyalty.staff import counter as desk
@@ -136,7 +136,7 @@ async def _ask_approvers(
         ),
         locale,
         id=ident(held.id, locale),
-        cashier=cashier.name or str(cashier.telegram_id),
+        cashier=cashier.name or ident(cashier.telegram_id, locale),
         amount=number(held.payload["amount"], locale),
         member=f"{member.first_name} {member.last_name}".strip() or member.phone or "-",
         points=number(held.points, locale),
@@ -382,7 +382,7 @@ async def on_member(
     member = info.member
     lines = [
         f"{member.first_name} {member.last_name}".strip() or "-",
-        t(N_("Card: {card}"), locale, card=info.card),
+        t(N_("Card: {card}"), locale, card=digits(info.card, locale)),
         t(N_("Tier: {tier}"), locale, tier=_tier(info.tier, locale)),
         t(N_("Balance: {points} points"), locale, points=number(member.balance, locale)),
     ]
@@ -434,7 +434,12 @@ async def on_move(
     name = f"{member.first_name} {member.last_name}".strip() or f"#{ident(member.id, locale)}"
     await say(
         message,
-        t(N_("{name} now belongs to branch {branch}."), locale, name=name, branch=branch.name),
+        t(
+            N_("{name} now belongs to branch {branch}."),
+            locale,
+            name=name,
+            branch=branch_name(branch.name, locale),
+        ),
     )
 
 

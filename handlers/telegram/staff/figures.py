@@ -11,12 +11,13 @@ from aiogram import Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import BufferedInputFile, Message
 
-from handlers.format import day, moment, number
+from handlers.format import day, listing, moment, number
 from handlers.i18n import N_, t
+from handlers.telegram.staff.audit_text import audit_line
 from handlers.telegram.staff.common import say
 from handlers.telegram.staff.report_charts import LABELS, report_charts
 from handlers.telegram.workflow import Settings
-from handlers.texts import SEGMENT_NAMES, money, tier_name
+from handlers.texts import SEGMENT_NAMES, branch_name, money, tier_name
 from loyalty import giftcards, rfm
 from loyalty.numbers import parse_int
 from loyalty.reports import MemberRow, Report
@@ -31,7 +32,7 @@ DEFAULT_DAYS = 30
 def _breakdown(values: dict[str, int], locale: str, name: Callable[[str], str]) -> str:
     if not values:
         return "-"
-    return ", ".join(f"{name(k)} {number(v, locale)}" for k, v in values.items())
+    return listing((f"{name(k)} {number(v, locale)}" for k, v in values.items()), locale)
 
 
 def report_text(report: Report, days: int, locale: str, settings: Settings) -> str:
@@ -71,7 +72,10 @@ def report_text(report: Report, days: int, locale: str, settings: Settings) -> s
         t(
             N_("By branch: {values}"),
             locale,
-            values=", ".join(f"{k} {n(v)}" for k, v in report.by_branch.items()) or "-",
+            values=listing(
+                (f"{branch_name(k, locale)} {n(v)}" for k, v in report.by_branch.items()), locale
+            )
+            or "-",
         ),
         t(
             N_("Points issued: {issued}; redeemed: {redeemed}; expired: {expired}"),
@@ -83,13 +87,17 @@ def report_text(report: Report, days: int, locale: str, settings: Settings) -> s
         t(
             N_("Most redeemed rewards: {values}"),
             locale,
-            values=", ".join(f"{k} {n(v)}" for k, v in report.top_rewards) or "-",
+            values=listing((f"{k} {n(v)}" for k, v in report.top_rewards), locale) or "-",
         ),
         t(
             N_("Purchases by branch: {values}"),
             locale,
-            values=", ".join(
-                f"{k} {n(c)} ({n(a)})" for k, (c, a) in report.purchases_by_branch.items()
+            values=listing(
+                (
+                    f"{branch_name(k, locale)} {n(c)} ({n(a)})"
+                    for k, (c, a) in report.purchases_by_branch.items()
+                ),
+                locale,
             )
             or "-",
         ),
@@ -98,9 +106,12 @@ def report_text(report: Report, days: int, locale: str, settings: Settings) -> s
 
 
 def segments_text(counts: dict[str, int], locale: str) -> str:
-    values = ", ".join(
-        f"{t(SEGMENT_NAMES[name], locale)} {number(count, locale)}"
-        for name, count in counts.items()
+    values = listing(
+        (
+            f"{t(SEGMENT_NAMES[name], locale)} {number(count, locale)}"
+            for name, count in counts.items()
+        ),
+        locale,
     )
     return t(N_("Customer segments: {values}"), locale, values=values)
 
@@ -215,7 +226,7 @@ async def members_xlsx(
                     date_cell(r.birth_date) if r.birth_date else None,
                     genders.get(r.gender) or None,
                     types.get(r.customer_type) or None,
-                    r.branch or None,
+                    branch_name(r.branch, locale) if r.branch else None,
                     tiers[r.tier, r.tier_name] or None,
                     r.balance,
                     date_cell(r.joined_at.astimezone(settings.tz).date()),
@@ -250,16 +261,10 @@ async def on_audit(message: Message, staff: Staff, locale: str, settings: Settin
     if not entries:
         await say(message, t(N_("Nothing recorded yet."), locale))
         return
-    lines = []
-    for entry in reversed(entries):
-        who = (
-            (entry.staff.name or str(entry.staff.telegram_id))
-            if entry.staff
-            else entry.actor or "-"
-        )
-        details = " ".join(f"{k}={v}" for k, v in entry.details.items() if v is not None)
-        when = moment(entry.created_at, locale, settings.tz)
-        lines.append(f"{when} {who}: {entry.action} {details}".rstrip())
+    lines = [
+        audit_line(entry, moment(entry.created_at, locale, settings.tz), locale)
+        for entry in reversed(entries)
+    ]
     await say(message, "\n".join(lines)[-4000:])
 
 

@@ -9,16 +9,17 @@ before this one; the listings here answer when it is not.
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal
 
 from aiogram import Bot, F, Router
 from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.types import Message
 
-from handlers.format import number
+from handlers.format import listing, number
 from handlers.i18n import N_, t
 from handlers.telegram.staff.common import ident, say
-from handlers.texts import CUSTOMER_TYPES
+from handlers.telegram.staff.settings_dialog import RULES, rule_value
+from handlers.telegram.staff.texts import amount
+from handlers.texts import CUSTOMER_TYPES, branch_name
 from loyalty.errors import ErrorCode, LoyaltyError
 from loyalty.numbers import parse_id, parse_int
 from loyalty.rewards import catalog
@@ -58,47 +59,48 @@ async def on_invite(message: Message, command: CommandObject, locale: str, now: 
             ),
             locale,
             role=t(ROLES[staff.role.value], locale),
-            branch=branch.name if branch else t(N_("all branches"), locale),
+            branch=branch_name(branch.name, locale) if branch else t(N_("all branches"), locale),
         ),
     )
 
 
 # What /staff_help lists, each line with the action it needs: a reader sees what they may do.
+# The placeholders are words of the reader's language; the commands are typed as they are.
 HELP: tuple[tuple[str, Action], ...] = (
-    ("/earn <member> <amount> [receipt] [group]", Action.EARN),
-    ("/refund <receipt> [amount|all] [branch]", Action.REFUND),
-    ("/redeem <voucher code>", Action.USE_VOUCHER),
-    ("/member <member>", Action.VIEW_MEMBER),
-    ("/newcard <member>", Action.REPLACE_CARD),
+    (N_("/earn <member> <amount> [receipt] [group]"), Action.EARN),
+    (N_("/refund <receipt> [amount|all] [branch]"), Action.REFUND),
+    (N_("/redeem <voucher code>"), Action.USE_VOUCHER),
+    (N_("/member <member>"), Action.VIEW_MEMBER),
+    (N_("/newcard <member>"), Action.REPLACE_CARD),
     ("/giftcard sell|topup|spend|refund|block ...", Action.GIFT_CARDS),
     ("/inbox", Action.INBOX),
-    ("/reply <number> <text>", Action.INBOX),
-    ("/voucher cancel <voucher code>", Action.CANCEL_VOUCHER),
-    ("/adjust <member> <+N|-N> <reason>", Action.ADJUST),
-    ("/move <member> <branch number>", Action.MOVE_MEMBER),
-    ("/tier <member> <tier|off>", Action.SET_TIER),
-    ("/company <member> <company name|off|rate <rate|club>>", Action.COMPANY),
-    ("/undo <transaction id>", Action.UNDO),
-    ("/report [days]", Action.REPORT),
+    (N_("/reply <number> <text>"), Action.INBOX),
+    (N_("/voucher cancel <voucher code>"), Action.CANCEL_VOUCHER),
+    (N_("/adjust <member> <+N|-N> <reason>"), Action.ADJUST),
+    (N_("/move <member> <branch number>"), Action.MOVE_MEMBER),
+    (N_("/tier <member> <tier|off>"), Action.SET_TIER),
+    (N_("/company <member> <company name|off|rate <rate|club>>"), Action.COMPANY),
+    (N_("/undo <transaction id>"), Action.UNDO),
+    (N_("/report [days]"), Action.REPORT),
     ("/export", Action.EXPORT),
     ("/staff", Action.MANAGE_STAFF),
     ("/rewards", Action.REWARDS),
     ("/campaign", Action.CAMPAIGN),
     ("/campaigns", Action.CAMPAIGN),
-    ("/lottery <winners> [per=N] [filters]", Action.LOTTERY),
-    ("/branch <branch id> [unit|minimum <amount|club>]", Action.BRANCH_EARNING),
+    (N_("/lottery <winners> [per=N] [filters]"), Action.LOTTERY),
+    (N_("/branch <branch id> [unit|minimum <amount|club>]"), Action.BRANCH_EARNING),
     ("/audit", Action.AUDIT),
     ("/branches", Action.BRANCHES),
     ("/groups", Action.GROUPS),
     ("/settings", Action.SETTINGS),
-    ("/import (CSV file caption)", Action.IMPORT),
+    (N_("/import (CSV file caption)"), Action.IMPORT),
     ("/apikeys", Action.API_KEYS),
     ("/webhooks", Action.API_KEYS),
 )
 
 
 async def on_help(message: Message, staff: Staff, locale: str) -> None:
-    lines = [line for line, action in HELP if allowed(staff, action)]
+    lines = [t(line, locale) for line, action in HELP if allowed(staff, action)]
     await say(message, t(N_("Staff commands:"), locale) + "\n" + "\n".join(lines))
 
 
@@ -140,11 +142,17 @@ async def on_staff(
         )
     elif action == "list" and len(parts) <= 1:
         members = await team.staff_list(staff)
-        branches = {b.id: b.name for b in await Branch.all()}
+        branches = {b.id: branch_name(b.name, locale) for b in await Branch.all()}
         everywhere = t(N_("all branches"), locale)
         lines = [
-            f"#{ident(s.id, locale)} {s.name or s.telegram_id}: {t(ROLES[s.role.value], locale)}, "
-            f"{branches.get(s.branch_id, everywhere) if s.branch_id else everywhere}"
+            f"#{ident(s.id, locale)} {s.name or ident(s.telegram_id, locale)}: "
+            + listing(
+                [
+                    t(ROLES[s.role.value], locale),
+                    branches.get(s.branch_id, everywhere) if s.branch_id else everywhere,
+                ],
+                locale,
+            )
             for s in members
         ]
         await say(message, "\n".join(lines))
@@ -274,20 +282,25 @@ async def on_branches(
 
 def branch_line(branch: Branch, locale: str) -> str:
     if not branch.active:
-        return t(N_("#{id} {name}: closed"), locale, id=ident(branch.id, locale), name=branch.name)
+        return t(
+            N_("#{id} {name}: closed"),
+            locale,
+            id=ident(branch.id, locale),
+            name=branch_name(branch.name, locale),
+        )
     if branch.earn_rate is None:
         return t(
             N_("#{id} {name}: the club's earning rate"),
             locale,
             id=ident(branch.id, locale),
-            name=branch.name,
+            name=branch_name(branch.name, locale),
         )
     return t(
         N_("#{id} {name}: earning rate {rate}"),
         locale,
         id=ident(branch.id, locale),
-        name=branch.name,
-        rate=f"{branch.earn_rate.normalize():f}",
+        name=branch_name(branch.name, locale),
+        rate=amount(branch.earn_rate, locale),
     )
 
 
@@ -329,7 +342,7 @@ async def branch_rules_text(branch: Branch, locale: str) -> str:
         N_("#{id} {name}: currency unit {unit}; minimum purchase {minimum}."),
         locale,
         id=ident(branch.id, locale),
-        name=branch.name,
+        name=branch_name(branch.name, locale),
         unit=own_amount(branch.currency_unit or None, rules.currency_unit, locale),
         minimum=own_amount(branch.min_purchase, rules.min_purchase, locale),
     )
@@ -359,7 +372,7 @@ async def on_groups(
             locale,
             id=ident(g.id, locale),
             name=g.name,
-            multiplier=f"{g.multiplier.normalize():f}",
+            multiplier=amount(g.multiplier, locale),
         )
         for g in groups
     ]
@@ -376,12 +389,12 @@ async def on_settings(
         await say(message, t(N_("Usage: /settings [<name> <value>]"), locale))
         return
     rules = await get_rules()
-    lines = [f"{key} = {_shown(getattr(rules, key))}" for key in SETTINGS]
+    # Each rule by its name in the reader's language, then how to change it: the key is typed.
+    lines = [
+        f"{t(RULES[key], locale)}: {rule_value(key, getattr(rules, key), locale)} (/settings {key})"
+        for key in SETTINGS
+    ]
     await say(message, "\n".join(lines))
-
-
-def _shown(value: object) -> str:
-    return f"{value.normalize():f}" if isinstance(value, Decimal) else str(value)
 
 
 def router() -> Router:

@@ -38,6 +38,7 @@ from handlers.telegram.widgets import (
     locale_of,
     text_input,
 )
+from handlers.texts import branch_name
 from loyalty.errors import LoyaltyError
 from loyalty.numbers import parse_int
 from loyalty.rules import get_rules
@@ -68,12 +69,17 @@ async def branches_getter(dialog_manager: DialogManager, **kwargs: Any) -> dict[
 
 def _label(branch: Branch, locale: str) -> str:
     if not branch.active:
-        return t(N_("#{id} {name}: closed"), locale, id=ident(branch.id, locale), name=branch.name)
+        return t(
+            N_("#{id} {name}: closed"),
+            locale,
+            id=ident(branch.id, locale),
+            name=branch_name(branch.name, locale),
+        )
     return t(
         N_("#{id} {name}: earning rate {rate}"),
         locale,
         id=ident(branch.id, locale),
-        name=branch.name,
+        name=branch_name(branch.name, locale),
         rate=_rate(branch, locale),
     )
 
@@ -91,7 +97,7 @@ async def branch_getter(dialog_manager: DialogManager, **kwargs: Any) -> dict[st
     low, high = DECIMAL_LIMITS["earn_rate"]
     rules = await get_rules()
     return {
-        "name": esc(branch.name),
+        "name": esc(branch_name(branch.name, locale)),
         "rate": _rate(branch, locale),
         "low": amount(low, locale),
         "high": amount(high, locale),
@@ -111,7 +117,9 @@ async def _set_rate(manager: DialogManager, rate: Any) -> None:
     branch = await places.set_branch_rate(
         staff_of(manager), manager.dialog_data["branch"], rate, now=now_of(manager)
     )
-    manager.dialog_data["notice"] = t(N_("Saved: {label}."), locale, label=esc(branch.name))
+    manager.dialog_data["notice"] = t(
+        N_("Saved: {label}."), locale, label=esc(branch_name(branch.name, locale))
+    )
     await manager.switch_to(BranchesSG.branches)
 
 
@@ -145,7 +153,9 @@ async def _set_rule(manager: DialogManager, message: Message | None, value: int 
             await refuse(message, error, manager)
         return
     locale = locale_of(manager)
-    manager.dialog_data["notice"] = t(N_("Saved: {label}."), locale, label=esc(branch.name))
+    manager.dialog_data["notice"] = t(
+        N_("Saved: {label}."), locale, label=esc(branch_name(branch.name, locale))
+    )
     await manager.switch_to(BranchesSG.branches)
 
 
@@ -171,7 +181,9 @@ async def on_rename(message: Message, widget: TextInput, manager: DialogManager,
         await refuse(message, error, manager)
         return
     manager.dialog_data["notice"] = t(
-        N_("Saved: {label}."), locale_of(manager), label=esc(branch.name)
+        N_("Saved: {label}."),
+        locale_of(manager),
+        label=esc(branch_name(branch.name, locale_of(manager))),
     )
     await manager.switch_to(BranchesSG.branches)
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from handlers.format import day
 from handlers.i18n import N_, t
-from handlers.texts import tier_name
+from handlers.texts import branch_name, tier_name
 from loyalty.reports import AGE_GROUPS, Report
 
 # The names of the report's groups (loyalty/reports.py), for its text and its charts.
@@ -94,7 +94,10 @@ def report_charts(report: Report, locale: str) -> list[Chart]:
         _bars(
             "purchases_by_branch.png",
             N_("Purchases by branch"),
-            {name: count for name, (count, _) in report.purchases_by_branch.items()},
+            {
+                branch_name(name, locale): count
+                for name, (count, _) in report.purchases_by_branch.items()
+            },
             locale,
         ),
     ]

@@ -35,7 +35,7 @@ from handlers.telegram.widgets import (
     pager,
     text_input,
 )
-from handlers.texts import CUSTOMER_TYPES, tier_name
+from handlers.texts import CUSTOMER_TYPES, branch_name, tier_name
 from loyalty.staff import catalogue
 from loyalty.staff.access import sees_all_branches
 from loyalty.staff.limits import LIMITS, parse_number
@@ -118,7 +118,7 @@ async def describe(spec: catalogue.RewardSpec, locale: str, manager: DialogManag
         group=esc(group.name) if group else t(N_("any product"), locale),
         stock=amount(spec.stock, locale) if spec.stock is not None else t(N_("unlimited"), locale),
         tier=tier_name(tier.code, tier.name, locale) if tier else t(N_("everyone"), locale),
-        branch=esc(branch.name) if branch else t(N_("all branches"), locale),
+        branch=esc(branch_name(branch.name, locale)) if branch else t(N_("all branches"), locale),
         until=until or t(N_("no end date"), locale),
     )
     if spec.customer_type is not None:
@@ -323,7 +323,8 @@ async def choices_getter(dialog_manager: DialogManager, **kwargs: Any) -> dict[s
     ]
     branches = [{"id": 0, "label": t(N_("All branches"), locale)}]
     branches += [
-        {"id": b.id, "label": b.name} for b in await Branch.filter(active=True).order_by("id")
+        {"id": b.id, "label": branch_name(b.name, locale)}
+        for b in await Branch.filter(active=True).order_by("id")
     ]
     new = dialog_manager.dialog_data.get("new", {})
     kind = new.get("kind", RewardKind.PRODUCT.value)

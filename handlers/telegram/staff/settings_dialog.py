@@ -31,7 +31,7 @@ from handlers.telegram.widgets import (
     locale_of,
     text_input,
 )
-from handlers.texts import tier_name
+from handlers.texts import club_name, tier_name
 from loyalty.errors import LoyaltyError
 from loyalty.rules import get_rules
 from loyalty.staff.club_settings import SETTINGS, rename_tier, set_rule, set_tier_value
@@ -66,6 +66,15 @@ TIER_FIELDS: dict[str, str] = {
 }
 
 
+def rule_value(key: str, value: object, locale: str) -> str:
+    """A rule's value as the reader reads it: their digits, the default club name in words."""
+    if isinstance(value, (int, Decimal)) and not isinstance(value, bool):
+        return amount(value, locale)
+    if key == "name" and isinstance(value, str):
+        return club_name(value, locale)
+    return str(value) if value else "-"
+
+
 def _shown(value: object, locale: str) -> str:
     if isinstance(value, (int, Decimal)) and not isinstance(value, bool):
         return amount(value, locale)
@@ -85,7 +94,8 @@ async def rules_getter(dialog_manager: DialogManager, **kwargs: Any) -> dict[str
     rules = await get_rules()
     assert set(RULES) == set(SETTINGS)  # a new rule needs a label here
     lines = [
-        f"{t(label, locale)}: {_shown(getattr(rules, key), locale)}" for key, label in RULES.items()
+        f"{t(label, locale)}: {esc(rule_value(key, getattr(rules, key), locale))}"
+        for key, label in RULES.items()
     ]
     return {
         "rules": "\n".join(lines),
@@ -106,7 +116,7 @@ async def rule_getter(dialog_manager: DialogManager, **kwargs: Any) -> dict[str,
     key = dialog_manager.dialog_data.get("key", "name")
     return {
         "label": t(RULES[key], locale),
-        "value": _shown(getattr(await get_rules(), key), locale),
+        "value": esc(rule_value(key, getattr(await get_rules(), key), locale)),
     }
 
 

@@ -68,6 +68,11 @@ class ErrorCode(StrEnum):
     APPROVAL_REFUSED = "approval_refused"  # `reason`: the purchase's own refusal
     UNKNOWN_SCOPE = "unknown_scope"  # `scopes`: the names not known, `known`: those that are
     API_KEY_NOT_FOUND = "api_key_not_found"
+    INVALID_MULTIPLIER = "invalid_multiplier"  # `max`: the largest a festival may have
+    FESTIVAL_DATE = "festival_date"  # `text`: what was typed for a festival's day
+    FESTIVAL_ENDS_FIRST = "festival_ends_first"  # its end is not after its start
+    FESTIVAL_NOT_FOUND = "festival_not_found"
+    TIER_NOT_FOUND = "tier_not_found"  # `tier`: as typed
 
 
 class LoyaltyError(Exception):

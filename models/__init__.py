@@ -13,6 +13,7 @@ from models.enums import (
     StaffRole,
     VoucherStatus,
 )
+from models.festivals import Festival
 from models.fsm import FsmRecord
 from models.jobs import Campaign, ClubProcess, JobLease, Lottery
 from models.ledger import LedgerEntry, Purchase
@@ -37,6 +38,7 @@ __all__ = [
     "CustomerType",
     "EntryKind",
     "ErasedVoucherCode",
+    "Festival",
     "FsmRecord",
     "Gender",
     "InboxItem",

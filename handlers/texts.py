@@ -74,6 +74,15 @@ ERRORS: dict[ErrorCode, str] = {
     ErrorCode.ADJUSTMENT_TOO_LARGE: N_("A correction can change at most {max} points."),
     ErrorCode.UNKNOWN_SCOPE: N_("Unknown scopes: {scopes}. Choose from: {known}."),
     ErrorCode.API_KEY_NOT_FOUND: N_("No API key with that number."),
+    ErrorCode.INVALID_MULTIPLIER: N_(
+        "The multiplier must be above 0 and at most {max}, with at most two decimals."
+    ),
+    ErrorCode.FESTIVAL_DATE: N_(
+        "{text} is not a date: write 1405/10/01 or 2026-12-22, a time may follow (18:30)."
+    ),
+    ErrorCode.FESTIVAL_ENDS_FIRST: N_("The festival must end after it starts."),
+    ErrorCode.FESTIVAL_NOT_FOUND: N_("No festival with that number."),
+    ErrorCode.TIER_NOT_FOUND: N_("No tier called {tier}."),
 }
 
 REASONS: dict[str, str] = {

@@ -6,7 +6,7 @@ invitation handler here. The dispatcher must carry `settings` (`dp["settings"] =
 
 from aiogram import Router
 
-from handlers.telegram.staff import api_keys, counter, figures, importing, inbox, manage
+from handlers.telegram.staff import api_keys, counter, festivals, figures, importing, inbox, manage
 from handlers.telegram.staff.access import install
 
 
@@ -21,6 +21,7 @@ def router() -> Router:
         figures.router(),
         importing.router(),
         api_keys.router(),
+        festivals.router(),
     )
     return staff
 

@@ -88,6 +88,7 @@ HELP: tuple[tuple[str, Action], ...] = (
     ("/import (CSV file caption)", Action.IMPORT),
     ("/apikeys", Action.API_KEYS),
     ("/webhooks", Action.API_KEYS),
+    ("/festival [add|end|announce]", Action.FESTIVALS),
 )
 
 

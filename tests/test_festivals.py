@@ -228,3 +228,34 @@ async def test_the_festival_and_its_note_on_every_store(any_db: str) -> None:
     assert (entry.amount, entry.note) == (30, "Yalda ×3")
     later = await earning.award_purchase(m.id, 100_000, receipt="R2", now=NOW + timedelta(hours=2))
     assert later.points == 10
+
+
+async def test_the_member_menu_shows_the_running_festivals(db: str) -> None:
+    from tests.test_member_dialogs import joined, open_chat
+
+    chat = open_chat()
+    chat.client.dp["clock"] = lambda: NOW
+    member = await joined()
+    gold = await Tier.get(code="gold")
+    for name, multiplier, start, end, tier in (
+        ("Yalda", 3, NOW - timedelta(days=1), NOW + timedelta(days=2), None),
+        ("Spring", 2, NOW + timedelta(days=1), NOW + timedelta(days=3), None),  # to come
+        ("Gold week", 5, NOW - timedelta(days=1), NOW + timedelta(days=2), gold.id),
+    ):
+        await festivals.add_festival(
+            name, Decimal(multiplier), start, end, tier_id=tier, now=NOW - timedelta(days=2)
+        )
+    await chat.send("/start")
+    assert chat.text == (
+        "Hello Sara! You have 20 points.\nWhat would you like to do?\n"
+        "🎉 Yalda: points ×3 (every purchase) until 2026-03-03 12:30"
+    )
+    await Member.filter(id=member.id).update(locale="fa", tier_id=gold.id)
+    await chat.send("/start")
+    assert chat.text.endswith(
+        "🎉 Yalda: امتیاز ×۳ (همه خریدها) تا ۱۴۰۴/۱۲/۱۲ ۱۲:۳۰\n"
+        "🎉 Gold week: امتیاز ×۵ (سطح طلایی) تا ۱۴۰۴/۱۲/۱۲ ۱۲:۳۰"
+    )
+    chat.client.dp["clock"] = lambda: NOW + timedelta(days=4)
+    await chat.send("/start")
+    assert "🎉" not in chat.text

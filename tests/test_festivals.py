@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
 from decimal import Decimal
 
@@ -23,6 +23,8 @@ from models import (
     StaffRole,
     Tier,
 )
+from tests import cli_harness
+from tests.cli_harness import Club
 from tests.conftest import NOW
 from tests.helpers import member as make_member
 from tests.staff_harness import CASHIER, OWNER, Harness, harness
@@ -259,3 +261,50 @@ async def test_the_member_menu_shows_the_running_festivals(db: str) -> None:
     chat.client.dp["clock"] = lambda: NOW + timedelta(days=4)
     await chat.send("/start")
     assert "🎉" not in chat.text
+
+
+club = cli_harness.club  # the fixture
+
+
+def test_festivals_from_the_terminal(club: Callable[[str], Club], monkeypatch) -> None:
+    # The terminal's clock is NOW: 2026-03-01 12:30 in Tehran, Jalali 1404/12/10.
+    monkeypatch.setattr("bot.cli.utcnow", lambda: NOW)
+    monkeypatch.setattr("loyalty.earning.utcnow", lambda: NOW)
+    en = club("en")
+    assert en("festival", "list") == (
+        0,
+        "No festivals running or to come. Add one: /festival add Yalda 3 1405/09/30 1405/10/01\n",
+        "",
+    )
+    assert en("member", "add", "09121234567")[0] == 0
+    added = en("festival", "add", "Yalda", "×3", "۱۴۰۴/۱۲/۱۰", "2026-03-03", "--tier", "Bronze")
+    assert added == (
+        0,
+        "#1 Yalda ×3: 2026-03-01 00:00 to 2026-03-04 00:00, tier Bronze (on now)\n",
+        "",
+    )
+    assert en("festival", "add", "Coffee days", "2", "1404/12/01", "1404/12/20", "--group", "1")[
+        0:3:2
+    ] == (1, "No such product group.\n")
+    assert en("earn", "09121234567", "250000", "--receipt", "R1")[1] == (
+        "75 points earned; balance 95; tier Bronze.\n"
+    )
+    shown = en("member", "show", "09121234567")[1]
+    assert "+75 purchase: Yalda ×3" in shown
+    assert en("festival", "end", "1")[1] == (
+        "#1 Yalda ×3: 2026-03-01 00:00 to 2026-03-01 12:30, tier Bronze (over)\n"
+    )
+    assert en("earn", "09121234567", "250000", "--receipt", "R2")[1] == (
+        "25 points earned; balance 120; tier Bronze.\n"
+    )
+    fa = club("fa")
+    assert fa("festival", "add", "یلدا", "۰", "۱۴۰۴/۱۲/۱۰", "۱۴۰۴/۱۲/۱۲") == (
+        1,
+        "",
+        "ضریب باید بیشتر از ۰ و حداکثر ۱۰ باشد، با حداکثر دو رقم اعشار.\n",
+    )
+    assert fa("festival", "add", "یلدا", "2", "1404/12/12", "1404/12/10")[0:3:2] == (
+        1,
+        "جشنواره باید بعد از شروعش تمام شود.\n",
+    )
+    assert en("festival", "list")[1].startswith("No festivals running")

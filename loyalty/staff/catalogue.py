@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from loyalty import audit
 from loyalty.clock import utcnow
 from loyalty.errors import ErrorCode, LoyaltyError
+from loyalty.reward_values import VALUE_RANGE
 from loyalty.staff.access import check_branch_scope, own_branch
 from loyalty.staff.limits import LIMITS, in_range
 from loyalty.staff.permissions import Action, require
@@ -56,6 +57,7 @@ class RewardSpec:
     valid_from: datetime | None = None
     valid_until: datetime | None = None
     description: str = ""
+    value_money: int | None = None  # what it is worth in money (loyalty/reward_values.py)
 
 
 def reward_spec(reward: Reward) -> RewardSpec:
@@ -72,6 +74,7 @@ def reward_spec(reward: Reward) -> RewardSpec:
         valid_from=reward.valid_from,
         valid_until=reward.valid_until,
         description=reward.description,
+        value_money=reward.value_money,
     )
 
 
@@ -103,6 +106,8 @@ async def _checked(staff: Staff, spec: RewardSpec) -> RewardSpec:
     if branch_id is not None and not await Branch.exists(id=branch_id, active=True):
         raise LoyaltyError(ErrorCode.BRANCH_NOT_FOUND, branch=branch_id)
     check_branch_scope(staff, branch_id)
+    if spec.value_money is not None:
+        in_range("value_money", spec.value_money, *VALUE_RANGE)
     if spec.valid_from and spec.valid_until and spec.valid_until <= spec.valid_from:
         raise LoyaltyError(ErrorCode.INVALID_DATE)
     return replace(
@@ -138,6 +143,7 @@ async def save_reward(
         "valid_from": spec.valid_from,
         "valid_until": spec.valid_until,
         "description": spec.description,
+        "value_money": spec.value_money,
     }
     if reward_id is None:
         reward = await Reward.create(**fields)
@@ -162,9 +168,21 @@ async def save_reward(
         min_tier=spec.min_tier_id,
         branch=spec.branch_id,
         group=spec.product_group_id,
+        value_money=spec.value_money,
         valid_until=spec.valid_until.isoformat() if spec.valid_until else None,
     )
     return reward
+
+
+async def set_reward_value(
+    staff: Staff, reward_id: int, value_money: int | None, *, now: datetime | None = None
+) -> Reward:
+    """A reward's money value (None: not priced), by the rules of `save_reward`."""
+    reward = await Reward.get_or_none(id=reward_id, active=True)
+    if reward is None:
+        raise LoyaltyError(ErrorCode.REWARD_NOT_FOUND, reward=reward_id)
+    spec = replace(reward_spec(reward), value_money=value_money)
+    return await save_reward(staff, spec, reward.id, now=now)
 
 
 async def manageable_rewards(staff: Staff) -> list[Reward]:

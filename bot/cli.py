@@ -25,11 +25,13 @@ from bot.settings import Settings, get_settings
 from bot.sqlite_engine import is_busy
 from handlers.format import day, number, persian_digits
 from handlers.i18n import N_, t
+from handlers.reward_values import warning_text, worth_text
 from handlers.texts import error_text, reason_text, tier_name, tier_names
 from loyalty import earning, ledger, members, rewards
 from loyalty.clock import utcnow
 from loyalty.errors import ErrorCode, LoyaltyError
 from loyalty.numbers import BIGINT_MAX, INT_MAX, parse_int
+from loyalty.reward_values import mispriced
 from loyalty.staff import counter, places
 from loyalty.staff.catalogue import RewardSpec, save_reward
 from models import Branch, Member, Reward, RewardKind, Staff, StaffRole, Tier
@@ -229,8 +231,17 @@ async def _reward_add(args: argparse.Namespace, settings: Settings) -> str:
         kind=RewardKind(args.kind),
         value=args.value,
         stock=args.stock,
+        value_money=args.value_money,
     )
-    reward = await save_reward(_terminal_owner(), spec)
+    try:
+        reward = await save_reward(_terminal_owner(), spec)
+    except LoyaltyError as error:
+        if error.code is not ErrorCode.INVALID_SETTING:
+            raise
+        from handlers.telegram.staff.texts import staff_error_text
+
+        # The staff's words name the setting's bounds (a money value, a discount).
+        sys.exit(staff_error_text(error, settings.default_locale))
     return t(
         N_("Reward {id} added: {name} for {cost} points."),
         settings.default_locale,
@@ -251,6 +262,8 @@ async def _reward_list(args: argparse.Namespace, settings: Settings) -> str:
         # The id other commands take (`club redeem`): no thousands separator.
         ident = persian_digits(str(r.id)) if locale == "fa" else str(r.id)
         values = {"id": ident, "name": r.name, "cost": number(r.cost, locale)}
+        worth = worth_text(r, locale)
+        values["name"] = f"{r.name} ({worth})" if worth else r.name
         if r.stock is None:
             lines.append(
                 t(N_("Reward {id}: {name}, {cost} points, no stock limit"), locale, **values)
@@ -265,7 +278,8 @@ async def _reward_list(args: argparse.Namespace, settings: Settings) -> str:
                     **values,
                 )
             )
-    return "\n".join(lines)
+    # What each point of a priced reward is worth, and the rewards priced against their cost.
+    return "\n".join(lines + [warning_text(found, locale) for found in mispriced(items)])
 
 
 @command("branch list")
@@ -743,6 +757,12 @@ def build_parser(locale: str = "fa") -> argparse.ArgumentParser:
         default=0,
         metavar=h(N_("VALUE")),
         help=h(N_("the discount: toman for fixed_discount, a percent for percent_discount")),
+    )
+    radd.add_argument(
+        "--value-money",
+        type=_big,
+        metavar=h(N_("AMOUNT")),
+        help=h(N_("what the reward is worth in toman, to show its value per point")),
     )
     reward.add_parser("list", help=h(N_("list rewards on offer, with their ids and stock")))
 

@@ -159,3 +159,20 @@ def test_priced_rewards_from_the_terminal(club: Callable[[str], Club]) -> None:
     assert err.strip() == (
         "That value is not valid for value_money: send a number from 1 to 1,000,000,000,000."
     )
+
+
+async def test_the_rewards_dialog_shows_value_per_point_and_warns(db: str) -> None:
+    from tests.test_staff_dialogs import OWNER as DIALOG_OWNER
+    from tests.test_staff_dialogs import open_chat
+
+    await Reward.create(name="Tea", cost=90, value_money=45_000)
+    await Reward.create(name="Cake", cost=200, value_money=50_000)
+    await Reward.create(name="Mug", cost=120)
+    chat = open_chat(DIALOG_OWNER)
+    await chat.send("/rewards")
+    assert chat.text == (
+        "Rewards (page 1 of 1). Choose one to see it in full or withdraw it.\n"
+        "#1 Tea: worth 45,000, 500 per point\n"
+        "#2 Cake: worth 50,000, 250 per point\n"
+        "⚠ #2 Cake costs more points than #1 Tea but gives less per point: 250 against 500."
+    )

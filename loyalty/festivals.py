@@ -178,14 +178,18 @@ async def add_festival(
     tier_id: int | None = None,
     staff_id: int | None = None,
     actor: str = "",
+    key: str | None = None,
     now: datetime,
 ) -> Festival:
-    """A new festival; its values checked by the `read_*` and `find_*` functions above."""
+    """A new festival; its values checked by the `read_*` and `find_*` functions above.
+    With `key`, the one added under that key before, if any."""
     name = clean_name(name)
     if not Decimal(0) < multiplier <= MAX_MULTIPLIER:
         raise LoyaltyError(ErrorCode.INVALID_MULTIPLIER, max=int(MAX_MULTIPLIER))
     if ends_at <= starts_at:
         raise LoyaltyError(ErrorCode.FESTIVAL_ENDS_FIRST)
+    if key is not None and (earlier := await Festival.get_or_none(request_key=key)) is not None:
+        return await get_festival(earlier.id)
     festival = await Festival.create(
         name=name,
         multiplier=multiplier,
@@ -195,6 +199,7 @@ async def add_festival(
         product_group_id=group_id,
         tier_id=tier_id,
         created_at=now,
+        request_key=key,
     )
     await audit.record(
         "festival_added",

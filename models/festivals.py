@@ -26,6 +26,8 @@ class Festival(Model):
     )
     ended_at = fields.DatetimeField(null=True)  # when the owner ended it early (ends_at too)
     created_at = fields.DatetimeField()
+    # The request that added it (a chat message): one delivered twice adds one festival.
+    request_key = fields.CharField(max_length=64, null=True, unique=True)
 
     class Meta:
         table = "festival"

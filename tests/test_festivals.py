@@ -308,3 +308,13 @@ def test_festivals_from_the_terminal(club: Callable[[str], Club], monkeypatch) -
         "جشنواره باید بعد از شروعش تمام شود.\n",
     )
     assert en("festival", "list")[1].startswith("No festivals running")
+
+
+async def test_a_festival_delivered_twice_is_added_once(h: Harness) -> None:
+    from aiogram.types import Update
+
+    update = h.api.push_message(OWNER, "/festival add Yalda 3 1404/12/10 1404/12/12")
+    for _ in range(2):
+        await h.dp.feed_update(h.bot, Update.model_validate(update, context={"bot": h.bot}))
+    assert await Festival.all().count() == 1
+    assert await AuditEntry.filter(action="festival_added").count() == 1

@@ -64,6 +64,7 @@ class Migration(migrations.Migration):
                 ("tier", _fk("models.Tier", "tier_id")),
                 ("ended_at", fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
                 ("created_at", fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ("request_key", fields.CharField(null=True, unique=True, max_length=64)),
             ],
             options={
                 "table": "festival",

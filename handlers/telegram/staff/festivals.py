@@ -102,6 +102,7 @@ async def _add(
         group_id=await festivals.find_group(filters["group"]) if "group" in filters else None,
         tier_id=await festivals.find_tier(filters["tier"], names) if "tier" in filters else None,
         staff_id=staff.id,
+        key=request_of(message),
         now=now,
     )
     await say(

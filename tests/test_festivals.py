@@ -318,3 +318,17 @@ async def test_a_festival_delivered_twice_is_added_once(h: Harness) -> None:
         await h.dp.feed_update(h.bot, Update.model_validate(update, context={"bot": h.bot}))
     assert await Festival.all().count() == 1
     assert await AuditEntry.filter(action="festival_added").count() == 1
+
+
+async def test_the_member_history_names_the_festival(db: str) -> None:
+    from tests.test_member_dialogs import joined, open_chat
+
+    chat = open_chat()
+    member = await joined()
+    await festivals.add_festival(
+        "Yalda", Decimal(3), NOW - timedelta(hours=1), NOW + timedelta(hours=1), now=NOW
+    )
+    await earning.award_purchase(member.id, 100_000, receipt="R1", now=NOW)
+    await chat.send("/start")
+    await chat.click("History")
+    assert "2026-03-01  +30  purchase: Yalda ×3\n" in chat.text

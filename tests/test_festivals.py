@@ -29,8 +29,6 @@ from tests.conftest import NOW
 from tests.helpers import member as make_member
 from tests.staff_harness import CASHIER, OWNER, Harness, harness
 
-pytestmark = pytest.mark.asyncio
-
 # NOW is 2026-03-01 12:30 in Tehran, Jalali 1404/12/10.
 PHONE = "09121111111"
 

@@ -16,8 +16,6 @@ from tests.conftest import NOW
 from tests.helpers import member as make_member
 from tests.staff_harness import CASHIER, OWNER, Harness, harness
 
-pytestmark = pytest.mark.asyncio
-
 club = cli_harness.club  # the fixture
 
 

@@ -25,10 +25,13 @@ from bot.settings import Settings, get_settings
 from bot.sqlite_engine import is_busy
 from handlers.format import day, digits, number, persian_digits
 from handlers.i18n import N_, t
+from handlers.reward_values import warning_text, worth_text
 from handlers.texts import branch_name, error_text, money, reason_text, tier_name, tier_names
 from loyalty import earning, ledger, members, rewards
+from loyalty.clock import utcnow
 from loyalty.errors import ErrorCode, LoyaltyError
 from loyalty.numbers import BIGINT_MAX, INT_MAX, parse_int
+from loyalty.reward_values import mispriced
 from loyalty.staff import counter, places
 from loyalty.staff.catalogue import RewardSpec, save_reward
 from models import Branch, CustomerType, Member, Reward, RewardKind, Staff, StaffRole, Tier
@@ -359,8 +362,17 @@ async def _reward_add(args: argparse.Namespace, settings: Settings) -> str:
         value=args.value,
         stock=args.stock,
         customer_type=CustomerType(args.for_whom) if args.for_whom else None,
+        value_money=args.value_money,
     )
-    reward = await save_reward(_terminal_owner(), spec)
+    try:
+        reward = await save_reward(_terminal_owner(), spec)
+    except LoyaltyError as error:
+        if error.code is not ErrorCode.INVALID_SETTING:
+            raise
+        from handlers.telegram.staff.texts import staff_error_text
+
+        # The staff's words name the setting's bounds (a money value, a discount).
+        sys.exit(staff_error_text(error, settings.default_locale))
     return t(
         N_("Reward {id} added: {name} for {cost} points."),
         settings.default_locale,
@@ -381,6 +393,8 @@ async def _reward_list(args: argparse.Namespace, settings: Settings) -> str:
         # The id other commands take (`club redeem`): no thousands separator.
         ident = persian_digits(str(r.id)) if locale == "fa" else str(r.id)
         values = {"id": ident, "name": r.name, "cost": number(r.cost, locale)}
+        worth = worth_text(r, locale)
+        values["name"] = f"{r.name} ({worth})" if worth else r.name
         if r.stock is None:
             lines.append(
                 t(N_("Reward {id}: {name}, {cost} points, no stock limit"), locale, **values)
@@ -395,7 +409,8 @@ async def _reward_list(args: argparse.Namespace, settings: Settings) -> str:
                     **values,
                 )
             )
-    return "\n".join(lines)
+    # What each point of a priced reward is worth, and the rewards priced against their cost.
+    return "\n".join(lines + [warning_text(found, locale) for found in mispriced(items)])
 
 
 async def _gift_answer(template: str, moved: Any, amount: int, settings: Settings) -> str:
@@ -586,6 +601,52 @@ async def _apikey_list(args: argparse.Namespace, settings: Settings) -> str:
     return "\n".join(
         key_line(key, branch_name(key.branch.name, locale), locale, settings.tz) for key in keys
     )
+
+
+@command("festival add")
+async def _festival_add(args: argparse.Namespace, settings: Settings) -> str:
+    from handlers.festivals import staff_line
+    from loyalty import festivals
+
+    now, tz, locale = utcnow(), settings.tz, settings.default_locale
+    # Every value read and checked before anything is written, as /festival add does.
+    multiplier = festivals.read_multiplier(args.multiplier.lstrip("x×X"))
+    starts_at = festivals.read_day(args.first, tz, end=False, now=now)
+    ends_at = festivals.read_day(args.last, tz, end=True, now=now)
+    names = tier_names([(tier.code, tier.name) for tier in await Tier.all()])
+    festival = await festivals.add_festival(
+        args.name,
+        multiplier,
+        starts_at,
+        ends_at,
+        branch_id=await festivals.find_branch(args.branch) if args.branch else None,
+        group_id=await festivals.find_group(args.group) if args.group else None,
+        tier_id=await festivals.find_tier(args.tier, names) if args.tier else None,
+        actor="club command",
+        now=now,
+    )
+    return staff_line(festival, locale, tz, now)
+
+
+@command("festival list")
+async def _festival_list(args: argparse.Namespace, settings: Settings) -> str:
+    from handlers.festivals import staff_line
+    from handlers.telegram.staff.festivals import NONE
+    from loyalty import festivals
+
+    now, locale = utcnow(), settings.default_locale
+    lines = [staff_line(f, locale, settings.tz, now) for f in await festivals.listed(now)]
+    return "\n".join(lines) or t(NONE, locale)
+
+
+@command("festival end")
+async def _festival_end(args: argparse.Namespace, settings: Settings) -> str:
+    from handlers.festivals import staff_line
+    from loyalty import festivals
+
+    now = utcnow()
+    ended = await festivals.end_festival(args.id, actor="club command", now=now)
+    return staff_line(ended, settings.default_locale, settings.tz, now)
 
 
 class ProgressBar:
@@ -967,6 +1028,12 @@ def build_parser(locale: str = "fa") -> argparse.ArgumentParser:
         metavar=h(N_("VALUE")),
         help=h(N_("the discount: toman for fixed_discount, a percent for percent_discount")),
     )
+    radd.add_argument(
+        "--value-money",
+        type=_big,
+        metavar=h(N_("AMOUNT")),
+        help=h(N_("what the reward is worth in toman, to show its value per point")),
+    )
     reward.add_parser("list", help=h(N_("list rewards on offer, with their ids and stock")))
 
     gift = sub.add_parser("giftcard", help=h(N_("gift cards"))).add_subparsers(
@@ -1088,6 +1155,25 @@ def build_parser(locale: str = "fa") -> argparse.ArgumentParser:
             "birthday, gender, balance (opening points), tier"
         ),
     )
+    festival = sub.add_parser(
+        "festival", help=h(N_("festivals: time-bound earning multipliers"))
+    ).add_subparsers(dest="action", required=True, metavar=h(N_("action")))
+    fadd = festival.add_parser("add", help=h(N_("add a festival")))
+    positional(fadd, "name", N_("its name as members read it, e.g. Yalda"))
+    positional(fadd, "multiplier", N_("the points multiplier, above 0 and at most 10, e.g. 3"))
+    positional(fadd, "first", N_("its first day, Jalali or Gregorian, e.g. 1405/09/30"))
+    positional(fadd, "last", N_("its last day (included), e.g. 1405/10/01"))
+    fadd.add_argument("--branch", metavar=h(N_("ID")), help=h(N_("only at this branch")))
+    fadd.add_argument(
+        "--group", metavar=h(N_("ID")), help=h(N_("only for this product group (id or name)"))
+    )
+    fadd.add_argument(
+        "--tier", metavar=h(N_("TIER")), help=h(N_("only for members of this tier, e.g. gold"))
+    )
+    festival.add_parser("list", help=h(N_("list the festivals running or to come")))
+    fend = festival.add_parser("end", help=h(N_("end a festival now")))
+    positional(fend, "id", N_("the festival's number, as `club festival list` shows it"), type=_id)
+
     sms = sub.add_parser("sms", help=h(N_("process one inbound SMS locally and print the answer")))
     positional(sms, "sender", N_("the sender's phone number"))
     positional(sms, "text", N_("the message (several words are joined)"), nargs="+")
@@ -1113,6 +1199,9 @@ _PLACEHOLDERS = {
     "value": N_("VALUE"),
     "tier": N_("TIER"),
     "company": N_("COMPANY"),
+    "multiplier": N_("MULTIPLIER"),
+    "first": N_("FIRST_DAY"),
+    "last": N_("LAST_DAY"),
 }
 
 

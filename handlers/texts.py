@@ -91,6 +91,14 @@ ERRORS: dict[ErrorCode, str] = {
     ),
     ErrorCode.GIFT_CARD_NOT_YOURS: N_("That gift card is not yours."),
     ErrorCode.GIFT_CARD_TO_SELF: N_("The card is yours already: give it to someone else."),
+    ErrorCode.INVALID_MULTIPLIER: N_(
+        "The multiplier must be above 0 and at most {max}, with at most two decimals."
+    ),
+    ErrorCode.FESTIVAL_DATE: N_(
+        "{text} is not a date: write 1405/10/01 or 2026-12-22, a time may follow (18:30)."
+    ),
+    ErrorCode.FESTIVAL_ENDS_FIRST: N_("The festival must end after it starts."),
+    ErrorCode.FESTIVAL_NOT_FOUND: N_("No festival with that number."),
 }
 
 # The club's currency (ClubRules.currency), after an amount of money.

@@ -10,7 +10,7 @@ from functools import partial
 
 from tortoise.expressions import F
 
-from loyalty import ledger, notify, tiers
+from loyalty import festivals, ledger, notify, tiers
 from loyalty.clock import utcnow
 from loyalty.errors import ErrorCode, LoyaltyError
 from loyalty.members import credit_expiry, settle_home_branch
@@ -20,6 +20,7 @@ from models import (
     Branch,
     ClubRules,
     EntryKind,
+    Festival,
     LedgerEntry,
     Member,
     ProductGroup,
@@ -97,15 +98,18 @@ def purchase_points(
     config: ClubConfig,
     branch: Branch,
     group: ProductGroup | None = None,
+    now: datetime | None = None,
 ) -> int:
     """The points a purchase earns: the one rule for a purchase and for any figure shown
-    before one (a cashier's cap, a preview). 0 below the minimum purchase."""
+    before one (a cashier's cap, a preview). 0 below the minimum purchase. A festival
+    running at `now` (default: this moment) multiplies them further."""
     tier = tier_of(member, config)
+    festival = purchase_festival(member, config, branch, group, now or utcnow())
     return points_for(
         amount,
         earning_rule(config.rules, branch, member),
         group.multiplier if group else Decimal(1),
-        tier.multiplier if tier else Decimal(1),
+        (tier.multiplier if tier else Decimal(1)) * festivals.multiplier_of(festival),
     )
 
 
@@ -128,6 +132,14 @@ def group_by_reference(reference: str, config: ClubConfig) -> ProductGroup:
     if digits.isdigit() and int(digits) in config.groups:
         return config.groups[int(digits)]
     raise LoyaltyError(ErrorCode.GROUP_NOT_FOUND, group=reference)
+
+
+def purchase_festival(
+    member: Member, config: ClubConfig, branch: Branch, group: ProductGroup | None, now: datetime
+) -> Festival | None:
+    """The festival a purchase earns under (`loyalty.festivals`), if any."""
+    group_id = group.id if group else None
+    return festivals.applying(config.festivals, now, branch.id, group_id, member.tier_id)  # type: ignore[attr-defined]
 
 
 def check_positive(amount: int) -> None:
@@ -250,8 +262,9 @@ def _priced(sale: Sale, member: Member, config: ClubConfig) -> ledger.NewPurchas
         receipt=sale.receipt,
         amount=sale.amount,
         group_id=group.id if group else None,
-        points=purchase_points(sale.amount, member, config, branch, group),
+        points=purchase_points(sale.amount, member, config, branch, group, sale.now),
         staff_id=sale.staff_id,
+        note=festivals.ledger_note(purchase_festival(member, config, branch, group, sale.now)),
         created_at=sale.now,
     )
 
@@ -448,6 +461,7 @@ __all__ = [
     "earning_rule",
     "group_by_reference",
     "points_for",
+    "purchase_festival",
     "purchase_points",
     "receipt_branches",
     "refund_purchase",

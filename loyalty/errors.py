@@ -82,6 +82,10 @@ class ErrorCode(StrEnum):
     GIFT_REFUND_TOO_LARGE = "gift_refund_too_large"  # `left`, `currency`: of the receipt
     GIFT_CARD_NOT_YOURS = "gift_card_not_yours"
     GIFT_CARD_TO_SELF = "gift_card_to_self"
+    INVALID_MULTIPLIER = "invalid_multiplier"  # `max`: the largest a festival may have
+    FESTIVAL_DATE = "festival_date"  # `text`: what was typed for a festival's day
+    FESTIVAL_ENDS_FIRST = "festival_ends_first"  # its end is not after its start
+    FESTIVAL_NOT_FOUND = "festival_not_found"
 
 
 class LoyaltyError(Exception):

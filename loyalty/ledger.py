@@ -129,6 +129,7 @@ class NewPurchase:
     points: int
     staff_id: int | None
     created_at: datetime
+    note: str = ""  # on its ledger row: the festival it earned under (`Yalda ×3`)
 
     def fields(self) -> dict[str, object]:
         """The purchase's row."""
@@ -153,6 +154,7 @@ class NewPurchase:
             "kind": EntryKind.EARN,
             "amount": self.points,
             "reason": "purchase",
+            "note": self.note,
             "staff_id": self.staff_id,
             "branch_id": self.branch_id,
             "expires_at": expires_at,

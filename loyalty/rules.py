@@ -6,8 +6,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import NoReturn
 
+from loyalty import festivals
 from loyalty.errors import ErrorCode, LoyaltyError
-from models import Branch, ClubRules, ProductGroup, Tier
+from models import Branch, ClubRules, Festival, ProductGroup, Tier
 from models.queries import club as club_sql
 
 DEFAULT_TIERS = (
@@ -77,6 +78,7 @@ class ClubConfig:
     groups: dict[int, ProductGroup]  # the active ones
     tiers: list[Tier]  # by threshold
     closed: dict[int, Branch] = field(default_factory=dict)  # deactivated by the owner
+    festivals: list[Festival] = field(default_factory=list)  # all of them (loyalty/festivals.py)
 
     def branch(self, branch_id: int | None) -> Branch:
         """An open branch; a closed one is refused by its name, so the till says why."""
@@ -126,6 +128,7 @@ async def club_config(token: str | None) -> ClubConfig:
         groups={g.id: g for g in await ProductGroup.filter(active=True).order_by("id")},
         tiers=await tiers(),
         closed={b.id: b for b in every if not b.active},
+        festivals=await festivals.every(),
     )
     if token is not None:
         _config = config

@@ -13,6 +13,7 @@ from models.enums import (
     StaffRole,
     VoucherStatus,
 )
+from models.festivals import Festival
 from models.fsm import FsmRecord
 from models.giftcards import GiftCard, GiftCardEntry, GiftCardKind, GiftCardStatus
 from models.jobs import Campaign, ClubProcess, JobLease, Lottery
@@ -38,6 +39,7 @@ __all__ = [
     "CustomerType",
     "EntryKind",
     "ErasedVoucherCode",
+    "Festival",
     "FsmRecord",
     "Gender",
     "GiftCard",

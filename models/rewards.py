@@ -16,6 +16,9 @@ class Reward(Model):
         "models.ProductGroup", related_name=False, null=True, on_delete=fields.RESTRICT
     )
     cost = fields.IntField()
+    # What the reward is worth in money (the shop's currency), for its value per point;
+    # null: not priced.
+    value_money = fields.BigIntField(null=True)
     stock = fields.IntField(null=True)  # null: unlimited
     min_tier = fields.ForeignKeyField(
         "models.Tier", related_name=False, null=True, on_delete=fields.RESTRICT

@@ -121,6 +121,7 @@ async def test_owner_report_for_the_whole_club(h: Harness) -> None:
         "Points issued: 2,660; redeemed: 300; expired: 5\n"
         "Most redeemed rewards: Coffee 2, Cake 1\n"
         "Purchases by branch: Main 1 (25,000,000), North 1 (1,000,000)\n"
+        "Points outstanding: 2,355 (no reward has a money value to price them)\n"
         "Customer segments: Champions 0, Loyal 0, New 2, At risk 0, Hibernating 0, "
         "Need attention 0\n"
         "Gift cards: 0 toman outstanding (owed to holders); in the period sold 0 toman, "

@@ -151,6 +151,7 @@ async def test_staff_help_lists_what_the_table_allows(db: str) -> None:
         "/import (CSV file caption)",
         "/apikeys",
         "/webhooks",
+        "/festival [add|end|announce]",
     ]
     async with harness() as h:
         for user, lines in (

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from loyalty import audit
 from loyalty.clock import utcnow
 from loyalty.errors import ErrorCode, LoyaltyError
+from loyalty.reward_values import VALUE_RANGE
 from loyalty.staff.access import check_branch_scope, own_branch
 from loyalty.staff.limits import LIMITS, in_range
 from loyalty.staff.permissions import Action, require
@@ -57,6 +58,7 @@ class RewardSpec:
     valid_until: datetime | None = None
     description: str = ""
     customer_type: CustomerType | None = None  # None: for every member; else that type only
+    value_money: int | None = None  # what it is worth in money (loyalty/reward_values.py)
 
 
 def reward_spec(reward: Reward) -> RewardSpec:
@@ -74,6 +76,7 @@ def reward_spec(reward: Reward) -> RewardSpec:
         valid_until=reward.valid_until,
         description=reward.description,
         customer_type=reward.customer_type,
+        value_money=reward.value_money,
     )
 
 
@@ -105,6 +108,8 @@ async def _checked(staff: Staff, spec: RewardSpec) -> RewardSpec:
     if branch_id is not None and not await Branch.exists(id=branch_id, active=True):
         raise LoyaltyError(ErrorCode.BRANCH_NOT_FOUND, branch=branch_id)
     check_branch_scope(staff, branch_id)
+    if spec.value_money is not None:
+        in_range("value_money", spec.value_money, *VALUE_RANGE)
     if spec.valid_from and spec.valid_until and spec.valid_until <= spec.valid_from:
         raise LoyaltyError(ErrorCode.INVALID_DATE)
     return replace(
@@ -142,6 +147,7 @@ async def save_reward(
         "valid_until": spec.valid_until,
         "description": spec.description,
         "customer_type": spec.customer_type,
+        "value_money": spec.value_money,
     }
     if reward_id is None:
         reward = await Reward.create(**fields)
@@ -166,6 +172,7 @@ async def save_reward(
         min_tier=spec.min_tier_id,
         branch=spec.branch_id,
         group=spec.product_group_id,
+        value_money=spec.value_money,
         valid_until=spec.valid_until.isoformat() if spec.valid_until else None,
         customer_type=spec.customer_type.value if spec.customer_type else None,
     )
@@ -187,6 +194,17 @@ async def set_reward_customer_type(
     return await save_reward(
         staff, replace(reward_spec(reward), customer_type=customer_type), reward.id, now=now
     )
+
+
+async def set_reward_value(
+    staff: Staff, reward_id: int, value_money: int | None, *, now: datetime | None = None
+) -> Reward:
+    """A reward's money value (None: not priced), by the rules of `save_reward`."""
+    reward = await Reward.get_or_none(id=reward_id, active=True)
+    if reward is None:
+        raise LoyaltyError(ErrorCode.REWARD_NOT_FOUND, reward=reward_id)
+    spec = replace(reward_spec(reward), value_money=value_money)
+    return await save_reward(staff, spec, reward.id, now=now)
 
 
 async def manageable_rewards(staff: Staff) -> list[Reward]:

@@ -51,6 +51,7 @@ class Action(StrEnum):
     GIFT_CARD_SPEND = "gift_card_spend"
     GIFT_CARD_REFUND = "gift_card_refund"
     GIFT_CARD_BLOCK = "gift_card_block"  # a card reported lost, blocked at the till at once
+    FESTIVALS = "festivals"  # time-bound earning multipliers (loyalty/festivals.py)
 
 
 EVERYONE = frozenset(StaffRole)
@@ -94,6 +95,7 @@ PERMISSIONS: dict[Action, frozenset[StaffRole]] = {
     Action.GIFT_CARD_SPEND: EVERYONE,
     Action.GIFT_CARD_REFUND: EVERYONE,
     Action.GIFT_CARD_BLOCK: EVERYONE,
+    Action.FESTIVALS: OWNER,
 }
 
 

@@ -11,15 +11,18 @@ from aiogram.types import ChatMemberUpdated, Message
 from aiogram_dialog import Dialog, DialogManager, ShowMode, StartMode, Window
 from aiogram_dialog.widgets.input import MessageInput
 from aiogram_dialog.widgets.kbd import Row, Start
+from aiogram_dialog.widgets.text import Format
 
+from handlers.festivals import member_line
 from handlers.format import number
 from handlers.i18n import N_
 from handlers.telegram.member import states
 from handlers.telegram.member.common import answer_error, current_member
 from handlers.telegram.widgets import Tr, buttons_only, esc, locale_of, on_not_text
-from loyalty import members
+from loyalty import festivals, members
+from loyalty.clock import utcnow
 from loyalty.errors import LoyaltyError
-from models import Channel
+from models import Channel, Member
 
 
 async def open_home(
@@ -93,7 +96,18 @@ async def menu_getter(dialog_manager: DialogManager, **kwargs: Any) -> dict[str,
     return {
         "name": esc(member.first_name if member else ""),
         "balance": number(member.balance if member else 0, locale),
+        "festivals": await festival_lines(dialog_manager, member, locale),
     }
+
+
+async def festival_lines(manager: DialogManager, member: Member | None, locale: str) -> str:
+    """A line for each festival running now for the member's tier (empty: none)."""
+    if member is None:
+        return ""
+    now = manager.middleware_data.get("clock", utcnow)()
+    tz = manager.middleware_data.get("tz")
+    found = await festivals.running(now, member.tier_id)  # type: ignore[attr-defined]
+    return "\n".join(esc(member_line(festival, locale, tz)) for festival in found)
 
 
 def dialog() -> Dialog:
@@ -102,6 +116,7 @@ def dialog() -> Dialog:
         Window(
             # Never shown without a name: open_home asks a nameless member for it first.
             Tr(N_("Hello {name}! You have {balance} points.\nWhat would you like to do?")),
+            Format("{festivals}", when="festivals"),
             Row(
                 Start(Tr(N_("My card")), id="card", state=states.CardSG.card),
                 Start(Tr(N_("My points")), id="points", state=states.PointsSG.points),

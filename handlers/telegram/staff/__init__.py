@@ -9,6 +9,7 @@ from aiogram import Router
 from handlers.telegram.staff import (
     api_keys,
     counter,
+    festivals,
     figures,
     giftcards,
     importing,
@@ -32,6 +33,7 @@ def router() -> Router:
         figures.router(),
         importing.router(),
         api_keys.router(),
+        festivals.router(),
     )
     return staff
 

@@ -13,12 +13,13 @@ from aiogram.types import BufferedInputFile, Message
 
 from handlers.format import day, listing, moment, number
 from handlers.i18n import N_, t
+from handlers.reward_values import outstanding_text
 from handlers.telegram.staff.audit_text import audit_line
 from handlers.telegram.staff.common import say
 from handlers.telegram.staff.report_charts import LABELS, report_charts
 from handlers.telegram.workflow import Settings
 from handlers.texts import SEGMENT_NAMES, branch_name, money, tier_name
-from loyalty import giftcards, rfm
+from loyalty import giftcards, reward_values, rfm
 from loyalty.numbers import parse_int
 from loyalty.reports import MemberRow, Report
 from loyalty.staff import figures
@@ -148,6 +149,8 @@ async def on_report(
     days = parse_int(args[0]) if args else DEFAULT_DAYS
     report = await figures.report(staff, days, tz=settings.tz, now=now)
     text = report_text(report, days, locale, settings)
+    branch_id = None if sees_all_branches(staff) else staff.branch_id
+    text += "\n" + outstanding_text(await reward_values.outstanding(branch_id=branch_id), locale)
     if sees_all_branches(staff):  # segments are scored over the whole club
         text += "\n" + segments_text(await rfm.segment_counts(now), locale)
         # Gift cards are the club's money owed, not a branch's.

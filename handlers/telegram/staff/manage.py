@@ -16,19 +16,21 @@ from aiogram.types import Message
 
 from handlers.format import listing, number
 from handlers.i18n import N_, t
+from handlers.reward_values import warning_text, worth_text
 from handlers.telegram.staff.common import ident, say
 from handlers.telegram.staff.settings_dialog import RULES, rule_value
 from handlers.telegram.staff.texts import amount
 from handlers.texts import CUSTOMER_TYPES, branch_name
 from loyalty.errors import ErrorCode, LoyaltyError
 from loyalty.numbers import parse_id, parse_int
+from loyalty.reward_values import mispriced
 from loyalty.rewards import catalog
 from loyalty.rules import get_rules
 from loyalty.staff import catalogue, places, team
 from loyalty.staff.club_settings import SETTINGS, set_rule
 from loyalty.staff.limits import parse_number
 from loyalty.staff.permissions import Action, allowed
-from models import Branch, CustomerType, ProductGroup, Staff, StaffRole
+from models import Branch, CustomerType, ProductGroup, Reward, Staff, StaffRole
 
 ROLES = {"owner": N_("owner"), "manager": N_("manager"), "cashier": N_("cashier")}
 
@@ -96,6 +98,7 @@ HELP: tuple[tuple[str, Action], ...] = (
     (N_("/import (CSV file caption)"), Action.IMPORT),
     ("/apikeys", Action.API_KEYS),
     ("/webhooks", Action.API_KEYS),
+    ("/festival [add|end|announce]", Action.FESTIVALS),
 )
 
 
@@ -195,18 +198,15 @@ async def on_rewards(
         who = FOR_WHOM[parts[2].lower()]
         reward = await catalogue.set_reward_customer_type(staff, parse_id(parts[1]), who, now=now)
         await say(message, _for_whom_line(reward.id, who, locale))
+    elif parts[:1] == ["value"] and len(parts) == 3:
+        words = parts[2].split()
+        none = len(words) == 1 and words[0].lower() in ("none", "هیچ")
+        value = None if none else parse_int(parts[2], maximum=None)
+        reward = await catalogue.set_reward_value(staff, parse_id(parts[1]), value, now=now)
+        await say(message, "\n".join(catalogue_lines([reward], locale)))
     elif not parts:
         rewards = await catalog(now=now, branch_id=staff.branch_id)
-        lines = [
-            t(
-                N_("#{id} {name}: {cost} points"),
-                locale,
-                id=ident(r.id, locale),
-                name=r.name,
-                cost=number(r.cost, locale),
-            )
-            for r in rewards
-        ]
+        lines = catalogue_lines(rewards, locale)
         await say(message, "\n".join(lines) or t(N_("No rewards on offer yet."), locale))
     else:
         await say(
@@ -214,7 +214,8 @@ async def on_rewards(
             t(
                 N_(
                     "Usage: /rewards [add <cost> <name> | off <reward id> | "
-                    "for <reward id> <company|individual|all>]"
+                    "for <reward id> <company|individual|all> | "
+                    "value <reward id> <money value|none>]"
                 ),
                 locale,
             ),
@@ -238,6 +239,23 @@ def _for_whom_line(reward_id: int, who: CustomerType | None, locale: str) -> str
         id=ident(reward_id, locale),
         customer_type=t(CUSTOMER_TYPES[who.value], locale),
     )
+
+
+def catalogue_lines(rewards: list[Reward], locale: str) -> list[str]:
+    """Each reward with its money value per point, then the warnings: a dearer reward that
+    gives less per point than a cheaper one."""
+    lines = []
+    for r in rewards:
+        line = t(
+            N_("#{id} {name}: {cost} points"),
+            locale,
+            id=ident(r.id, locale),
+            name=r.name,
+            cost=number(r.cost, locale),
+        )
+        worth = worth_text(r, locale)
+        lines.append(f"{line} ({worth})" if worth else line)
+    return lines + [warning_text(found, locale) for found in mispriced(rewards)]
 
 
 async def on_branches(

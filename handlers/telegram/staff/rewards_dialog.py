@@ -20,6 +20,7 @@ from aiogram_dialog.widgets.text import Format
 
 from handlers.format import day
 from handlers.i18n import N_, t
+from handlers.reward_values import warning_text, worth_text
 from handlers.telegram.staff.common import ident
 from handlers.telegram.staff.dialog_common import amount, now_of, on_refused, short_name, staff_of
 from handlers.telegram.staff.states import RewardsAdminSG as SG
@@ -36,6 +37,7 @@ from handlers.telegram.widgets import (
     text_input,
 )
 from handlers.texts import CUSTOMER_TYPES, branch_name, tier_name
+from loyalty.reward_values import mispriced
 from loyalty.staff import catalogue
 from loyalty.staff.access import sees_all_branches
 from loyalty.staff.limits import LIMITS, parse_number
@@ -72,12 +74,24 @@ async def catalog_getter(dialog_manager: DialogManager, **kwargs: Any) -> dict[s
     ]
     return {
         "rewards": items,
+        "values": "\n".join(catalogue_worth(offered, locale)),
         "empty": not offered,
         "notice": dialog_manager.dialog_data.pop("notice", ""),
         "page_count": pages,
         "page": amount(page + 1, locale),
         "pages": amount(pages, locale),
     }
+
+
+def catalogue_worth(offered: list[Reward], locale: str) -> list[str]:
+    """The money value per point of each priced reward, then the warnings: a dearer reward
+    that gives less per point than a cheaper one."""
+    lines = [
+        f"#{ident(r.id, locale)} {esc(r.name)}: {worth}"
+        for r in offered
+        if (worth := worth_text(r, locale))
+    ]
+    return lines + [esc(warning_text(found, locale)) for found in mispriced(offered)]
 
 
 async def on_pick(
@@ -361,6 +375,7 @@ def dialog() -> Dialog:
                 N_("Rewards (page {page} of {pages}). Choose one to see it in full or withdraw it.")
             ),
             Tr(N_("No rewards on offer yet."), when="empty"),
+            Format("{values}", when="values"),
             choices("rewards", on_pick, "reward"),
             *pager("catalog", N_("◀ Previous"), N_("Next ▶")),
             Button(Tr(N_("Add a reward")), id="add", on_click=on_add),

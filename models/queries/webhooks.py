@@ -4,6 +4,9 @@ PostgreSQL hands out ids before commit, so a transaction may commit a smaller id
 larger one was read. Every id it took was taken after it began: once no transaction that
 began before a moment is still open, every id read before that moment is final.
 SQLite has one writer at a time, which commits its ids before the next takes any.
+
+PostgreSQL shows the start of another role's transactions only to a privileged role: the
+club's processes must all use the club's one database role (as `DATABASE_URL` does).
 """
 
 from __future__ import annotations

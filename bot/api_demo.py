@@ -58,7 +58,7 @@ class Demo:
     ) -> dict[str, Any]:
         """One request, printed with its answer; the answer's JSON."""
         self.steps += 1
-        self.say(f"{self.steps}. {t(title, self.locale, **values)}")
+        self.say(f"{number(self.steps, self.locale)}. {t(title, self.locale, **values)}")
         sent = {
             "Authorization": f"Bearer {self.key}",
             "Accept-Language": self.locale,
@@ -73,6 +73,8 @@ class Demo:
         self.say(f"   {method} {path} → {response.status}{extra}")
         text = orjson.dumps(answer).decode()
         self.say("   " + (text if len(text) <= BRIEF else text[:BRIEF] + "…"))
+        if response.status >= 400:
+            raise SystemExit(1)  # refused: the answer above says why, in the club's language
         return answer
 
 

@@ -88,3 +88,15 @@ async def test_the_demo_plays_a_till_against_the_running_club(
         "The member's balance now: 25 points.",
         "The demo key #1 is revoked.",
     ]
+
+
+def test_without_a_club_to_answer_the_demo_says_so_in_one_line(
+    club: Callable[[str], ClubCommand],  # noqa: F811
+) -> None:
+    url = f"http://127.0.0.1:{free_port()}"
+    code, out, err = club("en")("api", "demo", "--url", url, "--key", "club_x")
+    assert (code, out, err) == (
+        1,
+        "Using the key given with --key.\n1. Join a member by phone\n",
+        f"No club answered at {url}: start it with `club run` (or give --url).\n",
+    )

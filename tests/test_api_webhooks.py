@@ -222,7 +222,8 @@ async def test_each_key_receives_the_events_of_its_own_branch(
     sara = (await members.register_member("09121234568", branch_id=2, now=NOW)).member
     await members.register_member("09121234569", now=NOW)  # no home branch yet: nobody's
     await earning.award_purchase(ali.id, 100_000, receipt="R1", branch_id=1, now=NOW)
-    await earning.award_purchase(ali.id, 300_000, receipt="R2", branch_id=2, now=NOW)
+    # Enough for silver: the tier change goes to Ali's home branch, not the till's.
+    await earning.award_purchase(ali.id, 5_000_000, receipt="R2", branch_id=2, now=NOW)
     north = await Reward.create(name="Tea", cost=0, branch_id=2)
     anywhere = await Reward.create(name="Coffee", cost=0)
     await rewards.redeem_reward(sara.id, north.id, key="tea", now=NOW)
@@ -237,6 +238,7 @@ async def test_each_key_receives_the_events_of_its_own_branch(
         (first.id, "member.joined", None, ali.id),
         (first.id, "purchase.recorded", "R1", ali.id),
         (first.id, "points.redeemed", None, ali.id),
+        (first.id, "tier.changed", None, ali.id),
         (second.id, "member.joined", None, sara.id),
         (second.id, "purchase.recorded", "R2", ali.id),
         (second.id, "points.redeemed", None, sara.id),

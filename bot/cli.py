@@ -589,6 +589,41 @@ async def _apikey_webhook(args: argparse.Namespace, settings: Settings) -> str:
     return webhook_set_text(await webhooks.set_webhook(args.id, url), settings.default_locale)
 
 
+@command("api demo")
+async def _api_demo(args: argparse.Namespace, settings: Settings) -> str:
+    import aiohttp
+
+    from bot import api_demo
+    from loyalty import api_keys
+
+    locale = settings.default_locale
+    host = "127.0.0.1" if settings.web_host in ("0.0.0.0", "::", "") else settings.web_host
+    url = args.url or f"http://{host}:{settings.web_port}"
+    made = None
+    if args.key:
+        print(t(api_demo.GIVEN_KEY, locale))
+        key, voucher = args.key, args.voucher
+    else:
+        made = await api_demo.demo_key()
+        print(
+            t(
+                api_demo.MADE_KEY,
+                locale,
+                id=number(made.key.id, locale),
+                branch=number(made.key.branch_id, locale),
+            )
+        )
+        key, voucher = made.secret, args.voucher or await api_demo.voucher_of(args.phone)
+    try:
+        await api_demo.run_demo(url, key, args.phone, voucher, locale, print)
+    except aiohttp.ClientConnectionError:
+        raise SystemExit(t(api_demo.NO_CLUB, locale, url=url)) from None
+    finally:
+        if made is not None:
+            await api_keys.revoke_key(made.key.id)
+    return t(api_demo.REVOKED_KEY, locale, id=number(made.key.id, locale)) if made else ""
+
+
 @command("apikey list")
 async def _apikey_list(args: argparse.Namespace, settings: Settings) -> str:
     from handlers.api.texts import NO_KEYS, key_line
@@ -1174,6 +1209,31 @@ def build_parser(locale: str = "fa") -> argparse.ArgumentParser:
     fend = festival.add_parser("end", help=h(N_("end a festival now")))
     positional(fend, "id", N_("the festival's number, as `club festival list` shows it"), type=_id)
 
+    api = sub.add_parser("api", help=h(N_("the HTTP API for tills"))).add_subparsers(
+        dest="action", required=True, metavar=h(N_("action"))
+    )
+    demo = api.add_parser(
+        "demo", help=h(N_("play a till against the running club: join, purchase, refund"))
+    )
+    demo.add_argument(
+        "--url",
+        metavar=h(N_("URL")),
+        help=h(N_("the club's web app (default: WEB_HOST and WEB_PORT)")),
+    )
+    demo.add_argument(
+        "--key",
+        metavar=h(N_("KEY")),
+        help=h(N_("an API key; without one a demo key is made here and revoked at the end")),
+    )
+    demo.add_argument(
+        "--phone",
+        default="09120000000",
+        metavar=h(N_("PHONE")),
+        help=h(N_("the demo member's phone number")),
+    )
+    demo.add_argument(
+        "--voucher", metavar=h(N_("CODE")), help=h(N_("a voucher of that member to use"))
+    )
     sms = sub.add_parser("sms", help=h(N_("process one inbound SMS locally and print the answer")))
     positional(sms, "sender", N_("the sender's phone number"))
     positional(sms, "text", N_("the message (several words are joined)"), nargs="+")
@@ -1249,7 +1309,8 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
     name = args.command + (f" {args.action}" if getattr(args, "action", None) else "")
     handler = _commands[name]
     try:
-        if name in ("migrate", "backup"):  # no store to open: they work on the file or schema
+        # No store to open: they work on the file or schema, or a club elsewhere.
+        if name in ("migrate", "backup") or (name == "api demo" and args.key):
             print(await handler(args, settings))
             return 0
         await open_db(settings.database_url)

@@ -2,11 +2,14 @@
 
 Events are read from the tables they leave behind (a purchase, a redemption's ledger row,
 a new member, a tier change), by id, past a cursor per kind, and queued once per key with
-a webhook (`WebhookDelivery`); a sender in `bot/` posts them, signed, until one is
-answered 2xx, waiting longer after each failure. Reading the tables instead of adding a
-row in each rule keeps every door's rule untouched; rows younger than `SETTLE` are left
-for the next round, so a transaction that took an id earlier but committed later is
-still read (PostgreSQL hands out ids before commit).
+a webhook whose branch the event belongs to (`WebhookDelivery`); a sender in `bot/` posts
+them, signed, until one is answered 2xx, waiting longer after each failure. Reading the
+tables instead of adding a row in each rule keeps every door's rule untouched.
+
+The cursor only passes ids that are final (`models.queries.webhooks`): on PostgreSQL a
+transaction may commit a smaller id after a larger one was read, however long it stays
+open, so ids read at one round are passed only once every transaction open then has ended
+(at once when none was open).
 """
 
 from __future__ import annotations
@@ -31,11 +34,12 @@ from models import (
     Member,
     Purchase,
     TierChange,
+    Voucher,
     WebhookCursor,
     WebhookDelivery,
 )
+from models.queries import webhooks as webhooks_sql
 
-SETTLE = timedelta(seconds=5)
 BATCH = 200
 MAX_ATTEMPTS = 12  # with the backoff below: about a day and a half of trying
 FIRST_RETRY = timedelta(seconds=30)
@@ -48,8 +52,8 @@ class Kind:
     event: str
     model: type[Model]
     filters: dict[str, Any]
-    time_field: str
     payload: Callable[[Any], Awaitable[dict[str, Any]]]
+    branch: Callable[[Any], Awaitable[int | None]]  # whose keys receive it; None: none
 
 
 async def _joined(member: Member) -> dict[str, Any]:
@@ -91,12 +95,36 @@ async def _tier(change: TierChange) -> dict[str, Any]:
     }
 
 
+async def _own_branch(row: Member | Purchase) -> int | None:
+    return row.branch_id
+
+
+async def _home_branch(row: LedgerEntry | TierChange) -> int | None:
+    """The member's home branch (none until their first purchase)."""
+    found = await Member.filter(id=row.member_id).values_list("branch_id", flat=True)
+    return found[0] if found else None
+
+
+async def _redeemed_at(entry: LedgerEntry) -> int | None:
+    """A branch's own reward is redeemed at that branch; a club-wide one at the member's."""
+    if entry.voucher_id is not None:
+        voucher = await Voucher.get_or_none(id=entry.voucher_id).prefetch_related("reward")
+        if voucher is not None and voucher.reward.branch_id is not None:
+            return voucher.reward.branch_id
+    return await _home_branch(entry)
+
+
 KINDS = (
-    Kind("member.joined", Member, {}, "joined_at", _joined),
-    Kind("purchase.recorded", Purchase, {}, "created_at", _purchase),
-    Kind("points.redeemed", LedgerEntry, {"kind": EntryKind.REDEEM}, "created_at", _redeemed),
-    Kind("tier.changed", TierChange, {}, "created_at", _tier),
+    Kind("member.joined", Member, {}, _joined, _own_branch),
+    Kind("purchase.recorded", Purchase, {}, _purchase, _own_branch),
+    Kind("points.redeemed", LedgerEntry, {"kind": EntryKind.REDEEM}, _redeemed, _redeemed_at),
+    Kind("tier.changed", TierChange, {}, _tier, _home_branch),
 )
+
+# Per kind, the newest id read at the last round and the database's time just after
+# (PostgreSQL): those ids are final once no transaction older than that time is open.
+# Kept in this process, which holds the jobs lease; another starts again from the cursor.
+_marks: dict[str, tuple[int, datetime]] = {}
 
 
 def _check_url(url: str) -> str:
@@ -132,31 +160,64 @@ async def _start_cursors() -> None:
 
 
 async def collect(*, now: datetime | None = None) -> int:
-    """Queue the events since the cursors for every key with a webhook; the count queued."""
+    """Queue the final events past the cursors, each for the keys with a webhook of its
+    branch; the count queued."""
     now = now or utcnow()
     hooks = await ApiKey.filter(webhook_url__not_isnull=True, revoked_at=None)
     if not hooks:
         return 0
     queued = 0
+    finals = await _final_ids()
     for kind in KINDS:
+        final = finals[kind.event]
         cursor = await WebhookCursor.get_or_none(name=kind.event)
-        if cursor is None:
+        if cursor is None or final is None or final <= cursor.last_id:
             continue
         rows = (
-            await kind.model.filter(id__gt=cursor.last_id, **kind.filters)
+            await kind.model.filter(id__gt=cursor.last_id, id__lte=final, **kind.filters)
             .order_by("id")
             .limit(BATCH)
         )
-        last = cursor.last_id
+        last = final if len(rows) < BATCH else rows[-1].pk
         for row in rows:
-            if getattr(row, kind.time_field) > now - SETTLE:
-                break  # this one and the rest wait for the next round
-            payload = {"event": kind.event, "data": await kind.payload(row)}
-            for key in hooks:
-                queued += await _queue(key, kind.event, f"{kind.event}:{row.pk}", payload, now)
-            last = row.pk
-        if last != cursor.last_id:
-            await WebhookCursor.filter(name=kind.event, last_id=cursor.last_id).update(last_id=last)
+            queued += await _queue_event(kind, row, hooks, now)
+        await WebhookCursor.filter(name=kind.event, last_id=cursor.last_id).update(last_id=last)
+    return queued
+
+
+async def _final_ids() -> dict[str, int | None]:
+    """Per kind's event, the id up to which rows are final (None: no new one is yet)."""
+    newest = {}
+    for kind in KINDS:
+        ids = await kind.model.all().order_by("-id").limit(1).values_list("id", flat=True)
+        newest[kind.event] = ids[0] if ids else 0
+    # Read after the ids: a transaction holding a smaller id began before this moment.
+    horizon = await webhooks_sql.open_transactions()
+    if horizon is None:
+        return dict(newest)
+    db_now, oldest = horizon
+    final: dict[str, int | None] = {}
+    for event, newest_id in newest.items():
+        mark = _marks.get(event)
+        if oldest is None:
+            final[event] = newest_id
+        elif mark is not None and oldest > mark[1]:
+            final[event] = mark[0]
+        else:
+            final[event] = None
+        _marks[event] = (newest_id, db_now)
+    return final
+
+
+async def _queue_event(kind: Kind, row: Model, hooks: list[ApiKey], now: datetime) -> int:
+    branch_id = await kind.branch(row)
+    keys = [key for key in hooks if key.branch_id == branch_id]
+    if not keys:
+        return 0
+    payload = {"event": kind.event, "data": await kind.payload(row)}
+    queued = 0
+    for key in keys:
+        queued += await _queue(key, kind.event, f"{kind.event}:{row.pk}", payload, now)
     return queued
 
 

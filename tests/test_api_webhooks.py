@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import json
@@ -11,11 +12,12 @@ from datetime import timedelta
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
+from tortoise.transactions import in_transaction
 
 from jobs import webhooks as sender
 from loyalty import api_keys, earning, members, rewards, webhooks
 from loyalty.errors import LoyaltyError
-from models import Reward, WebhookDelivery
+from models import Branch, Purchase, Reward, WebhookDelivery
 from tests.conftest import NOW
 from tests.staff_harness import OWNER, harness
 
@@ -30,6 +32,12 @@ class Receiver:
     async def handle(self, request: web.Request) -> web.Response:
         self.calls.append((dict(request.headers), await request.read()))
         return web.Response(status=self.statuses.pop(0) if self.statuses else 204)
+
+
+@pytest.fixture(autouse=True)
+def no_marks() -> None:
+    """Each test's database numbers its rows from 1: no process mark of another's ids."""
+    webhooks._marks.clear()
 
 
 @pytest.fixture
@@ -56,8 +64,6 @@ async def test_events_are_signed_retried_and_sent_once_each(receiver: tuple[Rece
     await earning.award_purchase(joined.member.id, 250_000, receipt="R1", now=NOW)
     reward = await Reward.create(name="Coffee", cost=30)
     await rewards.redeem_reward(joined.member.id, reward.id, key="k", now=NOW)
-    # Too young yet: a transaction that took an earlier id may still be committing.
-    assert await webhooks.collect(now=NOW + timedelta(seconds=1)) == 0
     later = NOW + timedelta(seconds=10)
     shop.statuses = [500]
     assert await sender.run(later) == 2
@@ -122,7 +128,7 @@ def test_retries_wait_longer_each_time() -> None:
 async def test_a_dead_endpoint_is_given_up_after_the_last_attempt(db: str) -> None:
     key = (await api_keys.create_key(1, "members:read", "shop")).key
     await webhooks.set_webhook(key.id, "http://127.0.0.1:9/nothing-listens")
-    await members.register_member("09121234567", now=NOW)
+    await members.register_member("09121234567", branch_id=1, now=NOW)
     when = NOW + timedelta(seconds=10)
     for _ in range(webhooks.MAX_ATTEMPTS):
         assert await sender.run(when) == 0
@@ -149,7 +155,7 @@ async def test_the_owner_sets_webhooks_and_sees_deliveries_in_the_bot(db: str) -
             f"this secret (shown only this once):\n{secret}"
         ]
         assert await h.send(OWNER, "/webhooks") == ["No events sent yet."]
-        await members.register_member("09121234567", now=NOW)
+        await members.register_member("09121234567", branch_id=1, now=NOW)
         await webhooks.collect(now=NOW + timedelta(seconds=10))
         await WebhookDelivery.filter(id=1).update(attempts=3, last_error="HTTP 502")
         assert await h.send(OWNER, "/webhooks") == [
@@ -160,3 +166,85 @@ async def test_the_owner_sets_webhooks_and_sees_deliveries_in_the_bot(db: str) -
             "API key 1 sends no events any more."
         ]
         assert h.api.rejected == []
+
+
+async def test_a_transaction_committed_late_with_a_smaller_id_is_delivered(
+    receiver: tuple[Receiver, str], any_db: str
+) -> None:
+    """PostgreSQL takes ids before commit: the purchase that took id 1 commits after the one
+    that took id 2, however long after; both are delivered, once each."""
+    shop, url = receiver
+    key = (await api_keys.create_key(1, "purchases:write", "till")).key
+    await webhooks.set_webhook(key.id, url)
+    member = (await members.register_member("09121234567", branch_id=1, now=NOW)).member
+    # Another member: the first purchase's transaction holds its member's row.
+    other = (await members.register_member("09121234568", branch_id=1, now=NOW)).member
+    held, release = asyncio.Event(), asyncio.Event()
+
+    async def slow_till() -> None:
+        async with in_transaction():
+            await earning.award_purchase(member.id, 100_000, receipt="A", now=NOW)
+            held.set()
+            await release.wait()
+
+    # On SQLite the open write transaction holds the database: the second purchase waits
+    # for it, so ids are committed in order there; the test is the one on PostgreSQL.
+    slow = asyncio.create_task(slow_till())
+    await held.wait()
+    if any_db == "postgres":
+        await earning.award_purchase(other.id, 200_000, receipt="B", now=NOW)
+        for _ in range(3):  # rounds while the first stays open: nothing passes it
+            await sender.run(NOW + timedelta(seconds=10))
+        assert await Purchase.filter(receipt="B").exists()
+        assert [json.loads(body)["event"] for _, body in shop.calls] == []
+    release.set()
+    await slow
+    if any_db == "sqlite":
+        await earning.award_purchase(other.id, 200_000, receipt="B", now=NOW)
+    assert await sender.run(NOW + timedelta(seconds=20)) == 4
+    assert await sender.run(NOW + timedelta(seconds=30)) == 0
+    bodies = [json.loads(body) for _, body in shop.calls]
+    receipts = [b["data"]["receipt"] for b in bodies if b["event"] == "purchase.recorded"]
+    assert sorted(receipts) == ["A", "B"]
+    assert [b["event"] for b in bodies].count("member.joined") == 2
+
+
+async def test_each_key_receives_the_events_of_its_own_branch(
+    receiver: tuple[Receiver, str], any_db: str
+) -> None:
+    shop, url = receiver
+    await Branch.create(name="North")
+    first = (await api_keys.create_key(1, "purchases:write", "till 1")).key
+    second = (await api_keys.create_key(2, "purchases:write", "till 2")).key
+    await webhooks.set_webhook(first.id, url + "?branch=1")
+    await webhooks.set_webhook(second.id, url + "?branch=2")
+    ali = (await members.register_member("09121234567", branch_id=1, now=NOW)).member
+    sara = (await members.register_member("09121234568", branch_id=2, now=NOW)).member
+    await members.register_member("09121234569", now=NOW)  # no home branch yet: nobody's
+    await earning.award_purchase(ali.id, 100_000, receipt="R1", branch_id=1, now=NOW)
+    # Enough for silver: the tier change goes to Ali's home branch, not the till's.
+    await earning.award_purchase(ali.id, 5_000_000, receipt="R2", branch_id=2, now=NOW)
+    north = await Reward.create(name="Tea", cost=0, branch_id=2)
+    anywhere = await Reward.create(name="Coffee", cost=0)
+    await rewards.redeem_reward(sara.id, north.id, key="tea", now=NOW)
+    await rewards.redeem_reward(sara.id, anywhere.id, key="coffee", now=NOW)
+    await rewards.redeem_reward(ali.id, anywhere.id, key="coffee-ali", now=NOW)
+    await sender.run(NOW + timedelta(seconds=10))
+    seen = {
+        (d.api_key_id, d.event, d.payload["data"].get("receipt"), d.payload["data"]["member_id"])
+        for d in await WebhookDelivery.all()
+    }
+    assert seen == {
+        (first.id, "member.joined", None, ali.id),
+        (first.id, "purchase.recorded", "R1", ali.id),
+        (first.id, "points.redeemed", None, ali.id),
+        (first.id, "tier.changed", None, ali.id),
+        (second.id, "member.joined", None, sara.id),
+        (second.id, "purchase.recorded", "R2", ali.id),
+        (second.id, "points.redeemed", None, sara.id),
+        (second.id, "points.redeemed", None, sara.id),
+    }
+    assert len(await WebhookDelivery.filter(api_key_id=second.id)) == 4
+    assert {call[0]["X-Club-Delivery"] for call in shop.calls} == {
+        str(d.id) for d in await WebhookDelivery.all()
+    }

@@ -13,6 +13,7 @@ from models.enums import (
     StaffRole,
     VoucherStatus,
 )
+from models.discounts import DiscountRule
 from models.fsm import FsmRecord
 from models.jobs import Campaign, ClubProcess, JobLease, Lottery
 from models.ledger import LedgerEntry, Purchase
@@ -35,6 +36,7 @@ __all__ = [
     "ClubProcess",
     "ClubRules",
     "CustomerType",
+    "DiscountRule",
     "EntryKind",
     "ErasedVoucherCode",
     "FsmRecord",

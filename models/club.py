@@ -31,6 +31,10 @@ class ClubRules(Model):
     # refused instead of recorded. The database default fills the row of a club that
     # existed before this rule.
     max_purchase = fields.BigIntField(default=1_000_000_000, db_default=1_000_000_000)
+    # Discounts at the till: several that apply stacked, or only the best one (the default);
+    # points earned on the amount paid after them (the default) or on the gross.
+    discount_stacking = fields.BooleanField(default=False, db_default=False)
+    points_on_paid = fields.BooleanField(default=True, db_default=True)
     updated_at = fields.DatetimeField(auto_now=True)
 
     class Meta:

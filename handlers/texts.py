@@ -32,6 +32,9 @@ ERRORS: dict[ErrorCode, str] = {
     ErrorCode.INVALID_FILTER: N_("There is no {value} for {filter}."),
     ErrorCode.OTHER_BRANCH: N_("You manage branch {branch}: only its members can be chosen."),
     ErrorCode.GROUP_NOT_FOUND: N_("No such product group."),
+    ErrorCode.INVALID_PERCENT: N_("A percentage must be above 0 and at most 100."),
+    ErrorCode.INVALID_DATE_RANGE: N_("The end date is before the start date."),
+    ErrorCode.DISCOUNT_NOT_FOUND: N_("No discount rule with that number."),
     ErrorCode.BELOW_MINIMUM: N_(
         "Not recorded: the minimum purchase here is {minimum}; smaller purchases earn no points."
     ),

@@ -68,6 +68,9 @@ class ErrorCode(StrEnum):
     APPROVAL_REFUSED = "approval_refused"  # `reason`: the purchase's own refusal
     UNKNOWN_SCOPE = "unknown_scope"  # `scopes`: the names not known, `known`: those that are
     API_KEY_NOT_FOUND = "api_key_not_found"
+    INVALID_PERCENT = "invalid_percent"  # `percent`: not above 0 and at most 100
+    INVALID_DATE_RANGE = "invalid_date_range"  # `starts`, `ends`: the end before the start
+    DISCOUNT_NOT_FOUND = "discount_not_found"  # `rule`
 
 
 class LoyaltyError(Exception):

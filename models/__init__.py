@@ -2,6 +2,7 @@
 
 from models.api import ApiKey, ApiRequest, WebhookCursor, WebhookDelivery
 from models.club import Branch, ClubRules, ProductGroup, Tier
+from models.discounts import DiscountRule
 from models.enums import (
     Channel,
     CustomerType,
@@ -13,7 +14,6 @@ from models.enums import (
     StaffRole,
     VoucherStatus,
 )
-from models.discounts import DiscountRule
 from models.fsm import FsmRecord
 from models.jobs import Campaign, ClubProcess, JobLease, Lottery
 from models.ledger import LedgerEntry, Purchase

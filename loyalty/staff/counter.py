@@ -5,14 +5,14 @@ decided here once, whatever door the request came through.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import NoReturn
 from zoneinfo import ZoneInfo
 
 from tortoise.transactions import in_transaction
 
-from loyalty import audit, corrections, earning, rewards
+from loyalty import audit, corrections, earning, rewards, till
 from loyalty.clock import local_day_start, utcnow
 from loyalty.errors import ErrorCode, LoyaltyError
 from loyalty.rules import ClubConfig, current_config
@@ -30,6 +30,7 @@ class EarnOutcome:
     result: earning.PurchaseResult | None
     pending: PendingApproval | None  # set when the purchase waits for a manager
     new_request: bool = False  # False: the same receipt was already waiting
+    quote: till.Quote | None = None  # the purchase's discounts and the offer after it
 
 
 async def issued_today(staff_id: int, tz: ZoneInfo, now: datetime) -> int:
@@ -51,8 +52,12 @@ async def earn(
     *,
     tz: ZoneInfo,
     now: datetime | None = None,
+    group_id: int | None = None,
 ) -> EarnOutcome:
     """Record a purchase at the staff member's branch, or hold it over a cashier's cap.
+
+    The purchase's discounts and the offer after it are worked out first
+    (`loyalty.till`): its points are earned on what is paid, as the club's rules say.
 
     Purchases of those the permission table holds to the cap (cashiers) are checked
     against it one at a time: the check and the purchase are one transaction that first
@@ -64,7 +69,7 @@ async def earn(
     branch_id = await counter_branch(staff)
     receipt = (receipt or "").strip()[:64] or None
     if allowed(staff, Action.EARN_OVER_CAP) or await _recorded(branch_id, receipt):
-        return await _award(staff, member.id, amount, receipt, branch_id, now)
+        return await _award(staff, member, amount, receipt, branch_id, now, tz, group_id)
     async with in_transaction():
         await sql.lock_staff.rows(staff.id)
         config = await current_config()
@@ -76,27 +81,52 @@ async def earn(
         ):
             held, created = await _hold(staff, branch_id, member.id, amount, receipt, points, now)
             return EarnOutcome(None, held, created)
-        return await _award(staff, member.id, amount, receipt, branch_id, now)
+        return await _award(staff, member, amount, receipt, branch_id, now, tz, group_id)
 
 
 async def _award(
-    staff: Staff, member_id: int, amount: int, receipt: str | None, branch_id: int, now: datetime
+    staff: Staff,
+    member: Member,
+    amount: int,
+    receipt: str | None,
+    branch_id: int,
+    now: datetime,
+    tz: ZoneInfo,
+    group_id: int | None,
 ) -> EarnOutcome:
+    earning.check_amount(amount, (await current_config()).rules)
+    quote = await till.quote(member, amount, branch_id=branch_id, group_id=group_id, now=now, tz=tz)
     result = await earning.award_purchase(
-        member_id, amount, receipt=receipt, branch_id=branch_id, staff_id=staff.id, now=now
+        member.id,
+        amount,
+        receipt=receipt,
+        branch_id=branch_id,
+        group_id=group_id,
+        staff_id=staff.id,
+        now=now,
+        points_amount=quote.points_amount,
+        message_params=quote.params(),
     )
-    if not result.replayed:
+    if result.replayed:
+        # Recorded before (a message delivered again): the offer as the purchase left it.
+        offer = await till.instant_offer(
+            member, result.balance, 0, now=now, config=await current_config()
+        )
+        quote = replace(quote, offer=offer)
+    else:
         await audit.record(
             "earn",
             staff_id=staff.id,
             now=now,
-            member=member_id,
+            member=member.id,
             amount=amount,
             receipt=result.purchase.receipt,
             points=result.points,
             branch=branch_id,
+            discount=quote.priced.discount,
+            paid=quote.priced.payable,
         )
-    return EarnOutcome(result, None)
+    return EarnOutcome(result, None, quote=quote)
 
 
 async def _recorded(branch_id: int, receipt: str | None) -> bool:

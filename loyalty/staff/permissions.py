@@ -41,6 +41,7 @@ class Action(StrEnum):
     CAMPAIGN = "campaign"
     LOTTERY = "lottery"
     API_KEYS = "api_keys"  # keys of the HTTP API and their event webhooks
+    DISCOUNTS = "discounts"  # discount rules at the till and how they combine
 
 
 EVERYONE = frozenset(StaffRole)
@@ -74,6 +75,7 @@ PERMISSIONS: dict[Action, frozenset[StaffRole]] = {
     Action.CAMPAIGN: MANAGERS,
     Action.LOTTERY: MANAGERS,
     Action.API_KEYS: OWNER,
+    Action.DISCOUNTS: OWNER,
 }
 
 

@@ -6,7 +6,15 @@ invitation handler here. The dispatcher must carry `settings` (`dp["settings"] =
 
 from aiogram import Router
 
-from handlers.telegram.staff import api_keys, counter, figures, importing, inbox, manage
+from handlers.telegram.staff import (
+    api_keys,
+    counter,
+    discounts,
+    figures,
+    importing,
+    inbox,
+    manage,
+)
 from handlers.telegram.staff.access import install
 
 
@@ -21,6 +29,7 @@ def router() -> Router:
         figures.router(),
         importing.router(),
         api_keys.router(),
+        discounts.router(),
     )
     return staff
 

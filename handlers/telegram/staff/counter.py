@@ -15,6 +15,7 @@ from handlers.i18n import N_, t
 from handlers.telegram.staff.common import ident, request_of, say
 from handlers.telegram.workflow import Settings
 from handlers.texts import reason_text, tier_name
+from handlers.till_texts import offer_line, priced_lines
 from loyalty.members import find_member, get_member
 from loyalty.numbers import parse_id, parse_int
 from loyalty.staff import counter as desk
@@ -87,17 +88,17 @@ async def on_earn(
             **values,
         )
     else:
-        text = t(
-            N_("Purchase recorded: {points} points earned. Balance: {balance}. Tier: {tier}."),
-            locale,
-            **values,
+        params = outcome.quote.params() if outcome.quote else {}
+        lines = priced_lines(params, amount, locale)
+        lines.append(
+            t(
+                N_("Purchase recorded: {points} points earned. Balance: {balance}. Tier: {tier}."),
+                locale,
+                **values,
+            )
         )
-    if result.tier is not None and result.tier.discount_percent > 0:
-        text += "\n" + t(
-            N_("Tier perk: {percent}% off this purchase."),
-            locale,
-            percent=number(result.tier.discount_percent, locale),
-        )
+        offer = offer_line(params, locale, member=False)
+        text = "\n".join([*lines, offer] if offer else lines)
     await say(message, text)
 
 

@@ -85,6 +85,7 @@ HELP: tuple[tuple[str, Action], ...] = (
     ("/branches", Action.BRANCHES),
     ("/groups", Action.GROUPS),
     ("/settings", Action.SETTINGS),
+    ("/discounts", Action.DISCOUNTS),
     ("/import (CSV file caption)", Action.IMPORT),
     ("/apikeys", Action.API_KEYS),
     ("/webhooks", Action.API_KEYS),

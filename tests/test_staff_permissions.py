@@ -143,6 +143,7 @@ async def test_staff_help_lists_what_the_table_allows(db: str) -> None:
         "/branches",
         "/groups",
         "/settings",
+        "/discounts",
         "/import (CSV file caption)",
         "/apikeys",
         "/webhooks",

@@ -144,7 +144,8 @@ async def test_club_earn_in_parallel_while_the_bot_records_purchases(tmp_path: P
         assert (status, out, err) == (0, EARNED_15, "")
     answers = bot_answers(api)
     # The bot's own purchases waited their turn too: none was answered with an error.
-    assert answers and [a for a in answers if not a.startswith("Purchase recorded: ")] == []
+    # (a member who reached Silver gets its discount: the answer lists it first)
+    assert answers and [a for a in answers if "Purchase recorded: " not in a] == []
 
     await open_db(url, run_migrations=False)
     try:

@@ -272,6 +272,22 @@ async def test_cashier_over_the_daily_cap_waits_for_approval(h: Harness) -> None
     assert purchase.staff_id == (await Staff.get(telegram_id=CASHIER)).id
 
 
+async def test_an_approved_purchase_gets_the_discounts_in_force(h: Harness) -> None:
+    await set_rules(cashier_daily_cap=10)
+    m = await make_member(NOW, phone="09121111111", first_name="Sara")
+    h.api.add_user(MANAGER)
+    await h.send(OWNER, "/discounts spend 300000 10")
+    await h.send(CASHIER, "/earn 09121111111 300000 R2")
+    held = await PendingApproval.get()
+    await h.click(MANAGER, h.api.last_message(MANAGER)["message_id"], f"staff:approve:{held.id}")
+    # 10% off 300,000: 270,000 paid, 27 points.
+    assert h.api.last_message(CASHIER)["text"] == (
+        f"Request {held.id} approved: 27 points earned. Balance: 47."
+    )
+    message = await OutboxMessage.get(member_id=m.id, template="points_earned")
+    assert (message.params["paid"], message.params["discounts"][0]["amount"]) == (270_000, 30_000)
+
+
 async def test_rejected_request_changes_nothing(h: Harness) -> None:
     await set_rules(cashier_daily_cap=10)
     m = await make_member(NOW, phone="09121111111")

@@ -15,12 +15,14 @@ from tortoise.transactions import in_transaction
 from loyalty import audit, corrections, earning, rewards, till
 from loyalty.clock import local_day_start, utcnow
 from loyalty.errors import ErrorCode, LoyaltyError
+from loyalty.members import get_member
 from loyalty.rules import ClubConfig, current_config
 from loyalty.staff.access import check_branch_scope, counter_branch
 from loyalty.staff.permissions import Action, allowed, require
 from models import EntryKind, LedgerEntry, Member, PendingApproval, Staff, Voucher, statements
 from models.queries import staff as sql
 
+UTC = ZoneInfo("UTC")
 # Kinds of rows a cashier issues points with; the daily cap counts them.
 CAPPED_KINDS = (EntryKind.EARN, EntryKind.ADJUST)
 
@@ -172,7 +174,12 @@ async def approval(approval_id: int) -> PendingApproval:
 
 
 async def decide(
-    manager: Staff, approval_id: int, approve: bool, *, now: datetime | None = None
+    manager: Staff,
+    approval_id: int,
+    approve: bool,
+    *,
+    now: datetime | None = None,
+    tz: ZoneInfo = UTC,
 ) -> tuple[PendingApproval, earning.PurchaseResult | None]:
     """A manager approves (the purchase is recorded in the cashier's name) or rejects.
 
@@ -197,6 +204,14 @@ async def decide(
         if approve:
             p = held.payload
             try:
+                # Priced as at the approval: the discounts in force then, as at the till.
+                quote = await till.quote(
+                    await get_member(p["member"]),
+                    p["amount"],
+                    branch_id=held.branch_id,
+                    now=now,
+                    tz=tz,
+                )
                 result = await earning.award_purchase(
                     p["member"],
                     p["amount"],
@@ -204,6 +219,8 @@ async def decide(
                     branch_id=held.branch_id,
                     staff_id=held.staff_id,
                     now=now,
+                    points_amount=quote.points_amount,
+                    message_params=quote.params(),
                 )
             except LoyaltyError as refusal:
                 raise LoyaltyError(

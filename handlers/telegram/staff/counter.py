@@ -148,10 +148,12 @@ async def _ask_approvers(
 
 
 async def on_decide(
-    query: CallbackQuery, staff: Staff, locale: str, now: datetime, bot: Bot
+    query: CallbackQuery, staff: Staff, locale: str, now: datetime, bot: Bot, settings: Settings
 ) -> None:
     _, verdict, raw_id = (query.data or "").split(":")
-    held, result = await desk.decide(staff, int(raw_id), verdict == "approve", now=now)
+    held, result = await desk.decide(
+        staff, int(raw_id), verdict == "approve", now=now, tz=settings.tz
+    )
     if result is not None:
         text = t(
             N_("Request {id} approved: {points} points earned. Balance: {balance}."),

@@ -35,6 +35,16 @@ ERRORS: dict[ErrorCode, str] = {
     ErrorCode.INVALID_PERCENT: N_("A percentage must be above 0 and at most 100."),
     ErrorCode.INVALID_DATE_RANGE: N_("The end date is before the start date."),
     ErrorCode.DISCOUNT_NOT_FOUND: N_("No discount rule with that number."),
+    ErrorCode.PROMO_NOT_FOUND: N_("No promo code {code}."),
+    ErrorCode.PROMO_NOT_STARTED: N_("Promo code {code} is not valid yet."),
+    ErrorCode.PROMO_EXPIRED: N_("Promo code {code} has expired."),
+    ErrorCode.PROMO_USED_UP: N_("Promo code {code} is used up."),
+    ErrorCode.PROMO_MEMBER_LIMIT: N_("This member has used promo code {code} as often as allowed."),
+    ErrorCode.PROMO_BELOW_MINIMUM: N_("Promo code {code} needs a purchase of at least {minimum}."),
+    ErrorCode.PROMO_OTHER_BRANCH: N_("Promo code {code} is for another branch."),
+    ErrorCode.PROMO_OTHER_GROUP: N_("Promo code {code} is for another product group."),
+    ErrorCode.PROMO_TIER: N_("Promo code {code} is for a higher tier."),
+    ErrorCode.PROMO_ONCE_PER_PURCHASE: N_("This purchase already used a promo code."),
     ErrorCode.BELOW_MINIMUM: N_(
         "Not recorded: the minimum purchase here is {minimum}; smaller purchases earn no points."
     ),

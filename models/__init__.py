@@ -2,7 +2,7 @@
 
 from models.api import ApiKey, ApiRequest, WebhookCursor, WebhookDelivery
 from models.club import Branch, ClubRules, ProductGroup, Tier
-from models.discounts import DiscountRule
+from models.discounts import DiscountRule, PromoCode, PromoUse
 from models.enums import (
     Channel,
     CustomerType,
@@ -53,6 +53,8 @@ __all__ = [
     "OutboxStatus",
     "PendingApproval",
     "ProductGroup",
+    "PromoCode",
+    "PromoUse",
     "Purchase",
     "Reward",
     "RewardKind",

@@ -99,6 +99,7 @@ REASONS: dict[str, str] = {
     "expired": N_("points expired"),
     "birthday": N_("birthday gift"),
     "feedback": N_("thanks for your feedback"),
+    "promo": N_("promo code"),
     "referral_joined": N_("for joining through a friend"),
     "referral_invited": N_("for inviting a friend"),
     "voucher_cancelled": N_("voucher cancelled"),

@@ -17,12 +17,15 @@ STAFF_REASONS = {
     "tier": N_("{tier} tier discount {percent}%: −{amount}"),
     "spend": N_("Discount from {minimum} {percent}%: −{amount}"),
     "group": N_("{group} discount {percent}%: −{amount}"),
+    "promo": N_("Promo code {code}: −{amount}"),
 }
 MEMBER_REASONS = {
     "tier": N_("Your {tier} tier discount, {percent}%: −{amount}"),
     "spend": N_("Your discount for buying {minimum} or more, {percent}%: −{amount}"),
     "group": N_("Your discount on {group}, {percent}%: −{amount}"),
+    "promo": N_("Promo code {code}: −{amount}"),
 }
+BONUS = N_("Promo code {code}: +{points} bonus points")
 
 
 def percent(raw: object, locale: str) -> str:
@@ -45,8 +48,12 @@ def discount_lines(params: dict[str, Any], locale: str, *, member: bool) -> list
                 minimum=number(int(line.get("min_amount") or 0), locale),
                 group=line.get("group") or "",
                 tier=tier_name(line.get("tier") or "", line.get("tier_name"), locale),
+                code=params.get("promo") or "",
             )
         )
+    if params.get("promo_bonus"):
+        points = number(int(params["promo_bonus"]), locale)
+        lines.append(t(BONUS, locale, code=params["promo"], points=points))
     return lines
 
 

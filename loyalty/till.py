@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from loyalty import discounts, rewards, tiers
+from loyalty import discounts, promos, rewards, tiers
 from loyalty.discounts import Kind, Priced
 from loyalty.earning import purchase_points, tier_of
 from loyalty.rules import ClubConfig, current_config
@@ -54,6 +54,15 @@ class Quote:
     tier_code: str | None = None  # the member's tier, the reason of a tier discount
     tier_name: str | None = None
     group_name: str | None = None  # the product group, the reason of a group discount
+    promo: promos.PromoEffect | None = None  # a promo code given with the purchase
+
+    @property
+    def discount(self) -> int:
+        return self.priced.discount + (self.promo.discount if self.promo else 0)
+
+    @property
+    def payable(self) -> int:
+        return self.priced.gross - self.discount
 
     def params(self) -> dict[str, Any]:
         """The member's message's figures (JSON): the discounts with their reasons."""
@@ -69,9 +78,14 @@ class Quote:
             }
             for line in self.priced.lines
         ]
-        if not lines:
+        extra: dict[str, Any] = {}
+        if self.promo is not None:
+            extra = {"promo": self.promo.promo.code, "promo_bonus": self.promo.points}
+            if self.promo.discount:
+                lines.append({"kind": "promo", "amount": self.promo.discount, "percent": "0"})
+        if not lines and not extra:
             return self.offer.params()
-        return {"discounts": lines, "paid": self.priced.payable, **self.offer.params()}
+        return {"discounts": lines, "paid": self.payable, **extra, **self.offer.params()}
 
 
 async def active_rules() -> list[discounts.Rule]:
@@ -119,6 +133,7 @@ async def quote(
     group_id: int | None = None,
     now: datetime,
     tz: ZoneInfo,
+    promo_code: str | None = None,
 ) -> Quote:
     """The purchase's discounts, the amount its points are earned on and those points, and
     the offer after it (the balance and tier points as they will be once it is recorded)."""
@@ -127,7 +142,20 @@ async def quote(
     priced = _price(
         member, gross, branch.id, group_id, await active_rules(), config, now.astimezone(tz).date()
     )
-    base = priced.payable if config.rules.points_on_paid else gross
+    promo = None
+    if promo_code:
+        promo = promos.effect(
+            await promos.find(promo_code),
+            gross=gross,
+            payable=priced.payable,
+            tier=tier_of(member, config),
+            tiers=config.tiers,
+            branch_id=branch.id,
+            group_id=group_id,
+            today=now.astimezone(tz).date(),
+        )
+    payable = priced.payable - (promo.discount if promo else 0)
+    base = payable if config.rules.points_on_paid else gross
     # The same rule as the purchase's own: an amount below the minimum earns nothing.
     points = purchase_points(base, member, config, branch, config.group(group_id))
     offer = await instant_offer(member, member.balance + points, points, now=now, config=config)
@@ -140,6 +168,7 @@ async def quote(
         tier.code if tier else None,
         tier.name if tier else None,
         group.name if group else None,
+        promo,
     )
 
 

@@ -144,6 +144,7 @@ async def test_staff_help_lists_what_the_table_allows(db: str) -> None:
         "/groups",
         "/settings",
         "/discounts",
+        "/promo",
         "/import (CSV file caption)",
         "/apikeys",
         "/webhooks",

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from tortoise.transactions import in_transaction
 
-from loyalty import audit, corrections, earning, rewards, till
+from loyalty import audit, corrections, earning, ledger, promos, rewards, till
 from loyalty.clock import local_day_start, utcnow
 from loyalty.errors import ErrorCode, LoyaltyError
 from loyalty.members import get_member
@@ -55,8 +55,12 @@ async def earn(
     tz: ZoneInfo,
     now: datetime | None = None,
     group_id: int | None = None,
+    promo_code: str | None = None,
 ) -> EarnOutcome:
     """Record a purchase at the staff member's branch, or hold it over a cashier's cap.
+
+    A promo code is checked and claimed with the purchase, in its transaction: a purchase
+    refused takes the use back; a refused code refuses the purchase, saying why.
 
     The purchase's discounts and the offer after it are worked out first
     (`loyalty.till`): its points are earned on what is paid, as the club's rules say.
@@ -71,7 +75,9 @@ async def earn(
     branch_id = await counter_branch(staff)
     receipt = (receipt or "").strip()[:64] or None
     if allowed(staff, Action.EARN_OVER_CAP) or await _recorded(branch_id, receipt):
-        return await _award(staff, member, amount, receipt, branch_id, now, tz, group_id)
+        return await _award(
+            staff, member, amount, receipt, branch_id, now, tz, group_id, promo_code
+        )
     async with in_transaction():
         await sql.lock_staff.rows(staff.id)
         config = await current_config()
@@ -83,7 +89,9 @@ async def earn(
         ):
             held, created = await _hold(staff, branch_id, member.id, amount, receipt, points, now)
             return EarnOutcome(None, held, created)
-        return await _award(staff, member, amount, receipt, branch_id, now, tz, group_id)
+        return await _award(
+            staff, member, amount, receipt, branch_id, now, tz, group_id, promo_code
+        )
 
 
 async def _award(
@@ -95,20 +103,35 @@ async def _award(
     now: datetime,
     tz: ZoneInfo,
     group_id: int | None,
+    promo_code: str | None = None,
 ) -> EarnOutcome:
     earning.check_amount(amount, (await current_config()).rules)
-    quote = await till.quote(member, amount, branch_id=branch_id, group_id=group_id, now=now, tz=tz)
-    result = await earning.award_purchase(
-        member.id,
+    if promo_code and await _recorded(branch_id, receipt):
+        promo_code = None  # the purchase again: its code was counted the first time
+    quote = await till.quote(
+        member,
         amount,
-        receipt=receipt,
         branch_id=branch_id,
         group_id=group_id,
-        staff_id=staff.id,
         now=now,
-        points_amount=quote.points_amount,
-        message_params=quote.params(),
+        tz=tz,
+        promo_code=promo_code,
     )
+    async with in_transaction():
+        result = await earning.award_purchase(
+            member.id,
+            amount,
+            receipt=receipt,
+            branch_id=branch_id,
+            group_id=group_id,
+            staff_id=staff.id,
+            now=now,
+            points_amount=quote.points_amount,
+            message_params=quote.params(),
+        )
+        if quote.promo is not None and not result.replayed:
+            await _use_promo(quote.promo, result, staff, now)
+            result = replace(result, balance=result.balance + quote.promo.points)
     if result.replayed:
         # Recorded before (a message delivered again): the offer as the purchase left it.
         offer = await till.instant_offer(
@@ -125,10 +148,39 @@ async def _award(
             receipt=result.purchase.receipt,
             points=result.points,
             branch=branch_id,
-            discount=quote.priced.discount,
-            paid=quote.priced.payable,
+            discount=quote.discount,
+            paid=quote.payable,
+            promo=quote.promo.promo.code if quote.promo else None,
         )
     return EarnOutcome(result, None, quote=quote)
+
+
+async def _use_promo(
+    effect: promos.PromoEffect, result: earning.PurchaseResult, staff: Staff, now: datetime
+) -> None:
+    """Count the code's use for the purchase just written, and post its bonus points."""
+    purchase = result.purchase
+    use = await promos.claim(
+        effect.promo,
+        purchase.member_id,  # type: ignore[attr-defined]
+        branch_id=purchase.branch_id,  # type: ignore[attr-defined]
+        receipt=purchase.receipt,
+        gross=purchase.amount,
+        result=effect,
+        now=now,
+    )
+    if effect.points > 0:
+        await ledger.post(
+            purchase.member_id,  # type: ignore[attr-defined]
+            EntryKind.BONUS,
+            effect.points,
+            "promo",
+            f"promo:{use.id}",
+            now=now,
+            note=effect.promo.code,
+            staff_id=staff.id,
+            branch_id=purchase.branch_id,  # type: ignore[attr-defined]
+        )
 
 
 async def _recorded(branch_id: int, receipt: str | None) -> bool:

@@ -42,6 +42,7 @@ class Action(StrEnum):
     LOTTERY = "lottery"
     API_KEYS = "api_keys"  # keys of the HTTP API and their event webhooks
     DISCOUNTS = "discounts"  # discount rules at the till and how they combine
+    PROMOS = "promos"  # promo codes and their figures
 
 
 EVERYONE = frozenset(StaffRole)
@@ -76,6 +77,7 @@ PERMISSIONS: dict[Action, frozenset[StaffRole]] = {
     Action.LOTTERY: MANAGERS,
     Action.API_KEYS: OWNER,
     Action.DISCOUNTS: OWNER,
+    Action.PROMOS: OWNER,
 }
 
 

@@ -14,6 +14,7 @@ from handlers.telegram.staff import (
     importing,
     inbox,
     manage,
+    promos,
 )
 from handlers.telegram.staff.access import install
 
@@ -30,6 +31,7 @@ def router() -> Router:
         importing.router(),
         api_keys.router(),
         discounts.router(),
+        promos.router(),
     )
     return staff
 

@@ -47,7 +47,10 @@ async def on_earn(
     bot: Bot,
 ) -> None:
     parts = (command.args or "").split()
-    if len(parts) not in (2, 3):
+    # A promo code rides along as code=X, anywhere after the member.
+    codes = [p.split("=", 1)[1] for p in parts if p.lower().startswith("code=")]
+    parts = [p for p in parts if not p.lower().startswith("code=")]
+    if len(parts) not in (2, 3) or len(codes) > 1:
         await say(message, t(N_("Usage: /earn <member> <amount> [receipt]"), locale))
         return
     member = await find_member(parts[0])
@@ -55,7 +58,15 @@ async def on_earn(
     given = parts[2] if len(parts) == 3 else None
     # Without a receipt the message itself names the purchase.
     receipt = given or request_of(message)
-    outcome = await desk.earn(staff, member, amount, receipt, tz=settings.tz, now=now)
+    outcome = await desk.earn(
+        staff,
+        member,
+        amount,
+        receipt,
+        tz=settings.tz,
+        now=now,
+        promo_code=codes[0] if codes else None,
+    )
     if outcome.pending is not None:
         await say(
             message,

@@ -86,6 +86,7 @@ HELP: tuple[tuple[str, Action], ...] = (
     ("/groups", Action.GROUPS),
     ("/settings", Action.SETTINGS),
     ("/discounts", Action.DISCOUNTS),
+    ("/promo", Action.PROMOS),
     ("/import (CSV file caption)", Action.IMPORT),
     ("/apikeys", Action.API_KEYS),
     ("/webhooks", Action.API_KEYS),

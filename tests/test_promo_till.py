@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
+from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 
+from loyalty.errors import ErrorCode, LoyaltyError
+from loyalty.staff import counter
+from loyalty.staff.promo_codes import PromoSpec, add_promo
 from models import Branch, LedgerEntry, Member, PromoCode, PromoUse, Purchase, Staff, StaffRole
 from tests.conftest import NOW
 from tests.helpers import member as make_member
@@ -101,3 +107,25 @@ async def test_bad_codes_are_refused_and_never_stored(
 
 async def test_a_cashier_may_not_make_codes(h: Harness) -> None:
     assert await h.send(CASHIER, "/promo add X 5%") == ["Not allowed."]
+
+
+async def test_fifty_purchases_at_once_with_a_code_limited_to_ten(any_db: str) -> None:
+    """Through the till's own path: ten purchases get the code, forty are refused whole."""
+    owner = await Staff.create(telegram_id=OWNER, role=StaffRole.OWNER, created_at=NOW)
+    await add_promo(owner, PromoSpec("TEN", "amount", Decimal(1000), max_uses=10), now=NOW)
+    members = [await make_member(NOW) for _ in range(50)]
+    outcomes = await asyncio.gather(
+        *[
+            counter.earn(
+                owner, m, 100_000, f"R{n}", tz=ZoneInfo("Asia/Tehran"), now=NOW, promo_code="TEN"
+            )
+            for n, m in enumerate(members)
+        ],
+        return_exceptions=True,
+    )
+    refused = [o for o in outcomes if isinstance(o, LoyaltyError)]
+    assert [o for o in outcomes if isinstance(o, BaseException) and o not in refused] == []
+    assert ({o.code for o in refused}, len(refused)) == ({ErrorCode.PROMO_USED_UP}, 40)
+    assert (await PromoUse.all().count(), await Purchase.all().count()) == (10, 10)
+    promo = await PromoCode.get(code="TEN")
+    assert (promo.uses, promo.discount_total, promo.sales_total) == (10, 10_000, 990_000)

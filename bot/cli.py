@@ -15,6 +15,7 @@ import re
 import sqlite3
 import sys
 from collections.abc import Awaitable, Callable
+from decimal import Decimal
 from typing import Any, NoReturn
 
 from tortoise.exceptions import OperationalError
@@ -27,12 +28,15 @@ from handlers.format import day, digits, number, persian_digits
 from handlers.i18n import N_, t
 from handlers.reward_values import warning_text, worth_text
 from handlers.texts import branch_name, error_text, money, reason_text, tier_name, tier_names
-from loyalty import earning, ledger, members, rewards
+from handlers.till_texts import listing_text, offer_line, priced_lines, rule_line
+from loyalty import earning, ledger, members, rewards, till
 from loyalty.clock import utcnow
+from loyalty.dates import parse_birthday
 from loyalty.errors import ErrorCode, LoyaltyError
-from loyalty.numbers import BIGINT_MAX, INT_MAX, parse_int
+from loyalty.numbers import BIGINT_MAX, INT_MAX, parse_decimal, parse_int
 from loyalty.reward_values import mispriced
-from loyalty.staff import counter, places
+from loyalty.rules import current_config, get_rules
+from loyalty.staff import counter, discount_rules, places
 from loyalty.staff.catalogue import RewardSpec, save_reward
 from models import Branch, CustomerType, Member, Reward, RewardKind, Staff, StaffRole, Tier
 
@@ -276,8 +280,22 @@ async def _earn(args: argparse.Namespace, settings: Settings) -> str:
     locale = settings.default_locale
     earning.check_positive(args.amount)
     member = await members.find_member(args.member)
+    # The discounts and the offer as at the till (`loyalty.till`); the branch as the
+    # purchase's own: the club's first when none is named.
+    config = await current_config()
+    earning.check_amount(args.amount, config.rules)
+    branch_id = config.branch(args.branch).id
+    quote = await till.quote(
+        member, args.amount, branch_id=branch_id, group_id=args.group, now=utcnow(), tz=settings.tz
+    )
     result = await earning.award_purchase(
-        member.id, args.amount, receipt=args.receipt, branch_id=args.branch, group_id=args.group
+        member.id,
+        args.amount,
+        receipt=args.receipt,
+        branch_id=branch_id,
+        group_id=args.group,
+        points_amount=quote.points_amount,
+        message_params=quote.params(),
     )
     values = {
         "points": number(result.points, locale),
@@ -292,7 +310,49 @@ async def _earn(args: argparse.Namespace, settings: Settings) -> str:
             locale,
             **values,
         )
-    return t(N_("{points} points earned; balance {balance}; tier {tier}."), locale, **values)
+    params = quote.params()
+    lines = priced_lines(params, args.amount, locale)
+    lines.append(t(N_("{points} points earned; balance {balance}; tier {tier}."), locale, **values))
+    offer = offer_line(params, locale, member=False)
+    return "\n".join([*lines, offer] if offer else lines)
+
+
+@command("discount list")
+@command("discount spend")
+@command("discount group")
+@command("discount off")
+@command("discount stack")
+@command("discount points")
+async def _discount(args: argparse.Namespace, settings: Settings) -> str:
+    """The owner's /discounts, from the terminal."""
+    locale, owner = settings.default_locale, _terminal_owner()
+    if args.action == "spend":
+        percent = discount_rules.check_percent(_percent(args.percent))
+        rule = await discount_rules.add_spend_level(
+            owner, args.amount, percent, branch_id=args.branch
+        )
+    elif args.action == "group":
+        percent = discount_rules.check_percent(_percent(args.percent))
+        starts = parse_birthday(args.starts, locale) if args.starts else None
+        ends = parse_birthday(args.ends, locale) if args.ends else None
+        rule = await discount_rules.add_group_discount(
+            owner, args.id, percent, starts=starts, ends=ends, branch_id=args.branch
+        )
+    elif args.action == "off":
+        rule = await discount_rules.remove(owner, args.id)
+        return t(N_("Discount #{id} no longer applies."), locale, id=str(rule.id))
+    else:
+        if args.action == "stack":
+            await discount_rules.set_switch(owner, "discount_stacking", args.value == "on")
+        elif args.action == "points":
+            await discount_rules.set_switch(owner, "points_on_paid", args.value == "paid")
+        found = await discount_rules.rules_in_force(owner)
+        return await listing_text(found, await get_rules(), locale)
+    return t(N_("Discount added:"), locale) + " " + await rule_line(rule, locale)
+
+
+def _percent(text: str) -> Decimal:
+    return parse_decimal(text.strip().rstrip("%٪"))
 
 
 @command("refund")
@@ -1130,6 +1190,38 @@ def build_parser(locale: str = "fa") -> argparse.ArgumentParser:
         N_("the new name, shown as typed in every language; without it, the usual name"),
         nargs="?",
     )
+    discount = sub.add_parser("discount", help=h(N_("discounts at the till"))).add_subparsers(
+        dest="action", required=True, metavar=h(N_("action"))
+    )
+    discount.add_parser("list", help=h(N_("the discount rules in force and how they combine")))
+    spend = discount.add_parser("spend", help=h(N_("from an amount on, a percentage off")))
+    positional(spend, "amount", N_("the gross amount from which it applies"), type=_amount)
+    positional(spend, "percent", N_("the percentage off, above 0 and at most 100"))
+    spend.add_argument("--branch", type=_id, metavar=h(N_("ID")), help=h(N_("the branch id")))
+    dgroup = discount.add_parser("group", help=h(N_("a product group's percentage off")))
+    positional(dgroup, "id", N_("the product group id"), type=_id)
+    positional(dgroup, "percent", N_("the percentage off, above 0 and at most 100"))
+    dgroup.add_argument("--from", dest="starts", metavar=h(N_("DATE")), help=h(N_("first day")))
+    dgroup.add_argument("--until", dest="ends", metavar=h(N_("DATE")), help=h(N_("last day")))
+    dgroup.add_argument("--branch", type=_id, metavar=h(N_("ID")), help=h(N_("the branch id")))
+    positional(
+        discount.add_parser("off", help=h(N_("a discount rule no longer applies"))),
+        "id",
+        N_("the discount rule's id"),
+        type=_id,
+    )
+    positional(
+        discount.add_parser("stack", help=h(N_("stack discounts (on) or the best single (off)"))),
+        "value",
+        N_("on or off"),
+        choices=["on", "off"],
+    )
+    positional(
+        discount.add_parser("points", help=h(N_("points on the amount paid or on the gross"))),
+        "value",
+        N_("paid or gross"),
+        choices=["paid", "gross"],
+    )
 
     apikey = sub.add_parser("apikey", help=h(N_("keys of the HTTP API"))).add_subparsers(
         dest="action", required=True, metavar=h(N_("action"))
@@ -1262,6 +1354,7 @@ _PLACEHOLDERS = {
     "multiplier": N_("MULTIPLIER"),
     "first": N_("FIRST_DAY"),
     "last": N_("LAST_DAY"),
+    "percent": N_("PERCENT"),
 }
 
 

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from handlers.format import day, number, signed
 from handlers.i18n import N_, t
 from handlers.texts import money, reason_text, tier_name
+from handlers.till_texts import discount_lines, offer_line
 from loyalty.notify import SMS_REPLY
 
 # Advertising SMS must end with this: the receiver answering 11 opts out.
@@ -31,12 +32,33 @@ def points_earned(params: Params, locale: str, sms: bool, tz: ZoneInfo) -> str:
     values = {"points": _n(params, "points", locale), "balance": _n(params, "balance", locale)}
     if sms:
         return t(N_("+{points} points. Balance: {balance}"), locale, **values)
-    return t(
-        N_("You earned {points} points for your purchase of {amount}. Your balance is {balance}."),
-        locale,
-        amount=_n(params, "amount", locale),
-        **values,
-    )
+    amount = _n(params, "amount", locale)
+    found = discount_lines(params, locale, member=True)
+    if found:
+        lines = [
+            t(N_("Your purchase of {amount}:"), locale, amount=amount),
+            *found,
+            t(
+                N_("You paid {paid} and earned {points} points. Your balance is {balance}."),
+                locale,
+                paid=_n(params, "paid", locale),
+                **values,
+            ),
+        ]
+    else:
+        lines = [
+            t(
+                N_(
+                    "You earned {points} points for your purchase of {amount}. "
+                    "Your balance is {balance}."
+                ),
+                locale,
+                amount=amount,
+                **values,
+            )
+        ]
+    offer = offer_line(params, locale, member=True)
+    return "\n".join([*lines, offer] if offer else lines)
 
 
 def _tier(params: Params, locale: str) -> str:

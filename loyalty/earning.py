@@ -165,6 +165,10 @@ class Sale:
     group_id: int | None
     staff_id: int | None
     now: datetime
+    # What the points are earned on when not the amount (the amount paid after discounts),
+    # and more figures for the member's message (`loyalty.till.Quote.params`).
+    points_amount: int | None = None
+    message_params: dict[str, object] | None = None
 
 
 async def award_purchase(
@@ -176,6 +180,8 @@ async def award_purchase(
     group_id: int | None = None,
     staff_id: int | None = None,
     now: datetime | None = None,
+    points_amount: int | None = None,
+    message_params: dict[str, object] | None = None,
 ) -> PurchaseResult:
     """Record a purchase and its points. The same (branch, receipt) twice awards once.
 
@@ -204,6 +210,8 @@ async def award_purchase(
         group_id,
         staff_id,
         now or utcnow(),
+        points_amount,
+        message_params,
     )
     result, _ = await ledger.once(
         partial(_record, sale), partial(_replay, sale), look_first=False, group_commit=True
@@ -262,7 +270,14 @@ def _priced(sale: Sale, member: Member, config: ClubConfig) -> ledger.NewPurchas
         receipt=sale.receipt,
         amount=sale.amount,
         group_id=group.id if group else None,
-        points=purchase_points(sale.amount, member, config, branch, group, sale.now),
+        points=purchase_points(
+            sale.amount if sale.points_amount is None else sale.points_amount,
+            member,
+            config,
+            branch,
+            group,
+            sale.now,
+        ),
         staff_id=sale.staff_id,
         note=festivals.ledger_note(purchase_festival(member, config, branch, group, sale.now)),
         created_at=sale.now,
@@ -275,7 +290,7 @@ def _earned_message(sale: Sale, points: int) -> dict[str, object]:
         sale.member_id,
         "points_earned",
         now=sale.now,
-        params={"points": points, "amount": sale.amount},
+        params={**(sale.message_params or {}), "points": points, "amount": sale.amount},
     )
     return {**values, "key": "earned:"}
 
@@ -294,7 +309,12 @@ async def _after_referral(
         "points_earned",
         f"earned:{written.purchase.id}",
         now=sale.now,
-        params={"points": points, "balance": balance, "amount": sale.amount},
+        params={
+            **(sale.message_params or {}),
+            "points": points,
+            "balance": balance,
+            "amount": sale.amount,
+        },
         new_key=True,
     )
     return balance

@@ -86,6 +86,20 @@ class ErrorCode(StrEnum):
     FESTIVAL_DATE = "festival_date"  # `text`: what was typed for a festival's day
     FESTIVAL_ENDS_FIRST = "festival_ends_first"  # its end is not after its start
     FESTIVAL_NOT_FOUND = "festival_not_found"
+    INVALID_PERCENT = "invalid_percent"  # `percent`: not above 0 and at most 100
+    INVALID_DATE_RANGE = "invalid_date_range"  # `starts`, `ends`: the end before the start
+    DISCOUNT_NOT_FOUND = "discount_not_found"  # `rule`
+    # Promo codes (`code`): why a code is refused at the till.
+    PROMO_NOT_FOUND = "promo_not_found"
+    PROMO_NOT_STARTED = "promo_not_started"  # `starts`
+    PROMO_EXPIRED = "promo_expired"  # `ends`
+    PROMO_USED_UP = "promo_used_up"
+    PROMO_MEMBER_LIMIT = "promo_member_limit"
+    PROMO_BELOW_MINIMUM = "promo_below_minimum"  # `minimum`
+    PROMO_OTHER_BRANCH = "promo_other_branch"
+    PROMO_OTHER_GROUP = "promo_other_group"
+    PROMO_TIER = "promo_tier"  # `tier`: the code of the lowest tier it is for
+    PROMO_ONCE_PER_PURCHASE = "promo_once_per_purchase"
 
 
 class LoyaltyError(Exception):

@@ -2,6 +2,7 @@
 
 from models.api import ApiKey, ApiRequest, WebhookCursor, WebhookDelivery
 from models.club import Branch, ClubRules, ProductGroup, Tier
+from models.discounts import DiscountRule, PromoCode, PromoUse
 from models.enums import (
     Channel,
     CustomerType,
@@ -37,6 +38,7 @@ __all__ = [
     "ClubProcess",
     "ClubRules",
     "CustomerType",
+    "DiscountRule",
     "EntryKind",
     "ErasedVoucherCode",
     "Festival",
@@ -58,6 +60,8 @@ __all__ = [
     "OutboxStatus",
     "PendingApproval",
     "ProductGroup",
+    "PromoCode",
+    "PromoUse",
     "Purchase",
     "Reward",
     "RewardKind",

@@ -35,6 +35,10 @@ class ClubRules(Model):
     currency = fields.CharField(max_length=10, default="toman", db_default="toman")
     # Days a gift card can be spent after it is sold; 0: it never expires.
     gift_card_valid_days = fields.IntField(default=0, db_default=0)
+    # Discounts at the till: several that apply stacked, or only the best one (the default);
+    # points earned on the amount paid after them (the default) or on the gross.
+    discount_stacking = fields.BooleanField(default=False, db_default=False)
+    points_on_paid = fields.BooleanField(default=True, db_default=True)
     updated_at = fields.DatetimeField(auto_now=True)
 
     class Meta:

@@ -63,10 +63,12 @@ async def test_unit_and_minimum_set_by_owner_and_own_manager_and_earn_follows(
 
     # North: 250,000 ÷ 5,000 = 50 points; Main keeps the club's 10,000: 25 points.
     assert await h.send(CASHIER, f"/earn {PHONE} 250000 N1") == [
-        "Purchase recorded: 50 points earned. Balance: 70. Tier: Bronze."
+        "Purchase recorded: 50 points earned. Balance: 70. Tier: Bronze.\n"
+        "Next tier: Silver, 450 points away."
     ]
     assert await h.send(MAIN_CASHIER, f"/earn {PHONE} 250000 M1") == [
-        "Purchase recorded: 25 points earned. Balance: 95. Tier: Bronze."
+        "Purchase recorded: 25 points earned. Balance: 95. Tier: Bronze.\n"
+        "Next tier: Silver, 425 points away."
     ]
     # Under North's minimum: refused, nothing recorded; the club's minimum (0) at Main.
     assert await h.send(CASHIER, f"/earn {PHONE} 99999 N2") == [
@@ -76,7 +78,8 @@ async def test_unit_and_minimum_set_by_owner_and_own_manager_and_earn_follows(
         "ثبت نشد: کمترین خرید در اینجا ۱۰۰٬۰۰۰ است و خرید کمتر امتیازی ندارد."
     ]
     assert await h.send(MAIN_CASHIER, f"/earn {PHONE} 99999 M2") == [
-        "Purchase recorded: 9 points earned. Balance: 104. Tier: Bronze."
+        "Purchase recorded: 9 points earned. Balance: 104. Tier: Bronze.\n"
+        "Next tier: Silver, 416 points away."
     ]
     assert await Purchase.filter(receipt="N2").count() == 0
     assert (await Member.get(id=sara.id)).balance == 104
@@ -86,7 +89,8 @@ async def test_unit_and_minimum_set_by_owner_and_own_manager_and_earn_follows(
         "#2 North: currency unit the club's (10,000 toman); minimum purchase 100,000 toman."
     ]
     assert await h.send(CASHIER, f"/earn {PHONE} 250000 N3") == [
-        "Purchase recorded: 25 points earned. Balance: 129. Tier: Bronze."
+        "Purchase recorded: 25 points earned. Balance: 129. Tier: Bronze.\n"
+        "Next tier: Silver, 391 points away."
     ]
     assert await h.send(CASHIER, "/branch 2") == ["Not allowed."]
     assert await h.send(MANAGER, "/branch 2") == [
@@ -136,7 +140,8 @@ async def test_rename_close_and_reopen_a_branch(h: Harness) -> None:
         "#۲ North Side: نرخ امتیاز باشگاه"
     ]
     assert await h.send(CASHIER, f"/earn {PHONE} 250000 N2") == [
-        "Purchase recorded: 25 points earned. Balance: 125. Tier: Bronze."
+        "Purchase recorded: 25 points earned. Balance: 125. Tier: Bronze.\n"
+        "Next tier: Silver, 395 points away."
     ]
     assert await h.send(OWNER, "/branches shut 2") == [
         "Usage: /branches [add <name> | rate <branch id> <rate|club> | "
@@ -233,7 +238,7 @@ def test_branches_from_the_terminal(club) -> None:  # type: ignore[no-untyped-de
         "#۱ مرکزی: واحد پول ۵٬۰۰۰ تومان؛ کمترین خرید ۱۰۰٬۰۰۰ تومان.\n"
     )
     assert en("earn", PHONE, "250000", "--receipt", "R1")[1] == (
-        "50 points earned; balance 70; tier Bronze.\n"
+        "50 points earned; balance 70; tier Bronze.\nNext tier: Silver, 450 points away.\n"
     )
     assert en("earn", PHONE, "99999", "--receipt", "R2") == (
         1,

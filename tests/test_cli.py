@@ -36,7 +36,9 @@ def test_member_life_from_the_terminal(club) -> None:
     assert added.returncode == 0, added.stderr
     assert "Welcome! 20 points for joining." in added.stdout
     earned = club("earn", "09121234567", "250000", "--receipt", "R1")
-    assert earned.stdout.strip() == "25 points earned; balance 45; tier Bronze."
+    assert earned.stdout.strip() == (
+        "25 points earned; balance 45; tier Bronze.\nNext tier: Silver, 475 points away."
+    )
     again = club("earn", "+989121234567", "250000", "--receipt", "R1")
     assert "recorded before" in again.stdout and "balance 45" in again.stdout
     assert club("reward", "add", "Coffee", "30").returncode == 0

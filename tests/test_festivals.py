@@ -57,7 +57,10 @@ async def test_a_running_festival_multiplies_points_and_names_itself(h: Harness)
         "(on now)"
     ]
     replies = await h.send(CASHIER, f"/earn {PHONE} 250000 R1")
-    assert replies == ["Purchase recorded: 75 points earned. Balance: 95. Tier: Bronze."]
+    assert replies == [
+        "Purchase recorded: 75 points earned. Balance: 95. Tier: Bronze.\n"
+        "Next tier: Silver, 475 points away."
+    ]
     entry = await LedgerEntry.get(reason="purchase")
     assert (entry.amount, entry.note) == (75, "Yalda ×3")
     assert reason_text(entry.reason, entry.note, "en") == "purchase: Yalda ×3"
@@ -84,7 +87,8 @@ async def test_overlapping_festivals_the_highest_multiplier_applies(h: Harness) 
     assert (entry.amount, entry.note) == (37, "Main days ×1.5")  # 37.5 rounded down
     await Member.filter(phone="+989121111111").update(tier=await Tier.get(code="gold"))
     entry = await earn_entry(h, 100_000, "R3")
-    assert (entry.amount, entry.note) == (75, "Gold week ×5")  # 10 × 1.5 (gold) × 5
+    # 100,000 less gold's 10% is 90,000 paid: 9 × 1.5 (gold) × 5 = 67.5.
+    assert (entry.amount, entry.note) == (67, "Gold week ×5")
 
 
 async def test_equal_multipliers_the_older_festival_names_the_purchase() -> None:
@@ -285,7 +289,7 @@ def test_festivals_from_the_terminal(club: Callable[[str], Club], monkeypatch) -
         0:3:2
     ] == (1, "No such product group.\n")
     assert en("earn", "09121234567", "250000", "--receipt", "R1")[1] == (
-        "75 points earned; balance 95; tier Bronze.\n"
+        "75 points earned; balance 95; tier Bronze.\nNext tier: Silver, 425 points away.\n"
     )
     shown = en("member", "show", "09121234567")[1]
     assert "+75 purchase: Yalda ×3" in shown
@@ -293,7 +297,7 @@ def test_festivals_from_the_terminal(club: Callable[[str], Club], monkeypatch) -
         "#1 Yalda ×3: 2026-03-01 00:00 to 2026-03-01 12:30, tier Bronze (over)\n"
     )
     assert en("earn", "09121234567", "250000", "--receipt", "R2")[1] == (
-        "25 points earned; balance 120; tier Bronze.\n"
+        "25 points earned; balance 120; tier Bronze.\nNext tier: Silver, 400 points away.\n"
     )
     fa = club("fa")
     assert fa("festival", "add", "یلدا", "۰", "۱۴۰۴/۱۲/۱۰", "۱۴۰۴/۱۲/۱۲") == (

@@ -92,10 +92,11 @@ async def test_points_lift_a_member_above_the_floor_and_the_review_falls_back_to
     assert await h.send(OWNER, "/tier ۰۹۱۲۱۱۱۱۱۱۱ نقره‌ای", language="fa") == [
         "Sara در هر بازبینی دست‌کم در سطح نقره‌ای می‌ماند. سطح: نقره‌ای."
     ]
-    # 16,000,000 toman: 1,600 points × 1.25 (silver) = 2,000 purchase points: gold.
-    assert await h.send(MANAGER, f"/earn {PHONE} 16000000 R1") == [
-        "Purchase recorded: 2,000 points earned. Balance: 2,020. Tier: Gold.\n"
-        "Tier perk: 10% off this purchase."
+    # 16,842,200 toman less silver's 5% is 16,000,090 paid: 1,600 points × 1.25 (silver) =
+    # 2,000 purchase points: gold.
+    assert await h.send(MANAGER, f"/earn {PHONE} 16842200 R1") == [
+        "Amount: 16,842,200\nSilver tier discount 5%: −842,110\nTo pay: 16,000,090\n"
+        "Purchase recorded: 2,000 points earned. Balance: 2,020. Tier: Gold."
     ]
     assert await tier_review.run(NOW + DAY) == 0
     assert await tier_of(m) == "gold"
@@ -204,7 +205,8 @@ async def test_a_company_customer_earns_by_the_companys_rate(h: Harness) -> None
     )
     # 250,000 toman is 25 currency units: 75 points at the company's rate, not 25.
     assert await h.send(CASHIER, f"/earn {PHONE} 250000 R1") == [
-        "Purchase recorded: 75 points earned. Balance: 95. Tier: Bronze."
+        "Purchase recorded: 75 points earned. Balance: 95. Tier: Bronze.\n"
+        "Next tier: Silver, 425 points away."
     ]
     view = (await h.send(MANAGER, f"/member {PHONE}"))[0].splitlines()
     assert "Company: Acme Ltd" in view and "Company earning rate: 3" in view
@@ -213,7 +215,8 @@ async def test_a_company_customer_earns_by_the_companys_rate(h: Harness) -> None
         "Sara earns by the club's rate again."
     ]
     assert await h.send(CASHIER, f"/earn {PHONE} 250000 R2") == [
-        "Purchase recorded: 25 points earned. Balance: 120. Tier: Bronze."
+        "Purchase recorded: 25 points earned. Balance: 120. Tier: Bronze.\n"
+        "Next tier: Silver, 400 points away."
     ]
     assert await h.send(MANAGER, f"/company {PHONE} off") == ["Sara is an individual customer now."]
     fresh = await Member.get(id=m.id)

@@ -81,9 +81,9 @@ def test_a_floor_set_in_the_terminal_and_points_above_it(club: Callable[[str], C
         0,
         "Tier floor Silver: the review keeps the member at least there. Tier: Silver.",
     )
-    # 1,600 points × 1.25 (silver) = 2,000: gold, by the points.
-    code, out, _ = en("earn", PHONE, "16000000")
-    assert (code, out.strip()) == (0, "2,000 points earned; balance 2,020; tier Gold.")
+    # 16,842,200 less silver's 5% is 16,000,090 paid: 1,600 points × 1.25 = 2,000: gold.
+    code, out, _ = en("earn", PHONE, "16842200")
+    assert out.strip().splitlines()[-1] == "2,000 points earned; balance 2,020; tier Gold."
     assert review(1) == 0
     assert review(400) == 1  # the purchase is out of the window: down to the floor
     assert line(en("member", "show", PHONE)[1], "Tier") == "Tier: Silver"
@@ -136,7 +136,10 @@ def test_a_company_customer_and_a_company_only_reward_in_the_terminal(
     # 250,000 toman: 25 currency units × 2.5 = 62 points (rounded down), not 25.
     assert "Company: Acme Ltd" in en("member", "show", PHONE)[1].splitlines()
     code, out, _ = en("earn", PHONE, "250000")
-    assert (code, out.strip()) == (0, "62 points earned; balance 82; tier Bronze.")
+    assert (code, out.strip()) == (
+        0,
+        "62 points earned; balance 82; tier Bronze.\nNext tier: Silver, 438 points away.",
+    )
     code, out, _ = en("redeem", PHONE, "1")
     assert code == 0 and out.strip().endswith("balance 72.")
     code, out, _ = en("member", "company", PHONE, "off")

@@ -36,7 +36,8 @@ async def h(any_db: str) -> AsyncIterator[Harness]:
         await harness_.send(CASHIER, f"/earn {PHONE} 1000000 R7")
         await harness_.send(MAIN_CASHIER, f"/earn {PHONE} 500000 R1")
         assert await harness_.send(CASHIER, f"/earn {PHONE} 300000 R1") == [
-            "Purchase recorded: 30 points earned. Balance: 200. Tier: Bronze."
+            "Purchase recorded: 30 points earned. Balance: 200. Tier: Bronze.\n"
+            "Next tier: Silver, 320 points away."
         ]
         yield harness_
         assert harness_.api.rejected == []

@@ -198,11 +198,13 @@ async def test_only_the_author_confirms_a_held_adjustment(h: Harness) -> None:
         (
             "en",
             "Purchase recorded: 37 points earned. Balance: 57. Tier: Bronze.\n"
-            "Product group: Hot drinks (points ×1.5).",
+            "Product group: Hot drinks (points ×1.5).\nNext tier: Silver, 463 points away.",
         ),
         (
             "fa",
-            "خرید ثبت شد: ۳۷ امتیاز. موجودی: ۵۷. سطح: برنزی.\nگروه کالا: Hot drinks (امتیاز ×۱٫۵).",
+            "خرید ثبت شد: ۳۷ امتیاز. موجودی: ۵۷. سطح: برنزی.\n"
+            "گروه کالا: Hot drinks (امتیاز ×۱٫۵).\n"
+            "سطح بعد: نقره‌ای، ۴۶۳ امتیاز دیگر.",
         ),
     ],
 )

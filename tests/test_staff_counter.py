@@ -51,7 +51,10 @@ async def h(db: str) -> AsyncIterator[Harness]:
 async def test_earn_by_cashier_with_persian_digits_and_tier(h: Harness) -> None:
     m = await make_member(NOW, phone="09121111111", first_name="Sara")
     replies = await h.send(CASHIER, "/earn ۰۹۱۲۱۱۱۱۱۱۱ 250000 R1")
-    assert replies == ["Purchase recorded: 25 points earned. Balance: 45. Tier: Bronze."]
+    assert replies == [
+        "Purchase recorded: 25 points earned. Balance: 45. Tier: Bronze.\n"
+        "Next tier: Silver, 475 points away."
+    ]
     assert (await Member.get(id=m.id)).balance == 45
     assert await OutboxMessage.filter(member_id=m.id, template="points_earned").count() == 1
     assert await AuditEntry.filter(action="earn").count() == 1
@@ -77,12 +80,20 @@ async def test_earn_without_receipt_delivered_twice_awards_once(h: Harness) -> N
         before = len(h.api.sent_to(CASHIER))
         await h.dp.feed_update(h.bot, Update.model_validate(update, context={"bot": h.bot}))
         replies += [message["text"] for message in h.api.sent_to(CASHIER)[before:]]
-    assert replies == ["Purchase recorded: 10 points earned. Balance: 30. Tier: Bronze."] * 2
+    assert (
+        replies
+        == [
+            "Purchase recorded: 10 points earned. Balance: 30. Tier: Bronze.\n"
+            "Next tier: Silver, 490 points away."
+        ]
+        * 2
+    )
     assert (await Member.get(id=m.id)).balance == 30
     assert await Purchase.all().count() == 1
     # Another message with the same words is another purchase.
     assert await h.send(CASHIER, "/earn 09121111111 100000") == [
-        "Purchase recorded: 10 points earned. Balance: 40. Tier: Bronze."
+        "Purchase recorded: 10 points earned. Balance: 40. Tier: Bronze.\n"
+        "Next tier: Silver, 480 points away."
     ]
     assert await Purchase.all().count() == 2
 
@@ -108,12 +119,20 @@ async def test_refund_and_adjust_delivered_twice_change_the_balance_once(h: Harn
     assert actions == ["earn", "refund", "adjust"]
 
 
-async def test_tier_perk_is_shown(h: Harness) -> None:
+async def test_the_tier_held_at_the_purchase_gives_its_discount(h: Harness) -> None:
     await make_member(NOW, phone="09121111111")
-    replies = await h.send(MANAGER, "/earn 09121111111 6000000 R9")
-    assert replies == [
-        "Purchase recorded: 600 points earned. Balance: 620. Tier: Silver.\nTier perk: 5% off "
-        "this purchase."
+    # Bronze has no discount: the purchase that reaches Silver pays in full.
+    assert await h.send(MANAGER, "/earn 09121111111 6000000 R9") == [
+        "Purchase recorded: 600 points earned. Balance: 620. Tier: Silver.\n"
+        "Next tier: Gold, 1,400 points away."
+    ]
+    # Silver's 5%: 300,000 off 6,000,000; 5,700,000 / 10,000 × 1.25 = 712.5 → 712.
+    assert await h.send(MANAGER, "/earn 09121111111 6000000 R10") == [
+        "Amount: 6,000,000\n"
+        "Silver tier discount 5%: −300,000\n"
+        "To pay: 5,700,000\n"
+        "Purchase recorded: 712 points earned. Balance: 1,332. Tier: Silver.\n"
+        "Next tier: Gold, 688 points away."
     ]
 
 
@@ -134,7 +153,9 @@ async def test_stranger_is_refused_and_nothing_changes(h: Harness) -> None:
 
 async def test_usage_and_bad_input(h: Harness) -> None:
     await make_member(NOW, phone="09121111111")
-    assert await h.send(CASHIER, "/earn") == ["Usage: /earn <member> <amount> [receipt] [group]"]
+    assert await h.send(CASHIER, "/earn") == [
+        "Usage: /earn <member> <amount> [receipt] [group] [code=X]"
+    ]
     assert await h.send(CASHIER, "/earn 09121111111 lots") == [
         "The amount must be a positive whole number."
     ]
@@ -224,7 +245,8 @@ async def test_cashier_over_the_daily_cap_waits_for_approval(h: Harness) -> None
     h.api.add_user(MANAGER)
     h.api.add_user(OWNER)
     assert await h.send(CASHIER, "/earn 09121111111 800000 R1") == [
-        "Purchase recorded: 80 points earned. Balance: 100. Tier: Bronze."
+        "Purchase recorded: 80 points earned. Balance: 100. Tier: Bronze.\n"
+        "Next tier: Silver, 420 points away."
     ]
     replies = await h.send(CASHIER, "/earn 09121111111 300000 R2")
     held = await PendingApproval.get()
@@ -250,6 +272,22 @@ async def test_cashier_over_the_daily_cap_waits_for_approval(h: Harness) -> None
     assert (await PendingApproval.get()).status == "approved"
     purchase = await Purchase.get(receipt="R2")
     assert purchase.staff_id == (await Staff.get(telegram_id=CASHIER)).id
+
+
+async def test_an_approved_purchase_gets_the_discounts_in_force(h: Harness) -> None:
+    await set_rules(cashier_daily_cap=10)
+    m = await make_member(NOW, phone="09121111111", first_name="Sara")
+    h.api.add_user(MANAGER)
+    await h.send(OWNER, "/discounts spend 300000 10")
+    await h.send(CASHIER, "/earn 09121111111 300000 R2")
+    held = await PendingApproval.get()
+    await h.click(MANAGER, h.api.last_message(MANAGER)["message_id"], f"staff:approve:{held.id}")
+    # 10% off 300,000: 270,000 paid, 27 points.
+    assert h.api.last_message(CASHIER)["text"] == (
+        f"Request {held.id} approved: 27 points earned. Balance: 47."
+    )
+    message = await OutboxMessage.get(member_id=m.id, template="points_earned")
+    assert (message.params["paid"], message.params["discounts"][0]["amount"]) == (270_000, 30_000)
 
 
 async def test_rejected_request_changes_nothing(h: Harness) -> None:
@@ -367,10 +405,7 @@ async def test_an_amount_above_the_maximum_purchase_is_refused_with_the_limit(h:
         "\n"
     )
     assert await h.send(MANAGER, "/earn 09121111111 1000000001 R1") == [
-        (
-            "Purchase recorded: 100,000 points earned. Balance: 100,020. Tier: Gold.\n"
-            "Tier perk: 10% off this purchase."
-        )
+        ("Purchase recorded: 100,000 points earned. Balance: 100,020. Tier: Gold.")
     ]
 
 

@@ -78,7 +78,8 @@ async def h(db: str) -> AsyncIterator[Harness]:
 async def test_amounts_with_arabic_commas_and_persian_separators(h: Harness) -> None:
     m = await make_member(NOW, phone="09121111111")
     assert await h.send(CASHIER, "/earn 09121111111 ۲۵۰،۰۰۰ R1") == [
-        "Purchase recorded: 25 points earned. Balance: 45. Tier: Bronze."
+        "Purchase recorded: 25 points earned. Balance: 45. Tier: Bronze.\n"
+        "Next tier: Silver, 475 points away."
     ]
     assert await h.send(CASHIER, "/refund R1 ۱۰۰٬۰۰۰") == [
         "Refund recorded: 10 points taken back. Balance: 35."

@@ -118,7 +118,7 @@ async def test_staff_help_lists_what_the_table_allows(db: str) -> None:
     await Staff.create(telegram_id=CASHIER, role=StaffRole.CASHIER, created_at=NOW)
     await Staff.create(telegram_id=MANAGER, role=StaffRole.MANAGER, created_at=NOW)
     counter = [
-        "/earn <member> <amount> [receipt] [group]",
+        "/earn <member> <amount> [receipt] [group] [code=X]",
         "/refund <receipt> [amount|all] [branch]",
         "/redeem <voucher code>",
         "/member <member>",
@@ -148,6 +148,8 @@ async def test_staff_help_lists_what_the_table_allows(db: str) -> None:
         "/branches",
         "/groups",
         "/settings",
+        "/discounts",
+        "/promo",
         "/import (CSV file caption)",
         "/apikeys",
         "/webhooks",

@@ -10,8 +10,8 @@ from bot.settings import Settings
 from tests.staff_harness import OWNER, harness
 
 EARN = {
-    "fa": "روش استفاده: /earn <عضو> <مبلغ> [شماره فاکتور] [گروه کالا]",
-    "en": "Usage: /earn <member> <amount> [receipt] [group]",
+    "fa": "روش استفاده: /earn <عضو> <مبلغ> [شماره فاکتور] [گروه کالا] [code=<کد تخفیف>]",
+    "en": "Usage: /earn <member> <amount> [receipt] [group] [code=X]",
 }
 LOTTERY = {
     "fa": "بنویسید: /lottery <تعداد برندگان> [per=<امتیاز هر بلیت>] [فیلترها]، سپس "

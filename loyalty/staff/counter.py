@@ -5,16 +5,17 @@ decided here once, whatever door the request came through.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import NoReturn
 from zoneinfo import ZoneInfo
 
 from tortoise.transactions import in_transaction
 
-from loyalty import audit, corrections, earning, ledger, rewards
+from loyalty import audit, corrections, earning, ledger, promos, rewards, till
 from loyalty.clock import local_day_start, utcnow
 from loyalty.errors import ErrorCode, LoyaltyError
+from loyalty.members import get_member
 from loyalty.rules import ClubConfig, current_config
 from loyalty.staff.access import check_branch_scope, counter_branch
 from loyalty.staff.permissions import Action, allowed, require
@@ -30,6 +31,7 @@ from models import (
 )
 from models.queries import staff as sql
 
+UTC = ZoneInfo("UTC")
 # Kinds of rows a cashier issues points with; the daily cap counts them.
 CAPPED_KINDS = (EntryKind.EARN, EntryKind.ADJUST)
 
@@ -39,6 +41,7 @@ class EarnOutcome:
     result: earning.PurchaseResult | None
     pending: PendingApproval | None  # set when the purchase waits for a manager
     new_request: bool = False  # False: the same receipt was already waiting
+    quote: till.Quote | None = None  # the purchase's discounts and the offer after it
 
 
 async def issued_today(staff_id: int, tz: ZoneInfo, now: datetime) -> int:
@@ -49,10 +52,15 @@ async def issued_today(staff_id: int, tz: ZoneInfo, now: datetime) -> int:
 
 
 def expected_points(
-    member: Member, amount: int, branch_id: int, config: ClubConfig, group_id: int | None = None
+    member: Member,
+    amount: int,
+    branch_id: int,
+    config: ClubConfig,
+    group_id: int | None = None,
+    now: datetime | None = None,
 ) -> int:
     return earning.purchase_points(
-        amount, member, config, config.branch(branch_id), config.group(group_id)
+        amount, member, config, config.branch(branch_id), config.group(group_id), now
     )
 
 
@@ -70,8 +78,15 @@ async def earn(
     tz: ZoneInfo,
     group_id: int | None = None,
     now: datetime | None = None,
+    promo_code: str | None = None,
 ) -> EarnOutcome:
     """Record a purchase at the staff member's branch, or hold it over a cashier's cap.
+
+    A promo code is checked and claimed with the purchase, in its transaction: a purchase
+    refused takes the use back; a refused code refuses the purchase, saying why.
+
+    The purchase's discounts and the offer after it are worked out first
+    (`loyalty.till`): its points are earned on what is paid, as the club's rules say.
 
     Purchases of those the permission table holds to the cap (cashiers) are checked
     against it one at a time: the check and the purchase are one transaction that first
@@ -83,12 +98,14 @@ async def earn(
     branch_id = await counter_branch(staff)
     receipt = (receipt or "").strip()[:64] or None
     if allowed(staff, Action.EARN_OVER_CAP) or await _recorded(branch_id, receipt):
-        return await _award(staff, member.id, amount, receipt, branch_id, group_id, now)
+        return await _award(
+            staff, member, amount, receipt, branch_id, now, tz, group_id, promo_code
+        )
     async with in_transaction():
         await sql.lock_staff.rows(staff.id)
         config = await current_config()
         earning.check_amount(amount, config.rules)  # a held request is a purchase too
-        points = expected_points(member, amount, branch_id, config, group_id)
+        points = expected_points(member, amount, branch_id, config, group_id, now)
         if (
             points > 0
             and await issued_today(staff.id, tz, now) + points > config.rules.cashier_daily_cap
@@ -97,40 +114,99 @@ async def earn(
                 staff, branch_id, member.id, amount, receipt, group_id, points, now
             )
             return EarnOutcome(None, held, created)
-        return await _award(staff, member.id, amount, receipt, branch_id, group_id, now)
+        return await _award(
+            staff, member, amount, receipt, branch_id, now, tz, group_id, promo_code
+        )
 
 
 async def _award(
     staff: Staff,
-    member_id: int,
+    member: Member,
     amount: int,
     receipt: str | None,
     branch_id: int,
-    group_id: int | None,
     now: datetime,
+    tz: ZoneInfo,
+    group_id: int | None,
+    promo_code: str | None = None,
 ) -> EarnOutcome:
-    result = await earning.award_purchase(
-        member_id,
+    earning.check_amount(amount, (await current_config()).rules)
+    if promo_code and await _recorded(branch_id, receipt):
+        promo_code = None  # the purchase again: its code was counted the first time
+    quote = await till.quote(
+        member,
         amount,
-        receipt=receipt,
         branch_id=branch_id,
         group_id=group_id,
-        staff_id=staff.id,
         now=now,
+        tz=tz,
+        promo_code=promo_code,
     )
-    if not result.replayed:
+    async with in_transaction():
+        result = await earning.award_purchase(
+            member.id,
+            amount,
+            receipt=receipt,
+            branch_id=branch_id,
+            group_id=group_id,
+            staff_id=staff.id,
+            now=now,
+            points_amount=quote.points_amount,
+            message_params=quote.params(),
+        )
+        if quote.promo is not None and not result.replayed:
+            await _use_promo(quote.promo, result, staff, now)
+            result = replace(result, balance=result.balance + quote.promo.points)
+    if result.replayed:
+        # Recorded before (a message delivered again): the offer as the purchase left it.
+        offer = await till.instant_offer(
+            member, result.balance, 0, now=now, config=await current_config()
+        )
+        quote = replace(quote, offer=offer)
+    else:
         await audit.record(
             "earn",
             staff_id=staff.id,
             now=now,
-            member=member_id,
+            member=member.id,
             amount=amount,
             receipt=result.purchase.receipt,
             points=result.points,
             branch=branch_id,
             group=group_id,
+            discount=quote.discount,
+            paid=quote.payable,
+            promo=quote.promo.promo.code if quote.promo else None,
         )
-    return EarnOutcome(result, None)
+    return EarnOutcome(result, None, quote=quote)
+
+
+async def _use_promo(
+    effect: promos.PromoEffect, result: earning.PurchaseResult, staff: Staff, now: datetime
+) -> None:
+    """Count the code's use for the purchase just written, and post its bonus points."""
+    purchase = result.purchase
+    use = await promos.claim(
+        effect.promo,
+        purchase.member_id,  # type: ignore[attr-defined]
+        branch_id=purchase.branch_id,  # type: ignore[attr-defined]
+        receipt=purchase.receipt,
+        gross=purchase.amount,
+        result=effect,
+        now=now,
+    )
+    if effect.points > 0:
+        await ledger.post(
+            purchase.member_id,  # type: ignore[attr-defined]
+            EntryKind.BONUS,
+            effect.points,
+            "promo",
+            f"promo:{use.id}",
+            now=now,
+            note=effect.promo.code,
+            staff_id=staff.id,
+            branch_id=purchase.branch_id,  # type: ignore[attr-defined]
+        )
 
 
 async def _recorded(branch_id: int, receipt: str | None) -> bool:
@@ -177,7 +253,12 @@ async def approval(approval_id: int) -> PendingApproval:
 
 
 async def decide(
-    manager: Staff, approval_id: int, approve: bool, *, now: datetime | None = None
+    manager: Staff,
+    approval_id: int,
+    approve: bool,
+    *,
+    now: datetime | None = None,
+    tz: ZoneInfo = UTC,
 ) -> tuple[PendingApproval, earning.PurchaseResult | None]:
     """A manager approves (the purchase is recorded in the cashier's name) or rejects.
 
@@ -202,6 +283,14 @@ async def decide(
         if approve:
             p = held.payload
             try:
+                # Priced as at the approval: the discounts in force then, as at the till.
+                quote = await till.quote(
+                    await get_member(p["member"]),
+                    p["amount"],
+                    branch_id=held.branch_id,
+                    now=now,
+                    tz=tz,
+                )
                 result = await earning.award_purchase(
                     p["member"],
                     p["amount"],
@@ -210,6 +299,8 @@ async def decide(
                     group_id=p.get("group"),
                     staff_id=held.staff_id,
                     now=now,
+                    points_amount=quote.points_amount,
+                    message_params=quote.params(),
                 )
             except LoyaltyError as refusal:
                 raise LoyaltyError(

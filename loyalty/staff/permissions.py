@@ -52,6 +52,8 @@ class Action(StrEnum):
     GIFT_CARD_REFUND = "gift_card_refund"
     GIFT_CARD_BLOCK = "gift_card_block"  # a card reported lost, blocked at the till at once
     FESTIVALS = "festivals"  # time-bound earning multipliers (loyalty/festivals.py)
+    DISCOUNTS = "discounts"  # discount rules at the till and how they combine
+    PROMOS = "promos"  # promo codes and their figures
 
 
 EVERYONE = frozenset(StaffRole)
@@ -96,6 +98,8 @@ PERMISSIONS: dict[Action, frozenset[StaffRole]] = {
     Action.GIFT_CARD_REFUND: EVERYONE,
     Action.GIFT_CARD_BLOCK: EVERYONE,
     Action.FESTIVALS: OWNER,
+    Action.DISCOUNTS: OWNER,
+    Action.PROMOS: OWNER,
 }
 
 

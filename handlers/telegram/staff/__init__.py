@@ -9,6 +9,7 @@ from aiogram import Router
 from handlers.telegram.staff import (
     api_keys,
     counter,
+    discounts,
     festivals,
     figures,
     giftcards,
@@ -16,6 +17,7 @@ from handlers.telegram.staff import (
     inbox,
     manage,
     member_settings,
+    promos,
 )
 from handlers.telegram.staff.access import install
 
@@ -34,6 +36,8 @@ def router() -> Router:
         importing.router(),
         api_keys.router(),
         festivals.router(),
+        discounts.router(),
+        promos.router(),
     )
     return staff
 

@@ -16,6 +16,7 @@ from handlers.telegram.staff.common import ident, request_of, say
 from handlers.telegram.staff.texts import amount
 from handlers.telegram.workflow import Settings
 from handlers.texts import branch_name, reason_text, tier_name
+from handlers.till_texts import offer_line, priced_lines
 from loyalty.members import find_member, get_member
 from loyalty.numbers import parse_id, parse_int
 from loyalty.staff import counter as desk
@@ -50,10 +51,16 @@ async def on_earn(
     settings: Settings,
     bot: Bot,
 ) -> None:
+    words = (command.args or "").split()
+    # A promo code rides along as code=X, anywhere after the member.
+    codes = [w.split("=", 1)[1] for w in words if w.lower().startswith("code=")]
+    words = [w for w in words if not w.lower().startswith("code=")]
     # The group's name may have spaces: it is the rest of the line.
-    parts = (command.args or "").split(maxsplit=3)
-    if len(parts) < 2:
-        await say(message, t(N_("Usage: /earn <member> <amount> [receipt] [group]"), locale))
+    parts = [*words[:3], " ".join(words[3:])] if len(words) > 3 else words
+    if len(parts) < 2 or len(codes) > 1:
+        await say(
+            message, t(N_("Usage: /earn <member> <amount> [receipt] [group] [code=X]"), locale)
+        )
         return
     member = await find_member(parts[0])
     amount = parse_int(parts[1], maximum=None)  # the club's maximum purchase bounds it
@@ -62,7 +69,14 @@ async def on_earn(
     # Without a receipt the message itself names the purchase.
     receipt = given or request_of(message)
     outcome = await desk.earn(
-        staff, member, amount, receipt, tz=settings.tz, group_id=group and group.id, now=now
+        staff,
+        member,
+        amount,
+        receipt,
+        tz=settings.tz,
+        group_id=group and group.id,
+        now=now,
+        promo_code=codes[0] if codes else None,
     )
     if outcome.pending is not None:
         await say(
@@ -96,24 +110,26 @@ async def on_earn(
             **values,
         )
     else:
-        text = t(
-            N_("Purchase recorded: {points} points earned. Balance: {balance}. Tier: {tier}."),
-            locale,
-            **values,
+        params = outcome.quote.params() if outcome.quote else {}
+        lines = priced_lines(params, amount, locale)
+        lines.append(
+            t(
+                N_("Purchase recorded: {points} points earned. Balance: {balance}. Tier: {tier}."),
+                locale,
+                **values,
+            )
         )
-    if group is not None:
-        text += "\n" + t(
-            N_("Product group: {group} (points ×{multiplier})."),
-            locale,
-            group=group.name,
-            multiplier=number(group.multiplier, locale),
-        )
-    if result.tier is not None and result.tier.discount_percent > 0:
-        text += "\n" + t(
-            N_("Tier perk: {percent}% off this purchase."),
-            locale,
-            percent=number(result.tier.discount_percent, locale),
-        )
+        if group is not None:
+            lines.append(
+                t(
+                    N_("Product group: {group} (points ×{multiplier})."),
+                    locale,
+                    group=group.name,
+                    multiplier=number(group.multiplier, locale),
+                )
+            )
+        offer = offer_line(params, locale, member=False)
+        text = "\n".join([*lines, offer] if offer else lines)
     await say(message, text)
 
 
@@ -164,10 +180,12 @@ async def _ask_approvers(
 
 
 async def on_decide(
-    query: CallbackQuery, staff: Staff, locale: str, now: datetime, bot: Bot
+    query: CallbackQuery, staff: Staff, locale: str, now: datetime, bot: Bot, settings: Settings
 ) -> None:
     _, verdict, raw_id = (query.data or "").split(":")
-    held, result = await desk.decide(staff, int(raw_id), verdict == "approve", now=now)
+    held, result = await desk.decide(
+        staff, int(raw_id), verdict == "approve", now=now, tz=settings.tz
+    )
     if result is not None:
         text = t(
             N_("Request {id} approved: {points} points earned. Balance: {balance}."),

@@ -69,7 +69,7 @@ async def on_invite(message: Message, command: CommandObject, locale: str, now: 
 # What /staff_help lists, each line with the action it needs: a reader sees what they may do.
 # The placeholders are words of the reader's language; the commands are typed as they are.
 HELP: tuple[tuple[str, Action], ...] = (
-    (N_("/earn <member> <amount> [receipt] [group]"), Action.EARN),
+    (N_("/earn <member> <amount> [receipt] [group] [code=X]"), Action.EARN),
     (N_("/refund <receipt> [amount|all] [branch]"), Action.REFUND),
     (N_("/redeem <voucher code>"), Action.USE_VOUCHER),
     (N_("/member <member>"), Action.VIEW_MEMBER),
@@ -95,6 +95,8 @@ HELP: tuple[tuple[str, Action], ...] = (
     ("/branches", Action.BRANCHES),
     ("/groups", Action.GROUPS),
     ("/settings", Action.SETTINGS),
+    ("/discounts", Action.DISCOUNTS),
+    ("/promo", Action.PROMOS),
     (N_("/import (CSV file caption)"), Action.IMPORT),
     ("/apikeys", Action.API_KEYS),
     ("/webhooks", Action.API_KEYS),

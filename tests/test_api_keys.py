@@ -49,7 +49,7 @@ async def test_the_owner_manages_keys_in_the_bot(db: str) -> None:
         assert (await api_keys.authenticate(secret)).name == "till 1"
         assert await h.send(OWNER, "/apikeys new 1 members:raed x") == [
             "Unknown scopes: members:raed. Choose from: "
-            "members:read,members:write,purchases:write,vouchers:redeem."
+            "members:read,members:write,purchases:write,vouchers:redeem,giftcards."
         ]
         assert await h.send(OWNER, "/apikeys new 9 members:read x") == ["No such branch."]
         listed = await h.send(OWNER, "/apikeys", language="fa")
@@ -102,7 +102,7 @@ def test_keys_from_the_terminal(tmp_path: Path) -> None:
     assert (wrong.returncode, wrong.stderr.strip()) == (
         1,
         "Unknown scopes: all. Choose from: "
-        "members:read,members:write,purchases:write,vouchers:redeem.",
+        "members:read,members:write,purchases:write,vouchers:redeem,giftcards.",
     )
     assert club("revoke", "1").stdout.strip() == "API key 1 (till1) is revoked: it no longer works."
     assert "(revoked " in club("list").stdout

@@ -16,6 +16,7 @@ from tortoise.exceptions import IntegrityError
 from handlers.api.app import Call, Endpoint, json_response, once
 from handlers.api.body import MAX_BODY, canonical, int_field, no_other_fields, read_json, text_field
 from handlers.api.errors import ApiError
+from handlers.api.giftcards import get_gift_card, refund_gift_card, spend_gift_card
 from handlers.format import number
 from handlers.i18n import t
 from handlers.sms.keywords import JOINED, JOINED_NO_BONUS
@@ -269,6 +270,9 @@ ROUTES: list[tuple[str, str, Scope, Endpoint]] = [
     ("POST", "/purchases/{receipt}/refund", Scope.PURCHASES_WRITE, refund_purchase),
     ("POST", "/vouchers/{code}/validate", Scope.VOUCHERS_REDEEM, validate_voucher),
     ("POST", "/vouchers/{code}/redeem", Scope.VOUCHERS_REDEEM, redeem_voucher),
+    ("GET", "/giftcards/{code}", Scope.GIFT_CARDS, get_gift_card),
+    ("POST", "/giftcards/{code}/spend", Scope.GIFT_CARDS, spend_gift_card),
+    ("POST", "/giftcards/{code}/refund", Scope.GIFT_CARDS, refund_gift_card),
 ]
 
 __all__ = ["MAX_BODY", "ROUTES"]

@@ -49,11 +49,14 @@ STATUS: dict[ErrorCode, int] = {
     ErrorCode.VOUCHER_NOT_FOUND: 404,
     ErrorCode.GROUP_NOT_FOUND: 404,
     ErrorCode.BRANCH_NOT_FOUND: 404,
+    ErrorCode.GIFT_CARD_NOT_FOUND: 404,
     ErrorCode.MEMBER_DELETED: 409,
     ErrorCode.ALREADY_REFUNDED: 409,
     ErrorCode.VOUCHER_USED: 409,
     ErrorCode.VOUCHER_EXPIRED: 409,
     ErrorCode.VOUCHER_CANCELLED: 409,
+    ErrorCode.GIFT_CARD_BLOCKED: 409,
+    ErrorCode.GIFT_CARD_EXPIRED: 409,
     ErrorCode.REWARD_WRONG_BRANCH: 403,
 }
 

@@ -36,6 +36,8 @@ MESSAGES: dict[str, str] = {
     "idempotency_key_reused": N_("This Idempotency-Key was used before for a different request."),
     "already_recorded": N_("A different request with the same {field} was made before."),
     "request_in_progress": N_("The first request with this Idempotency-Key is still running."),
+    "too_many_lines": N_("A purchase has at most {max} lines."),
+    "gift_card_over_amount": N_("The gift card cannot pay more than the purchase, {amount}."),
     "not_found": N_("There is nothing at this address."),
     "method_not_allowed": N_("This address does not take this method."),
     "internal": N_("Sorry, something went wrong. Please try again."),

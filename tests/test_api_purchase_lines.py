@@ -199,3 +199,24 @@ async def test_twenty_purchases_paid_by_one_card_at_once_never_overdraw_it(till:
     assert set(spent) == paid
     assert (await Member.get(id=1)).balance == 20 + 14 * 2
     assert (await GiftCard.get(code=code)).balance == 2_000
+
+
+async def test_a_card_paid_before_for_the_receipt_is_not_spent_again(till: Till) -> None:
+    code = await _card(100_000)
+    spend = {"amount": 30_000, "receipt": "G-5"}
+    assert (await till.call("POST", f"/giftcards/{code}/spend", json=spend))[0] == 200
+    purchase = {
+        "receipt": "G-5",
+        "member": PHONE,
+        "amount": 50_000,
+        "gift_card": {"code": code, "amount": 30_000},
+    }
+    status, body, _ = await till.call("POST", "/purchases", json=purchase)
+    assert (status, body["points"], body["payable"]) == (201, 5, 20_000)
+    assert await _balance(code) == 70_000
+    # Without a member no purchase is stored, but the card's payment is.
+    anonymous = {"receipt": "G-6", "amount": 50_000, "gift_card": {"code": code, "amount": 50_000}}
+    status, body, _ = await till.call("POST", "/purchases", json=anonymous)
+    assert (status, body["member"], body["points"], body["payable"]) == (201, None, 0, 0)
+    assert await _balance(code) == 20_000
+    assert await Purchase.all().values_list("receipt", flat=True) == ["G-5"]

@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
+from aiohttp import ClientSession, web
 
+from bot.app import serving
+from bot.settings import Settings
+from handlers.api import add_api_routes
 from loyalty import api_keys, giftcards
 from loyalty.clock import utcnow
 from loyalty.codes import show_gift_card_code
 from models import AuditEntry, GiftCard, GiftCardEntry, GiftCardKind, Staff, StaffRole
+from tests.helpers import free_port
 from tests.test_api import ALL, Till, _till, error
 
 GIFT = ALL + ",giftcards"
@@ -195,3 +201,23 @@ async def test_twenty_spends_at_once_never_overdraw_the_card(till: Till) -> None
     assert refused == {"gift_card_balance"}
     assert await _balance(code) == 2_000
     assert await GiftCardEntry.filter(kind=GiftCardKind.SPEND).count() == 14
+
+
+async def test_the_access_log_does_not_show_a_card_code(
+    any_db: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings = Settings(_env_file=None, web_port=free_port())
+    app = web.Application()
+    add_api_routes(app)
+    code = await _card(10_000)
+    key = (await api_keys.create_key(1, "giftcards", "till")).secret
+    caplog.set_level(logging.INFO)
+    base = f"http://{settings.web_host}:{settings.web_port}/api/v1/giftcards/"
+    async with serving(app, settings), ClientSession() as session:
+        headers = {"Authorization": f"Bearer {key}"}
+        for path in [code, show_gift_card_code(code) + "/spend"]:
+            async with session.get(base + path, headers=headers) as response:
+                assert response.status in (200, 405)
+    access = [r.getMessage() for r in caplog.records if r.name == "aiohttp.access"]
+    assert len(access) == 2 and '"GET /api/v1/giftcards/***"' in access[0]
+    assert code not in caplog.text and show_gift_card_code(code)[:9] not in caplog.text

@@ -220,3 +220,22 @@ async def test_a_card_paid_before_for_the_receipt_is_not_spent_again(till: Till)
     assert (status, body["member"], body["points"], body["payable"]) == (201, None, 0, 0)
     assert await _balance(code) == 20_000
     assert await Purchase.all().values_list("receipt", flat=True) == ["G-5"]
+
+
+async def test_a_card_cannot_pay_a_receipt_recorded_without_it(till: Till) -> None:
+    code = await _card(100_000)
+    purchase = {"receipt": "G-7", "member": PHONE, "amount": 50_000}
+    assert (await till.call("POST", "/purchases", json=purchase))[0] == 201
+    paid = {**purchase, "gift_card": {"code": code, "amount": 10_000}}
+    status, body, _ = await till.call("POST", "/purchases", json=paid)
+    assert (status, body["error"]["code"], body["error"]["field"]) == (
+        422,
+        "already_recorded",
+        "receipt",
+    )
+    status, body, _ = await till.call(
+        "POST", "/purchases", json=paid, headers={"Idempotency-Key": "again"}
+    )
+    assert (status, body["error"]["code"]) == (422, "already_recorded")
+    assert await _balance(code) == 100_000
+    assert (await Member.get(id=1)).balance == 25

@@ -117,6 +117,9 @@ async def record_purchase(request: web.Request, call: Call) -> web.Response:
                 call, gift.code, gift.amount, receipt, prefix="gift_card."
             )
             _, answer = await _purchase(call, receipt, reference, sale, fields)
+            if answer.get("replayed") and not movement.replayed:
+                # The receipt was recorded before without this card's payment.
+                raise ApiError(422, "already_recorded", field="receipt")
         return 201, answer | {
             "paid_by_gift_card": gift.amount,
             "payable": sale.amount - gift.amount,

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 
-from loyalty import api_keys
+from loyalty import api_keys, festivals
+from loyalty.clock import utcnow
 from models import GiftCard, GiftCardEntry, LedgerEntry, Member, ProductGroup, Purchase
 from tests.helpers import set_rules
 from tests.test_api import PHONE, Till, _till, error
@@ -239,3 +241,24 @@ async def test_a_card_cannot_pay_a_receipt_recorded_without_it(till: Till) -> No
     assert (status, body["error"]["code"]) == (422, "already_recorded")
     assert await _balance(code) == 100_000
     assert (await Member.get(id=1)).balance == 25
+
+
+async def test_a_festival_of_one_group_multiplies_that_group_s_lines_only(till: Till) -> None:
+    coffee = await ProductGroup.create(name="Coffee", multiplier=Decimal("2"))
+    now = utcnow()
+    await festivals.add_festival(
+        "Coffee week",
+        Decimal(3),
+        now - timedelta(hours=1),
+        now + timedelta(hours=1),
+        group_id=coffee.id,
+        now=now,
+    )
+    lines = [{"amount": 100_000, "group_id": coffee.id}, {"amount": 100_000}]
+    status, body, _ = await till.call(
+        "POST", "/purchases", json={"receipt": "F-1", "member": PHONE, "lines": lines}
+    )
+    # Coffee: 10 points × 2 × 3; the rest: 10.
+    assert (status, body["points"], body["balance"]) == (201, 70, 90)
+    entry = await LedgerEntry.get(purchase__receipt="F-1")
+    assert (entry.amount, entry.note) == (70, "Coffee week ×3")

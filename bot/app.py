@@ -200,7 +200,7 @@ def build_web_app(
     """
     app = web.Application()
     app.router.add_get("/healthz", healthz)
-    add_api_routes(app, limiter=api_limiter(dp.storage, settings))
+    add_api_routes(app, limiter=api_limiter(dp.storage, settings), tz=settings.tz)
     if webhook:
         door = updates or Updates(dp, bot)
         app.router.add_post(WEBHOOK_PATH, door.webhook(webhook_secret(settings)))

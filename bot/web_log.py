@@ -1,4 +1,5 @@
-"""What the web app logs, without the secret in the SMS webhook's path.
+"""What the web app logs, without the secret in the SMS webhook's path (nor gift card codes
+in the API's paths).
 
 Nothing but that secret proves that a call comes from Kavenegar, and the webhook's query
 carries members' phone numbers and texts. aiohttp's own access log prints each request
@@ -15,6 +16,7 @@ from aiohttp.abc import AbstractAccessLogger
 from aiohttp.web_request import BaseRequest
 from aiohttp.web_response import StreamResponse
 
+from handlers.api.app import without_gift_code
 from handlers.sms.web import without_secret
 
 # aiohttp's loggers for the server's errors and the application's
@@ -33,22 +35,27 @@ class AccessLogger(AbstractAccessLogger):
             '%s "%s %s" %s %s %.3fs',
             request.remote,
             request.method,
-            without_secret(request.path),
+            _cleaned(request.path),
             response.status,
             response.body_length,
             time,
         )
 
 
+def _cleaned(text: str) -> str:
+    """Without the SMS webhook's secret, nor a gift card's code (the key to its money)."""
+    return without_gift_code(without_secret(text))
+
+
 class _HideSmsSecret(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        cleaned = without_secret(message)
+        cleaned = _cleaned(message)
         if cleaned != message:
             record.msg, record.args = cleaned, None
         if record.exc_info and not record.exc_text:
             # Formatters use the text kept here rather than format the exception again.
-            record.exc_text = without_secret(logging.Formatter().formatException(record.exc_info))
+            record.exc_text = _cleaned(logging.Formatter().formatException(record.exc_info))
         return True
 
 

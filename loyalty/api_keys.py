@@ -27,6 +27,7 @@ class Scope(StrEnum):
     MEMBERS_WRITE = "members:write"
     PURCHASES_WRITE = "purchases:write"
     VOUCHERS_REDEEM = "vouchers:redeem"
+    GIFT_CARDS = "giftcards"  # read a card, spend from it and put a refund back on it
 
 
 @dataclass(frozen=True)

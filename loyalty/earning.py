@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_FLOOR, Decimal
@@ -169,6 +171,8 @@ class Sale:
     # and more figures for the member's message (`loyalty.till.Quote.params`).
     points_amount: int | None = None
     message_params: dict[str, object] | None = None
+    # A receipt rung up line by line: (amount, product group or None); `amount` is their sum.
+    lines: tuple[tuple[int, int | None], ...] = ()
 
 
 async def award_purchase(
@@ -182,8 +186,12 @@ async def award_purchase(
     now: datetime | None = None,
     points_amount: int | None = None,
     message_params: dict[str, object] | None = None,
+    lines: Sequence[tuple[int, int | None]] = (),
 ) -> PurchaseResult:
     """Record a purchase and its points. The same (branch, receipt) twice awards once.
+
+    With `lines` ((amount, group id) each, `amount` their sum, `group_id` unused) it is
+    still one purchase with one ledger row; its points are `lines_points`.
 
     This is the busiest write of the club, so it reads each row once and its statements
     are hand-written (`models.queries.ledger`):
@@ -202,6 +210,8 @@ async def award_purchase(
     (`rules.club_config`), checked by a token read with the member.
     """
     check_positive(amount)
+    if lines and sum(line for line, _ in lines) != amount:
+        raise ValueError("the amount of a purchase with lines is the sum of its lines")
     sale = Sale(
         member_id,
         amount,
@@ -212,6 +222,7 @@ async def award_purchase(
         now or utcnow(),
         points_amount,
         message_params,
+        tuple(lines),
     )
     result, _ = await ledger.once(
         partial(_record, sale), partial(_replay, sale), look_first=False, group_commit=True
@@ -264,6 +275,8 @@ def _priced(sale: Sale, member: Member, config: ClubConfig) -> ledger.NewPurchas
     minimum = earning_rule(config.rules, branch, member).min_purchase
     if sale.amount < minimum:
         raise LoyaltyError(ErrorCode.BELOW_MINIMUM, amount=sale.amount, minimum=minimum)
+    if sale.lines:
+        return _priced_lines(sale, member, config, branch)
     return ledger.NewPurchase(
         member_id=sale.member_id,
         branch_id=branch.id,
@@ -280,6 +293,63 @@ def _priced(sale: Sale, member: Member, config: ClubConfig) -> ledger.NewPurchas
         ),
         staff_id=sale.staff_id,
         note=festivals.ledger_note(purchase_festival(member, config, branch, group, sale.now)),
+        created_at=sale.now,
+    )
+
+
+def lines_points(
+    lines: Sequence[tuple[int, int | None]],
+    member: Member,
+    config: ClubConfig,
+    branch: Branch,
+    now: datetime,
+) -> dict[int | None, int]:
+    """The points of a receipt's lines, per product group (None: no group).
+
+    The lines of one group are summed first and earn by `purchase_points` at that group's
+    multiplier (and festival), so a receipt without groups earns exactly what its total
+    would, and rounding down costs at most a point per group. The minimum purchase is the
+    whole receipt's (checked by the caller), not each group's: a 5,000 toman line beside
+    a 50,000 one still earns.
+    """
+    subtotals: dict[int | None, int] = {}
+    for amount, group_id in lines:
+        subtotals[group_id] = subtotals.get(group_id, 0) + amount
+    whole = copy.copy(branch)
+    whole.min_purchase = 0
+    return {
+        group_id: purchase_points(amount, member, config, whole, config.group(group_id), now)
+        for group_id, amount in subtotals.items()
+    }
+
+
+def _priced_lines(
+    sale: Sale, member: Member, config: ClubConfig, branch: Branch
+) -> ledger.NewPurchase:
+    lines = sale.lines
+    if sale.points_amount is not None and sale.amount > 0 and sale.points_amount != sale.amount:
+        # Points on what is paid: each line bears the discount in proportion to its amount.
+        lines = tuple(
+            (amount * sale.points_amount // sale.amount, group) for amount, group in lines
+        )
+    points = lines_points(lines, member, config, branch, sale.now)
+    # One group for the whole receipt is recorded as such; mixed groups as none.
+    groups = list(points)
+    notes = dict.fromkeys(
+        festivals.ledger_note(
+            purchase_festival(member, config, branch, config.group(group_id), sale.now)
+        )
+        for group_id in groups
+    )
+    return ledger.NewPurchase(
+        member_id=sale.member_id,
+        branch_id=branch.id,
+        receipt=sale.receipt,
+        amount=sale.amount,
+        group_id=groups[0] if len(groups) == 1 else None,
+        points=sum(points.values()),
+        staff_id=sale.staff_id,
+        note=", ".join(note for note in notes if note),
         created_at=sale.now,
     )
 
@@ -480,6 +550,7 @@ __all__ = [
     "check_positive",
     "earning_rule",
     "group_by_reference",
+    "lines_points",
     "points_for",
     "purchase_festival",
     "purchase_points",

@@ -321,8 +321,47 @@ async def spend(
 ) -> Movement:
     """Pay `amount` from the card; a partial spend leaves the rest on it. With a receipt
     the spend is done once per card and receipt, however often it is sent."""
-    now = (now or utcnow()).astimezone(UTC)
     require(staff, Action.GIFT_CARD_SPEND)
+    return await _spend(
+        code,
+        amount,
+        receipt,
+        request=request,
+        now=now,
+        staff_id=staff.id,
+        branch_id=await counter_branch(staff),
+    )
+
+
+async def spend_at_branch(
+    branch_id: int,
+    code: str,
+    amount: int,
+    receipt: str | None = None,
+    *,
+    actor: str,
+    request: str | None = None,
+    now: datetime | None = None,
+) -> Movement:
+    """`spend` for a door that is no staff member (a till's API key): at `branch_id`,
+    audited under `actor`. The same card and receipt are spent once whichever door sends them."""
+    return await _spend(
+        code, amount, receipt, request=request, now=now, branch_id=branch_id, actor=actor
+    )
+
+
+async def _spend(
+    code: str,
+    amount: int,
+    receipt: str | None,
+    *,
+    request: str | None,
+    now: datetime | None,
+    branch_id: int,
+    staff_id: int | None = None,
+    actor: str = "",
+) -> Movement:
+    now = (now or utcnow()).astimezone(UTC)
     money = await _amount(amount)
     card = await find_card(code)
     receipt = _receipt(receipt)
@@ -339,13 +378,14 @@ async def spend(
         now,
         money,
         receipt=receipt,
-        staff_id=staff.id,
-        branch_id=await counter_branch(staff),
+        staff_id=staff_id,
+        branch_id=branch_id,
     )
     if not movement.replayed:
         await audit.record(
             "giftcard_spend",
-            staff_id=staff.id,
+            staff_id=staff_id,
+            actor=actor,
             now=now,
             card=card.id,
             amount=amount,
@@ -365,8 +405,46 @@ async def refund(
 ) -> Movement:
     """Put money of a purchase the card paid back on it: at most what it paid on that
     receipt, less what was put back before."""
-    now = (now or utcnow()).astimezone(UTC)
     require(staff, Action.GIFT_CARD_REFUND)
+    return await _refund(
+        code,
+        amount,
+        receipt,
+        request=request,
+        now=now,
+        staff_id=staff.id,
+        branch_id=await counter_branch(staff),
+    )
+
+
+async def refund_at_branch(
+    branch_id: int,
+    code: str,
+    amount: int,
+    receipt: str,
+    *,
+    actor: str,
+    request: str,
+    now: datetime | None = None,
+) -> Movement:
+    """`refund` for a door that is no staff member, as `spend_at_branch`."""
+    return await _refund(
+        code, amount, receipt, request=request, now=now, branch_id=branch_id, actor=actor
+    )
+
+
+async def _refund(
+    code: str,
+    amount: int,
+    receipt: str,
+    *,
+    request: str | None,
+    now: datetime | None,
+    branch_id: int,
+    staff_id: int | None = None,
+    actor: str = "",
+) -> Movement:
+    now = (now or utcnow()).astimezone(UTC)
     money = await _amount(amount)
     card = await find_card(code)
     receipt = _receipt(receipt) or ""
@@ -383,14 +461,15 @@ async def refund(
         now,
         money,
         receipt=receipt,
-        staff_id=staff.id,
-        branch_id=await counter_branch(staff),
+        staff_id=staff_id,
+        branch_id=branch_id,
         refundable=True,
     )
     if not movement.replayed:
         await audit.record(
             "giftcard_refund",
-            staff_id=staff.id,
+            staff_id=staff_id,
+            actor=actor,
             now=now,
             card=card.id,
             amount=amount,

@@ -6,17 +6,21 @@ The arithmetic is `loyalty.discounts`; this module reads the rules it needs.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from loyalty import discounts, promos, rewards, tiers
+from tortoise.transactions import in_transaction
+
+from loyalty import discounts, earning, ledger, promos, rewards, tiers
 from loyalty.discounts import Kind, Priced
 from loyalty.earning import purchase_points, tier_of
 from loyalty.rules import ClubConfig, current_config
-from models import DiscountRule, Member
+from models import DiscountRule, EntryKind, Member
+from models.queries import staff as staff_sql
 
 
 @dataclass(frozen=True)
@@ -157,7 +161,7 @@ async def quote(
     payable = priced.payable - (promo.discount if promo else 0)
     base = payable if config.rules.points_on_paid else gross
     # The same rule as the purchase's own: an amount below the minimum earns nothing.
-    points = purchase_points(base, member, config, branch, config.group(group_id))
+    points = purchase_points(base, member, config, branch, config.group(group_id), now)
     offer = await instant_offer(member, member.balance + points, points, now=now, config=config)
     tier, group = tier_of(member, config), config.group(group_id)
     return Quote(
@@ -203,3 +207,98 @@ async def instant_offer(
 
 
 __all__ = ["Offer", "Quote", "active_rules", "instant_offer", "quote"]
+
+
+@dataclass(frozen=True)
+class Sale:
+    """A purchase recorded at the till, and how it was priced."""
+
+    result: earning.PurchaseResult
+    quote: Quote
+
+
+async def record_purchase(
+    member: Member,
+    amount: int,
+    *,
+    receipt: str | None,
+    branch_id: int,
+    now: datetime,
+    tz: ZoneInfo,
+    group_id: int | None = None,
+    lines: Sequence[tuple[int, int | None]] = (),
+    promo_code: str | None = None,
+    staff_id: int | None = None,
+) -> Sale:
+    """Price a purchase (discounts, a promo code), record it with its points on what the
+    rules say they are earned on, and claim the code's use in the same transaction: a
+    refused code refuses the purchase, and a purchase sent again counts its code once.
+    Every door that records purchases at a till comes here."""
+    earning.check_amount(amount, (await current_config()).rules)
+    if promo_code and receipt and await staff_sql.receipt_recorded.rows(branch_id, receipt):
+        promo_code = None  # the purchase again: its code was counted the first time
+    groups = {group for _, group in lines}
+    priced_group = group_id if not lines else (groups.pop() if len(groups) == 1 else None)
+    priced = await quote(
+        member,
+        amount,
+        branch_id=branch_id,
+        group_id=priced_group,
+        now=now,
+        tz=tz,
+        promo_code=promo_code,
+    )
+    async with in_transaction():
+        result = await earning.award_purchase(
+            member.id,
+            amount,
+            receipt=receipt,
+            branch_id=branch_id,
+            group_id=group_id,
+            lines=lines,
+            staff_id=staff_id,
+            now=now,
+            points_amount=priced.points_amount,
+            message_params=priced.params(),
+        )
+        if priced.promo is not None and not result.replayed:
+            await _use_promo(priced.promo, result, staff_id, now)
+            result = replace(result, balance=result.balance + priced.promo.points)
+    if result.replayed:
+        # Recorded before (a message delivered again): the offer as the purchase left it.
+        config = await current_config()
+        priced = replace(
+            priced, offer=await instant_offer(member, result.balance, 0, now=now, config=config)
+        )
+    return Sale(result, priced)
+
+
+async def _use_promo(
+    effect: promos.PromoEffect,
+    result: earning.PurchaseResult,
+    staff_id: int | None,
+    now: datetime,
+) -> None:
+    """Count the code's use for the purchase just written, and post its bonus points."""
+    purchase = result.purchase
+    use = await promos.claim(
+        effect.promo,
+        purchase.member_id,  # type: ignore[attr-defined]
+        branch_id=purchase.branch_id,  # type: ignore[attr-defined]
+        receipt=purchase.receipt,
+        gross=purchase.amount,
+        result=effect,
+        now=now,
+    )
+    if effect.points > 0:
+        await ledger.post(
+            purchase.member_id,  # type: ignore[attr-defined]
+            EntryKind.BONUS,
+            effect.points,
+            "promo",
+            f"promo:{use.id}",
+            now=now,
+            note=effect.promo.code,
+            staff_id=staff_id,
+            branch_id=purchase.branch_id,  # type: ignore[attr-defined]
+        )

@@ -243,7 +243,16 @@ async def test_a_purchase_replayed_with_its_receipt_or_key_is_recorded_once(till
     )
     assert (status, body) == (
         200,
-        {"receipt": "R-102", "amount": 5_000, "points": 0, "member": None},
+        {
+            "receipt": "R-102",
+            "amount": 5_000,
+            "points": 0,
+            "member": None,
+            "paid_by_gift_card": 0,
+            "payable": 5_000,
+            "discount": 0,
+            "discounts": [],
+        },
     )
     assert await Purchase.all().count() == 2
 

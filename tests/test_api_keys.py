@@ -39,22 +39,23 @@ async def test_the_owner_manages_keys_in_the_bot(db: str) -> None:
     async with harness() as h:
         assert await h.send(CASHIER, "/apikeys") == ["Not allowed."]
         assert await h.send(OWNER, "/apikeys") == ["No API keys yet."]
-        made = await h.send(OWNER, "/apikeys new 1 members:read,vouchers:redeem till 1")
+        made = await h.send(OWNER, "/apikeys new 1 giftcards,members:read,vouchers:redeem till 1")
         assert len(made) == 1
         secret = KEY.search(made[0]).group(0)
         assert made[0] == (
-            "API key 1 (till 1) for Main, scopes members:read,vouchers:redeem:\n"
+            "API key 1 (till 1) for Main, scopes members:read,vouchers:redeem,giftcards:\n"
             f"{secret}\nKeep it safe: it is shown only this once."
         )
         assert (await api_keys.authenticate(secret)).name == "till 1"
         assert await h.send(OWNER, "/apikeys new 1 members:raed x") == [
             "Unknown scopes: members:raed. Choose from: "
-            "members:read,members:write,purchases:write,vouchers:redeem."
+            "members:read,members:write,purchases:write,vouchers:redeem,giftcards."
         ]
         assert await h.send(OWNER, "/apikeys new 9 members:read x") == ["No such branch."]
         listed = await h.send(OWNER, "/apikeys", language="fa")
         assert listed == [
-            f"#۱ till 1: مرکزی، members:read,vouchers:redeem، کلید club_{secret[5:13]}_…، "
+            "#۱ till 1: مرکزی، members:read,vouchers:redeem,giftcards، "
+            f"کلید club_{secret[5:13]}_…، "
             "ساخته‌شده در ۱۴۰۴/۱۲/۱۰"
         ]
         assert secret not in listed[0]
@@ -86,23 +87,29 @@ def test_keys_from_the_terminal(tmp_path: Path) -> None:
         )
 
     made = club(
-        "create", "--branch", "1", "--scopes", "members:read,purchases:write", "--name", "till1"
+        "create",
+        "--branch",
+        "1",
+        "--scopes",
+        "members:read,purchases:write,giftcards",
+        "--name",
+        "till1",
     )
     assert made.returncode == 0, made.stderr
     secret = KEY.search(made.stdout).group(0)
     assert made.stdout.startswith(
-        "API key 1 (till1) for Main, scopes members:read,purchases:write:"
+        "API key 1 (till1) for Main, scopes members:read,purchases:write,giftcards:"
     )
     listed = club("list")
     assert listed.stdout.startswith(
-        f"#1 till1: Main, members:read,purchases:write, key club_{secret[5:13]}_…"
+        f"#1 till1: Main, members:read,purchases:write,giftcards, key club_{secret[5:13]}_…"
     )
     assert secret not in listed.stdout
     wrong = club("create", "--branch", "1", "--scopes", "all", "--name", "x")
     assert (wrong.returncode, wrong.stderr.strip()) == (
         1,
         "Unknown scopes: all. Choose from: "
-        "members:read,members:write,purchases:write,vouchers:redeem.",
+        "members:read,members:write,purchases:write,vouchers:redeem,giftcards.",
     )
     assert club("revoke", "1").stdout.strip() == "API key 1 (till1) is revoked: it no longer works."
     assert "(revoked " in club("list").stdout

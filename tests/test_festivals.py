@@ -59,7 +59,7 @@ async def test_a_running_festival_multiplies_points_and_names_itself(h: Harness)
     replies = await h.send(CASHIER, f"/earn {PHONE} 250000 R1")
     assert replies == [
         "Purchase recorded: 75 points earned. Balance: 95. Tier: Bronze.\n"
-        "Next tier: Silver, 475 points away."
+        "Next tier: Silver, 425 points away."  # the festival's 75 count towards it
     ]
     entry = await LedgerEntry.get(reason="purchase")
     assert (entry.amount, entry.note) == (75, "Yalda ×3")

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
@@ -34,10 +35,18 @@ PREFIX = "/api/v1"
 OPENAPI = Path(__file__).with_name("openapi.json")
 LIMITER = web.AppKey("api_limiter", KeyLimiter)
 CLOCK = web.AppKey("api_clock", Callable[[], datetime])
+ZONE = web.AppKey("api_zone", tzinfo)  # the club's CLUB_TIMEZONE: whose day a discount runs on
 MAX_REQUEST_KEY = api_requests.MAX_REQUEST_KEY
+_GIFT_CODE_IN_PATH = re.compile(r"(/giftcards/)[^/\s?\"]+")
 # Default per key: a busy till rings a purchase every few seconds; a shop's site in a sale
 # a few a second. A burst of 20 covers a till sending what it queued while offline.
 DEFAULT_RATE, DEFAULT_BURST = 10.0, 20
+
+
+def without_gift_code(text: str) -> str:
+    """`text` (a path, a log line) with the code in every gift card path replaced:
+    whoever reads a card's code can spend it."""
+    return _GIFT_CODE_IN_PATH.sub(r"\1***", text)
 
 
 @dataclass(frozen=True)
@@ -47,6 +56,7 @@ class Call:
     key: ApiKey
     locale: str
     now: datetime
+    tz: tzinfo = UTC
 
 
 Endpoint = Callable[[web.Request, Call], Awaitable[web.Response]]
@@ -77,7 +87,7 @@ async def answer_in_json(
     except web.HTTPRequestEntityTooLarge:
         return ApiError(413, "body_too_large", max=request.client_max_size).response(locale)
     except Exception:
-        log.exception("API request %s %s failed", request.method, request.path)
+        log.exception("API request %s %s failed", request.method, without_gift_code(request.path))
         return ApiError(500, "internal").response(locale)
 
 
@@ -97,7 +107,7 @@ def guarded(scope: Scope, endpoint: Endpoint) -> Callable[[web.Request], Awaitab
             raise ApiError(403, "forbidden_scope", scope=scope.value)
         if key.branch_id not in (await current_config()).branches:
             raise ApiError(403, "branch_inactive")
-        return await endpoint(request, Call(key, locale, request.app[CLOCK]()))
+        return await endpoint(request, Call(key, locale, request.app[CLOCK](), request.app[ZONE]))
 
     return handle
 
@@ -165,13 +175,17 @@ async def openapi(request: web.Request) -> web.Response:
 
 
 def build_api_app(
-    *, limiter: KeyLimiter | None = None, clock: Callable[[], datetime] = utcnow
+    *,
+    limiter: KeyLimiter | None = None,
+    clock: Callable[[], datetime] = utcnow,
+    tz: tzinfo = UTC,
 ) -> web.Application:
     from handlers.api.endpoints import ROUTES  # the endpoints import this module's helpers
 
     api = web.Application(middlewares=[answer_in_json])
     api[LIMITER] = limiter or MemoryKeyLimiter(DEFAULT_RATE, DEFAULT_BURST)
     api[CLOCK] = clock
+    api[ZONE] = tz
     api.router.add_get("/openapi.json", openapi)
     for method, path, scope, endpoint in ROUTES:
         api.router.add_route(method, path, guarded(scope, endpoint))
@@ -183,6 +197,7 @@ def add_api_routes(
     *,
     limiter: KeyLimiter | None = None,
     clock: Callable[[], datetime] = utcnow,
+    tz: tzinfo = UTC,
 ) -> None:
     """Mount the API under `/api/v1` on the bot's web app."""
-    app.add_subapp(PREFIX, build_api_app(limiter=limiter, clock=clock))
+    app.add_subapp(PREFIX, build_api_app(limiter=limiter, clock=clock, tz=tz))

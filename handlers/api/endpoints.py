@@ -12,16 +12,20 @@ from typing import Any
 
 from aiohttp import web
 from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
 
+from handlers.api import giftcards as api_giftcards
+from handlers.api import purchase_body
 from handlers.api.app import Call, Endpoint, json_response, once
 from handlers.api.body import MAX_BODY, canonical, int_field, no_other_fields, read_json, text_field
 from handlers.api.errors import ApiError
+from handlers.api.giftcards import get_gift_card, refund_gift_card, spend_gift_card
 from handlers.format import number
 from handlers.i18n import t
 from handlers.sms.keywords import JOINED, JOINED_NO_BONUS
 from handlers.sms.text import to_persian_digits
 from handlers.texts import tier_name
-from loyalty import earning, members, notify, rewards
+from loyalty import api_keys, earning, members, notify, rewards, till
 from loyalty.api_keys import Scope
 from loyalty.errors import ErrorCode, LoyaltyError
 from loyalty.members import SUPPORTED_LOCALES
@@ -40,6 +44,15 @@ PURCHASE_FIELDS = {
     ErrorCode.BELOW_MINIMUM: "amount",
     ErrorCode.REFUND_TOO_LARGE: "amount",
     ErrorCode.GROUP_NOT_FOUND: "group_id",
+    ErrorCode.PROMO_NOT_FOUND: "promo_code",
+    ErrorCode.PROMO_NOT_STARTED: "promo_code",
+    ErrorCode.PROMO_EXPIRED: "promo_code",
+    ErrorCode.PROMO_USED_UP: "promo_code",
+    ErrorCode.PROMO_MEMBER_LIMIT: "promo_code",
+    ErrorCode.PROMO_BELOW_MINIMUM: "promo_code",
+    ErrorCode.PROMO_OTHER_BRANCH: "promo_code",
+    ErrorCode.PROMO_OTHER_GROUP: "promo_code",
+    ErrorCode.PROMO_TIER: "promo_code",
     ErrorCode.PURCHASE_NOT_FOUND: "receipt",
     ErrorCode.ALREADY_REFUNDED: "receipt",
 }
@@ -90,47 +103,115 @@ async def get_member(request: web.Request, call: Call) -> web.Response:
 
 async def record_purchase(request: web.Request, call: Call) -> web.Response:
     body = await read_json(request)
-    no_other_fields(body, {"receipt", "amount", "member", "group_id"})
+    no_other_fields(
+        body, {"receipt", "amount", "member", "group_id", "lines", "gift_card", "promo_code"}
+    )
     receipt = text_field(body, "receipt")
-    amount = int_field(body, "amount")
     reference = text_field(body, "member", required=False)
-    group_id = int_field(body, "group_id", required=False)
-    assert receipt is not None and amount is not None
+    promo_code = text_field(body, "promo_code", required=False)
+    sale = purchase_body.priced(body, await current_config())
+    gift = purchase_body.gift_part(body, sale.amount)
+    if gift is not None and Scope.GIFT_CARDS not in api_keys.scopes_of(call.key):
+        raise ApiError(403, "forbidden_scope", scope=Scope.GIFT_CARDS.value)
+    assert receipt is not None
+    # With lines, what the rules say of the amount (too large, below the minimum) is of them.
+    fields = PURCHASE_FIELDS
+    if sale.lines:
+        fields = {code: "lines" if f == "amount" else f for code, f in PURCHASE_FIELDS.items()}
 
     async def work() -> tuple[int, dict[str, Any]]:
-        try:
-            if reference is None:
-                # Nobody to give points to: the till learns that, and nothing is stored.
-                earning.check_amount(amount, (await current_config()).rules)
-                return 200, {"receipt": receipt, "amount": amount, "points": 0, "member": None}
-            member = await members.find_member(reference)
-            result = await earning.award_purchase(
-                member.id,
-                amount,
-                receipt=receipt,
-                branch_id=call.key.branch_id,
-                group_id=group_id,
-                now=call.now,
+        if gift is None:
+            return await _purchase(call, receipt, reference, sale, fields, promo_code)
+        # The card pays only for a purchase recorded, and a purchase is recorded only
+        # with its card's payment: one transaction, so a refusal of either leaves neither.
+        async with in_transaction():
+            movement = await api_giftcards.spend(
+                call, gift.code, gift.amount, receipt, prefix="gift_card."
             )
-        except LoyaltyError as error:
-            raise _refused(error, PURCHASE_FIELDS) from None
-        earlier = result.purchase
-        if result.replayed and (earlier.amount, earlier.member_id) != (amount, member.id):
-            # Recorded before by another door or under another Idempotency-Key.
-            raise ApiError(422, "already_recorded", field="receipt")
-        fresh = await members.get_member(member.id)
-        return 201, {
-            "receipt": receipt,
-            "amount": amount,
-            "points": result.points,
-            "balance": result.balance,
-            "replayed": result.replayed,
-            "member": await _member_view(fresh, call),
+            _, answer = await _purchase(call, receipt, reference, sale, fields, promo_code)
+            if answer.get("replayed") and not movement.replayed:
+                # The receipt was recorded before without this card's payment.
+                raise ApiError(422, "already_recorded", field="receipt")
+            if gift.amount > answer["payable"]:
+                # The discounts left less to pay than the card was to pay.
+                raise ApiError(422, "gift_card_over_amount", field="gift_card.amount")
+        return 201, answer | {
+            "paid_by_gift_card": gift.amount,
+            "payable": answer["payable"] - gift.amount,
+            "gift_card": api_giftcards.card_view(movement.card, movement.currency, call.now)
+            | {"balance": movement.balance},
         }
 
     return await once(
         request, call, canonical(body), work, default_key=f"receipt:{receipt}", key_field="receipt"
     )
+
+
+async def _purchase(
+    call: Call,
+    receipt: str,
+    reference: str | None,
+    sale: purchase_body.Priced,
+    fields: dict[ErrorCode, str],
+    promo_code: str | None = None,
+) -> tuple[int, dict[str, Any]]:
+    amount = sale.amount
+    unpaid = {"paid_by_gift_card": 0, "payable": amount, "discount": 0, "discounts": []}
+    try:
+        if reference is None:
+            # Nobody to give points to: the till learns that, and nothing is stored.
+            earning.check_amount(amount, (await current_config()).rules)
+            return 200, {
+                "receipt": receipt,
+                "amount": amount,
+                "points": 0,
+                "member": None,
+            } | unpaid
+        member = await members.find_member(reference)
+        recorded = await till.record_purchase(
+            member,
+            amount,
+            receipt=receipt,
+            branch_id=call.key.branch_id,
+            group_id=sale.group_id,
+            lines=sale.lines,
+            promo_code=promo_code,
+            now=call.now,
+            tz=call.tz,  # type: ignore[arg-type]
+        )
+    except LoyaltyError as error:
+        raise _refused(error, fields) from None
+    result, quote = recorded.result, recorded.quote
+    earlier = result.purchase
+    if result.replayed and (earlier.amount, earlier.member_id) != (amount, member.id):
+        # Recorded before by another door or under another Idempotency-Key.
+        raise ApiError(422, "already_recorded", field="receipt")
+    fresh = await members.get_member(member.id)
+    return 201, {
+        "receipt": receipt,
+        "amount": amount,
+        "points": result.points,
+        "balance": result.balance,
+        "replayed": result.replayed,
+        "member": await _member_view(fresh, call),
+        "paid_by_gift_card": 0,
+        "payable": quote.payable,
+        "discount": quote.discount,
+        "discounts": _discounts(quote),
+    }
+
+
+def _discounts(quote: till.Quote) -> list[dict[str, Any]]:
+    """Each discount of a purchase with its reason, as a till shows it on the receipt."""
+    shown: list[dict[str, Any]] = [
+        {"kind": line.kind.value, "percent": f"{line.percent.normalize():f}", "amount": line.amount}
+        for line in quote.priced.lines
+    ]
+    if quote.promo is not None and quote.promo.discount:
+        shown.append(
+            {"kind": "promo", "code": quote.promo.promo.code, "amount": quote.promo.discount}
+        )
+    return shown
 
 
 async def refund_purchase(request: web.Request, call: Call) -> web.Response:
@@ -269,6 +350,9 @@ ROUTES: list[tuple[str, str, Scope, Endpoint]] = [
     ("POST", "/purchases/{receipt}/refund", Scope.PURCHASES_WRITE, refund_purchase),
     ("POST", "/vouchers/{code}/validate", Scope.VOUCHERS_REDEEM, validate_voucher),
     ("POST", "/vouchers/{code}/redeem", Scope.VOUCHERS_REDEEM, redeem_voucher),
+    ("GET", "/giftcards/{code}", Scope.GIFT_CARDS, get_gift_card),
+    ("POST", "/giftcards/{code}/spend", Scope.GIFT_CARDS, spend_gift_card),
+    ("POST", "/giftcards/{code}/refund", Scope.GIFT_CARDS, refund_gift_card),
 ]
 
 __all__ = ["MAX_BODY", "ROUTES"]

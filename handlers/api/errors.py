@@ -36,6 +36,8 @@ MESSAGES: dict[str, str] = {
     "idempotency_key_reused": N_("This Idempotency-Key was used before for a different request."),
     "already_recorded": N_("A different request with the same {field} was made before."),
     "request_in_progress": N_("The first request with this Idempotency-Key is still running."),
+    "too_many_lines": N_("A purchase has at most {max} lines."),
+    "gift_card_over_amount": N_("The gift card cannot pay more than the purchase, {amount}."),
     "not_found": N_("There is nothing at this address."),
     "method_not_allowed": N_("This address does not take this method."),
     "internal": N_("Sorry, something went wrong. Please try again."),
@@ -49,11 +51,14 @@ STATUS: dict[ErrorCode, int] = {
     ErrorCode.VOUCHER_NOT_FOUND: 404,
     ErrorCode.GROUP_NOT_FOUND: 404,
     ErrorCode.BRANCH_NOT_FOUND: 404,
+    ErrorCode.GIFT_CARD_NOT_FOUND: 404,
     ErrorCode.MEMBER_DELETED: 409,
     ErrorCode.ALREADY_REFUNDED: 409,
     ErrorCode.VOUCHER_USED: 409,
     ErrorCode.VOUCHER_EXPIRED: 409,
     ErrorCode.VOUCHER_CANCELLED: 409,
+    ErrorCode.GIFT_CARD_BLOCKED: 409,
+    ErrorCode.GIFT_CARD_EXPIRED: 409,
     ErrorCode.REWARD_WRONG_BRANCH: 403,
 }
 

@@ -5,14 +5,14 @@ decided here once, whatever door the request came through.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from typing import NoReturn
 from zoneinfo import ZoneInfo
 
 from tortoise.transactions import in_transaction
 
-from loyalty import audit, corrections, earning, ledger, promos, rewards, till
+from loyalty import audit, corrections, earning, ledger, rewards, till
 from loyalty.clock import local_day_start, utcnow
 from loyalty.errors import ErrorCode, LoyaltyError
 from loyalty.members import get_member
@@ -130,40 +130,19 @@ async def _award(
     group_id: int | None,
     promo_code: str | None = None,
 ) -> EarnOutcome:
-    earning.check_amount(amount, (await current_config()).rules)
-    if promo_code and await _recorded(branch_id, receipt):
-        promo_code = None  # the purchase again: its code was counted the first time
-    quote = await till.quote(
+    sale = await till.record_purchase(
         member,
         amount,
+        receipt=receipt,
         branch_id=branch_id,
         group_id=group_id,
         now=now,
         tz=tz,
         promo_code=promo_code,
+        staff_id=staff.id,
     )
-    async with in_transaction():
-        result = await earning.award_purchase(
-            member.id,
-            amount,
-            receipt=receipt,
-            branch_id=branch_id,
-            group_id=group_id,
-            staff_id=staff.id,
-            now=now,
-            points_amount=quote.points_amount,
-            message_params=quote.params(),
-        )
-        if quote.promo is not None and not result.replayed:
-            await _use_promo(quote.promo, result, staff, now)
-            result = replace(result, balance=result.balance + quote.promo.points)
-    if result.replayed:
-        # Recorded before (a message delivered again): the offer as the purchase left it.
-        offer = await till.instant_offer(
-            member, result.balance, 0, now=now, config=await current_config()
-        )
-        quote = replace(quote, offer=offer)
-    else:
+    result, quote = sale.result, sale.quote
+    if not result.replayed:
         await audit.record(
             "earn",
             staff_id=staff.id,
@@ -179,34 +158,6 @@ async def _award(
             promo=quote.promo.promo.code if quote.promo else None,
         )
     return EarnOutcome(result, None, quote=quote)
-
-
-async def _use_promo(
-    effect: promos.PromoEffect, result: earning.PurchaseResult, staff: Staff, now: datetime
-) -> None:
-    """Count the code's use for the purchase just written, and post its bonus points."""
-    purchase = result.purchase
-    use = await promos.claim(
-        effect.promo,
-        purchase.member_id,  # type: ignore[attr-defined]
-        branch_id=purchase.branch_id,  # type: ignore[attr-defined]
-        receipt=purchase.receipt,
-        gross=purchase.amount,
-        result=effect,
-        now=now,
-    )
-    if effect.points > 0:
-        await ledger.post(
-            purchase.member_id,  # type: ignore[attr-defined]
-            EntryKind.BONUS,
-            effect.points,
-            "promo",
-            f"promo:{use.id}",
-            now=now,
-            note=effect.promo.code,
-            staff_id=staff.id,
-            branch_id=purchase.branch_id,  # type: ignore[attr-defined]
-        )
 
 
 async def _recorded(branch_id: int, receipt: str | None) -> bool:
@@ -288,6 +239,7 @@ async def decide(
                     await get_member(p["member"]),
                     p["amount"],
                     branch_id=held.branch_id,
+                    group_id=p.get("group"),
                     now=now,
                     tz=tz,
                 )

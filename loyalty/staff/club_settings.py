@@ -36,6 +36,7 @@ SETTINGS: dict[str, type] = {
     "max_purchase": int,
     "currency": str,  # of amounts at the till and on gift cards: one of CURRENCIES
     "gift_card_valid_days": int,
+    "charity_min": int,  # the smallest gift of points to a charity cause
 }
 # The club's currency as the owner may type it.
 CURRENCIES = {"toman": "toman", "rial": "rial", "تومان": "toman", "ریال": "rial"}
@@ -46,6 +47,7 @@ RULE_LIMITS: dict[str, tuple[int, int]] = {
     "min_purchase": (0, earning.MAX_AMOUNT),
     "max_purchase": (1, earning.MAX_AMOUNT),
     "gift_card_valid_days": (0, 36_500),  # 0: gift cards never expire
+    "charity_min": (1, INT_MAX),
 }
 
 

@@ -138,9 +138,9 @@ async def standings(*, active_only: bool = True) -> list[Standing]:
 
 
 async def given_between(start: datetime, end: datetime) -> list[Standing]:
-    """Per cause, what was given from `start` until `end` (end excluded); causes given
-    nothing then are left out."""
-    given = await _sums(CharityGift.filter(created_at__gte=start, created_at__lt=end))
+    """Per cause, what was given from `start` until `end` (both included, as the report's
+    other figures); causes given nothing then are left out."""
+    given = await _sums(CharityGift.filter(created_at__gte=start, created_at__lte=end))
     causes = await Cause.filter(id__in=list(given)).order_by("id")
     return [Standing(cause, *given[cause.id]) for cause in causes]
 

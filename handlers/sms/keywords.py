@@ -383,7 +383,8 @@ async def _give(command: Command, ctx: Context, member: Member, locale: str) -> 
     if not 1 <= len(words) <= 2:
         return t(GIVE_HOW, locale)
     try:
-        points = await charity.read_points(words[0].strip(_PUNCTUATION))
+        # Not `_PUNCTUATION`: its "-" would make "-3" a gift of 3.
+        points = await charity.read_points(words[0].strip(".,;:!?؟،؛"))
         cause = await charity.pick_cause(parse_id(words[1]) if len(words) == 2 else None)
     except LoyaltyError as error:
         if error.code is ErrorCode.CHOOSE_CAUSE:

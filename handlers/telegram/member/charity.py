@@ -26,6 +26,7 @@ from handlers.telegram.widgets import (
 )
 from handlers.texts import error_text
 from loyalty import charity
+from loyalty.clock import utcnow
 from loyalty.errors import ErrorCode, LoyaltyError
 from loyalty.numbers import INT_MAX, parse_int
 from loyalty.rules import get_rules
@@ -120,6 +121,7 @@ async def on_give(callback: CallbackQuery, button: Button, manager: DialogManage
             manager.dialog_data["cause_id"],
             manager.dialog_data["points"],
             key=f"tg:{callback.id}",
+            now=manager.middleware_data.get("clock", utcnow)(),
         )
     except LoyaltyError as error:
         await callback.answer(error_text(error, locale), show_alert=True)

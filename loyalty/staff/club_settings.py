@@ -33,10 +33,10 @@ SETTINGS: dict[str, type] = {
     "voucher_valid_days": int,
     "tier_window_days": int,
     "cashier_daily_cap": int,
+    "charity_min": int,  # the smallest gift of points to a charity cause
     "max_purchase": int,
     "currency": str,  # of amounts at the till and on gift cards: one of CURRENCIES
     "gift_card_valid_days": int,
-    "charity_min": int,  # the smallest gift of points to a charity cause
 }
 # The club's currency as the owner may type it.
 CURRENCIES = {"toman": "toman", "rial": "rial", "تومان": "toman", "ریال": "rial"}

@@ -117,6 +117,18 @@ async def test_the_report_shows_each_cause_given_in_the_period(h: Harness) -> No
     assert await ledger_given(first.id) == 55 and await ledger_given(second.id) == 12
 
 
+async def test_a_gift_is_not_undone_by_a_correction(h: Harness) -> None:
+    m = await giver(50, phone=PHONE)
+    cause = await hospital()
+    given = await charity.give(m.id, cause.id, 20, key="a", now=NOW)
+    entry = await LedgerEntry.get(idempotency_key="give:a")
+    assert await h.send(OWNER, f"/undo {entry.id}") == [
+        "That transaction cannot be undone this way: refund the purchase or cancel the voucher."
+    ]
+    assert given.balance == 30 == (await Member.get(id=m.id)).balance
+    assert await charity.total_of(cause.id) == 20 == await ledger_given(cause.id)
+
+
 async def _fund(m: Member, points: int) -> None:
     """Give `m` exactly `points` (no sign-up bonus: `giver` sets it to none) by a ledger row."""
     from tortoise.transactions import in_transaction

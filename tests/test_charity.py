@@ -97,6 +97,8 @@ async def test_the_owner_adds_lists_and_takes_off_causes(h: Harness) -> None:
         "cause_added",
         "cause_ended",
     ]
+    audit = await h.send(OWNER, "/audit")
+    assert "charity cause taken off (cause: #2)" in audit[0]
     refused = await h.send(MANAGER, "/causes add 100 Mine")
     assert len(refused) == 1 and await Cause.all().count() == 2
 

@@ -744,6 +744,47 @@ async def _festival_end(args: argparse.Namespace, settings: Settings) -> str:
     return staff_line(ended, settings.default_locale, settings.tz, now)
 
 
+@command("cause add")
+async def _cause_add(args: argparse.Namespace, settings: Settings) -> str:
+    from handlers.charity import staff_line
+    from loyalty import charity
+
+    # Every value read and checked before anything is written, as /causes add does.
+    value = charity.read_point_value(args.value)
+    target = charity.read_target(args.target) if args.target else None
+    cause = await charity.add_cause(
+        args.name,
+        value,
+        description=args.description,
+        target=target,
+        actor="club command",
+        now=utcnow(),
+    )
+    currency = (await get_rules()).currency
+    return staff_line(charity.Standing(cause, 0, 0), currency, settings.default_locale)
+
+
+@command("cause list")
+async def _cause_list(args: argparse.Namespace, settings: Settings) -> str:
+    from handlers.charity import staff_line
+    from handlers.telegram.staff.causes import NONE
+    from loyalty import charity
+
+    locale, currency = settings.default_locale, (await get_rules()).currency
+    shown = [staff_line(s, currency, locale) for s in await charity.standings(active_only=False)]
+    return "\n\n".join(shown) or t(NONE, locale)
+
+
+@command("cause off")
+async def _cause_off(args: argparse.Namespace, settings: Settings) -> str:
+    from handlers.charity import staff_line
+    from loyalty import charity
+
+    await charity.end_cause(args.id, actor="club command", now=utcnow())
+    standing = next(s for s in await charity.standings(active_only=False) if s.cause.id == args.id)
+    return staff_line(standing, (await get_rules()).currency, settings.default_locale)
+
+
 class ProgressBar:
     """A one-line progress bar on stderr, redrawn at most once per percent."""
 
@@ -1300,6 +1341,22 @@ def build_parser(locale: str = "fa") -> argparse.ArgumentParser:
     festival.add_parser("list", help=h(N_("list the festivals running or to come")))
     fend = festival.add_parser("end", help=h(N_("end a festival now")))
     positional(fend, "id", N_("the festival's number, as `club festival list` shows it"), type=_id)
+
+    cause = sub.add_parser(
+        "cause", help=h(N_("charity causes members give points to"))
+    ).add_subparsers(dest="action", required=True, metavar=h(N_("action")))
+    cadd = cause.add_parser("add", help=h(N_("add a charity cause")))
+    positional(cadd, "value", N_("what one point given is worth, in toman, e.g. 1000"))
+    positional(cadd, "name", N_("its name as members read it"))
+    cadd.add_argument(
+        "--description", default="", metavar=h(N_("TEXT")), help=h(N_("a line about it"))
+    )
+    cadd.add_argument(
+        "--target", metavar=h(N_("POINTS")), help=h(N_("the points it hopes to be given"))
+    )
+    cause.add_parser("list", help=h(N_("list the causes and what members gave them")))
+    coff = cause.add_parser("off", help=h(N_("stop a cause taking gifts")))
+    positional(coff, "id", N_("the cause's number, as `club cause list` shows it"), type=_id)
 
     api = sub.add_parser("api", help=h(N_("the HTTP API for tills"))).add_subparsers(
         dest="action", required=True, metavar=h(N_("action"))

@@ -37,6 +37,10 @@ ERRORS: dict[ErrorCode, str] = {
     ErrorCode.INVALID_DATE_RANGE: N_("The end date is before the start date."),
     ErrorCode.DISCOUNT_NOT_FOUND: N_("No discount rule with that number."),
     ErrorCode.PROMO_NOT_FOUND: N_("No promo code {code}."),
+    ErrorCode.CAUSE_NOT_FOUND: N_("No charity cause number {cause} takes gifts."),
+    ErrorCode.NO_CAUSES: N_("No charity cause takes gifts right now."),
+    ErrorCode.CHOOSE_CAUSE: N_("Several causes take gifts: please choose one by its number."),
+    ErrorCode.CHARITY_BELOW_MINIMUM: N_("The smallest gift to a cause is {minimum} points."),
     ErrorCode.PROMO_NOT_STARTED: N_("Promo code {code} is not valid yet."),
     ErrorCode.PROMO_EXPIRED: N_("Promo code {code} has expired."),
     ErrorCode.PROMO_USED_UP: N_("Promo code {code} is used up."),
@@ -135,6 +139,7 @@ REASONS: dict[str, str] = {
     "import": N_("opening balance"),
     "birthday_voucher": N_("birthday gift voucher"),
     "gift_voucher": N_("gift voucher"),
+    "charity": N_("given to charity"),
 }
 
 # Who a reward is for, in "This reward is for {customer_type} customers only."

@@ -83,8 +83,9 @@ async def adjust(
         ) from refused
 
 
-# Rows whose effect has its own way back: a purchase is refunded, a voucher cancelled.
-_NOT_UNDOABLE = {EntryKind.REVERSE, EntryKind.REFUND, EntryKind.REDEEM}
+# Rows whose effect has its own way back: a purchase is refunded, a voucher cancelled. A
+# gift to charity is not undone either: the cause's total (what the club pays) counts it.
+_NOT_UNDOABLE = {EntryKind.REVERSE, EntryKind.REFUND, EntryKind.REDEEM, EntryKind.GIVE}
 
 
 async def undo(

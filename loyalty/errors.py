@@ -98,6 +98,11 @@ class ErrorCode(StrEnum):
     PROMO_BELOW_MINIMUM = "promo_below_minimum"  # `minimum`
     PROMO_OTHER_BRANCH = "promo_other_branch"
     PROMO_OTHER_GROUP = "promo_other_group"
+    # Charity (`loyalty.charity`).
+    CAUSE_NOT_FOUND = "cause_not_found"  # `cause`: the number asked for
+    NO_CAUSES = "no_causes"  # no cause takes gifts now
+    CHOOSE_CAUSE = "choose_cause"  # several causes take gifts: the member must name one
+    CHARITY_BELOW_MINIMUM = "charity_below_minimum"  # `minimum`: the club's rule
     PROMO_TIER = "promo_tier"  # `tier`: the code of the lowest tier it is for
     PROMO_ONCE_PER_PURCHASE = "promo_once_per_purchase"
 

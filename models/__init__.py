@@ -1,6 +1,7 @@
 """Tortoise models: storage only. Rules live in `loyalty/`."""
 
 from models.api import ApiKey, ApiRequest, WebhookCursor, WebhookDelivery
+from models.charity import Cause, CharityGift
 from models.club import Branch, ClubRules, ProductGroup, Tier
 from models.discounts import DiscountRule, PromoCode, PromoUse
 from models.enums import (
@@ -34,7 +35,9 @@ __all__ = [
     "Branch",
     "Campaign",
     "Card",
+    "Cause",
     "Channel",
+    "CharityGift",
     "ClubProcess",
     "ClubRules",
     "CustomerType",

@@ -39,6 +39,8 @@ class ClubRules(Model):
     # points earned on the amount paid after them (the default) or on the gross.
     discount_stacking = fields.BooleanField(default=False, db_default=False)
     points_on_paid = fields.BooleanField(default=True, db_default=True)
+    # The fewest points a member may give to a charity cause at once.
+    charity_min = fields.IntField(default=10, db_default=10)
     updated_at = fields.DatetimeField(auto_now=True)
 
     class Meta:

@@ -39,6 +39,7 @@ class EntryKind(StrEnum):
     REVERSE = "reverse"
     EXPIRE = "expire"
     REFUND = "refund"
+    GIVE = "give"  # points given to a charity cause
 
 
 class RewardKind(StrEnum):

@@ -34,6 +34,8 @@ def worst_values(locale: str) -> dict[str, str]:
         "reward": "R" * (kw.MAX_REWARD_NAME - 2) + "..",
         "until": "۱۴۰۵/۰۱/۱۱" if locale == "fa" else "2026-03-31",
         "date": "۱۳۷۰/۰۵/۱۲" if locale == "fa" else "1991-08-03",
+        "cause": "C" * (kw.MAX_CAUSE_NAME - 2) + "..",
+        "total": number(123_456, locale),
     }
 
 

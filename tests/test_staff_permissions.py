@@ -154,6 +154,7 @@ async def test_staff_help_lists_what_the_table_allows(db: str) -> None:
         "/apikeys",
         "/webhooks",
         "/festival [add|end|announce]",
+        "/causes [add|off]",
     ]
     async with harness() as h:
         for user, lines in (

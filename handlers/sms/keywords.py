@@ -12,6 +12,8 @@ The keyword table is a contract with members (printed on posters and receipts):
     12           | START          campaigns by SMS again
     راهنما       | HELP           the list of keywords
     کارت <code>  | GIFT <code>    what a gift card holds (anyone may ask: the code is the key)
+    اهدا <n> [c] | GIVE <n> [c]   give n points to the active charity cause (c: its number,
+                                  needed when several take gifts)
 
 The number n in REDEEM is the reward's id, which the REWARDS answer prints before each
 reward. An id stays the same between the list and the redeem request, whereas a position
@@ -24,6 +26,7 @@ than two; tests/test_sms_templates.py measures them all in both languages.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -33,7 +36,7 @@ from handlers.format import day, number
 from handlers.i18n import N_, pick_locale, t
 from handlers.sms.text import normalize, sms_parts, to_persian_digits
 from handlers.texts import error_text, money, tier_name
-from loyalty import giftcards, inbox, members, rewards, tiers
+from loyalty import charity, giftcards, inbox, members, rewards, tiers
 from loyalty.dates import parse_birthday
 from loyalty.errors import ErrorCode, LoyaltyError
 from loyalty.numbers import parse_id
@@ -44,6 +47,7 @@ NEW_NUMBER_LOCALE = "fa"  # the issue: a number the club does not know is answer
 MAX_PARTS = 2
 MAX_LISTED_REWARDS = 5
 MAX_REWARD_NAME = 20
+MAX_CAUSE_NAME = 14  # the thanks carries two totals besides the name, in one part
 
 
 class Kind(StrEnum):
@@ -57,6 +61,7 @@ class Kind(StrEnum):
     START = "start"
     HELP = "help"
     GIFT = "gift"
+    GIVE = "give"
     UNKNOWN = "unknown"
 
 
@@ -81,6 +86,8 @@ KEYWORDS: dict[str, tuple[Kind, str]] = {
     "help": (Kind.HELP, "en"),
     "کارت": (Kind.GIFT, "fa"),
     "gift": (Kind.GIFT, "en"),
+    "اهدا": (Kind.GIVE, "fa"),
+    "give": (Kind.GIVE, "en"),
 }
 # Whole texts: the operators' opt-out codes, and «لغو۱۱» copied from the end of a campaign.
 EXACT: dict[str, tuple[Kind, str]] = {
@@ -90,7 +97,7 @@ EXACT: dict[str, tuple[Kind, str]] = {
     "لغو 11": (Kind.STOP, "fa"),
 }
 # Keywords whose argument is a number or a date and may be typed without a space.
-_GLUED = (Kind.REDEEM, Kind.BIRTHDAY)
+_GLUED = (Kind.REDEEM, Kind.BIRTHDAY, Kind.GIVE)
 _PUNCTUATION = ":.,;!?؟،؛-«»\"'()"
 
 
@@ -152,6 +159,9 @@ GIFT_BALANCE = N_("Gift card {code}: {balance}.")
 GIFT_BALANCE_UNTIL = N_("Gift card {code}: {balance}, until {until}.")
 GIFT_HOW = N_("Send GIFT and the code of the gift card.")
 GIFT_THROTTLED = N_("Too many gift card checks. Please try again in an hour.")
+GIVE_HOW = N_("Send GIVE and the points, like this: GIVE 20")
+GIVE_CHOOSE = N_("Send GIVE, the points and the cause number, like GIVE 20 1:")
+GIVEN = N_("Thank you! {points} points to {cause}, total {total}. Balance {balance}.")
 
 # Every sentence an SMS answer can be made of, for the length test.
 TEMPLATES = (
@@ -179,6 +189,9 @@ TEMPLATES = (
     GIFT_BALANCE_UNTIL,
     GIFT_HOW,
     GIFT_THROTTLED,
+    GIVE_HOW,
+    GIVE_CHOOSE,
+    GIVEN,
 )
 
 
@@ -238,9 +251,9 @@ def _digits(text: str, locale: str) -> str:
     return to_persian_digits(text) if locale == "fa" else text
 
 
-def _short(name: str) -> str:
+def _short(name: str, most: int = MAX_REWARD_NAME) -> str:
     # ".." rather than "…", which is not GSM-7 and would make an English answer UCS-2.
-    return name if len(name) <= MAX_REWARD_NAME else name[: MAX_REWARD_NAME - 2] + ".."
+    return name if len(name) <= most else name[: most - 2] + ".."
 
 
 async def _gift(command: Command, ctx: Context, locale: str) -> str:
@@ -364,6 +377,42 @@ async def _start(command: Command, ctx: Context, member: Member, locale: str) ->
     return t(STARTED, locale)
 
 
+async def _give(command: Command, ctx: Context, member: Member, locale: str) -> str:
+    """`GIVE <points> [cause number]`: every word read and checked before the gift."""
+    words = to_ascii_digits(command.arg).replace("#", " ").split()
+    if not 1 <= len(words) <= 2:
+        return t(GIVE_HOW, locale)
+    try:
+        # Not `_PUNCTUATION`: its "-" would make "-3" a gift of 3.
+        points = await charity.read_points(words[0].strip(".,;:!?؟،؛"))
+        cause = await charity.pick_cause(parse_id(words[1]) if len(words) == 2 else None)
+    except LoyaltyError as error:
+        if error.code is ErrorCode.CHOOSE_CAUSE:
+            return await _causes_list(locale)
+        raise
+    given = await charity.give(
+        member.id, cause.id, points, key=f"sms:{ctx.key or uuid.uuid4().hex}", now=ctx.now
+    )
+    return t(
+        GIVEN,
+        locale,
+        points=number(given.points, locale),
+        cause=_short(given.cause.name, MAX_CAUSE_NAME),
+        total=number(given.total, locale),
+        balance=number(given.balance, locale),
+    )
+
+
+async def _causes_list(locale: str) -> str:
+    text = t(GIVE_CHOOSE, locale)
+    for standing in await charity.standings():
+        line = f"{number(standing.cause.id, locale)}. {_short(standing.cause.name)}"
+        if sms_parts(f"{text}\n{line}") > MAX_PARTS:
+            break
+        text = f"{text}\n{line}"
+    return text
+
+
 _MEMBER_HANDLERS = {
     Kind.POINTS: _points,
     Kind.REWARDS: _rewards,
@@ -372,4 +421,5 @@ _MEMBER_HANDLERS = {
     Kind.FEEDBACK: _feedback,
     Kind.STOP: _stop,
     Kind.START: _start,
+    Kind.GIVE: _give,
 }

@@ -33,6 +33,7 @@ SETTINGS: dict[str, type] = {
     "voucher_valid_days": int,
     "tier_window_days": int,
     "cashier_daily_cap": int,
+    "charity_min": int,  # the smallest gift of points to a charity cause
     "max_purchase": int,
     "currency": str,  # of amounts at the till and on gift cards: one of CURRENCIES
     "gift_card_valid_days": int,
@@ -46,6 +47,7 @@ RULE_LIMITS: dict[str, tuple[int, int]] = {
     "min_purchase": (0, earning.MAX_AMOUNT),
     "max_purchase": (1, earning.MAX_AMOUNT),
     "gift_card_valid_days": (0, 36_500),  # 0: gift cards never expire
+    "charity_min": (1, INT_MAX),
 }
 
 

@@ -54,6 +54,7 @@ class Action(StrEnum):
     FESTIVALS = "festivals"  # time-bound earning multipliers (loyalty/festivals.py)
     DISCOUNTS = "discounts"  # discount rules at the till and how they combine
     PROMOS = "promos"  # promo codes and their figures
+    CHARITY = "charity"  # charity causes members give points to (loyalty/charity.py)
 
 
 EVERYONE = frozenset(StaffRole)
@@ -100,6 +101,7 @@ PERMISSIONS: dict[Action, frozenset[StaffRole]] = {
     Action.FESTIVALS: OWNER,
     Action.DISCOUNTS: OWNER,
     Action.PROMOS: OWNER,
+    Action.CHARITY: OWNER,
 }
 
 

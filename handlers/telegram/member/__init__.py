@@ -7,6 +7,7 @@ from aiogram import Router
 from handlers.telegram.member import (
     birthday_picker,
     card,
+    charity,
     delete,
     feedback,
     giftcards,
@@ -31,6 +32,7 @@ DIALOGS = (
     rewards,
     vouchers,
     giftcards,
+    charity,
     invite,
     feedback,
     messages,

@@ -125,7 +125,10 @@ def dialog() -> Dialog:
                 Start(Tr(N_("Rewards")), id="rewards", state=states.RewardsSG.catalog),
                 Start(Tr(N_("My vouchers")), id="vouchers", state=states.VouchersSG.vouchers),
             ),
-            Start(Tr(N_("Gift cards")), id="giftcards", state=states.GiftCardsSG.cards),
+            Row(
+                Start(Tr(N_("Gift cards")), id="giftcards", state=states.GiftCardsSG.cards),
+                Start(Tr(N_("Charity")), id="charity", state=states.CharitySG.causes),
+            ),
             Row(
                 Start(Tr(N_("History")), id="history", state=states.HistorySG.page),
                 Start(Tr(N_("Invite friends")), id="invite", state=states.InviteSG.invite),

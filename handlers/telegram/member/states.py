@@ -49,6 +49,13 @@ class GiftCardsSG(StatesGroup):
     given = State()
 
 
+class CharitySG(StatesGroup):
+    causes = State()
+    amount = State()
+    confirm = State()
+    thanks = State()
+
+
 class InviteSG(StatesGroup):
     invite = State()
 

@@ -8,6 +8,7 @@ from aiogram import Router
 
 from handlers.telegram.staff import (
     api_keys,
+    causes,
     counter,
     discounts,
     festivals,
@@ -38,6 +39,7 @@ def router() -> Router:
         festivals.router(),
         discounts.router(),
         promos.router(),
+        causes.router(),
     )
     return staff
 

@@ -28,6 +28,8 @@ ACTIONS = {
     "undo": N_("transaction undone"),
     "voucher_use": N_("voucher used"),
     "settings": N_("rule changed"),
+    "cause_added": N_("charity cause added"),
+    "cause_ended": N_("charity cause taken off"),
     "tier_set": N_("tier changed"),
     "staff_invite": N_("staff invitation made"),
     "staff_joined": N_("joined the staff"),
@@ -102,6 +104,7 @@ FIELDS = {
 # Rows named by their number (#12), not counted (1,200).
 NAMED = {
     "member",
+    "cause",
     "branch",
     "from_branch",
     "to_branch",

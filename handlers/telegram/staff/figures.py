@@ -11,6 +11,7 @@ from aiogram import Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import BufferedInputFile, Message
 
+from handlers.charity import report_line
 from handlers.format import day, listing, moment, number
 from handlers.i18n import N_, t
 from handlers.reward_values import outstanding_text
@@ -19,9 +20,10 @@ from handlers.telegram.staff.common import say
 from handlers.telegram.staff.report_charts import LABELS, report_charts
 from handlers.telegram.workflow import Settings
 from handlers.texts import SEGMENT_NAMES, branch_name, money, tier_name
-from loyalty import giftcards, reward_values, rfm
+from loyalty import charity, giftcards, reward_values, rfm
 from loyalty.numbers import parse_int
 from loyalty.reports import MemberRow, Report
+from loyalty.rules import get_rules
 from loyalty.staff import figures
 from loyalty.staff.access import sees_all_branches
 from loyalty.staff.permissions import Action
@@ -134,6 +136,17 @@ def gift_cards_text(figures: giftcards.Figures, locale: str) -> str:
     )
 
 
+async def charity_text(start: datetime, end: datetime, locale: str) -> str:
+    """Points given to each cause in the period, with their money value (the club pays it);
+    nothing when no member gave, so a club without causes reads no charity line."""
+    given = await charity.given_between(start, end)
+    if not given:
+        return ""
+    currency = (await get_rules()).currency
+    lines = [report_line(standing, currency, locale) for standing in given]
+    return "\n" + "\n".join([t(N_("Charity in the period:"), locale), *lines])
+
+
 async def on_report(
     message: Message,
     command: CommandObject,
@@ -155,6 +168,7 @@ async def on_report(
         text += "\n" + segments_text(await rfm.segment_counts(now), locale)
         # Gift cards are the club's money owed, not a branch's.
         text += "\n" + gift_cards_text(await giftcards.figures(report.start, report.end), locale)
+        text += await charity_text(report.start, report.end, locale)
     await say(message, text)
     # matplotlib costs 27 MB resident once imported: only when a report is asked for.
     from handlers.telegram.staff.charts import draw

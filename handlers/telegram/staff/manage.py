@@ -101,6 +101,7 @@ HELP: tuple[tuple[str, Action], ...] = (
     ("/apikeys", Action.API_KEYS),
     ("/webhooks", Action.API_KEYS),
     ("/festival [add|end|announce]", Action.FESTIVALS),
+    ("/causes [add|off]", Action.CHARITY),
 )
 
 

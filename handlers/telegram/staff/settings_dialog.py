@@ -53,6 +53,7 @@ RULES: dict[str, str] = {
     "voucher_valid_days": N_("Vouchers valid for (days)"),
     "tier_window_days": N_("Tier window (days)"),
     "cashier_daily_cap": N_("Cashier daily cap (points)"),
+    "charity_min": N_("Smallest gift to charity (points)"),
     "max_purchase": N_("Maximum purchase (toman)"),
     "currency": N_("Currency (toman or rial)"),
     "gift_card_valid_days": N_("Gift cards valid for (days, 0: always)"),

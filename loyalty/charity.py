@@ -237,7 +237,15 @@ async def give(
         )
         return Given(cause, points, posted.balance, await total_of(cause.id), False)
 
-    result, _ = await ledger.once(action, lambda: _replay(key), look_first=False)
+    try:
+        result, _ = await ledger.once(action, lambda: _replay(key), look_first=False)
+    except LoyaltyError as refusal:
+        # The same request sent twice at once: the one that paid emptied the balance, so
+        # this one finds no funds; it gets the first answer, as a repeat does.
+        earlier = await _replay(key) if refusal.code is ErrorCode.NOT_ENOUGH_POINTS else None
+        if earlier is None:
+            raise
+        return earlier
     return result
 
 

@@ -19,11 +19,12 @@ async def test_staff_help_names_the_placeholders_in_persian(db: str) -> None:
     async with harness() as h:
         assert await h.send(CASHIER, "/staff_help", language="fa") == [
             "فرمان‌های کارکنان:\n"
-            "/earn <عضو> <مبلغ> [شماره فاکتور]\n"
+            "/earn <عضو> <مبلغ> [شماره فاکتور] [گروه کالا] [code=<کد تخفیف>]\n"
             "/refund <شماره فاکتور> [مبلغ|همه] [شماره شعبه]\n"
             "/redeem <کد کوپن>\n"
             "/member <عضو>\n"
             "/newcard <عضو>\n"
+            "/giftcard sell|topup|spend|refund|block ...\n"
             "/inbox\n"
             "/reply <شماره> <متن>"
         ]

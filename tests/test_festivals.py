@@ -85,7 +85,7 @@ async def test_overlapping_festivals_the_highest_multiplier_applies(h: Harness) 
     await h.send(OWNER, "/festival end 1")
     entry = await earn_entry(h, 250_000, "R2")
     assert (entry.amount, entry.note) == (37, "Main days ×1.5")  # 37.5 rounded down
-    await Member.filter(phone="+989121111111").update(tier=await Tier.get(code="gold"))
+    assert (await h.send(OWNER, f"/tier {PHONE} gold"))[0].endswith("Tier: Gold.")
     entry = await earn_entry(h, 100_000, "R3")
     # 100,000 less gold's 10% is 90,000 paid: 9 × 1.5 (gold) × 5 = 67.5.
     assert (entry.amount, entry.note) == (67, "Gold week ×5")

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from handlers.notifications import render
-from models import AuditEntry, Branch, DiscountRule, Member, OutboxMessage, Staff, StaffRole, Tier
+from models import AuditEntry, Branch, DiscountRule, Member, OutboxMessage, Staff, StaffRole
 from tests import cli_harness
 from tests.cli_harness import Club
 from tests.conftest import NOW
@@ -36,11 +36,12 @@ async def h(any_db: str) -> AsyncIterator[Harness]:
         assert harness_.api.rejected == []
 
 
-async def silver_member() -> Member:
-    """Silver: 5% standing discount, points × 1.25; 20 points for joining."""
+async def silver_member(h: Harness) -> Member:
+    """Silver (set by the owner's /tier): 5% standing discount, points × 1.25; 20 points
+    for joining."""
     m = await make_member(NOW, phone=PHONE, first_name="Sara")
-    await Member.filter(id=m.id).update(tier_id=(await Tier.get(code="silver")).id)
-    return m
+    assert (await h.send(OWNER, f"/tier {PHONE} silver"))[0].endswith("Tier: Silver.")
+    return await Member.get(id=m.id)
 
 
 async def spend_levels(h: Harness) -> None:
@@ -60,7 +61,7 @@ async def member_message(member_id: int, locale: str) -> str:
 
 
 async def test_best_single_discount_and_points_on_the_paid_amount(h: Harness) -> None:
-    m = await silver_member()
+    m = await silver_member(h)
     await spend_levels(h)
     replies = await h.send(CASHIER, f"/earn {PHONE} 2500000 R1")
     # 8% of 2,500,000 beats the tier's 5%; points: 2,300,000 / 10,000 × 1.25 = 287.5 → 287.
@@ -89,7 +90,7 @@ async def test_best_single_discount_and_points_on_the_paid_amount(h: Harness) ->
 
 
 async def test_stacked_discounts_with_a_reward_in_reach(h: Harness) -> None:
-    m = await silver_member()
+    m = await silver_member(h)
     await reward(250, name="Coffee")
     await reward(400, name="Mug")
     await spend_levels(h)

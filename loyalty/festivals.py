@@ -9,7 +9,7 @@ festival's multiplier comes on top of the group's and the tier's, in the one poi
 
 Festivals are part of the club's set-up that every process keeps a copy of
 (`loyalty.rules.club_config`): a trigger renews the set-up's token on any change of their
-table (migration 0018), so a purchase never reads a festival table of its own.
+table (migration 0014), so a purchase never reads a festival table of its own.
 """
 
 from __future__ import annotations
@@ -78,8 +78,13 @@ def ledger_note(festival: Festival | None) -> str:
 
 async def every() -> list[Festival]:
     """All the festivals, for the set-up's copy: a few a year, and a purchase recorded late
-    (`now` in the past) earns under those of its own time."""
-    return await Festival.all().order_by("starts_at", "id")
+    (`now` in the past) earns under those of its own time. With their branch, group and
+    tier, so that the member's menu names them without a query of its own."""
+    return (
+        await Festival.all()
+        .order_by("starts_at", "id")
+        .prefetch_related("branch", "product_group", "tier")
+    )
 
 
 async def listed(now: datetime) -> list[Festival]:
@@ -91,13 +96,13 @@ async def listed(now: datetime) -> list[Festival]:
     )
 
 
-async def running(now: datetime, tier_id: int | None = None) -> list[Festival]:
-    """The festivals running now, for a member of `tier_id` (those for any tier too)."""
-    found = await listed(now)
+def running(every: Iterable[Festival], now: datetime, tier_id: int | None) -> list[Festival]:
+    """Of `every` festival (the set-up's copy), those running now for a member of `tier_id`
+    (those for any tier too)."""
     return [
         f
-        for f in found
-        if f.starts_at <= now and f.tier_id in (None, tier_id)  # type: ignore[attr-defined]
+        for f in every
+        if f.starts_at <= now < f.ends_at and f.tier_id in (None, tier_id)  # type: ignore[attr-defined]
     ]
 
 

@@ -17,11 +17,16 @@ from handlers.festivals import member_line
 from handlers.format import number
 from handlers.i18n import N_
 from handlers.telegram.member import states
-from handlers.telegram.member.common import answer_error, current_member
+from handlers.telegram.member.common import (
+    answer_error,
+    current_member,
+    current_member_and_config,
+)
 from handlers.telegram.widgets import Tr, buttons_only, esc, locale_of, on_not_text
 from loyalty import festivals, members
 from loyalty.clock import utcnow
 from loyalty.errors import LoyaltyError
+from loyalty.rules import ClubConfig
 from models import Channel, Member
 
 
@@ -91,22 +96,25 @@ def fallback_router() -> Router:
 
 
 async def menu_getter(dialog_manager: DialogManager, **kwargs: Any) -> dict[str, Any]:
-    member = await current_member(dialog_manager)
+    # The set-up's copy comes with the member in one statement: it holds the festivals.
+    member, config = await current_member_and_config(dialog_manager)
     locale = locale_of(dialog_manager)
     return {
         "name": esc(member.first_name if member else ""),
         "balance": number(member.balance if member else 0, locale),
-        "festivals": await festival_lines(dialog_manager, member, locale),
+        "festivals": festival_lines(dialog_manager, member, config, locale),
     }
 
 
-async def festival_lines(manager: DialogManager, member: Member | None, locale: str) -> str:
+def festival_lines(
+    manager: DialogManager, member: Member | None, config: ClubConfig, locale: str
+) -> str:
     """A line for each festival running now for the member's tier (empty: none)."""
     if member is None:
         return ""
     now = manager.middleware_data.get("clock", utcnow)()
     tz = manager.middleware_data.get("tz")
-    found = await festivals.running(now, member.tier_id)  # type: ignore[attr-defined]
+    found = festivals.running(config.festivals, now, member.tier_id)  # type: ignore[attr-defined]
     return "\n".join(esc(member_line(festival, locale, tz)) for festival in found)
 
 

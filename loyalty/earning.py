@@ -15,7 +15,7 @@ from tortoise.expressions import F
 from loyalty import festivals, ledger, notify, tiers
 from loyalty.clock import utcnow
 from loyalty.errors import ErrorCode, LoyaltyError
-from loyalty.members import credit_expiry, settle_home_branch
+from loyalty.members import credit_expiry
 from loyalty.rules import ClubConfig, club_config, current_config
 from loyalty.text import to_ascii_digits
 from models import (
@@ -252,7 +252,6 @@ async def _record(sale: Sale) -> PurchaseResult:
         # The message tells the balance, so with a referral to pay it is written after it.
         message=None if referral else _earned_message(sale, purchase.points),
     )
-    await settle_home_branch(member, config.branch(sale.branch_id).id)
     balance = written.balance
     if referral:
         balance = await _after_referral(sale, member, rules, written, purchase.points)

@@ -206,13 +206,6 @@ async def find_member(reference: str) -> Member:
     return member
 
 
-async def settle_home_branch(member: Member, branch_id: int) -> None:
-    """A member without a home branch belongs to the one of their first purchase. Read from
-    the member already loaded, so the purchases after the first cost no statement."""
-    if member.branch_id is None:
-        await Member.filter(id=member.id, branch_id=None).update(branch_id=branch_id)
-
-
 async def choose_branch(member_id: int, branch_id: int) -> Branch:
     """The member's own choice of home branch, among the open ones; it stays theirs (a
     purchase elsewhere does not move them) until they or a manager change it."""

@@ -6,9 +6,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import NoReturn
 
-from loyalty import festivals
+from loyalty import discounts, festivals
 from loyalty.errors import ErrorCode, LoyaltyError
-from models import Branch, ClubRules, Festival, ProductGroup, Tier
+from models import Branch, ClubRules, DiscountRule, Festival, ProductGroup, Tier
 from models.queries import club as club_sql
 
 DEFAULT_TIERS = (
@@ -79,6 +79,7 @@ class ClubConfig:
     tiers: list[Tier]  # by threshold
     closed: dict[int, Branch] = field(default_factory=dict)  # deactivated by the owner
     festivals: list[Festival] = field(default_factory=list)  # all of them (loyalty/festivals.py)
+    discount_rules: list[discounts.Rule] = field(default_factory=list)  # the active ones
 
     def branch(self, branch_id: int | None) -> Branch:
         """An open branch; a closed one is refused by its name, so the till says why."""
@@ -101,12 +102,30 @@ class ClubConfig:
 _config: ClubConfig | None = None
 
 
+async def discount_rules() -> list[discounts.Rule]:
+    """The owner's active spend levels and product groups' discounts, for the till."""
+    return [
+        discounts.Rule(
+            discounts.Kind(row.kind),
+            Decimal(row.percent),
+            rule_id=row.id,
+            min_amount=row.min_amount,
+            group_id=row.group_id,  # type: ignore[attr-defined]
+            branch_id=row.branch_id,  # type: ignore[attr-defined]
+            starts=row.starts,
+            ends=row.ends,
+        )
+        for row in await DiscountRule.filter(active=True).order_by("id")
+    ]
+
+
 async def club_config(token: str | None) -> ClubConfig:
     """The set-up, from this process's copy while the database's token is `token`.
 
     The token (`models.queries.club.CONFIG_TOKEN`) changes in the same transaction as any
-    change of the rules, branches, groups or tiers, from any process, so a purchase that
-    read it sees the set-up as of that read, as if it had read the tables themselves.
+    change of the rules, branches, groups, tiers, festivals or discount rules, from any
+    process, so a purchase that read it sees the set-up as of that read, as if it had read
+    the tables themselves.
     The caller reads the token before this, so a copy made now is at least as new as its
     token says: a change since then has a new token and is read again. No token (its row
     missing): nothing is kept.
@@ -129,6 +148,7 @@ async def club_config(token: str | None) -> ClubConfig:
         tiers=await tiers(),
         closed={b.id: b for b in every if not b.active},
         festivals=await festivals.every(),
+        discount_rules=await discount_rules(),
     )
     if token is not None:
         _config = config

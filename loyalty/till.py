@@ -7,19 +7,19 @@ The arithmetic is `loyalty.discounts`; this module reads the rules it needs.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, replace
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from tortoise.transactions import in_transaction
 
 from loyalty import discounts, earning, ledger, promos, rewards, tiers
-from loyalty.discounts import Kind, Priced
+from loyalty.discounts import Priced
 from loyalty.earning import purchase_points, tier_of
 from loyalty.rules import ClubConfig, current_config
-from models import DiscountRule, EntryKind, Member
+from models import EntryKind, Member
 from models.queries import staff as staff_sql
 
 
@@ -92,22 +92,6 @@ class Quote:
         return {"discounts": lines, "paid": self.payable, **extra, **self.offer.params()}
 
 
-async def active_rules() -> list[discounts.Rule]:
-    return [
-        discounts.Rule(
-            Kind(row.kind),
-            Decimal(row.percent),
-            rule_id=row.id,
-            min_amount=row.min_amount,
-            group_id=row.group_id,  # type: ignore[attr-defined]
-            branch_id=row.branch_id,  # type: ignore[attr-defined]
-            starts=row.starts,
-            ends=row.ends,
-        )
-        for row in await DiscountRule.filter(active=True).order_by("id")
-    ]
-
-
 def _price(
     member: Member,
     gross: int,
@@ -138,13 +122,15 @@ async def quote(
     now: datetime,
     tz: ZoneInfo,
     promo_code: str | None = None,
+    config: ClubConfig | None = None,
 ) -> Quote:
     """The purchase's discounts, the amount its points are earned on and those points, and
-    the offer after it (the balance and tier points as they will be once it is recorded)."""
-    config = await current_config()
+    the offer after it (the balance and tier points as they will be once it is recorded).
+    `config`: the set-up, if the caller has read it."""
+    config = config or await current_config()
     branch = config.branch(branch_id)
     priced = _price(
-        member, gross, branch.id, group_id, await active_rules(), config, now.astimezone(tz).date()
+        member, gross, branch.id, group_id, config.discount_rules, config, now.astimezone(tz).date()
     )
     promo = None
     if promo_code:
@@ -206,7 +192,7 @@ async def instant_offer(
     )
 
 
-__all__ = ["Offer", "Quote", "active_rules", "instant_offer", "quote"]
+__all__ = ["Offer", "Quote", "instant_offer", "quote"]
 
 
 @dataclass(frozen=True)
@@ -229,12 +215,15 @@ async def record_purchase(
     lines: Sequence[tuple[int, int | None]] = (),
     promo_code: str | None = None,
     staff_id: int | None = None,
+    config: ClubConfig | None = None,
 ) -> Sale:
     """Price a purchase (discounts, a promo code), record it with its points on what the
     rules say they are earned on, and claim the code's use in the same transaction: a
     refused code refuses the purchase, and a purchase sent again counts its code once.
-    Every door that records purchases at a till comes here."""
-    earning.check_amount(amount, (await current_config()).rules)
+    Every door that records purchases at a till comes here. `config`: the set-up, if the
+    caller has read it (in its transaction)."""
+    config = config or await current_config()
+    earning.check_amount(amount, config.rules)
     if promo_code and receipt and await staff_sql.receipt_recorded.rows(branch_id, receipt):
         promo_code = None  # the purchase again: its code was counted the first time
     groups = {group for _, group in lines}
@@ -247,8 +236,11 @@ async def record_purchase(
         now=now,
         tz=tz,
         promo_code=promo_code,
+        config=config,
     )
-    async with in_transaction():
+    # The purchase alone is one transaction of its own (award_purchase's); with a code, the
+    # code's use joins it, so that a refused code refuses the purchase.
+    async with in_transaction() if priced.promo is not None else nullcontext():
         result = await earning.award_purchase(
             member.id,
             amount,
@@ -266,7 +258,6 @@ async def record_purchase(
             result = replace(result, balance=result.balance + priced.promo.points)
     if result.replayed:
         # Recorded before (a message delivered again): the offer as the purchase left it.
-        config = await current_config()
         priced = replace(
             priced, offer=await instant_offer(member, result.balance, 0, now=now, config=config)
         )

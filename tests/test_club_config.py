@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import sqlite3
+from zoneinfo import ZoneInfo
 
 import asyncpg
 import pytest
 from tortoise import Tortoise
 
-from loyalty import earning, rewards, tiers
+from loyalty import earning, rewards, tiers, till
 from loyalty.errors import ErrorCode, LoyaltyError
 from loyalty.members import member_and_config_by_telegram
 from loyalty.rules import current_config
@@ -17,6 +18,8 @@ from models import Branch, ProductGroup, Purchase, Staff, StaffRole, Tier
 from models.queries import club as club_sql
 from tests.conftest import NOW, POSTGRES_URL
 from tests.helpers import member, reward, set_rules
+
+TZ = ZoneInfo("Asia/Tehran")
 
 
 async def _token() -> str | None:
@@ -81,6 +84,29 @@ async def test_a_change_made_by_another_process_applies_to_the_next_purchase(any
     ).points == 300
 
 
+async def test_a_discount_rule_made_by_another_process_prices_the_next_purchase(
+    any_db: str,
+) -> None:
+    m = await member(NOW)
+    sale = await till.record_purchase(
+        m, 200_000, receipt="A", branch_id=(await Branch.first()).id, now=NOW, tz=TZ
+    )
+    assert (sale.quote.payable, sale.result.points) == (200_000, 20)
+    await _elsewhere(
+        "INSERT INTO discount_rule (kind, percent, min_amount, active, created_at)"
+        " VALUES ('spend', 10, 100000, true, '2026-03-01 09:00:00+00:00')"
+    )
+    sale = await till.record_purchase(
+        m, 200_000, receipt="B", branch_id=(await Branch.first()).id, now=NOW, tz=TZ
+    )
+    assert (sale.quote.payable, sale.result.points) == (180_000, 18)
+    await _elsewhere("UPDATE discount_rule SET active = false")
+    sale = await till.record_purchase(
+        m, 200_000, receipt="C", branch_id=(await Branch.first()).id, now=NOW, tz=TZ
+    )
+    assert (sale.quote.payable, sale.result.points) == (200_000, 20)
+
+
 async def test_the_points_and_rewards_windows_see_a_tier_changed_by_another_process(
     any_db: str,
 ) -> None:
@@ -112,6 +138,11 @@ async def test_the_points_and_rewards_windows_see_a_tier_changed_by_another_proc
         "DELETE FROM tier WHERE code = 'gold'",
         "INSERT INTO product_group (name, multiplier, active) VALUES ('Tea', 2, true)",
         "UPDATE club_rules SET min_purchase = 1",
+        "INSERT INTO festival (name, multiplier, starts_at, ends_at, created_at) VALUES"
+        " ('Yalda', 3, '2026-03-01 09:00:00+00:00', '2026-03-02 09:00:00+00:00',"
+        " '2026-03-01 09:00:00+00:00')",
+        "INSERT INTO discount_rule (kind, percent, min_amount, active, created_at)"
+        " VALUES ('spend', 10, 0, true, '2026-03-01 09:00:00+00:00')",
     ],
 )
 async def test_every_write_of_the_set_up_renews_the_token(any_db: str, change: str) -> None:

@@ -99,7 +99,7 @@ async def earn(
     receipt = (receipt or "").strip()[:64] or None
     if allowed(staff, Action.EARN_OVER_CAP) or await _recorded(branch_id, receipt):
         return await _award(
-            staff, member, amount, receipt, branch_id, now, tz, group_id, promo_code
+            staff, member, amount, receipt, branch_id, now, tz, group_id, promo_code, None
         )
     async with in_transaction():
         await sql.lock_staff.rows(staff.id)
@@ -115,7 +115,7 @@ async def earn(
             )
             return EarnOutcome(None, held, created)
         return await _award(
-            staff, member, amount, receipt, branch_id, now, tz, group_id, promo_code
+            staff, member, amount, receipt, branch_id, now, tz, group_id, promo_code, config
         )
 
 
@@ -128,7 +128,8 @@ async def _award(
     now: datetime,
     tz: ZoneInfo,
     group_id: int | None,
-    promo_code: str | None = None,
+    promo_code: str | None,
+    config: ClubConfig | None,
 ) -> EarnOutcome:
     sale = await till.record_purchase(
         member,
@@ -140,6 +141,7 @@ async def _award(
         tz=tz,
         promo_code=promo_code,
         staff_id=staff.id,
+        config=config,
     )
     result, quote = sale.result, sale.quote
     if not result.replayed:

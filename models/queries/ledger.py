@@ -56,9 +56,11 @@ _move_balance_funded = Statement(
 )
 # A purchase's: also the points in the tier window, which saves the tier review a
 # statement; run beside the insert of the purchase's entry, it does not count that entry.
+# A member without a home branch gets the purchase's: the first purchase settles it.
 _move_balance_on_purchase = Statement(
     Member,
-    "UPDATE member SET balance = balance + ?, last_purchase_at = ? WHERE id = ?"
+    "UPDATE member SET balance = balance + ?, last_purchase_at = ?,"
+    " branch_id = COALESCE(branch_id, ?) WHERE id = ?"
     f" RETURNING balance, tier_id, {QUALIFYING_SUM} AS qualifying",
 )
 
@@ -136,8 +138,8 @@ async def write_purchase(
     message: dict[str, Any] | None,
 ) -> PurchaseRows:
     """Insert a purchase (its fields), its ledger entry and its message, move the member's
-    balance by `points`, set the last purchase time to the purchase's, and sum the
-    member's tier `window`.
+    balance by `points`, set the last purchase time to the purchase's (and the home branch,
+    if the member has none, to its branch), and sum the member's tier `window`.
 
     No `entry`: the purchase earns nothing; no `message`: the caller sends it later. The
     entry's `idempotency_key` and the message's `key` are given as prefixes that the
@@ -151,7 +153,7 @@ async def write_purchase(
     index before anything is written.
     """
     at = db_value(Member, "last_purchase_at", purchase["created_at"])
-    move = [points, at, purchase["member_id"], *window.params()]
+    move = [points, at, purchase["branch_id"], purchase["member_id"], *window.params()]
     if not is_postgres(Purchase):
         return await _write_purchase_in_steps(purchase, move, entry, message)
     # The parameters in the order of the statement's parts.

@@ -285,18 +285,18 @@ async def _earn(args: argparse.Namespace, settings: Settings) -> str:
     config = await current_config()
     earning.check_amount(args.amount, config.rules)
     branch_id = config.branch(args.branch).id
-    quote = await till.quote(
-        member, args.amount, branch_id=branch_id, group_id=args.group, now=utcnow(), tz=settings.tz
-    )
-    result = await earning.award_purchase(
-        member.id,
+    # A promo code is checked and claimed with the purchase, as at the till's /earn.
+    sale = await till.record_purchase(
+        member,
         args.amount,
         receipt=args.receipt,
         branch_id=branch_id,
         group_id=args.group,
-        points_amount=quote.points_amount,
-        message_params=quote.params(),
+        now=utcnow(),
+        tz=settings.tz,
+        promo_code=args.code,
     )
+    result, quote = sale.result, sale.quote
     values = {
         "points": number(result.points, locale),
         "balance": number(result.balance, locale),
@@ -1097,6 +1097,9 @@ def build_parser(locale: str = "fa") -> argparse.ArgumentParser:
     )
     earn.add_argument("--branch", type=_id, metavar=h(N_("ID")), help=h(N_("the branch id")))
     earn.add_argument("--group", type=_id, metavar=h(N_("ID")), help=h(N_("the product group id")))
+    earn.add_argument(
+        "--code", metavar=h(N_("CODE")), help=h(N_("a promo code given with the purchase"))
+    )
 
     refund = sub.add_parser("refund", help=h(N_("refund a purchase in full or in part")))
     positional(refund, "receipt", N_("the receipt number of the purchase"))

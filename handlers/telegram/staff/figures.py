@@ -14,10 +14,10 @@ from aiogram.types import BufferedInputFile, Message
 from handlers.charity import report_line
 from handlers.format import day, listing, moment, number
 from handlers.i18n import N_, t
+from handlers.promo_texts import batch_line
 from handlers.reward_values import outstanding_text
 from handlers.telegram.staff.audit_text import audit_line
 from handlers.telegram.staff.common import say
-from handlers.telegram.staff.promos import batch_line
 from handlers.telegram.staff.report_charts import LABELS, report_charts
 from handlers.telegram.workflow import Settings
 from handlers.texts import SEGMENT_NAMES, branch_name, money, tier_name

@@ -361,3 +361,15 @@ def test_club_earn_takes_a_promo_code(club: Callable[[str], Club]) -> None:
     assert run("promo", "list")[1] == (
         "YALDA: 10% off; used 0/1; discount given 0; sales 0; bonus points 0\n"
     )
+
+
+async def test_the_owner_reads_the_batch_in_persian(h: Harness) -> None:
+    await members()
+    await h.send(OWNER, f"/campaign sms | {TEXT}")
+    assert await h.send(OWNER, "/promo batch spring 10% campaign=1", language="fa") == [
+        "دسته کد SPRING به کمپین ۱ افزوده شد: هر گیرنده کد خودش را می‌گیرد، ۱۰٪ تخفیف، "
+        "برای یک خرید خودش."
+    ]
+    assert await h.send(OWNER, "/promo batch autumn 10% campaign=1", language="fa") == [
+        "کمپین ۱ از پیش دسته کد دارد."
+    ]

@@ -26,6 +26,7 @@ from bot.settings import Settings, get_settings
 from bot.sqlite_engine import is_busy
 from handlers.format import day, digits, number, persian_digits
 from handlers.i18n import N_, t
+from handlers.promo_texts import batch_line, promo_line, promo_spec
 from handlers.reward_values import warning_text, worth_text
 from handlers.texts import branch_name, error_text, money, reason_text, tier_name, tier_names
 from handlers.till_texts import listing_text, offer_line, priced_lines, rule_line
@@ -36,7 +37,7 @@ from loyalty.errors import ErrorCode, LoyaltyError
 from loyalty.numbers import BIGINT_MAX, INT_MAX, parse_decimal, parse_int
 from loyalty.reward_values import mispriced
 from loyalty.rules import current_config, get_rules
-from loyalty.staff import counter, discount_rules, places
+from loyalty.staff import counter, discount_rules, places, promo_codes
 from loyalty.staff.catalogue import RewardSpec, save_reward
 from models import Branch, CustomerType, Member, Reward, RewardKind, Staff, StaffRole, Tier
 
@@ -285,18 +286,18 @@ async def _earn(args: argparse.Namespace, settings: Settings) -> str:
     config = await current_config()
     earning.check_amount(args.amount, config.rules)
     branch_id = config.branch(args.branch).id
-    quote = await till.quote(
-        member, args.amount, branch_id=branch_id, group_id=args.group, now=utcnow(), tz=settings.tz
-    )
-    result = await earning.award_purchase(
-        member.id,
+    # A promo code is checked and claimed with the purchase, as at the till's /earn.
+    sale = await till.record_purchase(
+        member,
         args.amount,
         receipt=args.receipt,
         branch_id=branch_id,
         group_id=args.group,
-        points_amount=quote.points_amount,
-        message_params=quote.params(),
+        now=utcnow(),
+        tz=settings.tz,
+        promo_code=args.code,
     )
+    result, quote = sale.result, sale.quote
     values = {
         "points": number(result.points, locale),
         "balance": number(result.balance, locale),
@@ -353,6 +354,24 @@ async def _discount(args: argparse.Namespace, settings: Settings) -> str:
 
 def _percent(text: str) -> Decimal:
     return parse_decimal(text.strip().rstrip("%٪"))
+
+
+@command("promo list")
+@command("promo add")
+@command("promo off")
+async def _promo(args: argparse.Namespace, settings: Settings) -> str:
+    """The owner's /promo, from the terminal: the same options, checks and answers."""
+    locale, owner = settings.default_locale, _terminal_owner()
+    if args.action == "add":
+        spec = promo_spec([args.code, args.value, *args.options], locale)
+        promo = await promo_codes.add_promo(owner, spec)
+        return t(N_("Promo code added:"), locale) + " " + promo_line(promo, locale)
+    if args.action == "off":
+        promo = await promo_codes.withdraw(owner, args.code)
+        return t(N_("Promo code {code} withdrawn."), locale, code=promo.code)
+    lines = [promo_line(promo, locale) for promo in await promo_codes.promo_list(owner)]
+    lines += [batch_line(found, locale) for found in await promo_codes.batch_list(owner)]
+    return "\n".join(lines) or t(N_("No promo codes yet."), locale)
 
 
 @command("refund")
@@ -1097,6 +1116,9 @@ def build_parser(locale: str = "fa") -> argparse.ArgumentParser:
     )
     earn.add_argument("--branch", type=_id, metavar=h(N_("ID")), help=h(N_("the branch id")))
     earn.add_argument("--group", type=_id, metavar=h(N_("ID")), help=h(N_("the product group id")))
+    earn.add_argument(
+        "--code", metavar=h(N_("CODE")), help=h(N_("a promo code given with the purchase"))
+    )
 
     refund = sub.add_parser("refund", help=h(N_("refund a purchase in full or in part")))
     positional(refund, "receipt", N_("the receipt number of the purchase"))
@@ -1264,6 +1286,24 @@ def build_parser(locale: str = "fa") -> argparse.ArgumentParser:
         choices=["paid", "gross"],
     )
 
+    promo = sub.add_parser("promo", help=h(N_("promo codes"))).add_subparsers(
+        dest="action", required=True, metavar=h(N_("action"))
+    )
+    promo.add_parser("list", help=h(N_("the codes and their figures")))
+    padd = promo.add_parser("add", help=h(N_("a promo code, with its limits")))
+    positional(padd, "code", N_("the code, letters and digits"))
+    positional(padd, "value", N_("10% off, 50000 off, or +20pts bonus points"))
+    positional(
+        padd,
+        "options",
+        N_(
+            "from=<date> until=<date> min=<amount> tier=<code> branch=<id> group=<id> uses=<n> "
+            "per=<n>"
+        ),
+        nargs="*",
+    )
+    positional(promo.add_parser("off", help=h(N_("withdraw a promo code"))), "code", N_("the code"))
+
     apikey = sub.add_parser("apikey", help=h(N_("keys of the HTTP API"))).add_subparsers(
         dest="action", required=True, metavar=h(N_("action"))
     )
@@ -1412,6 +1452,7 @@ _PLACEHOLDERS = {
     "first": N_("FIRST_DAY"),
     "last": N_("LAST_DAY"),
     "percent": N_("PERCENT"),
+    "options": N_("OPTION"),
 }
 
 

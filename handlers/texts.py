@@ -50,6 +50,13 @@ ERRORS: dict[ErrorCode, str] = {
     ErrorCode.PROMO_OTHER_GROUP: N_("Promo code {code} is for another product group."),
     ErrorCode.PROMO_TIER: N_("Promo code {code} is for a higher tier."),
     ErrorCode.PROMO_ONCE_PER_PURCHASE: N_("This purchase already used a promo code."),
+    ErrorCode.PROMO_NOT_YOURS: N_("Promo code {code} was given to another member."),
+    ErrorCode.CAMPAIGN_NOT_FOUND: N_("No campaign number {campaign}."),
+    ErrorCode.CAMPAIGN_STARTED: N_("Campaign {campaign} has already started: too late for codes."),
+    ErrorCode.CAMPAIGN_NO_CODE: N_(
+        "The text of campaign {campaign} has no {{code}} for each member's code."
+    ),
+    ErrorCode.CAMPAIGN_HAS_BATCH: N_("Campaign {campaign} already has a batch of codes."),
     ErrorCode.BELOW_MINIMUM: N_(
         "Not recorded: the minimum purchase here is {minimum}; smaller purchases earn no points."
     ),

@@ -14,11 +14,11 @@ from zoneinfo import ZoneInfo
 from tortoise.expressions import Q
 from tortoise.functions import Count
 
-from loyalty import audit, notify
+from loyalty import audit, notify, promos
 from loyalty.audiences import branch_of, check, count, scoped, values
 from loyalty.clock import utcnow
 from loyalty.errors import ErrorCode, LoyaltyError
-from models import Campaign, Channel, OutboxMessage, OutboxStatus
+from models import Campaign, Channel, OutboxMessage, OutboxStatus, PromoBatch
 
 CHANNELS = ("telegram", "sms", "telegram_sms")
 FALLBACK_SMS = "fallback_sms"  # the sender reads this parameter (bot/outbox.py)
@@ -26,6 +26,7 @@ MAX_TEXT = 1000
 # A draft waits for its Send button; one not pressed within this time is dropped.
 DRAFT_LIFETIME = timedelta(days=1)
 SMS_OPT_OUT = "\nلغو۱۱"  # appended to advertising SMS by the renderer
+CODE = "{code}"  # in a campaign's text: the recipient's own code of its promo batch
 
 
 @dataclass(frozen=True)
@@ -105,6 +106,8 @@ async def preview(
     today = now.astimezone(tz).date()
     counts = {via: await count(audience, now, today, who) for via, who in routes(channel)}
     tg, sms = counts.get(Channel.TELEGRAM, 0), counts.get(Channel.SMS, 0)
+    # A member's promo code in the text: counted at the longest a code can be.
+    text = text.replace(CODE, "X" * (promos.MAX_PREFIX + 1 + promos.BATCH_BODY))
     return Preview(tg, sms, sms * sms_parts(text + SMS_OPT_OUT))
 
 
@@ -180,7 +183,18 @@ async def enqueue(campaign: Campaign, now: datetime, tz: ZoneInfo) -> int:
         (member_id, f"campaign:{campaign.id}:{member_id}", channel)
         for member_id, channel in await recipients(campaign.audience, campaign.channel, now, tz)
     ]
-    await notify.enqueue_many("campaign", messages, now=now, params=params, campaign_id=campaign.id)
+    params_of = None
+    batch = await PromoBatch.get_or_none(campaign_id=campaign.id, active=True)
+    if batch is not None:
+        # Each recipient's own code in the text: made (or read, when sent again) first.
+        given = await promos.batch_codes(batch, [m for m, _, _ in messages], now=now)
+
+        def params_of(member_id: int) -> dict[str, Any]:
+            return {**params, "text": campaign.text.replace(CODE, given[member_id])}
+
+    await notify.enqueue_many(
+        "campaign", messages, now=now, params=params, campaign_id=campaign.id, params_of=params_of
+    )
     queued = await OutboxMessage.filter(campaign_id=campaign.id).count()
     await Campaign.filter(id=campaign.id).update(queued=queued, finished_at=now)
     await Campaign.filter(id=campaign.id, status="running").update(status="done")

@@ -12,7 +12,7 @@ from functools import partial
 
 from tortoise.expressions import F
 
-from loyalty import festivals, ledger, notify, tiers
+from loyalty import festivals, ledger, notify, promos, tiers
 from loyalty.clock import utcnow
 from loyalty.errors import ErrorCode, LoyaltyError
 from loyalty.members import credit_expiry
@@ -500,6 +500,8 @@ async def refund_purchase(
         target = purchase.points * refunded // purchase.amount
         points = target - purchase.refunded_points
         await Purchase.filter(id=purchase.id).update(refunded_points=target)
+        if refunded == purchase.amount:  # refunded in full: its promo code's use goes back
+            await _give_back_promo(purchase, staff_id=staff_id, now=now)
         credit = await _purchase_credit(purchase.id)
         posted = await ledger.post(
             purchase.member_id,
@@ -528,6 +530,29 @@ async def refund_purchase(
 
     result, _ = await ledger.once(record, replay)
     return result
+
+
+async def _give_back_promo(purchase: Purchase, *, staff_id: int | None, now: datetime) -> None:
+    """The code's use given back, and its bonus points taken back as /undo would (the same
+    key: never twice)."""
+    use = await promos.give_back(purchase.id, now=now)
+    if use is None or use.points <= 0:
+        return
+    bonus = await LedgerEntry.get_or_none(idempotency_key=f"promo:{use.id}")
+    if bonus is None or await LedgerEntry.exists(reverses_id=bonus.id, kind=EntryKind.REVERSE):
+        return
+    await ledger.post(
+        purchase.member_id,  # type: ignore[attr-defined]
+        EntryKind.REVERSE,
+        -bonus.amount,
+        "reverse",
+        f"reverse:{bonus.id}",
+        now=now,
+        staff_id=staff_id,
+        branch_id=purchase.branch_id,  # type: ignore[attr-defined]
+        reverses_id=bonus.id,
+        expires_at=bonus.expires_at,
+    )
 
 
 async def receipt_branches(receipt: str) -> list[int]:

@@ -105,6 +105,12 @@ class ErrorCode(StrEnum):
     CHARITY_BELOW_MINIMUM = "charity_below_minimum"  # `minimum`: the club's rule
     PROMO_TIER = "promo_tier"  # `tier`: the code of the lowest tier it is for
     PROMO_ONCE_PER_PURCHASE = "promo_once_per_purchase"
+    PROMO_NOT_YOURS = "promo_not_yours"  # a batch's code, given to another member
+    # Promo batches (`campaign`): the campaign a batch is sent with.
+    CAMPAIGN_NOT_FOUND = "campaign_not_found"
+    CAMPAIGN_STARTED = "campaign_started"  # it is being sent or was sent: too late for codes
+    CAMPAIGN_NO_CODE = "campaign_no_code"  # its text has no {code} for the member's code
+    CAMPAIGN_HAS_BATCH = "campaign_has_batch"
 
 
 class LoyaltyError(Exception):

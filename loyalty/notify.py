@@ -6,7 +6,7 @@ outbox, inside the transaction of the change it tells about; senders in `bot/` d
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -82,8 +82,10 @@ async def enqueue_many(
     params: dict[str, Any] | None = None,
     campaign_id: int | None = None,
     chunk: int = 500,
+    params_of: Callable[[int], dict[str, Any]] | None = None,
 ) -> None:
-    """Add many messages (member id, key, channel), each once.
+    """Add many messages (member id, key, channel), each once; `params_of`: each member's
+    own parameters instead of `params` (a campaign's text with the member's promo code).
 
     A chunk per transaction: one look-up of its keys and one multi-row INSERT instead of
     two statements a message, so a campaign to 500,000 members is queued in seconds. A
@@ -103,7 +105,7 @@ async def enqueue_many(
                         key=key,
                         member_id=member_id,
                         template=template,
-                        params=params or {},
+                        params=(params_of(member_id) if params_of else params) or {},
                         channel=channel,
                         campaign_id=campaign_id,
                         next_attempt_at=now,
@@ -120,7 +122,7 @@ async def enqueue_many(
                     template,
                     key,
                     now=now,
-                    params=params,
+                    params=params_of(member_id) if params_of else params,
                     channel=channel,
                     campaign_id=campaign_id,
                 )

@@ -143,6 +143,7 @@ async def quote(
             branch_id=branch.id,
             group_id=group_id,
             today=now.astimezone(tz).date(),
+            member_id=member.id,
         )
     payable = priced.payable - (promo.discount if promo else 0)
     base = payable if config.rules.points_on_paid else gross

@@ -3,7 +3,7 @@
 from models.api import ApiKey, ApiRequest, WebhookCursor, WebhookDelivery
 from models.charity import Cause, CharityGift
 from models.club import Branch, ClubRules, ProductGroup, Tier
-from models.discounts import DiscountRule, PromoCode, PromoUse
+from models.discounts import DiscountRule, PromoBatch, PromoCode, PromoUse
 from models.enums import (
     Channel,
     CustomerType,
@@ -63,6 +63,7 @@ __all__ = [
     "OutboxStatus",
     "PendingApproval",
     "ProductGroup",
+    "PromoBatch",
     "PromoCode",
     "PromoUse",
     "Purchase",

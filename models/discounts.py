@@ -55,9 +55,49 @@ class PromoCode(Model):
     bonus_total = fields.BigIntField(default=0)
     active = fields.BooleanField(default=True)
     created_at = fields.DatetimeField()
+    # A code of a batch: made for one member of a campaign's audience, usable by them only.
+    batch = fields.ForeignKeyField(
+        "models.PromoBatch", related_name="codes", null=True, on_delete=fields.RESTRICT
+    )
+    member = fields.ForeignKeyField(
+        "models.Member", related_name="promo_codes", null=True, on_delete=fields.RESTRICT
+    )
 
     class Meta:
         table = "promo_code"
+        indexes = (("batch_id", "member_id"),)
+
+
+class PromoBatch(Model):
+    """Unique codes sent with a campaign, one per recipient, each usable by its member only.
+    A member's code is derived from `secret` (loyalty/promos.batch_code), so sending again
+    gives the same member the same code."""
+
+    id = fields.IntField(primary_key=True)
+    prefix = fields.CharField(max_length=12, unique=True)  # upper case
+    campaign = fields.ForeignKeyField(
+        "models.Campaign", related_name="promo_batches", unique=True, on_delete=fields.RESTRICT
+    )
+    secret = fields.CharField(max_length=64)
+    kind = fields.CharField(max_length=10)  # as PromoCode's
+    value = fields.DecimalField(max_digits=14, decimal_places=2)
+    starts = fields.DateField(null=True)
+    ends = fields.DateField(null=True)
+    min_purchase = fields.BigIntField(default=0)
+    tier = fields.ForeignKeyField(
+        "models.Tier", related_name="promo_batches", null=True, on_delete=fields.RESTRICT
+    )
+    branch = fields.ForeignKeyField(
+        "models.Branch", related_name="promo_batches", null=True, on_delete=fields.RESTRICT
+    )
+    group = fields.ForeignKeyField(
+        "models.ProductGroup", related_name="promo_batches", null=True, on_delete=fields.RESTRICT
+    )
+    active = fields.BooleanField(default=True)
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "promo_batch"
 
 
 class PromoUse(Model):
@@ -76,6 +116,7 @@ class PromoUse(Model):
     discount = fields.BigIntField(default=0)
     points = fields.IntField(default=0)
     created_at = fields.DatetimeField()
+    returned_at = fields.DatetimeField(null=True)  # its purchase refunded: the use given back
 
     class Meta:
         table = "promo_use"

@@ -8,10 +8,12 @@ from decimal import Decimal
 
 import pytest
 
+from loyalty import campaigns
 from loyalty.staff.discount_rules import add_spend_level
-from loyalty.staff.promo_codes import PromoSpec, add_promo
-from models import Member, PromoUse, Staff, StaffRole
+from loyalty.staff.promo_codes import PromoSpec, add_batch, add_promo
+from models import Member, PromoCode, PromoUse, Staff, StaffRole
 from tests.conftest import NOW
+from tests.helpers import member as make_member
 from tests.test_api import PHONE, Till, _till
 
 
@@ -82,3 +84,31 @@ async def test_without_rules_that_apply_nothing_is_taken_off(till: Till) -> None
         150_000,
         15,
     )
+
+
+async def test_a_campaign_code_of_another_member_is_refused_and_a_refund_gives_it_back(
+    till: Till,
+) -> None:
+    other = await make_member(NOW, phone="09120000002", telegram_id=600_002)
+    owner = await Staff.get(telegram_id=1)
+    campaign = await campaigns.create({}, "sms", "Show {code}", now=NOW, status="draft")
+    await add_batch(owner, PromoSpec("SPRING", "amount", Decimal(5000)), campaign.id, now=NOW)
+    await campaigns.confirm(campaign.id, send_at=NOW)
+    await campaigns.run_due(NOW)
+    code = (await PromoCode.get(member_id=other.id)).code
+    mine = {"receipt": "R1", "amount": 100_000, "member": PHONE, "promo_code": code}
+    status, body, _ = await till.call("POST", "/purchases", json=mine)
+    assert (status, body["error"]["code"], body["error"]["field"]) == (
+        422,
+        "promo_not_yours",
+        "promo_code",
+    )
+    theirs = {"receipt": "R2", "amount": 100_000, "member": "09120000002", "promo_code": code}
+    assert (await till.call("POST", "/purchases", json=theirs))[1]["payable"] == 95_000
+    assert (await PromoCode.get(code=code)).uses == 1
+    refund = await till.call(
+        "POST", "/purchases/R2/refund", json={}, headers={"Idempotency-Key": "refund-2"}
+    )
+    assert refund[0] == 200
+    promo = await PromoCode.get(code=code)
+    assert (promo.uses, promo.discount_total, promo.sales_total) == (0, 0, 0)

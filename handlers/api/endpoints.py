@@ -53,6 +53,7 @@ PURCHASE_FIELDS = {
     ErrorCode.PROMO_OTHER_BRANCH: "promo_code",
     ErrorCode.PROMO_OTHER_GROUP: "promo_code",
     ErrorCode.PROMO_TIER: "promo_code",
+    ErrorCode.PROMO_NOT_YOURS: "promo_code",
     ErrorCode.PURCHASE_NOT_FOUND: "receipt",
     ErrorCode.ALREADY_REFUNDED: "receipt",
 }

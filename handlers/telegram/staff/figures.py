@@ -14,6 +14,7 @@ from aiogram.types import BufferedInputFile, Message
 from handlers.charity import report_line
 from handlers.format import day, listing, moment, number
 from handlers.i18n import N_, t
+from handlers.promo_texts import batch_line
 from handlers.reward_values import outstanding_text
 from handlers.telegram.staff.audit_text import audit_line
 from handlers.telegram.staff.common import say
@@ -24,9 +25,9 @@ from loyalty import charity, giftcards, reward_values, rfm
 from loyalty.numbers import parse_int
 from loyalty.reports import MemberRow, Report
 from loyalty.rules import get_rules
-from loyalty.staff import figures
+from loyalty.staff import figures, promo_codes
 from loyalty.staff.access import sees_all_branches
-from loyalty.staff.permissions import Action
+from loyalty.staff.permissions import Action, allowed
 from models import CustomerType, Gender, Staff
 
 DEFAULT_DAYS = 30
@@ -147,6 +148,16 @@ async def charity_text(start: datetime, end: datetime, locale: str) -> str:
     return "\n" + "\n".join([t(N_("Charity in the period:"), locale), *lines])
 
 
+async def batches_text(staff: Staff, locale: str) -> str:
+    """The promo batches sent with campaigns, with their figures since they were made;
+    nothing when there are none."""
+    found = await promo_codes.batch_list(staff)
+    if not found:
+        return ""
+    lines = [batch_line(figures_, locale) for figures_ in found]
+    return "\n" + "\n".join([t(N_("Promo batches:"), locale), *lines])
+
+
 async def on_report(
     message: Message,
     command: CommandObject,
@@ -169,6 +180,8 @@ async def on_report(
         # Gift cards are the club's money owed, not a branch's.
         text += "\n" + gift_cards_text(await giftcards.figures(report.start, report.end), locale)
         text += await charity_text(report.start, report.end, locale)
+    if allowed(staff, Action.PROMOS):
+        text += await batches_text(staff, locale)
     await say(message, text)
     # matplotlib costs 27 MB resident once imported: only when a report is asked for.
     from handlers.telegram.staff.charts import draw

@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
     """Promo batches: unique codes sent with a campaign, one per recipient and usable by that
     member only; and a code's use given back when its purchase is refunded."""
 
-    dependencies = [("models", "0016_charity")]
+    dependencies = [("models", "0017_discount_rules_token")]
 
     initial = False
 

@@ -155,6 +155,7 @@ async def test_staff_help_lists_what_the_table_allows(db: str) -> None:
         "/webhooks",
         "/festival [add|end|announce]",
         "/causes [add|off]",
+        "/partners [add|offer|codes|logo|invite|off]",
     ]
     async with harness() as h:
         for user, lines in (

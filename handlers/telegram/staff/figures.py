@@ -12,9 +12,9 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import BufferedInputFile, Message
 
 from handlers.charity import report_line
-from handlers.partners import report_line as partner_line
 from handlers.format import day, listing, moment, number
 from handlers.i18n import N_, t
+from handlers.partners import report_line as partner_line
 from handlers.reward_values import outstanding_text
 from handlers.telegram.staff.audit_text import audit_line
 from handlers.telegram.staff.common import say

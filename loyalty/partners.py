@@ -388,8 +388,9 @@ async def figures(
     start: datetime | None = None,
     end: datetime | None = None,
 ) -> list[PartnerFigures]:
-    """Per partner and offer: codes given, used, points spent (in [start, end) when given:
-    codes given and points by when they were given, uses by when they were used)."""
+    """Per partner and offer: codes given, used, points spent; within [start, end] when
+    given, as the report's other figures (codes given and points by when they were given,
+    uses by when they were used)."""
     query = Partner.all().order_by("id")
     if partner_id is not None:
         query = query.filter(id=partner_id)
@@ -400,9 +401,9 @@ async def figures(
     standing = vouchers.filter(status__in=[VoucherStatus.ISSUED, VoucherStatus.USED])
     used = vouchers.filter(status=VoucherStatus.USED)
     if start is not None and end is not None:
-        issued = issued.filter(issued_at__gte=start, issued_at__lt=end)
-        standing = standing.filter(issued_at__gte=start, issued_at__lt=end)
-        used = used.filter(used_at__gte=start, used_at__lt=end)
+        issued = issued.filter(issued_at__gte=start, issued_at__lte=end)
+        standing = standing.filter(issued_at__gte=start, issued_at__lte=end)
+        used = used.filter(used_at__gte=start, used_at__lte=end)
 
     async def per_offer(q, value) -> dict[int, int]:  # type: ignore[no-untyped-def]
         rows = await q.group_by("reward_id").annotate(v=value).values_list("reward_id", "v")

@@ -19,6 +19,7 @@ from models import (
     EntryKind,
     LedgerEntry,
     Member,
+    Partner,
     PartnerCode,
     Staff,
     StaffRole,
@@ -192,6 +193,11 @@ async def test_members_take_offers_and_partner_staff_redeem_only_theirs(chat: Ch
         await upload(h, OWNER, "/partners codes 3", b"BOOK0001\n")
         await h.send(OWNER, f"/adjust {PHONE} +120 welcome")
         assert (await Member.get(id=member.id)).balance == 120
+        h.api.push_photo(OWNER, caption="/partners logo 1")
+        update = h.api._updates[-1]
+        await h.dp.feed_update(h.bot, Update.model_validate(update, context={"bot": h.bot}))
+        logo = (await Partner.get(id=1)).logo_file_id
+        assert logo is not None
 
         await chat.send("/start")
         await chat.click("Partner offers")
@@ -208,6 +214,8 @@ async def test_members_take_offers_and_partner_staff_redeem_only_theirs(chat: Ch
         assert chat.text == (
             "Take 10% off at Lale at Cafe Lale for 50 points? You have 120 points.\nCoffee"
         )
+        shown = chat.mm.last_message()
+        assert shown.photo is not None and shown.photo[-1].file_id == logo
         await chat.click("Yes, take it")
         lale = await Voucher.get(member_id=member.id, reward_id=1)
         assert len(lale.code) == 8
@@ -290,7 +298,7 @@ async def test_members_take_offers_and_partner_staff_redeem_only_theirs(chat: Ch
         ]
 
         assert await h.send(OWNER, "/partners") == [
-            "#1 Cafe Lale: codes given 2, used 1, points spent 50\n"
+            "#1 Cafe Lale (logo): codes given 2, used 1, points spent 50\n"
             "About: Coffee\nContact: 021-5555\n"
             "  offer #1 10% off at Lale: 50 points; given 1, used 1, points 50\n"
             "  offer #2 Free coffee: free, from Gold; given 1, used 0, points 0\n\n"

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from aiogram.enums import ContentType
 from aiogram.types import CallbackQuery
 from aiogram_dialog import Dialog, DialogManager, Window
+from aiogram_dialog.api.entities import MediaAttachment, MediaId
 from aiogram_dialog.widgets.kbd import Back, Button, Column, Row, Select, SwitchTo
+from aiogram_dialog.widgets.media import DynamicMedia
 from aiogram_dialog.widgets.text import Format
 
 from handlers.format import day, number
@@ -59,6 +62,10 @@ async def confirm_getter(dialog_manager: DialogManager, **kwargs: Any) -> dict[s
         "price": esc(price(offer, tiers, locale) if offer else "-"),
         "description": esc("\n".join(line for line in about if line)),
         "balance": number(member.balance if member else 0, locale),
+        # The partner's logo, a picture the owner sent to the bot, above the offer.
+        "logo": MediaAttachment(ContentType.PHOTO, file_id=MediaId(partner.logo_file_id))
+        if partner is not None and partner.logo_file_id
+        else None,
     }
 
 
@@ -127,6 +134,7 @@ def dialog() -> Dialog:
         Window(
             Tr(N_("Take {name} at {partner} for {price}? You have {balance} points.")),
             Format("{description}", when="description"),
+            DynamicMedia("logo", when="logo"),
             Row(Button(Tr(N_("Yes, take it")), id="yes", on_click=on_take), Back(Tr(N_("No")))),
             buttons_only(),
             getter=confirm_getter,

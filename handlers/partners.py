@@ -99,10 +99,21 @@ def uploaded_text(uploaded: Uploaded, locale: str) -> str:
 
 
 def report_line(figures: PartnerFigures, locale: str) -> str:
+    """The partner's line, then one for each offer that moved in the period."""
+    lines = [_report_line(figures.partner.name, figures, locale)]
+    lines += [
+        "  " + _report_line(offer.offer.name, offer, locale)
+        for offer in figures.offers
+        if offer.given or offer.used
+    ]
+    return "\n".join(lines)
+
+
+def _report_line(name: str, figures: PartnerFigures | OfferFigures, locale: str) -> str:
     return t(
         REPORT_LINE,
         locale,
-        name=figures.partner.name,
+        name=name,
         given=number(figures.given, locale),
         used=number(figures.used, locale),
         points=number(figures.points, locale),

@@ -332,10 +332,12 @@ async def test_the_report_shows_each_partner_in_the_period(h: Harness) -> None:
     await join_partner_staff(h, PARTNER_STAFF, 1)
     await h.send(PARTNER_STAFF, f"/redeem {cake.voucher.code}")
     replies = await h.send(OWNER, "/report 7")
-    assert replies[0].splitlines()[-3:] == [
+    assert replies[0].splitlines()[-5:] == [
         "Partners in the period:",
         "Cafe Lale: codes given 2, used 1, points spent 80",
+        "  Cake: codes given 2, used 1, points spent 80",
         "Book Nook: codes given 1, used 0, points spent 25",
+        "  Book: codes given 1, used 0, points spent 25",
     ]
     assert (await Member.get(id=m.id)).balance == 95 == await ledger.ledger_sum(m.id)
 

@@ -275,6 +275,9 @@ async def test_members_take_offers_and_partner_staff_redeem_only_theirs(chat: Ch
         assert await h.send(PARTNER_STAFF, "/redeem BOOK0001") == unknown
         assert await h.send(PARTNER_STAFF, f"/redeem {club_voucher_code}") == unknown
         assert await h.send(PARTNER_STAFF, "/redeem NOPE1234") == unknown
+        assert await h.send(PARTNER_STAFF, "/redeem BOOK۰۰۰۱", language="fa") == [
+            "کوپنی با این کد پیدا نشد."
+        ]
         assert await h.send(OTHER_PARTNER_STAFF, f"/redeem {free.code}") == unknown
         assert await h.send(OTHER_PARTNER_STAFF, "/redeem book-0001") == [
             "Voucher BOOK0001 accepted: give Book token."

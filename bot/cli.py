@@ -763,6 +763,99 @@ async def _festival_end(args: argparse.Namespace, settings: Settings) -> str:
     return staff_line(ended, settings.default_locale, settings.tz, now)
 
 
+async def _file_bytes(path: str, locale: str) -> bytes:
+    """A file's bytes; a missing or unreadable file is one line and exit status 1."""
+    from pathlib import Path
+
+    try:
+        return await asyncio.to_thread(Path(path).read_bytes)
+    except FileNotFoundError:
+        raise SystemExit(t(N_("There is no file {path}."), locale, path=path)) from None
+    except OSError:  # a folder, no permission
+        raise SystemExit(
+            t(
+                N_("The file {path} cannot be read: is it a folder, or not yours to read?"),
+                locale,
+                path=path,
+            )
+        ) from None
+
+
+@command("partner add")
+async def _partner_add(args: argparse.Namespace, settings: Settings) -> str:
+    from handlers.telegram.staff.partners import listing
+    from loyalty import partners
+
+    partner = await partners.add_partner(
+        args.name,
+        description=args.description,
+        contact=args.contact,
+        actor="club command",
+        now=utcnow(),
+    )
+    return await listing(settings.default_locale, partner.id)
+
+
+@command("partner list")
+async def _partner_list(args: argparse.Namespace, settings: Settings) -> str:
+    from handlers.telegram.staff.partners import listing
+
+    return await listing(settings.default_locale)
+
+
+@command("partner off")
+async def _partner_off(args: argparse.Namespace, settings: Settings) -> str:
+    from handlers.telegram.staff.partners import listing
+    from loyalty import partners
+
+    await partners.end_partner(args.id, actor="club command", now=utcnow())
+    return await listing(settings.default_locale, args.id)
+
+
+@command("partner offer")
+async def _partner_offer(args: argparse.Namespace, settings: Settings) -> str:
+    from handlers.partners import price
+    from handlers.telegram.staff.partners import OFFER_ADDED, tiers_by_id
+    from loyalty import festivals, partners
+
+    locale = settings.default_locale
+    # Every value read and checked before anything is written, as /partners offer does.
+    cost = partners.read_cost(args.cost)
+    names = tier_names([(tier.code, tier.name) for tier in await Tier.all()])
+    tier_id = await festivals.find_tier(args.tier, names) if args.tier else None
+    offer = await partners.add_offer(
+        args.id,
+        args.name,
+        cost,
+        min_tier_id=tier_id,
+        uploaded_codes=args.upload,
+        description=args.description,
+        actor="club command",
+        now=utcnow(),
+    )
+    partner = await partners.get_partner(args.id)
+    return t(
+        OFFER_ADDED,
+        locale,
+        id=digits(str(offer.id), locale),
+        partner=partner.name,
+        name=offer.name,
+        price=price(offer, await tiers_by_id(), locale),
+    )
+
+
+@command("partner codes")
+async def _partner_codes(args: argparse.Namespace, settings: Settings) -> str:
+    from handlers.partners import uploaded_text
+    from loyalty import partners
+
+    locale = settings.default_locale
+    await partners.get_offer(args.id)
+    codes = partners.read_codes(await _file_bytes(args.file, locale))
+    uploaded = await partners.upload_codes(args.id, codes, actor="club command", now=utcnow())
+    return uploaded_text(uploaded, locale)
+
+
 @command("cause add")
 async def _cause_add(args: argparse.Namespace, settings: Settings) -> str:
     from handlers.charity import staff_line
@@ -839,26 +932,13 @@ STOPPED = N_(
 
 @command("import")
 async def _import(args: argparse.Namespace, settings: Settings) -> str:
-    from pathlib import Path
 
     from handlers.telegram.staff.importing import summary_text
     from loyalty import importing
     from loyalty.clock import utcnow
 
     locale = settings.default_locale
-    try:
-        data = await asyncio.to_thread(Path(args.file).read_bytes)
-    except FileNotFoundError:
-        raise SystemExit(t(N_("There is no file {path}."), locale, path=args.file)) from None
-    except OSError:  # a folder, no permission
-        raise SystemExit(
-            t(
-                N_("The file {path} cannot be read: is it a folder, or not yours to read?"),
-                locale,
-                path=args.file,
-            )
-        ) from None
-    text = importing.decode_csv(data)
+    text = importing.decode_csv(await _file_bytes(args.file, locale))
     now = utcnow()
     tiers = await Tier.all().values_list("code", "name")
     records, errors = importing.parse_csv(
@@ -1397,6 +1477,39 @@ def build_parser(locale: str = "fa") -> argparse.ArgumentParser:
     cause.add_parser("list", help=h(N_("list the causes and what members gave them")))
     coff = cause.add_parser("off", help=h(N_("stop a cause taking gifts")))
     positional(coff, "id", N_("the cause's number, as `club cause list` shows it"), type=_id)
+
+    partner = sub.add_parser(
+        "partner", help=h(N_("partner businesses and their offers"))
+    ).add_subparsers(dest="action", required=True, metavar=h(N_("action")))
+    padd = partner.add_parser("add", help=h(N_("add a partner")))
+    positional(padd, "name", N_("its name as members read it"))
+    padd.add_argument(
+        "--description", default="", metavar=h(N_("TEXT")), help=h(N_("a line about it"))
+    )
+    padd.add_argument(
+        "--contact", default="", metavar=h(N_("TEXT")), help=h(N_("how to reach the partner"))
+    )
+    partner.add_parser("list", help=h(N_("list the partners, their offers and figures")))
+    poff = partner.add_parser("off", help=h(N_("take a partner off: its offers end")))
+    positional(poff, "id", N_("the partner's number, as `club partner list` shows it"), type=_id)
+    poffer = partner.add_parser("offer", help=h(N_("add an offer of a partner")))
+    positional(poffer, "id", N_("the partner's number, as `club partner list` shows it"), type=_id)
+    positional(poffer, "cost", N_("the points it costs, or free"))
+    positional(poffer, "name", N_("its name as members read it"))
+    poffer.add_argument(
+        "--tier", metavar=h(N_("TIER")), help=h(N_("the lowest tier that may take it"))
+    )
+    poffer.add_argument(
+        "--upload",
+        action="store_true",
+        help=h(N_("its codes are uploaded by the partner (club partner codes), not made")),
+    )
+    poffer.add_argument(
+        "--description", default="", metavar=h(N_("TEXT")), help=h(N_("a line about it"))
+    )
+    pcodes = partner.add_parser("codes", help=h(N_("add uploaded codes to an offer")))
+    positional(pcodes, "id", N_("the offer's number, as `club partner list` shows it"), type=_id)
+    positional(pcodes, "file", N_("a CSV file: one code a line"))
 
     api = sub.add_parser("api", help=h(N_("the HTTP API for tills"))).add_subparsers(
         dest="action", required=True, metavar=h(N_("action"))

@@ -41,6 +41,14 @@ ERRORS: dict[ErrorCode, str] = {
     ErrorCode.NO_CAUSES: N_("No charity cause takes gifts right now."),
     ErrorCode.CHOOSE_CAUSE: N_("Several causes take gifts: please choose one by its number."),
     ErrorCode.CHARITY_BELOW_MINIMUM: N_("The smallest gift to a cause is {minimum} points."),
+    ErrorCode.PARTNER_NOT_FOUND: N_("No partner number {partner}."),
+    ErrorCode.OFFER_NOT_FOUND: N_("No partner offer number {offer}."),
+    ErrorCode.CODES_RAN_OUT: N_("The codes of {reward} have run out."),
+    ErrorCode.NOT_UPLOADED_CODES: N_("Offer {offer} has codes made by the club: it takes no file."),
+    ErrorCode.BAD_CODES_FILE: N_(
+        "Line {line} of the file is not a code (4 to 16 letters or digits): {code}"
+    ),
+    ErrorCode.NO_CODES_IN_FILE: N_("The file holds no codes: one code a line."),
     ErrorCode.PROMO_NOT_STARTED: N_("Promo code {code} is not valid yet."),
     ErrorCode.PROMO_EXPIRED: N_("Promo code {code} has expired."),
     ErrorCode.PROMO_USED_UP: N_("Promo code {code} is used up."),

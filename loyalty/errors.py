@@ -103,6 +103,13 @@ class ErrorCode(StrEnum):
     NO_CAUSES = "no_causes"  # no cause takes gifts now
     CHOOSE_CAUSE = "choose_cause"  # several causes take gifts: the member must name one
     CHARITY_BELOW_MINIMUM = "charity_below_minimum"  # `minimum`: the club's rule
+    # Partners (`loyalty.partners`).
+    PARTNER_NOT_FOUND = "partner_not_found"  # `partner`: the number asked for
+    OFFER_NOT_FOUND = "offer_not_found"  # `offer`: no partner offer with that number
+    CODES_RAN_OUT = "codes_ran_out"  # `reward`: its name; the uploaded codes are all given
+    NOT_UPLOADED_CODES = "not_uploaded_codes"  # `offer`: its codes are the club's own
+    BAD_CODES_FILE = "bad_codes_file"  # `line`, `code`: a code that cannot be one
+    NO_CODES_IN_FILE = "no_codes_in_file"
     PROMO_TIER = "promo_tier"  # `tier`: the code of the lowest tier it is for
     PROMO_ONCE_PER_PURCHASE = "promo_once_per_purchase"
     PROMO_NOT_YOURS = "promo_not_yours"  # a batch's code, given to another member

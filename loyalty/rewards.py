@@ -19,10 +19,12 @@ from loyalty.errors import ErrorCode, LoyaltyError
 from loyalty.members import get_member
 from loyalty.rules import ClubConfig, current_config, get_rules
 from models import (
+    CodeSource,
     EntryKind,
     ErasedVoucherCode,
     LedgerEntry,
     Member,
+    PartnerCode,
     Reward,
     Tier,
     Voucher,
@@ -60,10 +62,15 @@ def for_customer(reward: Reward, member: Member) -> bool:
 
 
 async def catalog(
-    *, now: datetime | None = None, branch_id: int | None = None, config: ClubConfig | None = None
+    *,
+    now: datetime | None = None,
+    branch_id: int | None = None,
+    config: ClubConfig | None = None,
+    partners: bool = False,
 ) -> list[Reward]:
     """Rewards on offer now, cheapest first, each with its `min_tier` loaded.
 
+    The club's own rewards, or with `partners` the partners' offers (loyalty.partners).
     `config` is the set-up if the caller read it with the member; its tiers are shared
     by the process: read only.
     """
@@ -77,6 +84,8 @@ async def catalog(
         ):
             continue
         if branch_id is not None and reward.branch_id not in (None, branch_id):
+            continue
+        if (reward.partner_id is not None) is not partners:
             continue
         reward.min_tier = ladder[reward.min_tier_id] if reward.min_tier_id is not None else None
         offered.append(reward)
@@ -146,13 +155,27 @@ async def _replay(member_id: int, key: str) -> Redemption | None:
 async def _issue(
     member_id: int, reward: Reward, cost: int, reason: str, key: str, now: datetime, end: datetime
 ) -> Redemption:
-    """Take one from stock, create the voucher and its ledger row; call inside a transaction."""
+    """Take one from stock, create the voucher and its ledger row; call inside a transaction.
+
+    A reward whose codes were uploaded (a partner's list) gives the next unused one: the
+    row is locked (PostgreSQL; SQLite runs one transaction at a time), so two members
+    taking the offer at once get different codes, and a rollback gives the code back."""
     if reward.stock is not None:
         taken = await Reward.filter(id=reward.id, stock__gt=0).update(stock=F("stock") - 1)
         if taken == 0:
             raise LoyaltyError(ErrorCode.REWARD_OUT_OF_STOCK, reward=reward.id)
+    uploaded = None
+    if reward.code_source is CodeSource.UPLOAD:
+        uploaded = (
+            await PartnerCode.filter(reward_id=reward.id, voucher_id=None)
+            .order_by("id")
+            .select_for_update(skip_locked=True)
+            .first()
+        )
+        if uploaded is None:
+            raise LoyaltyError(ErrorCode.CODES_RAN_OUT, reward=reward.name)
     voucher = await Voucher.create(
-        code=await _unused_voucher_code(),
+        code=uploaded.code if uploaded else await _unused_voucher_code(),
         member_id=member_id,
         reward=reward,
         cost=cost,
@@ -169,6 +192,8 @@ async def _issue(
         voucher_id=voucher.id,
         require_funds=cost > 0,
     )
+    if uploaded is not None:
+        await PartnerCode.filter(id=uploaded.id).update(voucher_id=voucher.id)
     await voucher.fetch_related("reward")
     return Redemption(voucher, await ledger.balance_of(member_id), False)
 
@@ -230,7 +255,7 @@ def _check_offer(reward: Reward, now: datetime) -> None:
 async def _unused_voucher_code() -> str:
     while True:
         code = new_voucher_code()
-        if not await Voucher.exists(code=code):
+        if not await Voucher.exists(code=code) and not await PartnerCode.exists(code=code):
             return code
 
 
@@ -239,9 +264,16 @@ def code_digest(code: str) -> str:
     return hashlib.sha256(code.encode()).hexdigest()
 
 
-async def find_voucher(code: str) -> Voucher:
+ANY_HOLDER = -1  # find_voucher's partner_id: whoever the voucher is shown to
+
+
+async def find_voucher(code: str, *, partner_id: int | None = ANY_HOLDER) -> Voucher:
+    """The voucher with this code. Given `partner_id`, as the club's till (None) or that
+    partner's staff knows it: each sees only the vouchers shown to it; another's is unknown."""
     cleaned = clean_voucher_code(code)
     voucher = await Voucher.get_or_none(code=cleaned).prefetch_related("reward", "member")
+    if voucher is not None and partner_id != ANY_HOLDER and voucher.reward.partner_id != partner_id:
+        raise LoyaltyError(ErrorCode.VOUCHER_NOT_FOUND, code=code)
     if voucher is None:
         # The code of a member who asked to be forgotten is kept only as a digest.
         if await ErasedVoucherCode.exists(digest=code_digest(cleaned)):
@@ -255,11 +287,13 @@ async def use_voucher(
     *,
     staff_id: int | None = None,
     branch_id: int | None = None,
+    partner_id: int | None = None,
     now: datetime | None = None,
 ) -> Voucher:
-    """Mark a voucher used at the till; a second use is refused."""
+    """Mark a voucher used at the till (or at the partner `partner_id`, for its offers'
+    codes); a second use is refused, and of two at once one wins."""
     now = now or utcnow()
-    voucher = await find_voucher(code)
+    voucher = await find_voucher(code, partner_id=partner_id)
     _check_usable(voucher, now)
     if (
         voucher.reward.branch_id is not None
@@ -288,7 +322,7 @@ async def check_voucher(
     code: str, *, branch_id: int | None = None, now: datetime | None = None
 ) -> Voucher:
     """The voucher if it could be used now at `branch_id`; what `use_voucher` would refuse."""
-    voucher = await find_voucher(code)
+    voucher = await find_voucher(code, partner_id=None)
     _check_usable(voucher, now or utcnow())
     if voucher.reward.branch_id not in (None, branch_id) and branch_id is not None:
         raise LoyaltyError(ErrorCode.REWARD_WRONG_BRANCH, code=voucher.code)

@@ -6,6 +6,7 @@ from models.club import Branch, ClubRules, ProductGroup, Tier
 from models.discounts import DiscountRule, PromoBatch, PromoCode, PromoUse
 from models.enums import (
     Channel,
+    CodeSource,
     CustomerType,
     EntryKind,
     Gender,
@@ -22,6 +23,7 @@ from models.jobs import Campaign, ClubProcess, JobLease, Lottery
 from models.ledger import LedgerEntry, Purchase
 from models.members import Card, Member, TierChange
 from models.messaging import InboxItem, OutboxMessage
+from models.partners import Partner, PartnerCode
 from models.rewards import ErasedVoucherCode, Reward, Voucher
 from models.sms import InboundOutcome, InboundSms, SmsLog
 from models.staff import AuditEntry, Staff
@@ -38,6 +40,7 @@ __all__ = [
     "Cause",
     "Channel",
     "CharityGift",
+    "CodeSource",
     "ClubProcess",
     "ClubRules",
     "CustomerType",
@@ -61,6 +64,8 @@ __all__ = [
     "Member",
     "OutboxMessage",
     "OutboxStatus",
+    "Partner",
+    "PartnerCode",
     "PendingApproval",
     "ProductGroup",
     "PromoBatch",

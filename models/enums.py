@@ -27,6 +27,7 @@ class StaffRole(StrEnum):
     OWNER = "owner"
     MANAGER = "manager"
     CASHIER = "cashier"
+    PARTNER = "partner"  # a partner business's staff: their own offers' codes only
 
 
 class EntryKind(StrEnum):
@@ -40,6 +41,13 @@ class EntryKind(StrEnum):
     EXPIRE = "expire"
     REFUND = "refund"
     GIVE = "give"  # points given to a charity cause
+
+
+class CodeSource(StrEnum):
+    """Where the codes of a reward's vouchers come from."""
+
+    CLUB = "club"  # made by the club (loyalty.codes), unguessable
+    UPLOAD = "upload"  # a list the partner handed over (models.PartnerCode)
 
 
 class RewardKind(StrEnum):

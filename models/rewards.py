@@ -3,7 +3,7 @@
 from tortoise import fields
 from tortoise.models import Model
 
-from models.enums import CustomerType, RewardKind, VoucherStatus
+from models.enums import CodeSource, CustomerType, RewardKind, VoucherStatus
 
 
 class Reward(Model):
@@ -32,6 +32,13 @@ class Reward(Model):
     valid_until = fields.DatetimeField(null=True)
     active = fields.BooleanField(default=True)
     created_at = fields.DatetimeField(auto_now_add=True)
+    # A partner's offer (models.partners); null: the club's own reward.
+    partner = fields.ForeignKeyField(
+        "models.Partner", related_name=False, null=True, on_delete=fields.RESTRICT
+    )
+    code_source = fields.CharEnumField(
+        CodeSource, max_length=6, default=CodeSource.CLUB, db_default="club"
+    )
 
     class Meta:
         table = "reward"

@@ -14,6 +14,10 @@ class Staff(Model):
     branch = fields.ForeignKeyField("models.Branch", related_name="staff", null=True)  # null: all
     active = fields.BooleanField(default=True)
     created_at = fields.DatetimeField()
+    # A partner's staff (role partner): whose offers' codes they validate.
+    partner = fields.ForeignKeyField(
+        "models.Partner", related_name=False, null=True, on_delete=fields.RESTRICT
+    )
 
     class Meta:
         table = "staff"

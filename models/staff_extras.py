@@ -17,6 +17,9 @@ class StaffInvite(Model):
     created_at = fields.DatetimeField()
     used_at = fields.DatetimeField(null=True)
     used_by = fields.ForeignKeyField("models.Staff", related_name=False, null=True)
+    partner = fields.ForeignKeyField(
+        "models.Partner", related_name=False, null=True, on_delete=fields.RESTRICT
+    )
 
     class Meta:
         table = "staff_invite"

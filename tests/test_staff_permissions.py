@@ -28,11 +28,15 @@ def _command(usage: str) -> str:
 
 
 def _roles(who: str) -> frozenset[StaffRole]:
-    """ "cashier and up", "manager, owner", "owner" as roles."""
-    if who.endswith(" and up"):
-        lowest = StaffRole(who.removesuffix(" and up").strip())
-        return frozenset(RANK[RANK.index(lowest) :])
-    return frozenset(StaffRole(part.strip()) for part in who.split(","))
+    """ "cashier and up", "manager, owner", "owner", "partner, cashier and up" as roles."""
+    roles: set[StaffRole] = set()
+    for part in who.split(","):
+        if part.strip().endswith(" and up"):
+            lowest = StaffRole(part.strip().removesuffix(" and up").strip())
+            roles |= set(RANK[RANK.index(lowest) :])
+        else:
+            roles.add(StaffRole(part.strip()))
+    return frozenset(roles)
 
 
 def readme_table() -> dict[str, frozenset[StaffRole]]:
@@ -155,6 +159,7 @@ async def test_staff_help_lists_what_the_table_allows(db: str) -> None:
         "/webhooks",
         "/festival [add|end|announce]",
         "/causes [add|off]",
+        "/partners [add|offer|codes|logo|invite|off]",
     ]
     async with harness() as h:
         for user, lines in (

@@ -26,6 +26,7 @@ from models import (
     PendingApproval,
     ProductGroup,
     Staff,
+    StaffRole,
     Voucher,
     statements,
 )
@@ -460,9 +461,14 @@ async def undo(staff: Staff, entry_id: int, *, now: datetime | None = None) -> L
 async def use_voucher(staff: Staff, code: str, *, now: datetime | None = None) -> Voucher:
     now = now or utcnow()
     require(staff, Action.USE_VOUCHER)
-    voucher = await rewards.use_voucher(
-        code, staff_id=staff.id, branch_id=await counter_branch(staff), now=now
-    )
+    if staff.role is StaffRole.PARTNER:  # their own offers' codes, and nothing of the club's
+        voucher = await rewards.use_voucher(
+            code, staff_id=staff.id, partner_id=staff.partner_id, now=now
+        )
+    else:
+        voucher = await rewards.use_voucher(
+            code, staff_id=staff.id, branch_id=await counter_branch(staff), now=now
+        )
     await audit.record(
         "voucher_use", staff_id=staff.id, now=now, voucher=voucher.code, member=voucher.member_id
     )

@@ -55,9 +55,12 @@ class Action(StrEnum):
     DISCOUNTS = "discounts"  # discount rules at the till and how they combine
     PROMOS = "promos"  # promo codes and their figures
     CHARITY = "charity"  # charity causes members give points to (loyalty/charity.py)
+    PARTNERS = "partners"  # partner businesses, their offers and codes (loyalty/partners.py)
 
 
-EVERYONE = frozenset(StaffRole)
+# A partner's staff is no staff of the club: they validate their own offers' codes
+# (USE_VOUCHER, limited to them by loyalty.staff.counter) and nothing else.
+EVERYONE = frozenset(StaffRole) - {StaffRole.PARTNER}
 MANAGERS = frozenset({StaffRole.OWNER, StaffRole.MANAGER})
 OWNER = frozenset({StaffRole.OWNER})
 
@@ -66,7 +69,7 @@ PERMISSIONS: dict[Action, frozenset[StaffRole]] = {
     Action.EARN_OVER_CAP: MANAGERS,
     Action.REFUND: EVERYONE,
     Action.REFUND_ANY_BRANCH: OWNER,
-    Action.USE_VOUCHER: EVERYONE,
+    Action.USE_VOUCHER: EVERYONE | {StaffRole.PARTNER},
     Action.CANCEL_VOUCHER: MANAGERS,
     Action.VIEW_MEMBER: EVERYONE,
     Action.MOVE_MEMBER: MANAGERS,
@@ -102,6 +105,7 @@ PERMISSIONS: dict[Action, frozenset[StaffRole]] = {
     Action.DISCOUNTS: OWNER,
     Action.PROMOS: OWNER,
     Action.CHARITY: OWNER,
+    Action.PARTNERS: OWNER,
 }
 
 

@@ -1,7 +1,9 @@
 """The staff themselves: one-time invitations, roles and branches, revoking, the list.
 
 The owner invites and appoints anyone but another owner; a manager invites cashiers of a
-branch they manage and changes only those. Cashiers are always tied to one branch.
+branch they manage and changes only those. Cashiers are always tied to one branch. A
+partner's staff joins only by the owner's invitation for that partner
+(`loyalty.partners.invite_staff`), tied to the partner.
 """
 
 from __future__ import annotations
@@ -21,24 +23,35 @@ INVITE_PREFIX = "staff_"
 
 
 def _check_role_given(actor: Staff, role: StaffRole) -> None:
-    if role is StaffRole.OWNER or (
+    if role in (StaffRole.OWNER, StaffRole.PARTNER) or (
         role is StaffRole.MANAGER and not allowed(actor, Action.APPOINT_MANAGERS)
     ):
         raise LoyaltyError(ErrorCode.NOT_ALLOWED)
 
 
 async def create_invite(
-    creator: Staff, role: StaffRole, branch_id: int | None, *, now: datetime | None = None
+    creator: Staff,
+    role: StaffRole,
+    branch_id: int | None,
+    *,
+    partner_id: int | None = None,
+    now: datetime | None = None,
 ) -> StaffInvite:
-    """A one-time invitation; the deep link payload is `staff_<token>`."""
+    """A one-time invitation; the deep link payload is `staff_<token>`. `partner_id`: the
+    partner whose staff it makes (role partner; the caller checked the partner)."""
     now = now or utcnow()
-    require(creator, Action.MANAGE_STAFF)
-    _check_role_given(creator, role)
-    branch_id = await _valid_branch(role, branch_id, creator)
+    if partner_id is None:
+        require(creator, Action.MANAGE_STAFF)
+        _check_role_given(creator, role)
+        branch_id = await _valid_branch(role, branch_id, creator)
+    else:
+        require(creator, Action.PARTNERS)
+        role, branch_id = StaffRole.PARTNER, None
     invite = await StaffInvite.create(
         token=secrets.token_urlsafe(12),
         role=role,
         branch_id=branch_id,
+        partner_id=partner_id,
         created_by=creator,
         created_at=now,
     )
@@ -49,6 +62,7 @@ async def create_invite(
         role=role.value,
         branch=branch_id,
         invite=invite.id,
+        **({"partner": partner_id} if partner_id is not None else {}),
     )
     return invite
 
@@ -89,12 +103,14 @@ async def accept_invite(
             name=name[:100],
             role=invite.role,
             branch_id=invite.branch_id,
+            partner_id=invite.partner_id,
             created_at=now,
         )
     else:
         staff.role, staff.branch_id, staff.active = invite.role, invite.branch_id, True
+        staff.partner_id = invite.partner_id
         staff.name = name[:100] or staff.name
-        await staff.save(update_fields=["role", "branch_id", "active", "name"])
+        await staff.save(update_fields=["role", "branch_id", "partner_id", "active", "name"])
     await StaffInvite.filter(id=invite.id).update(used_by_id=staff.id)
     await audit.record(
         "staff_joined", staff_id=staff.id, now=now, role=invite.role.value, branch=invite.branch_id
@@ -128,8 +144,8 @@ async def change_role(
     target = await _subordinate(actor, staff_id)
     _check_role_given(actor, role)
     target.branch_id = await _valid_branch(role, branch_id, actor)
-    target.role, target.active = role, True
-    await target.save(update_fields=["role", "branch_id", "active"])
+    target.role, target.active, target.partner_id = role, True, None
+    await target.save(update_fields=["role", "branch_id", "active", "partner_id"])
     await audit.record(
         "staff_role",
         staff_id=actor.id,

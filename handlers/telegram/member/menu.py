@@ -133,6 +133,7 @@ def dialog() -> Dialog:
                 Start(Tr(N_("Rewards")), id="rewards", state=states.RewardsSG.catalog),
                 Start(Tr(N_("My vouchers")), id="vouchers", state=states.VouchersSG.vouchers),
             ),
+            Start(Tr(N_("Partner offers")), id="partners", state=states.PartnersSG.offers),
             Row(
                 Start(Tr(N_("Gift cards")), id="giftcards", state=states.GiftCardsSG.cards),
                 Start(Tr(N_("Charity")), id="charity", state=states.CharitySG.causes),

@@ -38,6 +38,12 @@ class RewardsSG(StatesGroup):
     voucher = State()
 
 
+class PartnersSG(StatesGroup):
+    offers = State()
+    confirm = State()
+    code = State()
+
+
 class VouchersSG(StatesGroup):
     vouchers = State()
 

@@ -18,6 +18,7 @@ from handlers.telegram.staff import (
     inbox,
     manage,
     member_settings,
+    partners,
     promos,
 )
 from handlers.telegram.staff.access import install
@@ -40,6 +41,7 @@ def router() -> Router:
         discounts.router(),
         promos.router(),
         causes.router(),
+        partners.router(),
     )
     return staff
 

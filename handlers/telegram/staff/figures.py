@@ -14,6 +14,7 @@ from aiogram.types import BufferedInputFile, Message
 from handlers.charity import report_line
 from handlers.format import day, listing, moment, number
 from handlers.i18n import N_, t
+from handlers.partners import report_line as partner_line
 from handlers.promo_texts import batch_line
 from handlers.reward_values import outstanding_text
 from handlers.telegram.staff.audit_text import audit_line
@@ -21,7 +22,7 @@ from handlers.telegram.staff.common import say
 from handlers.telegram.staff.report_charts import LABELS, report_charts
 from handlers.telegram.workflow import Settings
 from handlers.texts import SEGMENT_NAMES, branch_name, money, tier_name
-from loyalty import charity, giftcards, reward_values, rfm
+from loyalty import charity, giftcards, partners, reward_values, rfm
 from loyalty.numbers import parse_int
 from loyalty.reports import MemberRow, Report
 from loyalty.rules import get_rules
@@ -158,6 +159,16 @@ async def batches_text(staff: Staff, locale: str) -> str:
     return "\n" + "\n".join([t(N_("Promo batches:"), locale), *lines])
 
 
+async def partners_text(start: datetime, end: datetime, locale: str) -> str:
+    """Per partner, the codes given, used and the points spent in the period; nothing for
+    a club without partners."""
+    shown = await partners.figures(start=start, end=end)
+    if not shown:
+        return ""
+    lines = [partner_line(f, locale) for f in shown]
+    return "\n" + "\n".join([t(N_("Partners in the period:"), locale), *lines])
+
+
 async def on_report(
     message: Message,
     command: CommandObject,
@@ -180,6 +191,7 @@ async def on_report(
         # Gift cards are the club's money owed, not a branch's.
         text += "\n" + gift_cards_text(await giftcards.figures(report.start, report.end), locale)
         text += await charity_text(report.start, report.end, locale)
+        text += await partners_text(report.start, report.end, locale)
     if allowed(staff, Action.PROMOS):
         text += await batches_text(staff, locale)
     await say(message, text)

@@ -30,9 +30,14 @@ from loyalty.staff import catalogue, places, team
 from loyalty.staff.club_settings import SETTINGS, set_rule
 from loyalty.staff.limits import parse_number
 from loyalty.staff.permissions import Action, allowed
-from models import Branch, CustomerType, ProductGroup, Reward, Staff, StaffRole
+from models import Branch, CustomerType, Partner, ProductGroup, Reward, Staff, StaffRole
 
-ROLES = {"owner": N_("owner"), "manager": N_("manager"), "cashier": N_("cashier")}
+ROLES = {
+    "owner": N_("owner"),
+    "manager": N_("manager"),
+    "cashier": N_("cashier"),
+    "partner": N_("partner's staff"),
+}
 
 
 def _role(raw: str) -> StaffRole:
@@ -51,6 +56,20 @@ async def on_invite(message: Message, command: CommandObject, locale: str, now: 
     staff = await team.accept_invite(
         command.args or "", message.from_user.id, name=message.from_user.full_name, now=now
     )
+    if staff.partner_id is not None:
+        partner = await Partner.get(id=staff.partner_id)
+        await say(
+            message,
+            t(
+                N_(
+                    "Welcome: you are now on the staff of {partner}. Send /redeem <code> to "
+                    "check and mark a member's code used."
+                ),
+                locale,
+                partner=partner.name,
+            ),
+        )
+        return
     branch = await Branch.get_or_none(id=staff.branch_id) if staff.branch_id else None
     await say(
         message,
@@ -102,6 +121,7 @@ HELP: tuple[tuple[str, Action], ...] = (
     ("/webhooks", Action.API_KEYS),
     ("/festival [add|end|announce]", Action.FESTIVALS),
     ("/causes [add|off]", Action.CHARITY),
+    ("/partners [add|offer|codes|logo|invite|off]", Action.PARTNERS),
 )
 
 

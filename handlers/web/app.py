@@ -48,10 +48,8 @@ FONTS = HERE.parent / "telegram" / "staff" / "fonts"
 PAGE_SIZE = 10  # history entries a page
 EXPIRY_NOTICE_DAYS = 30  # points expiring within this many days are named, as in the chat
 
-PAGES = web.AppKey("web_pages", "Pages")
-
-# Members' pages are theirs alone: not cached, not framed by other sites' scripts, no
-# address leaked to another site, nothing loaded from elsewhere.
+# Members' pages are theirs alone: not cached, no address leaked to another site, nothing
+# loaded from elsewhere. Framing stays allowed: Telegram Web shows a Mini App in a frame.
 HEADERS = {
     "Content-Security-Policy": (
         "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -74,6 +72,9 @@ class Pages:
     default_locale: str
     tz: ZoneInfo
     clock: Callable[[], datetime]
+
+
+PAGES = web.AppKey("web_pages", Pages)
 
 
 def build_pages_app(

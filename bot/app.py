@@ -9,6 +9,7 @@ import logging
 import signal
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from typing import Any
 
 import orjson
@@ -49,6 +50,8 @@ from handlers.telegram.member.menu import open_home
 from handlers.telegram.middlewares import FLOOD_PERIOD, LocaleMiddleware, ThrottleMiddleware
 from handlers.telegram.routers import all_routers
 from handlers.texts import error_text
+from handlers.web import add_web_routes
+from handlers.web.session import session_secret
 from loyalty.clock import utcnow
 from loyalty.errors import LoyaltyError
 
@@ -191,7 +194,8 @@ def build_web_app(
     worker: int | None = None,
     updates: Updates | None = None,
 ) -> web.Application:
-    """`/healthz`, the JSON API, the Telegram webhook (in webhook mode), extra routes (SMS).
+    """`/healthz`, the JSON API, the club's pages (with a bot token: they sign in through
+    Telegram), the Telegram webhook (in webhook mode), extra routes (SMS).
 
     The webhook stores each update before it answers (bot/updates.py); `updates` is the
     door that stores and handles them (by default one of its own, for this `dp` and `bot`).
@@ -201,6 +205,8 @@ def build_web_app(
     app = web.Application()
     app.router.add_get("/healthz", healthz)
     add_api_routes(app, limiter=api_limiter(dp.storage, settings), tz=settings.tz)
+    if settings.bot_token is not None:
+        add_pages(app, settings)
     if webhook:
         door = updates or Updates(dp, bot)
         app.router.add_post(WEBHOOK_PATH, door.webhook(webhook_secret(settings)))
@@ -213,6 +219,23 @@ def build_web_app(
 
         app.on_response_prepare.append(name_worker)
     return app
+
+
+def add_pages(app: web.Application, settings: Settings) -> None:
+    """The club's pages under /club/, signed in with the bot's token (never logged)."""
+    assert settings.bot_token is not None
+    token = settings.bot_token.get_secret_value()
+    configured = settings.web_session_secret
+    add_web_routes(
+        app,
+        token=token,
+        secret=session_secret(token, configured.get_secret_value() if configured else None),
+        session_lifetime=timedelta(hours=settings.web_session_hours),
+        max_age=timedelta(seconds=settings.web_init_max_age),
+        secure=settings.pages_url is not None,  # served at a public HTTPS address
+        default_locale=settings.default_locale,
+        tz=settings.tz,
+    )
 
 
 def api_limiter(storage: BaseStorage, settings: Settings) -> KeyLimiter:

@@ -51,6 +51,14 @@ class Settings(BaseSettings):
     web_workers: int = Field(default=1, ge=1)  # processes serving WEB_PORT in webhook mode
     web_host: str = "127.0.0.1"
     web_port: int = 8080
+    # The club's pages (handlers/web) as Telegram opens them: a public HTTPS address. Empty:
+    # WEBHOOK_URL + /club/ when that is HTTPS; neither: no "Open the club" button.
+    web_app_url: str | None = None
+    # Signs the pages' session cookies; empty: one derived from BOT_TOKEN.
+    web_session_secret: SecretStr | None = None
+    web_session_hours: float = Field(default=12.0, gt=0)  # a sign-in lasts this long
+    # Telegram's sign-in data (initData) is refused once older than this many seconds.
+    web_init_max_age: int = Field(default=3600, gt=0)
     # On SIGTERM or Ctrl-C, how long updates in hand may take to finish; the rest wait for the
     # next start.
     shutdown_seconds: float = Field(default=20.0, gt=0)
@@ -112,6 +120,8 @@ class Settings(BaseSettings):
         "telegram_api_base",
         "webhook_url",
         "webhook_secret",
+        "web_app_url",
+        "web_session_secret",
         "kavenegar_sender",
         "kavenegar_api_base",
         mode="before",
@@ -128,6 +138,14 @@ class Settings(BaseSettings):
             r"[A-Za-z0-9_-]{1,256}", value.get_secret_value()
         ):
             raise ValueError("WEBHOOK_SECRET must be 1-256 characters: letters, digits, _ and -")
+        return value
+
+    @field_validator("web_app_url")
+    @classmethod
+    def _https_page(cls, value: str | None) -> str | None:
+        # Telegram opens a Mini App only from an HTTPS address.
+        if value is not None and not value.startswith("https://"):
+            raise ValueError("WEB_APP_URL must be an https:// address")
         return value
 
     @field_validator("timezone")
@@ -157,6 +175,16 @@ class Settings(BaseSettings):
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def pages_url(self) -> str | None:
+        """The address of the club's pages for Telegram's web_app button: WEB_APP_URL, else
+        WEBHOOK_URL + /club/ when that is HTTPS; None: no public HTTPS address."""
+        if self.web_app_url:
+            return self.web_app_url
+        if self.webhook_url and self.webhook_url.startswith("https://"):
+            return self.webhook_url.rstrip("/") + "/club/"
+        return None
 
 
 @lru_cache(maxsize=1)

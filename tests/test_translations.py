@@ -24,6 +24,14 @@ def msgids_in_code() -> dict[str, str]:
         ):
             if isinstance(message, str) and message:
                 found.setdefault(message, f"{folder}/{filename}:{lineno}")
+    # The pages' templates call t("...") as the code does.
+    for filename, lineno, message, _comments, _context in extract_from_dir(
+        ROOT / "handlers" / "web" / "templates",
+        method_map=[("**.html", "jinja2.ext:babel_extract")],
+        keywords=KEYWORDS,
+    ):
+        if isinstance(message, str) and message:
+            found.setdefault(message, f"handlers/web/templates/{filename}:{lineno}")
     return found
 
 

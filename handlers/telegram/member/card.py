@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
 from aiogram.types import BufferedInputFile, CallbackQuery
@@ -11,18 +10,11 @@ from aiogram_dialog.widgets.kbd import Button
 
 from handlers.format import digits
 from handlers.i18n import N_, t
+from handlers.qr import qr_png
 from handlers.telegram.member.common import current_member
 from handlers.telegram.member.states import CardSG
 from handlers.telegram.widgets import Tr, buttons_only, leave, locale_of
 from loyalty import members
-
-
-def qr_png(text: str) -> bytes:
-    import segno  # loaded when the first card is shown, not at start-up
-
-    buffer = io.BytesIO()
-    segno.make(text, error="m").save(buffer, kind="png", scale=8, border=2)
-    return buffer.getvalue()
 
 
 async def card_getter(dialog_manager: DialogManager, **kwargs: Any) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from aiogram_dialog.widgets.text import Format
 from handlers.format import day
 from handlers.gift_texts import code_text, entry_line, short_code
 from handlers.i18n import N_, t
-from handlers.telegram.member.card import qr_png
+from handlers.qr import qr_png
 from handlers.telegram.member.common import current_member
 from handlers.telegram.member.states import GiftCardsSG
 from handlers.telegram.widgets import (

@@ -10,7 +10,7 @@ from aiogram.filters import CommandObject, CommandStart, MagicData
 from aiogram.types import ChatMemberUpdated, Message
 from aiogram_dialog import Dialog, DialogManager, ShowMode, StartMode, Window
 from aiogram_dialog.widgets.input import MessageInput
-from aiogram_dialog.widgets.kbd import Row, Start
+from aiogram_dialog.widgets.kbd import Row, Start, WebApp
 from aiogram_dialog.widgets.text import Format
 
 from handlers.festivals import member_line
@@ -99,7 +99,10 @@ async def menu_getter(dialog_manager: DialogManager, **kwargs: Any) -> dict[str,
     # The set-up's copy comes with the member in one statement: it holds the festivals.
     member, config = await current_member_and_config(dialog_manager)
     locale = locale_of(dialog_manager)
+    settings = dialog_manager.middleware_data.get("settings")
     return {
+        # The club's pages, as a Mini App: only at a public HTTPS address (handlers/web).
+        "web_app": getattr(settings, "pages_url", None) or "",
         "name": esc(member.first_name if member else ""),
         "balance": number(member.balance if member else 0, locale),
         "festivals": festival_lines(dialog_manager, member, config, locale),
@@ -125,6 +128,7 @@ def dialog() -> Dialog:
             # Never shown without a name: open_home asks a nameless member for it first.
             Tr(N_("Hello {name}! You have {balance} points.\nWhat would you like to do?")),
             Format("{festivals}", when="festivals"),
+            WebApp(Tr(N_("Open the club")), Format("{web_app}"), id="web", when="web_app"),
             Row(
                 Start(Tr(N_("My card")), id="card", state=states.CardSG.card),
                 Start(Tr(N_("My points")), id="points", state=states.PointsSG.points),

@@ -15,7 +15,7 @@ from aiogram.types import BufferedInputFile, Message
 
 from handlers.gift_texts import code_text
 from handlers.i18n import N_, t
-from handlers.telegram.member.card import qr_png
+from handlers.qr import qr_png
 from handlers.telegram.staff.common import request_of, say
 from handlers.texts import money
 from loyalty import giftcards

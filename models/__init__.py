@@ -1,11 +1,13 @@
 """Tortoise models: storage only. Rules live in `loyalty/`."""
 
+from models.agents import Agent, Commission
 from models.api import ApiKey, ApiRequest, WebhookCursor, WebhookDelivery
 from models.charity import Cause, CharityGift
 from models.club import Branch, ClubRules, ProductGroup, Tier
 from models.discounts import DiscountRule, PromoCode, PromoUse
 from models.enums import (
     Channel,
+    CommissionKind,
     CustomerType,
     EntryKind,
     Gender,
@@ -29,6 +31,7 @@ from models.staff_extras import PendingApproval, StaffInvite
 from models.updates import TelegramUpdate
 
 __all__ = [
+    "Agent",
     "ApiKey",
     "ApiRequest",
     "AuditEntry",
@@ -37,6 +40,8 @@ __all__ = [
     "Card",
     "Cause",
     "Channel",
+    "Commission",
+    "CommissionKind",
     "CharityGift",
     "ClubProcess",
     "ClubRules",

@@ -27,6 +27,7 @@ class StaffRole(StrEnum):
     OWNER = "owner"
     MANAGER = "manager"
     CASHIER = "cashier"
+    AGENT = "agent"  # brings members for a commission; sees only their own figures
 
 
 class EntryKind(StrEnum):
@@ -40,6 +41,14 @@ class EntryKind(StrEnum):
     EXPIRE = "expire"
     REFUND = "refund"
     GIVE = "give"  # points given to a charity cause
+
+
+class CommissionKind(StrEnum):
+    """A row of an agent's commission ledger (`models.agents.Commission`)."""
+
+    ACCRUE = "accrue"
+    REVERSE = "reverse"
+    PAY = "pay"
 
 
 class RewardKind(StrEnum):

@@ -12,7 +12,7 @@ from functools import partial
 
 from tortoise.expressions import F
 
-from loyalty import festivals, ledger, notify, tiers
+from loyalty import agents, festivals, ledger, notify, tiers
 from loyalty.clock import utcnow
 from loyalty.errors import ErrorCode, LoyaltyError
 from loyalty.members import credit_expiry, settle_home_branch
@@ -173,6 +173,8 @@ class Sale:
     message_params: dict[str, object] | None = None
     # A receipt rung up line by line: (amount, product group or None); `amount` is their sum.
     lines: tuple[tuple[int, int | None], ...] = ()
+    # What the member paid, an agent's commission is worked on (None: the amount).
+    paid: int | None = None
 
 
 async def award_purchase(
@@ -187,6 +189,7 @@ async def award_purchase(
     points_amount: int | None = None,
     message_params: dict[str, object] | None = None,
     lines: Sequence[tuple[int, int | None]] = (),
+    paid: int | None = None,
 ) -> PurchaseResult:
     """Record a purchase and its points. The same (branch, receipt) twice awards once.
 
@@ -223,6 +226,7 @@ async def award_purchase(
         points_amount,
         message_params,
         tuple(lines),
+        paid,
     )
     result, _ = await ledger.once(
         partial(_record, sale), partial(_replay, sale), look_first=False, group_commit=True
@@ -253,6 +257,10 @@ async def _record(sale: Sale) -> PurchaseResult:
         message=None if referral else _earned_message(sale, purchase.points),
     )
     await settle_home_branch(member, config.branch(sale.branch_id).id)
+    if member.agent_id is not None:  # type: ignore[attr-defined]
+        # Read with the member row: a member no agent brought costs no query here.
+        base = sale.amount if sale.paid is None else sale.paid
+        await agents.accrue(member, written.purchase, base, rules, sale.now)
     balance = written.balance
     if referral:
         balance = await _after_referral(sale, member, rules, written, purchase.points)
@@ -501,6 +509,7 @@ async def refund_purchase(
         target = purchase.points * refunded // purchase.amount
         points = target - purchase.refunded_points
         await Purchase.filter(id=purchase.id).update(refunded_points=target)
+        await agents.reverse(purchase, purchase.refunded_amount, refunded, key, now)
         credit = await _purchase_credit(purchase.id)
         posted = await ledger.post(
             purchase.member_id,

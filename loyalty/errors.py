@@ -103,6 +103,9 @@ class ErrorCode(StrEnum):
     NO_CAUSES = "no_causes"  # no cause takes gifts now
     CHOOSE_CAUSE = "choose_cause"  # several causes take gifts: the member must name one
     CHARITY_BELOW_MINIMUM = "charity_below_minimum"  # `minimum`: the club's rule
+    # Agents (`loyalty.agents`).
+    AGENT_NOT_FOUND = "agent_not_found"  # `code`: as typed
+    PAY_MORE_THAN_DUE = "pay_more_than_due"  # `due`, `amount`
     PROMO_TIER = "promo_tier"  # `tier`: the code of the lowest tier it is for
     PROMO_ONCE_PER_PURCHASE = "promo_once_per_purchase"
 

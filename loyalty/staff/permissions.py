@@ -55,11 +55,15 @@ class Action(StrEnum):
     DISCOUNTS = "discounts"  # discount rules at the till and how they combine
     PROMOS = "promos"  # promo codes and their figures
     CHARITY = "charity"  # charity causes members give points to (loyalty/charity.py)
+    AGENTS = "agents"  # agents, their commission and paying it (loyalty/agents.py)
+    AGENT_SELF = "agent_self"  # an agent's own members and commission (/agent)
 
 
-EVERYONE = frozenset(StaffRole)
+# Those who work at the till; an agent is staff only to read their own figures.
+EVERYONE = frozenset({StaffRole.OWNER, StaffRole.MANAGER, StaffRole.CASHIER})
 MANAGERS = frozenset({StaffRole.OWNER, StaffRole.MANAGER})
 OWNER = frozenset({StaffRole.OWNER})
+AGENT = frozenset({StaffRole.AGENT})
 
 PERMISSIONS: dict[Action, frozenset[StaffRole]] = {
     Action.EARN: EVERYONE,
@@ -102,6 +106,8 @@ PERMISSIONS: dict[Action, frozenset[StaffRole]] = {
     Action.DISCOUNTS: OWNER,
     Action.PROMOS: OWNER,
     Action.CHARITY: OWNER,
+    Action.AGENTS: OWNER,
+    Action.AGENT_SELF: AGENT,
 }
 
 

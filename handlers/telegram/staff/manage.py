@@ -32,7 +32,12 @@ from loyalty.staff.limits import parse_number
 from loyalty.staff.permissions import Action, allowed
 from models import Branch, CustomerType, ProductGroup, Reward, Staff, StaffRole
 
-ROLES = {"owner": N_("owner"), "manager": N_("manager"), "cashier": N_("cashier")}
+ROLES = {
+    "owner": N_("owner"),
+    "manager": N_("manager"),
+    "cashier": N_("cashier"),
+    "agent": N_("agent"),
+}
 
 
 def _role(raw: str) -> StaffRole:
@@ -51,6 +56,15 @@ async def on_invite(message: Message, command: CommandObject, locale: str, now: 
     staff = await team.accept_invite(
         command.args or "", message.from_user.id, name=message.from_user.full_name, now=now
     )
+    if staff.role is StaffRole.AGENT:
+        await say(
+            message,
+            t(
+                N_("Welcome! You are now the club's agent. Send /agent for your link and figures."),
+                locale,
+            ),
+        )
+        return
     branch = await Branch.get_or_none(id=staff.branch_id) if staff.branch_id else None
     await say(
         message,
@@ -102,6 +116,8 @@ HELP: tuple[tuple[str, Action], ...] = (
     ("/webhooks", Action.API_KEYS),
     ("/festival [add|end|announce]", Action.FESTIVALS),
     ("/causes [add|off]", Action.CHARITY),
+    ("/agents [add|pay|export]", Action.AGENTS),
+    ("/agent", Action.AGENT_SELF),
 )
 
 

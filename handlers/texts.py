@@ -41,6 +41,10 @@ ERRORS: dict[ErrorCode, str] = {
     ErrorCode.NO_CAUSES: N_("No charity cause takes gifts right now."),
     ErrorCode.CHOOSE_CAUSE: N_("Several causes take gifts: please choose one by its number."),
     ErrorCode.CHARITY_BELOW_MINIMUM: N_("The smallest gift to a cause is {minimum} points."),
+    ErrorCode.AGENT_NOT_FOUND: N_("No agent has the code {code}."),
+    ErrorCode.PAY_MORE_THAN_DUE: N_(
+        "Only {due} {currency} is due to this agent: {amount} {currency} cannot be paid."
+    ),
     ErrorCode.PROMO_NOT_STARTED: N_("Promo code {code} is not valid yet."),
     ErrorCode.PROMO_EXPIRED: N_("Promo code {code} has expired."),
     ErrorCode.PROMO_USED_UP: N_("Promo code {code} is used up."),

@@ -323,7 +323,10 @@ async def pay(
                 if agent is None:
                     raise LoyaltyError(ErrorCode.AGENT_NOT_FOUND, code=str(agent_id))
                 raise LoyaltyError(
-                    ErrorCode.PAY_MORE_THAN_DUE, due=agent.accrued - agent.paid, amount=amount
+                    ErrorCode.PAY_MORE_THAN_DUE,
+                    due=agent.accrued - agent.paid,
+                    amount=amount,
+                    currency=(await get_rules()).currency,
                 )
             await Commission.create(
                 agent_id=agent_id,

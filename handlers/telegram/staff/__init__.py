@@ -7,6 +7,7 @@ invitation handler here. The dispatcher must carry `settings` (`dp["settings"] =
 from aiogram import Router
 
 from handlers.telegram.staff import (
+    agents,
     api_keys,
     causes,
     counter,
@@ -40,6 +41,7 @@ def router() -> Router:
         discounts.router(),
         promos.router(),
         causes.router(),
+        agents.router(),
     )
     return staff
 

@@ -30,6 +30,9 @@ ACTIONS = {
     "settings": N_("rule changed"),
     "cause_added": N_("charity cause added"),
     "cause_ended": N_("charity cause taken off"),
+    "agent_added": N_("agent added"),
+    "agent_paid": N_("agent paid"),
+    "agents_export": N_("agents exported"),
     "tier_set": N_("tier changed"),
     "staff_invite": N_("staff invitation made"),
     "staff_joined": N_("joined the staff"),
@@ -99,11 +102,14 @@ FIELDS = {
     "seed_hash": N_("seed hash"),
     "seed": N_("seed"),
     "winners": N_("winners"),
+    "agent": N_("agent"),
+    "percent": N_("percent"),
 }
 
 # Rows named by their number (#12), not counted (1,200).
 NAMED = {
     "member",
+    "agent",
     "cause",
     "branch",
     "from_branch",

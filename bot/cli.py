@@ -1463,6 +1463,7 @@ _PLACEHOLDERS = {
     "path": N_("PATH"),
     "phone": N_("PHONE"),
     "member": N_("MEMBER"),
+    "agent": N_("AGENT"),
     "amount": N_("AMOUNT"),
     "receipt": N_("RECEIPT"),
     "reward": N_("REWARD_ID"),

@@ -333,7 +333,8 @@ def test_the_cli_adds_lists_and_pays_agents(club: Callable[[str], Club]) -> None
     assert out == (
         f"#1 Reza, code {agent_code}: 5% for 90 days; 0 members, 0 purchases (0 toman); "
         "accrued 0 toman, paid 0 toman, due 0 toman\n"
-        f"Members join with the link t.me/<bot>?start=ag_{agent_code} or by SMS: JOIN {agent_code}\n"
+        f"Members join with the link t.me/<bot>?start=ag_{agent_code} "
+        f"or by SMS: JOIN {agent_code}\n"
     )
     assert run("agent", "add", "Bad", "--percent", "120")[0] != 0
     assert run("member", "add", "09121112233", "--agent", agent_code)[0] == 0

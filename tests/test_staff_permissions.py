@@ -155,6 +155,7 @@ async def test_staff_help_lists_what_the_table_allows(db: str) -> None:
         "/webhooks",
         "/festival [add|end|announce]",
         "/causes [add|off]",
+        "/agents [add|pay|export]",
     ]
     async with harness() as h:
         for user, lines in (

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import logging
 import re
 from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
@@ -354,3 +355,31 @@ def test_the_cli_adds_lists_and_pays_agents(club: Callable[[str], Club]) -> None
         f"#1 Reza, code {agent_code}: 5% for 90 days; 1 members, 0 purchases (0 toman); "
         "accrued 0 toman, paid 0 toman, due 0 toman\n"
     )
+
+
+# ---- the plain purchase pays nothing for agents -------------------------------------------------
+
+
+async def test_a_member_without_an_agent_costs_the_purchase_no_query(
+    any_db: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The statements a purchase runs, as Tortoise logs them: a member no agent brought
+    runs exactly those of before, none of them about agents; an agent's member, three more
+    (the agent, the ledger row, the agent's figures)."""
+    agent = await agents.add_agent("Sara", percent=Decimal("10"), now=NOW)
+    plain = await make_member(NOW, phone="09121250001")
+    brought = await make_member(NOW, phone="09121250002", agent_code=agent.code)
+
+    async def statements(member_id: int, receipt: str) -> list[str]:
+        caplog.clear()
+        with caplog.at_level(logging.DEBUG, logger="tortoise.db_client"):
+            await earning.award_purchase(member_id, 100_000, receipt=receipt, now=NOW)
+        return [r.getMessage() for r in caplog.records if r.name == "tortoise.db_client"]
+
+    await statements(plain.id, "warm")  # the first purchase of a process reads the set-up
+    await statements(brought.id, "warm2")
+    seen_plain = await statements(plain.id, "P1")
+    seen_brought = await statements(brought.id, "B1")
+    assert seen_plain and not [s for s in seen_plain if "agent" in s.lower()]
+    assert len(seen_brought) == len(seen_plain) + 3
+    assert (await check_caches(agent.id)).accrued == 20_000

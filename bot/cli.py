@@ -790,11 +790,15 @@ async def _cause_off(args: argparse.Namespace, settings: Settings) -> str:
 @command("agent add")
 async def _agent_add(args: argparse.Namespace, settings: Settings) -> str:
     from handlers.agents import CLI_ADDED, staff_line
+    from handlers.telegram.staff.texts import staff_error_text
     from loyalty import agents
 
     # Every value read and checked before anything is written, as /agents add does.
-    percent = agents.read_percent(args.percent) if args.percent is not None else None
-    days = agents.read_days(args.days) if args.days is not None else None
+    try:
+        percent = agents.read_percent(args.percent) if args.percent is not None else None
+        days = agents.read_days(args.days) if args.days is not None else None
+    except LoyaltyError as error:  # a percent or days out of range, with the range
+        raise SystemExit(staff_error_text(error, settings.default_locale)) from None
     agent = await agents.add_agent(
         args.name, percent=percent, days=days, actor="club command", now=utcnow()
     )

@@ -189,15 +189,32 @@ async def test_commission_on_purchases_and_refunds_with_exact_figures(h: Harness
 
 async def test_commission_is_on_what_was_paid_and_the_clubs_terms(h: Harness) -> None:
     assert (await h.send(OWNER, "/settings agent_percent 3")) != []
+    assert await h.send(OWNER, "/agents add Bad 120") == [
+        "That value is not valid for percent: send a number from 0 to 100."
+    ]
+    assert await h.send(OWNER, "/agents add Bad 5 0") == [
+        "That value is not valid for days: send a number from 1 to 36,500."
+    ]
+    assert (await h.send(OWNER, "/agents add"))[0].startswith("Usage:\n/agents")
+    assert not await Agent.exists()
     agent, _, _ = await _add(h, "/agents add Reza")
     assert (agent.percent, agent.days) == (None, None)
+    assert await h.send(OWNER, "/agents pay 1 ۵۰۰", language="fa") == [
+        "طلب این بازاریاب فقط ۰ تومان است: ۵۰۰ تومان را نمی‌توان پرداخت."
+    ]
     await make_member(NOW, phone="09121110003", agent_code=agent.code)
     await h.send(CASHIER, "/earn 09121110003 99999 R1")  # 3% of 99,999: 2,999.97 → 2,999
     assert (await check_caches(agent.id)).accrued == 2999
+    # A purchase with a discount: 3% of the 180,000 paid of 200,000, 5,400.
+    assert len(await h.send(OWNER, "/discounts spend 150000 10")) == 1
+    await h.send(CASHIER, "/earn 09121110003 200000 R3")
+    row = await Commission.get(purchase__receipt="R3")
+    assert (row.base, row.amount) == (180_000, 5_400)
+    assert (await check_caches(agent.id)).accrued == 2999 + 5400
     # The club's default 365 days.
     h.dp["clock"] = lambda: NOW + timedelta(days=365)
     await h.send(CASHIER, "/earn 09121110003 100000 R2")
-    assert (await check_caches(agent.id)).accrued == 2999
+    assert (await check_caches(agent.id)).accrued == 2999 + 5400
 
 
 async def test_the_owner_exports_the_agents_as_a_spreadsheet(h: Harness) -> None:
@@ -337,7 +354,10 @@ def test_the_cli_adds_lists_and_pays_agents(club: Callable[[str], Club]) -> None
         f"Members join with the link t.me/<bot>?start=ag_{agent_code} "
         f"or by SMS: JOIN {agent_code}\n"
     )
-    assert run("agent", "add", "Bad", "--percent", "120")[0] != 0
+    assert run("agent", "add", "Bad", "--percent", "120")[1:] == (
+        "",
+        "That value is not valid for percent: send a number from 0 to 100.\n",
+    )
     assert run("member", "add", "09121112233", "--agent", agent_code)[0] == 0
     assert run("member", "add", "09121112234", "--agent", "nope123456")[1:] == (
         "",

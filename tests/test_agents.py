@@ -403,3 +403,32 @@ async def test_a_member_without_an_agent_costs_the_purchase_no_query(
     assert seen_plain and not [s for s in seen_plain if "agent" in s.lower()]
     assert len(seen_brought) == len(seen_plain) + 3
     assert (await check_caches(agent.id)).accrued == 20_000
+
+
+# ---- a till joining a member over the API -------------------------------------------------------
+
+
+async def test_a_till_joins_a_member_with_an_agents_code(any_db: str) -> None:
+    from tests.test_api import _till
+
+    agent = await agents.add_agent("Sara", now=NOW)
+    async for till in _till():
+        status, body, _ = await till.call(
+            "POST", "/members", json={"phone": "09121260001", "agent_code": "nope234567"}
+        )
+        assert (status, body) == (
+            422,
+            {
+                "error": {
+                    "code": "agent_not_found",
+                    "message": "No agent has the code nope234567.",
+                    "field": "agent_code",
+                }
+            },
+        )
+        assert not await Member.exists(phone="+989121260001")
+        status, _, _ = await till.call(
+            "POST", "/members", json={"phone": "09121260001", "agent_code": agent.code}
+        )
+        assert status == 201
+    assert (await Member.get(phone="+989121260001")).agent_id == agent.id

@@ -509,7 +509,6 @@ async def refund_purchase(
         target = purchase.points * refunded // purchase.amount
         points = target - purchase.refunded_points
         await Purchase.filter(id=purchase.id).update(refunded_points=target)
-        await agents.reverse(purchase, purchase.refunded_amount, refunded, key, now)
         credit = await _purchase_credit(purchase.id)
         posted = await ledger.post(
             purchase.member_id,
@@ -524,6 +523,9 @@ async def refund_purchase(
             reverses_id=credit.id if credit else None,
             expires_at=credit.expires_at if credit else None,
         )
+        # After the member's row (locked by the post), as a purchase takes them: the member,
+        # then the agent; a refund and a purchase of one member at once never deadlock.
+        await agents.reverse(purchase, purchase.refunded_amount, refunded, key, now)
         if points:  # a refund too small to take a point back changes nothing to tell
             await notify.enqueue(
                 purchase.member_id,

@@ -334,6 +334,21 @@ async def test_purchases_and_payments_at_once(any_db: str) -> None:
     assert (final.accrued, final.paid) == (20_000, 18_500)
 
 
+async def test_refunds_and_purchases_of_one_member_at_once(any_db: str) -> None:
+    agent = await agents.add_agent("Sara", percent=Decimal("10"), now=NOW)
+    m = await make_member(NOW, phone="09121241000", agent_code=agent.code)
+    for n in range(5):
+        await earning.award_purchase(m.id, 10_000, receipt=f"A{n}", now=NOW)
+    await asyncio.gather(
+        *(earning.refund_purchase(f"A{n}", 3_333, now=NOW) for n in range(5)),
+        *(earning.award_purchase(m.id, 10_000, receipt=f"B{n}", now=NOW) for n in range(5)),
+    )
+    # 10 × 1,000 accrued; each refund of 3,333 of 10,000 takes back floor(333.3) = 333.
+    assert (await check_caches(agent.id)).accrued == 10_000 - 5 * 333
+    await asyncio.gather(*(earning.refund_purchase(f"A{n}", now=NOW) for n in range(5)))
+    assert (await check_caches(agent.id)).accrued == 5_000
+
+
 # ---- the CLI ------------------------------------------------------------------------------------
 
 

@@ -14,6 +14,7 @@ import os
 import re
 import sqlite3
 import sys
+import uuid
 from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from typing import Any, NoReturn
@@ -152,6 +153,7 @@ async def _member_add(args: argparse.Namespace, settings: Settings) -> str:
         last_name=args.last_name or "",
         telegram_id=args.telegram_id,
         locale=args.locale or locale,
+        agent_code=args.agent,
     )
     head = (
         t(N_("Welcome! {points} points for joining."), locale, points=number(result.bonus, locale))
@@ -897,6 +899,52 @@ async def _cause_off(args: argparse.Namespace, settings: Settings) -> str:
     return staff_line(standing, (await get_rules()).currency, settings.default_locale)
 
 
+@command("agent add")
+async def _agent_add(args: argparse.Namespace, settings: Settings) -> str:
+    from handlers.agents import CLI_ADDED, staff_line
+    from handlers.telegram.staff.texts import staff_error_text
+    from loyalty import agents
+
+    # Every value read and checked before anything is written, as /agents add does.
+    try:
+        percent = agents.read_percent(args.percent) if args.percent is not None else None
+        days = agents.read_days(args.days) if args.days is not None else None
+    except LoyaltyError as error:  # a percent or days out of range, with the range
+        raise SystemExit(staff_error_text(error, settings.default_locale)) from None
+    agent = await agents.add_agent(
+        args.name, percent=percent, days=days, actor="club command", now=utcnow()
+    )
+    locale = settings.default_locale
+    figures = (await agents.figures([agent]))[0]
+    line = staff_line(figures, (await get_rules()).currency, locale)
+    return line + "\n" + t(CLI_ADDED, locale, code=agent.code)
+
+
+@command("agent list")
+async def _agent_list(args: argparse.Namespace, settings: Settings) -> str:
+    from handlers.agents import NONE, staff_line
+    from loyalty import agents
+
+    locale, currency = settings.default_locale, (await get_rules()).currency
+    lines = [staff_line(f, currency, locale) for f in await agents.figures()]
+    return "\n\n".join(lines) or t(NONE, locale)
+
+
+@command("agent pay")
+async def _agent_pay(args: argparse.Namespace, settings: Settings) -> str:
+    from handlers.agents import paid_text
+    from loyalty import agents
+
+    amount = agents.read_money(args.amount)
+    agent = await agents.by_reference(args.agent)
+    paid = await agents.pay(
+        agent.id, amount, actor="club command", key=f"cli-{uuid.uuid4().hex}", now=utcnow()
+    )
+    due = paid.agent.accrued - paid.agent.paid
+    currency = (await get_rules()).currency
+    return paid_text(paid.agent.name, amount, due, currency, settings.default_locale)
+
+
 class ProgressBar:
     """A one-line progress bar on stderr, redrawn at most once per percent."""
 
@@ -1153,6 +1201,11 @@ def build_parser(locale: str = "fa") -> argparse.ArgumentParser:
         "--locale",
         choices=["fa", "en"],
         help=h(N_("the member's language: fa (Persian) or en (English)")),
+    )
+    add.add_argument(
+        "--agent",
+        metavar=h(N_("CODE")),
+        help=h(N_("the code of the agent who brought a new member")),
     )
     show = member.add_parser("show", help=h(N_("show a member by phone or card number")))
     positional(show, "member", N_("the member's phone or card number"))
@@ -1510,6 +1563,25 @@ def build_parser(locale: str = "fa") -> argparse.ArgumentParser:
     pcodes = partner.add_parser("codes", help=h(N_("add uploaded codes to an offer")))
     positional(pcodes, "id", N_("the offer's number, as `club partner list` shows it"), type=_id)
     positional(pcodes, "file", N_("a CSV file: one code a line"))
+    agent = sub.add_parser(
+        "agent", help=h(N_("agents paid a commission on the members they bring"))
+    ).add_subparsers(dest="action", required=True, metavar=h(N_("action")))
+    aadd = agent.add_parser("add", help=h(N_("add an agent, with a code members join by")))
+    positional(aadd, "name", N_("the agent's name"))
+    aadd.add_argument(
+        "--percent",
+        metavar=h(N_("PERCENT")),
+        help=h(N_("their commission, in percent of purchases (default: the club's)")),
+    )
+    aadd.add_argument(
+        "--days",
+        metavar=h(N_("DAYS")),
+        help=h(N_("for how many days after a member joins (default: the club's)")),
+    )
+    agent.add_parser("list", help=h(N_("list the agents, their members and commission")))
+    apay = agent.add_parser("pay", help=h(N_("record a payment to an agent")))
+    positional(apay, "agent", N_("the agent's number or code, as `club agent list` shows it"))
+    positional(apay, "amount", N_("the amount paid, at most what is due"))
 
     api = sub.add_parser("api", help=h(N_("the HTTP API for tills"))).add_subparsers(
         dest="action", required=True, metavar=h(N_("action"))
@@ -1547,6 +1619,7 @@ _PLACEHOLDERS = {
     "path": N_("PATH"),
     "phone": N_("PHONE"),
     "member": N_("MEMBER"),
+    "agent": N_("AGENT"),
     "amount": N_("AMOUNT"),
     "receipt": N_("RECEIPT"),
     "reward": N_("REWARD_ID"),

@@ -49,6 +49,10 @@ ERRORS: dict[ErrorCode, str] = {
         "Line {line} of the file is not a code (4 to 16 letters or digits): {code}"
     ),
     ErrorCode.NO_CODES_IN_FILE: N_("The file holds no codes: one code a line."),
+    ErrorCode.AGENT_NOT_FOUND: N_("No agent has the code {code}."),
+    ErrorCode.PAY_MORE_THAN_DUE: N_(
+        "Only {due} {currency} is due to this agent: {amount} {currency} cannot be paid."
+    ),
     ErrorCode.PROMO_NOT_STARTED: N_("Promo code {code} is not valid yet."),
     ErrorCode.PROMO_EXPIRED: N_("Promo code {code} has expired."),
     ErrorCode.PROMO_USED_UP: N_("Promo code {code} is used up."),

@@ -74,3 +74,37 @@ def clean_gift_card_code(raw: str) -> str:
 
 def show_gift_card_code(code: str) -> str:
     return "-".join(code[i : i + GIFT_CARD_GROUP] for i in range(0, len(code), GIFT_CARD_GROUP))
+
+
+# An agent's code is in links and read aloud: 10 characters of the referral alphabet (about
+# 50 bits, beyond guessing), always with a digit and a letter, so that `JOIN <code>` by SMS
+# is told from `JOIN <name>`.
+AGENT_CODE_LENGTH = 10
+
+
+def new_agent_code() -> str:
+    while True:
+        code = "".join(secrets.choice(REFERRAL_ALPHABET) for _ in range(AGENT_CODE_LENGTH))
+        if any(c.isdigit() for c in code) and any(c.isalpha() for c in code):
+            return code
+
+
+def clean_agent_code(raw: str) -> str:
+    """An agent's code as typed (any case, Persian digits, spaces); "" when it cannot be one."""
+    code = to_ascii_digits(raw or "").strip().lower().replace(" ", "").replace("-", "")
+    if len(code) != AGENT_CODE_LENGTH or any(c not in REFERRAL_ALPHABET for c in code):
+        return ""
+    return code
+
+
+def looks_like_agent_code(raw: str) -> bool:
+    """A word meant as an agent's code rather than a name: Latin letters and digits, with a
+    digit (a mistyped code included, so that it is refused rather than taken as a name)."""
+    word = to_ascii_digits(raw or "").strip().lower()
+    return (
+        6 <= len(word) <= 16
+        and word.isascii()
+        and word.isalnum()
+        and any(c.isdigit() for c in word)
+        and any(c.isalpha() for c in word)
+    )

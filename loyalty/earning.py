@@ -12,7 +12,7 @@ from functools import partial
 
 from tortoise.expressions import F
 
-from loyalty import festivals, ledger, notify, promos, tiers
+from loyalty import agents, festivals, ledger, notify, promos, tiers
 from loyalty.clock import utcnow
 from loyalty.errors import ErrorCode, LoyaltyError
 from loyalty.members import credit_expiry
@@ -173,6 +173,8 @@ class Sale:
     message_params: dict[str, object] | None = None
     # A receipt rung up line by line: (amount, product group or None); `amount` is their sum.
     lines: tuple[tuple[int, int | None], ...] = ()
+    # What the member paid, an agent's commission is worked on (None: the amount).
+    paid: int | None = None
 
 
 async def award_purchase(
@@ -187,6 +189,7 @@ async def award_purchase(
     points_amount: int | None = None,
     message_params: dict[str, object] | None = None,
     lines: Sequence[tuple[int, int | None]] = (),
+    paid: int | None = None,
 ) -> PurchaseResult:
     """Record a purchase and its points. The same (branch, receipt) twice awards once.
 
@@ -223,6 +226,7 @@ async def award_purchase(
         points_amount,
         message_params,
         tuple(lines),
+        paid,
     )
     result, _ = await ledger.once(
         partial(_record, sale), partial(_replay, sale), look_first=False, group_commit=True
@@ -252,6 +256,10 @@ async def _record(sale: Sale) -> PurchaseResult:
         # The message tells the balance, so with a referral to pay it is written after it.
         message=None if referral else _earned_message(sale, purchase.points),
     )
+    if member.agent_id is not None:  # type: ignore[attr-defined]
+        # Read with the member row: a member no agent brought costs no query here.
+        base = sale.amount if sale.paid is None else sale.paid
+        await agents.accrue(member, written.purchase, base, rules, sale.now)
     balance = written.balance
     if referral:
         balance = await _after_referral(sale, member, rules, written, purchase.points)
@@ -516,6 +524,9 @@ async def refund_purchase(
             reverses_id=credit.id if credit else None,
             expires_at=credit.expires_at if credit else None,
         )
+        # After the member's row (locked by the post), as a purchase takes them: the member,
+        # then the agent; a refund and a purchase of one member at once never deadlock.
+        await agents.reverse(purchase, purchase.refunded_amount, refunded, key, now)
         if points:  # a refund too small to take a point back changes nothing to tell
             await notify.enqueue(
                 purchase.member_id,

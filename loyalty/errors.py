@@ -110,6 +110,9 @@ class ErrorCode(StrEnum):
     NOT_UPLOADED_CODES = "not_uploaded_codes"  # `offer`: its codes are the club's own
     BAD_CODES_FILE = "bad_codes_file"  # `line`, `code`: a code that cannot be one
     NO_CODES_IN_FILE = "no_codes_in_file"
+    # Agents (`loyalty.agents`).
+    AGENT_NOT_FOUND = "agent_not_found"  # `code`: as typed
+    PAY_MORE_THAN_DUE = "pay_more_than_due"  # `due`, `amount`
     PROMO_TIER = "promo_tier"  # `tier`: the code of the lowest tier it is for
     PROMO_ONCE_PER_PURCHASE = "promo_once_per_purchase"
     PROMO_NOT_YOURS = "promo_not_yours"  # a batch's code, given to another member

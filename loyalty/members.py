@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from loyalty import ledger
+from loyalty import agents, ledger
 from loyalty.clock import utcnow
 from loyalty.codes import (
     clean_card_number,
@@ -21,6 +21,7 @@ from loyalty.phones import normalize_mobile, normalize_phone
 from loyalty.rules import ClubConfig, club_config, current_config, get_rules, open_branch
 from loyalty.text import clean_name, to_ascii_digits
 from models import (
+    Agent,
     Branch,
     Card,
     Channel,
@@ -53,16 +54,23 @@ async def register_member(
     locale: str = "fa",
     branch_id: int | None = None,
     referral_code: str | None = None,
+    agent_code: str | None = None,
     channel: Channel = Channel.TELEGRAM,
     now: datetime | None = None,
 ) -> Registration:
-    """Join with a verified phone number, or link a Telegram account to the member who has it."""
+    """Join with a verified phone number, or link a Telegram account to the member who has it.
+
+    `agent_code`: the agent who brought a new member (AGENT_NOT_FOUND for a code that is
+    nobody's). It is written with the member row, so only a member created now is the
+    agent's: one who was a member already, or lost a race to join with the same number,
+    keeps their agent (or none)."""
     now = now or utcnow()
     e164 = normalize_mobile(phone)
     first = clean_name(first_name) if first_name.strip() else ""
     last = clean_name(last_name) if last_name.strip() else ""
     locale = locale if locale in SUPPORTED_LOCALES else "fa"
     existing = await Member.get_or_none(phone=e164)
+    agent = await agents.for_signup(agent_code, telegram_id)
     if existing is not None:
         return Registration(await _link(existing, telegram_id, first, last), False, 0)
     if telegram_id is not None and await Member.exists(telegram_id=telegram_id):
@@ -70,7 +78,7 @@ async def register_member(
     referrer = await _find_referrer(referral_code)
     try:
         member, bonus = await _create(
-            e164, first, last, telegram_id, locale, branch_id, referrer, channel, now
+            e164, first, last, telegram_id, locale, branch_id, referrer, channel, now, agent
         )
     except IntegrityError:
         # Another request joined the same phone a moment earlier: link to that member.
@@ -91,6 +99,7 @@ async def _create(
     referrer: Member | None,
     channel: Channel,
     now: datetime,
+    agent: Agent | None = None,
 ) -> tuple[Member, int]:
     rules = await get_rules()
     lowest_tier = await Tier.all().order_by("threshold").first()
@@ -107,6 +116,7 @@ async def _create(
             tier=lowest_tier,
             referral_code=await _unused_referral_code(),
             referred_by=referrer,
+            agent=agent,
             joined_at=now,
         )
         await Card.create(number=await _unused_card_number(), member=member, issued_at=now)

@@ -253,6 +253,7 @@ async def record_purchase(
             now=now,
             points_amount=priced.points_amount,
             message_params=priced.params(),
+            paid=priced.payable,
         )
         if priced.promo is not None and not result.replayed:
             await _use_promo(priced.promo, result, staff_id, now)

@@ -1,5 +1,6 @@
 """Tortoise models: storage only. Rules live in `loyalty/`."""
 
+from models.agents import Agent, Commission
 from models.api import ApiKey, ApiRequest, WebhookCursor, WebhookDelivery
 from models.charity import Cause, CharityGift
 from models.club import Branch, ClubRules, ProductGroup, Tier
@@ -7,6 +8,7 @@ from models.discounts import DiscountRule, PromoBatch, PromoCode, PromoUse
 from models.enums import (
     Channel,
     CodeSource,
+    CommissionKind,
     CustomerType,
     EntryKind,
     Gender,
@@ -31,6 +33,7 @@ from models.staff_extras import PendingApproval, StaffInvite
 from models.updates import TelegramUpdate
 
 __all__ = [
+    "Agent",
     "ApiKey",
     "ApiRequest",
     "AuditEntry",
@@ -39,6 +42,8 @@ __all__ = [
     "Card",
     "Cause",
     "Channel",
+    "Commission",
+    "CommissionKind",
     "CharityGift",
     "CodeSource",
     "ClubProcess",

@@ -41,6 +41,12 @@ class ClubRules(Model):
     points_on_paid = fields.BooleanField(default=True, db_default=True)
     # The fewest points a member may give to a charity cause at once.
     charity_min = fields.IntField(default=10, db_default=10)
+    # Agents' commission, unless an agent has their own: a percent of the purchases of the
+    # members they brought, for this many days after each joined.
+    agent_percent = fields.DecimalField(
+        max_digits=5, decimal_places=2, default=Decimal("5"), db_default=Decimal("5")
+    )
+    agent_days = fields.IntField(default=365, db_default=365)
     updated_at = fields.DatetimeField(auto_now=True)
 
     class Meta:

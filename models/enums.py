@@ -28,6 +28,7 @@ class StaffRole(StrEnum):
     MANAGER = "manager"
     CASHIER = "cashier"
     PARTNER = "partner"  # a partner business's staff: their own offers' codes only
+    AGENT = "agent"  # brings members for a commission; sees only their own figures
 
 
 class EntryKind(StrEnum):
@@ -48,6 +49,14 @@ class CodeSource(StrEnum):
 
     CLUB = "club"  # made by the club (loyalty.codes), unguessable
     UPLOAD = "upload"  # a list the partner handed over (models.PartnerCode)
+
+
+class CommissionKind(StrEnum):
+    """A row of an agent's commission ledger (`models.agents.Commission`)."""
+
+    ACCRUE = "accrue"
+    REVERSE = "reverse"
+    PAY = "pay"
 
 
 class RewardKind(StrEnum):

@@ -57,6 +57,11 @@ class Member(Model):
     )
     referral_code = fields.CharField(max_length=16, unique=True)
     referred_by = fields.ForeignKeyField("models.Member", related_name="referrals", null=True)
+    # The agent who brought the member (`loyalty.agents`): set when the member is created,
+    # never changed after. A purchase reads it with the member row, at no extra cost.
+    agent = fields.ForeignKeyField(
+        "models.Agent", related_name=False, null=True, on_delete=fields.RESTRICT
+    )
     joined_at = fields.DatetimeField()
     last_purchase_at = fields.DatetimeField(null=True, db_index=True)
     deleted_at = fields.DatetimeField(null=True)
@@ -69,6 +74,7 @@ class Member(Model):
             Index(fields=["tier_id", "last_purchase_at"]),
             Index(fields=["birthday_jalali"]),
             Index(fields=["birthday_gregorian"]),
+            Index(fields=["agent_id"]),
         ]
 
     async def save(

@@ -160,6 +160,7 @@ async def test_staff_help_lists_what_the_table_allows(db: str) -> None:
         "/festival [add|end|announce]",
         "/causes [add|off]",
         "/partners [add|offer|codes|logo|invite|off]",
+        "/agents [add|pay|export]",
     ]
     async with harness() as h:
         for user, lines in (

@@ -61,6 +61,7 @@ JOIN_FIELDS = {
     ErrorCode.INVALID_PHONE: "phone",
     ErrorCode.MEMBER_DELETED: "phone",
     ErrorCode.INVALID_NAME: "first_name",
+    ErrorCode.AGENT_NOT_FOUND: "agent_code",
 }
 
 
@@ -292,11 +293,12 @@ async def redeem_voucher(request: web.Request, call: Call) -> web.Response:
 
 async def join_member(request: web.Request, call: Call) -> web.Response:
     body = await read_json(request)
-    no_other_fields(body, {"phone", "first_name", "last_name", "locale"})
+    no_other_fields(body, {"phone", "first_name", "last_name", "locale", "agent_code"})
     phone = text_field(body, "phone", max_length=32)
     first = text_field(body, "first_name", required=False) or ""
     last = text_field(body, "last_name", required=False) or ""
     locale = text_field(body, "locale", required=False) or call.locale
+    agent_code = text_field(body, "agent_code", required=False, max_length=32)
     if locale not in SUPPORTED_LOCALES:
         raise ApiError(422, "invalid_field", field="locale")
     assert phone is not None
@@ -309,6 +311,7 @@ async def join_member(request: web.Request, call: Call) -> web.Response:
                 last_name=last,
                 locale=locale,
                 branch_id=call.key.branch_id,
+                agent_code=agent_code,
                 channel=Channel.SMS,
                 now=call.now,
             )

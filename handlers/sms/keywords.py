@@ -3,6 +3,7 @@
 The keyword table is a contract with members (printed on posters and receipts):
 
     عضویت [name] | JOIN [name]    join with the sender's number
+    عضویت <code> [name]           join brought by the agent with that code (`loyalty.agents`)
     امتیاز       | POINTS         balance, tier, points to the next tier
     جوایز        | REWARDS        affordable rewards, each with its number
     دریافت <n>   | REDEEM <n>     redeem reward n, answer with the voucher code
@@ -37,6 +38,7 @@ from handlers.i18n import N_, pick_locale, t
 from handlers.sms.text import normalize, sms_parts, to_persian_digits
 from handlers.texts import error_text, money, tier_name
 from loyalty import charity, giftcards, inbox, members, rewards, tiers
+from loyalty.codes import looks_like_agent_code
 from loyalty.dates import parse_birthday
 from loyalty.errors import ErrorCode, LoyaltyError
 from loyalty.numbers import parse_id
@@ -280,15 +282,23 @@ async def _join(command: Command, ctx: Context) -> str:
             card=_digits(card.number, locale),
             balance=number(ctx.member.balance, locale),
         )
-    first, _, last = command.arg.partition(" ")
-    result = await members.register_member(
-        ctx.phone,
-        first_name=first,
-        last_name=last,
-        locale=command.language,
-        channel=Channel.SMS,
-        now=ctx.now,
-    )
+    name, code = command.arg, None
+    head, _, rest = name.partition(" ")
+    if looks_like_agent_code(head):  # JOIN <agent's code> [name]
+        name, code = rest.strip(), head
+    first, _, last = name.partition(" ")
+    try:
+        result = await members.register_member(
+            ctx.phone,
+            first_name=first,
+            last_name=last,
+            locale=command.language,
+            agent_code=code,
+            channel=Channel.SMS,
+            now=ctx.now,
+        )
+    except LoyaltyError as error:  # a stranger: answered in the language they wrote in
+        return error_text(error, command.language)
     locale = result.member.locale
     card = _digits((await members.active_card(result.member.id)).number, locale)
     if result.bonus > 0:

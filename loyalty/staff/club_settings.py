@@ -34,6 +34,8 @@ SETTINGS: dict[str, type] = {
     "tier_window_days": int,
     "cashier_daily_cap": int,
     "charity_min": int,  # the smallest gift of points to a charity cause
+    "agent_percent": Decimal,  # agents' commission unless an agent has their own
+    "agent_days": int,  # for how many days after a member joins
     "max_purchase": int,
     "currency": str,  # of amounts at the till and on gift cards: one of CURRENCIES
     "gift_card_valid_days": int,
@@ -48,6 +50,7 @@ RULE_LIMITS: dict[str, tuple[int, int]] = {
     "max_purchase": (1, earning.MAX_AMOUNT),
     "gift_card_valid_days": (0, 36_500),  # 0: gift cards never expire
     "charity_min": (1, INT_MAX),
+    "agent_days": (1, 36_500),
 }
 
 

@@ -23,6 +23,7 @@ LIMITS: dict[str, tuple[int, int]] = {
 DECIMAL_LIMITS: dict[str, tuple[Decimal, Decimal]] = {
     "multiplier": (Decimal("0"), Decimal("100")),
     "earn_rate": (Decimal("0"), Decimal("1000")),
+    "agent_percent": (Decimal("0"), Decimal("100")),
 }
 MULTIPLIER_RANGE = DECIMAL_LIMITS["multiplier"]
 

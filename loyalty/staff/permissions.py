@@ -56,13 +56,17 @@ class Action(StrEnum):
     PROMOS = "promos"  # promo codes and their figures
     CHARITY = "charity"  # charity causes members give points to (loyalty/charity.py)
     PARTNERS = "partners"  # partner businesses, their offers and codes (loyalty/partners.py)
+    AGENTS = "agents"  # agents, their commission and paying it (loyalty/agents.py)
+    AGENT_SELF = "agent_self"  # an agent's own members and commission (/agent)
 
 
-# A partner's staff is no staff of the club: they validate their own offers' codes
-# (USE_VOUCHER, limited to them by loyalty.staff.counter) and nothing else.
-EVERYONE = frozenset(StaffRole) - {StaffRole.PARTNER}
+# Those who work at the till. A partner's staff is no staff of the club: they validate
+# their own offers' codes (USE_VOUCHER, limited to them by loyalty.staff.counter) and
+# nothing else; an agent is staff only to read their own figures.
+EVERYONE = frozenset({StaffRole.OWNER, StaffRole.MANAGER, StaffRole.CASHIER})
 MANAGERS = frozenset({StaffRole.OWNER, StaffRole.MANAGER})
 OWNER = frozenset({StaffRole.OWNER})
+AGENT = frozenset({StaffRole.AGENT})
 
 PERMISSIONS: dict[Action, frozenset[StaffRole]] = {
     Action.EARN: EVERYONE,
@@ -106,6 +110,8 @@ PERMISSIONS: dict[Action, frozenset[StaffRole]] = {
     Action.PROMOS: OWNER,
     Action.CHARITY: OWNER,
     Action.PARTNERS: OWNER,
+    Action.AGENTS: OWNER,
+    Action.AGENT_SELF: AGENT,
 }
 
 

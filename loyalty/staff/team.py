@@ -22,8 +22,13 @@ from models import Staff, StaffInvite, StaffRole
 INVITE_PREFIX = "staff_"
 
 
+def new_invite_token() -> str:
+    return secrets.token_urlsafe(12)
+
+
 def _check_role_given(actor: Staff, role: StaffRole) -> None:
-    if role in (StaffRole.OWNER, StaffRole.PARTNER) or (
+    # An agent's invitation is made with the agent (`loyalty.agents.add_agent`).
+    if role in (StaffRole.OWNER, StaffRole.PARTNER, StaffRole.AGENT) or (
         role is StaffRole.MANAGER and not allowed(actor, Action.APPOINT_MANAGERS)
     ):
         raise LoyaltyError(ErrorCode.NOT_ALLOWED)
@@ -48,7 +53,7 @@ async def create_invite(
         require(creator, Action.PARTNERS)
         role, branch_id = StaffRole.PARTNER, None
     invite = await StaffInvite.create(
-        token=secrets.token_urlsafe(12),
+        token=new_invite_token(),
         role=role,
         branch_id=branch_id,
         partner_id=partner_id,
@@ -112,6 +117,10 @@ async def accept_invite(
         staff.name = name[:100] or staff.name
         await staff.save(update_fields=["role", "branch_id", "partner_id", "active", "name"])
     await StaffInvite.filter(id=invite.id).update(used_by_id=staff.id)
+    if invite.role is StaffRole.AGENT:
+        from loyalty.agents import link_staff
+
+        await link_staff(invite.id, staff.id)
     await audit.record(
         "staff_joined", staff_id=staff.id, now=now, role=invite.role.value, branch=invite.branch_id
     )

@@ -23,7 +23,7 @@ from handlers.telegram.member.common import (
     current_member_and_config,
 )
 from handlers.telegram.widgets import Tr, buttons_only, esc, locale_of, on_not_text
-from loyalty import festivals, members
+from loyalty import agents, festivals, members
 from loyalty.clock import utcnow
 from loyalty.errors import LoyaltyError
 from loyalty.rules import ClubConfig
@@ -36,10 +36,11 @@ async def open_home(
     """The main menu for a member, sign-up for anyone else; every stale path ends here."""
     member = await current_member(manager)
     if member is None:
+        # A friend's invitation (ref_) or an agent's link (ag_): the sign-up keeps either.
         ref = payload[4:] if payload and payload.startswith("ref_") else None
         await manager.start(
             states.SignupSG.language,
-            data={"ref": ref},
+            data={"ref": ref, "agent": agents.payload_code(payload)},
             mode=StartMode.RESET_STACK,
             show_mode=show_mode,
         )
@@ -62,7 +63,16 @@ async def on_name(message: Message, widget: MessageInput, manager: DialogManager
 
 
 async def on_start(message: Message, command: CommandObject, dialog_manager: DialogManager) -> None:
-    await open_home(dialog_manager, payload=command.args)
+    payload = command.args
+    code = agents.payload_code(payload)
+    if code is not None and await current_member(dialog_manager) is None:
+        # An agent's link that is nobody's: say so once, and let them join all the same.
+        try:
+            await agents.by_code(code)
+        except LoyaltyError as error:
+            await answer_error(message, error, dialog_manager)
+            payload = None
+    await open_home(dialog_manager, payload=payload)
 
 
 async def on_my_chat_member(update: ChatMemberUpdated) -> None:

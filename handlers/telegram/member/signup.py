@@ -167,6 +167,7 @@ async def _join(
         telegram_id=user.id,
         locale=locale,
         referral_code=(manager.start_data or {}).get("ref"),
+        agent_code=(manager.start_data or {}).get("agent"),
     )
     if result.created:
         await members.update_profile(

@@ -7,6 +7,7 @@ invitation handler here. The dispatcher must carry `settings` (`dp["settings"] =
 from aiogram import Router
 
 from handlers.telegram.staff import (
+    agents,
     api_keys,
     causes,
     counter,
@@ -42,6 +43,7 @@ def router() -> Router:
         promos.router(),
         causes.router(),
         partners.router(),
+        agents.router(),
     )
     return staff
 

@@ -35,6 +35,9 @@ ACTIONS = {
     "partner_logo": N_("partner logo changed"),
     "partner_offer_added": N_("partner offer added"),
     "partner_codes": N_("partner codes uploaded"),
+    "agent_added": N_("agent added"),
+    "agent_paid": N_("agent paid"),
+    "agents_export": N_("agents exported"),
     "tier_set": N_("tier changed"),
     "staff_invite": N_("staff invitation made"),
     "staff_joined": N_("joined the staff"),
@@ -104,11 +107,14 @@ FIELDS = {
     "seed_hash": N_("seed hash"),
     "seed": N_("seed"),
     "winners": N_("winners"),
+    "agent": N_("agent"),
+    "percent": N_("percent"),
 }
 
 # Rows named by their number (#12), not counted (1,200).
 NAMED = {
     "member",
+    "agent",
     "cause",
     "partner",
     "branch",

@@ -37,6 +37,7 @@ ROLES = {
     "manager": N_("manager"),
     "cashier": N_("cashier"),
     "partner": N_("partner's staff"),
+    "agent": N_("agent"),
 }
 
 
@@ -67,6 +68,15 @@ async def on_invite(message: Message, command: CommandObject, locale: str, now: 
                 ),
                 locale,
                 partner=partner.name,
+            ),
+        )
+        return
+    if staff.role is StaffRole.AGENT:
+        await say(
+            message,
+            t(
+                N_("Welcome! You are now the club's agent. Send /agent for your link and figures."),
+                locale,
             ),
         )
         return
@@ -122,6 +132,8 @@ HELP: tuple[tuple[str, Action], ...] = (
     ("/festival [add|end|announce]", Action.FESTIVALS),
     ("/causes [add|off]", Action.CHARITY),
     ("/partners [add|offer|codes|logo|invite|off]", Action.PARTNERS),
+    ("/agents [add|pay|export]", Action.AGENTS),
+    ("/agent", Action.AGENT_SELF),
 )
 
 

@@ -54,6 +54,8 @@ RULES: dict[str, str] = {
     "tier_window_days": N_("Tier window (days)"),
     "cashier_daily_cap": N_("Cashier daily cap (points)"),
     "charity_min": N_("Smallest gift to charity (points)"),
+    "agent_percent": N_("Agents' commission (percent)"),
+    "agent_days": N_("Agents' commission period (days)"),
     "max_purchase": N_("Maximum purchase (toman)"),
     "currency": N_("Currency (toman or rial)"),
     "gift_card_valid_days": N_("Gift cards valid for (days, 0: always)"),

@@ -182,7 +182,7 @@ class Migration(migrations.Migration):
             model_name="Staff",
             name="role",
             field=fields.CharEnumField(
-                description="OWNER: owner\nMANAGER: manager\nCASHIER: cashier\nAGENT: agent",
+                description="OWNER: owner\nMANAGER: manager\nCASHIER: cashier\nPARTNER: partner\nAGENT: agent",
                 enum_type=StaffRole,
                 max_length=7,
             ),
@@ -191,7 +191,7 @@ class Migration(migrations.Migration):
             model_name="StaffInvite",
             name="role",
             field=fields.CharEnumField(
-                description="OWNER: owner\nMANAGER: manager\nCASHIER: cashier\nAGENT: agent",
+                description="OWNER: owner\nMANAGER: manager\nCASHIER: cashier\nPARTNER: partner\nAGENT: agent",
                 enum_type=StaffRole,
                 max_length=7,
             ),

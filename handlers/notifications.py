@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from handlers.format import day, number, signed
 from handlers.i18n import N_, t
+from handlers.surveys import invitation
 from handlers.texts import money, reason_text, tier_name
 from handlers.till_texts import discount_lines, offer_line
 from loyalty.notify import SMS_REPLY
@@ -225,6 +226,8 @@ def expiry_reminder(params: Params, locale: str, sms: bool, tz: ZoneInfo) -> str
 
 def campaign(params: Params, locale: str, sms: bool, tz: ZoneInfo) -> str:
     text = str(params.get("text", ""))
+    if params.get("survey"):  # a survey's invitation, in the member's language
+        text = invitation(params["survey"], locale, sms, tz)
     return f"{text}\n{OPT_OUT}" if sms else text
 
 

@@ -155,6 +155,7 @@ async def test_staff_help_lists_what_the_table_allows(db: str) -> None:
         "/webhooks",
         "/festival [add|end|announce]",
         "/causes [add|off]",
+        "/survey [add|q|show|send|close|results]",
     ]
     async with harness() as h:
         for user, lines in (

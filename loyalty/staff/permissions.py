@@ -55,6 +55,7 @@ class Action(StrEnum):
     DISCOUNTS = "discounts"  # discount rules at the till and how they combine
     PROMOS = "promos"  # promo codes and their figures
     CHARITY = "charity"  # charity causes members give points to (loyalty/charity.py)
+    SURVEYS = "surveys"  # surveys paid in points and their results (loyalty/surveys.py)
 
 
 EVERYONE = frozenset(StaffRole)
@@ -102,6 +103,7 @@ PERMISSIONS: dict[Action, frozenset[StaffRole]] = {
     Action.DISCOUNTS: OWNER,
     Action.PROMOS: OWNER,
     Action.CHARITY: OWNER,
+    Action.SURVEYS: OWNER,
 }
 
 

@@ -19,6 +19,7 @@ from handlers.telegram.member import (
     profile,
     rewards,
     signup,
+    surveys,
     vouchers,
 )
 
@@ -33,6 +34,7 @@ DIALOGS = (
     vouchers,
     giftcards,
     charity,
+    surveys,
     invite,
     feedback,
     messages,

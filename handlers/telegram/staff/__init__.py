@@ -19,6 +19,7 @@ from handlers.telegram.staff import (
     manage,
     member_settings,
     promos,
+    surveys,
 )
 from handlers.telegram.staff.access import install
 
@@ -40,6 +41,7 @@ def router() -> Router:
         discounts.router(),
         promos.router(),
         causes.router(),
+        surveys.router(),
     )
     return staff
 

@@ -30,6 +30,10 @@ ACTIONS = {
     "settings": N_("rule changed"),
     "cause_added": N_("charity cause added"),
     "cause_ended": N_("charity cause taken off"),
+    "survey_added": N_("survey added"),
+    "survey_question_added": N_("survey question added"),
+    "survey_sent": N_("survey sent"),
+    "survey_closed": N_("survey closed"),
     "tier_set": N_("tier changed"),
     "staff_invite": N_("staff invitation made"),
     "staff_joined": N_("joined the staff"),
@@ -95,6 +99,10 @@ FIELDS = {
     "created": N_("added"),
     "skipped": N_("skipped"),
     "campaign": N_("campaign"),
+    "survey": N_("survey"),
+    "question": N_("question"),
+    "title": N_("title"),
+    "channel": N_("channel"),
     "lottery": N_("lottery"),
     "seed_hash": N_("seed hash"),
     "seed": N_("seed"),
@@ -104,6 +112,7 @@ FIELDS = {
 # Rows named by their number (#12), not counted (1,200).
 NAMED = {
     "member",
+    "survey",
     "cause",
     "branch",
     "from_branch",
@@ -130,7 +139,7 @@ KINDS = {
 }
 
 # Words people or programs typed, shown as typed (a receipt, a code, a note, a seed).
-AS_TYPED = {"receipt", "voucher", "note", "seed", "seed_hash"}
+AS_TYPED = {"receipt", "voucher", "note", "seed", "seed_hash", "title", "channel"}
 
 
 def _decimal(text: str) -> Decimal | None:

@@ -102,6 +102,7 @@ HELP: tuple[tuple[str, Action], ...] = (
     ("/webhooks", Action.API_KEYS),
     ("/festival [add|end|announce]", Action.FESTIVALS),
     ("/causes [add|off]", Action.CHARITY),
+    ("/survey [add|q|show|send|close|results]", Action.SURVEYS),
 )
 
 

@@ -30,8 +30,8 @@ INVITE = N_(
     "A new survey: {title}. Answer by {deadline} and earn {points} points: "
     "open the menu (/start) and choose Surveys."
 )
-SMS_CHOICE = N_("{question} {options} Send the number, for {points} points.")
-SMS_SCALE = N_("{question} Send {low} to {high}, for {points} points.")
+SMS_CHOICE = N_("{question} {options} Send a number: {points} points")
+SMS_SCALE = N_("{question} Send {low}-{high}: {points} points")
 SMS_THANKS = N_("Thank you! {points} points. Balance {balance}.")
 RESULTS_HEAD = N_("Survey #{id} {title}: {responded} answered of {invited} asked ({rate}%).")
 AVERAGE = N_("Average: {average}")

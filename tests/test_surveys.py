@@ -4,9 +4,7 @@ sent at once paying once (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator, Callable
-from datetime import timedelta
+from collections.abc import AsyncIterator
 
 import pytest
 
@@ -14,11 +12,9 @@ from bot.outbox import OutboxSender
 from bot.sms_door import SmsDoor
 from handlers.sms.inbound import SmsConfig
 from jobs import campaigns as campaign_job
-from loyalty import ledger, surveys
-from loyalty.errors import ErrorCode, LoyaltyError
-from models import AuditEntry, LedgerEntry, Member, Survey, SurveyAnswer, SurveyResponse
+from loyalty import ledger
+from models import AuditEntry, LedgerEntry, Member, Survey, SurveyResponse
 from tests import cli_harness
-from tests.cli_harness import Club
 from tests.conftest import NOW
 from tests.helpers import member as make_member
 from tests.helpers import set_rules
@@ -38,9 +34,10 @@ async def h(db: str) -> AsyncIterator[Harness]:
 
 
 async def build(h: Harness) -> None:
-    """The owner's survey #1: four questions, 20 points, answers until 10 March (Tehran)."""
+    """The owner's survey #1: four questions, 20 points, answers until 10 March 2030 (Tehran):
+    the SMS line reads the real clock."""
     for text in (
-        "/survey add 20 2026-03-10 Our coffee",
+        "/survey add 20 2030-03-10 Our coffee",
         "/survey q 1 choice Which drink? | Tea | Coffee | Juice",
         "/survey q 1 rating How was the service?",
         "/survey q 1 nps Would you recommend us?",
@@ -51,8 +48,16 @@ async def build(h: Harness) -> None:
 
 async def invite(h: Harness, gateway: object = None) -> None:
     """The campaign job queues the invitations; one round of the outbox sends them."""
+    h.api.add_users([USER, OTHER])  # members who opened the bot
     await campaign_job.run(NOW, TZ)
     await OutboxSender(bot=h.bot, gateway=gateway, tz=TZ, rate=1000).drain(NOW)  # type: ignore[arg-type]
+
+
+def member_chat() -> Chat_:
+    """The member's chat, on the tests' clock (the survey's deadline is read against it)."""
+    chat = open_chat()
+    chat.client.dp["clock"] = lambda: NOW
+    return chat
 
 
 async def points_paid(survey_id: int = 1) -> int:
@@ -96,15 +101,18 @@ async def test_the_owner_builds_a_survey_and_bad_input_is_refused(h: Harness) ->
         else:
             assert replies[0].startswith("Usage:\n/survey"), typed
     assert await Survey.all().count() == 1
-    assert await h.send(OWNER, "/survey q 1 choice Which drink? | Tea | Coffee | Juice") == [
-        "Question added.\n1. (choice) Which drink? 1.Tea 2.Coffee 3.Juice"
+    assert await h.send(
+        OWNER,
+        "/survey q 1 choice Which drink do you like best with breakfast? | Tea | Coffee | Juice",
+    ) == [
+        "Question added.\n1. (choice) Which drink do you like best with breakfast? 1.Tea 2.Coffee 3.Juice"
     ]
     assert await h.send(OWNER, "/survey q 1 text? Anything else?") == [
         "Question added.\n2. (text, may be skipped) Anything else?"
     ]
     assert await h.send(OWNER, "/survey show 1") == [
         "#1 Our coffee: 20 points, answers until 2026-03-11 00:00; 2 questions, draft\n"
-        "1. (choice) Which drink? 1.Tea 2.Coffee 3.Juice\n"
+        "1. (choice) Which drink do you like best with breakfast? 1.Tea 2.Coffee 3.Juice\n"
         "2. (text, may be skipped) Anything else?"
     ]
     assert await h.send(OWNER, "/survey send 1 sms") == [
@@ -129,3 +137,89 @@ async def test_the_owner_builds_a_survey_and_bad_input_is_refused(h: Harness) ->
     ]
     refused = await h.send(MANAGER, "/survey add 5 2026-03-10 Mine")
     assert len(refused) == 1 and await Survey.all().count() == 1
+
+
+# ---- members answer -----------------------------------------------------------------------------
+
+
+async def test_members_answer_by_telegram_and_sms_and_the_owner_reads_the_results(
+    h: Harness,
+) -> None:
+    await set_rules(signup_bonus=0)
+    sara = await joined()  # Telegram, USER
+    other = await make_member(NOW, phone="09121112222", telegram_id=OTHER, locale="fa")
+    texter = await make_member(NOW, phone=SMS_PHONE, locale="en")
+    await build(h)
+    await h.send(OWNER, "/survey q 1 choice Tea or coffee? | Tea | Coffee")  # not asked by SMS
+    assert await h.send(OWNER, "/survey send 1") == ["Survey sent: 3 members are invited."]
+    async with sms_line(SmsDoor(SmsConfig(per_minute=100))) as line:
+        await invite(h, line.gateway)
+        assert [m["text"] for m in h.api.sent_to(OTHER)] == [
+            "نظرسنجی تازه: Our coffee. تا ۱۴۰۸/۱۲/۲۱ ۰۰:۰۰ پاسخ دهید و ۲۰ امتیاز بگیرید: "
+            "منو (/start) را باز کنید و «نظرسنجی‌ها» را بزنید."
+        ]
+        assert line.texts_to(SMS_PHONE) == [
+            "Which drink? 1.Tea 2.Coffee 3.Juice Send a number: 20 points\nلغو۱۱"
+        ]
+        # The member on Telegram answers in the dialog.
+        chat = member_chat()
+        await chat.send("/start")
+        await chat.click("Surveys")
+        assert chat.text == "Surveys waiting for your answers: choose one."
+        assert chat.buttons() == ["Our coffee: 20 points, until 2030-03-11 00:00", "Back"]
+        await chat.click("Our coffee.*")
+        assert chat.text == "Question 1 of 5:\nWhich drink?"
+        assert chat.buttons() == ["Tea", "Coffee", "Juice", "Back"]
+        await chat.send("Coffee")
+        assert chat.answers()[-1] == "Please choose from the buttons."
+        await chat.click("Coffee")
+        assert chat.text == "Question 2 of 5:\nHow was the service?"
+        assert chat.buttons() == ["1", "2", "3", "4", "5", "Back"]
+        await chat.click("Back")
+        assert chat.text == "Question 1 of 5:\nWhich drink?"
+        await chat.click("Tea")
+        await chat.click("4")
+        assert chat.text == "Question 3 of 5:\nWould you recommend us?"
+        assert chat.buttons() == [str(n) for n in range(11)] + ["Back"]
+        await chat.click("10")
+        assert chat.text == "Question 4 of 5:\nAnything else?\nType your answer."
+        assert chat.buttons() == ["Back", "Skip"]
+        await chat.send("More cake, please")
+        assert chat.text == "Question 5 of 5:\nTea or coffee?"
+        await chat.click("Coffee")
+        assert chat.text == ("Thank you for answering! 20 points for you. Your balance: 20 points.")
+        await chat.click("Back")
+        await chat.click("Surveys")
+        assert chat.text == "No survey is waiting for your answers."
+        # The member on SMS answers the one question with a number, once.
+        for n, text in enumerate(("7", "3", "2")):
+            assert await line.sms(SMS_PHONE, text, f"a{n}") == 200
+        await line.deliver()
+        assert line.texts_to(SMS_PHONE)[1:] == [
+            "Please answer with a number from 1 to 3.",
+            "Thank you! 20 points. Balance 20.",
+            "You have answered this survey already.",
+        ]
+    assert await SurveyResponse.all().count() == 2
+    for m in (sara, texter):
+        fresh = await Member.get(id=m.id)
+        assert fresh.balance == 20 == await ledger.ledger_sum(m.id)
+    assert (await Member.get(id=other.id)).balance == 0
+    entry = await LedgerEntry.get(idempotency_key=f"survey:1:{sara.id}")
+    assert (entry.amount, entry.reason, entry.note) == (20, "survey", "Our coffee")
+    assert await points_paid() == 40
+    replies = await h.send(OWNER, "/survey results 1")
+    assert replies[0] == (
+        "Survey #1 Our coffee: 2 answered of 3 asked (67%).\n"
+        "1. (choice) Which drink? 1.Tea 2.Coffee 3.Juice\n"
+        "  Tea: 1\n  Coffee: 0\n  Juice: 1\n"
+        "2. (rating 1-5) How was the service?\n"
+        "  1: 0\n  2: 0\n  3: 0\n  4: 1\n  5: 0\nAverage: 4.0\n"
+        "3. (recommend 0-10) Would you recommend us?\n"
+        + "".join(f"  {n}: {1 if n == 10 else 0}\n" for n in range(11))
+        + "Average: 10.0\nRecommend score (NPS): 100\n"
+        "4. (text, may be skipped) Anything else?\n  - More cake, please\n"
+        "5. (choice) Tea or coffee? 1.Tea 2.Coffee\n  Tea: 0\n  Coffee: 1"
+    )
+    # The charts (one per question answered with a number), then the spreadsheet.
+    assert replies[1:] == ["", "", "", "", "Survey 1: the answers as a spreadsheet."]

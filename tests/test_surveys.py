@@ -4,7 +4,9 @@ sent at once paying once (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
+from datetime import timedelta
 
 import pytest
 
@@ -12,8 +14,9 @@ from bot.outbox import OutboxSender
 from bot.sms_door import SmsDoor
 from handlers.sms.inbound import SmsConfig
 from jobs import campaigns as campaign_job
-from loyalty import ledger
-from models import AuditEntry, LedgerEntry, Member, Survey, SurveyResponse
+from loyalty import ledger, surveys
+from loyalty.errors import ErrorCode, LoyaltyError
+from models import AuditEntry, LedgerEntry, Member, Survey, SurveyAnswer, SurveyResponse
 from tests import cli_harness
 from tests.conftest import NOW
 from tests.helpers import member as make_member
@@ -28,7 +31,8 @@ OTHER = 5151  # a second member on Telegram
 
 
 @pytest.fixture
-async def h(db: str) -> AsyncIterator[Harness]:
+async def h(any_db: str) -> AsyncIterator[Harness]:
+    """The owner's chat, on SQLite and (with TEST_POSTGRES_URL) on PostgreSQL."""
     async with harness() as harness_:
         yield harness_
 
@@ -105,7 +109,8 @@ async def test_the_owner_builds_a_survey_and_bad_input_is_refused(h: Harness) ->
         OWNER,
         "/survey q 1 choice Which drink do you like best with breakfast? | Tea | Coffee | Juice",
     ) == [
-        "Question added.\n1. (choice) Which drink do you like best with breakfast? 1.Tea 2.Coffee 3.Juice"
+        "Question added.\n"
+        "1. (choice) Which drink do you like best with breakfast? 1.Tea 2.Coffee 3.Juice"
     ]
     assert await h.send(OWNER, "/survey q 1 text? Anything else?") == [
         "Question added.\n2. (text, may be skipped) Anything else?"
@@ -223,3 +228,82 @@ async def test_members_answer_by_telegram_and_sms_and_the_owner_reads_the_result
     )
     # The charts (one per question answered with a number), then the spreadsheet.
     assert replies[1:] == ["", "", "", "", "Survey 1: the answers as a spreadsheet."]
+
+
+async def test_no_answer_after_the_survey_is_closed_or_past_its_deadline(h: Harness) -> None:
+    await set_rules(signup_bonus=0)
+    sara = await joined()
+    persian = await make_member(NOW, phone=SMS_PHONE, locale="fa")
+    await build(h)
+    await h.send(OWNER, "/survey send 1")
+    async with sms_line(SmsDoor(SmsConfig(per_minute=100))) as line:
+        await invite(h, line.gateway)
+        assert line.texts_to(SMS_PHONE) == [
+            "Which drink? ۱.Tea ۲.Coffee ۳.Juice شماره را بفرستید: ۲۰ امتیاز\nلغو۱۱"
+        ]
+        chat = member_chat()
+        await chat.send("/start")
+        await chat.click("Surveys")
+        await chat.click("Our coffee.*")
+        for label in ("Juice", "2", "0"):
+            await chat.click(label)
+        assert await line.sms(SMS_PHONE, "۲", "p1") == 200
+        await line.deliver()
+        assert line.texts_to(SMS_PHONE)[1:] == ["سپاس! ۲۰ امتیاز. موجودی ۲۰"]
+        assert await h.send(OWNER, "/survey close 1") == [
+            "Survey closed: it takes no more answers."
+        ]
+        await chat.click("Skip")
+        assert chat.alerts() == ["This survey is closed."]
+        assert chat.text == "No survey is waiting for your answers."
+        assert await line.sms(SMS_PHONE, "3", "p2") == 200
+        await line.deliver()
+        assert line.texts_to(SMS_PHONE)[2:] == ["این نظرسنجی بسته شده است."]
+    assert (await Member.get(id=sara.id)).balance == 0 == await ledger.ledger_sum(sara.id)
+    assert (await Member.get(id=persian.id)).balance == 20 == await ledger.ledger_sum(persian.id)
+    assert await points_paid() == 20
+    # A second survey, past its deadline: the member's list is empty and a direct answer is refused.
+    await h.send(OWNER, "/survey add 5 2026-03-05 Quick one")
+    await h.send(OWNER, "/survey q 2 rating Rate us")
+    await h.send(OWNER, "/survey send 2 telegram")
+    await invite(h)
+    later = member_chat()
+    later.client.dp["clock"] = lambda: NOW + timedelta(days=10)
+    await later.send("/start")
+    await later.click("Surveys")
+    assert later.text == "No survey is waiting for your answers."
+    question = (await surveys.questions_of(2))[0]
+    with pytest.raises(LoyaltyError) as refused:
+        await surveys.complete(
+            2, sara.id, {question.id: 5}, channel="telegram", now=NOW + timedelta(days=10)
+        )
+    assert refused.value.code is ErrorCode.SURVEY_CLOSED
+    assert await SurveyResponse.filter(survey_id=2).count() == 0
+
+
+# ---- many at once ---------------------------------------------------------------------------
+
+
+async def test_completions_sent_at_once_pay_once(any_db: str) -> None:
+    await set_rules(signup_bonus=0)
+    member = await make_member(NOW, telegram_id=USER, locale="en")
+    survey = await surveys.add_survey("Our coffee", 15, NOW + timedelta(days=5), {}, now=NOW)
+    question = await surveys.add_question(survey.id, "nps", "Recommend us?", now=NOW)
+    await surveys.send(survey.id, "telegram", now=NOW)
+    await campaign_job.run(NOW, TZ)
+    results = await asyncio.gather(
+        *(
+            surveys.complete(survey.id, member.id, {question.id: n}, channel="telegram", now=NOW)
+            for n in (9, 3, 10, 6)
+        ),
+        return_exceptions=True,
+    )
+    paid = [r for r in results if isinstance(r, surveys.Completed)]
+    refused = [r for r in results if isinstance(r, LoyaltyError)]
+    assert len(paid) == 1 and len(refused) == 3, results
+    assert {e.code for e in refused} == {ErrorCode.SURVEY_ANSWERED}
+    assert (await Member.get(id=member.id)).balance == 15 == await ledger.ledger_sum(member.id)
+    assert await points_paid(survey.id) == 15
+    assert await SurveyResponse.all().count() == 1 and await SurveyAnswer.all().count() == 1
+    found = await surveys.results(survey.id)
+    assert (found.invited, found.responded, found.rate) == (1, 1, 100)

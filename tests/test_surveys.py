@@ -5,10 +5,13 @@ sent at once paying once (SQLite and PostgreSQL)."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+import io
+from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
+from openpyxl import load_workbook
 
 from bot.outbox import OutboxSender
 from bot.sms_door import SmsDoor
@@ -18,6 +21,7 @@ from loyalty import ledger, surveys
 from loyalty.errors import ErrorCode, LoyaltyError
 from models import AuditEntry, LedgerEntry, Member, Survey, SurveyAnswer, SurveyResponse
 from tests import cli_harness
+from tests.cli_harness import Club
 from tests.conftest import NOW
 from tests.helpers import member as make_member
 from tests.helpers import set_rules
@@ -228,6 +232,31 @@ async def test_members_answer_by_telegram_and_sms_and_the_owner_reads_the_result
     )
     # The charts (one per question answered with a number), then the spreadsheet.
     assert replies[1:] == ["", "", "", "", "Survey 1: the answers as a spreadsheet."]
+    document = h.api.sent_to(OWNER)[-1]["document"]
+    assert document["file_name"] == "survey-1.xlsx"
+    sheet = load_workbook(io.BytesIO(h.api.file_bytes(document["file_id"]))).active
+    rows = [list(row) for row in sheet.iter_rows(values_only=True)]
+    drink, service, recommend = (
+        "1. Which drink?",
+        "2. How was the service?",
+        "3. Would you recommend us?",
+    )
+    assert rows == [
+        ["Question", "Answer", "Answers"],
+        [drink, "Tea", 1],
+        [drink, "Coffee", 0],
+        [drink, "Juice", 1],
+        *([service, str(n), 1 if n == 4 else 0] for n in range(1, 6)),
+        [service, "average", 4],
+        *([recommend, str(n), 1 if n == 10 else 0] for n in range(11)),
+        [recommend, "average", 10],
+        [recommend, "NPS", 100],
+        ["4. Anything else?", "More cake, please", None],
+        ["5. Tea or coffee?", "Tea", 0],
+        ["5. Tea or coffee?", "Coffee", 1],
+        ["Asked", None, 3],
+        ["Answered", None, 2],
+    ]
 
 
 async def test_no_answer_after_the_survey_is_closed_or_past_its_deadline(h: Harness) -> None:
@@ -281,6 +310,43 @@ async def test_no_answer_after_the_survey_is_closed_or_past_its_deadline(h: Harn
     assert await SurveyResponse.filter(survey_id=2).count() == 0
 
 
+async def test_the_recommend_score_of_answers_by_sms(h: Harness) -> None:
+    """Promoters (9-10) minus detractors (0-6), in percent of those who answered."""
+    await set_rules(signup_bonus=0)
+    phones = [f"0912333000{n}" for n in range(6)]
+    for phone in phones:
+        await make_member(NOW, phone=phone, locale="en")
+    for text in (
+        "/survey add 10 2030-03-10 Recommend",
+        "/survey q 1 nps Would you recommend us?",
+        "/survey q 1 text? Why?",
+    ):
+        await h.send(OWNER, text)
+    assert await h.send(OWNER, "/survey send 1 sms") == ["Survey sent: 6 members are invited."]
+    async with sms_line(SmsDoor(SmsConfig(per_minute=100))) as line:
+        await invite(h, line.gateway)
+        assert line.texts_to(phones[0]) == ["Would you recommend us? Send 0-10: 10 points\nلغو۱۱"]
+        for n, (phone, score) in enumerate(zip(phones, ("10", "10", "9", "7", "3"), strict=False)):
+            assert await line.sms(phone, score, f"r{n}") == 200
+        assert await line.sms(phones[5], "11", "stop") == 200  # STOP, not an answer
+        await line.deliver()
+        assert line.texts_to(phones[0])[1:] == ["Thank you! 10 points. Balance 10."]
+        assert line.texts_to(phones[5])[1:] == [
+            "No more club offers by SMS. Send 12 to get them again."
+        ]
+    replies = await h.send(OWNER, "/survey results 1")
+    assert replies[0] == (
+        "Survey #1 Recommend: 5 answered of 6 asked (83%).\n"
+        "1. (recommend 0-10) Would you recommend us?\n"
+        + "".join(
+            f"  {n}: {dict(((10, 2), (9, 1), (7, 1), (3, 1))).get(n, 0)}\n" for n in range(11)
+        )
+        + "Average: 7.8\nRecommend score (NPS): 40\n"
+        "2. (text, may be skipped) Why?\nNo answers yet."
+    )
+    assert await points_paid() == 50
+
+
 # ---- many at once ---------------------------------------------------------------------------
 
 
@@ -307,3 +373,51 @@ async def test_completions_sent_at_once_pay_once(any_db: str) -> None:
     assert await SurveyResponse.all().count() == 1 and await SurveyAnswer.all().count() == 1
     found = await surveys.results(survey.id)
     assert (found.invited, found.responded, found.rate) == (1, 1, 100)
+
+
+# ---- the CLI ------------------------------------------------------------------------------------
+
+
+def test_the_cli_builds_sends_closes_and_exports_a_survey(
+    club: Callable[[str], Club], tmp_path: Path
+) -> None:
+    run = club("en")
+    assert run("survey", "list")[:2] == (
+        0,
+        "No surveys yet. Add one: /survey add 20 1405/10/01 Our coffee\n",
+    )
+    assert run("survey", "add", "20", "2030-03-10", "Our coffee", "--filter", "tier=bronze")[
+        :2
+    ] == (0, "#1 Our coffee: 20 points, answers until 2030-03-11 00:00; 0 questions, draft\n")
+    assert run("survey", "add", "20", "2030-03-10", "Bad", "--filter", "colour=red") == (
+        1,
+        "",
+        "I did not understand «colour=red». "
+        "Filters: tier= branch= gender= age= type= interests= month= inactive= rfm=\n",
+    )
+    assert run("survey", "question", "1", "choice", "Drink?", "Tea", "Coffee")[:2] == (
+        0,
+        "1. (choice) Drink? 1.Tea 2.Coffee\n",
+    )
+    assert run("survey", "question", "1", "choice", "One?", "Tea")[2] == (
+        "A choice question needs 2 to 9 options.\n"
+    )
+    assert run("survey", "question", "1", "text", "Why?", "--optional")[:2] == (
+        0,
+        "2. (text, may be skipped) Why?\n",
+    )
+    assert run("survey", "send", "1")[:2] == (0, "Survey sent: 0 members are invited.\n")
+    assert run("survey", "question", "1", "text", "More?")[2] == (
+        "Survey 1 was sent already: its questions cannot change.\n"
+    )
+    assert run("survey", "close", "1")[:2] == (0, "Survey closed: it takes no more answers.\n")
+    path = tmp_path / "results.xlsx"
+    assert run("survey", "results", "1", "--xlsx", str(path))[:2] == (
+        0,
+        "Survey #1 Our coffee: 0 answered of 0 asked (0%).\n"
+        "1. (choice) Drink? 1.Tea 2.Coffee\nNo answers yet.\n"
+        "2. (text, may be skipped) Why?\nNo answers yet.\n",
+    )
+    rows = [list(r) for r in load_workbook(path).active.iter_rows(values_only=True)]
+    assert rows[-2:] == [["Asked", None, 0], ["Answered", None, 0]]
+    assert run("survey", "show", "9")[2] == "No survey number 9.\n"

@@ -322,15 +322,24 @@ async def test_the_recommend_score_of_answers_by_sms(h: Harness) -> None:
         "/survey q 1 text? Why?",
     ):
         await h.send(OWNER, text)
-    assert await h.send(OWNER, "/survey send 1 sms") == ["Survey sent: 6 members are invited."]
     async with sms_line(SmsDoor(SmsConfig(per_minute=100))) as line:
+        # Before an invitation a number answers nothing: it is read as any text not understood.
+        assert await line.sms(phones[0], "5", "early") == 200
+        await line.deliver()
+        assert line.texts_to(phones[0]) == [
+            "Keywords: JOIN name, POINTS, REWARDS, REDEEM n, BIRTHDAY 1991-08-03, "
+            "FEEDBACK text, STOP, START"
+        ]
+        assert await h.send(OWNER, "/survey send 1 sms") == ["Survey sent: 6 members are invited."]
         await invite(h, line.gateway)
-        assert line.texts_to(phones[0]) == ["Would you recommend us? Send 0-10: 10 points\nلغو۱۱"]
+        assert line.texts_to(phones[0])[1:] == [
+            "Would you recommend us? Send 0-10: 10 points\nلغو۱۱"
+        ]
         for n, (phone, score) in enumerate(zip(phones, ("10", "10", "9", "7", "3"), strict=False)):
             assert await line.sms(phone, score, f"r{n}") == 200
         assert await line.sms(phones[5], "11", "stop") == 200  # STOP, not an answer
         await line.deliver()
-        assert line.texts_to(phones[0])[1:] == ["Thank you! 10 points. Balance 10."]
+        assert line.texts_to(phones[0])[2:] == ["Thank you! 10 points. Balance 10."]
         assert line.texts_to(phones[5])[1:] == [
             "No more club offers by SMS. Send 12 to get them again."
         ]

@@ -12,6 +12,10 @@ from handlers.i18n import N_, t
 from loyalty.surveys import Completed, Results
 from models import Survey, SurveyQuestion
 
+# The callback data of the button under a survey's invitation, before the survey's number.
+INVITATION_PREFIX = "srv:"
+ANSWER_BUTTON = N_("Answer the survey")
+
 KIND_NAMES = {
     "choice": N_("choice"),
     "rating": N_("rating 1-5"),
@@ -28,7 +32,7 @@ THANKS = N_("Thank you for answering! {points} points for you. Your balance: {ba
 THANKS_NO_POINTS = N_("Thank you for answering!")
 INVITE = N_(
     "A new survey: {title}. Answer by {deadline} and earn {points} points: "
-    "open the menu (/start) and choose Surveys."
+    "press the button below, or choose Surveys in the menu (/start)."
 )
 SMS_CHOICE = N_("{question} {options} Send a number: {points} points")
 SMS_SCALE = N_("{question} Send {low}-{high}: {points} points")

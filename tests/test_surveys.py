@@ -11,6 +11,8 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from aiogram.types import Message
+from aiogram_dialog.test_tools.keyboard import InlineButtonTextLocator
 from openpyxl import load_workbook
 
 from bot.outbox import OutboxSender
@@ -165,7 +167,7 @@ async def test_members_answer_by_telegram_and_sms_and_the_owner_reads_the_result
         await invite(h, line.gateway)
         assert [m["text"] for m in h.api.sent_to(OTHER)] == [
             "نظرسنجی تازه: Our coffee. تا ۱۴۰۸/۱۲/۲۱ ۰۰:۰۰ پاسخ دهید و ۲۰ امتیاز بگیرید: "
-            "منو (/start) را باز کنید و «نظرسنجی‌ها» را بزنید."
+            "دکمه زیر را بزنید، یا در منو (/start) «نظرسنجی‌ها» را انتخاب کنید."
         ]
         assert line.texts_to(SMS_PHONE) == [
             "Which drink? 1.Tea 2.Coffee 3.Juice Send a number: 20 points\nلغو۱۱"
@@ -270,10 +272,16 @@ async def test_no_answer_after_the_survey_is_closed_or_past_its_deadline(h: Harn
         assert line.texts_to(SMS_PHONE) == [
             "Which drink? ۱.Tea ۲.Coffee ۳.Juice شماره را بفرستید: ۲۰ امتیاز\nلغو۱۱"
         ]
+        # The member presses the button under the invitation: the first question at once.
+        invitation = h.api.sent_to(USER)[-1]
+        assert invitation["reply_markup"] == {
+            "inline_keyboard": [[{"text": "Answer the survey", "callback_data": "srv:1"}]]
+        }
         chat = member_chat()
-        await chat.send("/start")
-        await chat.click("Surveys")
-        await chat.click("Our coffee.*")
+        await chat.client.click(
+            Message.model_validate(invitation), InlineButtonTextLocator("^Answer the survey$")
+        )
+        assert chat.text == "Question 1 of 4:\nWhich drink?"
         for label in ("Juice", "2", "0"):
             await chat.click(label)
         assert await line.sms(SMS_PHONE, "۲", "p1") == 200
@@ -285,6 +293,10 @@ async def test_no_answer_after_the_survey_is_closed_or_past_its_deadline(h: Harn
         await chat.click("Skip")
         assert chat.alerts() == ["This survey is closed."]
         assert chat.text == "No survey is waiting for your answers."
+        await chat.client.click(
+            Message.model_validate(invitation), InlineButtonTextLocator("^Answer the survey$")
+        )
+        assert chat.alerts() == ["This survey is closed.", "This survey is closed."]
         assert await line.sms(SMS_PHONE, "3", "p2") == 200
         await line.deliver()
         assert line.texts_to(SMS_PHONE)[2:] == ["این نظرسنجی بسته شده است."]

@@ -47,6 +47,7 @@ def routers() -> list[Router]:
     """Commands first (so /start always works), then the dialogs, then the catch-all."""
     return [
         menu.commands_router(),
+        surveys.invitations_router(),
         *(module.dialog() for module in DIALOGS),
         menu.fallback_router(),
     ]

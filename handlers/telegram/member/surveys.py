@@ -7,14 +7,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from aiogram import F, Router
 from aiogram.types import CallbackQuery, Message
-from aiogram_dialog import Dialog, DialogManager, Window
+from aiogram_dialog import Dialog, DialogManager, StartMode, Window
 from aiogram_dialog.widgets.kbd import Button, Group, Row, Select
 from aiogram_dialog.widgets.text import Format
 
 from handlers.format import digits, moment, number
 from handlers.i18n import N_, t
-from handlers.surveys import thanks
+from handlers.surveys import INVITATION_PREFIX, thanks
 from handlers.telegram.member.common import current_member
 from handlers.telegram.member.states import SurveySG
 from handlers.telegram.widgets import Tr, buttons_only, choices, esc, leave, locale_of, text_input
@@ -78,6 +79,36 @@ async def on_survey(
         return
     manager.dialog_data.update(survey_id=survey.id, index=0, answers={})
     await manager.switch_to(SurveySG.question)
+
+
+async def on_invitation(callback: CallbackQuery, dialog_manager: DialogManager) -> None:
+    """The button under an invitation: straight to the survey's first question."""
+    member = await current_member(dialog_manager)
+    raw = (callback.data or "").removeprefix(INVITATION_PREFIX)
+    if member is None or not raw.isdigit():
+        await callback.answer()
+        return
+    try:
+        survey = await surveys.get_survey(int(raw))
+        await surveys.can_answer(survey, member.id, _now(dialog_manager))
+    except LoyaltyError as error:
+        await _refuse(callback, error, dialog_manager)
+        return
+    await callback.answer()
+    await dialog_manager.start(
+        SurveySG.question, data={"survey_id": survey.id}, mode=StartMode.RESET_STACK
+    )
+
+
+async def on_dialog_start(start_data: Any, manager: DialogManager) -> None:
+    if isinstance(start_data, dict) and start_data.get("survey_id"):
+        manager.dialog_data.update(survey_id=start_data["survey_id"], index=0, answers={})
+
+
+def invitations_router() -> Router:
+    router = Router(name="member-survey-invitations")
+    router.callback_query.register(on_invitation, F.data.startswith(INVITATION_PREFIX))
+    return router
 
 
 async def _questions(manager: DialogManager) -> list[SurveyQuestion]:
@@ -217,4 +248,5 @@ def dialog() -> Dialog:
             getter=thanks_getter,
             state=SurveySG.thanks,
         ),
+        on_start=on_dialog_start,
     )

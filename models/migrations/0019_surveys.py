@@ -6,6 +6,9 @@ from tortoise.migrations import operations as ops
 
 
 class Migration(migrations.Migration):
+    """Surveys: the owner's surveys and their questions, and members' completed responses
+    (one a member and survey, with the ledger row of the points paid) and their answers."""
+
     dependencies = [("models", "0016_charity")]
 
     initial = False

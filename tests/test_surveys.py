@@ -366,6 +366,16 @@ async def test_the_recommend_score_of_answers_by_sms(h: Harness) -> None:
         "2. (text, may be skipped) Why?\nNo answers yet."
     )
     assert await points_paid() == 50
+    persian = (await h.send(OWNER, "/survey results 1", language="fa"))[0].splitlines()
+    assert persian[:2] + persian[-5:] == [
+        "نظرسنجی #۱ Recommend: ۵ پاسخ از ۶ دعوت (۸۳٪).",
+        "۱. (توصیه ۰ تا ۱۰) Would you recommend us?",
+        "  ۱۰: ۲",
+        "میانگین: ۷٫۸",
+        "شاخص توصیه (NPS): ۴۰",
+        "۲. (متنی، رد شدنی) Why?",
+        "هنوز پاسخی نیامده.",
+    ]
 
 
 # ---- many at once ---------------------------------------------------------------------------

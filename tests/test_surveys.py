@@ -378,6 +378,29 @@ async def test_the_recommend_score_of_answers_by_sms(h: Harness) -> None:
     ]
 
 
+async def test_sms_invitations_keep_quiet_hours_and_opt_outs(h: Harness) -> None:
+    """An invitation by SMS is advertising: none to a member who opted out, none at night."""
+    await make_member(NOW, phone=SMS_PHONE, locale="en")
+    await make_member(NOW, phone="09124440000", locale="en")
+    night = NOW.replace(hour=20)  # 23:30 in Tehran
+    async with sms_line(SmsDoor(SmsConfig(per_minute=100))) as line:
+        assert await line.sms("09124440000", "STOP", "stop") == 200
+        await line.deliver()
+        for text in ("/survey add 5 2030-03-10 Quick", "/survey q 1 rating Rate us"):
+            await h.send(OWNER, text)
+        assert await h.send(OWNER, "/survey send 1 sms") == ["Survey sent: 1 members are invited."]
+        await campaign_job.run(night, TZ)
+        sender = line.sender()
+        assert (await sender.drain(night)).deferred == 1
+        assert line.texts_to(SMS_PHONE) == []
+        morning = night + timedelta(hours=8)
+        assert (await sender.drain(morning)).sent == 1
+        assert line.texts_to(SMS_PHONE) == ["Rate us Send 1-5: 5 points\nلغو۱۱"]
+        assert line.texts_to("09124440000") == [
+            "No more club offers by SMS. Send 12 to get them again."
+        ]
+
+
 # ---- many at once ---------------------------------------------------------------------------
 
 

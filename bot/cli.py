@@ -945,6 +945,107 @@ async def _agent_pay(args: argparse.Namespace, settings: Settings) -> str:
     return paid_text(paid.agent.name, amount, due, currency, settings.default_locale)
 
 
+@command("survey add")
+async def _survey_add(args: argparse.Namespace, settings: Settings) -> str:
+    from handlers.surveys import staff_line
+    from handlers.telegram.staff.campaigns import not_understood, parse_audience
+    from loyalty import festivals, surveys
+    from loyalty.numbers import INT_MAX, parse_int
+
+    now, locale = utcnow(), settings.default_locale
+    # Every value read and checked before anything is written, as /survey add does.
+    points = parse_int(args.points, maximum=INT_MAX)
+    if points < 0:
+        raise LoyaltyError(ErrorCode.INVALID_AMOUNT, amount=args.points)
+    deadline = festivals.read_day(args.deadline, settings.tz, end=True, now=now)
+    try:
+        audience, _ = parse_audience(args.filter or [], settings.tz, now)
+    except ValueError as error:
+        raise SystemExit(not_understood(str(error), locale)) from None
+    survey = await surveys.add_survey(
+        args.title, points, deadline, audience, actor="club command", now=now
+    )
+    return staff_line(survey, 0, locale, settings.tz)
+
+
+@command("survey question")
+async def _survey_question(args: argparse.Namespace, settings: Settings) -> str:
+    from handlers.surveys import question_line
+    from loyalty import surveys
+
+    question = await surveys.add_question(
+        args.id,
+        args.kind,
+        args.question,
+        args.option,
+        optional=args.optional,
+        actor="club command",
+        now=utcnow(),
+    )
+    return question_line(question, settings.default_locale)
+
+
+@command("survey list")
+async def _survey_list(args: argparse.Namespace, settings: Settings) -> str:
+    from handlers.surveys import staff_line
+    from handlers.telegram.staff.surveys import NONE
+    from loyalty import surveys
+
+    locale = settings.default_locale
+    lines = [
+        staff_line(s, len(await surveys.questions_of(s.id)), locale, settings.tz)
+        for s in await surveys.listed()
+    ]
+    return "\n".join(lines) or t(NONE, locale)
+
+
+@command("survey show")
+async def _survey_show(args: argparse.Namespace, settings: Settings) -> str:
+    from handlers.surveys import survey_text
+    from loyalty import surveys
+
+    survey = await surveys.get_survey(args.id)
+    questions = await surveys.questions_of(args.id)
+    return survey_text(survey, questions, settings.default_locale, settings.tz)
+
+
+@command("survey send")
+async def _survey_send(args: argparse.Namespace, settings: Settings) -> str:
+    from handlers.format import number
+    from handlers.telegram.staff.surveys import SENT, check_sms
+    from loyalty import surveys
+
+    now, locale = utcnow(), settings.default_locale
+    await check_sms(args.id, args.channel, settings)
+    survey = await surveys.send(args.id, args.channel, actor="club command", now=now)
+    count = await surveys.reach(survey, now, settings.tz)
+    return t(SENT, locale, count=number(count, locale))
+
+
+@command("survey close")
+async def _survey_close(args: argparse.Namespace, settings: Settings) -> str:
+    from handlers.telegram.staff.surveys import CLOSED
+    from loyalty import surveys
+
+    await surveys.close(args.id, actor="club command", now=utcnow())
+    return t(CLOSED, settings.default_locale)
+
+
+@command("survey results")
+async def _survey_results(args: argparse.Namespace, settings: Settings) -> str:
+    from handlers.surveys import results_text, results_xlsx
+    from loyalty import surveys
+
+    locale = settings.default_locale
+    found = await surveys.results(args.id)
+    if args.xlsx:
+        from pathlib import Path
+
+        data = await asyncio.to_thread(results_xlsx, found, locale)
+        await asyncio.to_thread(Path(args.xlsx).write_bytes, data)
+    return results_text(found, locale)
+
+
 class ProgressBar:
     """A one-line progress bar on stderr, redrawn at most once per percent."""
 
@@ -1582,6 +1683,47 @@ def build_parser(locale: str = "fa") -> argparse.ArgumentParser:
     apay = agent.add_parser("pay", help=h(N_("record a payment to an agent")))
     positional(apay, "agent", N_("the agent's number or code, as `club agent list` shows it"))
     positional(apay, "amount", N_("the amount paid, at most what is due"))
+    survey = sub.add_parser(
+        "survey", help=h(N_("surveys members answer for points"))
+    ).add_subparsers(dest="action", required=True, metavar=h(N_("action")))
+    sadd = survey.add_parser("add", help=h(N_("add a survey (a draft until it is sent)")))
+    positional(sadd, "points", N_("the points a member earns for completing it"))
+    positional(sadd, "deadline", N_("the last day it takes answers, e.g. 1405/10/01"))
+    positional(sadd, "title", N_("its title as members read it"))
+    sadd.add_argument(
+        "--filter",
+        action="append",
+        metavar=h(N_("FILTER")),
+        help=h(N_("who is asked, as a campaign's filters: tier=gold, branch=2, age=20-40 ...")),
+    )
+    sq = survey.add_parser("question", help=h(N_("add a question to a draft survey")))
+    positional(sq, "id", N_("the survey's number, as `club survey list` shows it"), type=_id)
+    positional(
+        sq, "kind", N_("choice, rating (1-5), nps (0-10) or text"), choices=KINDS_OF_QUESTION
+    )
+    positional(sq, "question", N_("the question as members read it"))
+    positional(sq, "option", N_("the options of a choice question"), nargs="*")
+    sq.add_argument(
+        "--optional", action="store_true", help=h(N_("the member may skip this question"))
+    )
+    survey.add_parser("list", help=h(N_("list the surveys")))
+    sshow = survey.add_parser("show", help=h(N_("show a survey and its questions")))
+    positional(sshow, "id", N_("the survey's number, as `club survey list` shows it"), type=_id)
+    ssend = survey.add_parser("send", help=h(N_("invite the survey's members")))
+    positional(ssend, "id", N_("the survey's number, as `club survey list` shows it"), type=_id)
+    ssend.add_argument(
+        "--channel",
+        default="telegram_sms",
+        choices=["telegram", "sms", "telegram_sms"],
+        help=h(N_("telegram, sms, or telegram_sms (SMS for those not on Telegram)")),
+    )
+    sclose = survey.add_parser("close", help=h(N_("stop a survey taking answers")))
+    positional(sclose, "id", N_("the survey's number, as `club survey list` shows it"), type=_id)
+    sres = survey.add_parser("results", help=h(N_("a survey's results")))
+    positional(sres, "id", N_("the survey's number, as `club survey list` shows it"), type=_id)
+    sres.add_argument(
+        "--xlsx", metavar=h(N_("PATH")), help=h(N_("also write the results as a spreadsheet"))
+    )
 
     api = sub.add_parser("api", help=h(N_("the HTTP API for tills"))).add_subparsers(
         dest="action", required=True, metavar=h(N_("action"))
@@ -1639,7 +1781,14 @@ _PLACEHOLDERS = {
     "last": N_("LAST_DAY"),
     "percent": N_("PERCENT"),
     "options": N_("OPTION"),
+    "points": N_("POINTS"),
+    "deadline": N_("LAST_DAY"),
+    "title": N_("TITLE"),
+    "kind": N_("KIND"),
+    "question": N_("QUESTION"),
+    "option": N_("OPTION"),
 }
+KINDS_OF_QUESTION = ("choice", "rating", "nps", "text")
 
 
 SANDBOX_USER = 100001

@@ -62,7 +62,7 @@ from bot.sms_gateway import (
     SmsRetryable,
     SmsSender,
 )
-from handlers.notifications import render
+from handlers.notifications import buttons, render
 from loyalty.clock import utcnow
 from loyalty.members import set_reachable
 from models import Channel, Member, OutboxMessage, OutboxStatus
@@ -396,7 +396,12 @@ class OutboxSender:
             )
         else:
             # Plain text whatever the bot's default parse mode: staff may type "<" in a campaign.
-            await self.bot.send_message(job.member.telegram_id, text[:4096], parse_mode=None)
+            await self.bot.send_message(
+                job.member.telegram_id,
+                text[:4096],
+                parse_mode=None,
+                reply_markup=buttons(job.row.params, job.locale),
+            )
 
     async def _send_sms(self, jobs: list[_Job], now: datetime, result: DrainResult) -> None:
         ready: list[_Job] = []

@@ -11,8 +11,11 @@ from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+
 from handlers.format import day, number, signed
 from handlers.i18n import N_, t
+from handlers.surveys import ANSWER_BUTTON, INVITATION_PREFIX, invitation
 from handlers.texts import money, reason_text, tier_name
 from handlers.till_texts import discount_lines, offer_line
 from loyalty.notify import SMS_REPLY
@@ -225,6 +228,8 @@ def expiry_reminder(params: Params, locale: str, sms: bool, tz: ZoneInfo) -> str
 
 def campaign(params: Params, locale: str, sms: bool, tz: ZoneInfo) -> str:
     text = str(params.get("text", ""))
+    if params.get("survey"):  # a survey's invitation, in the member's language
+        text = invitation(params["survey"], locale, sms, tz)
     return f"{text}\n{OPT_OUT}" if sms else text
 
 
@@ -273,6 +278,17 @@ TEMPLATES: dict[str, Renderer] = {
     "gift_card_received": gift_card_received,
     SMS_REPLY: sms_reply,
 }
+
+
+def buttons(params: Params, locale: str) -> InlineKeyboardMarkup | None:
+    """The button under a Telegram message, if it has one: a survey's invitation opens it."""
+    survey = params.get("survey")
+    if not survey:
+        return None
+    button = InlineKeyboardButton(
+        text=t(ANSWER_BUTTON, locale), callback_data=f"{INVITATION_PREFIX}{survey['id']}"
+    )
+    return InlineKeyboardMarkup(inline_keyboard=[[button]])
 
 
 def render(template: str, params: Params, locale: str, *, sms: bool, tz: ZoneInfo) -> str:

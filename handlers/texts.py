@@ -53,6 +53,23 @@ ERRORS: dict[ErrorCode, str] = {
     ErrorCode.PAY_MORE_THAN_DUE: N_(
         "Only {due} {currency} is due to this agent: {amount} {currency} cannot be paid."
     ),
+    ErrorCode.SURVEY_NOT_FOUND: N_("No survey number {survey}."),
+    ErrorCode.SURVEY_SENT: N_("Survey {survey} was sent already: its questions cannot change."),
+    ErrorCode.SURVEY_NO_QUESTIONS: N_("Survey {survey} has no questions yet."),
+    ErrorCode.SURVEY_TOO_MANY: N_("A survey has at most {max} questions."),
+    ErrorCode.SURVEY_OPTIONS: N_("A choice question needs {min} to {max} options."),
+    ErrorCode.SURVEY_DEADLINE_PAST: N_("The deadline has passed already."),
+    ErrorCode.SURVEY_CLOSED: N_("This survey is closed."),
+    ErrorCode.SURVEY_ANSWERED: N_("You have answered this survey already."),
+    ErrorCode.SURVEY_NOT_INVITED: N_("This survey was not sent to you."),
+    ErrorCode.SURVEY_ANSWER_RANGE: N_("Please answer with a number from {low} to {high}."),
+    ErrorCode.SURVEY_ANSWER_MISSING: N_("Question {question} needs an answer."),
+    ErrorCode.SURVEY_NO_SMS_QUESTION: N_(
+        "SMS asks one choice or rating question, and this survey has none: send it by Telegram."
+    ),
+    ErrorCode.SURVEY_SMS_TOO_LONG: N_(
+        "The SMS question takes {parts} SMS: shorten it to fit one, or send by Telegram."
+    ),
     ErrorCode.PROMO_NOT_STARTED: N_("Promo code {code} is not valid yet."),
     ErrorCode.PROMO_EXPIRED: N_("Promo code {code} has expired."),
     ErrorCode.PROMO_USED_UP: N_("Promo code {code} is used up."),
@@ -159,6 +176,7 @@ REASONS: dict[str, str] = {
     "birthday_voucher": N_("birthday gift voucher"),
     "gift_voucher": N_("gift voucher"),
     "charity": N_("given to charity"),
+    "survey": N_("survey answered"),
 }
 
 # Who a reward is for, in "This reward is for {customer_type} customers only."

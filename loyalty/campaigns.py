@@ -179,6 +179,9 @@ async def enqueue(campaign: Campaign, now: datetime, tz: ZoneInfo) -> int:
         params["photo"] = campaign.photo
     if campaign.channel == "telegram_sms":
         params[FALLBACK_SMS] = True
+    from loyalty.surveys import invitation_params  # surveys send through campaigns
+
+    params |= await invitation_params(campaign.id)
     messages = [
         (member_id, f"campaign:{campaign.id}:{member_id}", channel)
         for member_id, channel in await recipients(campaign.audience, campaign.channel, now, tz)

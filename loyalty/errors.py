@@ -113,6 +113,20 @@ class ErrorCode(StrEnum):
     # Agents (`loyalty.agents`).
     AGENT_NOT_FOUND = "agent_not_found"  # `code`: as typed
     PAY_MORE_THAN_DUE = "pay_more_than_due"  # `due`, `amount`
+    # Surveys (`loyalty.surveys`).
+    SURVEY_NOT_FOUND = "survey_not_found"  # `survey`: the number asked for
+    SURVEY_SENT = "survey_sent"  # `survey`: sent already, its questions are fixed
+    SURVEY_NO_QUESTIONS = "survey_no_questions"  # `survey`
+    SURVEY_TOO_MANY = "survey_too_many"  # `max`: questions in one survey
+    SURVEY_OPTIONS = "survey_options"  # `min`, `max`: the options of a choice question
+    SURVEY_DEADLINE_PAST = "survey_deadline_past"  # the deadline given is over already
+    SURVEY_CLOSED = "survey_closed"  # closed, or past its deadline: no more answers
+    SURVEY_ANSWERED = "survey_answered"  # the member completed it already
+    SURVEY_NOT_INVITED = "survey_not_invited"  # the member was not among those asked
+    SURVEY_ANSWER_RANGE = "survey_answer_range"  # `low`, `high`: the numbers allowed
+    SURVEY_ANSWER_MISSING = "survey_answer_missing"  # `question`: a required one unanswered
+    SURVEY_NO_SMS_QUESTION = "survey_no_sms_question"  # no choice or rating question for SMS
+    SURVEY_SMS_TOO_LONG = "survey_sms_too_long"  # `parts`: the SMS question takes more than one
     PROMO_TIER = "promo_tier"  # `tier`: the code of the lowest tier it is for
     PROMO_ONCE_PER_PURCHASE = "promo_once_per_purchase"
     PROMO_NOT_YOURS = "promo_not_yours"  # a batch's code, given to another member

@@ -30,6 +30,7 @@ from models.rewards import ErasedVoucherCode, Reward, Voucher
 from models.sms import InboundOutcome, InboundSms, SmsLog
 from models.staff import AuditEntry, Staff
 from models.staff_extras import PendingApproval, StaffInvite
+from models.surveys import Survey, SurveyAnswer, SurveyQuestion, SurveyResponse
 from models.updates import TelegramUpdate
 
 __all__ = [
@@ -82,6 +83,10 @@ __all__ = [
     "SmsLog",
     "Staff",
     "StaffInvite",
+    "Survey",
+    "SurveyAnswer",
+    "SurveyQuestion",
+    "SurveyResponse",
     "TelegramUpdate",
     "StaffRole",
     "Tier",

@@ -89,9 +89,8 @@ def test_messy_forms(text: str, kind: Kind, arg: str) -> None:
         "salam",
         "pointsx",
         "امتیازها",
-        "13",
-        "111",
-        "1",
+        "1.5",
+        "-3",
         "join-us",
         "stopp",
         "تولدم",
@@ -99,6 +98,12 @@ def test_messy_forms(text: str, kind: Kind, arg: str) -> None:
 )
 def test_anything_else_is_unknown(text: str) -> None:
     assert parse(text).kind is Kind.UNKNOWN
+
+
+@pytest.mark.parametrize(("text", "arg"), [("13", "13"), ("111", "111"), ("1", "1"), ("۷", "7")])
+def test_a_bare_number_answers_a_survey(text: str, arg: str) -> None:
+    """The inbound door treats it as unknown text when no survey asked the sender one."""
+    assert parse(text) == Command(Kind.ANSWER, arg)
 
 
 @pytest.mark.parametrize(

@@ -161,6 +161,7 @@ async def test_staff_help_lists_what_the_table_allows(db: str) -> None:
         "/causes [add|off]",
         "/partners [add|offer|codes|logo|invite|off]",
         "/agents [add|pay|export]",
+        "/survey [add|q|show|send|close|results]",
     ]
     async with harness() as h:
         for user, lines in (

@@ -213,6 +213,8 @@ async def _decide(row: InboundSms, config: SmsConfig) -> tuple[InboundOutcome, s
         if gate is not None:
             return gate
     member = await member_by_phone(row.sender)
+    if command.kind is keywords.Kind.ANSWER and not await keywords.asked_by_sms(member):
+        command = keywords.Command(keywords.Kind.UNKNOWN)  # a number, but no survey asked one
     if command.kind is keywords.Kind.UNKNOWN:
         return await _unknown(row, member, now, config)
     ctx = keywords.Context(row.sender, member, now, config.tz, _key(row))

@@ -15,6 +15,8 @@ The keyword table is a contract with members (printed on posters and receipts):
     کارت <code>  | GIFT <code>    what a gift card holds (anyone may ask: the code is the key)
     اهدا <n> [c] | GIVE <n> [c]   give n points to the active charity cause (c: its number,
                                   needed when several take gifts)
+    <n>                           answer the survey question the member was sent by SMS
+                                  (a bare number; 11 and 12 stay STOP and START)
 
 The number n in REDEEM is the reward's id, which the REWARDS answer prints before each
 reward. An id stays the same between the list and the redeem request, whereas a position
@@ -36,8 +38,9 @@ from zoneinfo import ZoneInfo
 from handlers.format import day, number
 from handlers.i18n import N_, pick_locale, t
 from handlers.sms.text import normalize, sms_parts, to_persian_digits
+from handlers.surveys import SMS_THANKS, THANKS_NO_POINTS, thanks
 from handlers.texts import error_text, money, tier_name
-from loyalty import charity, giftcards, inbox, members, rewards, tiers
+from loyalty import charity, giftcards, inbox, members, rewards, surveys, tiers
 from loyalty.codes import looks_like_agent_code
 from loyalty.dates import parse_birthday
 from loyalty.errors import ErrorCode, LoyaltyError
@@ -64,6 +67,7 @@ class Kind(StrEnum):
     HELP = "help"
     GIFT = "gift"
     GIVE = "give"
+    ANSWER = "answer"  # a bare number: the answer to a survey's SMS question
     UNKNOWN = "unknown"
 
 
@@ -117,6 +121,8 @@ def parse(text: str) -> Command:
     if whole in EXACT:
         kind, language = EXACT[whole]
         return Command(kind, "", language)
+    if whole.isdigit() and whole.isascii():
+        return Command(Kind.ANSWER, whole)
     words = [w for w in (text or "").split() if normalize(w)]
     if not words:
         return Command(Kind.UNKNOWN)
@@ -194,6 +200,8 @@ TEMPLATES = (
     GIVE_HOW,
     GIVE_CHOOSE,
     GIVEN,
+    SMS_THANKS,
+    THANKS_NO_POINTS,
 )
 
 
@@ -423,6 +431,29 @@ async def _causes_list(locale: str) -> str:
     return text
 
 
+async def asked_by_sms(member: Member | None) -> bool:
+    """A survey with a question for SMS was sent to the member: a bare number answers it."""
+    if member is None:
+        return False
+    survey = await surveys.latest_invitation(member.id)
+    return (
+        survey is not None
+        and surveys.sms_question(await surveys.questions_of(survey.id)) is not None
+    )
+
+
+async def _answer(command: Command, ctx: Context, member: Member, locale: str) -> str:
+    """A bare number: the answer to the SMS question of the survey the member was sent last."""
+    survey = await surveys.latest_invitation(member.id)
+    asked = surveys.sms_question(await surveys.questions_of(survey.id)) if survey else None
+    if survey is None or asked is None:
+        return help_text(locale)
+    completed = await surveys.complete(
+        survey.id, member.id, {asked.id: int(command.arg)}, channel="sms", now=ctx.now
+    )
+    return thanks(completed, locale, sms=True)
+
+
 _MEMBER_HANDLERS = {
     Kind.POINTS: _points,
     Kind.REWARDS: _rewards,
@@ -432,4 +463,5 @@ _MEMBER_HANDLERS = {
     Kind.STOP: _stop,
     Kind.START: _start,
     Kind.GIVE: _give,
+    Kind.ANSWER: _answer,
 }

@@ -58,6 +58,7 @@ class Action(StrEnum):
     PARTNERS = "partners"  # partner businesses, their offers and codes (loyalty/partners.py)
     AGENTS = "agents"  # agents, their commission and paying it (loyalty/agents.py)
     AGENT_SELF = "agent_self"  # an agent's own members and commission (/agent)
+    SURVEYS = "surveys"  # surveys paid in points and their results (loyalty/surveys.py)
 
 
 # Those who work at the till. A partner's staff is no staff of the club: they validate
@@ -112,6 +113,7 @@ PERMISSIONS: dict[Action, frozenset[StaffRole]] = {
     Action.PARTNERS: OWNER,
     Action.AGENTS: OWNER,
     Action.AGENT_SELF: AGENT,
+    Action.SURVEYS: OWNER,
 }
 
 

@@ -20,6 +20,7 @@ from handlers.telegram.member import (
     profile,
     rewards,
     signup,
+    surveys,
     vouchers,
 )
 
@@ -35,6 +36,7 @@ DIALOGS = (
     giftcards,
     charity,
     partners,
+    surveys,
     invite,
     feedback,
     messages,
@@ -47,6 +49,7 @@ def routers() -> list[Router]:
     """Commands first (so /start always works), then the dialogs, then the catch-all."""
     return [
         menu.commands_router(),
+        surveys.invitations_router(),
         *(module.dialog() for module in DIALOGS),
         menu.fallback_router(),
     ]

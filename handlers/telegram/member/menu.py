@@ -160,6 +160,7 @@ def dialog() -> Dialog:
                 Start(Tr(N_("Feedback")), id="feedback", state=states.FeedbackSG.rating),
                 Start(Tr(N_("Write to us")), id="messages", state=states.MessagesSG.write),
             ),
+            Start(Tr(N_("Surveys")), id="surveys", state=states.SurveySG.surveys),
             Row(
                 Start(Tr(N_("Profile")), id="profile", state=states.ProfileSG.profile),
                 Start(Tr(N_("Delete my data")), id="delete", state=states.DeleteSG.confirm),

@@ -62,6 +62,12 @@ class CharitySG(StatesGroup):
     thanks = State()
 
 
+class SurveySG(StatesGroup):
+    surveys = State()
+    question = State()
+    thanks = State()
+
+
 class InviteSG(StatesGroup):
     invite = State()
 

@@ -21,6 +21,7 @@ from handlers.telegram.staff import (
     member_settings,
     partners,
     promos,
+    surveys,
 )
 from handlers.telegram.staff.access import install
 
@@ -44,6 +45,7 @@ def router() -> Router:
         causes.router(),
         partners.router(),
         agents.router(),
+        surveys.router(),
     )
     return staff
 

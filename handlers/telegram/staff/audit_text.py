@@ -38,6 +38,10 @@ ACTIONS = {
     "agent_added": N_("agent added"),
     "agent_paid": N_("agent paid"),
     "agents_export": N_("agents exported"),
+    "survey_added": N_("survey added"),
+    "survey_question_added": N_("survey question added"),
+    "survey_sent": N_("survey sent"),
+    "survey_closed": N_("survey closed"),
     "tier_set": N_("tier changed"),
     "staff_invite": N_("staff invitation made"),
     "staff_joined": N_("joined the staff"),
@@ -103,6 +107,10 @@ FIELDS = {
     "created": N_("added"),
     "skipped": N_("skipped"),
     "campaign": N_("campaign"),
+    "survey": N_("survey"),
+    "question": N_("question"),
+    "title": N_("title"),
+    "channel": N_("channel"),
     "lottery": N_("lottery"),
     "seed_hash": N_("seed hash"),
     "seed": N_("seed"),
@@ -115,6 +123,7 @@ FIELDS = {
 NAMED = {
     "member",
     "agent",
+    "survey",
     "cause",
     "partner",
     "branch",
@@ -142,7 +151,7 @@ KINDS = {
 }
 
 # Words people or programs typed, shown as typed (a receipt, a code, a note, a seed).
-AS_TYPED = {"receipt", "voucher", "note", "seed", "seed_hash"}
+AS_TYPED = {"receipt", "voucher", "note", "seed", "seed_hash", "title", "channel"}
 
 
 def _decimal(text: str) -> Decimal | None:

@@ -134,6 +134,7 @@ HELP: tuple[tuple[str, Action], ...] = (
     ("/partners [add|offer|codes|logo|invite|off]", Action.PARTNERS),
     ("/agents [add|pay|export]", Action.AGENTS),
     ("/agent", Action.AGENT_SELF),
+    ("/survey [add|q|show|send|close|results]", Action.SURVEYS),
 )
 
 

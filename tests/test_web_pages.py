@@ -18,7 +18,7 @@ from bot.app import build_bot, build_dispatcher, build_web_app
 from bot.sandbox import LocalSession
 from bot.settings import Settings
 from handlers.telegram.middlewares import ThrottleMiddleware
-from handlers.web.session import COOKIE
+from handlers.web.session import COOKIE, STAFF, TELEGRAM, Sessions, Subject
 from loyalty import earning
 from models import Card, LedgerEntry, Member
 from tests import helpers
@@ -145,10 +145,13 @@ async def test_a_session_lasts_its_time_and_cannot_be_forged(
     await joined()
     await sign_in(client, init_data(USER))
     issued = client.session.cookie_jar.filter_cookies(client.make_url("/club/card"))[COOKIE].value
-    telegram_id, rest = issued.split(".", 1)
-    assert telegram_id == str(USER)
+    subject, rest = issued.split(".", 1)
+    assert subject == f"tg:{USER}"
     client.session.cookie_jar.clear()
-    client.session.cookie_jar.update_cookies({COOKIE: f"4243.{rest}"})  # another member's id
+    client.session.cookie_jar.update_cookies({COOKIE: f"tg:4243.{rest}"})  # another member's id
+    assert (await client.get("/club/card", allow_redirects=False)).status == 303
+    client.session.cookie_jar.clear()
+    client.session.cookie_jar.update_cookies({COOKIE: f"staff:{USER}.{rest}"})  # another kind
     assert (await client.get("/club/card", allow_redirects=False)).status == 303
     client.session.cookie_jar.clear()
     client.session.cookie_jar.update_cookies({COOKIE: issued})
@@ -295,3 +298,16 @@ async def test_the_menu_opens_the_pages_at_a_public_https_address(
 def test_web_app_url_must_be_https() -> None:
     with pytest.raises(ValueError, match="WEB_APP_URL must be an https:// address"):
         Settings(_env_file=None, web_app_url="http://club.example/club/")
+
+
+def test_a_forms_csrf_token_is_good_for_its_own_session_only() -> None:
+    sessions = Sessions(b"secret", timedelta(hours=1))
+    mine = sessions.issue(Subject(TELEGRAM, USER), NOW)
+    theirs = sessions.issue(Subject(STAFF, 7), NOW)
+    assert sessions.subject(theirs, NOW) == Subject(STAFF, 7)
+    assert sessions.csrf_ok(mine, sessions.csrf(mine))
+    assert not sessions.csrf_ok(mine, sessions.csrf(theirs))  # another session's form
+    assert not sessions.csrf_ok(mine, None) and not sessions.csrf_ok(mine, "")
+    assert not sessions.csrf_ok(None, sessions.csrf(mine))  # no session at all
+    other_secret = Sessions(b"other", timedelta(hours=1))
+    assert not sessions.csrf_ok(mine, other_secret.csrf(mine))

@@ -29,7 +29,15 @@ from handlers.format import day, digits, number, signed
 from handlers.i18n import N_, pick_locale, t
 from handlers.qr import qr_svg
 from handlers.texts import club_name, reason_text, tier_name
-from handlers.web.session import COOKIE, Refusal, Sessions, SignInRefused, checked_user
+from handlers.web.session import (
+    COOKIE,
+    TELEGRAM,
+    Refusal,
+    Sessions,
+    SignInRefused,
+    Subject,
+    checked_user,
+)
 from loyalty import expiry, ledger, tiers
 from loyalty.clock import utcnow
 from loyalty.errors import LoyaltyError
@@ -158,7 +166,7 @@ async def sign_in_page(request: web.Request) -> web.Response:
     """The page Telegram opens: its script posts the sign-in data it was given."""
     pages = request.app[PAGES]
     locale = pages.default_locale
-    who = pages.sessions.telegram_id(request.cookies.get(COOKIE), pages.clock())
+    who = pages.sessions.subject(request.cookies.get(COOKIE), pages.clock())
     return render(request, "signin.html", locale, await _club(locale), signed_in=who is not None)
 
 
@@ -188,7 +196,7 @@ async def sign_in(request: web.Request) -> web.Response:
     response = web.Response(status=303, headers={"Location": f"{PREFIX}/card"})
     response.set_cookie(
         COOKIE,
-        pages.sessions.issue(user.id, now),
+        pages.sessions.issue(Subject(TELEGRAM, user.id), now),
         max_age=int(pages.sessions.lifetime.total_seconds()),
         path=f"{PREFIX}/",
         httponly=True,
@@ -203,13 +211,20 @@ async def _locale_of(telegram_id: int | None, pages: Pages) -> str:
     return pick_locale(member.locale if member else None, default=pages.default_locale)
 
 
-def _signed_in(request: web.Request) -> int:
-    """The Telegram id the session cookie names; without one, back to the sign-in page."""
+def signed_in(request: web.Request, *kinds: str) -> Subject:
+    """Whom the session cookie names, if one of `kinds`; else back to the sign-in page."""
     pages = request.app[PAGES]
-    telegram_id = pages.sessions.telegram_id(request.cookies.get(COOKIE), pages.clock())
-    if telegram_id is None:  # no session, a forged or an expired one
+    subject = pages.sessions.subject(request.cookies.get(COOKIE), pages.clock())
+    if subject is None or subject.kind not in kinds:  # none, forged, expired, another's
         raise web.HTTPSeeOther(f"{PREFIX}/")
-    return telegram_id
+    return subject
+
+
+def checked_form(request: web.Request, form: Any) -> None:
+    """A form posted from one of our pages in this session, or refused (CSRF)."""
+    pages = request.app[PAGES]
+    if not pages.sessions.csrf_ok(request.cookies.get(COOKIE), form.get("csrf")):
+        raise web.HTTPForbidden(text="This form is out of date: open the page again.")
 
 
 # ---- the card ----------------------------------------------------------------------------------
@@ -217,7 +232,7 @@ def _signed_in(request: web.Request) -> int:
 
 async def card_page(request: web.Request) -> web.Response:
     pages = request.app[PAGES]
-    member, config = await member_and_config_by_telegram(_signed_in(request))
+    member, config = await member_and_config_by_telegram(signed_in(request, TELEGRAM).id)
     if member is None:  # the member left (deleted their data) since signing in
         raise web.HTTPSeeOther(f"{PREFIX}/")
     locale = pick_locale(member.locale, default=pages.default_locale)

@@ -54,8 +54,26 @@ def checked_user(token: str, init_data: str, now: datetime, max_age: timedelta) 
 
 
 @dataclass(frozen=True)
+class Subject:
+    """Whom a session is for: a member signed in by Telegram (`tg`, their Telegram id), a
+    member signed in by a code sent to their phone (`member`, their member id), or a
+    member of staff (`staff`, their staff id)."""
+
+    kind: str
+    id: int
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.id}"
+
+
+TELEGRAM, MEMBER, STAFF = "tg", "member", "staff"
+KINDS = frozenset({TELEGRAM, MEMBER, STAFF})
+
+
+@dataclass(frozen=True)
 class Sessions:
-    """Session cookies: `<telegram id>.<unix time signed in>.<signature>`."""
+    """Session cookies: `<kind>:<id>.<unix time signed in>.<signature>`; a form's CSRF token
+    is a signature of the session's cookie, so it is good for that session only."""
 
     secret: bytes
     lifetime: timedelta
@@ -63,22 +81,35 @@ class Sessions:
     def _signature(self, body: str) -> str:
         return hmac.new(self.secret, body.encode(), hashlib.sha256).hexdigest()
 
-    def issue(self, telegram_id: int, now: datetime) -> str:
-        body = f"{telegram_id}.{int(now.timestamp())}"
+    def issue(self, subject: Subject, now: datetime) -> str:
+        body = f"{subject}.{int(now.timestamp())}"
         return f"{body}.{self._signature(body)}"
 
-    def telegram_id(self, cookie: str | None, now: datetime) -> int | None:
-        """The Telegram id a cookie was issued to, while it lasts; None for anything else."""
-        user, _, rest = (cookie or "").partition(".")
+    def subject(self, cookie: str | None, now: datetime) -> Subject | None:
+        """Whom a cookie was issued to, while it lasts; None for anything else."""
+        who, _, rest = (cookie or "").partition(".")
         issued, _, signature = rest.partition(".")
-        if not (_number(user) and _number(issued) and signature):
+        kind, _, number = who.partition(":")
+        if not (kind in KINDS and _number(number) and _number(issued) and signature):
             return None
-        if not hmac.compare_digest(self._signature(f"{user}.{issued}"), signature):
+        if not hmac.compare_digest(self._signature(f"{who}.{issued}"), signature):
             return None
         age = now.timestamp() - int(issued)
         if not -CLOCK_SKEW.total_seconds() <= age <= self.lifetime.total_seconds():
             return None
-        return int(user)
+        return Subject(kind, int(number))
+
+    def csrf(self, cookie: str) -> str:
+        """The token every form of this session carries (a hidden `csrf` field)."""
+        return self._signature(f"csrf:{cookie}")
+
+    def csrf_ok(self, cookie: str | None, token: object) -> bool:
+        """Whether a form posted with `cookie` carries its session's token."""
+        return (
+            bool(cookie)
+            and isinstance(token, str)
+            and hmac.compare_digest(self.csrf(cookie or ""), token)
+        )
 
 
 def _number(text: str) -> bool:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from aiogram import F, Router
+from aiogram.filters import MagicData
 from aiogram.types import CallbackQuery, Message
 from aiogram_dialog import Dialog, DialogManager, StartMode, Window
 from aiogram_dialog.widgets.kbd import Button, Group, Row, Select
@@ -107,7 +108,10 @@ async def on_dialog_start(start_data: Any, manager: DialogManager) -> None:
 
 def invitations_router() -> Router:
     router = Router(name="member-survey-invitations")
-    router.callback_query.register(on_invitation, F.data.startswith(INVITATION_PREFIX))
+    # MagicData, an aiogram Filter, runs on the loop; a bare F.data... would run in a thread.
+    router.callback_query.register(
+        on_invitation, MagicData(F.event.data.startswith(INVITATION_PREFIX))
+    )
     return router
 
 

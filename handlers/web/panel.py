@@ -19,7 +19,7 @@ from handlers.texts import error_text, reason_text, tier_name
 from handlers.web.app import PAGES, PREFIX, _club, _page, checked_form, render, signed_in
 from handlers.web.session import COOKIE, STAFF, Subject
 from loyalty import ledger
-from loyalty.errors import LoyaltyError
+from loyalty.errors import ErrorCode, LoyaltyError
 from loyalty.members import active_card
 from loyalty.numbers import parse_int
 from loyalty.staff import counter as desk
@@ -90,7 +90,9 @@ async def panel_sign_in(request: web.Request) -> web.Response:
         max_age=int(pages.sessions.lifetime.total_seconds()),
         path=f"{PREFIX}/",
         httponly=True,
-        samesite="Strict",
+        # Lax, not Strict: the link is opened from Telegram, another site, and the redirect
+        # that follows must carry the cookie; forms are guarded by their CSRF token.
+        samesite="Lax",
         secure=pages.secure or request.secure,
     )
     return response
@@ -187,6 +189,8 @@ async def member_page(
     try:
         member = await panel.member_for(staff, int(request.match_info["id"]))
     except LoyaltyError as refused:
+        if refused.code is ErrorCode.NOT_ALLOWED:  # a manager of another branch
+            return await _refused(request, 403, N_("This member belongs to another branch."))
         return await _refused(request, 404, error_text(refused, locale))
     card = await active_card(member.id)
     tier = await Tier.get_or_none(id=member.tier_id) if member.tier_id else None

@@ -283,3 +283,12 @@ async def test_a_branch_manager_sees_and_corrects_their_branch_only(
     )
     assert posted.status == 403
     assert (await Member.get(id=theirs.id)).balance == 20
+
+
+async def test_no_link_without_a_public_https_address(db: str) -> None:
+    async with harness() as h:  # no WEB_APP_URL, no HTTPS webhook
+        assert await h.send(OWNER, "/panel") == [
+            "The panel needs the club's public HTTPS address (WEB_APP_URL or an HTTPS WEBHOOK_URL)."
+        ]
+        assert await h.send(CASHIER + 1, "/panel") == ["Not allowed."]  # not staff
+    assert await PanelLink.all().count() == 0

@@ -235,6 +235,7 @@ def add_pages(app: web.Application, settings: Settings) -> None:
         secure=settings.pages_url is not None,  # served at a public HTTPS address
         default_locale=settings.default_locale,
         tz=settings.tz,
+        owner_ids=settings.owner_ids,
     )
 
 

@@ -29,7 +29,7 @@ from models.partners import Partner, PartnerCode
 from models.rewards import ErasedVoucherCode, Reward, Voucher
 from models.sms import InboundOutcome, InboundSms, SmsLog
 from models.staff import AuditEntry, Staff
-from models.staff_extras import PendingApproval, StaffInvite
+from models.staff_extras import PanelLink, PendingApproval, StaffInvite
 from models.surveys import Survey, SurveyAnswer, SurveyQuestion, SurveyResponse
 from models.updates import TelegramUpdate
 
@@ -82,6 +82,7 @@ __all__ = [
     "RewardKind",
     "SmsLog",
     "Staff",
+    "PanelLink",
     "StaffInvite",
     "Survey",
     "SurveyAnswer",

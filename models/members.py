@@ -75,6 +75,10 @@ class Member(Model):
             Index(fields=["birthday_jalali"]),
             Index(fields=["birthday_gregorian"]),
             Index(fields=["agent_id"]),
+            # The owner's panel: members listed by join date or balance, of a branch or all.
+            Index(fields=["joined_at"]),
+            Index(fields=["balance"]),
+            Index(fields=["branch_id", "joined_at"]),
         ]
 
     async def save(

@@ -44,3 +44,18 @@ class PendingApproval(Model):
 
     class Meta:
         table = "pending_approval"
+
+
+class PanelLink(Model):
+    """A one-time link into the owner's panel (`/panel` in the bot): only the token's
+    SHA-256 is kept, with whom it signs in and until when; opened once, then refused."""
+
+    id = fields.IntField(primary_key=True)
+    token_hash = fields.CharField(max_length=64, unique=True)
+    staff = fields.ForeignKeyField("models.Staff", related_name=False, on_delete=fields.CASCADE)
+    created_at = fields.DatetimeField()
+    expires_at = fields.DatetimeField()
+    used_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "panel_link"

@@ -26,7 +26,8 @@ async def test_staff_help_names_the_placeholders_in_persian(db: str) -> None:
             "/newcard <عضو>\n"
             "/giftcard sell|topup|spend|refund|block ...\n"
             "/inbox\n"
-            "/reply <شماره> <متن>"
+            "/reply <شماره> <متن>\n"
+            "/panel"
         ]
         assert h.api.rejected == []
 

@@ -130,6 +130,7 @@ async def test_staff_help_lists_what_the_table_allows(db: str) -> None:
         "/giftcard sell|topup|spend|refund|block ...",
         "/inbox",
         "/reply <number> <text>",
+        "/panel",
     ]
     managing = [
         "/voucher cancel <voucher code>",

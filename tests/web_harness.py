@@ -59,7 +59,13 @@ class Clock:
         self.now += timedelta(**delta)
 
 
-def pages_app(clock: Clock, *, secure: bool = False, default_locale: str = "fa") -> web.Application:
+def pages_app(
+    clock: Clock,
+    *,
+    secure: bool = False,
+    default_locale: str = "fa",
+    owner_ids: tuple[int, ...] = (),
+) -> web.Application:
     app = web.Application()
     add_web_routes(
         app,
@@ -69,6 +75,7 @@ def pages_app(clock: Clock, *, secure: bool = False, default_locale: str = "fa")
         default_locale=default_locale,
         tz=TEHRAN,
         clock=clock,
+        owner_ids=owner_ids,
     )
     return app
 

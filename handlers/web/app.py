@@ -13,7 +13,7 @@ address's fragment; the page's script posts it to `/club/signin`, which checks i
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -95,7 +95,10 @@ def build_pages_app(
     default_locale: str = "fa",
     tz: ZoneInfo,
     clock: Callable[[], datetime] = utcnow,
+    owner_ids: Iterable[int] = (),
 ) -> web.Application:
+    from handlers.web.panel import add_panel_routes  # it builds on this module
+
     pages = web.Application(middlewares=[with_headers])
     pages[PAGES] = Pages(
         token, Sessions(secret, session_lifetime), max_age, secure, default_locale, tz, clock
@@ -110,6 +113,7 @@ def build_pages_app(
     pages.router.add_get("/", sign_in_page)
     pages.router.add_post("/signin", sign_in)
     pages.router.add_get("/card", card_page)
+    add_panel_routes(pages, owner_ids)
     pages.router.add_static("/static", STATIC)
     pages.router.add_static("/fonts", FONTS)
     return pages

@@ -59,6 +59,8 @@ class Action(StrEnum):
     AGENTS = "agents"  # agents, their commission and paying it (loyalty/agents.py)
     AGENT_SELF = "agent_self"  # an agent's own members and commission (/agent)
     SURVEYS = "surveys"  # surveys paid in points and their results (loyalty/surveys.py)
+    PANEL = "panel"  # sign in to the web panel (`/panel`); each page asks its own action
+    PANEL_MEMBERS = "panel_members"  # the panel's member list and member pages
 
 
 # Those who work at the till. A partner's staff is no staff of the club: they validate
@@ -114,6 +116,8 @@ PERMISSIONS: dict[Action, frozenset[StaffRole]] = {
     Action.AGENTS: OWNER,
     Action.AGENT_SELF: AGENT,
     Action.SURVEYS: OWNER,
+    Action.PANEL: EVERYONE,
+    Action.PANEL_MEMBERS: MANAGERS,
 }
 
 

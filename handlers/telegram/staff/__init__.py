@@ -19,6 +19,7 @@ from handlers.telegram.staff import (
     inbox,
     manage,
     member_settings,
+    panel,
     partners,
     promos,
     surveys,
@@ -46,6 +47,7 @@ def router() -> Router:
         partners.router(),
         agents.router(),
         surveys.router(),
+        panel.router(),
     )
     return staff
 

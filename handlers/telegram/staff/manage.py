@@ -106,6 +106,7 @@ HELP: tuple[tuple[str, Action], ...] = (
     ("/giftcard sell|topup|spend|refund|block ...", Action.GIFT_CARDS),
     ("/inbox", Action.INBOX),
     (N_("/reply <number> <text>"), Action.INBOX),
+    ("/panel", Action.PANEL),
     (N_("/voucher cancel <voucher code>"), Action.CANCEL_VOUCHER),
     (N_("/adjust <member> <+N|-N> <reason>"), Action.ADJUST),
     (N_("/move <member> <branch number>"), Action.MOVE_MEMBER),

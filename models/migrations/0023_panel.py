@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
     """The owner's panel: one-time sign-in links (their tokens hashed), and indexes for
     listing members by join date or balance, of one branch or of all."""
 
-    dependencies = [("models", "0021_surveys")]
+    dependencies = [("models", "0022_restore_indexes")]
 
     initial = False
 

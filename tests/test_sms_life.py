@@ -142,7 +142,7 @@ async def test_a_member_who_joins_in_english_is_answered_in_english(db: str) -> 
     assert await sms("STOP") == "No more club offers by SMS. Send 12 to get them again."
     assert await sms("START") == "Club offers by SMS are on again. Send 11 to stop them."
     assert await sms("help") == (
-        "Keywords: JOIN [agent code] name, POINTS, REWARDS, REDEEM n, "
+        "Keywords: JOIN [code] name, POINTS, REWARDS, REDEEM n, "
         "BIRTHDAY 1991-08-03, FEEDBACK text, GIFT code, GIVE n, STOP, START. "
         "Survey: send a number."
     )

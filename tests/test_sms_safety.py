@@ -18,7 +18,7 @@ PHONE = "09121234567"
 HELP_FA = "عضویت، امتیاز، جوایز، دریافت ۲، تولد، نظر، کارت کد، اهدا ۲۰، لغو، ۱۲"
 THROTTLED_FA = "پیام‌ها زیاد است. لطفاً چند دقیقه صبر کنید."
 HELP_EN = (
-    "Keywords: JOIN [agent code] name, POINTS, REWARDS, REDEEM n, "
+    "Keywords: JOIN [code] name, POINTS, REWARDS, REDEEM n, "
     "BIRTHDAY 1991-08-03, FEEDBACK text, GIFT code, GIVE n, STOP, START. "
     "Survey: send a number."
 )

@@ -379,7 +379,7 @@ async def test_the_recommend_score_of_answers_by_sms(h: Harness) -> None:
         assert await line.sms(phones[0], "5", "early") == 200
         await line.deliver()
         assert line.texts_to(phones[0]) == [
-            "Keywords: JOIN [agent code] name, POINTS, REWARDS, REDEEM n, "
+            "Keywords: JOIN [code] name, POINTS, REWARDS, REDEEM n, "
             "BIRTHDAY 1991-08-03, FEEDBACK text, GIFT code, GIVE n, STOP, START. "
             "Survey: send a number."
         ]

@@ -143,7 +143,7 @@ def parse(text: str) -> Command:
 # Persian has room for every keyword in one part (70 characters) only without the hints a
 # bare keyword answers anyway (its how-to line); the agent code and survey numbers do not fit.
 HELP = N_(
-    "Keywords: JOIN [agent code] name, POINTS, REWARDS, REDEEM n, BIRTHDAY 1991-08-03, "
+    "Keywords: JOIN [code] name, POINTS, REWARDS, REDEEM n, BIRTHDAY 1991-08-03, "
     "FEEDBACK text, GIFT code, GIVE n, STOP, START. Survey: send a number."
 )
 JOINED = N_("Welcome! Card {card}, {points} points gift. Send HELP for keywords.")

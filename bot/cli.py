@@ -920,6 +920,39 @@ async def _agent_add(args: argparse.Namespace, settings: Settings) -> str:
     return line + "\n" + t(CLI_ADDED, locale, code=agent.code)
 
 
+@command("agent off")
+async def _agent_off(args: argparse.Namespace, settings: Settings) -> str:
+    from handlers.agents import OFF_DONE
+    from loyalty import agents
+
+    agent = await agents.by_reference(args.agent)
+    agent = await agents.switch_off(agent.id, actor="club command", now=utcnow())
+    return t(OFF_DONE, settings.default_locale, name=agent.name)
+
+
+@command("agent set")
+async def _agent_set(args: argparse.Namespace, settings: Settings) -> str:
+    from handlers.agents import CLI_TERMS_HOW, TERMS_SET, staff_line
+    from handlers.telegram.staff.texts import staff_error_text
+    from loyalty import agents
+
+    locale = settings.default_locale
+    if args.percent is None and args.days is None:
+        raise SystemExit(t(CLI_TERMS_HOW, locale))
+    # Every value read and checked before anything is written, as /agents set does.
+    try:
+        percent = agents.read_percent(args.percent) if args.percent is not None else None
+        days = agents.read_days(args.days) if args.days is not None else None
+    except LoyaltyError as error:  # a percent or days out of range, with the range
+        raise SystemExit(staff_error_text(error, locale)) from None
+    agent = await agents.by_reference(args.agent)
+    agent = await agents.set_terms(
+        agent.id, percent=percent, days=days, actor="club command", now=utcnow()
+    )
+    figures = (await agents.figures([agent]))[0]
+    return t(TERMS_SET, locale, line=staff_line(figures, (await get_rules()).currency, locale))
+
+
 @command("agent list")
 async def _agent_list(args: argparse.Namespace, settings: Settings) -> str:
     from handlers.agents import NONE, staff_line
@@ -1683,6 +1716,22 @@ def build_parser(locale: str = "fa") -> argparse.ArgumentParser:
     apay = agent.add_parser("pay", help=h(N_("record a payment to an agent")))
     positional(apay, "agent", N_("the agent's number or code, as `club agent list` shows it"))
     positional(apay, "amount", N_("the amount paid, at most what is due"))
+    aset = agent.add_parser("set", help=h(N_("change an agent's percent and days")))
+    positional(aset, "agent", N_("the agent's number or code, as `club agent list` shows it"))
+    aset.add_argument(
+        "--percent",
+        metavar=h(N_("PERCENT")),
+        help=h(N_("their commission, in percent of purchases from now on")),
+    )
+    aset.add_argument(
+        "--days",
+        metavar=h(N_("DAYS")),
+        help=h(N_("for how many days after a member joins")),
+    )
+    aoff = agent.add_parser(
+        "off", help=h(N_("switch an agent off: their code brings no new members"))
+    )
+    positional(aoff, "agent", N_("the agent's number or code, as `club agent list` shows it"))
     survey = sub.add_parser(
         "survey", help=h(N_("surveys members answer for points"))
     ).add_subparsers(dest="action", required=True, metavar=h(N_("action")))

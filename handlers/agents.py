@@ -16,6 +16,14 @@ STAFF_LINE = N_(
     "{purchases} purchases ({spent}); accrued {accrued}, paid {paid}, due {due}"
 )
 NOT_LINKED = N_(" (has not opened the invitation yet)")
+SWITCHED_OFF = N_(" (switched off)")
+OFF_DONE = N_(
+    "Agent {name} is switched off: their code and link bring no new members; the members "
+    "they brought earn them commission until their period ends."
+)
+TERMS_SET = N_("Terms changed, for purchases from now on:\n{line}")
+TERMS_HOW = N_("Write the terms as percent=<p> days=<d>, one or both.")
+CLI_TERMS_HOW = N_("Give --percent, --days or both.")
 NONE = N_("No agents yet. Add one: /agents add <name> [percent] [days]")
 ADDED = N_(
     "Agent added:\n{line}\nLink for new members: {link}\n"
@@ -75,6 +83,8 @@ def staff_line(figures: Figures, currency: str, locale: str) -> str:
     )
     if agent.staff_id is None and agent.invite_id is not None:  # type: ignore[attr-defined]
         line += t(NOT_LINKED, locale)
+    if not agent.active:
+        line += t(SWITCHED_OFF, locale)
     return line
 
 

@@ -11,6 +11,12 @@ ledger keyed by the purchase, in the purchase's own transaction. A refund takes 
 same share of it: after refunds of R of an amount A, the commission reversed so far is
 floor(commission × R / A), computed on the running total as points are. The owner pays
 agents (PAY rows), never more than is due. An agent earns nothing on their own purchases.
+
+The owner may switch an agent off (`switch_off`): their code and link then bring no one
+(a sign-up names an unknown code), while the members they brought stay theirs and keep
+earning them commission until each one's period ends; to stop that too, set their percent
+to 0. The owner may change an agent's percent and days (`set_terms`): they apply to
+purchases from then on, and the days count from each member's joining, as before.
 """
 
 from __future__ import annotations
@@ -163,15 +169,20 @@ async def link_staff(invite_id: int, staff_id: int) -> None:
 async def by_code(raw: str) -> Agent:
     """The active agent with this code (any case, Persian digits); AGENT_NOT_FOUND otherwise,
     without a look-up when the text cannot be a code."""
+    return await _with_code(raw, active_only=True)
+
+
+async def _with_code(raw: str, *, active_only: bool) -> Agent:
     code = clean_agent_code(raw)
-    agent = await Agent.get_or_none(code=code, active=True) if code else None
+    found = Agent.filter(code=code, active=True) if active_only else Agent.filter(code=code)
+    agent = await found.first() if code else None
     if agent is None:
         raise LoyaltyError(ErrorCode.AGENT_NOT_FOUND, code=(raw or "").strip()[:20])
     return agent
 
 
 async def by_reference(raw: str) -> Agent:
-    """An agent named by its number (`3`, `#3`, `۳`) or its code."""
+    """An agent named by its number (`3`, `#3`, `۳`) or its code, switched off or not."""
     text = (raw or "").strip()
     if len(text.lstrip("#")) < AGENT_CODE_LENGTH:
         try:
@@ -182,7 +193,67 @@ async def by_reference(raw: str) -> Agent:
         if agent is None:
             raise LoyaltyError(ErrorCode.AGENT_NOT_FOUND, code=text[:20])
         return agent
-    return await by_code(text)
+    return await _with_code(text, active_only=False)
+
+
+async def switch_off(
+    agent_id: int, *, staff: Staff | None = None, actor: str = "", now: datetime | None = None
+) -> Agent:
+    """The agent's code and link bring no new members; those brought stay theirs (above).
+    Switching off an agent who is off already changes nothing and records nothing."""
+    now = now or utcnow()
+    if staff is not None:
+        require(staff, Action.AGENTS)
+    async with in_transaction():
+        changed = await Agent.filter(id=agent_id, active=True).update(active=False)
+        if changed:
+            await audit.record(
+                "agent_off",
+                staff_id=staff.id if staff else None,
+                actor=actor,
+                now=now,
+                agent=agent_id,
+            )
+    return await Agent.get(id=agent_id)
+
+
+async def set_terms(
+    agent_id: int,
+    *,
+    percent: Decimal | None = None,
+    days: int | None = None,
+    staff: Staff | None = None,
+    actor: str = "",
+    now: datetime | None = None,
+) -> Agent:
+    """The agent's own percent and/or days (the club's until set), audited with the old ones."""
+    now = now or utcnow()
+    if staff is not None:
+        require(staff, Action.AGENTS)
+    async with in_transaction():
+        agent = await Agent.get(id=agent_id)
+        before = {
+            "percent": str(agent.percent) if agent.percent is not None else None,
+            "days": agent.days,
+        }
+        changes: dict[str, object] = {}
+        if percent is not None:
+            changes["percent"] = percent
+        if days is not None:
+            changes["days"] = days
+        await Agent.filter(id=agent_id).update(**changes)
+        await audit.record(
+            "agent_terms",
+            staff_id=staff.id if staff else None,
+            actor=actor,
+            now=now,
+            agent=agent_id,
+            percent_before=before["percent"],
+            days_before=before["days"],
+            percent=str(percent) if percent is not None else before["percent"],
+            days=days if days is not None else before["days"],
+        )
+    return await Agent.get(id=agent_id)
 
 
 async def of_staff(staff: Staff) -> Agent:
@@ -229,8 +300,9 @@ async def accrue(
     """The agent's commission on a purchase just written, in its transaction; None when
     there is none (after the member's period, 0 after rounding, the agent's own purchase).
     Called only for a member with an agent: a member without one costs no query."""
+    # An agent switched off still earns on the members they brought, until each one's period.
     agent = await Agent.get_or_none(id=member.agent_id)  # type: ignore[attr-defined]
-    if agent is None or not agent.active:
+    if agent is None:
         return None
     percent, days = _terms(agent, rules)
     if now >= member.joined_at + timedelta(days=days):
@@ -455,4 +527,6 @@ __all__ = [
     "read_money",
     "read_percent",
     "reverse",
+    "set_terms",
+    "switch_off",
 ]

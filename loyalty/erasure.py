@@ -38,6 +38,8 @@ from models import (
     OutboxStatus,
     SmsLog,
     Staff,
+    SurveyAnswer,
+    SurveyResponse,
     Voucher,
     VoucherStatus,
 )
@@ -69,6 +71,7 @@ async def delete_member_data(member_id: int, *, now: datetime | None = None) -> 
         await _forget_codes(member)
         await _forget_messages(member, now)
         await _forget_notes(member_id)
+        await _forget_survey_texts(member_id)
         await _forget_former_staff(member)
         await _forget_profile(member, now)
 
@@ -115,6 +118,13 @@ async def _forget_notes(member_id: int) -> None:
     for entry in await AuditEntry.filter(id__in=await audit_sql.ids_about_member(member_id)):
         entry.details = {key: _blank_text(key, value) for key, value in entry.details.items()}
         await entry.save(update_fields=["details"])
+
+
+async def _forget_survey_texts(member_id: int) -> None:
+    """Free text may name the member; a choice, a rating or a score is a count in the results."""
+    responses = await SurveyResponse.filter(member_id=member_id).values_list("id", flat=True)
+    if responses:
+        await SurveyAnswer.filter(response_id__in=responses).exclude(text="").update(text="")
 
 
 def _blank_text(key: str, value: Any) -> Any:

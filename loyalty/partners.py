@@ -31,6 +31,7 @@ from loyalty.members import get_member
 from loyalty.numbers import INT_MAX, parse_int
 from loyalty.rules import ClubConfig, current_config
 from loyalty.staff import team
+from loyalty.staff.permissions import Action, require
 from loyalty.text import clean_name
 from models import (
     CodeSource,
@@ -244,6 +245,16 @@ async def add_offer(
 async def get_offer(offer_id: int) -> Reward:
     offer = await Reward.get_or_none(id=offer_id, partner_id__not_isnull=True)
     if offer is None:
+        raise LoyaltyError(ErrorCode.OFFER_NOT_FOUND, offer=offer_id)
+    return offer
+
+
+async def offer_for(staff: Staff, offer_id: int) -> Reward:
+    """The offer whose codes `staff` may upload: any for the owner; for a partner's staff only
+    their own partner's, another partner's offer being unknown to them (as at /redeem)."""
+    require(staff, Action.PARTNER_CODES)
+    offer = await get_offer(offer_id)
+    if staff.role is StaffRole.PARTNER and offer.partner_id != staff.partner_id:  # type: ignore[attr-defined]
         raise LoyaltyError(ErrorCode.OFFER_NOT_FOUND, offer=offer_id)
     return offer
 

@@ -187,6 +187,81 @@ async def test_commission_on_purchases_and_refunds_with_exact_figures(h: Harness
     assert "agent paid (agent: #1, amount: 1,000)" in (await h.send(OWNER, "/audit"))[0]
 
 
+async def test_the_owner_switches_an_agent_off_and_changes_their_terms(h: Harness) -> None:
+    agent, _, _ = await _add(h, "/agents add Sara 2.5 30")
+    code = agent.code
+    await make_member(NOW, phone="09121110001", first_name="Ali", agent_code=code)
+    # Bad input: one clear line each, and nothing written.
+    for text, answer in (
+        ("/agents set 1 colour=red", "Write the terms as percent=<p> days=<d>, one or both."),
+        ("/agents set 1 percent", "Write the terms as percent=<p> days=<d>, one or both."),
+        (
+            "/agents set 1 percent=1 percent=2",
+            "Write the terms as percent=<p> days=<d>, one or both.",
+        ),
+        (
+            "/agents set 1 percent=120",
+            "That value is not valid for percent: send a number from 0 to 100.",
+        ),
+        ("/agents set 9 percent=3", "No agent has the code 9."),
+        ("/agents off 9", "No agent has the code 9."),
+    ):
+        assert await h.send(OWNER, text) == [answer], text
+    assert await h.send(OWNER, "/agents set 1 colour=red", language="fa") == [
+        "شرایط را این‌گونه بنویسید: percent=<درصد> days=<روز>، یکی یا هر دو."
+    ]
+    assert (await h.send(OWNER, "/agents set 1"))[0].startswith("Usage:\n/agents")
+    assert await h.send(CASHIER, "/agents off 1") == ["Not allowed."]
+    assert await AuditEntry.filter(action__in=["agent_terms", "agent_off"]).count() == 0
+
+    # New terms, for purchases from then on: 5% of 100,000.
+    await h.send(CASHIER, "/earn 09121110001 100000 R1")  # 2.5%: 2,500
+    assert await h.send(OWNER, f"/agents set {code.upper()} percent=5 days=60") == [
+        "Terms changed, for purchases from now on:\n"
+        f"#1 Sara, code {code}: 5% for 60 days; 1 members, 1 purchases (100,000 toman); "
+        "accrued 2,500 toman, paid 0 toman, due 2,500 toman (has not opened the invitation yet)"
+    ]
+    await h.send(CASHIER, "/earn 09121110001 100000 R2")  # 5,000
+    assert (await check_caches(agent.id)).accrued == 7_500
+    assert (await h.send(OWNER, "/agents set 1 days=۹۰", language="fa"))[0].startswith(
+        "شرایط برای خریدهای از این پس تغییر کرد:\n#۱ Sara"
+    )
+    terms = await AuditEntry.filter(action="agent_terms").order_by("id")
+    assert [e.details for e in terms] == [
+        {
+            "agent": 1,
+            "percent_before": "2.50",
+            "days_before": 30,
+            "percent": "5.00",
+            "days": 60,
+        },
+        {"agent": 1, "percent_before": "5.00", "days_before": 60, "percent": "5.00", "days": 90},
+    ]
+
+    # Off: the code brings no one, the members brought stay and keep earning in their period.
+    assert await h.send(OWNER, "/agents off 1") == [
+        "Agent Sara is switched off: their code and link bring no new members; the members "
+        "they brought earn them commission until their period ends."
+    ]
+    assert await h.send(OWNER, f"/agents off {code}", language="fa") == [
+        "بازاریاب Sara خاموش شد: کد و پیوند او دیگر عضو تازه نمی‌آورد؛ اعضایی که آورده "
+        "تا پایان دوره‌شان برای او پورسانت دارند."
+    ]
+    off = await AuditEntry.filter(action="agent_off").values_list("staff_id", "details")
+    owner = await Staff.get(telegram_id=OWNER)
+    assert off == [(owner.id, {"agent": 1})]  # the second switch-off changed nothing
+    async with sms_line(SmsDoor(SmsConfig(per_minute=100))) as line:
+        assert await line.sms("09121230001", f"JOIN {code} Reza", "a") == 200
+        await line.deliver()
+        assert line.texts_to("09121230001") == [f"No agent has the code {code}."]
+    assert not await Member.exists(phone="+989121230001")
+    await h.send(CASHIER, "/earn 09121110001 100000 R3")  # still Sara's member: 5,000
+    assert (await check_caches(agent.id)).accrued == 12_500
+    assert (await h.send(OWNER, "/agents"))[0].endswith(
+        "due 12,500 toman (has not opened the invitation yet) (switched off)"
+    )
+
+
 async def test_commission_is_on_what_was_paid_and_the_clubs_terms(h: Harness) -> None:
     assert (await h.send(OWNER, "/settings agent_percent 3")) != []
     assert await h.send(OWNER, "/agents add Bad 120") == [
@@ -390,6 +465,25 @@ def test_the_cli_adds_lists_and_pays_agents(club: Callable[[str], Club]) -> None
         f"#1 Reza, code {agent_code}: 5% for 90 days; 1 members, 0 purchases (0 toman); "
         "accrued 0 toman, paid 0 toman, due 0 toman\n"
     )
+    assert run("agent", "set", "1")[1:] == ("", "Give --percent, --days or both.\n")
+    assert run("agent", "set", "1", "--days", "0")[1:] == (
+        "",
+        "That value is not valid for days: send a number from 1 to 36,500.\n",
+    )
+    assert run("agent", "set", agent_code, "--percent", "2.5")[1] == (
+        "Terms changed, for purchases from now on:\n"
+        f"#1 Reza, code {agent_code}: 2.5% for 90 days; 1 members, 0 purchases (0 toman); "
+        "accrued 0 toman, paid 0 toman, due 0 toman\n"
+    )
+    assert run("agent", "off", "1")[1] == (
+        "Agent Reza is switched off: their code and link bring no new members; the members "
+        "they brought earn them commission until their period ends.\n"
+    )
+    assert run("member", "add", "09121112235", "--agent", agent_code)[1:] == (
+        "",
+        f"No agent has the code {agent_code}.\n",
+    )
+    assert run("agent", "list")[1].endswith("due 0 toman (switched off)\n")
 
 
 # ---- the plain purchase pays nothing for agents -------------------------------------------------

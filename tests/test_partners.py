@@ -21,6 +21,7 @@ from models import (
     Member,
     Partner,
     PartnerCode,
+    Reward,
     Staff,
     StaffRole,
     Voucher,
@@ -179,6 +180,44 @@ async def test_the_owner_adds_partners_offers_and_codes(h: Harness) -> None:
 @pytest.fixture
 async def chat(db: str) -> Chat_:
     return open_chat()
+
+
+async def test_a_partners_staff_upload_codes_for_their_own_offers_only(h: Harness) -> None:
+    await h.send(OWNER, "/partners add Cafe Lale")
+    await h.send(OWNER, "/partners add Book Nook")
+    await h.send(OWNER, "/partners offer 1 30 codes=upload Lale token")
+    await h.send(OWNER, "/partners offer 2 30 codes=upload Book token")
+    await join_partner_staff(h, PARTNER_STAFF, 1)
+    assert await upload(h, PARTNER_STAFF, "/partners codes 1", b"LALE0001\nLALE0002\n") == (
+        "Codes added: 2; refused as duplicates: 0."
+    )
+    # Another partner's offer is unknown to them, in their language; so is one of no one.
+    assert await upload(h, PARTNER_STAFF, "/partners codes 2", b"BOOK0001\n") == (
+        "No partner offer number 2."
+    )
+    assert await upload(h, PARTNER_STAFF, "/partners codes 2", b"BOOK0001\n", "fa") == (
+        "پیشنهاد شریکی با شمارهٔ ۲ نیست."
+    )
+    assert await upload(h, PARTNER_STAFF, "/partners codes 9", b"BOOK0001\n") == (
+        "No partner offer number 9."
+    )
+    assert await h.send(PARTNER_STAFF, "/partners codes 1") == [
+        "Send the CSV file of codes with the caption /partners codes <offer number>."
+    ]
+    # Nothing else of /partners is theirs.
+    for text in ("/partners", "/partners offer 1 10 Cake", "/partners invite 1", "/partners off 1"):
+        assert await h.send(PARTNER_STAFF, text) == ["Not allowed."], text
+    assert await PartnerCode.filter(reward_id=2).count() == 0
+    assert await PartnerCode.filter(reward_id=1).values_list("code", flat=True) == [
+        "LALE0001",
+        "LALE0002",
+    ]
+    assert await Reward.filter(partner_id__not_isnull=True).count() == 2
+    entry = await AuditEntry.get(action="partner_codes")
+    staff = await Staff.get(telegram_id=PARTNER_STAFF)
+    assert (entry.staff_id, entry.details) == (staff.id, {"reward": 1, "added": 2, "refused": 0})
+    # A cashier may not upload them either.
+    assert await upload(h, CASHIER, "/partners codes 1", b"LALE0003\n") == "Not allowed."
 
 
 async def test_members_take_offers_and_partner_staff_redeem_only_theirs(chat: Chat_) -> None:

@@ -113,7 +113,7 @@ async def test_a_member_life_by_sms_in_persian(db: str) -> None:
 
     assert (
         await sms("راهنما")
-        == "عضویت نام، امتیاز، جوایز، دریافت ۲، تولد ۱۳۷۰/۰۵/۱۲، نظر متن، لغو، ۱۲"
+        == "عضویت، امتیاز، جوایز، دریافت ۲، تولد، نظر، کارت کد، اهدا ۲۰، لغو، ۱۲"
     )
 
 
@@ -142,8 +142,9 @@ async def test_a_member_who_joins_in_english_is_answered_in_english(db: str) -> 
     assert await sms("STOP") == "No more club offers by SMS. Send 12 to get them again."
     assert await sms("START") == "Club offers by SMS are on again. Send 11 to stop them."
     assert await sms("help") == (
-        "Keywords: JOIN name, POINTS, REWARDS, REDEEM n, BIRTHDAY 1991-08-03, FEEDBACK text, "
-        "STOP, START"
+        "Keywords: JOIN [code] name, POINTS, REWARDS, REDEEM n, "
+        "BIRTHDAY 1991-08-03, FEEDBACK text, GIFT code, GIVE n, STOP, START. "
+        "Survey: send a number."
     )
 
 

@@ -15,11 +15,12 @@ from models import Channel, InboundOutcome, InboundSms, InboxItem, InboxKind, Me
 from tests.conftest import NOW
 
 PHONE = "09121234567"
-HELP_FA = "عضویت نام، امتیاز، جوایز، دریافت ۲، تولد ۱۳۷۰/۰۵/۱۲، نظر متن، لغو، ۱۲"
+HELP_FA = "عضویت، امتیاز، جوایز، دریافت ۲، تولد، نظر، کارت کد، اهدا ۲۰، لغو، ۱۲"
 THROTTLED_FA = "پیام‌ها زیاد است. لطفاً چند دقیقه صبر کنید."
 HELP_EN = (
-    "Keywords: JOIN name, POINTS, REWARDS, REDEEM n, BIRTHDAY 1991-08-03, FEEDBACK text, "
-    "STOP, START"
+    "Keywords: JOIN [code] name, POINTS, REWARDS, REDEEM n, "
+    "BIRTHDAY 1991-08-03, FEEDBACK text, GIFT code, GIVE n, STOP, START. "
+    "Survey: send a number."
 )
 
 

@@ -66,8 +66,9 @@ async def test_get_with_query_fields_works_too(line: SmsLine) -> None:
     await line.deliver()
     # HELP, from a number that is no member's, is answered in English, as it was asked.
     assert line.texts_to(PHONE) == [
-        "Keywords: JOIN name, POINTS, REWARDS, REDEEM n, BIRTHDAY 1991-08-03, FEEDBACK text, "
-        "STOP, START"
+        "Keywords: JOIN [code] name, POINTS, REWARDS, REDEEM n, "
+        "BIRTHDAY 1991-08-03, FEEDBACK text, GIFT code, GIVE n, STOP, START. "
+        "Survey: send a number."
     ]
     assert (await OutboxMessage.get()).member_id is None
 

@@ -161,7 +161,7 @@ async def test_staff_help_lists_what_the_table_allows(db: str) -> None:
         "/festival [add|end|announce]",
         "/causes [add|off]",
         "/partners [add|offer|codes|logo|invite|off]",
-        "/agents [add|pay|export]",
+        "/agents [add|pay|set|off|export]",
         "/survey [add|q|show|send|close|results]",
     ]
     async with harness() as h:

@@ -261,6 +261,46 @@ async def test_members_answer_by_telegram_and_sms_and_the_owner_reads_the_result
     ]
 
 
+async def test_delete_my_data_erases_the_members_words_and_keeps_the_counts(h: Harness) -> None:
+    await set_rules(signup_bonus=0)
+    sara = await joined()  # Telegram, USER
+    await build(h)
+    assert await h.send(OWNER, "/survey send 1") == ["Survey sent: 1 members are invited."]
+    await invite(h)
+    chat = member_chat()
+    await chat.send("/start")
+    await chat.click("Surveys")
+    await chat.click("Our coffee.*")
+    await chat.click("Juice")
+    await chat.click("5")
+    await chat.click("9")
+    await chat.send("Sara from Tajrish: more cake, please")
+    assert chat.text == "Thank you for answering! 20 points for you. Your balance: 20 points."
+    await chat.click("Back")
+    await chat.click("Delete my data")
+    await chat.click("Yes, delete my data")
+    assert chat.answers()[-1] == (
+        "Your data has been deleted. Send /start if you ever want to join again."
+    )
+    # The words are gone; the choice, the rating and the score stay, on the anonymous member.
+    assert await SurveyAnswer.filter(text__contains="Tajrish").count() == 0
+    assert await SurveyAnswer.filter(response__member_id=sara.id).order_by(
+        "question_id"
+    ).values_list("value", "text") == [(3, ""), (5, ""), (9, ""), (None, "")]
+    assert (await h.send(OWNER, "/survey results 1"))[0] == (
+        "Survey #1 Our coffee: 1 answered of 1 asked (100%).\n"
+        "1. (choice) Which drink? 1.Tea 2.Coffee 3.Juice\n"
+        "  Tea: 0\n  Coffee: 0\n  Juice: 1\n"
+        "2. (rating 1-5) How was the service?\n"
+        "  1: 0\n  2: 0\n  3: 0\n  4: 0\n  5: 1\nAverage: 5.0\n"
+        "3. (recommend 0-10) Would you recommend us?\n"
+        + "".join(f"  {n}: {1 if n == 9 else 0}\n" for n in range(11))
+        + "Average: 9.0\nRecommend score (NPS): 100\n"
+        "4. (text, may be skipped) Anything else?\nNo answers yet."
+    )
+    assert await points_paid() == 20
+
+
 async def test_no_answer_after_the_survey_is_closed_or_past_its_deadline(h: Harness) -> None:
     await set_rules(signup_bonus=0)
     sara = await joined()
@@ -339,8 +379,9 @@ async def test_the_recommend_score_of_answers_by_sms(h: Harness) -> None:
         assert await line.sms(phones[0], "5", "early") == 200
         await line.deliver()
         assert line.texts_to(phones[0]) == [
-            "Keywords: JOIN name, POINTS, REWARDS, REDEEM n, BIRTHDAY 1991-08-03, "
-            "FEEDBACK text, STOP, START"
+            "Keywords: JOIN [code] name, POINTS, REWARDS, REDEEM n, "
+            "BIRTHDAY 1991-08-03, FEEDBACK text, GIFT code, GIVE n, STOP, START. "
+            "Survey: send a number."
         ]
         assert await h.send(OWNER, "/survey send 1 sms") == ["Survey sent: 6 members are invited."]
         await invite(h, line.gateway)

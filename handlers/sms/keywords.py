@@ -11,7 +11,7 @@ The keyword table is a contract with members (printed on posters and receipts):
     نظر <text>   | FEEDBACK <t>   feedback for staff (/inbox)
     لغو or 11    | STOP           no more campaigns by SMS
     12           | START          campaigns by SMS again
-    راهنما       | HELP           the list of keywords
+    راهنما       | HELP           the list of keywords (in Persian without the hints)
     کارت <code>  | GIFT <code>    what a gift card holds (anyone may ask: the code is the key)
     اهدا <n> [c] | GIVE <n> [c]   give n points to the active charity cause (c: its number,
                                   needed when several take gifts)
@@ -140,9 +140,11 @@ def parse(text: str) -> Command:
 
 # --- answers ------------------------------------------------------------------------
 
+# Persian has room for every keyword in one part (70 characters) only without the hints a
+# bare keyword answers anyway (its how-to line); the agent code and survey numbers do not fit.
 HELP = N_(
-    "Keywords: JOIN name, POINTS, REWARDS, REDEEM n, BIRTHDAY 1991-08-03, "
-    "FEEDBACK text, STOP, START"
+    "Keywords: JOIN [code] name, POINTS, REWARDS, REDEEM n, BIRTHDAY 1991-08-03, "
+    "FEEDBACK text, GIFT code, GIVE n, STOP, START. Survey: send a number."
 )
 JOINED = N_("Welcome! Card {card}, {points} points gift. Send HELP for keywords.")
 JOINED_NO_BONUS = N_("Welcome! Your card is {card}. Send HELP for keywords.")

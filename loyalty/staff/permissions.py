@@ -56,6 +56,7 @@ class Action(StrEnum):
     PROMOS = "promos"  # promo codes and their figures
     CHARITY = "charity"  # charity causes members give points to (loyalty/charity.py)
     PARTNERS = "partners"  # partner businesses, their offers and codes (loyalty/partners.py)
+    PARTNER_CODES = "partner_codes"  # upload an offer's codes; a partner's staff, their own
     AGENTS = "agents"  # agents, their commission and paying it (loyalty/agents.py)
     AGENT_SELF = "agent_self"  # an agent's own members and commission (/agent)
     SURVEYS = "surveys"  # surveys paid in points and their results (loyalty/surveys.py)
@@ -64,7 +65,8 @@ class Action(StrEnum):
 
 
 # Those who work at the till. A partner's staff is no staff of the club: they validate
-# their own offers' codes (USE_VOUCHER, limited to them by loyalty.staff.counter) and
+# their own offers' codes (USE_VOUCHER, limited to them by loyalty.staff.counter), upload
+# codes for their own offers (PARTNER_CODES, limited by loyalty.partners.offer_for) and
 # nothing else; an agent is staff only to read their own figures.
 EVERYONE = frozenset({StaffRole.OWNER, StaffRole.MANAGER, StaffRole.CASHIER})
 MANAGERS = frozenset({StaffRole.OWNER, StaffRole.MANAGER})
@@ -113,6 +115,7 @@ PERMISSIONS: dict[Action, frozenset[StaffRole]] = {
     Action.PROMOS: OWNER,
     Action.CHARITY: OWNER,
     Action.PARTNERS: OWNER,
+    Action.PARTNER_CODES: OWNER | {StaffRole.PARTNER},
     Action.AGENTS: OWNER,
     Action.AGENT_SELF: AGENT,
     Action.SURVEYS: OWNER,

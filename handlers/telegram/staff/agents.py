@@ -1,4 +1,5 @@
-"""/agents: the owner's agents (add, pay, export); /agent: an agent's own link and figures."""
+"""/agents: the owner's agents (add, pay, set their terms, switch off, export);
+/agent: an agent's own link and figures."""
 
 from __future__ import annotations
 
@@ -11,6 +12,9 @@ from aiogram.types import BufferedInputFile, Message
 from handlers.agents import (
     ADDED,
     NONE,
+    OFF_DONE,
+    TERMS_HOW,
+    TERMS_SET,
     agents_xlsx,
     member_link,
     own_text,
@@ -32,11 +36,15 @@ USAGE = N_(
     "Usage:\n/agents — every agent's members and commission\n"
     "/agents add <name> [percent] [days]\n"
     "/agents pay <agent number or code> <amount>\n"
+    "/agents set <agent number or code> percent=<p> days=<d>\n"
+    "/agents off <agent number or code>\n"
     "/agents export — as a spreadsheet"
 )
 ADD_WORDS = ("add", "افزودن")
 PAY_WORDS = ("pay", "پرداخت")
 EXPORT_WORDS = ("export", "خروجی")
+SET_WORDS = ("set", "تغییر")
+OFF_WORDS = ("off", "خاموش")
 LIST_WORDS = ("list", "فهرست")
 
 
@@ -58,6 +66,13 @@ async def on_agents(
         paid = await agents.pay(agent.id, amount, staff=staff, key=request_of(message), now=now)
         due = paid.agent.accrued - paid.agent.paid
         await say(message, paid_text(paid.agent.name, amount, due, currency, locale))
+    elif verb in SET_WORDS and len(words) >= 3:
+        await _set(message, words[1], words[2:], staff, locale, now)
+    elif verb in OFF_WORDS and len(words) == 2:
+        agent = await agents.switch_off(
+            (await agents.by_reference(words[1])).id, staff=staff, now=now
+        )
+        await say(message, t(OFF_DONE, locale, name=agent.name))
     elif verb in EXPORT_WORDS and len(words) == 1:
         rows = await agents.figures()
         await audit.record("agents_export", staff_id=staff.id, now=now, rows=len(rows))
@@ -99,6 +114,27 @@ async def _add(
             invite=invite_link,
         ),
     )
+
+
+async def _set(
+    message: Message, reference: str, words: list[str], staff: Staff, locale: str, now: datetime
+) -> None:
+    """`<agent> percent=<p> days=<d>` (one or both); every part read before anything is written."""
+    terms: dict[str, str] = {}
+    for word in words:
+        key, sep, value = word.partition("=")
+        key = {"درصد": "percent", "روز": "days"}.get(key.lower(), key.lower())
+        if not sep or not value or key not in ("percent", "days") or key in terms:
+            await say(message, t(TERMS_HOW, locale))
+            return
+        terms[key] = value
+    percent = agents.read_percent(terms["percent"]) if "percent" in terms else None
+    days = agents.read_days(terms["days"]) if "days" in terms else None
+    agent = await agents.by_reference(reference)
+    agent = await agents.set_terms(agent.id, percent=percent, days=days, staff=staff, now=now)
+    figures = (await agents.figures([agent]))[0]
+    line = staff_line(figures, (await get_rules()).currency, locale)
+    await say(message, t(TERMS_SET, locale, line=line))
 
 
 def _is_number(word: str) -> bool:

@@ -133,7 +133,7 @@ HELP: tuple[tuple[str, Action], ...] = (
     ("/festival [add|end|announce]", Action.FESTIVALS),
     ("/causes [add|off]", Action.CHARITY),
     ("/partners [add|offer|codes|logo|invite|off]", Action.PARTNERS),
-    ("/agents [add|pay|export]", Action.AGENTS),
+    ("/agents [add|pay|set|off|export]", Action.AGENTS),
     ("/agent", Action.AGENT_SELF),
     ("/survey [add|q|show|send|close|results]", Action.SURVEYS),
 )

@@ -70,8 +70,6 @@ async def on_partners(
         await _add(message, rest, staff, locale, now)
     elif verb in ("offer", "پیشنهاد") and len(rest.split()) >= 3:
         await _offer(message, rest, staff, locale, now)
-    elif verb in ("codes", "کدها") and len(rest.split()) == 1:
-        await _codes(message, rest, staff, locale, bot, now)
     elif verb in ("logo", "نشان") and len(rest.split()) in (1, 2):
         await _logo(message, rest.split(), staff, locale, now)
     elif verb in ("invite", "دعوت") and len(rest.split()) == 1:
@@ -152,10 +150,23 @@ async def _offer(message: Message, rest: str, staff: Staff, locale: str, now: da
     )
 
 
-async def _codes(
-    message: Message, raw_id: str, staff: Staff, locale: str, bot: Bot, now: datetime
-) -> None:
-    offer_id = parse_id(raw_id)
+def _codes_request(message: Message) -> bool:
+    """`/partners codes ...`, typed or as a caption: the owner's, or a partner's staff's."""
+    words = (message.text or message.caption or "").split()
+    return (
+        len(words) >= 2
+        and words[0].split("@")[0].lower() == "/partners"
+        and words[1].lower() in ("codes", "کدها")
+    )
+
+
+async def on_codes(message: Message, staff: Staff, locale: str, bot: Bot, now: datetime) -> None:
+    """A CSV file of codes for an offer; a partner's staff may send only their own offers'."""
+    words = (message.text or message.caption or "").split()
+    if len(words) != 3:
+        await say(message, t(SEND_FILE, locale))
+        return
+    offer_id = parse_id(words[2])
     document = message.document
     if document is None:
         await say(message, t(SEND_FILE, locale))
@@ -163,7 +174,7 @@ async def _codes(
     if (document.file_size or 0) > MAX_FILE:
         await say(message, t(TOO_LARGE, locale))
         return
-    await partners.get_offer(offer_id)  # an unknown offer is said before the file is read
+    await partners.offer_for(staff, offer_id)  # an unknown offer is said before the file is read
     data = await bot.download(document.file_id)
     assert data is not None
     codes = partners.read_codes(data.read())
@@ -194,5 +205,7 @@ async def _logo(
 
 def router() -> Router:
     commands = Router(name="staff.partners")
+    # Before /partners: a partner's staff may upload their own offers' codes, and no more.
+    commands.message.register(on_codes, _codes_request, flags={"action": Action.PARTNER_CODES})
     commands.message.register(on_partners, Command("partners"), flags={"action": Action.PARTNERS})
     return commands

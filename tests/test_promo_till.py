@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import io
 from collections.abc import AsyncIterator
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
+from openpyxl import load_workbook
 
 from loyalty.errors import ErrorCode, LoyaltyError
 from loyalty.staff import counter
@@ -56,8 +58,29 @@ async def test_a_percent_code_at_the_till_and_its_figures(h: Harness) -> None:
     ]
     assert await Purchase.filter(receipt="R2").count() == 0
     assert (await Member.get(id=m.id)).balance == 42
-    assert await h.send(OWNER, "/promo") == [
-        "YALDA: 10% off; used 1/1; discount given 25,001; sales 225,004; bonus points 0"
+    line = "YALDA: 10% off; used 1/1; discount given 25,001; sales 225,004; bonus points 0"
+    assert await h.send(OWNER, "/promo") == [line]
+    # The owner's figures: /report lists the code, /export has a sheet of the codes.
+    report = (await h.send(OWNER, "/report"))[0]
+    assert report.endswith("\nPromo codes:\n" + line)
+    await h.send(OWNER, "/promo off YALDA")
+    before = len(h.api.sent_to(OWNER))
+    await h.send(OWNER, "/export")
+    (sent,) = [m for m in h.api.sent_to(OWNER)[before:] if "document" in m]
+    book = load_workbook(io.BytesIO(h.api.file_bytes(sent["document"]["file_id"])))
+    assert book.sheetnames == ["Members", "Promo codes"]
+    assert [list(row) for row in book["Promo codes"].iter_rows(values_only=True)] == [
+        [
+            "Code",
+            "Gives",
+            "Codes given",
+            "Uses",
+            "Discount given",
+            "Sales",
+            "Bonus points",
+            "Withdrawn",
+        ],
+        ["YALDA", "10% off", None, 1, 25001, 225004, 0, "Withdrawn"],
     ]
 
 

@@ -15,7 +15,7 @@ from handlers.charity import report_line
 from handlers.format import day, listing, moment, number
 from handlers.i18n import N_, t
 from handlers.partners import report_line as partner_line
-from handlers.promo_texts import batch_line
+from handlers.promo_texts import batch_line, gives_text, promo_line
 from handlers.reward_values import outstanding_text
 from handlers.telegram.staff.audit_text import audit_line
 from handlers.telegram.staff.common import say
@@ -149,14 +149,19 @@ async def charity_text(start: datetime, end: datetime, locale: str) -> str:
     return "\n" + "\n".join([t(N_("Charity in the period:"), locale), *lines])
 
 
-async def batches_text(staff: Staff, locale: str) -> str:
-    """The promo batches sent with campaigns, with their figures since they were made;
-    nothing when there are none."""
-    found = await promo_codes.batch_list(staff)
-    if not found:
-        return ""
-    lines = [batch_line(figures_, locale) for figures_ in found]
-    return "\n" + "\n".join([t(N_("Promo batches:"), locale), *lines])
+async def promos_text(staff: Staff, locale: str) -> str:
+    """The promo codes and the batches sent with campaigns, with their figures since they
+    were made; nothing for a club without codes."""
+    text = ""
+    codes = await promo_codes.promo_list(staff)
+    if codes:
+        lines = [promo_line(code, locale) for code in codes]
+        text += "\n" + "\n".join([t(N_("Promo codes:"), locale), *lines])
+    batches = await promo_codes.batch_list(staff)
+    if batches:
+        lines = [batch_line(figures_, locale) for figures_ in batches]
+        text += "\n" + "\n".join([t(N_("Promo batches:"), locale), *lines])
+    return text
 
 
 async def partners_text(start: datetime, end: datetime, locale: str) -> str:
@@ -193,7 +198,7 @@ async def on_report(
         text += await charity_text(report.start, report.end, locale)
         text += await partners_text(report.start, report.end, locale)
     if allowed(staff, Action.PROMOS):
-        text += await batches_text(staff, locale)
+        text += await promos_text(staff, locale)
     await say(message, text)
     # matplotlib costs 27 MB resident once imported: only when a report is asked for.
     from handlers.telegram.staff.charts import draw
@@ -222,8 +227,56 @@ GENDER_CELLS = {Gender.FEMALE: N_("Woman"), Gender.MALE: N_("Man"), Gender.UNSPE
 TYPE_CELLS = {CustomerType.INDIVIDUAL: N_("Individual"), CustomerType.COMPANY: N_("Company")}
 
 
+PROMO_HEADERS = (
+    N_("Code"),
+    N_("Gives"),
+    N_("Codes given"),
+    N_("Uses"),
+    N_("Discount given"),
+    N_("Sales"),
+    N_("Bonus points"),
+    N_("Withdrawn"),
+)
+
+
+async def promo_rows(staff: Staff, locale: str) -> list[list[object]]:
+    """The promo codes and batches with their figures, as the export's second sheet: one
+    row a code, one a batch (its codes counted together)."""
+    withdrawn = t(N_("Withdrawn"), locale)
+    rows: list[list[object]] = [
+        [
+            code.code,
+            gives_text(code, locale),
+            None,
+            code.uses,
+            code.discount_total,
+            code.sales_total,
+            code.bonus_total,
+            None if code.active else withdrawn,
+        ]
+        for code in await promo_codes.promo_list(staff)
+    ]
+    rows += [
+        [
+            f"{f.batch.prefix}-…",
+            gives_text(f.batch, locale),
+            f.given,
+            f.used,
+            f.discount,
+            f.sales,
+            f.bonus,
+            None if f.batch.active else withdrawn,
+        ]
+        for f in await promo_codes.batch_list(staff)
+    ]
+    return rows
+
+
 async def members_xlsx(
-    pages: AsyncIterator[list[MemberRow]], locale: str, settings: Settings
+    pages: AsyncIterator[list[MemberRow]],
+    locale: str,
+    settings: Settings,
+    promos: list[list[object]] | None = None,
 ) -> tuple[bytes, int]:
     """The members as a spreadsheet in the reader's language, and how many rows it has.
 
@@ -283,6 +336,12 @@ async def members_xlsx(
     except BaseException:
         sheet.close()  # its temporary file, at once
         raise
+    if promos:
+        codes = book.create_sheet(t(N_("Promo codes"), locale))
+        codes.sheet_view.rightToLeft = locale == "fa"
+        codes.append([t(h, locale) for h in PROMO_HEADERS])
+        for row in promos:
+            codes.append(row)
     buffer = io.BytesIO()
     await asyncio.to_thread(book.save, buffer)
     return buffer.getvalue(), count
@@ -291,7 +350,8 @@ async def members_xlsx(
 async def on_export(
     message: Message, staff: Staff, locale: str, settings: Settings, now: datetime
 ) -> None:
-    data, count = await members_xlsx(figures.export_pages(staff, now=now), locale, settings)
+    promos = await promo_rows(staff, locale) if allowed(staff, Action.PROMOS) else None
+    data, count = await members_xlsx(figures.export_pages(staff, now=now), locale, settings, promos)
     await message.answer_document(
         BufferedInputFile(data, filename="members.xlsx"),
         caption=t(N_("Members and balances: {count} rows."), locale, count=number(count, locale)),

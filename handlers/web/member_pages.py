@@ -1,0 +1,11 @@
+"""The member's pages after the card: registered from build_pages_app with one line."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from handlers.web.phone import add_phone_routes
+
+
+def add_member_pages(pages: web.Application) -> None:
+    add_phone_routes(pages)

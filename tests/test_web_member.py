@@ -1,0 +1,186 @@
+"""The member's pages on the open web: signing in by a code sent to the phone (through the
+outbox and the fake Kavenegar), its limits and sign-out; then the rewards page. Over HTTP
+as a browser posts; the same in a real browser in tests/test_web_member_browser.py."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import AsyncIterator
+
+import pytest
+from aiohttp.test_utils import TestClient
+
+from handlers.web.session import COOKIE
+from models import LedgerEntry, Member, OutboxMessage, WebSignInCode
+from tests import helpers
+from tests.conftest import NOW
+from tests.sms_harness import SmsLine, sms_line
+from tests.web_harness import Clock, page, pages_client, text_of
+
+PHONE = "09121110000"
+SENT = "If this number is a member's, a code is on its way by SMS. It is good for 5 minutes."
+SENT_FA = (
+    "اگر این شماره عضو باشگاه باشد، یک کد با پیامک برایش فرستاده می‌شود. کد تا ۵ دقیقه معتبر است."
+)
+WRONG_FA = "این کد اشتباه است یا دیگر معتبر نیست. آن را بررسی کنید یا کد تازه‌ای بخواهید."
+TOO_MANY_FA = "کد بیش از حد درخواست شده است. چند دقیقه دیگر دوباره امتحان کنید."
+PERSIAN = str.maketrans("۰۱۲۳۴۵۶۷۸۹", "0123456789")
+
+
+async def member_without_telegram(locale: str = "fa") -> Member:
+    return await helpers.member(
+        NOW, phone=PHONE, telegram_id=None, locale=locale, first_name="Sara"
+    )
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+async def client(any_db: str, clock: Clock) -> AsyncIterator[TestClient]:
+    async with pages_client(clock) as client_:
+        yield client_
+
+
+@pytest.fixture
+async def line(any_db: str) -> AsyncIterator[SmsLine]:
+    async with sms_line() as line_:
+        yield line_
+
+
+async def ask(client: TestClient, phone: str = PHONE) -> tuple[int, str]:
+    response = await client.post("/club/phone", data={"phone": phone})
+    return response.status, await response.text()
+
+
+async def delivered_code(line: SmsLine, clock: Clock) -> str:
+    """The code in the latest SMS to the member, as the outbox sends it."""
+    await line.deliver(clock.now)
+    text = line.texts_to(PHONE)[-1]
+    return re.search(r"[۰-۹0-9]{6}", text).group(0).translate(PERSIAN)  # type: ignore[union-attr]
+
+
+async def enter(client: TestClient, code: str, phone: str = PHONE) -> tuple[int, str, str]:
+    response = await client.post(
+        "/club/code", data={"phone": phone, "code": code}, allow_redirects=False
+    )
+    return response.status, response.headers.get("Location", ""), await response.text()
+
+
+async def test_a_member_without_telegram_signs_in_by_a_code_sent_by_sms(
+    client: TestClient, line: SmsLine, clock: Clock
+) -> None:
+    member = await member_without_telegram()
+    html = await (await client.get("/club/")).text()
+    assert page(html).xpath("//form[@id='phone-form']/@action") == ["/club/phone"]
+    status, html = await ask(client, "۰۹۱۲ ۱۱۱ ۰۰۰۰")  # as a phone's keyboard writes it
+    assert (status, text_of(html, "message")) == (200, SENT_FA)
+    await line.deliver(clock.now)
+    [text] = line.texts_to(PHONE)
+    code = re.search(r"[۰-۹]{6}", text).group(0)  # type: ignore[union-attr]
+    assert text == f"کد ورود به باشگاه: {code}. تا ۵ دقیقه معتبر است؛ آن را به کسی ندهید."
+    # Kept as a hash only: the code is in no row of the sign-in codes.
+    row = await WebSignInCode.get()
+    assert code.translate(PERSIAN) not in str(row.__dict__) and row.member_id == member.id
+    assert PHONE[1:] not in str(row.__dict__)
+
+    assert await enter(client, code) == (303, "/club/card", "")  # Persian digits are fine
+    cookie = client.session.cookie_jar.filter_cookies(client.make_url("/club/card"))[COOKIE]
+    assert cookie.value.startswith(f"member:{member.id}.")
+    card = await (await client.get("/club/card")).text()
+    assert text_of(card, "balance") == "۲۰" and page(card).get("dir") == "rtl"
+    # Single use: the same code again is refused.
+    client.session.cookie_jar.clear()
+    status, _, html = await enter(client, code)
+    assert (status, text_of(html, "message")) == (401, WRONG_FA)
+
+
+async def test_a_code_lasts_five_minutes_and_a_few_tries(
+    client: TestClient, line: SmsLine, clock: Clock
+) -> None:
+    await member_without_telegram()
+    await ask(client)
+    code = await delivered_code(line, clock)
+    clock.advance(minutes=5, seconds=1)
+    assert (await enter(client, code))[0] == 401  # out of date
+    clock.advance(minutes=1)
+    await ask(client)
+    code = await delivered_code(line, clock)
+    wrong = f"{(int(code) + 1) % 1_000_000:06d}"
+    for _ in range(5):
+        assert (await enter(client, wrong))[0] == 401
+    assert (await enter(client, code))[0] == 401  # five wrong tries spent it
+    assert (await WebSignInCode.filter(tries=5).count()) == 1
+
+
+async def test_a_stranger_is_answered_as_a_member_and_sent_nothing(
+    client: TestClient, line: SmsLine, clock: Clock
+) -> None:
+    await member_without_telegram()
+    member_answer = await ask(client)
+    stranger_answer = await ask(client, "09351234567")
+    # The same page but for the number in it: nobody learns who is a member.
+    assert stranger_answer == (member_answer[0], member_answer[1].replace(PHONE, "09351234567"))
+    await line.deliver(clock.now)
+    assert line.texts_to("09351234567") == [] and len(line.texts_to(PHONE)) == 1
+    assert await OutboxMessage.filter(template="web_code").count() == 1
+    assert (await enter(client, "000000", "09351234567"))[0] == 401
+    status, html = await ask(client, "02188776655")  # a landline
+    assert (status, text_of(html, "message")) == (
+        400,
+        "این شماره موبایل نیست. آن را به شکل ۰۹۱۲۱۲۳۴۵۶۷ بنویسید.",
+    )
+
+
+async def test_codes_are_limited_per_phone_and_per_address(
+    client: TestClient, line: SmsLine, clock: Clock
+) -> None:
+    await member_without_telegram()
+    for _ in range(3):
+        assert (await ask(client))[0] == 200
+    status, html = await ask(client)
+    assert (status, text_of(html, "message")) == (429, TOO_MANY_FA)
+    await line.deliver(clock.now)
+    assert len(line.texts_to(PHONE)) == 3
+    clock.advance(minutes=15, seconds=1)
+    assert (await ask(client))[0] == 200  # the phone's window has passed
+    # One address asking for many numbers: ten codes an hour (the refused one is not counted).
+    for n in range(6):
+        assert (await ask(client, f"0935123450{n}"))[0] == 200
+    assert (await ask(client, "09351234599"))[0] == 429
+    clock.advance(hours=1)
+    assert (await ask(client, "09351234599"))[0] == 200
+
+
+async def test_sign_out_needs_the_form_and_clears_the_session(
+    client: TestClient, line: SmsLine, clock: Clock
+) -> None:
+    await member_without_telegram("en")
+    await ask(client)
+    await enter(client, await delivered_code(line, clock))
+    html = await (await client.get("/club/card")).text()
+    csrf = page(html).xpath("//form[@action='/club/signout']/input[@name='csrf']/@value")[0]
+    assert (await client.post("/club/signout", data={"csrf": "x"})).status == 403
+    assert (await client.get("/club/card", allow_redirects=False)).status == 200
+    response = await client.post("/club/signout", data={"csrf": csrf}, allow_redirects=False)
+    assert (response.status, response.headers["Location"]) == (303, "/club/")
+    assert (await client.get("/club/card", allow_redirects=False)).status == 303
+
+
+async def test_no_code_and_no_phone_is_logged(
+    client: TestClient, line: SmsLine, clock: Clock, caplog: pytest.LogCaptureFixture
+) -> None:
+    await member_without_telegram()
+    caplog.set_level(logging.DEBUG)
+    await ask(client)
+    code = await delivered_code(line, clock)
+    await enter(client, "123")
+    await enter(client, code)
+    # The club's own logs and the access log (the SQL trace at DEBUG shows parameters).
+    logged = "\n".join(r.getMessage() for r in caplog.records if not r.name.startswith("tortoise"))
+    assert code not in logged and "1110000" not in logged
+    assert "page code asked: sent" in logged
+    assert await LedgerEntry.filter().count() == 1  # signing in changes no balance

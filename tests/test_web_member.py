@@ -12,11 +12,13 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from handlers.web.session import COOKIE
-from models import LedgerEntry, Member, OutboxMessage, WebSignInCode
+from loyalty import earning, rewards
+from models import LedgerEntry, Member, OutboxMessage, Voucher, WebSignInCode
 from tests import helpers
 from tests.conftest import NOW
 from tests.sms_harness import SmsLine, sms_line
-from tests.web_harness import Clock, page, pages_client, text_of
+from tests.test_member_dialogs import USER, open_chat
+from tests.web_harness import Clock, init_data, page, pages_client, text_of
 
 PHONE = "09121110000"
 SENT = "If this number is a member's, a code is on its way by SMS. It is good for 5 minutes."
@@ -25,6 +27,7 @@ SENT_FA = (
 )
 WRONG_FA = "این کد اشتباه است یا دیگر معتبر نیست. آن را بررسی کنید یا کد تازه‌ای بخواهید."
 TOO_MANY_FA = "کد بیش از حد درخواست شده است. چند دقیقه دیگر دوباره امتحان کنید."
+NOT_ENOUGH = "Not enough points: you have 70, this needs 500."
 PERSIAN = str.maketrans("۰۱۲۳۴۵۶۷۸۹", "0123456789")
 
 
@@ -184,3 +187,92 @@ async def test_no_code_and_no_phone_is_logged(
     assert code not in logged and "1110000" not in logged
     assert "page code asked: sent" in logged
     assert await LedgerEntry.filter().count() == 1  # signing in changes no balance
+
+
+# ---- rewards and vouchers ---------------------------------------------------------------------
+
+
+async def signed_in_by_telegram(client: TestClient, locale: str = "en") -> Member:
+    """A Telegram member with 70 points (20 for joining, 50 for a purchase), signed in."""
+    member = await helpers.member(
+        NOW, phone=PHONE, telegram_id=USER, locale=locale, first_name="Sara"
+    )
+    await earning.award_purchase(member.id, 500_000, receipt="r1", now=NOW)
+    response = await client.post("/club/signin", data={"init_data": init_data(USER)})
+    assert response.status == 200
+    return await Member.get(id=member.id)
+
+
+async def confirm_form(client: TestClient, reward_id: int) -> dict[str, str]:
+    html = await (await client.get(f"/club/rewards/{reward_id}")).text()
+    form = page(html).get_element_by_id("redeem")
+    return {field.get("name"): field.get("value") for field in form.xpath(".//input")}
+
+
+async def test_a_member_redeems_on_the_page_and_the_chat_shows_the_same_balance(
+    client: TestClient,
+) -> None:
+    member = await signed_in_by_telegram(client)
+    cheap = await helpers.reward(50, name="Coffee")
+    dear = await helpers.reward(500, name="Lunch")
+    html = await (await client.get("/club/rewards")).text()
+    assert text_of(html, f"reward-{cheap.id}") == "Coffee · 50 points Take it"
+    assert text_of(html, f"reward-{dear.id}") == "Lunch · 500 points Not yet within reach"
+
+    form = await confirm_form(client, cheap.id)
+    html = await (await client.get(f"/club/rewards/{cheap.id}")).text()
+    assert text_of(html, "question") == "Take Coffee for 50 points? You have 70 points."
+    # The same form sent twice (a double tap): one voucher, one debit.
+    first = await client.post(f"/club/rewards/{cheap.id}", data=form, allow_redirects=False)
+    second = await client.post(f"/club/rewards/{cheap.id}", data=form, allow_redirects=False)
+    assert first.status == second.status == 303
+    assert first.headers["Location"] == second.headers["Location"]
+    voucher = await Voucher.get(member_id=member.id)
+    assert first.headers["Location"] == f"/club/vouchers/{voucher.id}"
+    assert await Voucher.filter(member_id=member.id).count() == 1
+    assert (await Member.get(id=member.id)).balance == 20
+    html = await (await client.get(first.headers["Location"])).text()
+    assert text_of(html, "voucher-code") == voucher.code
+    assert page(html).xpath("//div[@class='qr']/svg")
+    assert text_of(html, "voucher-status").startswith("valid until ")
+
+    # The chat's points window says the same balance.
+    chat = open_chat()
+    await chat.send("/start")
+    await chat.click("My points")
+    assert chat.text.startswith("Your balance: 20 points\n")
+    html = await (await client.get("/club/vouchers")).text()
+    assert page(html).xpath("//ul[@id='vouchers']/li/a/bdi/text()") == [voucher.code]
+
+
+async def test_redeeming_needs_the_form_and_the_points(client: TestClient) -> None:
+    member = await signed_in_by_telegram(client)
+    dear = await helpers.reward(500, name="Lunch")
+    form = await confirm_form(client, dear.id)
+    forged = await client.post(f"/club/rewards/{dear.id}", data={**form, "csrf": "x"})
+    assert forged.status == 403
+    no_key = await client.post(
+        f"/club/rewards/{dear.id}", data={"csrf": form["csrf"]}, allow_redirects=False
+    )
+    assert (no_key.status, no_key.headers["Location"]) == (303, "/club/rewards")
+    response = await client.post(f"/club/rewards/{dear.id}", data=form)
+    assert (response.status, text_of(await response.text(), "error")) == (409, NOT_ENOUGH)
+    assert await Voucher.filter(member_id=member.id).count() == 0
+    assert (await Member.get(id=member.id)).balance == 70
+
+
+async def test_a_phone_session_redeems_too_and_sees_only_its_own_vouchers(
+    client: TestClient, line: SmsLine, clock: Clock
+) -> None:
+    member = await member_without_telegram("en")
+    await earning.award_purchase(member.id, 500_000, receipt="r1", now=NOW)
+    other = await helpers.member(NOW, phone="09351112222", telegram_id=None, locale="en")
+    await earning.award_purchase(other.id, 500_000, receipt="r2", now=NOW)
+    theirs = await rewards.redeem_reward(other.id, (await helpers.reward(30)).id, key="k")
+    await ask(client)
+    await enter(client, await delivered_code(line, clock))
+    coffee = await helpers.reward(50, name="Coffee")
+    form = await confirm_form(client, coffee.id)
+    response = await client.post(f"/club/rewards/{coffee.id}", data=form)
+    assert response.status == 200 and (await Member.get(id=member.id)).balance == 20
+    assert (await client.get(f"/club/vouchers/{theirs.voucher.id}")).status == 404

@@ -5,7 +5,9 @@ from __future__ import annotations
 from aiohttp import web
 
 from handlers.web.phone import add_phone_routes
+from handlers.web.rewards import add_rewards_routes
 
 
 def add_member_pages(pages: web.Application) -> None:
     add_phone_routes(pages)
+    add_rewards_routes(pages)

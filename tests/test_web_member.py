@@ -12,8 +12,16 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from handlers.web.session import COOKIE
-from loyalty import earning, rewards
-from models import LedgerEntry, Member, OutboxMessage, Voucher, WebSignInCode
+from loyalty import earning, inbox, rewards
+from models import (
+    Channel,
+    InboxItem,
+    LedgerEntry,
+    Member,
+    OutboxMessage,
+    Voucher,
+    WebSignInCode,
+)
 from tests import helpers
 from tests.conftest import NOW
 from tests.sms_harness import SmsLine, sms_line
@@ -28,6 +36,17 @@ SENT_FA = (
 WRONG_FA = "این کد اشتباه است یا دیگر معتبر نیست. آن را بررسی کنید یا کد تازه‌ای بخواهید."
 TOO_MANY_FA = "کد بیش از حد درخواست شده است. چند دقیقه دیگر دوباره امتحان کنید."
 NOT_ENOUGH = "Not enough points: you have 70, this needs 500."
+EARNING_FA = [
+    "۱ امتیاز برای هر ۱۰٬۰۰۰ تومان خرید.",
+    "۲۰ امتیاز برای عضویت.",
+    "۵۰ امتیاز وقتی دوستی که دعوت کرده\u200cاید اولین خریدش را می\u200cکند.",
+    "۵ امتیاز برای نظرتان، روزی یک بار.",
+]
+TIERS_FA = [
+    "برنزی: از ۰ امتیاز",
+    "نقره\u200cای: از ۵۰۰ امتیاز · امتیاز ×۱٫۲۵ · ۵٪ تخفیف",
+    "طلایی: از ۲٬۰۰۰ امتیاز · امتیاز ×۱٫۵ · ۱۰٪ تخفیف",
+]
 PERSIAN = str.maketrans("۰۱۲۳۴۵۶۷۸۹", "0123456789")
 
 
@@ -276,3 +295,55 @@ async def test_a_phone_session_redeems_too_and_sees_only_its_own_vouchers(
     response = await client.post(f"/club/rewards/{coffee.id}", data=form)
     assert response.status == 200 and (await Member.get(id=member.id)).balance == 20
     assert (await client.get(f"/club/vouchers/{theirs.voucher.id}")).status == 404
+
+
+# ---- invite, rules, writing to the club --------------------------------------------------------
+
+
+async def test_the_invite_page_shows_the_chats_link(client: TestClient) -> None:
+    member = await signed_in_by_telegram(client)
+    html = await (await client.get("/club/invite")).text()
+    link = f"https://t.me/club_test_bot?start=ref_{member.referral_code}"
+    assert text_of(html, "invite-link") == link
+    assert text_of(html, "invited") == "Friends who joined through you: 0"
+
+
+async def test_the_rules_page_reads_the_clubs_rules(client: TestClient) -> None:
+    await signed_in_by_telegram(client, "fa")
+    html = await (await client.get("/club/rules")).text()
+    root = page(html)
+    assert root.xpath("//ul[@id='earning']/li/text()") == EARNING_FA
+    assert [
+        " ".join(li.text_content().split()) for li in root.xpath("//ul[@id='tiers']/li")
+    ] == TIERS_FA
+    assert text_of(html, "expiry") == "امتیازها ۳۶۵ روز پس از گرفتن منقضی می‌شوند."
+    await helpers.set_rules(expiry_days=0)
+    html = await (await client.get("/club/rules")).text()
+    assert text_of(html, "expiry") == "امتیازها هرگز منقضی نمی‌شوند."
+
+
+async def test_writing_to_the_club_reaches_the_staff_inbox(
+    client: TestClient, line: SmsLine, clock: Clock
+) -> None:
+    member = await member_without_telegram("en")
+    await ask(client)
+    await enter(client, await delivered_code(line, clock))
+    html = await (await client.get("/club/write")).text()
+    csrf = page(html).xpath("//form[@id='write']/input[@name='csrf']/@value")[0]
+    assert (await client.post("/club/write", data={"csrf": "x", "text": "hi"})).status == 403
+    empty = await client.post("/club/write", data={"csrf": csrf, "text": "  "})
+    assert empty.status == 400
+    assert await InboxItem.filter().count() == 0
+    sent = await client.post(
+        "/club/write", data={"csrf": csrf, "text": "Is the shop open on Friday?"}
+    )
+    assert (sent.status, text_of(await sent.text(), "message")) == (
+        200,
+        "Your message was sent. We will answer you soon.",
+    )
+    [item] = await inbox.open_items()
+    assert (item.member_id, item.text, item.channel) == (
+        member.id,
+        "Is the shop open on Friday?",
+        Channel.SMS,  # no Telegram: the answer goes by SMS
+    )

@@ -59,6 +59,10 @@ class Clock:
         self.now += timedelta(**delta)
 
 
+async def bot_username() -> str:
+    return "club_test_bot"
+
+
 def pages_app(clock: Clock, *, secure: bool = False, default_locale: str = "fa") -> web.Application:
     app = web.Application()
     add_web_routes(
@@ -69,6 +73,7 @@ def pages_app(clock: Clock, *, secure: bool = False, default_locale: str = "fa")
         default_locale=default_locale,
         tz=TEHRAN,
         clock=clock,
+        bot_username=bot_username,
     )
     return app
 

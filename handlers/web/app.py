@@ -86,6 +86,8 @@ class Pages:
     default_locale: str
     tz: ZoneInfo
     clock: Callable[[], datetime]
+    # The bot's @username, for the member's invitation link (asked of Telegram once).
+    bot_username: Callable[[], Awaitable[str | None]] | None = None
 
 
 PAGES = web.AppKey("web_pages", Pages)
@@ -101,10 +103,18 @@ def build_pages_app(
     default_locale: str = "fa",
     tz: ZoneInfo,
     clock: Callable[[], datetime] = utcnow,
+    bot_username: Callable[[], Awaitable[str | None]] | None = None,
 ) -> web.Application:
     pages = web.Application(middlewares=[with_headers])
     pages[PAGES] = Pages(
-        token, Sessions(secret, session_lifetime), max_age, secure, default_locale, tz, clock
+        token,
+        Sessions(secret, session_lifetime),
+        max_age,
+        secure,
+        default_locale,
+        tz,
+        clock,
+        bot_username,
     )
     aiohttp_jinja2.setup(
         pages,

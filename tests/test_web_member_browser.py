@@ -16,10 +16,9 @@ from models import Member, Voucher
 from tests import helpers
 from tests.conftest import NOW
 from tests.sms_harness import SmsLine, sms_line
-from tests.test_web_browser import ARTIFACTS, CHROMIUM, opened_from_telegram, phone
-from tests.test_web_browser import browser as browser  # noqa: F401 (the fixture)
-from tests.test_web_browser import joined
 from tests.test_member_dialogs import USER
+from tests.test_web_browser import ARTIFACTS, CHROMIUM, joined, opened_from_telegram, phone
+from tests.test_web_browser import browser as browser  # noqa: F401 (the fixture)
 from tests.web_harness import Clock, init_data, pages_app
 
 pytestmark = pytest.mark.skipif(

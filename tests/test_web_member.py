@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 import pytest
 from aiohttp.test_utils import TestClient
 
+from handlers.notifications import render
 from handlers.web.session import COOKIE
 from loyalty import earning, inbox, rewards
 from models import (
@@ -26,7 +27,7 @@ from tests import helpers
 from tests.conftest import NOW
 from tests.sms_harness import SmsLine, sms_line
 from tests.test_member_dialogs import USER, open_chat
-from tests.web_harness import Clock, init_data, page, pages_client, text_of
+from tests.web_harness import TEHRAN, Clock, init_data, page, pages_client, text_of
 
 PHONE = "09121110000"
 SENT = "If this number is a member's, a code is on its way by SMS. It is good for 5 minutes."
@@ -173,6 +174,16 @@ async def test_codes_are_limited_per_phone_and_per_address(
     for n in range(6):
         assert (await ask(client, f"0935123450{n}"))[0] == 200
     assert (await ask(client, "09351234599"))[0] == 429
+    # Behind the club's proxy, the address the proxy adds is the client's: another one
+    # is not limited by this one's requests (a client's own earlier entry is not believed).
+    behind = {"X-Forwarded-For": "203.0.113.9, 198.51.100.7"}
+    other = await client.post("/club/phone", data={"phone": "09351234599"}, headers=behind)
+    assert other.status == 200
+    for n in range(9):  # the same client, claiming nine other addresses before it
+        headers = {"X-Forwarded-For": f"203.0.113.{n}, 198.51.100.7"}
+        await client.post("/club/phone", data={"phone": f"0935123460{n}"}, headers=headers)
+    last = await client.post("/club/phone", data={"phone": "09351234611"}, headers=behind)
+    assert last.status == 429
     clock.advance(hours=1)
     assert (await ask(client, "09351234599"))[0] == 200
 
@@ -190,6 +201,14 @@ async def test_sign_out_needs_the_form_and_clears_the_session(
     response = await client.post("/club/signout", data={"csrf": csrf}, allow_redirects=False)
     assert (response.status, response.headers["Location"]) == (303, "/club/")
     assert (await client.get("/club/card", allow_redirects=False)).status == 303
+
+
+def test_the_code_sms_fits_one_part() -> None:
+    fa = render("web_code", {"code": "123456"}, "fa", sms=True, tz=TEHRAN)
+    en = render("web_code", {"code": "123456"}, "en", sms=True, tz=TEHRAN)
+    assert fa == "کد ورود به باشگاه: ۱۲۳۴۵۶. تا ۵ دقیقه معتبر است؛ آن را به کسی ندهید."
+    assert en == "Your club sign-in code: 123456. Good for 5 minutes; tell it to nobody."
+    assert len(fa) <= 70 and len(en) <= 160
 
 
 async def test_no_code_and_no_phone_is_logged(

@@ -8,6 +8,7 @@ a phone is the same whether or not it is a member's.
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 
 from aiohttp import web
@@ -41,7 +42,7 @@ async def ask_for_code(request: web.Request) -> web.Response:
     locale = pages.default_locale
     form = await request.post()
     phone = _field(form, "phone")
-    asked = await ask_code(phone, request.remote or "", pages.clock())
+    asked = await ask_code(phone, client_address(request), pages.clock())
     log.info("page code asked: %s", asked.value)  # never the phone, never the code
     club = await _club(locale)
     if asked is Asked.BAD_PHONE:
@@ -49,6 +50,20 @@ async def ask_for_code(request: web.Request) -> web.Response:
     if asked is Asked.TOO_MANY:
         return render(request, "phone.html", locale, club, 429, message=TOO_MANY, phone="")
     return render(request, "code.html", locale, club, message=SENT, phone=phone)
+
+
+def client_address(request: web.Request) -> str:
+    """Who asked, for the limit per address. Behind the club's HTTPS proxy every request
+    comes from the proxy (a loopback or private address): then the last address of
+    X-Forwarded-For, the one the proxy added, is the client's (earlier ones are the
+    client's own word). From anywhere else, the peer itself."""
+    peer = request.remote or ""
+    try:
+        behind_proxy = ipaddress.ip_address(peer).is_private  # loopback included
+    except ValueError:
+        behind_proxy = False
+    forwarded = request.headers.get("X-Forwarded-For", "").split(",")[-1].strip()
+    return forwarded if behind_proxy and forwarded else peer
 
 
 async def sign_in_with_code(request: web.Request) -> web.Response:

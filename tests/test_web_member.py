@@ -4,6 +4,7 @@ as a browser posts; the same in a real browser in tests/test_web_member_browser.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from collections.abc import AsyncIterator
@@ -281,6 +282,24 @@ async def test_a_member_redeems_on_the_page_and_the_chat_shows_the_same_balance(
     assert chat.text.startswith("Your balance: 20 points\n")
     html = await (await client.get("/club/vouchers")).text()
     assert page(html).xpath("//ul[@id='vouchers']/li/a/bdi/text()") == [voucher.code]
+
+
+async def test_a_form_sent_twice_at_once_redeems_once(client: TestClient) -> None:
+    member = await signed_in_by_telegram(client)
+    coffee = await helpers.reward(30, name="Coffee")
+    form = await confirm_form(client, coffee.id)
+    url = f"/club/rewards/{coffee.id}"
+    answers = await asyncio.gather(
+        *(client.post(url, data=form, allow_redirects=False) for _ in range(4))
+    )
+    assert {(a.status, a.headers["Location"]) for a in answers} == {
+        (303, f"/club/vouchers/{(await Voucher.get(member_id=member.id)).id}")
+    }
+    assert (await Member.get(id=member.id)).balance == 40
+    # A new confirmation is a new form: a second voucher.
+    await client.post(url, data=await confirm_form(client, coffee.id))
+    assert await Voucher.filter(member_id=member.id).count() == 2
+    assert (await Member.get(id=member.id)).balance == 10
 
 
 async def test_redeeming_needs_the_form_and_the_points(client: TestClient) -> None:

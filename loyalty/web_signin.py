@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from enum import Enum
 
 from tortoise.expressions import F
+from tortoise.transactions import in_transaction
 
 from loyalty.errors import LoyaltyError
 from loyalty.members import member_by_phone
@@ -51,40 +52,43 @@ async def ask_code(raw_phone: str, address: str, now: datetime) -> Asked:
     except LoyaltyError:
         return Asked.BAD_PHONE
     phone_key, address_key = _key("phone", phone), _key("address", address)
-    recent_phone = await WebSignInCode.filter(
-        phone_key=phone_key, created_at__gt=now - PHONE_WINDOW
-    ).count()
-    recent_address = await WebSignInCode.filter(
-        address_key=address_key, created_at__gt=now - ADDRESS_WINDOW
-    ).count()
-    if recent_phone >= PHONE_LIMIT or recent_address >= ADDRESS_LIMIT:
-        return Asked.TOO_MANY
     member = await member_by_phone(phone)
-    if member is None or member.deleted_at is not None:
-        await WebSignInCode.create(
-            phone_key=phone_key, address_key=address_key, created_at=now, expires_at=now
-        )
-        return Asked.SENT
-    code = f"{secrets.randbelow(1_000_000):06d}"
+    # The request is written first, then counted with those before it: of requests at
+    # once, the later ones see the earlier, so together they never pass a limit. A
+    # refused request is taken back (it is not counted against the next ones).
     row = await WebSignInCode.create(
         phone_key=phone_key,
         address_key=address_key,
-        member_id=member.id,
-        code_hash=_code_hash(phone_key, code),
+        member_id=member.id if member is not None else None,
         created_at=now,
-        expires_at=now + LIFETIME,
+        expires_at=now if member is None else now + LIFETIME,
     )
-    await outbox_sql.insert(
-        key=f"web_code:{row.id}",
-        member_id=member.id,
-        phone=phone,
-        template=TEMPLATE,
-        params={"code": code},
-        channel=Channel.SMS,
-        campaign_id=None,
-        next_attempt_at=now,
-        created_at=now,
-    )
+    earlier = WebSignInCode.filter(id__lte=row.id)
+    recent_phone = await earlier.filter(
+        phone_key=phone_key, created_at__gt=now - PHONE_WINDOW
+    ).count()
+    recent_address = await earlier.filter(
+        address_key=address_key, created_at__gt=now - ADDRESS_WINDOW
+    ).count()
+    if recent_phone > PHONE_LIMIT or recent_address > ADDRESS_LIMIT:
+        await WebSignInCode.filter(id=row.id).delete()
+        return Asked.TOO_MANY
+    if member is None:  # counted like a member's, and nothing is sent
+        return Asked.SENT
+    code = f"{secrets.randbelow(1_000_000):06d}"
+    async with in_transaction():  # the code is good only once its SMS is queued
+        await WebSignInCode.filter(id=row.id).update(code_hash=_code_hash(phone_key, code))
+        await outbox_sql.insert(
+            key=f"web_code:{row.id}",
+            member_id=member.id,
+            phone=phone,
+            template=TEMPLATE,
+            params={"code": code},
+            channel=Channel.SMS,
+            campaign_id=None,
+            next_attempt_at=now,
+            created_at=now,
+        )
     return Asked.SENT
 
 

@@ -189,6 +189,17 @@ async def test_codes_are_limited_per_phone_and_per_address(
     assert (await ask(client, "09351234599"))[0] == 200
 
 
+async def test_codes_asked_for_at_once_keep_the_limit(
+    client: TestClient, line: SmsLine, clock: Clock
+) -> None:
+    await member_without_telegram()
+    answers = await asyncio.gather(*(ask(client) for _ in range(6)))
+    assert sorted(status for status, _ in answers) == [200, 200, 200, 429, 429, 429]
+    await line.deliver(clock.now)
+    assert len(line.texts_to(PHONE)) == 3
+    assert await WebSignInCode.filter(code_hash__not_isnull=True).count() == 3
+
+
 async def test_sign_out_needs_the_form_and_clears_the_session(
     client: TestClient, line: SmsLine, clock: Clock
 ) -> None:

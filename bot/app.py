@@ -7,7 +7,7 @@ import contextlib
 import hashlib
 import logging
 import signal
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import timedelta
 from typing import Any
@@ -206,7 +206,7 @@ def build_web_app(
     app.router.add_get("/healthz", healthz)
     add_api_routes(app, limiter=api_limiter(dp.storage, settings), tz=settings.tz)
     if settings.bot_token is not None:
-        add_pages(app, settings)
+        add_pages(app, settings, bot)
     if webhook:
         door = updates or Updates(dp, bot)
         app.router.add_post(WEBHOOK_PATH, door.webhook(webhook_secret(settings)))
@@ -221,7 +221,7 @@ def build_web_app(
     return app
 
 
-def add_pages(app: web.Application, settings: Settings) -> None:
+def add_pages(app: web.Application, settings: Settings, bot: Bot | None = None) -> None:
     """The club's pages under /club/, signed in with the bot's token (never logged)."""
     assert settings.bot_token is not None
     token = settings.bot_token.get_secret_value()
@@ -236,7 +236,15 @@ def add_pages(app: web.Application, settings: Settings) -> None:
         default_locale=settings.default_locale,
         tz=settings.tz,
         owner_ids=settings.owner_ids,
+        bot_username=_username_of(bot) if bot is not None else None,
     )
+
+
+def _username_of(bot: Bot) -> Callable[[], Awaitable[str | None]]:
+    async def username() -> str | None:
+        return (await bot.me()).username  # aiogram keeps the answer: asked once
+
+    return username
 
 
 def api_limiter(storage: BaseStorage, settings: Settings) -> KeyLimiter:

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
-from handlers.format import day, number, signed
+from handlers.format import day, digits, number, signed
 from handlers.i18n import N_, t
 from handlers.surveys import ANSWER_BUTTON, INVITATION_PREFIX, invitation
 from handlers.texts import money, reason_text, tier_name
@@ -260,6 +260,15 @@ def sms_reply(params: Params, locale: str, sms: bool, tz: ZoneInfo) -> str:
     return str(params.get("text", ""))
 
 
+def web_code(params: Params, locale: str, sms: bool, tz: ZoneInfo) -> str:
+    # The sign-in code of the club's pages (loyalty/web_signin.py): SMS only.
+    return t(
+        N_("Your club sign-in code: {code}. Good for 5 minutes; tell it to nobody."),
+        locale,
+        code=digits(str(params.get("code", "")), locale),
+    )
+
+
 TEMPLATES: dict[str, Renderer] = {
     "points_earned": points_earned,
     "tier_up": tier_up,
@@ -277,6 +286,7 @@ TEMPLATES: dict[str, Renderer] = {
     "lottery_won": lottery_won,
     "gift_card_received": gift_card_received,
     SMS_REPLY: sms_reply,
+    "web_code": web_code,
 }
 
 

@@ -251,6 +251,14 @@ async def member_and_config_by_telegram(telegram_id: int) -> tuple[Member | None
     return found.member, await club_config(found.config_token)
 
 
+async def member_and_config_by_id(member_id: int) -> tuple[Member | None, ClubConfig]:
+    """The member with this id, if not deleted, and the club's set-up."""
+    member = await members_sql.member_by_id(member_id)
+    if member is None or member.deleted_at is not None:
+        return None, await current_config()
+    return member, await current_config()
+
+
 async def locale_by_telegram(telegram_id: int) -> str | None:
     """The stored language of the member with this Telegram id; None for a stranger."""
     return await members_sql.locale_by_telegram(telegram_id)

@@ -32,6 +32,7 @@ from models.staff import AuditEntry, Staff
 from models.staff_extras import PanelLink, PendingApproval, StaffInvite
 from models.surveys import Survey, SurveyAnswer, SurveyQuestion, SurveyResponse
 from models.updates import TelegramUpdate
+from models.web import WebSignInCode
 
 __all__ = [
     "Agent",
@@ -89,6 +90,7 @@ __all__ = [
     "SurveyQuestion",
     "SurveyResponse",
     "TelegramUpdate",
+    "WebSignInCode",
     "StaffRole",
     "Tier",
     "TierChange",

@@ -59,6 +59,10 @@ class Clock:
         self.now += timedelta(**delta)
 
 
+async def bot_username() -> str:
+    return "club_test_bot"
+
+
 def pages_app(
     clock: Clock,
     *,
@@ -76,6 +80,7 @@ def pages_app(
         tz=TEHRAN,
         clock=clock,
         owner_ids=owner_ids,
+        bot_username=bot_username,
     )
     return app
 

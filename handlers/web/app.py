@@ -31,6 +31,7 @@ from handlers.qr import qr_svg
 from handlers.texts import club_name, reason_text, tier_name
 from handlers.web.session import (
     COOKIE,
+    MEMBER,
     TELEGRAM,
     Refusal,
     Sessions,
@@ -41,8 +42,13 @@ from handlers.web.session import (
 from loyalty import expiry, ledger, tiers
 from loyalty.clock import utcnow
 from loyalty.errors import LoyaltyError
-from loyalty.members import active_card, member_and_config_by_telegram, member_by_telegram
-from loyalty.rules import current_config
+from loyalty.members import (
+    active_card,
+    member_and_config_by_id,
+    member_and_config_by_telegram,
+    member_by_telegram,
+)
+from loyalty.rules import ClubConfig, current_config
 from models import Member
 
 log = logging.getLogger("club.web")
@@ -80,6 +86,8 @@ class Pages:
     default_locale: str
     tz: ZoneInfo
     clock: Callable[[], datetime]
+    # The bot's @username, for the member's invitation link (asked of Telegram once).
+    bot_username: Callable[[], Awaitable[str | None]] | None = None
 
 
 PAGES = web.AppKey("web_pages", Pages)
@@ -96,12 +104,20 @@ def build_pages_app(
     tz: ZoneInfo,
     clock: Callable[[], datetime] = utcnow,
     owner_ids: Iterable[int] = (),
+    bot_username: Callable[[], Awaitable[str | None]] | None = None,
 ) -> web.Application:
     from handlers.web.panel import add_panel_routes  # it builds on this module
 
     pages = web.Application(middlewares=[with_headers])
     pages[PAGES] = Pages(
-        token, Sessions(secret, session_lifetime), max_age, secure, default_locale, tz, clock
+        token,
+        Sessions(secret, session_lifetime),
+        max_age,
+        secure,
+        default_locale,
+        tz,
+        clock,
+        bot_username,
     )
     aiohttp_jinja2.setup(
         pages,
@@ -114,9 +130,16 @@ def build_pages_app(
     pages.router.add_post("/signin", sign_in)
     pages.router.add_get("/card", card_page)
     add_panel_routes(pages, owner_ids)
+    add_member_routes(pages)
     pages.router.add_static("/static", STATIC)
     pages.router.add_static("/fonts", FONTS)
     return pages
+
+
+def add_member_routes(pages: web.Application) -> None:
+    from handlers.web.member_pages import add_member_pages  # they use this module's helpers
+
+    add_member_pages(pages)
 
 
 def add_web_routes(app: web.Application, **options: Any) -> None:
@@ -224,6 +247,24 @@ def signed_in(request: web.Request, *kinds: str) -> Subject:
     return subject
 
 
+async def member_of_session(request: web.Request) -> tuple[Member, ClubConfig]:
+    """The member a member's session is for (by Telegram or by phone), and the club's set-up;
+    back to the sign-in page when they have left (deleted their data) since signing in."""
+    subject = signed_in(request, TELEGRAM, MEMBER)
+    if subject.kind == TELEGRAM:
+        member, config = await member_and_config_by_telegram(subject.id)
+    else:
+        member, config = await member_and_config_by_id(subject.id)
+    if member is None:
+        raise web.HTTPSeeOther(f"{PREFIX}/")
+    return member, config
+
+
+def csrf_of(request: web.Request) -> str:
+    """The CSRF token for this session's forms."""
+    return request.app[PAGES].sessions.csrf(request.cookies.get(COOKIE, ""))
+
+
 def checked_form(request: web.Request, form: Any) -> None:
     """A form posted from one of our pages in this session, or refused (CSRF)."""
     pages = request.app[PAGES]
@@ -236,9 +277,7 @@ def checked_form(request: web.Request, form: Any) -> None:
 
 async def card_page(request: web.Request) -> web.Response:
     pages = request.app[PAGES]
-    member, config = await member_and_config_by_telegram(signed_in(request, TELEGRAM).id)
-    if member is None:  # the member left (deleted their data) since signing in
-        raise web.HTTPSeeOther(f"{PREFIX}/")
+    member, config = await member_of_session(request)
     locale = pick_locale(member.locale, default=pages.default_locale)
     now = pages.clock()
     card = await _card_number(member)
@@ -264,6 +303,8 @@ async def card_page(request: web.Request) -> web.Response:
         locale,
         club_name(config.rules.name, locale),
         name=member.first_name,
+        here="card",
+        csrf=csrf_of(request),
         card=digits(card, locale) if card else "-",
         qr=Markup(qr_svg(card)) if card else "",  # segno's own SVG, no member's text in it
         balance=number(member.balance, locale),

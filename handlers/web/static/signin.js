@@ -22,5 +22,6 @@
   } else {
     document.getElementById("wait").hidden = true;
     document.getElementById("outside").hidden = false;
+    document.getElementById("by-phone").hidden = false; // members without Telegram: a code by SMS
   }
 })();

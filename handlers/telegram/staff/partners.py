@@ -150,8 +150,9 @@ async def _offer(message: Message, rest: str, staff: Staff, locale: str, now: da
     )
 
 
-def _codes_request(message: Message) -> bool:
-    """`/partners codes ...`, typed or as a caption: the owner's, or a partner's staff's."""
+async def _codes_request(message: Message) -> bool:
+    """`/partners codes ...`, typed or as a caption: the owner's, or a partner's staff's.
+    A coroutine: aiogram runs a plain function filter in a worker thread."""
     words = (message.text or message.caption or "").split()
     return (
         len(words) >= 2

@@ -269,7 +269,8 @@ def checked_form(request: web.Request, form: Any) -> None:
     """A form posted from one of our pages in this session, or refused (CSRF)."""
     pages = request.app[PAGES]
     if not pages.sessions.csrf_ok(request.cookies.get(COOKIE), form.get("csrf")):
-        raise web.HTTPForbidden(text="This form is out of date: open the page again.")
+        text = t(N_("This form is out of date: open the page again."), pages.default_locale)
+        raise web.HTTPForbidden(text=text)
 
 
 # ---- the card ----------------------------------------------------------------------------------

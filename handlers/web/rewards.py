@@ -145,7 +145,7 @@ async def voucher_page(request: web.Request) -> web.Response:
         (v for v in await rewards.member_vouchers(member.id) if v.id == voucher_id), None
     )
     if voucher is None:  # not this member's: as if there were none
-        raise web.HTTPNotFound(text="No such voucher.")
+        raise web.HTTPNotFound(text=t(N_("No such voucher."), locale))
     tz = request.app[PAGES].tz
     usable = voucher.status is VoucherStatus.ISSUED
     return render(

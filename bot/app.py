@@ -236,6 +236,7 @@ def add_pages(app: web.Application, settings: Settings, bot: Bot | None = None) 
         default_locale=settings.default_locale,
         tz=settings.tz,
         owner_ids=settings.owner_ids,
+        media_dir=settings.media_dir,
         bot_username=_username_of(bot) if bot is not None else None,
     )
 

@@ -9,6 +9,7 @@ import re
 from collections.abc import Mapping
 from datetime import time
 from functools import lru_cache
+from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -59,6 +60,8 @@ class Settings(BaseSettings):
     web_session_hours: float = Field(default=12.0, gt=0)  # a sign-in lasts this long
     # Telegram's sign-in data (initData) is refused once older than this many seconds.
     web_init_max_age: int = Field(default=3600, gt=0)
+    # Where pictures staff upload (logo, cover, rewards, banners, gallery) are kept.
+    media_dir: Path = Path("data/media")
     # On SIGTERM or Ctrl-C, how long updates in hand may take to finish; the rest wait for the
     # next start.
     shutdown_seconds: float = Field(default=20.0, gt=0)

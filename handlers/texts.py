@@ -86,6 +86,9 @@ ERRORS: dict[ErrorCode, str] = {
         "The text of campaign {campaign} has no {{code}} for each member's code."
     ),
     ErrorCode.CAMPAIGN_HAS_BATCH: N_("Campaign {campaign} already has a batch of codes."),
+    ErrorCode.BAD_PICTURE: N_(
+        "This file is not a picture we can use: send a JPEG, PNG, WebP or GIF under 5 MB."
+    ),
     ErrorCode.BELOW_MINIMUM: N_(
         "Not recorded: the minimum purchase here is {minimum}; smaller purchases earn no points."
     ),

@@ -135,6 +135,8 @@ class ErrorCode(StrEnum):
     CAMPAIGN_STARTED = "campaign_started"  # it is being sent or was sent: too late for codes
     CAMPAIGN_NO_CODE = "campaign_no_code"  # its text has no {code} for the member's code
     CAMPAIGN_HAS_BATCH = "campaign_has_batch"
+    # An upload that is no picture, or too large (`loyalty.pictures`).
+    BAD_PICTURE = "bad_picture"
 
 
 class LoyaltyError(Exception):

@@ -6,10 +6,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import tempfile
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
@@ -69,7 +71,9 @@ def pages_app(
     secure: bool = False,
     default_locale: str = "fa",
     owner_ids: tuple[int, ...] = (),
+    media_dir: Path | None = None,
 ) -> web.Application:
+    """The pages on a web app; uploaded pictures go to `media_dir` (a fresh folder if none)."""
     app = web.Application()
     add_web_routes(
         app,
@@ -81,6 +85,7 @@ def pages_app(
         clock=clock,
         owner_ids=owner_ids,
         bot_username=bot_username,
+        media_dir=media_dir or Path(tempfile.mkdtemp(prefix="club-media-")),
     )
     return app
 

@@ -48,6 +48,7 @@ from loyalty.members import (
     member_and_config_by_telegram,
     member_by_telegram,
 )
+from loyalty.pictures import PictureFolder
 from loyalty.rules import ClubConfig, current_config
 from models import Member
 
@@ -88,6 +89,8 @@ class Pages:
     clock: Callable[[], datetime]
     # The bot's @username, for the member's invitation link (asked of Telegram once).
     bot_username: Callable[[], Awaitable[str | None]] | None = None
+    # The pictures staff upload (MEDIA_DIR), served under /club/media/.
+    pictures: PictureFolder = PictureFolder(Path("data/media"))
 
 
 PAGES = web.AppKey("web_pages", Pages)
@@ -105,7 +108,9 @@ def build_pages_app(
     clock: Callable[[], datetime] = utcnow,
     owner_ids: Iterable[int] = (),
     bot_username: Callable[[], Awaitable[str | None]] | None = None,
+    media_dir: Path = Path("data/media"),
 ) -> web.Application:
+    from handlers.web.media import add_media_routes
     from handlers.web.panel import add_panel_routes  # it builds on this module
 
     pages = web.Application(middlewares=[with_headers])
@@ -118,6 +123,7 @@ def build_pages_app(
         tz,
         clock,
         bot_username,
+        PictureFolder(media_dir),
     )
     aiohttp_jinja2.setup(
         pages,
@@ -131,6 +137,7 @@ def build_pages_app(
     pages.router.add_get("/card", card_page)
     add_panel_routes(pages, owner_ids)
     add_member_routes(pages)
+    add_media_routes(pages)
     pages.router.add_static("/static", STATIC)
     pages.router.add_static("/fonts", FONTS)
     return pages

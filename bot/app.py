@@ -17,9 +17,10 @@ from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import PRODUCTION, TelegramAPIServer
+from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import ExceptionTypeFilter
 from aiogram.fsm.storage.base import BaseStorage, DefaultKeyBuilder
-from aiogram.types import ErrorEvent
+from aiogram.types import ErrorEvent, MenuButtonCommands, MenuButtonWebApp, WebAppInfo
 from aiogram_dialog import DialogManager, setup_dialogs
 from aiogram_dialog.api.exceptions import OutdatedIntent, UnknownIntent
 from aiogram_dialog.api.protocols import MessageManagerProtocol
@@ -184,6 +185,24 @@ async def set_webhook(bot: Bot, dp: Dispatcher, settings: Settings) -> None:
     )
 
 
+async def set_menu_button(bot: Bot, settings: Settings) -> None:
+    """The button beside every chat's message field: the club's pages as a Mini App when
+    they have a public HTTPS address (Telegram opens no other), else the list of commands.
+    A button Telegram refuses is logged, not fatal: the main menu's button opens them too."""
+    url = settings.pages_url
+    button: MenuButtonWebApp | MenuButtonCommands = (
+        MenuButtonWebApp(
+            text=t(N_("Open the club"), settings.default_locale), web_app=WebAppInfo(url=url)
+        )
+        if url
+        else MenuButtonCommands()
+    )
+    try:
+        await bot.set_chat_menu_button(menu_button=button)
+    except TelegramAPIError as refused:
+        log.warning("the menu button was not set: %s", type(refused).__name__)
+
+
 def build_web_app(
     settings: Settings,
     dp: Dispatcher,
@@ -344,6 +363,8 @@ async def run(settings: Settings, *, worker: int | None = None) -> None:
     patches.freeze_garbage()
     try:
         await updates.recover()
+        if worker is None:  # the workers' parent sets it once for them
+            await set_menu_button(bot, settings)
         if settings.webhook_url:
             if worker is None:
                 await set_webhook(bot, dp, settings)

@@ -27,7 +27,7 @@ from multiprocessing.connection import wait
 from types import FrameType
 
 from bot import patches
-from bot.app import build_bot, build_dispatcher, run, set_webhook
+from bot.app import build_bot, build_dispatcher, run, set_menu_button, set_webhook
 from bot.db import close_db, open_db
 from bot.settings import Settings
 from handlers.format import listing, number
@@ -74,6 +74,7 @@ async def _prepare(settings: Settings) -> None:
     dp = build_dispatcher(settings)
     try:
         await set_webhook(bot, dp, settings)
+        await set_menu_button(bot, settings)
     finally:
         await bot.session.close()
         await dp.storage.close()

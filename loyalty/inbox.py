@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from tortoise.exceptions import IntegrityError
+
 from loyalty.bonuses import feedback_bonus
 from loyalty.clock import utcnow
 from loyalty.errors import ErrorCode, LoyaltyError
@@ -58,16 +60,34 @@ async def submit_feedback(
 
 
 async def send_message(
-    member_id: int, text: str, *, channel: Channel, now: datetime | None = None
+    member_id: int,
+    text: str,
+    *,
+    channel: Channel,
+    now: datetime | None = None,
+    request: str | None = None,
 ) -> InboxItem:
+    """A member's message for staff. With a `request` key, sending it again (a form posted
+    twice, at once or later) gives the message already stored instead of a second one."""
+    text = _clean_text(text)
     await get_member(member_id)
-    return await InboxItem.create(
-        member_id=member_id,
-        kind=InboxKind.MESSAGE,
-        text=_clean_text(text),
-        channel=channel,
-        created_at=now or utcnow(),
-    )
+    if request is not None:
+        sent = await InboxItem.get_or_none(request=request, member_id=member_id)
+        if sent is not None:
+            return sent
+    try:
+        return await InboxItem.create(
+            member_id=member_id,
+            kind=InboxKind.MESSAGE,
+            text=text,
+            channel=channel,
+            created_at=now or utcnow(),
+            request=request,
+        )
+    except IntegrityError:  # the same request, stored a moment ago by a twin
+        if request is None:
+            raise
+        return await InboxItem.get(request=request, member_id=member_id)
 
 
 async def open_items(limit: int = 20) -> list[InboxItem]:

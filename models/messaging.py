@@ -50,6 +50,8 @@ class InboxItem(Model):
     answered_at = fields.DatetimeField(null=True)
     answered_by = fields.ForeignKeyField("models.Staff", related_name=False, null=True)
     answer = fields.TextField(null=True)
+    # The door's key for a message written on a page: a form posted twice is one message.
+    request = fields.CharField(max_length=64, unique=True, null=True)
 
     class Meta:
         table = "inbox_item"

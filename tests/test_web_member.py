@@ -381,16 +381,26 @@ async def test_writing_to_the_club_reaches_the_staff_inbox(
     await enter(client, await delivered_code(line, clock))
     html = await (await client.get("/club/write")).text()
     csrf = page(html).xpath("//form[@id='write']/input[@name='csrf']/@value")[0]
+    key = page(html).xpath("//form[@id='write']/input[@name='request']/@value")[0]
     assert (await client.post("/club/write", data={"csrf": "x", "text": "hi"})).status == 403
-    empty = await client.post("/club/write", data={"csrf": csrf, "text": "  "})
+    empty = await client.post("/club/write", data={"csrf": csrf, "request": key, "text": "  "})
     assert empty.status == 400
-    assert await InboxItem.filter().count() == 0
-    sent = await client.post(
-        "/club/write", data={"csrf": csrf, "text": "Is the shop open on Friday?"}
+    keyless = await client.post("/club/write", data={"csrf": csrf, "text": "hi"})
+    assert (keyless.status, text_of(await keyless.text(), "message")) == (
+        400,
+        "This form is out of date: open the page again.",
     )
+    assert await InboxItem.filter().count() == 0
+    form = {"csrf": csrf, "request": key, "text": "Is the shop open on Friday?"}
+    sent = await client.post("/club/write", data=form)
     assert (sent.status, text_of(await sent.text(), "message")) == (
         200,
         "Your message was sent. We will answer you soon.",
+    )
+    # Send pressed twice, or the form posted again after a reload: still one message.
+    again = await client.post("/club/write", data=form)
+    assert text_of(await again.text(), "message") == (
+        "Your message was sent. We will answer you soon."
     )
     [item] = await inbox.open_items()
     assert (item.member_id, item.text, item.channel) == (

@@ -8,6 +8,7 @@ reaches the member by Telegram, or by SMS when they have no Telegram.
 
 from __future__ import annotations
 
+import secrets
 from decimal import Decimal
 
 from aiohttp import web
@@ -21,6 +22,7 @@ from loyalty.errors import LoyaltyError
 from models import Channel, Member
 
 SENT = N_("Your message was sent. We will answer you soon.")
+OUT_OF_DATE = N_("This form is out of date: open the page again.")
 
 
 def add_more_routes(pages: web.Application) -> None:
@@ -145,6 +147,7 @@ async def write_page(request: web.Request, message: str = "", status: int = 200)
         here="write",
         csrf=csrf_of(request),
         message=message,
+        request_key=secrets.token_hex(16),
     )
 
 
@@ -153,6 +156,9 @@ async def write(request: web.Request) -> web.Response:
     checked_form(request, form)
     member, _ = await member_of_session(request)
     text = form.get("text")
+    key = form.get("request")
+    if not (isinstance(key, str) and key.isascii() and key.isalnum() and len(key) == 32):
+        return await write_page(request, t(OUT_OF_DATE, _locale(request, member)), 400)
     # The staff's answer goes back the way the member can read it.
     channel = Channel.TELEGRAM if member.telegram_id else Channel.SMS
     try:
@@ -161,6 +167,7 @@ async def write(request: web.Request) -> web.Response:
             text if isinstance(text, str) else "",
             channel=channel,
             now=request.app[PAGES].clock(),
+            request=f"web:{key}",  # a second press of Send, or a reload, is the same message
         )
     except LoyaltyError as refused:
         return await write_page(request, error_text(refused, _locale(request, member)), 400)

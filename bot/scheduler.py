@@ -26,6 +26,7 @@ from bot.settings import Settings
 from bot.sms_door import SmsDoor
 from jobs import birthdays, campaigns, daily, expiry, giftcards, tiers, updates, webhooks
 from jobs.sms_poll import poll_inbound
+from loyalty import web_signin
 from loyalty.clock import utcnow
 from models import JobLease
 from models.queries.processes import take_lease
@@ -227,6 +228,13 @@ def build_scheduler(
     )
     add(guarded("tiers", tiers.run), "cron", hour=4, minute=0, id="tiers", replace_existing=True)
     add(guarded("updates", updates.prune), "interval", hours=1, id="updates", replace_existing=True)
+    add(
+        guarded("web_codes", web_signin.forget),
+        "interval",
+        hours=1,
+        id="web_codes",
+        replace_existing=True,
+    )
     add(
         guarded("webhooks", webhooks.run),
         "interval",

@@ -16,12 +16,13 @@ from datetime import datetime, timedelta
 from enum import Enum
 
 from tortoise.expressions import F
+from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
 from loyalty.errors import LoyaltyError
 from loyalty.members import member_by_phone
 from loyalty.phones import normalize_mobile
-from models import Channel, WebSignInCode
+from models import Channel, OutboxMessage, OutboxStatus, WebSignInCode
 from models.queries import outbox as outbox_sql
 
 TEMPLATE = "web_code"  # the SMS that carries the code (handlers/notifications.py)
@@ -29,6 +30,8 @@ LIFETIME = timedelta(minutes=5)
 TRIES = 5  # wrong codes before the code is spent
 PHONE_LIMIT, PHONE_WINDOW = 3, timedelta(minutes=15)  # codes a phone may be sent
 ADDRESS_LIMIT, ADDRESS_WINDOW = 10, timedelta(hours=1)  # requests from one address
+# The outbox's states in which a code's SMS will not be sent (again).
+DONE = (OutboxStatus.SENT, OutboxStatus.FAILED, OutboxStatus.SKIPPED)
 
 
 class Asked(Enum):
@@ -120,4 +123,18 @@ async def check_code(raw_phone: str, code: str, now: datetime) -> int | None:
         return None
     if not await WebSignInCode.filter(id=row.id, used_at__isnull=True).update(used_at=now):
         return None  # used a moment ago by another request
+    await _forget_code_text(OutboxMessage.filter(key=f"web_code:{row.id}"))
     return row.member_id
+
+
+async def _forget_code_text(messages: QuerySet[OutboxMessage]) -> None:
+    # The SMS's text is made from its params when it is sent; once it is sent (or can no
+    # longer serve) the code has no business staying in the database, readable by backups.
+    await messages.filter(status__in=DONE).update(params={})
+
+
+async def forget(now: datetime) -> None:
+    """Hourly: take the codes out of their sent (or given up) SMS once the codes have
+    expired, and drop the requests older than every limit's window (they count nothing)."""
+    await _forget_code_text(OutboxMessage.filter(template=TEMPLATE, created_at__lt=now - LIFETIME))
+    await WebSignInCode.filter(created_at__lt=now - max(PHONE_WINDOW, ADDRESS_WINDOW)).delete()

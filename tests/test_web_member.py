@@ -14,7 +14,7 @@ from aiohttp.test_utils import TestClient
 
 from handlers.notifications import render
 from handlers.web.session import COOKIE
-from loyalty import earning, inbox, rewards
+from loyalty import earning, inbox, rewards, web_signin
 from models import (
     Channel,
     InboxItem,
@@ -112,6 +112,8 @@ async def test_a_member_without_telegram_signs_in_by_a_code_sent_by_sms(
     assert PHONE[1:] not in str(row.__dict__)
 
     assert await enter(client, code) == (303, "/club/card", "")  # Persian digits are fine
+    # Used, the code leaves its sent SMS too: no row holds it any more.
+    assert [m.params for m in await OutboxMessage.filter(template="web_code")] == [{}]
     cookie = client.session.cookie_jar.filter_cookies(client.make_url("/club/card"))[COOKIE]
     assert cookie.value.startswith(f"member:{member.id}.")
     card = await (await client.get("/club/card")).text()
@@ -138,6 +140,17 @@ async def test_a_code_lasts_five_minutes_and_a_few_tries(
         assert (await enter(client, wrong))[0] == 401
     assert (await enter(client, code))[0] == 401  # five wrong tries spent it
     assert (await WebSignInCode.filter(tries=5).count()) == 1
+    # Never used, the codes leave their SMS when the hourly job finds them expired, and
+    # the requests are forgotten once they count toward no limit.
+    sent = await OutboxMessage.filter(template="web_code").order_by("id")
+    assert [m.params.keys() for m in sent] == [{"code"}, {"code"}]
+    await web_signin.forget(clock.now)  # the first expired, the second not yet
+    after = await OutboxMessage.filter(template="web_code").order_by("id")
+    assert [m.params for m in after] == [{}, {"code": code}]
+    clock.advance(hours=1, seconds=1)
+    await web_signin.forget(clock.now)
+    assert [m.params for m in await OutboxMessage.filter(template="web_code")] == [{}, {}]
+    assert await WebSignInCode.filter().count() == 0
 
 
 async def test_a_stranger_is_answered_as_a_member_and_sent_nothing(

@@ -13,8 +13,11 @@ under the running bot, and every purchase after the copy is lost.
 from __future__ import annotations
 
 import os
+import shutil
 import sqlite3
 from pathlib import Path
+
+from loyalty.pictures import NAME
 
 
 def sqlite_path(database_url: str) -> Path | None:
@@ -68,3 +71,24 @@ def backup_sqlite(source: Path, target: Path) -> Path:
         os.fsync(handle.fileno())
     partial.replace(target)
     return target
+
+
+def copy_pictures(media: Path, folder: Path) -> int:
+    """Copy the uploaded pictures in `media` that `folder` lacks; how many were copied.
+
+    A picture's name is its content's hash and a stored picture never changes, so one
+    folder serves every backup beside it, and a picture already there is not copied again.
+    """
+    if not media.is_dir():
+        return 0
+    copied = 0
+    for picture in sorted(media.iterdir()):
+        target = folder / picture.name
+        if not NAME.fullmatch(picture.name) or target.exists():
+            continue
+        folder.mkdir(parents=True, exist_ok=True)
+        partial = target.with_name(target.name + ".partial")
+        shutil.copyfile(picture, partial)
+        partial.replace(target)
+        copied += 1
+    return copied

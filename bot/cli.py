@@ -103,7 +103,7 @@ async def _migrate(args: argparse.Namespace, settings: Settings) -> str:
 async def _backup(args: argparse.Namespace, settings: Settings) -> str:
     from pathlib import Path
 
-    from bot.backup import TargetInDataFolder, backup_sqlite, sqlite_path
+    from bot.backup import TargetInDataFolder, backup_sqlite, copy_pictures, sqlite_path
 
     locale = settings.default_locale
     source = sqlite_path(settings.database_url)
@@ -126,7 +126,18 @@ async def _backup(args: argparse.Namespace, settings: Settings) -> str:
                 folder=str(refused.folder),
             )
         ) from None
-    return t(N_("Backup written to {path}."), locale, path=str(target))
+    done = t(N_("Backup written to {path}."), locale, path=str(target))
+    # The pages' pictures beside it, in one folder every backup there shares.
+    pictures = target.parent / "media"
+    copied = await asyncio.to_thread(copy_pictures, settings.media_dir, pictures)
+    if copied:
+        done += "\n" + t(
+            N_("New pictures copied to {folder}: {count}."),
+            locale,
+            count=number(copied, locale),
+            folder=str(pictures),
+        )
+    return done
 
 
 @command("status")

@@ -1,6 +1,7 @@
 """`club backup` copies the SQLite database consistently while purchases keep arriving."""
 
 import asyncio
+import io
 import os
 import sqlite3
 import subprocess
@@ -8,12 +9,14 @@ import sys
 from pathlib import Path
 
 import pytest
+from PIL import Image
 from tortoise import Tortoise
 
 from bot.backup import TargetInDataFolder, backup_sqlite, sqlite_path
 from bot.db import apply_migrations, close_db, open_db
 from loyalty import earning
 from loyalty.members import register_member
+from loyalty.pictures import PictureFolder, prepare
 from tests.conftest import NOW
 from tests.waiting import eventually
 
@@ -108,6 +111,19 @@ def test_backup_command(tmp_path: Path) -> None:
     with sqlite3.connect(target) as conn:
         assert conn.execute("SELECT COUNT(*) FROM member").fetchone() == (1,)
 
+    # The pages' pictures (MEDIA_DIR, data/media by default) go beside it, new ones only.
+    media = tmp_path / "data" / "media"
+    media.mkdir()
+    logo = PictureFolder(media).save(prepare(_png()))
+    (media / "notes.txt").write_text("not a stored picture")
+    again = run_club(tmp_path, url, "backup", "copies/club.sqlite3")
+    kept = tmp_path / "copies" / "media"
+    assert again.stdout == (f"Backup written to {target}.\nNew pictures copied to {kept}: 1.\n")
+    assert sorted(p.name for p in kept.iterdir()) == [logo]
+    assert (kept / logo).read_bytes() == (media / logo).read_bytes()
+    third = run_club(tmp_path, url, "backup", "copies/club.sqlite3")
+    assert third.stdout == f"Backup written to {target}.\n"  # nothing new to copy
+
     missing = run_club(tmp_path, f"sqlite://{tmp_path}/none.sqlite3", "backup", "x.sqlite3")
     assert (missing.returncode, missing.stdout) == (1, "")
     assert missing.stderr == f"There is no database at {tmp_path}/none.sqlite3 to back up.\n"
@@ -117,6 +133,12 @@ def test_backup_command(tmp_path: Path) -> None:
         0,
         "This database is not a SQLite file: back it up with pg_dump.\n",
     )
+
+
+def _png() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (8, 8), (10, 20, 30)).save(out, "PNG")
+    return out.getvalue()
 
 
 REFUSED = (

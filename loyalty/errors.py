@@ -135,6 +135,9 @@ class ErrorCode(StrEnum):
     CAMPAIGN_STARTED = "campaign_started"  # it is being sent or was sent: too late for codes
     CAMPAIGN_NO_CODE = "campaign_no_code"  # its text has no {code} for the member's code
     CAMPAIGN_HAS_BATCH = "campaign_has_batch"
+    # A message from staff to one member, by a channel the member cannot be reached on.
+    NO_TELEGRAM = "no_telegram"
+    NO_SMS = "no_sms"
 
 
 class LoyaltyError(Exception):

@@ -15,8 +15,10 @@ from aiohttp.test_utils import TestClient
 
 from bot.settings import Settings
 from jobs import campaigns as campaign_job
+from loyalty import campaigns
 from loyalty import inbox as member_inbox
-from loyalty.staff import panel
+from loyalty.staff import panel, places
+from loyalty.staff.access import identify
 from models import (
     AuditEntry,
     Campaign,
@@ -31,7 +33,7 @@ from models import (
 )
 from tests import helpers
 from tests.conftest import NOW
-from tests.staff_harness import CASHIER, OWNER, Harness, harness
+from tests.staff_harness import CASHIER, MANAGER, OWNER, Harness, harness
 from tests.test_web_panel import BASE, FORM_OUT_OF_DATE, signed_in
 from tests.web_harness import TEHRAN, Clock, page, pages_client, text_of
 
@@ -330,3 +332,43 @@ async def test_a_new_card_replaces_the_lost_one_once(bot: Harness, client: TestC
     bad = await client.post(f"{path}/card", data={**form, "request": "x"})
     assert bad.status == 400 and text_of(await bad.text(), "message") == FORM_OUT_OF_DATE
     assert await Card.filter(member_id=sara.id).count() == 2
+
+
+async def test_a_branch_manager_reaches_their_branch_only(bot: Harness, client: TestClient) -> None:
+    owner = await Staff.get_or_none(telegram_id=OWNER) or await identify(OWNER, [OWNER])
+    north = await places.add_branch(owner, "North", now=NOW)
+    south = await places.add_branch(owner, "South", now=NOW)
+    await Staff.create(
+        telegram_id=MANAGER, role=StaffRole.MANAGER, branch_id=north.id, created_at=NOW
+    )
+    theirs = await helpers.member(NOW, first_name="Sahar", branch_id=south.id, telegram_id=502)
+    everyone = await campaigns.create({}, "telegram", "For all", staff_id=owner.id, now=NOW)
+    await signed_in(client, bot, MANAGER)
+    html = await (await client.get(CAMPAIGNS)).text()
+    assert page(html).xpath("//table[@id='campaigns']") == []  # the club's campaign: not theirs
+    options = page(html).xpath("//select[@id='branch']/option/@value")
+    assert options == ["", str(north.id)]
+    form = await form_of(client, CAMPAIGNS, "new-campaign")
+    posted = {**form, "channel": "telegram", "text": "North only"}
+    elsewhere = await client.post(CAMPAIGNS, data={**posted, "branch_id": str(south.id)})
+    assert elsewhere.status == 400
+    assert text_of(await elsewhere.text(), "message") == (
+        f"You manage branch {north.id}: only its members can be chosen."
+    )
+    created = await client.post(CAMPAIGNS, data=posted, allow_redirects=False)
+    assert created.status == 303
+    mine = await Campaign.get(text="North only")
+    assert mine.audience == {"branch_id": north.id}
+    refused = await client.post(f"{CAMPAIGNS}/{everyone.id}/cancel", data={"csrf": form["csrf"]})
+    assert refused.status == 404
+    assert text_of(await refused.text(), "message") == "No such campaign."
+    assert (await Campaign.get(id=everyone.id)).status == "scheduled"
+    message = await client.post(
+        f"/club/panel/members/{theirs.id}/message",
+        data={**form, "channel": "telegram", "text": "Hello"},
+    )
+    assert message.status == 403
+    card = await client.post(f"/club/panel/members/{theirs.id}/card", data=form)
+    assert card.status == 403
+    assert await OutboxMessage.all().count() == 0
+    assert await Card.filter(member_id=theirs.id).count() == 1

@@ -372,3 +372,32 @@ async def test_a_branch_manager_reaches_their_branch_only(bot: Harness, client: 
     assert card.status == 403
     assert await OutboxMessage.all().count() == 0
     assert await Card.filter(member_id=theirs.id).count() == 1
+
+
+async def test_counting_the_reach_creates_nothing_and_keeps_the_form(
+    bot: Harness, client: TestClient
+) -> None:
+    await helpers.member(NOW, first_name="Sara", telegram_id=501)
+    await helpers.member(NOW, first_name="Ali")  # a phone, no Telegram
+    gold = await helpers.member(NOW, first_name="Gold", telegram_id=503)
+    await Member.filter(id=gold.id).update(tier_id=(await Tier.get(code="gold")).id)
+    await signed_in(client, bot, OWNER)
+    form = await form_of(client, CAMPAIGNS, "new-campaign")
+    posted = {
+        **form,
+        "tier": "bronze",
+        "channel": "telegram_sms",
+        "text": "Sale",
+        "age_min": "",
+        "preview": "1",
+    }
+    response = await client.post(CAMPAIGNS, data=posted)
+    assert response.status == 200
+    html = await response.text()
+    assert text_of(html, "message") == (
+        "It reaches 2 members: 1 on Telegram, 1 by SMS (1 SMS parts)."
+    )
+    assert page(html).xpath("//select[@id='tier']/option[@selected]/@value") == ["bronze"]
+    assert page(html).xpath("//select[@id='channel']/option[@selected]/@value") == ["telegram_sms"]
+    assert text_of(html, "text") == "Sale"
+    assert await Campaign.all().count() == 0

@@ -17,6 +17,7 @@ from multidict import MultiDictProxy
 
 from handlers.format import moment, number
 from handlers.i18n import N_, t
+from handlers.sms.text import sms_parts
 from handlers.telegram.staff.campaign_dialog import GENDER_NAMES, TYPE_NAMES
 from handlers.telegram.staff.campaigns import (
     ACTIONS,
@@ -30,6 +31,7 @@ from handlers.web.app import PAGES, PREFIX, checked_form
 from handlers.web.panel import _page_of, _refused, _staff
 from handlers.web.panel_requests import fresh_key, request_key_of
 from loyalty import campaigns
+from loyalty.audiences import check, scoped
 from loyalty.dates import read_local_time
 from loyalty.errors import LoyaltyError
 from loyalty.rfm import SEGMENTS
@@ -43,6 +45,22 @@ SHORT = 60  # characters of a campaign's text in the list
 NUMBER_DIGITS = 5  # ages, days without a purchase: anything longer is no such number
 CAMPAIGNS_ONLY = N_("Only the owner and managers can do this.")
 NOT_UNDERSTOOD = N_("I did not understand «{part}».")
+REACH = N_("It reaches {total} members: {telegram} on Telegram, {sms} by SMS ({parts} SMS parts).")
+# The form's fields, shown again as they were typed when it is refused or previewed.
+FIELDS = (
+    "tier",
+    "branch_id",
+    "gender",
+    "customer_type",
+    "rfm",
+    "age_min",
+    "age_max",
+    "birthday_month",
+    "inactive_days",
+    "channel",
+    "text",
+    "when",
+)
 # What may be done to a campaign in each state (loyalty/campaigns.py), as the buttons offer.
 CONTROLS = {
     "draft": ("cancel",),
@@ -152,7 +170,7 @@ async def campaigns_page(
         message=message,
         rows=rows,
         request_key=fresh_key(),
-        chosen=chosen or {"channel": "telegram", "text": "", "when": ""},
+        chosen=chosen or {**dict.fromkeys(FIELDS, ""), "channel": "telegram", "interests": []},
         max_text=campaigns.MAX_TEXT,
         max_text_shown=number(campaigns.MAX_TEXT, locale),
         **await _choices(staff, locale),
@@ -227,14 +245,11 @@ async def create(request: web.Request) -> web.Response:
     if isinstance(staff, web.Response):
         return staff
     locale, now = pages.default_locale, pages.clock()
-    chosen = {
-        "channel": str(form.get("channel", "")),
-        "text": str(form.get("text", "")),
-        "when": str(form.get("when", "")),
-    }
+    chosen: dict[str, Any] = {field: str(form.get(field, "")) for field in FIELDS}
+    chosen["interests"] = [str(v) for v in form.getall("interests", [])]
 
-    async def again(text: str) -> web.Response:
-        return await campaigns_page(request, message=text, status=400, chosen=chosen)
+    async def again(text: str, status: int = 400) -> web.Response:
+        return await campaigns_page(request, message=text, status=status, chosen=chosen)
 
     key = request_key_of(form)
     if key is None:
@@ -248,6 +263,11 @@ async def create(request: web.Request) -> web.Response:
         return await again(t(NOT_UNDERSTOOD, locale, part=str(typed)))
     if send_at is not None and send_at <= now:
         return await again(t("That time has already passed.", locale))
+    if form.get("preview"):
+        try:
+            return await again(await _reach(staff, audience, chosen, now, pages), 200)
+        except LoyaltyError as refused:
+            return await again(filter_refusal(refused, locale))
     try:
         campaign = await campaigns.create(
             audience,
@@ -261,6 +281,26 @@ async def create(request: web.Request) -> web.Response:
     except LoyaltyError as refused:
         return await again(filter_refusal(refused, locale))
     raise web.HTTPSeeOther(f"{PREFIX}/panel/campaigns?created={campaign.id}")
+
+
+async def _reach(
+    staff: Staff, audience: dict[str, Any], chosen: dict[str, Any], now: datetime, pages: Any
+) -> str:
+    """Whom the campaign would reach, by channel, counted as the dialog's preview counts."""
+    locale = pages.default_locale
+    audience = await scoped(audience, staff.id)
+    await check(audience)
+    p = await campaigns.preview(
+        audience, chosen["channel"], chosen["text"], now=now, tz=pages.tz, sms_parts=sms_parts
+    )
+    return t(
+        REACH,
+        locale,
+        total=number(p.total, locale),
+        telegram=number(p.telegram, locale),
+        sms=number(p.sms, locale),
+        parts=number(p.sms_parts, locale),
+    )
 
 
 async def control(request: web.Request) -> web.Response:

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient
 
+from bot.outbox import OutboxSender
 from bot.settings import Settings
 from jobs import campaigns as campaign_job
 from loyalty import campaigns
@@ -33,7 +34,9 @@ from models import (
 )
 from tests import helpers
 from tests.conftest import NOW
+from tests.fakes.kavenegar import FakeKavenegar
 from tests.staff_harness import CASHIER, MANAGER, OWNER, Harness, harness
+from tests.test_outbox import gateway
 from tests.test_web_panel import BASE, FORM_OUT_OF_DATE, signed_in
 from tests.web_harness import TEHRAN, Clock, page, pages_client, text_of
 
@@ -305,6 +308,12 @@ async def test_a_message_to_a_member_is_queued_once_by_the_channel_chosen(
     assert empty.status == 400
     assert text_of(await empty.text(), "message") == "Please write some text."
     assert await OutboxMessage.all().count() == 1
+    async with FakeKavenegar() as kave:  # the outbox's sender delivers it, in her language
+        sender = OutboxSender(bot=None, gateway=gateway(kave), tz=TEHRAN)
+        assert (await sender.drain(NOW)).sent == 1
+    assert [(to, said) for to, said, _ in kave.delivered] == [
+        ("09121110000", f"پیام باشگاه: {text}")
+    ]
 
 
 async def test_a_new_card_replaces_the_lost_one_once(bot: Harness, client: TestClient) -> None:

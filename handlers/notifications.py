@@ -193,6 +193,10 @@ def staff_reply(params: Params, locale: str, sms: bool, tz: ZoneInfo) -> str:
     return t(N_("Reply from the club: {text}"), locale, text=str(params.get("text", "")))
 
 
+def staff_message(params: Params, locale: str, sms: bool, tz: ZoneInfo) -> str:
+    return t(N_("Message from the club: {text}"), locale, text=str(params.get("text", "")))
+
+
 def birthday(params: Params, locale: str, sms: bool, tz: ZoneInfo) -> str:
     bonus = int(params.get("bonus") or 0)
     wish = t(N_("Happy birthday! The whole club wishes you a wonderful year."), locale)
@@ -280,6 +284,7 @@ TEMPLATES: dict[str, Renderer] = {
     "points_reversed": points_reversed,
     "points_refunded": points_refunded,
     "staff_reply": staff_reply,
+    "staff_message": staff_message,
     "birthday": birthday,
     "expiry_reminder": expiry_reminder,
     "campaign": campaign,

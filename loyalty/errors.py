@@ -137,6 +137,9 @@ class ErrorCode(StrEnum):
     CAMPAIGN_HAS_BATCH = "campaign_has_batch"
     # An upload that is no picture, or too large (`loyalty.pictures`).
     BAD_PICTURE = "bad_picture"
+    # A message from staff to one member, by a channel the member cannot be reached on.
+    NO_TELEGRAM = "no_telegram"
+    NO_SMS = "no_sms"
 
 
 class LoyaltyError(Exception):

@@ -38,6 +38,7 @@ def add_panel_routes(pages: web.Application, owner_ids: Iterable[int]) -> None:
     pages.router.add_get("/panel/members", members_page)
     pages.router.add_get("/panel/members/{id:[0-9]{1,12}}", member_page)
     pages.router.add_post("/panel/members/{id:[0-9]{1,12}}/adjust", adjust)
+    add_outreach_routes(pages)
 
 
 async def _staff(request: web.Request) -> Staff:
@@ -66,8 +67,21 @@ async def _page_of(
         csrf=pages.sessions.csrf(request.cookies.get(COOKIE, "")),
         may_members=allowed(staff, Action.PANEL_MEMBERS),
         may_report=allowed(staff, Action.REPORT),
+        may_campaign=allowed(staff, Action.CAMPAIGN),
+        may_inbox=allowed(staff, Action.INBOX),
         **values,
     )
+
+
+def add_outreach_routes(pages: web.Application) -> None:
+    """Campaigns, the inbox, and messaging or re-carding one member: modules of their own."""
+    from handlers.web.panel_campaigns import add_campaign_routes
+    from handlers.web.panel_inbox import add_inbox_routes
+    from handlers.web.panel_member_actions import add_member_action_routes
+
+    add_campaign_routes(pages)
+    add_inbox_routes(pages)
+    add_member_action_routes(pages)
 
 
 # ---- signing in --------------------------------------------------------------------------------
@@ -216,6 +230,8 @@ async def member_page(
         joined=day(member.joined_at, locale, pages.tz),
         balance=number(member.balance, locale),
         may_adjust=allowed(staff, Action.ADJUST),
+        may_message=allowed(staff, Action.INBOX),
+        may_new_card=allowed(staff, Action.REPLACE_CARD),
         request_key=secrets.token_hex(16),
         history=[
             {

@@ -17,6 +17,8 @@ STAFF_ERRORS: dict[ErrorCode, str] = {
     ErrorCode.APPROVAL_NOT_FOUND: N_("This request was already decided or does not exist."),
     ErrorCode.ALREADY_ANSWERED: N_("This message was already answered."),
     ErrorCode.INBOX_NOT_FOUND: N_("No message with that number in the inbox."),
+    ErrorCode.NO_TELEGRAM: N_("This member cannot be reached on Telegram."),
+    ErrorCode.NO_SMS: N_("This member cannot be reached by SMS."),
     ErrorCode.INVALID_SETTING: N_("That value is not valid for {key}."),
     ErrorCode.INVALID_VALUE: N_("This value is not understood."),
     ErrorCode.NOT_A_COMPANY: N_(

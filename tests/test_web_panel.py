@@ -179,9 +179,33 @@ async def test_a_correction_posted_twice_counts_once(bot: Harness, client: TestC
     too_much = {**await form_of(client, member.id), "points": "-500", "note": "Mistake"}
     refused = await client.post(f"/club/panel/members/{member.id}/adjust", data=too_much)
     assert refused.status == 409
-    assert text_of(await refused.text(), "message") == (
-        "This correction would leave the balance below zero: not recorded."
+    held_page = await refused.text()
+    assert text_of(held_page, "message") == (
+        "This correction (-500 points) would leave the balance at -305 (now 195). Record it anyway?"
     )
+    assert (await Member.get(id=member.id)).balance == 195  # not recorded until confirmed
+    [decide] = page(held_page).xpath("//form[@id='held']/@action")
+    csrf = page(held_page).xpath("//form[@id='held']/input[@name='csrf']/@value")[0]
+    assert (await client.post(decide, data={"confirm": "yes"})).status == 403  # no CSRF
+    confirmed = await client.post(decide, data={"csrf": csrf, "confirm": "yes"})
+    assert text_of(await confirmed.text(), "message") == "Correction recorded. Balance: -305."
+    assert (await Member.get(id=member.id)).balance == -305
+    twice = await client.post(decide, data={"csrf": csrf, "confirm": "yes"})
+    assert twice.status == 409 and (await Member.get(id=member.id)).balance == -305
+    assert await LedgerEntry.filter(kind=EntryKind.ADJUST).count() == 2
+    # Back to 195, then one held and let go: nothing recorded.
+    back = {**await form_of(client, member.id), "points": "500", "note": "Fixed"}
+    await client.post(f"/club/panel/members/{member.id}/adjust", data=back)
+    again = {**await form_of(client, member.id), "points": "-500", "note": "Mistake"}
+    held_page = await (
+        await client.post(f"/club/panel/members/{member.id}/adjust", data=again)
+    ).text()
+    [decide] = page(held_page).xpath("//form[@id='held']/@action")
+    cancelled = await client.post(decide, data={"csrf": csrf, "confirm": "no"})
+    assert text_of(await cancelled.text(), "message") == (
+        "Correction cancelled: nothing was recorded."
+    )
+    assert (await Member.get(id=member.id)).balance == 195
     empty = {**await form_of(client, member.id), "points": "10", "note": "  "}
     refused = await client.post(f"/club/panel/members/{member.id}/adjust", data=empty)
     assert refused.status == 400

@@ -25,7 +25,7 @@ from loyalty.numbers import parse_int
 from loyalty.staff import counter as desk
 from loyalty.staff import panel
 from loyalty.staff.permissions import Action, allowed
-from models import Branch, Staff, Tier
+from models import Branch, PendingApproval, Staff, Tier
 
 OWNER_IDS = web.AppKey("panel_owner_ids", tuple)
 HISTORY_SIZE = 20
@@ -38,6 +38,7 @@ def add_panel_routes(pages: web.Application, owner_ids: Iterable[int]) -> None:
     pages.router.add_get("/panel/members", members_page)
     pages.router.add_get("/panel/members/{id:[0-9]{1,12}}", member_page)
     pages.router.add_post("/panel/members/{id:[0-9]{1,12}}/adjust", adjust)
+    pages.router.add_post("/panel/members/{id:[0-9]{1,12}}/held/{held:[0-9]{1,12}}", decide_held)
     add_outreach_routes(pages)
 
 
@@ -193,7 +194,11 @@ async def members_page(request: web.Request) -> web.Response:
 
 
 async def member_page(
-    request: web.Request, *, message: str = "", status: int = 200
+    request: web.Request,
+    *,
+    message: str = "",
+    status: int = 200,
+    held: PendingApproval | None = None,
 ) -> web.Response:
     pages = request.app[PAGES]
     staff = await _staff(request)
@@ -232,6 +237,7 @@ async def member_page(
         may_adjust=allowed(staff, Action.ADJUST),
         may_message=allowed(staff, Action.INBOX),
         may_new_card=allowed(staff, Action.REPLACE_CARD),
+        held=held.id if held is not None else None,
         request_key=secrets.token_hex(16),
         history=[
             {
@@ -278,8 +284,38 @@ async def adjust(request: web.Request) -> web.Response:
         )
     except LoyaltyError as refused:
         return await member_page(request, message=error_text(refused, locale), status=400)
-    if outcome.held is not None:
-        text = t("This correction would leave the balance below zero: not recorded.", locale)
-        return await member_page(request, message=text, status=409)
+    if outcome.held is not None:  # below zero: recorded only once confirmed, as in the bot
+        text = t(
+            "This correction ({points} points) would leave the balance at {after} "
+            "(now {balance}). Record it anyway?",
+            locale,
+            points=signed(outcome.held.points, locale),
+            after=number(outcome.balance + outcome.held.points, locale),
+            balance=number(outcome.balance, locale),
+        )
+        return await member_page(request, message=text, status=409, held=outcome.held)
     assert outcome.entry is not None
+    raise web.HTTPSeeOther(f"{PREFIX}/panel/members/{member.id}?done={outcome.entry.id}")
+
+
+async def decide_held(request: web.Request) -> web.Response:
+    """The author of a correction held below zero records it anyway, or lets it go; the
+    domain decides each held correction once (a second post is told what was decided)."""
+    pages = request.app[PAGES]
+    form = await request.post()
+    checked_form(request, form)
+    staff = await _staff(request)
+    locale = pages.default_locale
+    try:
+        member = await panel.member_for(staff, int(request.match_info["id"]))
+        held, outcome = await desk.confirm_adjustment(
+            staff, int(request.match_info["held"]), form.get("confirm") == "yes", now=pages.clock()
+        )
+        if held.payload.get("member") != member.id:
+            raise LoyaltyError(ErrorCode.APPROVAL_NOT_FOUND, approval=held.id)
+    except LoyaltyError as refused:
+        return await member_page(request, message=error_text(refused, locale), status=409)
+    if outcome.entry is None:
+        text = t("Correction cancelled: nothing was recorded.", locale)
+        return await member_page(request, message=text)
     raise web.HTTPSeeOther(f"{PREFIX}/panel/members/{member.id}?done={outcome.entry.id}")

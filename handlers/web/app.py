@@ -227,7 +227,7 @@ async def sign_in(request: web.Request) -> web.Response:
     return response
 
 
-def _cookie_options(request: web.Request) -> dict[str, Any]:
+def cookie_options(request: web.Request) -> dict[str, Any]:
     # Over HTTPS, SameSite=None: Telegram Web shows a Mini App in a frame of its own site,
     # where a Lax cookie is never sent. Forms are guarded by their CSRF token, not by the
     # cookie's SameSite. Over plain HTTP (a test, a local run) browsers refuse None: Lax.
@@ -250,14 +250,14 @@ def keep_session(
         COOKIE,
         sessions.issue(subject, now),
         max_age=int(sessions.lifetime.total_seconds()),
-        **_cookie_options(request),
+        **cookie_options(request),
     )
 
 
 def end_session(request: web.Request, response: web.StreamResponse) -> None:
     """Sign out: the cookie removed with the attributes it was set with (a frame drops a
     removal that is not SameSite=None as it would drop the cookie)."""
-    response.del_cookie(COOKIE, **_cookie_options(request))
+    response.del_cookie(COOKIE, **cookie_options(request))
 
 
 async def _locale_of(telegram_id: int | None, pages: Pages) -> str:

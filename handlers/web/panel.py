@@ -25,9 +25,9 @@ from handlers.web.app import (
     PAGES,
     PREFIX,
     _club,
-    _cookie_options,
     _page,
     checked_form,
+    cookie_options,
     keep_session,
     render,
     signed_in,
@@ -170,7 +170,7 @@ async def app_sign_in(request: web.Request) -> web.Response:
     language = pick_locale(user.language_code, default="")
     if language:
         lifetime = int(pages.sessions.lifetime.total_seconds())
-        response.set_cookie(LANGUAGE, language, max_age=lifetime, **_cookie_options(request))
+        response.set_cookie(LANGUAGE, language, max_age=lifetime, **cookie_options(request))
     return response
 
 

@@ -201,7 +201,9 @@ async def sign_in_page(request: web.Request) -> web.Response:
     pages = request.app[PAGES]
     locale = pages.default_locale
     who = pages.sessions.subject(request.cookies.get(COOKIE), pages.clock())
-    return render(request, "signin.html", locale, await _club(locale), signed_in=who is not None)
+    # A staff session is no member's: on to the card would send it back here, round and round.
+    member = who is not None and who.kind in (TELEGRAM, MEMBER)
+    return render(request, "signin.html", locale, await _club(locale), signed_in=member)
 
 
 async def sign_in(request: web.Request) -> web.Response:
@@ -228,16 +230,41 @@ async def sign_in(request: web.Request) -> web.Response:
         text = N_("You are not a member of the club yet. Join in the bot first: send /start.")
         return render(request, "refused.html", locale, await _club(locale), 403, message=text)
     response = web.Response(status=303, headers={"Location": f"{PREFIX}/card"})
+    keep_session(request, response, Subject(TELEGRAM, user.id), now)
+    return response
+
+
+def cookie_options(request: web.Request) -> dict[str, Any]:
+    # Over HTTPS, SameSite=None: Telegram Web shows a Mini App in a frame of its own site,
+    # where a Lax cookie is never sent. Forms are guarded by their CSRF token, not by the
+    # cookie's SameSite. Over plain HTTP (a test, a local run) browsers refuse None: Lax.
+    secure = request.app[PAGES].secure or request.secure
+    return {
+        "path": f"{PREFIX}/",
+        "httponly": True,
+        "samesite": "None" if secure else "Lax",
+        "secure": secure,
+    }
+
+
+def keep_session(
+    request: web.Request, response: web.StreamResponse, subject: Subject, now: datetime
+) -> None:
+    """Sign `subject` in: the session cookie, for every sign-in (member or staff). One
+    cookie a browser: signing in as staff ends a member's session there, and back."""
+    sessions = request.app[PAGES].sessions
     response.set_cookie(
         COOKIE,
-        pages.sessions.issue(Subject(TELEGRAM, user.id), now),
-        max_age=int(pages.sessions.lifetime.total_seconds()),
-        path=f"{PREFIX}/",
-        httponly=True,
-        samesite="Lax",
-        secure=pages.secure or request.secure,
+        sessions.issue(subject, now),
+        max_age=int(sessions.lifetime.total_seconds()),
+        **cookie_options(request),
     )
-    return response
+
+
+def end_session(request: web.Request, response: web.StreamResponse) -> None:
+    """Sign out: the cookie removed with the attributes it was set with (a frame drops a
+    removal that is not SameSite=None as it would drop the cookie)."""
+    response.del_cookie(COOKIE, **cookie_options(request))
 
 
 async def _locale_of(telegram_id: int | None, pages: Pages) -> str:

@@ -1,5 +1,9 @@
 """The owner's panel under `/club/panel/`: staff sign in by a one-time link from `/panel`
-in the bot, then see the week's figures, the members, a member's page and correct points.
+in the bot, or open it as a Mini App from the button beside that link (Telegram's signed
+`initData` posted to `/club/panel/signin`), then see the week's figures, the members, a
+member's page and correct points; the staff and the audit log (handlers/web/panel_staff.py).
+Pages are in the staff member's language: the one stored for their Telegram account (as
+the bot chooses it), else their Telegram app's (from the Mini App), else the club's.
 
 Every page asks `loyalty.staff.panel` (and through it the permission table) who may see
 it; a correction goes through `loyalty.staff.counter.adjust`, as `/adjust` does.
@@ -7,6 +11,7 @@ it; a correction goes through `loyalty.staff.counter.adjust`, as `/adjust` does.
 
 from __future__ import annotations
 
+import logging
 import secrets
 from collections.abc import Iterable
 from typing import Any
@@ -14,32 +19,53 @@ from typing import Any
 from aiohttp import web
 
 from handlers.format import day, digits, number, signed
-from handlers.i18n import N_, t
+from handlers.i18n import N_, pick_locale, t
 from handlers.texts import error_text, reason_text, tier_name
-from handlers.web.app import PAGES, PREFIX, _club, _page, checked_form, render, signed_in
-from handlers.web.session import COOKIE, STAFF, Subject
+from handlers.web.app import (
+    PAGES,
+    PREFIX,
+    _club,
+    _page,
+    checked_form,
+    cookie_options,
+    keep_session,
+    render,
+    signed_in,
+)
+from handlers.web.session import COOKIE, STAFF, Refusal, SignInRefused, Subject, checked_user
 from loyalty import ledger
 from loyalty.errors import ErrorCode, LoyaltyError
-from loyalty.members import active_card
+from loyalty.members import active_card, locale_by_telegram
 from loyalty.numbers import parse_int
 from loyalty.staff import counter as desk
 from loyalty.staff import panel
 from loyalty.staff.permissions import Action, allowed
 from models import Branch, PendingApproval, Staff, Tier
 
+log = logging.getLogger("club.web")
+
 OWNER_IDS = web.AppKey("panel_owner_ids", tuple)
 HISTORY_SIZE = 20
+# The language of the staff member's Telegram app, as the Mini App sign-in gave it: a
+# preference, not a credential (only a language the club speaks is ever read from it).
+LANGUAGE = "club_language"
+LOCALE = web.RequestKey("panel_locale", str)  # the language `_staff` chose for the request
 
 
 def add_panel_routes(pages: web.Application, owner_ids: Iterable[int]) -> None:
+    from handlers.web.panel_staff import add_staff_routes  # it builds on this module
+
     pages[OWNER_IDS] = tuple(owner_ids)
     pages.router.add_get("/panel/signin", panel_sign_in)
+    pages.router.add_get("/panel/app", app_page)
+    pages.router.add_post("/panel/signin", app_sign_in)
     pages.router.add_get("/panel/", home)
     pages.router.add_get("/panel/members", members_page)
     pages.router.add_get("/panel/members/{id:[0-9]{1,12}}", member_page)
     pages.router.add_post("/panel/members/{id:[0-9]{1,12}}/adjust", adjust)
     pages.router.add_post("/panel/members/{id:[0-9]{1,12}}/held/{held:[0-9]{1,12}}", decide_held)
     add_outreach_routes(pages)
+    add_staff_routes(pages)
 
 
 async def _staff(request: web.Request) -> Staff:
@@ -47,11 +73,20 @@ async def _staff(request: web.Request) -> Staff:
     staff = await panel.panel_staff(subject.id, request.app[OWNER_IDS])
     if staff is None:  # revoked, or no longer an owner, since signing in
         raise web.HTTPSeeOther(f"{PREFIX}/")
+    stored = await locale_by_telegram(staff.telegram_id)
+    request[LOCALE] = pick_locale(
+        stored, request.cookies.get(LANGUAGE), default=request.app[PAGES].default_locale
+    )
     return staff
 
 
+def _locale(request: web.Request) -> str:
+    """The signed-in staff member's language (after `_staff`), else the club's."""
+    return request.get(LOCALE) or request.app[PAGES].default_locale
+
+
 async def _refused(request: web.Request, status: int, message: str) -> web.Response:
-    locale = request.app[PAGES].default_locale
+    locale = _locale(request)
     return render(request, "refused.html", locale, await _club(locale), status, message=message)
 
 
@@ -59,7 +94,7 @@ async def _page_of(
     request: web.Request, staff: Staff, template: str, **values: Any
 ) -> web.Response:
     pages = request.app[PAGES]
-    locale = pages.default_locale
+    locale = _locale(request)
     return render(
         request,
         template,
@@ -70,6 +105,8 @@ async def _page_of(
         may_report=allowed(staff, Action.REPORT),
         may_campaign=allowed(staff, Action.CAMPAIGN),
         may_inbox=allowed(staff, Action.INBOX),
+        may_staff=allowed(staff, Action.MANAGE_STAFF),
+        may_audit=allowed(staff, Action.AUDIT),
         **values,
     )
 
@@ -99,18 +136,62 @@ async def panel_sign_in(request: web.Request) -> web.Response:
         text = N_("This link has been used or has expired. Send /panel in the bot for a new one.")
         return await _refused(request, 403, text)
     response = web.Response(status=303, headers={"Location": f"{PREFIX}/panel/"})
-    response.set_cookie(
-        COOKIE,
-        pages.sessions.issue(Subject(STAFF, staff.id), now),
-        max_age=int(pages.sessions.lifetime.total_seconds()),
-        path=f"{PREFIX}/",
-        httponly=True,
-        # Lax, not Strict: the link is opened from Telegram, another site, and the redirect
-        # that follows must carry the cookie; forms are guarded by their CSRF token.
-        samesite="Lax",
-        secure=pages.secure or request.secure,
-    )
+    keep_session(request, response, Subject(STAFF, staff.id), now)
     return response
+
+
+async def app_page(request: web.Request) -> web.Response:
+    """The page the panel's Mini App button opens: its script posts Telegram's sign-in data
+    (the member's sign-in script, the form's action this door's)."""
+    pages = request.app[PAGES]
+    locale = _locale(request)
+    who = pages.sessions.subject(request.cookies.get(COOKIE), pages.clock())
+    staff = who is not None and who.kind == STAFF
+    return render(request, "panel_app.html", locale, await _club(locale), signed_in=staff)
+
+
+async def app_sign_in(request: web.Request) -> web.Response:
+    pages = request.app[PAGES]
+    form = await request.post()
+    init_data = form.get("init_data")
+    now = pages.clock()
+    try:
+        user = checked_user(
+            pages.token, init_data if isinstance(init_data, str) else "", now, pages.max_age
+        )
+    except SignInRefused as refused:
+        log.info("panel sign-in refused: %s", refused.refusal.value)  # never the data itself
+        text = (
+            N_("This page is out of date. Close it and send /panel in the bot again.")
+            if refused.refusal is Refusal.STALE
+            else N_("We could not confirm who you are. Send /panel in the bot and open it again.")
+        )
+        who = refused.user  # a stale sign-in still names its reader
+        locale = (
+            await _telegram_locale(request, who.id, who.language_code)
+            if who
+            else pages.default_locale
+        )
+        return render(request, "refused.html", locale, await _club(locale), 401, message=text)
+    name = " ".join(filter(None, (user.first_name, user.last_name)))
+    try:
+        staff = await panel.sign_in_by_telegram(user.id, request.app[OWNER_IDS], name=name, now=now)
+    except LoyaltyError:
+        locale = await _telegram_locale(request, user.id, user.language_code)
+        text = N_("The panel is for the club's staff. Members open the club from the bot's menu.")
+        return render(request, "refused.html", locale, await _club(locale), 403, message=text)
+    response = web.Response(status=303, headers={"Location": f"{PREFIX}/panel/"})
+    keep_session(request, response, Subject(STAFF, staff.id), now)
+    language = pick_locale(user.language_code, default="")
+    if language:
+        lifetime = int(pages.sessions.lifetime.total_seconds())
+        response.set_cookie(LANGUAGE, language, max_age=lifetime, **cookie_options(request))
+    return response
+
+
+async def _telegram_locale(request: web.Request, telegram_id: int, app: str | None) -> str:
+    stored = await locale_by_telegram(telegram_id)
+    return pick_locale(stored, app, default=request.app[PAGES].default_locale)
 
 
 # ---- the dashboard -----------------------------------------------------------------------------
@@ -119,7 +200,7 @@ async def panel_sign_in(request: web.Request) -> web.Response:
 async def home(request: web.Request) -> web.Response:
     pages = request.app[PAGES]
     staff = await _staff(request)
-    locale = pages.default_locale
+    locale = _locale(request)
     shown = None
     if allowed(staff, Action.REPORT):
         figures = await panel.dashboard(staff, tz=pages.tz, now=pages.clock())
@@ -144,7 +225,7 @@ async def members_page(request: web.Request) -> web.Response:
     staff = await _staff(request)
     if not allowed(staff, Action.PANEL_MEMBERS):
         return await _refused(request, 403, N_("This page is for managers and the owner."))
-    locale = pages.default_locale
+    locale = _locale(request)
     query = request.query.get("q", "")
     sort = request.query.get("sort", "joined")
     tier_id, branch_id = _id(request.query.get("tier")), _id(request.query.get("branch"))
@@ -204,7 +285,7 @@ async def member_page(
     staff = await _staff(request)
     if not allowed(staff, Action.PANEL_MEMBERS):
         return await _refused(request, 403, N_("This page is for managers and the owner."))
-    locale = pages.default_locale
+    locale = _locale(request)
     try:
         member = await panel.member_for(staff, int(request.match_info["id"]))
     except LoyaltyError as refused:
@@ -264,7 +345,7 @@ async def adjust(request: web.Request) -> web.Response:
     form = await request.post()
     checked_form(request, form)
     staff = await _staff(request)
-    locale = pages.default_locale
+    locale = _locale(request)
     member_id = int(request.match_info["id"])
     request_key = form.get("request")
     if not (isinstance(request_key, str) and request_key.isalnum() and len(request_key) == 32):
@@ -305,7 +386,7 @@ async def decide_held(request: web.Request) -> web.Response:
     form = await request.post()
     checked_form(request, form)
     staff = await _staff(request)
-    locale = pages.default_locale
+    locale = _locale(request)
     try:
         member = await panel.member_for(staff, int(request.match_info["id"]))
         held, outcome = await desk.confirm_adjustment(

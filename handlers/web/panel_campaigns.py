@@ -28,7 +28,7 @@ from handlers.telegram.staff.campaigns import (
 )
 from handlers.texts import SEGMENT_NAMES, tier_name
 from handlers.web.app import PAGES, PREFIX, checked_form
-from handlers.web.panel import _page_of, _refused, _staff
+from handlers.web.panel import _locale, _page_of, _refused, _staff
 from handlers.web.panel_requests import fresh_key, request_key_of
 from loyalty import campaigns
 from loyalty.audiences import check, scoped
@@ -135,7 +135,7 @@ async def campaigns_page(
     staff = await _campaign_staff(request)
     if isinstance(staff, web.Response):
         return staff
-    locale, now = pages.default_locale, pages.clock()
+    locale, now = _locale(request), pages.clock()
     await campaigns.expire_drafts(now)
     if not message:
         message = _done_message(request, locale)
@@ -244,7 +244,7 @@ async def create(request: web.Request) -> web.Response:
     staff = await _campaign_staff(request)
     if isinstance(staff, web.Response):
         return staff
-    locale, now = pages.default_locale, pages.clock()
+    locale, now = _locale(request), pages.clock()
     chosen: dict[str, Any] = {field: str(form.get(field, "")) for field in FIELDS}
     chosen["interests"] = [str(v) for v in form.getall("interests", [])]
 
@@ -265,7 +265,7 @@ async def create(request: web.Request) -> web.Response:
         return await again(t("That time has already passed.", locale))
     if form.get("preview"):
         try:
-            return await again(await _reach(staff, audience, chosen, now, pages), 200)
+            return await again(await _reach(staff, audience, chosen, now, pages, locale), 200)
         except LoyaltyError as refused:
             return await again(filter_refusal(refused, locale))
     try:
@@ -284,10 +284,14 @@ async def create(request: web.Request) -> web.Response:
 
 
 async def _reach(
-    staff: Staff, audience: dict[str, Any], chosen: dict[str, Any], now: datetime, pages: Any
+    staff: Staff,
+    audience: dict[str, Any],
+    chosen: dict[str, Any],
+    now: datetime,
+    pages: Any,
+    locale: str,
 ) -> str:
     """Whom the campaign would reach, by channel, counted as the dialog's preview counts."""
-    locale = pages.default_locale
     audience = await scoped(audience, staff.id)
     await check(audience)
     p = await campaigns.preview(
@@ -311,7 +315,7 @@ async def control(request: web.Request) -> web.Response:
     staff = await _campaign_staff(request)
     if isinstance(staff, web.Response):
         return staff
-    locale, action = pages.default_locale, request.match_info["action"]
+    locale, action = _locale(request), request.match_info["action"]
     campaign = await Campaign.get_or_none(id=int(request.match_info["id"]))
     if campaign is None or not await campaigns.in_reach(campaign.audience, staff.id):
         return await campaigns_page(request, message=t("No such campaign.", locale), status=404)

@@ -11,7 +11,7 @@ from handlers.format import digits, moment, number
 from handlers.i18n import N_, t
 from handlers.telegram.staff.texts import staff_error_text
 from handlers.web.app import PAGES, PREFIX, checked_form
-from handlers.web.panel import _page_of, _refused, _staff
+from handlers.web.panel import _locale, _page_of, _refused, _staff
 from loyalty.errors import ErrorCode, LoyaltyError
 from loyalty.inbox import MAX_TEXT
 from loyalty.staff import inbox
@@ -57,7 +57,7 @@ async def inbox_page(request: web.Request) -> web.Response:
     staff = await _inbox_staff(request)
     if isinstance(staff, web.Response):
         return staff
-    locale = pages.default_locale
+    locale = _locale(request)
     answered = request.query.get("answered", "")
     message = ""
     if answered.isascii() and answered.isdigit() and len(answered) < 10:
@@ -89,7 +89,7 @@ async def item_page(
     staff = await _inbox_staff(request)
     if isinstance(staff, web.Response):
         return staff
-    locale = pages.default_locale
+    locale = _locale(request)
     try:
         item = await inbox.item(staff, int(request.match_info["id"]))
     except LoyaltyError as refused:
@@ -123,7 +123,7 @@ async def reply(request: web.Request) -> web.Response:
     staff = await _inbox_staff(request)
     if isinstance(staff, web.Response):
         return staff
-    locale = pages.default_locale
+    locale = _locale(request)
     item_id = int(request.match_info["id"])
     text = str(form.get("text", ""))
     try:

@@ -12,7 +12,7 @@ from handlers.format import digits
 from handlers.i18n import N_, t
 from handlers.telegram.staff.texts import staff_error_text
 from handlers.web.app import PAGES, checked_form
-from handlers.web.panel import _refused, _staff, member_page
+from handlers.web.panel import _locale, _refused, _staff, member_page
 from handlers.web.panel_requests import request_key_of
 from loyalty.errors import ErrorCode, LoyaltyError
 from loyalty.staff import inbox, panel
@@ -29,7 +29,7 @@ def add_member_action_routes(pages: web.Application) -> None:
 
 
 async def _refusal(request: web.Request, refused: LoyaltyError) -> web.Response:
-    locale = request.app[PAGES].default_locale
+    locale = _locale(request)
     if refused.code is ErrorCode.NOT_ALLOWED:
         return await _refused(request, 403, t("Not allowed.", locale))
     return await member_page(request, message=staff_error_text(refused, locale), status=400)
@@ -40,7 +40,7 @@ async def message(request: web.Request) -> web.Response:
     form = await request.post()
     checked_form(request, form)
     staff = await _staff(request)
-    locale = pages.default_locale
+    locale = _locale(request)
     key = request_key_of(form)
     channel = CHANNELS.get(str(form.get("channel", "")))
     if key is None or channel is None:
@@ -70,7 +70,7 @@ async def replace_card(request: web.Request) -> web.Response:
     form = await request.post()
     checked_form(request, form)
     staff = await _staff(request)
-    locale = pages.default_locale
+    locale = _locale(request)
     key = request_key_of(form)
     if key is None:
         return await member_page(request, message=t(OUT_OF_DATE, locale), status=400)

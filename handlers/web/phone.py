@@ -14,8 +14,16 @@ import logging
 from aiohttp import web
 
 from handlers.i18n import N_
-from handlers.web.app import PAGES, PREFIX, _club, checked_form, render
-from handlers.web.session import COOKIE, MEMBER, Subject
+from handlers.web.app import (
+    PAGES,
+    PREFIX,
+    _club,
+    checked_form,
+    end_session,
+    keep_session,
+    render,
+)
+from handlers.web.session import MEMBER, Subject
 from loyalty.web_signin import Asked, ask_code, check_code
 
 log = logging.getLogger("club.web")
@@ -78,15 +86,7 @@ async def sign_in_with_code(request: web.Request) -> web.Response:
         club = await _club(locale)
         return render(request, "code.html", locale, club, 401, message=WRONG, phone=phone)
     response = web.Response(status=303, headers={"Location": f"{PREFIX}/card"})
-    response.set_cookie(
-        COOKIE,
-        pages.sessions.issue(Subject(MEMBER, member_id), now),
-        max_age=int(pages.sessions.lifetime.total_seconds()),
-        path=f"{PREFIX}/",
-        httponly=True,
-        samesite="Lax",
-        secure=pages.secure or request.secure,
-    )
+    keep_session(request, response, Subject(MEMBER, member_id), now)
     return response
 
 
@@ -94,5 +94,5 @@ async def sign_out(request: web.Request) -> web.Response:
     form = await request.post()
     checked_form(request, form)
     response = web.Response(status=303, headers={"Location": f"{PREFIX}/"})
-    response.del_cookie(COOKIE, path=f"{PREFIX}/")
+    end_session(request, response)
     return response

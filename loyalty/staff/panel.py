@@ -75,6 +75,20 @@ async def redeem_link(
     return staff
 
 
+async def sign_in_by_telegram(
+    telegram_id: int, owner_ids: Iterable[int], *, name: str = "", now: datetime | None = None
+) -> Staff:
+    """The staff member a Telegram account is, signing in from the panel's Mini App (the
+    door checked Telegram's signature); NOT_ALLOWED for anyone who may not open the panel."""
+    now = now or utcnow()
+    found = await identify(telegram_id, owner_ids, name=name, now=now)
+    staff = await panel_staff(found.id, owner_ids) if found is not None else None
+    if staff is None:
+        raise LoyaltyError(ErrorCode.NOT_ALLOWED)
+    await audit.record("panel_app_signin", staff_id=staff.id, now=now)
+    return staff
+
+
 async def panel_staff(staff_id: int, owner_ids: Iterable[int]) -> Staff | None:
     """The staff member a session names, while they are staff who may open the panel (an
     owner only while in OWNER_IDS; a revoked member of staff is nobody)."""

@@ -132,13 +132,27 @@ async def _subordinate(actor: Staff, staff_id: int) -> Staff:
     target = await Staff.get_or_none(id=staff_id)
     if target is None:
         raise LoyaltyError(ErrorCode.STAFF_NOT_FOUND, staff=staff_id)
+    _check_subordinate(actor, target)
+    return target
+
+
+def _check_subordinate(actor: Staff, target: Staff) -> None:
     if target.role is StaffRole.OWNER or target.id == actor.id:
         raise LoyaltyError(ErrorCode.NOT_ALLOWED)
     if not allowed(actor, Action.APPOINT_MANAGERS):
         if target.role is not StaffRole.CASHIER:
             raise LoyaltyError(ErrorCode.NOT_ALLOWED)
         check_branch_scope(actor, target.branch_id)
-    return target
+
+
+def may_change(actor: Staff, target: Staff) -> bool:
+    """Whether `actor` may change or revoke `target` (for a page to offer it or not)."""
+    try:
+        require(actor, Action.MANAGE_STAFF)
+        _check_subordinate(actor, target)
+    except LoyaltyError:
+        return False
+    return True
 
 
 async def change_role(
@@ -182,3 +196,43 @@ async def staff_list(actor: Staff) -> list[Staff]:
     if branch_id is not None:
         query = query.filter(branch_id=branch_id)
     return await query.order_by("id")
+
+
+# Invitations a page lists and may withdraw: the club's own cashiers and managers (a
+# partner's or an agent's invitation belongs with the partner or the agent).
+PLAIN_ROLES = (StaffRole.CASHIER, StaffRole.MANAGER)
+
+
+async def pending_invites(actor: Staff) -> list[StaffInvite]:
+    """Invitations nobody has used yet, that `actor` may withdraw; the newest first."""
+    require(actor, Action.MANAGE_STAFF)
+    query = StaffInvite.filter(used_at=None, partner_id=None, role__in=list(PLAIN_ROLES))
+    if not allowed(actor, Action.APPOINT_MANAGERS):
+        query = query.filter(role=StaffRole.CASHIER)
+    branch_id = own_branch(actor)
+    if branch_id is not None:
+        query = query.filter(branch_id=branch_id)
+    return await query.order_by("-id")
+
+
+async def withdraw_invite(actor: Staff, invite_id: int, *, now: datetime | None = None) -> None:
+    """An unused invitation taken back: its link no longer works (INVITE_NOT_FOUND once
+    used or withdrawn). The row goes; the audit keeps who made and who withdrew it."""
+    now = now or utcnow()
+    require(actor, Action.MANAGE_STAFF)
+    invite = await StaffInvite.get_or_none(id=invite_id, used_at=None, partner_id=None)
+    if invite is None or invite.role not in PLAIN_ROLES:
+        raise LoyaltyError(ErrorCode.INVITE_NOT_FOUND)
+    _check_role_given(actor, invite.role)
+    check_branch_scope(actor, invite.branch_id)
+    # Conditional: an invitation opened at this moment is either used or withdrawn.
+    if not await StaffInvite.filter(id=invite.id, used_at=None).delete():
+        raise LoyaltyError(ErrorCode.INVITE_NOT_FOUND)
+    await audit.record("staff_invite_withdrawn", staff_id=actor.id, now=now, invite=invite.id)
+
+
+async def invite_of(actor: Staff, invite_id: int) -> StaffInvite | None:
+    """An unused invitation `actor` made, to show its link again (after the page's
+    redirect); None for any other."""
+    require(actor, Action.MANAGE_STAFF)
+    return await StaffInvite.get_or_none(id=invite_id, created_by_id=actor.id, used_at=None)

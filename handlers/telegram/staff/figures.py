@@ -11,13 +11,13 @@ from aiogram import Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import BufferedInputFile, Message
 
+from handlers.audit_text import audit_line
 from handlers.charity import report_line
 from handlers.format import day, listing, moment, number
 from handlers.i18n import N_, t
 from handlers.partners import report_line as partner_line
 from handlers.promo_texts import batch_line, gives_text, promo_line
 from handlers.reward_values import outstanding_text
-from handlers.telegram.staff.audit_text import audit_line
 from handlers.telegram.staff.common import say
 from handlers.telegram.staff.report_charts import LABELS, report_charts
 from handlers.telegram.workflow import Settings

@@ -17,6 +17,7 @@ from aiogram.types import Message
 from handlers.format import listing, number
 from handlers.i18n import N_, t
 from handlers.reward_values import warning_text, worth_text
+from handlers.staff_words import ROLES
 from handlers.telegram.staff.common import ident, say
 from handlers.telegram.staff.settings_dialog import RULES, rule_value
 from handlers.telegram.staff.texts import amount
@@ -31,14 +32,6 @@ from loyalty.staff.club_settings import SETTINGS, set_rule
 from loyalty.staff.limits import parse_number
 from loyalty.staff.permissions import Action, allowed
 from models import Branch, CustomerType, Partner, ProductGroup, Reward, Staff, StaffRole
-
-ROLES = {
-    "owner": N_("owner"),
-    "manager": N_("manager"),
-    "cashier": N_("cashier"),
-    "partner": N_("partner's staff"),
-    "agent": N_("agent"),
-}
 
 
 def _role(raw: str) -> StaffRole:

@@ -1,6 +1,7 @@
 // Telegram opens the Mini App with its signed sign-in data in the address's fragment
 // (#tgWebAppData=...), as telegram-web-app.js reads it too; it is posted to the club,
-// which checks it. Kept for this tab so that a reload after the session ends signs in again.
+// which checks it (the form's action: the member's or the staff's sign-in). Kept for this
+// tab so that a reload after the session ends signs in again.
 (function () {
   "use strict";
   var form = document.getElementById("signin");
@@ -22,6 +23,7 @@
   } else {
     document.getElementById("wait").hidden = true;
     document.getElementById("outside").hidden = false;
-    document.getElementById("by-phone").hidden = false; // members without Telegram: a code by SMS
+    var byPhone = document.getElementById("by-phone"); // members without Telegram: a code by SMS
+    if (byPhone) { byPhone.hidden = false; } // (the staff's panel has none)
   }
 })();

@@ -1,4 +1,5 @@
-"""/audit lines in the reader's language: what was done, and its details in words.
+"""Audit lines in the reader's language: what was done, and its details in words, for
+`/audit` in the chat and the panel's audit page.
 
 The audit rows hold codes (`reward_add`, `kind=percent_discount`) so that they read the
 same whatever language the owner reads them in later; they are put into words here.
@@ -12,10 +13,7 @@ from decimal import Decimal, InvalidOperation
 
 from handlers.format import day, digits, listing, number
 from handlers.i18n import N_, t
-from handlers.telegram.staff.common import ident
-from handlers.telegram.staff.manage import ROLES
-from handlers.telegram.staff.settings_dialog import RULES
-from handlers.telegram.staff.texts import amount
+from handlers.staff_words import ROLES, RULES, amount
 from models import AuditEntry, RewardKind
 
 ACTIONS = {
@@ -47,6 +45,10 @@ ACTIONS = {
     "staff_joined": N_("joined the staff"),
     "staff_role": N_("staff role changed"),
     "staff_revoke": N_("staff access revoked"),
+    "staff_invite_withdrawn": N_("staff invitation withdrawn"),
+    "panel_link": N_("panel link made"),
+    "panel_signin": N_("signed in to the panel by link"),
+    "panel_app_signin": N_("signed in to the panel in Telegram"),
     "report": N_("report viewed"),
     "export": N_("members exported"),
     "branch_add": N_("branch added"),
@@ -92,6 +94,7 @@ FIELDS = {
     "discount": N_("discount"),
     "role": N_("role"),
     "invite": N_("invitation"),
+    "link": N_("link"),
     "target": N_("staff member"),
     "days": N_("days"),
     "rows": N_("rows"),
@@ -135,6 +138,7 @@ NAMED = {
     "tier",
     "min_tier",
     "invite",
+    "link",
     "target",
     "group",
     "reward",
@@ -167,7 +171,7 @@ def detail_value(key: str, value: object, locale: str) -> str:
     if key in AS_TYPED or isinstance(value, bool):
         return str(value)
     if key in NAMED and isinstance(value, int):
-        return "#" + ident(value, locale)
+        return "#" + digits(str(value), locale)
     if isinstance(value, int):
         return number(value, locale)
     text = str(value)

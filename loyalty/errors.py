@@ -137,6 +137,11 @@ class ErrorCode(StrEnum):
     CAMPAIGN_HAS_BATCH = "campaign_has_batch"
     # An upload that is no picture, or too large (`loyalty.pictures`).
     BAD_PICTURE = "bad_picture"
+    # The showcase (`loyalty.showcase`) and the branches' details members read.
+    INVALID_LINK = "invalid_link"  # not a web address (http or https)
+    INVALID_CONTACT_PHONE = "invalid_contact_phone"  # a branch's phone: digits, + - and spaces
+    BANNER_NOT_FOUND = "banner_not_found"
+    PICTURE_NOT_FOUND = "picture_not_found"  # of the gallery
 
 
 class LoyaltyError(Exception):

@@ -38,6 +38,15 @@ def add_panel_routes(pages: web.Application, owner_ids: Iterable[int]) -> None:
     pages.router.add_get("/panel/members", members_page)
     pages.router.add_get("/panel/members/{id:[0-9]{1,12}}", member_page)
     pages.router.add_post("/panel/members/{id:[0-9]{1,12}}/adjust", adjust)
+    add_showcase_panel_routes(pages)
+
+
+def add_showcase_panel_routes(pages: web.Application) -> None:
+    from handlers.web.panel_places import add_places_routes  # they build on this module
+    from handlers.web.panel_showcase import add_panel_showcase_routes
+
+    add_panel_showcase_routes(pages)
+    add_places_routes(pages)
 
 
 async def _staff(request: web.Request) -> Staff:
@@ -66,6 +75,9 @@ async def _page_of(
         csrf=pages.sessions.csrf(request.cookies.get(COOKIE, "")),
         may_members=allowed(staff, Action.PANEL_MEMBERS),
         may_report=allowed(staff, Action.REPORT),
+        may_showcase=allowed(staff, Action.SETTINGS),
+        may_branches=allowed(staff, Action.BRANCHES),
+        may_groups=allowed(staff, Action.GROUPS),
         **values,
     )
 

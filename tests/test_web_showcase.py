@@ -130,7 +130,7 @@ async def test_a_banner_shows_on_the_card_page_only_between_its_dates(
     listed = await (await client.get(location)).text()
     assert text_of(listed, "message") == SAVED
     row = page(listed).get_element_by_id(f"banner-{banner.id}")
-    assert row.find_class("span")[0].text_content() == "از ۱۴۰۴/۱۲/۱۲ ۰۰:۰۰ تا ۱۴۰۴/۱۲/۱۵ ۰۰:۰۰"
+    assert row.find_class("span")[0].text_content() == "از ۱۴۰۴/۱۲/۱۲ تا ۱۴۰۴/۱۲/۱۴"
     assert row.find_class("state")[0].text_content() == "هنوز نمایش داده نمی‌شود"
     assert await AuditEntry.filter(action="banner_add").count() == 1
 
@@ -168,6 +168,35 @@ async def test_a_banner_shows_on_the_card_page_only_between_its_dates(
     assert await banners_seen() == shown
     clock.now = banner.ends_at
     assert await banners_seen() == []
+
+
+async def test_banner_dates_and_links_typed_wrong_are_refused_in_persian(
+    bot: Harness, client: TestClient
+) -> None:
+    await signed_in(client, bot, OWNER)
+    path = "/club/panel/banners"
+    for fields, answer in [
+        (
+            {"starts": "1404/12/20", "ends": "۱۴۰۴/۱۲/۱۲"},
+            "تاریخ پایان پیش از تاریخ شروع است.",
+        ),
+        (
+            {"starts": "1404/13/40"},
+            "1404/13/40 تاریخ نیست: بنویسید ۱۴۰۵/۱۰/۰۱ یا ۲۰۲۶-۱۲-۲۲، "
+            "و اگر خواستید ساعت هم (۱۸:۳۰).",
+        ),
+        ({"link": "javascript:alert(1)"}, BAD_LINK),
+        ({"caption": "x" * 201}, "این متن خیلی طولانی است: حداکثر ۲۰۰ نویسه."),
+    ]:
+        status, html = await upload(client, path, "add-banner", png(), **fields)
+        assert (status, text_of(html, "message")) == (400, answer), fields
+    assert await Banner.all().count() == 0
+    status, _ = await upload(client, path, "add-banner", png(), starts="2026-03-01 18:30")
+    assert status == 303
+    [banner] = await Banner.all()
+    row = page(await (await client.get(path)).text()).get_element_by_id(f"banner-{banner.id}")
+    assert row.find_class("span")[0].text_content() == "از ۱۴۰۴/۱۲/۱۰ ۱۸:۳۰"
+    assert row.find_class("state")[0].text_content() == "هنوز نمایش داده نمی‌شود"
 
 
 async def test_banners_keep_their_order_and_are_removed(

@@ -6,12 +6,13 @@ bot's festivals are (`loyalty.festivals.read_day`)."""
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime
+from datetime import datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
-from handlers.format import moment
+from handlers.format import day, moment
 from handlers.i18n import N_, t
 from handlers.telegram.staff.texts import staff_error_text
 from handlers.web.app import PAGES, PREFIX, checked_form
@@ -69,10 +70,21 @@ async def _owner(request: web.Request) -> Staff | None:
 # ---- banners -----------------------------------------------------------------------------------
 
 
+def shown_moment(value: datetime | None, locale: str, tz: ZoneInfo, *, end: bool) -> str:
+    """A banner's start or end as the owner typed it: a day alone when it is a midnight
+    (an end at midnight is the day before's end), else the day and the time."""
+    if value is None:
+        return ""
+    local = value.astimezone(tz)
+    if local.time() != time(0, 0):
+        return moment(value, locale, tz)
+    return day(local.date() - timedelta(days=1) if end else local.date(), locale)
+
+
 def _when(banner: Banner, now: datetime, locale: str, request: web.Request) -> dict[str, str]:
     tz = request.app[PAGES].tz
-    starts = moment(banner.starts_at, locale, tz) if banner.starts_at else ""
-    ends = moment(banner.ends_at, locale, tz) if banner.ends_at else ""
+    starts = shown_moment(banner.starts_at, locale, tz, end=False)
+    ends = shown_moment(banner.ends_at, locale, tz, end=True)
     if starts and ends:
         span = t("From {starts} until {ends}", locale, starts=starts, ends=ends)
     elif starts:

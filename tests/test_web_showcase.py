@@ -304,7 +304,13 @@ async def test_a_branchs_details_from_the_panel_show_to_members_in_persian_digit
     stored = await Branch.get(id=branch.id)
     assert (stored.phone, stored.map_link) == ("021 8888-1234", details["map_link"])
     [audited] = await AuditEntry.filter(action="branch_details")
-    assert audited.details["changed"] == ["address", "phone", "hours", "map_link"]
+    assert audited.details == {
+        "branch": branch.id,
+        "address": details["address"],
+        "phone": "021 8888-1234",
+        "hours": details["hours"],
+        "map_link": details["map_link"],
+    }
 
     await member_signed_in(client, clock)
     html = await (await client.get("/club/branches")).text()

@@ -127,7 +127,7 @@ async def groups_page(
                 "id": g.id,
                 "name": g.name,
                 "multiplier": amount(g.multiplier, locale),
-                "typed": f"{g.multiplier.normalize():f}",
+                "typed": amount(g.multiplier, locale),  # as the page reads it back
             }
             for g in await ProductGroup.filter(active=True).order_by("id")
         ],

@@ -176,7 +176,11 @@ async def set_branch_details(
                 setattr(branch, key, details[key])
             await branch.save(update_fields=changed)
             await audit.record(
-                "branch_details", staff_id=staff.id, now=now, branch=branch.id, changed=changed
+                "branch_details",
+                staff_id=staff.id,
+                now=now,
+                branch=branch.id,
+                **{key: details[key] for key in changed},
             )
     return branch
 

@@ -86,7 +86,8 @@ async def add_banner(
     ends_at: datetime | None = None,
     now: datetime | None = None,
 ) -> Banner:
-    """A banner after the others; the picture is stored only once all else is accepted."""
+    """A banner after the others; the picture is stored only once all else is accepted.
+    The same banner again (a form sent twice) is the one already shown, not a second."""
     now = now or utcnow()
     require(staff, Action.SETTINGS)
     caption, link = checked_text(caption, MAX_CAPTION), checked_link(link)
@@ -94,6 +95,16 @@ async def add_banner(
         raise LoyaltyError(ErrorCode.INVALID_DATE_RANGE, starts=starts_at, ends=ends_at)
     name = folder.save(picture)
     async with in_transaction():
+        same = await Banner.get_or_none(
+            active=True,
+            picture=name,
+            caption=caption,
+            link=link,
+            starts_at=starts_at,
+            ends_at=ends_at,
+        )
+        if same is not None:
+            return same
         banner = await Banner.create(
             picture=name,
             caption=caption,
@@ -156,11 +167,20 @@ async def add_picture(
     caption: str = "",
     now: datetime | None = None,
 ) -> GalleryPicture:
+    """A picture after the others; one already in the gallery stays the one it is (a form
+    sent twice adds it once), its caption the new one."""
     now = now or utcnow()
     require(staff, Action.SETTINGS)
     caption = checked_text(caption, MAX_CAPTION)
     name = folder.save(picture)
     async with in_transaction():
+        same = await GalleryPicture.get_or_none(picture=name)
+        if same is not None:
+            if same.caption != caption:
+                same.caption = caption
+                await same.save(update_fields=["caption"])
+                await audit.record("gallery_caption", staff_id=staff.id, now=now, picture=same.id)
+            return same
         shown = await GalleryPicture.create(
             picture=name,
             caption=caption,

@@ -204,7 +204,7 @@ async def test_banners_keep_their_order_and_are_removed(
 ) -> None:
     await persian_member()
     await signed_in(client, bot, OWNER)
-    for n, colour in enumerate([(1, 2, 3), (200, 0, 0)]):
+    for n, colour in [(0, (1, 2, 3)), (0, (1, 2, 3)), (1, (200, 0, 0))]:  # the first twice
         status, _ = await upload(
             client, "/club/panel/banners", "add-banner", png(colour), caption=f"B{n}"
         )
@@ -249,7 +249,18 @@ async def test_the_gallery_lists_the_uploaded_picture_and_serves_it(
         client, "/club/panel/gallery", "add-picture", png(size=(3000, 1500)), caption="سالن"
     )
     assert status == 303
+    again = await upload(
+        client, "/club/panel/gallery", "add-picture", png(size=(3000, 1500)), caption="سالن"
+    )
+    assert again[0] == 303  # sent twice: one picture
     [shown] = await GalleryPicture.all()
+    too_large = await upload(
+        client, "/club/panel/gallery", "add-picture", b"\xff\xd8\xff" + b"\0" * 7_000_000
+    )
+    assert too_large[0] == 413
+    assert text_of(too_large[1], "message") == t(
+        "This file is not a picture we can use: send a JPEG, PNG, WebP or GIF under 5 MB.", "fa"
+    )
     refused = await upload(client, "/club/panel/gallery", "add-picture", b"%PDF-1.4 no picture")
     assert refused[0] == 400
     assert text_of(refused[1], "message") == t(

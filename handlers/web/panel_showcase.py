@@ -11,10 +11,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
+from multidict import MultiDictProxy
 
 from handlers.format import day, moment
 from handlers.i18n import N_, t
 from handlers.telegram.staff.texts import staff_error_text
+from handlers.texts import error_text
 from handlers.web.app import PAGES, PREFIX, checked_form
 from handlers.web.media import media_url
 from handlers.web.panel import _page_of, _refused, _staff
@@ -55,11 +57,23 @@ async def uploaded_picture(form: Any) -> Picture:
     return await asyncio.to_thread(prepare, data)
 
 
+async def upload_form(request: web.Request) -> MultiDictProxy[Any] | None:
+    """A posted form with a file; None when it is above the pages' size limit."""
+    try:
+        return await request.post()
+    except web.HTTPRequestEntityTooLarge:
+        return None
+
+
 def message_of(request: web.Request, message: str) -> str:
     """The message a page opens with: its own, or "Saved." after a change led back to it."""
     if message:
         return message
     return t(SAVED, request.app[PAGES].default_locale) if request.query.get("done") else ""
+
+
+def _too_large(request: web.Request) -> str:
+    return error_text(LoyaltyError(ErrorCode.BAD_PICTURE), request.app[PAGES].default_locale)
 
 
 async def _owner(request: web.Request) -> Staff | None:
@@ -131,7 +145,9 @@ async def banners_page(
 
 async def add_banner(request: web.Request) -> web.Response:
     pages = request.app[PAGES]
-    form = await request.post()
+    form = await upload_form(request)
+    if form is None:
+        return await banners_page(request, message=_too_large(request), status=413)
     checked_form(request, form)
     staff = await _owner(request)
     if staff is None:
@@ -189,7 +205,9 @@ async def gallery_page(
 
 async def add_picture(request: web.Request) -> web.Response:
     pages = request.app[PAGES]
-    form = await request.post()
+    form = await upload_form(request)
+    if form is None:
+        return await gallery_page(request, message=_too_large(request), status=413)
     checked_form(request, form)
     staff = await _owner(request)
     if staff is None:

@@ -60,6 +60,7 @@ ACTIONS = {
     "gallery_add": N_("gallery picture added"),
     "gallery_remove": N_("gallery picture removed"),
     "gallery_move": N_("gallery picture moved"),
+    "gallery_caption": N_("gallery caption changed"),
     "member_view": N_("member viewed"),
     "member_moved": N_("member moved to another branch"),
     "reward_add": N_("reward added"),

@@ -41,7 +41,7 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-async def bot(db: str) -> AsyncIterator[Harness]:
+async def bot(any_db: str) -> AsyncIterator[Harness]:
     settings = Settings(
         owner_ids=[OWNER],
         default_locale="en",

@@ -54,6 +54,15 @@ ACTIONS = {
     "branch_add": N_("branch added"),
     "branch_rate": N_("branch earning rate set"),
     "group_set": N_("product group set"),
+    "group_close": N_("product group closed"),
+    "branch_details": N_("branch details changed"),
+    "banner_add": N_("banner added"),
+    "banner_remove": N_("banner removed"),
+    "banner_move": N_("banner moved"),
+    "gallery_add": N_("gallery picture added"),
+    "gallery_remove": N_("gallery picture removed"),
+    "gallery_move": N_("gallery picture moved"),
+    "gallery_caption": N_("gallery caption changed"),
     "member_view": N_("member viewed"),
     "member_moved": N_("member moved to another branch"),
     "reward_add": N_("reward added"),
@@ -120,6 +129,13 @@ FIELDS = {
     "winners": N_("winners"),
     "agent": N_("agent"),
     "percent": N_("percent"),
+    "banner": N_("banner"),
+    "picture": N_("picture"),
+    "step": N_("places moved"),
+    "address": N_("address"),
+    "phone": N_("phone"),
+    "hours": N_("opening hours"),
+    "map_link": N_("map link"),
 }
 
 # Rows named by their number (#12), not counted (1,200).
@@ -146,6 +162,8 @@ NAMED = {
     "campaign",
     "lottery",
     "winners",
+    "banner",
+    "picture",
 }
 
 KINDS = {
@@ -156,6 +174,7 @@ KINDS = {
 
 # Words people or programs typed, shown as typed (a receipt, a code, a note, a seed).
 AS_TYPED = {"receipt", "voucher", "note", "seed", "seed_hash", "title", "channel"}
+AS_TYPED |= {"address", "hours", "map_link"}  # what members read of a branch
 
 
 def _decimal(text: str) -> Decimal | None:

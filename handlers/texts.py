@@ -89,6 +89,14 @@ ERRORS: dict[ErrorCode, str] = {
     ErrorCode.BAD_PICTURE: N_(
         "This file is not a picture we can use: send a JPEG, PNG, WebP or GIF under 5 MB."
     ),
+    ErrorCode.INVALID_LINK: N_(
+        "A link must be a web address that starts with https:// or http://."
+    ),
+    ErrorCode.INVALID_CONTACT_PHONE: N_(
+        "Write the phone number in digits (4 to 20), as 021 8888 1234 or +98 21 8888 1234."
+    ),
+    ErrorCode.BANNER_NOT_FOUND: N_("No such banner: it may have been removed already."),
+    ErrorCode.PICTURE_NOT_FOUND: N_("No such picture: it may have been removed already."),
     ErrorCode.BELOW_MINIMUM: N_(
         "Not recorded: the minimum purchase here is {minimum}; smaller purchases earn no points."
     ),

@@ -140,6 +140,11 @@ class ErrorCode(StrEnum):
     # A message from staff to one member, by a channel the member cannot be reached on.
     NO_TELEGRAM = "no_telegram"
     NO_SMS = "no_sms"
+    # The showcase (`loyalty.showcase`) and the branches' details members read.
+    INVALID_LINK = "invalid_link"  # not a web address (http or https)
+    INVALID_CONTACT_PHONE = "invalid_contact_phone"  # a branch's phone: digits, + - and spaces
+    BANNER_NOT_FOUND = "banner_not_found"
+    PICTURE_NOT_FOUND = "picture_not_found"  # of the gallery
 
 
 class LoyaltyError(Exception):

@@ -27,6 +27,7 @@ from models.members import Card, Member, TierChange
 from models.messaging import InboxItem, OutboxMessage
 from models.partners import Partner, PartnerCode
 from models.rewards import ErasedVoucherCode, Reward, Voucher
+from models.showcase import Banner, GalleryPicture
 from models.sms import InboundOutcome, InboundSms, SmsLog
 from models.staff import AuditEntry, Staff
 from models.staff_extras import PanelLink, PendingApproval, StaffInvite
@@ -39,6 +40,7 @@ __all__ = [
     "ApiKey",
     "ApiRequest",
     "AuditEntry",
+    "Banner",
     "Branch",
     "Campaign",
     "Card",
@@ -55,6 +57,7 @@ __all__ = [
     "EntryKind",
     "ErasedVoucherCode",
     "Festival",
+    "GalleryPicture",
     "FsmRecord",
     "Gender",
     "GiftCard",

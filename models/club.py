@@ -62,6 +62,11 @@ class Branch(Model):
     min_purchase = fields.BigIntField(null=True)
     active = fields.BooleanField(default=True)
     created_at = fields.DatetimeField(auto_now_add=True)
+    # What members read on the branches page (`loyalty.staff.places.set_branch_details`).
+    address = fields.CharField(max_length=300, default="", db_default="")
+    phone = fields.CharField(max_length=30, default="", db_default="")
+    hours = fields.CharField(max_length=200, default="", db_default="")  # free text
+    map_link = fields.CharField(max_length=500, default="", db_default="")  # http(s) only
 
     class Meta:
         table = "branch"

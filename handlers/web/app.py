@@ -113,7 +113,7 @@ def build_pages_app(
     from handlers.web.media import add_media_routes
     from handlers.web.panel import add_panel_routes  # it builds on this module
 
-    pages = web.Application(middlewares=[with_headers])
+    pages = web.Application(middlewares=[with_headers], client_max_size=6 * 1024 * 1024)
     pages[PAGES] = Pages(
         token,
         Sessions(secret, session_lifetime),
@@ -311,6 +311,8 @@ def checked_form(request: web.Request, form: Any) -> None:
 
 
 async def card_page(request: web.Request) -> web.Response:
+    from handlers.web.showcase import shown_banners  # it builds on this module
+
     pages = request.app[PAGES]
     member, config = await member_of_session(request)
     locale = pick_locale(member.locale, default=pages.default_locale)
@@ -340,6 +342,7 @@ async def card_page(request: web.Request) -> web.Response:
         name=member.first_name,
         here="card",
         csrf=csrf_of(request),
+        banners=await shown_banners(now),
         card=digits(card, locale) if card else "-",
         qr=Markup(qr_svg(card)) if card else "",  # segno's own SVG, no member's text in it
         balance=number(member.balance, locale),

@@ -66,6 +66,15 @@ def add_panel_routes(pages: web.Application, owner_ids: Iterable[int]) -> None:
     pages.router.add_post("/panel/members/{id:[0-9]{1,12}}/held/{held:[0-9]{1,12}}", decide_held)
     add_outreach_routes(pages)
     add_staff_routes(pages)
+    add_showcase_panel_routes(pages)
+
+
+def add_showcase_panel_routes(pages: web.Application) -> None:
+    from handlers.web.panel_places import add_places_routes  # they build on this module
+    from handlers.web.panel_showcase import add_panel_showcase_routes
+
+    add_panel_showcase_routes(pages)
+    add_places_routes(pages)
 
 
 async def _staff(request: web.Request) -> Staff:
@@ -107,6 +116,9 @@ async def _page_of(
         may_inbox=allowed(staff, Action.INBOX),
         may_staff=allowed(staff, Action.MANAGE_STAFF),
         may_audit=allowed(staff, Action.AUDIT),
+        may_showcase=allowed(staff, Action.SETTINGS),
+        may_branches=allowed(staff, Action.BRANCHES),
+        may_groups=allowed(staff, Action.GROUPS),
         **values,
     )
 

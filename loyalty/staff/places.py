@@ -1,8 +1,9 @@
-"""Branches (their names, whether they are open, their own earning rules) and product
-groups (their multipliers)."""
+"""Branches (their names, whether they are open, their own earning rules, the address,
+phone, hours and map link members read) and product groups (their multipliers)."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from decimal import Decimal
 
@@ -11,15 +12,19 @@ from tortoise.transactions import in_transaction
 from loyalty import audit
 from loyalty.clock import utcnow
 from loyalty.errors import ErrorCode, LoyaltyError
+from loyalty.showcase import checked_link, checked_text
 from loyalty.staff.access import check_branch_scope
 from loyalty.staff.club_settings import RULE_LIMITS
 from loyalty.staff.limits import DECIMAL_LIMITS, MULTIPLIER_RANGE, in_range
 from loyalty.staff.permissions import Action, require
-from loyalty.text import clean_name
+from loyalty.text import clean_name, to_ascii_digits
 from models import Branch, ProductGroup, Staff
 
 # A branch's own earning rules, each None for "the club's"; bounded as the club's own.
 BRANCH_RULES = ("currency_unit", "min_purchase")
+# What members read of a branch: bounded by its columns.
+MAX_ADDRESS, MAX_HOURS = 300, 200
+_PHONE = re.compile(r"\+?[0-9][0-9 ()\-]*")
 
 
 async def add_branch(staff: Staff, name: str, *, now: datetime | None = None) -> Branch:
@@ -130,3 +135,62 @@ async def set_group(
         "group_set", staff_id=staff.id, now=now, group=group.id, multiplier=str(multiplier)
     )
     return group
+
+
+def checked_phone(text: str) -> str:
+    """A branch's phone as members read and dial it (`021 8888 1234`, `+98 21 ...`), in
+    ASCII digits; "" for none. INVALID_CONTACT_PHONE unless 4 to 20 digits."""
+    phone = " ".join(to_ascii_digits(text or "").split())
+    if not phone:
+        return ""
+    count = sum(c.isdigit() for c in phone)
+    if not _PHONE.fullmatch(phone) or not 4 <= count <= 20 or len(phone) > 30:
+        raise LoyaltyError(ErrorCode.INVALID_CONTACT_PHONE)
+    return phone
+
+
+async def set_branch_details(
+    staff: Staff,
+    branch_id: int,
+    *,
+    address: str,
+    phone: str,
+    hours: str,
+    map_link: str,
+    now: datetime | None = None,
+) -> Branch:
+    """What members read of a branch on the branches page; each "" for none."""
+    now = now or utcnow()
+    require(staff, Action.BRANCHES)
+    details = {
+        "address": checked_text(address, MAX_ADDRESS),
+        "phone": checked_phone(phone),
+        "hours": checked_text(hours, MAX_HOURS),
+        "map_link": checked_link(map_link),
+    }
+    async with in_transaction():
+        branch = await _branch(branch_id)
+        changed = [key for key, value in details.items() if getattr(branch, key) != value]
+        if changed:
+            for key in changed:
+                setattr(branch, key, details[key])
+            await branch.save(update_fields=changed)
+            await audit.record(
+                "branch_details",
+                staff_id=staff.id,
+                now=now,
+                branch=branch.id,
+                **{key: details[key] for key in changed},
+            )
+    return branch
+
+
+async def close_group(staff: Staff, group_id: int, *, now: datetime | None = None) -> None:
+    """A product group no longer offered (its purchases keep it); `set_group` with its name
+    brings it back."""
+    now = now or utcnow()
+    require(staff, Action.GROUPS)
+    async with in_transaction():
+        if not await ProductGroup.filter(id=group_id, active=True).update(active=False):
+            raise LoyaltyError(ErrorCode.GROUP_NOT_FOUND)
+        await audit.record("group_close", staff_id=staff.id, now=now, group=group_id)

@@ -17,7 +17,11 @@ from handlers.format import day, digits, number, signed
 from handlers.i18n import N_, t
 from handlers.texts import error_text, reason_text, tier_name
 from handlers.web.app import PAGES, PREFIX, _club, _page, checked_form, render, signed_in
+from handlers.web.panel_charts import dashboard_charts
+from handlers.web.panel_filters import add_filter_routes, filter_address, filter_choices
+from handlers.web.panel_import import add_import_routes
 from handlers.web.session import COOKIE, STAFF, Subject
+from handlers.web.svg_charts import svg
 from loyalty import ledger
 from loyalty.errors import ErrorCode, LoyaltyError
 from loyalty.members import active_card
@@ -38,6 +42,8 @@ def add_panel_routes(pages: web.Application, owner_ids: Iterable[int]) -> None:
     pages.router.add_get("/panel/members", members_page)
     pages.router.add_get("/panel/members/{id:[0-9]{1,12}}", member_page)
     pages.router.add_post("/panel/members/{id:[0-9]{1,12}}/adjust", adjust)
+    add_filter_routes(pages)
+    add_import_routes(pages)
 
 
 async def _staff(request: web.Request) -> Staff:
@@ -66,6 +72,7 @@ async def _page_of(
         csrf=pages.sessions.csrf(request.cookies.get(COOKIE, "")),
         may_members=allowed(staff, Action.PANEL_MEMBERS),
         may_report=allowed(staff, Action.REPORT),
+        may_import=allowed(staff, Action.IMPORT),
         **values,
     )
 
@@ -105,7 +112,7 @@ async def home(request: web.Request) -> web.Response:
     pages = request.app[PAGES]
     staff = await _staff(request)
     locale = pages.default_locale
-    shown = None
+    shown, charts = None, []
     if allowed(staff, Action.REPORT):
         figures = await panel.dashboard(staff, tz=pages.tz, now=pages.clock())
         shown = {
@@ -114,7 +121,11 @@ async def home(request: web.Request) -> web.Response:
             "issued": number(figures.issued, locale),
             "redeemed": number(figures.redeemed, locale),
         }
-    return await _page_of(request, staff, "panel_home.html", figures=shown)
+        charts = [
+            {"id": key, "title": chart.title, "svg": svg(chart)}
+            for key, chart in dashboard_charts(figures, locale)
+        ]
+    return await _page_of(request, staff, "panel_home.html", figures=shown, charts=charts)
 
 
 # ---- the members -------------------------------------------------------------------------------
@@ -124,35 +135,46 @@ def _id(text: str | None) -> int | None:
     return int(text) if text and text.isascii() and text.isdigit() and len(text) < 10 else None
 
 
+def member_filter(request: web.Request, staff: Staff) -> panel.MemberFilter:
+    """The list's filters as the address gives them (the list's form and its export link)."""
+    q = request.query
+    return panel.MemberFilter(
+        query=q.get("q", ""),
+        tier_id=_id(q.get("tier")),
+        branch_id=_id(q.get("branch")),
+        customer_type=q.get("type") or None,
+        interest_id=_id(q.get("interest")),
+        activity=q.get("activity") or None,
+    )
+
+
 async def members_page(request: web.Request) -> web.Response:
     pages = request.app[PAGES]
     staff = await _staff(request)
     if not allowed(staff, Action.PANEL_MEMBERS):
         return await _refused(request, 403, N_("This page is for managers and the owner."))
     locale = pages.default_locale
-    query = request.query.get("q", "")
+    wanted = member_filter(request, staff)
     sort = request.query.get("sort", "joined")
-    tier_id, branch_id = _id(request.query.get("tier")), _id(request.query.get("branch"))
     found = await panel.list_members(
-        staff,
-        query=query,
-        tier_id=tier_id,
-        branch_id=branch_id,
-        sort=sort,
-        page=_page(request) - 1,
+        staff, wanted, sort=sort, page=_page(request) - 1, now=pages.clock()
     )
     tiers = await Tier.all().order_by("threshold")
     branches = [] if panel.own_branch(staff) is not None else await Branch.all().order_by("id")
+    sort = sort if sort in panel.SORTS else "joined"
     return await _page_of(
         request,
         staff,
         "panel_members.html",
-        query=query,
-        sort=sort if sort in panel.SORTS else "joined",
-        tier_id=tier_id,
-        branch_id=branch_id,
+        query=wanted.query,
+        sort=sort,
+        tier_id=wanted.tier_id,
+        branch_id=wanted.branch_id,
         tiers=[(x.id, tier_name(x.code, x.name, locale)) for x in tiers],
         branches=[(b.id, b.name) for b in branches],
+        **await filter_choices(wanted, locale),
+        filters=filter_address(wanted, sort),
+        may_export=allowed(staff, Action.EXPORT),
         rows=[
             {
                 "id": m.id,

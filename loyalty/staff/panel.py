@@ -138,7 +138,7 @@ async def _filtered(staff: Staff, wanted: MemberFilter, now: datetime) -> QueryS
         days, active = ACTIVITIES[wanted.activity]
         since = now - timedelta(days=days)
         members = members.filter(
-            last_purchase_at__gte=since
+            Q(last_purchase_at__gte=since)
             if active
             else Q(last_purchase_at=None) | Q(last_purchase_at__lt=since)
         )

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from aiohttp import BodyPartReader, web
 
-from handlers.format import number
+from handlers.format import digits, number
 from handlers.i18n import N_, t
 from handlers.telegram.staff.importing import MAX_FILE
 from handlers.telegram.staff.texts import row_error_text
@@ -146,5 +146,6 @@ async def progress_page(request: web.Request) -> web.Response:
         created=number(job.created, locale),
         skipped=number(job.skipped, locale),
         bad=number(len({e.line for e in errors}), locale),
-        errors=[row_error_text(e, locale) for e in errors[:MAX_ERRORS_SHOWN]],
+        # The line numbers in the reader's digits, as every number on the page.
+        errors=[digits(row_error_text(e, locale), locale) for e in errors[:MAX_ERRORS_SHOWN]],
     )

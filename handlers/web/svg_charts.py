@@ -15,8 +15,8 @@ from markupsafe import Markup, escape
 from handlers.format import number
 from handlers.telegram.staff.report_charts import Chart
 
-WIDTH, HEIGHT = 640, 320
-TOP, BOTTOM, SIDE, AXIS = 36, 70, 16, 56  # margins; AXIS: the side the scale's numbers take
+WIDTH, HEIGHT = 480, 300
+TOP, BOTTOM, SIDE, AXIS = 36, 72, 12, 44  # margins; AXIS: the side the scale's numbers take
 BAR = "#3b7dd8"
 LINES = ("#2e9d5b", "#d2553f", "#3b7dd8")
 GRID = "#8c96a3"
@@ -31,7 +31,7 @@ def _scale(top: int) -> int:
     return int(next(m * magnitude for m in (1, 2, 5, 10) if m * magnitude >= raw))
 
 
-def _text(x: float, y: float, text: str, *, anchor: str = "middle", size: int = 12) -> str:
+def _text(x: float, y: float, text: str, *, anchor: str = "middle", size: int = 14) -> str:
     return (
         f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}" font-size="{size}" '
         f'fill="currentColor">{escape(text)}</text>'
@@ -86,7 +86,7 @@ def svg(chart: Chart) -> Markup:
 
 
 def _bars(chart: Chart, x_of, y_of, slot: float) -> list[str]:  # type: ignore[no-untyped-def]
-    width = min(56.0, slot * 0.7)
+    width = min(48.0, slot * 0.7)
     parts = []
     values = chart.series[0][1] if chart.series else ()
     for i, (label, value) in enumerate(zip(chart.labels, values, strict=True)):
@@ -116,7 +116,7 @@ def _lines(chart: Chart, x_of, y_of) -> list[str]:  # type: ignore[no-untyped-de
                 f"{number(value, chart.locale)}</title></circle>"
             )
         # The legend, along the top, from the reader's starting side.
-        x = WIDTH - SIDE - 110 * s if chart.locale == "fa" else SIDE + 110 * s
+        x = WIDTH - SIDE - 104 * s if chart.locale == "fa" else SIDE + 104 * s
         box = x - 12 if chart.locale == "fa" else x
         parts.append(f'<rect x="{box}" y="8" width="12" height="12" fill="{colour}"/>')
         text_x = box - 6 if chart.locale == "fa" else box + 18

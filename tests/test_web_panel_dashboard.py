@@ -185,6 +185,12 @@ async def test_the_list_narrows_by_type_interest_and_activity(
         await client.get("/club/panel/members", params={"type": "company", "activity": "active_30"})
     ).text()
     assert page(html).xpath('//select[@id="type"]/option[@selected]/@value') == ["company"]
+    assert page(html).xpath('//select[@id="type"]/option/text()') == [
+        "All",
+        "Individual",
+        "Company",
+    ]
+    assert page(html).xpath('//select[@id="interest"]/option/text()') == ["All", "Coffee", "Tea"]
     assert page(html).xpath('//select[@id="activity"]/option[@selected]/@value') == ["active_30"]
     assert page(html).xpath('//a[@id="export"]/@href') == [
         "/club/panel/members/export?type=company&activity=active_30&sort=joined"

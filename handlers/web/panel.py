@@ -135,7 +135,7 @@ def _id(text: str | None) -> int | None:
     return int(text) if text and text.isascii() and text.isdigit() and len(text) < 10 else None
 
 
-def member_filter(request: web.Request, staff: Staff) -> panel.MemberFilter:
+def member_filter(request: web.Request) -> panel.MemberFilter:
     """The list's filters as the address gives them (the list's form and its export link)."""
     q = request.query
     return panel.MemberFilter(
@@ -154,7 +154,7 @@ async def members_page(request: web.Request) -> web.Response:
     if not allowed(staff, Action.PANEL_MEMBERS):
         return await _refused(request, 403, N_("This page is for managers and the owner."))
     locale = pages.default_locale
-    wanted = member_filter(request, staff)
+    wanted = member_filter(request)
     sort = request.query.get("sort", "joined")
     found = await panel.list_members(
         staff, wanted, sort=sort, page=_page(request) - 1, now=pages.clock()

@@ -11,13 +11,13 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 
 from handlers.i18n import N_, t
-from handlers.telegram.staff.report_charts import LABELS
 from handlers.web.app import PAGES
 from loyalty.errors import LoyaltyError
 from loyalty.staff import panel
 from models import CustomerType, ProductGroup
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+TYPE_NAMES = {CustomerType.INDIVIDUAL: N_("Individual"), CustomerType.COMPANY: N_("Company")}
 ACTIVITY_NAMES = {
     "active_30": N_("Bought in the last 30 days"),
     "active_90": N_("Bought in the last 90 days"),
@@ -33,7 +33,7 @@ async def filter_choices(wanted: panel.MemberFilter, locale: str) -> dict[str, A
     """The options of the list's extra filters, and which are chosen."""
     groups = await ProductGroup.all().order_by("name")
     return {
-        "types": [(kind.value, t(LABELS[kind.value], locale)) for kind in CustomerType],
+        "types": [(kind.value, t(name, locale)) for kind, name in TYPE_NAMES.items()],
         "type": wanted.customer_type,
         "interests": [(g.id, g.name) for g in groups],
         "interest_id": wanted.interest_id,
@@ -74,7 +74,7 @@ async def export(request: web.Request) -> web.StreamResponse:
     staff = await _staff(request)
     locale = pages.default_locale
     try:
-        rows = panel.export_members(staff, member_filter(request, staff), now=pages.clock())
+        rows = panel.export_members(staff, member_filter(request), now=pages.clock())
     except LoyaltyError:
         return await _refused(request, 403, N_("This page is for managers and the owner."))
     settings = _SheetSettings((), locale, pages.tz)

@@ -17,6 +17,8 @@ class ImportJob(Model):
     # The rows refused before writing: line, column, code, value, values (for the sentence).
     errors = fields.JSONField(default=list)
     created_at = fields.DatetimeField()
+    # When the running import last wrote a chunk: one silent for long was stopped (a restart).
+    beat_at = fields.DatetimeField()
     finished_at = fields.DatetimeField(null=True)
 
     class Meta:

@@ -19,7 +19,7 @@ from tests.conftest import NOW
 from tests.staff_harness import CASHIER, MANAGER, OWNER, Harness
 from tests.test_web_panel import FORM_OUT_OF_DATE, bot, client, clock, signed_in
 from tests.waiting import eventually
-from tests.web_harness import TOKEN, page, text_of
+from tests.web_harness import TOKEN, Clock, page, text_of
 
 __all__ = ["bot", "client", "clock"]  # the fixtures, shared with tests/test_web_panel.py
 
@@ -102,13 +102,21 @@ async def test_an_import_runs_in_the_background_to_its_end(
     assert entry.staff_id == owner.id and entry.details["created"] == 2
     stored = await ImportJob.get(id=job.id)
     assert (stored.state, stored.total, stored.created, stored.skipped) == ("done", 3, 2, 1)
-    assert stored.finished_at == NOW
+    assert stored.finished_at == stored.beat_at == NOW
 
 
-async def test_an_import_cut_by_a_restart_says_so(bot: Harness, client: TestClient) -> None:
+async def test_an_import_cut_by_a_restart_says_so(
+    bot: Harness, client: TestClient, clock: Clock
+) -> None:
     await signed_in(client, bot, OWNER)
     owner = await Staff.get(telegram_id=OWNER)
-    job = await ImportJob.create(staff=owner, state="running", total=10, created=4, created_at=NOW)
+    job = await ImportJob.create(
+        staff=owner, state="running", total=10, created=4, created_at=NOW, beat_at=NOW
+    )
+    running = await (await client.get(f"/club/panel/import/{job.id}")).text()
+    assert text_of(running, "state") == "Importing…"  # its writer may be another worker
+    clock.advance(seconds=61)  # and then nothing was written for a minute
+
     html = await (await client.get(f"/club/panel/import/{job.id}")).text()
     assert text_of(html, "state") == (
         "The import was interrupted by a restart. Import the same file again to go on."

@@ -125,7 +125,7 @@ async def progress_page(request: web.Request) -> web.Response:
     job = await imports.job_for(staff, int(request.match_info["id"]))
     if job is None:
         return await _refused(request, 404, N_("There is no such import."))
-    state = imports.state_of(job)
+    state = imports.state_of(job, pages.clock())
     errors = imports.row_errors(job)
     done = job.created + job.skipped
     return await _page_of(

@@ -2,9 +2,10 @@
 the background by `importing.import_records` (as `/import` writes them), its progress and
 its bad rows kept in an `ImportJob` row, so the result outlives the page and a restart.
 
-An import stopped by a restart stays `running` in its row with no task behind it: it is
-shown as interrupted, and the same file imported again goes on where it stopped (the
-members written before are skipped as already in the club).
+An import stopped by a restart stays `running` in its row, and its heartbeat (`beat_at`,
+written with every chunk) stops: after SILENT it is shown as interrupted, whichever
+process or worker serves the page, and the same file imported again goes on where it
+stopped (the members written before are skipped as already in the club).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import asdict
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from loyalty import importing
 from loyalty.errors import ErrorCode
@@ -23,8 +24,10 @@ from models import ImportJob, Staff
 log = logging.getLogger("club.imports")
 
 RUNNING, DONE, FAILED, INTERRUPTED = "running", "done", "failed", "interrupted"
-# The tasks of this process, by job: a job running with none here was stopped by a restart.
-_tasks: dict[int, asyncio.Task[None]] = {}
+# A chunk of rows takes milliseconds; a running import silent this long is not running.
+SILENT = timedelta(seconds=60)
+# The running imports' tasks: the event loop keeps only a weak reference to a task.
+_tasks: set[asyncio.Task[None]] = set()
 
 
 def _stored(error: importing.RowError) -> dict[str, object]:
@@ -60,10 +63,11 @@ async def start(
         total=len(records),
         errors=[_stored(e) for e in errors],
         created_at=now,
+        beat_at=now,
     )
     task = asyncio.create_task(_run(job.id, records, staff.id, now, clock))
-    _tasks[job.id] = task
-    task.add_done_callback(lambda _: _tasks.pop(job.id, None))
+    _tasks.add(task)
+    task.add_done_callback(_tasks.discard)
     return job
 
 
@@ -75,7 +79,9 @@ async def _run(
     clock: Callable[[], datetime],
 ) -> None:
     async def progress(summary: importing.ImportSummary) -> None:
-        await ImportJob.filter(id=job_id).update(created=summary.created, skipped=summary.skipped)
+        await ImportJob.filter(id=job_id).update(
+            created=summary.created, skipped=summary.skipped, beat_at=clock()
+        )
 
     try:
         summary = await importing.import_records(
@@ -98,8 +104,8 @@ async def job_for(staff: Staff, job_id: int) -> ImportJob | None:
     return await ImportJob.get_or_none(id=job_id)
 
 
-def state_of(job: ImportJob) -> str:
-    """RUNNING, DONE, FAILED, or INTERRUPTED: running with no task in this process."""
-    if job.state == RUNNING and job.id not in _tasks:
+def state_of(job: ImportJob, now: datetime) -> str:
+    """RUNNING, DONE, FAILED, or INTERRUPTED: running, and silent for SILENT."""
+    if job.state == RUNNING and job.beat_at + SILENT < now:
         return INTERRUPTED
     return job.state

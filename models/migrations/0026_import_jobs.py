@@ -45,6 +45,7 @@ class Migration(migrations.Migration):
                     ),
                 ),
                 ("created_at", fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ("beat_at", fields.DatetimeField(auto_now=False, auto_now_add=False)),
                 (
                     "finished_at",
                     fields.DatetimeField(null=True, auto_now=False, auto_now_add=False),

@@ -11,6 +11,7 @@ import pytest
 from aiohttp import FormData
 from aiohttp.test_utils import TestClient
 
+from handlers.telegram.staff.importing import MAX_FILE
 from handlers.web.session import COOKIE, Sessions, session_secret
 from loyalty.staff import imports
 from models import AuditEntry, ImportJob, LedgerEntry, Member, Staff, StaffRole
@@ -140,6 +141,10 @@ async def test_a_file_that_is_not_csv_is_refused(bot: Harness, client: TestClien
     empty = await client.post("/club/panel/import", data=upload(b"", await csrf(client)))
     assert empty.status == 400
     assert text_of(await empty.text(), "message") == "Choose the CSV file to import."
+    large = b"phone\n" + b"09121110001\n" * (MAX_FILE // 12 + 1)
+    too_large = await client.post("/club/panel/import", data=upload(large, await csrf(client)))
+    assert too_large.status == 413
+    assert text_of(await too_large.text(), "message") == "The file is too large."
     assert await ImportJob.all().count() == 0
 
 

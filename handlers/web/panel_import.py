@@ -19,6 +19,7 @@ from loyalty.staff.permissions import Action, allowed
 from models import Staff, Tier
 
 MAX_ERRORS_SHOWN = 100
+MAX_FIELD = 256
 REFRESH_SECONDS = 2
 OWNER_ONLY = N_("Only the owner can import members.")
 
@@ -59,16 +60,25 @@ async def _read_upload(request: web.Request) -> tuple[dict[str, str], bytes | No
         if not isinstance(part, BodyPartReader):
             continue
         if part.name == "file":
-            chunks, size = [], 0
-            while chunk := await part.read_chunk():
-                size += len(chunk)
-                if size > MAX_FILE:
-                    return fields, None
-                chunks.append(chunk)
-            data = b"".join(chunks)
-        elif part.name:
-            fields[part.name] = (await part.read(decode=True)).decode("utf-8", "replace")[:200]
+            read = await _bounded(part, MAX_FILE)
+            if read is None:
+                return fields, None
+            data = read
+        elif part.name:  # the form's only other field is the CSRF token
+            value = await _bounded(part, MAX_FIELD)
+            fields[part.name] = value.decode("utf-8", "replace") if value is not None else ""
     return fields, data
+
+
+async def _bounded(part: BodyPartReader, limit: int) -> bytes | None:
+    """A part's bytes, or None when it has more than `limit`."""
+    chunks, size = [], 0
+    while chunk := await part.read_chunk():
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 async def upload(request: web.Request) -> web.Response:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -248,7 +248,7 @@ async def import_records(
     actor: str = "import",
     staff_id: int | None = None,
     now: datetime | None = None,
-    progress: Callable[[ImportSummary], None] | None = None,
+    progress: Callable[[ImportSummary], Awaitable[None] | None] | None = None,
     chunk: int = CHUNK,
 ) -> ImportSummary:
     """Write the valid records, `chunk` to a transaction; members already in the club are
@@ -269,7 +269,9 @@ async def import_records(
                     created += 1
         summary = ImportSummary(summary.created + created, summary.skipped + len(part) - created)
         if progress is not None:
-            progress(summary)
+            told = progress(summary)
+            if told is not None:  # a coroutine: the panel writes the progress to its row
+                await told
     await audit.record(
         "import",
         staff_id=staff_id,

@@ -106,14 +106,20 @@ def step_days(days: int) -> int:
     return 1 if days <= 31 else 7 if days <= 366 else 30
 
 
-async def _timeline(report: Report, tz: tzinfo) -> list[Period]:
-    """Joins and leaves per day (or week, or 30 days) from the report's start to its end."""
+def _periods(report: Report, tz: tzinfo) -> tuple[list[date], list[datetime]]:
+    """The timeline's periods: each one's first local day, and their edges (the report's
+    start, each next period's start, the report's end)."""
     first, last = report.start.astimezone(tz).date(), report.end.astimezone(tz).date()
     step = step_days((last - first).days + 1)
     starts = [first + timedelta(days=n) for n in range(0, (last - first).days + 1, step)]
     # Bounds in UTC, as every time is stored: SQLite compares stored times as text.
     bounds = [datetime.combine(day, time(0), tzinfo=tz).astimezone(UTC) for day in starts[1:]]
-    edges = [report.start, *bounds, report.end]
+    return starts, [report.start, *bounds, report.end]
+
+
+async def _timeline(report: Report, tz: tzinfo) -> list[Period]:
+    """Joins and leaves per day (or week, or 30 days) from the report's start to its end."""
+    starts, edges = _periods(report, tz)
     joined = [0] * len(starts)
     left = [0] * len(starts)
     for row in await reports_sql.joined_and_left(edges, report.branch_id):
@@ -122,6 +128,45 @@ async def _timeline(report: Report, tz: tzinfo) -> list[Period]:
         if row["gone"] is not None:
             left[int(row["gone"])] += int(row["n"])
     return [Period(day, j, g) for day, j, g in zip(starts, joined, left, strict=True)]
+
+
+@dataclass(frozen=True)
+class Activity:
+    """One period of the timeline: members who bought, and points by what became of them
+    (counted as the report's totals count them)."""
+
+    start: date
+    active: int = 0  # members who bought in the period
+    issued: int = 0
+    redeemed: int = 0
+    expired: int = 0
+
+
+async def activity(report: Report, tz: tzinfo) -> list[Activity]:
+    """The report's timeline periods with their buyers and points, for the owner's charts."""
+    starts, edges = _periods(report, tz)
+    active = [0] * len(starts)
+    for row in await reports_sql.buyers_by_period(edges, report.branch_id):
+        if row["period"] is not None:
+            active[int(row["period"])] += int(row["n"])
+    issued, redeemed, expired = [0] * len(starts), [0] * len(starts), [0] * len(starts)
+    for row in await reports_sql.points_by_period(edges, report.branch_id):
+        if row["period"] is None:
+            continue
+        n, kind = int(row["period"]), row["kind"]
+        gained, total = int(row["gained"] or 0), int(row["total"] or 0)
+        if kind in ISSUED_KINDS:
+            issued[n] += gained
+        elif kind == EntryKind.REDEEM:
+            redeemed[n] -= total
+        elif kind == EntryKind.REVERSE and int(row["voucher"]):
+            redeemed[n] -= total  # a voucher cancelled or expired gives its points back
+        elif kind == EntryKind.EXPIRE:
+            expired[n] -= total
+    return [
+        Activity(day, *figures)
+        for day, *figures in zip(starts, active, issued, redeemed, expired, strict=True)
+    ]
 
 
 def _entries(report: Report):  # type: ignore[no-untyped-def]

@@ -21,6 +21,7 @@ from models.enums import (
 from models.festivals import Festival
 from models.fsm import FsmRecord
 from models.giftcards import GiftCard, GiftCardEntry, GiftCardKind, GiftCardStatus
+from models.imports import ImportJob
 from models.jobs import Campaign, ClubProcess, JobLease, Lottery
 from models.ledger import LedgerEntry, Purchase
 from models.members import Card, Member, TierChange
@@ -64,6 +65,7 @@ __all__ = [
     "GiftCardEntry",
     "GiftCardKind",
     "GiftCardStatus",
+    "ImportJob",
     "InboxItem",
     "InboxKind",
     "InboundOutcome",

@@ -32,7 +32,11 @@ from handlers.web.app import (
     render,
     signed_in,
 )
+from handlers.web.panel_charts import dashboard_charts
+from handlers.web.panel_filters import add_filter_routes, filter_address, filter_choices
+from handlers.web.panel_import import add_import_routes
 from handlers.web.session import COOKIE, STAFF, Refusal, SignInRefused, Subject, checked_user
+from handlers.web.svg_charts import svg
 from loyalty import ledger
 from loyalty.errors import ErrorCode, LoyaltyError
 from loyalty.members import active_card, locale_by_telegram
@@ -66,6 +70,8 @@ def add_panel_routes(pages: web.Application, owner_ids: Iterable[int]) -> None:
     pages.router.add_post("/panel/members/{id:[0-9]{1,12}}/held/{held:[0-9]{1,12}}", decide_held)
     add_outreach_routes(pages)
     add_staff_routes(pages)
+    add_filter_routes(pages)
+    add_import_routes(pages)
     add_showcase_panel_routes(pages)
 
 
@@ -119,6 +125,7 @@ async def _page_of(
         may_showcase=allowed(staff, Action.SETTINGS),
         may_branches=allowed(staff, Action.BRANCHES),
         may_groups=allowed(staff, Action.GROUPS),
+        may_import=allowed(staff, Action.IMPORT),
         **values,
     )
 
@@ -213,7 +220,7 @@ async def home(request: web.Request) -> web.Response:
     pages = request.app[PAGES]
     staff = await _staff(request)
     locale = _locale(request)
-    shown = None
+    shown, charts = None, []
     if allowed(staff, Action.REPORT):
         figures = await panel.dashboard(staff, tz=pages.tz, now=pages.clock())
         shown = {
@@ -222,7 +229,11 @@ async def home(request: web.Request) -> web.Response:
             "issued": number(figures.issued, locale),
             "redeemed": number(figures.redeemed, locale),
         }
-    return await _page_of(request, staff, "panel_home.html", figures=shown)
+        charts = [
+            {"id": key, "title": chart.title, "svg": svg(chart)}
+            for key, chart in dashboard_charts(figures, locale)
+        ]
+    return await _page_of(request, staff, "panel_home.html", figures=shown, charts=charts)
 
 
 # ---- the members -------------------------------------------------------------------------------
@@ -232,35 +243,46 @@ def _id(text: str | None) -> int | None:
     return int(text) if text and text.isascii() and text.isdigit() and len(text) < 10 else None
 
 
+def member_filter(request: web.Request) -> panel.MemberFilter:
+    """The list's filters as the address gives them (the list's form and its export link)."""
+    q = request.query
+    return panel.MemberFilter(
+        query=q.get("q", ""),
+        tier_id=_id(q.get("tier")),
+        branch_id=_id(q.get("branch")),
+        customer_type=q.get("type") or None,
+        interest_id=_id(q.get("interest")),
+        activity=q.get("activity") or None,
+    )
+
+
 async def members_page(request: web.Request) -> web.Response:
     pages = request.app[PAGES]
     staff = await _staff(request)
     if not allowed(staff, Action.PANEL_MEMBERS):
         return await _refused(request, 403, N_("This page is for managers and the owner."))
     locale = _locale(request)
-    query = request.query.get("q", "")
+    wanted = member_filter(request)
     sort = request.query.get("sort", "joined")
-    tier_id, branch_id = _id(request.query.get("tier")), _id(request.query.get("branch"))
     found = await panel.list_members(
-        staff,
-        query=query,
-        tier_id=tier_id,
-        branch_id=branch_id,
-        sort=sort,
-        page=_page(request) - 1,
+        staff, wanted, sort=sort, page=_page(request) - 1, now=pages.clock()
     )
     tiers = await Tier.all().order_by("threshold")
     branches = [] if panel.own_branch(staff) is not None else await Branch.all().order_by("id")
+    sort = sort if sort in panel.SORTS else "joined"
     return await _page_of(
         request,
         staff,
         "panel_members.html",
-        query=query,
-        sort=sort if sort in panel.SORTS else "joined",
-        tier_id=tier_id,
-        branch_id=branch_id,
+        query=wanted.query,
+        sort=sort,
+        tier_id=wanted.tier_id,
+        branch_id=wanted.branch_id,
         tiers=[(x.id, tier_name(x.code, x.name, locale)) for x in tiers],
         branches=[(b.id, b.name) for b in branches],
+        **await filter_choices(wanted, locale),
+        filters=filter_address(wanted, sort),
+        may_export=allowed(staff, Action.EXPORT),
         rows=[
             {
                 "id": m.id,

@@ -12,7 +12,7 @@ from aiohttp import web
 from handlers.telegram.staff.texts import amount, staff_error_text
 from handlers.texts import branch_name
 from handlers.web.app import PAGES, PREFIX, checked_form
-from handlers.web.panel import _page_of, _refused, _staff
+from handlers.web.panel import _locale, _page_of, _refused, _staff
 from handlers.web.panel_showcase import ID, OWNER_ONLY, field, message_of
 from loyalty.errors import LoyaltyError
 from loyalty.staff import places
@@ -43,7 +43,7 @@ async def branches_page(
     staff = await _staff(request)
     if not allowed(staff, Action.BRANCHES):
         return await _refused(request, 403, OWNER_ONLY)
-    locale = request.app[PAGES].default_locale
+    locale = _locale(request)
     return await _page_of(
         request,
         staff,
@@ -115,7 +115,7 @@ async def groups_page(
     staff = await _staff(request)
     if not allowed(staff, Action.GROUPS):
         return await _refused(request, 403, OWNER_ONLY)
-    locale = request.app[PAGES].default_locale
+    locale = _locale(request)
     return await _page_of(
         request,
         staff,
@@ -166,7 +166,6 @@ def _id(request: web.Request) -> int:
 async def _posted(request: web.Request, page: str, change: Change) -> web.Response:
     """A form of the branches or groups page: checked, done through `loyalty`, then back
     to the page saying so, or the page again with the refusal in words."""
-    pages = request.app[PAGES]
     form = await request.post()
     checked_form(request, form)
     staff = await _staff(request)
@@ -176,6 +175,6 @@ async def _posted(request: web.Request, page: str, change: Change) -> web.Respon
     try:
         await change(staff, request, {name: field(form, name) for name in FIELDS})
     except LoyaltyError as refused:
-        text = staff_error_text(refused, pages.default_locale)
+        text = staff_error_text(refused, _locale(request))
         return await shown(request, message=text, status=400)
     raise web.HTTPSeeOther(f"{PREFIX}/panel/{page}?done=1")

@@ -19,7 +19,7 @@ from handlers.telegram.staff.texts import staff_error_text
 from handlers.texts import error_text
 from handlers.web.app import PAGES, PREFIX, checked_form
 from handlers.web.media import media_url
-from handlers.web.panel import _page_of, _refused, _staff
+from handlers.web.panel import _locale, _page_of, _refused, _staff
 from loyalty import showcase
 from loyalty.errors import ErrorCode, LoyaltyError
 from loyalty.pictures import MAX_BYTES, Picture, prepare
@@ -69,11 +69,11 @@ def message_of(request: web.Request, message: str) -> str:
     """The message a page opens with: its own, or "Saved." after a change led back to it."""
     if message:
         return message
-    return t(SAVED, request.app[PAGES].default_locale) if request.query.get("done") else ""
+    return t(SAVED, _locale(request)) if request.query.get("done") else ""
 
 
 def _too_large(request: web.Request) -> str:
-    return error_text(LoyaltyError(ErrorCode.BAD_PICTURE), request.app[PAGES].default_locale)
+    return error_text(LoyaltyError(ErrorCode.BAD_PICTURE), _locale(request))
 
 
 async def _owner(request: web.Request) -> Staff | None:
@@ -123,7 +123,7 @@ async def banners_page(
     staff = await _owner(request)
     if staff is None:
         return await _refused(request, 403, OWNER_ONLY)
-    locale, now = pages.default_locale, pages.clock()
+    locale, now = _locale(request), pages.clock()
     return await _page_of(
         request,
         staff,
@@ -168,7 +168,7 @@ async def add_banner(request: web.Request) -> web.Response:
             now=now,
         )
     except LoyaltyError as refused:
-        text = staff_error_text(refused, pages.default_locale)
+        text = staff_error_text(refused, _locale(request))
         return await banners_page(request, message=text, status=400)
     raise web.HTTPSeeOther(f"{PREFIX}/panel/banners?done=1")
 
@@ -221,7 +221,7 @@ async def add_picture(request: web.Request) -> web.Response:
             now=pages.clock(),
         )
     except LoyaltyError as refused:
-        text = staff_error_text(refused, pages.default_locale)
+        text = staff_error_text(refused, _locale(request))
         return await gallery_page(request, message=text, status=400)
     raise web.HTTPSeeOther(f"{PREFIX}/panel/gallery?done=1")
 
@@ -251,6 +251,6 @@ async def _change(request: web.Request, page: str, change: Any, *, moved: bool =
             await change(staff, row_id, now=pages.clock())
     except LoyaltyError as refused:
         shown = banners_page if page == "banners" else gallery_page
-        text = staff_error_text(refused, pages.default_locale)
+        text = staff_error_text(refused, _locale(request))
         return await shown(request, message=text, status=404)
     raise web.HTTPSeeOther(f"{PREFIX}/panel/{page}?done=1")

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Iterable
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from tortoise.expressions import Q
+from tortoise.expressions import Q, Subquery
+from tortoise.queryset import QuerySet
 
 from loyalty import audit, reports
 from loyalty.clock import utcnow
@@ -24,7 +25,8 @@ from loyalty.staff import figures
 from loyalty.staff.access import check_member_scope, identify, own_branch
 from loyalty.staff.permissions import Action, require
 from loyalty.text import to_ascii_digits
-from models import Member, PanelLink, Staff
+from models import Branch, CustomerType, Member, PanelLink, Staff, Tier
+from models.queries import reports as reports_sql
 
 LINK_LIFETIME = timedelta(minutes=5)
 PAGE_SIZE = 50
@@ -104,6 +106,22 @@ async def panel_staff(staff_id: int, owner_ids: Iterable[int]) -> Staff | None:
         return None
 
 
+# Activity by the last purchase (its own index): bought within the days, or not.
+ACTIVITIES = {"active_30": (30, True), "active_90": (90, True), "inactive_90": (90, False)}
+
+
+@dataclass(frozen=True)
+class MemberFilter:
+    """What the member list is narrowed to; a value that names nothing known is ignored."""
+
+    query: str = ""
+    tier_id: int | None = None
+    branch_id: int | None = None
+    customer_type: str | None = None  # a CustomerType value
+    interest_id: int | None = None  # a product group the member said they like
+    activity: str | None = None  # a key of ACTIVITIES
+
+
 @dataclass(frozen=True)
 class MemberPage:
     members: list[Member]
@@ -112,41 +130,63 @@ class MemberPage:
     total: int
 
 
-async def list_members(
-    staff: Staff,
-    *,
-    query: str = "",
-    tier_id: int | None = None,
-    branch_id: int | None = None,
-    sort: str = "joined",
-    page: int = 0,
-) -> MemberPage:
-    """Members a page of PAGE_SIZE at a time. `query`: a phone number (any format, any
-    digits) or a card number finds that one member, as in the bot; other text, members
-    whose first or last name contains it. A manager of one branch sees only its members."""
-    require(staff, Action.PANEL_MEMBERS)
+async def _filtered(staff: Staff, wanted: MemberFilter, now: datetime) -> QuerySet[Member] | None:
+    """The members `wanted` names that `staff` may see, unordered; None when a phone or
+    card number in the query finds nobody."""
     scope = own_branch(staff)
-    if scope is not None:
-        branch_id = scope
-    if sort not in SORTS:
-        sort = "joined"
-    query = " ".join((query or "").split())[:MAX_QUERY]
+    branch_id = scope if scope is not None else wanted.branch_id
+    query = " ".join((wanted.query or "").split())[:MAX_QUERY]
     members = Member.filter(deleted_at=None)
-    if tier_id is not None:
-        members = members.filter(tier_id=tier_id)
+    if wanted.tier_id is not None:
+        members = members.filter(tier_id=wanted.tier_id)
     if branch_id is not None:
         members = members.filter(branch_id=branch_id)
+    if wanted.customer_type in set(CustomerType):
+        members = members.filter(customer_type=CustomerType(wanted.customer_type))
+    if wanted.interest_id is not None:
+        members = members.filter(
+            # As a campaign's audience picks by interest: a subquery, no duplicate rows.
+            id__in=Subquery(Member.filter(interests__id=wanted.interest_id).values("id"))
+        )
+    if wanted.activity in ACTIVITIES:
+        days, active = ACTIVITIES[wanted.activity]
+        since = now - timedelta(days=days)
+        members = members.filter(
+            Q(last_purchase_at__gte=since)
+            if active
+            else Q(last_purchase_at=None) | Q(last_purchase_at__lt=since)
+        )
     if query:
         plain = to_ascii_digits(query).replace(" ", "").replace("-", "")
         if plain.lstrip("+#").isdigit():
             try:
                 found = await find_member(query)
             except LoyaltyError:
-                return MemberPage([], 0, 1, 0)
+                return None
             members = members.filter(id=found.id)
         else:
             # Not indexed: a name is matched anywhere in it (to measure with many members).
             members = members.filter(Q(first_name__icontains=query) | Q(last_name__icontains=query))
+    return members
+
+
+async def list_members(
+    staff: Staff,
+    wanted: MemberFilter = MemberFilter(),
+    *,
+    sort: str = "joined",
+    page: int = 0,
+    now: datetime | None = None,
+) -> MemberPage:
+    """Members a page of PAGE_SIZE at a time. A query that is a phone number (any format,
+    any digits) or a card number finds that one member, as in the bot; other text, members
+    whose first or last name contains it. A manager of one branch sees only its members."""
+    require(staff, Action.PANEL_MEMBERS)
+    if sort not in SORTS:
+        sort = "joined"
+    members = await _filtered(staff, wanted, now or utcnow())
+    if members is None:
+        return MemberPage([], 0, 1, 0)
     total = await members.count()
     pages = max(1, -(-total // PAGE_SIZE))
     page = min(max(0, page), pages - 1)
@@ -159,6 +199,57 @@ async def list_members(
     return MemberPage(list(rows), page, pages, total)
 
 
+def export_members(
+    staff: Staff, wanted: MemberFilter, *, now: datetime | None = None
+) -> AsyncIterator[list[reports.MemberRow]]:
+    """The listed members as `/export` gives them, a page at a time by id; audited once all
+    are read, with the filter. Refused here and now, so a refused export starts nothing."""
+    require(staff, Action.PANEL_MEMBERS)
+    require(staff, Action.EXPORT)
+    return _export(staff, wanted, now or utcnow())
+
+
+async def _export(
+    staff: Staff, wanted: MemberFilter, now: datetime
+) -> AsyncIterator[list[reports.MemberRow]]:
+    members = await _filtered(staff, wanted, now)
+    tiers = {t.id: (t.code, t.name) for t in await Tier.all()}
+    branches = {b.id: b.name for b in await Branch.all()}
+    count, after = 0, 0
+    while members is not None:
+        rows = await members.filter(id__gt=after).order_by("id").limit(reports.EXPORT_PAGE)
+        if not rows:
+            break
+        cards = await reports_sql.active_cards(rows[0].id, rows[-1].id)
+        yield [
+            reports.MemberRow(
+                m.id,
+                m.phone or "",
+                m.first_name,
+                m.last_name,
+                cards.get(m.id, ""),
+                m.birth_date,
+                m.gender,
+                m.customer_type,
+                branches.get(m.branch_id, "") if m.branch_id else "",
+                *tiers.get(m.tier_id or 0, ("", None)),
+                m.balance,
+                m.joined_at,
+            )
+            for m in rows
+        ]
+        count += len(rows)
+        after = rows[-1].id
+    await audit.record(
+        "export",
+        staff_id=staff.id,
+        now=now,
+        branch=own_branch(staff),
+        rows=count,
+        **{k: v for k, v in asdict(wanted).items() if v not in (None, "")},
+    )
+
+
 async def member_for(staff: Staff, member_id: int) -> Member:
     """A member the panel may show this staff member, or MEMBER_NOT_FOUND / NOT_ALLOWED."""
     require(staff, Action.PANEL_MEMBERS)
@@ -169,29 +260,43 @@ async def member_for(staff: Staff, member_id: int) -> Member:
     return member
 
 
+WEEKS = 12  # the dashboard's charts: this many weeks, the last one ending now
+
+
 @dataclass(frozen=True)
 class Dashboard:
+    """The week's figures and the charts' data: WEEKS weeks, the last of them the week's."""
+
     members: int
     joined: int  # in the last 7 local days, today included
     issued: int
     redeemed: int
+    report: reports.Report  # of WEEKS weeks: members by group, joins and leaves per week
+    weeks: list[reports.Activity]  # buyers and points per week, in step with report.timeline
 
 
 _figures: dict[int | None, tuple[datetime, Dashboard]] = {}
 
 
 async def dashboard(staff: Staff, *, tz: ZoneInfo, now: datetime | None = None) -> Dashboard:
-    """The week's figures from `/report 7` (the same function, its permission and audit),
-    kept for FIGURES_FOR per branch scope so that reloading the page is cheap."""
+    """The figures of `/report` for WEEKS weeks (the same function, its permission and
+    audit), week by week, kept for FIGURES_FOR per branch scope so that reloading the
+    page is cheap."""
     now = now or utcnow()
     require(staff, Action.REPORT)
     scope = own_branch(staff)
     kept = _figures.get(scope)
     if kept is not None and kept[0] <= now < kept[0] + FIGURES_FOR:
         return kept[1]
-    report: reports.Report = await figures.report(staff, 7, tz=tz, now=now)
+    report: reports.Report = await figures.report(staff, WEEKS * 7, tz=tz, now=now)
+    weeks = await reports.activity(report, tz)
     shown = Dashboard(
-        report.members_total, report.members_new, report.points_issued, report.points_redeemed
+        report.members_total,
+        report.timeline[-1].joined,
+        weeks[-1].issued,
+        weeks[-1].redeemed,
+        report,
+        weeks,
     )
     _figures[scope] = (now, shown)
     return shown

@@ -70,7 +70,7 @@ async def test_the_owner_opens_the_panel_in_telegram_and_reads_the_audit(
     assert [line.split(" Sara: ", 1)[1] for line in lines] == [
         f"ساخت دعوت‌نامهٔ کارکنان (نقش: صندوقدار، شعبه: #{digits(str(invite.branch_id), 'fa')}، "
         f"دعوت‌نامه: #{digits(str(invite.id), 'fa')})",
-        "دیدن گزارش (روز: ۷)",  # the dashboard's figures
+        "دیدن گزارش (روز: ۸۴)",  # the dashboard: twelve weeks of figures
         "ورود به پنل در تلگرام",
     ]
     await page.select_option("#action", "panel_app_signin")

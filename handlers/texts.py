@@ -89,6 +89,11 @@ ERRORS: dict[ErrorCode, str] = {
     ErrorCode.BAD_PICTURE: N_(
         "This file is not a picture we can use: send a JPEG, PNG, WebP or GIF under 5 MB."
     ),
+    ErrorCode.BAD_COLOUR: N_("A colour is written as # and six hex digits, like #0f766e."),
+    ErrorCode.BAD_LINK: N_("A link must start with https:// or http://."),
+    ErrorCode.BAD_CONTACT_PHONE: N_(
+        "That is not a phone number: write it with its area code, like 021 1234 5678."
+    ),
     ErrorCode.BELOW_MINIMUM: N_(
         "Not recorded: the minimum purchase here is {minimum}; smaller purchases earn no points."
     ),

@@ -137,6 +137,10 @@ class ErrorCode(StrEnum):
     CAMPAIGN_HAS_BATCH = "campaign_has_batch"
     # An upload that is no picture, or too large (`loyalty.pictures`).
     BAD_PICTURE = "bad_picture"
+    # The club's look and contact details (`loyalty.staff.look`).
+    BAD_COLOUR = "bad_colour"  # not #rrggbb
+    BAD_LINK = "bad_link"  # not an http(s) address
+    BAD_CONTACT_PHONE = "bad_contact_phone"  # no phone number, landline or mobile
 
 
 class LoyaltyError(Exception):

@@ -12,6 +12,7 @@ from decimal import Decimal, InvalidOperation
 
 from handlers.format import day, digits, listing, number
 from handlers.i18n import N_, t
+from handlers.settings_text import LOOK
 from handlers.telegram.staff.common import ident
 from handlers.telegram.staff.manage import ROLES
 from handlers.telegram.staff.settings_dialog import RULES
@@ -57,6 +58,7 @@ ACTIONS = {
     "reward_add": N_("reward added"),
     "reward_edit": N_("reward changed"),
     "reward_off": N_("reward withdrawn"),
+    "reward_picture": N_("reward picture changed"),
     "inbox_answer": N_("message answered"),
     "import": N_("members imported"),
     "campaign_created": N_("campaign created"),
@@ -117,6 +119,7 @@ FIELDS = {
     "winners": N_("winners"),
     "agent": N_("agent"),
     "percent": N_("percent"),
+    "picture": N_("picture"),
 }
 
 # Rows named by their number (#12), not counted (1,200).
@@ -151,7 +154,7 @@ KINDS = {
 }
 
 # Words people or programs typed, shown as typed (a receipt, a code, a note, a seed).
-AS_TYPED = {"receipt", "voucher", "note", "seed", "seed_hash", "title", "channel"}
+AS_TYPED = {"receipt", "voucher", "note", "seed", "seed_hash", "title", "channel", "picture"}
 
 
 def _decimal(text: str) -> Decimal | None:
@@ -175,8 +178,8 @@ def detail_value(key: str, value: object, locale: str) -> str:
         return t(KINDS[text], locale)
     if key == "role" and text in ROLES:
         return t(ROLES[text], locale)
-    if key == "key" and text in RULES:
-        return t(RULES[text], locale)
+    if key == "key" and text in RULES | LOOK:
+        return t((RULES | LOOK)[text], locale)
     if key == "valid_until":
         try:
             return day(date.fromisoformat(text[:10]), locale)

@@ -38,6 +38,11 @@ def add_panel_routes(pages: web.Application, owner_ids: Iterable[int]) -> None:
     pages.router.add_get("/panel/members", members_page)
     pages.router.add_get("/panel/members/{id:[0-9]{1,12}}", member_page)
     pages.router.add_post("/panel/members/{id:[0-9]{1,12}}/adjust", adjust)
+    from handlers.web.panel_rewards import add_rewards_panel_routes  # they build on this module
+    from handlers.web.panel_settings import add_settings_routes
+
+    add_settings_routes(pages)
+    add_rewards_panel_routes(pages)
 
 
 async def _staff(request: web.Request) -> Staff:
@@ -66,6 +71,8 @@ async def _page_of(
         csrf=pages.sessions.csrf(request.cookies.get(COOKIE, "")),
         may_members=allowed(staff, Action.PANEL_MEMBERS),
         may_report=allowed(staff, Action.REPORT),
+        may_settings=allowed(staff, Action.SETTINGS),
+        may_rewards=allowed(staff, Action.REWARDS),
         **values,
     )
 

@@ -358,3 +358,35 @@ async def test_a_rewards_picture_is_shown_on_the_members_rewards_page(
     [src] = page(html).xpath(f"//li[@id='reward-{reward.id}']/img/@src")
     assert src == f"/club/media/{reward.picture}"
     assert await (await client.get(src)).read() == prepare(photo).data
+
+
+async def test_a_broken_or_oversized_form_is_refused_before_it_is_read(
+    bot: Harness, client: TestClient
+) -> None:
+    await signed_in(client, bot, OWNER)
+    broken = await client.post(
+        "/club/panel/settings",
+        data=b"--nothing-like-the-boundary\r\n",
+        headers={"Content-Type": "multipart/form-data; boundary=abc"},
+    )
+    assert broken.status == 400
+    assert await broken.text() == "این فرم قدیمی شده است: صفحه را دوباره باز کنید."
+    csrf = await csrf_of_page(client, "/club/panel/settings")
+    huge = b"\0" * (11 * 1024 * 1024)
+    refused = await client.post(
+        "/club/panel/settings",
+        data=form(csrf, {"logo": ("logo.png", huge, "image/png")}),
+    )
+    assert refused.status == 413
+    assert await refused.text() == (
+        "این فرم بیش از اندازه بزرگ است: تصویرهای کمتر از ۵ مگابایت بفرستید."
+    )
+    assert (await ClubRules.get(id=1)).logo is None
+    # A website typed without its scheme is taken as https; an Instagram name as its page.
+    status, _, _ = await post_settings(client, website="www.cafe.ir", instagram="cafe_sara")
+    rules = await ClubRules.get(id=1)
+    assert status == 303
+    assert (rules.website, rules.instagram) == (
+        "https://www.cafe.ir",
+        "https://instagram.com/cafe_sara",
+    )

@@ -77,7 +77,7 @@ async def rewards_page(
 
     def shown(key: str, values: dict[str, str]) -> dict[str, Any]:
         return {
-            "value": values[key],
+            "value": values.get(key, ""),
             "error": refusal(errors[key], locale) if key in errors else "",
         }
 
@@ -85,7 +85,7 @@ async def rewards_page(
         values = typed if form == ident and typed is not None else current
         own = form == ident
         return {
-            key: shown(key, values) if own else {"value": values[key], "error": ""}
+            key: shown(key, values) if own else {"value": values.get(key, ""), "error": ""}
             for key in ("name", "cost", "stock")
         } | {
             key: {"error": refusal(errors[key], locale) if own and key in errors else ""}

@@ -41,6 +41,14 @@ async def checked_upload(request: web.Request) -> Posted:
         return Posted({k: v for k, v in form.items() if isinstance(v, str)})
     if (request.content_length or 0) > MAX_BODY:
         _too_large(request)
+    try:
+        return await _parts(request)
+    except (ValueError, RuntimeError, AssertionError):  # aiohttp's word for a broken body
+        text = t(N_("This form is out of date: open the page again."), _locale(request))
+        raise web.HTTPBadRequest(text=text) from None
+
+
+async def _parts(request: web.Request) -> Posted:
     posted, total, checked = Posted(), 0, False
     reader = await request.multipart()
     while (part := await reader.next()) is not None:
@@ -80,10 +88,12 @@ async def _read(
     return (bytes(data) if data is not None else None), total
 
 
+def _locale(request: web.Request) -> str:
+    return request.app[PAGES].default_locale
+
+
 def _too_large(request: web.Request) -> None:
-    text = t(
-        N_("This form is too large: send pictures under 5 MB."), request.app[PAGES].default_locale
-    )
+    text = t(N_("This form is too large: send pictures under 5 MB."), _locale(request))
     raise web.HTTPRequestEntityTooLarge(
         max_size=MAX_BODY, actual_size=request.content_length or 0, text=text
     )

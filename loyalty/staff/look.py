@@ -42,6 +42,7 @@ _COLOUR = re.compile(r"#[0-9a-f]{6}")
 # Control and direction-override characters: a pasted text must not turn the page's
 # lines around. The zero-width non-joiner stays: Persian words need it.
 _HIDDEN = re.compile(r"[\u0000-\u0009\u000b-\u001f\u007f\u200b\u202a-\u202e\u2066-\u2069\ufeff]")
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
 _HANDLE = re.compile(r"@?([A-Za-z0-9_.]{1,30})")
 
 
@@ -81,7 +82,10 @@ def look_value(key: str, raw: str) -> str:
 
 
 def _link(text: str) -> str:
-    """An address a page may link to: http(s) only (never javascript: or data:)."""
+    """An address a page may link to: http(s) only (never javascript: or data:); a bare
+    name (`www.cafe.ir`) is taken as https."""
+    if not _SCHEME.match(text):
+        text = f"https://{text}"
     try:
         parts = urlsplit(text)
     except ValueError:

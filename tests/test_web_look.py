@@ -390,3 +390,22 @@ async def test_a_broken_or_oversized_form_is_refused_before_it_is_read(
         "https://www.cafe.ir",
         "https://instagram.com/cafe_sara",
     )
+
+
+async def test_a_reward_withdrawn_on_the_page_leaves_the_members_rewards(
+    bot: Harness, client: TestClient
+) -> None:
+    tea = await helpers.reward(80, name="Tea")
+    await signed_in(client, bot, OWNER)
+    html = await (await client.get("/club/panel/rewards")).text()
+    assert page(html).get_element_by_id(f"{tea.id}-name").get("value") == "Tea"
+    csrf = await csrf_of_page(client, "/club/panel/rewards")
+    done = await client.post(
+        f"/club/panel/rewards/{tea.id}/withdraw", data={"csrf": csrf}, allow_redirects=False
+    )
+    assert done.status == 303 and done.headers["Location"] == "/club/panel/rewards?done=1"
+    assert (await Reward.get(id=tea.id)).active is False
+    assert [a.action for a in await AuditEntry.all().order_by("id")][-1] == "reward_off"
+    await member_signs_in(client)
+    html = await (await client.get("/club/rewards")).text()
+    assert page(html).xpath(f"//li[@id='reward-{tea.id}']") == []

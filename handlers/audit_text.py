@@ -13,7 +13,8 @@ from decimal import Decimal, InvalidOperation
 
 from handlers.format import day, digits, listing, number
 from handlers.i18n import N_, t
-from handlers.staff_words import ROLES, RULES, amount
+from handlers.settings_text import LOOK, RULES
+from handlers.staff_words import ROLES, amount
 from models import AuditEntry, RewardKind
 
 ACTIONS = {
@@ -68,6 +69,7 @@ ACTIONS = {
     "reward_add": N_("reward added"),
     "reward_edit": N_("reward changed"),
     "reward_off": N_("reward withdrawn"),
+    "reward_picture": N_("reward picture changed"),
     "inbox_answer": N_("message answered"),
     "import": N_("members imported"),
     "campaign_created": N_("campaign created"),
@@ -173,7 +175,7 @@ KINDS = {
 }
 
 # Words people or programs typed, shown as typed (a receipt, a code, a note, a seed).
-AS_TYPED = {"receipt", "voucher", "note", "seed", "seed_hash", "title", "channel"}
+AS_TYPED = {"receipt", "voucher", "note", "seed", "seed_hash", "title", "channel", "picture"}
 AS_TYPED |= {"address", "hours", "map_link"}  # what members read of a branch
 
 
@@ -198,8 +200,8 @@ def detail_value(key: str, value: object, locale: str) -> str:
         return t(KINDS[text], locale)
     if key == "role" and text in ROLES:
         return t(ROLES[text], locale)
-    if key == "key" and text in RULES:
-        return t(RULES[text], locale)
+    if key == "key" and text in RULES | LOOK:
+        return t((RULES | LOOK)[text], locale)
     if key == "valid_until":
         try:
             return day(date.fromisoformat(text[:10]), locale)

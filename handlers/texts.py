@@ -92,11 +92,12 @@ ERRORS: dict[ErrorCode, str] = {
     ErrorCode.INVALID_LINK: N_(
         "A link must be a web address that starts with https:// or http://."
     ),
-    ErrorCode.INVALID_CONTACT_PHONE: N_(
-        "Write the phone number in digits (4 to 20), as 021 8888 1234 or +98 21 8888 1234."
-    ),
     ErrorCode.BANNER_NOT_FOUND: N_("No such banner: it may have been removed already."),
     ErrorCode.PICTURE_NOT_FOUND: N_("No such picture: it may have been removed already."),
+    ErrorCode.BAD_COLOUR: N_("A colour is written as # and six hex digits, like #0f766e."),
+    ErrorCode.INVALID_CONTACT_PHONE: N_(
+        "That is not a phone number: write it with its area code, like 021 1234 5678."
+    ),
     ErrorCode.BELOW_MINIMUM: N_(
         "Not recorded: the minimum purchase here is {minimum}; smaller purchases earn no points."
     ),

@@ -142,9 +142,11 @@ class ErrorCode(StrEnum):
     NO_SMS = "no_sms"
     # The showcase (`loyalty.showcase`) and the branches' details members read.
     INVALID_LINK = "invalid_link"  # not a web address (http or https)
-    INVALID_CONTACT_PHONE = "invalid_contact_phone"  # a branch's phone: digits, + - and spaces
+    INVALID_CONTACT_PHONE = "invalid_contact_phone"  # the club's or a branch's phone
     BANNER_NOT_FOUND = "banner_not_found"
     PICTURE_NOT_FOUND = "picture_not_found"  # of the gallery
+    # The club's look and contact details (`loyalty.staff.look`).
+    BAD_COLOUR = "bad_colour"  # not #rrggbb
 
 
 class LoyaltyError(Exception):

@@ -50,3 +50,10 @@ def is_iranian_mobile(raw: str) -> bool:
         phonenumbers.region_code_for_number(number) == "IR"
         and phonenumbers.number_type(number) == PhoneNumberType.MOBILE
     )
+
+
+def national(phone: str) -> str:
+    """A stored number (E.164) as people of its country write it: `021 1234 5678`."""
+    return phonenumbers.format_number(
+        phonenumbers.parse(phone), phonenumbers.PhoneNumberFormat.NATIONAL
+    )

@@ -47,6 +47,17 @@ class ClubRules(Model):
         max_digits=5, decimal_places=2, default=Decimal("5"), db_default=Decimal("5")
     )
     agent_days = fields.IntField(default=365, db_default=365)
+    # The club's look on its pages (loyalty/staff/look.py): stored pictures' names
+    # (loyalty/pictures.py), none until the owner uploads one; the accent colour as #rrggbb.
+    logo = fields.CharField(max_length=40, null=True)
+    cover = fields.CharField(max_length=40, null=True)
+    colour = fields.CharField(max_length=7, default="#0f766e", db_default="#0f766e")
+    # How members reach the club, shown on the rules page; empty: not shown.
+    phone = fields.CharField(max_length=20, default="", db_default="")  # E.164
+    address = fields.CharField(max_length=300, default="", db_default="")
+    website = fields.CharField(max_length=200, default="", db_default="")  # an http(s) link
+    instagram = fields.CharField(max_length=200, default="", db_default="")  # an http(s) link
+    about = fields.CharField(max_length=500, default="", db_default="")
     updated_at = fields.DatetimeField(auto_now=True)
 
     class Meta:

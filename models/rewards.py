@@ -39,6 +39,8 @@ class Reward(Model):
     code_source = fields.CharEnumField(
         CodeSource, max_length=6, default=CodeSource.CLUB, db_default="club"
     )
+    # A stored picture's name (loyalty/pictures.py) shown beside it; null: none.
+    picture = fields.CharField(max_length=40, null=True)
 
     class Meta:
         table = "reward"

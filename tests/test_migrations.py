@@ -167,3 +167,11 @@ async def test_a_club_from_before_the_maximum_purchase_gets_it(tmp_path, backend
     rules = await ClubRules.get(id=1)
     await Tortoise.close_connections()
     assert (rules.name, rules.max_purchase) == ("Cafe", 1_000_000_000)
+    # And its look (0028): the pages' colour, no pictures, no contact details yet.
+    assert (rules.colour, rules.logo, rules.cover, rules.phone, rules.about) == (
+        "#0f766e",
+        None,
+        None,
+        "",
+        "",
+    )

@@ -94,6 +94,8 @@ class Pages:
 
 
 PAGES = web.AppKey("web_pages", Pages)
+# The club's look for this request's page (handlers/web/look.py), which `render` passes on.
+LOOK: web.RequestKey[Any] = web.RequestKey("club_look", object)
 
 
 def build_pages_app(
@@ -110,10 +112,12 @@ def build_pages_app(
     bot_username: Callable[[], Awaitable[str | None]] | None = None,
     media_dir: Path = Path("data/media"),
 ) -> web.Application:
+    from handlers.web.look import add_look_routes
     from handlers.web.media import add_media_routes
     from handlers.web.panel import add_panel_routes  # it builds on this module
 
-    pages = web.Application(middlewares=[with_headers], client_max_size=6 * 1024 * 1024)
+    pages = web.Application(middlewares=[with_headers])
+    add_look_routes(pages)
     pages[PAGES] = Pages(
         token,
         Sessions(secret, session_lifetime),
@@ -165,7 +169,8 @@ async def with_headers(
 ) -> web.StreamResponse:
     response = await handler(request)
     if not isinstance(response, web.FileResponse):
-        response.headers.update(HEADERS)
+        for name, value in HEADERS.items():  # a response's own caching stays (look.css)
+            response.headers.setdefault(name, value)
     return response
 
 
@@ -183,6 +188,7 @@ def render(
         "direction": "rtl" if locale == "fa" else "ltr",
         "club": club,
         "prefix": PREFIX,
+        "look": request.get(LOOK),
         **values,
     }
     response = aiohttp_jinja2.render_template(template, request, context, status=status)

@@ -17,6 +17,7 @@ from handlers.format import digits, number
 from handlers.i18n import N_, pick_locale, t
 from handlers.texts import club_name, error_text, money, tier_name
 from handlers.web.app import PAGES, PREFIX, checked_form, csrf_of, member_of_session, render
+from handlers.web.look import contact_of
 from loyalty import inbox, members
 from loyalty.errors import LoyaltyError
 from models import Channel, Member
@@ -130,6 +131,7 @@ async def rules_page(request: web.Request) -> web.Response:
         tiers=tiers,
         expiry=expiry,
         window=window,
+        contact=contact_of(rules, locale),
     )
 
 

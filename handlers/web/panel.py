@@ -72,6 +72,7 @@ def add_panel_routes(pages: web.Application, owner_ids: Iterable[int]) -> None:
     add_staff_routes(pages)
     add_filter_routes(pages)
     add_import_routes(pages)
+    add_settings_panel_routes(pages)
     add_showcase_panel_routes(pages)
 
 
@@ -81,6 +82,14 @@ def add_showcase_panel_routes(pages: web.Application) -> None:
 
     add_panel_showcase_routes(pages)
     add_places_routes(pages)
+
+
+def add_settings_panel_routes(pages: web.Application) -> None:
+    from handlers.web.panel_rewards import add_rewards_panel_routes  # they build on this module
+    from handlers.web.panel_settings import add_settings_routes
+
+    add_settings_routes(pages)
+    add_rewards_panel_routes(pages)
 
 
 async def _staff(request: web.Request) -> Staff:
@@ -126,6 +135,8 @@ async def _page_of(
         may_branches=allowed(staff, Action.BRANCHES),
         may_groups=allowed(staff, Action.GROUPS),
         may_import=allowed(staff, Action.IMPORT),
+        may_settings=allowed(staff, Action.SETTINGS),
+        may_rewards=allowed(staff, Action.REWARDS),
         **values,
     )
 

@@ -11,18 +11,17 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
-from multidict import MultiDictProxy
 
 from handlers.format import day, moment
 from handlers.i18n import N_, t
 from handlers.telegram.staff.texts import staff_error_text
-from handlers.texts import error_text
 from handlers.web.app import PAGES, PREFIX, checked_form
 from handlers.web.media import media_url
 from handlers.web.panel import _locale, _page_of, _refused, _staff
+from handlers.web.uploads import Posted, checked_upload
 from loyalty import showcase
 from loyalty.errors import ErrorCode, LoyaltyError
-from loyalty.pictures import MAX_BYTES, Picture, prepare
+from loyalty.pictures import Picture, prepare
 from loyalty.staff.permissions import Action, allowed
 from models import Banner, Staff
 
@@ -43,26 +42,19 @@ def add_panel_showcase_routes(pages: web.Application) -> None:
 
 
 def field(form: Any, name: str) -> str:
-    """A text field of a posted form; "" when missing or a file."""
-    value = form.get(name)
+    """A text field of a posted form (a picture's form or a plain one); "" when missing."""
+    value = (form.fields if isinstance(form, Posted) else form).get(name)
     return value if isinstance(value, str) else ""
 
 
-async def uploaded_picture(form: Any) -> Picture:
+async def uploaded_picture(form: Posted) -> Picture:
     """The form's `picture` file, checked and re-encoded away from the event loop."""
-    upload = form.get("picture")
-    if not isinstance(upload, web.FileField):
+    if "picture" in form.refused:  # over the size limit
+        raise form.refused["picture"]
+    data = form.files.get("picture")
+    if not data:
         raise LoyaltyError(ErrorCode.BAD_PICTURE)
-    data = upload.file.read(MAX_BYTES + 1)
     return await asyncio.to_thread(prepare, data)
-
-
-async def upload_form(request: web.Request) -> MultiDictProxy[Any] | None:
-    """A posted form with a file; None when it is above the pages' size limit."""
-    try:
-        return await request.post()
-    except web.HTTPRequestEntityTooLarge:
-        return None
 
 
 def message_of(request: web.Request, message: str) -> str:
@@ -70,10 +62,6 @@ def message_of(request: web.Request, message: str) -> str:
     if message:
         return message
     return t(SAVED, _locale(request)) if request.query.get("done") else ""
-
-
-def _too_large(request: web.Request) -> str:
-    return error_text(LoyaltyError(ErrorCode.BAD_PICTURE), _locale(request))
 
 
 async def _owner(request: web.Request) -> Staff | None:
@@ -145,10 +133,7 @@ async def banners_page(
 
 async def add_banner(request: web.Request) -> web.Response:
     pages = request.app[PAGES]
-    form = await upload_form(request)
-    if form is None:
-        return await banners_page(request, message=_too_large(request), status=413)
-    checked_form(request, form)
+    form = await checked_upload(request)  # its CSRF token checked before any file is read
     staff = await _owner(request)
     if staff is None:
         return await _refused(request, 403, OWNER_ONLY)
@@ -205,10 +190,7 @@ async def gallery_page(
 
 async def add_picture(request: web.Request) -> web.Response:
     pages = request.app[PAGES]
-    form = await upload_form(request)
-    if form is None:
-        return await gallery_page(request, message=_too_large(request), status=413)
-    checked_form(request, form)
+    form = await checked_upload(request)  # its CSRF token checked before any file is read
     staff = await _owner(request)
     if staff is None:
         return await _refused(request, 403, OWNER_ONLY)

@@ -14,6 +14,7 @@ from handlers.i18n import N_, pick_locale, t
 from handlers.qr import qr_svg
 from handlers.texts import club_name, error_text
 from handlers.web.app import PAGES, PREFIX, checked_form, csrf_of, member_of_session, render
+from handlers.web.media import media_url
 from loyalty import rewards
 from loyalty.errors import LoyaltyError
 from models import Member, VoucherStatus
@@ -60,6 +61,7 @@ async def rewards_page(request: web.Request, error: str = "", status: int = 200)
                 "description": r.description,
                 "cost": number(r.cost, locale),
                 "can": r.id in can_have,
+                "picture": media_url(r.picture),
             }
             for r in offered
         ],

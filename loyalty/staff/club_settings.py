@@ -15,7 +15,7 @@ from loyalty.rules import get_rules
 from loyalty.staff.limits import DECIMAL_LIMITS, LIMITS, MULTIPLIER_RANGE, in_range, parse_number
 from loyalty.staff.permissions import Action, require
 from loyalty.text import clean_name
-from models import Staff, Tier
+from models import ClubRules, Staff, Tier
 
 # What `/settings <key> <value>` may change, with the type of the value.
 SETTINGS: dict[str, type] = {
@@ -57,13 +57,26 @@ RULE_LIMITS: dict[str, tuple[int, int]] = {
 async def set_rule(staff: Staff, key: str, raw: str, *, now: datetime | None = None) -> object:
     now = now or utcnow()
     require(staff, Action.SETTINGS)
+    value = rule_value(key, raw)
+    rules = await get_rules()
+    setattr(rules, key, value)
+    # This setting alone: another saved at the same moment (a second staff chat, another
+    # worker) must not be put back as it was when these rules were read.
+    await rules.save(update_fields=[key, "updated_at"])
+    await audit.record("settings", staff_id=staff.id, now=now, key=key, value=str(value))
+    return value
+
+
+def rule_value(key: str, raw: str) -> str | int | Decimal:
+    """The value `raw` (as staff type it) gives the rule `key`, or INVALID_SETTING."""
     kind = SETTINGS.get(key)
     if kind is None:
         raise LoyaltyError(ErrorCode.INVALID_SETTING, key=key)
     raw = raw.strip()
     value: str | int | Decimal
     if kind is str:
-        value = raw[:100]
+        # Cut to its column (the points' name holds 50), as the chat has always cut names.
+        value = raw[: ClubRules._meta.fields_map[key].max_length]  # type: ignore[attr-defined]
         if key == "currency":
             value = CURRENCIES.get(value.casefold(), "")
         if not value:
@@ -78,12 +91,6 @@ async def set_rule(staff: Staff, key: str, raw: str, *, now: datetime | None = N
             bounds = {"min": low, "max": high} if too_large else {}
             raise LoyaltyError(ErrorCode.INVALID_SETTING, key=key, **bounds) from None
         in_range(key, value, low, high)
-    rules = await get_rules()
-    setattr(rules, key, value)
-    # This setting alone: another saved at the same moment (a second staff chat, another
-    # worker) must not be put back as it was when these rules were read.
-    await rules.save(update_fields=[key, "updated_at"])
-    await audit.record("settings", staff_id=staff.id, now=now, key=key, value=str(value))
     return value
 
 

@@ -18,7 +18,7 @@ from aiogram_dialog.widgets.kbd import Select, SwitchTo
 from aiogram_dialog.widgets.text import Format
 
 from handlers.i18n import N_, t
-from handlers.staff_words import RULES
+from handlers.settings_text import RULES
 from handlers.telegram.staff.dialog_common import amount, now_of, refuse, staff_of
 from handlers.telegram.staff.states import SettingsSG as SG
 from handlers.telegram.widgets import (

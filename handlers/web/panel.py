@@ -308,6 +308,7 @@ async def members_page(request: web.Request) -> web.Response:
             for m in found.members
         ],
         total=number(found.total, locale),
+        more=found.more,
         page=found.page + 1,
         pages=found.pages,
         page_text=t(

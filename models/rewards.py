@@ -8,6 +8,8 @@ from models.enums import CodeSource, CustomerType, RewardKind, VoucherStatus
 
 class Reward(Model):
     id = fields.IntField(primary_key=True)
+    # The door's key for a reward added from a form: the form posted twice adds one.
+    request = fields.CharField(max_length=64, unique=True, null=True)
     name = fields.CharField(max_length=100)
     description = fields.CharField(max_length=500, default="")
     kind = fields.CharEnumField(RewardKind, default=RewardKind.PRODUCT)

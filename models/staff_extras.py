@@ -20,6 +20,8 @@ class StaffInvite(Model):
     partner = fields.ForeignKeyField(
         "models.Partner", related_name=False, null=True, on_delete=fields.RESTRICT
     )
+    # The door's key for an invitation made from a form: the form posted twice makes one.
+    request = fields.CharField(max_length=64, unique=True, null=True)
 
     class Meta:
         table = "staff_invite"

@@ -19,6 +19,7 @@ from handlers.i18n import N_, t
 from handlers.web.app import PAGES, PREFIX
 from handlers.web.media import media_url
 from handlers.web.panel import _page_of, _refused, _staff
+from handlers.web.panel_requests import fresh_key, request_key_of
 from handlers.web.panel_settings import refusal
 from handlers.web.uploads import Posted, checked_upload
 from loyalty.errors import ErrorCode, LoyaltyError
@@ -109,6 +110,7 @@ async def rewards_page(
         status=400 if errors else 200,
         message=t(N_("Rewards saved."), locale) if done == "1" and not errors else "",
         rows=rows,
+        request_key=fresh_key(),
         new=fields(NEW, {"name": "", "cost": "", "stock": ""}),
     )
 
@@ -147,7 +149,14 @@ async def _saved(
     spec, picture, errors = await _checked(posted, spec)
     if not errors:
         try:
-            reward = await save_reward(staff, spec, reward_id, now=request.app[PAGES].clock())
+            key = request_key_of(posted.fields) if reward_id is None else None
+            reward = await save_reward(
+                staff,
+                spec,
+                reward_id,
+                now=request.app[PAGES].clock(),
+                request=f"panel:{staff.id}:{key}" if key else None,  # posted twice: one
+            )
         except LoyaltyError as refused:
             if refused.code is ErrorCode.NOT_ALLOWED:  # a reward of another branch
                 return await _refused(request, 403, MANAGERS_ONLY)

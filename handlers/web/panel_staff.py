@@ -16,6 +16,7 @@ from handlers.staff_words import ROLES, staff_error_text
 from handlers.texts import branch_name
 from handlers.web.app import PAGES, PREFIX, _page, checked_form
 from handlers.web.panel import _id, _locale, _page_of, _refused, _staff
+from handlers.web.panel_requests import fresh_key, request_key_of
 from loyalty.errors import ErrorCode, LoyaltyError
 from loyalty.staff import audit_log, team
 from loyalty.staff.access import own_branch
@@ -64,6 +65,7 @@ async def staff_page(request: web.Request, *, message: str = "", status: int = 2
         "panel_staff.html",
         status=status,
         message=message,
+        request_key=fresh_key(),
         rows=[
             {
                 "id": s.id,
@@ -137,7 +139,14 @@ async def invite(request: web.Request) -> web.Response:
     try:
         if role is None or (branch and branch_id is None):
             raise LoyaltyError(ErrorCode.INVALID_VALUE)
-        made = await team.create_invite(staff, role, branch_id, now=pages.clock())
+        key = request_key_of(form)
+        made = await team.create_invite(
+            staff,
+            role,
+            branch_id,
+            now=pages.clock(),
+            request=f"panel:{staff.id}:{key}" if key else None,  # posted twice: one
+        )
     except LoyaltyError as refused:
         return await _refusal(request, refused, locale)
     raise web.HTTPSeeOther(f"{PREFIX}/panel/staff?invite={made.id}")

@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+from tortoise.exceptions import IntegrityError
+
 from loyalty import audit
 from loyalty.clock import utcnow
 from loyalty.errors import ErrorCode, LoyaltyError
@@ -125,11 +127,17 @@ async def _checked(staff: Staff, spec: RewardSpec) -> RewardSpec:
 
 
 async def save_reward(
-    staff: Staff, spec: RewardSpec, reward_id: int | None = None, *, now: datetime | None = None
+    staff: Staff,
+    spec: RewardSpec,
+    reward_id: int | None = None,
+    *,
+    now: datetime | None = None,
+    request: str | None = None,
 ) -> Reward:
     """Add a reward (no reward_id) or change every field of one; managers and the owner only.
 
-    A manager of one branch adds rewards for that branch and changes only those.
+    A manager of one branch adds rewards for that branch and changes only those. An add
+    with a `request` key made already gives the reward it made (a form posted twice).
     """
     now = now or utcnow()
     require(staff, Action.REWARDS)
@@ -150,7 +158,14 @@ async def save_reward(
         "value_money": spec.value_money,
     }
     if reward_id is None:
-        reward = await Reward.create(**fields)
+        if request is not None and (made := await Reward.get_or_none(request=request)):
+            return made
+        try:
+            reward = await Reward.create(**fields, request=request)
+        except IntegrityError:  # the twin of this request, a moment ago
+            if request is None:
+                raise
+            return await Reward.get(request=request)
         action = "reward_add"
     else:
         reward = await Reward.get_or_none(id=reward_id)

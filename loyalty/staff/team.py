@@ -11,6 +11,8 @@ from __future__ import annotations
 import secrets
 from datetime import datetime
 
+from tortoise.exceptions import IntegrityError
+
 from loyalty import audit
 from loyalty.clock import utcnow
 from loyalty.errors import ErrorCode, LoyaltyError
@@ -41,9 +43,11 @@ async def create_invite(
     *,
     partner_id: int | None = None,
     now: datetime | None = None,
+    request: str | None = None,
 ) -> StaffInvite:
     """A one-time invitation; the deep link payload is `staff_<token>`. `partner_id`: the
-    partner whose staff it makes (role partner; the caller checked the partner)."""
+    partner whose staff it makes (role partner; the caller checked the partner). With a
+    `request` key made already, the invitation it made (a form posted twice)."""
     now = now or utcnow()
     if partner_id is None:
         require(creator, Action.MANAGE_STAFF)
@@ -52,14 +56,22 @@ async def create_invite(
     else:
         require(creator, Action.PARTNERS)
         role, branch_id = StaffRole.PARTNER, None
-    invite = await StaffInvite.create(
-        token=new_invite_token(),
-        role=role,
-        branch_id=branch_id,
-        partner_id=partner_id,
-        created_by=creator,
-        created_at=now,
-    )
+    if request is not None and (made := await StaffInvite.get_or_none(request=request)):
+        return made
+    try:
+        invite = await StaffInvite.create(
+            token=new_invite_token(),
+            role=role,
+            branch_id=branch_id,
+            partner_id=partner_id,
+            created_by=creator,
+            created_at=now,
+            request=request,
+        )
+    except IntegrityError:  # the twin of this request, a moment ago
+        if request is None:
+            raise
+        return await StaffInvite.get(request=request)
     await audit.record(
         "staff_invite",
         staff_id=creator.id,

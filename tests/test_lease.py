@@ -46,6 +46,7 @@ async def test_scheduler_jobs_have_fixed_ids(db: str) -> None:
         "outbox",
         "tiers",
         "updates",
+        "web_codes",
         "webhooks",
     ]
     birthdays = scheduler.get_job("birthdays")

@@ -24,6 +24,7 @@ from loyalty.members import member_by_phone
 from loyalty.phones import normalize_mobile
 from models import Channel, OutboxMessage, OutboxStatus, WebSignInCode
 from models.queries import outbox as outbox_sql
+from models.queries import web as web_sql
 
 TEMPLATE = "web_code"  # the SMS that carries the code (handlers/notifications.py)
 LIFETIME = timedelta(minutes=5)
@@ -56,26 +57,29 @@ async def ask_code(raw_phone: str, address: str, now: datetime) -> Asked:
         return Asked.BAD_PHONE
     phone_key, address_key = _key("phone", phone), _key("address", address)
     member = await member_by_phone(phone)
-    # The request is written first, then counted with those before it: of requests at
-    # once, the later ones see the earlier, so together they never pass a limit. A
-    # refused request is taken back (it is not counted against the next ones).
-    row = await WebSignInCode.create(
-        phone_key=phone_key,
-        address_key=address_key,
-        member_id=member.id if member is not None else None,
-        created_at=now,
-        expires_at=now if member is None else now + LIFETIME,
-    )
-    earlier = WebSignInCode.filter(id__lte=row.id)
-    recent_phone = await earlier.filter(
-        phone_key=phone_key, created_at__gt=now - PHONE_WINDOW
-    ).count()
-    recent_address = await earlier.filter(
-        address_key=address_key, created_at__gt=now - ADDRESS_WINDOW
-    ).count()
-    if recent_phone > PHONE_LIMIT or recent_address > ADDRESS_LIMIT:
-        await WebSignInCode.filter(id=row.id).delete()
-        return Asked.TOO_MANY
+    # The request is written first, then counted with those before it, its phone and
+    # address locked meanwhile: of requests at once, each sees those before it, so together
+    # they never pass a limit. A refused request is taken back with its transaction (it is
+    # not counted against the next ones).
+    async with in_transaction():
+        await web_sql.lock_requests(phone_key, address_key)
+        row = await WebSignInCode.create(
+            phone_key=phone_key,
+            address_key=address_key,
+            member_id=member.id if member is not None else None,
+            created_at=now,
+            expires_at=now if member is None else now + LIFETIME,
+        )
+        earlier = WebSignInCode.filter(id__lte=row.id)
+        recent_phone = await earlier.filter(
+            phone_key=phone_key, created_at__gt=now - PHONE_WINDOW
+        ).count()
+        recent_address = await earlier.filter(
+            address_key=address_key, created_at__gt=now - ADDRESS_WINDOW
+        ).count()
+        if recent_phone > PHONE_LIMIT or recent_address > ADDRESS_LIMIT:
+            await WebSignInCode.filter(id=row.id).delete()
+            return Asked.TOO_MANY
     if member is None:  # counted like a member's, and nothing is sent
         return Asked.SENT
     code = f"{secrets.randbelow(1_000_000):06d}"

@@ -359,3 +359,20 @@ async def test_no_link_without_a_public_https_address(db: str) -> None:
         ]
         assert await h.send(CASHIER + 1, "/panel") == ["Not allowed."]  # not staff
     assert await PanelLink.all().count() == 0
+
+
+async def test_a_number_too_large_for_an_id_is_not_found(bot: Harness, client: TestClient) -> None:
+    """An address with an id no row can have (past PostgreSQL's integer) finds nothing,
+    rather than failing in the database."""
+    await signed_in(client, bot, OWNER)
+    html = await (await client.get("/club/panel/")).text()
+    csrf = page(html).xpath('//input[@name="csrf"]/@value')[:1] or ["x"]
+    for path in ("/club/panel/members/99999999999", "/club/panel/inbox/99999999999"):
+        assert (await client.get(path)).status == 404, path
+    for path in (
+        "/club/panel/members/99999999999/adjust",
+        "/club/panel/members/1/held/99999999999",
+        "/club/panel/staff/99999999999/revoke",
+        "/club/panel/banners/99999999999/remove",
+    ):
+        assert (await client.post(path, data={"csrf": csrf[0]})).status == 404, path

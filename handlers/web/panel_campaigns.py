@@ -85,7 +85,7 @@ def add_campaign_routes(pages: web.Application) -> None:
     pages.router.add_get("/panel/campaigns", campaigns_page)
     pages.router.add_post("/panel/campaigns", create)
     pages.router.add_post(
-        "/panel/campaigns/{id:[0-9]{1,12}}/{action:cancel|pause|resume|stop}", control
+        "/panel/campaigns/{id:[0-9]{1,9}}/{action:cancel|pause|resume|stop}", control
     )
 
 

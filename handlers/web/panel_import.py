@@ -27,7 +27,7 @@ OWNER_ONLY = N_("Only the owner can import members.")
 def add_import_routes(pages: web.Application) -> None:
     pages.router.add_get("/panel/import", import_page)
     pages.router.add_post("/panel/import", upload)
-    pages.router.add_get("/panel/import/{id:[0-9]{1,12}}", progress_page)
+    pages.router.add_get("/panel/import/{id:[0-9]{1,9}}", progress_page)
 
 
 async def _owner(request: web.Request) -> tuple[Staff, web.Response | None]:

@@ -25,8 +25,8 @@ INBOX_ONLY = N_("Not allowed.")
 
 def add_inbox_routes(pages: web.Application) -> None:
     pages.router.add_get("/panel/inbox", inbox_page)
-    pages.router.add_get("/panel/inbox/{id:[0-9]{1,12}}", item_page)
-    pages.router.add_post("/panel/inbox/{id:[0-9]{1,12}}/reply", reply)
+    pages.router.add_get("/panel/inbox/{id:[0-9]{1,9}}", item_page)
+    pages.router.add_post("/panel/inbox/{id:[0-9]{1,9}}/reply", reply)
 
 
 async def _inbox_staff(request: web.Request) -> Staff | web.Response:

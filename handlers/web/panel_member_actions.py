@@ -24,8 +24,8 @@ OUT_OF_DATE = "This form is out of date: open the page again."
 
 
 def add_member_action_routes(pages: web.Application) -> None:
-    pages.router.add_post("/panel/members/{id:[0-9]{1,12}}/message", message)
-    pages.router.add_post("/panel/members/{id:[0-9]{1,12}}/card", replace_card)
+    pages.router.add_post("/panel/members/{id:[0-9]{1,9}}/message", message)
+    pages.router.add_post("/panel/members/{id:[0-9]{1,9}}/card", replace_card)
 
 
 async def _refusal(request: web.Request, refused: LoyaltyError) -> web.Response:

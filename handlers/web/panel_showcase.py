@@ -27,7 +27,7 @@ from models import Banner, Staff
 
 OWNER_ONLY = N_("This page is for the owner.")
 SAVED = N_("Saved.")
-ID = "{id:[0-9]{1,12}}"
+ID = "{id:[0-9]{1,9}}"  # an id the database's integer can hold; longer ones are not found
 
 
 def add_panel_showcase_routes(pages: web.Application) -> None:

@@ -32,8 +32,8 @@ ROLE_NAMES = {"cashier": StaffRole.CASHIER, "manager": StaffRole.MANAGER}
 def add_staff_routes(pages: web.Application) -> None:
     pages.router.add_get("/panel/staff", staff_page)
     pages.router.add_post("/panel/staff/invite", invite)
-    pages.router.add_post("/panel/staff/{id:[0-9]{1,12}}/revoke", revoke)
-    pages.router.add_post("/panel/invites/{id:[0-9]{1,12}}/withdraw", withdraw)
+    pages.router.add_post("/panel/staff/{id:[0-9]{1,9}}/revoke", revoke)
+    pages.router.add_post("/panel/invites/{id:[0-9]{1,9}}/withdraw", withdraw)
     pages.router.add_get("/panel/audit", audit_page)
 
 

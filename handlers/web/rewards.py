@@ -32,7 +32,7 @@ def add_rewards_routes(pages: web.Application) -> None:
     pages.router.add_get(r"/rewards/{reward:\d{1,9}}", confirm_page)
     pages.router.add_post(r"/rewards/{reward:\d{1,9}}", redeem)
     pages.router.add_get("/vouchers", vouchers_page)
-    pages.router.add_get(r"/vouchers/{voucher:\d{1,12}}", voucher_page)
+    pages.router.add_get(r"/vouchers/{voucher:\d{1,9}}", voucher_page)
 
 
 def _locale(request: web.Request, member: Member) -> str:
